@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { ActorSchema } from './incident.schemas';
+
+/** A committed event as it travels: from PostgreSQL through the relay, JetStream and the gateway. */
+export const EventEnvelopeSchema = z
+  .object({
+    eventId: z.string(),
+    streamId: z.string(),
+    streamType: z.string(),
+    version: z.int().min(1),
+    /** Global log position `"<txid>.<seq>"`. */
+    position: z.string(),
+    type: z.string(),
+    data: z.record(z.string(), z.unknown()),
+    meta: z.object({
+      commandId: z.string(),
+      actor: ActorSchema,
+      occurredAt: z.string(),
+      recordedAt: z.string(),
+      /** Lead jurisdiction of the stream when the event was recorded. */
+      jurisdiction: z.string(),
+      exercise: z.boolean(),
+      derived: z.boolean().optional(),
+    }),
+  })
+  .meta({ id: 'EventEnvelope' });
+export type EventEnvelope = z.infer<typeof EventEnvelopeSchema>;

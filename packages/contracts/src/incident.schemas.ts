@@ -1,0 +1,141 @@
+import { INCIDENT_CATEGORIES, INCIDENT_STATES, REPORT_CHANNELS, ROLES, SEVERITIES } from '@muster/domain';
+import { z } from 'zod';
+
+const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
+
+export const SeveritySchema = z.enum(SEVERITIES).meta({ description: 'I 特别重大 (highest) … IV 一般' });
+export const CategorySchema = z.enum(INCIDENT_CATEGORIES);
+export const RoleSchema = z.enum(ROLES);
+export const IncidentStateSchema = z.enum(INCIDENT_STATES);
+/** GB/T 2260 administrative division code, e.g. 441203 for 鼎湖区. */
+export const JurisdictionCodeSchema = z.string().regex(/^\d{6}$/, 'must be a 6-digit administrative code');
+export const IsoTimeSchema = z.iso.datetime({ offset: true });
+export const IdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/, 'must be 1–100 letters, digits, _ . : -');
+
+export const LocationSchema = z.strictObject({
+  description: text(500),
+  lat: z.number().min(-90).max(90).optional(),
+  lon: z.number().min(-180).max(180).optional(),
+});
+
+/** Payload of ReportIncident, the command that opens an incident stream (POST /incidents). */
+export const ReportIncidentSchema = z.strictObject({
+  title: text(200),
+  description: z.string().max(10_000).optional(),
+  category: CategorySchema.optional(),
+  severity: SeveritySchema.optional(),
+  leadJurisdiction: JurisdictionCodeSchema,
+  location: LocationSchema.optional(),
+  source: z.enum(REPORT_CHANNELS).optional(),
+  exercise: z.boolean().optional(),
+});
+
+/** Payloads of the commands sent to an existing incident, by command type. */
+export const INCIDENT_COMMAND_SCHEMAS = {
+  BeginVerification: z.strictObject({ note: z.string().max(2000).optional() }),
+  ConfirmIncident: z.strictObject({
+    category: CategorySchema.optional(),
+    severity: SeveritySchema.optional(),
+    note: z.string().max(2000).optional(),
+  }),
+  DismissIncident: z.strictObject({ reason: text(2000) }),
+  BeginInitialHandling: z.strictObject({ measures: text(5000) }),
+  ActivateResponse: z.strictObject({
+    level: SeveritySchema,
+    matters: z.string().max(5000).optional(),
+    measures: text(5000),
+    expectedDuration: z.string().max(200).optional(),
+  }),
+  ChangeResponseLevel: z.strictObject({ level: SeveritySchema, reason: text(2000) }),
+  ClassifyIncident: z.strictObject({
+    category: CategorySchema,
+    severity: SeveritySchema,
+    reason: z.string().max(2000).optional(),
+  }),
+  UpdateIncidentDetails: z.strictObject({
+    title: text(200).optional(),
+    description: z.string().max(10_000).optional(),
+    location: LocationSchema.optional(),
+  }),
+  DeclareControlled: z.strictObject({ summary: z.string().max(5000).optional() }),
+  LiftResponse: z.strictObject({ reason: z.string().max(2000).optional() }),
+  BeginRecovery: z.strictObject({ plan: z.string().max(10_000).optional() }),
+  BeginReview: z.strictObject({ note: z.string().max(2000).optional() }),
+  CloseIncident: z.strictObject({ summary: text(10_000) }),
+} as const;
+
+export type IncidentCommandName = keyof typeof INCIDENT_COMMAND_SCHEMAS;
+export const INCIDENT_COMMAND_NAMES = Object.keys(INCIDENT_COMMAND_SCHEMAS) as IncidentCommandName[];
+
+/** Fields every command request may carry besides its payload. */
+export const CommandOptionsSchema = z.strictObject({
+  commandId: IdSchema.optional().meta({ description: 'Idempotency key: a retry with the same id returns the first answer' }),
+  expectedVersion: z.int().min(0).optional().meta({ description: 'Optimistic concurrency: fail with 409 unless the stream is at this version' }),
+  occurredAt: IsoTimeSchema.optional().meta({ description: 'When it happened, as reported; defaults to the server time' }),
+});
+
+export const CreateIncidentRequestSchema = CommandOptionsSchema.extend({
+  incidentId: IdSchema.optional(),
+  data: ReportIncidentSchema,
+}).meta({ id: 'CreateIncidentRequest' });
+
+export const IncidentCommandRequestSchema = CommandOptionsSchema.extend({
+  type: z.enum(INCIDENT_COMMAND_NAMES),
+  data: z.record(z.string(), z.unknown()).optional(),
+}).meta({ id: 'IncidentCommandRequest', description: '`data` is checked against the schema of `type`' });
+
+export const ListIncidentsQuerySchema = z.strictObject({
+  state: IncidentStateSchema.optional(),
+  severity: SeveritySchema.optional(),
+  jurisdiction: JurisdictionCodeSchema.optional(),
+  exercise: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  after: z.string().max(200).optional(),
+});
+
+export const CommandResultSchema = z
+  .object({
+    streamId: z.string(),
+    streamType: z.string(),
+    version: z.int(),
+    state: z.string(),
+    events: z.array(z.object({ eventId: z.string(), type: z.string(), version: z.int() })),
+  })
+  .meta({ id: 'CommandResult' });
+export type CommandResult = z.infer<typeof CommandResultSchema>;
+
+export const IncidentViewSchema = z
+  .object({
+    incidentId: z.string(),
+    version: z.int(),
+    state: IncidentStateSchema,
+    title: z.string(),
+    description: z.string(),
+    category: CategorySchema.nullable(),
+    severity: SeveritySchema.nullable(),
+    responseLevel: SeveritySchema.nullable(),
+    leadJurisdiction: z.string(),
+    supportingJurisdictions: z.array(z.string()),
+    location: LocationSchema.nullable(),
+    exercise: z.boolean(),
+    reportedAt: z.string().nullable(),
+    occurredAt: z.string().nullable(),
+    confirmedAt: z.string().nullable(),
+    responseActivatedAt: z.string().nullable(),
+    controlledAt: z.string().nullable(),
+    liftedAt: z.string().nullable(),
+    closedAt: z.string().nullable(),
+    updatedAt: z.string().nullable(),
+  })
+  .meta({ id: 'Incident' });
+export type IncidentView = z.infer<typeof IncidentViewSchema>;
+
+export const IncidentListSchema = z
+  .object({ items: z.array(IncidentViewSchema), next: z.string().nullable() })
+  .meta({ id: 'IncidentList' });
+
+export const ActorSchema = z.strictObject({
+  userId: IdSchema,
+  roles: z.array(RoleSchema).min(1),
+  jurisdiction: JurisdictionCodeSchema,
+});

@@ -1,0 +1,58 @@
+import type { CommandResult, EventEnvelope } from '@muster/contracts';
+import type { PersistedState } from '@muster/domain';
+
+export interface StoredStream {
+  streamId: string;
+  streamType: string;
+  version: number;
+  state: PersistedState;
+}
+
+/** An event about to be appended; the store assigns its global position. */
+export type NewEvent = Omit<EventEnvelope, 'position'>;
+
+export interface StreamWrite {
+  streamId: string;
+  streamType: string;
+  /** The version the stream is at before this write; 0 for a new stream. */
+  expectedVersion: number;
+  state: PersistedState;
+  events: NewEvent[];
+  commandId: string;
+  result: CommandResult;
+}
+
+export type AppendOutcome = { kind: 'appended' } | { kind: 'duplicate'; result: CommandResult };
+
+/** Thrown by a store when the stream moved past `expectedVersion` (or already exists). */
+export class StreamVersionConflict extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expectedVersion: number,
+  ) {
+    super(`stream ${streamId} is no longer at version ${expectedVersion}`);
+    this.name = 'StreamVersionConflict';
+  }
+}
+
+/**
+ * The system of record. `append` is the only durability point (DESIGN §2): events, the stream's
+ * snapshot and version, the command id and inline read models commit together or not at all.
+ */
+export interface EventStore {
+  loadStream(streamId: string): Promise<StoredStream | null>;
+  findCommand(commandId: string): Promise<CommandResult | null>;
+  append(write: StreamWrite): Promise<AppendOutcome>;
+  readStream(streamId: string, afterVersion?: number): Promise<EventEnvelope[]>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface Ids {
+  newId(): string;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+export const randomIds: Ids = { newId: () => crypto.randomUUID() };

@@ -1,0 +1,24 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database';
+
+// bigint (int8) columns come back as strings: positions exceed 2^53 in long-lived systems.
+export interface ConnectOptions {
+  connectionString: string;
+  maxConnections?: number;
+  /** Fail fast instead of queueing forever when PostgreSQL is unreachable. */
+  connectionTimeoutMillis?: number;
+  applicationName?: string;
+}
+
+export function connect(options: ConnectOptions): Kysely<Database> {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5_000,
+    application_name: options.applicationName ?? 'muster',
+  });
+  // A pooled client that loses its server emits 'error'; without a listener that kills the process.
+  pool.on('error', () => undefined);
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}

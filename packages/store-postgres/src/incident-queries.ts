@@ -1,0 +1,58 @@
+import type { IncidentView } from '@muster/contracts';
+import type { Kysely } from 'kysely';
+import type { Database } from './database';
+
+export interface IncidentFilter {
+  state?: string | undefined;
+  severity?: string | undefined;
+  /** Incidents this jurisdiction leads or supports. */
+  jurisdiction?: string | undefined;
+  exercise?: boolean | undefined;
+  limit?: number | undefined;
+  /** Opaque cursor from the previous page. */
+  after?: string | undefined;
+}
+
+export class InvalidCursor extends Error {
+  constructor() {
+    super('the paging cursor is not one this server issued');
+    this.name = 'InvalidCursor';
+  }
+}
+
+function decodeCursor(cursor: string): { reportedAt: string; id: string } {
+  try {
+    const [reportedAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof reportedAt !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(reportedAt))) throw new InvalidCursor();
+    return { reportedAt, id };
+  } catch {
+    throw new InvalidCursor();
+  }
+}
+
+/** Newest reported first; a cursor continues after the last item of the previous page. */
+export async function listIncidents(db: Kysely<Database>, filter: IncidentFilter): Promise<{ items: IncidentView[]; next: string | null }> {
+  const limit = filter.limit ?? 100;
+  let query = db.selectFrom('incident').select(['view', 'reported_at', 'incident_id']);
+  if (filter.state) query = query.where('state', '=', filter.state);
+  if (filter.severity) query = query.where('severity', '=', filter.severity);
+  if (filter.exercise !== undefined) query = query.where('exercise', '=', filter.exercise);
+  const jurisdiction = filter.jurisdiction;
+  if (jurisdiction) {
+    query = query.where((eb) =>
+      eb.or([eb('lead_jurisdiction', '=', jurisdiction), eb(eb.val(jurisdiction), '=', eb.fn.any('supporting_jurisdictions'))]),
+    );
+  }
+  if (filter.after) {
+    const { reportedAt, id } = decodeCursor(filter.after);
+    query = query.where((eb) =>
+      eb.or([eb('reported_at', '<', new Date(reportedAt)), eb.and([eb('reported_at', '=', new Date(reportedAt)), eb('incident_id', '<', id)])]),
+    );
+  }
+  const rows = await query.orderBy('reported_at', 'desc').orderBy('incident_id', 'desc').limit(limit + 1).execute();
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  const next =
+    rows.length > limit && last ? Buffer.from(JSON.stringify([last.reported_at.toISOString(), last.incident_id])).toString('base64url') : null;
+  return { items: page.map((r) => r.view), next };
+}

@@ -1,0 +1,24 @@
+import { Migrator, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+import * as createEventStore from './migrations/2026_11_30_10_00_00_create_event_store';
+
+/** Migrations are listed here rather than read from disk, so they run the same under tsx and bundled. */
+const MIGRATIONS: Record<string, Migration> = {
+  '2026_11_30_10_00_00_create_event_store': createEventStore,
+};
+
+export class MigrationFailed extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'MigrationFailed';
+  }
+}
+
+export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<MigrationResultSet> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+  const result = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error');
+    throw new MigrationFailed(`migration ${failed?.migrationName ?? '?'} failed`, { cause: result.error });
+  }
+  return result;
+}

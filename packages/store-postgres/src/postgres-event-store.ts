@@ -1,0 +1,111 @@
+import type { CommandResult, EventEnvelope } from '@muster/contracts';
+import { StreamVersionConflict, type AppendOutcome, type EventStore, type StoredStream, type StreamWrite } from '@muster/engine';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './database';
+import { EVENT_COLUMNS, toEnvelope } from './event-mapping';
+import { projectIncident } from './incident-projection';
+
+type InlineProjection = (trx: Transaction<Database>, write: StreamWrite) => Promise<void>;
+
+/** Read models written in the same transaction as the events they reflect (DESIGN §2). */
+const INLINE_PROJECTIONS: Readonly<Record<string, InlineProjection>> = {
+  incident: (trx, write) => projectIncident(trx, write.streamId, write.expectedVersion + write.events.length, write.state),
+};
+
+/** Raised inside the transaction to roll it back when the command id was already handled. */
+class DuplicateCommand extends Error {}
+
+export class PostgresEventStore implements EventStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async loadStream(streamId: string): Promise<StoredStream | null> {
+    const row = await this.db
+      .selectFrom('stream')
+      .select(['stream_id', 'stream_type', 'version', 'snapshot'])
+      .where('stream_id', '=', streamId)
+      .executeTakeFirst();
+    return row ? { streamId: row.stream_id, streamType: row.stream_type, version: row.version, state: row.snapshot } : null;
+  }
+
+  async findCommand(commandId: string): Promise<CommandResult | null> {
+    const row = await this.db.selectFrom('command').select('result').where('command_id', '=', commandId).executeTakeFirst();
+    return row?.result ?? null;
+  }
+
+  async append(write: StreamWrite): Promise<AppendOutcome> {
+    try {
+      await this.db.transaction().execute((trx) => this.write(trx, write));
+      return { kind: 'appended' };
+    } catch (error) {
+      if (!(error instanceof DuplicateCommand)) throw error;
+      const result = await this.findCommand(write.commandId);
+      if (!result) throw new Error(`command ${write.commandId} conflicted but has no stored result`);
+      return { kind: 'duplicate', result };
+    }
+  }
+
+  /** Writes one command's effects in the caller's transaction: used alone and by group commit. */
+  async write(trx: Transaction<Database>, write: StreamWrite): Promise<void> {
+    // Claiming the command id first makes a concurrent retry wait for this transaction, then see it.
+    const claimed = await trx
+      .insertInto('command')
+      .values({ command_id: write.commandId, stream_id: write.streamId, result: JSON.stringify(write.result) })
+      .onConflict((oc) => oc.column('command_id').doNothing())
+      .returning('command_id')
+      .executeTakeFirst();
+    if (!claimed) throw new DuplicateCommand();
+
+    const version = write.expectedVersion + write.events.length;
+    const snapshot = JSON.stringify(write.state);
+    const now = write.events[0]?.meta.recordedAt ?? new Date().toISOString();
+    if (write.expectedVersion === 0) {
+      const inserted = await trx
+        .insertInto('stream')
+        .values({ stream_id: write.streamId, stream_type: write.streamType, version, snapshot, created_at: now, updated_at: now })
+        .onConflict((oc) => oc.column('stream_id').doNothing())
+        .returning('stream_id')
+        .executeTakeFirst();
+      if (!inserted) throw new StreamVersionConflict(write.streamId, write.expectedVersion);
+    } else {
+      const updated = await trx
+        .updateTable('stream')
+        .set({ version, snapshot, updated_at: now })
+        .where('stream_id', '=', write.streamId)
+        .where('version', '=', write.expectedVersion)
+        .executeTakeFirst();
+      if (updated.numUpdatedRows === 0n) throw new StreamVersionConflict(write.streamId, write.expectedVersion);
+    }
+
+    if (write.events.length > 0) {
+      await trx
+        .insertInto('event')
+        .values(
+          write.events.map((e) => ({
+            event_id: e.eventId,
+            stream_id: e.streamId,
+            stream_type: e.streamType,
+            version: e.version,
+            type: e.type,
+            data: JSON.stringify(e.data),
+            meta: JSON.stringify(e.meta),
+            jurisdiction: e.meta.jurisdiction,
+            exercise: e.meta.exercise,
+            recorded_at: e.meta.recordedAt,
+          })),
+        )
+        .execute();
+    }
+    await INLINE_PROJECTIONS[write.streamType]?.(trx, write);
+  }
+
+  async readStream(streamId: string, afterVersion = 0): Promise<EventEnvelope[]> {
+    const rows = await this.db
+      .selectFrom('event')
+      .select([...EVENT_COLUMNS])
+      .where('stream_id', '=', streamId)
+      .where('version', '>', afterVersion)
+      .orderBy('version')
+      .execute();
+    return rows.map(toEnvelope);
+  }
+}

@@ -1,0 +1,12 @@
+import type { ColumnType, JSONColumnType, Selectable } from 'kysely';
+
+export interface StreamTable {
+  stream_id: string;
+  stream_type: string;
+  version: number;
+  /** Persisted machine state ({ value, context }) as of `version`. */
+  snapshot: JSONColumnType<{ value: string; context: Record<string, unknown> }, string, string>;
+  created_at: ColumnType<Date, string, never>;
+  updated_at: ColumnType<Date, string, string>;
+}
+export type StreamRow = Selectable<StreamTable>;

@@ -1,0 +1,49 @@
+import { HTTP_STATUS, MusterError, UnavailableError, ValidationError, type ErrorBody } from '@muster/contracts';
+import { InvalidCursor } from '@muster/store-postgres';
+import type { FastifyError } from 'fastify';
+
+/** PostgreSQL is unreachable or restarting: the client should retry, so answer 503, not 500. */
+function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    // 08xxx connection exceptions, 57P01-57P03 admin shutdown / crash / cannot connect now.
+    if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return true;
+    if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === 'EPIPE') return true;
+  }
+  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/.test(
+    error.message,
+  );
+}
+
+/** Maps any thrown value to the one error model; the only place HTTP statuses are chosen. */
+export function toHttpError(error: unknown): { status: number; body: ErrorBody; internal: boolean } {
+  if (error instanceof MusterError) return { status: HTTP_STATUS[error.code], body: error.toBody(), internal: false };
+  if (error instanceof InvalidCursor) {
+    const e = new ValidationError([{ path: 'after', message: error.message }]);
+    return { status: HTTP_STATUS[e.code], body: e.toBody(), internal: false };
+  }
+  const fastifyError = error as Partial<FastifyError>;
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': {
+      const e = new MusterError('payload_too_large', 'request body is larger than the limit');
+      return { status: HTTP_STATUS[e.code], body: e.toBody(), internal: false };
+    }
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
+      const e = new MusterError('unsupported_media_type', 'send the body as application/json');
+      return { status: HTTP_STATUS[e.code], body: e.toBody(), internal: false };
+    }
+    default:
+      break;
+  }
+  if (fastifyError.statusCode === 400) {
+    const e = new ValidationError([{ path: '', message: `malformed request: ${fastifyError.message ?? 'bad request'}` }], 'malformed');
+    return { status: HTTP_STATUS[e.code], body: e.toBody(), internal: false };
+  }
+  if (isDatabaseUnavailable(error)) {
+    const e = new UnavailableError('the database is unavailable; retry shortly');
+    return { status: HTTP_STATUS[e.code], body: e.toBody(), internal: false };
+  }
+  const e = new MusterError('internal', 'internal error');
+  return { status: HTTP_STATUS[e.code], body: e.toBody(), internal: true };
+}

@@ -1,0 +1,20 @@
+import { parseOrThrow } from '@muster/contracts';
+import { z } from 'zod';
+
+/** Environment of `muster start` and the other commands, parsed like any other input. */
+export const MusterEnvSchema = z.object({
+  /** An existing PostgreSQL; without it Muster runs its own embedded PostgreSQL under MUSTER_DATA_DIR. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  MUSTER_DATA_DIR: z.string().min(1).default('.muster'),
+  /** Port of the embedded PostgreSQL (loopback only). */
+  MUSTER_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+});
+export type MusterEnv = z.infer<typeof MusterEnvSchema>;
+
+export function musterEnv(env: NodeJS.ProcessEnv = process.env): MusterEnv {
+  return parseOrThrow(MusterEnvSchema, env, ['env']);
+}

@@ -10,7 +10,8 @@ export const IncidentStateSchema = z.enum(INCIDENT_STATES);
 /** GB/T 2260 administrative division code, e.g. 441203 for 鼎湖区. */
 export const JurisdictionCodeSchema = z.string().regex(/^\d{6}$/, 'must be a 6-digit administrative code');
 export const IsoTimeSchema = z.iso.datetime({ offset: true });
-export const IdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/, 'must be 1–100 letters, digits, _ . : -');
+/** Ids travel in URLs and NATS subject tokens, so they hold no dots, spaces or wildcards. */
+export const IdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, 'must be 1–100 letters, digits, _ or -');
 
 export const LocationSchema = z.strictObject({
   description: text(500),

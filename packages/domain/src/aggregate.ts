@@ -1,5 +1,5 @@
 import { initialTransition, transition, type AnyStateMachine, type SnapshotFrom } from 'xstate';
-import type { CommandMeta, EmittedEvent } from './shared';
+import type { Actor, CommandMeta, EmittedEvent } from './shared';
 
 /** A command as the machine sees it: its type, its payload fields and the meta the engine adds. */
 export interface MachineCommand {
@@ -68,11 +68,14 @@ export function decide(def: AggregateDefinition, state: PersistedState, command:
   return { ok: true, state: persist(next), events };
 }
 
-/** A stored event, as much of it as replay needs. */
+/**
+ * A stored event, as much of it as replay needs. Stored events carry the server time as `recordedAt`;
+ * it was the command's `meta.now`, so replay gives it back to the machine under that name.
+ */
 export interface ReplayableEvent {
   type: string;
   data: Record<string, unknown>;
-  meta: { derived?: boolean } & CommandMeta;
+  meta: { commandId: string; actor: Actor; occurredAt: string; derived?: boolean; recordedAt?: string; now?: string };
 }
 
 /** Rebuilds the state of a stream from its events by re-applying each primary event's command. */
@@ -83,8 +86,10 @@ export function replay(def: AggregateDefinition, events: readonly ReplayableEven
     if (event.meta.derived) continue;
     const type = commandFor.get(event.type);
     if (type === undefined) throw new Error(`replay: no command produces ${def.streamType} event ${event.type}`);
-    const { derived: _derived, ...meta } = event.meta;
-    const decision = decide(def, state, { ...event.data, type, meta });
+    const { commandId, actor, occurredAt } = event.meta;
+    const now = event.meta.recordedAt ?? event.meta.now;
+    if (now === undefined) throw new Error(`replay: ${event.type} has neither recordedAt nor now`);
+    const decision = decide(def, state, { ...event.data, type, meta: { commandId, actor, occurredAt, now } });
     if (!decision.ok) {
       throw new Error(`replay: ${event.type} is not accepted in state ${decision.state}`);
     }

@@ -48,7 +48,7 @@ export function createEngine(options: EngineOptions): Engine {
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
   const policy = options.policy ?? baselinePolicy;
-  const maxRetries = options.maxConflictRetries ?? 8;
+  const maxRetries = options.maxConflictRetries ?? 12;
 
   async function attempt(registration: AggregateRegistration, command: CommandEnvelope, commandId: string, payload: Record<string, unknown>) {
     const { definition } = registration;
@@ -138,8 +138,9 @@ export function createEngine(options: EngineOptions): Engine {
               expectedVersion: error.expectedVersion,
             });
           }
-          // Back off a little, with jitter, so that racing writers do not collide again in lockstep.
-          await new Promise((r) => setTimeout(r, Math.random() * 5 * (retry + 1)));
+          // Exponential backoff with full jitter, so that racing writers spread out instead of
+          // colliding again in lockstep; capped so that a hot stream still answers quickly.
+          await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 2 * 2 ** retry)));
         }
       }
     },

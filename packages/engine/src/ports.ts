@@ -56,3 +56,22 @@ export interface Ids {
 
 export const systemClock: Clock = { now: () => new Date() };
 export const randomIds: Ids = { newId: () => crypto.randomUUID() };
+
+/** A live feed of the events the relay published, in the order it published them. */
+export interface LiveSubscription {
+  /** Stops delivery; resolves when no more handler calls will be made. */
+  unsubscribe(): Promise<void>;
+}
+
+/**
+ * The bus that carries committed events from the relay to gateways (DESIGN §2). Implemented by
+ * JetStream (packages/bus-nats) and by an in-process bus for the embedded mode; both pass the same
+ * contract tests. Delivery is at least once and in publish order; consumers deduplicate by position.
+ */
+export interface EventBus {
+  /** Resolves only once the bus has stored the event (JetStream PubAck); duplicates by eventId are absorbed. */
+  publish(event: EventEnvelope): Promise<void>;
+  /** Events published from now on, in publish order. */
+  subscribe(handler: (event: EventEnvelope) => void): Promise<LiveSubscription>;
+  close(): Promise<void>;
+}

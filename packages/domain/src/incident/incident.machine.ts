@@ -112,8 +112,8 @@ export const incidentMachine = setup({
   id: 'incident',
   initial: 'none',
   context: emptyContext,
-  // Details and classification can be corrected in every open state; the lifecycle states below
-  // decide which of them are open by not overriding these.
+  // Details can be corrected until the review starts; classification until the response is lifted,
+  // after which severity is a matter of record for the review.
   states: {
     none: {
       on: { ReportIncident: { target: 'reported', actions: ['applyReport', 'touch', 'record'] } },

@@ -35,7 +35,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('command')
     .addColumn('command_id', 'text', (c) => c.primaryKey())
     .addColumn('stream_id', 'text', (c) => c.notNull())
-    .addColumn('result', 'jsonb', (c) => c.notNull())
+    // json, not jsonb: a retried command gets back the first answer byte for byte, key order included.
+    .addColumn('result', 'json', (c) => c.notNull())
     .addColumn('handled_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
 

@@ -1,0 +1,134 @@
+import { decide, incidentAggregate, initialState, type PersistedState } from '@muster/domain';
+import { createEngine, type Engine } from '@muster/engine';
+import { createTestDatabase, type TestDatabase } from '@muster/testkit';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readGlobalLog } from './global-log';
+import { PostgresEventStore } from './postgres-event-store';
+
+function reportedState(now: string): PersistedState {
+  const decision = decide(incidentAggregate, initialState(incidentAggregate), {
+    type: 'ReportIncident',
+    incidentId: 'slow',
+    title: 'slow',
+    leadJurisdiction: '441203',
+    meta: { commandId: 'slow-command', actor, now, occurredAt: now },
+  });
+  if (!decision.ok) throw new Error('ReportIncident was refused');
+  return decision.state;
+}
+
+const actor = { userId: 'duty-1', roles: ['duty_officer' as const], jurisdiction: '441203' };
+
+let t: TestDatabase;
+let engine: Engine;
+let store: PostgresEventStore;
+
+beforeAll(async () => {
+  t = await createTestDatabase('global_log');
+  store = new PostgresEventStore(t.db);
+  engine = createEngine({ store });
+});
+afterAll(async () => t?.drop());
+
+function report(id: string) {
+  return engine.handle({
+    streamType: 'incident',
+    streamId: id,
+    type: 'ReportIncident',
+    data: { title: `incident ${id}`, leadJurisdiction: '441203' },
+    actor,
+  });
+}
+
+describe('global log reader', () => {
+  it('does not skip an event whose transaction took a lower position but committed after later ones', async () => {
+    await report('before');
+    const start = (await readGlobalLog(t.db, '0.0', 1000)).at(-1)?.position ?? '0.0';
+
+    // A transaction takes its sequence number first and stays open.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let inserted: () => void = () => undefined;
+    const insertedSignal = new Promise<void>((resolve) => (inserted = resolve));
+    const slow = t.db.transaction().execute(async (trx) => {
+      const now = new Date().toISOString();
+      await store.write(trx, {
+        streamId: 'slow',
+        streamType: 'incident',
+        expectedVersion: 0,
+        state: reportedState(now),
+        commandId: 'slow-command',
+        result: { streamId: 'slow', streamType: 'incident', version: 1, state: 'reported', events: [] },
+        events: [
+          {
+            eventId: crypto.randomUUID(),
+            streamId: 'slow',
+            streamType: 'incident',
+            version: 1,
+            type: 'IncidentReported',
+            data: { title: 'slow' },
+            meta: { commandId: 'slow-command', actor, occurredAt: now, recordedAt: now, jurisdiction: '441203', exercise: false },
+          },
+        ],
+      });
+      inserted();
+      await held;
+    });
+    await insertedSignal;
+
+    // Later transactions take higher sequence numbers and commit first.
+    await report('fast-1');
+    await report('fast-2');
+    const seqs = await t.db.selectFrom('event').select(['stream_id', 'seq']).where('stream_id', 'in', ['slow', 'fast-1', 'fast-2']).execute();
+    const seqOf = (id: string) => BigInt(seqs.find((r) => r.stream_id === id)?.seq ?? -1);
+    expect(seqOf('slow')).toBeLessThan(seqOf('fast-1'));
+
+    // While the slow transaction is open, a reader must not move past it: it sees neither fast event.
+    const whileOpen = await readGlobalLog(t.db, start, 1000);
+    expect(whileOpen.map((e) => e.streamId)).toEqual([]);
+
+    release();
+    await slow;
+
+    // Once it commits, the reader delivers all three, the slow one included, in one stable order.
+    const after = await readGlobalLog(t.db, start, 1000);
+    expect(after.map((e) => e.streamId).sort()).toEqual(['fast-1', 'fast-2', 'slow']);
+    const positions = after.map((e) => e.position);
+    const again = await readGlobalLog(t.db, start, 1000);
+    expect(again.map((e) => e.position)).toEqual(positions);
+
+    // Reading page by page from each returned position yields the same sequence, nothing skipped.
+    const paged: string[] = [];
+    let cursor = start;
+    for (;;) {
+      const page = await readGlobalLog(t.db, cursor, 1);
+      const event = page[0];
+      if (!event) break;
+      paged.push(event.streamId);
+      cursor = event.position;
+    }
+    expect(paged).toEqual(after.map((e) => e.streamId));
+  });
+
+  it('filters by jurisdiction and stream', async () => {
+    await engine.handle({
+      streamType: 'incident',
+      streamId: 'sihui-1',
+      type: 'ReportIncident',
+      data: { title: 'Sihui landslide', leadJurisdiction: '441284' },
+      actor,
+    });
+    const sihui = await readGlobalLog(t.db, '0.0', 1000, { jurisdictions: ['441284'] });
+    expect(sihui.map((e) => e.streamId)).toEqual(['sihui-1']);
+    const byStream = await readGlobalLog(t.db, '0.0', 1000, { streamIds: ['fast-1'] });
+    expect(byStream.map((e) => e.streamId)).toEqual(['fast-1']);
+    const none = await readGlobalLog(t.db, '0.0', 1000, { jurisdictions: [] });
+    expect(none).toEqual([]);
+  });
+
+  it('stores the writing transaction id with every event', async () => {
+    const rows = await sql<{ n: string }>`select count(*)::text as n from event where tx_id is null`.execute(t.db);
+    expect(rows.rows[0]?.n).toBe('0');
+  });
+});

@@ -1,0 +1,259 @@
+import { incidentAggregate, replay } from '@muster/domain';
+import { createEngine } from '@muster/engine';
+import { createTestDatabase, type TestDatabase } from '@muster/testkit';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApi } from './app';
+import { PostgresEventStore } from '@muster/store-postgres';
+
+let t: TestDatabase;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  t = await createTestDatabase('api');
+  app = buildApi({ engine: createEngine({ store: new PostgresEventStore(t.db) }), db: t.db, logger: false, bodyLimit: 1024 * 1024 });
+  await app.ready();
+});
+afterAll(async () => {
+  await app?.close();
+  await t?.drop();
+});
+
+async function eventCount(): Promise<number> {
+  const row = await t.db.selectFrom('event').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+async function createIncident(body: Record<string, unknown> = {}) {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/incidents',
+    payload: { data: { title: 'Flooding on the Xijiang', leadJurisdiction: '441203', category: 'natural_disaster' }, ...body },
+  });
+  expect(response.statusCode).toBe(201);
+  return response.json<{ streamId: string; version: number; state: string }>();
+}
+
+function command(incidentId: string, payload: Record<string, unknown>) {
+  return app.inject({ method: 'POST', url: `/incidents/${incidentId}/commands`, payload });
+}
+
+describe('incident api', () => {
+  it('creates an incident, drives it through its lifecycle and reads it back', async () => {
+    const created = await createIncident({ incidentId: 'lifecycle-1', occurredAt: '2026-11-30T01:00:00+08:00' });
+    expect(created).toMatchObject({ streamId: 'lifecycle-1', version: 1, state: 'reported' });
+    const steps: [string, Record<string, unknown>, string][] = [
+      ['BeginVerification', {}, 'verifying'],
+      ['ConfirmIncident', { severity: 'III' }, 'confirmed'],
+      ['BeginInitialHandling', { measures: 'evacuate the riverside villages' }, 'initialHandling'],
+      ['ActivateResponse', { level: 'III', measures: 'county plan activated' }, 'responseActive'],
+    ];
+    for (const [type, data, state] of steps) {
+      const response = await command('lifecycle-1', { type, data });
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.json()).toMatchObject({ state });
+    }
+    const read = await app.inject({ method: 'GET', url: '/incidents/lifecycle-1' });
+    expect(read.json()).toMatchObject({
+      incidentId: 'lifecycle-1',
+      version: 5,
+      state: 'responseActive',
+      severity: 'III',
+      responseLevel: 'III',
+      leadJurisdiction: '441203',
+      occurredAt: '2026-11-30T01:00:00+08:00',
+    });
+
+    // The stored events, replayed through the machine, reproduce the stored snapshot exactly.
+    const store = new PostgresEventStore(t.db);
+    const stream = await store.loadStream('lifecycle-1');
+    const events = await store.readStream('lifecycle-1');
+    expect(events.map((e) => e.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(replay(incidentAggregate, events)).toStrictEqual(stream?.state);
+  });
+
+  it('rejects an illegal command with 409 naming the state and the commands allowed there', async () => {
+    await createIncident({ incidentId: 'illegal-1' });
+    const before = await eventCount();
+    const response = await command('illegal-1', { type: 'DeclareControlled', data: {} });
+    expect(response.statusCode).toBe(409);
+    expect(response.json()).toMatchObject({
+      error: {
+        code: 'illegal_transition',
+        details: { state: 'reported', command: 'DeclareControlled', allowed: expect.arrayContaining(['BeginVerification', 'DismissIncident']) },
+      },
+    });
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('lets exactly one of 20 concurrent writers with the same expectedVersion commit; the others get 409', async () => {
+    await createIncident({ incidentId: 'race-1' });
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        command('race-1', { type: 'UpdateIncidentDetails', expectedVersion: 1, data: { description: `writer ${i}` } }),
+      ),
+    );
+    const statuses = responses.map((r) => r.statusCode);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(19);
+    for (const r of responses.filter((r) => r.statusCode === 409)) expect(r.json()).toMatchObject({ error: { code: 'conflict' } });
+    const versions = await t.db.selectFrom('event').select('version').where('stream_id', '=', 'race-1').orderBy('version').execute();
+    expect(versions.map((v) => v.version)).toEqual([1, 2]);
+  });
+
+  it('retries writers without expectedVersion so that none is lost, versions gap-free', async () => {
+    await createIncident({ incidentId: 'race-2' });
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => command('race-2', { type: 'UpdateIncidentDetails', data: { description: `writer ${i}` } })),
+    );
+    expect(responses.map((r) => r.statusCode)).toEqual(Array(20).fill(200));
+    const versions = await t.db.selectFrom('event').select('version').where('stream_id', '=', 'race-2').orderBy('version').execute();
+    expect(versions.map((v) => v.version)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+  });
+
+  it('answers the same commandId twice with one event and the same response', async () => {
+    await createIncident({ incidentId: 'idem-1' });
+    const payload = { type: 'BeginVerification', commandId: 'cmd-idem-1', data: { note: 'calling the village head' } };
+    const first = await command('idem-1', payload);
+    const second = await command('idem-1', payload);
+    expect(first.statusCode).toBe(200);
+    expect(second.statusCode).toBe(200);
+    expect(second.json()).toEqual(first.json());
+    const concurrent = await Promise.all(
+      [1, 2, 3].map(() => command('idem-1', { type: 'UpdateIncidentDetails', commandId: 'cmd-idem-2', data: { description: 'bridge closed' } })),
+    );
+    expect(concurrent.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+    expect(new Set(concurrent.map((r) => JSON.stringify(r.json()))).size).toBe(1);
+    const events = await t.db.selectFrom('event').select('type').where('stream_id', '=', 'idem-1').execute();
+    expect(events.map((e) => e.type)).toEqual(['IncidentReported', 'VerificationStarted', 'IncidentDetailsUpdated']);
+  });
+
+  it('creates only one incident when its creation is retried with the same commandId', async () => {
+    const body = { commandId: 'create-once', data: { title: 'Gas leak', leadJurisdiction: '441202' } };
+    const first = await app.inject({ method: 'POST', url: '/incidents', payload: body });
+    const second = await app.inject({ method: 'POST', url: '/incidents', payload: body });
+    expect(second.json()).toEqual(first.json());
+    const rows = await t.db.selectFrom('incident').select('incident_id').where('lead_jurisdiction', '=', '441202').execute();
+    expect(rows).toHaveLength(1);
+  });
+
+  describe('bad input gets the right 4xx with a clear message and stores nothing', () => {
+    it.each([
+      {
+        name: 'malformed JSON',
+        request: { method: 'POST' as const, url: '/incidents', payload: '{"data": {"title": ', headers: { 'content-type': 'application/json' } },
+        status: 400,
+        code: 'malformed',
+        path: '',
+      },
+      {
+        name: 'unknown command type',
+        request: { method: 'POST' as const, url: '/incidents/bad-1/commands', payload: { type: 'LaunchRockets', data: {} } },
+        status: 422,
+        code: 'validation',
+        path: 'type',
+      },
+      {
+        name: 'wrong field type in a command',
+        request: { method: 'POST' as const, url: '/incidents/bad-1/commands', payload: { type: 'ConfirmIncident', data: { severity: 3 } } },
+        status: 422,
+        code: 'validation',
+        path: 'data.severity',
+      },
+      {
+        name: 'wrong field type on creation',
+        request: { method: 'POST' as const, url: '/incidents', payload: { data: { title: 'x', leadJurisdiction: 441203 } } },
+        status: 422,
+        code: 'validation',
+        path: 'data.leadJurisdiction',
+      },
+      {
+        name: 'unknown field',
+        request: { method: 'POST' as const, url: '/incidents/bad-1/commands', payload: { type: 'BeginVerification', data: { colour: 'red' } } },
+        status: 422,
+        code: 'validation',
+        path: 'data',
+      },
+      {
+        name: 'negative expectedVersion',
+        request: { method: 'POST' as const, url: '/incidents/bad-1/commands', payload: { type: 'BeginVerification', expectedVersion: -1 } },
+        status: 422,
+        code: 'validation',
+        path: 'expectedVersion',
+      },
+      {
+        name: 'a 2 MB body',
+        request: {
+          method: 'POST' as const,
+          url: '/incidents',
+          payload: { data: { title: 'big', leadJurisdiction: '441203', description: 'x'.repeat(2 * 1024 * 1024) } },
+        },
+        status: 413,
+        code: 'payload_too_large',
+        path: undefined,
+      },
+      {
+        name: 'a non-existent incident',
+        request: { method: 'POST' as const, url: '/incidents/no-such-incident/commands', payload: { type: 'BeginVerification', data: {} } },
+        status: 404,
+        code: 'not_found',
+        path: undefined,
+      },
+      {
+        name: 'reading a non-existent incident',
+        request: { method: 'GET' as const, url: '/incidents/no-such-incident' },
+        status: 404,
+        code: 'not_found',
+        path: undefined,
+      },
+      {
+        name: 'a bad list filter',
+        request: { method: 'GET' as const, url: '/incidents?severity=V' },
+        status: 422,
+        code: 'validation',
+        path: 'query.severity',
+      },
+    ])('$name → $status', async ({ request, status, code, path }) => {
+      await app.inject({ method: 'POST', url: '/incidents', payload: { incidentId: 'bad-1', data: { title: 'target', leadJurisdiction: '441203' } } });
+      const before = await eventCount();
+      const response = await app.inject(request);
+      expect(response.statusCode, response.body).toBe(status);
+      const body = response.json<{ error: { code: string; message: string; issues?: { path: string }[] } }>();
+      expect(body.error.code).toBe(code);
+      expect(body.error.message.length).toBeGreaterThan(5);
+      if (path !== undefined) expect(body.error.issues?.map((i) => i.path)).toContain(path);
+      expect(await eventCount()).toBe(before);
+    });
+  });
+
+  it('lists incidents filtered by state, severity and jurisdiction, with paging', async () => {
+    await createIncident({ incidentId: 'list-a', data: { title: 'A', leadJurisdiction: '441226', severity: 'II' } });
+    await createIncident({ incidentId: 'list-b', data: { title: 'B', leadJurisdiction: '441226', severity: 'IV' } });
+    await createIncident({ incidentId: 'list-c', data: { title: 'C', leadJurisdiction: '441225', severity: 'II' } });
+    await command('list-b', { type: 'BeginVerification', data: {} });
+    const get = async (query: string) => (await app.inject({ method: 'GET', url: `/incidents?${query}` })).json<{ items: { incidentId: string }[]; next: string | null }>();
+    expect((await get('jurisdiction=441226')).items.map((i) => i.incidentId).sort()).toEqual(['list-a', 'list-b']);
+    expect((await get('jurisdiction=441226&severity=II')).items.map((i) => i.incidentId)).toEqual(['list-a']);
+    expect((await get('jurisdiction=441226&state=verifying')).items.map((i) => i.incidentId)).toEqual(['list-b']);
+    const first = await get('severity=II&limit=1');
+    expect(first.items).toHaveLength(1);
+    expect(first.next).not.toBeNull();
+    const second = await get(`severity=II&limit=1&after=${first.next ?? ''}`);
+    expect(second.items).toHaveLength(1);
+    expect(second.items[0]?.incidentId).not.toBe(first.items[0]?.incidentId);
+    const bad = await app.inject({ method: 'GET', url: '/incidents?after=garbage' });
+    expect(bad.statusCode).toBe(422);
+  });
+
+  it('serves an OpenAPI document generated from the zod schemas', async () => {
+    const response = await app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(response.statusCode).toBe(200);
+    const doc = response.json<{ openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, { properties?: Record<string, unknown> }> } }>();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/incidents', '/incidents/{incidentId}', '/incidents/{incidentId}/commands']));
+    expect(Object.keys(doc.components.schemas['CreateIncidentRequest']?.properties ?? {})).toEqual(
+      expect.arrayContaining(['commandId', 'expectedVersion', 'data']),
+    );
+    expect(doc.components.schemas['ConfirmIncidentData']).toBeDefined();
+  });
+});

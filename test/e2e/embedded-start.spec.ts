@@ -1,0 +1,70 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '@muster/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
+import { descendantsMatching, startProcess, waitForHttp, type RunningProcess } from '../support/processes';
+
+// `pnpm start` with no DATABASE_URL: Muster runs on its own embedded, real PostgreSQL.
+describe('pnpm start without DATABASE_URL', () => {
+  const started: RunningProcess[] = [];
+  let dataDir = '';
+  afterAll(async () => {
+    for (const p of started) await p.stop('SIGKILL');
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  async function start(port: number, pgPort: number): Promise<RunningProcess> {
+    const env = { DATABASE_URL: undefined, MUSTER_DATA_DIR: dataDir, PORT: String(port), MUSTER_PG_PORT: String(pgPort), LOG_LEVEL: 'warn' };
+    const muster = startProcess('pnpm', ['start'], env);
+    started.push(muster);
+    const died = muster.exited.then((code) => {
+      throw new Error(`exited with ${code}`);
+    });
+    try {
+      await Promise.race([waitForHttp(`http://127.0.0.1:${port}/health`, 90_000), died]);
+    } catch (error) {
+      throw new Error(`muster did not start: ${String(error)}\n${muster.output()}`);
+    }
+    died.catch(() => undefined);
+    return muster;
+  }
+
+  it('serves an incident created over HTTP, and keeps it across a clean restart and a kill -9', async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'muster-embedded-'));
+    const port = await freePort();
+    const pgPort = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+
+    let muster = await start(port, pgPort);
+    const created = await fetch(`${base}/incidents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ incidentId: 'embedded-1', data: { title: 'Landslide on G321', leadJurisdiction: '441225' } }),
+    });
+    expect(created.status).toBe(201);
+    const read = async () => (await fetch(`${base}/incidents/embedded-1`)).json() as Promise<Record<string, unknown>>;
+    expect(await read()).toMatchObject({ incidentId: 'embedded-1', title: 'Landslide on G321', state: 'reported' });
+
+    await muster.stop('SIGTERM');
+    muster = await start(port, pgPort);
+    expect(await read()).toMatchObject({ incidentId: 'embedded-1', title: 'Landslide on G321', version: 1 });
+    const verified = await fetch(`${base}/incidents/embedded-1/commands`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'BeginVerification', data: {} }),
+    });
+    expect(verified.status).toBe(200);
+
+    // kill -9 of the Muster process alone leaves its embedded PostgreSQL running; the next start
+    // must shut that orphan down and start cleanly on the same data.
+    const node = (await descendantsMatching(muster.child.pid ?? -1, 'services/muster/src/main.ts')).at(-1);
+    expect(node).toBeDefined();
+    process.kill(node ?? -1, 'SIGKILL');
+    await muster.exited;
+    const postmaster = Number((await readFile(join(dataDir, 'pg', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    expect(() => process.kill(postmaster, 0)).not.toThrow();
+    muster = await start(port, pgPort);
+    expect(await read()).toMatchObject({ incidentId: 'embedded-1', state: 'verifying', version: 2 });
+  });
+});

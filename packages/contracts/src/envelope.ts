@@ -21,6 +21,8 @@ export const EventEnvelopeSchema = z
       jurisdiction: z.string(),
       exercise: z.boolean(),
       derived: z.boolean().optional(),
+      /** The incident the event belongs to: the stream itself, or the incident of a command or request stream. */
+      incidentId: z.string().optional(),
     }),
   })
   .meta({ id: 'EventEnvelope' });

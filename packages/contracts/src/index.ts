@@ -39,3 +39,54 @@ export type { IncidentCommandName, CommandResult, IncidentView } from './inciden
 export { EventEnvelopeSchema } from './envelope';
 export type { EventEnvelope } from './envelope';
 export { issuesOf, parseOrThrow } from './zod-issues';
+export {
+  PositionSchema,
+  MAX_TOPICS_PER_FRAME,
+  SubscribeFrameSchema,
+  UnsubscribeFrameSchema,
+  PingFrameSchema,
+  ClientFrameSchema,
+  EventFrameSchema,
+  CaughtUpFrameSchema,
+  ErrorFrameSchema,
+  ClosingFrameSchema,
+  PongFrameSchema,
+  ServerFrameSchema,
+  WS_SESSION_CLOSE_CODE,
+  WS_PERMANENT_CLOSE_CODES,
+} from './ws-frames';
+export type {
+  SubscribeFrame,
+  UnsubscribeFrame,
+  PingFrame,
+  ClientFrame,
+  EventFrame,
+  CaughtUpFrame,
+  ErrorFrame,
+  ClosingFrame,
+  PongFrame,
+  ServerFrame,
+  WsSessionCloseReason,
+} from './ws-frames';
+export {
+  PersonSchema,
+  BriefingSchema,
+  COMMAND_COMMAND_SCHEMAS,
+  COMMAND_COMMAND_NAMES,
+  ItemQuantitySchema,
+  RequestedItemSchema,
+  REQUEST_COMMAND_SCHEMAS,
+  REQUEST_COMMAND_NAMES,
+  OnSceneCommandRequestSchema,
+  ResourceRequestCommandSchema,
+  CreateResourceRequestSchema,
+  DepotSchema,
+  StockLineSchema,
+  SetStockSchema,
+  TEAM_STATUSES,
+  TeamSchema,
+  TeamStatusSchema,
+} from './command.schemas';
+export type { CommandCommandName, RequestCommandName } from './command.schemas';
+/** The schema type the engine keeps per command, so that it needs no zod import of its own. */
+export type { ZodType as Schema } from 'zod';

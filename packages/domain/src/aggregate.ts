@@ -75,7 +75,7 @@ export function decide(def: AggregateDefinition, state: PersistedState, command:
 export interface ReplayableEvent {
   type: string;
   data: Record<string, unknown>;
-  meta: { commandId: string; actor: Actor; occurredAt: string; derived?: boolean; recordedAt?: string; now?: string };
+  meta: { commandId: string; actor: Actor; occurredAt: string; derived?: boolean | undefined; recordedAt?: string | undefined; now?: string | undefined };
 }
 
 /** Rebuilds the state of a stream from its events by re-applying each primary event's command. */

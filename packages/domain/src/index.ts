@@ -18,3 +18,22 @@ export type {
   Location,
   ReportChannel,
 } from './incident/incident.types';
+export { commandMachine, commandAggregate } from './command/command.machine';
+export { COMMAND_EVENT_FOR, COMMAND_STATES } from './command/command.types';
+export type {
+  Person,
+  Briefing,
+  TransferOffer,
+  PendingTransfer,
+  SceneFigures,
+  SceneReport,
+  CommandContext,
+  CommandTenure,
+  OnSceneCommand,
+  OnSceneCommandType,
+  CommandState,
+} from './command/command.types';
+export { requestMachine, requestAggregate, dispatchedItems } from './request/request.machine';
+export { REQUEST_EVENT_FOR, REQUEST_STATES, PRIORITIES } from './request/request.types';
+export type { Priority, RequestedItem, ItemQuantity, Dispatch, RequestContext, RequestCommand, RequestCommandType, RequestState } from './request/request.types';
+export { isWithinJurisdiction } from './jurisdiction';

@@ -1,5 +1,5 @@
 import { ForbiddenError } from '@muster/contracts';
-import type { Actor } from '@muster/domain';
+import { isWithinJurisdiction, type Actor, type CommandContext, type IncidentContext, type RequestContext, type Role } from '@muster/domain';
 
 export interface AuthorizationRequest {
   actor: Actor;
@@ -7,14 +7,157 @@ export interface AuthorizationRequest {
   command: string;
   /** The stream's state before the command; null for a command that opens a stream. */
   context: Record<string, unknown> | null;
+  /** The incident the stream belongs to, before the command (for an incident's own opening: null). */
+  incident: IncidentContext | null;
+  /** The payload, parsed. */
+  payload: Record<string, unknown>;
+  /** State of related streams of the same incident, by stream type. */
+  related: Readonly<Record<string, Record<string, unknown> | null>>;
 }
 
 /** Decides whether an actor may send a command; throws ForbiddenError otherwise (DESIGN §3.7). */
 export type Policy = (request: AuthorizationRequest) => void;
 
-/** Reviewers read and never write; everyone else with a role may command. */
-export const baselinePolicy: Policy = ({ actor, command }) => {
-  if (actor.roles.every((role) => role === 'reviewer')) {
-    throw new ForbiddenError(`a reviewer may not send ${command}`, { command, roles: actor.roles });
+const ROOM_ROLES: readonly Role[] = ['duty_officer', 'leader'];
+
+function hasRole(actor: Actor, roles: readonly Role[]): boolean {
+  return actor.roles.some((r) => roles.includes(r));
+}
+
+/** Duty officer or leader of the lead jurisdiction itself. */
+function isLeadRoom(actor: Actor, incident: IncidentContext | null): boolean {
+  return incident !== null && hasRole(actor, ROOM_ROLES) && actor.jurisdiction === incident.leadJurisdiction;
+}
+
+/** Duty officer or leader of the lead jurisdiction or of a level above it (the city room for a county incident). */
+function isCommandRoom(actor: Actor, incident: IncidentContext | null): boolean {
+  return incident !== null && hasRole(actor, ROOM_ROLES) && isWithinJurisdiction(incident.leadJurisdiction, actor.jurisdiction);
+}
+
+function commandOf(request: AuthorizationRequest): CommandContext | null {
+  if (request.streamType === 'command') return request.context as CommandContext | null;
+  return (request.related['command'] ?? null) as CommandContext | null;
+}
+
+function isCommander(actor: Actor, command: CommandContext | null): boolean {
+  return command?.commander?.userId === actor.userId;
+}
+
+function isInCommand(actor: Actor, command: CommandContext | null): boolean {
+  return isCommander(actor, command) || (command?.deputies.some((d) => d.userId === actor.userId) ?? false);
+}
+
+function deny(request: AuthorizationRequest, who: string): never {
+  throw new ForbiddenError(`${request.command} may be sent only by ${who}`, {
+    command: request.command,
+    userId: request.actor.userId,
+    roles: request.actor.roles,
+    jurisdiction: request.actor.jurisdiction,
+  });
+}
+
+function incidentRule(request: AuthorizationRequest): void {
+  const { actor, command, incident } = request;
+  if (command === 'ReportIncident') {
+    if (!hasRole(actor, ['duty_officer', 'leader', 'responder', 'agency_liaison', 'admin'])) deny(request, 'a duty officer, leader, responder or liaison');
+    return;
+  }
+  if (!isCommandRoom(actor, incident) && !hasRole(actor, ['admin'])) deny(request, 'the command room of the lead jurisdiction or above');
+}
+
+function commandRule(request: AuthorizationRequest): void {
+  const { actor, command, incident, payload } = request;
+  const structure = commandOf(request);
+  const offers = structure?.offers ?? [];
+  const offerTo = (offerId: unknown) => offers.find((o) => o.offerId === offerId)?.to.userId;
+  const incoming = structure?.pendingTransfer?.to.userId;
+  switch (command) {
+    case 'AssumeProvisionalCommand': {
+      // The head of the first unit on scene takes command himself; the room may record it for him.
+      const commander = payload['commander'] as { userId?: unknown } | undefined;
+      if (commander?.userId !== actor.userId && !isLeadRoom(actor, incident)) deny(request, 'the person taking command, or the lead room');
+      if (hasRole(actor, ['reviewer']) && actor.roles.length === 1) deny(request, 'a responder');
+      return;
+    }
+    case 'AppointCommander':
+    case 'AppointDeputy':
+    case 'RemoveDeputy':
+    case 'DeactivateCommand':
+      if (!isLeadRoom(actor, incident)) deny(request, "the lead jurisdiction's duty officer or leader");
+      return;
+    case 'OfferTransfer':
+    case 'WithdrawTransfer':
+    case 'RecordTransferBriefing':
+      if (!isCommander(actor, structure) && !isLeadRoom(actor, incident)) deny(request, 'the current commander or the appointing authority');
+      return;
+    case 'AcceptTransfer':
+    case 'DeclineTransfer':
+      if (offerTo(payload['offerId']) !== actor.userId) deny(request, 'the person the command is offered to');
+      return;
+    case 'ExpireTransfer':
+    case 'MakeTransferEffective':
+      if (!isCommander(actor, structure) && incoming !== actor.userId && !isLeadRoom(actor, incident)) {
+        deny(request, 'the commander, the incoming commander or the lead room');
+      }
+      return;
+    case 'JoinUnifiedCommand':
+    case 'LeaveUnifiedCommand':
+    case 'EstablishCommandPost':
+      if (!isInCommand(actor, structure) && !isLeadRoom(actor, incident)) deny(request, 'the commander, a deputy or the lead room');
+      return;
+    case 'PostSceneReport':
+      if (!isInCommand(actor, structure)) deny(request, 'the current commander or a deputy');
+      return;
+    default:
+      deny(request, 'nobody (unknown command)');
+  }
+}
+
+function requestRule(request: AuthorizationRequest): void {
+  const { actor, command, incident, context } = request;
+  const structure = commandOf(request);
+  switch (command) {
+    case 'SubmitResourceRequest':
+      if (!isInCommand(actor, structure)) deny(request, 'the current commander or a deputy');
+      return;
+    case 'ApproveResourceRequest':
+    case 'RejectResourceRequest':
+    case 'DispatchResources':
+      if (!isCommandRoom(actor, incident)) deny(request, 'the command room');
+      return;
+    case 'MarkEnRoute':
+    case 'ConfirmArrival':
+    case 'ReleaseResources':
+      if (!isCommandRoom(actor, incident) && !isInCommand(actor, structure)) deny(request, 'the command room, the commander or a deputy');
+      return;
+    case 'CancelResourceRequest': {
+      const requestedBy = (context as RequestContext | null)?.requestedBy;
+      if (requestedBy !== actor.userId && !isCommandRoom(actor, incident) && !isCommander(actor, structure)) {
+        deny(request, 'the requester, the commander or the command room');
+      }
+      return;
+    }
+    default:
+      deny(request, 'nobody (unknown command)');
+  }
+}
+
+/**
+ * Who may do what (README, "Who may do what"). Reviewers read and never write, whatever else they
+ * hold; every other rule depends on the stream type and the command.
+ */
+export const commandPolicy: Policy = (request) => {
+  if (request.actor.roles.every((role) => role === 'reviewer')) {
+    throw new ForbiddenError(`a reviewer may not send ${request.command}`, { command: request.command, roles: request.actor.roles });
+  }
+  switch (request.streamType) {
+    case 'incident':
+      return incidentRule(request);
+    case 'command':
+      return commandRule(request);
+    case 'resourceRequest':
+      return requestRule(request);
+    default:
+      throw new ForbiddenError(`no policy for ${request.streamType}`);
   }
 };

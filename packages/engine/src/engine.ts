@@ -6,9 +6,9 @@ import {
   parseOrThrow,
   type CommandResult,
 } from '@muster/contracts';
-import { decide, initialState, type Actor } from '@muster/domain';
+import { decide, initialState, type Actor, type IncidentContext } from '@muster/domain';
 import { AGGREGATES, type AggregateRegistration } from './aggregates';
-import { baselinePolicy, type Policy } from './authorization';
+import { commandPolicy, type Policy } from './authorization';
 import { StreamVersionConflict, randomIds, systemClock, type Clock, type EventStore, type Ids, type NewEvent, type StoredStream } from './ports';
 
 /** A command as it reaches the engine from any entry point (HTTP, timers, CLI). */
@@ -35,7 +35,11 @@ export interface EngineOptions {
 export interface Engine {
   handle(command: CommandEnvelope): Promise<CommandResult>;
   load(streamType: string, streamId: string): Promise<StoredStream>;
+  /** Like load, but null when the stream does not exist yet. */
+  tryLoad(streamType: string, streamId: string): Promise<StoredStream | null>;
 }
+
+const CLOSED_INCIDENT_STATES = new Set(['closed', 'dismissed']);
 
 function registrationOf(streamType: string): AggregateRegistration {
   const registration = AGGREGATES[streamType];
@@ -47,14 +51,29 @@ export function createEngine(options: EngineOptions): Engine {
   const { store } = options;
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
-  const policy = options.policy ?? baselinePolicy;
+  const policy = options.policy ?? commandPolicy;
   const maxRetries = options.maxConflictRetries ?? 12;
+
+  /** The incident a command belongs to, as it stands: the stream itself for incident commands. */
+  async function incidentFor(registration: AggregateRegistration, command: CommandEnvelope, stream: StoredStream | null, payload: Record<string, unknown>) {
+    const incidentId = registration.incidentOf(command.streamId, payload, stream?.state.context ?? null);
+    if (registration.definition.streamType === 'incident') {
+      return { incidentId, incident: (stream?.state.context ?? null) as IncidentContext | null, incidentState: stream?.state.value ?? null };
+    }
+    const incidentStream = await store.loadStream(incidentId);
+    if (!incidentStream || incidentStream.streamType !== 'incident') throw new NotFoundError('incident', incidentId);
+    // Nothing more happens under an incident that is over: its command and requests are closed too.
+    if (CLOSED_INCIDENT_STATES.has(incidentStream.state.value)) {
+      throw new IllegalTransitionError('incident', command.type, incidentStream.state.value, []);
+    }
+    return { incidentId, incident: incidentStream.state.context as unknown as IncidentContext, incidentState: incidentStream.state.value };
+  }
 
   async function attempt(registration: AggregateRegistration, command: CommandEnvelope, commandId: string, payload: Record<string, unknown>) {
     const { definition } = registration;
     const stream = await store.loadStream(command.streamId);
-    const creating = command.type === registration.creates;
-    if (!stream && !creating) throw new NotFoundError(definition.streamType, command.streamId);
+    const creating = registration.creates.includes(command.type) && !stream;
+    if (!stream && !registration.creates.includes(command.type)) throw new NotFoundError(definition.streamType, command.streamId);
     if (stream && stream.streamType !== definition.streamType) throw new NotFoundError(definition.streamType, command.streamId);
     const version = stream?.version ?? 0;
     if (command.expectedVersion !== undefined && command.expectedVersion !== version) {
@@ -63,20 +82,33 @@ export function createEngine(options: EngineOptions): Engine {
         actualVersion: version,
       });
     }
-    if (stream && creating) {
+    if (stream && definition.streamType === 'incident' && command.type === 'ReportIncident') {
       throw new ConflictError(`${definition.streamType} ${command.streamId} already exists`, { actualVersion: version });
     }
-    policy({ actor: command.actor, streamType: definition.streamType, command: command.type, context: stream?.state.context ?? null });
+    const { incidentId, incident } = await incidentFor(registration, command, stream, payload);
+    const related: Record<string, Record<string, unknown> | null> = {};
+    for (const r of registration.related(incidentId)) related[r.streamType] = (await store.loadStream(r.streamId))?.state.context ?? null;
+    policy({
+      actor: command.actor,
+      streamType: definition.streamType,
+      command: command.type,
+      context: stream?.state.context ?? null,
+      incident,
+      payload,
+      related,
+    });
 
     const now = clock.now().toISOString();
     const meta = { commandId, actor: command.actor, now, occurredAt: command.occurredAt ?? now };
     const state = stream?.state ?? initialState(definition);
-    const machineCommand = creating ? { ...payload, [`${definition.streamType}Id`]: command.streamId } : payload;
+    const machineCommand = creating ? { ...payload, ...registration.creationFields(command.streamId, incidentId) } : payload;
     const decision = decide(definition, state, { ...machineCommand, type: command.type, meta });
     if (!decision.ok) throw new IllegalTransitionError(definition.streamType, command.type, decision.state, decision.allowed);
 
-    const jurisdiction = registration.jurisdictionOf(decision.state.context);
-    const exercise = registration.exerciseOf(decision.state.context);
+    // Events are filed under the incident's lead jurisdiction as it stands after this command.
+    const lead = (definition.streamType === 'incident' ? (decision.state.context as unknown as IncidentContext) : incident) ?? null;
+    const jurisdiction = lead?.leadJurisdiction ?? '';
+    const exercise = lead?.exercise ?? false;
     const events: NewEvent[] = decision.events.map((event, i) => ({
       eventId: ids.newId(),
       streamId: command.streamId,
@@ -91,9 +123,11 @@ export function createEngine(options: EngineOptions): Engine {
         recordedAt: now,
         jurisdiction,
         exercise,
+        incidentId,
         ...(event.derived ? { derived: true } : {}),
       },
     }));
+    const effects = decision.events.flatMap((event) => registration.effectsOf(event, decision.state.context));
     const result: CommandResult = {
       streamId: command.streamId,
       streamType: definition.streamType,
@@ -109,6 +143,7 @@ export function createEngine(options: EngineOptions): Engine {
       events,
       commandId,
       result,
+      effects,
     });
     return outcome.kind === 'duplicate' ? outcome.result : result;
   }
@@ -143,6 +178,10 @@ export function createEngine(options: EngineOptions): Engine {
           await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 2 * 2 ** retry)));
         }
       }
+    },
+    async tryLoad(streamType, streamId) {
+      const stream = await store.loadStream(streamId);
+      return stream && stream.streamType === streamType ? stream : null;
     },
     async load(streamType, streamId) {
       const stream = await store.loadStream(streamId);

@@ -11,6 +11,13 @@ export interface StoredStream {
 /** An event about to be appended; the store assigns its global position. */
 export type NewEvent = Omit<EventEnvelope, 'position'>;
 
+/** Changes to reference data (stock, teams) that commit together with the event that causes them. */
+export type StoreEffect =
+  | { kind: 'takeStock'; depotId: string; items: { kind: string; quantity: number }[] }
+  | { kind: 'returnStock'; depotId: string; items: { kind: string; quantity: number }[] }
+  | { kind: 'assignTeams'; teamIds: string[]; incidentId: string }
+  | { kind: 'releaseTeams'; teamIds: string[] };
+
 export interface StreamWrite {
   streamId: string;
   streamType: string;
@@ -20,6 +27,8 @@ export interface StreamWrite {
   events: NewEvent[];
   commandId: string;
   result: CommandResult;
+  /** Applied in the same transaction; a store that cannot apply one fails the whole write. */
+  effects: StoreEffect[];
 }
 
 export type AppendOutcome = { kind: 'appended' } | { kind: 'duplicate'; result: CommandResult };

@@ -20,5 +20,9 @@ export function connect(options: ConnectOptions): Kysely<Database> {
   });
   // A pooled client that loses its server emits 'error'; without a listener that kills the process.
   pool.on('error', () => undefined);
+  // The same for a client that is checked out but between queries (the pool only listens on idle
+  // ones): e.g. the relay's lock session, terminated by an operator or a failover. The error still
+  // fails that client's next query, and the pool discards it on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

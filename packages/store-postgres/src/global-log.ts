@@ -1,4 +1,4 @@
-import { parsePosition, type EventEnvelope } from '@muster/contracts';
+import { START_POSITION, parsePosition, type EventEnvelope } from '@muster/contracts';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './database';
 import { EVENT_COLUMNS, toEnvelope } from './event-mapping';
@@ -7,6 +7,11 @@ export interface LogFilter {
   /** Only events whose lead jurisdiction is one of these. */
   jurisdictions?: readonly string[];
   streamIds?: readonly string[];
+  /**
+   * How the two lists combine: `all` (the default) keeps events that pass every given list; `any`
+   * keeps events that pass at least one, as a console subscribed to rooms and to incidents needs.
+   */
+  match?: 'all' | 'any';
 }
 
 /**
@@ -25,8 +30,32 @@ export async function readGlobalLog(db: Kysely<Database>, after: string, limit: 
     .select([...EVENT_COLUMNS])
     .where(sql<boolean>`tx_id < pg_snapshot_xmin(pg_current_snapshot())`)
     .where(sql<boolean>`(tx_id, seq) > (${tx.toString()}::xid8, ${seq.toString()}::bigint)`);
-  if (filter.jurisdictions) query = query.where('jurisdiction', 'in', filter.jurisdictions.length ? [...filter.jurisdictions] : ['']);
-  if (filter.streamIds) query = query.where('stream_id', 'in', filter.streamIds.length ? [...filter.streamIds] : ['']);
+  // An empty list matches nothing; `in ('')` says so without an invalid empty `in ()`.
+  const jurisdictions = filter.jurisdictions && (filter.jurisdictions.length ? [...filter.jurisdictions] : ['']);
+  const streamIds = filter.streamIds && (filter.streamIds.length ? [...filter.streamIds] : ['']);
+  if (filter.match === 'any' && jurisdictions && streamIds) {
+    query = query.where((eb) => eb.or([eb('jurisdiction', 'in', jurisdictions), eb('stream_id', 'in', streamIds)]));
+  } else {
+    if (jurisdictions) query = query.where('jurisdiction', 'in', jurisdictions);
+    if (streamIds) query = query.where('stream_id', 'in', streamIds);
+  }
   const rows = await query.orderBy('tx_id').orderBy('seq').limit(limit).execute();
   return rows.map(toEnvelope);
+}
+
+/**
+ * The position of the last event a reader of the global log can see now: everything committed later
+ * lands after it (its transaction id is at or above the horizon), so "from the head" means "live from
+ * now" with nothing skipped. `"0.0"` when the log is empty.
+ */
+export async function readHeadPosition(db: Kysely<Database>): Promise<string> {
+  const row = await db
+    .selectFrom('event')
+    .select(['tx_id', 'seq'])
+    .where(sql<boolean>`tx_id < pg_snapshot_xmin(pg_current_snapshot())`)
+    .orderBy('tx_id', 'desc')
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? `${row.tx_id}.${row.seq}` : START_POSITION;
 }

@@ -4,12 +4,14 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './database';
 import { EVENT_COLUMNS, toEnvelope } from './event-mapping';
 import { projectIncident } from './incident-projection';
+import { applyEffects, projectResourceRequest } from './resources';
 
 type InlineProjection = (trx: Transaction<Database>, write: StreamWrite) => Promise<void>;
 
 /** Read models written in the same transaction as the events they reflect (DESIGN §2). */
 const INLINE_PROJECTIONS: Readonly<Record<string, InlineProjection>> = {
   incident: (trx, write) => projectIncident(trx, write.streamId, write.expectedVersion + write.events.length, write.state),
+  resourceRequest: (trx, write) => projectResourceRequest(trx, write.streamId, write.expectedVersion + write.events.length, write.state),
 };
 
 /** Raised inside the transaction to roll it back when the command id was already handled. */
@@ -89,12 +91,14 @@ export class PostgresEventStore implements EventStore {
             data: JSON.stringify(e.data),
             meta: JSON.stringify(e.meta),
             jurisdiction: e.meta.jurisdiction,
+            incident_id: e.meta.incidentId ?? e.streamId,
             exercise: e.meta.exercise,
             recorded_at: e.meta.recordedAt,
           })),
         )
         .execute();
     }
+    await applyEffects(trx, write.effects);
     await INLINE_PROJECTIONS[write.streamType]?.(trx, write);
   }
 

@@ -1,3 +1,7 @@
 export { createTestDatabase, TEST_SERVER_URL } from './test-database';
 export type { TestDatabase } from './test-database';
 export { freePort } from './free-port';
+export { eventBusContract, contractEvent, waitUntil } from './event-bus-contract';
+export type { EventBusContractOptions } from './event-bus-contract';
+export { TEST_NATS_URL, natsTestNames, startPrivateNatsServer } from './nats';
+export type { PrivateNatsServer } from './nats';

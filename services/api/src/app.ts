@@ -1,11 +1,35 @@
 import {
+  CreateResourceRequestSchema,
+  DepotSchema,
+  ForbiddenError,
+  IdSchema,
+  JurisdictionCodeSchema,
+  NotFoundError,
+  OnSceneCommandRequestSchema,
+  ResourceRequestCommandSchema,
+  SetStockSchema,
+  TeamSchema,
+  TeamStatusSchema,
   CreateIncidentRequestSchema,
   IncidentCommandRequestSchema,
   ListIncidentsQuerySchema,
   parseOrThrow,
 } from '@muster/contracts';
-import type { Engine } from '@muster/engine';
-import { incidentView, listIncidents, type Database } from '@muster/store-postgres';
+import type { Actor } from '@muster/domain';
+import { commandStreamId, type Engine } from '@muster/engine';
+import {
+  createDepot,
+  createTeam,
+  getDepot,
+  incidentView,
+  listIncidents,
+  listResourceRequests,
+  listTeams,
+  setStock,
+  setTeamStatus,
+  type Database,
+} from '@muster/store-postgres';
+import { z } from 'zod';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 
@@ -74,7 +98,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   });
 
   app.get<{ Params: { incidentId: string } }>('/incidents/:incidentId', async (request) => {
-    const stream = await deps.engine.load('incident', request.params.incidentId);
+    const stream = await deps.engine.load('incident', incidentIdParam(request.params.incidentId));
     return incidentView(stream.streamId, stream.version, stream.state);
   });
 
@@ -90,5 +114,115 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
     });
   });
 
+  // ---- On-scene command (现场指挥) -----------------------------------------------------------
+
+  app.post<{ Params: { incidentId: string } }>('/incidents/:incidentId/command', async (request) => {
+    const body = parseOrThrow(OnSceneCommandRequestSchema, request.body);
+    return deps.engine.handle({
+      streamType: 'command',
+      streamId: commandStreamId(incidentIdParam(request.params.incidentId)),
+      type: body.type,
+      data: body.data ?? {},
+      actor: actorOf(request),
+      commandId: body.commandId,
+      expectedVersion: body.expectedVersion,
+      occurredAt: body.occurredAt,
+    });
+  });
+
+  app.get<{ Params: { incidentId: string } }>('/incidents/:incidentId/command', async (request) => {
+    const incidentId = incidentIdParam(request.params.incidentId);
+    await deps.engine.load('incident', incidentId);
+    const stream = await deps.engine.tryLoad('command', commandStreamId(incidentId));
+    if (!stream) return { incidentId, state: 'none', version: 0, commander: null, deputies: [], offers: [], pendingTransfer: null, agencies: [], commandPost: null, latestReport: null, tenures: [] };
+    return { ...stream.state.context, incidentId, state: stream.state.value, version: stream.version };
+  });
+
+  // ---- Resource requests (ICS 213RR) --------------------------------------------------------
+
+  app.post<{ Params: { incidentId: string } }>('/incidents/:incidentId/resource-requests', async (request, reply) => {
+    const body = parseOrThrow(CreateResourceRequestSchema, request.body);
+    const result = await deps.engine.handle({
+      streamType: 'resourceRequest',
+      streamId: body.requestId ?? `rr-${newId()}`,
+      type: 'SubmitResourceRequest',
+      data: { ...body.data, incidentId: incidentIdParam(request.params.incidentId) },
+      actor: actorOf(request),
+      commandId: body.commandId,
+      occurredAt: body.occurredAt,
+    });
+    return reply.status(201).send(result);
+  });
+
+  app.get<{ Params: { incidentId: string } }>('/incidents/:incidentId/resource-requests', async (request) => {
+    const incidentId = incidentIdParam(request.params.incidentId);
+    await deps.engine.load('incident', incidentId);
+    return { items: await listResourceRequests(deps.db, incidentId) };
+  });
+
+  app.post<{ Params: { requestId: string } }>('/resource-requests/:requestId/commands', async (request) => {
+    const body = parseOrThrow(ResourceRequestCommandSchema, request.body);
+    return deps.engine.handle({
+      streamType: 'resourceRequest',
+      streamId: request.params.requestId,
+      type: body.type,
+      data: body.data ?? {},
+      actor: actorOf(request),
+      commandId: body.commandId,
+      expectedVersion: body.expectedVersion,
+      occurredAt: body.occurredAt,
+    });
+  });
+
+  app.get<{ Params: { requestId: string } }>('/resource-requests/:requestId', async (request) => {
+    const stream = await deps.engine.load('resourceRequest', request.params.requestId);
+    return { ...stream.state.context, state: stream.state.value, version: stream.version };
+  });
+
+  // ---- Depots and rescue teams (reference data of the command room) ---------------------------
+
+  app.post('/depots', async (request, reply) => {
+    requireRoom(actorOf(request));
+    const body = parseOrThrow(DepotSchema, request.body);
+    await createDepot(deps.db, body);
+    return reply.status(201).send(await getDepot(deps.db, body.depotId));
+  });
+  app.put<{ Params: { depotId: string } }>('/depots/:depotId/stock', async (request) => {
+    requireRoom(actorOf(request));
+    const body = parseOrThrow(SetStockSchema, request.body);
+    await setStock(deps.db, request.params.depotId, body.items);
+    return getDepot(deps.db, request.params.depotId);
+  });
+  app.get<{ Params: { depotId: string } }>('/depots/:depotId', async (request) => getDepot(deps.db, request.params.depotId));
+  app.post('/teams', async (request, reply) => {
+    requireRoom(actorOf(request));
+    const body = parseOrThrow(TeamSchema, request.body);
+    await createTeam(deps.db, body);
+    return reply.status(201).send({ ...body, status: 'available' });
+  });
+  app.post<{ Params: { teamId: string } }>('/teams/:teamId/status', async (request) => {
+    requireRoom(actorOf(request));
+    const body = parseOrThrow(TeamStatusSchema, request.body);
+    await setTeamStatus(deps.db, request.params.teamId, body.status);
+    return { teamId: request.params.teamId, status: body.status };
+  });
+  app.get('/teams', async (request) => {
+    const query = parseOrThrow(z.strictObject({ jurisdiction: JurisdictionCodeSchema.optional() }), request.query, ['query']);
+    return { items: await listTeams(deps.db, query.jurisdiction) };
+  });
+
   return app;
+}
+
+/** An id that cannot be valid cannot name anything: answer 404 rather than looking it up. */
+function incidentIdParam(id: string): string {
+  if (!IdSchema.safeParse(id).success) throw new NotFoundError('incident', id);
+  return id;
+}
+
+/** Depots and teams are kept by the command rooms. */
+function requireRoom(actor: Actor): void {
+  if (!actor.roles.some((r) => r === 'duty_officer' || r === 'leader' || r === 'admin')) {
+    throw new ForbiddenError('only a command room keeps depots and teams', { roles: actor.roles });
+  }
 }

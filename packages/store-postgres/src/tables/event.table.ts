@@ -13,6 +13,8 @@ export interface EventTable {
   data: JSONColumnType<Record<string, unknown>, string, string>;
   meta: JSONColumnType<Record<string, unknown>, string, string>;
   jurisdiction: string;
+  /** The incident the event belongs to (the stream itself for incident streams). */
+  incident_id: string | null;
   exercise: boolean;
   recorded_at: ColumnType<Date, string, never>;
 }

@@ -1,0 +1,129 @@
+import { PRIORITIES } from '@muster/domain';
+import { z } from 'zod';
+import { IdSchema, IsoTimeSchema, LocationSchema } from './incident.schemas';
+
+const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
+const count = z.int().min(0).max(10_000_000);
+
+export const PersonSchema = z.strictObject({
+  userId: IdSchema,
+  name: text(100),
+  unit: z.string().max(200).optional(),
+  rank: z.string().max(100).optional(),
+  phone: z.string().max(50).optional(),
+});
+
+export const BriefingSchema = z.strictObject({
+  situation: text(10_000),
+  objectives: text(10_000),
+  actions: text(10_000),
+  organisation: text(10_000),
+  resources: text(10_000),
+  hazards: text(10_000),
+});
+
+/** Payloads of the on-scene command commands (现场指挥), by command type. */
+export const COMMAND_COMMAND_SCHEMAS = {
+  AssumeProvisionalCommand: z.strictObject({ commander: PersonSchema }),
+  AppointCommander: z.strictObject({ commander: PersonSchema, deputies: z.array(PersonSchema).max(20).optional() }),
+  AppointDeputy: z.strictObject({ deputy: PersonSchema }),
+  RemoveDeputy: z.strictObject({ userId: IdSchema }),
+  OfferTransfer: z.strictObject({ offerId: IdSchema, to: PersonSchema, expiresAt: IsoTimeSchema.optional() }),
+  RecordTransferBriefing: z.strictObject({ offerId: IdSchema, briefing: BriefingSchema }),
+  AcceptTransfer: z.strictObject({ offerId: IdSchema, effectiveAt: IsoTimeSchema.optional() }),
+  DeclineTransfer: z.strictObject({ offerId: IdSchema, reason: z.string().max(2000).optional() }),
+  WithdrawTransfer: z.strictObject({ offerId: IdSchema, reason: z.string().max(2000).optional() }),
+  ExpireTransfer: z.strictObject({ offerId: IdSchema }),
+  MakeTransferEffective: z.strictObject({}),
+  JoinUnifiedCommand: z.strictObject({ agency: text(100), representative: PersonSchema }),
+  LeaveUnifiedCommand: z.strictObject({ agency: text(100) }),
+  EstablishCommandPost: z.strictObject({ location: LocationSchema }),
+  PostSceneReport: z.strictObject({
+    reportId: IdSchema,
+    dead: count.optional(),
+    injured: count.optional(),
+    missing: count.optional(),
+    trapped: count.optional(),
+    evacuated: count.optional(),
+    sheltered: count.optional(),
+    resourcesOnScene: z.string().max(5000).optional(),
+    objectives: z.string().max(5000).optional(),
+    needs: z.string().max(5000).optional(),
+  }),
+  DeactivateCommand: z.strictObject({ reason: z.string().max(2000).optional() }),
+} as const;
+export type CommandCommandName = keyof typeof COMMAND_COMMAND_SCHEMAS;
+export const COMMAND_COMMAND_NAMES = Object.keys(COMMAND_COMMAND_SCHEMAS) as CommandCommandName[];
+
+export const ItemQuantitySchema = z.strictObject({ kind: text(100), quantity: z.int().min(1).max(1_000_000) });
+export const RequestedItemSchema = z.strictObject({
+  kind: text(100),
+  quantity: z.int().min(1).max(1_000_000),
+  priority: z.enum(PRIORITIES),
+  deliverTo: text(500),
+});
+
+/** Payloads of the resource request commands (ICS 213RR), by command type. */
+export const REQUEST_COMMAND_SCHEMAS = {
+  SubmitResourceRequest: z.strictObject({
+    incidentId: IdSchema,
+    items: z.array(RequestedItemSchema).min(1).max(100),
+    justification: z.string().max(5000).optional(),
+  }),
+  ApproveResourceRequest: z.strictObject({ note: z.string().max(2000).optional() }),
+  RejectResourceRequest: z.strictObject({ reason: text(2000) }),
+  DispatchResources: z.strictObject({
+    depotId: IdSchema,
+    orderNumber: text(100),
+    items: z.array(ItemQuantitySchema).max(100).optional(),
+    teams: z.array(IdSchema).max(50).optional(),
+  }),
+  MarkEnRoute: z.strictObject({ eta: IsoTimeSchema.optional() }),
+  ConfirmArrival: z.strictObject({ note: z.string().max(2000).optional() }),
+  ReleaseResources: z.strictObject({ returned: z.array(ItemQuantitySchema).max(100).optional(), note: z.string().max(2000).optional() }),
+  CancelResourceRequest: z.strictObject({ reason: text(2000) }),
+} as const;
+export type RequestCommandName = keyof typeof REQUEST_COMMAND_SCHEMAS;
+export const REQUEST_COMMAND_NAMES = Object.keys(REQUEST_COMMAND_SCHEMAS) as RequestCommandName[];
+
+export const CommandRequestSchema = (names: readonly [string, ...string[]]) =>
+  z.strictObject({
+    type: z.enum(names),
+    data: z.record(z.string(), z.unknown()).optional(),
+    commandId: IdSchema.optional(),
+    expectedVersion: z.int().min(0).optional(),
+    occurredAt: IsoTimeSchema.optional(),
+  });
+
+export const OnSceneCommandRequestSchema = CommandRequestSchema(COMMAND_COMMAND_NAMES as [string, ...string[]]).meta({ id: 'OnSceneCommandRequest' });
+export const ResourceRequestCommandSchema = CommandRequestSchema(REQUEST_COMMAND_NAMES as [string, ...string[]]).meta({ id: 'ResourceRequestCommand' });
+export const CreateResourceRequestSchema = z
+  .strictObject({
+    requestId: IdSchema.optional(),
+    commandId: IdSchema.optional(),
+    occurredAt: IsoTimeSchema.optional(),
+    data: REQUEST_COMMAND_SCHEMAS.SubmitResourceRequest.omit({ incidentId: true }),
+  })
+  .meta({ id: 'CreateResourceRequest' });
+
+/** Reference data: a material depot and its stock. */
+export const DepotSchema = z.strictObject({
+  depotId: IdSchema,
+  name: text(200),
+  jurisdiction: z.string().regex(/^\d{6}$/, 'must be a 6-digit administrative code'),
+  location: z.string().max(500).optional(),
+});
+export const StockLineSchema = z.strictObject({
+  kind: text(100),
+  quantity: z.int().min(0).max(100_000_000),
+  returnable: z.boolean().optional(),
+});
+export const SetStockSchema = z.strictObject({ items: z.array(StockLineSchema).min(1).max(500) });
+export const TEAM_STATUSES = ['available', 'assigned', 'out_of_service'] as const;
+export const TeamSchema = z.strictObject({
+  teamId: IdSchema,
+  name: text(200),
+  jurisdiction: z.string().regex(/^\d{6}$/, 'must be a 6-digit administrative code'),
+  specialty: z.string().max(200).optional(),
+});
+export const TeamStatusSchema = z.strictObject({ status: z.enum(['available', 'out_of_service']) });

@@ -1,0 +1,293 @@
+import { assign, emit, setup } from 'xstate';
+import type { AggregateDefinition } from '../aggregate';
+import type { EmittedEvent } from '../shared';
+import {
+  COMMAND_EVENT_FOR,
+  type CommandContext,
+  type OnSceneCommand,
+  type OnSceneCommandType,
+  type Person,
+  type TransferOffer,
+} from './command.types';
+
+function payload(command: OnSceneCommand): Record<string, unknown> {
+  const { type: _type, meta: _meta, ...data } = command;
+  return data;
+}
+
+function as<T extends OnSceneCommandType>(event: OnSceneCommand, type: T): Extract<OnSceneCommand, { type: T }> {
+  if (event.type !== type) throw new Error(`command machine: expected ${type}, got ${event.type}`);
+  return event as Extract<OnSceneCommand, { type: T }>;
+}
+
+function offerOf(context: CommandContext, event: OnSceneCommand): TransferOffer | undefined {
+  const offerId = 'offerId' in event ? event.offerId : undefined;
+  return context.offers.find((o) => o.offerId === offerId);
+}
+
+/** When an accepted transfer takes effect: the agreed time, or at once when none or already past. */
+function effectiveAt(event: OnSceneCommand): string {
+  const c = as(event, 'AcceptTransfer');
+  return c.effectiveAt && Date.parse(c.effectiveAt) > Date.parse(c.meta.now) ? c.effectiveAt : c.meta.now;
+}
+
+function isExpired(context: CommandContext, event: OnSceneCommand): boolean {
+  const offer = offerOf(context, event);
+  return offer?.expiresAt != null && Date.parse(event.meta.now) >= Date.parse(offer.expiresAt);
+}
+
+const emptyContext: CommandContext = {
+  incidentId: '',
+  commander: null,
+  appointedBy: null,
+  deputies: [],
+  offers: [],
+  pendingTransfer: null,
+  agencies: [],
+  commandPost: null,
+  latestReport: null,
+  reportCount: 0,
+  tenures: [],
+  deactivatedAt: null,
+  updatedAt: null,
+};
+
+const withoutOffer = (offers: TransferOffer[], offerId: string) => offers.filter((o) => o.offerId !== offerId);
+const samePerson = (a: Person | null, userId: string) => a !== null && a.userId === userId;
+
+export const commandMachine = setup({
+  types: {
+    context: {} as CommandContext,
+    events: {} as OnSceneCommand,
+    emitted: {} as EmittedEvent,
+  },
+  guards: {
+    offerOpen: ({ context, event }) => offerOf(context, event) !== undefined,
+    // A new offer needs an unused id and a successor who is not already the commander.
+    offerValid: ({ context, event }) =>
+      event.type === 'OfferTransfer' && offerOf(context, event) === undefined && !samePerson(context.commander, event.to.userId),
+    lastOffer: ({ context, event }) => offerOf(context, event) !== undefined && context.offers.length === 1,
+    briefedNow: ({ context, event }) =>
+      event.type === 'AcceptTransfer' && offerOf(context, event)?.briefing != null && effectiveAt(event) === event.meta.now,
+    briefedLater: ({ context, event }) =>
+      event.type === 'AcceptTransfer' && offerOf(context, event)?.briefing != null && effectiveAt(event) !== event.meta.now,
+    offerExpired: ({ context, event }) => isExpired(context, event),
+    lastOfferExpired: ({ context, event }) => context.offers.length === 1 && isExpired(context, event),
+    transferDue: ({ context, event }) =>
+      context.pendingTransfer !== null && Date.parse(event.meta.now) >= Date.parse(context.pendingTransfer.effectiveAt),
+    notDeputyYet: ({ context, event }) =>
+      event.type === 'AppointDeputy' &&
+      !context.deputies.some((d) => d.userId === event.deputy.userId) &&
+      !samePerson(context.commander, event.deputy.userId),
+    isDeputy: ({ context, event }) => event.type === 'RemoveDeputy' && context.deputies.some((d) => d.userId === event.userId),
+    agencyAbsent: ({ context, event }) => event.type === 'JoinUnifiedCommand' && !context.agencies.some((a) => a.agency === event.agency),
+    agencyPresent: ({ context, event }) => event.type === 'LeaveUnifiedCommand' && context.agencies.some((a) => a.agency === event.agency),
+  },
+  actions: {
+    record: emit(({ event }) => ({ type: COMMAND_EVENT_FOR[event.type], data: payload(event) })),
+    // A transfer accepted for "now" takes effect in the same command: the effect is a derived event.
+    recordImmediateEffect: emit(({ context, event }) => ({
+      type: COMMAND_EVENT_FOR.MakeTransferEffective,
+      data: { offerId: 'offerId' in event ? event.offerId : null, commander: context.commander },
+      derived: true,
+    })),
+    // A transfer that becomes effective later records who took command; replay ignores the extra fields.
+    recordDueEffect: emit(({ context, event }) => ({
+      type: COMMAND_EVENT_FOR.MakeTransferEffective,
+      data: { ...payload(event), commander: context.commander },
+    })),
+    touch: assign({ updatedAt: ({ event }) => event.meta.now }),
+    assumeProvisional: assign(({ context, event }) => {
+      const c = as(event, 'AssumeProvisionalCommand');
+      return {
+        incidentId: c.incidentId,
+        commander: c.commander,
+        appointedBy: null,
+        tenures: [...context.tenures, { commander: c.commander, kind: 'provisional' as const, from: c.meta.occurredAt, appointedBy: null }],
+      };
+    }),
+    appoint: assign(({ context, event }) => {
+      const c = as(event, 'AppointCommander');
+      return {
+        incidentId: c.incidentId ?? context.incidentId,
+        commander: c.commander,
+        appointedBy: c.meta.actor.userId,
+        deputies: c.deputies ?? context.deputies,
+        tenures: [
+          ...context.tenures,
+          { commander: c.commander, kind: 'appointed' as const, from: c.meta.occurredAt, appointedBy: c.meta.actor.userId },
+        ],
+      };
+    }),
+    addDeputy: assign({ deputies: ({ context, event }) => [...context.deputies, as(event, 'AppointDeputy').deputy] }),
+    removeDeputy: assign({
+      deputies: ({ context, event }) => context.deputies.filter((d) => d.userId !== as(event, 'RemoveDeputy').userId),
+    }),
+    addOffer: assign({
+      offers: ({ context, event }) => {
+        const c = as(event, 'OfferTransfer');
+        const offer: TransferOffer = {
+          offerId: c.offerId,
+          to: c.to,
+          offeredBy: c.meta.actor.userId,
+          offeredAt: c.meta.now,
+          expiresAt: c.expiresAt ?? null,
+          briefing: null,
+          briefedAt: null,
+        };
+        return [...context.offers, offer];
+      },
+    }),
+    brief: assign({
+      offers: ({ context, event }) => {
+        const c = as(event, 'RecordTransferBriefing');
+        return context.offers.map((o) => (o.offerId === c.offerId ? { ...o, briefing: c.briefing, briefedAt: c.meta.now } : o));
+      },
+    }),
+    dropOffer: assign({
+      offers: ({ context, event }) => withoutOffer(context.offers, 'offerId' in event ? event.offerId : ''),
+    }),
+    acceptLater: assign(({ context, event }) => {
+      const c = as(event, 'AcceptTransfer');
+      const offer = offerOf(context, event);
+      if (!offer?.briefing) return {};
+      // Competing offers lapse once one is accepted: there is exactly one successor.
+      return {
+        offers: [],
+        pendingTransfer: { offerId: offer.offerId, to: offer.to, acceptedAt: c.meta.now, effectiveAt: effectiveAt(event), briefing: offer.briefing },
+      };
+    }),
+    handOver: assign(({ context, event }) => {
+      const pending = context.pendingTransfer;
+      const offer = offerOf(context, event);
+      const successor = pending?.to ?? offer?.to;
+      if (!successor) return {};
+      const appointedBy = pending ? null : (offer?.offeredBy ?? null);
+      return {
+        commander: successor,
+        appointedBy: appointedBy ?? context.appointedBy,
+        deputies: context.deputies.filter((d) => d.userId !== successor.userId),
+        offers: [],
+        pendingTransfer: null,
+        tenures: [
+          ...context.tenures,
+          { commander: successor, kind: 'appointed' as const, from: pending?.effectiveAt ?? event.meta.now, appointedBy: appointedBy ?? context.appointedBy },
+        ],
+      };
+    }),
+    join: assign({
+      agencies: ({ context, event }) => {
+        const c = as(event, 'JoinUnifiedCommand');
+        return [...context.agencies, { agency: c.agency, representative: c.representative, joinedAt: c.meta.occurredAt }];
+      },
+    }),
+    leave: assign({
+      agencies: ({ context, event }) => context.agencies.filter((a) => a.agency !== as(event, 'LeaveUnifiedCommand').agency),
+    }),
+    establishPost: assign({
+      commandPost: ({ event }) => ({ ...as(event, 'EstablishCommandPost').location, since: event.meta.occurredAt }),
+    }),
+    report: assign(({ context, event }) => {
+      const c = as(event, 'PostSceneReport');
+      const previous = context.latestReport;
+      // A report gives the figures it knows; the others carry over from the previous report.
+      return {
+        reportCount: context.reportCount + 1,
+        latestReport: {
+          reportId: c.reportId,
+          reportedBy: c.meta.actor.userId,
+          occurredAt: c.meta.occurredAt,
+          recordedAt: c.meta.now,
+          dead: c.dead ?? previous?.dead ?? 0,
+          injured: c.injured ?? previous?.injured ?? 0,
+          missing: c.missing ?? previous?.missing ?? 0,
+          trapped: c.trapped ?? previous?.trapped ?? 0,
+          evacuated: c.evacuated ?? previous?.evacuated ?? 0,
+          sheltered: c.sheltered ?? previous?.sheltered ?? 0,
+          resourcesOnScene: c.resourcesOnScene ?? previous?.resourcesOnScene ?? '',
+          objectives: c.objectives ?? previous?.objectives ?? '',
+          needs: c.needs ?? previous?.needs ?? '',
+        },
+      };
+    }),
+    deactivate: assign({ deactivatedAt: ({ event }) => event.meta.occurredAt, offers: [], pendingTransfer: null }),
+  },
+}).createMachine({
+  id: 'onSceneCommand',
+  initial: 'none',
+  context: emptyContext,
+  states: {
+    none: {
+      on: {
+        AssumeProvisionalCommand: { target: 'provisional', actions: ['assumeProvisional', 'touch', 'record'] },
+        AppointCommander: { target: 'commanded', actions: ['appoint', 'touch', 'record'] },
+      },
+    },
+    provisional: {
+      on: {
+        AppointCommander: { target: 'commanded', actions: ['appoint', 'touch', 'record'] },
+        PostSceneReport: { actions: ['report', 'touch', 'record'] },
+        EstablishCommandPost: { actions: ['establishPost', 'touch', 'record'] },
+        DeactivateCommand: { target: 'deactivated', actions: ['deactivate', 'touch', 'record'] },
+      },
+    },
+    commanded: {
+      on: {
+        AppointDeputy: { guard: 'notDeputyYet', actions: ['addDeputy', 'touch', 'record'] },
+        RemoveDeputy: { guard: 'isDeputy', actions: ['removeDeputy', 'touch', 'record'] },
+        OfferTransfer: { guard: 'offerValid', target: 'transferPending', actions: ['addOffer', 'touch', 'record'] },
+        JoinUnifiedCommand: { guard: 'agencyAbsent', actions: ['join', 'touch', 'record'] },
+        LeaveUnifiedCommand: { guard: 'agencyPresent', actions: ['leave', 'touch', 'record'] },
+        EstablishCommandPost: { actions: ['establishPost', 'touch', 'record'] },
+        PostSceneReport: { actions: ['report', 'touch', 'record'] },
+        DeactivateCommand: { target: 'deactivated', actions: ['deactivate', 'touch', 'record'] },
+      },
+    },
+    transferPending: {
+      on: {
+        OfferTransfer: { guard: 'offerValid', actions: ['addOffer', 'touch', 'record'] },
+        RecordTransferBriefing: { guard: 'offerOpen', actions: ['brief', 'touch', 'record'] },
+        AcceptTransfer: [
+          { guard: 'briefedNow', target: 'commanded', actions: ['touch', 'record', 'handOver', 'recordImmediateEffect'] },
+          { guard: 'briefedLater', target: 'transferAccepted', actions: ['acceptLater', 'touch', 'record'] },
+        ],
+        DeclineTransfer: [
+          { guard: 'lastOffer', target: 'commanded', actions: ['dropOffer', 'touch', 'record'] },
+          { guard: 'offerOpen', actions: ['dropOffer', 'touch', 'record'] },
+        ],
+        WithdrawTransfer: [
+          { guard: 'lastOffer', target: 'commanded', actions: ['dropOffer', 'touch', 'record'] },
+          { guard: 'offerOpen', actions: ['dropOffer', 'touch', 'record'] },
+        ],
+        ExpireTransfer: [
+          { guard: 'lastOfferExpired', target: 'commanded', actions: ['dropOffer', 'touch', 'record'] },
+          { guard: 'offerExpired', actions: ['dropOffer', 'touch', 'record'] },
+        ],
+        AppointDeputy: { guard: 'notDeputyYet', actions: ['addDeputy', 'touch', 'record'] },
+        RemoveDeputy: { guard: 'isDeputy', actions: ['removeDeputy', 'touch', 'record'] },
+        JoinUnifiedCommand: { guard: 'agencyAbsent', actions: ['join', 'touch', 'record'] },
+        LeaveUnifiedCommand: { guard: 'agencyPresent', actions: ['leave', 'touch', 'record'] },
+        EstablishCommandPost: { actions: ['establishPost', 'touch', 'record'] },
+        PostSceneReport: { actions: ['report', 'touch', 'record'] },
+      },
+    },
+    transferAccepted: {
+      on: {
+        MakeTransferEffective: { guard: 'transferDue', target: 'commanded', actions: ['handOver', 'touch', 'recordDueEffect'] },
+        AppointDeputy: { guard: 'notDeputyYet', actions: ['addDeputy', 'touch', 'record'] },
+        RemoveDeputy: { guard: 'isDeputy', actions: ['removeDeputy', 'touch', 'record'] },
+        JoinUnifiedCommand: { guard: 'agencyAbsent', actions: ['join', 'touch', 'record'] },
+        LeaveUnifiedCommand: { guard: 'agencyPresent', actions: ['leave', 'touch', 'record'] },
+        EstablishCommandPost: { actions: ['establishPost', 'touch', 'record'] },
+        PostSceneReport: { actions: ['report', 'touch', 'record'] },
+      },
+    },
+    deactivated: { type: 'final' },
+  },
+});
+
+export const commandAggregate: AggregateDefinition<typeof commandMachine> = {
+  streamType: 'command',
+  machine: commandMachine,
+  eventFor: COMMAND_EVENT_FOR,
+};

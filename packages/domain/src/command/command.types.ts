@@ -1,0 +1,154 @@
+import type { CommandMeta } from '../shared';
+import type { Location } from '../incident/incident.types';
+
+/** A person in the command structure. `userId` ties them to a login. */
+export interface Person {
+  userId: string;
+  name: string;
+  unit?: string;
+  rank?: string;
+  phone?: string;
+}
+
+/** ICS 201 briefing content, recorded before command changes hands. */
+export interface Briefing {
+  situation: string;
+  objectives: string;
+  actions: string;
+  organisation: string;
+  resources: string;
+  hazards: string;
+}
+
+export interface TransferOffer {
+  offerId: string;
+  to: Person;
+  offeredBy: string;
+  offeredAt: string;
+  /** The offer lapses unless accepted by then. */
+  expiresAt: string | null;
+  briefing: Briefing | null;
+  briefedAt: string | null;
+}
+
+export interface PendingTransfer {
+  offerId: string;
+  to: Person;
+  acceptedAt: string;
+  effectiveAt: string;
+  briefing: Briefing;
+}
+
+export interface AgencyRepresentative {
+  agency: string;
+  representative: Person;
+  joinedAt: string;
+}
+
+export interface SceneFigures {
+  dead: number;
+  injured: number;
+  missing: number;
+  trapped: number;
+  evacuated: number;
+  sheltered: number;
+}
+
+export interface SceneReport extends SceneFigures {
+  reportId: string;
+  reportedBy: string;
+  occurredAt: string;
+  recordedAt: string;
+  resourcesOnScene: string;
+  objectives: string;
+  needs: string;
+}
+
+export interface CommandTenure {
+  commander: Person;
+  kind: 'provisional' | 'appointed';
+  from: string;
+  appointedBy: string | null;
+}
+
+export interface CommandContext {
+  incidentId: string;
+  commander: Person | null;
+  /** Who appointed the current commander (null for provisional command). */
+  appointedBy: string | null;
+  deputies: Person[];
+  offers: TransferOffer[];
+  pendingTransfer: PendingTransfer | null;
+  agencies: AgencyRepresentative[];
+  commandPost: (Location & { since: string }) | null;
+  latestReport: SceneReport | null;
+  reportCount: number;
+  tenures: CommandTenure[];
+  deactivatedAt: string | null;
+  updatedAt: string | null;
+}
+
+interface Cmd<T extends string> {
+  type: T;
+  meta: CommandMeta;
+}
+
+export type AssumeProvisionalCommand = Cmd<'AssumeProvisionalCommand'> & { incidentId: string; commander: Person };
+export type AppointCommander = Cmd<'AppointCommander'> & { incidentId?: string; commander: Person; deputies?: Person[] };
+export type AppointDeputy = Cmd<'AppointDeputy'> & { deputy: Person };
+export type RemoveDeputy = Cmd<'RemoveDeputy'> & { userId: string };
+export type OfferTransfer = Cmd<'OfferTransfer'> & { offerId: string; to: Person; expiresAt?: string };
+export type RecordTransferBriefing = Cmd<'RecordTransferBriefing'> & { offerId: string; briefing: Briefing };
+export type AcceptTransfer = Cmd<'AcceptTransfer'> & { offerId: string; effectiveAt?: string };
+export type DeclineTransfer = Cmd<'DeclineTransfer'> & { offerId: string; reason?: string };
+export type WithdrawTransfer = Cmd<'WithdrawTransfer'> & { offerId: string; reason?: string };
+export type ExpireTransfer = Cmd<'ExpireTransfer'> & { offerId: string };
+export type MakeTransferEffective = Cmd<'MakeTransferEffective'>;
+export type JoinUnifiedCommand = Cmd<'JoinUnifiedCommand'> & { agency: string; representative: Person };
+export type LeaveUnifiedCommand = Cmd<'LeaveUnifiedCommand'> & { agency: string };
+export type EstablishCommandPost = Cmd<'EstablishCommandPost'> & { location: Location };
+export type PostSceneReport = Cmd<'PostSceneReport'> &
+  Partial<SceneFigures> & { reportId: string; resourcesOnScene?: string; objectives?: string; needs?: string };
+export type DeactivateCommand = Cmd<'DeactivateCommand'> & { reason?: string };
+
+export type OnSceneCommand =
+  | AssumeProvisionalCommand
+  | AppointCommander
+  | AppointDeputy
+  | RemoveDeputy
+  | OfferTransfer
+  | RecordTransferBriefing
+  | AcceptTransfer
+  | DeclineTransfer
+  | WithdrawTransfer
+  | ExpireTransfer
+  | MakeTransferEffective
+  | JoinUnifiedCommand
+  | LeaveUnifiedCommand
+  | EstablishCommandPost
+  | PostSceneReport
+  | DeactivateCommand;
+
+export type OnSceneCommandType = OnSceneCommand['type'];
+
+export const COMMAND_STATES = ['none', 'provisional', 'commanded', 'transferPending', 'transferAccepted', 'deactivated'] as const;
+export type CommandState = (typeof COMMAND_STATES)[number];
+
+export const COMMAND_EVENT_FOR = {
+  AssumeProvisionalCommand: 'ProvisionalCommandAssumed',
+  AppointCommander: 'CommanderAppointed',
+  AppointDeputy: 'DeputyAppointed',
+  RemoveDeputy: 'DeputyRemoved',
+  OfferTransfer: 'TransferOffered',
+  RecordTransferBriefing: 'TransferBriefingRecorded',
+  AcceptTransfer: 'TransferAccepted',
+  DeclineTransfer: 'TransferDeclined',
+  WithdrawTransfer: 'TransferWithdrawn',
+  ExpireTransfer: 'TransferExpired',
+  MakeTransferEffective: 'TransferEffective',
+  JoinUnifiedCommand: 'AgencyJoinedUnifiedCommand',
+  LeaveUnifiedCommand: 'AgencyLeftUnifiedCommand',
+  EstablishCommandPost: 'CommandPostEstablished',
+  PostSceneReport: 'SceneReportPosted',
+  DeactivateCommand: 'CommandDeactivated',
+} as const satisfies Record<OnSceneCommandType, string>;

@@ -1,0 +1,100 @@
+import type { CommandMeta } from '../shared';
+
+export const PRIORITIES = ['urgent', 'routine', 'low'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+/** One line of an ICS 213RR resource request. */
+export interface RequestedItem {
+  kind: string;
+  quantity: number;
+  priority: Priority;
+  deliverTo: string;
+}
+
+export interface ItemQuantity {
+  kind: string;
+  quantity: number;
+}
+
+export interface Dispatch {
+  depotId: string;
+  orderNumber: string;
+  items: ItemQuantity[];
+  teams: string[];
+  dispatchedAt: string;
+  dispatchedBy: string;
+}
+
+export interface RequestContext {
+  requestId: string;
+  incidentId: string;
+  items: RequestedItem[];
+  justification: string;
+  requestedBy: string;
+  requestedAt: string | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  rejectionReason: string | null;
+  dispatch: Dispatch | null;
+  eta: string | null;
+  enRouteAt: string | null;
+  arrivedAt: string | null;
+  releasedAt: string | null;
+  returned: ItemQuantity[];
+  cancelledReason: string | null;
+  updatedAt: string | null;
+}
+
+interface Cmd<T extends string> {
+  type: T;
+  meta: CommandMeta;
+}
+
+export type SubmitResourceRequest = Cmd<'SubmitResourceRequest'> & {
+  requestId: string;
+  incidentId: string;
+  items: RequestedItem[];
+  justification?: string;
+};
+export type ApproveResourceRequest = Cmd<'ApproveResourceRequest'> & { note?: string };
+export type RejectResourceRequest = Cmd<'RejectResourceRequest'> & { reason: string };
+export type DispatchResources = Cmd<'DispatchResources'> & {
+  depotId: string;
+  orderNumber: string;
+  /** What leaves the depot; defaults to every requested item in full. */
+  items?: ItemQuantity[];
+  teams?: string[];
+};
+export type MarkEnRoute = Cmd<'MarkEnRoute'> & { eta?: string };
+export type ConfirmArrival = Cmd<'ConfirmArrival'> & { note?: string };
+export type ReleaseResources = Cmd<'ReleaseResources'> & {
+  /** Returnable items going back to the depot; the depot's returnable flag decides what may return. */
+  returned?: ItemQuantity[];
+  note?: string;
+};
+export type CancelResourceRequest = Cmd<'CancelResourceRequest'> & { reason: string };
+
+export type RequestCommand =
+  | SubmitResourceRequest
+  | ApproveResourceRequest
+  | RejectResourceRequest
+  | DispatchResources
+  | MarkEnRoute
+  | ConfirmArrival
+  | ReleaseResources
+  | CancelResourceRequest;
+export type RequestCommandType = RequestCommand['type'];
+
+export const REQUEST_STATES = ['none', 'submitted', 'approved', 'rejected', 'dispatched', 'enRoute', 'arrived', 'released', 'cancelled'] as const;
+export type RequestState = (typeof REQUEST_STATES)[number];
+
+export const REQUEST_EVENT_FOR = {
+  SubmitResourceRequest: 'ResourceRequestSubmitted',
+  ApproveResourceRequest: 'ResourceRequestApproved',
+  RejectResourceRequest: 'ResourceRequestRejected',
+  DispatchResources: 'ResourcesDispatched',
+  MarkEnRoute: 'ResourcesEnRoute',
+  ConfirmArrival: 'ResourcesArrived',
+  ReleaseResources: 'ResourcesReleased',
+  CancelResourceRequest: 'ResourceRequestCancelled',
+} as const satisfies Record<RequestCommandType, string>;

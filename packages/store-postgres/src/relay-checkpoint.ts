@@ -1,0 +1,33 @@
+import { isPosition } from '@muster/contracts';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './database';
+
+/** The saved position of relay `name`, or null when it has never published anything. */
+export async function loadCheckpoint(db: Kysely<Database>, name: string): Promise<string | null> {
+  const row = await db.selectFrom('relay_checkpoint').select('position').where('name', '=', name).executeTakeFirst();
+  return row?.position ?? null;
+}
+
+/**
+ * Saves `position` as relay `name`'s checkpoint, only ever forwards: a relay that lost leadership
+ * without noticing yet must not pull the checkpoint back behind what the new leader published (that
+ * would only cost duplicates, but it is wrong). Returns false when the stored one was already later.
+ */
+export async function saveCheckpoint(db: Kysely<Database>, name: string, position: string): Promise<boolean> {
+  if (!isPosition(position)) throw new RangeError(`not a log position: ${JSON.stringify(position)}`);
+  // Positions compare as (txid, seq) numerically; text order would put "10.1" before "9.1".
+  const result = await db
+    .insertInto('relay_checkpoint')
+    .values({ name, position, updated_at: sql<string>`now()` })
+    .onConflict((oc) =>
+      oc
+        .column('name')
+        .doUpdateSet({ position: (eb) => eb.ref('excluded.position'), updated_at: sql<string>`now()` })
+        .where(
+          sql<boolean>`(split_part(relay_checkpoint.position, '.', 1)::numeric, split_part(relay_checkpoint.position, '.', 2)::numeric)
+            <= (split_part(excluded.position, '.', 1)::numeric, split_part(excluded.position, '.', 2)::numeric)`,
+        ),
+    )
+    .executeTakeFirst();
+  return result.numInsertedOrUpdatedRows === undefined || result.numInsertedOrUpdatedRows > 0n;
+}

@@ -1,0 +1,12 @@
+import type { ColumnType, JSONColumnType, Selectable } from 'kysely';
+
+/** Inline read model of resource requests, written in the command's transaction. */
+export interface ResourceRequestTable {
+  request_id: string;
+  incident_id: string;
+  state: string;
+  version: number;
+  updated_at: ColumnType<Date, string, string>;
+  view: JSONColumnType<Record<string, unknown>, string, string>;
+}
+export type ResourceRequestRow = Selectable<ResourceRequestTable>;

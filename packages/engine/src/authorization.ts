@@ -36,7 +36,9 @@ function isCommandRoom(actor: Actor, incident: IncidentContext | null): boolean 
 
 function commandOf(request: AuthorizationRequest): CommandContext | null {
   if (request.streamType === 'command') return request.context as CommandContext | null;
-  return (request.related['command'] ?? null) as CommandContext | null;
+  const structure = (request.related['command'] ?? null) as CommandContext | null;
+  // Once on-scene command is deactivated nobody is in command: its last commander and deputies are not.
+  return structure?.deactivatedAt == null ? structure : null;
 }
 
 function isCommander(actor: Actor, command: CommandContext | null): boolean {
@@ -91,9 +93,13 @@ function commandRule(request: AuthorizationRequest): void {
       if (!isCommander(actor, structure) && !isLeadRoom(actor, incident)) deny(request, 'the current commander or the appointing authority');
       return;
     case 'AcceptTransfer':
-    case 'DeclineTransfer':
-      if (offerTo(payload['offerId']) !== actor.userId) deny(request, 'the person the command is offered to');
+    case 'DeclineTransfer': {
+      // An offer that is no longer open (e.g. a competing offer was accepted first) is for the machine
+      // to refuse as an illegal transition (409), not a permission question (403).
+      const to = offerTo(payload['offerId']);
+      if (to !== undefined && to !== actor.userId) deny(request, 'the person the command is offered to');
       return;
+    }
     case 'ExpireTransfer':
     case 'MakeTransferEffective':
       if (!isCommander(actor, structure) && incoming !== actor.userId && !isLeadRoom(actor, incident)) {
@@ -147,7 +153,7 @@ function requestRule(request: AuthorizationRequest): void {
  * hold; every other rule depends on the stream type and the command.
  */
 export const commandPolicy: Policy = (request) => {
-  if (request.actor.roles.every((role) => role === 'reviewer')) {
+  if (request.actor.roles.length === 0 || request.actor.roles.includes('reviewer')) {
     throw new ForbiddenError(`a reviewer may not send ${request.command}`, { command: request.command, roles: request.actor.roles });
   }
   switch (request.streamType) {

@@ -50,7 +50,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   const options = {
     bodyLimit: deps.bodyLimit ?? 256 * 1024,
     // Ids are ours to validate; never let an oversized path segment through.
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
   };
   const app: FastifyInstance = deps.logger ? Fastify({ ...options, loggerInstance: deps.logger }) : Fastify(options);
   const newId = deps.ids?.newId ?? (() => crypto.randomUUID());

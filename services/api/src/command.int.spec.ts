@@ -1,0 +1,235 @@
+import type { Actor } from '@muster/domain';
+import { createEngine } from '@muster/engine';
+import { PostgresEventStore } from '@muster/store-postgres';
+import { createTestDatabase, type TestDatabase } from '@muster/testkit';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApi } from './app';
+
+const LEAD = '441224';
+const room: Actor = { userId: 'do-huaiji', roles: ['duty_officer'], jurisdiction: LEAD };
+const cityRoom: Actor = { userId: 'do-city', roles: ['duty_officer'], jurisdiction: '441200' };
+const responder = (userId: string): Actor => ({ userId, roles: ['responder'], jurisdiction: LEAD });
+const person = (userId: string) => ({ userId, name: `Officer ${userId}` });
+const briefing = {
+  situation: 'Mudslide across the S263, two vehicles buried',
+  objectives: 'Find the missing, reopen one lane',
+  actions: 'Search dogs deployed at 14:10',
+  organisation: 'Fire leads search, police closes road',
+  resources: '2 excavators, 40 rescuers',
+  hazards: 'Further slides possible in rain',
+};
+
+let t: TestDatabase;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  t = await createTestDatabase('command');
+  app = buildApi({ engine: createEngine({ store: new PostgresEventStore(t.db) }), db: t.db, logger: false });
+  await app.ready();
+});
+afterAll(async () => {
+  await app?.close();
+  await t?.drop();
+});
+
+const headers = (actor: Actor) => ({ 'x-muster-user': actor.userId, 'x-muster-roles': actor.roles.join(','), 'x-muster-jurisdiction': actor.jurisdiction });
+
+async function send(actor: Actor, url: string, payload: unknown) {
+  return app.inject({ method: 'POST', url, headers: headers(actor), payload: payload as Record<string, unknown> });
+}
+
+async function ok(actor: Actor, url: string, payload: unknown) {
+  const response = await send(actor, url, payload);
+  expect(response.statusCode, response.body).toBeLessThan(300);
+  return response.json<Record<string, unknown>>();
+}
+
+async function incidentWithCommander(incidentId: string, commander = 'u-chief') {
+  await ok(room, '/incidents', { incidentId, data: { title: 'Mudslide on the S263', leadJurisdiction: LEAD } });
+  await ok(room, `/incidents/${incidentId}/command`, { type: 'AppointCommander', data: { commander: person(commander), deputies: [person('u-deputy')] } });
+}
+
+describe('transfer of command', () => {
+  it('records appointedBy and the ICS 201 briefing, and hands over only on acceptance', async () => {
+    await incidentWithCommander('xfer-1');
+    const base = '/incidents/xfer-1/command';
+    await ok(responder('u-chief'), base, { type: 'OfferTransfer', data: { offerId: 'o1', to: person('u-next') } });
+    // Accepting before the briefing is recorded is refused: no transfer without a briefing.
+    const early = await send(responder('u-next'), base, { type: 'AcceptTransfer', data: { offerId: 'o1' } });
+    expect(early.statusCode).toBe(409);
+    expect(early.json()).toMatchObject({ error: { code: 'illegal_transition', details: { state: 'transferPending' } } });
+    await ok(responder('u-chief'), base, { type: 'RecordTransferBriefing', data: { offerId: 'o1', briefing } });
+    // Someone else cannot accept an offer made to u-next.
+    const stranger = await send(responder('u-other'), base, { type: 'AcceptTransfer', data: { offerId: 'o1' } });
+    expect(stranger.statusCode).toBe(403);
+    await ok(responder('u-next'), base, { type: 'AcceptTransfer', data: { offerId: 'o1' } });
+    const view = (await app.inject({ method: 'GET', url: base })).json<Record<string, unknown>>();
+    expect(view).toMatchObject({ state: 'commanded', commander: { userId: 'u-next' }, appointedBy: 'u-chief' });
+    expect((view['tenures'] as { commander: { userId: string } }[]).map((t) => t.commander.userId)).toEqual(['u-chief', 'u-next']);
+    const types = await t.db.selectFrom('event').select('type').where('stream_id', '=', 'command:xfer-1').orderBy('version').execute();
+    expect(types.map((r) => r.type)).toEqual(['CommanderAppointed', 'TransferOffered', 'TransferBriefingRecorded', 'TransferAccepted', 'TransferEffective']);
+  });
+
+  it('two competing transfers accepted at the same moment: exactly one new commander, the loser gets a typed error', async () => {
+    for (let round = 0; round < 5; round++) {
+      const id = `race-${round}`;
+      await incidentWithCommander(id);
+      const base = `/incidents/${id}/command`;
+      await ok(responder('u-chief'), base, { type: 'OfferTransfer', data: { offerId: 'to-b', to: person('u-b') } });
+      await ok(room, base, { type: 'OfferTransfer', data: { offerId: 'to-c', to: person('u-c') } });
+      await ok(responder('u-chief'), base, { type: 'RecordTransferBriefing', data: { offerId: 'to-b', briefing } });
+      await ok(room, base, { type: 'RecordTransferBriefing', data: { offerId: 'to-c', briefing } });
+      const [b, c] = await Promise.all([
+        send(responder('u-b'), base, { type: 'AcceptTransfer', data: { offerId: 'to-b' } }),
+        send(responder('u-c'), base, { type: 'AcceptTransfer', data: { offerId: 'to-c' } }),
+      ]);
+      const statuses = [b.statusCode, c.statusCode].sort();
+      expect(statuses).toEqual([200, 409]);
+      const loser = b.statusCode === 409 ? b : c;
+      expect(loser.json()).toMatchObject({ error: { code: 'illegal_transition', details: { command: 'AcceptTransfer', state: 'commanded' } } });
+      const view = (await app.inject({ method: 'GET', url: base })).json<{ commander: { userId: string }; offers: unknown[]; tenures: unknown[] }>();
+      expect(view.commander.userId).toBe(b.statusCode === 200 ? 'u-b' : 'u-c');
+      expect(view.offers).toEqual([]);
+      expect(view.tenures).toHaveLength(2);
+      const effective = await t.db.selectFrom('event').select('type').where('stream_id', '=', `command:${id}`).where('type', '=', 'TransferEffective').execute();
+      expect(effective).toHaveLength(1);
+    }
+  });
+});
+
+describe('scene reports', () => {
+  it('a deputy may report; a responder not in command gets 403; a report to a closed incident gets 409', async () => {
+    await incidentWithCommander('scene-1');
+    const base = '/incidents/scene-1/command';
+    await ok(responder('u-deputy'), base, {
+      type: 'PostSceneReport',
+      occurredAt: '2026-07-01T14:05:00+08:00',
+      data: { reportId: 'r1', dead: 1, injured: 4, missing: 2, trapped: 2, evacuated: 130, sheltered: 90, needs: 'excavator' },
+    });
+    const view = (await app.inject({ method: 'GET', url: base })).json<{ latestReport: Record<string, unknown> }>();
+    expect(view.latestReport).toMatchObject({ dead: 1, injured: 4, missing: 2, evacuated: 130, reportedBy: 'u-deputy', occurredAt: '2026-07-01T14:05:00+08:00' });
+    expect(Date.parse(String(view.latestReport['recordedAt']))).toBeGreaterThan(Date.parse('2026-07-01T14:05:00+08:00'));
+
+    const outsider = await send(responder('u-bystander'), base, { type: 'PostSceneReport', data: { reportId: 'r2', dead: 9 } });
+    expect(outsider.statusCode).toBe(403);
+    expect(outsider.json()).toMatchObject({ error: { code: 'forbidden' } });
+
+    // Walk the incident to closed, then try again.
+    const lifecycle: [string, Record<string, unknown>][] = [
+      ['BeginVerification', {}],
+      ['ConfirmIncident', { severity: 'IV' }],
+      ['BeginInitialHandling', { measures: 'road closed' }],
+      ['ActivateResponse', { level: 'IV', measures: 'county plan' }],
+      ['DeclareControlled', {}],
+      ['LiftResponse', {}],
+      ['BeginRecovery', {}],
+      ['BeginReview', {}],
+      ['CloseIncident', { summary: 'all found' }],
+    ];
+    for (const [type, data] of lifecycle) await ok(room, '/incidents/scene-1/commands', { type, data });
+    const before = await t.db.selectFrom('event').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const late = await send(responder('u-deputy'), base, { type: 'PostSceneReport', data: { reportId: 'r3', dead: 1 } });
+    expect(late.statusCode).toBe(409);
+    expect(late.json()).toMatchObject({ error: { code: 'illegal_transition', details: { state: 'closed' } } });
+    const after = await t.db.selectFrom('event').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    expect(after.n).toBe(before.n);
+  });
+
+  it('appointment only by the lead jurisdiction: the city room and a responder are refused', async () => {
+    await ok(room, '/incidents', { incidentId: 'appoint-1', data: { title: 'Fire at Huaiji market', leadJurisdiction: LEAD } });
+    const byCity = await send(cityRoom, '/incidents/appoint-1/command', { type: 'AppointCommander', data: { commander: person('u-x') } });
+    expect(byCity.statusCode).toBe(403);
+    const byResponder = await send(responder('u-x'), '/incidents/appoint-1/command', { type: 'AppointCommander', data: { commander: person('u-x') } });
+    expect(byResponder.statusCode).toBe(403);
+    await ok(responder('u-first'), '/incidents/appoint-1/command', { type: 'AssumeProvisionalCommand', data: { commander: person('u-first') } });
+    await ok(room, '/incidents/appoint-1/command', { type: 'AppointCommander', data: { commander: person('u-chief') } });
+    const view = (await app.inject({ method: 'GET', url: '/incidents/appoint-1/command' })).json<Record<string, unknown>>();
+    expect(view).toMatchObject({ state: 'commanded', commander: { userId: 'u-chief' }, appointedBy: 'do-huaiji' });
+  });
+});
+
+describe('resource requests and dispatch', () => {
+  async function approvedRequest(incidentId: string, requestId: string, items: { kind: string; quantity: number }[]) {
+    await ok(responder('u-chief'), `/incidents/${incidentId}/resource-requests`, {
+      requestId,
+      data: { items: items.map((i) => ({ ...i, priority: 'urgent', deliverTo: 'Shakeng school yard' })) },
+    });
+    await ok(cityRoom, `/resource-requests/${requestId}/commands`, { type: 'ApproveResourceRequest', data: {} });
+  }
+
+  it('50 concurrent dispatches of one unit each against a stock of 10: exactly 10 succeed, stock never below zero', async () => {
+    await incidentWithCommander('stock-1');
+    await ok(room, '/depots', { depotId: 'depot-huaiji', name: '怀集县应急物资储备库', jurisdiction: LEAD });
+    await app.inject({ method: 'PUT', url: '/depots/depot-huaiji/stock', headers: headers(room), payload: { items: [{ kind: 'pump', quantity: 10, returnable: true }] } });
+    for (let i = 0; i < 50; i++) await approvedRequest('stock-1', `rr-stock-${i}`, [{ kind: 'pump', quantity: 1 }]);
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        send(room, `/resource-requests/rr-stock-${i}/commands`, { type: 'DispatchResources', data: { depotId: 'depot-huaiji', orderNumber: `ORD-${i}` } }),
+      ),
+    );
+    const statuses = results.map((r) => r.statusCode);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(40);
+    for (const r of results.filter((r) => r.statusCode === 409)) {
+      expect(r.json()).toMatchObject({ error: { code: 'conflict', details: { depotId: 'depot-huaiji', kind: 'pump', requested: 1 } } });
+    }
+    const depot = (await app.inject({ method: 'GET', url: '/depots/depot-huaiji' })).json<{ stock: { kind: string; quantity: number }[] }>();
+    expect(depot.stock).toEqual([{ kind: 'pump', quantity: 0, returnable: true }]);
+    const dispatched = await t.db.selectFrom('resource_request').select('request_id').where('state', '=', 'dispatched').execute();
+    expect(dispatched).toHaveLength(10);
+  });
+
+  it('walks a request to release; returnables come back, consumables do not; teams are assigned and freed', async () => {
+    await incidentWithCommander('stock-2');
+    await ok(room, '/depots', { depotId: 'depot-2', name: 'Sihui depot', jurisdiction: LEAD });
+    await app.inject({
+      method: 'PUT',
+      url: '/depots/depot-2/stock',
+      headers: headers(room),
+      payload: { items: [{ kind: 'generator', quantity: 4, returnable: true }, { kind: 'water-crate', quantity: 100 }] },
+    });
+    await ok(room, '/teams', { teamId: 'team-rescue-1', name: '怀集县综合应急救援队', jurisdiction: LEAD });
+    await approvedRequest('stock-2', 'rr-2', [{ kind: 'generator', quantity: 2 }, { kind: 'water-crate', quantity: 30 }]);
+    await ok(room, '/resource-requests/rr-2/commands', { type: 'DispatchResources', data: { depotId: 'depot-2', orderNumber: 'HJ-2026-0001', teams: ['team-rescue-1'] } });
+    let teams = (await app.inject({ method: 'GET', url: '/teams' })).json<{ items: { teamId: string; status: string; incidentId: string | null }[] }>();
+    expect(teams.items).toEqual([expect.objectContaining({ teamId: 'team-rescue-1', status: 'assigned', incidentId: 'stock-2' })]);
+    // An assigned team cannot also go to another request.
+    await approvedRequest('stock-2', 'rr-3', [{ kind: 'water-crate', quantity: 1 }]);
+    const twice = await send(room, '/resource-requests/rr-3/commands', { type: 'DispatchResources', data: { depotId: 'depot-2', orderNumber: 'HJ-2', teams: ['team-rescue-1'] } });
+    expect(twice.statusCode).toBe(409);
+    await ok(responder('u-chief'), '/resource-requests/rr-2/commands', { type: 'MarkEnRoute', data: { eta: '2026-07-01T16:00:00+08:00' } });
+    await ok(responder('u-chief'), '/resource-requests/rr-2/commands', { type: 'ConfirmArrival', data: {} });
+    const overReturn = await send(responder('u-chief'), '/resource-requests/rr-2/commands', { type: 'ReleaseResources', data: { returned: [{ kind: 'generator', quantity: 3 }] } });
+    expect(overReturn.statusCode).toBe(409);
+    const consumable = await send(responder('u-chief'), '/resource-requests/rr-2/commands', { type: 'ReleaseResources', data: { returned: [{ kind: 'water-crate', quantity: 5 }] } });
+    expect(consumable.statusCode).toBe(422);
+    await ok(responder('u-chief'), '/resource-requests/rr-2/commands', { type: 'ReleaseResources', data: { returned: [{ kind: 'generator', quantity: 2 }] } });
+    const depot = (await app.inject({ method: 'GET', url: '/depots/depot-2' })).json<{ stock: { kind: string; quantity: number }[] }>();
+    expect(depot.stock.map((s) => [s.kind, s.quantity])).toEqual([['generator', 4], ['water-crate', 70]]);
+    teams = (await app.inject({ method: 'GET', url: '/teams' })).json();
+    expect(teams.items[0]).toMatchObject({ status: 'available', incidentId: null });
+    const request = (await app.inject({ method: 'GET', url: '/resource-requests/rr-2' })).json<Record<string, unknown>>();
+    expect(request).toMatchObject({ state: 'released', dispatch: { orderNumber: 'HJ-2026-0001', depotId: 'depot-2' } });
+  });
+
+  it('only the commander or a deputy requests; only the command room approves and dispatches', async () => {
+    await incidentWithCommander('perm-1');
+    const bystander = await send(responder('u-bystander'), '/incidents/perm-1/resource-requests', {
+      data: { items: [{ kind: 'pump', quantity: 1, priority: 'low', deliverTo: 'x' }] },
+    });
+    expect(bystander.statusCode).toBe(403);
+    await ok(responder('u-deputy'), '/incidents/perm-1/resource-requests', {
+      requestId: 'rr-perm',
+      data: { items: [{ kind: 'pump', quantity: 1, priority: 'low', deliverTo: 'x' }] },
+    });
+    const selfApprove = await send(responder('u-chief'), '/resource-requests/rr-perm/commands', { type: 'ApproveResourceRequest', data: {} });
+    expect(selfApprove.statusCode).toBe(403);
+    const otherCounty = await send({ userId: 'do-fk', roles: ['duty_officer'], jurisdiction: '441225' }, '/resource-requests/rr-perm/commands', {
+      type: 'ApproveResourceRequest',
+      data: {},
+    });
+    expect(otherCounty.statusCode).toBe(403);
+    await ok(room, '/resource-requests/rr-perm/commands', { type: 'ApproveResourceRequest', data: {} });
+  });
+});

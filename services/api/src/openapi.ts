@@ -7,6 +7,14 @@ import {
   IncidentViewSchema,
   ListIncidentsQuerySchema,
   INCIDENT_COMMAND_SCHEMAS,
+  COMMAND_COMMAND_SCHEMAS,
+  REQUEST_COMMAND_SCHEMAS,
+  OnSceneCommandRequestSchema,
+  ResourceRequestCommandSchema,
+  CreateResourceRequestSchema,
+  DepotSchema,
+  SetStockSchema,
+  TeamSchema,
 } from '@muster/contracts';
 import { z } from 'zod';
 import { createDocument } from 'zod-openapi';
@@ -61,9 +69,44 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           responses: { '200': { description: 'accepted', ...json(CommandResultSchema) }, ...errors(400, 403, 404, 409, 413, 422) },
         },
       },
+      '/incidents/{incidentId}/command': {
+        post: {
+          summary: 'Send an on-scene command command (appoint, transfer, unified command, scene report)',
+          description: `Command types: ${Object.keys(COMMAND_COMMAND_SCHEMAS).join(', ')}`,
+          requestParams: { path: incidentPath },
+          requestBody: json(OnSceneCommandRequestSchema),
+          responses: { '200': { description: 'accepted', ...json(CommandResultSchema) }, ...errors(400, 403, 404, 409, 413, 422) },
+        },
+        get: { summary: 'Read the command structure of an incident', requestParams: { path: incidentPath }, responses: { '200': { description: 'command structure' }, ...errors(404) } },
+      },
+      '/incidents/{incidentId}/resource-requests': {
+        post: {
+          summary: 'Submit a resource request (ICS 213RR)',
+          requestParams: { path: incidentPath },
+          requestBody: json(CreateResourceRequestSchema),
+          responses: { '201': { description: 'submitted', ...json(CommandResultSchema) }, ...errors(400, 403, 404, 409, 422) },
+        },
+        get: { summary: 'List the resource requests of an incident', requestParams: { path: incidentPath }, responses: { '200': { description: 'requests' }, ...errors(404) } },
+      },
+      '/resource-requests/{requestId}/commands': {
+        post: {
+          summary: 'Approve, reject, dispatch, track or release a resource request',
+          description: `Command types: ${Object.keys(REQUEST_COMMAND_SCHEMAS).join(', ')}`,
+          requestParams: { path: z.object({ requestId: z.string() }) },
+          requestBody: json(ResourceRequestCommandSchema),
+          responses: { '200': { description: 'accepted', ...json(CommandResultSchema) }, ...errors(400, 403, 404, 409, 422) },
+        },
+      },
+      '/depots': { post: { summary: 'Register a material depot', requestBody: json(DepotSchema), responses: { '201': { description: 'created' }, ...errors(403, 409, 422) } } },
+      '/depots/{depotId}/stock': {
+        put: { summary: 'Set stock counts', requestParams: { path: z.object({ depotId: z.string() }) }, requestBody: json(SetStockSchema), responses: { '200': { description: 'stock' }, ...errors(403, 404, 422) } },
+      },
+      '/teams': { post: { summary: 'Register a rescue team', requestBody: json(TeamSchema), responses: { '201': { description: 'created' }, ...errors(403, 409, 422) } } },
     },
     components: {
-      schemas: Object.fromEntries(Object.entries(INCIDENT_COMMAND_SCHEMAS).map(([name, schema]) => [`${name}Data`, schema])),
+      schemas: Object.fromEntries(
+        Object.entries({ ...INCIDENT_COMMAND_SCHEMAS, ...COMMAND_COMMAND_SCHEMAS, ...REQUEST_COMMAND_SCHEMAS }).map(([name, schema]) => [`${name}Data`, schema]),
+      ),
     },
   });
 }

@@ -17,8 +17,10 @@ export const EventEnvelopeSchema = z
       actor: ActorSchema,
       occurredAt: z.string(),
       recordedAt: z.string(),
-      /** Lead jurisdiction of the stream when the event was recorded. */
+      /** Lead jurisdiction of the incident when the event was recorded. */
       jurisdiction: z.string(),
+      /** Rooms that follow the incident (lead, linked, supporting) before or after this command: whose consoles get it. */
+      rooms: z.array(z.string()).optional(),
       exercise: z.boolean(),
       derived: z.boolean().optional(),
       /** The incident the event belongs to: the stream itself, or the incident of a command or request stream. */

@@ -63,6 +63,12 @@ export const INCIDENT_COMMAND_SCHEMAS = {
   BeginRecovery: z.strictObject({ plan: z.string().max(10_000).optional() }),
   BeginReview: z.strictObject({ note: z.string().max(2000).optional() }),
   CloseIncident: z.strictObject({ summary: text(10_000) }),
+  LinkRoom: z.strictObject({ jurisdiction: JurisdictionCodeSchema, reason: z.string().max(2000).optional() }),
+  UnlinkRoom: z.strictObject({ jurisdiction: JurisdictionCodeSchema, reason: z.string().max(2000).optional() }),
+  RaiseLead: z.strictObject({ reason: text(2000) }),
+  HandBackLead: z.strictObject({ reason: text(2000) }),
+  AddSupportingJurisdiction: z.strictObject({ jurisdiction: JurisdictionCodeSchema, reason: z.string().max(2000).optional() }),
+  RemoveSupportingJurisdiction: z.strictObject({ jurisdiction: JurisdictionCodeSchema, reason: z.string().max(2000).optional() }),
 } as const;
 
 export type IncidentCommandName = keyof typeof INCIDENT_COMMAND_SCHEMAS;
@@ -116,6 +122,8 @@ export const IncidentViewSchema = z
     severity: SeveritySchema.nullable(),
     responseLevel: SeveritySchema.nullable(),
     leadJurisdiction: z.string(),
+    upperJurisdiction: z.string().nullable(),
+    linkedJurisdictions: z.array(z.string()),
     supportingJurisdictions: z.array(z.string()),
     location: LocationSchema.nullable(),
     exercise: z.boolean(),

@@ -45,6 +45,8 @@ function resolve(def: AggregateDefinition, state: PersistedState): SnapshotFrom<
 /** Commands with a transition out of the current state (guards not evaluated). */
 export function commandsAllowedIn(def: AggregateDefinition, state: PersistedState): string[] {
   const snapshot = resolve(def, state);
+  // A machine in a final state is done: even the root's handlers no longer apply.
+  if (snapshot.status === 'done') return [];
   const names = new Set<string>();
   for (const node of snapshot._nodes) for (const type of node.ownEvents) names.add(type);
   return [...names].filter((t) => t in def.eventFor).sort();
@@ -56,7 +58,8 @@ export function commandsAllowedIn(def: AggregateDefinition, state: PersistedStat
  */
 export function decide(def: AggregateDefinition, state: PersistedState, command: MachineCommand): Decision {
   const snapshot = resolve(def, state);
-  if (!(command.type in def.eventFor) || !snapshot.can(command)) {
+  // can() still answers for the root's handlers when the machine is done; a done machine takes nothing.
+  if (!(command.type in def.eventFor) || snapshot.status === 'done' || !snapshot.can(command)) {
     return { ok: false, state: state.value, allowed: commandsAllowedIn(def, state) };
   }
   const [next, actions] = transition(def.machine, snapshot, command);

@@ -1,5 +1,5 @@
 import { ForbiddenError } from '@muster/contracts';
-import { isWithinJurisdiction, type Actor, type CommandContext, type IncidentContext, type RequestContext, type Role } from '@muster/domain';
+import { type JurisdictionTree, type Actor, type CommandContext, type IncidentContext, type RequestContext, type Role } from '@muster/domain';
 
 export interface AuthorizationRequest {
   actor: Actor;
@@ -13,6 +13,7 @@ export interface AuthorizationRequest {
   payload: Record<string, unknown>;
   /** State of related streams of the same incident, by stream type. */
   related: Readonly<Record<string, Record<string, unknown> | null>>;
+  tree: JurisdictionTree;
 }
 
 /** Decides whether an actor may send a command; throws ForbiddenError otherwise (DESIGN §3.7). */
@@ -30,8 +31,23 @@ function isLeadRoom(actor: Actor, incident: IncidentContext | null): boolean {
 }
 
 /** Duty officer or leader of the lead jurisdiction or of a level above it (the city room for a county incident). */
-function isCommandRoom(actor: Actor, incident: IncidentContext | null): boolean {
-  return incident !== null && hasRole(actor, ROOM_ROLES) && isWithinJurisdiction(incident.leadJurisdiction, actor.jurisdiction);
+function isCommandRoom(request: AuthorizationRequest): boolean {
+  const { actor, incident, tree } = request;
+  return incident !== null && hasRole(actor, ROOM_ROLES) && tree.isWithin(incident.leadJurisdiction, actor.jurisdiction);
+}
+
+/** A supporting jurisdiction's room acts within its role: it dispatches its own resources and updates details. */
+function isSupportingRoom(request: AuthorizationRequest): boolean {
+  const { actor, incident } = request;
+  return incident !== null && hasRole(actor, ROOM_ROLES) && incident.supportingJurisdictions.includes(actor.jurisdiction);
+}
+
+/** The room of the level above the lead: it may take the lead over (§17: the upper level leads). */
+function isUpperRoom(request: AuthorizationRequest): boolean {
+  const { actor, incident, tree } = request;
+  if (!incident || !hasRole(actor, ROOM_ROLES)) return false;
+  const upper = tree.parentOf(incident.leadJurisdiction);
+  return upper !== null && tree.isWithin(upper, actor.jurisdiction);
 }
 
 function commandOf(request: AuthorizationRequest): CommandContext | null {
@@ -59,12 +75,29 @@ function deny(request: AuthorizationRequest, who: string): never {
 }
 
 function incidentRule(request: AuthorizationRequest): void {
-  const { actor, command, incident } = request;
-  if (command === 'ReportIncident') {
-    if (!hasRole(actor, ['duty_officer', 'leader', 'responder', 'agency_liaison', 'admin'])) deny(request, 'a duty officer, leader, responder or liaison');
-    return;
+  const { actor, command, payload, tree } = request;
+  switch (command) {
+    case 'ReportIncident': {
+      if (!hasRole(actor, ['duty_officer', 'leader', 'responder', 'agency_liaison', 'admin'])) deny(request, 'a duty officer, leader, responder or liaison');
+      // 属地管理: an incident is reported into one's own jurisdiction or one below it.
+      const lead = String(payload['leadJurisdiction']);
+      if (!hasRole(actor, ['admin']) && tree.has(lead) && !tree.isWithin(lead, actor.jurisdiction)) {
+        deny(request, `someone of jurisdiction ${lead} or above`);
+      }
+      return;
+    }
+    case 'UpdateIncidentDetails':
+      if (!isCommandRoom(request) && !isSupportingRoom(request) && !hasRole(actor, ['admin'])) deny(request, 'the command room or a supporting room');
+      return;
+    case 'RaiseLead':
+      if (!isCommandRoom(request) && !isUpperRoom(request)) deny(request, 'the lead room or the room above it');
+      return;
+    case 'HandBackLead':
+      if (!isLeadRoom(actor, request.incident)) deny(request, 'the room that holds the lead');
+      return;
+    default:
+      if (!isCommandRoom(request) && !hasRole(actor, ['admin'])) deny(request, 'the command room of the lead jurisdiction or above');
   }
-  if (!isCommandRoom(actor, incident) && !hasRole(actor, ['admin'])) deny(request, 'the command room of the lead jurisdiction or above');
 }
 
 function commandRule(request: AuthorizationRequest): void {
@@ -120,7 +153,7 @@ function commandRule(request: AuthorizationRequest): void {
 }
 
 function requestRule(request: AuthorizationRequest): void {
-  const { actor, command, incident, context } = request;
+  const { actor, command, context } = request;
   const structure = commandOf(request);
   switch (command) {
     case 'SubmitResourceRequest':
@@ -129,16 +162,18 @@ function requestRule(request: AuthorizationRequest): void {
     case 'ApproveResourceRequest':
     case 'RejectResourceRequest':
     case 'DispatchResources':
-      if (!isCommandRoom(actor, incident)) deny(request, 'the command room');
+      if (!isCommandRoom(request) && !isSupportingRoom(request)) deny(request, 'the command room or a supporting room');
       return;
     case 'MarkEnRoute':
     case 'ConfirmArrival':
     case 'ReleaseResources':
-      if (!isCommandRoom(actor, incident) && !isInCommand(actor, structure)) deny(request, 'the command room, the commander or a deputy');
+      if (!isCommandRoom(request) && !isSupportingRoom(request) && !isInCommand(actor, structure)) {
+        deny(request, 'the command room, the commander or a deputy');
+      }
       return;
     case 'CancelResourceRequest': {
       const requestedBy = (context as RequestContext | null)?.requestedBy;
-      if (requestedBy !== actor.userId && !isCommandRoom(actor, incident) && !isCommander(actor, structure)) {
+      if (requestedBy !== actor.userId && !isCommandRoom(request) && !isCommander(actor, structure)) {
         deny(request, 'the requester, the commander or the command room');
       }
       return;

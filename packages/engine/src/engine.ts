@@ -6,7 +6,7 @@ import {
   parseOrThrow,
   type CommandResult,
 } from '@muster/contracts';
-import { decide, initialState, type Actor, type IncidentContext } from '@muster/domain';
+import { decide, initialState, JurisdictionTree, roomsOf, ZHAOQING_JURISDICTIONS, type Actor, type IncidentContext } from '@muster/domain';
 import { AGGREGATES, type AggregateRegistration } from './aggregates';
 import { commandPolicy, type Policy } from './authorization';
 import { StreamVersionConflict, randomIds, systemClock, type Clock, type EventStore, type Ids, type NewEvent, type StoredStream } from './ports';
@@ -25,6 +25,8 @@ export interface CommandEnvelope {
 
 export interface EngineOptions {
   store: EventStore;
+  /** The jurisdictions served: who is above whom. Defaults to Zhaoqing's tree. */
+  jurisdictions?: JurisdictionTree;
   clock?: Clock;
   ids?: Ids;
   policy?: Policy;
@@ -53,6 +55,22 @@ export function createEngine(options: EngineOptions): Engine {
   const ids = options.ids ?? randomIds;
   const policy = options.policy ?? commandPolicy;
   const maxRetries = options.maxConflictRetries ?? 12;
+  const tree = options.jurisdictions ?? new JurisdictionTree(ZHAOQING_JURISDICTIONS);
+
+  /** Every jurisdiction a command names must be one the tree knows; the tree fills in levels above. */
+  function withJurisdictions(streamType: string, type: string, payload: Record<string, unknown>, context: Record<string, unknown> | null) {
+    if (streamType !== 'incident') return payload;
+    for (const field of ['leadJurisdiction', 'jurisdiction']) {
+      const code = payload[field];
+      if (typeof code === 'string' && !tree.has(code)) throw new ValidationError([{ path: `data.${field}`, message: `unknown jurisdiction ${code}` }]);
+    }
+    if (type === 'ReportIncident') return { ...payload, upperJurisdiction: tree.parentOf(String(payload['leadJurisdiction'])) };
+    if (type === 'RaiseLead') {
+      const to = tree.parentOf(String(context?.['leadJurisdiction']));
+      return { ...payload, to, upperJurisdiction: to === null ? null : tree.parentOf(to) };
+    }
+    return payload;
+  }
 
   /** The incident a command belongs to, as it stands: the stream itself for incident commands. */
   async function incidentFor(registration: AggregateRegistration, command: CommandEnvelope, stream: StoredStream | null, payload: Record<string, unknown>) {
@@ -96,12 +114,14 @@ export function createEngine(options: EngineOptions): Engine {
       incident,
       payload,
       related,
+      tree,
     });
+    const enriched = withJurisdictions(definition.streamType, command.type, payload, stream?.state.context ?? null);
 
     const now = clock.now().toISOString();
     const meta = { commandId, actor: command.actor, now, occurredAt: command.occurredAt ?? now };
     const state = stream?.state ?? initialState(definition);
-    const machineCommand = creating ? { ...payload, ...registration.creationFields(command.streamId, incidentId) } : payload;
+    const machineCommand = creating ? { ...enriched, ...registration.creationFields(command.streamId, incidentId) } : enriched;
     const decision = decide(definition, state, { ...machineCommand, type: command.type, meta });
     if (!decision.ok) throw new IllegalTransitionError(definition.streamType, command.type, decision.state, decision.allowed);
 
@@ -109,6 +129,8 @@ export function createEngine(options: EngineOptions): Engine {
     const lead = (definition.streamType === 'incident' ? (decision.state.context as unknown as IncidentContext) : incident) ?? null;
     const jurisdiction = lead?.leadJurisdiction ?? '';
     const exercise = lead?.exercise ?? false;
+    // A room that stops following the incident still gets the event that says so.
+    const rooms = [...new Set([...(incident ? roomsOf(incident) : []), ...(lead ? roomsOf(lead) : [])])];
     const events: NewEvent[] = decision.events.map((event, i) => ({
       eventId: ids.newId(),
       streamId: command.streamId,
@@ -122,6 +144,7 @@ export function createEngine(options: EngineOptions): Engine {
         occurredAt: meta.occurredAt,
         recordedAt: now,
         jurisdiction,
+        rooms,
         exercise,
         incidentId,
         ...(event.derived ? { derived: true } : {}),

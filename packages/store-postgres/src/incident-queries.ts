@@ -5,8 +5,13 @@ import type { Database } from './database';
 export interface IncidentFilter {
   state?: string | undefined;
   severity?: string | undefined;
-  /** Incidents this jurisdiction leads or supports. */
+  /** Incidents on this jurisdiction's board: it leads, follows (linked) or supports them. */
   jurisdiction?: string | undefined;
+  /**
+   * Visibility of the reader: incidents whose lead is one of `leads` (the reader's jurisdiction and
+   * everything below it) or that follow the reader's room. Undefined means no restriction.
+   */
+  visibleTo?: { leads: readonly string[]; room: string } | undefined;
   exercise?: boolean | undefined;
   limit?: number | undefined;
   /** Opaque cursor from the previous page. */
@@ -39,8 +44,12 @@ export async function listIncidents(db: Kysely<Database>, filter: IncidentFilter
   if (filter.exercise !== undefined) query = query.where('exercise', '=', filter.exercise);
   const jurisdiction = filter.jurisdiction;
   if (jurisdiction) {
+    query = query.where((eb) => eb(eb.val(jurisdiction), '=', eb.fn.any('rooms')));
+  }
+  const visible = filter.visibleTo;
+  if (visible) {
     query = query.where((eb) =>
-      eb.or([eb('lead_jurisdiction', '=', jurisdiction), eb(eb.val(jurisdiction), '=', eb.fn.any('supporting_jurisdictions'))]),
+      eb.or([eb('lead_jurisdiction', 'in', visible.leads.length ? [...visible.leads] : ['']), eb(eb.val(visible.room), '=', eb.fn.any('rooms'))]),
     );
   }
   if (filter.after) {

@@ -2,12 +2,14 @@ import { Migrator, type Kysely, type Migration, type MigrationResultSet } from '
 import * as createEventStore from './migrations/2026_11_30_10_00_00_create_event_store';
 import * as createRelayCheckpoint from './migrations/2026_11_30_16_00_00_create_relay_checkpoint';
 import * as createResources from './migrations/2026_11_30_17_00_00_create_resources';
+import * as addRooms from './migrations/2026_11_30_18_00_00_add_rooms';
 
 /** Migrations are listed here rather than read from disk, so they run the same under tsx and bundled. */
 const MIGRATIONS: Record<string, Migration> = {
   '2026_11_30_10_00_00_create_event_store': createEventStore,
   '2026_11_30_16_00_00_create_relay_checkpoint': createRelayCheckpoint,
   '2026_11_30_17_00_00_create_resources': createResources,
+  '2026_11_30_18_00_00_add_rooms': addRooms,
 };
 
 export class MigrationFailed extends Error {

@@ -92,6 +92,7 @@ export class PostgresEventStore implements EventStore {
             meta: JSON.stringify(e.meta),
             jurisdiction: e.meta.jurisdiction,
             incident_id: e.meta.incidentId ?? e.streamId,
+            rooms: e.meta.rooms ?? [e.meta.jurisdiction],
             exercise: e.meta.exercise,
             recorded_at: e.meta.recordedAt,
           })),

@@ -56,7 +56,9 @@ describe('incident api', () => {
     const read = await app.inject({ method: 'GET', url: '/incidents/lifecycle-1' });
     expect(read.json()).toMatchObject({
       incidentId: 'lifecycle-1',
-      version: 5,
+      // Confirming at level III links the city room (a derived RoomLinked event): six events.
+      version: 6,
+      linkedJurisdictions: ['441200'],
       state: 'responseActive',
       severity: 'III',
       responseLevel: 'III',
@@ -68,7 +70,14 @@ describe('incident api', () => {
     const store = new PostgresEventStore(t.db);
     const stream = await store.loadStream('lifecycle-1');
     const events = await store.readStream('lifecycle-1');
-    expect(events.map((e) => e.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(events.map((e) => [e.version, e.type])).toEqual([
+      [1, 'IncidentReported'],
+      [2, 'VerificationStarted'],
+      [3, 'IncidentConfirmed'],
+      [4, 'RoomLinked'],
+      [5, 'InitialHandlingStarted'],
+      [6, 'ResponseActivated'],
+    ]);
     expect(replay(incidentAggregate, events)).toStrictEqual(stream?.state);
   });
 

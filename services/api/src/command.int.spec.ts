@@ -169,7 +169,7 @@ describe('resource requests and dispatch', () => {
       ),
     );
     const statuses = results.map((r) => r.statusCode);
-    expect(statuses.filter((s) => s === 200)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 200), results.map((r) => r.body).slice(0, 3).join('\n')).toHaveLength(10);
     expect(statuses.filter((s) => s === 409)).toHaveLength(40);
     for (const r of results.filter((r) => r.statusCode === 409)) {
       expect(r.json()).toMatchObject({ error: { code: 'conflict', details: { depotId: 'depot-huaiji', kind: 'pump', requested: 1 } } });

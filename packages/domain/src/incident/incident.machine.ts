@@ -1,6 +1,6 @@
-import { assign, emit, setup } from 'xstate';
+import { assign, emit, enqueueActions, setup } from 'xstate';
 import type { AggregateDefinition } from '../aggregate';
-import type { EmittedEvent } from '../shared';
+import { severityAtLeast, type EmittedEvent } from '../shared';
 import {
   INCIDENT_EVENT_FOR,
   type IncidentCommand,
@@ -32,7 +32,10 @@ const emptyContext: IncidentContext = {
   severity: null,
   responseLevel: null,
   leadJurisdiction: '',
+  upperJurisdiction: null,
+  linkedJurisdictions: [],
   supportingJurisdictions: [],
+  raisedFrom: [],
   location: null,
   source: null,
   exercise: false,
@@ -47,6 +50,20 @@ const emptyContext: IncidentContext = {
   updatedAt: null,
 };
 
+/**
+ * Linkage (市县联动) can change in every open state: from the report until the incident is over. Not
+ * on the root: there it would apply before the incident exists (`none`) and, for xstate's `can()`, in
+ * the final states too.
+ */
+const linkage = {
+  LinkRoom: { guard: 'notYetFollowing', actions: ['applyLink', 'touch', 'record'] },
+  UnlinkRoom: { guard: 'isLinked', actions: ['applyUnlink', 'touch', 'record'] },
+  AddSupportingJurisdiction: { guard: 'notYetFollowing', actions: ['applySupport', 'touch', 'record'] },
+  RemoveSupportingJurisdiction: { guard: 'isSupporting', actions: ['applyUnsupport', 'touch', 'record'] },
+  RaiseLead: { guard: 'hasUpper', actions: ['applyRaise', 'touch', 'record', 'linkUpperOnSeverity'] },
+  HandBackLead: { guard: 'wasRaised', actions: ['applyHandBack', 'touch', 'record'] },
+} as const;
+
 export const incidentMachine = setup({
   types: {
     context: {} as IncidentContext,
@@ -58,6 +75,16 @@ export const incidentMachine = setup({
       event.type === 'ConfirmIncident' && (event.severity !== undefined || context.severity !== null),
     levelDiffers: ({ context, event }) =>
       event.type === 'ChangeResponseLevel' && event.level !== context.responseLevel,
+    notYetFollowing: ({ context, event }) =>
+      (event.type === 'LinkRoom' || event.type === 'AddSupportingJurisdiction') &&
+      event.jurisdiction !== context.leadJurisdiction &&
+      !context.supportingJurisdictions.includes(event.jurisdiction) &&
+      (event.type === 'AddSupportingJurisdiction' || !context.linkedJurisdictions.includes(event.jurisdiction)),
+    isLinked: ({ context, event }) => event.type === 'UnlinkRoom' && context.linkedJurisdictions.includes(event.jurisdiction),
+    isSupporting: ({ context, event }) =>
+      event.type === 'RemoveSupportingJurisdiction' && context.supportingJurisdictions.includes(event.jurisdiction),
+    hasUpper: ({ context, event }) => event.type === 'RaiseLead' && (event.to ?? context.upperJurisdiction) != null,
+    wasRaised: ({ context }) => context.raisedFrom.length > 0,
   },
   actions: {
     record: emit(({ event }) => primaryEvent(event)),
@@ -71,6 +98,7 @@ export const incidentMachine = setup({
         category: c.category ?? null,
         severity: c.severity ?? null,
         leadJurisdiction: c.leadJurisdiction,
+        upperJurisdiction: c.upperJurisdiction ?? null,
         location: c.location ?? null,
         source: c.source ?? null,
         exercise: c.exercise ?? false,
@@ -107,6 +135,58 @@ export const incidentMachine = setup({
     applyControlled: assign({ controlledAt: ({ event }) => event.meta.occurredAt }),
     applyLifted: assign({ liftedAt: ({ event }) => event.meta.occurredAt }),
     applyClosed: assign({ closedAt: ({ event }) => event.meta.occurredAt }),
+    // From level III (较大) up the room above the lead follows the incident (市县联动); lowering the
+    // severity again leaves the link until someone removes it.
+    linkUpperOnSeverity: enqueueActions(({ context, enqueue }) => {
+      const upper = context.upperJurisdiction;
+      if (!upper || !context.severity || !severityAtLeast(context.severity, 'III')) return;
+      if (upper === context.leadJurisdiction || context.linkedJurisdictions.includes(upper) || context.supportingJurisdictions.includes(upper)) return;
+      enqueue.assign({ linkedJurisdictions: [...context.linkedJurisdictions, upper] });
+      enqueue.emit({ type: 'RoomLinked', data: { jurisdiction: upper, reason: 'severity', severity: context.severity }, derived: true });
+    }),
+    applyLink: assign({ linkedJurisdictions: ({ context, event }) => [...context.linkedJurisdictions, as(event, 'LinkRoom').jurisdiction] }),
+    applyUnlink: assign({
+      linkedJurisdictions: ({ context, event }) => context.linkedJurisdictions.filter((j) => j !== as(event, 'UnlinkRoom').jurisdiction),
+    }),
+    applySupport: assign(({ context, event }) => {
+      const j = as(event, 'AddSupportingJurisdiction').jurisdiction;
+      return {
+        supportingJurisdictions: [...context.supportingJurisdictions, j],
+        linkedJurisdictions: context.linkedJurisdictions.filter((l) => l !== j),
+      };
+    }),
+    applyUnsupport: assign({
+      supportingJurisdictions: ({ context, event }) =>
+        context.supportingJurisdictions.filter((j) => j !== as(event, 'RemoveSupportingJurisdiction').jurisdiction),
+    }),
+    // The upper level leads; the county that led stays on as a supporting jurisdiction.
+    applyRaise: assign(({ context, event }) => {
+      const c = as(event, 'RaiseLead');
+      const to = c.to ?? context.upperJurisdiction ?? context.leadJurisdiction;
+      return {
+        raisedFrom: [...context.raisedFrom, { jurisdiction: context.leadJurisdiction, upper: context.upperJurisdiction }],
+        leadJurisdiction: to,
+        upperJurisdiction: c.upperJurisdiction ?? null,
+        linkedJurisdictions: context.linkedJurisdictions.filter((j) => j !== to),
+        supportingJurisdictions: [...context.supportingJurisdictions.filter((j) => j !== to && j !== context.leadJurisdiction), context.leadJurisdiction],
+      };
+    }),
+    // Handing back returns the lead to the level it was raised from; the upper room keeps following.
+    applyHandBack: assign(({ context }) => {
+      const previous = context.raisedFrom[context.raisedFrom.length - 1];
+      if (!previous) return {};
+      return {
+        raisedFrom: context.raisedFrom.slice(0, -1),
+        leadJurisdiction: previous.jurisdiction,
+        upperJurisdiction: previous.upper,
+        supportingJurisdictions: context.supportingJurisdictions.filter((j) => j !== previous.jurisdiction),
+        // The lead never follows itself: drop it from the linked rooms too (it may have been linked meanwhile).
+        linkedJurisdictions: [
+          ...context.linkedJurisdictions.filter((j) => j !== context.leadJurisdiction && j !== previous.jurisdiction),
+          context.leadJurisdiction,
+        ],
+      };
+    }),
   },
 }).createMachine({
   id: 'incident',
@@ -116,68 +196,76 @@ export const incidentMachine = setup({
   // after which severity is a matter of record for the review.
   states: {
     none: {
-      on: { ReportIncident: { target: 'reported', actions: ['applyReport', 'touch', 'record'] } },
+      on: { ReportIncident: { target: 'reported', actions: ['applyReport', 'touch', 'record', 'linkUpperOnSeverity'] } },
     },
     reported: {
       on: {
+        ...linkage,
         BeginVerification: { target: 'verifying', actions: ['touch', 'record'] },
         DismissIncident: { target: 'dismissed', actions: ['applyDismiss', 'touch', 'record'] },
         UpdateIncidentDetails: { actions: ['applyDetails', 'touch', 'record'] },
-        ClassifyIncident: { actions: ['applyClassify', 'touch', 'record'] },
+        ClassifyIncident: { actions: ['applyClassify', 'touch', 'record', 'linkUpperOnSeverity'] },
       },
     },
     verifying: {
       on: {
-        ConfirmIncident: { target: 'confirmed', guard: 'severityKnownOrGiven', actions: ['applyConfirm', 'touch', 'record'] },
+        ...linkage,
+        ConfirmIncident: { target: 'confirmed', guard: 'severityKnownOrGiven', actions: ['applyConfirm', 'touch', 'record', 'linkUpperOnSeverity'] },
         DismissIncident: { target: 'dismissed', actions: ['applyDismiss', 'touch', 'record'] },
         UpdateIncidentDetails: { actions: ['applyDetails', 'touch', 'record'] },
-        ClassifyIncident: { actions: ['applyClassify', 'touch', 'record'] },
+        ClassifyIncident: { actions: ['applyClassify', 'touch', 'record', 'linkUpperOnSeverity'] },
       },
     },
     dismissed: { type: 'final' },
     confirmed: {
       on: {
+        ...linkage,
         BeginInitialHandling: { target: 'initialHandling', actions: ['touch', 'record'] },
         UpdateIncidentDetails: { actions: ['applyDetails', 'touch', 'record'] },
-        ClassifyIncident: { actions: ['applyClassify', 'touch', 'record'] },
+        ClassifyIncident: { actions: ['applyClassify', 'touch', 'record', 'linkUpperOnSeverity'] },
       },
     },
     initialHandling: {
       on: {
+        ...linkage,
         ActivateResponse: { target: 'responseActive', actions: ['applyActivate', 'touch', 'record'] },
         UpdateIncidentDetails: { actions: ['applyDetails', 'touch', 'record'] },
-        ClassifyIncident: { actions: ['applyClassify', 'touch', 'record'] },
+        ClassifyIncident: { actions: ['applyClassify', 'touch', 'record', 'linkUpperOnSeverity'] },
       },
     },
     responseActive: {
       on: {
+        ...linkage,
         ChangeResponseLevel: { guard: 'levelDiffers', actions: ['applyLevelChange', 'touch', 'record'] },
         DeclareControlled: { target: 'controlled', actions: ['applyControlled', 'touch', 'record'] },
         UpdateIncidentDetails: { actions: ['applyDetails', 'touch', 'record'] },
-        ClassifyIncident: { actions: ['applyClassify', 'touch', 'record'] },
+        ClassifyIncident: { actions: ['applyClassify', 'touch', 'record', 'linkUpperOnSeverity'] },
       },
     },
     controlled: {
       on: {
+        ...linkage,
         LiftResponse: { target: 'responseLifted', actions: ['applyLifted', 'touch', 'record'] },
         UpdateIncidentDetails: { actions: ['applyDetails', 'touch', 'record'] },
-        ClassifyIncident: { actions: ['applyClassify', 'touch', 'record'] },
+        ClassifyIncident: { actions: ['applyClassify', 'touch', 'record', 'linkUpperOnSeverity'] },
       },
     },
     responseLifted: {
       on: {
+        ...linkage,
         BeginRecovery: { target: 'recovery', actions: ['touch', 'record'] },
         UpdateIncidentDetails: { actions: ['applyDetails', 'touch', 'record'] },
       },
     },
     recovery: {
       on: {
+        ...linkage,
         BeginReview: { target: 'underReview', actions: ['touch', 'record'] },
         UpdateIncidentDetails: { actions: ['applyDetails', 'touch', 'record'] },
       },
     },
     underReview: {
-      on: { CloseIncident: { target: 'closed', actions: ['applyClosed', 'touch', 'record'] } },
+      on: { ...linkage, CloseIncident: { target: 'closed', actions: ['applyClosed', 'touch', 'record'] } },
     },
     closed: { type: 'final' },
   },

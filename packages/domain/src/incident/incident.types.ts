@@ -18,7 +18,14 @@ export interface IncidentContext {
   /** Level of the activated response (I–IV), null until a response is activated. */
   responseLevel: Severity | null;
   leadJurisdiction: string;
+  /** The level above the lead (the city room for a county lead), from the jurisdiction tree. */
+  upperJurisdiction: string | null;
+  /** Rooms that follow the incident without leading or supporting it (the city from level III up). */
+  linkedJurisdictions: string[];
+  /** Jurisdictions taking part in a cross-boundary incident; they see it and act within their role. */
   supportingJurisdictions: string[];
+  /** Leads the incident was raised from, most recent last, with the upper level each had. */
+  raisedFrom: { jurisdiction: string; upper: string | null }[];
   location: Location | null;
   source: ReportChannel | null;
   exercise: boolean;
@@ -45,6 +52,8 @@ export type ReportIncident = Cmd<'ReportIncident'> & {
   category?: IncidentCategory;
   severity?: Severity;
   leadJurisdiction: string;
+  /** Filled in by the engine from the jurisdiction tree, never by the caller. */
+  upperJurisdiction?: string | null;
   location?: Location;
   source?: ReportChannel;
   exercise?: boolean;
@@ -71,6 +80,13 @@ export type LiftResponse = Cmd<'LiftResponse'> & { reason?: string };
 export type BeginRecovery = Cmd<'BeginRecovery'> & { plan?: string };
 export type BeginReview = Cmd<'BeginReview'> & { note?: string };
 export type CloseIncident = Cmd<'CloseIncident'> & { summary: string };
+export type LinkRoom = Cmd<'LinkRoom'> & { jurisdiction: string; reason?: string };
+export type UnlinkRoom = Cmd<'UnlinkRoom'> & { jurisdiction: string; reason?: string };
+/** The upper level takes unified leadership (Emergency Response Law §17); `to` and its upper come from the tree. */
+export type RaiseLead = Cmd<'RaiseLead'> & { reason: string; to?: string | null; upperJurisdiction?: string | null };
+export type HandBackLead = Cmd<'HandBackLead'> & { reason: string };
+export type AddSupportingJurisdiction = Cmd<'AddSupportingJurisdiction'> & { jurisdiction: string; reason?: string };
+export type RemoveSupportingJurisdiction = Cmd<'RemoveSupportingJurisdiction'> & { jurisdiction: string; reason?: string };
 
 export type IncidentCommand =
   | ReportIncident
@@ -86,7 +102,13 @@ export type IncidentCommand =
   | LiftResponse
   | BeginRecovery
   | BeginReview
-  | CloseIncident;
+  | CloseIncident
+  | LinkRoom
+  | UnlinkRoom
+  | RaiseLead
+  | HandBackLead
+  | AddSupportingJurisdiction
+  | RemoveSupportingJurisdiction;
 
 export type IncidentCommandType = IncidentCommand['type'];
 
@@ -122,6 +144,12 @@ export const INCIDENT_EVENT_FOR = {
   BeginRecovery: 'RecoveryStarted',
   BeginReview: 'ReviewStarted',
   CloseIncident: 'IncidentClosed',
+  LinkRoom: 'RoomLinked',
+  UnlinkRoom: 'RoomUnlinked',
+  RaiseLead: 'LeadRaised',
+  HandBackLead: 'LeadHandedBack',
+  AddSupportingJurisdiction: 'SupportingJurisdictionAdded',
+  RemoveSupportingJurisdiction: 'SupportingJurisdictionRemoved',
 } as const satisfies Record<IncidentCommandType, string>;
 
 export type IncidentEventType = (typeof INCIDENT_EVENT_FOR)[IncidentCommandType];

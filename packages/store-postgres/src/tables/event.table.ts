@@ -15,6 +15,8 @@ export interface EventTable {
   jurisdiction: string;
   /** The incident the event belongs to (the stream itself for incident streams). */
   incident_id: string | null;
+  /** Rooms whose feeds carry the event: the incident's lead, linked and supporting jurisdictions. */
+  rooms: ColumnType<string[], string[], never>;
   exercise: boolean;
   recorded_at: ColumnType<Date, string, never>;
 }

@@ -9,6 +9,8 @@ export interface IncidentTable {
   category: string | null;
   lead_jurisdiction: string;
   supporting_jurisdictions: ColumnType<string[], string[], string[]>;
+  /** Lead, linked and supporting jurisdictions: the rooms whose boards show the incident. */
+  rooms: ColumnType<string[], string[], string[]>;
   exercise: boolean;
   version: number;
   reported_at: ColumnType<Date, string, string>;

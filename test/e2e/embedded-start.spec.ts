@@ -37,13 +37,24 @@ describe('pnpm start without DATABASE_URL', () => {
     const base = `http://127.0.0.1:${port}`;
 
     let muster = await start(port, pgPort);
+    // The embedded mode seeds demo logins: the password is the user name.
+    const login = async () => {
+      const response = await fetch(`${base}/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'dinghu-duty', password: 'dinghu-duty' }),
+      });
+      expect(response.status).toBe(200);
+      return `Bearer ${(await response.json() as { token: string }).token}`;
+    };
+    const token = await login();
     const created = await fetch(`${base}/incidents`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ incidentId: 'embedded-1', data: { title: 'Landslide on G321', leadJurisdiction: '441225' } }),
+      headers: { 'content-type': 'application/json', authorization: token },
+      body: JSON.stringify({ incidentId: 'embedded-1', data: { title: 'Landslide on G321', leadJurisdiction: '441203' } }),
     });
     expect(created.status).toBe(201);
-    const read = async () => (await fetch(`${base}/incidents/embedded-1`)).json() as Promise<Record<string, unknown>>;
+    const read = async () => (await fetch(`${base}/incidents/embedded-1`, { headers: { authorization: token } })).json() as Promise<Record<string, unknown>>;
     expect(await read()).toMatchObject({ incidentId: 'embedded-1', title: 'Landslide on G321', state: 'reported' });
 
     await muster.stop('SIGTERM');
@@ -51,7 +62,7 @@ describe('pnpm start without DATABASE_URL', () => {
     expect(await read()).toMatchObject({ incidentId: 'embedded-1', title: 'Landslide on G321', version: 1 });
     const verified = await fetch(`${base}/incidents/embedded-1/commands`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: token },
       body: JSON.stringify({ type: 'BeginVerification', data: {} }),
     });
     expect(verified.status).toBe(200);

@@ -148,3 +148,5 @@ export const ActorSchema = z.strictObject({
   roles: z.array(RoleSchema).min(1),
   jurisdiction: JurisdictionCodeSchema,
 });
+
+export const LoginSchema = z.strictObject({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) }).meta({ id: 'Login' });

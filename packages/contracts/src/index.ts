@@ -34,6 +34,7 @@ export {
   IncidentViewSchema,
   IncidentListSchema,
   ActorSchema,
+  LoginSchema,
 } from './incident.schemas';
 export type { IncidentCommandName, CommandResult, IncidentView } from './incident.schemas';
 export { EventEnvelopeSchema } from './envelope';

@@ -1,18 +1,32 @@
 import { incidentAggregate, replay } from '@muster/domain';
 import { createEngine } from '@muster/engine';
-import { createTestDatabase, type TestDatabase } from '@muster/testkit';
-import type { FastifyInstance } from 'fastify';
+import { authHeader, createTestDatabase, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
+import { createTokenVerifier } from '@muster/identity';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from './app';
 import { PostgresEventStore } from '@muster/store-postgres';
 
 let t: TestDatabase;
 let app: FastifyInstance;
+let cityAuth: { authorization: string };
+
+/** Requests as the city room's duty officer unless the test says otherwise. */
+function inject(options: InjectOptions): Promise<LightMyRequestResponse> {
+  return app.inject({ ...options, headers: { ...cityAuth, ...(options.headers as Record<string, string> | undefined) } });
+}
 
 beforeAll(async () => {
   t = await createTestDatabase('api');
-  app = buildApi({ engine: createEngine({ store: new PostgresEventStore(t.db) }), db: t.db, logger: false, bodyLimit: 1024 * 1024 });
+  app = buildApi({
+    engine: createEngine({ store: new PostgresEventStore(t.db) }),
+    db: t.db,
+    logger: false,
+    bodyLimit: 1024 * 1024,
+    verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }),
+  });
   await app.ready();
+  cityAuth = await authHeader({ userId: 'do-city', roles: ['duty_officer'], jurisdiction: '441200' });
 });
 afterAll(async () => {
   await app?.close();
@@ -25,7 +39,7 @@ async function eventCount(): Promise<number> {
 }
 
 async function createIncident(body: Record<string, unknown> = {}) {
-  const response = await app.inject({
+  const response = await inject({
     method: 'POST',
     url: '/incidents',
     payload: { data: { title: 'Flooding on the Xijiang', leadJurisdiction: '441203', category: 'natural_disaster' }, ...body },
@@ -35,7 +49,7 @@ async function createIncident(body: Record<string, unknown> = {}) {
 }
 
 function command(incidentId: string, payload: Record<string, unknown>) {
-  return app.inject({ method: 'POST', url: `/incidents/${incidentId}/commands`, payload });
+  return inject({ method: 'POST', url: `/incidents/${incidentId}/commands`, payload });
 }
 
 describe('incident api', () => {
@@ -53,7 +67,7 @@ describe('incident api', () => {
       expect(response.statusCode, response.body).toBe(200);
       expect(response.json()).toMatchObject({ state });
     }
-    const read = await app.inject({ method: 'GET', url: '/incidents/lifecycle-1' });
+    const read = await inject({ method: 'GET', url: '/incidents/lifecycle-1' });
     expect(read.json()).toMatchObject({
       incidentId: 'lifecycle-1',
       // Confirming at level III links the city room (a derived RoomLinked event): six events.
@@ -139,8 +153,8 @@ describe('incident api', () => {
 
   it('creates only one incident when its creation is retried with the same commandId', async () => {
     const body = { commandId: 'create-once', data: { title: 'Gas leak', leadJurisdiction: '441202' } };
-    const first = await app.inject({ method: 'POST', url: '/incidents', payload: body });
-    const second = await app.inject({ method: 'POST', url: '/incidents', payload: body });
+    const first = await inject({ method: 'POST', url: '/incidents', payload: body });
+    const second = await inject({ method: 'POST', url: '/incidents', payload: body });
     expect(second.json()).toEqual(first.json());
     const rows = await t.db.selectFrom('incident').select('incident_id').where('lead_jurisdiction', '=', '441202').execute();
     expect(rows).toHaveLength(1);
@@ -223,9 +237,9 @@ describe('incident api', () => {
         path: 'query.severity',
       },
     ])('$name → $status', async ({ request, status, code, path }) => {
-      await app.inject({ method: 'POST', url: '/incidents', payload: { incidentId: 'bad-1', data: { title: 'target', leadJurisdiction: '441203' } } });
+      await inject({ method: 'POST', url: '/incidents', payload: { incidentId: 'bad-1', data: { title: 'target', leadJurisdiction: '441203' } } });
       const before = await eventCount();
-      const response = await app.inject(request);
+      const response = await inject(request);
       expect(response.statusCode, response.body).toBe(status);
       const body = response.json<{ error: { code: string; message: string; issues?: { path: string }[] } }>();
       expect(body.error.code).toBe(code);
@@ -240,7 +254,7 @@ describe('incident api', () => {
     await createIncident({ incidentId: 'list-b', data: { title: 'B', leadJurisdiction: '441226', severity: 'IV' } });
     await createIncident({ incidentId: 'list-c', data: { title: 'C', leadJurisdiction: '441225', severity: 'II' } });
     await command('list-b', { type: 'BeginVerification', data: {} });
-    const get = async (query: string) => (await app.inject({ method: 'GET', url: `/incidents?${query}` })).json<{ items: { incidentId: string }[]; next: string | null }>();
+    const get = async (query: string) => (await inject({ method: 'GET', url: `/incidents?${query}` })).json<{ items: { incidentId: string }[]; next: string | null }>();
     expect((await get('jurisdiction=441226')).items.map((i) => i.incidentId).sort()).toEqual(['list-a', 'list-b']);
     expect((await get('jurisdiction=441226&severity=II')).items.map((i) => i.incidentId)).toEqual(['list-a']);
     expect((await get('jurisdiction=441226&state=verifying')).items.map((i) => i.incidentId)).toEqual(['list-b']);
@@ -250,12 +264,12 @@ describe('incident api', () => {
     const second = await get(`severity=II&limit=1&after=${first.next ?? ''}`);
     expect(second.items).toHaveLength(1);
     expect(second.items[0]?.incidentId).not.toBe(first.items[0]?.incidentId);
-    const bad = await app.inject({ method: 'GET', url: '/incidents?after=garbage' });
+    const bad = await inject({ method: 'GET', url: '/incidents?after=garbage' });
     expect(bad.statusCode).toBe(422);
   });
 
   it('serves an OpenAPI document generated from the zod schemas', async () => {
-    const response = await app.inject({ method: 'GET', url: '/openapi.json' });
+    const response = await inject({ method: 'GET', url: '/openapi.json' });
     expect(response.statusCode).toBe(200);
     const doc = response.json<{ openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, { properties?: Record<string, unknown> }> } }>();
     expect(doc.openapi).toBe('3.1.0');

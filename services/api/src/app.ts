@@ -1,6 +1,7 @@
 import {
   CreateResourceRequestSchema,
   DepotSchema,
+  LoginSchema,
   ForbiddenError,
   IdSchema,
   JurisdictionCodeSchema,
@@ -15,7 +16,8 @@ import {
   ListIncidentsQuerySchema,
   parseOrThrow,
 } from '@muster/contracts';
-import type { Actor } from '@muster/domain';
+import { canSee, JurisdictionTree, ZHAOQING_JURISDICTIONS, type Actor, type IncidentContext } from '@muster/domain';
+import { issueToken, type TokenVerifier, type UserDirectory } from '@muster/identity';
 import { commandStreamId, type Engine } from '@muster/engine';
 import {
   createDepot,
@@ -30,16 +32,21 @@ import {
   type Database,
 } from '@muster/store-postgres';
 import { z } from 'zod';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 
 import { toHttpError } from './http-errors';
-import { actorOf } from './identity';
+import { actorOf, authenticate } from './identity';
 import { openApiDocument } from './openapi';
 
 export interface ApiDependencies {
   engine: Engine;
   db: Kysely<Database>;
+  /** Verifies bearer tokens on every route but health, the OpenAPI document and login. */
+  verifier: TokenVerifier;
+  /** Password logins; without it POST /auth/login answers 404. */
+  login?: { users: UserDirectory; secret: Uint8Array; ttlSeconds: number };
+  jurisdictions?: JurisdictionTree;
   logger?: FastifyBaseLogger | false;
   /** Largest accepted request body in bytes; larger ones get 413. */
   bodyLimit?: number;
@@ -55,6 +62,24 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   const app: FastifyInstance = deps.logger ? Fastify({ ...options, loggerInstance: deps.logger }) : Fastify(options);
   const newId = deps.ids?.newId ?? (() => crypto.randomUUID());
   const document = openApiDocument();
+  const tree = deps.jurisdictions ?? new JurisdictionTree(ZHAOQING_JURISDICTIONS);
+  const open = new Set(['/health', '/openapi.json', '/auth/login']);
+
+  app.addHook('onRequest', async (request) => {
+    if (open.has(request.routeOptions.url ?? '')) return;
+    await authenticate(request, deps.verifier);
+  });
+
+  /** Reads follow the visibility rule: lead, every level above it, linked and supporting rooms. */
+  async function visibleIncident(request: FastifyRequest, incidentId: string) {
+    const stream = await deps.engine.load('incident', incidentIdParam(incidentId));
+    const actor = actorOf(request);
+    const incident = stream.state.context as unknown as IncidentContext;
+    if (!hasRoleToRead(actor) || !canSee(tree, actor.jurisdiction, incident)) {
+      throw new ForbiddenError(`incident ${incidentId} is not visible to jurisdiction ${actor.jurisdiction}`, { incidentId });
+    }
+    return stream;
+  }
 
   app.setErrorHandler((error, request, reply) => {
     const { status, body, internal } = toHttpError(error);
@@ -66,6 +91,17 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   });
 
   app.get('/health', async () => ({ status: 'ok' }));
+
+  app.post('/auth/login', async (request) => {
+    if (!deps.login) throw new NotFoundError('route', 'POST /auth/login');
+    const body = parseOrThrow(LoginSchema, request.body);
+    const user = await deps.login.users.authenticate(body.username, body.password);
+    const token = await issueToken(user, { secret: deps.login.secret, ttlSeconds: deps.login.ttlSeconds });
+    return { token, expiresAt: new Date(Date.now() + deps.login.ttlSeconds * 1000).toISOString(), user };
+  });
+
+  app.get('/me', async (request) => actorOf(request));
+  app.get('/jurisdictions', async () => ({ items: tree.all() }));
   app.get('/openapi.json', async () => document);
 
   app.post('/incidents', async (request, reply) => {
@@ -98,13 +134,17 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   });
 
   app.get<{ Params: { incidentId: string } }>('/incidents/:incidentId', async (request) => {
-    const stream = await deps.engine.load('incident', incidentIdParam(request.params.incidentId));
+    const stream = await visibleIncident(request, request.params.incidentId);
     return incidentView(stream.streamId, stream.version, stream.state);
   });
 
   app.get('/incidents', async (request) => {
     const query = parseOrThrow(ListIncidentsQuerySchema, request.query, ['query']);
+    const actor = actorOf(request);
+    if (!hasRoleToRead(actor)) return { items: [], next: null };
+    const leads = [actor.jurisdiction, ...tree.all().filter((j) => tree.isWithin(j.code, actor.jurisdiction)).map((j) => j.code)];
     return listIncidents(deps.db, {
+      visibleTo: { leads: [...new Set(leads)], room: actor.jurisdiction },
       state: query.state,
       severity: query.severity,
       jurisdiction: query.jurisdiction,
@@ -132,7 +172,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
 
   app.get<{ Params: { incidentId: string } }>('/incidents/:incidentId/command', async (request) => {
     const incidentId = incidentIdParam(request.params.incidentId);
-    await deps.engine.load('incident', incidentId);
+    await visibleIncident(request, incidentId);
     const stream = await deps.engine.tryLoad('command', commandStreamId(incidentId));
     if (!stream) return { incidentId, state: 'none', version: 0, commander: null, deputies: [], offers: [], pendingTransfer: null, agencies: [], commandPost: null, latestReport: null, tenures: [] };
     return { ...stream.state.context, incidentId, state: stream.state.value, version: stream.version };
@@ -156,7 +196,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
 
   app.get<{ Params: { incidentId: string } }>('/incidents/:incidentId/resource-requests', async (request) => {
     const incidentId = incidentIdParam(request.params.incidentId);
-    await deps.engine.load('incident', incidentId);
+    await visibleIncident(request, incidentId);
     return { items: await listResourceRequests(deps.db, incidentId) };
   });
 
@@ -176,6 +216,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
 
   app.get<{ Params: { requestId: string } }>('/resource-requests/:requestId', async (request) => {
     const stream = await deps.engine.load('resourceRequest', request.params.requestId);
+    await visibleIncident(request, String(stream.state.context['incidentId']));
     return { ...stream.state.context, state: stream.state.value, version: stream.version };
   });
 
@@ -218,6 +259,11 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
 function incidentIdParam(id: string): string {
   if (!IdSchema.safeParse(id).success) throw new NotFoundError('incident', id);
   return id;
+}
+
+/** Every role reads within its visibility; a role list without any known role reads nothing. */
+function hasRoleToRead(actor: Actor): boolean {
+  return actor.roles.length > 0;
 }
 
 /** Depots and teams are kept by the command rooms. */

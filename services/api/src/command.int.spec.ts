@@ -1,7 +1,8 @@
 import type { Actor } from '@muster/domain';
 import { createEngine } from '@muster/engine';
 import { PostgresEventStore } from '@muster/store-postgres';
-import { createTestDatabase, type TestDatabase } from '@muster/testkit';
+import { authHeader, createTestDatabase, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
+import { createTokenVerifier } from '@muster/identity';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from './app';
@@ -25,7 +26,7 @@ let app: FastifyInstance;
 
 beforeAll(async () => {
   t = await createTestDatabase('command');
-  app = buildApi({ engine: createEngine({ store: new PostgresEventStore(t.db) }), db: t.db, logger: false });
+  app = buildApi({ engine: createEngine({ store: new PostgresEventStore(t.db) }), db: t.db, logger: false, verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }) });
   await app.ready();
 });
 afterAll(async () => {
@@ -33,10 +34,10 @@ afterAll(async () => {
   await t?.drop();
 });
 
-const headers = (actor: Actor) => ({ 'x-muster-user': actor.userId, 'x-muster-roles': actor.roles.join(','), 'x-muster-jurisdiction': actor.jurisdiction });
+const headers = (actor: Actor) => authHeader(actor);
 
 async function send(actor: Actor, url: string, payload: unknown) {
-  return app.inject({ method: 'POST', url, headers: headers(actor), payload: payload as Record<string, unknown> });
+  return app.inject({ method: 'POST', url, headers: await headers(actor), payload: payload as Record<string, unknown> });
 }
 
 async function ok(actor: Actor, url: string, payload: unknown) {
@@ -64,7 +65,7 @@ describe('transfer of command', () => {
     const stranger = await send(responder('u-other'), base, { type: 'AcceptTransfer', data: { offerId: 'o1' } });
     expect(stranger.statusCode).toBe(403);
     await ok(responder('u-next'), base, { type: 'AcceptTransfer', data: { offerId: 'o1' } });
-    const view = (await app.inject({ method: 'GET', url: base })).json<Record<string, unknown>>();
+    const view = (await app.inject({ method: 'GET', url: base, headers: await headers(room) })).json<Record<string, unknown>>();
     expect(view).toMatchObject({ state: 'commanded', commander: { userId: 'u-next' }, appointedBy: 'u-chief' });
     expect((view['tenures'] as { commander: { userId: string } }[]).map((t) => t.commander.userId)).toEqual(['u-chief', 'u-next']);
     const types = await t.db.selectFrom('event').select('type').where('stream_id', '=', 'command:xfer-1').orderBy('version').execute();
@@ -88,7 +89,7 @@ describe('transfer of command', () => {
       expect(statuses).toEqual([200, 409]);
       const loser = b.statusCode === 409 ? b : c;
       expect(loser.json()).toMatchObject({ error: { code: 'illegal_transition', details: { command: 'AcceptTransfer', state: 'commanded' } } });
-      const view = (await app.inject({ method: 'GET', url: base })).json<{ commander: { userId: string }; offers: unknown[]; tenures: unknown[] }>();
+      const view = (await app.inject({ method: 'GET', url: base, headers: await headers(room) })).json<{ commander: { userId: string }; offers: unknown[]; tenures: unknown[] }>();
       expect(view.commander.userId).toBe(b.statusCode === 200 ? 'u-b' : 'u-c');
       expect(view.offers).toEqual([]);
       expect(view.tenures).toHaveLength(2);
@@ -107,7 +108,7 @@ describe('scene reports', () => {
       occurredAt: '2026-07-01T14:05:00+08:00',
       data: { reportId: 'r1', dead: 1, injured: 4, missing: 2, trapped: 2, evacuated: 130, sheltered: 90, needs: 'excavator' },
     });
-    const view = (await app.inject({ method: 'GET', url: base })).json<{ latestReport: Record<string, unknown> }>();
+    const view = (await app.inject({ method: 'GET', url: base, headers: await headers(room) })).json<{ latestReport: Record<string, unknown> }>();
     expect(view.latestReport).toMatchObject({ dead: 1, injured: 4, missing: 2, evacuated: 130, reportedBy: 'u-deputy', occurredAt: '2026-07-01T14:05:00+08:00' });
     expect(Date.parse(String(view.latestReport['recordedAt']))).toBeGreaterThan(Date.parse('2026-07-01T14:05:00+08:00'));
 
@@ -144,7 +145,7 @@ describe('scene reports', () => {
     expect(byResponder.statusCode).toBe(403);
     await ok(responder('u-first'), '/incidents/appoint-1/command', { type: 'AssumeProvisionalCommand', data: { commander: person('u-first') } });
     await ok(room, '/incidents/appoint-1/command', { type: 'AppointCommander', data: { commander: person('u-chief') } });
-    const view = (await app.inject({ method: 'GET', url: '/incidents/appoint-1/command' })).json<Record<string, unknown>>();
+    const view = (await app.inject({ method: 'GET', url: '/incidents/appoint-1/command', headers: await headers(room) })).json<Record<string, unknown>>();
     expect(view).toMatchObject({ state: 'commanded', commander: { userId: 'u-chief' }, appointedBy: 'do-huaiji' });
   });
 });
@@ -161,7 +162,7 @@ describe('resource requests and dispatch', () => {
   it('50 concurrent dispatches of one unit each against a stock of 10: exactly 10 succeed, stock never below zero', async () => {
     await incidentWithCommander('stock-1');
     await ok(room, '/depots', { depotId: 'depot-huaiji', name: '怀集县应急物资储备库', jurisdiction: LEAD });
-    await app.inject({ method: 'PUT', url: '/depots/depot-huaiji/stock', headers: headers(room), payload: { items: [{ kind: 'pump', quantity: 10, returnable: true }] } });
+    await app.inject({ method: 'PUT', url: '/depots/depot-huaiji/stock', headers: await headers(room), payload: { items: [{ kind: 'pump', quantity: 10, returnable: true }] } });
     for (let i = 0; i < 50; i++) await approvedRequest('stock-1', `rr-stock-${i}`, [{ kind: 'pump', quantity: 1 }]);
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
@@ -174,7 +175,7 @@ describe('resource requests and dispatch', () => {
     for (const r of results.filter((r) => r.statusCode === 409)) {
       expect(r.json()).toMatchObject({ error: { code: 'conflict', details: { depotId: 'depot-huaiji', kind: 'pump', requested: 1 } } });
     }
-    const depot = (await app.inject({ method: 'GET', url: '/depots/depot-huaiji' })).json<{ stock: { kind: string; quantity: number }[] }>();
+    const depot = (await app.inject({ method: 'GET', url: '/depots/depot-huaiji', headers: await headers(room) })).json<{ stock: { kind: string; quantity: number }[] }>();
     expect(depot.stock).toEqual([{ kind: 'pump', quantity: 0, returnable: true }]);
     const dispatched = await t.db.selectFrom('resource_request').select('request_id').where('state', '=', 'dispatched').execute();
     expect(dispatched).toHaveLength(10);
@@ -186,13 +187,13 @@ describe('resource requests and dispatch', () => {
     await app.inject({
       method: 'PUT',
       url: '/depots/depot-2/stock',
-      headers: headers(room),
+      headers: await headers(room),
       payload: { items: [{ kind: 'generator', quantity: 4, returnable: true }, { kind: 'water-crate', quantity: 100 }] },
     });
     await ok(room, '/teams', { teamId: 'team-rescue-1', name: '怀集县综合应急救援队', jurisdiction: LEAD });
     await approvedRequest('stock-2', 'rr-2', [{ kind: 'generator', quantity: 2 }, { kind: 'water-crate', quantity: 30 }]);
     await ok(room, '/resource-requests/rr-2/commands', { type: 'DispatchResources', data: { depotId: 'depot-2', orderNumber: 'HJ-2026-0001', teams: ['team-rescue-1'] } });
-    let teams = (await app.inject({ method: 'GET', url: '/teams' })).json<{ items: { teamId: string; status: string; incidentId: string | null }[] }>();
+    let teams = (await app.inject({ method: 'GET', url: '/teams', headers: await headers(room) })).json<{ items: { teamId: string; status: string; incidentId: string | null }[] }>();
     expect(teams.items).toEqual([expect.objectContaining({ teamId: 'team-rescue-1', status: 'assigned', incidentId: 'stock-2' })]);
     // An assigned team cannot also go to another request.
     await approvedRequest('stock-2', 'rr-3', [{ kind: 'water-crate', quantity: 1 }]);
@@ -205,11 +206,11 @@ describe('resource requests and dispatch', () => {
     const consumable = await send(responder('u-chief'), '/resource-requests/rr-2/commands', { type: 'ReleaseResources', data: { returned: [{ kind: 'water-crate', quantity: 5 }] } });
     expect(consumable.statusCode).toBe(422);
     await ok(responder('u-chief'), '/resource-requests/rr-2/commands', { type: 'ReleaseResources', data: { returned: [{ kind: 'generator', quantity: 2 }] } });
-    const depot = (await app.inject({ method: 'GET', url: '/depots/depot-2' })).json<{ stock: { kind: string; quantity: number }[] }>();
+    const depot = (await app.inject({ method: 'GET', url: '/depots/depot-2', headers: await headers(room) })).json<{ stock: { kind: string; quantity: number }[] }>();
     expect(depot.stock.map((s) => [s.kind, s.quantity])).toEqual([['generator', 4], ['water-crate', 70]]);
-    teams = (await app.inject({ method: 'GET', url: '/teams' })).json();
+    teams = (await app.inject({ method: 'GET', url: '/teams', headers: await headers(room) })).json();
     expect(teams.items[0]).toMatchObject({ status: 'available', incidentId: null });
-    const request = (await app.inject({ method: 'GET', url: '/resource-requests/rr-2' })).json<Record<string, unknown>>();
+    const request = (await app.inject({ method: 'GET', url: '/resource-requests/rr-2', headers: await headers(room) })).json<Record<string, unknown>>();
     expect(request).toMatchObject({ state: 'released', dispatch: { orderNumber: 'HJ-2026-0001', depotId: 'depot-2' } });
   });
 

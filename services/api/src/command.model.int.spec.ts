@@ -2,7 +2,8 @@ import { getShortestPaths, toDirectedGraph } from '@xstate/graph';
 import { COMMAND_STATES, commandMachine, type Actor, type CommandContext, type OnSceneCommand } from '@muster/domain';
 import { createEngine, type Clock } from '@muster/engine';
 import { PostgresEventStore } from '@muster/store-postgres';
-import { createTestDatabase, type TestDatabase } from '@muster/testkit';
+import { authHeader, createTestDatabase, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
+import { createTokenVerifier } from '@muster/identity';
 import type { FastifyInstance } from 'fastify';
 import { initialTransition, transition, type SnapshotFrom } from 'xstate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -149,7 +150,7 @@ const clock = new ManualClock();
 
 beforeAll(async () => {
   t = await createTestDatabase('command_model');
-  app = buildApi({ engine: createEngine({ store: new PostgresEventStore(t.db), clock }), db: t.db, logger: false });
+  app = buildApi({ engine: createEngine({ store: new PostgresEventStore(t.db), clock }), db: t.db, logger: false, verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }) });
   await app.ready();
 });
 afterAll(async () => {
@@ -158,7 +159,7 @@ afterAll(async () => {
 });
 
 function headers(actor: Actor) {
-  return { 'x-muster-user': actor.userId, 'x-muster-roles': actor.roles.join(','), 'x-muster-jurisdiction': actor.jurisdiction };
+  return authHeader(actor);
 }
 
 function withoutIncident(context: Record<string, unknown>) {
@@ -198,7 +199,7 @@ describe('on-scene command machine, model-based through the HTTP API', () => {
       n += 1;
       const incidentId = `model-${n}`;
       clock.at = new Date(BASE - 60_000);
-      const created = await app.inject({ method: 'POST', url: '/incidents', payload: { incidentId, data: { title: `model ${n}`, leadJurisdiction: LEAD } } });
+      const created = await app.inject({ method: 'POST', url: '/incidents', headers: await headers(room), payload: { incidentId, data: { title: `model ${n}`, leadJurisdiction: LEAD } } });
       expect(created.statusCode, created.body).toBe(201);
       for (const [i, step] of plan.entries()) {
         const { type, meta, ...data } = step.command;
@@ -207,14 +208,14 @@ describe('on-scene command machine, model-based through the HTTP API', () => {
         const response = await app.inject({
           method: 'POST',
           url: `/incidents/${incidentId}/command`,
-          headers: headers(meta.actor),
+          headers: await headers(meta.actor),
           payload: { type, data },
         });
         expect(response.statusCode, `path ${n} step ${i} ${type}: ${response.body}`).toBe(200);
         expect(response.json<{ state: string }>().state).toBe(step.expected.value);
       }
       const last = plan.at(-1);
-      const read = await app.inject({ method: 'GET', url: `/incidents/${incidentId}/command` });
+      const read = await app.inject({ method: 'GET', url: `/incidents/${incidentId}/command`, headers: await headers(room) });
       const body = read.json<Record<string, unknown> & { state: string; version: number }>();
       expect(body.state).toBe(last?.expected.value);
       const { state: _state, version: _version, ...context } = body;

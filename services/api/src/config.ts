@@ -1,6 +1,17 @@
 import { parseOrThrow } from '@muster/contracts';
 import { z } from 'zod';
 
+/** Identity settings shared by the api, the gateway and `muster start`. */
+export const AuthEnvShape = {
+  /** HS256 secret for tokens (at least 32 characters). */
+  MUSTER_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** JWKS of an identity provider whose tokens are accepted instead. */
+  MUSTER_JWKS_URL: z.url().optional(),
+  /** JSON file of users who log in with a password: [{ username, name, passwordHash, roles, jurisdiction }]. */
+  MUSTER_USERS_FILE: z.string().min(1).optional(),
+  MUSTER_TOKEN_TTL: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(12 * 3600),
+};
+
 /** Environment of the api process, parsed like any other input (DESIGN §3 guarantee 8). */
 export const ApiEnvSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
@@ -8,6 +19,7 @@ export const ApiEnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  ...AuthEnvShape,
 });
 export type ApiEnv = z.infer<typeof ApiEnvSchema>;
 

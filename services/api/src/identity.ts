@@ -1,25 +1,19 @@
-import { ActorSchema, parseOrThrow } from '@muster/contracts';
 import type { Actor } from '@muster/domain';
+import { bearerToken, type Identity, type TokenVerifier } from '@muster/identity';
 import type { FastifyRequest } from 'fastify';
 
-/**
- * Development identity until signed tokens land: the caller names itself in headers
- * (x-muster-user, x-muster-roles comma-separated, x-muster-jurisdiction). Without them the caller is
- * a city duty officer. The headers are parsed like any input.
- */
+const identities = new WeakMap<FastifyRequest, Identity>();
+
+/** Verifies the bearer token of a request and remembers who it is for the handlers. */
+export async function authenticate(request: FastifyRequest, verifier: TokenVerifier): Promise<void> {
+  const header = request.headers.authorization;
+  identities.set(request, await verifier.verify(bearerToken(Array.isArray(header) ? header[0] : header)));
+}
+
+/** The caller of an authenticated request. */
 export function actorOf(request: FastifyRequest): Actor {
-  const header = (name: string): string | undefined => {
-    const value = request.headers[name];
-    return Array.isArray(value) ? value[0] : value;
-  };
-  const roles = header('x-muster-roles');
-  return parseOrThrow(
-    ActorSchema,
-    {
-      userId: header('x-muster-user') ?? 'anonymous',
-      roles: roles ? roles.split(',').map((r) => r.trim()) : ['duty_officer'],
-      jurisdiction: header('x-muster-jurisdiction') ?? '441200',
-    },
-    ['headers'],
-  );
+  const identity = identities.get(request);
+  // Routes reach here only after the onRequest hook authenticated them; a miss is a wiring bug.
+  if (!identity) throw new Error(`route ${request.routeOptions.url ?? request.url} ran without authentication`);
+  return identity.actor;
 }

@@ -2,6 +2,7 @@ import { createEngine } from '@muster/engine';
 import { connect, migrateToLatest, PostgresEventStore } from '@muster/store-postgres';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
+import { createTokenVerifier, type TokenVerifier, type UserDirectory } from '@muster/identity';
 import { buildApi } from './app';
 
 export interface ApiServerOptions {
@@ -12,6 +13,22 @@ export interface ApiServerOptions {
   poolSize: number;
   /** Run migrations before listening (the default: `muster start` and the api both migrate on start). */
   migrate?: boolean;
+  auth: ApiAuthOptions;
+}
+
+export interface ApiAuthOptions {
+  /** HS256 secret shared with whoever issues tokens (`muster token`, the login endpoint). */
+  secret?: Uint8Array | undefined;
+  /** An identity provider's JWKS; tokens it signs are accepted. */
+  jwksUrl?: string | undefined;
+  users?: UserDirectory | undefined;
+  tokenTtlSeconds?: number | undefined;
+}
+
+export function verifierFor(auth: ApiAuthOptions): TokenVerifier {
+  if (auth.jwksUrl) return createTokenVerifier({ jwksUrl: auth.jwksUrl });
+  if (auth.secret) return createTokenVerifier({ secret: auth.secret });
+  throw new Error('no way to verify tokens: set MUSTER_JWT_SECRET or MUSTER_JWKS_URL');
 }
 
 export interface RunningApi {
@@ -26,7 +43,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   const db = connect({ connectionString: options.databaseUrl, maxConnections: options.poolSize, applicationName: 'muster-api' });
   if (options.migrate ?? true) await migrateToLatest(db);
   const engine = createEngine({ store: new PostgresEventStore(db) });
-  const app = buildApi({ engine, db, logger });
+  const { auth } = options;
+  const login = auth.users && auth.secret ? { users: auth.users, secret: auth.secret, ttlSeconds: auth.tokenTtlSeconds ?? 12 * 3600 } : undefined;
+  const app = buildApi({ engine, db, logger, verifier: verifierFor(auth), ...(login ? { login } : {}) });
   const url = await app.listen({ host: options.host, port: options.port });
   return {
     app,

@@ -1,4 +1,5 @@
 import { parseOrThrow } from '@muster/contracts';
+import { AuthEnvShape } from '@muster/api';
 import { z } from 'zod';
 
 /** Environment of `muster start` and the other commands, parsed like any other input. */
@@ -12,6 +13,9 @@ export const MusterEnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  ...AuthEnvShape,
+  /** Seed the demo logins (password = user name); on by default with the embedded database. */
+  MUSTER_DEMO_USERS: z.enum(['true', 'false']).optional(),
 });
 export type MusterEnv = z.infer<typeof MusterEnvSchema>;
 

@@ -2,6 +2,10 @@ import { startApiServer } from '@muster/api';
 import { connect, migrateToLatest } from '@muster/store-postgres';
 import { Command } from 'commander';
 import pino, { type Logger } from 'pino';
+import { ActorSchema, parseOrThrow } from '@muster/contracts';
+import { issueToken } from '@muster/identity';
+import { z } from 'zod';
+import { authOptions, tokenSecret } from './auth';
 import { musterEnv, type MusterEnv } from './config';
 import { startEmbeddedDatabase } from './embedded-database';
 
@@ -21,6 +25,7 @@ program
     const logger = pino({ level: env.LOG_LEVEL, name: 'muster' });
     const db = await database(env, logger);
     const api = await startApiServer({
+      auth: await authOptions(env),
       databaseUrl: db.url,
       host: env.HOST,
       port: env.PORT,
@@ -39,6 +44,22 @@ program
     };
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
+  });
+
+program
+  .command('token')
+  .description('print a signed token for development (uses MUSTER_JWT_SECRET or the data directory\'s secret)')
+  .requiredOption('--user <id>', 'user id')
+  .option('--roles <roles>', 'comma-separated roles', 'duty_officer')
+  .requiredOption('--jurisdiction <code>', '6-digit jurisdiction code')
+  .option('--name <name>', 'display name')
+  .option('--ttl <seconds>', 'validity in seconds', '3600')
+  .action(async (options: { user: string; roles: string; jurisdiction: string; name?: string; ttl: string }) => {
+    const env = musterEnv();
+    const actor = parseOrThrow(ActorSchema, { userId: options.user, roles: options.roles.split(','), jurisdiction: options.jurisdiction }, ['options']);
+    const ttlSeconds = parseOrThrow(z.coerce.number().int().min(1).max(30 * 24 * 3600), options.ttl, ['options', 'ttl']);
+    const token = await issueToken({ ...actor, name: options.name ?? actor.userId }, { secret: await tokenSecret(env), ttlSeconds });
+    process.stdout.write(`${token}\n`);
   });
 
 program

@@ -111,7 +111,6 @@ function commandRule(request: AuthorizationRequest): void {
       // The head of the first unit on scene takes command himself; the room may record it for him.
       const commander = payload['commander'] as { userId?: unknown } | undefined;
       if (commander?.userId !== actor.userId && !isLeadRoom(actor, incident)) deny(request, 'the person taking command, or the lead room');
-      if (hasRole(actor, ['reviewer']) && actor.roles.length === 1) deny(request, 'a responder');
       return;
     }
     case 'AppointCommander':

@@ -36,6 +36,18 @@ function isExpired(context: CommandContext, event: OnSceneCommand): boolean {
   return offer?.expiresAt != null && Date.parse(event.meta.now) >= Date.parse(offer.expiresAt);
 }
 
+/** An offer can be accepted once it has a briefing and while it has not lapsed. */
+function acceptable(context: CommandContext, event: OnSceneCommand): boolean {
+  return event.type === 'AcceptTransfer' && offerOf(context, event)?.briefing != null && !isExpired(context, event);
+}
+
+/** An appointment names each deputy once, and never the commander as his own deputy. */
+function appointmentValid(event: OnSceneCommand): boolean {
+  if (event.type !== 'AppointCommander') return false;
+  const ids = (event.deputies ?? []).map((d) => d.userId);
+  return new Set(ids).size === ids.length && !ids.includes(event.commander.userId);
+}
+
 const emptyContext: CommandContext = {
   incidentId: '',
   commander: null,
@@ -67,10 +79,9 @@ export const commandMachine = setup({
     offerValid: ({ context, event }) =>
       event.type === 'OfferTransfer' && offerOf(context, event) === undefined && !samePerson(context.commander, event.to.userId),
     lastOffer: ({ context, event }) => offerOf(context, event) !== undefined && context.offers.length === 1,
-    briefedNow: ({ context, event }) =>
-      event.type === 'AcceptTransfer' && offerOf(context, event)?.briefing != null && effectiveAt(event) === event.meta.now,
-    briefedLater: ({ context, event }) =>
-      event.type === 'AcceptTransfer' && offerOf(context, event)?.briefing != null && effectiveAt(event) !== event.meta.now,
+    briefedNow: ({ context, event }) => acceptable(context, event) && effectiveAt(event) === event.meta.now,
+    briefedLater: ({ context, event }) => acceptable(context, event) && effectiveAt(event) !== event.meta.now,
+    appointmentValid: ({ event }) => appointmentValid(event),
     offerExpired: ({ context, event }) => isExpired(context, event),
     lastOfferExpired: ({ context, event }) => context.offers.length === 1 && isExpired(context, event),
     transferDue: ({ context, event }) =>
@@ -154,7 +165,14 @@ export const commandMachine = setup({
       // Competing offers lapse once one is accepted: there is exactly one successor.
       return {
         offers: [],
-        pendingTransfer: { offerId: offer.offerId, to: offer.to, acceptedAt: c.meta.now, effectiveAt: effectiveAt(event), briefing: offer.briefing },
+        pendingTransfer: {
+          offerId: offer.offerId,
+          to: offer.to,
+          offeredBy: offer.offeredBy,
+          acceptedAt: c.meta.now,
+          effectiveAt: effectiveAt(event),
+          briefing: offer.briefing,
+        },
       };
     }),
     handOver: assign(({ context, event }) => {
@@ -162,16 +180,17 @@ export const commandMachine = setup({
       const offer = offerOf(context, event);
       const successor = pending?.to ?? offer?.to;
       if (!successor) return {};
-      const appointedBy = pending ? null : (offer?.offeredBy ?? null);
+      // Whoever offered the command appointed the successor, whether it takes effect at once or later.
+      const appointedBy = pending?.offeredBy ?? offer?.offeredBy ?? context.appointedBy;
       return {
         commander: successor,
-        appointedBy: appointedBy ?? context.appointedBy,
+        appointedBy,
         deputies: context.deputies.filter((d) => d.userId !== successor.userId),
         offers: [],
         pendingTransfer: null,
         tenures: [
           ...context.tenures,
-          { commander: successor, kind: 'appointed' as const, from: pending?.effectiveAt ?? event.meta.now, appointedBy: appointedBy ?? context.appointedBy },
+          { commander: successor, kind: 'appointed' as const, from: pending?.effectiveAt ?? event.meta.now, appointedBy },
         ],
       };
     }),
@@ -220,12 +239,12 @@ export const commandMachine = setup({
     none: {
       on: {
         AssumeProvisionalCommand: { target: 'provisional', actions: ['assumeProvisional', 'touch', 'record'] },
-        AppointCommander: { target: 'commanded', actions: ['appoint', 'touch', 'record'] },
+        AppointCommander: { guard: 'appointmentValid', target: 'commanded', actions: ['appoint', 'touch', 'record'] },
       },
     },
     provisional: {
       on: {
-        AppointCommander: { target: 'commanded', actions: ['appoint', 'touch', 'record'] },
+        AppointCommander: { guard: 'appointmentValid', target: 'commanded', actions: ['appoint', 'touch', 'record'] },
         PostSceneReport: { actions: ['report', 'touch', 'record'] },
         EstablishCommandPost: { actions: ['establishPost', 'touch', 'record'] },
         DeactivateCommand: { target: 'deactivated', actions: ['deactivate', 'touch', 'record'] },

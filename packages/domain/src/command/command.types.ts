@@ -34,6 +34,8 @@ export interface TransferOffer {
 export interface PendingTransfer {
   offerId: string;
   to: Person;
+  /** Who offered the command (the outgoing commander or the appointing authority): the successor's appointedBy. */
+  offeredBy: string;
   acceptedAt: string;
   effectiveAt: string;
   briefing: Briefing;

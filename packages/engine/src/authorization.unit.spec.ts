@@ -1,0 +1,596 @@
+import { ForbiddenError, MusterError, type CommandResult } from '@muster/contracts';
+import type { Actor, Person } from '@muster/domain';
+import { describe, expect, it } from 'vitest';
+import { commandStreamId } from './aggregates';
+import { createEngine, type CommandEnvelope, type Engine } from './engine';
+import { InMemoryEventStore } from './in-memory-event-store';
+
+/**
+ * Who may do what, through the engine (createEngine + InMemoryEventStore): each row builds a fresh
+ * world, brings it to a situation, sends one command as one actor and expects success or a 403.
+ */
+
+// ---------------------------------------------------------------------------------------------------
+// Actors
+// ---------------------------------------------------------------------------------------------------
+
+const actor = (userId: string, roles: Actor['roles'], jurisdiction: string): Actor => ({ userId, roles, jurisdiction });
+
+// Rooms: 441203 is the lead county, 441200 its city, 440000 the province; 441204 a sibling county, 440100 another city.
+const COUNTY_DUTY = actor('duty-441203', ['duty_officer'], '441203');
+const COUNTY_LEADER = actor('leader-441203', ['leader'], '441203');
+const CITY_DUTY = actor('duty-441200', ['duty_officer'], '441200');
+const CITY_LEADER = actor('leader-441200', ['leader'], '441200');
+const PROVINCE_DUTY = actor('duty-440000', ['duty_officer'], '440000');
+const NEIGHBOUR_DUTY = actor('duty-441204', ['duty_officer'], '441204');
+const NEIGHBOUR_LEADER = actor('leader-441204', ['leader'], '441204');
+const OTHER_CITY_DUTY = actor('duty-440100', ['duty_officer'], '440100');
+const ADMIN = actor('admin-1', ['admin'], '441203');
+const REVIEWER = actor('reviewer-1', ['reviewer'], '441203');
+/** A reviewer who also holds a writing role: reviewers never write, whatever else they hold. */
+const REVIEWER_DUTY = actor('reviewer-duty-1', ['reviewer', 'duty_officer'], '441203');
+const NO_ROLES = actor('nobody-1', [], '441203');
+const LIAISON = actor('liaison-1', ['agency_liaison'], '441203');
+// People on the scene (responders of the lead county).
+const RESPONDER = actor('u-resp', ['responder'], '441203');
+const FIRST = actor('u-first', ['responder'], '441203');
+const COMMANDER = actor('u-cmdr', ['responder'], '441203');
+const DEPUTY = actor('u-dep', ['responder'], '441203');
+const SUCCESSOR = actor('u-succ', ['responder'], '441203');
+const SUCCESSOR2 = actor('u-succ2', ['responder'], '441200');
+
+const person = (a: Actor, name: string): Person => ({ userId: a.userId, name });
+const FIRST_P = person(FIRST, 'Chen Wei');
+const COMMANDER_P = person(COMMANDER, 'Li Na');
+const DEPUTY_P = person(DEPUTY, 'Wang Fang');
+const SUCCESSOR_P = person(SUCCESSOR, 'Huang Min');
+const SUCCESSOR2_P = person(SUCCESSOR2, 'Liu Yang');
+
+const NAMES = new Map<Actor, string>([
+  [COUNTY_DUTY, 'county duty officer'],
+  [COUNTY_LEADER, 'county leader'],
+  [CITY_DUTY, 'city duty officer'],
+  [CITY_LEADER, 'city leader'],
+  [PROVINCE_DUTY, 'province duty officer'],
+  [NEIGHBOUR_DUTY, 'neighbour county (441204) duty officer'],
+  [NEIGHBOUR_LEADER, 'neighbour county (441204) leader'],
+  [OTHER_CITY_DUTY, 'other city (440100) duty officer'],
+  [ADMIN, 'admin'],
+  [REVIEWER, 'reviewer'],
+  [REVIEWER_DUTY, 'reviewer who is also a duty officer'],
+  [NO_ROLES, 'user without roles'],
+  [LIAISON, 'agency liaison'],
+  [RESPONDER, 'responder not in command'],
+  [FIRST, 'provisional commander'],
+  [COMMANDER, 'commander'],
+  [DEPUTY, 'deputy'],
+  [SUCCESSOR, 'person offered o-1'],
+  [SUCCESSOR2, 'person offered o-2'],
+]);
+const nameOf = (a: Actor): string => NAMES.get(a) ?? a.userId;
+
+// ---------------------------------------------------------------------------------------------------
+// World and situations
+// ---------------------------------------------------------------------------------------------------
+
+const INC = 'inc-1';
+const CMD = commandStreamId(INC);
+const T0 = Date.UTC(2025, 5, 1, 8, 0, 0);
+const iso = (minute: number): string => new Date(T0 + minute * 60_000).toISOString();
+
+interface World {
+  engine: Engine;
+  store: InMemoryEventStore;
+  /** Sets the clock to a minute after T0. */
+  at(minute: number): void;
+  send(by: Actor, command: Cmd): Promise<CommandResult>;
+}
+
+interface Cmd {
+  streamType: 'incident' | 'command' | 'resourceRequest';
+  streamId: string;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+function world(): World {
+  const store = new InMemoryEventStore();
+  let now = T0;
+  let n = 0;
+  const engine = createEngine({ store, clock: { now: () => new Date(now) }, ids: { newId: () => `id-${++n}` } });
+  return {
+    engine,
+    store,
+    at: (minute) => {
+      now = T0 + minute * 60_000;
+    },
+    send: (by, c) => {
+      const envelope: CommandEnvelope = { ...c, actor: by };
+      return engine.handle(envelope);
+    },
+  };
+}
+
+const incident = (type: string, data: Record<string, unknown> = {}): Cmd => ({ streamType: 'incident', streamId: INC, type, data });
+const command = (type: string, data: Record<string, unknown> = {}): Cmd => ({ streamType: 'command', streamId: CMD, type, data });
+const request = (type: string, data: Record<string, unknown> = {}, streamId = 'rr-1'): Cmd => ({ streamType: 'resourceRequest', streamId, type, data });
+
+const BRIEFING = {
+  situation: 'landslide, two vehicles buried',
+  objectives: 'recover the buried',
+  actions: 'excavation at the north end',
+  organisation: 'fire, police, health',
+  resources: '2 excavators',
+  hazards: 'further slides',
+};
+const ITEMS = [{ kind: 'tent', quantity: 20, priority: 'urgent', deliverTo: 'Baishi school' }];
+
+type Situation = (w: World) => Promise<void>;
+
+const reported: Situation = async (w) => {
+  w.at(1);
+  await w.send(COUNTY_DUTY, { ...incident('ReportIncident', { title: 'Landslide on S358', leadJurisdiction: '441203', severity: 'IV' }) });
+};
+const verifying: Situation = async (w) => {
+  await reported(w);
+  await w.send(COUNTY_DUTY, incident('BeginVerification'));
+};
+const provisional: Situation = async (w) => {
+  await reported(w);
+  w.at(2);
+  await w.send(FIRST, command('AssumeProvisionalCommand', { commander: FIRST_P }));
+};
+const commanded: Situation = async (w) => {
+  await provisional(w);
+  w.at(3);
+  await w.send(COUNTY_DUTY, command('AppointCommander', { commander: COMMANDER_P, deputies: [DEPUTY_P] }));
+  await w.send(COMMANDER, command('JoinUnifiedCommand', { agency: 'fire', representative: { userId: 'u-fire', name: 'Sun Qiang' } }));
+};
+/** Two briefed offers: o-1 to SUCCESSOR by the commander (lapses at minute 60), o-2 to SUCCESSOR2 by the room. */
+const pending: Situation = async (w) => {
+  await commanded(w);
+  w.at(4);
+  await w.send(COMMANDER, command('OfferTransfer', { offerId: 'o-1', to: SUCCESSOR_P, expiresAt: iso(60) }));
+  await w.send(COMMANDER, command('RecordTransferBriefing', { offerId: 'o-1', briefing: BRIEFING }));
+  await w.send(COUNTY_DUTY, command('OfferTransfer', { offerId: 'o-2', to: SUCCESSOR2_P }));
+  await w.send(COUNTY_DUTY, command('RecordTransferBriefing', { offerId: 'o-2', briefing: BRIEFING }));
+};
+const pendingLapsed: Situation = async (w) => {
+  await pending(w);
+  w.at(60);
+};
+/** o-1 accepted by SUCCESSOR at minute 5, effective at minute 30; the clock stays before it. */
+const accepted: Situation = async (w) => {
+  await pending(w);
+  w.at(5);
+  await w.send(SUCCESSOR, command('AcceptTransfer', { offerId: 'o-1', effectiveAt: iso(30) }));
+};
+const acceptedDue: Situation = async (w) => {
+  await accepted(w);
+  w.at(30);
+};
+/** o-1 accepted at once: SUCCESSOR commands, COMMANDER is out (he was never a deputy). */
+const handedOver: Situation = async (w) => {
+  await pending(w);
+  w.at(6);
+  await w.send(SUCCESSOR, command('AcceptTransfer', { offerId: 'o-1' }));
+};
+const deactivated: Situation = async (w) => {
+  await commanded(w);
+  await w.send(COUNTY_DUTY, command('DeactivateCommand', { reason: 'scene cleared' }));
+};
+/** rr-1 submitted by the deputy. */
+const requested: Situation = async (w) => {
+  await commanded(w);
+  await w.send(DEPUTY, request('SubmitResourceRequest', { incidentId: INC, items: ITEMS }));
+};
+const requestedThenDeactivated: Situation = async (w) => {
+  await requested(w);
+  await w.send(COUNTY_DUTY, command('DeactivateCommand'));
+};
+const requestedThenDeputyRemoved: Situation = async (w) => {
+  await requested(w);
+  await w.send(COUNTY_DUTY, command('RemoveDeputy', { userId: DEPUTY.userId }));
+};
+const approved: Situation = async (w) => {
+  await requested(w);
+  await w.send(COUNTY_DUTY, request('ApproveResourceRequest'));
+};
+const dispatched: Situation = async (w) => {
+  await approved(w);
+  await w.send(COUNTY_DUTY, request('DispatchResources', { depotId: 'depot-dh', orderNumber: 'ZQ-0001' }));
+};
+const arrived: Situation = async (w) => {
+  await dispatched(w);
+  await w.send(COUNTY_DUTY, request('ConfirmArrival'));
+};
+
+// ---------------------------------------------------------------------------------------------------
+// The table
+// ---------------------------------------------------------------------------------------------------
+
+interface Rule {
+  what: string;
+  situation: Situation;
+  command: Cmd | ((by: Actor) => Cmd);
+  allow: readonly Actor[];
+  deny: readonly Actor[];
+}
+
+const RULES: readonly Rule[] = [
+  // --- reviewers never write -----------------------------------------------------------------------
+  {
+    what: 'ReportIncident',
+    situation: async () => {},
+    command: incident('ReportIncident', { title: 'Smoke seen', leadJurisdiction: '441203' }),
+    allow: [COUNTY_DUTY, CITY_LEADER, PROVINCE_DUTY, RESPONDER, LIAISON, ADMIN],
+    // 属地管理: into one's own jurisdiction or one below it
+    deny: [NEIGHBOUR_DUTY, OTHER_CITY_DUTY, REVIEWER, REVIEWER_DUTY, NO_ROLES],
+  },
+  // --- incident lifecycle: the command room of the lead jurisdiction or above ----------------------
+  {
+    what: 'BeginVerification of a county incident',
+    situation: reported,
+    command: incident('BeginVerification'),
+    allow: [COUNTY_DUTY, COUNTY_LEADER, CITY_DUTY, CITY_LEADER, PROVINCE_DUTY, ADMIN],
+    deny: [NEIGHBOUR_DUTY, NEIGHBOUR_LEADER, OTHER_CITY_DUTY, RESPONDER, LIAISON, REVIEWER, REVIEWER_DUTY, NO_ROLES],
+  },
+  {
+    what: 'DismissIncident',
+    situation: verifying,
+    command: incident('DismissIncident', { reason: 'false alarm' }),
+    allow: [COUNTY_LEADER, CITY_DUTY],
+    deny: [NEIGHBOUR_LEADER, RESPONDER, REVIEWER],
+  },
+  {
+    what: 'ClassifyIncident while a commander is on scene',
+    situation: commanded,
+    command: incident('ClassifyIncident', { category: 'natural_disaster', severity: 'III' }),
+    allow: [COUNTY_DUTY, CITY_LEADER],
+    deny: [COMMANDER, DEPUTY, NEIGHBOUR_DUTY],
+  },
+  // --- appointment: only the lead jurisdiction's own duty officer or leader ------------------------
+  {
+    what: 'AppointCommander (no command yet)',
+    situation: reported,
+    command: command('AppointCommander', { commander: COMMANDER_P, deputies: [DEPUTY_P] }),
+    allow: [COUNTY_DUTY, COUNTY_LEADER],
+    deny: [CITY_DUTY, CITY_LEADER, PROVINCE_DUTY, NEIGHBOUR_DUTY, COMMANDER, RESPONDER, ADMIN, REVIEWER_DUTY],
+  },
+  {
+    what: 'AppointCommander over a provisional commander',
+    situation: provisional,
+    command: command('AppointCommander', { commander: COMMANDER_P }),
+    allow: [COUNTY_LEADER],
+    deny: [CITY_LEADER, FIRST],
+  },
+  {
+    what: 'AppointDeputy',
+    situation: commanded,
+    command: command('AppointDeputy', { deputy: SUCCESSOR_P }),
+    allow: [COUNTY_DUTY, COUNTY_LEADER],
+    deny: [CITY_DUTY, CITY_LEADER, COMMANDER, DEPUTY, RESPONDER, ADMIN],
+  },
+  {
+    what: 'RemoveDeputy',
+    situation: commanded,
+    command: command('RemoveDeputy', { userId: DEPUTY.userId }),
+    allow: [COUNTY_LEADER],
+    deny: [CITY_DUTY, COMMANDER, DEPUTY],
+  },
+  {
+    what: 'DeactivateCommand',
+    situation: commanded,
+    command: command('DeactivateCommand', { reason: 'scene cleared' }),
+    allow: [COUNTY_DUTY],
+    deny: [CITY_DUTY, PROVINCE_DUTY, COMMANDER, DEPUTY],
+  },
+  // --- provisional command: the person taking it, or the lead room recording it --------------------
+  {
+    what: 'AssumeProvisionalCommand naming oneself',
+    situation: reported,
+    command: (by) => command('AssumeProvisionalCommand', { commander: { userId: by.userId, name: 'me' } }),
+    allow: [RESPONDER, FIRST, LIAISON, COUNTY_DUTY],
+    deny: [REVIEWER, REVIEWER_DUTY],
+  },
+  {
+    what: 'AssumeProvisionalCommand naming someone else',
+    situation: reported,
+    command: command('AssumeProvisionalCommand', { commander: FIRST_P }),
+    allow: [COUNTY_DUTY, COUNTY_LEADER],
+    deny: [RESPONDER, CITY_DUTY, NEIGHBOUR_DUTY],
+  },
+  // --- transfer of command -------------------------------------------------------------------------
+  {
+    what: 'OfferTransfer',
+    situation: commanded,
+    command: command('OfferTransfer', { offerId: 'o-9', to: SUCCESSOR_P }),
+    allow: [COMMANDER, COUNTY_DUTY, COUNTY_LEADER],
+    deny: [DEPUTY, SUCCESSOR, CITY_DUTY, CITY_LEADER, RESPONDER],
+  },
+  {
+    what: 'RecordTransferBriefing',
+    situation: pending,
+    command: command('RecordTransferBriefing', { offerId: 'o-1', briefing: { ...BRIEFING, hazards: 'rain tonight' } }),
+    allow: [COMMANDER, COUNTY_DUTY],
+    deny: [DEPUTY, SUCCESSOR, CITY_DUTY],
+  },
+  {
+    what: 'WithdrawTransfer',
+    situation: pending,
+    command: command('WithdrawTransfer', { offerId: 'o-1' }),
+    allow: [COMMANDER, COUNTY_LEADER],
+    deny: [SUCCESSOR, DEPUTY, CITY_LEADER],
+  },
+  {
+    what: 'AcceptTransfer of o-1',
+    situation: pending,
+    command: command('AcceptTransfer', { offerId: 'o-1' }),
+    allow: [SUCCESSOR],
+    deny: [SUCCESSOR2, COMMANDER, DEPUTY, COUNTY_DUTY, CITY_DUTY, RESPONDER],
+  },
+  {
+    what: 'DeclineTransfer of o-2',
+    situation: pending,
+    command: command('DeclineTransfer', { offerId: 'o-2', reason: 'off duty' }),
+    allow: [SUCCESSOR2],
+    deny: [SUCCESSOR, COMMANDER, COUNTY_DUTY],
+  },
+  {
+    what: 'ExpireTransfer of a lapsed offer',
+    situation: pendingLapsed,
+    command: command('ExpireTransfer', { offerId: 'o-1' }),
+    allow: [COMMANDER, COUNTY_DUTY],
+    deny: [DEPUTY, SUCCESSOR, CITY_DUTY, RESPONDER],
+  },
+  {
+    what: 'MakeTransferEffective at the agreed time',
+    situation: acceptedDue,
+    command: command('MakeTransferEffective'),
+    allow: [SUCCESSOR, COMMANDER, COUNTY_LEADER],
+    deny: [DEPUTY, SUCCESSOR2, CITY_DUTY, RESPONDER],
+  },
+  // --- unified command and the command post --------------------------------------------------------
+  {
+    what: 'JoinUnifiedCommand',
+    situation: commanded,
+    command: command('JoinUnifiedCommand', { agency: 'police', representative: { userId: 'u-police', name: 'Xu Jing' } }),
+    allow: [COMMANDER, DEPUTY, COUNTY_DUTY],
+    deny: [CITY_DUTY, RESPONDER, LIAISON],
+  },
+  {
+    what: 'LeaveUnifiedCommand',
+    situation: commanded,
+    command: command('LeaveUnifiedCommand', { agency: 'fire' }),
+    allow: [DEPUTY, COUNTY_LEADER],
+    deny: [RESPONDER, CITY_LEADER],
+  },
+  {
+    what: 'EstablishCommandPost',
+    situation: commanded,
+    command: command('EstablishCommandPost', { location: { description: 'Baishi school yard' } }),
+    allow: [COMMANDER, DEPUTY, COUNTY_DUTY],
+    deny: [RESPONDER, NEIGHBOUR_DUTY],
+  },
+  // --- scene reports: only the current commander or a deputy ---------------------------------------
+  {
+    what: 'PostSceneReport',
+    situation: commanded,
+    command: command('PostSceneReport', { reportId: 'r-1', dead: 1, injured: 3 }),
+    allow: [COMMANDER, DEPUTY],
+    deny: [RESPONDER, FIRST, SUCCESSOR, COUNTY_DUTY, CITY_DUTY, ADMIN, LIAISON, REVIEWER],
+  },
+  {
+    what: 'PostSceneReport under provisional command',
+    situation: provisional,
+    command: command('PostSceneReport', { reportId: 'r-1', trapped: 2 }),
+    allow: [FIRST],
+    deny: [RESPONDER, COMMANDER],
+  },
+  {
+    what: 'PostSceneReport between acceptance and effective time',
+    situation: accepted,
+    command: command('PostSceneReport', { reportId: 'r-2', evacuated: 40 }),
+    allow: [COMMANDER, DEPUTY],
+    deny: [SUCCESSOR],
+  },
+  {
+    what: 'PostSceneReport after an immediate hand-over',
+    situation: handedOver,
+    command: command('PostSceneReport', { reportId: 'r-3', evacuated: 60 }),
+    allow: [SUCCESSOR, DEPUTY],
+    deny: [COMMANDER],
+  },
+  // --- resource requests ---------------------------------------------------------------------------
+  {
+    what: 'SubmitResourceRequest',
+    situation: commanded,
+    command: request('SubmitResourceRequest', { incidentId: INC, items: ITEMS }),
+    allow: [COMMANDER, DEPUTY],
+    deny: [RESPONDER, FIRST, COUNTY_DUTY, CITY_DUTY, LIAISON, ADMIN, REVIEWER],
+  },
+  {
+    what: 'SubmitResourceRequest with nobody in command',
+    situation: reported,
+    command: request('SubmitResourceRequest', { incidentId: INC, items: ITEMS }),
+    allow: [],
+    deny: [COMMANDER, RESPONDER, COUNTY_DUTY],
+  },
+  {
+    what: 'SubmitResourceRequest after command was deactivated',
+    situation: deactivated,
+    command: request('SubmitResourceRequest', { incidentId: INC, items: ITEMS }),
+    allow: [],
+    deny: [COMMANDER, DEPUTY],
+  },
+  {
+    what: 'ApproveResourceRequest',
+    situation: requested,
+    command: request('ApproveResourceRequest', { note: 'ok' }),
+    allow: [COUNTY_DUTY, COUNTY_LEADER, CITY_DUTY, CITY_LEADER, PROVINCE_DUTY],
+    deny: [NEIGHBOUR_DUTY, NEIGHBOUR_LEADER, OTHER_CITY_DUTY, COMMANDER, DEPUTY, RESPONDER, LIAISON, ADMIN, REVIEWER, REVIEWER_DUTY],
+  },
+  {
+    what: 'RejectResourceRequest',
+    situation: requested,
+    command: request('RejectResourceRequest', { reason: 'covered' }),
+    allow: [COUNTY_LEADER, CITY_DUTY],
+    deny: [NEIGHBOUR_DUTY, COMMANDER, DEPUTY],
+  },
+  {
+    what: 'ApproveResourceRequest after command was deactivated',
+    situation: requestedThenDeactivated,
+    command: request('ApproveResourceRequest'),
+    allow: [COUNTY_DUTY, CITY_LEADER],
+    deny: [COMMANDER],
+  },
+  {
+    what: 'DispatchResources',
+    situation: approved,
+    command: request('DispatchResources', { depotId: 'depot-dh', orderNumber: 'ZQ-0001' }),
+    allow: [COUNTY_DUTY, CITY_LEADER, PROVINCE_DUTY],
+    deny: [COMMANDER, DEPUTY, NEIGHBOUR_DUTY, OTHER_CITY_DUTY, ADMIN],
+  },
+  {
+    what: 'MarkEnRoute',
+    situation: dispatched,
+    command: request('MarkEnRoute', { eta: iso(90) }),
+    allow: [CITY_DUTY, COMMANDER, DEPUTY],
+    deny: [RESPONDER, NEIGHBOUR_DUTY],
+  },
+  {
+    what: 'ConfirmArrival',
+    situation: dispatched,
+    command: request('ConfirmArrival'),
+    allow: [COUNTY_DUTY, COMMANDER, DEPUTY],
+    deny: [RESPONDER, SUCCESSOR],
+  },
+  {
+    what: 'ConfirmArrival after command was deactivated',
+    situation: async (w) => {
+      await dispatched(w);
+      await w.send(COUNTY_DUTY, command('DeactivateCommand'));
+    },
+    command: request('ConfirmArrival'),
+    allow: [COUNTY_DUTY],
+    deny: [COMMANDER, DEPUTY],
+  },
+  {
+    what: 'ReleaseResources',
+    situation: arrived,
+    command: request('ReleaseResources', { returned: [{ kind: 'tent', quantity: 5 }] }),
+    allow: [CITY_LEADER, COMMANDER, DEPUTY],
+    deny: [RESPONDER, NEIGHBOUR_LEADER],
+  },
+  {
+    what: 'CancelResourceRequest',
+    situation: requested,
+    command: request('CancelResourceRequest', { reason: 'found locally' }),
+    allow: [DEPUTY, COMMANDER, COUNTY_DUTY, CITY_DUTY],
+    deny: [RESPONDER, NEIGHBOUR_DUTY, SUCCESSOR],
+  },
+  {
+    what: 'CancelResourceRequest by its requester no longer in command',
+    situation: requestedThenDeputyRemoved,
+    command: request('CancelResourceRequest', { reason: 'not needed' }),
+    allow: [DEPUTY],
+    deny: [RESPONDER],
+  },
+];
+
+const ROWS = RULES.flatMap((rule) => [
+  ...rule.allow.map((by) => [`${rule.what}: ${nameOf(by)} may`, rule, by, true] as const),
+  ...rule.deny.map((by) => [`${rule.what}: ${nameOf(by)} may not`, rule, by, false] as const),
+]);
+
+async function rejection(p: Promise<unknown>): Promise<MusterError> {
+  try {
+    await p;
+  } catch (error) {
+    if (error instanceof MusterError) return error;
+    throw error;
+  }
+  throw new Error('expected the command to be refused');
+}
+
+describe('who may do what', () => {
+  it('the table has no row twice and every rule allows or denies someone', () => {
+    const names = ROWS.map(([name]) => name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const rule of RULES) expect(rule.allow.length + rule.deny.length, rule.what).toBeGreaterThan(0);
+  });
+
+  it.each(ROWS)('%s', async (_name, rule, by, allowed) => {
+    const w = world();
+    await rule.situation(w);
+    const c = typeof rule.command === 'function' ? rule.command(by) : rule.command;
+    const before = w.store.log.length;
+    const version = (await w.engine.tryLoad(c.streamType, c.streamId))?.version ?? 0;
+    if (allowed) {
+      const result = await w.send(by, c);
+      expect(result).toMatchObject({ streamId: c.streamId, streamType: c.streamType });
+      expect(result.events.length).toBeGreaterThan(0);
+      expect(result.version).toBe(version + result.events.length);
+      expect(w.store.log.length).toBeGreaterThan(before);
+      expect(w.store.log.at(-1)?.meta.actor).toStrictEqual(by);
+    } else {
+      const error = await rejection(w.send(by, c));
+      expect(error).toBeInstanceOf(ForbiddenError);
+      expect(error.code).toBe('forbidden');
+      expect(error.details).toMatchObject({ command: c.type });
+      // a denial stores nothing
+      expect(w.store.log.length).toBe(before);
+      expect((await w.engine.tryLoad(c.streamType, c.streamId))?.version ?? 0).toBe(version);
+    }
+  });
+});
+
+describe('who may do what: details', () => {
+  it('a denial names the rule and the actor', async () => {
+    const w = world();
+    await commanded(w);
+    const error = await rejection(w.send(RESPONDER, command('PostSceneReport', { reportId: 'r-1' })));
+    expect(error.message).toBe('PostSceneReport may be sent only by the current commander or a deputy');
+    expect(error.details).toStrictEqual({ command: 'PostSceneReport', userId: RESPONDER.userId, roles: ['responder'], jurisdiction: '441203' });
+  });
+
+  it('the city room may drive a county incident but not appoint its commander', async () => {
+    const w = world();
+    await reported(w);
+    await w.send(CITY_DUTY, incident('BeginVerification'));
+    await w.send(CITY_DUTY, incident('ConfirmIncident', { severity: 'III' }));
+    const error = await rejection(w.send(CITY_DUTY, command('AppointCommander', { commander: COMMANDER_P })));
+    expect(error.code).toBe('forbidden');
+    expect(error.message).toBe("AppointCommander may be sent only by the lead jurisdiction's duty officer or leader");
+    expect((await w.engine.load('incident', INC)).state.value).toBe('confirmed');
+    expect(await w.engine.tryLoad('command', CMD)).toBeNull();
+  });
+
+  it('a city-led incident is out of reach of its county rooms (no descendant rights)', async () => {
+    const w = world();
+    w.at(1);
+    await w.send(CITY_DUTY, incident('ReportIncident', { title: 'Chemical leak', leadJurisdiction: '441200' }));
+    expect((await rejection(w.send(COUNTY_DUTY, incident('BeginVerification')))).code).toBe('forbidden');
+    expect((await rejection(w.send(COUNTY_DUTY, command('AppointCommander', { commander: COMMANDER_P })))).code).toBe('forbidden');
+    await w.send(CITY_LEADER, command('AppointCommander', { commander: COMMANDER_P }));
+    expect((await w.engine.load('command', CMD)).state.value).toBe('commanded');
+  });
+
+  it('a deputy removed from command loses the right to report', async () => {
+    const w = world();
+    await commanded(w);
+    await w.send(DEPUTY, command('PostSceneReport', { reportId: 'r-1' }));
+    await w.send(COUNTY_DUTY, command('RemoveDeputy', { userId: DEPUTY.userId }));
+    expect((await rejection(w.send(DEPUTY, command('PostSceneReport', { reportId: 'r-2' })))).code).toBe('forbidden');
+  });
+
+  it('the incoming commander gains the right to report at the effective time, and the outgoing one loses it', async () => {
+    const w = world();
+    await accepted(w);
+    expect((await rejection(w.send(SUCCESSOR, command('PostSceneReport', { reportId: 'r-1' })))).code).toBe('forbidden');
+    w.at(30);
+    await w.send(COUNTY_DUTY, command('MakeTransferEffective'));
+    await w.send(SUCCESSOR, command('PostSceneReport', { reportId: 'r-2' }));
+    expect((await rejection(w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-3' })))).code).toBe('forbidden');
+  });
+});

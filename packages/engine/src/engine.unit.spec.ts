@@ -1,0 +1,569 @@
+import {
+  ConflictError,
+  ForbiddenError,
+  IllegalTransitionError,
+  MusterError,
+  NotFoundError,
+  ValidationError,
+  type CommandResult,
+} from '@muster/contracts';
+import { commandAggregate, incidentAggregate, replay, requestAggregate, type Actor, type AggregateDefinition, type CommandContext, type Person } from '@muster/domain';
+import { describe, expect, it } from 'vitest';
+import { AGGREGATES, commandStreamId } from './aggregates';
+import { createEngine, type CommandEnvelope, type Engine } from './engine';
+import { InMemoryEventStore } from './in-memory-event-store';
+
+// ---------------------------------------------------------------------------------------------------
+// World
+// ---------------------------------------------------------------------------------------------------
+
+const actor = (userId: string, roles: Actor['roles'], jurisdiction: string): Actor => ({ userId, roles, jurisdiction });
+const COUNTY_DUTY = actor('duty-441203', ['duty_officer'], '441203');
+const CITY_DUTY = actor('duty-441200', ['duty_officer'], '441200');
+const COMMANDER = actor('u-cmdr', ['responder'], '441203');
+const DEPUTY = actor('u-dep', ['responder'], '441203');
+const RESPONDER = actor('u-resp', ['responder'], '441203');
+const SUCC_B = actor('u-b', ['responder'], '441203');
+const SUCC_C = actor('u-c', ['responder'], '441203');
+const person = (a: Actor, name: string): Person => ({ userId: a.userId, name });
+
+const INC = 'inc-1';
+const CMD = commandStreamId(INC);
+const T0 = Date.UTC(2025, 5, 1, 8, 0, 0);
+const iso = (minute: number): string => new Date(T0 + minute * 60_000).toISOString();
+
+interface World {
+  engine: Engine;
+  store: InMemoryEventStore;
+  at(minute: number): void;
+  send(by: Actor, c: Cmd, options?: Partial<Pick<CommandEnvelope, 'commandId' | 'expectedVersion' | 'occurredAt'>>): Promise<CommandResult>;
+}
+interface Cmd {
+  streamType: string;
+  streamId: string;
+  type: string;
+  data: unknown;
+}
+
+function world(maxConflictRetries?: number): World {
+  const store = new InMemoryEventStore();
+  let now = T0;
+  let n = 0;
+  const engine = createEngine({
+    store,
+    clock: { now: () => new Date(now) },
+    ids: { newId: () => `id-${++n}` },
+    ...(maxConflictRetries === undefined ? {} : { maxConflictRetries }),
+  });
+  return {
+    engine,
+    store,
+    at: (minute) => {
+      now = T0 + minute * 60_000;
+    },
+    send: (by, c, options = {}) => engine.handle({ ...c, ...options, actor: by }),
+  };
+}
+
+const incident = (type: string, data: unknown = {}, streamId = INC): Cmd => ({ streamType: 'incident', streamId, type, data });
+const command = (type: string, data: unknown = {}, streamId = CMD): Cmd => ({ streamType: 'command', streamId, type, data });
+const request = (type: string, data: unknown = {}, streamId = 'rr-1'): Cmd => ({ streamType: 'resourceRequest', streamId, type, data });
+
+const BRIEFING = {
+  situation: 'landslide',
+  objectives: 'recover the buried',
+  actions: 'excavating',
+  organisation: 'fire, police',
+  resources: '2 excavators',
+  hazards: 'further slides',
+};
+const ITEMS = [
+  { kind: 'tent', quantity: 20, priority: 'urgent', deliverTo: 'Baishi school' },
+  { kind: 'quilt', quantity: 100, priority: 'routine', deliverTo: 'Baishi school' },
+];
+
+async function reported(w: World, data: Record<string, unknown> = {}): Promise<void> {
+  w.at(1);
+  await w.send(COUNTY_DUTY, incident('ReportIncident', { title: 'Landslide on S358', leadJurisdiction: '441203', severity: 'IV', ...data }));
+}
+async function commanded(w: World): Promise<void> {
+  await reported(w);
+  w.at(2);
+  await w.send(COUNTY_DUTY, command('AppointCommander', { commander: person(COMMANDER, 'Li Na'), deputies: [person(DEPUTY, 'Wang Fang')] }));
+}
+async function requested(w: World): Promise<void> {
+  await commanded(w);
+  w.at(3);
+  await w.send(DEPUTY, request('SubmitResourceRequest', { incidentId: INC, items: ITEMS }));
+}
+async function closeIncident(w: World): Promise<void> {
+  const steps: [string, Record<string, unknown>][] = [
+    ['BeginVerification', {}],
+    ['ConfirmIncident', {}],
+    ['BeginInitialHandling', { measures: 'road closed' }],
+    ['ActivateResponse', { level: 'IV', measures: 'county plan' }],
+    ['DeclareControlled', {}],
+    ['LiftResponse', {}],
+    ['BeginRecovery', {}],
+    ['BeginReview', {}],
+    ['CloseIncident', { summary: 'done' }],
+  ];
+  for (const [type, data] of steps) await w.send(COUNTY_DUTY, incident(type, data));
+  expect((await w.engine.load('incident', INC)).state.value).toBe('closed');
+}
+
+async function rejection(p: Promise<unknown>): Promise<MusterError> {
+  try {
+    await p;
+  } catch (error) {
+    if (error instanceof MusterError) return error;
+    throw error;
+  }
+  throw new Error('expected the command to be refused');
+}
+
+const commandContext = async (w: World): Promise<CommandContext> => (await w.engine.load('command', CMD)).state.context as unknown as CommandContext;
+
+const DEFINITIONS: Readonly<Record<string, AggregateDefinition>> = {
+  incident: incidentAggregate,
+  command: commandAggregate,
+  resourceRequest: requestAggregate,
+};
+
+/** The stored snapshot of a stream equals the replay of its stored events through the same machine. */
+async function expectReplayable(w: World, streamType: string, streamId: string): Promise<void> {
+  const definition = DEFINITIONS[streamType];
+  if (definition === undefined) throw new Error(`no definition for ${streamType}`);
+  const stream = await w.engine.load(streamType, streamId);
+  const events = await w.store.readStream(streamId);
+  expect(events.map((e) => e.version)).toEqual(Array.from({ length: stream.version }, (_, i) => i + 1));
+  expect(replay(definition, events)).toStrictEqual(stream.state);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The path of one command
+// ---------------------------------------------------------------------------------------------------
+
+describe('engine: handling a command', () => {
+  it('opens an incident stream and answers with the committed events', async () => {
+    const w = world();
+    w.at(1);
+    const result = await w.send(COUNTY_DUTY, incident('ReportIncident', { title: 'Flood', leadJurisdiction: '441203' }), { commandId: 'c-1' });
+    expect(result).toStrictEqual({ streamId: INC, streamType: 'incident', version: 1, state: 'reported', events: [{ eventId: 'id-1', type: 'IncidentReported', version: 1 }] });
+    const [event] = await w.store.readStream(INC);
+    expect(event).toMatchObject({
+      eventId: 'id-1',
+      streamId: INC,
+      streamType: 'incident',
+      version: 1,
+      type: 'IncidentReported',
+      data: { title: 'Flood', leadJurisdiction: '441203', incidentId: INC },
+      meta: { commandId: 'c-1', actor: COUNTY_DUTY, occurredAt: iso(1), recordedAt: iso(1), jurisdiction: '441203', exercise: false, incidentId: INC },
+    });
+    expect(event?.meta.derived).toBeUndefined();
+  });
+
+  it("takes recordedAt from the clock and occurredAt from the command, and keeps the incident's state in the snapshot", async () => {
+    const w = world();
+    await reported(w);
+    w.at(10);
+    await w.send(COUNTY_DUTY, incident('BeginVerification'), { occurredAt: iso(7) });
+    const events = await w.store.readStream(INC);
+    expect(events.at(-1)?.meta).toMatchObject({ occurredAt: iso(7), recordedAt: iso(10) });
+    const stream = await w.engine.load('incident', INC);
+    expect(stream).toMatchObject({ streamId: INC, streamType: 'incident', version: 2, state: { value: 'verifying' } });
+    expect(stream.state.context['updatedAt']).toBe(iso(10));
+  });
+
+  it('files command and request events under the incident, its lead jurisdiction and its exercise flag', async () => {
+    const w = world();
+    await reported(w, { exercise: true });
+    await w.send(COUNTY_DUTY, command('AppointCommander', { commander: person(COMMANDER, 'Li Na') }));
+    await w.send(COMMANDER, request('SubmitResourceRequest', { incidentId: INC, items: ITEMS }));
+    for (const streamId of [CMD, 'rr-1']) {
+      const [event] = await w.store.readStream(streamId);
+      expect(event?.meta, streamId).toMatchObject({ jurisdiction: '441203', exercise: true, incidentId: INC });
+    }
+    // the engine gives creating commands their ids: the request knows its own id and incident
+    expect((await w.engine.load('resourceRequest', 'rr-1')).state.context).toMatchObject({ requestId: 'rr-1', incidentId: INC, requestedBy: COMMANDER.userId });
+    expect((await w.engine.load('command', CMD)).state.context).toMatchObject({ incidentId: INC });
+  });
+
+  it('stores what replays: snapshots equal the replay of the stored events, derived events flagged in meta', async () => {
+    const w = world();
+    await requested(w);
+    await w.send(COMMANDER, command('OfferTransfer', { offerId: 'o-1', to: person(SUCC_B, 'B') }));
+    await w.send(COMMANDER, command('RecordTransferBriefing', { offerId: 'o-1', briefing: BRIEFING }));
+    const accepted = await w.send(SUCC_B, command('AcceptTransfer', { offerId: 'o-1' }));
+    expect(accepted.events.map((e) => e.type)).toEqual(['TransferAccepted', 'TransferEffective']);
+    expect(accepted.version).toBe(5);
+    const stored = await w.store.readStream(CMD);
+    expect(stored.map((e) => e.meta.derived ?? false)).toEqual([false, false, false, false, true]);
+    await w.send(COUNTY_DUTY, request('ApproveResourceRequest'));
+    await w.send(CITY_DUTY, request('DispatchResources', { depotId: 'depot-dh', orderNumber: 'ZQ-1', items: [{ kind: 'tent', quantity: 15 }] }));
+    await expectReplayable(w, 'incident', INC);
+    await expectReplayable(w, 'command', CMD);
+    await expectReplayable(w, 'resourceRequest', 'rr-1');
+  });
+
+  it('versions are gap-free per stream and the global log keeps commit order', async () => {
+    const w = world();
+    await requested(w);
+    await w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-1', dead: 1 }));
+    expect(w.store.log.map((e) => `${e.streamId}@${e.version}`)).toEqual([`${INC}@1`, `${CMD}@1`, 'rr-1@1', `${CMD}@2`]);
+    // a command sent without an id gets one from the ids port, distinct from its events' ids
+    const ids = w.store.log.flatMap((e) => [e.eventId, e.meta.commandId]);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------------------
+
+describe('engine: bad input never reaches the domain', () => {
+  it.each([
+    ['a payload that fails its schema', incident('ReportIncident', { title: '', leadJurisdiction: '441203' }, 'inc-9'), 'data.title'],
+    ['an unknown field', incident('ReportIncident', { title: 'x', leadJurisdiction: '441203', colour: 'red' }, 'inc-9'), 'data'],
+    ['an unknown command type', incident('ExplodeIncident'), 'type'],
+    ['an unknown stream type', { streamType: 'warning', streamId: 'w-1', type: 'IssueWarning', data: {} }, 'streamType'],
+    ['a scene report with a negative count', command('PostSceneReport', { reportId: 'r-1', dead: -1 }), 'data.dead'],
+  ] as const)('%s is a ValidationError and stores nothing', async (_name, c, path) => {
+    const w = world();
+    await commanded(w);
+    const before = w.store.log.length;
+    const error = await rejection(w.send(COUNTY_DUTY, c));
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error.code).toBe('validation');
+    if (error instanceof ValidationError) expect(error.issues.map((i) => i.path).some((p) => p.startsWith(path))).toBe(true);
+    expect(w.store.log.length).toBe(before);
+  });
+});
+
+describe('engine: missing streams', () => {
+  it('a non-creating command to a missing incident is NotFound', async () => {
+    const w = world();
+    const error = await rejection(w.send(COUNTY_DUTY, incident('BeginVerification', {}, 'inc-missing')));
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(error.code).toBe('not_found');
+    expect(error.details).toStrictEqual({ what: 'incident', id: 'inc-missing' });
+  });
+
+  it('appointing a commander for a missing incident is NotFound (incident)', async () => {
+    const w = world();
+    const error = await rejection(w.send(COUNTY_DUTY, command('AppointCommander', { commander: person(COMMANDER, 'Li Na') }, commandStreamId('inc-missing'))));
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(error.details).toStrictEqual({ what: 'incident', id: 'inc-missing' });
+    expect(w.store.log).toEqual([]);
+  });
+
+  it('a resource request for a missing incident is NotFound (incident)', async () => {
+    const w = world();
+    await commanded(w);
+    const error = await rejection(w.send(COMMANDER, request('SubmitResourceRequest', { incidentId: 'inc-missing', items: ITEMS })));
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(error.details).toStrictEqual({ what: 'incident', id: 'inc-missing' });
+  });
+
+  it('a resource request naming a stream that is not an incident is NotFound (incident)', async () => {
+    const w = world();
+    await requested(w);
+    const error = await rejection(w.send(COMMANDER, request('SubmitResourceRequest', { incidentId: 'rr-1', items: ITEMS }, 'rr-2')));
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(error.details).toStrictEqual({ what: 'incident', id: 'rr-1' });
+  });
+
+  it('a command to a command stream that was never opened is NotFound (command)', async () => {
+    const w = world();
+    await reported(w);
+    const error = await rejection(w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-1' })));
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(error.details).toStrictEqual({ what: 'command', id: CMD });
+  });
+
+  it('a stream of another type is not found under this type', async () => {
+    const w = world();
+    await requested(w);
+    // the incident's own id is not a command stream, and a request is not an incident
+    expect((await rejection(w.send(COUNTY_DUTY, command('AppointDeputy', { deputy: person(RESPONDER, 'R') }, INC)))).details).toStrictEqual({
+      what: 'command',
+      id: INC,
+    });
+    expect((await rejection(w.send(COUNTY_DUTY, incident('BeginVerification', {}, 'rr-1')))).code).toBe('not_found');
+    expect(await w.engine.tryLoad('incident', 'rr-1')).toBeNull();
+    expect((await rejection(w.engine.load('command', INC))).code).toBe('not_found');
+  });
+});
+
+describe('engine: a closed or dismissed incident closes its command and requests', () => {
+  it.each([
+    ['PostSceneReport by the deputy', DEPUTY, command('PostSceneReport', { reportId: 'r-9', dead: 1 })],
+    ['AppointDeputy by the lead room', COUNTY_DUTY, command('AppointDeputy', { deputy: person(RESPONDER, 'R') })],
+    ['DeactivateCommand by the lead room', COUNTY_DUTY, command('DeactivateCommand')],
+    ['SubmitResourceRequest (a new request) by the commander', COMMANDER, request('SubmitResourceRequest', { incidentId: INC, items: ITEMS }, 'rr-2')],
+    ['ApproveResourceRequest by the lead room', COUNTY_DUTY, request('ApproveResourceRequest')],
+    ['CancelResourceRequest by its requester', DEPUTY, request('CancelResourceRequest', { reason: 'late' })],
+    // the incident state is checked before who is asking: a responder not in command also gets 409
+    ['PostSceneReport by a responder not in command', RESPONDER, command('PostSceneReport', { reportId: 'r-9' })],
+  ] as const)('closed: %s is an illegal transition naming the incident state', async (_name, by, c) => {
+    const w = world();
+    await requested(w);
+    await closeIncident(w);
+    const before = w.store.log.length;
+    const error = await rejection(w.send(by, c));
+    expect(error).toBeInstanceOf(IllegalTransitionError);
+    expect(error.code).toBe('illegal_transition');
+    expect(error.details).toStrictEqual({ command: c.type, state: 'closed', allowed: [] });
+    expect(error.message).toContain('while the incident is closed');
+    expect(w.store.log.length).toBe(before);
+  });
+
+  it.each([
+    ['AssumeProvisionalCommand (opening the command stream)', RESPONDER, command('AssumeProvisionalCommand', { commander: person(RESPONDER, 'R') })],
+    ['AppointCommander (opening the command stream)', COUNTY_DUTY, command('AppointCommander', { commander: person(COMMANDER, 'Li Na') })],
+  ] as const)('dismissed: %s is an illegal transition naming the incident state', async (_name, by, c) => {
+    const w = world();
+    await reported(w);
+    await w.send(COUNTY_DUTY, incident('DismissIncident', { reason: 'false alarm' }));
+    const error = await rejection(w.send(by, c));
+    expect(error).toBeInstanceOf(IllegalTransitionError);
+    expect(error.details).toMatchObject({ command: c.type, state: 'dismissed' });
+    expect(error.message).toContain('while the incident is dismissed');
+    expect(await w.engine.tryLoad('command', CMD)).toBeNull();
+  });
+
+  it('the same commands are accepted while the incident is still open (the refusal is the closure)', async () => {
+    const w = world();
+    await requested(w);
+    await w.send(DEPUTY, command('PostSceneReport', { reportId: 'r-9', dead: 1 }));
+    await w.send(COUNTY_DUTY, request('ApproveResourceRequest'));
+    await w.send(COMMANDER, request('SubmitResourceRequest', { incidentId: INC, items: ITEMS }, 'rr-2'));
+    expect((await w.engine.load('resourceRequest', 'rr-1')).state.value).toBe('approved');
+  });
+});
+
+describe('engine: illegal transitions of the aggregate itself', () => {
+  it('carries the state and the allowed commands', async () => {
+    const w = world();
+    await commanded(w);
+    const error = await rejection(w.send(COUNTY_DUTY, command('MakeTransferEffective')));
+    expect(error).toBeInstanceOf(IllegalTransitionError);
+    expect(error.details).toStrictEqual({
+      command: 'MakeTransferEffective',
+      state: 'commanded',
+      allowed: [
+        'AppointDeputy',
+        'DeactivateCommand',
+        'EstablishCommandPost',
+        'JoinUnifiedCommand',
+        'LeaveUnifiedCommand',
+        'OfferTransfer',
+        'PostSceneReport',
+        'RemoveDeputy',
+      ],
+    });
+  });
+
+  it('reporting an incident under an id already taken is a conflict', async () => {
+    const w = world();
+    await reported(w);
+    const error = await rejection(w.send(COUNTY_DUTY, incident('ReportIncident', { title: 'Again', leadJurisdiction: '441203' })));
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.details).toStrictEqual({ actualVersion: 1 });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Idempotency and concurrency
+// ---------------------------------------------------------------------------------------------------
+
+describe('engine: idempotency by commandId', () => {
+  it('a retried command returns the original result and stores nothing new', async () => {
+    const w = world();
+    await reported(w);
+    const first = await w.send(COUNTY_DUTY, incident('BeginVerification', { note: 'calling back' }), { commandId: 'c-verify' });
+    const log = w.store.log.length;
+    // the state has moved on: sent afresh, the command would now be illegal
+    const again = await w.send(COUNTY_DUTY, incident('BeginVerification', { note: 'calling back' }), { commandId: 'c-verify' });
+    expect(again).toStrictEqual(first);
+    expect(w.store.log.length).toBe(log);
+    expect((await rejection(w.send(COUNTY_DUTY, incident('BeginVerification'), { commandId: 'c-other' }))).code).toBe('illegal_transition');
+  });
+
+  it('the stored answer is returned whatever the retry carries', async () => {
+    const w = world();
+    await commanded(w);
+    const first = await w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-1', dead: 1 }), { commandId: 'c-report' });
+    const again = await w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-1', dead: 7 }), { commandId: 'c-report' });
+    expect(again).toStrictEqual(first);
+    const ctx = await commandContext(w);
+    expect(ctx.latestReport?.dead).toBe(1);
+    expect(ctx.reportCount).toBe(1);
+  });
+
+  it('without a commandId, two sends are two commands', async () => {
+    const w = world();
+    await commanded(w);
+    const a = await w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-1' }));
+    const b = await w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-1' }));
+    expect([a.version, b.version]).toEqual([2, 3]);
+    expect((await commandContext(w)).reportCount).toBe(2);
+  });
+
+  it('the same command sent twice at once is stored once; both callers get the same answer', async () => {
+    const w = world();
+    await commanded(w);
+    const c = command('PostSceneReport', { reportId: 'r-1', injured: 2 });
+    const [a, b] = await Promise.all([w.send(DEPUTY, c, { commandId: 'c-twice' }), w.send(DEPUTY, c, { commandId: 'c-twice' })]);
+    expect(a).toStrictEqual(b);
+    expect((await w.store.readStream(CMD)).filter((e) => e.meta.commandId === 'c-twice')).toHaveLength(1);
+    expect((await commandContext(w)).reportCount).toBe(1);
+  });
+
+  it('a refused command leaves its id free: sent again by someone allowed, it runs', async () => {
+    const w = world();
+    await commanded(w);
+    expect((await rejection(w.send(RESPONDER, command('PostSceneReport', { reportId: 'r-1' }), { commandId: 'c-r' }))).code).toBe('forbidden');
+    const result = await w.send(DEPUTY, command('PostSceneReport', { reportId: 'r-1' }), { commandId: 'c-r' });
+    expect(result.version).toBe(2);
+  });
+});
+
+describe('engine: optimistic concurrency', () => {
+  it('a stale expectedVersion is a ConflictError with both versions; the right one succeeds', async () => {
+    const w = world();
+    await commanded(w);
+    const error = await rejection(w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-1' }), { expectedVersion: 0 }));
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.details).toStrictEqual({ expectedVersion: 0, actualVersion: 1 });
+    expect((await w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-1' }), { expectedVersion: 1 })).version).toBe(2);
+  });
+
+  it('concurrent writers without expectedVersion are retried: every command lands, versions gap-free', async () => {
+    const w = world();
+    await commanded(w);
+    const reports = Array.from({ length: 8 }, (_, i) => w.send(i % 2 ? COMMANDER : DEPUTY, command('PostSceneReport', { reportId: `r-${i}`, injured: i })));
+    const results = await Promise.all(reports);
+    expect(results.map((r) => r.version).sort((x, y) => x - y)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+    expect((await commandContext(w)).reportCount).toBe(8);
+    await expectReplayable(w, 'command', CMD);
+  });
+
+  it('the race is real: with no retries allowed, the losers get a ConflictError', async () => {
+    const w = world(0);
+    await commanded(w);
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 4 }, (_, i) => w.send(COMMANDER, command('PostSceneReport', { reportId: `r-${i}` }))),
+    );
+    const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason] : []));
+    expect(failures.length).toBeGreaterThan(0);
+    expect(outcomes.some((o) => o.status === 'fulfilled')).toBe(true);
+    for (const f of failures) {
+      expect(f).toBeInstanceOf(ConflictError);
+      expect(f).toMatchObject({ code: 'conflict' });
+    }
+    expect((await w.engine.load('command', CMD)).version).toBe(1 + outcomes.length - failures.length);
+  });
+
+  it('concurrent writers with expectedVersion are not retried: one wins, the other gets a ConflictError', async () => {
+    const w = world();
+    await commanded(w);
+    const outcomes = await Promise.allSettled([
+      w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-a' }), { expectedVersion: 1 }),
+      w.send(DEPUTY, command('PostSceneReport', { reportId: 'r-b' }), { expectedVersion: 1 }),
+    ]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const loser = outcomes.find((o) => o.status === 'rejected');
+    expect(loser?.status === 'rejected' ? loser.reason : null).toBeInstanceOf(ConflictError);
+    expect((await w.engine.load('command', CMD)).version).toBe(2);
+  });
+
+  it('two competing transfers accepted at the same moment: exactly one new commander; the loser gets a typed 409', async () => {
+    const w = world();
+    await commanded(w);
+    w.at(5);
+    await w.send(COMMANDER, command('OfferTransfer', { offerId: 'o-b', to: person(SUCC_B, 'B') }));
+    await w.send(COUNTY_DUTY, command('OfferTransfer', { offerId: 'o-c', to: person(SUCC_C, 'C') }));
+    await w.send(COMMANDER, command('RecordTransferBriefing', { offerId: 'o-b', briefing: BRIEFING }));
+    await w.send(COUNTY_DUTY, command('RecordTransferBriefing', { offerId: 'o-c', briefing: BRIEFING }));
+    const tenuresBefore = (await commandContext(w)).tenures.length;
+
+    const outcomes = await Promise.allSettled([
+      w.send(SUCC_B, command('AcceptTransfer', { offerId: 'o-b' })),
+      w.send(SUCC_C, command('AcceptTransfer', { offerId: 'o-c' })),
+    ]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const winner = outcomes[0]?.status === 'fulfilled' ? SUCC_B : SUCC_C;
+    const loser = outcomes.find((o) => o.status === 'rejected');
+    const reason: unknown = loser?.status === 'rejected' ? loser.reason : null;
+    expect(reason).toBeInstanceOf(IllegalTransitionError);
+    expect(reason).toMatchObject({ code: 'illegal_transition', details: { command: 'AcceptTransfer', state: 'commanded' } });
+
+    const ctx = await commandContext(w);
+    expect(ctx.commander?.userId).toBe(winner.userId);
+    expect(ctx.offers).toEqual([]);
+    expect(ctx.tenures).toHaveLength(tenuresBefore + 1);
+    expect((await w.store.readStream(CMD)).filter((e) => e.type === 'TransferAccepted')).toHaveLength(1);
+  });
+
+  it('a transfer accepted for later also beats a competing acceptance, which is refused as illegal in transferAccepted', async () => {
+    const w = world();
+    await commanded(w);
+    w.at(5);
+    await w.send(COMMANDER, command('OfferTransfer', { offerId: 'o-b', to: person(SUCC_B, 'B') }));
+    await w.send(COUNTY_DUTY, command('OfferTransfer', { offerId: 'o-c', to: person(SUCC_C, 'C') }));
+    await w.send(COMMANDER, command('RecordTransferBriefing', { offerId: 'o-b', briefing: BRIEFING }));
+    await w.send(COUNTY_DUTY, command('RecordTransferBriefing', { offerId: 'o-c', briefing: BRIEFING }));
+    await w.send(SUCC_B, command('AcceptTransfer', { offerId: 'o-b', effectiveAt: iso(30) }));
+    const error = await rejection(w.send(SUCC_C, command('AcceptTransfer', { offerId: 'o-c' })));
+    expect(error).toBeInstanceOf(IllegalTransitionError);
+    expect(error.details).toMatchObject({ state: 'transferAccepted' });
+    // still, nobody else may accept an offer that is open for someone else
+    const w2 = world();
+    await commanded(w2);
+    await w2.send(COMMANDER, command('OfferTransfer', { offerId: 'o-b', to: person(SUCC_B, 'B') }));
+    expect(await rejection(w2.send(SUCC_C, command('AcceptTransfer', { offerId: 'o-b' })))).toBeInstanceOf(ForbiddenError);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Stock and team effects (what the engine hands the store)
+// ---------------------------------------------------------------------------------------------------
+
+describe('resource request effects', () => {
+  const effectsOf = AGGREGATES['resourceRequest']?.effectsOf;
+  const context = {
+    incidentId: INC,
+    dispatch: { depotId: 'depot-dh', orderNumber: 'ZQ-1', items: [{ kind: 'tent', quantity: 15 }], teams: ['team-1'], dispatchedAt: iso(1), dispatchedBy: 'u' },
+  };
+
+  it('a dispatch takes the dispatched items from its depot and assigns its teams', () => {
+    if (effectsOf === undefined) throw new Error('no resourceRequest registration');
+    expect(effectsOf({ type: 'ResourcesDispatched', data: { depotId: 'depot-dh', orderNumber: 'ZQ-1', items: [{ kind: 'tent', quantity: 15 }] } }, context)).toStrictEqual([
+      { kind: 'takeStock', depotId: 'depot-dh', items: [{ kind: 'tent', quantity: 15 }] },
+      { kind: 'assignTeams', teamIds: ['team-1'], incidentId: INC },
+    ]);
+  });
+
+  it('a release returns what comes back and frees the teams; other events have no effect', () => {
+    if (effectsOf === undefined) throw new Error('no resourceRequest registration');
+    expect(effectsOf({ type: 'ResourcesReleased', data: { returned: [{ kind: 'tent', quantity: 4 }] } }, context)).toStrictEqual([
+      { kind: 'returnStock', depotId: 'depot-dh', items: [{ kind: 'tent', quantity: 4 }] },
+      { kind: 'releaseTeams', teamIds: ['team-1'] },
+    ]);
+    expect(effectsOf({ type: 'ResourcesReleased', data: {} }, { ...context, dispatch: { ...context.dispatch, teams: [] } })).toStrictEqual([]);
+    expect(effectsOf({ type: 'ResourcesArrived', data: {} }, context)).toStrictEqual([]);
+  });
+
+  it('the dispatch event the engine stores carries the resolved items the stock effect is computed from', async () => {
+    const w = world();
+    await requested(w);
+    await w.send(COUNTY_DUTY, request('ApproveResourceRequest'));
+    await w.send(COUNTY_DUTY, request('DispatchResources', { depotId: 'depot-dh', orderNumber: 'ZQ-1' }));
+    const dispatched = (await w.store.readStream('rr-1')).find((e) => e.type === 'ResourcesDispatched');
+    expect(dispatched?.data['items']).toStrictEqual([
+      { kind: 'tent', quantity: 20 },
+      { kind: 'quilt', quantity: 100 },
+    ]);
+  });
+});

@@ -18,7 +18,8 @@ function reportedState(now: string): PersistedState {
   return decision.state;
 }
 
-const actor = { userId: 'duty-1', roles: ['duty_officer' as const], jurisdiction: '441203' };
+// The city room may report into any of its counties.
+const actor = { userId: 'duty-1', roles: ['duty_officer' as const], jurisdiction: '441200' };
 
 async function eventually<T>(read: () => Promise<T | undefined>): Promise<T> {
   for (let i = 0; i < 300; i++) {
@@ -86,6 +87,7 @@ describe('global log reader', () => {
       await held;
     });
     await insertedSignal;
+    try {
 
     // Later transactions take higher sequence numbers and commit first.
     await report('fast-1');
@@ -97,8 +99,10 @@ describe('global log reader', () => {
     // While the slow transaction is open, a reader must not move past it: it sees neither fast event.
     const whileOpen = await readGlobalLog(t.db, start, 1000);
     expect(whileOpen.map((e) => e.streamId)).toEqual([]);
-
-    release();
+    } finally {
+      // Never leave the transaction open: it holds back the horizon of every reader on the server.
+      release();
+    }
     await slow;
 
     // Once it commits, the reader delivers all three, the slow one included, in one stable order.

@@ -1,0 +1,210 @@
+import { START_POSITION, type EventEnvelope } from '@muster/contracts';
+import type { EventBus } from '@muster/engine';
+import { loadCheckpoint, readGlobalLog, saveCheckpoint, type Database } from '@muster/store-postgres';
+import { sql, type Kysely } from 'kysely';
+import pino, { type Logger } from 'pino';
+
+export interface RelayOptions {
+  db: Kysely<Database>;
+  bus: EventBus;
+  /** Relays with one name share one checkpoint and one leadership lock; the default is `main`. */
+  name?: string;
+  logger?: Logger;
+  /** Events read from the global log per round trip. */
+  batchSize?: number;
+  /** Pause between reads when the log has nothing new. */
+  idlePollMs?: number;
+  /** Pause between attempts to become the leader while another relay is. */
+  lockRetryMs?: number;
+  /** A publish that has not resolved by then counts as failed and is retried. */
+  publishTimeoutMs?: number;
+  /** Retry backoff while the bus fails: doubles from `initialMs` up to `maxMs`. */
+  retryBackoff?: { initialMs: number; maxMs: number };
+}
+
+export interface RelayStatus {
+  leader: boolean;
+  /** The last checkpoint this relay saved while leading, null before it led. */
+  checkpoint: string | null;
+}
+
+export interface Relay {
+  /** Stops reading and publishing, saves what the bus acknowledged, releases leadership. */
+  stop(): Promise<void>;
+  status(): RelayStatus;
+}
+
+// First half of the advisory lock key: a namespace so that relay locks never collide with the
+// locks of other services (timers, migrations); the second half is a hash of the relay name.
+const RELAY_LOCK_NAMESPACE = 0x4d_52_4c_59; // "MRLY"
+
+/** Interruptible sleeps, so stop() does not wait out a poll interval or a backoff. */
+class Sleeper {
+  private readonly pending = new Set<() => void>();
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        this.pending.delete(finish);
+        resolve();
+      };
+      const timer = setTimeout(finish, ms);
+      this.pending.add(finish);
+    });
+  }
+
+  wakeAll(): void {
+    // Each finish() deletes itself; deleting the visited entry during Set iteration is safe.
+    for (const finish of this.pending) finish();
+  }
+}
+
+class PublishTimeout extends Error {
+  constructor(ms: number) {
+    super(`publish not acknowledged within ${ms} ms`);
+    this.name = 'PublishTimeout';
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new PublishTimeout(ms)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Thrown when the checkpoint row is already past ours: another relay leads, so this one must not. */
+class LeadershipLost extends Error {
+  constructor(name: string, position: string) {
+    super(`relay ${name}: the stored checkpoint is already past ${position}; another relay is leading`);
+    this.name = 'LeadershipLost';
+  }
+}
+
+/**
+ * The relay (DESIGN §2, guarantee 4): moves committed events from the PostgreSQL global log to the
+ * bus, in log order, and advances its checkpoint only over events the bus acknowledged.
+ *
+ * Leadership: of all relays with one name, the one holding a session-level advisory lock on its
+ * own dedicated connection publishes; the others retry the lock every `lockRetryMs`. The lock lives
+ * exactly as long as that session, so a leader that dies (process killed, connection cut) releases it
+ * and another relay takes over from the saved checkpoint. The checkpoint is written on the lock's
+ * connection: a leader whose session is gone cannot write, and finds out at once.
+ *
+ * Why order and duplicates hold even around a takeover: every relay publishes one event at a time
+ * and starts the next only after the bus acknowledged the previous, so whichever relay stores event
+ * n first, events 1..n-1 are already stored; what a new leader re-publishes after the checkpoint is
+ * dropped by the bus's deduplication by event id (JetStream `Nats-Msg-Id`, within its window).
+ */
+export function startRelay(options: RelayOptions): Relay {
+  const { db, bus } = options;
+  const name = options.name ?? 'main';
+  const logger = options.logger ?? pino({ name: 'relay', level: 'info' });
+  const batchSize = options.batchSize ?? 256;
+  const idlePollMs = options.idlePollMs ?? 25;
+  const lockRetryMs = options.lockRetryMs ?? 250;
+  const publishTimeoutMs = options.publishTimeoutMs ?? 10_000;
+  const backoff = options.retryBackoff ?? { initialMs: 50, maxMs: 2_000 };
+  const sleeper = new Sleeper();
+  const log = logger.child({ relay: name });
+  let stopping = false;
+  let leader = false;
+  let checkpoint: string | null = null;
+
+  async function tryLock(conn: Kysely<Database>): Promise<boolean> {
+    const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${RELAY_LOCK_NAMESPACE}::int4, hashtext(${name})) as locked`.execute(conn);
+    return rows[0]?.locked === true;
+  }
+
+  async function unlock(conn: Kysely<Database>): Promise<void> {
+    await sql`select pg_advisory_unlock(${RELAY_LOCK_NAMESPACE}::int4, hashtext(${name}))`.execute(conn);
+  }
+
+  /** Publishing while this relay holds the lock on `conn`; returns when stopping, throws when the session fails. */
+  async function lead(conn: Kysely<Database>): Promise<void> {
+    let position = (await loadCheckpoint(conn, name)) ?? START_POSITION;
+    let saved = position;
+    checkpoint = saved;
+    log.info({ checkpoint: position }, 'relay leads; publishing from its checkpoint');
+
+    const save = async () => {
+      if (position === saved) return;
+      if (!(await saveCheckpoint(conn, name, position))) throw new LeadershipLost(name, position);
+      saved = position;
+      checkpoint = saved;
+    };
+
+    /** Publishes until the bus acknowledges; false when asked to stop first. Never skips the event. */
+    const publish = async (event: EventEnvelope): Promise<boolean> => {
+      for (let attempt = 0; ; attempt++) {
+        if (stopping) return false;
+        try {
+          await withTimeout(bus.publish(event), publishTimeoutMs);
+          if (attempt > 0) log.info({ eventId: event.eventId, position: event.position, attempts: attempt + 1 }, 'bus is back; publishing again');
+          return true;
+        } catch (error) {
+          const details = { err: error, eventId: event.eventId, position: event.position, attempt: attempt + 1 };
+          if (attempt === 0) log.warn(details, 'publish failed; retrying with backoff and not moving past this event');
+          else log.debug(details, 'publish failed again');
+          // While the bus is down: keep what it did acknowledge (a restart then re-publishes less),
+          // and prove on the lock's session that this relay still leads before trying again.
+          if (position !== saved) await save();
+          else await sql`select 1`.execute(conn);
+          await sleeper.sleep(Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(attempt, 20)));
+        }
+      }
+    };
+
+    while (!stopping) {
+      const batch = await readGlobalLog(conn, position, batchSize);
+      if (batch.length === 0) {
+        await sleeper.sleep(idlePollMs);
+        continue;
+      }
+      for (const event of batch) {
+        if (!(await publish(event))) break;
+        position = event.position;
+      }
+      await save();
+      log.debug({ checkpoint: position, events: batch.length }, 'published a batch');
+    }
+    await save();
+  }
+
+  async function run(): Promise<void> {
+    while (!stopping) {
+      try {
+        // A connection of the pool reserved for as long as this relay leads: the lock is held by
+        // its session, so it must be one session from lock to unlock.
+        await db.connection().execute(async (conn) => {
+          if (!(await tryLock(conn))) return;
+          leader = true;
+          try {
+            await lead(conn);
+          } finally {
+            leader = false;
+            // If the session is gone, so is the lock; otherwise release it before the connection
+            // goes back to the pool, where it would keep the lock and block every other relay.
+            await unlock(conn).catch((error: unknown) => log.warn({ err: error }, 'could not release the relay lock; the session is probably gone'));
+            log.info({ checkpoint }, 'relay stopped leading');
+          }
+        });
+      } catch (error) {
+        if (!stopping) log.error({ err: error }, 'relay lost its database session or leadership; will try to lead again');
+      }
+      if (!stopping) await sleeper.sleep(lockRetryMs);
+    }
+  }
+
+  const running = run();
+  return {
+    async stop() {
+      stopping = true;
+      sleeper.wakeAll();
+      await running;
+    },
+    status: () => ({ leader, checkpoint }),
+  };
+}

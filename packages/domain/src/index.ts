@@ -41,3 +41,18 @@ export { JurisdictionTree, InvalidJurisdictionTree, JURISDICTION_LEVELS } from '
 export type { JurisdictionRecord, JurisdictionLevel } from './jurisdiction/jurisdiction-tree';
 export { ZHAOQING_JURISDICTIONS } from './jurisdiction/zhaoqing';
 export { roomsOf, canSee } from './jurisdiction/visibility';
+export { reportMachine, reportAggregate, pendingDeadlines, minutesLate } from './report/report.machine';
+export { REPORT_EVENT_FOR, REPORT_STATES, REPORT_KINDS, reportStreamId, followUpTitle } from './report/report.types';
+export type {
+  ReportTerms,
+  ReportKind,
+  ReportItem,
+  ReportContext,
+  ReportedLosses,
+  InitialReportContent,
+  ReportCommand,
+  ReportCommandType,
+  ReportState,
+} from './report/report.types';
+export { DEFAULT_REPORT_RULES, reportTermsFor, addMinutes } from './report/report.rules';
+export type { ReportRule, ReportRuleTable } from './report/report.rules';

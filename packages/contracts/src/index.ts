@@ -91,3 +91,24 @@ export {
 export type { CommandCommandName, RequestCommandName } from './command.schemas';
 /** The schema type the engine keeps per command, so that it needs no zod import of its own. */
 export type { ZodType as Schema } from 'zod';
+export {
+  ReportRuleSchema,
+  ReportRuleTableSchema,
+  ReportTermsSchema,
+  ReportedLossesSchema,
+  InitialReportContentSchema,
+  REPORT_COMMAND_SCHEMAS,
+  REPORT_FILING_NAMES,
+  ReportCommandRequestSchema,
+  DUTY_POSTS,
+  DutyShiftSchema,
+  ListShiftsQuerySchema,
+  OnDutyQuerySchema,
+  WATCH_STATUSES,
+  WatchEntrySchema,
+  TriageSchema,
+  ListWatchQuerySchema,
+  ScoresQuerySchema,
+  ReportScoreSchema,
+} from './duty.schemas';
+export type { ReportCommandName } from './duty.schemas';

@@ -22,9 +22,13 @@ export const PositionSchema = z.string().max(41).refine(isPosition, 'must be a l
 export const MAX_TOPICS_PER_FRAME = 100;
 
 const topics = {
-  /** Jurisdiction rooms: every event whose `meta.jurisdiction` is the code. */
+  /**
+   * Jurisdiction rooms: every event carried to the room, i.e. whose `meta.rooms` (lead, linked and
+   * supporting jurisdictions) holds the code, or whose `meta.jurisdiction` is the code when the event
+   * has no `meta.rooms`.
+   */
   rooms: z.array(JurisdictionCodeSchema).max(MAX_TOPICS_PER_FRAME).optional(),
-  /** Incidents: every event of the stream with this id. */
+  /** Incidents: every event of the incident, `meta.incidentId` (or the stream id): its own stream and its command and request streams. */
   incidents: z.array(IdSchema).max(MAX_TOPICS_PER_FRAME).optional(),
 };
 
@@ -65,6 +69,7 @@ export const EventFrameSchema = z.strictObject({
 /**
  * The connection has received everything of its subscription that was committed when catch-up
  * ended and is now live. `position` is the connection's position (last event sent, or where it started).
+ * A subscribe that arrives during a catch-up restarts it: only the last one ends in `caught_up`.
  */
 export const CaughtUpFrameSchema = z.strictObject({
   type: z.literal('caught_up'),

@@ -7,9 +7,14 @@ export interface LogFilter {
   /** Only events whose lead jurisdiction is one of these. */
   jurisdictions?: readonly string[];
   streamIds?: readonly string[];
+  /** Only events carried by one of these rooms' feeds (the `rooms` column: lead, linked, supporting). */
+  rooms?: readonly string[];
+  /** Only events of one of these incidents, its own stream and the command and request streams under it. */
+  incidentIds?: readonly string[];
   /**
-   * How the two lists combine: `all` (the default) keeps events that pass every given list; `any`
+   * How the lists combine: `all` (the default) keeps events that pass every given list; `any`
    * keeps events that pass at least one, as a console subscribed to rooms and to incidents needs.
+   * An empty list matches nothing.
    */
   match?: 'all' | 'any';
 }
@@ -30,15 +35,19 @@ export async function readGlobalLog(db: Kysely<Database>, after: string, limit: 
     .select([...EVENT_COLUMNS])
     .where(sql<boolean>`tx_id < pg_snapshot_xmin(pg_current_snapshot())`)
     .where(sql<boolean>`(tx_id, seq) > (${tx.toString()}::xid8, ${seq.toString()}::bigint)`);
-  // An empty list matches nothing; `in ('')` says so without an invalid empty `in ()`.
-  const jurisdictions = filter.jurisdictions && (filter.jurisdictions.length ? [...filter.jurisdictions] : ['']);
-  const streamIds = filter.streamIds && (filter.streamIds.length ? [...filter.streamIds] : ['']);
-  if (filter.match === 'any' && jurisdictions && streamIds) {
-    query = query.where((eb) => eb.or([eb('jurisdiction', 'in', jurisdictions), eb('stream_id', 'in', streamIds)]));
-  } else {
-    if (jurisdictions) query = query.where('jurisdiction', 'in', jurisdictions);
-    if (streamIds) query = query.where('stream_id', 'in', streamIds);
-  }
+  // `in ('')` says "nothing" without an invalid empty `in ()`; `rooms && '{}'` is simply false.
+  const nonEmpty = (list: readonly string[]) => (list.length ? [...list] : ['']);
+  const { jurisdictions, streamIds, rooms, incidentIds } = filter;
+  query = query.where((eb) => {
+    const conditions = [
+      ...(jurisdictions ? [eb('jurisdiction', 'in', nonEmpty(jurisdictions))] : []),
+      ...(streamIds ? [eb('stream_id', 'in', nonEmpty(streamIds))] : []),
+      ...(rooms ? [sql<boolean>`rooms && ${[...rooms]}::text[]`] : []),
+      ...(incidentIds ? [eb('incident_id', 'in', nonEmpty(incidentIds))] : []),
+    ];
+    if (conditions.length === 0) return sql<boolean>`true`;
+    return filter.match === 'any' ? eb.or(conditions) : eb.and(conditions);
+  });
   const rows = await query.orderBy('tx_id').orderBy('seq').limit(limit).execute();
   return rows.map(toEnvelope);
 }

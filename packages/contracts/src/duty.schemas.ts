@@ -1,0 +1,215 @@
+import { INCIDENT_CATEGORIES, REPORT_CHANNELS } from '@muster/domain';
+import { z } from 'zod';
+import { CategorySchema, CommandOptionsSchema, IdSchema, IsoTimeSchema, JurisdictionCodeSchema, SeveritySchema } from './incident.schemas';
+
+const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
+const count = z.int().min(0).max(10_000_000);
+/** Up to a year: a deadline further out than that is a typo. */
+const minutes = z.int().min(1).max(366 * 24 * 60).nullable();
+
+// ---- Reporting rule table (信息报送 时限), loaded as configuration ---------------------------------
+
+export const ReportRuleSchema = z.strictObject({
+  id: IdSchema,
+  severities: z.array(SeveritySchema).min(1),
+  categories: z.array(z.enum(INCIDENT_CATEGORIES)).min(1).optional(),
+  phoneMinutes: minutes,
+  writtenMinutes: minutes,
+  followUpEveryMinutes: minutes,
+  finalWithinMinutes: minutes,
+  source: z.string().max(2000).optional(),
+});
+
+/** The file named by MUSTER_REPORT_RULES_FILE: `{ "rules": [ … ] }`, first applicable rule wins. */
+export const ReportRuleTableSchema = z
+  .strictObject({ rules: z.array(ReportRuleSchema).min(1).max(200) })
+  .superRefine((table, ctx) => {
+    const seen = new Set<string>();
+    table.rules.forEach((rule, i) => {
+      if (seen.has(rule.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `rule id ${rule.id} is used twice` });
+      seen.add(rule.id);
+    });
+  })
+  .meta({ id: 'ReportRuleTable' });
+
+export const ReportTermsSchema = z.strictObject({
+  phoneMinutes: minutes,
+  writtenMinutes: minutes,
+  followUpEveryMinutes: minutes,
+  finalWithinMinutes: minutes,
+  rule: z.string().min(1).max(100),
+});
+
+// ---- Report obligation commands ------------------------------------------------------------------
+
+export const ReportedLossesSchema = z.strictObject({
+  dead: count.optional(),
+  injured: count.optional(),
+  missing: count.optional(),
+  economicLoss: z.number().min(0).max(1e13).optional(),
+});
+
+/** The fields of a 初报 (reference §1.3). */
+export const InitialReportContentSchema = z.strictObject({
+  receivedAt: IsoTimeSchema,
+  source: text(500),
+  occurredAt: IsoTimeSchema,
+  place: text(500),
+  nature: text(500),
+  scope: text(2000),
+  losses: ReportedLossesSchema,
+  trend: text(2000),
+  leadersOnSite: text(2000),
+  measures: text(5000),
+  requests: z.string().max(5000).optional(),
+});
+
+/** Payloads of the report obligation commands, by command type; the engine parses each one. */
+export const REPORT_COMMAND_SCHEMAS = {
+  OpenReportObligation: z.strictObject({
+    incidentId: IdSchema,
+    severity: SeveritySchema,
+    category: CategorySchema.nullable(),
+    confirmedAt: IsoTimeSchema,
+    jurisdiction: JurisdictionCodeSchema,
+    upperJurisdiction: JurisdictionCodeSchema.nullable(),
+    exercise: z.boolean(),
+    terms: ReportTermsSchema,
+  }),
+  AdjustReportObligation: z.strictObject({ severity: SeveritySchema, category: CategorySchema.nullable(), terms: ReportTermsSchema }),
+  RequireFinalReport: z.strictObject({ liftedAt: IsoTimeSchema }),
+  RecordPhoneReport: z.strictObject({ reportId: IdSchema.optional(), recipient: text(200), summary: text(5000) }),
+  SubmitInitialReport: z.strictObject({ reportId: IdSchema.optional(), content: InitialReportContentSchema, signedBy: text(100) }),
+  SubmitFollowUpReport: z.strictObject({ reportId: IdSchema.optional(), progress: text(10_000), losses: ReportedLossesSchema.optional(), signedBy: text(100) }),
+  SubmitFinalReport: z.strictObject({ reportId: IdSchema.optional(), summary: text(20_000), losses: ReportedLossesSchema.optional(), signedBy: text(100) }),
+  AcknowledgeReport: z.strictObject({ key: z.string().regex(/^(phone|initial|final|followUp-[1-9]\d{0,3})$/, 'must be phone, initial, final or followUp-<n>'), note: z.string().max(2000).optional() }),
+  DeadlinePassed: z.strictObject({ key: z.string().min(1).max(100), dueAt: IsoTimeSchema }),
+} as const;
+export type ReportCommandName = keyof typeof REPORT_COMMAND_SCHEMAS;
+
+/** What people send over HTTP; the other report commands come from the engine and the timers. */
+export const REPORT_FILING_NAMES = ['RecordPhoneReport', 'SubmitInitialReport', 'SubmitFollowUpReport', 'SubmitFinalReport', 'AcknowledgeReport'] as const;
+
+export const ReportCommandRequestSchema = CommandOptionsSchema.extend({
+  type: z.enum(REPORT_FILING_NAMES),
+  data: z.record(z.string(), z.unknown()).optional(),
+}).meta({ id: 'ReportCommandRequest', description: '`data` is checked against the schema of `type`' });
+
+// ---- Duty roster (值班表) -------------------------------------------------------------------------
+
+/** 带班领导 (leader on duty) and 值班员 (duty officer). */
+export const DUTY_POSTS = ['leader', 'duty_officer'] as const;
+
+export const DutyShiftSchema = z
+  .strictObject({
+    shiftId: IdSchema.optional(),
+    jurisdiction: JurisdictionCodeSchema,
+    post: z.enum(DUTY_POSTS),
+    officer: z.strictObject({ userId: IdSchema, name: text(100), phone: z.string().max(50).optional() }),
+    startsAt: IsoTimeSchema,
+    endsAt: IsoTimeSchema,
+  })
+  .superRefine((shift, ctx) => {
+    if (Date.parse(shift.endsAt) <= Date.parse(shift.startsAt)) ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'must be after startsAt' });
+  })
+  .meta({ id: 'DutyShift' });
+
+export const ListShiftsQuerySchema = z
+  .strictObject({ jurisdiction: JurisdictionCodeSchema, from: IsoTimeSchema.optional(), to: IsoTimeSchema.optional() })
+  .meta({ id: 'ListShiftsQuery' });
+export const OnDutyQuerySchema = z.strictObject({ jurisdiction: JurisdictionCodeSchema, at: IsoTimeSchema.optional() });
+
+// ---- Watch log (值班记录): intake from every channel ---------------------------------------------
+
+export const WATCH_STATUSES = ['open', 'incident_created', 'attached', 'dismissed'] as const;
+/** Channels where a person is on the other end: the log must name them and how to call them back. */
+const PERSON_CHANNELS: readonly string[] = ['phone', 'informant', 'public', 'unit'];
+
+/** One intake record with what the Zhaoqing notice asks the phone log to hold (reference §1.4). */
+export const WatchEntrySchema = z
+  .strictObject({
+    entryId: IdSchema.optional(),
+    jurisdiction: JurisdictionCodeSchema,
+    channel: z.enum(REPORT_CHANNELS),
+    /** When the report came in (the call, the post, the sensor alarm). */
+    receivedAt: IsoTimeSchema,
+    /** When and where it happened. */
+    occurredAt: IsoTimeSchema.optional(),
+    place: text(500),
+    /** Cause, course, measures taken, result, impact and trend, as told. */
+    cause: z.string().max(5000).optional(),
+    course: text(10_000),
+    measures: z.string().max(5000).optional(),
+    result: z.string().max(5000).optional(),
+    impact: z.string().max(5000).optional(),
+    trend: z.string().max(5000).optional(),
+    /** Whom the caller already told: leaders or units, and when. */
+    informed: z.array(z.strictObject({ whom: text(200), at: IsoTimeSchema.optional() })).max(50).default([]),
+    caller: z.strictObject({
+      unit: z.string().max(200).optional(),
+      name: z.string().trim().max(100).optional(),
+      post: z.string().max(100).optional(),
+      phone: z.string().max(50).optional(),
+    }),
+    /** The recorder's name as signed in the log; the recorder's user id and the time come from the server. */
+    recorderName: text(100),
+  })
+  .superRefine((entry, ctx) => {
+    if (!PERSON_CHANNELS.includes(entry.channel)) return;
+    if (!entry.caller.name) ctx.addIssue({ code: 'custom', path: ['caller', 'name'], message: `is required for a ${entry.channel} report` });
+    if (!entry.caller.phone) ctx.addIssue({ code: 'custom', path: ['caller', 'phone'], message: `is required for a ${entry.channel} report` });
+  })
+  .meta({ id: 'WatchEntry' });
+
+export const TriageSchema = z
+  .discriminatedUnion('action', [
+    z.strictObject({
+      action: z.literal('create_incident'),
+      incidentId: IdSchema.optional(),
+      incident: z.strictObject({
+        title: text(200),
+        description: z.string().max(10_000).optional(),
+        category: CategorySchema.optional(),
+        severity: SeveritySchema.optional(),
+        exercise: z.boolean().optional(),
+      }),
+    }),
+    z.strictObject({ action: z.literal('attach'), incidentId: IdSchema }),
+    z.strictObject({ action: z.literal('dismiss'), reason: text(2000) }),
+  ])
+  .meta({ id: 'Triage' });
+
+export const ListWatchQuerySchema = z.strictObject({
+  jurisdiction: JurisdictionCodeSchema,
+  status: z.enum(WATCH_STATUSES).optional(),
+  from: IsoTimeSchema.optional(),
+  to: IsoTimeSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+});
+
+// ---- Timeliness scores (考核通报) ------------------------------------------------------------------
+
+export const ScoresQuerySchema = z
+  .strictObject({ from: IsoTimeSchema, to: IsoTimeSchema, jurisdiction: JurisdictionCodeSchema.optional() })
+  .superRefine((q, ctx) => {
+    if (Date.parse(q.to) <= Date.parse(q.from)) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+  });
+
+export const ReportScoreSchema = z
+  .object({
+    jurisdiction: z.string(),
+    /** Reports due in the period whose deadline has passed, or that were filed. */
+    assessed: z.int(),
+    onTime: z.int(),
+    late: z.int(),
+    /** Due, deadline passed, never filed. */
+    missing: z.int(),
+    /** onTime / assessed; null when nothing was assessed. */
+    onTimeRate: z.number().nullable(),
+    /** Over the late ones, in minutes. */
+    meanLatenessMinutes: z.number().nullable(),
+    worstLatenessMinutes: z.number().nullable(),
+  })
+  .meta({ id: 'ReportScore' });
+
+

@@ -1,0 +1,86 @@
+import { START_POSITION, comparePositions } from '@muster/contracts';
+import { createEngine, type Engine } from '@muster/engine';
+import { createTestDatabase, type TestDatabase } from '@muster/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readGlobalLog, readHeadPosition } from './global-log';
+import { PostgresEventStore } from './postgres-event-store';
+
+// What the gateway reads for a console: rooms OR incidents, and the head to start a live-only feed.
+const actor = { userId: 'duty-1', roles: ['duty_officer' as const], jurisdiction: '441200' };
+
+let t: TestDatabase;
+let engine: Engine;
+
+beforeAll(async () => {
+  t = await createTestDatabase('global_log_subscription');
+  engine = createEngine({ store: new PostgresEventStore(t.db) });
+});
+afterAll(async () => t?.drop());
+
+/**
+ * Waits until `count` events are readable: the horizon is cluster-wide, so a transaction open in
+ * another test's database can hold it back for a moment.
+ */
+async function readable(count: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while ((await readGlobalLog(t.db, START_POSITION, 1000)).length < count) {
+    if (Date.now() > deadline) throw new Error(`fewer than ${count} events readable`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Events appended so far, counted from the engine's answers. */
+let appended = 0;
+
+async function handle(streamId: string, type: string, data: Record<string, unknown>) {
+  const result = await engine.handle({ streamType: 'incident', streamId, type, data, actor });
+  appended += result.events.length;
+  return result;
+}
+
+function report(id: string, jurisdiction: string) {
+  return handle(id, 'ReportIncident', { title: id, leadJurisdiction: jurisdiction });
+}
+
+describe('global log for a subscription', () => {
+  it('reads the head of an empty log as the start position', async () => {
+    expect(await readHeadPosition(t.db)).toBe(START_POSITION);
+  });
+
+  it("with match 'any' keeps events in one of the rooms or of one of the incidents, once each, in log order", async () => {
+    await report('dinghu-1', '441203');
+    await report('sihui-1', '441284');
+    await report('gaoyao-1', '441204');
+    await report('dinghu-2', '441203');
+    // Linkage: confirming at severity III carries the Sihui incident to the city room as well.
+    await handle('sihui-1', 'BeginVerification', {});
+    await handle('sihui-1', 'ConfirmIncident', { severity: 'III' });
+    const total = appended;
+    await readable(total);
+
+    const any = await readGlobalLog(t.db, START_POSITION, 100, { rooms: ['441203'], incidentIds: ['sihui-1', 'dinghu-1'], match: 'any' });
+    expect(any.map((e) => e.streamId)).toEqual(['dinghu-1', 'sihui-1', 'dinghu-2', ...any.slice(3).map(() => 'sihui-1')]);
+    expect(any.length).toBe(total - 1);
+    const city = await readGlobalLog(t.db, START_POSITION, 100, { rooms: ['441200'], match: 'any' });
+    expect(city.length).toBeGreaterThan(0);
+    expect(city.every((e) => e.streamId === 'sihui-1' && (e.meta.rooms ?? []).includes('441200'))).toBe(true);
+    const all = await readGlobalLog(t.db, START_POSITION, 100, { jurisdictions: ['441203'], streamIds: ['sihui-1', 'dinghu-1'] });
+    expect(all.map((e) => e.streamId)).toEqual(['dinghu-1']);
+    const incidentOnly = await readGlobalLog(t.db, START_POSITION, 100, { rooms: [], incidentIds: ['gaoyao-1'], match: 'any' });
+    expect(incidentOnly.map((e) => e.streamId)).toEqual(['gaoyao-1']);
+    const nothing = await readGlobalLog(t.db, START_POSITION, 100, { rooms: [], incidentIds: [], match: 'any' });
+    expect(nothing).toEqual([]);
+  });
+
+  it('reads the head as the last readable position: everything later comes after it', async () => {
+    await readable(appended);
+    const before = await readGlobalLog(t.db, START_POSITION, 1000);
+    const head = await readHeadPosition(t.db);
+    expect(head).toBe(before.at(-1)?.position);
+    await report('later-1', '441203');
+    await readable(appended);
+    const later = await readGlobalLog(t.db, head, 1000);
+    expect(later.map((e) => e.streamId)).toEqual(['later-1']);
+    expect(comparePositions(await readHeadPosition(t.db), head)).toBeGreaterThan(0);
+  });
+});

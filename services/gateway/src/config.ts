@@ -1,0 +1,45 @@
+import { parseOrThrow } from '@muster/contracts';
+import { z } from 'zod';
+
+const NatsUrlSchema = z.url({ protocol: /^(nats|tls|ws|wss)$/ });
+
+/**
+ * Environment of the gateway process, parsed like any other input (DESIGN §3 guarantee 8). The NATS
+ * settings are the relay's (services/relay/src/config.ts): both must name the same stream and prefix.
+ */
+export const GatewayEnvSchema = z.object({
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  /** One server URL or several separated by commas (a cluster). */
+  NATS_URL: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((url) => url.trim())
+        .filter((url) => url.length > 0),
+    )
+    .pipe(z.array(NatsUrlSchema).min(1, 'at least one NATS server URL')),
+  NATS_SUBJECT_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'subject tokens of letters, digits, _ or - joined by dots')
+    .default('muster'),
+  NATS_STREAM: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,200}$/, 'letters, digits, _ or -')
+    .default('MUSTER_EVENTS'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Catch-up reads only; each console in catch-up holds one connection for one query at a time. */
+  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Bytes waiting to be written to one console before it is closed as a slow consumer. */
+  GATEWAY_MAX_BUFFERED_BYTES: z.coerce.number().int().min(16 * 1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  /** Live events held for one console while it catches up from PostgreSQL. */
+  GATEWAY_CATCH_UP_BUFFER: z.coerce.number().int().min(10).max(1_000_000).default(10_000),
+  GATEWAY_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(10_000),
+});
+export type GatewayEnv = z.infer<typeof GatewayEnvSchema>;
+
+export function gatewayEnv(env: NodeJS.ProcessEnv = process.env): GatewayEnv {
+  return parseOrThrow(GatewayEnvSchema, env, ['env']);
+}

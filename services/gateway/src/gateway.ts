@@ -1,0 +1,272 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WS_SESSION_CLOSE_CODE, type EventEnvelope } from '@muster/contracts';
+import type { EventBus, LiveSubscription } from '@muster/engine';
+import { readGlobalLog, readHeadPosition, type Database } from '@muster/store-postgres';
+import type { Kysely } from 'kysely';
+import pino, { type Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { Session, eventFrameText, incidentOf, roomsOf, type GatewayStats, type LogReader, type SessionLimits, type SessionMode, type TopicIndex } from './session';
+
+export interface GatewayLimits extends SessionLimits {
+  /** Largest client frame in bytes; ws closes a connection that sends more with 1009. */
+  maxPayload: number;
+  /** WebSocket ping interval; a console that has not answered the previous ping is terminated. */
+  heartbeatIntervalMs: number;
+  /** Connections beyond this are refused with HTTP 503 before the upgrade. */
+  maxConnections: number;
+}
+
+export const DEFAULT_LIMITS: GatewayLimits = {
+  maxPayload: 16 * 1024,
+  maxBufferedBytes: 1024 * 1024,
+  catchUpBufferLimit: 10_000,
+  pageSize: 500,
+  maxTopics: 200,
+  maxInvalidFrames: 10,
+  frameBurst: 50,
+  framesPerSecond: 20,
+  closeGraceMs: 5_000,
+  heartbeatIntervalMs: 30_000,
+  maxConnections: 10_000,
+};
+
+export interface GatewayOptions extends Partial<GatewayLimits> {
+  db: Kysely<Database>;
+  bus: EventBus;
+  /**
+   * How catch-up reads the log; defaults to `postgresLogReader(db)`. Tests wrap the real reader to
+   * hold a read at a chosen moment and prove the switch from PostgreSQL to live has no window.
+   */
+  log?: LogReader;
+  host?: string;
+  port?: number;
+  logger?: Logger;
+}
+
+export interface SessionInfo {
+  id: number;
+  mode: SessionMode;
+  position: string | null;
+  pending: number;
+  bufferedAmount: number;
+  topics: number;
+}
+
+export interface RunningGateway {
+  /** The WebSocket endpoint, e.g. `ws://127.0.0.1:8081/ws`. */
+  url: string;
+  port: number;
+  /** Counters and peaks since start: how many events were sent, the largest buffers seen. */
+  stats(): Readonly<GatewayStats>;
+  sessions(): SessionInfo[];
+  /**
+   * Stops the gateway. By default every console gets a `closing` frame (1001, with its resume
+   * position); `abrupt` cuts every socket without one, as a crash would.
+   */
+  close(options?: { abrupt?: boolean }): Promise<void>;
+}
+
+/** The commit-safe global log of PostgreSQL (DESIGN §3 guarantee 3), filtered to a subscription. */
+export function postgresLogReader(db: Kysely<Database>): LogReader {
+  return {
+    readPage: (after, limit, rooms, incidents) => readGlobalLog(db, after, limit, { rooms, incidentIds: incidents, match: 'any' }),
+    head: () => readHeadPosition(db),
+  };
+}
+
+/** Sessions by room and by incident: the shared bus feed touches only the sessions that watch an event. */
+class Topics implements TopicIndex {
+  private readonly rooms = new Map<string, Set<Session>>();
+  private readonly incidents = new Map<string, Set<Session>>();
+
+  add(session: Session, kind: 'room' | 'incident', key: string): void {
+    const map = kind === 'room' ? this.rooms : this.incidents;
+    let set = map.get(key);
+    if (!set) map.set(key, (set = new Set()));
+    set.add(session);
+  }
+
+  remove(session: Session, kind: 'room' | 'incident', key: string): void {
+    const map = kind === 'room' ? this.rooms : this.incidents;
+    const set = map.get(key);
+    if (!set) return;
+    set.delete(session);
+    if (set.size === 0) map.delete(key);
+  }
+
+  /** Each session once, even when it watches several of the event's rooms and its incident. */
+  sessionsFor(event: EventEnvelope): Iterable<Session> {
+    const groups: Set<Session>[] = [];
+    for (const room of roomsOf(event)) {
+      const sessions = this.rooms.get(room);
+      if (sessions) groups.push(sessions);
+    }
+    const byIncident = this.incidents.get(incidentOf(event));
+    if (byIncident) groups.push(byIncident);
+    // The common case, one matching group, needs no copy.
+    if (groups.length <= 1) return groups[0] ?? [];
+    const union = new Set<Session>();
+    for (const group of groups) for (const session of group) union.add(session);
+    return union;
+  }
+}
+
+/**
+ * Starts the WebSocket gateway (DESIGN §2): consoles connect to `/ws`, subscribe to rooms and
+ * incidents, and receive every event of them once and in log order, from PostgreSQL while behind
+ * and then from the bus (guarantee 5). The gateway keeps no state that matters: a restart loses
+ * nothing, consoles resume from their position. The caller owns `db` and `bus` and closes them.
+ */
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const { db, bus } = options;
+  const limits: GatewayLimits = { ...DEFAULT_LIMITS, ...definedOnly(options) };
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const stats: GatewayStats = {
+    connectionsAccepted: 0,
+    eventsSent: 0,
+    duplicatesDropped: 0,
+    peakBufferedBytes: 0,
+    peakCatchUpBuffer: 0,
+    slowConsumersClosed: 0,
+    invalidFrames: 0,
+  };
+  const topics = new Topics();
+  const sessions = new Map<number, Session>();
+  const sockets = new Set<WebSocket>();
+  let nextId = 1;
+  let stopping = false;
+
+  const log = options.log ?? postgresLogReader(db);
+
+  // One bus subscription per process, fanned out synchronously: sessions only ever buffer or write
+  // without waiting, so one console can never hold up the feed of another.
+  const subscription: LiveSubscription = await bus.subscribe((event) => {
+    let text: string | undefined;
+    const frame = () => (text ??= eventFrameText(event));
+    for (const session of topics.sessionsFor(event)) {
+      try {
+        session.onLive(event, frame);
+      } catch (error) {
+        logger.error({ err: error, session: session.id }, 'session failed on a live event');
+        session.close(1011, 'internal');
+      }
+    }
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayload, perMessageDeflate: false });
+
+  wss.on('connection', (socket: WebSocket) => {
+    const session = new Session({
+      id: nextId++,
+      socket,
+      log,
+      index: topics,
+      limits,
+      stats,
+      logger,
+      onClosed: (s) => {
+        sessions.delete(s.id);
+      },
+    });
+    sessions.set(session.id, session);
+    sockets.add(socket);
+    stats.connectionsAccepted++;
+    socket.on('message', (data, isBinary) => {
+      try {
+        session.receive(data, isBinary);
+      } catch (error) {
+        // receive() answers bad input itself; reaching here is a bug, which must cost one console, not the process.
+        logger.error({ err: error, session: session.id }, 'session failed on a client frame');
+        session.close(1011, 'internal');
+      }
+    });
+    socket.on('pong', () => session.markAlive());
+    // ws reports protocol violations (oversized frame: 1009, bad opcode) here and closes the socket;
+    // without a listener the error would take the whole process down.
+    socket.on('error', (error) => logger.debug({ err: error, session: session.id }, 'socket error'));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      session.dispose();
+    });
+  });
+
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    if (request.method === 'GET' && request.url === '/health') {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', connections: sockets.size }));
+      return;
+    }
+    response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'not_found', message: 'the live feed is at /ws' } }));
+  });
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const path = new URL(request.url ?? '/', 'http://gateway').pathname;
+    if (path !== '/ws') return reject(socket, 404, 'Not Found');
+    if (stopping) return reject(socket, 503, 'Service Unavailable');
+    if (sockets.size >= limits.maxConnections) return reject(socket, 503, 'Service Unavailable');
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  });
+
+  const heartbeat = setInterval(() => {
+    for (const session of sessions.values()) session.beat();
+  }, limits.heartbeatIntervalMs);
+  heartbeat.unref();
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    // Port taken or not allowed: leave nothing running behind the failed start.
+    clearInterval(heartbeat);
+    await subscription.unsubscribe();
+    throw error;
+  }
+  server.on('error', (error) => logger.error({ err: error }, 'http server error'));
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('gateway is not listening on a TCP port');
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `ws://${host}:${address.port}/ws`;
+  logger.info({ url }, 'gateway listening');
+
+  return {
+    url,
+    port: address.port,
+    stats: () => ({ ...stats }),
+    sessions: () => [...sessions.values()].map((s) => ({ id: s.id, ...s.state })),
+    async close(closeOptions = {}) {
+      if (stopping) return;
+      stopping = true;
+      clearInterval(heartbeat);
+      await subscription.unsubscribe();
+      const closed = [...sockets].map((socket) => new Promise<void>((resolve) => (socket.readyState === socket.CLOSED ? resolve() : socket.once('close', () => resolve()))));
+      if (closeOptions.abrupt) for (const socket of sockets) socket.terminate();
+      // Closing removes the session from the map; a Map iterator tolerates deleting the current entry.
+      else for (const session of sessions.values()) session.close(WS_SESSION_CLOSE_CODE.going_away, 'going_away');
+      await Promise.all(closed);
+      wss.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      logger.info('gateway stopped');
+    },
+  };
+}
+
+function reject(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/** Drops undefined option values so they do not override the defaults (exactOptionalPropertyTypes). */
+function definedOnly(options: Partial<GatewayLimits>): Partial<GatewayLimits> {
+  const keys = Object.keys(DEFAULT_LIMITS) as (keyof GatewayLimits)[];
+  const out: Partial<GatewayLimits> = {};
+  for (const key of keys) {
+    const value = options[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,163 @@
+/**
+ * The gateway as its own process (src/main.ts) on JetStream: a private nats-server, a real
+ * PostgreSQL, the test acting as the relay (publishing committed events in log order), and the
+ * client resuming across a kill -9 and a SIGTERM of the gateway process.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { connectEventBus, type NatsEventBus } from '@muster/bus-nats';
+import { subscribe, type LiveFeed, type StateChange } from '@muster/client';
+import { START_POSITION, type EventEnvelope } from '@muster/contracts';
+import { createEngine, type Engine } from '@muster/engine';
+import { PostgresEventStore, readGlobalLog } from '@muster/store-postgres';
+import { createTestDatabase, freePort, natsTestNames, startPrivateNatsServer, type PrivateNatsServer, type TestDatabase } from '@muster/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from './test-harness';
+
+const serviceDir = fileURLToPath(new URL('..', import.meta.url));
+const actor = { userId: 'duty-1', roles: ['duty_officer' as const], jurisdiction: '441200' };
+const ROOM = '441203';
+
+let t: TestDatabase;
+let nats: PrivateNatsServer;
+let bus: NatsEventBus;
+let engine: Engine;
+let port: number;
+const names = natsTestNames('gateway_main');
+let published = START_POSITION;
+const children = new Set<ChildProcess>();
+let feed: LiveFeed | undefined;
+
+function env(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DATABASE_URL: t.url,
+    NATS_URL: nats.url,
+    NATS_STREAM: names.stream,
+    NATS_SUBJECT_PREFIX: names.subjectPrefix,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: 'warn',
+    ...overrides,
+  };
+}
+
+function spawnGateway(overrides: Record<string, string> = {}): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: serviceDir, env: env(overrides), stdio: ['ignore', 'ignore', 'pipe'] });
+  children.add(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      children.delete(child);
+      resolve(code);
+    }),
+  );
+  return { child, stderr: () => stderr, exited };
+}
+
+async function healthy(): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/health`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error('gateway process did not become healthy');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** What the relay does: publish every committed event after the last one published, in log order. */
+async function relayOnce(): Promise<void> {
+  for (;;) {
+    const page = await readGlobalLog(t.db, published, 500);
+    for (const event of page) {
+      await bus.publish(event);
+      published = event.position;
+    }
+    if (page.length < 500) return;
+  }
+}
+
+let n = 0;
+async function report(): Promise<string> {
+  const id = `main-${++n}`;
+  const result = await engine.handle({ streamType: 'incident', streamId: id, type: 'ReportIncident', data: { title: id, leadJurisdiction: ROOM }, actor });
+  return result.events[0]?.eventId ?? '';
+}
+
+beforeAll(async () => {
+  t = await createTestDatabase('gateway_main');
+  nats = await startPrivateNatsServer();
+  bus = await connectEventBus({ servers: nats.url, stream: names.stream, subjectPrefix: names.subjectPrefix, ensureStream: true });
+  engine = createEngine({ store: new PostgresEventStore(t.db) });
+  port = await freePort();
+});
+
+afterAll(async () => {
+  await feed?.close();
+  for (const child of children) child.kill('SIGKILL');
+  await bus?.close();
+  await nats?.stop({ hard: true });
+  await t?.drop();
+});
+
+describe('gateway process', () => {
+  it('refuses an invalid environment with the failing variable and exit code 2', async () => {
+    const bad = spawnGateway({ DATABASE_URL: 'mysql://nope', PORT: 'eighty' });
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr()).toContain('env.DATABASE_URL');
+    expect(bad.stderr()).toContain('env.PORT');
+  });
+
+  it('serves catch-up from PostgreSQL and live events from JetStream, and the client resumes across kill -9 and SIGTERM', async () => {
+    await report();
+    await report();
+    await relayOnce();
+
+    let gateway = spawnGateway();
+    await healthy();
+    const received: EventEnvelope[] = [];
+    const changes: StateChange[] = [];
+    feed = subscribe({
+      url: `ws://127.0.0.1:${port}/ws`,
+      rooms: [ROOM],
+      after: START_POSITION,
+      onEvent: (e) => received.push(e),
+      onStateChange: (s) => changes.push(s),
+      backoff: { initialMs: 50, maxMs: 500 },
+    });
+    await until(() => feed?.state() === 'live' && received.length === 2, 'catch-up from PostgreSQL');
+
+    const live = await report();
+    await relayOnce();
+    await until(() => received.some((e) => e.eventId === live), 'a live event over JetStream');
+
+    gateway.child.kill('SIGKILL');
+    await gateway.exited;
+    await until(() => feed?.state() === 'disconnected', 'client noticed the kill');
+    await report();
+    await relayOnce();
+    gateway = spawnGateway();
+    await healthy();
+    const afterKill = await report();
+    await relayOnce();
+    await until(() => received.some((e) => e.eventId === afterKill), 'resumed after kill -9');
+
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
+    expect(changes.some((c) => c.state === 'disconnected' && c.code === 1001 && c.reason === 'going_away')).toBe(true);
+    gateway = spawnGateway();
+    await healthy();
+    const afterTerm = await report();
+    await relayOnce();
+    await until(() => received.some((e) => e.eventId === afterTerm), 'resumed after SIGTERM');
+
+    const expected = await readGlobalLog(t.db, START_POSITION, 1000, { jurisdictions: [ROOM] });
+    expect(received.map((e) => e.eventId)).toEqual(expected.map((e) => e.eventId));
+    expect(expected).toHaveLength(6);
+  });
+});

@@ -1,0 +1,82 @@
+import { connectEventBus, type NatsEventBus } from '@muster/bus-nats';
+import { ValidationError } from '@muster/contracts';
+import { connect } from '@muster/store-postgres';
+import pino, { type Logger } from 'pino';
+import { gatewayEnv, type GatewayEnv } from './config';
+import { startGateway } from './gateway';
+
+/** Waits for NATS instead of exiting: a gateway started during an outage serves catch-up as soon as it is up. */
+async function connectBus(env: GatewayEnv, logger: Logger, stopping: () => boolean): Promise<NatsEventBus | null> {
+  for (let attempt = 0; !stopping(); attempt++) {
+    try {
+      return await connectEventBus({
+        servers: env.NATS_URL,
+        name: 'muster-gateway',
+        stream: env.NATS_STREAM,
+        subjectPrefix: env.NATS_SUBJECT_PREFIX,
+        // The relay owns the stream's configuration; the gateway only creates it when it is missing,
+        // so that it can start (and subscribe) before the first relay has run.
+        ensureStream: true,
+        logger: logger.child({ component: 'bus' }),
+      });
+    } catch (error) {
+      if (attempt === 0) logger.warn({ err: error, servers: env.NATS_URL }, 'NATS not reachable yet; retrying');
+      await new Promise((r) => setTimeout(r, Math.min(5_000, 200 * 2 ** Math.min(attempt, 5))));
+    }
+  }
+  return null;
+}
+
+async function main(): Promise<void> {
+  let env: GatewayEnv;
+  try {
+    env = gatewayEnv();
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    process.stderr.write(`gateway: invalid environment\n${error.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}\n`);
+    process.exit(2);
+  }
+  const logger = pino({ name: 'gateway', level: env.LOG_LEVEL });
+  let stopping = false;
+  let shutdown: () => Promise<void> = async () => undefined;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'stopping');
+      stopping = true;
+      void shutdown()
+        .then(() => process.exit(0))
+        .catch((error: unknown) => {
+          logger.error({ err: error }, 'unclean shutdown');
+          process.exit(1);
+        });
+    });
+  }
+
+  // The gateway only reads; it never migrates (the api and relay do), so it cannot race them.
+  const db = connect({ connectionString: env.DATABASE_URL, maxConnections: env.DB_POOL_SIZE, applicationName: 'muster-gateway' });
+  shutdown = () => db.destroy();
+  const bus = await connectBus(env, logger, () => stopping);
+  if (!bus) return;
+  shutdown = async () => {
+    await bus.close();
+    await db.destroy();
+  };
+  const gateway = await startGateway({
+    db,
+    bus,
+    host: env.HOST,
+    port: env.PORT,
+    logger,
+    maxBufferedBytes: env.GATEWAY_MAX_BUFFERED_BYTES,
+    catchUpBufferLimit: env.GATEWAY_CATCH_UP_BUFFER,
+    maxConnections: env.GATEWAY_MAX_CONNECTIONS,
+  });
+  shutdown = async () => {
+    await gateway.close();
+    await bus.close();
+    await db.destroy();
+  };
+  logger.info({ url: gateway.url, stream: env.NATS_STREAM, subjectPrefix: env.NATS_SUBJECT_PREFIX }, 'gateway started');
+}
+
+await main();

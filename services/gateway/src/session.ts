@@ -1,0 +1,424 @@
+import {
+  ClientFrameSchema,
+  START_POSITION,
+  WS_CLOSE_CODE,
+  WS_SESSION_CLOSE_CODE,
+  comparePositions,
+  issuesOf,
+  type ErrorCode,
+  type EventEnvelope,
+  type FieldIssue,
+  type ServerFrame,
+  type SubscribeFrame,
+  type UnsubscribeFrame,
+} from '@muster/contracts';
+import type { Logger } from 'pino';
+import type { RawData, WebSocket } from 'ws';
+
+/** What a session needs from PostgreSQL: the commit-safe global log (DESIGN §3 guarantee 3). */
+export interface LogReader {
+  /** Events after `after` carried by one of `rooms` or belonging to one of `incidents`, in log order. */
+  readPage(after: string, limit: number, rooms: readonly string[], incidents: readonly string[]): Promise<EventEnvelope[]>;
+  /** The last position readable now; everything committed later comes after it. */
+  head(): Promise<string>;
+}
+
+/** Where sessions register the rooms and incidents they watch, so fan-out touches only them. */
+export interface TopicIndex {
+  add(session: Session, kind: 'room' | 'incident', key: string): void;
+  remove(session: Session, kind: 'room' | 'incident', key: string): void;
+}
+
+export interface SessionLimits {
+  /** Close a console when more than this many bytes wait to be written to it. */
+  maxBufferedBytes: number;
+  /** Live events held for a console while it catches up from PostgreSQL; more closes it. */
+  catchUpBufferLimit: number;
+  /** Events read from PostgreSQL per query during catch-up. */
+  pageSize: number;
+  /** Rooms plus incidents one connection may watch. */
+  maxTopics: number;
+  /** Refused frames (bad JSON, failed schema) tolerated before the connection is closed. */
+  maxInvalidFrames: number;
+  /** Token bucket for client frames: a burst of `frameBurst`, refilled at `framesPerSecond`. */
+  frameBurst: number;
+  framesPerSecond: number;
+  /** After a close frame, how long a console gets to finish the handshake before it is cut off. */
+  closeGraceMs: number;
+}
+
+/** Counters shared by all sessions of a gateway; tests read them to check the bounds hold. */
+export interface GatewayStats {
+  connectionsAccepted: number;
+  eventsSent: number;
+  duplicatesDropped: number;
+  /** Largest `bufferedAmount` seen on any socket right after a send. */
+  peakBufferedBytes: number;
+  /** Largest catch-up buffer any session held. */
+  peakCatchUpBuffer: number;
+  slowConsumersClosed: number;
+  invalidFrames: number;
+}
+
+export type SessionMode = 'idle' | 'catching_up' | 'live' | 'closed';
+
+export interface SessionDeps {
+  id: number;
+  socket: WebSocket;
+  log: LogReader;
+  index: TopicIndex;
+  limits: SessionLimits;
+  stats: GatewayStats;
+  logger: Logger;
+  onClosed(session: Session): void;
+}
+
+/** The serialized frame of a live event, computed once per event and shared by every session. */
+export type FrameText = () => string;
+
+/**
+ * The rooms whose feeds carry an event: its `meta.rooms` (lead, linked and supporting jurisdictions of
+ * the incident, before and after the command), or only its lead for events recorded before rooms
+ * existed — the same rule as the `rooms` column the catch-up query reads.
+ */
+export function roomsOf(event: EventEnvelope): readonly string[] {
+  return event.meta.rooms ?? [event.meta.jurisdiction];
+}
+
+/** The incident an event belongs to: the incident stream itself, or the incident of a command or request stream. */
+export function incidentOf(event: EventEnvelope): string {
+  return event.meta.incidentId ?? event.streamId;
+}
+
+export function eventFrameText(event: EventEnvelope): string {
+  const frame: ServerFrame = { type: 'event', position: event.position, event };
+  return JSON.stringify(frame);
+}
+
+/**
+ * One console connection: its subscription, its position (the last event sent to it) and the
+ * catch-up that brings it from PostgreSQL to live.
+ *
+ * Catch-up without a time window (guarantee 5): the session starts buffering live events *before*
+ * it reads PostgreSQL, pages the log until a short page, then drains the buffer sending only events
+ * after its position, and from then on sends each live event after its position. Every event the
+ * bus has published was readable from PostgreSQL before it was published (the relay reads below the
+ * same monotonic horizon), so an event is either in a page or in the buffer, and deduplicating by
+ * position makes each one arrive once, in log order.
+ */
+export class Session {
+  readonly id: number;
+  private readonly socket: WebSocket;
+  private readonly deps: SessionDeps;
+  private readonly rooms = new Set<string>();
+  private readonly incidents = new Set<string>();
+  private mode: SessionMode = 'idle';
+  /** Position of the last event sent; null until the first subscribe sets it. */
+  private position: string | null = null;
+  /** Bumped by every subscribe and by close, so a superseded catch-up stops at its next step. */
+  private generation = 0;
+  private pending: EventEnvelope[] = [];
+  private invalidFrames = 0;
+  private tokens: number;
+  private refilledAt = Date.now();
+  /** Cleared by each heartbeat, set by any sign of life; a session still cleared at the next beat is dead. */
+  private alive = true;
+
+  constructor(deps: SessionDeps) {
+    this.id = deps.id;
+    this.socket = deps.socket;
+    this.deps = deps;
+    this.tokens = deps.limits.frameBurst;
+  }
+
+  get state(): { mode: SessionMode; position: string | null; pending: number; bufferedAmount: number; topics: number } {
+    return {
+      mode: this.mode,
+      position: this.position,
+      pending: this.pending.length,
+      bufferedAmount: this.socket.bufferedAmount,
+      topics: this.rooms.size + this.incidents.size,
+    };
+  }
+
+  /** Handles one client frame. Never throws: a bad frame is answered, never a crash (guarantee 8). */
+  receive(data: RawData, isBinary: boolean): void {
+    if (this.mode === 'closed') return;
+    this.alive = true;
+    if (!this.takeToken()) {
+      this.close(WS_CLOSE_CODE.rate_limited, 'rate_limited');
+      return;
+    }
+    if (isBinary) {
+      this.refuse('unsupported_media_type', 'frames are JSON text');
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(rawText(data));
+    } catch {
+      this.refuse('malformed', 'frame is not valid JSON');
+      return;
+    }
+    const parsed = ClientFrameSchema.safeParse(json);
+    if (!parsed.success) {
+      const issues = issuesOf(parsed.error);
+      const first = issues[0];
+      this.refuse('validation', first ? `${first.path || '(frame)'}: ${first.message}` : 'invalid frame', issues);
+      return;
+    }
+    const frame = parsed.data;
+    switch (frame.type) {
+      case 'subscribe':
+        this.subscribe(frame);
+        return;
+      case 'unsubscribe':
+        this.unsubscribe(frame);
+        return;
+      case 'ping':
+        this.sendFrame({ type: 'pong' });
+        return;
+      default: {
+        const unreachable: never = frame;
+        throw new Error(`unhandled frame ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  /**
+   * A live event from the shared bus subscription, already known to touch one of this session's
+   * topics. Synchronous and never awaits the socket: a slow console must not delay the others.
+   */
+  onLive(event: EventEnvelope, frame: FrameText): void {
+    switch (this.mode) {
+      case 'idle':
+      case 'closed':
+        return;
+      case 'catching_up':
+        if (this.pending.length >= this.deps.limits.catchUpBufferLimit) {
+          this.slowConsumer('catch-up buffer overflow');
+          return;
+        }
+        this.pending.push(event);
+        if (this.pending.length > this.deps.stats.peakCatchUpBuffer) this.deps.stats.peakCatchUpBuffer = this.pending.length;
+        return;
+      case 'live':
+        this.deliverLive(event, frame);
+        return;
+      default: {
+        const unreachable: never = this.mode;
+        throw new Error(`unhandled mode ${String(unreachable)}`);
+      }
+    }
+  }
+
+  markAlive(): void {
+    this.alive = true;
+  }
+
+  /** One heartbeat: a console that did not answer the previous ping (nor send anything) is dead. */
+  beat(): void {
+    if (!this.alive) {
+      this.deps.logger.info({ session: this.id }, 'console missed a heartbeat; terminating');
+      this.socket.terminate();
+      return;
+    }
+    this.alive = false;
+    this.socket.ping();
+  }
+
+  /** Sends a `closing` frame with the resume position, then closes; the session stops at once. */
+  close(code: number, reason: string): void {
+    if (this.mode === 'closed') return;
+    const resumeFrom = this.position ?? START_POSITION;
+    this.stop();
+    this.sendFrame({ type: 'closing', code, reason, resumeFrom });
+    this.socket.close(code, reason);
+    // A console that stopped reading never completes the close handshake; do not hold its buffers.
+    const timer = setTimeout(() => this.socket.terminate(), this.deps.limits.closeGraceMs);
+    timer.unref();
+    this.socket.once('close', () => clearTimeout(timer));
+  }
+
+  /** The socket is gone (closed by either side or terminated). */
+  dispose(): void {
+    this.stop();
+  }
+
+  private stop(): void {
+    if (this.mode === 'closed') return;
+    this.mode = 'closed';
+    this.generation++;
+    this.pending = [];
+    for (const room of this.rooms) this.deps.index.remove(this, 'room', room);
+    for (const incident of this.incidents) this.deps.index.remove(this, 'incident', incident);
+    this.deps.onClosed(this);
+  }
+
+  private subscribe(frame: SubscribeFrame): void {
+    const rooms = frame.rooms ?? [];
+    const incidents = frame.incidents ?? [];
+    const newRooms = new Set(rooms.filter((r) => !this.rooms.has(r)));
+    const newIncidents = new Set(incidents.filter((i) => !this.incidents.has(i)));
+    // Checked before changing anything, so a refused subscribe leaves the subscription as it was.
+    if (this.rooms.size + this.incidents.size + newRooms.size + newIncidents.size > this.deps.limits.maxTopics) {
+      this.refuse('validation', `a connection may watch at most ${this.deps.limits.maxTopics} rooms and incidents`, [
+        { path: incidents.length ? 'incidents' : 'rooms', message: 'too many subscriptions on this connection' },
+      ]);
+      return;
+    }
+    for (const room of newRooms) {
+      this.rooms.add(room);
+      this.deps.index.add(this, 'room', room);
+    }
+    for (const incident of newIncidents) {
+      this.incidents.add(incident);
+      this.deps.index.add(this, 'incident', incident);
+    }
+    // Every subscribe restarts catch-up from the (possibly new) position, so newly added topics get
+    // their events since that position too, and the connection's single position stays meaningful.
+    void this.catchUp(frame.after);
+  }
+
+  private unsubscribe(frame: UnsubscribeFrame): void {
+    for (const room of frame.rooms ?? []) {
+      if (this.rooms.delete(room)) this.deps.index.remove(this, 'room', room);
+    }
+    for (const incident of frame.incidents ?? []) {
+      if (this.incidents.delete(incident)) this.deps.index.remove(this, 'incident', incident);
+    }
+    // Events already buffered or paged are checked against the topics when sent, so nothing else to do.
+  }
+
+  private matches(event: EventEnvelope): boolean {
+    return roomsOf(event).some((room) => this.rooms.has(room)) || this.incidents.has(incidentOf(event));
+  }
+
+  private async catchUp(after: string | undefined): Promise<void> {
+    const generation = ++this.generation;
+    const superseded = () => this.generation !== generation;
+    // Buffer live events from this instant on, before the first read, so nothing falls between.
+    this.mode = 'catching_up';
+    this.pending = [];
+    try {
+      if (after !== undefined) this.position = after;
+      else if (this.position === null) {
+        const head = await this.deps.log.head();
+        if (superseded()) return;
+        this.position = head;
+      }
+      // `cursor` walks the log; `position` moves only when an event is sent.
+      let cursor = this.position;
+      for (;;) {
+        const page = await this.deps.log.readPage(cursor, this.deps.limits.pageSize, [...this.rooms], [...this.incidents]);
+        if (superseded()) return;
+        for (const event of page) {
+          cursor = event.position;
+          if (!this.matches(event) || !this.isAfterPosition(event)) continue;
+          await this.sendCatchingUp(event);
+          if (superseded()) return;
+        }
+        // A short page means the log held nothing more at that read; anything later is buffered.
+        if (page.length < this.deps.limits.pageSize) break;
+      }
+      for (;;) {
+        const event = this.pending.shift();
+        if (!event) break;
+        if (!this.matches(event) || !this.isAfterPosition(event)) {
+          this.deps.stats.duplicatesDropped++;
+          continue;
+        }
+        await this.sendCatchingUp(event);
+        if (superseded()) return;
+      }
+      // The buffer is empty and we are synchronous from here: the next live event is sent directly.
+      this.mode = 'live';
+      this.sendFrame({ type: 'caught_up', position: this.position });
+    } catch (error) {
+      if (superseded()) return;
+      this.deps.logger.warn({ err: error, session: this.id }, 'catch-up failed; closing so the console retries');
+      this.close(WS_CLOSE_CODE.unavailable, 'unavailable');
+    }
+  }
+
+  private deliverLive(event: EventEnvelope, frame: FrameText): void {
+    if (!this.isAfterPosition(event)) {
+      this.deps.stats.duplicatesDropped++;
+      return;
+    }
+    if (!this.matches(event)) return;
+    if (this.socket.bufferedAmount > this.deps.limits.maxBufferedBytes) {
+      this.slowConsumer(`more than ${this.deps.limits.maxBufferedBytes} bytes waiting`);
+      return;
+    }
+    this.send(frame(), event);
+  }
+
+  private isAfterPosition(event: EventEnvelope): boolean {
+    return this.position === null || comparePositions(event.position, this.position) > 0;
+  }
+
+  private slowConsumer(why: string): void {
+    this.deps.stats.slowConsumersClosed++;
+    this.deps.logger.info({ session: this.id, why, resumeFrom: this.position }, 'closing slow consumer');
+    this.close(WS_SESSION_CLOSE_CODE.slow_consumer, 'slow_consumer');
+  }
+
+  private send(text: string, event: EventEnvelope): void {
+    this.socket.send(text);
+    this.sent(event);
+  }
+
+  private sent(event: EventEnvelope): void {
+    this.position = event.position;
+    this.deps.stats.eventsSent++;
+    const buffered = this.socket.bufferedAmount;
+    if (buffered > this.deps.stats.peakBufferedBytes) this.deps.stats.peakBufferedBytes = buffered;
+  }
+
+  /**
+   * Catch-up may wait for a console to read (it holds one page at most); live delivery never does.
+   * Over the bound, the frame is sent and catch-up resumes once it, and so everything before it, has
+   * been written out. The position moves at the send, not after the wait: a close during the wait
+   * must name this event as delivered, since the frame is already on its way.
+   */
+  private async sendCatchingUp(event: EventEnvelope): Promise<void> {
+    const text = eventFrameText(event);
+    if (this.socket.bufferedAmount <= this.deps.limits.maxBufferedBytes) {
+      this.send(text, event);
+      return;
+    }
+    // The callback also runs (with an error) when the socket closes, so this never hangs a session.
+    const flushed = new Promise<void>((resolve) => this.socket.send(text, () => resolve()));
+    this.sent(event);
+    await flushed;
+  }
+
+  private sendFrame(frame: ServerFrame): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.socket.send(JSON.stringify(frame));
+  }
+
+  private refuse(code: ErrorCode, message: string, issues?: FieldIssue[]): void {
+    this.deps.stats.invalidFrames++;
+    this.sendFrame({ type: 'error', code, message, ...(issues ? { issues } : {}) });
+    this.invalidFrames++;
+    if (this.invalidFrames >= this.deps.limits.maxInvalidFrames) this.close(WS_CLOSE_CODE.malformed, 'too many invalid frames');
+  }
+
+  private takeToken(): boolean {
+    const now = Date.now();
+    const { frameBurst, framesPerSecond } = this.deps.limits;
+    this.tokens = Math.min(frameBurst, this.tokens + ((now - this.refilledAt) * framesPerSecond) / 1000);
+    this.refilledAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return data.toString('utf8');
+}

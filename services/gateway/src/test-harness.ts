@@ -1,0 +1,245 @@
+/**
+ * Helpers for the gateway's integration tests: a miniature relay, a console on the `ws` package and
+ * a raw-TCP console that can stop reading. Real sockets and a real PostgreSQL throughout; nothing
+ * here is a mock. Not exported from the package.
+ */
+import { randomBytes } from 'node:crypto';
+import { connect as tcpConnect, type Socket } from 'node:net';
+import { START_POSITION, ServerFrameSchema, type EventEnvelope, type ServerFrame } from '@muster/contracts';
+import type { EventBus } from '@muster/engine';
+import { readGlobalLog, type Database } from '@muster/store-postgres';
+import type { Kysely } from 'kysely';
+import { WebSocket } from 'ws';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `done()` holds, failing with `what` after `timeoutMs` (a generous bound, not an assertion on time). */
+export async function until(done: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+export interface TestRelay {
+  /** Position of the last event published. */
+  position(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * What services/relay does, reduced to its contract: read the commit-safe global log from a
+ * checkpoint, publish each event in log order, advance after the publish resolved.
+ */
+export function startTestRelay(db: Kysely<Database>, bus: EventBus, options: { from?: string; pollMs?: number } = {}): TestRelay {
+  let checkpoint = options.from ?? START_POSITION;
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const page = await readGlobalLog(db, checkpoint, 500);
+      for (const event of page) {
+        if (stopped) return;
+        await bus.publish(event);
+        checkpoint = event.position;
+      }
+      if (page.length === 0) await sleep(options.pollMs ?? 5);
+    }
+  })();
+  return {
+    position: () => checkpoint,
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
+}
+
+/** Reads the whole global log for a filter, page by page: what a console should end up with. */
+export async function expectedEvents(
+  db: Kysely<Database>,
+  filter: { rooms?: string[]; incidents?: string[] },
+  after: string = START_POSITION,
+): Promise<EventEnvelope[]> {
+  const all: EventEnvelope[] = [];
+  let cursor = after;
+  for (;;) {
+    const page = await readGlobalLog(db, cursor, 1000, { rooms: filter.rooms ?? [], incidentIds: filter.incidents ?? [], match: 'any' });
+    all.push(...page);
+    const last = page.at(-1);
+    if (!last || page.length < 1000) return all;
+    cursor = last.position;
+  }
+}
+
+/** A console on the `ws` package that records every frame, parsed by the contract's schema. */
+export class TestConsole {
+  readonly frames: ServerFrame[] = [];
+  readonly invalid: string[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  private constructor(readonly socket: WebSocket) {
+    this.closed = new Promise((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    socket.on('message', (data, isBinary) => {
+      const text = isBinary ? '<binary>' : data.toString();
+      const parsed = ServerFrameSchema.safeParse(safeJson(text));
+      if (parsed.success) this.frames.push(parsed.data);
+      else this.invalid.push(text);
+    });
+    socket.on('error', () => undefined);
+  }
+
+  static async open(url: string, options: { autoPong?: boolean } = {}): Promise<TestConsole> {
+    const socket = new WebSocket(url, { autoPong: options.autoPong ?? true });
+    const console = new TestConsole(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    return console;
+  }
+
+  get events(): EventEnvelope[] {
+    return this.frames.flatMap((f) => (f.type === 'event' ? [f.event] : []));
+  }
+
+  get lastPosition(): string | undefined {
+    return this.events.at(-1)?.position;
+  }
+
+  of<T extends ServerFrame['type']>(type: T): Extract<ServerFrame, { type: T }>[] {
+    return this.frames.filter((f): f is Extract<ServerFrame, { type: T }> => f.type === type);
+  }
+
+  send(frame: unknown): void {
+    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  async waitFor(done: (console: TestConsole) => boolean, what: string, timeoutMs?: number): Promise<void> {
+    await until(() => done(this), what, timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    if (this.socket.readyState === WebSocket.CLOSED) return;
+    this.socket.close();
+    await this.closed;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * A console spoken to over a bare TCP socket, so a test can stop reading (`pause`) exactly as a
+ * console on a stalled network would: bytes pile up in the kernel and then in the gateway.
+ */
+export class RawConsole {
+  readonly texts: string[] = [];
+  closeCode: number | undefined;
+  ended = false;
+  private buffer: Buffer = Buffer.alloc(0);
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('close', () => {
+      this.ended = true;
+    });
+    socket.on('error', () => undefined);
+  }
+
+  static async open(url: string): Promise<RawConsole> {
+    const { hostname, port, pathname } = new URL(url);
+    const socket = tcpConnect({ host: hostname, port: Number(port) });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('error', reject);
+    });
+    const key = randomBytes(16).toString('base64');
+    socket.write(
+      `GET ${pathname} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+    );
+    const rest = await new Promise<Buffer>((resolve, reject) => {
+      let head = Buffer.alloc(0);
+      const onData = (chunk: Buffer) => {
+        head = Buffer.concat([head, chunk]);
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        socket.off('data', onData);
+        const status = head.subarray(0, head.indexOf('\r\n')).toString();
+        if (!status.includes(' 101 ')) reject(new Error(`upgrade refused: ${status}`));
+        else resolve(head.subarray(end + 4));
+      };
+      socket.on('data', onData);
+    });
+    const console = new RawConsole(socket);
+    if (rest.length) console.onData(rest);
+    return console;
+  }
+
+  get frames(): ServerFrame[] {
+    return this.texts.flatMap((t) => {
+      const parsed = ServerFrameSchema.safeParse(safeJson(t));
+      return parsed.success ? [parsed.data] : [];
+    });
+  }
+
+  get events(): EventEnvelope[] {
+    return this.frames.flatMap((f) => (f.type === 'event' ? [f.event] : []));
+  }
+
+  /** Sends one masked text frame, as every client must (RFC 6455 §5.3). */
+  sendText(text: string): void {
+    const payload = Buffer.from(text);
+    const mask = randomBytes(4);
+    const header =
+      payload.length < 126
+        ? Buffer.from([0x81, 0x80 | payload.length])
+        : Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+    const masked = Buffer.alloc(payload.length);
+    for (let i = 0; i < payload.length; i++) masked[i] = (payload[i] ?? 0) ^ (mask[i % 4] ?? 0);
+    this.socket.write(Buffer.concat([header, mask, masked]));
+  }
+
+  /** Stops reading: the kernel's receive buffer fills, then the gateway's send buffers. */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
+    for (;;) {
+      const b = this.buffer;
+      if (b.length < 2) return;
+      const opcode = (b[0] ?? 0) & 0x0f;
+      let length = (b[1] ?? 0) & 0x7f;
+      let offset = 2;
+      if (length === 126) {
+        if (b.length < 4) return;
+        length = b.readUInt16BE(2);
+        offset = 4;
+      } else if (length === 127) {
+        if (b.length < 10) return;
+        length = Number(b.readBigUInt64BE(2));
+        offset = 10;
+      }
+      if (b.length < offset + length) return;
+      const payload = b.subarray(offset, offset + length);
+      this.buffer = b.subarray(offset + length);
+      if (opcode === 0x1) this.texts.push(payload.toString('utf8'));
+      else if (opcode === 0x8) this.closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
+    }
+  }
+}

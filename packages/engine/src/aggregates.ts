@@ -1,13 +1,33 @@
-import { COMMAND_COMMAND_SCHEMAS, INCIDENT_COMMAND_SCHEMAS, REQUEST_COMMAND_SCHEMAS, ReportIncidentSchema, type Schema } from '@muster/contracts';
+import { COMMAND_COMMAND_SCHEMAS, INCIDENT_COMMAND_SCHEMAS, REPORT_COMMAND_SCHEMAS, REQUEST_COMMAND_SCHEMAS, ReportIncidentSchema, type Schema } from '@muster/contracts';
 import {
   commandAggregate,
   incidentAggregate,
+  pendingDeadlines,
+  reportAggregate,
+  reportStreamId,
+  reportTermsFor,
   requestAggregate,
   type AggregateDefinition,
   type EmittedEvent,
+  type IncidentContext,
   type ItemQuantity,
+  type ReportContext,
+  type ReportRuleTable,
 } from '@muster/domain';
 import type { StoreEffect } from './ports';
+
+/** A command one stream's event causes on another stream, in the same transaction (see `reactions`). */
+export interface Reaction {
+  streamType: string;
+  streamId: string;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+/** Configuration the reactions read: the reporting rule table. */
+export interface ReactionEnv {
+  reportRules: ReportRuleTable;
+}
 
 /** What the engine needs to know of one stream type. */
 export interface AggregateRegistration {
@@ -22,8 +42,15 @@ export interface AggregateRegistration {
   creationFields(streamId: string, incidentId: string): Record<string, unknown>;
   /** Other streams of the same incident whose state the policy needs (e.g. who is in command). */
   related(incidentId: string): readonly { streamType: string; streamId: string }[];
-  /** Side effects on reference data that must commit with the event or not at all. */
+  /** Side effects on reference data and deadlines that must commit with the event or not at all. */
   effectsOf(event: EmittedEvent, context: Record<string, unknown>): StoreEffect[];
+  /**
+   * Commands an accepted event causes on other streams, decided and committed with it. A reaction
+   * the target's machine refuses (nothing to change) or that names a stream it cannot open is skipped.
+   */
+  reactions?(event: EmittedEvent, context: Record<string, unknown>, env: ReactionEnv): Reaction[];
+  /** Rooms besides the incident's own whose feeds carry this stream's events. */
+  extraRooms?(incident: IncidentContext): string[];
 }
 
 /** The on-scene command structure of an incident lives in its own stream. */
@@ -33,6 +60,83 @@ export function commandStreamId(incidentId: string): string {
 
 const none = () => [];
 
+/** The report obligation of an incident lives in its own stream, `report:<incidentId>`. */
+export { reportStreamId };
+
+/**
+ * The incident's facts that make reports due (信息报送): confirmation opens the obligation with the
+ * terms of the rule table, a new severity or category changes them, lifting the response makes the
+ * 终报 due. All in the transaction of the incident command, so an obligation exists exactly when the
+ * incident is confirmed.
+ */
+function incidentReactions(event: EmittedEvent, context: Record<string, unknown>, env: ReactionEnv): Reaction[] {
+  const incident = context as unknown as IncidentContext;
+  const to = (type: string, data: Record<string, unknown>): Reaction[] => [{ streamType: 'report', streamId: reportStreamId(incident.incidentId), type, data }];
+  switch (event.type) {
+    case 'IncidentConfirmed':
+      if (incident.severity === null || incident.confirmedAt === null) return [];
+      return to('OpenReportObligation', {
+        incidentId: incident.incidentId,
+        severity: incident.severity,
+        category: incident.category,
+        confirmedAt: incident.confirmedAt,
+        jurisdiction: incident.leadJurisdiction,
+        upperJurisdiction: incident.upperJurisdiction,
+        exercise: incident.exercise,
+        terms: reportTermsFor(env.reportRules, incident.severity, incident.category),
+      });
+    case 'IncidentClassified':
+      // Before confirmation there is no obligation yet; the report stream then does not exist and the
+      // reaction is skipped.
+      if (incident.severity === null || incident.confirmedAt === null) return [];
+      return to('AdjustReportObligation', {
+        severity: incident.severity,
+        category: incident.category,
+        terms: reportTermsFor(env.reportRules, incident.severity, incident.category),
+      });
+    case 'ResponseLifted':
+      return incident.liftedAt === null ? [] : to('RequireFinalReport', { liftedAt: incident.liftedAt });
+    default:
+      return [];
+  }
+}
+
+/**
+ * Keeps the deadline rows equal to what the obligation holds open: the pending ones stay (or are
+ * added), every other pending deadline of the stream is cancelled. A met report thus cancels its own
+ * deadline in the transaction that files it.
+ */
+function reportEffects(event: EmittedEvent, context: Record<string, unknown>): StoreEffect[] {
+  const report = context as unknown as ReportContext;
+  switch (event.type) {
+    case 'ReportOverdue':
+    case 'ReportAcknowledged':
+      // Neither changes what is due: the fired row is marked by the timers, nothing else moves.
+      return [];
+    default: {
+      const streamId = reportStreamId(report.incidentId);
+      const pending = pendingDeadlines(report);
+      return [
+        { kind: 'cancelDeadlines', incidentId: report.incidentId, streamId, keep: pending },
+        ...pending.map(
+          ({ key, dueAt }): StoreEffect => ({
+            kind: 'scheduleDeadline',
+            deadline: {
+              streamType: 'report',
+              streamId,
+              incidentId: report.incidentId,
+              jurisdiction: report.jurisdiction,
+              key,
+              dueAt,
+              command: { type: 'DeadlinePassed', data: { key, dueAt } },
+            },
+          }),
+        ),
+      ];
+    }
+  }
+}
+
 export const AGGREGATES: Readonly<Record<string, AggregateRegistration>> = {
   incident: {
     definition: incidentAggregate,
@@ -41,7 +145,10 @@ export const AGGREGATES: Readonly<Record<string, AggregateRegistration>> = {
     incidentOf: (streamId) => streamId,
     creationFields: (streamId) => ({ incidentId: streamId }),
     related: none,
-    effectsOf: none,
+    // An incident that is over owes nothing more: every deadline still pending under it is cancelled.
+    effectsOf: (event, context) =>
+      event.type === 'IncidentClosed' || event.type === 'IncidentDismissed' ? [{ kind: 'cancelDeadlines', incidentId: String(context['incidentId']) }] : [],
+    reactions: incidentReactions,
   },
   command: {
     definition: commandAggregate,
@@ -80,5 +187,16 @@ export const AGGREGATES: Readonly<Record<string, AggregateRegistration>> = {
           return [];
       }
     },
+  },
+  report: {
+    definition: reportAggregate,
+    creates: ['OpenReportObligation'],
+    schemas: REPORT_COMMAND_SCHEMAS,
+    incidentOf: (streamId) => streamId.replace(/^report:/, ''),
+    creationFields: (_streamId, incidentId) => ({ incidentId }),
+    related: none,
+    effectsOf: reportEffects,
+    // Reports go up: the room above the lead receives them, and an overdue one escalates to it.
+    extraRooms: (incident) => (incident.upperJurisdiction ? [incident.upperJurisdiction] : []),
   },
 };

@@ -1,5 +1,5 @@
 import { ForbiddenError } from '@muster/contracts';
-import { type JurisdictionTree, type Actor, type CommandContext, type IncidentContext, type RequestContext, type Role } from '@muster/domain';
+import { type JurisdictionTree, type Actor, type CommandContext, type IncidentContext, type ReportContext, type RequestContext, type Role } from '@muster/domain';
 
 export interface AuthorizationRequest {
   actor: Actor;
@@ -182,6 +182,49 @@ function requestRule(request: AuthorizationRequest): void {
   }
 }
 
+/** The user id the timers service acts as; it fires deadlines and nothing else. */
+export const TIMERS_USER_ID = 'muster-timers';
+
+/** The identity under which the timers service sends a due deadline's command. */
+export function timersActor(jurisdiction: string): Actor {
+  return { userId: TIMERS_USER_ID, roles: ['admin'], jurisdiction };
+}
+
+/** The room that receives the reports: the level directly above the lead (or the one recorded when the obligation opened). */
+function isReceivingRoom(request: AuthorizationRequest): boolean {
+  const { actor, incident, tree } = request;
+  if (!incident || !hasRole(actor, ROOM_ROLES)) return false;
+  const recorded = (request.context as ReportContext | null)?.upperJurisdiction ?? null;
+  return actor.jurisdiction === tree.parentOf(incident.leadJurisdiction) || (recorded !== null && actor.jurisdiction === recorded);
+}
+
+function reportRule(request: AuthorizationRequest): void {
+  const { actor, command, incident } = request;
+  switch (command) {
+    case 'RecordPhoneReport':
+    case 'SubmitInitialReport':
+    case 'SubmitFollowUpReport':
+    case 'SubmitFinalReport':
+      // 属地管理: the lead room owes the reports and files them; the room above only receives.
+      if (!isLeadRoom(actor, incident)) deny(request, "the lead jurisdiction's duty officer or leader");
+      return;
+    case 'AcknowledgeReport':
+      if (!isReceivingRoom(request)) deny(request, 'the room above the lead jurisdiction, which receives the reports');
+      return;
+    case 'DeadlinePassed':
+      if (actor.userId !== TIMERS_USER_ID || !hasRole(actor, ['admin'])) deny(request, 'the timers service');
+      return;
+    case 'OpenReportObligation':
+    case 'AdjustReportObligation':
+    case 'RequireFinalReport':
+      // The engine sends these itself when the incident is confirmed, reclassified or lifted.
+      deny(request, 'the engine, as a consequence of an incident command');
+      return;
+    default:
+      deny(request, 'nobody (unknown command)');
+  }
+}
+
 /**
  * Who may do what (README, "Who may do what"). Reviewers read and never write, whatever else they
  * hold; every other rule depends on the stream type and the command.
@@ -197,6 +240,8 @@ export const commandPolicy: Policy = (request) => {
       return commandRule(request);
     case 'resourceRequest':
       return requestRule(request);
+    case 'report':
+      return reportRule(request);
     default:
       throw new ForbiddenError(`no policy for ${request.streamType}`);
   }

@@ -6,10 +6,32 @@ import {
   parseOrThrow,
   type CommandResult,
 } from '@muster/contracts';
-import { decide, initialState, JurisdictionTree, roomsOf, ZHAOQING_JURISDICTIONS, type Actor, type IncidentContext } from '@muster/domain';
-import { AGGREGATES, type AggregateRegistration } from './aggregates';
+import {
+  decide,
+  DEFAULT_REPORT_RULES,
+  initialState,
+  JurisdictionTree,
+  roomsOf,
+  ZHAOQING_JURISDICTIONS,
+  type Actor,
+  type CommandMeta,
+  type Decision,
+  type IncidentContext,
+  type ReportRuleTable,
+} from '@muster/domain';
+import { AGGREGATES, type AggregateRegistration, type ReactionEnv } from './aggregates';
 import { commandPolicy, type Policy } from './authorization';
-import { StreamVersionConflict, randomIds, systemClock, type Clock, type EventStore, type Ids, type NewEvent, type StoredStream } from './ports';
+import {
+  StreamVersionConflict,
+  randomIds,
+  systemClock,
+  type Clock,
+  type EventStore,
+  type Ids,
+  type NewEvent,
+  type StoredStream,
+  type StreamWrite,
+} from './ports';
 
 /** A command as it reaches the engine from any entry point (HTTP, timers, CLI). */
 export interface CommandEnvelope {
@@ -32,6 +54,8 @@ export interface EngineOptions {
   policy?: Policy;
   /** How often a command without expectedVersion is retried after losing a race for its stream. */
   maxConflictRetries?: number;
+  /** The reporting rule table (信息报送 时限); defaults to DEFAULT_REPORT_RULES. */
+  reportRules?: ReportRuleTable;
 }
 
 export interface Engine {
@@ -56,6 +80,7 @@ export function createEngine(options: EngineOptions): Engine {
   const policy = options.policy ?? commandPolicy;
   const maxRetries = options.maxConflictRetries ?? 12;
   const tree = options.jurisdictions ?? new JurisdictionTree(ZHAOQING_JURISDICTIONS);
+  const env: ReactionEnv = { reportRules: options.reportRules ?? DEFAULT_REPORT_RULES };
 
   /** Every jurisdiction a command names must be one the tree knows; the tree fills in levels above. */
   function withJurisdictions(streamType: string, type: string, payload: Record<string, unknown>, context: Record<string, unknown> | null) {
@@ -127,22 +152,43 @@ export function createEngine(options: EngineOptions): Engine {
 
     // Events are filed under the incident's lead jurisdiction as it stands after this command.
     const lead = (definition.streamType === 'incident' ? (decision.state.context as unknown as IncidentContext) : incident) ?? null;
+    const write = writeFor(registration, command.streamId, version, decision, meta, incidentId, incident, lead);
+    write.reactions = await reactionsOf(registration, decision, meta, incidentId, lead);
+    const outcome = await store.append(write);
+    return outcome.kind === 'duplicate' ? outcome.result : write.result;
+  }
+
+  /** The write of one accepted decision: its events with ids, versions and rooms, its effects and result. */
+  function writeFor(
+    registration: AggregateRegistration,
+    streamId: string,
+    version: number,
+    decision: Extract<Decision, { ok: true }>,
+    meta: CommandMeta,
+    incidentId: string,
+    before: IncidentContext | null,
+    lead: IncidentContext | null,
+  ): StreamWrite {
+    const { definition } = registration;
     const jurisdiction = lead?.leadJurisdiction ?? '';
     const exercise = lead?.exercise ?? false;
-    // A room that stops following the incident still gets the event that says so.
-    const rooms = [...new Set([...(incident ? roomsOf(incident) : []), ...(lead ? roomsOf(lead) : [])])];
+    // A room that stops following the incident still gets the event that says so; some streams go
+    // to further rooms too (reports: the room above, which receives them and hears when one is late).
+    const rooms = [
+      ...new Set([...(before ? roomsOf(before) : []), ...(lead ? roomsOf(lead) : []), ...(lead ? (registration.extraRooms?.(lead) ?? []) : [])]),
+    ];
     const events: NewEvent[] = decision.events.map((event, i) => ({
       eventId: ids.newId(),
-      streamId: command.streamId,
+      streamId,
       streamType: definition.streamType,
       version: version + i + 1,
       type: event.type,
       data: event.data,
       meta: {
-        commandId,
-        actor: command.actor,
+        commandId: meta.commandId,
+        actor: meta.actor,
         occurredAt: meta.occurredAt,
-        recordedAt: now,
+        recordedAt: meta.now,
         jurisdiction,
         rooms,
         exercise,
@@ -152,23 +198,44 @@ export function createEngine(options: EngineOptions): Engine {
     }));
     const effects = decision.events.flatMap((event) => registration.effectsOf(event, decision.state.context));
     const result: CommandResult = {
-      streamId: command.streamId,
+      streamId,
       streamType: definition.streamType,
       version: version + events.length,
       state: decision.state.value,
       events: events.map((e) => ({ eventId: e.eventId, type: e.type, version: e.version })),
     };
-    const outcome = await store.append({
-      streamId: command.streamId,
-      streamType: definition.streamType,
-      expectedVersion: version,
-      state: decision.state,
-      events,
-      commandId,
-      result,
-      effects,
-    });
-    return outcome.kind === 'duplicate' ? outcome.result : result;
+    return { streamId, streamType: definition.streamType, expectedVersion: version, state: decision.state, events, commandId: meta.commandId, result, effects };
+  }
+
+  /**
+   * Decides the commands the accepted events cause on other streams (DESIGN §2: one command, one
+   * transaction). They act on the authority of the command that caused them, so the policy is not
+   * asked again; their command ids derive from it, so a retried command re-derives the same ones.
+   */
+  async function reactionsOf(
+    registration: AggregateRegistration,
+    decision: Extract<Decision, { ok: true }>,
+    meta: CommandMeta,
+    incidentId: string,
+    lead: IncidentContext | null,
+  ): Promise<StreamWrite[]> {
+    const reactions = decision.events.flatMap((event) => registration.reactions?.(event, decision.state.context, env) ?? []);
+    const writes: StreamWrite[] = [];
+    for (const [i, reaction] of reactions.entries()) {
+      const target = registrationOf(reaction.streamType);
+      const schema = target.schemas[reaction.type];
+      if (!schema) throw new Error(`reaction ${reaction.type} is not a ${reaction.streamType} command`);
+      const payload = parseOrThrow(schema, reaction.data, ['reaction', reaction.type]) as Record<string, unknown>;
+      const stream = await store.loadStream(reaction.streamId);
+      if (!stream && !target.creates.includes(reaction.type)) continue;
+      if (stream && stream.streamType !== target.definition.streamType) continue;
+      const reactionMeta = { ...meta, commandId: `${meta.commandId}.${i + 1}` };
+      const state = stream?.state ?? initialState(target.definition);
+      const decided = decide(target.definition, state, { ...payload, type: reaction.type, meta: reactionMeta });
+      if (!decided.ok) continue;
+      writes.push(writeFor(target, reaction.streamId, stream?.version ?? 0, decided, reactionMeta, incidentId, lead, lead));
+    }
+    return writes;
   }
 
   return {

@@ -11,12 +11,37 @@ export interface StoredStream {
 /** An event about to be appended; the store assigns its global position. */
 export type NewEvent = Omit<EventEnvelope, 'position'>;
 
-/** Changes to reference data (stock, teams) that commit together with the event that causes them. */
+/**
+ * A deadline as a row (DESIGN §3 guarantee 6): when `dueAt` comes, the timers service sends `command`
+ * to the stream through the engine, like any other command. Written in the transaction of the
+ * command that made it due, so a deadline exists exactly when the events that call for it do.
+ */
+export interface DeadlineSpec {
+  streamType: string;
+  streamId: string;
+  incidentId: string;
+  /** The jurisdiction on whose behalf the timers act when it falls due (the lead that owes the report). */
+  jurisdiction: string;
+  /** What is due (e.g. `phone`, `followUp-2`); with `dueAt` it identifies the deadline within its stream. */
+  key: string;
+  dueAt: string;
+  command: { type: string; data: Record<string, unknown> };
+}
+
+/** Changes to reference data and deadlines that commit together with the event that causes them. */
 export type StoreEffect =
   | { kind: 'takeStock'; depotId: string; items: { kind: string; quantity: number }[] }
   | { kind: 'returnStock'; depotId: string; items: { kind: string; quantity: number }[] }
   | { kind: 'assignTeams'; teamIds: string[]; incidentId: string }
-  | { kind: 'releaseTeams'; teamIds: string[] };
+  | { kind: 'releaseTeams'; teamIds: string[] }
+  /** Adds the deadline unless the same one (stream, key, due time) is already pending or fired. */
+  | { kind: 'scheduleDeadline'; deadline: DeadlineSpec }
+  /**
+   * Cancels the pending deadlines of an incident, or of one of its streams when `streamId` is given,
+   * except those listed in `keep`. A deadline that a timers process is firing at this very moment is
+   * left alone (its row is locked): the machine then decides whether it still counts.
+   */
+  | { kind: 'cancelDeadlines'; incidentId: string; streamId?: string; keep?: { key: string; dueAt: string }[] };
 
 export interface StreamWrite {
   streamId: string;
@@ -29,6 +54,12 @@ export interface StreamWrite {
   result: CommandResult;
   /** Applied in the same transaction; a store that cannot apply one fails the whole write. */
   effects: StoreEffect[];
+  /**
+   * Writes to other streams that the command causes (e.g. confirming an incident opens its report
+   * obligation): committed in the same transaction as this one, or not at all. Each is version-checked
+   * like the primary write.
+   */
+  reactions?: StreamWrite[];
 }
 
 export type AppendOutcome = { kind: 'appended' } | { kind: 'duplicate'; result: CommandResult };

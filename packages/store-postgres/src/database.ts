@@ -7,6 +7,10 @@ import type { StreamTable } from './tables/stream.table';
 import type { DepotStockTable, DepotTable } from './tables/depot.table';
 import type { RescueTeamTable } from './tables/rescue-team.table';
 import type { ResourceRequestTable } from './tables/resource-request.table';
+import type { DeadlineTable } from './tables/deadline.table';
+import type { DutyShiftTable } from './tables/duty-shift.table';
+import type { WatchEntryTable } from './tables/watch-entry.table';
+import type { ReportItemTable } from './tables/report-item.table';
 
 export interface Database {
   event: EventTable;
@@ -18,4 +22,8 @@ export interface Database {
   rescue_team: RescueTeamTable;
   resource_request: ResourceRequestTable;
   relay_checkpoint: RelayCheckpointTable;
+  deadline: DeadlineTable;
+  duty_shift: DutyShiftTable;
+  watch_entry: WatchEntryTable;
+  report_item: ReportItemTable;
 }

@@ -19,3 +19,9 @@ export {
   listTeams,
 } from './resources';
 export type { DepotInput, TeamInput } from './resources';
+export { listDeadlines, fireDueDeadlines, nextDueAt } from './deadlines';
+export type { DueDeadline, FiringOutcome, FiringBatch, DeadlineView } from './deadlines';
+export { reportScores } from './report-items';
+export type { ReportScore, ScoreQuery } from './report-items';
+export { createShift, listShifts, onDuty, createWatchEntry, getWatchEntry, listWatchEntries, triageWatchEntry } from './duty-watch';
+export type { ShiftInput, ShiftView, WatchEntryInput, WatchEntryView, WatchFilter, WatchStatus, TriageDecision } from './duty-watch';

@@ -3,6 +3,9 @@ import * as createEventStore from './migrations/2026_11_30_10_00_00_create_event
 import * as createRelayCheckpoint from './migrations/2026_11_30_16_00_00_create_relay_checkpoint';
 import * as createResources from './migrations/2026_11_30_17_00_00_create_resources';
 import * as addRooms from './migrations/2026_11_30_18_00_00_add_rooms';
+import * as createDeadline from './migrations/2026_12_01_09_00_00_create_deadline';
+import * as createDutyWatch from './migrations/2026_12_01_09_10_00_create_duty_watch';
+import * as createReportItem from './migrations/2026_12_01_09_20_00_create_report_item';
 
 /** Migrations are listed here rather than read from disk, so they run the same under tsx and bundled. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -10,6 +13,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_11_30_16_00_00_create_relay_checkpoint': createRelayCheckpoint,
   '2026_11_30_17_00_00_create_resources': createResources,
   '2026_11_30_18_00_00_add_rooms': addRooms,
+  '2026_12_01_09_00_00_create_deadline': createDeadline,
+  '2026_12_01_09_10_00_create_duty_watch': createDutyWatch,
+  '2026_12_01_09_20_00_create_report_item': createReportItem,
 };
 
 export class MigrationFailed extends Error {

@@ -4,7 +4,9 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './database';
 import { EVENT_COLUMNS, toEnvelope } from './event-mapping';
 import { projectIncident } from './incident-projection';
+import { projectReport } from './report-items';
 import { applyEffects, projectResourceRequest } from './resources';
+import type { ReportContext } from '@muster/domain';
 
 type InlineProjection = (trx: Transaction<Database>, write: StreamWrite) => Promise<void>;
 
@@ -12,6 +14,7 @@ type InlineProjection = (trx: Transaction<Database>, write: StreamWrite) => Prom
 const INLINE_PROJECTIONS: Readonly<Record<string, InlineProjection>> = {
   incident: (trx, write) => projectIncident(trx, write.streamId, write.expectedVersion + write.events.length, write.state),
   resourceRequest: (trx, write) => projectResourceRequest(trx, write.streamId, write.expectedVersion + write.events.length, write.state),
+  report: (trx, write) => projectReport(trx, write.state.context as unknown as ReportContext),
 };
 
 /** Raised inside the transaction to roll it back when the command id was already handled. */
@@ -101,6 +104,9 @@ export class PostgresEventStore implements EventStore {
     }
     await applyEffects(trx, write.effects);
     await INLINE_PROJECTIONS[write.streamType]?.(trx, write);
+    // What the command caused on other streams commits with it (e.g. the report obligation opened
+    // by confirming the incident).
+    for (const reaction of write.reactions ?? []) await this.write(trx, reaction);
   }
 
   async readStream(streamId: string, afterVersion = 0): Promise<EventEnvelope[]> {

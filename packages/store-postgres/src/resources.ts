@@ -3,6 +3,7 @@ import type { PersistedState } from '@muster/domain';
 import type { StoreEffect } from '@muster/engine';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './database';
+import { cancelDeadlines, scheduleDeadline } from './deadlines';
 
 type Items = { kind: string; quantity: number }[];
 
@@ -91,6 +92,12 @@ export async function applyEffects(trx: Transaction<Database>, effects: readonly
         break;
       case 'releaseTeams':
         await releaseTeams(trx, effect.teamIds);
+        break;
+      case 'scheduleDeadline':
+        await scheduleDeadline(trx, effect.deadline);
+        break;
+      case 'cancelDeadlines':
+        await cancelDeadlines(trx, effect);
         break;
       default: {
         const unknown: never = effect;

@@ -1,0 +1,217 @@
+import { ForbiddenError, IllegalTransitionError, NotFoundError } from '@muster/contracts';
+import type { Actor, ReportContext, ReportRuleTable } from '@muster/domain';
+import { describe, expect, it } from 'vitest';
+import { reportStreamId } from './aggregates';
+import { timersActor } from './authorization';
+import { createEngine, type Engine } from './engine';
+import { InMemoryEventStore } from './in-memory-event-store';
+
+const COUNTY = '441203';
+const CITY = '441200';
+const actor = (userId: string, roles: Actor['roles'], jurisdiction: string): Actor => ({ userId, roles, jurisdiction });
+const COUNTY_DUTY = actor('duty-dinghu', ['duty_officer'], COUNTY);
+const CITY_DUTY = actor('duty-city', ['duty_officer'], CITY);
+const OTHER_COUNTY = actor('duty-gaoyao', ['duty_officer'], '441204');
+const T0 = Date.UTC(2026, 6, 1, 6, 0, 0);
+const at = (minute: number) => new Date(T0 + minute * 60_000).toISOString();
+
+function world(reportRules?: ReportRuleTable) {
+  const store = new InMemoryEventStore();
+  let now = T0;
+  let n = 0;
+  const engine: Engine = createEngine({
+    store,
+    clock: { now: () => new Date(now) },
+    ids: { newId: () => `id-${++n}` },
+    ...(reportRules ? { reportRules } : {}),
+  });
+  const incident = (type: string, data: Record<string, unknown> = {}, by: Actor = COUNTY_DUTY, occurredAt?: string) =>
+    engine.handle({ streamType: 'incident', streamId: 'inc-1', type, data, actor: by, ...(occurredAt ? { occurredAt } : {}) });
+  const report = (type: string, data: Record<string, unknown>, by: Actor = COUNTY_DUTY) =>
+    engine.handle({ streamType: 'report', streamId: reportStreamId('inc-1'), type, data, actor: by });
+  return {
+    store,
+    engine,
+    incident,
+    report,
+    at: (minute: number) => {
+      now = T0 + minute * 60_000;
+    },
+    async confirmed(severity = 'III') {
+      await incident('ReportIncident', { title: 'Embankment breach', leadJurisdiction: COUNTY, category: 'natural_disaster' });
+      await incident('BeginVerification');
+      return incident('ConfirmIncident', { severity }, COUNTY_DUTY, at(0));
+    },
+    async obligation() {
+      return (await engine.load('report', reportStreamId('inc-1'))).state.context as unknown as ReportContext;
+    },
+  };
+}
+
+describe('engine: confirming an incident opens its report obligation in the same write', () => {
+  it('one append carries IncidentConfirmed and ReportObligationOpened, with the deadlines of the rule table', async () => {
+    const w = world();
+    w.at(3);
+    const result = await w.confirmed('III');
+    // The incident stream's own events (the city room may be linked too); the report stream is another write.
+    expect(result.events.map((e) => e.type)).toContain('IncidentConfirmed');
+    expect(result.events.every((e) => !e.type.startsWith('Report'))).toBe(true);
+    const opened = w.store.log.filter((e) => e.streamId === reportStreamId('inc-1'));
+    expect(opened.map((e) => e.type)).toStrictEqual(['ReportObligationOpened']);
+    // The reaction's command id derives from the confirming command's: a retry re-derives it.
+    const confirm = w.store.log.find((e) => e.type === 'IncidentConfirmed');
+    expect(opened[0]?.meta.commandId).toBe(`${confirm?.meta.commandId}.1`);
+    expect((await w.obligation()).items.map((i) => [i.key, i.dueAt])).toStrictEqual([
+      ['phone', at(30)],
+      ['initial', at(60)],
+    ]);
+    const schedule = w.store.effects.filter((e) => e.kind === 'scheduleDeadline');
+    expect(schedule).toStrictEqual([
+      {
+        kind: 'scheduleDeadline',
+        deadline: {
+          streamType: 'report',
+          streamId: 'report:inc-1',
+          incidentId: 'inc-1',
+          jurisdiction: COUNTY,
+          key: 'phone',
+          dueAt: at(30),
+          command: { type: 'DeadlinePassed', data: { key: 'phone', dueAt: at(30) } },
+        },
+      },
+      expect.objectContaining({ deadline: expect.objectContaining({ key: 'initial', dueAt: at(60) }) }),
+    ]);
+  });
+
+  it('report events go to the incident rooms and the room above, even for a level IV incident the city does not follow', async () => {
+    const w = world();
+    await w.confirmed('IV');
+    const opened = w.store.log.find((e) => e.type === 'ReportObligationOpened');
+    const confirmed = w.store.log.find((e) => e.type === 'IncidentConfirmed');
+    expect(confirmed?.meta.rooms).toStrictEqual([COUNTY]);
+    expect(opened?.meta.rooms).toStrictEqual([COUNTY, CITY]);
+    expect(opened?.meta).toMatchObject({ jurisdiction: COUNTY, incidentId: 'inc-1' });
+  });
+
+  it('the rule table is configuration: another table gives other deadlines', async () => {
+    const w = world({ rules: [{ id: 'strict', severities: ['I', 'II', 'III', 'IV'], phoneMinutes: 15, writtenMinutes: 35, followUpEveryMinutes: null, finalWithinMinutes: null }] });
+    await w.confirmed('IV');
+    expect((await w.obligation()).items.map((i) => [i.key, i.dueAt])).toStrictEqual([
+      ['phone', at(15)],
+      ['initial', at(35)],
+    ]);
+  });
+
+  it('reclassifying after confirmation moves the deadlines; before confirmation nothing is opened', async () => {
+    const w = world();
+    await w.incident('ReportIncident', { title: 'Landslide', leadJurisdiction: COUNTY });
+    await w.incident('ClassifyIncident', { category: 'natural_disaster', severity: 'IV' });
+    expect(w.store.log.some((e) => e.streamId === reportStreamId('inc-1'))).toBe(false);
+    await w.incident('BeginVerification');
+    await w.incident('ConfirmIncident', {}, COUNTY_DUTY, at(0));
+    expect((await w.obligation()).items.map((i) => i.key)).toStrictEqual(['initial']);
+    await w.incident('ClassifyIncident', { category: 'natural_disaster', severity: 'III' });
+    expect((await w.obligation()).items.map((i) => [i.key, i.dueAt])).toStrictEqual([
+      ['initial', at(60)],
+      ['phone', at(30)],
+    ]);
+    expect(w.store.log.filter((e) => e.streamId === reportStreamId('inc-1')).map((e) => e.type)).toStrictEqual([
+      'ReportObligationOpened',
+      'ReportObligationAdjusted',
+    ]);
+  });
+
+  it('lifting the response makes the 终报 due', async () => {
+    const w = world();
+    await w.confirmed('III');
+    await w.report('SubmitInitialReport', {
+      content: {
+        receivedAt: at(0),
+        source: 'informant',
+        occurredAt: at(-10),
+        place: 'Shakeng',
+        nature: 'breach',
+        scope: 'two villages',
+        losses: {},
+        trend: 'stable',
+        leadersOnSite: 'deputy head',
+        measures: 'evacuated',
+      },
+      signedBy: 'Li',
+    });
+    await w.incident('BeginInitialHandling', { measures: 'sandbags' });
+    await w.incident('ActivateResponse', { level: 'III', measures: 'pumps' });
+    await w.incident('DeclareControlled');
+    w.at(100);
+    await w.incident('LiftResponse', {}, COUNTY_DUTY, at(100));
+    const report = await w.engine.load('report', reportStreamId('inc-1'));
+    expect(report.state.value).toBe('finalDue');
+    expect((report.state.context as unknown as ReportContext).items.find((i) => i.key === 'final')?.dueAt).toBe(at(100 + 7 * 24 * 60));
+  });
+
+  it('closing or dismissing an incident cancels every deadline under it', async () => {
+    const w = world();
+    await w.incident('ReportIncident', { title: 'Rumour', leadJurisdiction: COUNTY });
+    await w.incident('DismissIncident', { reason: 'false alarm' });
+    expect(w.store.effects).toStrictEqual([{ kind: 'cancelDeadlines', incidentId: 'inc-1' }]);
+  });
+});
+
+describe('engine: who may file, receive and fire reports', () => {
+  it('the lead room files; the room above may not file but acknowledges; another county may do neither', async () => {
+    const w = world();
+    await w.confirmed('III');
+    const phone = { recipient: 'city duty room', summary: 'breach' };
+    await expect(w.report('RecordPhoneReport', phone, CITY_DUTY)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(w.report('RecordPhoneReport', phone, OTHER_COUNTY)).rejects.toBeInstanceOf(ForbiddenError);
+    await w.report('RecordPhoneReport', phone, COUNTY_DUTY);
+    await expect(w.report('AcknowledgeReport', { key: 'phone' }, COUNTY_DUTY)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(w.report('AcknowledgeReport', { key: 'phone' }, OTHER_COUNTY)).rejects.toBeInstanceOf(ForbiddenError);
+    await w.report('AcknowledgeReport', { key: 'phone' }, CITY_DUTY);
+    expect((await w.obligation()).items.find((i) => i.key === 'phone')).toMatchObject({ receivedBy: 'duty-city' });
+  });
+
+  it('only the timers service sends DeadlinePassed; nobody sends the engine’s own commands', async () => {
+    const w = world();
+    await w.confirmed('III');
+    await expect(w.report('DeadlinePassed', { key: 'phone', dueAt: at(30) }, COUNTY_DUTY)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(w.report('DeadlinePassed', { key: 'phone', dueAt: at(30) }, actor('someone', ['admin'], CITY))).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(w.report('AdjustReportObligation', { severity: 'I', category: null, terms: { phoneMinutes: 1, writtenMinutes: 1, followUpEveryMinutes: null, finalWithinMinutes: null, rule: 'x' } }, CITY_DUTY)).rejects.toBeInstanceOf(ForbiddenError);
+    w.at(31);
+    const result = await w.report('DeadlinePassed', { key: 'phone', dueAt: at(30) }, timersActor(COUNTY));
+    expect(result.events.map((e) => e.type)).toStrictEqual(['ReportOverdue']);
+  });
+
+  it('a deadline of a closed incident is refused; a report for an unconfirmed incident does not exist', async () => {
+    const w = world();
+    await w.confirmed('III');
+    for (const [type, data] of [
+      ['BeginInitialHandling', { measures: 'm' }],
+      ['ActivateResponse', { level: 'III', measures: 'm' }],
+      ['DeclareControlled', {}],
+      ['LiftResponse', {}],
+      ['BeginRecovery', {}],
+      ['BeginReview', {}],
+      ['CloseIncident', { summary: 'done' }],
+    ] as const) {
+      await w.incident(type, data);
+    }
+    expect(w.store.effects.at(-1)).toStrictEqual({ kind: 'cancelDeadlines', incidentId: 'inc-1' });
+    await expect(w.report('DeadlinePassed', { key: 'phone', dueAt: at(30) }, timersActor(COUNTY))).rejects.toBeInstanceOf(IllegalTransitionError);
+    await w.engine.handle({ streamType: 'incident', streamId: 'inc-2', type: 'ReportIncident', data: { title: 'x', leadJurisdiction: COUNTY }, actor: COUNTY_DUTY });
+    await expect(
+      w.engine.handle({ streamType: 'report', streamId: reportStreamId('inc-2'), type: 'RecordPhoneReport', data: { recipient: 'c', summary: 's' }, actor: COUNTY_DUTY }),
+    ).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('filing a report cancels its own deadline in the same write and keeps the others', async () => {
+    const w = world();
+    await w.confirmed('III');
+    const before = w.store.effects.length;
+    await w.report('RecordPhoneReport', { recipient: 'city', summary: 's' });
+    expect(w.store.effects.slice(before)).toStrictEqual([
+      { kind: 'cancelDeadlines', incidentId: 'inc-1', streamId: 'report:inc-1', keep: [{ key: 'initial', dueAt: at(60) }] },
+      expect.objectContaining({ kind: 'scheduleDeadline', deadline: expect.objectContaining({ key: 'initial' }) }),
+    ]);
+  });
+});

@@ -1,0 +1,121 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Actor } from '@muster/domain';
+import { createEngine, type Engine } from '@muster/engine';
+import { listDeadlines, PostgresEventStore } from '@muster/store-postgres';
+import { createTestDatabase, type TestDatabase } from '@muster/testkit';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deadlineCommandId } from './timers';
+
+const COUNTY_DUTY: Actor = { userId: 'duty-dinghu', roles: ['duty_officer'], jurisdiction: '441203' };
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
+const timersMain = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+interface TimersChild {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<unknown>;
+  /** Signals the whole process group: tsx runs the real process as a child of its own. */
+  kill(signal: NodeJS.Signals): Promise<unknown>;
+}
+
+const children: TimersChild[] = [];
+
+function startTimersProcess(databaseUrl: string): TimersChild {
+  const child = spawn(tsx, [timersMain], {
+    cwd: repoRoot,
+    env: { ...process.env, DATABASE_URL: databaseUrl, TIMERS_POLL_MS: '50', TIMERS_BATCH_SIZE: '2', LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  const handle: TimersChild = {
+    child,
+    output: () => output,
+    exited,
+    async kill(signal) {
+      if (child.exitCode === null && child.signalCode === null && child.pid) {
+        try {
+          process.kill(-child.pid, signal);
+        } catch {
+          // already gone
+        }
+      }
+      return exited;
+    },
+  };
+  children.push(handle);
+  return handle;
+}
+
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+let t: TestDatabase;
+let engine: Engine;
+
+beforeAll(async () => {
+  t = await createTestDatabase('timers_process');
+  engine = createEngine({ store: new PostgresEventStore(t.db) });
+});
+afterAll(async () => {
+  for (const c of children) await c.kill('SIGKILL');
+  await t?.drop();
+});
+
+const phoneRows = async () => (await listDeadlines(t.db)).filter((d) => d.key === 'phone');
+
+describe('timers process killed while deadlines fall due', () => {
+  it('kill -9, then another process: the missed deadlines fire, none lost, none twice', async () => {
+    const first = startTimersProcess(t.url);
+    await until('the first timers process to start', async () => (first.output().includes('timers started') ? true : undefined));
+
+    // Twelve level III incidents whose phone deadlines fall due one every 400 ms from a second from now.
+    const start = Date.now();
+    const incidents = Array.from({ length: 12 }, (_, i) => `kill-${i}`);
+    for (const [i, id] of incidents.entries()) {
+      const send = (type: string, data: Record<string, unknown>, occurredAt?: string) =>
+        engine.handle({ streamType: 'incident', streamId: id, type, data, actor: COUNTY_DUTY, ...(occurredAt ? { occurredAt } : {}) });
+      await send('ReportIncident', { title: `Flash flood ${i}`, leadJurisdiction: '441203' });
+      await send('BeginVerification', {});
+      await send('ConfirmIncident', { severity: 'III' }, new Date(start - 30 * 60_000 + 1_000 + i * 400).toISOString());
+    }
+    expect(await phoneRows()).toHaveLength(12);
+
+    const firedBeforeKill = await until('a few deadlines to fire', async () => {
+      const fired = (await phoneRows()).filter((d) => d.outcome === 'fired').length;
+      return fired >= 3 ? fired : undefined;
+    });
+    await first.kill('SIGKILL');
+    expect(firedBeforeKill).toBeLessThan(12);
+    // More fall due while no timers process runs.
+    await new Promise((r) => setTimeout(r, 1_500));
+
+    const second = startTimersProcess(t.url);
+    await until('every phone deadline to fire', async () => ((await phoneRows()).every((d) => d.outcome === 'fired') ? true : undefined), 45_000);
+    await second.kill('SIGTERM');
+
+    const rows = await phoneRows();
+    const { rows: overdue } = await sql<{ stream_id: string; command_id: string }>`
+      select stream_id, meta->>'commandId' as command_id from event where type = 'ReportOverdue' and data->>'key' = 'phone'`.execute(t.db);
+    // None lost: every incident's phone report is overdue. None twice: one event per deadline.
+    expect(overdue.map((e) => e.stream_id).sort()).toStrictEqual(incidents.map((id) => `report:${id}`).sort());
+    expect(overdue.map((e) => e.command_id).sort()).toStrictEqual(rows.map((d) => deadlineCommandId(d.deadlineId)).sort());
+    const { rows: commands } = await sql<{ n: number }>`select count(*)::int as n from command where command_id like 'deadline-%'`.execute(t.db);
+    expect(commands[0]?.n).toBe(12);
+    // The initial written reports are due in 30 minutes: nothing fired them early.
+    expect((await listDeadlines(t.db)).filter((d) => d.key === 'initial').every((d) => d.outcome === null)).toBe(true);
+  });
+});

@@ -1,0 +1,195 @@
+import type { Actor, ReportContext } from '@muster/domain';
+import { createEngine, reportStreamId, type Engine } from '@muster/engine';
+import { connect, listDeadlines, PostgresEventStore, type Database } from '@muster/store-postgres';
+import { createTestDatabase, type TestDatabase } from '@muster/testkit';
+import { sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deadlineCommandId, startTimers, type Timers } from './timers';
+
+const COUNTY = '441203';
+const CITY = '441200';
+const COUNTY_DUTY: Actor = { userId: 'duty-dinghu', roles: ['duty_officer'], jurisdiction: COUNTY };
+const T0 = Date.UTC(2026, 6, 1, 6, 0, 0);
+const at = (minute: number) => new Date(T0 + minute * 60_000);
+
+let t: TestDatabase;
+/** One clock for every engine and timer of this file: tests move it instead of sleeping. */
+let now = T0;
+const clock = { now: () => new Date(now) };
+let engine: Engine;
+const pools: Kysely<Database>[] = [];
+
+beforeAll(async () => {
+  t = await createTestDatabase('timers');
+  engine = createEngine({ store: new PostgresEventStore(t.db), clock });
+});
+afterAll(async () => {
+  for (const pool of pools) await pool.destroy();
+  await t?.drop();
+});
+
+/** A timers process of its own: its own pool, its own engine, the shared clock. */
+function timersProcess(batchSize: number): Timers {
+  const db = connect({ connectionString: t.url, maxConnections: 3, applicationName: 'test-timers' });
+  pools.push(db);
+  return startTimers({ db, engine: createEngine({ store: new PostgresEventStore(db), clock }), clock, batchSize, autoStart: false });
+}
+
+async function confirmedIncident(id: string, severity = 'III', confirmedAt = at(0)): Promise<void> {
+  const send = (type: string, data: Record<string, unknown>, occurredAt?: Date) =>
+    engine.handle({ streamType: 'incident', streamId: id, type, data, actor: COUNTY_DUTY, ...(occurredAt ? { occurredAt: occurredAt.toISOString() } : {}) });
+  await send('ReportIncident', { title: `Flooding ${id}`, leadJurisdiction: COUNTY, category: 'natural_disaster' });
+  await send('BeginVerification', {});
+  await send('ConfirmIncident', { severity }, confirmedAt);
+}
+
+async function overdueEvents(prefix: string) {
+  const { rows } = await sql<{ stream_id: string; key: string; command_id: string; rooms: string[] }>`
+    select stream_id, data->>'key' as key, meta->>'commandId' as command_id, rooms from event
+    where type = 'ReportOverdue' and stream_id like ${`report:${prefix}%`} order by stream_id, key`.execute(t.db);
+  return rows;
+}
+
+describe('timers: deadlines are rows, fired through the engine', () => {
+  it('confirming an incident writes its deadlines in the same transaction; filing a report cancels its own', async () => {
+    now = at(1).getTime();
+    await confirmedIncident('rows-1');
+    const rows = await listDeadlines(t.db, { incidentId: 'rows-1' });
+    expect(rows.map((r) => [r.key, r.dueAt, r.outcome])).toStrictEqual([
+      ['phone', at(30).toISOString(), null],
+      ['initial', at(60).toISOString(), null],
+    ]);
+    await engine.handle({ streamType: 'report', streamId: reportStreamId('rows-1'), type: 'RecordPhoneReport', data: { recipient: 'city', summary: 's' }, actor: COUNTY_DUTY });
+    expect((await listDeadlines(t.db, { incidentId: 'rows-1' })).map((r) => [r.key, r.outcome])).toStrictEqual([
+      ['phone', 'cancelled'],
+      ['initial', null],
+    ]);
+  });
+
+  it('with three timers running at once, every due deadline fires exactly once', async () => {
+    now = at(1).getTime();
+    const incidents = Array.from({ length: 30 }, (_, i) => `three-${i}`);
+    for (const id of incidents) await confirmedIncident(id);
+    // A third of them met the phone deadline: those rows must not fire.
+    for (const id of incidents.slice(0, 10)) {
+      await engine.handle({ streamType: 'report', streamId: reportStreamId(id), type: 'RecordPhoneReport', data: { recipient: 'city', summary: 's' }, actor: COUNTY_DUTY });
+    }
+    const due = (await listDeadlines(t.db)).filter((d) => d.incidentId.startsWith('three-') && d.outcome === null);
+    expect(due).toHaveLength(50);
+
+    now = at(120).getTime();
+    // Everything due now, this test's 50 and whatever earlier tests left pending.
+    const allDue = (await listDeadlines(t.db)).filter((d) => d.outcome === null && Date.parse(d.dueAt) <= now);
+    const timers = [timersProcess(3), timersProcess(3), timersProcess(3)];
+    // Each keeps scanning until a scan finds nothing it can claim; together they drain the table.
+    const drain = async (timer: Timers) => {
+      for (let i = 0; i < 100; i++) if ((await timer.tick()).claimed === 0) return;
+    };
+    await Promise.all(timers.map(drain));
+    await Promise.all(timers.map(drain));
+
+    const fired = timers.map((timer) => timer.stats().fired);
+    expect(fired.reduce((a, b) => a + b, 0)).toBe(allDue.length);
+    // Not one process doing all the work: the claims really competed.
+    expect(fired.filter((n) => n > 0).length).toBeGreaterThan(1);
+
+    const after = (await listDeadlines(t.db)).filter((d) => d.incidentId.startsWith('three-'));
+    expect(after.filter((d) => d.outcome === 'fired')).toHaveLength(50);
+    expect(after.filter((d) => d.outcome === null)).toHaveLength(0);
+    expect(after.filter((d) => d.key === 'phone' && d.outcome === 'cancelled')).toHaveLength(10);
+
+    const events = await overdueEvents('three-');
+    expect(events).toHaveLength(50);
+    expect(new Set(events.map((e) => `${e.stream_id}/${e.key}`)).size).toBe(50);
+    // One command per fired row, with the id derived from the row.
+    const firedIds = new Set(after.filter((d) => d.outcome === 'fired').map((d) => deadlineCommandId(d.deadlineId)));
+    expect(new Set(events.map((e) => e.command_id))).toStrictEqual(firedIds);
+    const { rows: commands } = await sql<{ n: number }>`select count(*)::int as n from command where command_id like 'deadline-%' and stream_id like 'report:three-%'`.execute(t.db);
+    expect(commands[0]?.n).toBe(50);
+    expect(events.filter((e) => e.key === 'phone')).toHaveLength(20);
+  });
+
+  it('a deadline not yet due does not fire; it fires once its time comes', async () => {
+    now = at(0).getTime();
+    await confirmedIncident('later-1');
+    const timer = timersProcess(10);
+    now = at(29).getTime();
+    expect((await timer.tick()).fired).toBe(0);
+    now = at(30).getTime();
+    expect(await timer.tick()).toMatchObject({ claimed: 1, fired: 1 });
+    expect((await overdueEvents('later-1')).map((e) => e.key)).toStrictEqual(['phone']);
+    now = at(61).getTime();
+    expect(await timer.tick()).toMatchObject({ claimed: 1, fired: 1 });
+    expect((await overdueEvents('later-1')).map((e) => e.key)).toStrictEqual(['initial', 'phone']);
+  });
+
+  it('a met obligation’s deadline never fires, even when its cancellation lost a race with the claim', async () => {
+    now = at(0).getTime();
+    await confirmedIncident('met-1');
+    await engine.handle({ streamType: 'report', streamId: reportStreamId('met-1'), type: 'RecordPhoneReport', data: { recipient: 'city', summary: 's' }, actor: COUNTY_DUTY });
+    // As if the timers had claimed the phone row just before the filing committed: the row is still pending.
+    await t.db.updateTable('deadline').set({ cancelled_at: null, outcome: null }).where('incident_id', '=', 'met-1').where('key', '=', 'phone').execute();
+    now = at(45).getTime();
+    const batch = await timersProcess(10).tick();
+    expect(batch).toMatchObject({ claimed: 1, fired: 0, obsolete: 1 });
+    expect(await overdueEvents('met-1')).toStrictEqual([]);
+    expect((await listDeadlines(t.db, { incidentId: 'met-1' })).find((d) => d.key === 'phone')?.outcome).toBe('obsolete');
+  });
+
+  it('closing an incident cancels its pending deadlines: they never fire', async () => {
+    now = at(0).getTime();
+    await confirmedIncident('closed-1');
+    for (const [type, data] of [
+      ['BeginInitialHandling', { measures: 'sandbags' }],
+      ['ActivateResponse', { level: 'III', measures: 'pumps' }],
+      ['DeclareControlled', {}],
+      ['LiftResponse', {}],
+      ['BeginRecovery', {}],
+      ['BeginReview', {}],
+      ['CloseIncident', { summary: 'over' }],
+    ] as const) {
+      await engine.handle({ streamType: 'incident', streamId: 'closed-1', type, data, actor: COUNTY_DUTY });
+    }
+    const rows = await listDeadlines(t.db, { incidentId: 'closed-1' });
+    expect(rows.length).toBeGreaterThanOrEqual(2);
+    expect(rows.every((r) => r.outcome === 'cancelled')).toBe(true);
+    now = at(30 * 24 * 60).getTime();
+    await timersProcess(10).tick();
+    expect(await overdueEvents('closed-1')).toStrictEqual([]);
+    expect((await listDeadlines(t.db, { incidentId: 'closed-1' })).every((r) => r.outcome === 'cancelled')).toBe(true);
+  });
+
+  it('a firing repeated after a crash (command committed, row not marked) is absorbed: one event', async () => {
+    now = at(0).getTime();
+    await confirmedIncident('crash-1');
+    const phone = (await listDeadlines(t.db, { incidentId: 'crash-1' })).find((d) => d.key === 'phone');
+    if (!phone) throw new Error('no phone deadline');
+    now = at(31).getTime();
+    // What a timers process that died right after its command committed had done.
+    await engine.handle({
+      streamType: 'report',
+      streamId: reportStreamId('crash-1'),
+      type: 'DeadlinePassed',
+      data: { key: 'phone', dueAt: phone.dueAt },
+      actor: { userId: 'muster-timers', roles: ['admin'], jurisdiction: COUNTY },
+      commandId: deadlineCommandId(phone.deadlineId),
+    });
+    expect(await timersProcess(10).tick()).toMatchObject({ claimed: 1, fired: 1 });
+    expect(await overdueEvents('crash-1')).toHaveLength(1);
+  });
+
+  it('an overdue report escalates: its event goes to the room above, even for a level IV incident the city does not follow', async () => {
+    now = at(0).getTime();
+    await confirmedIncident('escalate-1', 'IV');
+    now = at(361).getTime();
+    await timersProcess(10).tick();
+    const [overdue] = await overdueEvents('escalate-1');
+    expect(overdue).toMatchObject({ key: 'initial' });
+    expect(overdue?.rooms).toContain(CITY);
+    expect(overdue?.rooms).toContain(COUNTY);
+    const incident = await engine.load('incident', 'escalate-1');
+    expect(incident.state.context['linkedJurisdictions']).toStrictEqual([]);
+    const report = (await engine.load('report', reportStreamId('escalate-1'))).state.context as unknown as ReportContext;
+    expect(report.items.find((i) => i.key === 'initial')?.overdueAt).toBe(at(361).toISOString());
+  });
+});

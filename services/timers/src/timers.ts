@@ -1,0 +1,138 @@
+import { ForbiddenError, IllegalTransitionError, NotFoundError, ValidationError } from '@muster/contracts';
+import { systemClock, timersActor, type Clock, type Engine } from '@muster/engine';
+import { fireDueDeadlines, type Database, type DueDeadline, type FiringBatch, type FiringOutcome } from '@muster/store-postgres';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+
+export interface TimersOptions {
+  db: Kysely<Database>;
+  /** Fires deadlines through the same command path as everything else (DESIGN §2). */
+  engine: Engine;
+  /** Decides what is due. Tests pass a clock they move, or call `tick(now)` directly. */
+  clock?: Clock;
+  /** Deadlines claimed per transaction. */
+  batchSize?: number;
+  /** Pause between scans when nothing more is due. */
+  pollMs?: number;
+  logger?: Logger;
+  /** false: no background loop; the caller drives the timers with `tick()`. */
+  autoStart?: boolean;
+}
+
+export interface TimersStats extends FiringBatch {
+  ticks: number;
+  errors: number;
+}
+
+export interface Timers {
+  /** Fires everything due at `now` (default: the clock) that no other timers process holds. */
+  tick(now?: Date): Promise<FiringBatch>;
+  stats(): Readonly<TimersStats>;
+  /** Stops the background loop after its current batch. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The command id a deadline fires with. Derived from the deadline id alone, so that a firing repeated
+ * after a crash (the command committed, the row not yet marked) is the same command and the engine's
+ * idempotency absorbs it: one deadline, one command, one event.
+ */
+export function deadlineCommandId(deadlineId: string): string {
+  return `deadline-${deadlineId}`;
+}
+
+/** Refusals that will not change by trying again: the obligation was met, moved, or its incident is over. */
+function isFinalRefusal(error: unknown): boolean {
+  return error instanceof IllegalTransitionError || error instanceof NotFoundError || error instanceof ForbiddenError || error instanceof ValidationError;
+}
+
+/**
+ * The timers service (DESIGN §2, §3.6): deadlines are rows; any number of timers processes scan them,
+ * each claiming due rows with FOR UPDATE SKIP LOCKED, sending each row's command through the engine
+ * with a command id derived from the row, and marking the row fired in the claiming transaction.
+ */
+export function startTimers(options: TimersOptions): Timers {
+  const { db, engine, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const batchSize = options.batchSize ?? 50;
+  const pollMs = options.pollMs ?? 1_000;
+  const stats: TimersStats = { claimed: 0, fired: 0, obsolete: 0, retried: 0, ticks: 0, errors: 0 };
+
+  async function fire(deadline: DueDeadline): Promise<FiringOutcome> {
+    try {
+      const result = await engine.handle({
+        streamType: deadline.streamType,
+        streamId: deadline.streamId,
+        type: deadline.commandType,
+        data: deadline.commandData,
+        actor: timersActor(deadline.jurisdiction),
+        commandId: deadlineCommandId(deadline.deadlineId),
+        // The fact is that the deadline passed at its due time; the engine records when it noticed.
+        occurredAt: deadline.dueAt,
+      });
+      logger?.info({ deadlineId: deadline.deadlineId, streamId: deadline.streamId, key: deadline.key, events: result.events.map((e) => e.type) }, 'deadline fired');
+      return { kind: 'fired' };
+    } catch (error) {
+      if (isFinalRefusal(error)) {
+        logger?.debug({ deadlineId: deadline.deadlineId, reason: (error as Error).message }, 'deadline obsolete');
+        return { kind: 'obsolete', reason: (error as Error).message };
+      }
+      logger?.warn({ err: error, deadlineId: deadline.deadlineId }, 'deadline firing failed; will retry');
+      return { kind: 'retry', error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  async function tick(now: Date = clock.now()): Promise<FiringBatch> {
+    const total: FiringBatch = { claimed: 0, fired: 0, obsolete: 0, retried: 0 };
+    for (;;) {
+      const batch = await fireDueDeadlines(db, now, batchSize, fire);
+      total.claimed += batch.claimed;
+      total.fired += batch.fired;
+      total.obsolete += batch.obsolete;
+      total.retried += batch.retried;
+      // A full batch that settled something: more may be due. Otherwise wait for the next scan, so a
+      // failing row is not retried in a tight loop.
+      if (batch.claimed < batchSize || batch.fired + batch.obsolete === 0) break;
+    }
+    stats.ticks += 1;
+    stats.claimed += total.claimed;
+    stats.fired += total.fired;
+    stats.obsolete += total.obsolete;
+    stats.retried += total.retried;
+    return total;
+  }
+
+  let stopping = false;
+  let wake: (() => void) | null = null;
+  const loop = async () => {
+    while (!stopping) {
+      try {
+        await tick();
+      } catch (error) {
+        // PostgreSQL down or restarting: keep going, nothing is lost while the rows wait.
+        stats.errors += 1;
+        logger?.error({ err: error }, 'timers scan failed');
+      }
+      if (stopping) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = null;
+    }
+  };
+  const running = options.autoStart === false ? Promise.resolve() : loop();
+
+  return {
+    tick,
+    stats: () => ({ ...stats }),
+    async stop() {
+      stopping = true;
+      wake?.();
+      await running;
+    },
+  };
+}

@@ -199,3 +199,48 @@ describe('aggregate: replay', () => {
     expect(replay(def, primaries).context['alarmed']).toBe(true);
   });
 });
+
+describe('aggregate: a machine with handlers on its root', () => {
+  /** A root-level Note is valid in every state the machine is in; xstate's can() still answers for it when done. */
+  const notebookMachine = setup({
+    types: {
+      context: {} as { notes: number },
+      events: {} as { type: 'Note'; meta: CommandMeta } | { type: 'Finish'; meta: CommandMeta },
+      emitted: {} as EmittedEvent,
+    },
+    actions: {
+      note: assign({ notes: ({ context }) => context.notes + 1 }),
+      recordNote: emit(() => ({ type: 'Noted', data: {} })),
+      recordFinish: emit(() => ({ type: 'Finished', data: {} })),
+    },
+  }).createMachine({
+    id: 'notebook',
+    initial: 'open',
+    context: { notes: 0 },
+    on: { Note: { actions: ['note', 'recordNote'] } },
+    states: {
+      open: { on: { Finish: { target: 'finished', actions: 'recordFinish' } } },
+      finished: { type: 'final' },
+    },
+  });
+  const notebook: AggregateDefinition<typeof notebookMachine> = {
+    streamType: 'notebook',
+    machine: notebookMachine,
+    eventFor: { Note: 'Noted', Finish: 'Finished' },
+  };
+
+  it('takes the root handler while the machine runs', () => {
+    expect(commandsAllowedIn(notebook, initialState(notebook))).toEqual(['Finish', 'Note']);
+    const d = accepted(decide(notebook, initialState(notebook), { type: 'Note', meta: meta(1) }));
+    expect(d.state.context['notes']).toBe(1);
+  });
+
+  it('takes nothing once the machine is done, though the root handles the command', () => {
+    const finished = accepted(decide(notebook, initialState(notebook), { type: 'Finish', meta: meta(1) })).state;
+    expect(finished.value).toBe('finished');
+    // the machine itself would still take it: it is decide() that refuses
+    expect(notebookMachine.resolveState({ value: finished.value, context: { notes: 0 } }).can({ type: 'Note', meta: meta(2) })).toBe(true);
+    expect(commandsAllowedIn(notebook, finished)).toEqual([]);
+    expect(decide(notebook, finished, { type: 'Note', meta: meta(2) })).toStrictEqual({ ok: false, state: 'finished', allowed: [] });
+  });
+});

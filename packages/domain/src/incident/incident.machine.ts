@@ -210,7 +210,7 @@ export const incidentMachine = setup({
     verifying: {
       on: {
         ...linkage,
-        ConfirmIncident: { target: 'confirmed', guard: 'severityKnownOrGiven', actions: ['applyConfirm', 'touch', 'record'] },
+        ConfirmIncident: { target: 'confirmed', guard: 'severityKnownOrGiven', actions: ['applyConfirm', 'touch', 'record', 'linkUpperOnSeverity'] },
         DismissIncident: { target: 'dismissed', actions: ['applyDismiss', 'touch', 'record'] },
         UpdateIncidentDetails: { actions: ['applyDetails', 'touch', 'record'] },
         ClassifyIncident: { actions: ['applyClassify', 'touch', 'record', 'linkUpperOnSeverity'] },

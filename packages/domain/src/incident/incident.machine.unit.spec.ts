@@ -9,7 +9,18 @@ import {
   type PersistedState,
   type ReplayableEvent,
 } from '../aggregate';
-import { INCIDENT_CATEGORIES, SEVERITIES, type CommandMeta, type IncidentCategory, type Severity } from '../shared';
+import { JurisdictionTree } from '../jurisdiction/jurisdiction-tree';
+import { roomsOf } from '../jurisdiction/visibility';
+import { ZHAOQING_JURISDICTIONS } from '../jurisdiction/zhaoqing';
+import {
+  INCIDENT_CATEGORIES,
+  SEVERITIES,
+  severityAtLeast,
+  type CommandMeta,
+  type EmittedEvent,
+  type IncidentCategory,
+  type Severity,
+} from '../shared';
 import { incidentAggregate, incidentMachine } from './incident.machine';
 import {
   INCIDENT_EVENT_FOR,
@@ -44,21 +55,59 @@ function nextMeta(): CommandMeta {
 const ALL_COMMANDS = Object.keys(INCIDENT_EVENT_FOR).sort() as IncidentCommandType[];
 const a = incidentAggregate;
 
+/** The jurisdictions of the tests, from the Zhaoqing tree the engine fills `upperJurisdiction`/`to` from. */
+const PROVINCE = '440000';
+const CITY = '441200';
+const DUANZHOU = '441202';
+const DINGHU = '441203';
+const GAOYAO = '441204';
+const FENGKAI = '441225';
+const TREE = new JurisdictionTree(ZHAOQING_JURISDICTIONS);
+
+/** The linkage commands (市县联动): valid in every open state, from the report until the incident is over. */
+const LINKAGE_COMMANDS = [
+  'AddSupportingJurisdiction',
+  'HandBackLead',
+  'LinkRoom',
+  'RaiseLead',
+  'RemoveSupportingJurisdiction',
+  'UnlinkRoom',
+] as const satisfies readonly IncidentCommandType[];
+const isLinkage = (type: IncidentCommandType): boolean => (LINKAGE_COMMANDS as readonly string[]).includes(type);
+/** The commands after which a severity of III or higher links the room above the lead. */
+const SEVERITY_COMMANDS: readonly IncidentCommandType[] = ['ReportIncident', 'ConfirmIncident', 'ClassifyIncident', 'RaiseLead'];
+
+/** The derived event that links the room above the lead because of the severity. */
+const severityLink = (jurisdiction: string, severity: Severity): EmittedEvent => ({
+  type: 'RoomLinked',
+  data: { jurisdiction, reason: 'severity', severity },
+  derived: true,
+});
+
+/** The context of a persisted incident state, typed. */
+function ctx(state: PersistedState): IncidentContext {
+  return state.context as unknown as IncidentContext;
+}
+
 type PayloadOf<K extends IncidentCommandType> = Omit<Extract<IncidentCommand, { type: K }>, 'type' | 'meta'>;
+/** An incident command without its meta, kept as a union of the command types. */
+type CommandBody = IncidentCommand extends infer C ? (C extends IncidentCommand ? Omit<C, 'meta'> : never) : never;
 
 /** One legal transition: from a state, a command with its payload, the target and the context it sets. */
 interface Case<K extends IncidentCommandType> {
   from: IncidentState;
+  /** Commands applied to the state's fixture first (legal self-transitions), so that the guard holds. */
+  given?: readonly CommandBody[];
   command: K;
   payload: PayloadOf<K>;
   to: IncidentState;
   event: IncidentEventType;
+  /** Derived events that follow the primary one (the room above linked because of the severity). */
+  derived?: readonly EmittedEvent[];
   /** Context fields the command sets besides `updatedAt` (always `meta.now`); every other field stays. */
   changes: (meta: CommandMeta) => Partial<IncidentContext>;
 }
 type AnyCase = { [K in IncidentCommandType]: Case<K> }[IncidentCommandType];
-/** An incident command without its meta, kept as a union of the command types. */
-type CommandBody = IncidentCommand extends infer C ? (C extends IncidentCommand ? Omit<C, 'meta'> : never) : never;
 
 function toCommand(c: AnyCase, meta: CommandMeta): MachineCommand {
   return { ...c.payload, type: c.command, meta };
@@ -81,15 +130,111 @@ function updateIn(from: IncidentState): AnyCase {
   };
 }
 
-function classifyIn(from: IncidentState): AnyCase {
+/** Classification to level I; it links the city room unless the state's fixture already has it linked. */
+function classifyIn(from: IncidentState, cityLinked: boolean): AnyCase {
   return {
     from,
     command: 'ClassifyIncident',
     payload: { category: 'public_health', severity: 'I', reason: 'casualty count revised' },
     to: from,
     event: 'IncidentClassified',
-    changes: () => ({ category: 'public_health', severity: 'I' }),
+    ...(cityLinked ? {} : { derived: [severityLink(CITY, 'I')] }),
+    changes: () => ({ category: 'public_health', severity: 'I', ...(cityLinked ? {} : { linkedJurisdictions: [CITY] }) }),
   };
+}
+
+/**
+ * The open states and the severity of the fixture the walk reaches each with: IV as reported, III from
+ * the confirmation on, so that the city room (441200) follows the incident from `confirmed` on.
+ */
+const OPEN_STATES = [
+  ['reported', 'IV'],
+  ['verifying', 'IV'],
+  ['confirmed', 'III'],
+  ['initialHandling', 'III'],
+  ['responseActive', 'III'],
+  ['controlled', 'III'],
+  ['responseLifted', 'III'],
+  ['recovery', 'III'],
+  ['underReview', 'III'],
+] as const satisfies ReadonlyArray<readonly [IncidentState, Severity]>;
+
+/**
+ * The six linkage commands in an open state whose fixture is led by Dinghu (441203) under the city
+ * (441200), with the city linked when `severity` is III. Each case names the full lists it leaves.
+ */
+function linkageIn(from: IncidentState, severity: Severity): AnyCase[] {
+  const severe = severityAtLeast(severity, 'III');
+  const city = severe ? [CITY] : [];
+  const raise: PayloadOf<'RaiseLead'> = { reason: 'spreads across counties', to: CITY, upperJurisdiction: PROVINCE };
+  return [
+    {
+      from,
+      command: 'LinkRoom',
+      payload: { jurisdiction: FENGKAI, reason: 'the road into Fengkai is cut' },
+      to: from,
+      event: 'RoomLinked',
+      changes: () => ({ linkedJurisdictions: [...city, FENGKAI] }),
+    },
+    {
+      from,
+      given: [{ type: 'LinkRoom', jurisdiction: DUANZHOU }],
+      command: 'UnlinkRoom',
+      payload: { jurisdiction: DUANZHOU, reason: 'not affected after all' },
+      to: from,
+      event: 'RoomUnlinked',
+      changes: () => ({ linkedJurisdictions: city }),
+    },
+    {
+      from,
+      command: 'AddSupportingJurisdiction',
+      payload: { jurisdiction: GAOYAO, reason: 'the slide reaches Gaoyao' },
+      to: from,
+      event: 'SupportingJurisdictionAdded',
+      changes: () => ({ supportingJurisdictions: [GAOYAO] }),
+    },
+    {
+      from,
+      given: [{ type: 'AddSupportingJurisdiction', jurisdiction: GAOYAO }],
+      command: 'RemoveSupportingJurisdiction',
+      payload: { jurisdiction: GAOYAO, reason: 'Gaoyao is clear' },
+      to: from,
+      event: 'SupportingJurisdictionRemoved',
+      changes: () => ({ supportingJurisdictions: [] }),
+    },
+    {
+      from,
+      command: 'RaiseLead',
+      payload: raise,
+      to: from,
+      event: 'LeadRaised',
+      // the city leads and leaves the linked rooms; the province follows from III; Dinghu supports
+      ...(severe ? { derived: [severityLink(PROVINCE, severity)] } : {}),
+      changes: () => ({
+        leadJurisdiction: CITY,
+        upperJurisdiction: PROVINCE,
+        raisedFrom: [{ jurisdiction: DINGHU, upper: CITY }],
+        linkedJurisdictions: severe ? [PROVINCE] : [],
+        supportingJurisdictions: [DINGHU],
+      }),
+    },
+    {
+      from,
+      given: [{ type: 'RaiseLead', ...raise }],
+      command: 'HandBackLead',
+      payload: { reason: 'back to the county' },
+      to: from,
+      event: 'LeadHandedBack',
+      // Dinghu leads again under the city, which stays as a linked room (after the province, if linked)
+      changes: () => ({
+        leadJurisdiction: DINGHU,
+        upperJurisdiction: CITY,
+        raisedFrom: [],
+        linkedJurisdictions: severe ? [PROVINCE, CITY] : [CITY],
+        supportingJurisdictions: [],
+      }),
+    },
+  ];
 }
 
 /** The specification: every legal (state, command) pair of the incident machine. */
@@ -103,7 +248,8 @@ const CASES: readonly AnyCase[] = [
       description: 'Road blocked, two vehicles buried',
       category: 'natural_disaster',
       severity: 'IV',
-      leadJurisdiction: '441203',
+      leadJurisdiction: DINGHU,
+      upperJurisdiction: CITY,
       location: { description: 'S358 km 42' },
       source: 'phone',
       exercise: false,
@@ -116,7 +262,8 @@ const CASES: readonly AnyCase[] = [
       description: 'Road blocked, two vehicles buried',
       category: 'natural_disaster',
       severity: 'IV',
-      leadJurisdiction: '441203',
+      leadJurisdiction: DINGHU,
+      upperJurisdiction: CITY,
       location: { description: 'S358 km 42' },
       source: 'phone',
       exercise: false,
@@ -141,15 +288,17 @@ const CASES: readonly AnyCase[] = [
     changes: () => ({ dismissedReason: 'duplicate of inc-0' }),
   },
   updateIn('reported'),
-  classifyIn('reported'),
+  classifyIn('reported', false),
+  ...linkageIn('reported', 'IV'),
   {
     from: 'verifying',
     command: 'ConfirmIncident',
     payload: { severity: 'III', note: 'confirmed by township' },
     to: 'confirmed',
     event: 'IncidentConfirmed',
-    // category not given: stays natural_disaster
-    changes: (m) => ({ severity: 'III', confirmedAt: m.occurredAt }),
+    // level III: the city room follows (市县联动); category not given: stays natural_disaster
+    derived: [severityLink(CITY, 'III')],
+    changes: (m) => ({ severity: 'III', confirmedAt: m.occurredAt, linkedJurisdictions: [CITY] }),
   },
   {
     from: 'verifying',
@@ -160,7 +309,8 @@ const CASES: readonly AnyCase[] = [
     changes: () => ({ dismissedReason: 'false alarm' }),
   },
   updateIn('verifying'),
-  classifyIn('verifying'),
+  classifyIn('verifying', false),
+  ...linkageIn('verifying', 'IV'),
   {
     from: 'confirmed',
     command: 'BeginInitialHandling',
@@ -170,7 +320,8 @@ const CASES: readonly AnyCase[] = [
     changes: () => ({}),
   },
   updateIn('confirmed'),
-  classifyIn('confirmed'),
+  classifyIn('confirmed', true),
+  ...linkageIn('confirmed', 'III'),
   {
     from: 'initialHandling',
     command: 'ActivateResponse',
@@ -180,7 +331,8 @@ const CASES: readonly AnyCase[] = [
     changes: (m) => ({ responseLevel: 'III', responseActivatedAt: m.occurredAt }),
   },
   updateIn('initialHandling'),
-  classifyIn('initialHandling'),
+  classifyIn('initialHandling', true),
+  ...linkageIn('initialHandling', 'III'),
   {
     from: 'responseActive',
     command: 'ChangeResponseLevel',
@@ -198,7 +350,8 @@ const CASES: readonly AnyCase[] = [
     changes: (m) => ({ controlledAt: m.occurredAt }),
   },
   updateIn('responseActive'),
-  classifyIn('responseActive'),
+  classifyIn('responseActive', true),
+  ...linkageIn('responseActive', 'III'),
   {
     from: 'controlled',
     command: 'LiftResponse',
@@ -208,7 +361,8 @@ const CASES: readonly AnyCase[] = [
     changes: (m) => ({ liftedAt: m.occurredAt }),
   },
   updateIn('controlled'),
-  classifyIn('controlled'),
+  classifyIn('controlled', true),
+  ...linkageIn('controlled', 'III'),
   {
     from: 'responseLifted',
     command: 'BeginRecovery',
@@ -218,6 +372,7 @@ const CASES: readonly AnyCase[] = [
     changes: () => ({}),
   },
   updateIn('responseLifted'),
+  ...linkageIn('responseLifted', 'III'),
   {
     from: 'recovery',
     command: 'BeginReview',
@@ -227,6 +382,7 @@ const CASES: readonly AnyCase[] = [
     changes: () => ({}),
   },
   updateIn('recovery'),
+  ...linkageIn('recovery', 'III'),
   {
     from: 'underReview',
     command: 'CloseIncident',
@@ -235,6 +391,7 @@ const CASES: readonly AnyCase[] = [
     event: 'IncidentClosed',
     changes: (m) => ({ closedAt: m.occurredAt }),
   },
+  ...linkageIn('underReview', 'III'),
 ];
 
 const pairOf = (state: string, command: string): string => `${state} × ${command}`;
@@ -245,6 +402,23 @@ const allowedByTable = (state: string): string[] =>
   CASES.filter((c) => c.from === state)
     .map((c) => c.command)
     .sort();
+
+function expectAccepted(d: Decision): Extract<Decision, { ok: true }> {
+  if (!d.ok) throw new Error(`expected acceptance, got rejection in ${d.state} (allowed: ${d.allowed.join(', ')})`);
+  return d;
+}
+
+/** Applies one command body to a state with a fresh meta; it must be accepted. */
+function apply(state: PersistedState, body: CommandBody): Extract<Decision, { ok: true }> {
+  return expectAccepted(decide(a, state, { ...body, meta: nextMeta() }));
+}
+
+/** Applies a case's `given` commands to a state. */
+function withGiven(state: PersistedState, c: AnyCase): PersistedState {
+  let s = state;
+  for (const body of c.given ?? []) s = apply(s, body).state;
+  return s;
+}
 
 /**
  * Breadth-first walk of the machine from its initial state, driven by `commandsAllowedIn`. Each pair
@@ -266,7 +440,13 @@ function walk(): { fixtures: Map<string, PersistedState>; pairs: string[]; missi
         missing.push(pairOf(state.value, command));
         continue;
       }
-      const d = decide(a, state, toCommand(c, nextMeta()));
+      let d: Decision;
+      try {
+        d = decide(a, withGiven(state, c), toCommand(c, nextMeta()));
+      } catch (error) {
+        errors.push(`${pairOf(state.value, command)}: ${String(error)}`);
+        continue;
+      }
       if (!d.ok) {
         errors.push(`${pairOf(state.value, command)} rejected`);
         continue;
@@ -288,6 +468,9 @@ function fixture(state: string): PersistedState {
   return s;
 }
 
+/** The state a case starts from: its state's fixture after its `given` commands. */
+const startOf = (c: AnyCase): PersistedState => withGiven(fixture(c.from), c);
+
 /** A command of the given type with a payload that is valid for its schema (not necessarily its state). */
 function sampleCommand(type: IncidentCommandType, meta: CommandMeta): MachineCommand {
   const c = CASES.find((x) => x.command === type);
@@ -295,14 +478,9 @@ function sampleCommand(type: IncidentCommandType, meta: CommandMeta): MachineCom
   return toCommand(c, meta);
 }
 
-function expectAccepted(d: Decision): Extract<Decision, { ok: true }> {
-  if (!d.ok) throw new Error(`expected acceptance, got rejection in ${d.state} (allowed: ${d.allowed.join(', ')})`);
-  return d;
-}
-
-/** Turns accepted decisions into stored events the way the engine does: meta is the command's meta. */
+/** Turns accepted decisions into stored events the way the engine does: the command's meta, `derived` in it. */
 function toStored(d: Extract<Decision, { ok: true }>, meta: CommandMeta): ReplayableEvent[] {
-  return d.events.map((e) => ({ type: e.type, data: e.data, meta, ...(e.derived ? { derived: true } : {}) }));
+  return d.events.map((e) => ({ type: e.type, data: e.data, meta: e.derived ? { ...meta, derived: true } : meta }));
 }
 
 function deepFreeze<T>(value: T): T {
@@ -334,14 +512,35 @@ describe('incident machine: coverage of the transition table', () => {
     expect(new Set(keys).size).toBe(keys.length);
   });
 
-  it('every event the machine handles is a command with a primary event (none is silently dropped)', () => {
-    for (const [name, node] of Object.entries(incidentMachine.root.states)) {
+  it('every event the machine handles, in a state or at the root, is a command with a primary event', () => {
+    const nodes = [['(root)', incidentMachine.root] as const, ...Object.entries(incidentMachine.root.states)];
+    for (const [name, node] of nodes) {
       for (const type of node.ownEvents) expect(Object.keys(INCIDENT_EVENT_FOR), `${name} handles ${type}`).toContain(type);
     }
   });
 
   it('every command type is accepted in at least one state', () => {
     expect([...new Set(CASES.map((c) => c.command))].sort()).toEqual(ALL_COMMANDS);
+  });
+
+  it('the table has the linkage commands in every open state and in no other', () => {
+    const open: readonly string[] = OPEN_STATES.map(([s]) => s);
+    expect(open).toEqual(INCIDENT_STATES.filter((s) => !['none', 'dismissed', 'closed'].includes(s)));
+    for (const state of INCIDENT_STATES) {
+      const listed = allowedByTable(state).filter((c) => (LINKAGE_COMMANDS as readonly string[]).includes(c));
+      expect(listed, state).toEqual(open.includes(state) ? [...LINKAGE_COMMANDS] : []);
+    }
+  });
+
+  it.each(OPEN_STATES)('the fixture of %s is led by Dinghu under the city, at severity %s', (state, severity) => {
+    expect(fixture(state).context).toMatchObject({
+      leadJurisdiction: DINGHU,
+      upperJurisdiction: CITY,
+      severity,
+      linkedJurisdictions: severity === 'IV' ? [] : [CITY],
+      supportingJurisdictions: [],
+      raisedFrom: [],
+    });
   });
 
   it.each([...INCIDENT_STATES])('commandsAllowedIn(%s) is what the table lists', (state) => {
@@ -351,13 +550,13 @@ describe('incident machine: coverage of the transition table', () => {
 
 describe('incident machine: every legal transition', () => {
   it.each(CASES.map((c) => [`${c.from} --${c.command}--> ${c.to}`, c] as const))('%s', (_name, c) => {
-    const before = fixture(c.from);
+    const before = startOf(c);
     const meta = nextMeta();
     const d = expectAccepted(decide(a, before, toCommand(c, meta)));
 
     expect(d.state.value).toBe(c.to);
     expect(c.event).toBe(INCIDENT_EVENT_FOR[c.command]);
-    expect(d.events).toStrictEqual([{ type: c.event, data: { ...c.payload } }]);
+    expect(d.events).toStrictEqual([{ type: c.event, data: { ...c.payload } }, ...(c.derived ?? [])]);
     expect(d.state.context).toStrictEqual({ ...before.context, ...c.changes(meta), updatedAt: meta.now });
   });
 });
@@ -371,7 +570,7 @@ describe('incident machine: details of individual commands', () => {
         meta,
         incidentId: 'inc-min',
         title: 'Smoke seen',
-        leadJurisdiction: '441203',
+        leadJurisdiction: DINGHU,
       }),
     );
     expect(d.state).toStrictEqual({
@@ -383,7 +582,11 @@ describe('incident machine: details of individual commands', () => {
         description: '',
         category: null,
         severity: null,
-        leadJurisdiction: '441203',
+        leadJurisdiction: DINGHU,
+        upperJurisdiction: null,
+        linkedJurisdictions: [],
+        supportingJurisdictions: [],
+        raisedFrom: [],
         location: null,
         source: null,
         exercise: false,
@@ -393,7 +596,7 @@ describe('incident machine: details of individual commands', () => {
       },
     });
     expect(d.events).toStrictEqual([
-      { type: 'IncidentReported', data: { incidentId: 'inc-min', title: 'Smoke seen', leadJurisdiction: '441203' } },
+      { type: 'IncidentReported', data: { incidentId: 'inc-min', title: 'Smoke seen', leadJurisdiction: DINGHU } },
     ]);
   });
 
@@ -404,7 +607,7 @@ describe('incident machine: details of individual commands', () => {
         meta: nextMeta(),
         incidentId: 'drill-1',
         title: 'Drill: chemical leak',
-        leadJurisdiction: '441203',
+        leadJurisdiction: DINGHU,
         exercise: true,
       }),
     );
@@ -417,7 +620,7 @@ describe('incident machine: details of individual commands', () => {
     const meta = nextMeta();
     const d = expectAccepted(decide(a, verifying, { type: 'ConfirmIncident', meta, category: 'accident' }));
     expect(d.state.value).toBe('confirmed');
-    expect(d.state.context).toMatchObject({ severity: 'IV', category: 'accident', confirmedAt: meta.occurredAt });
+    expect(d.state.context).toMatchObject({ severity: 'IV', category: 'accident', confirmedAt: meta.occurredAt, linkedJurisdictions: [] });
     expect(d.events).toStrictEqual([{ type: 'IncidentConfirmed', data: { category: 'accident' } }]);
   });
 
@@ -448,6 +651,12 @@ describe('incident machine: commands not allowed in a state are rejected', () =>
     for (const state of INCIDENT_STATES) expect(ILLEGAL.some(([s]) => s === state), state).toBe(true);
   });
 
+  it('the sweep covers every linkage command before the report and in both final states', () => {
+    for (const state of ['none', 'dismissed', 'closed'] as const) {
+      for (const command of LINKAGE_COMMANDS) expect(ILLEGAL, pairOf(state, command)).toContainEqual([state, command]);
+    }
+  });
+
   it.each(ILLEGAL)('%s rejects %s with the commands it does allow', (state, command) => {
     const d = decide(a, fixture(state), sampleCommand(command, nextMeta()));
     expect(d).toStrictEqual({ ok: false, state, allowed: allowedByTable(state) });
@@ -464,6 +673,34 @@ describe('incident machine: commands not allowed in a state are rejected', () =>
       expect(decide(a, fixture(state), sampleCommand(command, nextMeta()))).toStrictEqual({ ok: false, state, allowed: [] });
     }
   });
+
+  it.each(['dismissed', 'closed'] as const)('final state %s refuses linkage whose guard would hold', (state) => {
+    const over = fixture(state);
+    // Fengkai neither leads, follows nor supports; the city linked is the level above: every guard holds
+    expect(ctx(over)).toMatchObject({ leadJurisdiction: DINGHU, upperJurisdiction: CITY });
+    expect(ctx(over).linkedJurisdictions).not.toContain(FENGKAI);
+    const commands: CommandBody[] = [
+      { type: 'LinkRoom', jurisdiction: FENGKAI },
+      { type: 'AddSupportingJurisdiction', jurisdiction: FENGKAI },
+      { type: 'RaiseLead', reason: 'too late', to: CITY, upperJurisdiction: PROVINCE },
+    ];
+    for (const body of commands) {
+      expect(decide(a, over, { ...body, meta: nextMeta() }), body.type).toStrictEqual({ ok: false, state, allowed: [] });
+    }
+  });
+
+  it('no linkage before the incident is reported, even with a payload every guard accepts', () => {
+    const none = initialState(a);
+    const commands: CommandBody[] = [
+      { type: 'LinkRoom', jurisdiction: CITY },
+      { type: 'AddSupportingJurisdiction', jurisdiction: FENGKAI },
+      // a `to` would pass the guard; before the report there is no lead to raise
+      { type: 'RaiseLead', reason: 'early', to: CITY, upperJurisdiction: PROVINCE },
+    ];
+    for (const body of commands) {
+      expect(decide(a, none, { ...body, meta: nextMeta() }), body.type).toStrictEqual({ ok: false, state: 'none', allowed: ['ReportIncident'] });
+    }
+  });
 });
 
 describe('incident machine: guards', () => {
@@ -474,16 +711,18 @@ describe('incident machine: guards', () => {
         meta: nextMeta(),
         incidentId: 'inc-2',
         title: 'Gas smell',
-        leadJurisdiction: '441203',
+        leadJurisdiction: DINGHU,
+        upperJurisdiction: CITY,
       }),
     ).state;
     const verifying = expectAccepted(decide(a, reported, { type: 'BeginVerification', meta: nextMeta() })).state;
     expect(verifying.context['severity']).toBeNull();
     return verifying;
   }
-  const verifyingAllowed = ['ClassifyIncident', 'ConfirmIncident', 'DismissIncident', 'UpdateIncidentDetails'];
+  const verifyingAllowed = allowedByTable('verifying');
 
   it('ConfirmIncident without severity is rejected when the context has none', () => {
+    expect(verifyingAllowed).toEqual([...LINKAGE_COMMANDS, 'ClassifyIncident', 'ConfirmIncident', 'DismissIncident', 'UpdateIncidentDetails'].sort());
     const d = decide(a, verifyingWithoutSeverity(), { type: 'ConfirmIncident', meta: nextMeta(), category: 'accident' });
     expect(d).toStrictEqual({ ok: false, state: 'verifying', allowed: verifyingAllowed });
   });
@@ -520,37 +759,388 @@ describe('incident machine: guards', () => {
 });
 
 // ---------------------------------------------------------------------------------------------------
+// 2b. Linkage (市县联动, 以县为主)
+// ---------------------------------------------------------------------------------------------------
+
+/** A Dinghu incident under the city, as the engine reports it, with the given extra fields. */
+function reportDinghu(fields: Partial<PayloadOf<'ReportIncident'>> = {}): Extract<Decision, { ok: true }> {
+  return apply(initialState(a), {
+    type: 'ReportIncident',
+    incidentId: 'inc-link',
+    title: 'Landslide on S358',
+    leadJurisdiction: DINGHU,
+    upperJurisdiction: CITY,
+    ...fields,
+  });
+}
+
+/** The linkage fields of an incident state. */
+function linkage(state: PersistedState): Pick<IncidentContext, 'leadJurisdiction' | 'upperJurisdiction' | 'linkedJurisdictions' | 'supportingJurisdictions' | 'raisedFrom'> {
+  const { leadJurisdiction, upperJurisdiction, linkedJurisdictions, supportingJurisdictions, raisedFrom } = ctx(state);
+  return { leadJurisdiction, upperJurisdiction, linkedJurisdictions, supportingJurisdictions, raisedFrom };
+}
+
+describe('incident linkage: severity III and above links the room above the lead', () => {
+  /** Each way a severity is set, from an incident at Dinghu whose severity is still unknown. */
+  const SETTERS = {
+    ReportIncident: (severity: Severity) => reportDinghu({ severity }),
+    ConfirmIncident: (severity: Severity) => {
+      const verifying = apply(reportDinghu().state, { type: 'BeginVerification' }).state;
+      return apply(verifying, { type: 'ConfirmIncident', severity });
+    },
+    ClassifyIncident: (severity: Severity) => apply(reportDinghu().state, { type: 'ClassifyIncident', category: 'accident', severity }),
+  } as const;
+  const table = (Object.keys(SETTERS) as (keyof typeof SETTERS)[]).flatMap((command) => SEVERITIES.map((severity) => [command, severity] as const));
+
+  it.each(table)('%s at level %s', (command, severity) => {
+    const d = SETTERS[command](severity);
+    const [primary, ...derived] = d.events;
+    expect(primary?.type).toBe(INCIDENT_EVENT_FOR[command]);
+    expect(primary?.derived).toBeUndefined();
+    const links = severity !== 'IV';
+    expect(derived).toStrictEqual(links ? [severityLink(CITY, severity)] : []);
+    expect(linkage(d.state)).toStrictEqual({
+      leadJurisdiction: DINGHU,
+      upperJurisdiction: CITY,
+      linkedJurisdictions: links ? [CITY] : [],
+      supportingJurisdictions: [],
+      raisedFrom: [],
+    });
+
+    // exactly once: a further rise to level I links the city only if it was not linked yet
+    const again = apply(d.state, { type: 'ClassifyIncident', category: 'accident', severity: 'I' });
+    expect(again.events).toStrictEqual([
+      { type: 'IncidentClassified', data: { category: 'accident', severity: 'I' } },
+      ...(links ? [] : [severityLink(CITY, 'I')]),
+    ]);
+    expect(ctx(again.state).linkedJurisdictions).toStrictEqual([CITY]);
+  });
+
+  it('lowering the severity to IV leaves the link until someone removes it', () => {
+    let s = reportDinghu({ severity: 'II' }).state;
+    expect(ctx(s).linkedJurisdictions).toStrictEqual([CITY]);
+    s = apply(s, { type: 'BeginVerification' }).state;
+    const lowered = apply(s, { type: 'ClassifyIncident', category: 'accident', severity: 'IV' });
+    expect(lowered.events).toStrictEqual([{ type: 'IncidentClassified', data: { category: 'accident', severity: 'IV' } }]);
+    expect(ctx(lowered.state)).toMatchObject({ severity: 'IV', linkedJurisdictions: [CITY] });
+    const confirmed = apply(lowered.state, { type: 'ConfirmIncident', severity: 'IV' });
+    expect(confirmed.events).toHaveLength(1);
+    expect(ctx(confirmed.state)).toMatchObject({ severity: 'IV', linkedJurisdictions: [CITY] });
+    // someone removes it: at IV the city stays out
+    const unlinked = apply(confirmed.state, { type: 'UnlinkRoom', jurisdiction: CITY, reason: 'county copes' });
+    expect(unlinked.events).toStrictEqual([{ type: 'RoomUnlinked', data: { jurisdiction: CITY, reason: 'county copes' } }]);
+    expect(ctx(unlinked.state).linkedJurisdictions).toStrictEqual([]);
+  });
+
+  it('a city room removed at III is linked again when the severity is set at III or higher again', () => {
+    let s = reportDinghu({ severity: 'III' }).state;
+    s = apply(s, { type: 'UnlinkRoom', jurisdiction: CITY }).state;
+    expect(ctx(s).linkedJurisdictions).toStrictEqual([]);
+    // non-severity commands do not bring it back
+    const updated = apply(s, { type: 'UpdateIncidentDetails', description: 'more rain' });
+    expect(updated.events).toHaveLength(1);
+    s = apply(updated.state, { type: 'BeginVerification' }).state;
+    // confirming without a severity keeps level III, which links the city again
+    const confirmed = apply(s, { type: 'ConfirmIncident' });
+    expect(confirmed.events).toStrictEqual([{ type: 'IncidentConfirmed', data: {} }, severityLink(CITY, 'III')]);
+    expect(ctx(confirmed.state).linkedJurisdictions).toStrictEqual([CITY]);
+  });
+
+  it('the response level is not the severity: ActivateResponse at I links nothing', () => {
+    let s = reportDinghu({ severity: 'IV' }).state;
+    s = apply(s, { type: 'BeginVerification' }).state;
+    s = apply(s, { type: 'ConfirmIncident' }).state;
+    s = apply(s, { type: 'BeginInitialHandling', measures: 'road closed' }).state;
+    const d = apply(s, { type: 'ActivateResponse', level: 'I', measures: 'everything' });
+    expect(d.events.map((e) => e.type)).toStrictEqual(['ResponseActivated']);
+    const changed = apply(d.state, { type: 'ChangeResponseLevel', level: 'II', reason: 'eased' });
+    expect(changed.events.map((e) => e.type)).toStrictEqual(['ResponseLevelChanged']);
+    expect(ctx(changed.state).linkedJurisdictions).toStrictEqual([]);
+  });
+
+  it('with no level above the lead, nothing is linked', () => {
+    for (const upper of [{}, { upperJurisdiction: null }]) {
+      const d = apply(initialState(a), { type: 'ReportIncident', incidentId: 'inc-top', title: 'Typhoon', leadJurisdiction: PROVINCE, severity: 'I', ...upper });
+      expect(d.events.map((e) => e.type)).toStrictEqual(['IncidentReported']);
+      expect(linkage(d.state)).toMatchObject({ upperJurisdiction: null, linkedJurisdictions: [] });
+    }
+  });
+
+  it('a city room that already supports the incident is not also linked', () => {
+    const supported = apply(reportDinghu({ severity: 'IV' }).state, { type: 'AddSupportingJurisdiction', jurisdiction: CITY });
+    const d = apply(supported.state, { type: 'ClassifyIncident', category: 'accident', severity: 'II' });
+    expect(d.events.map((e) => e.type)).toStrictEqual(['IncidentClassified']);
+    expect(linkage(d.state)).toMatchObject({ linkedJurisdictions: [], supportingJurisdictions: [CITY] });
+  });
+
+  it('a city-led incident links the province', () => {
+    const d = apply(initialState(a), {
+      type: 'ReportIncident',
+      incidentId: 'inc-city',
+      title: 'Flood in the city',
+      leadJurisdiction: CITY,
+      upperJurisdiction: PROVINCE,
+      severity: 'II',
+    });
+    expect(d.events.slice(1)).toStrictEqual([severityLink(PROVINCE, 'II')]);
+    expect(ctx(d.state).linkedJurisdictions).toStrictEqual([PROVINCE]);
+  });
+});
+
+describe('incident linkage: linked and supporting rooms', () => {
+  function withFollowers(): PersistedState {
+    let s = reportDinghu({ severity: 'IV' }).state;
+    s = apply(s, { type: 'LinkRoom', jurisdiction: FENGKAI }).state;
+    s = apply(s, { type: 'AddSupportingJurisdiction', jurisdiction: GAOYAO }).state;
+    expect(linkage(s)).toMatchObject({ linkedJurisdictions: [FENGKAI], supportingJurisdictions: [GAOYAO] });
+    return s;
+  }
+  it('LinkRoom refuses the lead, an already linked room and a supporting room', () => {
+    const s = withFollowers();
+    for (const jurisdiction of [DINGHU, FENGKAI, GAOYAO]) {
+      expect(decide(a, s, { type: 'LinkRoom', meta: nextMeta(), jurisdiction }), jurisdiction).toStrictEqual(refused('reported'));
+    }
+    // the city may be linked by hand below level III
+    const d = apply(s, { type: 'LinkRoom', jurisdiction: CITY, reason: 'heavy rain forecast' });
+    expect(d.events).toStrictEqual([{ type: 'RoomLinked', data: { jurisdiction: CITY, reason: 'heavy rain forecast' } }]);
+    expect(ctx(d.state).linkedJurisdictions).toStrictEqual([FENGKAI, CITY]);
+  });
+
+  it('AddSupportingJurisdiction moves a linked room to supporting', () => {
+    const d = apply(withFollowers(), { type: 'AddSupportingJurisdiction', jurisdiction: FENGKAI, reason: 'road into Fengkai cut' });
+    expect(d.events).toStrictEqual([
+      { type: 'SupportingJurisdictionAdded', data: { jurisdiction: FENGKAI, reason: 'road into Fengkai cut' } },
+    ]);
+    expect(linkage(d.state)).toMatchObject({ linkedJurisdictions: [], supportingJurisdictions: [GAOYAO, FENGKAI] });
+  });
+
+  it('AddSupportingJurisdiction refuses the lead and an already supporting room', () => {
+    const s = withFollowers();
+    for (const jurisdiction of [DINGHU, GAOYAO]) {
+      expect(decide(a, s, { type: 'AddSupportingJurisdiction', meta: nextMeta(), jurisdiction }), jurisdiction).toStrictEqual(refused('reported'));
+    }
+  });
+
+  it('UnlinkRoom refuses a room that is not linked; RemoveSupportingJurisdiction one that is not supporting', () => {
+    const s = withFollowers();
+    for (const jurisdiction of [DINGHU, GAOYAO, DUANZHOU]) {
+      expect(decide(a, s, { type: 'UnlinkRoom', meta: nextMeta(), jurisdiction }), `unlink ${jurisdiction}`).toStrictEqual(refused('reported'));
+    }
+    for (const jurisdiction of [DINGHU, FENGKAI, DUANZHOU]) {
+      expect(decide(a, s, { type: 'RemoveSupportingJurisdiction', meta: nextMeta(), jurisdiction }), `remove ${jurisdiction}`).toStrictEqual(refused('reported'));
+    }
+  });
+
+  it('a supporting room that is removed no longer follows at all', () => {
+    const d = apply(withFollowers(), { type: 'RemoveSupportingJurisdiction', jurisdiction: GAOYAO });
+    expect(linkage(d.state)).toMatchObject({ linkedJurisdictions: [FENGKAI], supportingJurisdictions: [] });
+    expect(roomsOf(ctx(d.state))).toStrictEqual([DINGHU, FENGKAI]);
+  });
+});
+
+describe('incident linkage: raising the lead and handing it back', () => {
+  const RAISE: CommandBody = { type: 'RaiseLead', reason: 'spreads across counties', to: CITY, upperJurisdiction: PROVINCE };
+
+  /** A Dinghu incident at the given severity with Gaoyao supporting. */
+  function countyLed(severity: Severity): PersistedState {
+    return apply(reportDinghu({ severity }).state, { type: 'AddSupportingJurisdiction', jurisdiction: GAOYAO }).state;
+  }
+
+  it('RaiseLead at III: the city leads, Dinghu supports, the raise is recorded and the province is linked', () => {
+    const before = countyLed('III');
+    expect(ctx(before).linkedJurisdictions).toStrictEqual([CITY]);
+    const d = apply(before, RAISE);
+    expect(d.events).toStrictEqual([
+      { type: 'LeadRaised', data: { reason: 'spreads across counties', to: CITY, upperJurisdiction: PROVINCE } },
+      severityLink(PROVINCE, 'III'),
+    ]);
+    expect(linkage(d.state)).toStrictEqual({
+      leadJurisdiction: CITY,
+      upperJurisdiction: PROVINCE,
+      // the city leads now, so it is no longer a linked room
+      linkedJurisdictions: [PROVINCE],
+      supportingJurisdictions: [GAOYAO, DINGHU],
+      raisedFrom: [{ jurisdiction: DINGHU, upper: CITY }],
+    });
+  });
+
+  it('RaiseLead at IV links nothing above the new lead', () => {
+    const d = apply(countyLed('IV'), RAISE);
+    expect(d.events.map((e) => e.type)).toStrictEqual(['LeadRaised']);
+    expect(linkage(d.state)).toStrictEqual({
+      leadJurisdiction: CITY,
+      upperJurisdiction: PROVINCE,
+      linkedJurisdictions: [],
+      supportingJurisdictions: [GAOYAO, DINGHU],
+      raisedFrom: [{ jurisdiction: DINGHU, upper: CITY }],
+    });
+  });
+
+  it('RaiseLead to a room that was supporting takes it out of the supporting rooms', () => {
+    const s = apply(reportDinghu({ severity: 'IV' }).state, { type: 'AddSupportingJurisdiction', jurisdiction: CITY }).state;
+    const d = apply(s, RAISE);
+    expect(linkage(d.state)).toMatchObject({ leadJurisdiction: CITY, linkedJurisdictions: [], supportingJurisdictions: [DINGHU] });
+  });
+
+  it('RaiseLead without `to` falls back to the level above in the context', () => {
+    const d = apply(countyLed('IV'), { type: 'RaiseLead', reason: 'city takes over' });
+    expect(linkage(d.state)).toStrictEqual({
+      leadJurisdiction: CITY,
+      upperJurisdiction: null,
+      linkedJurisdictions: [],
+      supportingJurisdictions: [GAOYAO, DINGHU],
+      raisedFrom: [{ jurisdiction: DINGHU, upper: CITY }],
+    });
+  });
+
+  it('RaiseLead is refused when there is no level above the lead', () => {
+    const top = apply(initialState(a), { type: 'ReportIncident', incidentId: 'inc-top', title: 'Typhoon', leadJurisdiction: PROVINCE, upperJurisdiction: null }).state;
+    for (const body of [
+      { type: 'RaiseLead', reason: 'nowhere to go' },
+      { type: 'RaiseLead', reason: 'nowhere to go', to: null, upperJurisdiction: null },
+    ] satisfies CommandBody[]) {
+      expect(decide(a, top, { ...body, meta: nextMeta() })).toStrictEqual(refused('reported'));
+    }
+  });
+
+  it('HandBackLead restores the lead and its upper level; the city stays as a linked room', () => {
+    const raised = apply(countyLed('III'), RAISE).state;
+    const d = apply(raised, { type: 'HandBackLead', reason: 'county can cope' });
+    expect(d.events).toStrictEqual([{ type: 'LeadHandedBack', data: { reason: 'county can cope' } }]);
+    expect(linkage(d.state)).toStrictEqual({
+      leadJurisdiction: DINGHU,
+      upperJurisdiction: CITY,
+      // the province linked by the raise keeps following; the city, the former lead, is linked
+      linkedJurisdictions: [PROVINCE, CITY],
+      supportingJurisdictions: [GAOYAO],
+      raisedFrom: [],
+    });
+    // the city can be unlinked like any linked room
+    expect(ctx(apply(d.state, { type: 'UnlinkRoom', jurisdiction: CITY }).state).linkedJurisdictions).toStrictEqual([PROVINCE]);
+  });
+
+  it('HandBackLead without a prior raise is refused, and so is a second hand-back', () => {
+    const s = countyLed('III');
+    expect(decide(a, s, { type: 'HandBackLead', meta: nextMeta(), reason: 'never raised' })).toStrictEqual(refused('reported'));
+    const back = apply(apply(s, RAISE).state, { type: 'HandBackLead', reason: 'done' }).state;
+    expect(decide(a, back, { type: 'HandBackLead', meta: nextMeta(), reason: 'again' })).toStrictEqual(refused('reported'));
+  });
+
+  it('raised twice, handed back twice: the raises unwind in order', () => {
+    let s = countyLed('II');
+    s = apply(s, RAISE).state;
+    const twice = apply(s, { type: 'RaiseLead', reason: 'province takes over', to: PROVINCE, upperJurisdiction: null });
+    // no level above the province: nothing more to link
+    expect(twice.events.map((e) => e.type)).toStrictEqual(['LeadRaised']);
+    expect(linkage(twice.state)).toStrictEqual({
+      leadJurisdiction: PROVINCE,
+      upperJurisdiction: null,
+      linkedJurisdictions: [],
+      supportingJurisdictions: [GAOYAO, DINGHU, CITY],
+      raisedFrom: [
+        { jurisdiction: DINGHU, upper: CITY },
+        { jurisdiction: CITY, upper: PROVINCE },
+      ],
+    });
+    const once = apply(twice.state, { type: 'HandBackLead', reason: 'to the city' }).state;
+    expect(linkage(once)).toStrictEqual({
+      leadJurisdiction: CITY,
+      upperJurisdiction: PROVINCE,
+      linkedJurisdictions: [PROVINCE],
+      supportingJurisdictions: [GAOYAO, DINGHU],
+      raisedFrom: [{ jurisdiction: DINGHU, upper: CITY }],
+    });
+    const home = apply(once, { type: 'HandBackLead', reason: 'to the county' }).state;
+    expect(linkage(home)).toStrictEqual({
+      leadJurisdiction: DINGHU,
+      upperJurisdiction: CITY,
+      linkedJurisdictions: [PROVINCE, CITY],
+      supportingJurisdictions: [GAOYAO],
+      raisedFrom: [],
+    });
+  });
+
+  it('HandBackLead to a county that was re-linked while raised leaves it leading only, not also linked', () => {
+    let s = apply(countyLed('IV'), RAISE).state;
+    s = apply(s, { type: 'RemoveSupportingJurisdiction', jurisdiction: DINGHU }).state;
+    s = apply(s, { type: 'LinkRoom', jurisdiction: DINGHU }).state;
+    expect(linkage(s)).toMatchObject({ leadJurisdiction: CITY, linkedJurisdictions: [DINGHU], supportingJurisdictions: [GAOYAO] });
+    const back = apply(s, { type: 'HandBackLead', reason: 'county can cope' }).state;
+    expect(linkage(back)).toStrictEqual({
+      leadJurisdiction: DINGHU,
+      upperJurisdiction: CITY,
+      linkedJurisdictions: [CITY],
+      supportingJurisdictions: [GAOYAO],
+      raisedFrom: [],
+    });
+  });
+
+  it('after a raise the lead room is the city: LinkRoom and AddSupportingJurisdiction refuse it', () => {
+    const raised = apply(countyLed('IV'), RAISE).state;
+    expect(decide(a, raised, { type: 'LinkRoom', meta: nextMeta(), jurisdiction: CITY })).toStrictEqual(refused('reported'));
+    expect(decide(a, raised, { type: 'AddSupportingJurisdiction', meta: nextMeta(), jurisdiction: CITY })).toStrictEqual(refused('reported'));
+    // Dinghu supports: it cannot be linked on top
+    expect(decide(a, raised, { type: 'LinkRoom', meta: nextMeta(), jurisdiction: DINGHU })).toStrictEqual(refused('reported'));
+  });
+});
+
+function refused(state: IncidentState): Decision {
+  return { ok: false, state, allowed: allowedByTable(state) };
+}
+
+// ---------------------------------------------------------------------------------------------------
 // 3. Replay
 // ---------------------------------------------------------------------------------------------------
 
-/** Applies commands in order, as the engine would, keeping every intermediate state and the stream. */
-function run(commands: ReadonlyArray<CommandBody>): { states: PersistedState[]; events: ReplayableEvent[] } {
+/**
+ * Applies commands in order, as the engine would, keeping every intermediate state, the stream, and
+ * after each command how many events the stream holds (`ends[i]` events give `states[i]`).
+ */
+function run(commands: ReadonlyArray<CommandBody>): { states: PersistedState[]; events: ReplayableEvent[]; ends: number[] } {
   let state = initialState(a);
   const states = [state];
   const events: ReplayableEvent[] = [];
+  const ends = [0];
   for (const command of commands) {
     const meta = nextMeta();
     const d = expectAccepted(decide(a, state, { ...command, meta }));
     events.push(...toStored(d, meta));
     state = d.state;
     states.push(state);
+    ends.push(events.length);
   }
-  return { states, events };
+  return { states, events, ends };
 }
 
+function at<T>(items: readonly T[], i: number): T {
+  const item = items[i];
+  if (item === undefined) throw new Error(`nothing at ${i}`);
+  return item;
+}
+
+const FLOOD_REPORT: CommandBody = { type: 'ReportIncident', incidentId: 'inc-9', title: 'Flood', leadJurisdiction: DINGHU, upperJurisdiction: CITY, source: 'sensor' };
+
 const LIFECYCLE: ReadonlyArray<CommandBody> = [
-  { type: 'ReportIncident', incidentId: 'inc-9', title: 'Flood', leadJurisdiction: '441203', source: 'sensor' },
+  FLOOD_REPORT,
   { type: 'UpdateIncidentDetails', description: 'River above warning line' },
+  { type: 'AddSupportingJurisdiction', jurisdiction: GAOYAO, reason: 'the river runs on into Gaoyao' },
   { type: 'BeginVerification' },
+  // level III: the city room is linked (derived)
   { type: 'ClassifyIncident', category: 'natural_disaster', severity: 'III' },
   { type: 'ConfirmIncident' },
   { type: 'BeginInitialHandling', measures: 'evacuate low-lying streets' },
+  { type: 'LinkRoom', jurisdiction: FENGKAI, reason: 'upstream gauge' },
   { type: 'ActivateResponse', level: 'IV', measures: 'county plan' },
   { type: 'ChangeResponseLevel', level: 'III', reason: 'rising' },
   { type: 'ClassifyIncident', category: 'natural_disaster', severity: 'II' },
+  // the city takes unified command; the province is linked (derived)
+  { type: 'RaiseLead', reason: 'three counties affected', to: CITY, upperJurisdiction: PROVINCE },
   { type: 'ChangeResponseLevel', level: 'II', reason: 'city linkage' },
   { type: 'DeclareControlled' },
+  { type: 'HandBackLead', reason: 'controlled; back to the county' },
+  { type: 'UnlinkRoom', jurisdiction: FENGKAI },
   { type: 'LiftResponse' },
+  { type: 'RemoveSupportingJurisdiction', jurisdiction: GAOYAO },
   { type: 'UpdateIncidentDetails', location: { description: 'Riverside district' } },
   { type: 'BeginRecovery' },
   { type: 'BeginReview' },
@@ -558,11 +1148,22 @@ const LIFECYCLE: ReadonlyArray<CommandBody> = [
 ];
 
 describe('incident replay', () => {
-  it('a full lifecycle replays to the state decide() produced, after every prefix', () => {
-    const { states, events } = run(LIFECYCLE);
-    expect(events).toHaveLength(LIFECYCLE.length);
+  it('a full lifecycle replays to the state decide() produced, after every command', () => {
+    const { states, events, ends } = run(LIFECYCLE);
+    expect(events).toHaveLength(LIFECYCLE.length + 2);
+    expect(events.filter((e) => e.meta.derived === true).map((e) => [e.type, e.data])).toStrictEqual([
+      ['RoomLinked', { jurisdiction: CITY, reason: 'severity', severity: 'III' }],
+      ['RoomLinked', { jurisdiction: PROVINCE, reason: 'severity', severity: 'II' }],
+    ]);
     expect(states.at(-1)?.value).toBe('closed');
-    for (let i = 0; i < states.length; i++) expect(replay(a, events.slice(0, i)), `after ${i} events`).toStrictEqual(states[i]);
+    expect(linkage(at(states, states.length - 1))).toStrictEqual({
+      leadJurisdiction: DINGHU,
+      upperJurisdiction: CITY,
+      linkedJurisdictions: [PROVINCE, CITY],
+      supportingJurisdictions: [],
+      raisedFrom: [],
+    });
+    for (let i = 0; i < states.length; i++) expect(replay(a, events.slice(0, at(ends, i))), `after ${i} commands`).toStrictEqual(states[i]);
   });
 
   it('replays events as stored (JSON round trip)', () => {
@@ -572,11 +1173,9 @@ describe('incident replay', () => {
   });
 
   it('replays the tail of a stream from an intermediate state', () => {
-    const { states, events } = run(LIFECYCLE);
+    const { states, events, ends } = run(LIFECYCLE);
     for (let i = 0; i < states.length; i++) {
-      const from = states[i];
-      if (from === undefined) throw new Error('missing state');
-      expect(replay(a, events.slice(i), from), `from ${i}`).toStrictEqual(states.at(-1));
+      expect(replay(a, events.slice(at(ends, i)), at(states, i)), `from ${i}`).toStrictEqual(states.at(-1));
     }
   });
 
@@ -591,7 +1190,7 @@ describe('incident replay', () => {
   });
 
   it('skips derived events', () => {
-    const { states, events } = run(LIFECYCLE.slice(0, 3));
+    const { states, events } = run(LIFECYCLE.slice(0, 4));
     const meta = nextMeta();
     const derived: ReplayableEvent[] = [
       // a type no command produces: would throw if applied
@@ -600,15 +1199,61 @@ describe('incident replay', () => {
       { type: 'IncidentClosed', data: { summary: 'x' }, meta: { ...meta, derived: true } },
       // a primary type legal in `verifying`: would change the state if applied
       { type: 'IncidentDismissed', data: { reason: 'x' }, meta: { ...meta, derived: true } },
+      // a linkage event legal in `verifying`: would link Fengkai if applied
+      { type: 'RoomLinked', data: { jurisdiction: FENGKAI }, meta: { ...meta, derived: true } },
     ];
     const [first, ...rest] = events;
     if (first === undefined) throw new Error('no event');
     expect(replay(a, [first, ...derived, ...rest, ...derived])).toStrictEqual(states.at(-1));
     // the same event without the flag is applied
-    const [, , dismissed] = derived;
-    if (dismissed === undefined) throw new Error('no event');
+    const [, , dismissed, linked] = derived;
+    if (dismissed === undefined || linked === undefined) throw new Error('no event');
     const { derived: _d, ...plainMeta } = dismissed.meta;
     expect(replay(a, [...events, { ...dismissed, meta: plainMeta }]).value).toBe('dismissed');
+    expect(replay(a, [...events, { ...linked, meta: plainMeta }]).context['linkedJurisdictions']).toStrictEqual([FENGKAI]);
+  });
+
+  it('a derived RoomLinked is re-derived from its primary event: cut after it, before it, or without it, the state is the same', () => {
+    const { states, events, ends } = run(LIFECYCLE.slice(0, 5));
+    const classified = at(states, 5);
+    expect(ctx(classified).linkedJurisdictions).toStrictEqual([CITY]);
+    const last = at(events, at(ends, 5) - 1);
+    expect(last).toMatchObject({ type: 'RoomLinked', meta: { derived: true } });
+    expect(replay(a, events)).toStrictEqual(classified);
+    // the stream cut between the primary event and its derived one already has the city linked
+    expect(replay(a, events.slice(0, -1))).toStrictEqual(classified);
+    expect(replay(a, events.filter((e) => e.meta.derived !== true))).toStrictEqual(classified);
+    // without the flag the derived RoomLinked is taken for a LinkRoom of a room already linked
+    const unflagged = events.map(({ meta: { derived: _d, ...meta }, ...e }) => ({ ...e, meta }));
+    expect(() => replay(a, unflagged)).toThrow(/RoomLinked is not accepted in state verifying/);
+  });
+
+  it('a raise replays from the `to` and `upperJurisdiction` the engine stored in its event', () => {
+    const { states, events } = run([
+      FLOOD_REPORT,
+      { type: 'ClassifyIncident', category: 'natural_disaster', severity: 'I' },
+      { type: 'RaiseLead', reason: 'three counties', to: CITY, upperJurisdiction: PROVINCE },
+      { type: 'HandBackLead', reason: 'back' },
+      { type: 'RaiseLead', reason: 'again', to: CITY, upperJurisdiction: PROVINCE },
+    ]);
+    expect(events.map((e) => [e.type, e.meta.derived === true])).toStrictEqual([
+      ['IncidentReported', false],
+      ['IncidentClassified', false],
+      ['RoomLinked', true],
+      ['LeadRaised', false],
+      ['RoomLinked', true],
+      ['LeadHandedBack', false],
+      // the province still follows: the second raise links nothing
+      ['LeadRaised', false],
+    ]);
+    expect(replay(a, JSON.parse(JSON.stringify(events)) as ReplayableEvent[])).toStrictEqual(states.at(-1));
+    expect(linkage(at(states, states.length - 1))).toStrictEqual({
+      leadJurisdiction: CITY,
+      upperJurisdiction: PROVINCE,
+      linkedJurisdictions: [PROVINCE],
+      supportingJurisdictions: [DINGHU],
+      raisedFrom: [{ jurisdiction: DINGHU, upper: CITY }],
+    });
   });
 
   it('throws on an event type no command produces', () => {
@@ -622,6 +1267,8 @@ describe('incident replay', () => {
   it('throws on an event the current state does not accept', () => {
     const closed: ReplayableEvent = { type: 'IncidentClosed', data: { summary: 'x' }, meta: nextMeta() };
     expect(() => replay(a, [closed])).toThrow(/IncidentClosed is not accepted in state none/);
+    const linked: ReplayableEvent = { type: 'RoomLinked', data: { jurisdiction: CITY }, meta: nextMeta() };
+    expect(() => replay(a, [linked])).toThrow(/RoomLinked is not accepted in state none/);
   });
 
   it('replay of no events is the initial state', () => {
@@ -652,19 +1299,58 @@ function pick<T>(rng: () => number, items: readonly T[]): T {
 
 const maybe = <T extends object>(rng: () => number, fields: T): T | Record<never, never> => (rng() < 0.5 ? fields : {});
 
-/** A random command of the given type whose payload is valid and passes the guards in `state`. */
+/** The rooms the random sequences link, support, lead and raise among. */
+const POOL = [CITY, DUANZHOU, DINGHU, GAOYAO, FENGKAI] as const;
+const linkable = (c: IncidentContext): string[] =>
+  POOL.filter((j) => j !== c.leadJurisdiction && !c.linkedJurisdictions.includes(j) && !c.supportingJurisdictions.includes(j));
+const supportable = (c: IncidentContext): string[] => POOL.filter((j) => j !== c.leadJurisdiction && !c.supportingJurisdictions.includes(j));
+
+/** What the engine fills into a RaiseLead from the tree: the level above the lead, and the one above that. */
+function raiseFill(c: IncidentContext): { to: string | null; upperJurisdiction: string | null } {
+  const to = TREE.parentOf(c.leadJurisdiction);
+  return { to, upperJurisdiction: to === null ? null : TREE.parentOf(to) };
+}
+
+/** Whether a command of this type can pass its guard in `state` with some valid payload. */
+function feasible(type: IncidentCommandType, state: PersistedState): boolean {
+  const c = ctx(state);
+  switch (type) {
+    case 'LinkRoom':
+      return linkable(c).length > 0;
+    case 'AddSupportingJurisdiction':
+      return supportable(c).length > 0;
+    case 'UnlinkRoom':
+      return c.linkedJurisdictions.length > 0;
+    case 'RemoveSupportingJurisdiction':
+      return c.supportingJurisdictions.length > 0;
+    case 'RaiseLead':
+      return (raiseFill(c).to ?? c.upperJurisdiction) !== null;
+    case 'HandBackLead':
+      return c.raisedFrom.length > 0;
+    default:
+      return true;
+  }
+}
+
+/** A random command of the given type whose payload is valid and, when `feasible`, passes the guards in `state`. */
 function randomCommand(rng: () => number, type: IncidentCommandType, state: PersistedState, meta: CommandMeta): IncidentCommand {
+  const c = ctx(state);
   const severity = (): Severity => pick(rng, SEVERITIES);
   const category = (): IncidentCategory => pick(rng, INCIDENT_CATEGORIES);
   const text = (prefix: string): string => `${prefix}-${Math.floor(rng() * 1000)}`;
+  /** A room among `candidates`, or any room of the pool when there is none (for a command that is refused anyway). */
+  const room = (candidates: readonly string[]): string => pick(rng, candidates.length > 0 ? candidates : POOL);
   switch (type) {
-    case 'ReportIncident':
+    case 'ReportIncident': {
+      const lead = pick(rng, [DINGHU, CITY, DUANZHOU, FENGKAI]);
       return {
         type,
         meta,
         incidentId: text('inc'),
         title: text('title'),
-        leadJurisdiction: pick(rng, ['441203', '441200', '441202']),
+        leadJurisdiction: lead,
+        // filled in by the engine from the tree
+        upperJurisdiction: TREE.parentOf(lead),
         ...maybe(rng, { description: text('desc') }),
         ...maybe(rng, { category: category() }),
         ...maybe(rng, { severity: severity() }),
@@ -672,13 +1358,14 @@ function randomCommand(rng: () => number, type: IncidentCommandType, state: Pers
         ...maybe(rng, { source: pick(rng, REPORT_CHANNELS) }),
         ...maybe(rng, { exercise: rng() < 0.5 }),
       };
+    }
     case 'BeginVerification':
       return { type, meta, ...maybe(rng, { note: text('note') }) };
     case 'ConfirmIncident':
       return {
         type,
         meta,
-        ...(state.context['severity'] === null || rng() < 0.5 ? { severity: severity() } : {}),
+        ...(c.severity === null || rng() < 0.5 ? { severity: severity() } : {}),
         ...maybe(rng, { category: category() }),
         ...maybe(rng, { note: text('note') }),
       };
@@ -696,7 +1383,7 @@ function randomCommand(rng: () => number, type: IncidentCommandType, state: Pers
         ...maybe(rng, { expectedDuration: '24h' }),
       };
     case 'ChangeResponseLevel':
-      return { type, meta, level: pick(rng, SEVERITIES.filter((s) => s !== state.context['responseLevel'])), reason: text('reason') };
+      return { type, meta, level: pick(rng, SEVERITIES.filter((s) => s !== c.responseLevel)), reason: text('reason') };
     case 'ClassifyIncident':
       return { type, meta, category: category(), severity: severity(), ...maybe(rng, { reason: text('reason') }) };
     case 'UpdateIncidentDetails':
@@ -717,6 +1404,19 @@ function randomCommand(rng: () => number, type: IncidentCommandType, state: Pers
       return { type, meta, ...maybe(rng, { note: text('note') }) };
     case 'CloseIncident':
       return { type, meta, summary: text('summary') };
+    case 'LinkRoom':
+      return { type, meta, jurisdiction: room(linkable(c)), ...maybe(rng, { reason: text('reason') }) };
+    case 'UnlinkRoom':
+      return { type, meta, jurisdiction: room(c.linkedJurisdictions), ...maybe(rng, { reason: text('reason') }) };
+    case 'AddSupportingJurisdiction':
+      return { type, meta, jurisdiction: room(supportable(c)), ...maybe(rng, { reason: text('reason') }) };
+    case 'RemoveSupportingJurisdiction':
+      return { type, meta, jurisdiction: room(c.supportingJurisdictions), ...maybe(rng, { reason: text('reason') }) };
+    case 'RaiseLead':
+      // `to` and its upper level as the engine fills them from the tree
+      return { type, meta, reason: text('reason'), ...raiseFill(c) };
+    case 'HandBackLead':
+      return { type, meta, reason: text('reason') };
   }
 }
 
@@ -730,21 +1430,81 @@ function randomMeta(rng: () => number, step: number, seq: number): CommandMeta {
   };
 }
 
+/** The linkage lists stay coherent: no duplicates, the lead follows nobody, no room is both linked and supporting. */
+function expectCoherentLinkage(c: IncidentContext, where: string): void {
+  expect(new Set(c.linkedJurisdictions).size, `${where}: linked ${c.linkedJurisdictions.join(',')}`).toBe(c.linkedJurisdictions.length);
+  expect(new Set(c.supportingJurisdictions).size, `${where}: supporting ${c.supportingJurisdictions.join(',')}`).toBe(c.supportingJurisdictions.length);
+  expect(c.linkedJurisdictions, `${where}: lead ${c.leadJurisdiction} also linked`).not.toContain(c.leadJurisdiction);
+  expect(c.supportingJurisdictions, `${where}: lead ${c.leadJurisdiction} also supporting`).not.toContain(c.leadJurisdiction);
+  expect(c.linkedJurisdictions.filter((j) => c.supportingJurisdictions.includes(j)), `${where}: linked and supporting`).toEqual([]);
+}
+
+/**
+ * What a command must do to the lead, the level above and the raises, and which derived event it must
+ * emit, checked against a model of the rule rather than against the machine's own code.
+ */
+function expectLinkageRules(type: IncidentCommandType, command: IncidentCommand, before: IncidentContext, d: Extract<Decision, { ok: true }>, where: string): void {
+  const after = ctx(d.state);
+  const { type: _type, meta: _meta, ...data } = command;
+  const [primary, ...derived] = d.events;
+  expect(primary, where).toStrictEqual({ type: INCIDENT_EVENT_FOR[type], data });
+
+  // the room above the lead follows from level III, through exactly one derived RoomLinked
+  const upper = after.upperJurisdiction;
+  const severity = after.severity !== null && severityAtLeast(after.severity, 'III') ? after.severity : null;
+  const followedBefore = upper !== null && [before.leadJurisdiction, ...before.linkedJurisdictions, ...before.supportingJurisdictions].includes(upper);
+  const links = SEVERITY_COMMANDS.includes(type) && severity !== null && upper !== null;
+  expect(derived, where).toStrictEqual(links && !followedBefore ? [severityLink(upper, severity)] : []);
+  if (links) expect(roomsOf(after), where).toContain(upper);
+
+  switch (type) {
+    case 'ReportIncident':
+      return;
+    case 'RaiseLead': {
+      const fill = raiseFill(before);
+      expect(after.leadJurisdiction, where).toBe(fill.to ?? before.upperJurisdiction);
+      expect(after.upperJurisdiction, where).toBe(fill.upperJurisdiction);
+      expect(after.raisedFrom, where).toStrictEqual([...before.raisedFrom, { jurisdiction: before.leadJurisdiction, upper: before.upperJurisdiction }]);
+      expect(after.supportingJurisdictions, where).toContain(before.leadJurisdiction);
+      return;
+    }
+    case 'HandBackLead': {
+      const previous = before.raisedFrom.at(-1);
+      expect(after.leadJurisdiction, where).toBe(previous?.jurisdiction);
+      expect(after.upperJurisdiction, where).toBe(previous?.upper);
+      expect(after.raisedFrom, where).toStrictEqual(before.raisedFrom.slice(0, -1));
+      expect(after.linkedJurisdictions, where).toContain(before.leadJurisdiction);
+      return;
+    }
+    default:
+      expect([after.leadJurisdiction, after.upperJurisdiction, after.raisedFrom], where).toStrictEqual([
+        before.leadJurisdiction,
+        before.upperJurisdiction,
+        before.raisedFrom,
+      ]);
+  }
+}
+
 describe('incident replay: randomized command sequences', () => {
   const SEED = 20250601;
   const SEQUENCES = 150;
-  const MAX_STEPS = 24;
+  const MAX_STEPS = 40;
+  /** How often a step picks a linkage command when one can pass its guard. */
+  const LINKAGE_SHARE = 0.35;
 
   it(`replay(events) equals decide()'s state after every step (${SEQUENCES} seeded sequences)`, () => {
     const visitedStates = new Set<string>();
     const visitedPairs = new Set<string>();
     let rejections = 0;
+    let derivedLinks = 0;
     for (let seq = 0; seq < SEQUENCES; seq++) {
       const rng = mulberry32(SEED + seq);
       let state = initialState(a);
       const stored: ReplayableEvent[] = [];
+      let replayed = initialState(a);
       visitedStates.add(state.value);
       for (let step = 0; step < MAX_STEPS; step++) {
+        const where = `seed ${SEED + seq} step ${step}`;
         const allowed = commandsAllowedIn(a, state) as IncidentCommandType[];
         if (allowed.length === 0) break;
         const meta = randomMeta(rng, step, seq);
@@ -753,29 +1513,43 @@ describe('incident replay: randomized command sequences', () => {
         const illegal = ALL_COMMANDS.filter((c) => !allowed.includes(c));
         if (illegal.length > 0 && rng() < 0.15) {
           const d = decide(a, state, { ...randomCommand(rng, pick(rng, illegal), state, meta) });
-          expect(d, `seed ${SEED + seq} step ${step}`).toStrictEqual({ ok: false, state: state.value, allowed });
+          expect(d, where).toStrictEqual({ ok: false, state: state.value, allowed });
           rejections += 1;
           continue;
         }
 
+        // linkage commands are many; give them a share so that walks still reach the later states
+        const candidates = allowed.filter((t) => feasible(t, state));
+        const linking = candidates.filter(isLinkage);
+        const lifecycle = candidates.filter((t) => !isLinkage(t));
+        const fromLinkage = linking.length > 0 && (lifecycle.length === 0 || rng() < LINKAGE_SHARE);
+        let type = pick(rng, fromLinkage ? linking : lifecycle);
         // dismissal ends a sequence early; make it rarer so that walks reach the later states
-        let type = pick(rng, allowed);
-        if (type === 'DismissIncident' && rng() < 0.8) type = pick(rng, allowed);
-        const d = decide(a, state, { ...randomCommand(rng, type, state, meta) });
-        if (!d.ok) throw new Error(`seed ${SEED + seq} step ${step}: ${type} rejected in ${d.state}`);
-        expect(d.events.map((e) => e.type)).toEqual([INCIDENT_EVENT_FOR[type]]);
+        if (type === 'DismissIncident' && rng() < 0.8) type = pick(rng, lifecycle);
+        const command = randomCommand(rng, type, state, meta);
+        const d = decide(a, state, { ...command });
+        if (!d.ok) throw new Error(`${where}: ${type} rejected in ${d.state}`);
+        expectLinkageRules(type, command, ctx(state), d, `${where} ${type}`);
+        derivedLinks += d.events.length - 1;
         visitedPairs.add(pairOf(state.value, type));
         state = d.state;
         visitedStates.add(state.value);
-        stored.push(...(JSON.parse(JSON.stringify(toStored(d, meta))) as ReplayableEvent[]));
+        expectCoherentLinkage(ctx(state), where);
+        const added = JSON.parse(JSON.stringify(toStored(d, meta))) as ReplayableEvent[];
+        stored.push(...added);
 
-        expect(replay(a, stored), `seed ${SEED + seq} step ${step}`).toStrictEqual(state);
+        // replay is a fold over the stream: replaying the new events onto the replay of the earlier
+        // ones is replay(stored); the whole stream is replayed from scratch at the end of the sequence
+        replayed = replay(a, added, replayed);
+        expect(replayed, where).toStrictEqual(state);
       }
+      expect(replay(a, stored), `seed ${SEED + seq}`).toStrictEqual(state);
     }
     // the generator must actually explore the machine, or this test proves little
     expect([...visitedStates].sort()).toEqual([...INCIDENT_STATES].sort());
     expect([...visitedPairs].sort()).toEqual(CASES.map((c) => pairOf(c.from, c.command)).sort());
     expect(rejections).toBeGreaterThan(0);
+    expect(derivedLinks).toBeGreaterThan(0);
   });
 });
 
@@ -785,7 +1559,7 @@ describe('incident replay: randomized command sequences', () => {
 
 describe('incident decide(): purity', () => {
   it.each(CASES.map((c) => [pairOf(c.from, c.command), c] as const))('%s does not mutate its inputs', (_name, c) => {
-    const state = structuredClone(fixture(c.from));
+    const state = structuredClone(startOf(c));
     const command = toCommand(c, nextMeta());
     const stateCopy = structuredClone(state);
     const commandCopy = structuredClone(command);
@@ -807,21 +1581,23 @@ describe('incident decide(): purity', () => {
   });
 
   it.each(CASES.map((c) => [pairOf(c.from, c.command), c] as const))('%s: same inputs, same output', (_name, c) => {
-    const state = fixture(c.from);
+    const state = startOf(c);
     const command = toCommand(c, nextMeta());
     expect(decide(a, state, command)).toStrictEqual(decide(a, state, command));
   });
 
   it('the returned state shares no objects with the input state', () => {
-    const before = fixture('responseActive');
+    const before = apply(fixture('responseActive'), { type: 'AddSupportingJurisdiction', jurisdiction: GAOYAO }).state;
     const copy = structuredClone(before);
     const d = expectAccepted(decide(a, before, { type: 'DeclareControlled', meta: nextMeta() }));
-    const jurisdictions = d.state.context['supportingJurisdictions'];
     const location = d.state.context['location'];
-    expect(Array.isArray(jurisdictions)).toBe(true);
-    expect(jurisdictions).not.toBe(before.context['supportingJurisdictions']);
+    for (const field of ['supportingJurisdictions', 'linkedJurisdictions', 'raisedFrom'] as const) {
+      const list = d.state.context[field];
+      expect(Array.isArray(list), field).toBe(true);
+      expect(list, field).not.toBe(before.context[field]);
+      if (Array.isArray(list)) list.push('441200');
+    }
     expect(location).not.toBe(before.context['location']);
-    if (Array.isArray(jurisdictions)) jurisdictions.push('441200');
     expect(before).toStrictEqual(copy);
   });
 

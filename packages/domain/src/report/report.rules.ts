@@ -9,13 +9,13 @@ import type { ReportTerms } from './report.types';
 export interface ReportRule {
   id: string;
   severities: Severity[];
-  categories?: IncidentCategory[];
+  categories?: IncidentCategory[] | undefined;
   phoneMinutes: number | null;
   writtenMinutes: number | null;
   followUpEveryMinutes: number | null;
   finalWithinMinutes: number | null;
   /** Where the numbers come from, for whoever reviews the table. */
-  source?: string;
+  source?: string | undefined;
 }
 
 export interface ReportRuleTable {

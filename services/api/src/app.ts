@@ -38,6 +38,7 @@ import type { Kysely } from 'kysely';
 import { toHttpError } from './http-errors';
 import { actorOf, authenticate } from './identity';
 import { openApiDocument } from './openapi';
+import { registerDutyRoutes } from './duty-routes';
 
 export interface ApiDependencies {
   engine: Engine;
@@ -51,6 +52,8 @@ export interface ApiDependencies {
   /** Largest accepted request body in bytes; larger ones get 413. */
   bodyLimit?: number;
   ids?: { newId(): string };
+  /** Server time for the duty routes (who is on duty now, what is due by now); the engine has its own. */
+  clock?: { now(): Date };
 }
 
 export function buildApi(deps: ApiDependencies): FastifyInstance {
@@ -251,6 +254,9 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
     const query = parseOrThrow(z.strictObject({ jurisdiction: JurisdictionCodeSchema.optional() }), request.query, ['query']);
     return { items: await listTeams(deps.db, query.jurisdiction) };
   });
+
+  // Duty watch, watch log, report filing and timeliness scores (services/api/src/duty-routes.ts).
+  registerDutyRoutes(app, { engine: deps.engine, db: deps.db, tree, clock: deps.clock ?? { now: () => new Date() }, newId });
 
   return app;
 }

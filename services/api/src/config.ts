@@ -12,6 +12,11 @@ export const AuthEnvShape = {
   MUSTER_TOKEN_TTL: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(12 * 3600),
 };
 
+/** The reporting rule table file (JSON, `{ "rules": [...] }`); unset: the documented defaults. */
+export const ReportRulesEnvShape = {
+  MUSTER_REPORT_RULES_FILE: z.string().min(1).optional(),
+};
+
 /** Environment of the api process, parsed like any other input (DESIGN §3 guarantee 8). */
 export const ApiEnvSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
@@ -20,6 +25,7 @@ export const ApiEnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   ...AuthEnvShape,
+  ...ReportRulesEnvShape,
 });
 export type ApiEnv = z.infer<typeof ApiEnvSchema>;
 

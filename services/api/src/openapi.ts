@@ -15,6 +15,17 @@ import {
   DepotSchema,
   SetStockSchema,
   TeamSchema,
+  DutyShiftSchema,
+  ListShiftsQuerySchema,
+  OnDutyQuerySchema,
+  WatchEntrySchema,
+  TriageSchema,
+  ListWatchQuerySchema,
+  ReportCommandRequestSchema,
+  REPORT_COMMAND_SCHEMAS,
+  REPORT_FILING_NAMES,
+  ScoresQuerySchema,
+  ReportScoreSchema,
 } from '@muster/contracts';
 import { z } from 'zod';
 import { createDocument } from 'zod-openapi';
@@ -102,10 +113,51 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         put: { summary: 'Set stock counts', requestParams: { path: z.object({ depotId: z.string() }) }, requestBody: json(SetStockSchema), responses: { '200': { description: 'stock' }, ...errors(403, 404, 422) } },
       },
       '/teams': { post: { summary: 'Register a rescue team', requestBody: json(TeamSchema), responses: { '201': { description: 'created' }, ...errors(403, 409, 422) } } },
+      // Duty watch and information reporting (issue 6).
+      '/duty/shifts': {
+        post: { summary: 'Add a shift to a room’s duty roster (值班表)', requestBody: json(DutyShiftSchema), responses: { '201': { description: 'created' }, ...errors(403, 409, 422) } },
+        get: { summary: 'Shifts of a room overlapping a period', requestParams: { query: ListShiftsQuerySchema }, responses: { '200': { description: 'shifts' }, ...errors(403, 422) } },
+      },
+      '/duty/on-duty': {
+        get: { summary: 'Who is on duty in a room at a time (default now)', requestParams: { query: OnDutyQuerySchema }, responses: { '200': { description: 'shifts covering the time' }, ...errors(403, 422) } },
+      },
+      '/watch-log': {
+        post: { summary: 'Record an intake in the watch log (值班记录, reference §1.4)', requestBody: json(WatchEntrySchema), responses: { '201': { description: 'recorded' }, ...errors(403, 409, 422) } },
+        get: { summary: 'A room’s watch log, newest first', requestParams: { query: ListWatchQuerySchema }, responses: { '200': { description: 'entries' }, ...errors(403, 422) } },
+      },
+      '/watch-log/{entryId}': { get: { summary: 'One watch log entry', requestParams: { path: z.object({ entryId: z.string() }) }, responses: { '200': { description: 'entry' }, ...errors(403, 404) } } },
+      '/watch-log/{entryId}/triage': {
+        post: {
+          summary: 'Triage an intake: create an incident (ReportIncident), attach to one, or dismiss with a reason',
+          requestParams: { path: z.object({ entryId: z.string() }) },
+          requestBody: json(TriageSchema),
+          responses: { '200': { description: 'triaged' }, ...errors(403, 404, 409, 422) },
+        },
+      },
+      '/incidents/{incidentId}/reports': {
+        post: {
+          summary: 'File a report (初报/续报/终报) or acknowledge one',
+          description: `Command types: ${REPORT_FILING_NAMES.join(', ')}`,
+          requestParams: { path: incidentPath },
+          requestBody: json(ReportCommandRequestSchema),
+          responses: { '200': { description: 'accepted', ...json(CommandResultSchema) }, ...errors(400, 403, 404, 409, 422) },
+        },
+        get: { summary: 'The report obligation of an incident: what is due, filed, overdue; its deadlines', requestParams: { path: incidentPath }, responses: { '200': { description: 'obligation' }, ...errors(403, 404) } },
+      },
+      '/report-scores': {
+        get: {
+          summary: 'Timeliness scores (考核通报) per unit for a period',
+          requestParams: { query: ScoresQuerySchema },
+          responses: { '200': { description: 'scores', ...json(z.object({ from: z.string(), to: z.string(), asOf: z.string(), items: z.array(ReportScoreSchema) })) }, ...errors(403, 422) },
+        },
+      },
+      '/report-scores.csv': {
+        get: { summary: 'The same scores as CSV (UTF-8 with BOM)', requestParams: { query: ScoresQuerySchema }, responses: { '200': { description: 'text/csv' }, ...errors(403, 422) } },
+      },
     },
     components: {
       schemas: Object.fromEntries(
-        Object.entries({ ...INCIDENT_COMMAND_SCHEMAS, ...COMMAND_COMMAND_SCHEMAS, ...REQUEST_COMMAND_SCHEMAS }).map(([name, schema]) => [`${name}Data`, schema]),
+        Object.entries({ ...INCIDENT_COMMAND_SCHEMAS, ...COMMAND_COMMAND_SCHEMAS, ...REQUEST_COMMAND_SCHEMAS, ...REPORT_COMMAND_SCHEMAS }).map(([name, schema]) => [`${name}Data`, schema]),
       ),
     },
   });

@@ -4,6 +4,10 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { createTokenVerifier, type TokenVerifier, type UserDirectory } from '@muster/identity';
 import { buildApi } from './app';
+import { ReportRulesEnvShape } from './config';
+import { loadReportRules } from './report-rules';
+import { parseOrThrow } from '@muster/contracts';
+import { z } from 'zod';
 
 export interface ApiServerOptions {
   databaseUrl: string;
@@ -14,6 +18,11 @@ export interface ApiServerOptions {
   /** Run migrations before listening (the default: `muster start` and the api both migrate on start). */
   migrate?: boolean;
   auth: ApiAuthOptions;
+  /**
+   * JSON file of the reporting rule table. When not given, MUSTER_REPORT_RULES_FILE is read, so
+   * every way of starting the api (its own process, `muster start`) honours it.
+   */
+  reportRulesFile?: string | undefined;
 }
 
 export interface ApiAuthOptions {
@@ -42,7 +51,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   const logger = pino({ level: options.logLevel, name: 'api' });
   const db = connect({ connectionString: options.databaseUrl, maxConnections: options.poolSize, applicationName: 'muster-api' });
   if (options.migrate ?? true) await migrateToLatest(db);
-  const engine = createEngine({ store: new PostgresEventStore(db) });
+  const rulesFile = options.reportRulesFile ?? parseOrThrow(z.object(ReportRulesEnvShape), process.env, ['env']).MUSTER_REPORT_RULES_FILE;
+  const engine = createEngine({ store: new PostgresEventStore(db), reportRules: await loadReportRules(rulesFile) });
   const { auth } = options;
   const login = auth.users && auth.secret ? { users: auth.users, secret: auth.secret, ttlSeconds: auth.tokenTtlSeconds ?? 12 * 3600 } : undefined;
   const app = buildApi({ engine, db, logger, verifier: verifierFor(auth), ...(login ? { login } : {}) });

@@ -1,0 +1,256 @@
+import {
+  ConflictError,
+  DutyShiftSchema,
+  ForbiddenError,
+  IdSchema,
+  IllegalTransitionError,
+  ListShiftsQuerySchema,
+  ListWatchQuerySchema,
+  NotFoundError,
+  OnDutyQuerySchema,
+  ReportCommandRequestSchema,
+  ScoresQuerySchema,
+  TriageSchema,
+  ValidationError,
+  WatchEntrySchema,
+  parseOrThrow,
+} from '@muster/contracts';
+import { canSee, reportStreamId, type Actor, type IncidentContext, type JurisdictionTree } from '@muster/domain';
+import type { Engine } from '@muster/engine';
+import {
+  createShift,
+  createWatchEntry,
+  getWatchEntry,
+  listDeadlines,
+  listShifts,
+  listWatchEntries,
+  onDuty,
+  reportScores,
+  triageWatchEntry,
+  type Database,
+  type ReportScore,
+  type TriageDecision,
+} from '@muster/store-postgres';
+import { stringify } from 'csv-stringify/sync';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import { actorOf } from './identity';
+
+export interface DutyRouteDependencies {
+  engine: Engine;
+  db: Kysely<Database>;
+  tree: JurisdictionTree;
+  clock: { now(): Date };
+  newId(): string;
+}
+
+const ROOM_ROLES = new Set(['duty_officer', 'leader', 'admin']);
+const CLOSED = new Set(['closed', 'dismissed']);
+
+/**
+ * Duty watch (值守) and information reporting (信息报送): the roster, the watch log and its triage,
+ * report filing and timeliness scores (issue 6). Registered by buildApi after its own routes.
+ */
+export function registerDutyRoutes(app: FastifyInstance, deps: DutyRouteDependencies): void {
+  const { engine, db, tree, clock } = deps;
+
+  function known(jurisdiction: string, path: string): string {
+    if (!tree.has(jurisdiction)) throw new ValidationError([{ path, message: `unknown jurisdiction ${jurisdiction}` }]);
+    return jurisdiction;
+  }
+
+  /** A room keeps its own roster and log and those of the rooms below it (the city those of its counties). */
+  function requireRoomOf(actor: Actor, jurisdiction: string, what: string): void {
+    if (!actor.roles.some((r) => ROOM_ROLES.has(r)) || !tree.isWithin(jurisdiction, actor.jurisdiction)) {
+      throw new ForbiddenError(`${what} of ${jurisdiction} is kept by its duty room or a room above it`, { jurisdiction });
+    }
+  }
+
+  /** Reads follow the same tree: one's own jurisdiction and everything below it. */
+  function requireReaderOf(actor: Actor, jurisdiction: string, what: string): void {
+    if (actor.roles.length === 0 || !tree.isWithin(jurisdiction, actor.jurisdiction)) {
+      throw new ForbiddenError(`${what} of ${jurisdiction} is not visible to jurisdiction ${actor.jurisdiction}`, { jurisdiction });
+    }
+  }
+
+  function idParam(what: string, id: string): string {
+    if (!IdSchema.safeParse(id).success) throw new NotFoundError(what, id);
+    return id;
+  }
+
+  async function visibleIncident(request: FastifyRequest, incidentId: string) {
+    const stream = await engine.load('incident', idParam('incident', incidentId));
+    const actor = actorOf(request);
+    if (actor.roles.length === 0 || !canSee(tree, actor.jurisdiction, stream.state.context as unknown as IncidentContext)) {
+      throw new ForbiddenError(`incident ${incidentId} is not visible to jurisdiction ${actor.jurisdiction}`, { incidentId });
+    }
+    return stream;
+  }
+
+  // ---- Duty roster (值班表) ---------------------------------------------------------------------
+
+  app.post('/duty/shifts', async (request, reply) => {
+    const body = parseOrThrow(DutyShiftSchema, request.body);
+    const actor = actorOf(request);
+    requireRoomOf(actor, known(body.jurisdiction, 'jurisdiction'), 'the duty roster');
+    const shift = await createShift(db, { ...body, shiftId: body.shiftId ?? `shift-${deps.newId()}`, createdBy: actor.userId });
+    return reply.status(201).send(shift);
+  });
+
+  app.get('/duty/shifts', async (request) => {
+    const query = parseOrThrow(ListShiftsQuerySchema, request.query, ['query']);
+    requireReaderOf(actorOf(request), known(query.jurisdiction, 'query.jurisdiction'), 'the duty roster');
+    return { items: await listShifts(db, query) };
+  });
+
+  app.get('/duty/on-duty', async (request) => {
+    const query = parseOrThrow(OnDutyQuerySchema, request.query, ['query']);
+    requireReaderOf(actorOf(request), known(query.jurisdiction, 'query.jurisdiction'), 'the duty roster');
+    const at = query.at ?? clock.now().toISOString();
+    return { jurisdiction: query.jurisdiction, at, items: await onDuty(db, query.jurisdiction, at) };
+  });
+
+  // ---- Watch log (值班记录) and triage ------------------------------------------------------------
+
+  app.post('/watch-log', async (request, reply) => {
+    const body = parseOrThrow(WatchEntrySchema, request.body);
+    const actor = actorOf(request);
+    requireRoomOf(actor, known(body.jurisdiction, 'jurisdiction'), 'the watch log');
+    const { entryId, ...entry } = body;
+    const created = await createWatchEntry(db, {
+      ...entry,
+      entryId: entryId ?? `watch-${deps.newId()}`,
+      recordedBy: actor.userId,
+      recordedAt: clock.now().toISOString(),
+    });
+    return reply.status(201).send(created);
+  });
+
+  app.get('/watch-log', async (request) => {
+    const query = parseOrThrow(ListWatchQuerySchema, request.query, ['query']);
+    requireReaderOf(actorOf(request), known(query.jurisdiction, 'query.jurisdiction'), 'the watch log');
+    return { items: await listWatchEntries(db, query) };
+  });
+
+  app.get<{ Params: { entryId: string } }>('/watch-log/:entryId', async (request) => {
+    const entry = await getWatchEntry(db, idParam('watch entry', request.params.entryId));
+    requireReaderOf(actorOf(request), entry.jurisdiction, 'the watch log');
+    return entry;
+  });
+
+  app.post<{ Params: { entryId: string } }>('/watch-log/:entryId/triage', async (request) => {
+    const body = parseOrThrow(TriageSchema, request.body);
+    const actor = actorOf(request);
+    const entryId = idParam('watch entry', request.params.entryId);
+    const entry = await getWatchEntry(db, entryId);
+    requireRoomOf(actor, entry.jurisdiction, 'the watch log');
+    let incidentResult: unknown = null;
+    const triaged = await triageWatchEntry(db, entryId, { userId: actor.userId, at: clock.now().toISOString() }, async (open): Promise<TriageDecision> => {
+      switch (body.action) {
+        case 'create_incident': {
+          // The same command path as POST /incidents. The command id derives from the entry, so a
+          // retried triage (after a crash between the two commits) finds the incident it created.
+          const result = await engine.handle({
+            streamType: 'incident',
+            streamId: body.incidentId ?? deps.newId(),
+            type: 'ReportIncident',
+            data: {
+              title: body.incident.title,
+              description: body.incident.description ?? open.course,
+              leadJurisdiction: open.jurisdiction,
+              location: { description: open.place },
+              source: open.channel,
+              ...(body.incident.category ? { category: body.incident.category } : {}),
+              ...(body.incident.severity ? { severity: body.incident.severity } : {}),
+              ...(body.incident.exercise === undefined ? {} : { exercise: body.incident.exercise }),
+            },
+            actor,
+            commandId: `watch-${open.entryId}`,
+            occurredAt: open.occurredAt ?? open.receivedAt,
+          });
+          incidentResult = result;
+          return { status: 'incident_created', incidentId: result.streamId };
+        }
+        case 'attach': {
+          const stream = await visibleIncident(request, body.incidentId);
+          if (CLOSED.has(stream.state.value)) throw new IllegalTransitionError('incident', 'attach', stream.state.value, []);
+          return { status: 'attached', incidentId: stream.streamId };
+        }
+        case 'dismiss':
+          return { status: 'dismissed', dismissReason: body.reason };
+        default: {
+          const unknown: never = body;
+          throw new ConflictError(`unknown triage ${JSON.stringify(unknown)}`);
+        }
+      }
+    });
+    return incidentResult === null ? { entry: triaged } : { entry: triaged, incident: incidentResult };
+  });
+
+  // ---- Report obligation of an incident (初报/续报/终报) --------------------------------------------
+
+  app.post<{ Params: { incidentId: string } }>('/incidents/:incidentId/reports', async (request) => {
+    const body = parseOrThrow(ReportCommandRequestSchema, request.body);
+    return engine.handle({
+      streamType: 'report',
+      streamId: reportStreamId(idParam('incident', request.params.incidentId)),
+      type: body.type,
+      data: body.data ?? {},
+      actor: actorOf(request),
+      commandId: body.commandId,
+      expectedVersion: body.expectedVersion,
+      occurredAt: body.occurredAt,
+    });
+  });
+
+  app.get<{ Params: { incidentId: string } }>('/incidents/:incidentId/reports', async (request) => {
+    const incident = await visibleIncident(request, request.params.incidentId);
+    const stream = await engine.tryLoad('report', reportStreamId(incident.streamId));
+    if (!stream) return { incidentId: incident.streamId, state: 'none', version: 0, items: [], deadlines: [] };
+    return { ...stream.state.context, state: stream.state.value, version: stream.version, deadlines: await listDeadlines(db, { incidentId: incident.streamId }) };
+  });
+
+  // ---- Timeliness scores (考核通报) ---------------------------------------------------------------
+
+  async function scores(request: FastifyRequest): Promise<{ from: string; to: string; asOf: string; items: ReportScore[] }> {
+    const query = parseOrThrow(ScoresQuerySchema, request.query, ['query']);
+    const actor = actorOf(request);
+    if (query.jurisdiction !== undefined) requireReaderOf(actor, known(query.jurisdiction, 'query.jurisdiction'), 'the timeliness scores');
+    // The units a room scores: itself and every unit below it (the city room publishes its counties').
+    const units =
+      query.jurisdiction !== undefined ? [query.jurisdiction] : tree.all().filter((j) => tree.isWithin(j.code, actor.jurisdiction)).map((j) => j.code);
+    // Reports due after now are not yet late or missing; they count once filed or once due.
+    const asOf = new Date(Math.min(Date.parse(query.to), clock.now().getTime())).toISOString();
+    return { from: query.from, to: query.to, asOf, items: await reportScores(db, { from: query.from, to: query.to, asOf, jurisdictions: units }) };
+  }
+
+  app.get('/report-scores', async (request) => scores(request));
+
+  app.get('/report-scores.csv', async (request, reply) => {
+    const result = await scores(request);
+    const csv = stringify(
+      result.items.map((s) => ({ ...s, name: tree.get(s.jurisdiction)?.name ?? '' })),
+      {
+        // A byte-order mark, so spreadsheet programs read the unit names (UTF-8 Chinese) correctly.
+        bom: true,
+        header: true,
+        columns: [
+          { key: 'jurisdiction', header: 'jurisdiction' },
+          { key: 'name', header: 'name' },
+          { key: 'assessed', header: 'assessed' },
+          { key: 'onTime', header: 'on_time' },
+          { key: 'late', header: 'late' },
+          { key: 'missing', header: 'missing' },
+          { key: 'onTimeRate', header: 'on_time_rate' },
+          { key: 'meanLatenessMinutes', header: 'mean_lateness_minutes' },
+          { key: 'worstLatenessMinutes', header: 'worst_lateness_minutes' },
+        ],
+      },
+    );
+    const period = `${result.from.slice(0, 10)}_${result.to.slice(0, 10)}`;
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="report-scores_${period}.csv"`)
+      .send(csv);
+  });
+}

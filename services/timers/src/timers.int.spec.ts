@@ -1,6 +1,6 @@
 import type { Actor, ReportContext } from '@muster/domain';
 import { createEngine, reportStreamId, type Engine } from '@muster/engine';
-import { connect, listDeadlines, PostgresEventStore, type Database } from '@muster/store-postgres';
+import { connect, listDeadlines, PostgresEventStore, readGlobalLog, type Database } from '@muster/store-postgres';
 import { createTestDatabase, type TestDatabase } from '@muster/testkit';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -136,6 +136,29 @@ describe('timers: deadlines are rows, fired through the engine', () => {
     expect((await listDeadlines(t.db, { incidentId: 'met-1' })).find((d) => d.key === 'phone')?.outcome).toBe('obsolete');
   });
 
+  it('a report filed while its deadline is being fired: no deadlock, and never overdue after it was filed', async () => {
+    const timer = timersProcess(5);
+    for (let round = 0; round < 8; round++) {
+      const id = `race-${round}`;
+      now = at(0).getTime();
+      await confirmedIncident(id);
+      now = at(31).getTime();
+      await Promise.all([
+        timer.tick(),
+        engine.handle({ streamType: 'report', streamId: reportStreamId(id), type: 'RecordPhoneReport', data: { recipient: 'city', summary: 's' }, actor: COUNTY_DUTY }),
+      ]);
+      const phone = (await listDeadlines(t.db, { incidentId: id })).find((d) => d.key === 'phone');
+      expect(['fired', 'obsolete', 'cancelled']).toContain(phone?.outcome);
+      const events = await t.db.selectFrom('event').select(['type', 'version']).where('stream_id', '=', reportStreamId(id)).orderBy('version').execute();
+      const overdue = events.filter((e) => e.type === 'ReportOverdue');
+      const filed = events.find((e) => e.type === 'PhoneReportRecorded');
+      expect(overdue.length).toBeLessThanOrEqual(1);
+      expect(overdue.length === 1).toBe(phone?.outcome === 'fired');
+      // Overdue only if the deadline fired before the report was filed.
+      if (overdue[0] && filed) expect(overdue[0].version).toBeLessThan(filed.version);
+    }
+  });
+
   it('closing an incident cancels its pending deadlines: they never fire', async () => {
     now = at(0).getTime();
     await confirmedIncident('closed-1');
@@ -191,5 +214,13 @@ describe('timers: deadlines are rows, fired through the engine', () => {
     expect(incident.state.context['linkedJurisdictions']).toStrictEqual([]);
     const report = (await engine.load('report', reportStreamId('escalate-1'))).state.context as unknown as ReportContext;
     expect(report.items.find((i) => i.key === 'initial')?.overdueAt).toBe(at(361).toISOString());
+    // What the gateway reads for a console subscribed to the city room (rooms filter of the global log).
+    // The log is read below the snapshot horizon, which a transaction open elsewhere in the cluster may hold back a moment.
+    const cityFeed = async () => (await readGlobalLog(t.db, '0.0', 10_000, { rooms: [CITY], match: 'any' })).filter((e) => e.meta.incidentId === 'escalate-1');
+    const until = Date.now() + 30_000;
+    while ((await cityFeed()).length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    const escalated = await cityFeed();
+    expect(escalated.map((e) => e.type)).toStrictEqual(['ReportObligationOpened', 'ReportOverdue']);
+    expect(escalated[1]?.data).toMatchObject({ key: 'initial', kind: 'initial', jurisdiction: COUNTY, upperJurisdiction: CITY });
   });
 });

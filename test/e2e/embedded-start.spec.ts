@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@muster/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { descendantsMatching, startProcess, waitForHttp, type RunningProcess } from '../support/processes';
+import { subscribe } from '@muster/client';
+import type { EventEnvelope } from '@muster/contracts';
+import { descendantsMatching, startProcess, waitFor, waitForHttp, type RunningProcess } from '../support/processes';
 
 // `pnpm start` with no DATABASE_URL: Muster runs on its own embedded, real PostgreSQL.
 describe('pnpm start without DATABASE_URL', () => {
@@ -14,8 +16,17 @@ describe('pnpm start without DATABASE_URL', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
+  let gatewayPort = 0;
   async function start(port: number, pgPort: number): Promise<RunningProcess> {
-    const env = { DATABASE_URL: undefined, MUSTER_DATA_DIR: dataDir, PORT: String(port), MUSTER_PG_PORT: String(pgPort), LOG_LEVEL: 'warn' };
+    const env = {
+      DATABASE_URL: undefined,
+      NATS_URL: undefined,
+      MUSTER_DATA_DIR: dataDir,
+      PORT: String(port),
+      GATEWAY_PORT: String(gatewayPort),
+      MUSTER_PG_PORT: String(pgPort),
+      LOG_LEVEL: 'warn',
+    };
     const muster = startProcess('pnpm', ['start'], env);
     started.push(muster);
     const died = muster.exited.then((code) => {
@@ -34,6 +45,7 @@ describe('pnpm start without DATABASE_URL', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'muster-embedded-'));
     const port = await freePort();
     const pgPort = await freePort();
+    gatewayPort = await freePort();
     const base = `http://127.0.0.1:${port}`;
 
     let muster = await start(port, pgPort);
@@ -54,6 +66,18 @@ describe('pnpm start without DATABASE_URL', () => {
       body: JSON.stringify({ incidentId: 'embedded-1', data: { title: 'Landslide on G321', leadJurisdiction: '441203' } }),
     });
     expect(created.status).toBe(201);
+    // Relay and gateway run in the same process on an in-process bus: the room's feed carries it.
+    const seen: EventEnvelope[] = [];
+    const feed = subscribe({
+      url: `ws://127.0.0.1:${gatewayPort}/ws`,
+      rooms: ['441203'],
+      after: '0.0',
+      token: token.replace('Bearer ', ''),
+      onEvent: (event) => seen.push(event),
+      onError: () => undefined,
+    });
+    await waitFor('the report on the live feed', async () => (seen.some((e) => e.streamId === 'embedded-1' && e.type === 'IncidentReported') ? true : undefined));
+    await feed.close();
     const read = async () => (await fetch(`${base}/incidents/embedded-1`, { headers: { authorization: token } })).json() as Promise<Record<string, unknown>>;
     expect(await read()).toMatchObject({ incidentId: 'embedded-1', title: 'Landslide on G321', state: 'reported' });
 

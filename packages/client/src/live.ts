@@ -1,6 +1,7 @@
 import {
   ServerFrameSchema,
   SubscribeFrameSchema,
+  WS_CLOSE_CODE,
   WS_PERMANENT_CLOSE_CODES,
   comparePositions,
   parseOrThrow,
@@ -73,6 +74,11 @@ export interface SubscribeOptions {
   onError?(error: Error): void;
   /** Defaults to the `ws` package in Node and to the global WebSocket elsewhere. */
   WebSocket?: WebSocketConstructor;
+  /**
+   * The bearer token, sent as `?access_token=` (browsers cannot set headers on a WebSocket). A
+   * function is asked again before every reconnect, so an expired token is replaced by a fresh one.
+   */
+  token?: string | (() => string | Promise<string>);
   /** Reconnect delays: `initialMs · factor^attempt`, capped at `maxMs`, with jitter. */
   backoff?: { initialMs?: number; maxMs?: number; factor?: number };
   /** Send a ping frame this often and reconnect when nothing at all arrived for two intervals; 0 disables. */
@@ -146,9 +152,23 @@ export function subscribe(options: SubscribeOptions): LiveFeed {
     }
     if (stopped) return;
     closing = null;
+    let url = options.url;
+    try {
+      const token = typeof options.token === 'function' ? await options.token() : options.token;
+      if (token) {
+        const withToken = new URL(options.url);
+        withToken.searchParams.set('access_token', token);
+        url = withToken.toString();
+      }
+    } catch (error) {
+      report(error instanceof Error ? error : new Error(String(error)));
+      scheduleReconnect(1006, 'no token');
+      return;
+    }
+    if (stopped) return;
     let ws: WebSocketLike;
     try {
-      ws = new Ctor(options.url);
+      ws = new Ctor(url);
     } catch (error) {
       report(error instanceof Error ? error : new Error(String(error)));
       scheduleReconnect(1006, 'cannot open socket');
@@ -182,7 +202,9 @@ export function subscribe(options: SubscribeOptions): LiveFeed {
       }
       const code = closing?.code ?? event.code;
       const reason = closing?.reason ?? event.reason;
-      if (WS_PERMANENT_CLOSE_CODES.includes(code)) {
+      // An expired token is not final when the caller can fetch a new one.
+      const renewable = code === WS_CLOSE_CODE.unauthorized && typeof options.token === 'function';
+      if (WS_PERMANENT_CLOSE_CODES.includes(code) && !renewable) {
         setState('failed', { code, reason });
         resolveClosed?.();
         return;

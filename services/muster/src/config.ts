@@ -14,6 +14,12 @@ export const MusterEnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   ...AuthEnvShape,
+  /** Port of the live WebSocket feed (the gateway), at ws://HOST:GATEWAY_PORT/ws. */
+  GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  /** NATS with JetStream; without it relay and gateway share an in-process bus. */
+  NATS_URL: z.string().min(1).optional(),
+  NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/).default('MUSTER_EVENTS'),
+  NATS_SUBJECT_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/).default('muster'),
   /** Seed the demo logins (password = user name); on by default with the embedded database. */
   MUSTER_DEMO_USERS: z.enum(['true', 'false']).optional(),
 });

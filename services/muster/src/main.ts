@@ -1,11 +1,11 @@
-import { startApiServer } from '@muster/api';
 import { connect, migrateToLatest } from '@muster/store-postgres';
 import { Command } from 'commander';
 import pino, { type Logger } from 'pino';
 import { ActorSchema, parseOrThrow } from '@muster/contracts';
 import { issueToken } from '@muster/identity';
 import { z } from 'zod';
-import { authOptions, tokenSecret } from './auth';
+import { tokenSecret } from './auth';
+import { startAll } from './start';
 import { musterEnv, type MusterEnv } from './config';
 import { startEmbeddedDatabase } from './embedded-database';
 
@@ -24,21 +24,14 @@ program
     const env = musterEnv();
     const logger = pino({ level: env.LOG_LEVEL, name: 'muster' });
     const db = await database(env, logger);
-    const api = await startApiServer({
-      auth: await authOptions(env),
-      databaseUrl: db.url,
-      host: env.HOST,
-      port: env.PORT,
-      logLevel: env.LOG_LEVEL,
-      poolSize: env.DB_POOL_SIZE,
-    });
-    logger.info({ url: api.url, embeddedDatabase: !env.DATABASE_URL }, 'muster started');
+    const muster = await startAll(env, db.url, logger);
+    logger.info({ embeddedDatabase: !env.DATABASE_URL }, 'database');
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'stopping');
-      await api.close();
+      await muster.stop();
       await db.stop();
       process.exit(0);
     };

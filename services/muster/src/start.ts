@@ -1,0 +1,64 @@
+import { startApiServer, verifierFor } from '@muster/api';
+import { connectEventBus } from '@muster/bus-nats';
+import { InProcessEventBus, type EventBus } from '@muster/engine';
+import { startGateway } from '@muster/gateway';
+import { startRelay } from '@muster/relay';
+import { connect } from '@muster/store-postgres';
+import type { Logger } from 'pino';
+import { authOptions } from './auth';
+import type { MusterEnv } from './config';
+
+export interface RunningMuster {
+  apiUrl: string;
+  gatewayUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Every service in one process (DESIGN §6, embedded default): the api, the relay and the gateway,
+ * on one database, fed by NATS when NATS_URL is set and by an in-process bus otherwise. The
+ * services still talk only through PostgreSQL and the bus, as they do when run apart.
+ */
+export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logger): Promise<RunningMuster> {
+  const auth = await authOptions(env);
+  const api = await startApiServer({
+    auth,
+    databaseUrl,
+    host: env.HOST,
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+    poolSize: env.DB_POOL_SIZE,
+  });
+  const db = connect({ connectionString: databaseUrl, maxConnections: 10, applicationName: 'muster-live' });
+  const bus: EventBus = env.NATS_URL
+    ? await connectEventBus({
+        servers: env.NATS_URL.split(',').map((s) => s.trim()),
+        stream: env.NATS_STREAM,
+        subjectPrefix: env.NATS_SUBJECT_PREFIX,
+        ensureStream: true,
+        waitOnFirstConnect: true,
+        name: 'muster-start',
+      })
+    : new InProcessEventBus();
+  const relay = startRelay({ db, bus, logger: logger.child({ service: 'relay' }) });
+  const gateway = await startGateway({
+    db,
+    bus,
+    verifier: verifierFor(auth),
+    host: env.HOST,
+    port: env.GATEWAY_PORT,
+    logger: logger.child({ service: 'gateway' }),
+  });
+  logger.info({ api: api.url, gateway: gateway.url, bus: env.NATS_URL ? 'nats' : 'in-process' }, 'muster started');
+  return {
+    apiUrl: api.url,
+    gatewayUrl: gateway.url,
+    async stop() {
+      await gateway.close();
+      await relay.stop();
+      await api.close();
+      await bus.close();
+      await db.destroy();
+    },
+  };
+}

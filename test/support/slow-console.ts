@@ -14,7 +14,7 @@ interface Frame {
 export class SlowConsole {
   closeCode: number | undefined;
   closedByServer = false;
-  private data = Buffer.alloc(0);
+  private data: Buffer = Buffer.alloc(0);
   private readonly ticker: NodeJS.Timeout;
 
   private constructor(private readonly socket: Socket) {

@@ -25,3 +25,5 @@ export { reportScores } from './report-items';
 export type { ReportScore, ScoreQuery } from './report-items';
 export { createShift, listShifts, onDuty, createWatchEntry, getWatchEntry, listWatchEntries, triageWatchEntry } from './duty-watch';
 export type { ShiftInput, ShiftView, WatchEntryInput, WatchEntryView, WatchFilter, WatchStatus, TriageDecision } from './duty-watch';
+export { verifyHashChains, canonicalJson, eventHash } from './hash-chain';
+export type { VerifyReport, BrokenChain, ChainBreak, HashedEventContent } from './hash-chain';

@@ -6,6 +6,7 @@ import * as addRooms from './migrations/2026_11_30_18_00_00_add_rooms';
 import * as createDeadline from './migrations/2026_12_01_09_00_00_create_deadline';
 import * as createDutyWatch from './migrations/2026_12_01_09_10_00_create_duty_watch';
 import * as createReportItem from './migrations/2026_12_01_09_20_00_create_report_item';
+import * as addHashChain from './migrations/2026_12_02_10_00_00_add_hash_chain';
 
 /** Migrations are listed here rather than read from disk, so they run the same under tsx and bundled. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_01_09_00_00_create_deadline': createDeadline,
   '2026_12_01_09_10_00_create_duty_watch': createDutyWatch,
   '2026_12_01_09_20_00_create_report_item': createReportItem,
+  '2026_12_02_10_00_00_add_hash_chain': addHashChain,
 };
 
 export class MigrationFailed extends Error {

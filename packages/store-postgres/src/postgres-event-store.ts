@@ -7,6 +7,7 @@ import { projectIncident } from './incident-projection';
 import { projectReport } from './report-items';
 import { applyEffects, projectResourceRequest } from './resources';
 import type { ReportContext } from '@muster/domain';
+import { eventHash } from './hash-chain';
 
 type InlineProjection = (trx: Transaction<Database>, write: StreamWrite) => Promise<void>;
 
@@ -63,44 +64,36 @@ export class PostgresEventStore implements EventStore {
     const version = write.expectedVersion + write.events.length;
     const snapshot = JSON.stringify(write.state);
     const now = write.events[0]?.meta.recordedAt ?? new Date().toISOString();
+    // The hash chain (issue 7) continues from the hash the stream row keeps: none for a new stream.
+    let rows = chainRows(write, null);
     if (write.expectedVersion === 0) {
       const inserted = await trx
         .insertInto('stream')
-        .values({ stream_id: write.streamId, stream_type: write.streamType, version, snapshot, created_at: now, updated_at: now })
+        .values({ stream_id: write.streamId, stream_type: write.streamType, version, snapshot, created_at: now, updated_at: now, last_hash: lastHash(rows, null) })
         .onConflict((oc) => oc.column('stream_id').doNothing())
         .returning('stream_id')
         .executeTakeFirst();
       if (!inserted) throw new StreamVersionConflict(write.streamId, write.expectedVersion);
     } else {
+      // `before` reads the stream row as the statement found it, so the update hands back the hash it
+      // replaces without a separate read; the version check makes it the hash of event expectedVersion.
       const updated = await trx
         .updateTable('stream')
+        .from((eb) => eb.selectFrom('stream as b').select('b.last_hash as prev_hash').where('b.stream_id', '=', write.streamId).as('before'))
         .set({ version, snapshot, updated_at: now })
-        .where('stream_id', '=', write.streamId)
-        .where('version', '=', write.expectedVersion)
+        .where('stream.stream_id', '=', write.streamId)
+        .where('stream.version', '=', write.expectedVersion)
+        .returning('before.prev_hash')
         .executeTakeFirst();
-      if (updated.numUpdatedRows === 0n) throw new StreamVersionConflict(write.streamId, write.expectedVersion);
+      if (!updated) throw new StreamVersionConflict(write.streamId, write.expectedVersion);
+      if (write.events.length > 0) {
+        rows = chainRows(write, updated.prev_hash);
+        await trx.updateTable('stream').set({ last_hash: lastHash(rows, updated.prev_hash) }).where('stream_id', '=', write.streamId).execute();
+      }
     }
 
     if (write.events.length > 0) {
-      await trx
-        .insertInto('event')
-        .values(
-          write.events.map((e) => ({
-            event_id: e.eventId,
-            stream_id: e.streamId,
-            stream_type: e.streamType,
-            version: e.version,
-            type: e.type,
-            data: JSON.stringify(e.data),
-            meta: JSON.stringify(e.meta),
-            jurisdiction: e.meta.jurisdiction,
-            incident_id: e.meta.incidentId ?? e.streamId,
-            rooms: e.meta.rooms ?? [e.meta.jurisdiction],
-            exercise: e.meta.exercise,
-            recorded_at: e.meta.recordedAt,
-          })),
-        )
-        .execute();
+      await trx.insertInto('event').values(rows).execute();
     }
     await applyEffects(trx, write.effects);
     await INLINE_PROJECTIONS[write.streamType]?.(trx, write);
@@ -119,4 +112,50 @@ export class PostgresEventStore implements EventStore {
       .execute();
     return rows.map(toEnvelope);
   }
+}
+
+/** The event rows of a write, each hashed over its content and the hash of the one before it. */
+function chainRows(write: StreamWrite, prevHash: string | null) {
+  let prev = prevHash;
+  return write.events.map((e) => {
+    const row = {
+      event_id: e.eventId,
+      stream_id: e.streamId,
+      stream_type: e.streamType,
+      version: e.version,
+      type: e.type,
+      data: JSON.stringify(e.data),
+      meta: JSON.stringify(e.meta),
+      jurisdiction: e.meta.jurisdiction,
+      incident_id: e.meta.incidentId ?? e.streamId,
+      rooms: e.meta.rooms ?? [e.meta.jurisdiction],
+      exercise: e.meta.exercise,
+      recorded_at: e.meta.recordedAt,
+    };
+    // Hashed as it will read back from jsonb: parsed JSON, not the in-memory value (Dates, undefined).
+    const hash = eventHash(
+      {
+        streamId: row.stream_id,
+        streamType: row.stream_type,
+        version: row.version,
+        eventId: row.event_id,
+        type: row.type,
+        data: JSON.parse(row.data),
+        meta: JSON.parse(row.meta),
+        jurisdiction: row.jurisdiction,
+        incidentId: row.incident_id,
+        rooms: row.rooms,
+        exercise: row.exercise,
+        recordedAt: row.recorded_at,
+      },
+      prev,
+    );
+    const chained = { ...row, prev_hash: prev, hash };
+    prev = hash;
+    return chained;
+  });
+}
+
+function lastHash(rows: readonly { hash: string }[], prevHash: string | null): string | null {
+  return rows[rows.length - 1]?.hash ?? prevHash;
 }

@@ -19,5 +19,9 @@ export interface EventTable {
   rooms: ColumnType<string[], string[], never>;
   exercise: boolean;
   recorded_at: ColumnType<Date, string, never>;
+  /** Hash of the previous event of the stream (null for version 1): the link of the chain (issue 7). */
+  prev_hash: string | null;
+  /** SHA-256 over this row's content and prev_hash (see hash-chain.ts); null only before backfill. */
+  hash: string | null;
 }
 export type EventRow = Selectable<EventTable>;

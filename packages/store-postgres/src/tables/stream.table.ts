@@ -8,5 +8,7 @@ export interface StreamTable {
   snapshot: JSONColumnType<{ value: string; context: Record<string, unknown> }, string, string>;
   created_at: ColumnType<Date, string, never>;
   updated_at: ColumnType<Date, string, string>;
+  /** Hash of the stream's last event, so an append chains on without reading the event table. */
+  last_hash: ColumnType<string | null, string | null | undefined, string | null>;
 }
 export type StreamRow = Selectable<StreamTable>;

@@ -1,9 +1,10 @@
 import { startApiServer, verifierFor } from '@muster/api';
 import { connectEventBus } from '@muster/bus-nats';
-import { InProcessEventBus, type EventBus } from '@muster/engine';
+import { createEngine, InProcessEventBus, type EventBus } from '@muster/engine';
 import { startGateway } from '@muster/gateway';
 import { startRelay } from '@muster/relay';
-import { connect } from '@muster/store-postgres';
+import { connect, PostgresEventStore } from '@muster/store-postgres';
+import { startTimers } from '@muster/timers';
 import type { Logger } from 'pino';
 import { authOptions } from './auth';
 import type { MusterEnv } from './config';
@@ -15,7 +16,7 @@ export interface RunningMuster {
 }
 
 /**
- * Every service in one process (DESIGN §6, embedded default): the api, the relay and the gateway,
+ * Every service in one process (DESIGN §6, embedded default): the api, the relay, the gateway and the timers,
  * on one database, fed by NATS when NATS_URL is set and by an in-process bus otherwise. The
  * services still talk only through PostgreSQL and the bus, as they do when run apart.
  */
@@ -49,11 +50,14 @@ export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logg
     port: env.GATEWAY_PORT,
     logger: logger.child({ service: 'gateway' }),
   });
+  // Report deadlines fire here too; other timers processes may share the rows (services/timers).
+  const timers = startTimers({ db, engine: createEngine({ store: new PostgresEventStore(db) }), logger: logger.child({ service: 'timers' }) });
   logger.info({ api: api.url, gateway: gateway.url, bus: env.NATS_URL ? 'nats' : 'in-process' }, 'muster started');
   return {
     apiUrl: api.url,
     gatewayUrl: gateway.url,
     async stop() {
+      await timers.stop();
       await gateway.close();
       await relay.stop();
       await api.close();

@@ -65,6 +65,22 @@ export interface Engine {
   tryLoad(streamType: string, streamId: string): Promise<StoredStream | null>;
 }
 
+/** Runs tasks one at a time per key, in arrival order; keys with nothing queued hold no memory. */
+class KeyedTurns {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const result = previous.then(task, task);
+    const tail = result.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return result;
+  }
+}
+
 const CLOSED_INCIDENT_STATES = new Set(['closed', 'dismissed']);
 
 function registrationOf(streamType: string): AggregateRegistration {
@@ -79,6 +95,7 @@ export function createEngine(options: EngineOptions): Engine {
   const ids = options.ids ?? randomIds;
   const policy = options.policy ?? commandPolicy;
   const maxRetries = options.maxConflictRetries ?? 12;
+  const streamTurns = new KeyedTurns();
   const tree = options.jurisdictions ?? new JurisdictionTree(ZHAOQING_JURISDICTIONS);
   const env: ReactionEnv = { reportRules: options.reportRules ?? DEFAULT_REPORT_RULES };
 
@@ -253,6 +270,22 @@ export function createEngine(options: EngineOptions): Engine {
         const earlier = await store.findCommand(command.commandId);
         if (earlier) return earlier;
       }
+      // Commands to one stream from this process take turns: racing them would only make all but
+      // one lose and retry. Writers in other processes still race, and the retry below handles it.
+      return streamTurns.run(command.streamId, () => withRetries(registration, command, commandId, payload));
+    },
+    async tryLoad(streamType, streamId) {
+      const stream = await store.loadStream(streamId);
+      return stream && stream.streamType === streamType ? stream : null;
+    },
+    async load(streamType, streamId) {
+      const stream = await store.loadStream(streamId);
+      if (!stream || stream.streamType !== streamType) throw new NotFoundError(streamType, streamId);
+      return stream;
+    },
+  };
+
+  async function withRetries(registration: AggregateRegistration, command: CommandEnvelope, commandId: string, payload: Record<string, unknown>) {
       for (let retry = 0; ; retry++) {
         try {
           return await attempt(registration, command, commandId, payload);
@@ -268,15 +301,5 @@ export function createEngine(options: EngineOptions): Engine {
           await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 2 * 2 ** retry)));
         }
       }
-    },
-    async tryLoad(streamType, streamId) {
-      const stream = await store.loadStream(streamId);
-      return stream && stream.streamType === streamType ? stream : null;
-    },
-    async load(streamType, streamId) {
-      const stream = await store.loadStream(streamId);
-      if (!stream || stream.streamType !== streamType) throw new NotFoundError(streamType, streamId);
-      return stream;
-    },
-  };
+  }
 }

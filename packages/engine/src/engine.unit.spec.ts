@@ -65,6 +65,19 @@ function world(maxConflictRetries?: number): World {
   };
 }
 
+/** Engines sharing one store, as api processes share one database. */
+function peers(w: World, count: number, maxConflictRetries?: number) {
+  return Array.from({ length: count }, (_, p) => {
+    let n = 0;
+    return createEngine({
+      store: w.store,
+      clock: { now: () => new Date(T0) },
+      ids: { newId: () => `peer-${p}-${++n}` },
+      ...(maxConflictRetries === undefined ? {} : { maxConflictRetries }),
+    });
+  });
+}
+
 const incident = (type: string, data: unknown = {}, streamId = INC): Cmd => ({ streamType: 'incident', streamId, type, data });
 const command = (type: string, data: unknown = {}, streamId = CMD): Cmd => ({ streamType: 'command', streamId, type, data });
 const request = (type: string, data: unknown = {}, streamId = 'rr-1'): Cmd => ({ streamType: 'resourceRequest', streamId, type, data });
@@ -442,18 +455,30 @@ describe('engine: optimistic concurrency', () => {
   it('concurrent writers without expectedVersion are retried: every command lands, versions gap-free', async () => {
     const w = world();
     await commanded(w);
-    const reports = Array.from({ length: 8 }, (_, i) => w.send(i % 2 ? COMMANDER : DEPUTY, command('PostSceneReport', { reportId: `r-${i}`, injured: i })));
+    // Separate engines on one store race as separate api processes do.
+    const others = peers(w, 4);
+    const reports = Array.from({ length: 8 }, (_, i) =>
+      (others[i % others.length] ?? w.engine).handle({ ...command('PostSceneReport', { reportId: `r-${i}`, injured: i }), actor: i % 2 ? COMMANDER : DEPUTY }),
+    );
     const results = await Promise.all(reports);
     expect(results.map((r) => r.version).sort((x, y) => x - y)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
     expect((await commandContext(w)).reportCount).toBe(8);
     await expectReplayable(w, 'command', CMD);
   });
 
-  it('the race is real: with no retries allowed, the losers get a ConflictError', async () => {
+  it('in one process, commands to one stream take turns: none conflicts even with no retries allowed', async () => {
     const w = world(0);
     await commanded(w);
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => w.send(COMMANDER, command('PostSceneReport', { reportId: `r-${i}` }))));
+    expect(results.map((r) => r.version)).toEqual([2, 3, 4, 5, 6, 7]);
+  });
+
+  it('the race between processes is real: with no retries allowed, the losers get a ConflictError', async () => {
+    const w = world(0);
+    await commanded(w);
+    const others = peers(w, 4, 0);
     const outcomes = await Promise.allSettled(
-      Array.from({ length: 4 }, (_, i) => w.send(COMMANDER, command('PostSceneReport', { reportId: `r-${i}` }))),
+      others.map((engine, i) => engine.handle({ ...command('PostSceneReport', { reportId: `r-${i}` }), actor: COMMANDER })),
     );
     const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason] : []));
     expect(failures.length).toBeGreaterThan(0);

@@ -112,3 +112,5 @@ export {
   ReportScoreSchema,
 } from './duty.schemas';
 export type { ReportCommandName } from './duty.schemas';
+export { CORRECTION_COMMAND_SCHEMAS, CorrectEntryRequestSchema, TimelineQuerySchema, StateAtQuerySchema } from './review.schemas';
+export type { TimelineQuery } from './review.schemas';

@@ -56,3 +56,5 @@ export type {
 } from './report/report.types';
 export { DEFAULT_REPORT_RULES, reportTermsFor, addMinutes } from './report/report.rules';
 export type { ReportRule, ReportRuleTable } from './report/report.rules';
+export { correctionMachine, correctionAggregate, correctionStreamId, CORRECTION_EVENT_FOR, CORRECTION_STATES } from './correction/correction.machine';
+export type { CorrectionKind, CorrectEntry, CorrectionCommand, CorrectionContext } from './correction/correction.machine';

@@ -1,6 +1,7 @@
-import { COMMAND_COMMAND_SCHEMAS, INCIDENT_COMMAND_SCHEMAS, REPORT_COMMAND_SCHEMAS, REQUEST_COMMAND_SCHEMAS, ReportIncidentSchema, type Schema } from '@muster/contracts';
+import { COMMAND_COMMAND_SCHEMAS, CORRECTION_COMMAND_SCHEMAS, INCIDENT_COMMAND_SCHEMAS, REPORT_COMMAND_SCHEMAS, REQUEST_COMMAND_SCHEMAS, ReportIncidentSchema, type Schema } from '@muster/contracts';
 import {
   commandAggregate,
+  correctionAggregate,
   incidentAggregate,
   pendingDeadlines,
   reportAggregate,
@@ -187,6 +188,16 @@ export const AGGREGATES: Readonly<Record<string, AggregateRegistration>> = {
           return [];
       }
     },
+  },
+  // Corrections of the incident's record (issue 7): new events that strike or amend earlier ones.
+  correction: {
+    definition: correctionAggregate,
+    creates: ['CorrectEntry'],
+    schemas: CORRECTION_COMMAND_SCHEMAS,
+    incidentOf: (streamId) => streamId.replace(/^correction:/, ''),
+    creationFields: (_streamId, incidentId) => ({ incidentId }),
+    related: none,
+    effectsOf: none,
   },
   report: {
     definition: reportAggregate,

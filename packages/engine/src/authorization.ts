@@ -242,6 +242,10 @@ export const commandPolicy: Policy = (request) => {
       return requestRule(request);
     case 'report':
       return reportRule(request);
+    case 'correction':
+      // The record is the command room's: the lead room and the levels above it correct it.
+      if (!isCommandRoom(request)) deny(request, "a duty officer or leader of the lead jurisdiction or a level above it");
+      return;
     default:
       throw new ForbiddenError(`no policy for ${request.streamType}`);
   }

@@ -9,3 +9,5 @@ export type { AggregateRegistration, Reaction, ReactionEnv } from './aggregates'
 export { InMemoryEventStore } from './in-memory-event-store';
 export { InProcessEventBus } from './in-process-event-bus';
 export type { InProcessEventBusOptions } from './in-process-event-bus';
+export { stateAt } from './review';
+export type { ReviewEvent, StreamAt } from './review';

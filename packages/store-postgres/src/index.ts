@@ -27,3 +27,5 @@ export { createShift, listShifts, onDuty, createWatchEntry, getWatchEntry, listW
 export type { ShiftInput, ShiftView, WatchEntryInput, WatchEntryView, WatchFilter, WatchStatus, TriageDecision } from './duty-watch';
 export { verifyHashChains, canonicalJson, eventHash } from './hash-chain';
 export type { VerifyReport, BrokenChain, ChainBreak, HashedEventContent } from './hash-chain';
+export { readTimeline, readIncidentEvents, ENTRY_CORRECTED } from './timeline';
+export type { TimelineEntry, TimelineFilter, TimelineCorrection } from './timeline';

@@ -39,6 +39,7 @@ import { toHttpError } from './http-errors';
 import { actorOf, authenticate } from './identity';
 import { openApiDocument } from './openapi';
 import { registerDutyRoutes } from './duty-routes';
+import { registerReviewRoutes } from './review-routes';
 
 export interface ApiDependencies {
   engine: Engine;
@@ -257,6 +258,8 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
 
   // Duty watch, watch log, report filing and timeliness scores (services/api/src/duty-routes.ts).
   registerDutyRoutes(app, { engine: deps.engine, db: deps.db, tree, clock: deps.clock ?? { now: () => new Date() }, newId });
+  // Timeline, corrections and state at a moment for reviewers (services/api/src/review-routes.ts).
+  registerReviewRoutes(app, { engine: deps.engine, db: deps.db, visibleIncident });
 
   return app;
 }

@@ -1,0 +1,174 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './database';
+import { InvalidCursor } from './incident-queries';
+
+/** The event type a correction records (see the correction stream): it strikes or amends an earlier entry. */
+export const ENTRY_CORRECTED = 'EntryCorrected';
+
+export interface TimelineFilter {
+  incidentId: string;
+  /** Event types (`IncidentConfirmed`) or stream types (`command`, `resourceRequest`, `report`, `correction`). */
+  kinds?: readonly string[] | undefined;
+  /** User ids of the actors. */
+  actors?: readonly string[] | undefined;
+  /** Entries by an actor holding at least one of these roles. */
+  roles?: readonly string[] | undefined;
+  /** Entries by an actor of one of these jurisdictions (the room that acted, not the lead it was filed under). */
+  jurisdictions?: readonly string[] | undefined;
+  /** Which time `from`/`to` bound: when it happened as reported, or when the server recorded it. */
+  basis?: 'occurred' | 'recorded' | undefined;
+  /** Inclusive lower bound (ISO 8601). */
+  from?: string | undefined;
+  /** Exclusive upper bound (ISO 8601). */
+  to?: string | undefined;
+  limit?: number | undefined;
+  /** Opaque cursor from the previous page. */
+  after?: string | undefined;
+}
+
+export interface TimelineCorrection {
+  eventId: string;
+  kind: 'strike' | 'amend';
+  reason: string;
+  amendedData: Record<string, unknown> | null;
+  by: string;
+  recordedAt: string;
+}
+
+export interface TimelineEntry {
+  eventId: string;
+  /** Global log position `"<txid>.<seq>"`: the order entries were committed in. */
+  position: string;
+  streamId: string;
+  streamType: string;
+  version: number;
+  type: string;
+  /** When it happened, as reported by whoever sent the command. */
+  occurredAt: string;
+  /** When the server recorded it. */
+  recordedAt: string;
+  actor: string;
+  roles: string[];
+  /** The jurisdiction of the actor (the room that acted). */
+  actorJurisdiction: string;
+  /** The lead jurisdiction the event was filed under when it was recorded. */
+  jurisdiction: string;
+  exercise: boolean;
+  data: Record<string, unknown>;
+  /** Later corrections of this entry, oldest first; the entry itself is never changed. */
+  correctedBy: TimelineCorrection[];
+}
+
+interface Meta {
+  actor?: { userId?: string; roles?: string[]; jurisdiction?: string };
+  occurredAt?: string;
+  recordedAt?: string;
+}
+
+function encodeCursor(tx: string, seq: string): string {
+  return Buffer.from(`${tx}.${seq}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { tx: string; seq: string } {
+  const match = /^(\d{1,20})\.(\d{1,20})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match?.[1] || !match[2]) throw new InvalidCursor();
+  return { tx: match[1], seq: match[2] };
+}
+
+const nonEmpty = (list: readonly string[]) => (list.length ? [...list] : ['']);
+
+/**
+ * An incident's timeline: its own events and those of every stream under it (command, resource
+ * requests, report obligation, corrections), by the `incident_id` column, in commit order (tx_id,
+ * seq). Keyset paging on the (incident_id, tx_id, seq) index keeps a page as cheap on the 100,000th
+ * event as on the first.
+ *
+ * Unlike the global log this read does not stop at the snapshot horizon: the horizon is cluster-wide,
+ * so any long transaction elsewhere would hide what was just recorded from a reviewer. The price: a
+ * cursor taken while the incident is still being written can pass over an entry whose transaction
+ * commits late with a lower position; live consoles use the global log, which has no such gap.
+ */
+export async function readTimeline(db: Kysely<Database>, filter: TimelineFilter): Promise<{ items: TimelineEntry[]; next: string | null }> {
+  const limit = filter.limit ?? 100;
+  let query = db
+    .selectFrom('event')
+    .select(['event_id', 'stream_id', 'stream_type', 'version', 'type', 'data', 'meta', 'jurisdiction', 'exercise', 'recorded_at', 'tx_id', 'seq'])
+    .where('incident_id', '=', filter.incidentId);
+  const { kinds, actors, roles, jurisdictions } = filter;
+  if (kinds) query = query.where((eb) => eb.or([eb('type', 'in', nonEmpty(kinds)), eb('stream_type', 'in', nonEmpty(kinds))]));
+  if (actors) query = query.where(sql<boolean>`meta->'actor'->>'userId' = any(${[...actors]}::text[])`);
+  if (roles) query = query.where(sql<boolean>`meta->'actor'->'roles' ?| ${[...roles]}::text[]`);
+  if (jurisdictions) query = query.where(sql<boolean>`meta->'actor'->>'jurisdiction' = any(${[...jurisdictions]}::text[])`);
+  const time = filter.basis === 'occurred' ? sql`(meta->>'occurredAt')::timestamptz` : sql`recorded_at`;
+  if (filter.from) query = query.where(sql<boolean>`${time} >= ${filter.from}::timestamptz`);
+  if (filter.to) query = query.where(sql<boolean>`${time} < ${filter.to}::timestamptz`);
+  if (filter.after) {
+    const { tx, seq } = decodeCursor(filter.after);
+    query = query.where(sql<boolean>`(tx_id, seq) > (${tx}::xid8, ${seq}::bigint)`);
+  }
+  const rows = await query.orderBy('tx_id').orderBy('seq').limit(limit + 1).execute();
+  const page = rows.slice(0, limit);
+  const corrections = await correctionsOf(db, filter.incidentId, page.map((r) => r.event_id));
+  const items = page.map((row): TimelineEntry => {
+    const meta = row.meta as Meta;
+    return {
+      eventId: row.event_id,
+      position: `${row.tx_id}.${row.seq}`,
+      streamId: row.stream_id,
+      streamType: row.stream_type,
+      version: row.version,
+      type: row.type,
+      occurredAt: meta.occurredAt ?? row.recorded_at.toISOString(),
+      recordedAt: row.recorded_at.toISOString(),
+      actor: meta.actor?.userId ?? '',
+      roles: meta.actor?.roles ?? [],
+      actorJurisdiction: meta.actor?.jurisdiction ?? '',
+      jurisdiction: row.jurisdiction,
+      exercise: row.exercise,
+      data: row.data,
+      correctedBy: corrections.get(row.event_id) ?? [],
+    };
+  });
+  const last = page[page.length - 1];
+  return { items, next: rows.length > limit && last ? encodeCursor(last.tx_id, last.seq) : null };
+}
+
+/** The corrections recorded against the given entries of an incident, by corrected event id. */
+async function correctionsOf(db: Kysely<Database>, incidentId: string, eventIds: readonly string[]): Promise<Map<string, TimelineCorrection[]>> {
+  const found = new Map<string, TimelineCorrection[]>();
+  if (eventIds.length === 0) return found;
+  const rows = await db
+    .selectFrom('event')
+    .select(['data', 'meta', 'recorded_at'])
+    .where('incident_id', '=', incidentId)
+    .where('type', '=', ENTRY_CORRECTED)
+    .where(sql<boolean>`data->>'eventId' = any(${[...eventIds]}::text[])`)
+    .orderBy('tx_id')
+    .orderBy('seq')
+    .execute();
+  for (const row of rows) {
+    const data = row.data as { eventId: string; kind: 'strike' | 'amend'; reason: string; amendedData?: Record<string, unknown> };
+    const list = found.get(data.eventId) ?? [];
+    list.push({
+      eventId: data.eventId,
+      kind: data.kind,
+      reason: data.reason,
+      amendedData: data.amendedData ?? null,
+      by: (row.meta as Meta).actor?.userId ?? '',
+      recordedAt: row.recorded_at.toISOString(),
+    });
+    found.set(data.eventId, list);
+  }
+  return found;
+}
+
+/** Every event of an incident and the streams under it, in commit order: the input of replay to a moment. */
+export async function readIncidentEvents(db: Kysely<Database>, incidentId: string) {
+  return db
+    .selectFrom('event')
+    .select(['event_id', 'stream_id', 'stream_type', 'version', 'type', 'data', 'meta', 'recorded_at'])
+    .where('incident_id', '=', incidentId)
+    .orderBy('stream_id')
+    .orderBy('version')
+    .execute();
+}

@@ -259,7 +259,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   // Duty watch, watch log, report filing and timeliness scores (services/api/src/duty-routes.ts).
   registerDutyRoutes(app, { engine: deps.engine, db: deps.db, tree, clock: deps.clock ?? { now: () => new Date() }, newId });
   // Timeline, corrections and state at a moment for reviewers (services/api/src/review-routes.ts).
-  registerReviewRoutes(app, { engine: deps.engine, db: deps.db, visibleIncident });
+  registerReviewRoutes(app, { engine: deps.engine, db: deps.db, visibleIncident, clock: deps.clock ?? { now: () => new Date() } });
 
   return app;
 }

@@ -1,9 +1,12 @@
 import { CorrectEntryRequestSchema, NotFoundError, StateAtQuerySchema, TimelineQuerySchema, ValidationError, parseOrThrow } from '@muster/contracts';
-import { correctionStreamId } from '@muster/domain';
-import { ENTRY_CORRECTED, incidentView, readIncidentEvents, readTimeline, type Database } from '@muster/store-postgres';
+import { commandStreamId } from '@muster/engine';
+import { correctionStreamId, type CommandContext, type IncidentContext } from '@muster/domain';
+import { ENTRY_CORRECTED, incidentView, listResourceRequests, readIncidentEvents, readTimeline, type Database, type TimelineEntry } from '@muster/store-postgres';
 import { stateAt, type Engine, type ReviewEvent, type StoredStream } from '@muster/engine';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { afterActionMetrics, ICS209_VERSIONS, ics201Html, ics209Html, ics214Html, timelineCsv, type RequestFacts } from './after-action';
 import { actorOf } from './identity';
 
 export interface ReviewDependencies {
@@ -11,6 +14,7 @@ export interface ReviewDependencies {
   db: Kysely<Database>;
   /** The visibility check of the other reads (app.ts): the incident's stream, or a typed 403/404. */
   visibleIncident(request: FastifyRequest, incidentId: string): Promise<StoredStream>;
+  clock: { now(): Date };
 }
 
 /**
@@ -75,6 +79,78 @@ export function registerReviewRoutes(app: FastifyInstance, deps: ReviewDependenc
       command: streams.find((s) => s.streamType === 'command') ?? null,
       streams,
     };
+  });
+
+  /** Everything the after-action views need, read once per request. */
+  async function review(request: FastifyRequest, incidentId: string) {
+    const stream = await deps.visibleIncident(request, incidentId);
+    const incident = stream.state.context as unknown as IncidentContext;
+    const command = (await deps.engine.tryLoad('command', commandStreamId(stream.streamId)))?.state.context as unknown as CommandContext | undefined;
+    const requests: RequestFacts[] = (await listResourceRequests(deps.db, stream.streamId)).map((view) => ({
+      requestId: String(view['requestId']),
+      state: String(view['state']),
+      requestedAt: typeof view['requestedAt'] === 'string' ? view['requestedAt'] : null,
+      arrivedAt: typeof view['arrivedAt'] === 'string' ? view['arrivedAt'] : null,
+    }));
+    return { incidentId: stream.streamId, incident, command: command ?? null, requests };
+  }
+
+  /** The whole timeline, page by page (exports and forms are of the whole record). */
+  async function wholeTimeline(incidentId: string): Promise<TimelineEntry[]> {
+    const all: TimelineEntry[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await readTimeline(deps.db, { incidentId, limit: 1000, after });
+      all.push(...page.items);
+      if (!page.next) return all;
+      after = page.next;
+    }
+  }
+
+  app.get<{ Params: { incidentId: string } }>('/incidents/:incidentId/metrics', async (request) => {
+    const { incidentId, incident, command, requests } = await review(request, request.params.incidentId);
+    const reports = await deps.db.selectFrom('report_item').select(['key', 'kind', 'due_at', 'submitted_at']).where('incident_id', '=', incidentId).orderBy('due_at').execute();
+    return afterActionMetrics(
+      incident,
+      command,
+      requests,
+      reports.map((r) => ({ key: r.key, kind: r.kind, dueAt: r.due_at, submittedAt: r.submitted_at })),
+      deps.clock.now(),
+    );
+  });
+
+  app.get<{ Params: { incidentId: string } }>('/incidents/:incidentId/timeline/export', async (request, reply) => {
+    const { format } = parseOrThrow(z.strictObject({ format: z.enum(['json', 'csv']).default('json') }), request.query, ['query']);
+    const { incidentId } = await review(request, request.params.incidentId);
+    const entries = await wholeTimeline(incidentId);
+    if (format === 'json') return { incidentId, items: entries };
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="timeline-${incidentId}.csv"`)
+      .send(timelineCsv(entries));
+  });
+
+  app.get<{ Params: { incidentId: string; form: string } }>('/incidents/:incidentId/forms/:form', async (request, reply) => {
+    const { form } = parseOrThrow(z.strictObject({ form: z.enum(['ics201', 'ics209', 'ics214']) }), { form: request.params.form }, ['params']);
+    const { version } = parseOrThrow(z.strictObject({ version: z.enum(ICS209_VERSIONS).default('update') }), request.query, ['query']);
+    const { incidentId, incident, command, requests } = await review(request, request.params.incidentId);
+    let html: string;
+    switch (form) {
+      case 'ics201':
+        html = ics201Html(incident, command, requests, await wholeTimeline(incidentId));
+        break;
+      case 'ics209':
+        html = ics209Html(incident, command, requests, version, deps.clock.now());
+        break;
+      case 'ics214':
+        html = ics214Html(incident, await wholeTimeline(incidentId));
+        break;
+      default: {
+        const unreachable: never = form;
+        throw new Error(`unknown form ${String(unreachable)}`);
+      }
+    }
+    return reply.header('content-type', 'text/html; charset=utf-8').send(html);
   });
 }
 

@@ -235,3 +235,50 @@ describe('state at a moment', () => {
     );
   });
 });
+
+describe('after-action metrics and exports', () => {
+  it('metrics: time to each step, commander tenures, resource lead times, reporting lateness', async () => {
+    const m = await ok<{
+      minutesTo: Record<string, number | null>;
+      commanderTenures: { commander: { userId: string }; until: string | null }[];
+      resourceLeadTimes: { requestId: string; minutes: number | null }[];
+      reportLateness: { kind: string; minutesLate: number | null }[];
+    }>(reviewer, 'GET', '/incidents/tl-1/metrics');
+    expect(m.minutesTo['verification']).toBeGreaterThan(0);
+    expect(m.minutesTo['commanderOnScene']).toBeGreaterThan(m.minutesTo['verification'] ?? 0);
+    expect(m.minutesTo['control']).toBeNull();
+    expect(m.minutesTo['lifting']).toBeNull();
+    expect(m.commanderTenures).toMatchObject([{ commander: { userId: 'u-chief' }, until: null }]);
+    expect(m.resourceLeadTimes).toStrictEqual([expect.objectContaining({ requestId: 'rr-tl-1', minutes: null })]);
+    // Confirming opened the report obligation: its phone report is due and counted.
+    expect(m.reportLateness.length).toBeGreaterThan(0);
+    expect((await call(otherCounty, 'GET', '/incidents/tl-1/metrics')).statusCode).toBe(403);
+  });
+
+  it('exports the timeline as JSON and CSV, corrections included', async () => {
+    const json = await ok<{ items: Entry[] }>(reviewer, 'GET', '/incidents/tl-1/timeline/export?format=json');
+    const csv = await call(reviewer, 'GET', '/incidents/tl-1/timeline/export?format=csv');
+    expect(csv.headers['content-type']).toContain('text/csv');
+    const lines = csv.body.trimEnd().split('\n');
+    expect(lines[0]).toBe('position,recordedAt,occurredAt,streamType,streamId,version,type,actor,roles,actorJurisdiction,jurisdiction,corrected,data');
+    expect(lines.length).toBe(json.items.length + 1);
+    expect(csv.body).toContain('strike: Entered on the wrong incident');
+  });
+
+  it('prints ICS 214 per position, ICS 201 and ICS 209 initial/update/final as escaped HTML', async () => {
+    now += 60_000;
+    await ok(room, 'POST', '/incidents', { incidentId: 'tl-html', data: { title: 'Fire <script>alert(1)</script> & smoke', leadJurisdiction: LEAD } });
+    for (const form of ['ics214', 'ics201', 'ics209?version=final']) {
+      const response = await call(reviewer, 'GET', `/incidents/tl-html/forms/${form}`);
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-type']).toContain('text/html');
+      expect(response.body).not.toContain('<script>');
+      expect(response.body).toContain('Fire &lt;script&gt;alert(1)&lt;/script&gt; &amp; smoke');
+    }
+    expect((await call(reviewer, 'GET', '/incidents/tl-html/forms/ics209?version=final')).body).toContain('<td>Final</td>');
+    const log = (await call(reviewer, 'GET', '/incidents/tl-1/forms/ics214')).body;
+    expect(log).toContain('ICS 214 Activity Log: ld-city');
+    expect(log).toContain('class="struck"');
+    expect((await call(reviewer, 'GET', '/incidents/tl-1/forms/ics999')).statusCode).toBe(422);
+  });
+});

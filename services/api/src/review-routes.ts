@@ -1,8 +1,7 @@
 import { CorrectEntryRequestSchema, NotFoundError, StateAtQuerySchema, TimelineQuerySchema, ValidationError, parseOrThrow } from '@muster/contracts';
-import { commandStreamId } from '@muster/engine';
 import { correctionStreamId, type CommandContext, type IncidentContext } from '@muster/domain';
 import { ENTRY_CORRECTED, incidentView, listResourceRequests, readIncidentEvents, readTimeline, type Database, type TimelineEntry } from '@muster/store-postgres';
-import { stateAt, type Engine, type ReviewEvent, type StoredStream } from '@muster/engine';
+import { commandStreamId, stateAt, type Engine, type ReviewEvent, type StoredStream } from '@muster/engine';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';

@@ -7,6 +7,7 @@ import * as createDeadline from './migrations/2026_12_01_09_00_00_create_deadlin
 import * as createDutyWatch from './migrations/2026_12_01_09_10_00_create_duty_watch';
 import * as createReportItem from './migrations/2026_12_01_09_20_00_create_report_item';
 import * as addHashChain from './migrations/2026_12_02_10_00_00_add_hash_chain';
+import * as indexCorrections from './migrations/2026_12_02_10_10_00_index_corrections';
 
 /** Migrations are listed here rather than read from disk, so they run the same under tsx and bundled. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_01_09_10_00_create_duty_watch': createDutyWatch,
   '2026_12_01_09_20_00_create_report_item': createReportItem,
   '2026_12_02_10_00_00_add_hash_chain': addHashChain,
+  '2026_12_02_10_10_00_index_corrections': indexCorrections,
 };
 
 export class MigrationFailed extends Error {

@@ -140,9 +140,9 @@ async function correctionsOf(db: Kysely<Database>, incidentId: string, eventIds:
   const rows = await db
     .selectFrom('event')
     .select(['data', 'meta', 'recorded_at'])
-    .where('incident_id', '=', incidentId)
     .where('type', '=', ENTRY_CORRECTED)
     .where(sql<boolean>`data->>'eventId' = any(${[...eventIds]}::text[])`)
+    .where('incident_id', '=', incidentId)
     .orderBy('tx_id')
     .orderBy('seq')
     .execute();

@@ -158,7 +158,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const name of [...services.keys()]) await stopService(name, 'SIGKILL');
+  for (const name of services.keys()) await stopService(name, 'SIGKILL');
   await nats?.dispose();
   await t?.drop();
 });
@@ -203,6 +203,7 @@ describe('live path across processes', () => {
     // Commands keep committing: NATS is downstream of the only durability point.
     await commands(incidents, 200);
     await nats.start();
+    expect(nats.running()).toBe(true);
     await commands(incidents, 100);
     await converge('outage', a.received);
     await converge('outage', b.received);

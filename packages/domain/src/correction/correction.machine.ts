@@ -45,8 +45,9 @@ export const correctionMachine = setup({
     consistent: ({ event }) => (event.kind === 'amend') === (event.amendedData !== undefined),
   },
   actions: {
+    // The event carries the whole command (incidentId included, on the first one), so replay rebuilds the same state.
     record: emit(({ event }) => {
-      const { type: _type, meta: _meta, incidentId: _incidentId, ...data } = event;
+      const { type: _type, meta: _meta, ...data } = event;
       return { type: CORRECTION_EVENT_FOR[event.type], data };
     }),
     add: assign(({ context, event }) => ({

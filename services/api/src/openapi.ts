@@ -26,6 +26,9 @@ import {
   REPORT_FILING_NAMES,
   ScoresQuerySchema,
   ReportScoreSchema,
+  CorrectEntryRequestSchema,
+  StateAtQuerySchema,
+  TimelineQuerySchema,
 } from '@muster/contracts';
 import { z } from 'zod';
 import { createDocument } from 'zod-openapi';
@@ -149,6 +152,46 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           summary: 'Timeliness scores (考核通报) per unit for a period',
           requestParams: { query: ScoresQuerySchema },
           responses: { '200': { description: 'scores', ...json(z.object({ from: z.string(), to: z.string(), asOf: z.string(), items: z.array(ReportScoreSchema) })) }, ...errors(403, 422) },
+        },
+      },
+      // Post-incident review (issue 7).
+      '/incidents/{incidentId}/timeline': {
+        get: {
+          summary: 'The incident and every stream under it, in commit order, with occurred and recorded time, actor, role, jurisdiction and corrections',
+          requestParams: { path: incidentPath, query: TimelineQuerySchema },
+          responses: { '200': { description: 'a page of entries and the cursor of the next' }, ...errors(403, 404, 422) },
+        },
+      },
+      '/incidents/{incidentId}/corrections': {
+        post: {
+          summary: 'Strike or amend an entry of the record: a new event, the original stays visible and marked',
+          requestParams: { path: incidentPath },
+          requestBody: json(CorrectEntryRequestSchema),
+          responses: { '201': { description: 'recorded', ...json(CommandResultSchema) }, ...errors(400, 403, 404, 409, 422) },
+        },
+      },
+      '/incidents/{incidentId}/state': {
+        get: {
+          summary: 'The incident and its command structure at instant T by replay: known by then (recorded) or true by then (occurred)',
+          requestParams: { path: incidentPath, query: StateAtQuerySchema },
+          responses: { '200': { description: 'state at T' }, ...errors(403, 404, 422) },
+        },
+      },
+      '/incidents/{incidentId}/metrics': {
+        get: { summary: 'After-action metrics: minutes to each step, commander tenures, request lead times, report lateness', requestParams: { path: incidentPath }, responses: { '200': { description: 'metrics' }, ...errors(403, 404) } },
+      },
+      '/incidents/{incidentId}/timeline/export': {
+        get: {
+          summary: 'The whole timeline as JSON or CSV',
+          requestParams: { path: incidentPath, query: z.object({ format: z.enum(['json', 'csv']).optional() }) },
+          responses: { '200': { description: 'application/json or text/csv' }, ...errors(403, 404, 422) },
+        },
+      },
+      '/incidents/{incidentId}/forms/{form}': {
+        get: {
+          summary: 'Printable HTML: ICS 214 activity log per position, ICS 201 briefing, ICS 209 status summary',
+          requestParams: { path: z.object({ incidentId: z.string(), form: z.enum(['ics201', 'ics209', 'ics214']) }), query: z.object({ version: z.enum(['initial', 'update', 'final']).optional() }) },
+          responses: { '200': { description: 'text/html' }, ...errors(403, 404, 422) },
         },
       },
       '/report-scores.csv': {

@@ -5,4 +5,4 @@ export { eventBusContract, contractEvent, waitUntil } from './event-bus-contract
 export type { EventBusContractOptions } from './event-bus-contract';
 export { TEST_NATS_URL, natsTestNames, startPrivateNatsServer } from './nats';
 export type { PrivateNatsServer } from './nats';
-export { TEST_JWT_SECRET, authHeader } from './tokens';
+export { TEST_JWT_SECRET, TEST_JWT_SECRET_TEXT, authHeader, testToken } from './tokens';

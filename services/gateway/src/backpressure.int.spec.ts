@@ -1,7 +1,8 @@
 import { START_POSITION, WS_SESSION_CLOSE_CODE, comparePositions, type EventEnvelope } from '@muster/contracts';
 import { createEngine, InProcessEventBus, type Engine } from '@muster/engine';
+import { createTokenVerifier } from '@muster/identity';
 import { PostgresEventStore } from '@muster/store-postgres';
-import { createTestDatabase, type TestDatabase } from '@muster/testkit';
+import { createTestDatabase, TEST_JWT_SECRET, testToken, type TestDatabase } from '@muster/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from './gateway';
 import { RawConsole, TestConsole, expectedEvents, startTestRelay, until, type TestRelay } from './test-harness';
@@ -18,6 +19,8 @@ let t: TestDatabase;
 let engine: Engine;
 let bus: InProcessEventBus;
 let relay: TestRelay;
+/** The city duty officer's token: the room used here is a county below the city. */
+let token: string;
 const gateways: RunningGateway[] = [];
 const raws: RawConsole[] = [];
 const consoles: TestConsole[] = [];
@@ -27,6 +30,7 @@ beforeAll(async () => {
   engine = createEngine({ store: new PostgresEventStore(t.db) });
   bus = new InProcessEventBus();
   relay = startTestRelay(t.db, bus);
+  token = await testToken(actor);
 });
 
 afterAll(async () => {
@@ -59,6 +63,7 @@ async function startBounded(options: { catchUpBufferLimit?: number } = {}): Prom
   const g = await startGateway({
     db: t.db,
     bus,
+    verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }),
     maxBufferedBytes: MAX_BUFFERED,
     // Long enough that the stalled console can still read its closing frame when the test lets it.
     closeGraceMs: 60_000,
@@ -74,11 +79,11 @@ describe('a console that stops reading', () => {
     const g = await startBounded();
     const start = (await expectedEvents(t.db, { rooms: [ROOM] })).at(-1)?.position ?? START_POSITION;
 
-    const slow = await RawConsole.open(g.url);
+    const slow = await RawConsole.open(g.url, { token });
     raws.push(slow);
     slow.sendText(JSON.stringify({ type: 'subscribe', rooms: [ROOM], after: start }));
     await until(() => slow.frames.some((f) => f.type === 'caught_up'), 'slow console caught up');
-    const fast = await TestConsole.open(g.url);
+    const fast = await TestConsole.open(g.url, { token });
     consoles.push(fast);
     fast.send({ type: 'subscribe', rooms: [ROOM], after: start });
     await fast.waitFor((c) => c.of('caught_up').length === 1, 'fast console caught up');
@@ -122,7 +127,7 @@ describe('a console that stops reading', () => {
     expect(slow.frames.at(-1)?.type).toBe('closing');
 
     // Resuming from there yields exactly the rest.
-    const again = await TestConsole.open(g.url);
+    const again = await TestConsole.open(g.url, { token });
     consoles.push(again);
     again.send({ type: 'subscribe', rooms: [ROOM], after: closing?.type === 'closing' ? closing.resumeFrom : START_POSITION });
     await again.waitFor((c) => c.of('caught_up').length === 1, 'resumed console caught up');
@@ -134,7 +139,7 @@ describe('a console that stops reading', () => {
     const g = await startBounded({ catchUpBufferLimit: limit });
     // Catch-up over the megabytes written above stalls on the paused socket (it waits for the console
     // to read, holding one page at most); live events meanwhile go to the bounded buffer.
-    const slow = await RawConsole.open(g.url);
+    const slow = await RawConsole.open(g.url, { token });
     raws.push(slow);
     slow.pause();
     slow.sendText(JSON.stringify({ type: 'subscribe', rooms: [ROOM], after: START_POSITION }));

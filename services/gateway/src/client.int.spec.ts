@@ -8,7 +8,7 @@ import { START_POSITION, comparePositions, type EventEnvelope } from '@muster/co
 import { createEngine, InProcessEventBus } from '@muster/engine';
 import { createTokenVerifier } from '@muster/identity';
 import { PostgresEventStore } from '@muster/store-postgres';
-import { authHeader, createTestDatabase, freePort, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
+import { createTestDatabase, freePort, TEST_JWT_SECRET, testToken, type TestDatabase } from '@muster/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from './gateway';
 import { expectedEvents, startTestRelay, until, type TestRelay } from './test-harness';
@@ -24,19 +24,22 @@ let http: MusterHttpClient;
 let apiUrl: string;
 let gatewayPort: number;
 let gateway: RunningGateway;
+let token: string;
+const verifier = createTokenVerifier({ secret: TEST_JWT_SECRET });
 const feeds: LiveFeed[] = [];
 
 beforeAll(async () => {
   t = await createTestDatabase('gateway_client');
   const engine = createEngine({ store: new PostgresEventStore(t.db) });
-  api = buildApi({ engine, db: t.db, logger: false, verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }) });
+  api = buildApi({ engine, db: t.db, logger: false, verifier });
   apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
-  const { authorization } = await authHeader({ userId: 'duty-7', roles: ['duty_officer'], jurisdiction: '441200' });
-  http = createHttpClient({ baseUrl: apiUrl, token: () => authorization.replace(/^Bearer /, '') });
+  // A city duty officer: acts in the counties below the city and watches their rooms.
+  token = await testToken({ userId: 'duty-7', roles: ['duty_officer'], jurisdiction: '441200' });
+  http = createHttpClient({ baseUrl: apiUrl, token: () => token });
   bus = new InProcessEventBus();
   relay = startTestRelay(t.db, bus);
   gatewayPort = await freePort();
-  gateway = await startGateway({ db: t.db, bus, port: gatewayPort, heartbeatIntervalMs: 60_000 });
+  gateway = await startGateway({ db: t.db, bus, verifier, port: gatewayPort, heartbeatIntervalMs: 60_000 });
 });
 
 afterAll(async () => {
@@ -109,6 +112,7 @@ describe('live client', () => {
     const states: LiveState[] = [];
     const feed = subscribe({
       url: gateway.url,
+      token,
       rooms: [DINGHU],
       after: start,
       onEvent: (e) => received.push(e),
@@ -135,11 +139,11 @@ describe('live client', () => {
     await until(() => states.includes('disconnected'), 'client noticed the crash');
     const afterCrash = written;
     await until(() => written >= afterCrash + 5, 'commands while no gateway runs');
-    gateway = await startGateway({ db: t.db, bus, port: gatewayPort, heartbeatIntervalMs: 60_000 });
+    gateway = await startGateway({ db: t.db, bus, verifier, port: gatewayPort, heartbeatIntervalMs: 60_000 });
     await until(() => feed.state() === 'live' && received.length >= 30, 'resumed after the crash');
 
     await gateway.close();
-    gateway = await startGateway({ db: t.db, bus, port: gatewayPort, heartbeatIntervalMs: 60_000 });
+    gateway = await startGateway({ db: t.db, bus, verifier, port: gatewayPort, heartbeatIntervalMs: 60_000 });
     const before = received.length;
     await until(() => feed.state() === 'live' && received.length >= before + 10, 'resumed after the clean restart');
 
@@ -159,7 +163,7 @@ describe('live client', () => {
     const start = await head();
     await http.createIncident({ incidentId: 'watch-1', data: { title: 'Watched', leadJurisdiction: GAOYAO } });
     const received: EventEnvelope[] = [];
-    const feed = subscribe({ url: gateway.url, incidents: ['watch-1'], after: start, onEvent: (e) => received.push(e) });
+    const feed = subscribe({ url: gateway.url, token, incidents: ['watch-1'], after: start, onEvent: (e) => received.push(e) });
     feeds.push(feed);
     await http.sendCommand('watch-1', { type: 'BeginVerification' });
     await http.createIncident({ incidentId: 'other-1', data: { title: 'Other', leadJurisdiction: GAOYAO } });

@@ -37,6 +37,15 @@ export const GatewayEnvSchema = z.object({
   /** Live events held for one console while it catches up from PostgreSQL. */
   GATEWAY_CATCH_UP_BUFFER: z.coerce.number().int().min(10).max(1_000_000).default(10_000),
   GATEWAY_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(10_000),
+  /** How long a closed console may take to read its backlog and the closing frame before it is cut off. */
+  GATEWAY_CLOSE_GRACE_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  /** HS256 secret shared with the api (tokens from its login or `muster token`). */
+  MUSTER_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Or the JWKS of an identity provider. One of the two is required. */
+  MUSTER_JWKS_URL: z.url().optional(),
+}).refine((env) => env.MUSTER_JWT_SECRET !== undefined || env.MUSTER_JWKS_URL !== undefined, {
+  message: 'set MUSTER_JWT_SECRET or MUSTER_JWKS_URL: the gateway checks every console token',
+  path: ['MUSTER_JWT_SECRET'],
 });
 export type GatewayEnv = z.infer<typeof GatewayEnvSchema>;
 

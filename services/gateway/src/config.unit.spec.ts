@@ -2,7 +2,11 @@ import { ValidationError } from '@muster/contracts';
 import { describe, expect, it } from 'vitest';
 import { gatewayEnv } from './config';
 
-const base = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/muster', NATS_URL: 'nats://127.0.0.1:4222' };
+const base = {
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/muster',
+  NATS_URL: 'nats://127.0.0.1:4222',
+  MUSTER_JWT_SECRET: 'a-secret-of-at-least-thirty-two-characters',
+};
 
 describe('gateway environment', () => {
   it('fills defaults that match the relay', () => {
@@ -29,6 +33,13 @@ describe('gateway environment', () => {
     }
     expect(error).toBeInstanceOf(ValidationError);
     const paths = error instanceof ValidationError ? error.issues.map((i) => i.path).sort() : [];
-    expect(paths).toEqual(['env.DATABASE_URL', 'env.GATEWAY_MAX_BUFFERED_BYTES', 'env.NATS_SUBJECT_PREFIX', 'env.NATS_URL', 'env.PORT']);
+    expect(paths).toEqual(['env.DATABASE_URL', 'env.GATEWAY_MAX_BUFFERED_BYTES', 'env.MUSTER_JWT_SECRET', 'env.NATS_SUBJECT_PREFIX', 'env.NATS_URL', 'env.PORT']);
+  });
+
+  it('needs a way to check tokens: a secret of 32+ characters or a JWKS URL', () => {
+    const { MUSTER_JWT_SECRET: _secret, ...noSecret } = base;
+    expect(() => gatewayEnv(noSecret)).toThrow(/MUSTER_JWT_SECRET or MUSTER_JWKS_URL/);
+    expect(() => gatewayEnv({ ...base, MUSTER_JWT_SECRET: 'short' })).toThrow(/at least 32 characters/);
+    expect(gatewayEnv({ ...noSecret, MUSTER_JWKS_URL: 'https://idp.example/.well-known/jwks.json' }).MUSTER_JWKS_URL).toBe('https://idp.example/.well-known/jwks.json');
   });
 });

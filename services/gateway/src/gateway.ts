@@ -1,12 +1,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WS_SESSION_CLOSE_CODE, type EventEnvelope } from '@muster/contracts';
+import { MusterError, UnauthorizedError, WS_SESSION_CLOSE_CODE, type EventEnvelope } from '@muster/contracts';
+import { canSee, JurisdictionTree, ZHAOQING_JURISDICTIONS, type IncidentContext } from '@muster/domain';
+import { bearerToken, type Identity, type TokenVerifier } from '@muster/identity';
 import type { EventBus, LiveSubscription } from '@muster/engine';
 import { readGlobalLog, readHeadPosition, type Database } from '@muster/store-postgres';
 import type { Kysely } from 'kysely';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { Session, eventFrameText, incidentOf, roomsOf, type GatewayStats, type LogReader, type SessionLimits, type SessionMode, type TopicIndex } from './session';
+import { Session, eventFrameText, incidentOf, roomsOf, type GatewayStats, type LogReader, type SessionLimits, type SessionMode, type TopicIndex, type Viewer } from './session';
 
 export interface GatewayLimits extends SessionLimits {
   /** Largest client frame in bytes; ws closes a connection that sends more with 1009. */
@@ -34,6 +36,10 @@ export const DEFAULT_LIMITS: GatewayLimits = {
 export interface GatewayOptions extends Partial<GatewayLimits> {
   db: Kysely<Database>;
   bus: EventBus;
+  /** Checks the token a console presents at the upgrade (Authorization header or `access_token`). */
+  verifier: TokenVerifier;
+  /** The jurisdictions served; defaults to Zhaoqing's tree. */
+  jurisdictions?: JurisdictionTree;
   /**
    * How catch-up reads the log; defaults to `postgresLogReader(db)`. Tests wrap the real reader to
    * hold a read at a chosen moment and prove the switch from PostgreSQL to live has no window.
@@ -156,8 +162,23 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayload, perMessageDeflate: false });
 
-  wss.on('connection', (socket: WebSocket) => {
+  const tree = options.jurisdictions ?? new JurisdictionTree(ZHAOQING_JURISDICTIONS);
+  const viewerFor = (identity: Identity): Viewer => ({
+    actor: identity.actor,
+    expiresAt: identity.expiresAt,
+    mayWatchRoom: (room) => tree.isWithin(room, identity.actor.jurisdiction),
+    async mayWatchIncident(incidentId) {
+      const row = await db.selectFrom('stream').select(['snapshot', 'stream_type']).where('stream_id', '=', incidentId).executeTakeFirst();
+      if (!row || row.stream_type !== 'incident') return false;
+      return canSee(tree, identity.actor.jurisdiction, row.snapshot.context as unknown as IncidentContext);
+    },
+    // The event says where the incident stood when it was recorded: its lead and the rooms following it.
+    maySee: (event) => tree.isWithin(event.meta.jurisdiction, identity.actor.jurisdiction) || roomsOf(event).includes(identity.actor.jurisdiction),
+  });
+
+  wss.on('connection', (socket: WebSocket, _request: IncomingMessage, identity: Identity) => {
     const session = new Session({
+      viewer: viewerFor(identity),
       id: nextId++,
       socket,
       log,
@@ -205,7 +226,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     if (path !== '/ws') return reject(socket, 404, 'Not Found');
     if (stopping) return reject(socket, 503, 'Service Unavailable');
     if (sockets.size >= limits.maxConnections) return reject(socket, 503, 'Service Unavailable');
-    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    // The token is checked before the upgrade: a console without a valid one never gets a socket.
+    void (async () => {
+      let identity: Identity;
+      try {
+        identity = await options.verifier.verify(upgradeToken(request));
+      } catch (error) {
+        const message = error instanceof MusterError ? error.message : 'invalid token';
+        return reject(socket, 401, 'Unauthorized', JSON.stringify({ error: { code: 'unauthorized', message } }));
+      }
+      // The gateway may have begun stopping while the token was checked: close() no longer sees this socket.
+      if (stopping) return reject(socket, 503, 'Service Unavailable');
+      wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request, identity));
+    })();
   });
 
   const heartbeat = setInterval(() => {
@@ -256,8 +289,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   };
 }
 
-function reject(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+function reject(socket: Duplex, status: number, text: string, body = ''): void {
+  const type = body ? 'Content-Type: application/json\r\n' : '';
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${type}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+}
+
+/** Browsers cannot set headers on a WebSocket, so the token may also come as `?access_token=`. */
+function upgradeToken(request: IncomingMessage): string {
+  const header = request.headers.authorization;
+  if (header) return bearerToken(header);
+  const query = new URL(request.url ?? '/', 'http://gateway').searchParams.get('access_token');
+  if (query) return query;
+  throw new UnauthorizedError('missing token: send Authorization: Bearer <token> or ?access_token=');
 }
 
 /** Drops undefined option values so they do not override the defaults (exactOptionalPropertyTypes). */

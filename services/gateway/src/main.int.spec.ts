@@ -10,7 +10,7 @@ import { subscribe, type LiveFeed, type StateChange } from '@muster/client';
 import { START_POSITION, type EventEnvelope } from '@muster/contracts';
 import { createEngine, type Engine } from '@muster/engine';
 import { PostgresEventStore, readGlobalLog } from '@muster/store-postgres';
-import { createTestDatabase, freePort, natsTestNames, startPrivateNatsServer, type PrivateNatsServer, type TestDatabase } from '@muster/testkit';
+import { createTestDatabase, freePort, natsTestNames, startPrivateNatsServer, TEST_JWT_SECRET_TEXT, testToken, type PrivateNatsServer, type TestDatabase } from '@muster/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from './test-harness';
 
@@ -38,6 +38,7 @@ function env(overrides: Record<string, string> = {}): NodeJS.ProcessEnv {
     HOST: '127.0.0.1',
     PORT: String(port),
     LOG_LEVEL: 'warn',
+    MUSTER_JWT_SECRET: TEST_JWT_SECRET_TEXT,
     ...overrides,
   };
 }
@@ -70,15 +71,26 @@ async function healthy(): Promise<void> {
   }
 }
 
-/** What the relay does: publish every committed event after the last one published, in log order. */
-async function relayOnce(): Promise<void> {
+/**
+ * What the relay does: publish every committed event after the last one published, in log order,
+ * until `eventId` (the last write) is out. It may take a few reads: a transaction open anywhere on the
+ * server holds the commit-safe horizon behind the newest commit for a moment.
+ */
+async function relayThrough(eventId: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
   for (;;) {
     const page = await readGlobalLog(t.db, published, 500);
+    let out = false;
     for (const event of page) {
       await bus.publish(event);
       published = event.position;
+      if (event.eventId === eventId) out = true;
     }
-    if (page.length < 500) return;
+    if (out) return;
+    if (page.length < 500) {
+      if (Date.now() > deadline) throw new Error(`event ${eventId} never became readable`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 }
 
@@ -115,8 +127,7 @@ describe('gateway process', () => {
 
   it('serves catch-up from PostgreSQL and live events from JetStream, and the client resumes across kill -9 and SIGTERM', async () => {
     await report();
-    await report();
-    await relayOnce();
+    await relayThrough(await report());
 
     let gateway = spawnGateway();
     await healthy();
@@ -124,6 +135,8 @@ describe('gateway process', () => {
     const changes: StateChange[] = [];
     feed = subscribe({
       url: `ws://127.0.0.1:${port}/ws`,
+      // Asked again on every reconnect, as a console that logs in again would.
+      token: () => testToken(actor),
       rooms: [ROOM],
       after: START_POSITION,
       onEvent: (e) => received.push(e),
@@ -133,18 +146,17 @@ describe('gateway process', () => {
     await until(() => feed?.state() === 'live' && received.length === 2, 'catch-up from PostgreSQL');
 
     const live = await report();
-    await relayOnce();
+    await relayThrough(live);
     await until(() => received.some((e) => e.eventId === live), 'a live event over JetStream');
 
     gateway.child.kill('SIGKILL');
     await gateway.exited;
     await until(() => feed?.state() === 'disconnected', 'client noticed the kill');
-    await report();
-    await relayOnce();
+    await relayThrough(await report());
     gateway = spawnGateway();
     await healthy();
     const afterKill = await report();
-    await relayOnce();
+    await relayThrough(afterKill);
     await until(() => received.some((e) => e.eventId === afterKill), 'resumed after kill -9');
 
     gateway.child.kill('SIGTERM');
@@ -153,7 +165,7 @@ describe('gateway process', () => {
     gateway = spawnGateway();
     await healthy();
     const afterTerm = await report();
-    await relayOnce();
+    await relayThrough(afterTerm);
     await until(() => received.some((e) => e.eventId === afterTerm), 'resumed after SIGTERM');
 
     const expected = await readGlobalLog(t.db, START_POSITION, 1000, { jurisdictions: [ROOM] });

@@ -1,3 +1,4 @@
+import { createTokenVerifier } from '@muster/identity';
 import { connectEventBus, type NatsEventBus } from '@muster/bus-nats';
 import { ValidationError } from '@muster/contracts';
 import { connect } from '@muster/store-postgres';
@@ -64,12 +65,16 @@ async function main(): Promise<void> {
   const gateway = await startGateway({
     db,
     bus,
+    verifier: env.MUSTER_JWKS_URL
+      ? createTokenVerifier({ jwksUrl: env.MUSTER_JWKS_URL })
+      : createTokenVerifier({ secret: new TextEncoder().encode(env.MUSTER_JWT_SECRET ?? '') }),
     host: env.HOST,
     port: env.PORT,
     logger,
     maxBufferedBytes: env.GATEWAY_MAX_BUFFERED_BYTES,
     catchUpBufferLimit: env.GATEWAY_CATCH_UP_BUFFER,
     maxConnections: env.GATEWAY_MAX_CONNECTIONS,
+    closeGraceMs: env.GATEWAY_CLOSE_GRACE_MS,
   });
   shutdown = async () => {
     await gateway.close();

@@ -1,3 +1,4 @@
+import type { Actor } from '@muster/domain';
 import {
   ClientFrameSchema,
   START_POSITION,
@@ -71,6 +72,21 @@ export interface SessionDeps {
   stats: GatewayStats;
   logger: Logger;
   onClosed(session: Session): void;
+  /** Who is watching, from the token checked at the upgrade, and until when the token holds. */
+  viewer: Viewer;
+}
+
+/** The authenticated watcher of a session and what it may see (guarantee 7). */
+export interface Viewer {
+  actor: Actor;
+  /** Epoch ms; the socket is closed then. */
+  expiresAt: number;
+  /** May the viewer subscribe to this room (its own jurisdiction or one below it)? */
+  mayWatchRoom(room: string): boolean;
+  /** May the viewer subscribe to this incident now? */
+  mayWatchIncident(incidentId: string): Promise<boolean>;
+  /** The visibility rule applied to every event before it is sent, whichever subscription matched it. */
+  maySee(event: EventEnvelope): boolean;
 }
 
 /** The serialized frame of a live event, computed once per event and shared by every session. */
@@ -124,11 +140,30 @@ export class Session {
   /** Cleared by each heartbeat, set by any sign of life; a session still cleared at the next beat is dead. */
   private alive = true;
 
+  private expiry: NodeJS.Timeout | undefined;
+  /** Incident checks of earlier subscribes; catch-up waits for them, so a refusal always comes before `caught_up`. */
+  private checks: Promise<void> = Promise.resolve();
+
   constructor(deps: SessionDeps) {
     this.id = deps.id;
     this.socket = deps.socket;
     this.deps = deps;
     this.tokens = deps.limits.frameBurst;
+    // The socket lives no longer than its token; the console logs in again and resumes.
+    this.armExpiry();
+  }
+
+  /**
+   * Closes the session when the token expires. A timer longer than 2^31-1 ms (about 24.8 days, which
+   * `muster token --ttl` and an identity provider may well exceed) would fire at once in Node, so a
+   * far expiry is reached in steps.
+   */
+  private armExpiry(): void {
+    // Always through a timer, even when already due: the session is registered before it closes.
+    const left = Math.max(0, this.deps.viewer.expiresAt - Date.now());
+    const lastStep = left <= MAX_TIMER_MS;
+    this.expiry = setTimeout(() => (lastStep ? this.close(WS_CLOSE_CODE.unauthorized, 'token_expired') : this.armExpiry()), Math.min(left, MAX_TIMER_MS));
+    this.expiry.unref();
   }
 
   get state(): { mode: SessionMode; position: string | null; pending: number; bufferedAmount: number; topics: number } {
@@ -247,6 +282,7 @@ export class Session {
 
   private stop(): void {
     if (this.mode === 'closed') return;
+    clearTimeout(this.expiry);
     this.mode = 'closed';
     this.generation++;
     this.pending = [];
@@ -261,6 +297,13 @@ export class Session {
     const newRooms = new Set(rooms.filter((r) => !this.rooms.has(r)));
     const newIncidents = new Set(incidents.filter((i) => !this.incidents.has(i)));
     // Checked before changing anything, so a refused subscribe leaves the subscription as it was.
+    const foreign = rooms.filter((r) => !this.deps.viewer.mayWatchRoom(r));
+    if (foreign.length) {
+      this.refuse('forbidden', `jurisdiction ${this.deps.viewer.actor.jurisdiction} may not watch room ${foreign.join(', ')}`, [
+        { path: 'rooms', message: 'outside your jurisdiction' },
+      ]);
+      return;
+    }
     if (this.rooms.size + this.incidents.size + newRooms.size + newIncidents.size > this.deps.limits.maxTopics) {
       this.refuse('validation', `a connection may watch at most ${this.deps.limits.maxTopics} rooms and incidents`, [
         { path: incidents.length ? 'incidents' : 'rooms', message: 'too many subscriptions on this connection' },
@@ -275,9 +318,35 @@ export class Session {
       this.incidents.add(incident);
       this.deps.index.add(this, 'incident', incident);
     }
+    // An incident the viewer may not see is dropped again with a typed refusal. The check is decided
+    // as of this subscribe: catch-up reads and sends nothing (live events wait in its buffer) until it
+    // is done, so the refusal precedes `caught_up` and does not depend on later linkage changes. The
+    // per-event visibility check stays the rule for every event sent.
+    if (newIncidents.size) {
+      const check = this.checkIncidents([...newIncidents]);
+      const earlier = this.checks;
+      this.checks = Promise.all([earlier, check]).then(() => undefined);
+    }
     // Every subscribe restarts catch-up from the (possibly new) position, so newly added topics get
     // their events since that position too, and the connection's single position stays meaningful.
     void this.catchUp(frame.after);
+  }
+
+  /** Never rejects: an incident that cannot be checked (PostgreSQL down) counts as not visible. */
+  private async checkIncidents(incidents: string[]): Promise<void> {
+    const verdicts = await Promise.all(incidents.map((incident) => this.deps.viewer.mayWatchIncident(incident).catch(() => false)));
+    const refused: string[] = [];
+    incidents.forEach((incident, i) => {
+      if (!verdicts[i] && this.incidents.delete(incident)) {
+        this.deps.index.remove(this, 'incident', incident);
+        refused.push(incident);
+      }
+    });
+    if (refused.length && this.mode !== 'closed') {
+      this.refuse('forbidden', `incident ${refused.join(', ')} is not visible to jurisdiction ${this.deps.viewer.actor.jurisdiction}`, [
+        { path: 'incidents', message: 'not visible to you' },
+      ]);
+    }
   }
 
   private unsubscribe(frame: UnsubscribeFrame): void {
@@ -291,7 +360,8 @@ export class Session {
   }
 
   private matches(event: EventEnvelope): boolean {
-    return roomsOf(event).some((room) => this.rooms.has(room)) || this.incidents.has(incidentOf(event));
+    const watched = roomsOf(event).some((room) => this.rooms.has(room)) || this.incidents.has(incidentOf(event));
+    return watched && this.deps.viewer.maySee(event);
   }
 
   private async catchUp(after: string | undefined): Promise<void> {
@@ -301,6 +371,8 @@ export class Session {
     this.mode = 'catching_up';
     this.pending = [];
     try {
+      await this.checks;
+      if (superseded()) return;
       if (after !== undefined) this.position = after;
       else if (this.position === null) {
         const head = await this.deps.log.head();
@@ -416,6 +488,9 @@ export class Session {
     return true;
   }
 }
+
+/** The longest delay setTimeout honours; a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function rawText(data: RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');

@@ -88,8 +88,9 @@ export class TestConsole {
     socket.on('error', () => undefined);
   }
 
-  static async open(url: string, options: { autoPong?: boolean } = {}): Promise<TestConsole> {
-    const socket = new WebSocket(url, { autoPong: options.autoPong ?? true });
+  /** Opens a console; `token` goes as `?access_token=`, as a browser console sends it. */
+  static async open(url: string, options: { autoPong?: boolean; token?: string } = {}): Promise<TestConsole> {
+    const socket = new WebSocket(withToken(url, options.token), { autoPong: options.autoPong ?? true });
     const console = new TestConsole(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
@@ -125,6 +126,39 @@ export class TestConsole {
   }
 }
 
+/** `url` with `?access_token=<token>`, or `url` itself without a token. */
+export function withToken(url: string, token: string | undefined): string {
+  if (token === undefined) return url;
+  const out = new URL(url);
+  out.searchParams.set('access_token', token);
+  return out.toString();
+}
+
+/** What an upgrade attempt got: a socket (closed again at once), or the HTTP answer that refused it. */
+export type UpgradeOutcome = { opened: true } | { opened: false; status: number; body: string };
+
+/** Tries an upgrade with the given headers (e.g. `Authorization`) and reports the HTTP answer. */
+export async function tryUpgrade(url: string, headers: Record<string, string> = {}): Promise<UpgradeOutcome> {
+  const socket = new WebSocket(url, { headers });
+  socket.on('error', () => undefined);
+  return new Promise<UpgradeOutcome>((resolve, reject) => {
+    socket.once('open', () => {
+      socket.terminate();
+      resolve({ opened: true });
+    });
+    socket.once('unexpected-response', (_request, response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => {
+        socket.terminate();
+        resolve({ opened: false, status: response.statusCode ?? 0, body });
+      });
+      response.on('error', reject);
+    });
+  });
+}
+
 function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -151,8 +185,8 @@ export class RawConsole {
     socket.on('error', () => undefined);
   }
 
-  static async open(url: string): Promise<RawConsole> {
-    const { hostname, port, pathname } = new URL(url);
+  static async open(url: string, options: { token?: string } = {}): Promise<RawConsole> {
+    const { hostname, port, pathname, search } = new URL(withToken(url, options.token));
     const socket = tcpConnect({ host: hostname, port: Number(port) });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
@@ -160,7 +194,7 @@ export class RawConsole {
     });
     const key = randomBytes(16).toString('base64');
     socket.write(
-      `GET ${pathname} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `GET ${pathname}${search} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
         `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
     );
     const rest = await new Promise<Buffer>((resolve, reject) => {

@@ -341,7 +341,8 @@ describe('resume', () => {
     const c = await open(g);
     c.send({ type: 'subscribe', rooms: [DINGHU] });
     await c.waitFor((x) => x.of('caught_up').length === 1, 'caught_up');
-    expect(c.of('caught_up')[0]?.position).toBe(head);
+    // At or after the head the test saw (other writes may have become readable since), never before it.
+    expect(comparePositions(c.of('caught_up')[0]?.position ?? START_POSITION, head)).toBeGreaterThanOrEqual(0);
     expect(c.events).toEqual([]);
   });
 

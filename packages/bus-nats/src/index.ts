@@ -5,3 +5,4 @@ export type { EventStreamOptions, EventStreamConfig } from './stream';
 export { subjectFor, subjectToken, eventSubjects, jurisdictionSubjects, assertSubjectPrefix, DEFAULT_SUBJECT_PREFIX } from './subjects';
 export type { BusLogger } from './logger';
 export { silentLogger } from './logger';
+export { NatsEnvShape, connectEventBusWhenReachable } from './env';

@@ -1,7 +1,6 @@
 import { parseOrThrow } from '@muster/contracts';
+import { NatsEnvShape } from '@muster/bus-nats';
 import { z } from 'zod';
-
-const NatsUrlSchema = z.url({ protocol: /^(nats|tls|ws|wss)$/ });
 
 /**
  * Environment of the gateway process, parsed like any other input (DESIGN §3 guarantee 8). The NATS
@@ -9,24 +8,7 @@ const NatsUrlSchema = z.url({ protocol: /^(nats|tls|ws|wss)$/ });
  */
 export const GatewayEnvSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
-  /** One server URL or several separated by commas (a cluster). */
-  NATS_URL: z
-    .string()
-    .transform((value) =>
-      value
-        .split(',')
-        .map((url) => url.trim())
-        .filter((url) => url.length > 0),
-    )
-    .pipe(z.array(NatsUrlSchema).min(1, 'at least one NATS server URL')),
-  NATS_SUBJECT_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'subject tokens of letters, digits, _ or - joined by dots')
-    .default('muster'),
-  NATS_STREAM: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,200}$/, 'letters, digits, _ or -')
-    .default('MUSTER_EVENTS'),
+  ...NatsEnvShape,
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

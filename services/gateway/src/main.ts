@@ -1,32 +1,11 @@
 import { createTokenVerifier } from '@muster/identity';
-import { connectEventBus, type NatsEventBus } from '@muster/bus-nats';
+import { connectEventBusWhenReachable } from '@muster/bus-nats';
 import { ValidationError } from '@muster/contracts';
 import { connect } from '@muster/store-postgres';
-import pino, { type Logger } from 'pino';
+import pino from 'pino';
 import { gatewayEnv, type GatewayEnv } from './config';
 import { startGateway } from './gateway';
 
-/** Waits for NATS instead of exiting: a gateway started during an outage serves catch-up as soon as it is up. */
-async function connectBus(env: GatewayEnv, logger: Logger, stopping: () => boolean): Promise<NatsEventBus | null> {
-  for (let attempt = 0; !stopping(); attempt++) {
-    try {
-      return await connectEventBus({
-        servers: env.NATS_URL,
-        name: 'muster-gateway',
-        stream: env.NATS_STREAM,
-        subjectPrefix: env.NATS_SUBJECT_PREFIX,
-        // The relay owns the stream's configuration; the gateway only creates it when it is missing,
-        // so that it can start (and subscribe) before the first relay has run.
-        ensureStream: true,
-        logger: logger.child({ component: 'bus' }),
-      });
-    } catch (error) {
-      if (attempt === 0) logger.warn({ err: error, servers: env.NATS_URL }, 'NATS not reachable yet; retrying');
-      await new Promise((r) => setTimeout(r, Math.min(5_000, 200 * 2 ** Math.min(attempt, 5))));
-    }
-  }
-  return null;
-}
 
 async function main(): Promise<void> {
   let env: GatewayEnv;
@@ -56,7 +35,16 @@ async function main(): Promise<void> {
   // The gateway only reads; it never migrates (the api and relay do), so it cannot race them.
   const db = connect({ connectionString: env.DATABASE_URL, maxConnections: env.DB_POOL_SIZE, applicationName: 'muster-gateway' });
   shutdown = () => db.destroy();
-  const bus = await connectBus(env, logger, () => stopping);
+  const bus = await connectEventBusWhenReachable({
+    servers: env.NATS_URL,
+    name: 'muster-gateway',
+    stream: env.NATS_STREAM,
+    subjectPrefix: env.NATS_SUBJECT_PREFIX,
+    // Creates the stream when missing, so a gateway can subscribe before the first relay has run.
+    ensureStream: true,
+    logger: logger.child({ component: 'bus' }),
+    stopping: () => stopping,
+  });
   if (!bus) return;
   shutdown = async () => {
     await bus.close();

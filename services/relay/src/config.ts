@@ -1,29 +1,11 @@
 import { parseOrThrow } from '@muster/contracts';
+import { NatsEnvShape } from '@muster/bus-nats';
 import { z } from 'zod';
-
-const NatsUrlSchema = z.url({ protocol: /^(nats|tls|ws|wss)$/ });
 
 /** Environment of the relay process, parsed like any other input (DESIGN §3 guarantee 8). */
 export const RelayEnvSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
-  /** One server URL or several separated by commas (a cluster). */
-  NATS_URL: z
-    .string()
-    .transform((value) =>
-      value
-        .split(',')
-        .map((url) => url.trim())
-        .filter((url) => url.length > 0),
-    )
-    .pipe(z.array(NatsUrlSchema).min(1, 'at least one NATS server URL')),
-  NATS_SUBJECT_PREFIX: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'subject tokens of letters, digits, _ or - joined by dots')
-    .default('muster'),
-  NATS_STREAM: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,200}$/, 'letters, digits, _ or -')
-    .default('MUSTER_EVENTS'),
+  ...NatsEnvShape,
   /** Relays with one name share one checkpoint and take turns leading. */
   RELAY_NAME: z
     .string()

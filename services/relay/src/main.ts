@@ -1,29 +1,10 @@
-import { connectEventBus, type NatsEventBus } from '@muster/bus-nats';
+import { connectEventBusWhenReachable } from '@muster/bus-nats';
 import { ValidationError } from '@muster/contracts';
 import { connect, migrateToLatest } from '@muster/store-postgres';
-import pino, { type Logger } from 'pino';
+import pino from 'pino';
 import { relayEnv, type RelayEnv } from './config';
 import { startRelay } from './relay';
 
-/** Waits for NATS instead of exiting: a relay started before NATS (or during an outage) just catches up later. */
-async function connectBus(env: RelayEnv, logger: Logger, stopping: () => boolean): Promise<NatsEventBus | null> {
-  for (let attempt = 0; !stopping(); attempt++) {
-    try {
-      return await connectEventBus({
-        servers: env.NATS_URL,
-        name: `muster-relay:${env.RELAY_NAME}`,
-        stream: env.NATS_STREAM,
-        subjectPrefix: env.NATS_SUBJECT_PREFIX,
-        ensureStream: true,
-        logger: logger.child({ component: 'bus' }),
-      });
-    } catch (error) {
-      if (attempt === 0) logger.warn({ err: error, servers: env.NATS_URL }, 'NATS not reachable yet; retrying');
-      await new Promise((r) => setTimeout(r, Math.min(5_000, 200 * 2 ** Math.min(attempt, 5))));
-    }
-  }
-  return null;
-}
 
 async function main(): Promise<void> {
   let env: RelayEnv;
@@ -53,7 +34,16 @@ async function main(): Promise<void> {
   const db = connect({ connectionString: env.DATABASE_URL, maxConnections: env.DB_POOL_SIZE, applicationName: `muster-relay:${env.RELAY_NAME}` });
   shutdown = () => db.destroy();
   await migrateToLatest(db);
-  const bus = await connectBus(env, logger, () => stopping);
+  const bus = await connectEventBusWhenReachable({
+    servers: env.NATS_URL,
+    name: `muster-relay:${env.RELAY_NAME}`,
+    stream: env.NATS_STREAM,
+    subjectPrefix: env.NATS_SUBJECT_PREFIX,
+    // Creates the stream when missing, so a gateway can subscribe before the first relay has run.
+    ensureStream: true,
+    logger: logger.child({ component: 'bus' }),
+    stopping: () => stopping,
+  });
   if (!bus) return;
   const relay = startRelay({ db, bus, name: env.RELAY_NAME, logger, batchSize: env.RELAY_BATCH_SIZE, idlePollMs: env.RELAY_POLL_MS });
   shutdown = async () => {

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { connectEventBus, type ConnectEventBusOptions, type NatsEventBus } from './nats-event-bus';
+import { silentLogger } from './logger';
+
+const NatsUrlSchema = z.url({ protocol: /^(nats|tls|ws|wss)$/ });
+
+/**
+ * The NATS settings every process on the bus shares (relay, gateway): they must name the same
+ * stream and subject prefix. Spread into a service's environment schema.
+ */
+export const NatsEnvShape = {
+  /** One server URL or several separated by commas (a cluster). */
+  NATS_URL: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((url) => url.trim())
+        .filter((url) => url.length > 0),
+    )
+    .pipe(z.array(NatsUrlSchema).min(1, 'at least one NATS server URL')),
+  NATS_SUBJECT_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'subject tokens of letters, digits, _ or - joined by dots')
+    .default('muster'),
+  NATS_STREAM: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,200}$/, 'letters, digits, _ or -')
+    .default('MUSTER_EVENTS'),
+};
+
+/**
+ * Connects, retrying with backoff while NATS is unreachable instead of failing: a service started
+ * during an outage begins as soon as NATS is back. Null when `stopping()` turns true first.
+ */
+export async function connectEventBusWhenReachable(options: ConnectEventBusOptions & { stopping: () => boolean }): Promise<NatsEventBus | null> {
+  const logger = options.logger ?? silentLogger;
+  const { stopping, ...connectOptions } = options;
+  for (let attempt = 0; !stopping(); attempt++) {
+    try {
+      return await connectEventBus(connectOptions);
+    } catch (error) {
+      if (attempt === 0) logger.warn({ err: error, servers: options.servers }, 'NATS not reachable yet; retrying');
+      await new Promise((r) => setTimeout(r, Math.min(5_000, 200 * 2 ** Math.min(attempt, 5))));
+    }
+  }
+  return null;
+}

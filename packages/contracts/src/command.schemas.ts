@@ -1,12 +1,12 @@
 import { PRIORITIES } from '@muster/domain';
 import { z } from 'zod';
-import { IdSchema, IsoTimeSchema, LocationSchema } from './incident.schemas';
+import { IdSchema, UserIdSchema, IsoTimeSchema, LocationSchema } from './incident.schemas';
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 const count = z.int().min(0).max(10_000_000);
 
 export const PersonSchema = z.strictObject({
-  userId: IdSchema,
+  userId: UserIdSchema,
   name: text(100),
   unit: z.string().max(200).optional(),
   rank: z.string().max(100).optional(),
@@ -27,7 +27,7 @@ export const COMMAND_COMMAND_SCHEMAS = {
   AssumeProvisionalCommand: z.strictObject({ commander: PersonSchema }),
   AppointCommander: z.strictObject({ commander: PersonSchema, deputies: z.array(PersonSchema).max(20).optional() }),
   AppointDeputy: z.strictObject({ deputy: PersonSchema }),
-  RemoveDeputy: z.strictObject({ userId: IdSchema }),
+  RemoveDeputy: z.strictObject({ userId: UserIdSchema }),
   OfferTransfer: z.strictObject({ offerId: IdSchema, to: PersonSchema, expiresAt: IsoTimeSchema.optional() }),
   RecordTransferBriefing: z.strictObject({ offerId: IdSchema, briefing: BriefingSchema }),
   AcceptTransfer: z.strictObject({ offerId: IdSchema, effectiveAt: IsoTimeSchema.optional() }),

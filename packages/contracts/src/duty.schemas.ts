@@ -1,6 +1,6 @@
 import { INCIDENT_CATEGORIES, REPORT_CHANNELS } from '@muster/domain';
 import { z } from 'zod';
-import { CategorySchema, CommandOptionsSchema, IdSchema, IsoTimeSchema, JurisdictionCodeSchema, SeveritySchema } from './incident.schemas';
+import { CategorySchema, CommandOptionsSchema, IdSchema, UserIdSchema, IsoTimeSchema, JurisdictionCodeSchema, SeveritySchema } from './incident.schemas';
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 const count = z.int().min(0).max(10_000_000);
@@ -105,7 +105,7 @@ export const DutyShiftSchema = z
     shiftId: IdSchema.optional(),
     jurisdiction: JurisdictionCodeSchema,
     post: z.enum(DUTY_POSTS),
-    officer: z.strictObject({ userId: IdSchema, name: text(100), phone: z.string().max(50).optional() }),
+    officer: z.strictObject({ userId: UserIdSchema, name: text(100), phone: z.string().max(50).optional() }),
     startsAt: IsoTimeSchema,
     endsAt: IsoTimeSchema,
   })

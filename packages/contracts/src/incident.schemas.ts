@@ -10,6 +10,12 @@ export const IncidentStateSchema = z.enum(INCIDENT_STATES);
 /** GB/T 2260 administrative division code, e.g. 441203 for 鼎湖区. */
 export const JurisdictionCodeSchema = z.string().regex(/^\d{6}$/, 'must be a 6-digit administrative code');
 export const IsoTimeSchema = z.iso.datetime({ offset: true });
+/**
+ * A user id as identity providers issue them (often dotted or an e-mail address). User ids never
+ * travel in NATS subjects, so dots are allowed here.
+ */
+export const UserIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,199}$/, 'must be 1–200 letters, digits, _ . @ or -');
+
 /** Ids travel in URLs and NATS subject tokens, so they hold no dots, spaces or wildcards. */
 export const IdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/, 'must be 1–100 letters, digits, _ or -');
 
@@ -144,7 +150,7 @@ export const IncidentListSchema = z
   .meta({ id: 'IncidentList' });
 
 export const ActorSchema = z.strictObject({
-  userId: IdSchema,
+  userId: UserIdSchema,
   roles: z.array(RoleSchema).min(1),
   jurisdiction: JurisdictionCodeSchema,
 });

@@ -22,6 +22,7 @@ export {
   JurisdictionCodeSchema,
   IsoTimeSchema,
   IdSchema,
+  UserIdSchema,
   LocationSchema,
   ReportIncidentSchema,
   INCIDENT_COMMAND_SCHEMAS,

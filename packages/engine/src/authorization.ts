@@ -1,5 +1,5 @@
 import { ForbiddenError } from '@muster/contracts';
-import { type JurisdictionTree, type Actor, type CommandContext, type IncidentContext, type ReportContext, type RequestContext, type Role } from '@muster/domain';
+import { canSee, type JurisdictionTree, type Actor, type CommandContext, type IncidentContext, type ReportContext, type RequestContext, type Role } from '@muster/domain';
 
 export interface AuthorizationRequest {
   actor: Actor;
@@ -111,6 +111,9 @@ function commandRule(request: AuthorizationRequest): void {
       // The head of the first unit on scene takes command himself; the room may record it for him.
       const commander = payload['commander'] as { userId?: unknown } | undefined;
       if (commander?.userId !== actor.userId && !isLeadRoom(actor, incident)) deny(request, 'the person taking command, or the lead room');
+      // Only someone of a jurisdiction the incident involves (lead, above it, linked or supporting):
+      // a responder of an unrelated county cannot make himself commander of it.
+      if (incident && !canSee(request.tree, actor.jurisdiction, incident)) deny(request, 'someone of a jurisdiction the incident involves');
       return;
     }
     case 'AppointCommander':

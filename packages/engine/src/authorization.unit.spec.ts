@@ -38,6 +38,8 @@ const COMMANDER = actor('u-cmdr', ['responder'], '441203');
 const DEPUTY = actor('u-dep', ['responder'], '441203');
 const SUCCESSOR = actor('u-succ', ['responder'], '441203');
 const SUCCESSOR2 = actor('u-succ2', ['responder'], '441200');
+/** A responder of a county the incident does not involve. */
+const FAR_RESPONDER = actor('u-far', ['responder'], '441225');
 
 const person = (a: Actor, name: string): Person => ({ userId: a.userId, name });
 const FIRST_P = person(FIRST, 'Chen Wei');
@@ -66,6 +68,7 @@ const NAMES = new Map<Actor, string>([
   [DEPUTY, 'deputy'],
   [SUCCESSOR, 'person offered o-1'],
   [SUCCESSOR2, 'person offered o-2'],
+  [FAR_RESPONDER, 'responder of an uninvolved county'],
 ]);
 const nameOf = (a: Actor): string => NAMES.get(a) ?? a.userId;
 
@@ -291,7 +294,7 @@ const RULES: readonly Rule[] = [
     situation: reported,
     command: (by) => command('AssumeProvisionalCommand', { commander: { userId: by.userId, name: 'me' } }),
     allow: [RESPONDER, FIRST, LIAISON, COUNTY_DUTY],
-    deny: [REVIEWER, REVIEWER_DUTY],
+    deny: [REVIEWER, REVIEWER_DUTY, FAR_RESPONDER],
   },
   {
     what: 'AssumeProvisionalCommand naming someone else',

@@ -18,7 +18,7 @@ import {
 } from '@muster/contracts';
 import { canSee, JurisdictionTree, ZHAOQING_JURISDICTIONS, type Actor, type IncidentContext } from '@muster/domain';
 import { issueToken, type TokenVerifier, type UserDirectory } from '@muster/identity';
-import { commandStreamId, type Engine } from '@muster/engine';
+import { commandStreamId, type CommandEnvelope, type Engine } from '@muster/engine';
 import {
   createDepot,
   createTeam,
@@ -124,17 +124,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   });
 
   app.post<{ Params: { incidentId: string } }>('/incidents/:incidentId/commands', async (request) => {
-    const body = parseOrThrow(IncidentCommandRequestSchema, request.body);
-    return deps.engine.handle({
-      streamType: 'incident',
-      streamId: request.params.incidentId,
-      type: body.type,
-      data: body.data ?? {},
-      actor: actorOf(request),
-      commandId: body.commandId,
-      expectedVersion: body.expectedVersion,
-      occurredAt: body.occurredAt,
-    });
+    return deps.engine.handle(commandOf(request, 'incident', request.params.incidentId, parseOrThrow(IncidentCommandRequestSchema, request.body)));
   });
 
   app.get<{ Params: { incidentId: string } }>('/incidents/:incidentId', async (request) => {
@@ -161,17 +151,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   // ---- On-scene command (现场指挥) -----------------------------------------------------------
 
   app.post<{ Params: { incidentId: string } }>('/incidents/:incidentId/command', async (request) => {
-    const body = parseOrThrow(OnSceneCommandRequestSchema, request.body);
-    return deps.engine.handle({
-      streamType: 'command',
-      streamId: commandStreamId(incidentIdParam(request.params.incidentId)),
-      type: body.type,
-      data: body.data ?? {},
-      actor: actorOf(request),
-      commandId: body.commandId,
-      expectedVersion: body.expectedVersion,
-      occurredAt: body.occurredAt,
-    });
+    return deps.engine.handle(commandOf(request, 'command', commandStreamId(incidentIdParam(request.params.incidentId)), parseOrThrow(OnSceneCommandRequestSchema, request.body)));
   });
 
   app.get<{ Params: { incidentId: string } }>('/incidents/:incidentId/command', async (request) => {
@@ -205,17 +185,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   });
 
   app.post<{ Params: { requestId: string } }>('/resource-requests/:requestId/commands', async (request) => {
-    const body = parseOrThrow(ResourceRequestCommandSchema, request.body);
-    return deps.engine.handle({
-      streamType: 'resourceRequest',
-      streamId: request.params.requestId,
-      type: body.type,
-      data: body.data ?? {},
-      actor: actorOf(request),
-      commandId: body.commandId,
-      expectedVersion: body.expectedVersion,
-      occurredAt: body.occurredAt,
-    });
+    return deps.engine.handle(commandOf(request, 'resourceRequest', request.params.requestId, parseOrThrow(ResourceRequestCommandSchema, request.body)));
   });
 
   app.get<{ Params: { requestId: string } }>('/resource-requests/:requestId', async (request) => {
@@ -262,6 +232,25 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   registerReviewRoutes(app, { engine: deps.engine, db: deps.db, visibleIncident, clock: deps.clock ?? { now: () => new Date() } });
 
   return app;
+}
+
+/** The engine's envelope for a parsed command request sent by the request's caller. */
+function commandOf(
+  request: FastifyRequest,
+  streamType: string,
+  streamId: string,
+  body: { type: string; data?: Record<string, unknown> | undefined; commandId?: string | undefined; expectedVersion?: number | undefined; occurredAt?: string | undefined },
+): CommandEnvelope {
+  return {
+    streamType,
+    streamId,
+    type: body.type,
+    data: body.data ?? {},
+    actor: actorOf(request),
+    commandId: body.commandId,
+    expectedVersion: body.expectedVersion,
+    occurredAt: body.occurredAt,
+  };
 }
 
 /** An id that cannot be valid cannot name anything: answer 404 rather than looking it up. */

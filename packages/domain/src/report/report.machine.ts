@@ -156,6 +156,19 @@ function keyOf(context: ReportContext, event: ReportCommand): string | null {
   }
 }
 
+/**
+ * JSON with object keys sorted. Stored state comes back from jsonb with its keys reordered, so a
+ * plain JSON.stringify comparison would call equal terms different when deciding and equal when
+ * replaying, and replay would then refuse the recorded event.
+ */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
 export const reportMachine = setup({
   types: { context: {} as ReportContext, events: {} as ReportCommand, emitted: {} as EmittedEvent },
   guards: {
@@ -170,7 +183,7 @@ export const reportMachine = setup({
     },
     termsChanged: ({ context, event }) =>
       event.type === 'AdjustReportObligation' &&
-      (event.severity !== context.severity || event.category !== context.category || JSON.stringify(event.terms) !== JSON.stringify(context.terms)),
+      (event.severity !== context.severity || event.category !== context.category || canonical(event.terms) !== canonical(context.terms)),
     acknowledgeable: ({ context, event }) => {
       if (event.type !== 'AcknowledgeReport') return false;
       const item = itemOf(context, event.key);

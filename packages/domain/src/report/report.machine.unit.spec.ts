@@ -285,3 +285,14 @@ describe('followUpTitle', () => {
     expect(followUpTitle(n)).toBe(title);
   });
 });
+
+describe('report machine: terms compared by content, not key order', () => {
+  it('an adjustment whose terms differ only in key order (as jsonb returns them) is not a change', () => {
+    const terms = reportTermsFor(DEFAULT_REPORT_RULES, 'III', 'natural_disaster');
+    const reordered = Object.fromEntries(Object.entries(terms).reverse()) as typeof terms;
+    expect(JSON.stringify(reordered)).not.toBe(JSON.stringify(terms));
+    const o = opened('III');
+    const decision = o.send({ type: 'AdjustReportObligation', severity: 'III', category: 'natural_disaster', terms: reordered }, 10);
+    expect(decision.ok).toBe(false);
+  });
+});

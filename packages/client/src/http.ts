@@ -11,6 +11,9 @@ import {
   type IncidentCommandName,
   type IncidentView,
   type CommandOptionsSchema,
+  type CreateResourceRequestSchema,
+  type OnSceneCommandRequestSchema,
+  type ResourceRequestCommandSchema,
 } from '@muster/contracts';
 import { z } from 'zod';
 
@@ -23,6 +26,104 @@ export type IncidentCommandRequest = {
 }[IncidentCommandName];
 
 export type IncidentList = z.infer<typeof IncidentListSchema>;
+export type OnSceneCommandRequest = z.input<typeof OnSceneCommandRequestSchema>;
+export type ResourceRequestCommand = z.input<typeof ResourceRequestCommandSchema>;
+export type SubmitResourceRequest = z.input<typeof CreateResourceRequestSchema>;
+
+// Answers of the read routes, checked as far as a console relies on them; the rest passes through.
+const PersonViewSchema = z.looseObject({ userId: z.string(), name: z.string(), unit: z.string().optional(), phone: z.string().optional() });
+const LoginAnswerSchema = z.object({
+  token: z.string(),
+  expiresAt: z.string(),
+  user: z.looseObject({ userId: z.string(), roles: z.array(z.string()), jurisdiction: z.string(), name: z.string().optional() }),
+});
+export type LoginAnswer = z.infer<typeof LoginAnswerSchema>;
+const MeSchema = z.looseObject({ userId: z.string(), roles: z.array(z.string()), jurisdiction: z.string() });
+export type Me = z.infer<typeof MeSchema>;
+const JurisdictionSchema = z.looseObject({ code: z.string(), name: z.string(), nameEn: z.string().optional(), level: z.string().optional(), parent: z.string().nullable().optional() });
+export type Jurisdiction = z.infer<typeof JurisdictionSchema>;
+const ConsoleConfigSchema = z.object({
+  gateway: z.object({ port: z.int(), path: z.string() }),
+  demoUsers: z.array(z.object({ username: z.string(), name: z.string(), roles: z.array(z.string()), jurisdiction: z.string() })),
+});
+export type ConsoleConfig = z.infer<typeof ConsoleConfigSchema>;
+const SceneReportViewSchema = z.looseObject({
+  reportId: z.string(),
+  dead: z.number().optional(),
+  injured: z.number().optional(),
+  missing: z.number().optional(),
+  trapped: z.number().optional(),
+  evacuated: z.number().optional(),
+  sheltered: z.number().optional(),
+  resourcesOnScene: z.string().optional(),
+  objectives: z.string().optional(),
+  needs: z.string().optional(),
+});
+const CommandViewSchema = z.looseObject({
+  incidentId: z.string(),
+  state: z.string(),
+  version: z.int(),
+  commander: PersonViewSchema.nullable(),
+  deputies: z.array(PersonViewSchema),
+  offers: z.array(z.looseObject({ offerId: z.string(), to: PersonViewSchema })),
+  pendingTransfer: z.looseObject({ offerId: z.string() }).nullable(),
+  agencies: z.array(z.unknown()),
+  commandPost: z.unknown().nullable(),
+  latestReport: SceneReportViewSchema.nullable(),
+});
+export type CommandView = z.infer<typeof CommandViewSchema>;
+const ResourceRequestViewSchema = z.looseObject({
+  requestId: z.string(),
+  state: z.string(),
+  items: z.array(z.looseObject({ kind: z.string(), quantity: z.number(), priority: z.string().optional(), deliverTo: z.string().optional() })).optional(),
+});
+export type ResourceRequestView = z.infer<typeof ResourceRequestViewSchema>;
+const ReportsViewSchema = z.looseObject({ state: z.string(), version: z.int(), items: z.array(z.looseObject({ key: z.string() })).optional(), deadlines: z.array(z.looseObject({ key: z.string(), dueAt: z.string() })) });
+export type ReportsView = z.infer<typeof ReportsViewSchema>;
+const TimelineEntrySchema = z.looseObject({
+  eventId: z.string(),
+  position: z.string(),
+  streamId: z.string(),
+  streamType: z.string(),
+  version: z.int(),
+  type: z.string(),
+  occurredAt: z.string(),
+  recordedAt: z.string(),
+  actor: z.string(),
+  actorJurisdiction: z.string(),
+  jurisdiction: z.string(),
+  data: z.record(z.string(), z.unknown()),
+  correctedBy: z.array(z.unknown()),
+});
+export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
+const TimelinePageSchema = z.object({ items: z.array(TimelineEntrySchema), next: z.string().nullable() });
+export type TimelinePage = z.infer<typeof TimelinePageSchema>;
+export interface TimelineQuery {
+  kind?: readonly string[];
+  basis?: 'occurred' | 'recorded';
+  from?: string;
+  to?: string;
+  limit?: number;
+  after?: string;
+}
+const StateAtViewSchema = z.looseObject({
+  incidentId: z.string(),
+  at: z.string(),
+  basis: z.string(),
+  incident: IncidentViewSchema.extend({ unapplied: z.unknown().optional() }).nullable(),
+  command: z.looseObject({ state: z.looseObject({ value: z.string(), context: z.record(z.string(), z.unknown()) }).optional() }).nullable(),
+});
+export type StateAtView = z.infer<typeof StateAtViewSchema>;
+const minutes = z.number().nullable();
+const MetricsSchema = z.looseObject({
+  incidentId: z.string(),
+  reportedAt: z.string().nullable(),
+  minutesTo: z.record(z.string(), minutes),
+  commanderTenures: z.array(z.looseObject({ commander: PersonViewSchema, kind: z.string(), from: z.string(), until: z.string().nullable(), minutes })),
+  resourceLeadTimes: z.array(z.looseObject({ requestId: z.string(), state: z.string(), minutes })),
+  reportLateness: z.array(z.looseObject({ key: z.string(), kind: z.string(), dueAt: z.string().nullable(), submittedAt: z.string().nullable(), minutesLate: minutes })),
+});
+export type Metrics = z.infer<typeof MetricsSchema>;
 
 /** Query of GET /incidents; `after` is the `next` cursor of the previous page. */
 export interface ListIncidentsQuery {
@@ -90,6 +191,29 @@ export interface MusterHttpClient {
   sendCommand(incidentId: string, request: IncidentCommandRequest): Promise<CommandResult>;
   getIncident(incidentId: string): Promise<IncidentView>;
   listIncidents(query?: ListIncidentsQuery): Promise<IncidentList>;
+  /** Password login (embedded mode and a users file); the token goes into `token` for later calls. */
+  login(username: string, password: string): Promise<LoginAnswer>;
+  /** Who the token says the caller is. */
+  me(): Promise<Me>;
+  jurisdictions(): Promise<{ items: Jurisdiction[] }>;
+  /** What a console needs before login: where the live feed is, and the demo logins when there are any. */
+  consoleConfig(): Promise<ConsoleConfig>;
+  /** On-scene command structure (现场指挥) of an incident. */
+  getCommand(incidentId: string): Promise<CommandView>;
+  sendOnSceneCommand(incidentId: string, request: OnSceneCommandRequest): Promise<CommandResult>;
+  listResourceRequests(incidentId: string): Promise<{ items: ResourceRequestView[] }>;
+  submitResourceRequest(incidentId: string, request: SubmitResourceRequest): Promise<CommandResult>;
+  sendResourceRequestCommand(requestId: string, request: ResourceRequestCommand): Promise<CommandResult>;
+  /** The report obligation (信息报送) of an incident with its pending deadlines. */
+  getReports(incidentId: string): Promise<ReportsView>;
+  timeline(incidentId: string, query?: TimelineQuery): Promise<TimelinePage>;
+  /** The incident as it stood at `at`, replayed by recorded (default) or occurred time. */
+  stateAt(incidentId: string, at: string, basis?: 'recorded' | 'occurred'): Promise<StateAtView>;
+  metrics(incidentId: string): Promise<Metrics>;
+  /** The whole timeline as a file: JSON or CSV text. */
+  exportTimeline(incidentId: string, format: 'json' | 'csv'): Promise<string>;
+  /** A printable ICS form (HTML). */
+  form(incidentId: string, form: 'ics201' | 'ics209' | 'ics214'): Promise<string>;
 }
 
 export function createHttpClient(options: HttpClientOptions): MusterHttpClient {
@@ -97,6 +221,18 @@ export function createHttpClient(options: HttpClientOptions): MusterHttpClient {
   const doFetch = options.fetch ?? globalThis.fetch;
 
   async function request<S extends z.ZodType>(method: 'GET' | 'POST', path: string, schema: S, body?: unknown): Promise<z.output<S>> {
+    const { status, json } = await exchange(method, path, body);
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw new MusterApiError(status, { code: 'internal', message: `${method} ${path} answered a body that does not match its contract` }, json, {
+        cause: parsed.error,
+      });
+    }
+    return parsed.data;
+  }
+
+  /** One round trip in the api's error model; the body as JSON when it is JSON, else as text. */
+  async function exchange(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
     const token = typeof options.token === 'function' ? await options.token() : options.token;
     let response: Response;
     try {
@@ -127,24 +263,44 @@ export function createHttpClient(options: HttpClientOptions): MusterHttpClient {
       const code: ErrorCode = response.status >= 502 && response.status <= 504 ? 'unavailable' : 'internal';
       throw new MusterApiError(response.status, { code, message: `${method} ${path} answered ${response.status}` }, json);
     }
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      throw new MusterApiError(response.status, { code: 'internal', message: `${method} ${path} answered a body that does not match its contract` }, json, {
-        cause: parsed.error,
-      });
-    }
-    return parsed.data;
+    return { status: response.status, json };
   }
+
+  async function text(path: string): Promise<string> {
+    const { json } = await exchange('GET', path);
+    return typeof json === 'string' ? json : JSON.stringify(json, null, 2);
+  }
+
+  const id = (value: string) => encodeURIComponent(value);
+  const queryString = (query: Record<string, string | number | boolean | readonly string[] | undefined>) => {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      if (value === undefined) continue;
+      params.set(key, Array.isArray(value) ? value.join(',') : String(value));
+    }
+    const search = params.toString();
+    return search ? `?${search}` : '';
+  };
 
   return {
     createIncident: (body) => request('POST', '/incidents', CommandResultSchema, body),
     sendCommand: (incidentId, body) => request('POST', `/incidents/${encodeURIComponent(incidentId)}/commands`, CommandResultSchema, body),
     getIncident: (incidentId) => request('GET', `/incidents/${encodeURIComponent(incidentId)}`, IncidentViewSchema),
-    listIncidents: (query = {}) => {
-      const params = new URLSearchParams();
-      for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
-      const search = params.toString();
-      return request('GET', `/incidents${search ? `?${search}` : ''}`, IncidentListSchema);
-    },
+    listIncidents: (query = {}) => request('GET', `/incidents${queryString({ ...query })}`, IncidentListSchema),
+    login: (username, password) => request('POST', '/auth/login', LoginAnswerSchema, { username, password }),
+    me: () => request('GET', '/me', MeSchema),
+    jurisdictions: () => request('GET', '/jurisdictions', z.object({ items: z.array(JurisdictionSchema) })),
+    consoleConfig: () => request('GET', '/console-config', ConsoleConfigSchema),
+    getCommand: (incidentId) => request('GET', `/incidents/${id(incidentId)}/command`, CommandViewSchema),
+    sendOnSceneCommand: (incidentId, body) => request('POST', `/incidents/${id(incidentId)}/command`, CommandResultSchema, body),
+    listResourceRequests: (incidentId) => request('GET', `/incidents/${id(incidentId)}/resource-requests`, z.object({ items: z.array(ResourceRequestViewSchema) })),
+    submitResourceRequest: (incidentId, body) => request('POST', `/incidents/${id(incidentId)}/resource-requests`, CommandResultSchema, body),
+    sendResourceRequestCommand: (requestId, body) => request('POST', `/resource-requests/${id(requestId)}/commands`, CommandResultSchema, body),
+    getReports: (incidentId) => request('GET', `/incidents/${id(incidentId)}/reports`, ReportsViewSchema),
+    timeline: (incidentId, query = {}) => request('GET', `/incidents/${id(incidentId)}/timeline${queryString({ ...query })}`, TimelinePageSchema),
+    stateAt: (incidentId, at, basis) => request('GET', `/incidents/${id(incidentId)}/state${queryString({ at, basis })}`, StateAtViewSchema),
+    metrics: (incidentId) => request('GET', `/incidents/${id(incidentId)}/metrics`, MetricsSchema),
+    exportTimeline: (incidentId, format) => text(`/incidents/${id(incidentId)}/timeline/export?format=${format}`),
+    form: (incidentId, form) => text(`/incidents/${id(incidentId)}/forms/${form}`),
   };
 }

@@ -32,6 +32,7 @@ import {
   type Database,
 } from '@muster/store-postgres';
 import { z } from 'zod';
+import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 
@@ -55,6 +56,18 @@ export interface ApiDependencies {
   ids?: { newId(): string };
   /** Server time for the duty routes (who is on duty now, what is due by now); the engine has its own. */
   clock?: { now(): Date };
+  /** Serves the web console (services/console, built) under /console/ and tells it where the live feed is. */
+  console?: ConsoleOptions;
+}
+
+export interface ConsoleOptions {
+  /** The console's built files (services/console/dist). */
+  dir: string;
+  /** The gateway's port; the console connects to ws://<the host it was loaded from>:<port><path>. */
+  gatewayPort: number;
+  gatewayPath?: string;
+  /** List the login directory's users on the login page (embedded demo mode only: their password is their name). */
+  showDemoUsers?: boolean;
 }
 
 export function buildApi(deps: ApiDependencies): FastifyInstance {
@@ -67,7 +80,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   const newId = deps.ids?.newId ?? (() => crypto.randomUUID());
   const document = openApiDocument();
   const tree = deps.jurisdictions ?? new JurisdictionTree(ZHAOQING_JURISDICTIONS);
-  const open = new Set(['/health', '/openapi.json', '/auth/login']);
+  const open = new Set(['/health', '/openapi.json', '/auth/login', '/console-config', '/', '/console', '/console/', '/console/*']);
 
   app.addHook('onRequest', async (request) => {
     if (open.has(request.routeOptions.url ?? '')) return;
@@ -103,6 +116,8 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
     const token = await issueToken(user, { secret: deps.login.secret, ttlSeconds: deps.login.ttlSeconds });
     return { token, expiresAt: new Date(Date.now() + deps.login.ttlSeconds * 1000).toISOString(), user };
   });
+
+  if (deps.console) registerConsole(app, deps.console, deps.login?.users);
 
   app.get('/me', async (request) => actorOf(request));
   app.get('/jurisdictions', async () => ({ items: tree.all() }));
@@ -232,6 +247,17 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   registerReviewRoutes(app, { engine: deps.engine, db: deps.db, visibleIncident, clock: deps.clock ?? { now: () => new Date() } });
 
   return app;
+}
+
+/** The console's files, its start page, and the configuration it reads before anyone logs in. */
+function registerConsole(app: FastifyInstance, options: ConsoleOptions, users: UserDirectory | undefined): void {
+  void app.register(fastifyStatic, { root: options.dir, prefix: '/console/', index: 'index.html', maxAge: 0 });
+  app.get('/', async (_request, reply) => reply.redirect('/console/'));
+  app.get('/console', async (_request, reply) => reply.redirect('/console/'));
+  app.get('/console-config', async () => ({
+    gateway: { port: options.gatewayPort, path: options.gatewayPath ?? '/ws' },
+    demoUsers: options.showDemoUsers && users ? users.list().map((u) => ({ username: u.username, name: u.name, roles: [...u.roles], jurisdiction: u.jurisdiction })) : [],
+  }));
 }
 
 /** The engine's envelope for a parsed command request sent by the request's caller. */

@@ -1,5 +1,5 @@
 export { buildApi } from './app';
-export type { ApiDependencies } from './app';
+export type { ApiDependencies, ConsoleOptions } from './app';
 export { startApiServer, verifierFor } from './server';
 export type { ApiServerOptions, RunningApi, ApiAuthOptions } from './server';
 export { apiEnv, ApiEnvSchema, AuthEnvShape, ReportRulesEnvShape } from './config';

@@ -3,7 +3,7 @@ import { connect, migrateToLatest, PostgresEventStore } from '@muster/store-post
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { createTokenVerifier, type TokenVerifier, type UserDirectory } from '@muster/identity';
-import { buildApi } from './app';
+import { buildApi, type ConsoleOptions } from './app';
 import { ReportRulesEnvShape } from './config';
 import { loadReportRules } from './report-rules';
 import { parseOrThrow } from '@muster/contracts';
@@ -23,6 +23,8 @@ export interface ApiServerOptions {
    * every way of starting the api (its own process, `muster start`) honours it.
    */
   reportRulesFile?: string | undefined;
+  /** Serve the web console (see ConsoleOptions in app.ts). */
+  console?: ConsoleOptions | undefined;
 }
 
 export interface ApiAuthOptions {
@@ -55,7 +57,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   const engine = createEngine({ store: new PostgresEventStore(db), reportRules: await loadReportRules(rulesFile) });
   const { auth } = options;
   const login = auth.users && auth.secret ? { users: auth.users, secret: auth.secret, ttlSeconds: auth.tokenTtlSeconds ?? 12 * 3600 } : undefined;
-  const app = buildApi({ engine, db, logger, verifier: verifierFor(auth), ...(login ? { login } : {}) });
+  const app = buildApi({ engine, db, logger, verifier: verifierFor(auth), ...(login ? { login } : {}), ...(options.console ? { console: options.console } : {}) });
   const url = await app.listen({ host: options.host, port: options.port });
   return {
     app,

@@ -23,12 +23,12 @@ export async function tokenSecret(env: MusterEnv): Promise<Uint8Array> {
   }
 }
 
-export async function authOptions(env: MusterEnv): Promise<ApiAuthOptions> {
+export async function authOptions(env: MusterEnv): Promise<ApiAuthOptions & { demo: boolean }> {
   const demo = env.MUSTER_DEMO_USERS === undefined ? !env.DATABASE_URL : env.MUSTER_DEMO_USERS === 'true';
   const users = env.MUSTER_USERS_FILE
     ? new UserDirectory(parseOrThrow(UsersFileSchema, JSON.parse(await readFile(env.MUSTER_USERS_FILE, 'utf8')), ['MUSTER_USERS_FILE']))
     : demo
       ? await demoDirectory()
       : undefined;
-  return { secret: await tokenSecret(env), jwksUrl: env.MUSTER_JWKS_URL, users, tokenTtlSeconds: env.MUSTER_TOKEN_TTL };
+  return { secret: await tokenSecret(env), jwksUrl: env.MUSTER_JWKS_URL, users, tokenTtlSeconds: env.MUSTER_TOKEN_TTL, demo: demo && !env.MUSTER_USERS_FILE };
 }

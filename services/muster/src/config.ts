@@ -22,6 +22,8 @@ export const MusterEnvSchema = z.object({
   NATS_SUBJECT_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/).default('muster'),
   /** Seed the demo logins (password = user name); on by default with the embedded database. */
   MUSTER_DEMO_USERS: z.enum(['true', 'false']).optional(),
+  /** The built web console (services/console/dist by default); served at /console/ when it exists. */
+  MUSTER_CONSOLE_DIR: z.string().min(1).optional(),
 });
 export type MusterEnv = z.infer<typeof MusterEnvSchema>;
 

@@ -3,8 +3,11 @@ import { connectEventBus } from '@muster/bus-nats';
 import { createEngine, InProcessEventBus, type EventBus } from '@muster/engine';
 import { startGateway } from '@muster/gateway';
 import { startRelay } from '@muster/relay';
-import { connect, PostgresEventStore } from '@muster/store-postgres';
+import { connect, migrateToLatest, PostgresEventStore } from '@muster/store-postgres';
 import { startTimers } from '@muster/timers';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { authOptions } from './auth';
 import type { MusterEnv } from './config';
@@ -22,15 +25,9 @@ export interface RunningMuster {
  */
 export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logger): Promise<RunningMuster> {
   const auth = await authOptions(env);
-  const api = await startApiServer({
-    auth,
-    databaseUrl,
-    host: env.HOST,
-    port: env.PORT,
-    logLevel: env.LOG_LEVEL,
-    poolSize: env.DB_POOL_SIZE,
-  });
   const db = connect({ connectionString: databaseUrl, maxConnections: 10, applicationName: 'muster-live' });
+  // Before anything reads a table: the relay and the gateway start before the api (which also migrates).
+  await migrateToLatest(db);
   const bus: EventBus = env.NATS_URL
     ? await connectEventBus({
         servers: env.NATS_URL.split(',').map((s) => s.trim()),
@@ -50,9 +47,22 @@ export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logg
     port: env.GATEWAY_PORT,
     logger: logger.child({ service: 'gateway' }),
   });
+  // The console learns the gateway's port from the api, so the gateway listens first.
+  const consoleDir = resolve(env.MUSTER_CONSOLE_DIR ?? fileURLToPath(new URL('../../console/dist', import.meta.url)));
+  const hasConsole = existsSync(resolve(consoleDir, 'index.html'));
+  if (!hasConsole) logger.warn({ consoleDir }, 'the web console is not built (pnpm --filter @muster/console build); serving the api only');
+  const api = await startApiServer({
+    auth,
+    databaseUrl,
+    host: env.HOST,
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+    poolSize: env.DB_POOL_SIZE,
+    console: hasConsole ? { dir: consoleDir, gatewayPort: Number(new URL(gateway.url).port), showDemoUsers: auth.demo } : undefined,
+  });
   // Report deadlines fire here too; other timers processes may share the rows (services/timers).
   const timers = startTimers({ db, engine: createEngine({ store: new PostgresEventStore(db) }), logger: logger.child({ service: 'timers' }) });
-  logger.info({ api: api.url, gateway: gateway.url, bus: env.NATS_URL ? 'nats' : 'in-process' }, 'muster started');
+  logger.info({ api: api.url, console: hasConsole ? `${api.url}/console/` : null, gateway: gateway.url, bus: env.NATS_URL ? 'nats' : 'in-process' }, 'muster started');
   return {
     apiUrl: api.url,
     gatewayUrl: gateway.url,

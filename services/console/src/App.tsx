@@ -1,0 +1,97 @@
+import { createHttpClient, MusterApiError, type ConsoleConfig, type Jurisdiction } from '@muster/client';
+import { useEffect, useMemo, useState } from 'react';
+import { useI18n } from './lib/i18n';
+import { href, useRoute } from './lib/route';
+import { AppProvider, anonymousClient, jurisdictionName, loadSession, saveSession, type AppContextValue, type Session } from './lib/session';
+import { Board } from './views/Board';
+import { CommanderView } from './views/Commander';
+import { IncidentView } from './views/Incident';
+import { Login } from './views/Login';
+import { ReviewView } from './views/Review';
+
+export function App() {
+  const { t, lang, setLang } = useI18n();
+  const [session, setSession] = useState<Session | null>(loadSession);
+  const [config, setConfig] = useState<ConsoleConfig | null>(null);
+  const [jurisdictions, setJurisdictions] = useState<Map<string, Jurisdiction>>(new Map());
+  const [fatal, setFatal] = useState<string | null>(null);
+  const route = useRoute();
+
+  useEffect(() => {
+    anonymousClient()
+      .consoleConfig()
+      .then(setConfig, (e: unknown) => setFatal(String(e)));
+  }, []);
+
+  const client = useMemo(
+    () => (session ? createHttpClient({ baseUrl: window.location.origin, token: () => session.token }) : null),
+    [session],
+  );
+
+  useEffect(() => {
+    if (!client) return;
+    client.jurisdictions().then(
+      (list) => setJurisdictions(new Map(list.items.map((j) => [j.code, j]))),
+      (e: unknown) => {
+        // An expired or revoked token: back to the login page rather than a broken console.
+        if (e instanceof MusterApiError && e.status === 401) logout();
+      },
+    );
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [client]);
+
+  function logout() {
+    saveSession(null);
+    setSession(null);
+  }
+
+  if (fatal) return <p className="form-error">{fatal}</p>;
+  if (!config) return <p className="loading">{t('loading')}</p>;
+  if (!session || !client) {
+    return (
+      <Login
+        config={config}
+        onLogin={(s) => {
+          saveSession(s);
+          setSession(s);
+        }}
+      />
+    );
+  }
+
+  const value: AppContextValue = {
+    session,
+    client,
+    config,
+    jurisdictions,
+    logout,
+    hasRole: (...roles) => session.user.roles.some((r) => roles.includes(r)),
+  };
+  const phone = route.view === 'commander';
+  return (
+    <AppProvider value={value}>
+      <div className={phone ? 'app phone' : 'app'}>
+        <header className="top">
+          <a className="brand" href={href({ view: 'board' })}>
+            {t('appName')}
+          </a>
+          <span className="who" data-testid="who">
+            {session.user.name ?? session.user.userId} · {jurisdictionName(jurisdictions, session.user.jurisdiction, lang)}
+          </span>
+          <button type="button" className="link" onClick={() => setLang(lang === 'en' ? 'zh-CN' : 'en')} data-testid="language">
+            {t('language')}
+          </button>
+          <button type="button" className="link" onClick={logout}>
+            {t('logout')}
+          </button>
+        </header>
+        <main>
+          {route.view === 'board' ? <Board /> : null}
+          {route.view === 'incident' ? <IncidentView key={route.incidentId} incidentId={route.incidentId} /> : null}
+          {route.view === 'commander' ? <CommanderView key={route.incidentId} incidentId={route.incidentId} /> : null}
+          {route.view === 'review' ? <ReviewView key={route.incidentId} incidentId={route.incidentId} /> : null}
+        </main>
+      </div>
+    </AppProvider>
+  );
+}

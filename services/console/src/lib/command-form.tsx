@@ -1,0 +1,114 @@
+import { useState, type FormEvent } from 'react';
+import type { z } from 'zod';
+import { apiErrors, check, Field, FormError, optionalInt, type FieldErrors } from './forms';
+import { useI18n, type MessageKey } from './i18n';
+
+export interface FieldSpec {
+  /** The payload path, dotted for nested fields (`location.description`). */
+  name: string;
+  label: MessageKey;
+  kind: 'text' | 'textarea' | 'int' | 'select';
+  options?: readonly { value: string; label: string }[];
+  /** Start value of the input. */
+  initial?: string;
+}
+
+/** The payload of the inputs: empty inputs are left out, whole numbers are numbers, dotted names nest. */
+function payloadOf(fields: readonly FieldSpec[], values: Record<string, string>): Record<string, unknown> {
+  const payload: Record<string, unknown> = {};
+  for (const field of fields) {
+    const raw = values[field.name] ?? '';
+    const value = field.kind === 'int' ? optionalInt(raw) : raw.trim() === '' ? undefined : raw;
+    if (value === undefined) continue;
+    const path = field.name.split('.');
+    let target = payload;
+    for (const key of path.slice(0, -1)) {
+      target[key] ??= {};
+      target = target[key] as Record<string, unknown>;
+    }
+    target[path[path.length - 1] ?? field.name] = value;
+  }
+  return payload;
+}
+
+/**
+ * A form for one command: the inputs are checked with the command's own zod schema (the one the api
+ * applies) before anything is sent, and the api's answer is shown beside the fields it names.
+ */
+export function CommandForm<S extends z.ZodType>(props: {
+  title: string;
+  testId: string;
+  fields: readonly FieldSpec[];
+  schema: S;
+  /** Adds what the user does not type (ids, the incident) to the checked inputs. */
+  extra?: () => Record<string, unknown>;
+  send(payload: z.output<S>): Promise<unknown>;
+  submitLabel?: string;
+  onSent?(): void;
+}) {
+  const { t } = useI18n();
+  const initial = Object.fromEntries(props.fields.map((f) => [f.name, f.initial ?? '']));
+  const [values, setValues] = useState<Record<string, string>>(initial);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [busy, setBusy] = useState(false);
+  const [sent, setSent] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setSent(false);
+    const checked = check(props.schema, { ...payloadOf(props.fields, values), ...props.extra?.() });
+    if (!checked.ok) return setErrors(checked.errors);
+    setErrors({});
+    setBusy(true);
+    try {
+      await props.send(checked.value);
+      setValues(initial);
+      setSent(true);
+      props.onSent?.();
+    } catch (error) {
+      setErrors(apiErrors(error));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="panel command-form" onSubmit={(e) => void submit(e)} noValidate data-testid={props.testId}>
+      <h3>{props.title}</h3>
+      {props.fields.map((field) => (
+        <Field key={field.name} name={field.name} label={t(field.label)} error={errors[field.name]}>
+          {field.kind === 'select' ? (
+            <select name={field.name} value={values[field.name] ?? ''} onChange={(e) => setValues({ ...values, [field.name]: e.target.value })}>
+              <option value="">—</option>
+              {(field.options ?? []).map((o) => (
+                <option key={o.value} value={o.value}>
+                  {o.label}
+                </option>
+              ))}
+            </select>
+          ) : field.kind === 'textarea' ? (
+            <textarea name={field.name} value={values[field.name] ?? ''} onChange={(e) => setValues({ ...values, [field.name]: e.target.value })} />
+          ) : (
+            <input
+              name={field.name}
+              inputMode={field.kind === 'int' ? 'numeric' : undefined}
+              value={values[field.name] ?? ''}
+              onChange={(e) => setValues({ ...values, [field.name]: e.target.value })}
+            />
+          )}
+        </Field>
+      ))}
+      <FormError errors={errors} />
+      <div className="buttons">
+        <button type="submit" disabled={busy}>
+          {props.submitLabel ?? t('submit')}
+        </button>
+        {sent ? (
+          <span className="sent" data-testid={`${props.testId}-sent`}>
+            ✓ {t('sent')}
+          </span>
+        ) : null}
+      </div>
+    </form>
+  );
+}

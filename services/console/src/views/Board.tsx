@@ -1,0 +1,254 @@
+import { MusterApiError, type CommandView, type MusterHttpClient, type ReportsView } from '@muster/client';
+import { CategorySchema, ReportIncidentSchema, SeveritySchema, type IncidentView } from '@muster/contracts';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { apiErrors, check, Field, FormError, type FieldErrors } from '../lib/forms';
+import { useI18n } from '../lib/i18n';
+import { href } from '../lib/route';
+import { jurisdictionName, useApp, useLiveFeed } from '../lib/session';
+import { formatTime } from '../lib/time';
+import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
+
+const OVER = new Set(['closed', 'dismissed']);
+const SEVERITY_ORDER: Record<string, number> = { I: 0, II: 1, III: 2, IV: 3 };
+
+interface BoardRow {
+  incident: IncidentView;
+  commander: CommandView['commander'];
+  overdue: number;
+}
+
+/** An incident belongs on a room's board when the room leads it or was linked to it (联动) or supports it. */
+function onBoardOf(room: string, incident: IncidentView): boolean {
+  if (OVER.has(incident.state)) return false;
+  return incident.leadJurisdiction === room || incident.linkedJurisdictions.includes(room) || incident.supportingJurisdictions.includes(room);
+}
+
+export function overdueCount(reports: ReportsView, now: number): number {
+  return (reports.items ?? []).filter((item) => {
+    const r = item as { submittedAt?: string | null; overdueAt?: string | null; dueAt?: string | null };
+    if (r.submittedAt) return false;
+    return Boolean(r.overdueAt) || (r.dueAt ? Date.parse(r.dueAt) < now : false);
+  }).length;
+}
+
+async function rowOf(client: MusterHttpClient, incident: IncidentView): Promise<BoardRow> {
+  const [command, reports] = await Promise.all([client.getCommand(incident.incidentId).catch(() => null), client.getReports(incident.incidentId).catch(() => null)]);
+  return { incident, commander: command?.commander ?? null, overdue: reports ? overdueCount(reports, Date.now()) : 0 };
+}
+
+export function Board() {
+  const { client, session, jurisdictions, hasRole } = useApp();
+  const { t, tr, lang } = useI18n();
+  const room = session.user.jurisdiction;
+  const [rows, setRows] = useState<Map<string, BoardRow>>(new Map());
+  const [loaded, setLoaded] = useState(false);
+  const pending = useRef(new Map<string, ReturnType<typeof setTimeout>>());
+
+  useEffect(() => {
+    let live = true;
+    (async () => {
+      const list = await client.listIncidents({ limit: 500 });
+      const visible = list.items.filter((i) => onBoardOf(room, i));
+      const loadedRows = await Promise.all(visible.map((i) => rowOf(client, i)));
+      if (live) {
+        setRows(new Map(loadedRows.map((r) => [r.incident.incidentId, r])));
+        setLoaded(true);
+      }
+    })().catch((e: unknown) => console.warn('board', e));
+    return () => {
+      live = false;
+    };
+  }, [client, room]);
+
+  /** Re-reads one incident after its events; several events in a burst cause one read. */
+  const refresh = useCallback(
+    (incidentId: string) => {
+      const timers = pending.current;
+      clearTimeout(timers.get(incidentId));
+      timers.set(
+        incidentId,
+        setTimeout(() => {
+          timers.delete(incidentId);
+          client
+            .getIncident(incidentId)
+            .then(async (incident) => {
+              const row = onBoardOf(room, incident) ? await rowOf(client, incident) : null;
+              setRows((current) => {
+                const next = new Map(current);
+                if (row) next.set(incidentId, row);
+                else next.delete(incidentId);
+                return next;
+              });
+            })
+            .catch((error: unknown) => {
+              // No longer ours to see (the link was removed): off the board.
+              if (error instanceof MusterApiError && (error.status === 403 || error.status === 404)) {
+                setRows((current) => {
+                  const next = new Map(current);
+                  next.delete(incidentId);
+                  return next;
+                });
+              }
+            });
+        }, 150),
+      );
+    },
+    [client, room],
+  );
+
+  const connection = useLiveFeed({ rooms: [room] }, (event) => refresh(event.meta.incidentId ?? event.streamId));
+
+  const sorted = [...rows.values()].sort(
+    (a, b) =>
+      (SEVERITY_ORDER[a.incident.severity ?? ''] ?? 9) - (SEVERITY_ORDER[b.incident.severity ?? ''] ?? 9) ||
+      (b.incident.updatedAt ?? '').localeCompare(a.incident.updatedAt ?? ''),
+  );
+
+  return (
+    <section className="board">
+      <div className="board-head">
+        <h1>
+          {t('board')} · {jurisdictionName(jurisdictions, room, lang)}
+        </h1>
+        <ConnectionBadge state={connection} />
+      </div>
+      {hasRole('duty_officer', 'leader') ? <ReportIncidentForm room={room} onReported={refresh} /> : null}
+      <h2>
+        {t('liveIncidents')} ({sorted.length})
+      </h2>
+      {loaded && sorted.length === 0 ? <p className="empty">{t('noIncidents')}</p> : null}
+      <ul className="cards" data-testid="board">
+        {sorted.map(({ incident, commander, overdue }) => (
+          <li key={incident.incidentId} className={`card sev-border-${incident.severity ?? 'none'}`} data-testid="incident-card" data-incident-id={incident.incidentId}>
+            <div className="card-head">
+              <SeverityBadge severity={incident.severity} />
+              <a href={href({ view: 'incident', incidentId: incident.incidentId })} className="card-title">
+                {incident.title}
+              </a>
+              {incident.exercise ? <span className="badge exercise">演练 exercise</span> : null}
+            </div>
+            <div className="badges">
+              <span className={`badge lead${incident.leadJurisdiction === room ? ' mine' : ''}`} data-testid="lead-badge">
+                {t('lead')}: {jurisdictionName(jurisdictions, incident.leadJurisdiction, lang)}
+              </span>
+              {incident.linkedJurisdictions.map((j) => (
+                <span key={`l${j}`} className="badge linked" data-testid="linked-badge">
+                  {t('linked')}: {jurisdictionName(jurisdictions, j, lang)}
+                </span>
+              ))}
+              {incident.supportingJurisdictions.map((j) => (
+                <span key={`s${j}`} className="badge supporting" data-testid="supporting-badge">
+                  {t('supporting')}: {jurisdictionName(jurisdictions, j, lang)}
+                </span>
+              ))}
+            </div>
+            <dl className="facts">
+              <dt>{t('state')}</dt>
+              <dd data-testid="state">{tr('state', incident.state)}</dd>
+              <dt>{t('commander')}</dt>
+              <dd data-testid="commander">{commander ? `${commander.name}${commander.unit ? ` (${commander.unit})` : ''}` : t('noCommander')}</dd>
+              <dt>{t('overdueReports')}</dt>
+              <dd data-testid="overdue" className={overdue > 0 ? 'overdue' : ''}>
+                {overdue}
+              </dd>
+              <dt>{t('state')} @</dt>
+              <dd>{formatTime(incident.updatedAt, lang)}</dd>
+            </dl>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function ReportIncidentForm({ room, onReported }: { room: string; onReported(incidentId: string): void }) {
+  const { client } = useApp();
+  const { t, tr } = useI18n();
+  const [open, setOpen] = useState(false);
+  const [title, setTitle] = useState('');
+  const [description, setDescription] = useState('');
+  const [category, setCategory] = useState('');
+  const [severity, setSeverity] = useState('');
+  const [location, setLocation] = useState('');
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const payload = {
+      title,
+      leadJurisdiction: room,
+      ...(description.trim() ? { description } : {}),
+      ...(category ? { category } : {}),
+      ...(severity ? { severity } : {}),
+      ...(location.trim() ? { location: { description: location } } : {}),
+    };
+    const checked = check(ReportIncidentSchema, payload);
+    if (!checked.ok) return setErrors(checked.errors);
+    setErrors({});
+    setBusy(true);
+    try {
+      const result = await client.createIncident({ data: checked.value });
+      onReported(result.streamId);
+      setTitle('');
+      setDescription('');
+      setLocation('');
+      setOpen(false);
+    } catch (error) {
+      setErrors(apiErrors(error));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (!open) {
+    return (
+      <button type="button" onClick={() => setOpen(true)} data-testid="open-report-incident">
+        + {t('reportIncident')}
+      </button>
+    );
+  }
+  return (
+    <form className="panel" onSubmit={(e) => void submit(e)} noValidate data-testid="report-incident-form">
+      <h2>{t('reportIncident')}</h2>
+      <Field name="title" label={t('title')} error={errors['title']}>
+        <input name="title" value={title} onChange={(e) => setTitle(e.target.value)} />
+      </Field>
+      <Field name="description" label={t('description')} error={errors['description']}>
+        <textarea name="description" value={description} onChange={(e) => setDescription(e.target.value)} />
+      </Field>
+      <Field name="category" label={t('category')} error={errors['category']}>
+        <select name="category" value={category} onChange={(e) => setCategory(e.target.value)}>
+          <option value="">—</option>
+          {CategorySchema.options.map((c) => (
+            <option key={c} value={c}>
+              {tr('cat', c)}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field name="severity" label={t('severity')} error={errors['severity']}>
+        <select name="severity" value={severity} onChange={(e) => setSeverity(e.target.value)}>
+          <option value="">—</option>
+          {SeveritySchema.options.map((s) => (
+            <option key={s} value={s}>
+              {tr('sev', s)}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field name="location.description" label={t('location')} error={errors['location.description']}>
+        <input name="location" value={location} onChange={(e) => setLocation(e.target.value)} />
+      </Field>
+      <FormError errors={errors} />
+      <div className="buttons">
+        <button type="submit" disabled={busy} data-testid="submit-report-incident">
+          {t('submit')}
+        </button>
+        <button type="button" className="secondary" onClick={() => setOpen(false)}>
+          {t('cancel')}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,138 @@
+import { BriefingSchema, COMMAND_COMMAND_SCHEMAS, CreateResourceRequestSchema, RequestedItemSchema } from '@muster/contracts';
+import { CommandForm } from '../lib/command-form';
+import { newId } from '../lib/forms';
+import { useI18n } from '../lib/i18n';
+import { href } from '../lib/route';
+import { useApp } from '../lib/session';
+import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
+import { useIncident } from './Incident';
+
+const SCENE_FIELDS = ['dead', 'injured', 'missing', 'trapped', 'evacuated', 'sheltered'] as const;
+const BRIEFING_FIELDS = ['situation', 'objectives', 'actions', 'organisation', 'resources', 'hazards'] as const;
+const BRIEFING_LABELS = { situation: 'situation', objectives: 'objectives', actions: 'actionsTaken', organisation: 'organisation', resources: 'resources', hazards: 'hazards' } as const;
+
+/**
+ * What the on-scene commander does from a phone: post the scene status, request resources, and hand
+ * command over (offer → ICS 201 briefing → accept) or take it when it is offered to him.
+ */
+export function CommanderView({ incidentId }: { incidentId: string }) {
+  const { client, session } = useApp();
+  const { t, tr } = useI18n();
+  const { data, error, connection, reload } = useIncident(incidentId);
+  if (!data) return <p className={error ? 'form-error' : 'loading'}>{error ?? t('loading')}</p>;
+  const { incident, command } = data;
+  const me = session.user.userId;
+  const isCommander = command.commander?.userId === me;
+  const inCommand = isCommander || command.deputies.some((d) => d.userId === me);
+  const offersToMe = command.offers.filter((o) => o.to.userId === me);
+  const sendCommand = (type: keyof typeof COMMAND_COMMAND_SCHEMAS) => (data: unknown) =>
+    client.sendOnSceneCommand(incidentId, { type, data: data as Record<string, unknown> });
+  const priorities = RequestedItemSchema.shape.priority.options.map((p) => ({ value: p, label: tr('priority', p) }));
+
+  return (
+    <section className="commander" data-testid="commander-view">
+      <div className="incident-head">
+        <SeverityBadge severity={incident.severity} />
+        <h1>{incident.title}</h1>
+        <ConnectionBadge state={connection} />
+      </div>
+      <nav className="tabs">
+        <a href={href({ view: 'incident', incidentId })}>← {t('incident')}</a>
+      </nav>
+      <p className={inCommand ? 'you ok' : 'you'} data-testid="command-role">
+        {isCommander ? t('youAreCommander') : t('notCommander')}
+        {command.commander ? ` · ${t('commander')}: ${command.commander.name}` : ''}
+      </p>
+
+      {inCommand ? (
+        <CommandForm
+          title={t('postStatus')}
+          testId="post-status"
+          schema={COMMAND_COMMAND_SCHEMAS.PostSceneReport}
+          fields={[
+            ...SCENE_FIELDS.map((name) => ({ name, label: name, kind: 'int' as const })),
+            { name: 'needs', label: 'needs', kind: 'textarea' },
+            { name: 'objectives', label: 'objectives', kind: 'textarea' },
+          ]}
+          extra={() => ({ reportId: newId('sr') })}
+          send={sendCommand('PostSceneReport')}
+          onSent={reload}
+        />
+      ) : null}
+
+      {inCommand ? (
+        <CommandForm
+          title={t('requestResources')}
+          testId="request-resources"
+          schema={CreateResourceRequestSchema.shape.data.shape.items.element}
+          fields={[
+            { name: 'kind', label: 'kind', kind: 'text' },
+            { name: 'quantity', label: 'quantity', kind: 'int' },
+            { name: 'priority', label: 'priority', kind: 'select', options: priorities, initial: 'urgent' },
+            { name: 'deliverTo', label: 'deliverTo', kind: 'text', initial: incident.location?.description ?? '' },
+          ]}
+          send={(item) => client.submitResourceRequest(incidentId, { data: { items: [item] } })}
+          onSent={reload}
+        />
+      ) : null}
+
+      {isCommander ? (
+        <CommandForm
+          title={t('offerTransfer')}
+          testId="offer-transfer"
+          schema={COMMAND_COMMAND_SCHEMAS.OfferTransfer}
+          fields={[
+            { name: 'to.userId', label: 'toUserId', kind: 'text' },
+            { name: 'to.name', label: 'toName', kind: 'text' },
+          ]}
+          extra={() => ({ offerId: newId('offer') })}
+          send={sendCommand('OfferTransfer')}
+          onSent={reload}
+        />
+      ) : null}
+
+      {isCommander
+        ? command.offers
+            .filter((o) => !(o as { briefing?: unknown }).briefing)
+            .map((o) => (
+              <CommandForm
+                key={o.offerId}
+                title={`${t('recordBriefing')} → ${o.to.name}`}
+                testId={`briefing-${o.offerId}`}
+                schema={COMMAND_COMMAND_SCHEMAS.RecordTransferBriefing}
+                fields={BRIEFING_FIELDS.map((name) => ({ name: `briefing.${name}`, label: BRIEFING_LABELS[name], kind: 'textarea' as const }))}
+                extra={() => ({ offerId: o.offerId })}
+                send={sendCommand('RecordTransferBriefing')}
+                onSent={reload}
+              />
+            ))
+        : null}
+
+      {offersToMe.map((o) => (
+        <section key={o.offerId} className="panel" data-testid="offer-to-me">
+          <h3>
+            {t('pendingOffer')}: {o.offerId}
+          </h3>
+          {(o as { briefing?: unknown }).briefing ? (
+            <CommandForm
+              title={t('acceptTransfer')}
+              testId={`accept-${o.offerId}`}
+              schema={COMMAND_COMMAND_SCHEMAS.AcceptTransfer}
+              fields={[]}
+              extra={() => ({ offerId: o.offerId })}
+              send={sendCommand('AcceptTransfer')}
+              submitLabel={t('acceptTransfer')}
+              onSent={reload}
+            />
+          ) : (
+            <p className="empty">{t('recordBriefing')} …</p>
+          )}
+        </section>
+      ))}
+    </section>
+  );
+}
+
+// Checked at build time: the briefing form covers every field of the ICS 201 briefing.
+const _everyBriefingField: Record<keyof typeof BriefingSchema.shape, true> = { situation: true, objectives: true, actions: true, organisation: true, resources: true, hazards: true };
+void _everyBriefingField;

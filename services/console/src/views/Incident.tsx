@@ -1,0 +1,300 @@
+import type { CommandView, ResourceRequestView, TimelineEntry } from '@muster/client';
+import { CategorySchema, INCIDENT_COMMAND_SCHEMAS, REQUEST_COMMAND_SCHEMAS, SeveritySchema, type IncidentView as Incident } from '@muster/contracts';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { CommandForm } from '../lib/command-form';
+import { useI18n } from '../lib/i18n';
+import { href } from '../lib/route';
+import { jurisdictionName, useApp, useLiveFeed } from '../lib/session';
+import { formatTime } from '../lib/time';
+import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
+
+const FIGURES = ['dead', 'injured', 'missing', 'trapped', 'evacuated', 'sheltered'] as const;
+
+interface Loaded {
+  incident: Incident;
+  command: CommandView;
+  requests: ResourceRequestView[];
+  timeline: TimelineEntry[];
+}
+
+/** The whole record of one incident as the room sees it, re-read after each event of the incident. */
+export function useIncident(incidentId: string) {
+  const { client } = useApp();
+  const [data, setData] = useState<Loaded | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+
+  const load = useCallback(async () => {
+    try {
+      const [incident, command, requests, timeline] = await Promise.all([
+        client.getIncident(incidentId),
+        client.getCommand(incidentId),
+        client.listResourceRequests(incidentId),
+        wholeTimeline(incidentId),
+      ]);
+      setData({ incident, command, requests: requests.items, timeline });
+      setError(null);
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+    async function wholeTimeline(id: string) {
+      const items: TimelineEntry[] = [];
+      let after: string | undefined;
+      for (let page = 0; page < 20; page++) {
+        const answer = await client.timeline(id, { limit: 1000, ...(after ? { after } : {}) });
+        items.push(...answer.items);
+        if (!answer.next) break;
+        after = answer.next;
+      }
+      return items;
+    }
+  }, [client, incidentId]);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const connection = useLiveFeed({ incidents: [incidentId] }, () => {
+    clearTimeout(timer.current);
+    timer.current = setTimeout(() => void load(), 120);
+  });
+  return { data, error, connection, reload: load };
+}
+
+export function IncidentView({ incidentId }: { incidentId: string }) {
+  const { client, jurisdictions, hasRole, session } = useApp();
+  const { t, tr, lang } = useI18n();
+  const { data, error, connection, reload } = useIncident(incidentId);
+
+  if (!data) return <p className={error ? 'form-error' : 'loading'}>{error ?? t('loading')}</p>;
+  const { incident, command, requests, timeline } = data;
+  const room = hasRole('duty_officer', 'leader');
+  const send = (type: keyof typeof INCIDENT_COMMAND_SCHEMAS) => (payload: unknown) =>
+    client.sendCommand(incidentId, { type, data: payload as Record<string, unknown> } as Parameters<typeof client.sendCommand>[1]);
+  const severityOptions = SeveritySchema.options.map((s) => ({ value: s, label: tr('sev', s) }));
+  const categoryOptions = CategorySchema.options.map((c) => ({ value: c, label: tr('cat', c) }));
+  const others = [...jurisdictions.values()].filter((j) => j.code !== incident.leadJurisdiction && j.level !== 'province');
+  const report = command.latestReport;
+
+  return (
+    <section className="incident" data-testid="incident-view" data-incident-id={incidentId}>
+      <div className="incident-head">
+        <SeverityBadge severity={incident.severity} />
+        <h1 data-testid="incident-title">{incident.title}</h1>
+        <ConnectionBadge state={connection} />
+      </div>
+      <nav className="tabs">
+        <a href={href({ view: 'board' })}>← {t('board')}</a>
+        <a href={href({ view: 'commander', incidentId })}>{t('commanderView')}</a>
+        <a href={href({ view: 'review', incidentId })}>{t('reviewView')}</a>
+      </nav>
+      <dl className="facts wide">
+        <dt>{t('state')}</dt>
+        <dd data-testid="incident-state">{tr('state', incident.state)}</dd>
+        <dt>{t('category')}</dt>
+        <dd>{tr('cat', incident.category)}</dd>
+        <dt>{t('responseLevel')}</dt>
+        <dd>{incident.responseLevel ?? '—'}</dd>
+        <dt>{t('lead')}</dt>
+        <dd data-testid="incident-lead">{jurisdictionName(jurisdictions, incident.leadJurisdiction, lang)}</dd>
+        <dt>{t('linked')}</dt>
+        <dd>{incident.linkedJurisdictions.map((j) => jurisdictionName(jurisdictions, j, lang)).join('、') || '—'}</dd>
+        <dt>{t('supporting')}</dt>
+        <dd>{incident.supportingJurisdictions.map((j) => jurisdictionName(jurisdictions, j, lang)).join('、') || '—'}</dd>
+        <dt>{t('location')}</dt>
+        <dd>{incident.location?.description ?? '—'}</dd>
+      </dl>
+
+      <div className="columns">
+        <div>
+          <section className="panel" data-testid="scene-figures">
+            <h2>{t('sceneFigures')}</h2>
+            {report ? (
+              <>
+                <ul className="figures">
+                  {FIGURES.map((f) => (
+                    <li key={f}>
+                      <span className="figure-label">{t(f)}</span>
+                      <span className="figure-value" data-testid={`figure-${f}`}>
+                        {report[f] ?? '—'}
+                      </span>
+                    </li>
+                  ))}
+                </ul>
+                {report.needs ? (
+                  <p>
+                    {t('needs')}: {report.needs}
+                  </p>
+                ) : null}
+                {report.objectives ? (
+                  <p>
+                    {t('objectives')}: {report.objectives}
+                  </p>
+                ) : null}
+              </>
+            ) : (
+              <p className="empty">—</p>
+            )}
+          </section>
+
+          <section className="panel" data-testid="command-structure">
+            <h2>{t('commandStructure')}</h2>
+            <dl className="facts">
+              <dt>{t('commander')}</dt>
+              <dd data-testid="incident-commander">
+                {command.commander ? `${command.commander.name} · ${command.commander.unit ?? ''} ${command.commander.phone ?? ''}` : t('noCommander')}
+              </dd>
+              <dt>{t('deputies')}</dt>
+              <dd>{command.deputies.map((d) => d.name).join('、') || '—'}</dd>
+              <dt>{t('agencies')}</dt>
+              <dd>{command.agencies.map((a) => String((a as { agency?: string }).agency ?? '')).join('、') || '—'}</dd>
+              <dt>{t('commandPost')}</dt>
+              <dd>{(command.commandPost as { location?: { description?: string } } | null)?.location?.description ?? '—'}</dd>
+              <dt>{t('pendingOffer')}</dt>
+              <dd>{command.offers.map((o) => `${o.to.name} (${o.offerId})`).join('、') || '—'}</dd>
+            </dl>
+          </section>
+
+          <section className="panel" data-testid="resource-requests">
+            <h2>{t('resourceRequests')}</h2>
+            {requests.length === 0 ? <p className="empty">{t('noRequests')}</p> : null}
+            {requests.map((r) => (
+              <div key={r.requestId} className="request" data-testid="resource-request" data-state={r.state}>
+                <div>
+                  <strong>{r.requestId}</strong> · {r.state} · {(r.items ?? []).map((i) => `${i.kind} × ${i.quantity}`).join(', ')}
+                </div>
+                {room && r.state === 'submitted' ? (
+                  <button
+                    type="button"
+                    data-testid="approve-request"
+                    onClick={() => void client.sendResourceRequestCommand(r.requestId, { type: 'ApproveResourceRequest', data: {} }).then(reload)}
+                  >
+                    {t('approve')}
+                  </button>
+                ) : null}
+                {room && r.state === 'approved' ? (
+                  <CommandForm
+                    title={t('dispatch')}
+                    testId={`dispatch-${r.requestId}`}
+                    schema={REQUEST_COMMAND_SCHEMAS.DispatchResources}
+                    fields={[
+                      { name: 'depotId', label: 'depot', kind: 'text' },
+                      { name: 'orderNumber', label: 'orderNumber', kind: 'text' },
+                    ]}
+                    extra={() => ({ items: (r.items ?? []).map((i) => ({ kind: i.kind, quantity: i.quantity })) })}
+                    send={(data) => client.sendResourceRequestCommand(r.requestId, { type: 'DispatchResources', data })}
+                    submitLabel={t('dispatch')}
+                  />
+                ) : null}
+              </div>
+            ))}
+          </section>
+        </div>
+
+        <div>
+          {room ? (
+            <section className="actions" data-testid="incident-actions">
+              <h2>{t('actions')}</h2>
+              {incident.state === 'reported' ? (
+                <CommandForm title={t('beginVerification')} testId="begin-verification" schema={INCIDENT_COMMAND_SCHEMAS.BeginVerification} fields={[]} send={send('BeginVerification')} />
+              ) : null}
+              {incident.state === 'verifying' ? (
+                <CommandForm
+                  title={t('confirm')}
+                  testId="confirm-incident"
+                  schema={INCIDENT_COMMAND_SCHEMAS.ConfirmIncident}
+                  fields={[
+                    { name: 'category', label: 'category', kind: 'select', options: categoryOptions },
+                    { name: 'severity', label: 'severity', kind: 'select', options: severityOptions },
+                  ]}
+                  send={send('ConfirmIncident')}
+                />
+              ) : null}
+              {incident.state === 'confirmed' ? (
+                <CommandForm
+                  title={t('beginInitialHandling')}
+                  testId="begin-initial-handling"
+                  schema={INCIDENT_COMMAND_SCHEMAS.BeginInitialHandling}
+                  fields={[{ name: 'measures', label: 'measures', kind: 'textarea' }]}
+                  send={send('BeginInitialHandling')}
+                />
+              ) : null}
+              {incident.state === 'initialHandling' ? (
+                <CommandForm
+                  title={t('activateResponse')}
+                  testId="activate-response"
+                  schema={INCIDENT_COMMAND_SCHEMAS.ActivateResponse}
+                  fields={[
+                    { name: 'level', label: 'responseLevel', kind: 'select', options: severityOptions },
+                    { name: 'measures', label: 'measures', kind: 'textarea' },
+                  ]}
+                  send={send('ActivateResponse')}
+                />
+              ) : null}
+              {incident.state === 'responseActive' ? (
+                <CommandForm title={t('declareControlled')} testId="declare-controlled" schema={INCIDENT_COMMAND_SCHEMAS.DeclareControlled} fields={[]} send={send('DeclareControlled')} />
+              ) : null}
+              {['reported', 'verifying', 'confirmed', 'initialHandling', 'responseActive', 'controlled'].includes(incident.state) ? (
+                <CommandForm
+                  title={t('classify')}
+                  testId="classify-incident"
+                  schema={INCIDENT_COMMAND_SCHEMAS.ClassifyIncident}
+                  fields={[
+                    { name: 'category', label: 'category', kind: 'select', options: categoryOptions, initial: incident.category ?? '' },
+                    { name: 'severity', label: 'severity', kind: 'select', options: severityOptions, initial: incident.severity ?? '' },
+                    { name: 'reason', label: 'reason', kind: 'text' },
+                  ]}
+                  send={send('ClassifyIncident')}
+                />
+              ) : null}
+              <h2>{t('linkage')}</h2>
+              {incident.leadJurisdiction === session.user.jurisdiction && incident.upperJurisdiction ? (
+                <CommandForm title={t('raiseLead')} testId="raise-lead" schema={INCIDENT_COMMAND_SCHEMAS.RaiseLead} fields={[{ name: 'reason', label: 'reason', kind: 'text' }]} send={send('RaiseLead')} />
+              ) : null}
+              {incident.leadJurisdiction === session.user.jurisdiction ? (
+                <CommandForm title={t('handBackLead')} testId="hand-back-lead" schema={INCIDENT_COMMAND_SCHEMAS.HandBackLead} fields={[{ name: 'reason', label: 'reason', kind: 'text' }]} send={send('HandBackLead')} />
+              ) : null}
+              <CommandForm
+                title={t('addSupporting')}
+                testId="add-supporting"
+                schema={INCIDENT_COMMAND_SCHEMAS.AddSupportingJurisdiction}
+                fields={[
+                  { name: 'jurisdiction', label: 'supporting', kind: 'select', options: others.map((j) => ({ value: j.code, label: lang === 'en' ? (j.nameEn ?? j.name) : j.name })) },
+                  { name: 'reason', label: 'reason', kind: 'text' },
+                ]}
+                send={send('AddSupportingJurisdiction')}
+              />
+            </section>
+          ) : null}
+
+          <section className="panel" data-testid="timeline">
+            <h2>
+              {t('timeline')} ({timeline.length})
+            </h2>
+            <ol className="timeline">
+              {[...timeline].reverse().map((e) => (
+                <li key={e.eventId} className={e.correctedBy.length ? 'corrected' : ''} data-testid="timeline-entry" data-type={e.type}>
+                  <time>{formatTime(e.recordedAt, lang)}</time> <strong>{e.type}</strong> <span className="actor">{e.actor}</span>
+                  <span className="summary">{summary(e)}</span>
+                </li>
+              ))}
+            </ol>
+          </section>
+        </div>
+      </div>
+    </section>
+  );
+}
+
+/** A line of what an entry said: its simple fields, shortened. */
+export function summary(entry: TimelineEntry): string {
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(entry.data)) {
+    if (value === null || value === undefined) continue;
+    if (typeof value === 'object') continue;
+    parts.push(`${key}=${String(value)}`);
+    if (parts.length >= 6) break;
+  }
+  const text = parts.join(' ');
+  return text.length > 160 ? `${text.slice(0, 157)}…` : text;
+}

@@ -1,0 +1,249 @@
+import type { StateAtView, TimelineEntry } from '@muster/client';
+import type { IncidentView as Incident } from '@muster/contracts';
+import { ScatterChart } from 'echarts/charts';
+import { GridComponent, LegendComponent, MarkAreaComponent, TooltipComponent } from 'echarts/components';
+import * as echarts from 'echarts/core';
+import { CanvasRenderer } from 'echarts/renderers';
+import { useEffect, useRef, useState } from 'react';
+import { useI18n, type MessageKey } from '../lib/i18n';
+import { href } from '../lib/route';
+import { jurisdictionName, useApp, useLoad } from '../lib/session';
+import { formatTime, fromLocalInput, toLocalInput, zoneLabel } from '../lib/time';
+import { SeverityBadge } from '../lib/widgets';
+import { summary, useIncident } from './Incident';
+
+echarts.use([ScatterChart, GridComponent, TooltipComponent, LegendComponent, MarkAreaComponent, CanvasRenderer]);
+
+const LANES = ['incident', 'command', 'resourceRequest', 'report', 'correction'] as const;
+
+/** The phases of an incident between its milestones (reference §4): each a band on the chart. */
+export function phasesOf(incident: Incident, end: string): { key: MessageKey; from: string; to: string }[] {
+  const marks: { key: MessageKey; at: string | null }[] = [
+    { key: 'phase.reported', at: incident.reportedAt },
+    { key: 'phase.verifying', at: null },
+    { key: 'phase.initial', at: incident.confirmedAt },
+    { key: 'phase.response', at: incident.responseActivatedAt },
+    { key: 'phase.controlled', at: incident.controlledAt },
+    { key: 'phase.recovery', at: incident.liftedAt },
+  ];
+  const present = marks.filter((m): m is { key: MessageKey; at: string } => m.at !== null);
+  return present.map((m, i) => ({ key: m.key, from: m.at, to: present[i + 1]?.at ?? incident.closedAt ?? end }));
+}
+
+const PHASE_COLOURS = ['rgba(120,120,120,0.10)', 'rgba(30,100,200,0.10)', 'rgba(220,60,40,0.12)', 'rgba(240,160,0,0.12)', 'rgba(40,160,80,0.12)'];
+
+function TimelineChart({ incident, entries }: { incident: Incident; entries: TimelineEntry[] }) {
+  const { t, tr, lang } = useI18n();
+  const element = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!element.current) return;
+    const chart = echarts.init(element.current, undefined, { renderer: 'canvas' });
+    const end = entries[entries.length - 1]?.recordedAt ?? new Date().toISOString();
+    const phases = phasesOf(incident, end);
+    chart.setOption({
+      animation: false,
+      grid: { left: 110, right: 20, top: 40, bottom: 50 },
+      tooltip: {
+        trigger: 'item',
+        formatter: (p: { data: [number, string, string, string] }) => `${formatTime(new Date(p.data[0]).toISOString(), lang)}<br/>${p.data[2]}<br/>${p.data[3]}`,
+      },
+      legend: { top: 0, data: LANES.filter((l) => entries.some((e) => e.streamType === l)).map((l) => tr('lane', l)) },
+      xAxis: {
+        type: 'time',
+        name: zoneLabel(lang),
+        nameLocation: 'middle',
+        nameGap: 30,
+        axisLabel: { formatter: (value: number) => formatTime(new Date(value).toISOString(), lang, { date: false, zone: false }) },
+      },
+      yAxis: { type: 'category', data: LANES.map((l) => tr('lane', l)) },
+      series: LANES.map((lane, i) => ({
+        name: tr('lane', lane),
+        type: 'scatter',
+        symbolSize: 10,
+        data: entries.filter((e) => e.streamType === lane).map((e) => [Date.parse(e.recordedAt), tr('lane', lane), e.type, e.actor]),
+        ...(i === 0
+          ? {
+              markArea: {
+                silent: true,
+                label: { position: 'insideTop', fontSize: 11 },
+                data: phases.map((p, n) => [
+                  { name: t(p.key), xAxis: Date.parse(p.from), itemStyle: { color: PHASE_COLOURS[n % PHASE_COLOURS.length] } },
+                  { xAxis: Date.parse(p.to) },
+                ]),
+              },
+            }
+          : {}),
+      })),
+    });
+    const resize = () => chart.resize();
+    window.addEventListener('resize', resize);
+    return () => {
+      window.removeEventListener('resize', resize);
+      chart.dispose();
+    };
+  }, [incident, entries, lang, t, tr]);
+  return <div ref={element} className="chart" data-testid="timeline-chart" role="img" aria-label={t('chart')} />;
+}
+
+function download(name: string, type: string, content: string) {
+  const url = URL.createObjectURL(new Blob([content], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export function ReviewView({ incidentId }: { incidentId: string }) {
+  const { client, jurisdictions } = useApp();
+  const { t, tr, lang } = useI18n();
+  const { data, error } = useIncident(incidentId);
+  const metrics = useLoad(() => client.metrics(incidentId), [client, incidentId, data?.timeline.length]);
+  const [at, setAt] = useState(() => toLocalInput(new Date().toISOString()));
+  const [basis, setBasis] = useState<'recorded' | 'occurred'>('recorded');
+  const [stateAt, setStateAt] = useState<StateAtView | null>(null);
+  const [stateError, setStateError] = useState<string | null>(null);
+
+  if (!data) return <p className={error ? 'form-error' : 'loading'}>{error ?? t('loading')}</p>;
+  const { incident, timeline } = data;
+
+  async function showState() {
+    const iso = fromLocalInput(at);
+    if (!iso) return setStateError(`${t('at')}: YYYY-MM-DDTHH:MM`);
+    setStateError(null);
+    try {
+      setStateAt(await client.stateAt(incidentId, iso, basis));
+    } catch (e) {
+      setStateError(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  const commanderAt = (stateAt?.command?.state?.context['commander'] as { name?: string } | null | undefined)?.name;
+  const m = metrics.value;
+
+  return (
+    <section className="review" data-testid="review-view">
+      <div className="incident-head">
+        <SeverityBadge severity={incident.severity} />
+        <h1>{incident.title}</h1>
+      </div>
+      <nav className="tabs">
+        <a href={href({ view: 'incident', incidentId })}>← {t('incident')}</a>
+      </nav>
+      <section className="panel">
+        <h2>{t('chart')}</h2>
+        <TimelineChart incident={incident} entries={timeline} />
+      </section>
+
+      <div className="columns">
+        <section className="panel" data-testid="state-at">
+          <h2>{t('stateAt')}</h2>
+          <label className="field">
+            <span className="label">
+              {t('at')} {zoneLabel(lang)}
+            </span>
+            <input type="datetime-local" step={1} value={at} onChange={(e) => setAt(e.target.value)} data-testid="state-at-input" />
+          </label>
+          <label className="field">
+            <span className="label">{t('basis')}</span>
+            <select value={basis} onChange={(e) => setBasis(e.target.value === 'occurred' ? 'occurred' : 'recorded')}>
+              <option value="recorded">{t('basis.recorded')}</option>
+              <option value="occurred">{t('basis.occurred')}</option>
+            </select>
+          </label>
+          <button type="button" onClick={() => void showState()} data-testid="state-at-show">
+            {t('show')}
+          </button>
+          {stateError ? <p className="form-error">{stateError}</p> : null}
+          {stateAt ? (
+            <dl className="facts" data-testid="state-at-result">
+              <dt>{t('at')}</dt>
+              <dd>{formatTime(stateAt.at, lang)}</dd>
+              <dt>{t('state')}</dt>
+              <dd data-testid="state-at-state">{stateAt.incident ? tr('state', stateAt.incident.state) : '—'}</dd>
+              <dt>{t('severity')}</dt>
+              <dd>{stateAt.incident?.severity ?? '—'}</dd>
+              <dt>{t('lead')}</dt>
+              <dd>{jurisdictionName(jurisdictions, stateAt.incident?.leadJurisdiction, lang)}</dd>
+              <dt>{t('commander')}</dt>
+              <dd>{commanderAt ?? t('noCommander')}</dd>
+            </dl>
+          ) : null}
+        </section>
+
+        <section className="panel" data-testid="metrics">
+          <h2>{t('metrics')}</h2>
+          {m ? (
+            <>
+              <table>
+                <caption>{t('minutesFromReport')}</caption>
+                <tbody>
+                  {Object.entries(m.minutesTo).map(([k, v]) => (
+                    <tr key={k}>
+                      <th>{tr('metric', k)}</th>
+                      <td data-testid={`metric-${k}`}>{v === null ? '—' : `${v.toFixed(1)} ${t('minutes')}`}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              <h3>{t('tenures')}</h3>
+              <ul>
+                {m.commanderTenures.map((tenure) => (
+                  <li key={`${tenure.from}-${tenure.commander.userId}`}>
+                    {tenure.commander.name} · {formatTime(tenure.from, lang)} · {tenure.minutes?.toFixed(1) ?? '—'} {t('minutes')}
+                  </li>
+                ))}
+              </ul>
+              <h3>{t('leadTimes')}</h3>
+              <ul>
+                {m.resourceLeadTimes.map((r) => (
+                  <li key={r.requestId}>
+                    {r.requestId} · {r.state} · {r.minutes?.toFixed(1) ?? '—'} {t('minutes')}
+                  </li>
+                ))}
+              </ul>
+              <h3>{t('lateness')}</h3>
+              <ul>
+                {m.reportLateness.map((r) => (
+                  <li key={r.key} className={r.minutesLate ? 'overdue' : ''}>
+                    {r.key} · {formatTime(r.dueAt, lang)} · {t('late')}: {r.minutesLate?.toFixed(1) ?? '—'}
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : (
+            <p className="loading">{metrics.error?.message ?? t('loading')}</p>
+          )}
+        </section>
+
+        <section className="panel" data-testid="exports">
+          <h2>{t('exports')}</h2>
+          <div className="buttons column">
+            <button type="button" onClick={() => void client.exportTimeline(incidentId, 'csv').then((text) => download(`timeline-${incidentId}.csv`, 'text/csv', text))}>
+              {t('timelineCsv')}
+            </button>
+            <button type="button" onClick={() => void client.exportTimeline(incidentId, 'json').then((text) => download(`timeline-${incidentId}.json`, 'application/json', text))}>
+              {t('timelineJson')}
+            </button>
+            {(['ics201', 'ics209', 'ics214'] as const).map((form) => (
+              <button key={form} type="button" onClick={() => void client.form(incidentId, form).then((html) => download(`${form}-${incidentId}.html`, 'text/html', html))}>
+                {form.toUpperCase().replace('ICS', 'ICS ')}
+              </button>
+            ))}
+          </div>
+        </section>
+      </div>
+
+      <section className="panel">
+        <h2>{t('timeline')}</h2>
+        <ol className="timeline">
+          {timeline.map((e) => (
+            <li key={e.eventId} className={e.correctedBy.length ? 'corrected' : ''}>
+              <time>{formatTime(e.recordedAt, lang)}</time> <strong>{e.type}</strong> <span className="actor">{e.actor}</span> <span className="summary">{summary(e)}</span>
+            </li>
+          ))}
+        </ol>
+      </section>
+    </section>
+  );
+}

@@ -1,0 +1,248 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createHttpClient, type MusterHttpClient } from '@muster/client';
+import { createTestDatabase, freePort, TEST_JWT_SECRET_TEXT, type TestDatabase } from '@muster/testkit';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, TSX, startProcess, waitForHttp, type RunningProcess } from '../support/processes';
+
+/**
+ * The web console (services/console) in a real browser: Debian's chromium driven by playwright-core,
+ * against `muster start` as its own process on a test database. Nothing is mocked: the browser logs
+ * in, sends commands over HTTP and receives the live feed over the gateway's WebSocket.
+ */
+
+const run = promisify(execFile);
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+/** Screenshots of each view, for people to look at (CI keeps test-results/). */
+const SHOTS = join(REPO_ROOT, 'test-results/console');
+const CONSOLE_DIR = join(REPO_ROOT, 'test-results/console-dist');
+const LIVE_WITHIN_MS = 5_000;
+
+let t: TestDatabase;
+let muster: RunningProcess;
+let browser: Browser;
+let base: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: .ci/run installs Debian's chromium (apt-get install chromium)`);
+  await mkdir(SHOTS, { recursive: true });
+  // Its own build, so that a `pnpm start` running beside this test cannot empty the folder under it.
+  await run(join(REPO_ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn', '--outDir', CONSOLE_DIR, '--emptyOutDir'], {
+    cwd: join(REPO_ROOT, 'services/console'),
+  });
+  t = await createTestDatabase('console_e2e');
+  const [port, gatewayPort] = [await freePort(), await freePort()];
+  base = `http://127.0.0.1:${port}`;
+  muster = startProcess(TSX, [join(REPO_ROOT, 'services/muster/src/main.ts'), 'start'], {
+    DATABASE_URL: t.url,
+    NATS_URL: undefined,
+    PORT: String(port),
+    GATEWAY_PORT: String(gatewayPort),
+    MUSTER_DEMO_USERS: 'true',
+    MUSTER_JWT_SECRET: TEST_JWT_SECRET_TEXT,
+    MUSTER_CONSOLE_DIR: CONSOLE_DIR,
+    MUSTER_DATA_DIR: join(REPO_ROOT, 'test-results/console-data'),
+    LOG_LEVEL: 'warn',
+  });
+  await waitForHttp(`${base}/console/`).catch((error: unknown) => {
+    throw new Error(`muster start did not serve the console: ${String(error)}\n${muster.output()}`);
+  });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    // As root in CI: no sandbox; and no calls home, which this machine's closed network refuses.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await muster?.stop();
+  await t?.drop();
+});
+
+/** A browser context logged in through the login page's demo button of `username`. */
+async function loggedIn(username: string, options: { viewport?: { width: number; height: number }; mobile?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    viewport: options.viewport ?? { width: 1366, height: 900 },
+    ...(options.mobile ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
+    locale: 'zh-CN',
+  });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => console.error(`[${username}] page error:`, error.message));
+  await page.goto(`${base}/console/`);
+  await page.getByTestId(`demo-${username}`).click();
+  await page.getByTestId('who').waitFor();
+  return { context, page };
+}
+
+async function apiAs(username: string): Promise<MusterHttpClient> {
+  const answer = await createHttpClient({ baseUrl: base }).login(username, username);
+  return createHttpClient({ baseUrl: base, token: answer.token });
+}
+
+async function live(page: Page): Promise<void> {
+  await page.locator('[data-testid=connection][data-state=live]').first().waitFor({ timeout: 15_000 });
+}
+
+describe('web console in chromium', () => {
+  it('shows the login page with the demo users, in Chinese by default', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${base}/`);
+    await expect.poll(() => page.url()).toContain('/console/');
+    await page.getByTestId('demo-city-duty').waitFor();
+    expect(await page.locator('h1').textContent()).toBe('Muster 应急指挥');
+    await page.screenshot({ path: join(SHOTS, 'login.png') });
+    await context.close();
+  });
+
+  it('a county raises an incident to level III and the city board shows it live, without a reload', async () => {
+    const county = await loggedIn('dinghu-duty');
+    const city = await loggedIn('city-duty');
+    await live(city.page);
+    // A marker that a reload would wipe out.
+    await city.page.evaluate(() => Reflect.set(window, '__sameDocument', true));
+
+    // The county reports the incident on its board, at level IV: the county's own business.
+    await live(county.page);
+    await county.page.getByTestId('open-report-incident').click();
+    const form = county.page.getByTestId('report-incident-form');
+    await form.locator('input[name=title]').fill('鼎湖区坑口街道山体滑坡');
+    await form.locator('select[name=category]').selectOption('natural_disaster');
+    await form.locator('select[name=severity]').selectOption('IV');
+    await form.locator('input[name=location]').fill('鼎湖区坑口街道');
+    await county.page.getByTestId('submit-report-incident').click();
+    const countyCard = county.page.getByTestId('incident-card').filter({ hasText: '鼎湖区坑口街道山体滑坡' });
+    await countyCard.waitFor({ timeout: LIVE_WITHIN_MS });
+    const incidentId = await countyCard.getAttribute('data-incident-id');
+    expect(incidentId).toBeTruthy();
+    await county.page.screenshot({ path: join(SHOTS, 'board-county.png'), fullPage: true });
+    // The city does not follow a level IV county incident.
+    await city.page.waitForTimeout(1_000);
+    expect(await city.page.locator(`[data-incident-id="${incidentId}"]`).count()).toBe(0);
+
+    // The county classifies it as level III (较大) in its incident view.
+    await countyCard.locator('a.card-title').click();
+    await county.page.getByTestId('incident-view').waitFor();
+    const classify = county.page.getByTestId('classify-incident');
+    await classify.locator('select[name=category]').selectOption('natural_disaster');
+    await classify.locator('select[name=severity]').selectOption('III');
+    await classify.locator('input[name=reason]').fill('已造成 3 人被困，按较大级别处置');
+    const sentAt = Date.now();
+    await classify.locator('button[type=submit]').click();
+    await county.page.getByTestId('classify-incident-sent').waitFor({ timeout: LIVE_WITHIN_MS });
+
+    // The city board shows it, live: severity III, the county as lead, the city linked.
+    const cityCard = city.page.locator(`[data-testid=incident-card][data-incident-id="${incidentId}"]`);
+    await cityCard.waitFor({ timeout: LIVE_WITHIN_MS });
+    const shownAfterMs = Date.now() - sentAt;
+    expect(await cityCard.getByTestId('severity').getAttribute('data-severity')).toBe('III');
+    expect(await cityCard.getByTestId('lead-badge').textContent()).toContain('鼎湖区');
+    expect(await cityCard.getByTestId('linked-badge').allTextContents()).toEqual([expect.stringContaining('肇庆市')]);
+    expect(await city.page.evaluate(() => Reflect.get(window, '__sameDocument'))).toBe(true);
+    expect(shownAfterMs).toBeLessThan(LIVE_WITHIN_MS);
+    await city.page.screenshot({ path: join(SHOTS, 'board-city.png'), fullPage: true });
+    await county.page.screenshot({ path: join(SHOTS, 'incident.png'), fullPage: true });
+    await county.context.close();
+    await city.context.close();
+  });
+
+  it("a commander on a 390×844 phone posts a status report and the room's incident view shows the new figures", async () => {
+    const room = await apiAs('dinghu-duty');
+    const created = await room.createIncident({ data: { title: '西江堤段管涌', leadJurisdiction: '441203', severity: 'IV', category: 'natural_disaster' } });
+    const incidentId = created.streamId;
+    await room.sendOnSceneCommand(incidentId, {
+      type: 'AppointCommander',
+      data: { commander: { userId: 'commander', name: '李指挥', unit: '鼎湖区消防救援大队', phone: '13800000000' } },
+    });
+
+    const roomView = await loggedIn('dinghu-duty');
+    await roomView.page.goto(`${base}/console/#/incidents/${incidentId}`);
+    await roomView.page.getByTestId('incident-view').waitFor();
+    await live(roomView.page);
+    expect(await roomView.page.getByTestId('figure-injured').count()).toBe(0);
+
+    const phone = await loggedIn('commander', { viewport: { width: 390, height: 844 }, mobile: true });
+    await phone.page.goto(`${base}/console/#/incidents/${incidentId}/scene`);
+    await phone.page.getByTestId('commander-view').waitFor();
+    expect(await phone.page.getByTestId('command-role').textContent()).toContain('你是现场指挥官');
+    // The page fits the phone: nothing wider than the viewport.
+    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const status = phone.page.getByTestId('post-status');
+    await status.locator('input[name=injured]').fill('3');
+    await status.locator('input[name=trapped]').fill('2');
+    await status.locator('input[name=evacuated]').fill('120');
+    await status.locator('textarea[name=needs]').fill('冲锋舟 2 艘，沙袋 500 个');
+    await phone.page.screenshot({ path: join(SHOTS, 'commander-phone.png'), fullPage: true });
+    await status.locator('button[type=submit]').click();
+    await phone.page.getByTestId('post-status-sent').waitFor({ timeout: LIVE_WITHIN_MS });
+
+    // The room's view, already open, shows the figures without a reload.
+    await expect.poll(() => roomView.page.getByTestId('figure-injured').textContent(), { timeout: LIVE_WITHIN_MS }).toBe('3');
+    expect(await roomView.page.getByTestId('figure-trapped').textContent()).toBe('2');
+    expect(await roomView.page.getByTestId('figure-evacuated').textContent()).toBe('120');
+    expect(await roomView.page.getByTestId('scene-figures').textContent()).toContain('冲锋舟 2 艘');
+    await roomView.page.screenshot({ path: join(SHOTS, 'incident-with-figures.png'), fullPage: true });
+
+    // The reviewer's view of the same incident: chart, state at a moment, metrics, exports.
+    const reviewer = await loggedIn('reviewer');
+    await room.sendCommand(incidentId, { type: 'ClassifyIncident', data: { category: 'natural_disaster', severity: 'III' } });
+    await reviewer.page.goto(`${base}/console/#/incidents/${incidentId}/review`);
+    await reviewer.page.getByTestId('review-view').waitFor();
+    await reviewer.page.locator('[data-testid=timeline-chart] canvas').waitFor();
+    await reviewer.page.getByTestId('state-at-show').click();
+    await expect.poll(() => reviewer.page.getByTestId('state-at-state').textContent(), { timeout: LIVE_WITHIN_MS }).toBe('接报');
+    await reviewer.page.getByTestId('metric-commanderOnScene').waitFor();
+    await reviewer.page.screenshot({ path: join(SHOTS, 'review.png'), fullPage: true });
+    await Promise.all([roomView.context.close(), phone.context.close(), reviewer.context.close()]);
+  });
+
+  it('a bad form entry shows a clear message beside the field, and nothing is sent', async () => {
+    const room = await apiAs('dinghu-duty');
+    const created = await room.createIncident({ data: { title: '高速公路危化品车辆侧翻', leadJurisdiction: '441203', severity: 'IV' } });
+    const incidentId = created.streamId;
+    await room.sendOnSceneCommand(incidentId, { type: 'AppointCommander', data: { commander: { userId: 'commander', name: '李指挥' } } });
+
+    const phone = await loggedIn('commander', { viewport: { width: 390, height: 844 }, mobile: true });
+    const posts: string[] = [];
+    phone.page.on('request', (request) => {
+      if (request.method() !== 'GET') posts.push(`${request.method()} ${request.url()}`);
+    });
+    await phone.page.goto(`${base}/console/#/incidents/${incidentId}/scene`);
+    await phone.page.getByTestId('commander-view').waitFor();
+    const status = phone.page.getByTestId('post-status');
+    await status.locator('input[name=injured]').fill('-3');
+    await status.locator('input[name=dead]').fill('两个');
+    await status.locator('button[type=submit]').click();
+
+    const injured = status.getByTestId('error-injured');
+    await injured.waitFor();
+    // The api's own schema speaks, in the console's language (zh-CN): "too small: expected number >=0".
+    expect(await injured.textContent()).toContain('>=0');
+    expect(await status.getByTestId('error-dead').textContent()).toContain('数字');
+    // Beside its own field: the message sits inside the field's label, the input marked invalid.
+    expect(await status.locator('[data-field=injured]').getAttribute('class')).toContain('invalid');
+    await phone.page.screenshot({ path: join(SHOTS, 'commander-bad-entry.png'), fullPage: true });
+
+    // The report form on the board: an empty title.
+    const duty = await loggedIn('dinghu-duty');
+    duty.page.on('request', (request) => {
+      if (request.method() !== 'GET') posts.push(`${request.method()} ${request.url()}`);
+    });
+    await duty.page.getByTestId('open-report-incident').click();
+    await duty.page.getByTestId('submit-report-incident').click();
+    await duty.page.getByTestId('error-title').waitFor();
+    expect(await duty.page.getByTestId('error-title').textContent()).toBeTruthy();
+
+    // Nothing left the browser (the login POSTs happened before we listened), nothing was stored.
+    await phone.page.waitForTimeout(500);
+    expect(posts).toEqual([]);
+    const command = await room.getCommand(incidentId);
+    expect(command.latestReport).toBeNull();
+    await Promise.all([phone.context.close(), duty.context.close()]);
+  });
+});

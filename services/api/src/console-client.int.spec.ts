@@ -1,0 +1,133 @@
+/**
+ * The routes the web console uses, through @muster/client (the console's only way to the server),
+ * against a listening api on a real PostgreSQL: each client method's answer must match the schema
+ * the client checks it with, and the console's files and configuration are served without a token.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHttpClient, MusterApiError, type MusterHttpClient } from '@muster/client';
+import { createEngine } from '@muster/engine';
+import { createTokenVerifier, demoDirectory } from '@muster/identity';
+import { PostgresEventStore } from '@muster/store-postgres';
+import { createTestDatabase, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApi } from './app';
+
+let t: TestDatabase;
+let app: FastifyInstance;
+let base: string;
+
+beforeAll(async () => {
+  t = await createTestDatabase('console_client');
+  const dir = await mkdtemp(join(tmpdir(), 'muster-console-'));
+  await writeFile(join(dir, 'index.html'), '<!doctype html><title>console under test</title>');
+  app = buildApi({
+    engine: createEngine({ store: new PostgresEventStore(t.db) }),
+    db: t.db,
+    logger: false,
+    verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }),
+    login: { users: await demoDirectory(), secret: TEST_JWT_SECRET, ttlSeconds: 600 },
+    console: { dir, gatewayPort: 18181, showDemoUsers: true },
+  });
+  base = await app.listen({ host: '127.0.0.1', port: 0 });
+});
+afterAll(async () => {
+  await app?.close();
+  await t?.drop();
+});
+
+async function as(username: string): Promise<MusterHttpClient> {
+  const answer = await createHttpClient({ baseUrl: base }).login(username, username);
+  expect(answer.user.userId).toBe(username);
+  return createHttpClient({ baseUrl: base, token: answer.token });
+}
+
+describe('the console routes through @muster/client', () => {
+  it('serves the console and its configuration without a token, and redirects / to it', async () => {
+    const page = await fetch(`${base}/console/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('console under test');
+    const root = await fetch(`${base}/`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/console/');
+    const config = await createHttpClient({ baseUrl: base }).consoleConfig();
+    expect(config.gateway).toEqual({ port: 18181, path: '/ws' });
+    expect(config.demoUsers.map((u) => u.username)).toContain('city-duty');
+    // The demo list never carries password hashes.
+    expect(JSON.stringify(config)).not.toContain('scrypt');
+    // Everything else still needs a token.
+    const refused = await createHttpClient({ baseUrl: base }).listIncidents().catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(MusterApiError);
+    expect((refused as MusterApiError).status).toBe(401);
+  });
+
+  it('a wrong password is a typed 401, not a token', async () => {
+    const error = await createHttpClient({ baseUrl: base })
+      .login('city-duty', 'wrong')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MusterApiError);
+    expect((error as MusterApiError).status).toBe(401);
+  });
+
+  it('every read and command the console makes answers in the shape the client checks', async () => {
+    const room = await as('dinghu-duty');
+    const commander = await as('commander');
+    const reviewer = await as('reviewer');
+
+    expect(await room.me()).toMatchObject({ userId: 'dinghu-duty', jurisdiction: '441203' });
+    const jurisdictions = await room.jurisdictions();
+    expect(jurisdictions.items.find((j) => j.code === '441203')?.nameEn).toBe('Dinghu District');
+
+    const created = await room.createIncident({ data: { title: 'Landslide at Kengkou', leadJurisdiction: '441203', severity: 'IV', category: 'natural_disaster' } });
+    const incidentId = created.streamId;
+    expect((await room.getCommand(incidentId)).state).toBe('none');
+    await room.sendOnSceneCommand(incidentId, { type: 'AppointCommander', data: { commander: { userId: 'commander', name: 'Li', unit: 'Fire brigade' } } });
+    await commander.sendOnSceneCommand(incidentId, { type: 'PostSceneReport', data: { reportId: 'sr-1', injured: 3, evacuated: 120, needs: 'boats' } });
+    const command = await room.getCommand(incidentId);
+    expect(command.commander?.name).toBe('Li');
+    expect(command.latestReport).toMatchObject({ reportId: 'sr-1', injured: 3, evacuated: 120, needs: 'boats' });
+
+    const submitted = await commander.submitResourceRequest(incidentId, { data: { items: [{ kind: 'boat', quantity: 2, priority: 'urgent', deliverTo: 'Kengkou' }] } });
+    await room.sendResourceRequestCommand(submitted.streamId, { type: 'ApproveResourceRequest', data: {} });
+    const requests = await room.listResourceRequests(incidentId);
+    expect(requests.items).toEqual([expect.objectContaining({ requestId: submitted.streamId, state: 'approved' })]);
+
+    // Confirmed at level III: the report obligation opens with deadlines.
+    await room.sendCommand(incidentId, { type: 'BeginVerification' });
+    await room.sendCommand(incidentId, { type: 'ConfirmIncident', data: { severity: 'III' } });
+    const reports = await room.getReports(incidentId);
+    expect(reports.deadlines.length).toBeGreaterThan(0);
+
+    const timeline = await reviewer.timeline(incidentId, { limit: 1000 });
+    expect(timeline.items.map((e) => e.type)).toEqual(expect.arrayContaining(['IncidentReported', 'CommanderAppointed', 'SceneReportPosted', 'IncidentConfirmed']));
+    const first = timeline.items[0];
+    expect(first).toBeDefined();
+    const atStart = await reviewer.stateAt(incidentId, first?.recordedAt ?? '', 'recorded');
+    expect(atStart.incident?.state).toBe('reported');
+    const metrics = await reviewer.metrics(incidentId);
+    expect(metrics.minutesTo['verification']).not.toBeNull();
+    expect(metrics.commanderTenures).toHaveLength(1);
+    const csv = await reviewer.exportTimeline(incidentId, 'csv');
+    expect(csv.split('\n')[0]).toContain('recordedAt');
+    expect(csv).toContain('SceneReportPosted');
+    const json = JSON.parse(await reviewer.exportTimeline(incidentId, 'json')) as { items: unknown[] };
+    expect(json.items).toHaveLength(timeline.items.length);
+    expect(await reviewer.form(incidentId, 'ics201')).toContain('<html');
+  });
+
+  it("a command the api refuses comes back with the failing field, as the console shows it", async () => {
+    const room = await as('dinghu-duty');
+    const created = await room.createIncident({ data: { title: 'Flood', leadJurisdiction: '441203' } });
+    await room.sendOnSceneCommand(created.streamId, { type: 'AppointCommander', data: { commander: { userId: 'commander', name: 'Li' } } });
+    const commander = await as('commander');
+    const error = await commander
+      .sendOnSceneCommand(created.streamId, { type: 'PostSceneReport', data: { reportId: 'sr-bad', injured: -1 } })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MusterApiError);
+    expect((error as MusterApiError).status).toBe(422);
+    expect((error as MusterApiError).issues?.map((i) => i.path)).toEqual(['data.injured']);
+    expect((await room.getCommand(created.streamId)).latestReport).toBeNull();
+  });
+});

@@ -49,6 +49,13 @@ describe('pnpm start without DATABASE_URL', () => {
     const base = `http://127.0.0.1:${port}`;
 
     let muster = await start(port, pgPort);
+    // `pnpm start` builds the web console and the api serves it, with the demo logins to offer.
+    const page = await fetch(`${base}/console/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="root">');
+    const config = (await (await fetch(`${base}/console-config`)).json()) as { gateway: { port: number }; demoUsers: { username: string }[] };
+    expect(config.gateway.port).toBe(gatewayPort);
+    expect(config.demoUsers.map((u) => u.username)).toContain('dinghu-duty');
     // The embedded mode seeds demo logins: the password is the user name.
     const login = async () => {
       const response = await fetch(`${base}/auth/login`, {

@@ -72,10 +72,12 @@ export function gatewayUrl(config: ConsoleConfig): string {
  * (the client reconnects with its last position); the returned state is what the header shows.
  */
 export function useLiveFeed(target: { rooms?: string[]; incidents?: string[] }, onEvent: (event: EventEnvelope) => void): LiveState {
-  const { config, session } = useApp();
+  const { config, session, logout } = useApp();
   const [state, setState] = useState<LiveState>('connecting');
   const handler = useRef(onEvent);
   handler.current = onEvent;
+  const endSession = useRef(logout);
+  endSession.current = logout;
   const key = JSON.stringify(target);
   useEffect(() => {
     const feed = subscribe({
@@ -86,13 +88,17 @@ export function useLiveFeed(target: { rooms?: string[]; incidents?: string[] }, 
       heartbeatMs: 10_000,
       backoff: { initialMs: 250, maxMs: 5_000 },
       onEvent: (event) => handler.current(event),
-      onStateChange: (change) => setState(change.state),
+      onStateChange: (change) => {
+        setState(change.state);
+        // The gateway closes a socket whose token expired (4401); this console's login is over.
+        if (change.code === 4401 && Date.parse(session.expiresAt) <= Date.now()) endSession.current();
+      },
       onError: (error) => console.warn('live feed', error),
     });
     return () => void feed.close();
     // `key` stands for `target`: resubscribe only when what we follow changes.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [key, config, session.token]);
+  }, [key, config, session.token, session.expiresAt]);
   return state;
 }
 

@@ -114,8 +114,8 @@ describe('web console in chromium', () => {
     await form.locator('input[name=title]').fill('鼎湖区坑口街道山体滑坡');
     await form.locator('select[name=category]').selectOption('natural_disaster');
     await form.locator('select[name=severity]').selectOption('IV');
-    await form.locator('input[name=location]').fill('鼎湖区坑口街道');
-    await county.page.getByTestId('submit-report-incident').click();
+    await form.locator('input[name="location.description"]').fill('鼎湖区坑口街道');
+    await form.locator('button[type=submit]').click();
     const countyCard = county.page.getByTestId('incident-card').filter({ hasText: '鼎湖区坑口街道山体滑坡' });
     await countyCard.waitFor({ timeout: LIVE_WITHIN_MS });
     const incidentId = await countyCard.getAttribute('data-incident-id');
@@ -234,7 +234,7 @@ describe('web console in chromium', () => {
       if (request.method() !== 'GET') posts.push(`${request.method()} ${request.url()}`);
     });
     await duty.page.getByTestId('open-report-incident').click();
-    await duty.page.getByTestId('submit-report-incident').click();
+    await duty.page.getByTestId('report-incident-form').locator('button[type=submit]').click();
     await duty.page.getByTestId('error-title').waitFor();
     expect(await duty.page.getByTestId('error-title').textContent()).toBeTruthy();
 

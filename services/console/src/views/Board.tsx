@@ -1,7 +1,7 @@
 import { MusterApiError, type CommandView, type MusterHttpClient, type ReportsView } from '@muster/client';
 import { CategorySchema, ReportIncidentSchema, SeveritySchema, type IncidentView } from '@muster/contracts';
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
-import { apiErrors, check, Field, FormError, type FieldErrors } from '../lib/forms';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { CommandForm } from '../lib/command-form';
 import { useI18n } from '../lib/i18n';
 import { href } from '../lib/route';
 import { jurisdictionName, useApp, useLiveFeed } from '../lib/session';
@@ -165,42 +165,6 @@ function ReportIncidentForm({ room, onReported }: { room: string; onReported(inc
   const { client } = useApp();
   const { t, tr } = useI18n();
   const [open, setOpen] = useState(false);
-  const [title, setTitle] = useState('');
-  const [description, setDescription] = useState('');
-  const [category, setCategory] = useState('');
-  const [severity, setSeverity] = useState('');
-  const [location, setLocation] = useState('');
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [busy, setBusy] = useState(false);
-
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    const payload = {
-      title,
-      leadJurisdiction: room,
-      ...(description.trim() ? { description } : {}),
-      ...(category ? { category } : {}),
-      ...(severity ? { severity } : {}),
-      ...(location.trim() ? { location: { description: location } } : {}),
-    };
-    const checked = check(ReportIncidentSchema, payload);
-    if (!checked.ok) return setErrors(checked.errors);
-    setErrors({});
-    setBusy(true);
-    try {
-      const result = await client.createIncident({ data: checked.value });
-      onReported(result.streamId);
-      setTitle('');
-      setDescription('');
-      setLocation('');
-      setOpen(false);
-    } catch (error) {
-      setErrors(apiErrors(error));
-    } finally {
-      setBusy(false);
-    }
-  }
-
   if (!open) {
     return (
       <button type="button" onClick={() => setOpen(true)} data-testid="open-report-incident">
@@ -209,46 +173,28 @@ function ReportIncidentForm({ room, onReported }: { room: string; onReported(inc
     );
   }
   return (
-    <form className="panel" onSubmit={(e) => void submit(e)} noValidate data-testid="report-incident-form">
-      <h2>{t('reportIncident')}</h2>
-      <Field name="title" label={t('title')} error={errors['title']}>
-        <input name="title" value={title} onChange={(e) => setTitle(e.target.value)} />
-      </Field>
-      <Field name="description" label={t('description')} error={errors['description']}>
-        <textarea name="description" value={description} onChange={(e) => setDescription(e.target.value)} />
-      </Field>
-      <Field name="category" label={t('category')} error={errors['category']}>
-        <select name="category" value={category} onChange={(e) => setCategory(e.target.value)}>
-          <option value="">—</option>
-          {CategorySchema.options.map((c) => (
-            <option key={c} value={c}>
-              {tr('cat', c)}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <Field name="severity" label={t('severity')} error={errors['severity']}>
-        <select name="severity" value={severity} onChange={(e) => setSeverity(e.target.value)}>
-          <option value="">—</option>
-          {SeveritySchema.options.map((s) => (
-            <option key={s} value={s}>
-              {tr('sev', s)}
-            </option>
-          ))}
-        </select>
-      </Field>
-      <Field name="location.description" label={t('location')} error={errors['location.description']}>
-        <input name="location" value={location} onChange={(e) => setLocation(e.target.value)} />
-      </Field>
-      <FormError errors={errors} />
-      <div className="buttons">
-        <button type="submit" disabled={busy} data-testid="submit-report-incident">
-          {t('submit')}
-        </button>
-        <button type="button" className="secondary" onClick={() => setOpen(false)}>
-          {t('cancel')}
-        </button>
-      </div>
-    </form>
+    <>
+      <CommandForm
+        title={t('reportIncident')}
+        testId="report-incident-form"
+        schema={ReportIncidentSchema}
+        fields={[
+          { name: 'title', label: 'title', kind: 'text' },
+          { name: 'description', label: 'description', kind: 'textarea' },
+          { name: 'category', label: 'category', kind: 'select', options: CategorySchema.options.map((c) => ({ value: c, label: tr('cat', c) })) },
+          { name: 'severity', label: 'severity', kind: 'select', options: SeveritySchema.options.map((s) => ({ value: s, label: tr('sev', s) })) },
+          { name: 'location.description', label: 'location', kind: 'text' },
+        ]}
+        extra={() => ({ leadJurisdiction: room })}
+        send={async (data) => {
+          const result = await client.createIncident({ data });
+          onReported(result.streamId);
+          setOpen(false);
+        }}
+      />
+      <button type="button" className="secondary" onClick={() => setOpen(false)}>
+        {t('cancel')}
+      </button>
+    </>
   );
 }

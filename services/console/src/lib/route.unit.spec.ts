@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { href, parseRoute, type Route } from './route';
+
+describe('console routes in the URL hash', () => {
+  it.each<[string, Route]>([
+    ['', { view: 'board' }],
+    ['#/', { view: 'board' }],
+    ['#/incidents/inc-1', { view: 'incident', incidentId: 'inc-1' }],
+    ['#/incidents/inc-1/scene', { view: 'commander', incidentId: 'inc-1' }],
+    ['#/incidents/inc-1/review', { view: 'review', incidentId: 'inc-1' }],
+    ['#/nowhere/else', { view: 'board' }],
+  ])('%s', (hash, route) => {
+    expect(parseRoute(hash)).toEqual(route);
+  });
+
+  it('every route survives href → parse, including ids that need escaping', () => {
+    const routes: Route[] = [
+      { view: 'board' },
+      { view: 'incident', incidentId: 'a b/c' },
+      { view: 'commander', incidentId: 'x' },
+      { view: 'review', incidentId: '事件-1' },
+    ];
+    for (const route of routes) expect(parseRoute(href(route))).toEqual(route);
+  });
+});

@@ -33,22 +33,50 @@ export function incidentView(incidentId: string, version: number, state: Persist
 
 /** Upserts the board row of an incident inside the command's transaction. */
 export async function projectIncident(trx: Transaction<Database>, incidentId: string, version: number, state: PersistedState): Promise<void> {
-  const view = incidentView(incidentId, version, state);
-  const row = {
-    state: view.state,
-    severity: view.severity,
-    category: view.category,
-    lead_jurisdiction: view.leadJurisdiction,
-    supporting_jurisdictions: view.supportingJurisdictions,
-    rooms: [...new Set([view.leadJurisdiction, ...view.linkedJurisdictions, ...view.supportingJurisdictions])],
-    exercise: view.exercise,
-    version,
-    updated_at: view.updatedAt ?? new Date(0).toISOString(),
-    view: JSON.stringify(view),
-  };
+  await projectIncidents(trx, [{ incidentId, version, state }]);
+}
+
+/**
+ * Upserts the board rows of several incidents in one statement (group commit writes many commands
+ * together). Each incident at most once: a statement cannot update one row twice.
+ */
+export async function projectIncidents(trx: Transaction<Database>, incidents: readonly { incidentId: string; version: number; state: PersistedState }[]): Promise<void> {
+  if (incidents.length === 0) return;
+  const rows = incidents.map(({ incidentId, version, state }) => {
+    const view = incidentView(incidentId, version, state);
+    const updatedAt = view.updatedAt ?? new Date(0).toISOString();
+    return {
+      incident_id: incidentId,
+      state: view.state,
+      severity: view.severity,
+      category: view.category,
+      lead_jurisdiction: view.leadJurisdiction,
+      supporting_jurisdictions: view.supportingJurisdictions,
+      rooms: [...new Set([view.leadJurisdiction, ...view.linkedJurisdictions, ...view.supportingJurisdictions])],
+      exercise: view.exercise,
+      version,
+      reported_at: view.reportedAt ?? updatedAt,
+      updated_at: updatedAt,
+      view: JSON.stringify(view),
+    };
+  });
   await trx
     .insertInto('incident')
-    .values({ incident_id: incidentId, reported_at: view.reportedAt ?? row.updated_at, ...row })
-    .onConflict((oc) => oc.column('incident_id').doUpdateSet(row))
+    .values(rows)
+    // Everything but reported_at, which the first row of an incident set.
+    .onConflict((oc) =>
+      oc.column('incident_id').doUpdateSet((eb) => ({
+        state: eb.ref('excluded.state'),
+        severity: eb.ref('excluded.severity'),
+        category: eb.ref('excluded.category'),
+        lead_jurisdiction: eb.ref('excluded.lead_jurisdiction'),
+        supporting_jurisdictions: eb.ref('excluded.supporting_jurisdictions'),
+        rooms: eb.ref('excluded.rooms'),
+        exercise: eb.ref('excluded.exercise'),
+        version: eb.ref('excluded.version'),
+        updated_at: eb.ref('excluded.updated_at'),
+        view: eb.ref('excluded.view'),
+      })),
+    )
     .execute();
 }

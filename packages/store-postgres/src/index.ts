@@ -29,3 +29,5 @@ export { verifyHashChains, canonicalJson, eventHash } from './hash-chain';
 export type { VerifyReport, BrokenChain, ChainBreak, HashedEventContent } from './hash-chain';
 export { readTimeline, readIncidentEvents, ENTRY_CORRECTED } from './timeline';
 export type { TimelineEntry, TimelineFilter, TimelineCorrection } from './timeline';
+export { GroupCommitEventStore } from './group-commit-event-store';
+export type { GroupCommitOptions, GroupCommitStats } from './group-commit-event-store';

@@ -12,14 +12,19 @@ import { eventHash } from './hash-chain';
 type InlineProjection = (trx: Transaction<Database>, write: StreamWrite) => Promise<void>;
 
 /** Read models written in the same transaction as the events they reflect (DESIGN §2). */
-const INLINE_PROJECTIONS: Readonly<Record<string, InlineProjection>> = {
+export const INLINE_PROJECTIONS: Readonly<Record<string, InlineProjection>> = {
   incident: (trx, write) => projectIncident(trx, write.streamId, write.expectedVersion + write.events.length, write.state),
   resourceRequest: (trx, write) => projectResourceRequest(trx, write.streamId, write.expectedVersion + write.events.length, write.state),
   report: (trx, write) => projectReport(trx, write.state.context as unknown as ReportContext),
 };
 
 /** Raised inside the transaction to roll it back when the command id was already handled. */
-class DuplicateCommand extends Error {}
+export class DuplicateCommand extends Error {
+  constructor(readonly commandId: string) {
+    super(`command ${commandId} was already handled`);
+    this.name = 'DuplicateCommand';
+  }
+}
 
 export class PostgresEventStore implements EventStore {
   constructor(private readonly db: Kysely<Database>) {}
@@ -34,8 +39,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async findCommand(commandId: string): Promise<CommandResult | null> {
-    const row = await this.db.selectFrom('command').select('result').where('command_id', '=', commandId).executeTakeFirst();
-    return row?.result ?? null;
+    return storedResult(this.db, commandId);
   }
 
   async append(write: StreamWrite): Promise<AppendOutcome> {
@@ -59,7 +63,7 @@ export class PostgresEventStore implements EventStore {
       .onConflict((oc) => oc.column('command_id').doNothing())
       .returning('command_id')
       .executeTakeFirst();
-    if (!claimed) throw new DuplicateCommand();
+    if (!claimed) throw new DuplicateCommand(write.commandId);
 
     const version = write.expectedVersion + write.events.length;
     const snapshot = JSON.stringify(write.state);
@@ -114,8 +118,14 @@ export class PostgresEventStore implements EventStore {
   }
 }
 
+/** The result stored with a handled command id, read through `db` (a pool or a transaction). */
+export async function storedResult(db: Kysely<Database>, commandId: string): Promise<CommandResult | null> {
+  const row = await db.selectFrom('command').select('result').where('command_id', '=', commandId).executeTakeFirst();
+  return row?.result ?? null;
+}
+
 /** The event rows of a write, each hashed over its content and the hash of the one before it. */
-function chainRows(write: StreamWrite, prevHash: string | null) {
+export function chainRows(write: StreamWrite, prevHash: string | null) {
   let prev = prevHash;
   return write.events.map((e) => {
     const row = {
@@ -156,6 +166,6 @@ function chainRows(write: StreamWrite, prevHash: string | null) {
   });
 }
 
-function lastHash(rows: readonly { hash: string }[], prevHash: string | null): string | null {
+export function lastHash(rows: readonly { hash: string }[], prevHash: string | null): string | null {
   return rows[rows.length - 1]?.hash ?? prevHash;
 }

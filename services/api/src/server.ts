@@ -1,5 +1,5 @@
 import { createEngine } from '@muster/engine';
-import { connect, migrateToLatest, PostgresEventStore } from '@muster/store-postgres';
+import { connect, GroupCommitEventStore, migrateToLatest } from '@muster/store-postgres';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { createTokenVerifier, type TokenVerifier, type UserDirectory } from '@muster/identity';
@@ -54,7 +54,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   const db = connect({ connectionString: options.databaseUrl, maxConnections: options.poolSize, applicationName: 'muster-api' });
   if (options.migrate ?? true) await migrateToLatest(db);
   const rulesFile = options.reportRulesFile ?? parseOrThrow(z.object(ReportRulesEnvShape), process.env, ['env']).MUSTER_REPORT_RULES_FILE;
-  const engine = createEngine({ store: new PostgresEventStore(db), reportRules: await loadReportRules(rulesFile) });
+  // Commands of concurrent requests share transactions (group commit); each is acknowledged after its COMMIT.
+  const engine = createEngine({ store: new GroupCommitEventStore(db), reportRules: await loadReportRules(rulesFile) });
   const { auth } = options;
   const login = auth.users && auth.secret ? { users: auth.users, secret: auth.secret, ttlSeconds: auth.tokenTtlSeconds ?? 12 * 3600 } : undefined;
   const app = buildApi({ engine, db, logger, verifier: verifierFor(auth), ...(login ? { login } : {}), ...(options.console ? { console: options.console } : {}) });

@@ -3,7 +3,7 @@ import { connectEventBus } from '@muster/bus-nats';
 import { createEngine, InProcessEventBus, type EventBus } from '@muster/engine';
 import { startGateway } from '@muster/gateway';
 import { startRelay } from '@muster/relay';
-import { connect, migrateToLatest, PostgresEventStore } from '@muster/store-postgres';
+import { connect, GroupCommitEventStore, migrateToLatest } from '@muster/store-postgres';
 import { startTimers } from '@muster/timers';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -61,7 +61,7 @@ export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logg
     console: hasConsole ? { dir: consoleDir, gatewayPort: Number(new URL(gateway.url).port), showDemoUsers: auth.demo } : undefined,
   });
   // Report deadlines fire here too; other timers processes may share the rows (services/timers).
-  const timers = startTimers({ db, engine: createEngine({ store: new PostgresEventStore(db) }), logger: logger.child({ service: 'timers' }) });
+  const timers = startTimers({ db, engine: createEngine({ store: new GroupCommitEventStore(db) }), logger: logger.child({ service: 'timers' }) });
   logger.info({ api: api.url, console: hasConsole ? `${api.url}/console/` : null, gateway: gateway.url, bus: env.NATS_URL ? 'nats' : 'in-process' }, 'muster started');
   return {
     apiUrl: api.url,

@@ -1,6 +1,6 @@
 import { ValidationError } from '@muster/contracts';
 import { createEngine } from '@muster/engine';
-import { connect, migrateToLatest, PostgresEventStore } from '@muster/store-postgres';
+import { connect, GroupCommitEventStore, migrateToLatest } from '@muster/store-postgres';
 import pino from 'pino';
 import { timersEnv, type TimersEnv } from './config';
 import { startTimers } from './timers';
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     });
   }
   await migrateToLatest(db);
-  const engine = createEngine({ store: new PostgresEventStore(db) });
+  const engine = createEngine({ store: new GroupCommitEventStore(db) });
   const timers = startTimers({ db, engine, logger, pollMs: env.TIMERS_POLL_MS, batchSize: env.TIMERS_BATCH_SIZE });
   shutdown = async () => {
     await timers.stop();

@@ -1,7 +1,7 @@
 import { START_POSITION, parsePosition, type EventEnvelope } from '@muster/contracts';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './database';
-import { EVENT_COLUMNS, toEnvelope } from './event-mapping';
+import { LOG_SELECTION, logRowToEnvelope } from './event-mapping';
 
 export interface LogFilter {
   /** Only events whose lead jurisdiction is one of these. */
@@ -32,7 +32,7 @@ export async function readGlobalLog(db: Kysely<Database>, after: string, limit: 
   const { tx, seq } = parsePosition(after);
   let query = db
     .selectFrom('event')
-    .select([...EVENT_COLUMNS])
+    .select([...LOG_SELECTION])
     .where(sql<boolean>`tx_id < pg_snapshot_xmin(pg_current_snapshot())`)
     .where(sql<boolean>`(tx_id, seq) > (${tx.toString()}::xid8, ${seq.toString()}::bigint)`);
   // `in ('')` says "nothing" without an invalid empty `in ()`; `rooms && '{}'` is simply false.
@@ -49,7 +49,7 @@ export async function readGlobalLog(db: Kysely<Database>, after: string, limit: 
     return filter.match === 'any' ? eb.or(conditions) : eb.and(conditions);
   });
   const rows = await query.orderBy('tx_id').orderBy('seq').limit(limit).execute();
-  return rows.map(toEnvelope);
+  return rows.map(logRowToEnvelope);
 }
 
 /**

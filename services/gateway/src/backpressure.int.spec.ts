@@ -163,4 +163,33 @@ describe('a console that stops reading', () => {
     const all = await expectedEvents(t.db, { rooms: [ROOM] });
     expect(got.map((e) => e.eventId)).toEqual(all.slice(0, got.length).map((e) => e.eventId));
   });
+
+  it('is not closed for a burst that arrives within one turn of the event loop while it keeps reading', async () => {
+    // The gateway holds a console's frames of one turn for a single write (WriteBatcher). Those held
+    // bytes must not count as unread: a reading console gets a burst larger than the bound, whole.
+    const g = await startBounded();
+    const reader = await TestConsole.open(g.url, { token });
+    consoles.push(reader);
+    reader.send({ type: 'subscribe', rooms: [ROOM] });
+    await reader.waitFor((c) => c.of('caught_up').length === 1, 'caught up');
+    const closedBefore = g.stats().slowConsumersClosed;
+    // Positions past anything in the log; published without awaiting, so the bus hands all of them
+    // to the gateway in one turn: 40 × ~9 KB, about three times the 128 KB bound.
+    const now = new Date().toISOString();
+    const burst = Array.from({ length: 40 }, (_, i): EventEnvelope => ({
+      eventId: crypto.randomUUID(),
+      streamId: 'burst',
+      streamType: 'incident',
+      version: i + 1,
+      position: `900000000000.${i + 1}`,
+      type: 'IncidentDetailsUpdated',
+      data: { description: FILLER },
+      meta: { commandId: 'burst', actor, occurredAt: now, recordedAt: now, jurisdiction: ROOM, rooms: [ROOM], exercise: false, incidentId: 'burst' },
+    }));
+    for (const event of burst) void bus.publish(event);
+    await reader.waitFor((c) => c.events.filter((e) => e.streamId === 'burst').length === burst.length, 'the whole burst');
+    expect(reader.events.filter((e) => e.streamId === 'burst').map((e) => e.position)).toEqual(burst.map((e) => e.position));
+    expect(g.stats().slowConsumersClosed).toBe(closedBefore);
+    expect(g.stats().peakBufferedBytes).toBeLessThanOrEqual(MAX_BUFFERED + FRAME_ALLOWANCE);
+  });
 });

@@ -245,6 +245,37 @@ function gatedReader(): { reader: LogReader; hold(at: 'before' | 'after'): { rea
   };
 }
 
+describe('reconnect storm', () => {
+  it('consoles resuming together from one position share catch-up queries and each get every event once, in order', async () => {
+    // One query at a time, so the consoles that ask while it runs queue up and share the next one.
+    const g = await gateway({ maxConcurrentReads: 1, pageSize: 20 });
+    const start = await headPosition();
+    for (let i = 0; i < 5; i++) await report(DINGHU);
+    const id = await report(DINGHU);
+    for (let i = 0; i < 40; i++) await update(id, `while away ${i}`);
+    await headPosition();
+    const crowd = await Promise.all(Array.from({ length: 40 }, () => open(g)));
+    const before = g.stats();
+    for (const c of crowd) c.send({ type: 'subscribe', rooms: [DINGHU], after: start });
+    // Live events keep landing during the storm.
+    const landing = (async () => {
+      for (let i = 0; i < 5; i++) await update(id, `during the storm ${i}`);
+    })();
+    await Promise.all(crowd.map((c) => c.waitFor((x) => x.of('caught_up').length === 1, 'caught_up')));
+    await landing;
+    const marker = await report(DINGHU, 'marker');
+    await Promise.all(crowd.map((c) => c.waitFor((x) => x.events.some((e) => e.streamId === marker), `marker ${marker}`)));
+    const expected = await expectedEvents(t.db, { rooms: [DINGHU] }, start);
+    expect(expected.length).toBeGreaterThan(50);
+    for (const c of crowd) expectExactly(c.events, expected);
+    const after = g.stats();
+    const pages = after.catchUpPagesRead - before.catchUpPagesRead;
+    const queries = after.catchUpQueries - before.catchUpQueries;
+    expect(pages).toBeGreaterThanOrEqual(crowd.length * 3);
+    expect(queries, `${queries} queries for ${pages} pages`).toBeLessThan(pages / 2);
+  });
+});
+
 describe('switching from PostgreSQL to live', () => {
   it('delivers events committed while the last page is in flight (no window between the read and live)', async () => {
     const gated = gatedReader();

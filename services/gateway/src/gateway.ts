@@ -8,7 +8,9 @@ import { readGlobalLog, readHeadPosition, type Database } from '@muster/store-po
 import type { Kysely } from 'kysely';
 import pino, { type Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { Session, eventFrameText, incidentOf, roomsOf, type GatewayStats, type LogReader, type SessionLimits, type SessionMode, type TopicIndex, type Viewer } from './session';
+import { Session, incidentOf, liveDelivery, roomsOf, type GatewayStats, type LogReader, type SessionLimits, type SessionMode, type TopicIndex, type Viewer } from './session';
+import { SharedLogReader } from './shared-log-reader';
+import { WriteBatcher, type Corkable } from './write-batcher';
 
 export interface GatewayLimits extends SessionLimits {
   /** Largest client frame in bytes; ws closes a connection that sends more with 1009. */
@@ -17,6 +19,11 @@ export interface GatewayLimits extends SessionLimits {
   heartbeatIntervalMs: number;
   /** Connections beyond this are refused with HTTP 503 before the upgrade. */
   maxConnections: number;
+  /**
+   * Catch-up queries in flight at once; more wait, and identical ones (a reconnect storm: the same
+   * position and subscription) are answered by one query. Keep it below the database pool size.
+   */
+  maxConcurrentReads: number;
 }
 
 export const DEFAULT_LIMITS: GatewayLimits = {
@@ -31,6 +38,7 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   closeGraceMs: 5_000,
   heartbeatIntervalMs: 30_000,
   maxConnections: 10_000,
+  maxConcurrentReads: 4,
 };
 
 export interface GatewayOptions extends Partial<GatewayLimits> {
@@ -136,6 +144,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     peakCatchUpBuffer: 0,
     slowConsumersClosed: 0,
     invalidFrames: 0,
+    catchUpPagesRead: 0,
+    catchUpQueries: 0,
   };
   const topics = new Topics();
   const sessions = new Map<number, Session>();
@@ -143,16 +153,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   let nextId = 1;
   let stopping = false;
 
-  const log = options.log ?? postgresLogReader(db);
+  const log = new SharedLogReader(options.log ?? postgresLogReader(db), limits.maxConcurrentReads);
+  const currentStats = (): GatewayStats => ({ ...stats, catchUpPagesRead: log.counts.served, catchUpQueries: log.counts.issued });
+  const batcher = new WriteBatcher();
 
   // One bus subscription per process, fanned out synchronously: sessions only ever buffer or write
-  // without waiting, so one console can never hold up the feed of another.
+  // without waiting, so one console can never hold up the feed of another. The event's position is
+  // parsed and its frame serialized once here, not once per console.
   const subscription: LiveSubscription = await bus.subscribe((event) => {
-    let text: string | undefined;
-    const frame = () => (text ??= eventFrameText(event));
+    const delivery = liveDelivery(event);
     for (const session of topics.sessionsFor(event)) {
       try {
-        session.onLive(event, frame);
+        session.onLive(delivery);
       } catch (error) {
         logger.error({ err: error, session: session.id }, 'session failed on a live event');
         session.close(1011, 'internal');
@@ -176,7 +188,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     maySee: (event) => tree.isWithin(event.meta.jurisdiction, identity.actor.jurisdiction) || roomsOf(event).includes(identity.actor.jurisdiction),
   });
 
-  wss.on('connection', (socket: WebSocket, _request: IncomingMessage, identity: Identity) => {
+  wss.on('connection', (socket: WebSocket, _request: IncomingMessage, identity: Identity, transport: Corkable) => {
     const session = new Session({
       viewer: viewerFor(identity),
       id: nextId++,
@@ -186,6 +198,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       limits,
       stats,
       logger,
+      transport,
+      batcher,
       onClosed: (s) => {
         sessions.delete(s.id);
       },
@@ -214,7 +228,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     if (request.method === 'GET' && request.url === '/health') {
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', connections: sockets.size, stats }));
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', connections: sockets.size, stats: currentStats() }));
       return;
     }
     response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'not_found', message: 'the live feed is at /ws' } }));
@@ -237,7 +251,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       }
       // The gateway may have begun stopping while the token was checked: close() no longer sees this socket.
       if (stopping) return reject(socket, 503, 'Service Unavailable');
-      wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request, identity));
+      // The upgraded TCP socket goes along: the session corks it to batch frames (WriteBatcher).
+      wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request, identity, socket));
     })();
   });
 
@@ -270,7 +285,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   return {
     url,
     port: address.port,
-    stats: () => ({ ...stats }),
+    stats: currentStats,
     sessions: () => [...sessions.values()].map((s) => ({ id: s.id, ...s.state })),
     async close(closeOptions = {}) {
       if (stopping) return;

@@ -4,17 +4,19 @@ import {
   START_POSITION,
   WS_CLOSE_CODE,
   WS_SESSION_CLOSE_CODE,
-  comparePositions,
   issuesOf,
+  parsePosition,
   type ErrorCode,
   type EventEnvelope,
   type FieldIssue,
+  type LogPosition,
   type ServerFrame,
   type SubscribeFrame,
   type UnsubscribeFrame,
 } from '@muster/contracts';
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
+import type { Corkable, WriteBatcher } from './write-batcher';
 
 /** What a session needs from PostgreSQL: the commit-safe global log (DESIGN §3 guarantee 3). */
 export interface LogReader {
@@ -59,6 +61,9 @@ export interface GatewayStats {
   peakCatchUpBuffer: number;
   slowConsumersClosed: number;
   invalidFrames: number;
+  /** Catch-up pages sessions asked for, and the queries that answered them (identical asks share one). */
+  catchUpPagesRead: number;
+  catchUpQueries: number;
 }
 
 export type SessionMode = 'idle' | 'catching_up' | 'live' | 'closed';
@@ -74,6 +79,9 @@ export interface SessionDeps {
   onClosed(session: Session): void;
   /** Who is watching, from the token checked at the upgrade, and until when the token holds. */
   viewer: Viewer;
+  /** The connection under `socket`, corked by `batcher` so a burst of frames leaves in one write. */
+  transport?: Corkable;
+  batcher?: WriteBatcher;
 }
 
 /** The authenticated watcher of a session and what it may see (guarantee 7). */
@@ -89,8 +97,20 @@ export interface Viewer {
   maySee(event: EventEnvelope): boolean;
 }
 
-/** The serialized frame of a live event, computed once per event and shared by every session. */
-export type FrameText = () => string;
+/**
+ * A live event as the fan-out hands it to every session watching it: its position parsed once and
+ * its frame serialized once (on first use), instead of once per console.
+ */
+export interface LiveDelivery {
+  event: EventEnvelope;
+  at: LogPosition;
+  frame(): Buffer;
+}
+
+export function liveDelivery(event: EventEnvelope): LiveDelivery {
+  let frame: Buffer | undefined;
+  return { event, at: parsePosition(event.position), frame: () => (frame ??= eventFrame(event)) };
+}
 
 /**
  * The rooms whose feeds carry an event: its `meta.rooms` (lead, linked and supporting jurisdictions of
@@ -109,6 +129,30 @@ export function incidentOf(event: EventEnvelope): string {
 export function eventFrameText(event: EventEnvelope): string {
   const frame: ServerFrame = { type: 'event', position: event.position, event };
   return JSON.stringify(frame);
+}
+
+/**
+ * Frames of events read from PostgreSQL, by envelope: sessions that share a page (SharedLogReader)
+ * share its envelopes, so each is serialized and encoded once. Entries go with their envelopes.
+ */
+const catchUpFrames = new WeakMap<EventEnvelope, Buffer>();
+
+/** The event frame as UTF-8 bytes: sent as a text frame to every console as it is, never re-encoded per socket. */
+export function eventFrame(event: EventEnvelope): Buffer {
+  return Buffer.from(eventFrameText(event), 'utf8');
+}
+
+function cachedEventFrame(event: EventEnvelope): Buffer {
+  let frame = catchUpFrames.get(event);
+  if (!frame) catchUpFrames.set(event, (frame = eventFrame(event)));
+  return frame;
+}
+
+/** Negative when a is before b, zero when equal, positive after (contracts' comparePositions, on parsed pairs). */
+function compareAt(a: LogPosition, b: LogPosition): number {
+  if (a.tx !== b.tx) return a.tx < b.tx ? -1 : 1;
+  if (a.seq !== b.seq) return a.seq < b.seq ? -1 : 1;
+  return 0;
 }
 
 /**
@@ -131,6 +175,8 @@ export class Session {
   private mode: SessionMode = 'idle';
   /** Position of the last event sent; null until the first subscribe sets it. */
   private position: string | null = null;
+  /** `position` parsed, kept with it: comparing it is on the path of every event to every console. */
+  private positionAt: LogPosition | null = null;
   /** Bumped by every subscribe and by close, so a superseded catch-up stops at its next step. */
   private generation = 0;
   private pending: EventEnvelope[] = [];
@@ -224,7 +270,7 @@ export class Session {
    * A live event from the shared bus subscription, already known to touch one of this session's
    * topics. Synchronous and never awaits the socket: a slow console must not delay the others.
    */
-  onLive(event: EventEnvelope, frame: FrameText): void {
+  onLive(delivery: LiveDelivery): void {
     switch (this.mode) {
       case 'idle':
       case 'closed':
@@ -234,11 +280,11 @@ export class Session {
           this.slowConsumer('catch-up buffer overflow');
           return;
         }
-        this.pending.push(event);
+        this.pending.push(delivery.event);
         if (this.pending.length > this.deps.stats.peakCatchUpBuffer) this.deps.stats.peakCatchUpBuffer = this.pending.length;
         return;
       case 'live':
-        this.deliverLive(event, frame);
+        this.deliverLive(delivery);
         return;
       default: {
         const unreachable: never = this.mode;
@@ -373,14 +419,15 @@ export class Session {
     try {
       await this.checks;
       if (superseded()) return;
-      if (after !== undefined) this.position = after;
+      let start: string;
+      if (after !== undefined) start = after;
       else if (this.position === null) {
-        const head = await this.deps.log.head();
+        start = await this.deps.log.head();
         if (superseded()) return;
-        this.position = head;
-      }
+      } else start = this.position;
+      this.moveTo(start);
       // `cursor` walks the log; `position` moves only when an event is sent.
-      let cursor = this.position;
+      let cursor = start;
       for (;;) {
         const page = await this.deps.log.readPage(cursor, this.deps.limits.pageSize, [...this.rooms], [...this.incidents]);
         if (superseded()) return;
@@ -405,7 +452,8 @@ export class Session {
       }
       // The buffer is empty and we are synchronous from here: the next live event is sent directly.
       this.mode = 'live';
-      this.sendFrame({ type: 'caught_up', position: this.position });
+      // `position` is `start` or the last event sent since; never null here.
+      this.sendFrame({ type: 'caught_up', position: this.position ?? start });
     } catch (error) {
       if (superseded()) return;
       this.deps.logger.warn({ err: error, session: this.id }, 'catch-up failed; closing so the console retries');
@@ -413,21 +461,31 @@ export class Session {
     }
   }
 
-  private deliverLive(event: EventEnvelope, frame: FrameText): void {
-    if (!this.isAfterPosition(event)) {
+  private deliverLive(delivery: LiveDelivery): void {
+    const { event, at } = delivery;
+    if (!this.isAfter(at)) {
       this.deps.stats.duplicatesDropped++;
       return;
     }
     if (!this.matches(event)) return;
-    if (this.socket.bufferedAmount > this.deps.limits.maxBufferedBytes) {
+    if (this.overBufferBound()) {
       this.slowConsumer(`more than ${this.deps.limits.maxBufferedBytes} bytes waiting`);
       return;
     }
-    this.send(frame(), event);
+    this.send(delivery.frame(), event, at);
   }
 
   private isAfterPosition(event: EventEnvelope): boolean {
-    return this.position === null || comparePositions(event.position, this.position) > 0;
+    return this.isAfter(parsePosition(event.position));
+  }
+
+  private isAfter(at: LogPosition): boolean {
+    return this.positionAt === null || compareAt(at, this.positionAt) > 0;
+  }
+
+  private moveTo(position: string, at: LogPosition = parsePosition(position)): void {
+    this.position = position;
+    this.positionAt = at;
   }
 
   private slowConsumer(why: string): void {
@@ -436,13 +494,32 @@ export class Session {
     this.close(WS_SESSION_CLOSE_CODE.slow_consumer, 'slow_consumer');
   }
 
-  private send(text: string, event: EventEnvelope): void {
-    this.socket.send(text);
-    this.sent(event);
+  private send(frame: Buffer, event: EventEnvelope, at?: LogPosition): void {
+    this.hold();
+    // A Buffer goes out as it is (no per-socket UTF-8 encoding); `binary: false` keeps it a text frame.
+    this.socket.send(frame, { binary: false });
+    this.sent(event, at);
   }
 
-  private sent(event: EventEnvelope): void {
-    this.position = event.position;
+  /** Cork the connection until the end of this turn, so the frames of a burst leave in one write. */
+  private hold(): void {
+    if (this.deps.transport && this.deps.batcher) this.deps.batcher.hold(this.deps.transport);
+  }
+
+  /**
+   * More bytes wait for this console than the bound allows? Frames held back for this turn's single
+   * write are written out first: they say nothing about the console, only what the connection
+   * refuses does (the kernel takes what it can at once, so the buffered amount then drops).
+   */
+  private overBufferBound(): boolean {
+    const bound = this.deps.limits.maxBufferedBytes;
+    if (this.socket.bufferedAmount <= bound) return false;
+    if (this.deps.transport && this.deps.batcher) this.deps.batcher.release(this.deps.transport);
+    return this.socket.bufferedAmount > bound;
+  }
+
+  private sent(event: EventEnvelope, at?: LogPosition): void {
+    this.moveTo(event.position, at);
     this.deps.stats.eventsSent++;
     const buffered = this.socket.bufferedAmount;
     if (buffered > this.deps.stats.peakBufferedBytes) this.deps.stats.peakBufferedBytes = buffered;
@@ -455,19 +532,21 @@ export class Session {
    * must name this event as delivered, since the frame is already on its way.
    */
   private async sendCatchingUp(event: EventEnvelope): Promise<void> {
-    const text = eventFrameText(event);
-    if (this.socket.bufferedAmount <= this.deps.limits.maxBufferedBytes) {
-      this.send(text, event);
+    const frame = cachedEventFrame(event);
+    if (!this.overBufferBound()) {
+      this.send(frame, event);
       return;
     }
+    this.hold();
     // The callback also runs (with an error) when the socket closes, so this never hangs a session.
-    const flushed = new Promise<void>((resolve) => this.socket.send(text, () => resolve()));
+    const flushed = new Promise<void>((resolve) => this.socket.send(frame, { binary: false }, () => resolve()));
     this.sent(event);
     await flushed;
   }
 
   private sendFrame(frame: ServerFrame): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
+    this.hold();
     this.socket.send(JSON.stringify(frame));
   }
 

@@ -14,8 +14,8 @@ export interface GroupCommitOptions {
   maxBatchSize?: number;
   /**
    * Batch transactions in flight at once (default 1); appends that arrive meanwhile queue for the
-   * next one. On the commands benchmark 2 and 4 were slower than 1: the queue splits into smaller
-   * groups, i.e. more WAL flushes for the same commands.
+   * next one. On the 2-core commands benchmark 2 and 4 showed no consistent gain over 1 (runs went
+   * either way by more than the machine's noise), so one it is until a bigger machine says otherwise.
    */
   maxConcurrentBatches?: number;
 }

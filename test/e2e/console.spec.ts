@@ -105,7 +105,7 @@ describe('web console in chromium', () => {
     const city = await loggedIn('city-duty');
     await live(city.page);
     // A marker that a reload would wipe out.
-    await city.page.evaluate(() => Reflect.set(window, '__sameDocument', true));
+    await city.page.evaluate(() => Reflect.set(globalThis, '__sameDocument', true));
 
     // The county reports the incident on its board, at level IV: the county's own business.
     await live(county.page);
@@ -143,7 +143,7 @@ describe('web console in chromium', () => {
     expect(await cityCard.getByTestId('severity').getAttribute('data-severity')).toBe('III');
     expect(await cityCard.getByTestId('lead-badge').textContent()).toContain('鼎湖区');
     expect(await cityCard.getByTestId('linked-badge').allTextContents()).toEqual([expect.stringContaining('肇庆市')]);
-    expect(await city.page.evaluate(() => Reflect.get(window, '__sameDocument'))).toBe(true);
+    expect(await city.page.evaluate(() => Reflect.get(globalThis, '__sameDocument'))).toBe(true);
     expect(shownAfterMs).toBeLessThan(LIVE_WITHIN_MS);
     await city.page.screenshot({ path: join(SHOTS, 'board-city.png'), fullPage: true });
     await county.page.screenshot({ path: join(SHOTS, 'incident.png'), fullPage: true });
@@ -171,7 +171,9 @@ describe('web console in chromium', () => {
     await phone.page.getByTestId('commander-view').waitFor();
     expect(await phone.page.getByTestId('command-role').textContent()).toContain('你是现场指挥官');
     // The page fits the phone: nothing wider than the viewport.
-    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    // (Evaluated in the page: `document` is the browser's, which this file's Node typings do not know.)
+    const scrollWidth = await phone.page.evaluate(() => (Reflect.get(globalThis, 'document') as { documentElement: { scrollWidth: number } }).documentElement.scrollWidth);
+    expect(scrollWidth).toBeLessThanOrEqual(390);
     const status = phone.page.getByTestId('post-status');
     await status.locator('input[name=injured]').fill('3');
     await status.locator('input[name=trapped]').fill('2');

@@ -583,8 +583,10 @@ async function writeResults(figures: Figure[], chart: ChartRow[], machine: { cpu
   const settings = { PHASES: SELECTED, SECONDS, CONSOLES, CONSOLE_PROCESSES, CONSOLE_CLIENT, BIG_EVENTS, CONSOLE_RATE, INCIDENTS };
   await writeFile(join(OUT_DIR, 'results.json'), `${JSON.stringify({ at, machine, settings, figures, chart }, null, 2)}\n`);
   if (chart.length) await writeFile(join(OUT_DIR, 'latency.svg'), latencyChartSvg(chart, 'acknowledged commands: latency against load'));
-  const distance = (f: Figure) => (f.ratio === undefined || f.met === undefined ? '' : f.met ? 'met' : `NOT met (${round(f.ratio, 2)} of target, ${round(1 / f.ratio, 1)} × short)`);
-  const rows = figures.map((f) => `| ${f.name} | ${f.value} ${f.unit} | ${f.baseline ? `${f.baseline.value} ${f.baseline.unit} (${f.baseline.name})` : ''} | ${f.target ?? ''} | ${f.ratio === undefined ? '' : round(f.ratio, 2)} | ${distance(f)} | ${f.note ?? ''} |`);
+  // Far-off figures keep two significant digits instead of rounding to 0.
+  const ratioText = (r: number) => (r >= 0.01 ? String(round(r, 2)) : r.toPrecision(2));
+  const distance = (f: Figure) => (f.ratio === undefined || f.met === undefined ? '' : f.met ? 'met' : `NOT met (${ratioText(f.ratio)} of target, ${round(1 / f.ratio, 1)} × short)`);
+  const rows = figures.map((f) => `| ${f.name} | ${f.value} ${f.unit} | ${f.baseline ? `${f.baseline.value} ${f.baseline.unit} (${f.baseline.name})` : ''} | ${f.target ?? ''} | ${f.ratio === undefined ? '' : ratioText(f.ratio)} | ${distance(f)} | ${f.note ?? ''} |`);
   const table = ['| figure | value | baseline | target | ratio to target (≥ 1 = met) | | note |', '| --- | --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
   console.table(figures.map((f) => ({ figure: f.name, value: `${f.value} ${f.unit}`, baseline: f.baseline?.value ?? '', ratio: f.ratio === undefined ? '' : round(f.ratio, 2), met: f.met ?? '' })));
   const report = [

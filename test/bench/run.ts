@@ -11,7 +11,7 @@
  *   rate), BENCH_BIG_EVENTS (default 100000), BENCH_CONSOLE_PROCESSES (processes holding the
  *   consoles, default 2), BENCH_CONSOLE_CLIENT (`protocol`, the default, or `client` for the real
  *   @muster/client feed), BENCH_DRAIN_SECONDS (how long to wait for every console to get everything,
- *   default 180), BENCH_PROFILE_DIR (write a --cpu-prof of the gateway and relay there),
+ *   default 180), BENCH_PROFILE_DIR (write a --cpu-prof of the api, gateway and relay there),
  *   BENCH_GATEWAY_ENTRY (another gateway main.ts, relative to the repository, for an A/B).
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -231,7 +231,7 @@ async function main(): Promise<void> {
   const incidents = Array.from({ length: INCIDENTS }, (_, i) => `b-${i}`);
 
   const spawnService = (name: string, env: Record<string, string>): RunningProcess => {
-    const profile = PROFILE_DIR && name !== 'api' ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, name)}`] : [];
+    const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, name)}`] : [];
     // BENCH_GATEWAY_ENTRY runs another gateway build (e.g. a copy of the last commit's) for an A/B in the same conditions.
     const entry = name === 'gateway' && process.env['BENCH_GATEWAY_ENTRY'] ? join(REPO_ROOT, process.env['BENCH_GATEWAY_ENTRY']) : join(REPO_ROOT, `services/${name}/src/main.ts`);
     return startProcess(process.execPath, [...profile, '--import', 'tsx', entry], { LOG_LEVEL: 'warn', HOST: '127.0.0.1', MUSTER_JWT_SECRET: SECRET, ...common, ...env });
@@ -604,7 +604,7 @@ async function writeResults(figures: Figure[], chart: ChartRow[], machine: { cpu
     '',
     '- raw PostgreSQL: 8 loops of `BEGIN; INSERT (one jsonb row); COMMIT` through the same Kysely/pg driver, for one phase.',
     '- raw JetStream: 64 publishes in flight (500-byte payload, each awaited for its PubAck) on a stream of its own on the shared server.',
-    '- commands: the api as its own process (`node --import tsx`, pool of 20), `UpdateIncidentDetails` with a command id over 1,000 incidents, closed loops of 1, 4, 16, 64 clients; ack latency is the HTTP round trip. Every command is its own transaction (no group commit).',
+    '- commands: the api as its own process (`node --import tsx`, pool of 20), `UpdateIncidentDetails` with a command id over 1,000 incidents, closed loops of 1, 4, 16, 64 clients; ack latency is the HTTP round trip. Commands of concurrent clients share transactions (group commit, `GroupCommitEventStore`); each is acknowledged after the COMMIT of its own transaction.',
     `- consoles: ${CONSOLE_CLIENT === 'protocol' ? 'WebSocket clients speaking the gateway protocol (subscribe frame, `after` on resume; each event frame\'s position read from its prefix and checked to increase; resume from the last position after any close) — not the @muster/client feed, whose zod check of every frame would make the load generator, not the gateway, the bottleneck at this size' : 'the @muster/client feed (JSON parse and zod check of every frame, its own resume)'}, spread over ${CONSOLE_PROCESSES} child processes.`,
     '- command → console: commands offered open-loop at a fixed rate over a keep-alive pool of 128 connections; each one\'s latency counts from the moment it was due (stamped into the command), so a backlog in the api or the generator is part of it; until the event reaches each console (wall clock, compared across processes of one machine). "recorded → console" starts at the event\'s `meta.recordedAt` instead (the api\'s clock when it began handling the command).',
     '- gateway deliveries/s: the bare baseline first (a `ws` server sending 1,000 frames of ~650 bytes to every one of the same number of clients in the same processes; until all got all), then 1,000 events committed through the store in batches of 100, timed from the first commit until every console has all of them.',

@@ -203,6 +203,38 @@ describe('web console in chromium', () => {
     await Promise.all([roomView.context.close(), phone.context.close(), reviewer.context.close()]);
   });
 
+  it('the county files its phone report and the city room above acknowledges it, each seeing the other live', async () => {
+    const room = await apiAs('dinghu-duty');
+    const created = await room.createIncident({ data: { title: '鼎湖区化工厂火灾', leadJurisdiction: '441203', category: 'accident' } });
+    const incidentId = created.streamId;
+    await room.sendCommand(incidentId, { type: 'BeginVerification' });
+    // Confirmed at level III: the city is linked and the report obligation (信息报送) opens.
+    await room.sendCommand(incidentId, { type: 'ConfirmIncident', data: { severity: 'III' } });
+
+    const county = await loggedIn('dinghu-duty');
+    const city = await loggedIn('city-duty');
+    await Promise.all([county.page, city.page].map((page) => page.goto(`${base}/console/#/incidents/${incidentId}`)));
+    await Promise.all([live(county.page), live(city.page)]);
+    const row = (page: Page, key: string) => page.locator(`[data-testid=report-item][data-key="${key}"]`);
+    await row(county.page, 'phone').waitFor();
+    expect(await row(city.page, 'phone').getByTestId('report-submitted').textContent()).toBe('—');
+    // Only the lead room files; the city sees no filing form.
+    expect(await city.page.getByTestId('file-phone-report').count()).toBe(0);
+
+    const phone = county.page.getByTestId('file-phone-report');
+    await phone.locator('input[name=recipient]').fill('肇庆市应急管理局总值班室');
+    await phone.locator('textarea[name=summary]').fill('鼎湖区化工厂仓库起火，暂无人员伤亡，已疏散周边群众。');
+    await phone.locator('button[type=submit]').click();
+
+    await expect.poll(() => row(city.page, 'phone').getByTestId('report-submitted').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('dinghu-duty');
+    await city.page.getByTestId('acknowledge-phone').click();
+    await expect.poll(() => row(county.page, 'phone').getByTestId('report-received').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('city-duty');
+    const reports = await room.getReports(incidentId);
+    expect(reports.items?.find((i) => i.key === 'phone')).toMatchObject({ submittedBy: 'dinghu-duty', receivedBy: 'city-duty' });
+    await county.page.screenshot({ path: join(SHOTS, 'reports-county.png'), fullPage: true });
+    await Promise.all([county.context.close(), city.context.close()]);
+  });
+
   it('a bad form entry shows a clear message beside the field, and nothing is sent', async () => {
     const room = await apiAs('dinghu-duty');
     const created = await room.createIncident({ data: { title: '高速公路危化品车辆侧翻', leadJurisdiction: '441203', severity: 'IV' } });

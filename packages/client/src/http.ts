@@ -14,6 +14,7 @@ import {
   type CreateResourceRequestSchema,
   type OnSceneCommandRequestSchema,
   type ResourceRequestCommandSchema,
+  type ReportCommandRequestSchema,
 } from '@muster/contracts';
 import { z } from 'zod';
 
@@ -29,6 +30,7 @@ export type IncidentList = z.infer<typeof IncidentListSchema>;
 export type OnSceneCommandRequest = z.input<typeof OnSceneCommandRequestSchema>;
 export type ResourceRequestCommand = z.input<typeof ResourceRequestCommandSchema>;
 export type SubmitResourceRequest = z.input<typeof CreateResourceRequestSchema>;
+export type ReportCommandRequest = z.input<typeof ReportCommandRequestSchema>;
 
 // Answers of the read routes, checked as far as a console relies on them; the rest passes through.
 const PersonViewSchema = z.looseObject({ userId: z.string(), name: z.string(), unit: z.string().optional(), phone: z.string().optional() });
@@ -78,7 +80,26 @@ const ResourceRequestViewSchema = z.looseObject({
   items: z.array(z.looseObject({ kind: z.string(), quantity: z.number(), priority: z.string().optional(), deliverTo: z.string().optional() })).optional(),
 });
 export type ResourceRequestView = z.infer<typeof ResourceRequestViewSchema>;
-const ReportsViewSchema = z.looseObject({ state: z.string(), version: z.int(), items: z.array(z.looseObject({ key: z.string() })).optional(), deadlines: z.array(z.looseObject({ key: z.string(), dueAt: z.string() })) });
+const ReportItemViewSchema = z.looseObject({
+  key: z.string(),
+  kind: z.string(),
+  number: z.number().nullable(),
+  dueAt: z.string().nullable(),
+  submittedAt: z.string().nullable(),
+  submittedBy: z.string().nullable(),
+  overdueAt: z.string().nullable(),
+  receivedAt: z.string().nullable(),
+  receivedBy: z.string().nullable(),
+});
+export type ReportItemView = z.infer<typeof ReportItemViewSchema>;
+const ReportsViewSchema = z.looseObject({
+  state: z.string(),
+  version: z.int(),
+  jurisdiction: z.string().optional(),
+  upperJurisdiction: z.string().nullable().optional(),
+  items: z.array(ReportItemViewSchema).optional(),
+  deadlines: z.array(z.looseObject({ key: z.string(), dueAt: z.string() })),
+});
 export type ReportsView = z.infer<typeof ReportsViewSchema>;
 const TimelineEntrySchema = z.looseObject({
   eventId: z.string(),
@@ -206,6 +227,8 @@ export interface MusterHttpClient {
   sendResourceRequestCommand(requestId: string, request: ResourceRequestCommand): Promise<CommandResult>;
   /** The report obligation (信息报送) of an incident with its pending deadlines. */
   getReports(incidentId: string): Promise<ReportsView>;
+  /** Files a report (电话报告, 初报, 续报, 终报) or, from the room above, acknowledges one (签收). */
+  fileReport(incidentId: string, request: ReportCommandRequest): Promise<CommandResult>;
   timeline(incidentId: string, query?: TimelineQuery): Promise<TimelinePage>;
   /** The incident as it stood at `at`, replayed by recorded (default) or occurred time. */
   stateAt(incidentId: string, at: string, basis?: 'recorded' | 'occurred'): Promise<StateAtView>;
@@ -297,6 +320,7 @@ export function createHttpClient(options: HttpClientOptions): MusterHttpClient {
     submitResourceRequest: (incidentId, body) => request('POST', `/incidents/${id(incidentId)}/resource-requests`, CommandResultSchema, body),
     sendResourceRequestCommand: (requestId, body) => request('POST', `/resource-requests/${id(requestId)}/commands`, CommandResultSchema, body),
     getReports: (incidentId) => request('GET', `/incidents/${id(incidentId)}/reports`, ReportsViewSchema),
+    fileReport: (incidentId, body) => request('POST', `/incidents/${id(incidentId)}/reports`, CommandResultSchema, body),
     timeline: (incidentId, query = {}) => request('GET', `/incidents/${id(incidentId)}/timeline${queryString({ ...query })}`, TimelinePageSchema),
     stateAt: (incidentId, at, basis) => request('GET', `/incidents/${id(incidentId)}/state${queryString({ at, basis })}`, StateAtViewSchema),
     metrics: (incidentId) => request('GET', `/incidents/${id(incidentId)}/metrics`, MetricsSchema),

@@ -16,6 +16,8 @@ export type {
   CommandView,
   ResourceRequestView,
   ReportsView,
+  ReportItemView,
+  ReportCommandRequest,
   TimelineEntry,
   TimelinePage,
   TimelineQuery,

@@ -42,6 +42,8 @@ export function CommandForm<S extends z.ZodType>(props: {
   schema: S;
   /** Adds what the user does not type (ids, the incident) to the checked inputs. */
   extra?: () => Record<string, unknown>;
+  /** Reshapes the payload before it is checked (defaults for nested parts the form does not ask for). */
+  prepare?: (payload: Record<string, unknown>) => Record<string, unknown>;
   send(payload: z.output<S>): Promise<unknown>;
   submitLabel?: string;
   onSent?(): void;
@@ -56,7 +58,8 @@ export function CommandForm<S extends z.ZodType>(props: {
   async function submit(event: FormEvent) {
     event.preventDefault();
     setSent(false);
-    const checked = check(props.schema, { ...payloadOf(props.fields, values), ...props.extra?.() });
+    const payload = { ...payloadOf(props.fields, values), ...props.extra?.() };
+    const checked = check(props.schema, props.prepare ? props.prepare(payload) : payload);
     if (!checked.ok) return setErrors(checked.errors);
     setErrors({});
     setBusy(true);

@@ -5,8 +5,10 @@ import { CommandForm } from '../lib/command-form';
 import { useI18n } from '../lib/i18n';
 import { href } from '../lib/route';
 import { jurisdictionName, useApp, useLiveFeed } from '../lib/session';
+import { isOverdue } from '../lib/reports';
 import { formatTime } from '../lib/time';
 import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
+
 
 const OVER = new Set(['closed', 'dismissed']);
 const SEVERITY_ORDER: Record<string, number> = { I: 0, II: 1, III: 2, IV: 3 };
@@ -24,11 +26,8 @@ function onBoardOf(room: string, incident: IncidentView): boolean {
 }
 
 export function overdueCount(reports: ReportsView, now: number): number {
-  return (reports.items ?? []).filter((item) => {
-    const r = item as { submittedAt?: string | null; overdueAt?: string | null; dueAt?: string | null };
-    if (r.submittedAt) return false;
-    return Boolean(r.overdueAt) || (r.dueAt ? Date.parse(r.dueAt) < now : false);
-  }).length;
+  // Owed and late now: filed late counts in the review's lateness, not on the live board.
+  return (reports.items ?? []).filter((item) => !item.submittedAt && isOverdue(item, now)).length;
 }
 
 async function rowOf(client: MusterHttpClient, incident: IncidentView): Promise<BoardRow> {

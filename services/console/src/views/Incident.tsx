@@ -1,4 +1,4 @@
-import type { CommandView, ResourceRequestView, TimelineEntry } from '@muster/client';
+import type { CommandView, ReportsView, ResourceRequestView, TimelineEntry } from '@muster/client';
 import { CategorySchema, INCIDENT_COMMAND_SCHEMAS, REQUEST_COMMAND_SCHEMAS, SeveritySchema, type IncidentView as Incident } from '@muster/contracts';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { CommandForm } from '../lib/command-form';
@@ -7,6 +7,7 @@ import { href } from '../lib/route';
 import { jurisdictionName, useApp, useLiveFeed } from '../lib/session';
 import { formatTime } from '../lib/time';
 import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
+import { ReportsPanel } from './Reports';
 
 const FIGURES = ['dead', 'injured', 'missing', 'trapped', 'evacuated', 'sheltered'] as const;
 
@@ -14,6 +15,7 @@ interface Loaded {
   incident: Incident;
   command: CommandView;
   requests: ResourceRequestView[];
+  reports: ReportsView;
   timeline: TimelineEntry[];
 }
 
@@ -26,13 +28,14 @@ export function useIncident(incidentId: string) {
 
   const load = useCallback(async () => {
     try {
-      const [incident, command, requests, timeline] = await Promise.all([
+      const [incident, command, requests, reports, timeline] = await Promise.all([
         client.getIncident(incidentId),
         client.getCommand(incidentId),
         client.listResourceRequests(incidentId),
+        client.getReports(incidentId),
         wholeTimeline(incidentId),
       ]);
-      setData({ incident, command, requests: requests.items, timeline });
+      setData({ incident, command, requests: requests.items, reports, timeline });
       setError(null);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
@@ -67,7 +70,7 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
   const { data, error, connection, reload } = useIncident(incidentId);
 
   if (!data) return <p className={error ? 'form-error' : 'loading'}>{error ?? t('loading')}</p>;
-  const { incident, command, requests, timeline } = data;
+  const { incident, command, requests, reports, timeline } = data;
   const room = hasRole('duty_officer', 'leader');
   const send = (type: keyof typeof INCIDENT_COMMAND_SCHEMAS) => (payload: unknown) =>
     client.sendCommand(incidentId, { type, data: payload as Record<string, unknown> } as Parameters<typeof client.sendCommand>[1]);
@@ -154,6 +157,8 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
               <dd>{command.offers.map((o) => `${o.to.name} (${o.offerId})`).join('、') || '—'}</dd>
             </dl>
           </section>
+
+          <ReportsPanel incident={incident} reports={reports} onChanged={() => void reload()} />
 
           <section className="panel" data-testid="resource-requests">
             <h2>{t('resourceRequests')}</h2>

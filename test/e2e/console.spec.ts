@@ -187,6 +187,8 @@ describe('web console in chromium', () => {
     await expect.poll(() => roomView.page.getByTestId('figure-injured').textContent(), { timeout: LIVE_WITHIN_MS }).toBe('3');
     expect(await roomView.page.getByTestId('figure-trapped').textContent()).toBe('2');
     expect(await roomView.page.getByTestId('figure-evacuated').textContent()).toBe('120');
+    // Nobody reported deaths: unknown, shown as a dash, never as 0.
+    expect(await roomView.page.getByTestId('figure-dead').textContent()).toBe('—');
     expect(await roomView.page.getByTestId('scene-figures').textContent()).toContain('冲锋舟 2 艘');
     await roomView.page.screenshot({ path: join(SHOTS, 'incident-with-figures.png'), fullPage: true });
 

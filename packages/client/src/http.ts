@@ -51,12 +51,12 @@ const ConsoleConfigSchema = z.object({
 export type ConsoleConfig = z.infer<typeof ConsoleConfigSchema>;
 const SceneReportViewSchema = z.looseObject({
   reportId: z.string(),
-  dead: z.number().optional(),
-  injured: z.number().optional(),
-  missing: z.number().optional(),
-  trapped: z.number().optional(),
-  evacuated: z.number().optional(),
-  sheltered: z.number().optional(),
+  dead: z.number().nullable().optional(),
+  injured: z.number().nullable().optional(),
+  missing: z.number().nullable().optional(),
+  trapped: z.number().nullable().optional(),
+  evacuated: z.number().nullable().optional(),
+  sheltered: z.number().nullable().optional(),
   resourcesOnScene: z.string().optional(),
   objectives: z.string().optional(),
   needs: z.string().optional(),

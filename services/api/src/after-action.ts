@@ -134,6 +134,11 @@ export function ics214Html(incident: IncidentContext, entries: readonly Timeline
   return page(`ICS 214 ${incident.title}`, sections.join('') || '<p>No activity recorded.</p>');
 }
 
+/** A scene figure as a form shows it: unknown (never reported) is a dash, not 0. */
+function figure(value: number | null): string {
+  return value === null ? '—' : String(value);
+}
+
 /** ICS 201 Incident Briefing from the incident, its command structure and the latest scene report. */
 export function ics201Html(incident: IncidentContext, command: CommandContext | null, requests: readonly RequestFacts[], entries: readonly TimelineEntry[]): string {
   const report = command?.latestReport ?? null;
@@ -144,7 +149,7 @@ export function ics201Html(incident: IncidentContext, command: CommandContext | 
       ['1. Incident name', incident.title],
       ['2. Incident number', incident.incidentId],
       ['3. Date/time initiated', incident.reportedAt],
-      ['5. Situation summary', [incident.description, report ? `dead ${report.dead}, injured ${report.injured}, missing ${report.missing}, evacuated ${report.evacuated}` : ''].filter(Boolean).join(' — ')],
+      ['5. Situation summary', [incident.description, report ? `dead ${figure(report.dead)}, injured ${figure(report.injured)}, missing ${figure(report.missing)}, evacuated ${figure(report.evacuated)}` : ''].filter(Boolean).join(' — ')],
       ['6. Prepared by', command?.commander?.name ?? ''],
       ['7. Current objectives', report?.objectives ?? ''],
       ['9. Current organisation', [command?.commander ? `IC: ${command.commander.name}` : 'no commander', ...(command?.deputies ?? []).map((d) => `Deputy: ${d.name}`), ...(command?.agencies ?? []).map((a) => `Agency: ${a.agency}`)].join('; ')],
@@ -171,8 +176,8 @@ export function ics209Html(incident: IncidentContext, command: CommandContext | 
       ['Prepared at', now.toISOString()],
       ['Category / severity / response level', `${incident.category ?? ''} / ${incident.severity ?? ''} / ${incident.responseLevel ?? ''}`],
       ['State', [incident.confirmedAt && 'confirmed', incident.controlledAt && 'controlled', incident.liftedAt && 'response lifted'].filter(Boolean).join(', ')],
-      ['Casualties (dead / injured / missing / trapped)', report ? `${report.dead} / ${report.injured} / ${report.missing} / ${report.trapped}` : ''],
-      ['Evacuated / sheltered', report ? `${report.evacuated} / ${report.sheltered}` : ''],
+      ['Casualties (dead / injured / missing / trapped)', report ? `${figure(report.dead)} / ${figure(report.injured)} / ${figure(report.missing)} / ${figure(report.trapped)}` : ''],
+      ['Evacuated / sheltered', report ? `${figure(report.evacuated)} / ${figure(report.sheltered)}` : ''],
       ['Resources needed', report?.needs ?? ''],
     ])}</table><h2>Resource commitment</h2><table><tr><th>Request</th><th>State</th><th>Requested</th><th>Arrived</th></tr>${rows(requests.map((r) => [r.requestId, r.state, r.requestedAt ?? '', r.arrivedAt ?? '']))}</table>`,
   );

@@ -115,6 +115,11 @@ describe('the console routes through @muster/client', () => {
     const json = JSON.parse(await reviewer.exportTimeline(incidentId, 'json')) as { items: unknown[] };
     expect(json.items).toHaveLength(timeline.items.length);
     expect(await reviewer.form(incidentId, 'ics201')).toContain('<html');
+    // Figures nobody reported are unknown on the forms too: a dash, never 0.
+    const ics209 = await reviewer.form(incidentId, 'ics209');
+    expect(ics209).toContain('<td>— / 3 / — / —</td>');
+    expect(ics209).toContain('<td>120 / —</td>');
+    expect(command.latestReport?.dead).toBeNull();
   });
 
   it("a command the api refuses comes back with the failing field, as the console shows it", async () => {

@@ -209,7 +209,8 @@ export const commandMachine = setup({
     report: assign(({ context, event }) => {
       const c = as(event, 'PostSceneReport');
       const previous = context.latestReport;
-      // A report gives the figures it knows; the others carry over from the previous report.
+      // A report gives the figures it knows; the others carry over from the previous report, and a
+      // figure no report has given stays unknown (null), never a reassuring 0.
       return {
         reportCount: context.reportCount + 1,
         latestReport: {
@@ -217,12 +218,12 @@ export const commandMachine = setup({
           reportedBy: c.meta.actor.userId,
           occurredAt: c.meta.occurredAt,
           recordedAt: c.meta.now,
-          dead: c.dead ?? previous?.dead ?? 0,
-          injured: c.injured ?? previous?.injured ?? 0,
-          missing: c.missing ?? previous?.missing ?? 0,
-          trapped: c.trapped ?? previous?.trapped ?? 0,
-          evacuated: c.evacuated ?? previous?.evacuated ?? 0,
-          sheltered: c.sheltered ?? previous?.sheltered ?? 0,
+          dead: c.dead ?? previous?.dead ?? null,
+          injured: c.injured ?? previous?.injured ?? null,
+          missing: c.missing ?? previous?.missing ?? null,
+          trapped: c.trapped ?? previous?.trapped ?? null,
+          evacuated: c.evacuated ?? previous?.evacuated ?? null,
+          sheltered: c.sheltered ?? previous?.sheltered ?? null,
           resourcesOnScene: c.resourcesOnScene ?? previous?.resourcesOnScene ?? '',
           objectives: c.objectives ?? previous?.objectives ?? '',
           needs: c.needs ?? previous?.needs ?? '',

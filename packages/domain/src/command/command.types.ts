@@ -47,13 +47,14 @@ export interface AgencyRepresentative {
   joinedAt: string;
 }
 
+/** Figures from the scene; null until some report has given one (unknown is not zero). */
 export interface SceneFigures {
-  dead: number;
-  injured: number;
-  missing: number;
-  trapped: number;
-  evacuated: number;
-  sheltered: number;
+  dead: number | null;
+  injured: number | null;
+  missing: number | null;
+  trapped: number | null;
+  evacuated: number | null;
+  sheltered: number | null;
 }
 
 export interface SceneReport extends SceneFigures {

@@ -205,6 +205,54 @@ describe('web console in chromium', () => {
     await Promise.all([roomView.context.close(), phone.context.close(), reviewer.context.close()]);
   });
 
+  it('command changes hands on two phones: offer, ICS 201 briefing, accept; the room sees the new commander live', async () => {
+    const room = await apiAs('dinghu-duty');
+    const created = await room.createIncident({ data: { title: '鼎湖山林火', leadJurisdiction: '441203', category: 'natural_disaster', severity: 'IV' } });
+    const incidentId = created.streamId;
+    await room.sendOnSceneCommand(incidentId, { type: 'AppointCommander', data: { commander: { userId: 'commander', name: '李指挥' } } });
+
+    const roomView = await loggedIn('dinghu-duty');
+    await roomView.page.goto(`${base}/console/#/incidents/${incidentId}`);
+    await live(roomView.page);
+    expect(await roomView.page.getByTestId('incident-commander').textContent()).toContain('李指挥');
+
+    const phone = { viewport: { width: 390, height: 844 }, mobile: true };
+    const outgoing = await loggedIn('commander', phone);
+    const incoming = await loggedIn('deputy', phone);
+    for (const p of [outgoing.page, incoming.page]) await p.goto(`${base}/console/#/incidents/${incidentId}/scene`);
+    await live(outgoing.page);
+    await live(incoming.page);
+
+    const offer = outgoing.page.getByTestId('offer-transfer');
+    await offer.locator('input[name="to.userId"]').fill('deputy');
+    await offer.locator('input[name="to.name"]').fill('王副指挥');
+    await offer.locator('button[type=submit]').click();
+    const briefing = outgoing.page.locator('[data-testid^=briefing-]');
+    await briefing.waitFor({ timeout: LIVE_WITHIN_MS });
+    for (const [field, text] of [
+      ['situation', '火线长约 800 米，向东北蔓延'],
+      ['objectives', '保护山脚村庄，阻断东北火线'],
+      ['actions', '已开设隔离带 300 米'],
+      ['organisation', '消防、林业、乡镇联合编组'],
+      ['resources', '扑火队 3 支，水车 4 辆'],
+      ['hazards', '午后风力增大'],
+    ] as const) {
+      await briefing.locator(`textarea[name="briefing.${field}"]`).fill(text);
+    }
+    await briefing.locator('button[type=submit]').click();
+
+    // The incoming commander's phone shows the offer, briefed, ready to accept: live, no reload.
+    const accept = incoming.page.locator('[data-testid^=accept-]');
+    await accept.waitFor({ timeout: LIVE_WITHIN_MS });
+    await accept.locator('button[type=submit]').click();
+    await expect.poll(() => incoming.page.getByTestId('command-role').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('你是现场指挥官');
+    await expect.poll(() => roomView.page.getByTestId('incident-commander').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('王副指挥');
+    await expect.poll(() => outgoing.page.getByTestId('command-role').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('你不是现场指挥官');
+    expect((await room.getCommand(incidentId)).commander?.userId).toBe('deputy');
+    await incoming.page.screenshot({ path: join(SHOTS, 'commander-accepted.png'), fullPage: true });
+    await Promise.all([roomView.context.close(), outgoing.context.close(), incoming.context.close()]);
+  });
+
   it('the county files its phone report and the city room above acknowledges it, each seeing the other live', async () => {
     const room = await apiAs('dinghu-duty');
     const created = await room.createIncident({ data: { title: '鼎湖区化工厂火灾', leadJurisdiction: '441203', category: 'accident' } });

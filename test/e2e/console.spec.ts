@@ -285,6 +285,44 @@ describe('web console in chromium', () => {
     await Promise.all([county.context.close(), city.context.close()]);
   });
 
+  it('the room approves a resource request and dispatches it; a depot short of stock is a clear refusal, not a half dispatch', async () => {
+    const login = await createHttpClient({ baseUrl: base }).login('dinghu-duty', 'dinghu-duty');
+    const room = createHttpClient({ baseUrl: base, token: login.token });
+    const put = (path: string, method: 'POST' | 'PUT', body: unknown) =>
+      fetch(`${base}${path}`, { method, headers: { authorization: `Bearer ${login.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const depotId = `depot-${Date.now()}`;
+    expect((await put('/depots', 'POST', { depotId, name: '鼎湖区应急物资储备库', jurisdiction: '441203' })).status).toBe(201);
+    expect((await put(`/depots/${depotId}/stock`, 'PUT', { items: [{ kind: '冲锋舟', quantity: 1, returnable: true }] })).status).toBe(200);
+    const created = await room.createIncident({ data: { title: '西江水位超警', leadJurisdiction: '441203', severity: 'IV' } });
+    const incidentId = created.streamId;
+    await room.sendOnSceneCommand(incidentId, { type: 'AppointCommander', data: { commander: { userId: 'commander', name: '李指挥' } } });
+    const commander = await apiAs('commander');
+    const request = await commander.submitResourceRequest(incidentId, { data: { items: [{ kind: '冲锋舟', quantity: 2, priority: 'urgent', deliverTo: '沙浦镇' }] } });
+
+    const view = await loggedIn('dinghu-duty');
+    await view.page.goto(`${base}/console/#/incidents/${incidentId}`);
+    await live(view.page);
+    const card = view.page.locator(`[data-testid=resource-request]`).filter({ hasText: request.streamId });
+    await card.getByTestId('approve-request').click();
+    await expect.poll(() => card.getAttribute('data-state'), { timeout: LIVE_WITHIN_MS }).toBe('approved');
+
+    const dispatch = view.page.getByTestId(`dispatch-${request.streamId}`);
+    await dispatch.locator('input[name=depotId]').fill(depotId);
+    await dispatch.locator('input[name=orderNumber]').fill('DH-2026-001');
+    await dispatch.locator('button[type=submit]').click();
+    // Two boats asked, one in stock: refused as a whole, with the reason on the form.
+    await expect.poll(() => dispatch.getByTestId('form-error').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('conflict');
+    expect(await card.getAttribute('data-state')).toBe('approved');
+
+    expect((await put(`/depots/${depotId}/stock`, 'PUT', { items: [{ kind: '冲锋舟', quantity: 5, returnable: true }] })).status).toBe(200);
+    await dispatch.locator('button[type=submit]').click();
+    await expect.poll(() => card.getAttribute('data-state'), { timeout: LIVE_WITHIN_MS }).toBe('dispatched');
+    const depot = (await (await fetch(`${base}/depots/${depotId}`, { headers: { authorization: `Bearer ${login.token}` } })).json()) as { stock: { kind: string; quantity: number }[] };
+    expect(depot.stock).toEqual([expect.objectContaining({ kind: '冲锋舟', quantity: 3 })]);
+    await view.page.screenshot({ path: join(SHOTS, 'incident-dispatched.png'), fullPage: true });
+    await view.context.close();
+  });
+
   it('a bad form entry shows a clear message beside the field, and nothing is sent', async () => {
     const room = await apiAs('dinghu-duty');
     const created = await room.createIncident({ data: { title: '高速公路危化品车辆侧翻', leadJurisdiction: '441203', severity: 'IV' } });

@@ -323,6 +323,45 @@ describe('web console in chromium', () => {
     await view.context.close();
   });
 
+  it('a duty officer logs a call in the watch log and opens an incident from it; a call without a callback number is refused beside the field', async () => {
+    const duty = await loggedIn('huaiji-duty');
+    await live(duty.page);
+    const sent: string[] = [];
+    duty.page.on('request', (request) => {
+      if (request.method() === 'POST') sent.push(request.url());
+    });
+    await duty.page.getByTestId('open-log-call').click();
+    const form = duty.page.getByTestId('log-call');
+    await form.locator('input[name=place]').fill('怀集县冷坑镇 S263 线 12 公里处');
+    await form.locator('textarea[name=course]').fill('山体塌方阻断道路，一辆货车被埋，司机被困。');
+    await form.locator('input[name="caller.name"]').fill('陈村民');
+    await form.locator('button[type=submit]').click();
+    // A phone report must say how to call back (the Zhaoqing watch-log notice): refused before sending.
+    await form.getByTestId('error-caller.phone').waitFor();
+    expect(sent).toEqual([]);
+
+    await form.locator('input[name="caller.phone"]').fill('13712345678');
+    await form.locator('button[type=submit]').click();
+    const entry = duty.page.getByTestId('watch-entry').filter({ hasText: '一辆货车被埋' });
+    await entry.waitFor({ timeout: LIVE_WITHIN_MS });
+    expect(await entry.textContent()).toContain('13712345678');
+
+    await entry.getByTestId('triage').click();
+    const triage = entry.getByTestId('triage-create');
+    await triage.locator('input[name="incident.title"]').fill('S263 线冷坑段山体塌方');
+    await triage.locator('select[name="incident.category"]').selectOption('natural_disaster');
+    await triage.locator('select[name="incident.severity"]').selectOption('IV');
+    await triage.locator('button[type=submit]').click();
+
+    // The incident is on the room's board, and the call is no longer waiting for triage.
+    const card = duty.page.getByTestId('incident-card').filter({ hasText: 'S263 线冷坑段山体塌方' });
+    await card.waitFor({ timeout: LIVE_WITHIN_MS });
+    expect(await card.getByTestId('lead-badge').textContent()).toContain('怀集县');
+    await expect.poll(() => duty.page.getByTestId('watch-entry').filter({ hasText: '一辆货车被埋' }).count(), { timeout: LIVE_WITHIN_MS }).toBe(0);
+    await duty.page.screenshot({ path: join(SHOTS, 'board-watch-log.png'), fullPage: true });
+    await duty.context.close();
+  });
+
   it('a bad form entry shows a clear message beside the field, and nothing is sent', async () => {
     const room = await apiAs('dinghu-duty');
     const created = await room.createIncident({ data: { title: '高速公路危化品车辆侧翻', leadJurisdiction: '441203', severity: 'IV' } });

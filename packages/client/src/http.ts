@@ -15,6 +15,8 @@ import {
   type OnSceneCommandRequestSchema,
   type ResourceRequestCommandSchema,
   type ReportCommandRequestSchema,
+  type TriageSchema,
+  type WatchEntrySchema,
 } from '@muster/contracts';
 import { z } from 'zod';
 
@@ -31,6 +33,22 @@ export type OnSceneCommandRequest = z.input<typeof OnSceneCommandRequestSchema>;
 export type ResourceRequestCommand = z.input<typeof ResourceRequestCommandSchema>;
 export type SubmitResourceRequest = z.input<typeof CreateResourceRequestSchema>;
 export type ReportCommandRequest = z.input<typeof ReportCommandRequestSchema>;
+export type WatchEntryRequest = z.input<typeof WatchEntrySchema>;
+export type TriageRequest = z.input<typeof TriageSchema>;
+// The stored entry as the api answers it (recorder, status and triage added by the server).
+const WatchEntryViewSchema = z.looseObject({
+  entryId: z.string(),
+  jurisdiction: z.string(),
+  channel: z.string(),
+  receivedAt: z.string(),
+  place: z.string(),
+  course: z.string(),
+  caller: z.looseObject({ name: z.string().optional(), phone: z.string().optional(), unit: z.string().optional() }),
+  recorderName: z.string(),
+  status: z.enum(['open', 'incident_created', 'attached', 'dismissed']),
+  incidentId: z.string().nullable(),
+});
+export type WatchEntry = z.infer<typeof WatchEntryViewSchema>;
 
 // Answers of the read routes, checked as far as a console relies on them; the rest passes through.
 const PersonViewSchema = z.looseObject({ userId: z.string(), name: z.string(), unit: z.string().optional(), phone: z.string().optional() });
@@ -227,6 +245,11 @@ export interface MusterHttpClient {
   sendResourceRequestCommand(requestId: string, request: ResourceRequestCommand): Promise<CommandResult>;
   /** The report obligation (信息报送) of an incident with its pending deadlines. */
   getReports(incidentId: string): Promise<ReportsView>;
+  /** Logs an incoming report in the room's watch log (值班记录). */
+  logWatchEntry(entry: WatchEntryRequest): Promise<WatchEntry>;
+  listWatchEntries(query: { jurisdiction: string; status?: WatchEntry['status']; limit?: number }): Promise<{ items: WatchEntry[] }>;
+  /** Decides what a logged report is: a new incident, part of an existing one, or nothing. */
+  triageWatchEntry(entryId: string, triage: TriageRequest): Promise<{ entry: WatchEntry; incident?: unknown }>;
   /** Files a report (电话报告, 初报, 续报, 终报) or, from the room above, acknowledges one (签收). */
   fileReport(incidentId: string, request: ReportCommandRequest): Promise<CommandResult>;
   timeline(incidentId: string, query?: TimelineQuery): Promise<TimelinePage>;
@@ -320,6 +343,10 @@ export function createHttpClient(options: HttpClientOptions): MusterHttpClient {
     submitResourceRequest: (incidentId, body) => request('POST', `/incidents/${id(incidentId)}/resource-requests`, CommandResultSchema, body),
     sendResourceRequestCommand: (requestId, body) => request('POST', `/resource-requests/${id(requestId)}/commands`, CommandResultSchema, body),
     getReports: (incidentId) => request('GET', `/incidents/${id(incidentId)}/reports`, ReportsViewSchema),
+    logWatchEntry: (entry) => request('POST', '/watch-log', WatchEntryViewSchema, entry),
+    listWatchEntries: (query) => request('GET', `/watch-log${queryString({ ...query })}`, z.object({ items: z.array(WatchEntryViewSchema) })),
+    triageWatchEntry: (entryId, triage) =>
+      request('POST', `/watch-log/${id(entryId)}/triage`, z.object({ entry: WatchEntryViewSchema, incident: z.unknown().optional() }), triage),
     fileReport: (incidentId, body) => request('POST', `/incidents/${id(incidentId)}/reports`, CommandResultSchema, body),
     timeline: (incidentId, query = {}) => request('GET', `/incidents/${id(incidentId)}/timeline${queryString({ ...query })}`, TimelinePageSchema),
     stateAt: (incidentId, at, basis) => request('GET', `/incidents/${id(incidentId)}/state${queryString({ at, basis })}`, StateAtViewSchema),

@@ -8,6 +8,7 @@ import { jurisdictionName, useApp, useLiveFeed } from '../lib/session';
 import { isOverdue } from '../lib/reports';
 import { formatTime } from '../lib/time';
 import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
+import { WatchLog } from './WatchLog';
 
 
 const OVER = new Set(['closed', 'dismissed']);
@@ -111,7 +112,14 @@ export function Board() {
         </h1>
         <ConnectionBadge state={connection} />
       </div>
-      {hasRole('duty_officer', 'leader') ? <ReportIncidentForm room={room} onReported={refresh} /> : null}
+      {hasRole('duty_officer', 'leader') ? (
+        <div className="columns">
+          <WatchLog onIncident={refresh} />
+          <div>
+            <ReportIncidentForm room={room} onReported={refresh} />
+          </div>
+        </div>
+      ) : null}
       <h2>
         {t('liveIncidents')} ({sorted.length})
       </h2>
@@ -150,7 +158,7 @@ export function Board() {
               <dd data-testid="overdue" className={overdue > 0 ? 'overdue' : ''}>
                 {overdue}
               </dd>
-              <dt>{t('state')} @</dt>
+              <dt>{t('updated')}</dt>
               <dd>{formatTime(incident.updatedAt, lang)}</dd>
             </dl>
           </li>

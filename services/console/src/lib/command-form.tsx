@@ -1,7 +1,8 @@
+import { CategorySchema, SeveritySchema } from '@muster/contracts';
 import { useState, type FormEvent } from 'react';
 import type { z } from 'zod';
 import { apiErrors, check, Field, FormError, optionalInt, type FieldErrors } from './forms';
-import { useI18n, type MessageKey } from './i18n';
+import { useI18n, type I18n, type MessageKey } from './i18n';
 
 export interface FieldSpec {
   /** The payload path, dotted for nested fields (`location.description`). */
@@ -11,6 +12,14 @@ export interface FieldSpec {
   options?: readonly { value: string; label: string }[];
   /** Start value of the input. */
   initial?: string;
+}
+
+/** The incident category and severity pickers every incident form offers, in the console's language. */
+export function classificationFields(tr: I18n['tr'], prefix = ''): FieldSpec[] {
+  return [
+    { name: `${prefix}category`, label: 'category', kind: 'select', options: CategorySchema.options.map((c) => ({ value: c, label: tr('cat', c) })) },
+    { name: `${prefix}severity`, label: 'severity', kind: 'select', options: SeveritySchema.options.map((s) => ({ value: s, label: tr('sev', s) })) },
+  ];
 }
 
 /** The payload of the inputs: empty inputs are left out, whole numbers are numbers, dotted names nest. */

@@ -1,7 +1,7 @@
 import { MusterApiError, type CommandView, type MusterHttpClient, type ReportsView } from '@muster/client';
-import { CategorySchema, ReportIncidentSchema, SeveritySchema, type IncidentView } from '@muster/contracts';
+import { ReportIncidentSchema, type IncidentView } from '@muster/contracts';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { CommandForm } from '../lib/command-form';
+import { classificationFields, CommandForm } from '../lib/command-form';
 import { useI18n } from '../lib/i18n';
 import { href } from '../lib/route';
 import { jurisdictionName, useApp, useLiveFeed } from '../lib/session';
@@ -188,8 +188,7 @@ function ReportIncidentForm({ room, onReported }: { room: string; onReported(inc
         fields={[
           { name: 'title', label: 'title', kind: 'text' },
           { name: 'description', label: 'description', kind: 'textarea' },
-          { name: 'category', label: 'category', kind: 'select', options: CategorySchema.options.map((c) => ({ value: c, label: tr('cat', c) })) },
-          { name: 'severity', label: 'severity', kind: 'select', options: SeveritySchema.options.map((s) => ({ value: s, label: tr('sev', s) })) },
+          ...classificationFields(tr),
           { name: 'location.description', label: 'location', kind: 'text' },
         ]}
         extra={() => ({ leadJurisdiction: room })}

@@ -1,7 +1,7 @@
 import type { WatchEntry } from '@muster/client';
-import { CategorySchema, SeveritySchema, TriageSchema, WatchEntrySchema } from '@muster/contracts';
+import { TriageSchema, WatchEntrySchema } from '@muster/contracts';
 import { useEffect } from 'react';
-import { CommandForm } from '../lib/command-form';
+import { classificationFields, CommandForm } from '../lib/command-form';
 import { useI18n } from '../lib/i18n';
 import { useApp, useLoad } from '../lib/session';
 import { formatTime } from '../lib/time';
@@ -68,8 +68,7 @@ export function WatchLog({ onIncident }: { onIncident(incidentId: string): void 
                 schema={TriageSchema}
                 fields={[
                   { name: 'incident.title', label: 'title', kind: 'text' },
-                  { name: 'incident.category', label: 'category', kind: 'select', options: CategorySchema.options.map((c) => ({ value: c, label: tr('cat', c) })) },
-                  { name: 'incident.severity', label: 'severity', kind: 'select', options: SeveritySchema.options.map((s) => ({ value: s, label: tr('sev', s) })) },
+                  ...classificationFields(tr, 'incident.'),
                 ]}
                 extra={() => ({ action: 'create_incident' })}
                 send={async (triage) => {

@@ -124,6 +124,14 @@ describe('web console in chromium', () => {
     // The city does not follow a level IV county incident.
     await city.page.waitForTimeout(1_000);
     expect(await city.page.locator(`[data-incident-id="${incidentId}"]`).count()).toBe(0);
+    // Unless the city asks for everything led below it (含下辖): then it is there, at level IV.
+    await city.page.getByTestId('scope-area').check();
+    const belowCard = city.page.locator(`[data-testid=incident-card][data-incident-id="${incidentId}"]`);
+    await belowCard.waitFor({ timeout: LIVE_WITHIN_MS });
+    expect(await belowCard.getByTestId('severity').getAttribute('data-severity')).toBe('IV');
+    await city.page.getByTestId('scope-area').uncheck();
+    await expect.poll(() => belowCard.count(), { timeout: LIVE_WITHIN_MS }).toBe(0);
+    await live(city.page);
 
     // The county classifies it as level III (较大) in its incident view.
     await countyCard.locator('a.card-title').click();

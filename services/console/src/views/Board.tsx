@@ -1,6 +1,6 @@
 import { MusterApiError, type CommandView, type MusterHttpClient, type ReportsView } from '@muster/client';
 import { ReportIncidentSchema, type IncidentView } from '@muster/contracts';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { classificationFields, CommandForm } from '../lib/command-form';
 import { useI18n } from '../lib/i18n';
 import { href } from '../lib/route';
@@ -20,10 +20,28 @@ interface BoardRow {
   overdue: number;
 }
 
-/** An incident belongs on a room's board when the room leads it or was linked to it (联动) or supports it. */
-function onBoardOf(room: string, incident: IncidentView): boolean {
+/**
+ * An incident belongs on a room's board when the room leads it, was linked to it (联动) or supports
+ * it; with `area` (含下辖), also when a jurisdiction below the room leads it.
+ */
+function onBoardOf(room: string, area: ReadonlySet<string> | null, incident: IncidentView): boolean {
   if (OVER.has(incident.state)) return false;
+  if (area?.has(incident.leadJurisdiction)) return true;
   return incident.leadJurisdiction === room || incident.linkedJurisdictions.includes(room) || incident.supportingJurisdictions.includes(room);
+}
+
+/** The room's jurisdiction and every one below it, from the loaded tree. */
+function areaOf(room: string, tree: ReadonlyMap<string, { parent?: string | null | undefined }>): Set<string> {
+  const area = new Set([room]);
+  for (const code of tree.keys()) {
+    for (let up = tree.get(code)?.parent; up; up = tree.get(up)?.parent) {
+      if (up === room) {
+        area.add(code);
+        break;
+      }
+    }
+  }
+  return area;
 }
 
 export function overdueCount(reports: ReportsView, now: number): number {
@@ -40,15 +58,22 @@ export function Board() {
   const { client, session, jurisdictions, hasRole } = useApp();
   const { t, tr, lang } = useI18n();
   const room = session.user.jurisdiction;
+  // 本级 (the room's own and linked incidents, the default) or 含下辖 (also everything led below it).
+  const [wholeArea, setWholeArea] = useState(() => localStorage.getItem('muster.boardScope') === 'area');
+  const everywhere = useMemo(() => areaOf(room, jurisdictions), [room, jurisdictions]);
+  const area = wholeArea ? everywhere : null;
   const [rows, setRows] = useState<Map<string, BoardRow>>(new Map());
   const [loaded, setLoaded] = useState(false);
+  // Bumped each time the feed is live again: a new subscription starts at the head of the log, so
+  // whatever changed between the list read and that moment is read again rather than missed.
+  const [listedAt, setListedAt] = useState(0);
   const pending = useRef(new Map<string, ReturnType<typeof setTimeout>>());
 
   useEffect(() => {
     let live = true;
     (async () => {
       const list = await client.listIncidents({ limit: 500 });
-      const visible = list.items.filter((i) => onBoardOf(room, i));
+      const visible = list.items.filter((i) => onBoardOf(room, area, i));
       const loadedRows = await Promise.all(visible.map((i) => rowOf(client, i)));
       if (live) {
         setRows(new Map(loadedRows.map((r) => [r.incident.incidentId, r])));
@@ -58,7 +83,7 @@ export function Board() {
     return () => {
       live = false;
     };
-  }, [client, room]);
+  }, [client, room, area, listedAt]);
 
   /** Re-reads one incident after its events; several events in a burst cause one read. */
   const refresh = useCallback(
@@ -72,7 +97,7 @@ export function Board() {
           client
             .getIncident(incidentId)
             .then(async (incident) => {
-              const row = onBoardOf(room, incident) ? await rowOf(client, incident) : null;
+              const row = onBoardOf(room, area, incident) ? await rowOf(client, incident) : null;
               setRows((current) => {
                 const next = new Map(current);
                 if (row) next.set(incidentId, row);
@@ -93,10 +118,13 @@ export function Board() {
         }, 150),
       );
     },
-    [client, room],
+    [client, room, area],
   );
 
-  const connection = useLiveFeed({ rooms: [room] }, (event) => refresh(event.meta.incidentId ?? event.streamId));
+  const connection = useLiveFeed({ rooms: area ? [...area].sort() : [room] }, (event) => refresh(event.meta.incidentId ?? event.streamId));
+  useEffect(() => {
+    if (connection === 'live') setListedAt((n) => n + 1);
+  }, [connection]);
 
   const sorted = [...rows.values()].sort(
     (a, b) =>
@@ -111,6 +139,20 @@ export function Board() {
           {t('board')} · {jurisdictionName(jurisdictions, room, lang)}
         </h1>
         <ConnectionBadge state={connection} />
+        {everywhere.size > 1 ? (
+          <label className="scope">
+            <input
+              type="checkbox"
+              data-testid="scope-area"
+              checked={wholeArea}
+              onChange={(e) => {
+                localStorage.setItem('muster.boardScope', e.target.checked ? 'area' : 'room');
+                setWholeArea(e.target.checked);
+              }}
+            />{' '}
+            {t('wholeArea')}
+          </label>
+        ) : null}
       </div>
       {hasRole('duty_officer', 'leader') ? (
         <div className="columns">

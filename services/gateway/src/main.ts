@@ -1,40 +1,14 @@
-import { createTokenVerifier } from '@muster/identity';
 import { connectEventBusWhenReachable } from '@muster/bus-nats';
-import { ValidationError } from '@muster/contracts';
+import { createTokenVerifier } from '@muster/identity';
+import { runService } from '@muster/service-runtime';
 import { connect } from '@muster/store-postgres';
-import pino from 'pino';
-import { gatewayEnv, type GatewayEnv } from './config';
+import { gatewayEnv } from './config';
 import { startGateway } from './gateway';
 
-
-async function main(): Promise<void> {
-  let env: GatewayEnv;
-  try {
-    env = gatewayEnv();
-  } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    process.stderr.write(`gateway: invalid environment\n${error.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}\n`);
-    process.exit(2);
-  }
-  const logger = pino({ name: 'gateway', level: env.LOG_LEVEL });
-  let stopping = false;
-  let shutdown: () => Promise<void> = async () => undefined;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      logger.info({ signal }, 'stopping');
-      stopping = true;
-      void shutdown()
-        .then(() => process.exit(0))
-        .catch((error: unknown) => {
-          logger.error({ err: error }, 'unclean shutdown');
-          process.exit(1);
-        });
-    });
-  }
-
+await runService('gateway', gatewayEnv, async ({ env, logger, stopping, onStop }) => {
   // The gateway only reads; it never migrates (the api and relay do), so it cannot race them.
   const db = connect({ connectionString: env.DATABASE_URL, maxConnections: env.DB_POOL_SIZE, applicationName: 'muster-gateway' });
-  shutdown = () => db.destroy();
+  onStop(() => db.destroy());
   const bus = await connectEventBusWhenReachable({
     servers: env.NATS_URL,
     name: 'muster-gateway',
@@ -43,13 +17,13 @@ async function main(): Promise<void> {
     // Creates the stream when missing, so a gateway can subscribe before the first relay has run.
     ensureStream: true,
     logger: logger.child({ component: 'bus' }),
-    stopping: () => stopping,
+    stopping,
   });
   if (!bus) return;
-  shutdown = async () => {
+  onStop(async () => {
     await bus.close();
     await db.destroy();
-  };
+  });
   const gateway = await startGateway({
     db,
     bus,
@@ -64,12 +38,10 @@ async function main(): Promise<void> {
     maxConnections: env.GATEWAY_MAX_CONNECTIONS,
     closeGraceMs: env.GATEWAY_CLOSE_GRACE_MS,
   });
-  shutdown = async () => {
+  onStop(async () => {
     await gateway.close();
     await bus.close();
     await db.destroy();
-  };
+  });
   logger.info({ url: gateway.url, stream: env.NATS_STREAM, subjectPrefix: env.NATS_SUBJECT_PREFIX }, 'gateway started');
-}
-
-await main();
+});

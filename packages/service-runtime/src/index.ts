@@ -1,0 +1,2 @@
+export { runService } from './run-service';
+export type { ServiceContext } from './run-service';

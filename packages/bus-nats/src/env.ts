@@ -29,6 +29,16 @@ export const NatsEnvShape = {
     .default('MUSTER_EVENTS'),
 };
 
+export type NatsEnv = { NATS_URL: string[]; NATS_SUBJECT_PREFIX: string; NATS_STREAM: string };
+
+/**
+ * How a service connects, from its NatsEnvShape variables. The stream is created when missing, so a
+ * gateway can subscribe before the first relay has run, and either may start first.
+ */
+export function connectionFromEnv(env: NatsEnv, name: string): ConnectEventBusOptions {
+  return { servers: env.NATS_URL, name, stream: env.NATS_STREAM, subjectPrefix: env.NATS_SUBJECT_PREFIX, ensureStream: true };
+}
+
 /**
  * Connects, retrying with backoff while NATS is unreachable instead of failing: a service started
  * during an outage begins as soon as NATS is back. Null when `stopping()` turns true first.

@@ -5,4 +5,5 @@ export type { EventStreamOptions, EventStreamConfig } from './stream';
 export { subjectFor, subjectToken, eventSubjects, jurisdictionSubjects, assertSubjectPrefix, DEFAULT_SUBJECT_PREFIX } from './subjects';
 export type { BusLogger } from './logger';
 export { silentLogger } from './logger';
-export { NatsEnvShape, connectEventBusWhenReachable } from './env';
+export { NatsEnvShape, connectEventBusWhenReachable, connectionFromEnv } from './env';
+export type { NatsEnv } from './env';

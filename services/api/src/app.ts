@@ -18,7 +18,7 @@ import {
 } from '@muster/contracts';
 import { canSee, JurisdictionTree, ZHAOQING_JURISDICTIONS, type Actor, type IncidentContext } from '@muster/domain';
 import { issueToken, type TokenVerifier, type UserDirectory } from '@muster/identity';
-import { commandStreamId, type CommandEnvelope, type Engine } from '@muster/engine';
+import { commandStreamId, type Engine } from '@muster/engine';
 import {
   createDepot,
   createTeam,
@@ -37,6 +37,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequ
 import type { Kysely } from 'kysely';
 
 import { toHttpError } from './http-errors';
+import { commandOf } from './command-envelope';
 import { actorOf, authenticate } from './identity';
 import { openApiDocument } from './openapi';
 import { registerDutyRoutes } from './duty-routes';
@@ -258,25 +259,6 @@ function registerConsole(app: FastifyInstance, options: ConsoleOptions, users: U
     gateway: { port: options.gatewayPort, path: options.gatewayPath ?? '/ws' },
     demoUsers: options.showDemoUsers && users ? users.list().map((u) => ({ username: u.username, name: u.name, roles: [...u.roles], jurisdiction: u.jurisdiction })) : [],
   }));
-}
-
-/** The engine's envelope for a parsed command request sent by the request's caller. */
-function commandOf(
-  request: FastifyRequest,
-  streamType: string,
-  streamId: string,
-  body: { type: string; data?: Record<string, unknown> | undefined; commandId?: string | undefined; expectedVersion?: number | undefined; occurredAt?: string | undefined },
-): CommandEnvelope {
-  return {
-    streamType,
-    streamId,
-    type: body.type,
-    data: body.data ?? {},
-    actor: actorOf(request),
-    commandId: body.commandId,
-    expectedVersion: body.expectedVersion,
-    occurredAt: body.occurredAt,
-  };
 }
 
 /** An id that cannot be valid cannot name anything: answer 404 rather than looking it up. */

@@ -34,6 +34,7 @@ import {
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
+import { commandOf } from './command-envelope';
 import { actorOf } from './identity';
 
 export interface DutyRouteDependencies {
@@ -191,16 +192,7 @@ export function registerDutyRoutes(app: FastifyInstance, deps: DutyRouteDependen
 
   app.post<{ Params: { incidentId: string } }>('/incidents/:incidentId/reports', async (request) => {
     const body = parseOrThrow(ReportCommandRequestSchema, request.body);
-    return engine.handle({
-      streamType: 'report',
-      streamId: reportStreamId(idParam('incident', request.params.incidentId)),
-      type: body.type,
-      data: body.data ?? {},
-      actor: actorOf(request),
-      commandId: body.commandId,
-      expectedVersion: body.expectedVersion,
-      occurredAt: body.occurredAt,
-    });
+    return engine.handle(commandOf(request, 'report', reportStreamId(idParam('incident', request.params.incidentId)), body));
   });
 
   app.get<{ Params: { incidentId: string } }>('/incidents/:incidentId/reports', async (request) => {

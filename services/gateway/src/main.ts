@@ -1,4 +1,4 @@
-import { connectEventBusWhenReachable } from '@muster/bus-nats';
+import { connectEventBusWhenReachable, connectionFromEnv } from '@muster/bus-nats';
 import { createTokenVerifier } from '@muster/identity';
 import { runService } from '@muster/service-runtime';
 import { connect } from '@muster/store-postgres';
@@ -9,16 +9,7 @@ await runService('gateway', gatewayEnv, async ({ env, logger, stopping, onStop }
   // The gateway only reads; it never migrates (the api and relay do), so it cannot race them.
   const db = connect({ connectionString: env.DATABASE_URL, maxConnections: env.DB_POOL_SIZE, applicationName: 'muster-gateway' });
   onStop(() => db.destroy());
-  const bus = await connectEventBusWhenReachable({
-    servers: env.NATS_URL,
-    name: 'muster-gateway',
-    stream: env.NATS_STREAM,
-    subjectPrefix: env.NATS_SUBJECT_PREFIX,
-    // Creates the stream when missing, so a gateway can subscribe before the first relay has run.
-    ensureStream: true,
-    logger: logger.child({ component: 'bus' }),
-    stopping,
-  });
+  const bus = await connectEventBusWhenReachable({ ...connectionFromEnv(env, 'muster-gateway'), logger: logger.child({ component: 'bus' }), stopping });
   if (!bus) return;
   onStop(async () => {
     await bus.close();

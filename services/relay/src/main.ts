@@ -1,4 +1,4 @@
-import { connectEventBusWhenReachable } from '@muster/bus-nats';
+import { connectEventBusWhenReachable, connectionFromEnv } from '@muster/bus-nats';
 import { runService } from '@muster/service-runtime';
 import { connect, migrateToLatest } from '@muster/store-postgres';
 import { relayEnv } from './config';
@@ -8,16 +8,7 @@ await runService('relay', relayEnv, async ({ env, logger, stopping, onStop }) =>
   const db = connect({ connectionString: env.DATABASE_URL, maxConnections: env.DB_POOL_SIZE, applicationName: `muster-relay:${env.RELAY_NAME}` });
   onStop(() => db.destroy());
   await migrateToLatest(db);
-  const bus = await connectEventBusWhenReachable({
-    servers: env.NATS_URL,
-    name: `muster-relay:${env.RELAY_NAME}`,
-    stream: env.NATS_STREAM,
-    subjectPrefix: env.NATS_SUBJECT_PREFIX,
-    // Creates the stream when missing, so a gateway can subscribe before the first relay has run.
-    ensureStream: true,
-    logger: logger.child({ component: 'bus' }),
-    stopping,
-  });
+  const bus = await connectEventBusWhenReachable({ ...connectionFromEnv(env, `muster-relay:${env.RELAY_NAME}`), logger: logger.child({ component: 'bus' }), stopping });
   if (!bus) return;
   const relay = startRelay({ db, bus, name: env.RELAY_NAME, logger, batchSize: env.RELAY_BATCH_SIZE, idlePollMs: env.RELAY_POLL_MS });
   onStop(async () => {

@@ -5,7 +5,7 @@ import { useI18n } from '../lib/i18n';
 import { href } from '../lib/route';
 import { useApp } from '../lib/session';
 import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
-import { useIncident } from './Incident';
+import { useLiveIncident } from './Incident';
 
 const SCENE_FIELDS = ['dead', 'injured', 'missing', 'trapped', 'evacuated', 'sheltered'] as const;
 const BRIEFING_FIELDS = ['situation', 'objectives', 'actions', 'organisation', 'resources', 'hazards'] as const;
@@ -18,7 +18,11 @@ const BRIEFING_LABELS = { situation: 'situation', objectives: 'objectives', acti
 export function CommanderView({ incidentId }: { incidentId: string }) {
   const { client, session } = useApp();
   const { t, tr } = useI18n();
-  const { data, error, connection, reload } = useIncident(incidentId);
+  // A phone on the scene reads only what this view shows: the incident and its command structure.
+  const { data, error, connection, reload } = useLiveIncident(incidentId, async (api, id) => {
+    const [incident, command] = await Promise.all([api.getIncident(id), api.getCommand(id)]);
+    return { incident, command };
+  });
   if (!data) return <p className={error ? 'form-error' : 'loading'}>{error ?? t('loading')}</p>;
   const { incident, command } = data;
   const me = session.user.userId;

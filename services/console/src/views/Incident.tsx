@@ -1,4 +1,4 @@
-import type { CommandView, ReportsView, ResourceRequestView, TimelineEntry } from '@muster/client';
+import type { CommandView, MusterHttpClient, ReportsView, ResourceRequestView, TimelineEntry } from '@muster/client';
 import { CategorySchema, INCIDENT_COMMAND_SCHEMAS, REQUEST_COMMAND_SCHEMAS, SeveritySchema, type IncidentView as Incident } from '@muster/contracts';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { CommandForm } from '../lib/command-form';
@@ -19,37 +19,25 @@ interface Loaded {
   timeline: TimelineEntry[];
 }
 
-/** The whole record of one incident as the room sees it, re-read after each event of the incident. */
-export function useIncident(incidentId: string) {
+/**
+ * What `read` returns for an incident, read now and again after each of its events (a burst of
+ * events causes one read). The timeline is read whole, not from a cursor: its reads do not wait for
+ * the commit-safe horizon, so a cursor could step past an entry whose transaction commits late.
+ */
+export function useLiveIncident<T>(incidentId: string, read: (client: MusterHttpClient, incidentId: string) => Promise<T>) {
   const { client } = useApp();
-  const [data, setData] = useState<Loaded | null>(null);
+  const [data, setData] = useState<T | null>(null);
   const [error, setError] = useState<string | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const reader = useRef(read);
+  reader.current = read;
 
   const load = useCallback(async () => {
     try {
-      const [incident, command, requests, reports, timeline] = await Promise.all([
-        client.getIncident(incidentId),
-        client.getCommand(incidentId),
-        client.listResourceRequests(incidentId),
-        client.getReports(incidentId),
-        wholeTimeline(incidentId),
-      ]);
-      setData({ incident, command, requests: requests.items, reports, timeline });
+      setData(await reader.current(client, incidentId));
       setError(null);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
-    }
-    async function wholeTimeline(id: string) {
-      const items: TimelineEntry[] = [];
-      let after: string | undefined;
-      for (let page = 0; page < 20; page++) {
-        const answer = await client.timeline(id, { limit: 1000, ...(after ? { after } : {}) });
-        items.push(...answer.items);
-        if (!answer.next) break;
-        after = answer.next;
-      }
-      return items;
     }
   }, [client, incidentId]);
 
@@ -62,6 +50,34 @@ export function useIncident(incidentId: string) {
     timer.current = setTimeout(() => void load(), 120);
   });
   return { data, error, connection, reload: load };
+}
+
+/** The whole record of one incident as the room sees it. */
+async function readRecord(client: MusterHttpClient, incidentId: string): Promise<Loaded> {
+  const [incident, command, requests, reports, timeline] = await Promise.all([
+    client.getIncident(incidentId),
+    client.getCommand(incidentId),
+    client.listResourceRequests(incidentId),
+    client.getReports(incidentId),
+    wholeTimeline(client, incidentId),
+  ]);
+  return { incident, command, requests: requests.items, reports, timeline };
+}
+
+async function wholeTimeline(client: MusterHttpClient, incidentId: string): Promise<TimelineEntry[]> {
+  const items: TimelineEntry[] = [];
+  let after: string | undefined;
+  for (let page = 0; page < 20; page++) {
+    const answer = await client.timeline(incidentId, { limit: 1000, ...(after ? { after } : {}) });
+    items.push(...answer.items);
+    if (!answer.next) break;
+    after = answer.next;
+  }
+  return items;
+}
+
+export function useIncident(incidentId: string) {
+  return useLiveIncident(incidentId, readRecord);
 }
 
 export function IncidentView({ incidentId }: { incidentId: string }) {

@@ -115,3 +115,5 @@ export {
 export type { ReportCommandName } from './duty.schemas';
 export { CORRECTION_COMMAND_SCHEMAS, CorrectEntryRequestSchema, TimelineQuerySchema, StateAtQuerySchema } from './review.schemas';
 export type { TimelineQuery } from './review.schemas';
+export { ROUTE_CATALOG, catalogRoutes } from './route-catalog';
+export type { RouteAccess, RouteId, RouteSpec, RouteTargetKind, HttpMethod } from './route-catalog';

@@ -168,13 +168,14 @@ export const AGGREGATES: Readonly<Record<string, AggregateRegistration>> = {
     creationFields: (streamId) => ({ requestId: streamId }),
     related: (incidentId) => [{ streamType: 'command', streamId: commandStreamId(incidentId) }],
     effectsOf: (event, context) => {
-      const dispatch = context['dispatch'] as { depotId: string; teams: string[] } | null;
+      const dispatch = context['dispatch'] as { depotId: string; teams: string[]; room?: string } | null;
       switch (event.type) {
         case 'ResourcesDispatched': {
           const effects: StoreEffect[] = [];
           const items = event.data['items'] as ItemQuantity[];
-          if (dispatch) effects.push({ kind: 'takeStock', depotId: dispatch.depotId, items });
-          if (dispatch?.teams.length) effects.push({ kind: 'assignTeams', teamIds: dispatch.teams, incidentId: String(context['incidentId']) });
+          // A room dispatches from its own depots and teams only; drawing on another room's is a request to that room.
+          if (dispatch) effects.push({ kind: 'takeStock', depotId: dispatch.depotId, items, room: dispatch.room });
+          if (dispatch?.teams.length) effects.push({ kind: 'assignTeams', teamIds: dispatch.teams, incidentId: String(context['incidentId']), room: dispatch.room });
           return effects;
         }
         case 'ResourcesReleased': {

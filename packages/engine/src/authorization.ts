@@ -1,5 +1,6 @@
 import { ForbiddenError } from '@muster/contracts';
-import { canSee, type JurisdictionTree, type Actor, type CommandContext, type IncidentContext, type ReportContext, type RequestContext, type Role } from '@muster/domain';
+import { canSee, type JurisdictionTree, type Actor, type CommandContext, type IncidentContext, type ReportContext, type RequestContext } from '@muster/domain';
+import { hasRole, isRoomStaff } from './access';
 
 export interface AuthorizationRequest {
   actor: Actor;
@@ -19,33 +20,27 @@ export interface AuthorizationRequest {
 /** Decides whether an actor may send a command; throws ForbiddenError otherwise (DESIGN §3.7). */
 export type Policy = (request: AuthorizationRequest) => void;
 
-const ROOM_ROLES: readonly Role[] = ['duty_officer', 'leader'];
-
-function hasRole(actor: Actor, roles: readonly Role[]): boolean {
-  return actor.roles.some((r) => roles.includes(r));
-}
-
 /** Duty officer or leader of the lead jurisdiction itself. */
 function isLeadRoom(actor: Actor, incident: IncidentContext | null): boolean {
-  return incident !== null && hasRole(actor, ROOM_ROLES) && actor.jurisdiction === incident.leadJurisdiction;
+  return incident !== null && isRoomStaff(actor) && actor.jurisdiction === incident.leadJurisdiction;
 }
 
 /** Duty officer or leader of the lead jurisdiction or of a level above it (the city room for a county incident). */
 function isCommandRoom(request: AuthorizationRequest): boolean {
   const { actor, incident, tree } = request;
-  return incident !== null && hasRole(actor, ROOM_ROLES) && tree.isWithin(incident.leadJurisdiction, actor.jurisdiction);
+  return incident !== null && isRoomStaff(actor) && tree.isWithin(incident.leadJurisdiction, actor.jurisdiction);
 }
 
 /** A supporting jurisdiction's room acts within its role: it dispatches its own resources and updates details. */
 function isSupportingRoom(request: AuthorizationRequest): boolean {
   const { actor, incident } = request;
-  return incident !== null && hasRole(actor, ROOM_ROLES) && incident.supportingJurisdictions.includes(actor.jurisdiction);
+  return incident !== null && isRoomStaff(actor) && incident.supportingJurisdictions.includes(actor.jurisdiction);
 }
 
 /** The room of the level above the lead: it may take the lead over (§17: the upper level leads). */
 function isUpperRoom(request: AuthorizationRequest): boolean {
   const { actor, incident, tree } = request;
-  if (!incident || !hasRole(actor, ROOM_ROLES)) return false;
+  if (!incident || !isRoomStaff(actor)) return false;
   const upper = tree.parentOf(incident.leadJurisdiction);
   return upper !== null && tree.isWithin(upper, actor.jurisdiction);
 }
@@ -79,15 +74,16 @@ function incidentRule(request: AuthorizationRequest): void {
   switch (command) {
     case 'ReportIncident': {
       if (!hasRole(actor, ['duty_officer', 'leader', 'responder', 'agency_liaison', 'admin'])) deny(request, 'a duty officer, leader, responder or liaison');
-      // 属地管理: an incident is reported into one's own jurisdiction or one below it.
+      // 属地管理: an incident is reported into one's own jurisdiction or one below it (admins included:
+      // an admin is a role within its jurisdiction, never above the tree).
       const lead = String(payload['leadJurisdiction']);
-      if (!hasRole(actor, ['admin']) && tree.has(lead) && !tree.isWithin(lead, actor.jurisdiction)) {
+      if (tree.has(lead) && !tree.isWithin(lead, actor.jurisdiction)) {
         deny(request, `someone of jurisdiction ${lead} or above`);
       }
       return;
     }
     case 'UpdateIncidentDetails':
-      if (!isCommandRoom(request) && !isSupportingRoom(request) && !hasRole(actor, ['admin'])) deny(request, 'the command room or a supporting room');
+      if (!isCommandRoom(request) && !isSupportingRoom(request)) deny(request, 'the command room or a supporting room');
       return;
     case 'RaiseLead':
       if (!isCommandRoom(request) && !isUpperRoom(request)) deny(request, 'the lead room or the room above it');
@@ -96,7 +92,7 @@ function incidentRule(request: AuthorizationRequest): void {
       if (!isLeadRoom(actor, request.incident)) deny(request, 'the room that holds the lead');
       return;
     default:
-      if (!isCommandRoom(request) && !hasRole(actor, ['admin'])) deny(request, 'the command room of the lead jurisdiction or above');
+      if (!isCommandRoom(request)) deny(request, 'the command room of the lead jurisdiction or above');
   }
 }
 
@@ -196,7 +192,7 @@ export function timersActor(jurisdiction: string): Actor {
 /** The room that receives the reports: the level directly above the lead (or the one recorded when the obligation opened). */
 function isReceivingRoom(request: AuthorizationRequest): boolean {
   const { actor, incident, tree } = request;
-  if (!incident || !hasRole(actor, ROOM_ROLES)) return false;
+  if (!incident || !isRoomStaff(actor)) return false;
   const recorded = (request.context as ReportContext | null)?.upperJurisdiction ?? null;
   return actor.jurisdiction === tree.parentOf(incident.leadJurisdiction) || (recorded !== null && actor.jurisdiction === recorded);
 }

@@ -11,3 +11,13 @@ export { InProcessEventBus } from './in-process-event-bus';
 export type { InProcessEventBusOptions } from './in-process-event-bus';
 export { stateAt } from './review';
 export type { ReviewEvent, StreamAt } from './review';
+export {
+  ROOM_ROLES,
+  canKeepDutyRecordsOf,
+  canKeepReferenceDataOf,
+  canReadIncident,
+  canReadJurisdiction,
+  isRoomStaff,
+  incidentContextOf,
+  jurisdictionsWithin,
+} from './access';

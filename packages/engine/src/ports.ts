@@ -30,9 +30,10 @@ export interface DeadlineSpec {
 
 /** Changes to reference data and deadlines that commit together with the event that causes them. */
 export type StoreEffect =
-  | { kind: 'takeStock'; depotId: string; items: { kind: string; quantity: number }[] }
+  /** `room`: the dispatching room; the depot must be one of its own (absent only for legacy dispatches). */
+  | { kind: 'takeStock'; depotId: string; items: { kind: string; quantity: number }[]; room?: string | undefined }
   | { kind: 'returnStock'; depotId: string; items: { kind: string; quantity: number }[] }
-  | { kind: 'assignTeams'; teamIds: string[]; incidentId: string }
+  | { kind: 'assignTeams'; teamIds: string[]; incidentId: string; room?: string | undefined }
   | { kind: 'releaseTeams'; teamIds: string[] }
   /** Adds the deadline unless the same one (stream, key, due time) is already pending or fired. */
   | { kind: 'scheduleDeadline'; deadline: DeadlineSpec }

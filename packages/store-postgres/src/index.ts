@@ -14,11 +14,14 @@ export {
   createDepot,
   setStock,
   getDepot,
+  findDepot,
+  listDepots,
   createTeam,
+  findTeam,
   setTeamStatus,
   listTeams,
 } from './resources';
-export type { DepotInput, TeamInput } from './resources';
+export type { DepotInput, DepotView, TeamInput, TeamView } from './resources';
 export { listDeadlines, fireDueDeadlines, nextDueAt } from './deadlines';
 export type { DueDeadline, FiringOutcome, FiringBatch, DeadlineView } from './deadlines';
 export { reportScores } from './report-items';

@@ -1,8 +1,9 @@
-import { ConflictError, NotFoundError, ValidationError } from '@muster/contracts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '@muster/contracts';
 import type { PersistedState } from '@muster/domain';
 import type { StoreEffect } from '@muster/engine';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './database';
+import type { RescueTeamRow } from './tables/rescue-team.table';
 import { cancelDeadlines, scheduleDeadline } from './deadlines';
 
 type Items = { kind: string; quantity: number }[];
@@ -14,7 +15,20 @@ function sorted(items: Items): Items {
   return [...merged].sort(([a], [b]) => a.localeCompare(b)).map(([kind, quantity]) => ({ kind, quantity }));
 }
 
-async function takeStock(trx: Transaction<Database>, depotId: string, items: Items): Promise<void> {
+/**
+ * A room dispatches from its own depots only. The refusal reads the same whether the depot belongs to
+ * another room or does not exist, so a dispatch cannot be used to probe other rooms' depots.
+ */
+async function requireOwnDepot(trx: Transaction<Database>, depotId: string, room: string | undefined): Promise<void> {
+  if (room === undefined) return;
+  const own = await trx.selectFrom('depot').select('depot_id').where('depot_id', '=', depotId).where('jurisdiction', '=', room).executeTakeFirst();
+  if (!own) {
+    throw new ForbiddenError(`depot ${depotId} is not a depot of the dispatching room ${room}; ask the room that keeps it to dispatch from its own stock`, { depotId, room });
+  }
+}
+
+async function takeStock(trx: Transaction<Database>, depotId: string, items: Items, room: string | undefined): Promise<void> {
+  await requireOwnDepot(trx, depotId, room);
   for (const item of sorted(items)) {
     // Decrement only when enough is there: the row lock serialises concurrent dispatches of one kind.
     const taken = await trx
@@ -52,8 +66,15 @@ async function returnStock(trx: Transaction<Database>, depotId: string, items: I
   }
 }
 
-async function assignTeams(trx: Transaction<Database>, teamIds: string[], incidentId: string): Promise<void> {
+async function assignTeams(trx: Transaction<Database>, teamIds: string[], incidentId: string, room: string | undefined): Promise<void> {
   const ids = [...new Set(teamIds)].sort();
+  if (room !== undefined) {
+    const own = await trx.selectFrom('rescue_team').select('team_id').where('team_id', 'in', ids).where('jurisdiction', '=', room).execute();
+    const others = ids.filter((id) => !own.some((r) => r.team_id === id));
+    if (others.length > 0) {
+      throw new ForbiddenError(`teams ${others.join(', ')} are not teams of the dispatching room ${room}; ask the room that keeps them`, { teams: others, room });
+    }
+  }
   const assigned = await trx
     .updateTable('rescue_team')
     .set({ status: 'assigned', incident_id: incidentId })
@@ -82,13 +103,13 @@ export async function applyEffects(trx: Transaction<Database>, effects: readonly
   for (const effect of effects) {
     switch (effect.kind) {
       case 'takeStock':
-        await takeStock(trx, effect.depotId, effect.items);
+        await takeStock(trx, effect.depotId, effect.items, effect.room);
         break;
       case 'returnStock':
         await returnStock(trx, effect.depotId, effect.items);
         break;
       case 'assignTeams':
-        await assignTeams(trx, effect.teamIds, effect.incidentId);
+        await assignTeams(trx, effect.teamIds, effect.incidentId, effect.room);
         break;
       case 'releaseTeams':
         await releaseTeams(trx, effect.teamIds);
@@ -164,11 +185,52 @@ export async function setStock(db: Kysely<Database>, depotId: string, items: { k
   });
 }
 
-export async function getDepot(db: Kysely<Database>, depotId: string) {
-  const depot = await db.selectFrom('depot').selectAll().where('depot_id', '=', depotId).executeTakeFirst();
+export interface DepotView {
+  depotId: string;
+  name: string;
+  jurisdiction: string;
+  location: string | null;
+  stock: { kind: string; quantity: number; returnable: boolean }[];
+}
+
+export async function getDepot(db: Kysely<Database>, depotId: string): Promise<DepotView> {
+  const depot = await findDepot(db, depotId);
   if (!depot) throw new NotFoundError('depot', depotId);
-  const stock = await db.selectFrom('depot_stock').select(['kind', 'quantity', 'returnable']).where('depot_id', '=', depotId).orderBy('kind').execute();
-  return { depotId: depot.depot_id, name: depot.name, jurisdiction: depot.jurisdiction, location: depot.location, stock };
+  return depot;
+}
+
+/** The depot, or null when there is none by that id. */
+export async function findDepot(db: Kysely<Database>, depotId: string): Promise<DepotView | null> {
+  const [depot] = await listDepots(db, { depotId });
+  return depot ?? null;
+}
+
+/** Depots with their stock, of the given jurisdictions (or the one depot asked for), by id. */
+export async function listDepots(db: Kysely<Database>, filter: { jurisdictions?: readonly string[]; depotId?: string }): Promise<DepotView[]> {
+  if (filter.jurisdictions?.length === 0) return [];
+  let query = db.selectFrom('depot').selectAll().orderBy('depot_id');
+  if (filter.jurisdictions) query = query.where('jurisdiction', 'in', [...filter.jurisdictions]);
+  if (filter.depotId !== undefined) query = query.where('depot_id', '=', filter.depotId);
+  const depots = await query.execute();
+  if (depots.length === 0) return [];
+  const stock = await db
+    .selectFrom('depot_stock')
+    .select(['depot_id', 'kind', 'quantity', 'returnable'])
+    .where(
+      'depot_id',
+      'in',
+      depots.map((d) => d.depot_id),
+    )
+    .orderBy('depot_id')
+    .orderBy('kind')
+    .execute();
+  return depots.map((d) => ({
+    depotId: d.depot_id,
+    name: d.name,
+    jurisdiction: d.jurisdiction,
+    location: d.location,
+    stock: stock.filter((s) => s.depot_id === d.depot_id).map(({ kind, quantity, returnable }) => ({ kind, quantity, returnable })),
+  }));
 }
 
 export interface TeamInput {
@@ -202,9 +264,26 @@ export async function setTeamStatus(db: Kysely<Database>, teamId: string, status
   throw new ConflictError(`team ${teamId} is assigned to an incident; release it through its resource request`);
 }
 
-export async function listTeams(db: Kysely<Database>, jurisdiction?: string) {
-  let query = db.selectFrom('rescue_team').selectAll().orderBy('team_id');
-  if (jurisdiction) query = query.where('jurisdiction', '=', jurisdiction);
-  const rows = await query.execute();
-  return rows.map((r) => ({ teamId: r.team_id, name: r.name, jurisdiction: r.jurisdiction, specialty: r.specialty, status: r.status, incidentId: r.incident_id }));
+export interface TeamView {
+  teamId: string;
+  name: string;
+  jurisdiction: string;
+  specialty: string | null;
+  status: RescueTeamRow['status'];
+  incidentId: string | null;
+}
+
+const teamView = (r: RescueTeamRow): TeamView => ({ teamId: r.team_id, name: r.name, jurisdiction: r.jurisdiction, specialty: r.specialty, status: r.status, incidentId: r.incident_id });
+
+/** Teams of the given jurisdictions, by id. */
+export async function listTeams(db: Kysely<Database>, jurisdictions: readonly string[]): Promise<TeamView[]> {
+  if (jurisdictions.length === 0) return [];
+  const rows = await db.selectFrom('rescue_team').selectAll().where('jurisdiction', 'in', [...jurisdictions]).orderBy('team_id').execute();
+  return rows.map(teamView);
+}
+
+/** The team, or null when there is none by that id. */
+export async function findTeam(db: Kysely<Database>, teamId: string): Promise<TeamView | null> {
+  const row = await db.selectFrom('rescue_team').selectAll().where('team_id', '=', teamId).executeTakeFirst();
+  return row ? teamView(row) : null;
 }

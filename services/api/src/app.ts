@@ -2,10 +2,10 @@ import {
   CreateResourceRequestSchema,
   DepotSchema,
   LoginSchema,
-  ForbiddenError,
   IdSchema,
   JurisdictionCodeSchema,
   NotFoundError,
+  catalogRoutes,
   OnSceneCommandRequestSchema,
   ResourceRequestCommandSchema,
   SetStockSchema,
@@ -16,14 +16,15 @@ import {
   ListIncidentsQuerySchema,
   parseOrThrow,
 } from '@muster/contracts';
-import { canSee, JurisdictionTree, ZHAOQING_JURISDICTIONS, type Actor, type IncidentContext } from '@muster/domain';
+import { JurisdictionTree, ZHAOQING_JURISDICTIONS, type Actor } from '@muster/domain';
 import { issueToken, type TokenVerifier, type UserDirectory } from '@muster/identity';
-import { commandStreamId, type Engine } from '@muster/engine';
+import { commandStreamId, jurisdictionsWithin, type Engine } from '@muster/engine';
 import {
   createDepot,
   createTeam,
   getDepot,
   incidentView,
+  listDepots,
   listIncidents,
   listResourceRequests,
   listTeams,
@@ -33,7 +34,7 @@ import {
 } from '@muster/store-postgres';
 import { z } from 'zod';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 
 import { toHttpError } from './http-errors';
@@ -42,6 +43,11 @@ import { actorOf, authenticate } from './identity';
 import { openApiDocument } from './openapi';
 import { registerDutyRoutes } from './duty-routes';
 import { registerReviewRoutes } from './review-routes';
+import { pathParam, routeRegistrar, type RouteRegistrar } from './route-access';
+
+const JurisdictionQuerySchema = z.strictObject({ jurisdiction: JurisdictionCodeSchema.optional() });
+/** Routes that answer without a token: the catalog's public ones. */
+const OPEN_ROUTES = new Set(catalogRoutes().filter((r) => r.access.kind === 'public').map((r) => r.path));
 
 export interface ApiDependencies {
   engine: Engine;
@@ -81,23 +87,11 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   const newId = deps.ids?.newId ?? (() => crypto.randomUUID());
   const document = openApiDocument();
   const tree = deps.jurisdictions ?? new JurisdictionTree(ZHAOQING_JURISDICTIONS);
-  const open = new Set(['/health', '/openapi.json', '/auth/login', '/console-config', '/', '/console', '/console/', '/console/*']);
 
   app.addHook('onRequest', async (request) => {
-    if (open.has(request.routeOptions.url ?? '')) return;
+    if (OPEN_ROUTES.has(request.routeOptions.url ?? '')) return;
     await authenticate(request, deps.verifier);
   });
-
-  /** Reads follow the visibility rule: lead, every level above it, linked and supporting rooms. */
-  async function visibleIncident(request: FastifyRequest, incidentId: string) {
-    const stream = await deps.engine.load('incident', incidentIdParam(incidentId));
-    const actor = actorOf(request);
-    const incident = stream.state.context as unknown as IncidentContext;
-    if (!hasRoleToRead(actor) || !canSee(tree, actor.jurisdiction, incident)) {
-      throw new ForbiddenError(`incident ${incidentId} is not visible to jurisdiction ${actor.jurisdiction}`, { incidentId });
-    }
-    return stream;
-  }
 
   app.setErrorHandler((error, request, reply) => {
     const { status, body, internal } = toHttpError(error);
@@ -108,9 +102,11 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
     void reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url}` } });
   });
 
-  app.get('/health', async () => ({ status: 'ok' }));
+  const serve = routeRegistrar(app, { engine: deps.engine, db: deps.db, tree });
 
-  app.post('/auth/login', async (request) => {
+  serve('health', async () => ({ status: 'ok' }));
+
+  serve('login', async (request) => {
     if (!deps.login) throw new NotFoundError('route', 'POST /auth/login');
     const body = parseOrThrow(LoginSchema, request.body);
     const user = await deps.login.users.authenticate(body.username, body.password);
@@ -118,13 +114,13 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
     return { token, expiresAt: new Date(Date.now() + deps.login.ttlSeconds * 1000).toISOString(), user };
   });
 
-  if (deps.console) registerConsole(app, deps.console, deps.login?.users);
+  if (deps.console) registerConsole(app, serve, deps.console, deps.login?.users);
 
-  app.get('/me', async (request) => actorOf(request));
-  app.get('/jurisdictions', async () => ({ items: tree.all() }));
-  app.get('/openapi.json', async () => document);
+  serve('me', async (request) => actorOf(request));
+  serve('jurisdictions', async () => ({ items: tree.all() }));
+  serve('openApi', async () => document);
 
-  app.post('/incidents', async (request, reply) => {
+  serve('reportIncident', async (request, reply) => {
     const body = parseOrThrow(CreateIncidentRequestSchema, request.body);
     const result = await deps.engine.handle({
       streamType: 'incident',
@@ -139,22 +135,18 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
     return reply.status(201).send(result);
   });
 
-  app.post<{ Params: { incidentId: string } }>('/incidents/:incidentId/commands', async (request) => {
-    return deps.engine.handle(commandOf(request, 'incident', request.params.incidentId, parseOrThrow(IncidentCommandRequestSchema, request.body)));
+  serve('incidentCommand', async (request) => {
+    return deps.engine.handle(commandOf(request, 'incident', pathParam(request, 'incidentId'), parseOrThrow(IncidentCommandRequestSchema, request.body)));
   });
 
-  app.get<{ Params: { incidentId: string } }>('/incidents/:incidentId', async (request) => {
-    const stream = await visibleIncident(request, request.params.incidentId);
-    return incidentView(stream.streamId, stream.version, stream.state);
-  });
+  serve('getIncident', async (_request, _reply, stream) => incidentView(stream.streamId, stream.version, stream.state));
 
-  app.get('/incidents', async (request) => {
+  serve('listIncidents', async (request) => {
     const query = parseOrThrow(ListIncidentsQuerySchema, request.query, ['query']);
     const actor = actorOf(request);
-    if (!hasRoleToRead(actor)) return { items: [], next: null };
-    const leads = [actor.jurisdiction, ...tree.all().filter((j) => tree.isWithin(j.code, actor.jurisdiction)).map((j) => j.code)];
+    if (actor.roles.length === 0) return { items: [], next: null };
     return listIncidents(deps.db, {
-      visibleTo: { leads: [...new Set(leads)], room: actor.jurisdiction },
+      visibleTo: { leads: jurisdictionsWithin(tree, actor.jurisdiction), room: actor.jurisdiction },
       state: query.state,
       severity: query.severity,
       jurisdiction: query.jurisdiction,
@@ -166,13 +158,13 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
 
   // ---- On-scene command (现场指挥) -----------------------------------------------------------
 
-  app.post<{ Params: { incidentId: string } }>('/incidents/:incidentId/command', async (request) => {
-    return deps.engine.handle(commandOf(request, 'command', commandStreamId(incidentIdParam(request.params.incidentId)), parseOrThrow(OnSceneCommandRequestSchema, request.body)));
+  serve('sceneCommand', async (request) => {
+    const incidentId = pathParam(request, 'incidentId');
+    return deps.engine.handle(commandOf(request, 'command', commandStreamId(incidentIdParam(incidentId)), parseOrThrow(OnSceneCommandRequestSchema, request.body)));
   });
 
-  app.get<{ Params: { incidentId: string } }>('/incidents/:incidentId/command', async (request) => {
-    const incidentId = incidentIdParam(request.params.incidentId);
-    await visibleIncident(request, incidentId);
+  serve('getScene', async (_request, _reply, incident) => {
+    const incidentId = incident.streamId;
     const stream = await deps.engine.tryLoad('command', commandStreamId(incidentId));
     if (!stream) return { incidentId, state: 'none', version: 0, commander: null, deputies: [], offers: [], pendingTransfer: null, agencies: [], commandPost: null, latestReport: null, tenures: [] };
     return { ...stream.state.context, incidentId, state: stream.state.value, version: stream.version };
@@ -180,13 +172,13 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
 
   // ---- Resource requests (ICS 213RR) --------------------------------------------------------
 
-  app.post<{ Params: { incidentId: string } }>('/incidents/:incidentId/resource-requests', async (request, reply) => {
+  serve('submitResourceRequest', async (request, reply) => {
     const body = parseOrThrow(CreateResourceRequestSchema, request.body);
     const result = await deps.engine.handle({
       streamType: 'resourceRequest',
       streamId: body.requestId ?? `rr-${newId()}`,
       type: 'SubmitResourceRequest',
-      data: { ...body.data, incidentId: incidentIdParam(request.params.incidentId) },
+      data: { ...body.data, incidentId: incidentIdParam(pathParam(request, 'incidentId')) },
       actor: actorOf(request),
       commandId: body.commandId,
       occurredAt: body.occurredAt,
@@ -194,68 +186,68 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
     return reply.status(201).send(result);
   });
 
-  app.get<{ Params: { incidentId: string } }>('/incidents/:incidentId/resource-requests', async (request) => {
-    const incidentId = incidentIdParam(request.params.incidentId);
-    await visibleIncident(request, incidentId);
-    return { items: await listResourceRequests(deps.db, incidentId) };
+  serve('listResourceRequests', async (_request, _reply, incident) => ({ items: await listResourceRequests(deps.db, incident.streamId) }));
+
+  serve('resourceRequestCommand', async (request) => {
+    return deps.engine.handle(commandOf(request, 'resourceRequest', pathParam(request, 'requestId'), parseOrThrow(ResourceRequestCommandSchema, request.body)));
   });
 
-  app.post<{ Params: { requestId: string } }>('/resource-requests/:requestId/commands', async (request) => {
-    return deps.engine.handle(commandOf(request, 'resourceRequest', request.params.requestId, parseOrThrow(ResourceRequestCommandSchema, request.body)));
-  });
+  serve('getResourceRequest', async (_request, _reply, stream) => ({ ...stream.state.context, state: stream.state.value, version: stream.version }));
 
-  app.get<{ Params: { requestId: string } }>('/resource-requests/:requestId', async (request) => {
-    const stream = await deps.engine.load('resourceRequest', request.params.requestId);
-    await visibleIncident(request, String(stream.state.context['incidentId']));
-    return { ...stream.state.context, state: stream.state.value, version: stream.version };
-  });
+  // ---- Depots and rescue teams: reference data each room keeps for itself ---------------------
+  // The catalog's rules decide who may read and keep them (services/api/src/route-access.ts).
 
-  // ---- Depots and rescue teams (reference data of the command room) ---------------------------
-
-  app.post('/depots', async (request, reply) => {
-    requireRoom(actorOf(request));
+  serve('createDepot', async (request, reply) => {
     const body = parseOrThrow(DepotSchema, request.body);
     await createDepot(deps.db, body);
     return reply.status(201).send(await getDepot(deps.db, body.depotId));
   });
-  app.put<{ Params: { depotId: string } }>('/depots/:depotId/stock', async (request) => {
-    requireRoom(actorOf(request));
-    const body = parseOrThrow(SetStockSchema, request.body);
-    await setStock(deps.db, request.params.depotId, body.items);
-    return getDepot(deps.db, request.params.depotId);
+  serve('listDepots', async (request) => {
+    const query = parseOrThrow(JurisdictionQuerySchema, request.query, ['query']);
+    return { items: await listDepots(deps.db, { jurisdictions: readableUnits(actorOf(request), query.jurisdiction) }) };
   });
-  app.get<{ Params: { depotId: string } }>('/depots/:depotId', async (request) => getDepot(deps.db, request.params.depotId));
-  app.post('/teams', async (request, reply) => {
-    requireRoom(actorOf(request));
+  serve('getDepot', async (_request, _reply, depot) => depot);
+  serve('setStock', async (request, _reply, depot) => {
+    const body = parseOrThrow(SetStockSchema, request.body);
+    await setStock(deps.db, depot.depotId, body.items);
+    return getDepot(deps.db, depot.depotId);
+  });
+  serve('createTeam', async (request, reply) => {
     const body = parseOrThrow(TeamSchema, request.body);
     await createTeam(deps.db, body);
     return reply.status(201).send({ ...body, status: 'available' });
   });
-  app.post<{ Params: { teamId: string } }>('/teams/:teamId/status', async (request) => {
-    requireRoom(actorOf(request));
+  serve('setTeamStatus', async (request, _reply, team) => {
     const body = parseOrThrow(TeamStatusSchema, request.body);
-    await setTeamStatus(deps.db, request.params.teamId, body.status);
-    return { teamId: request.params.teamId, status: body.status };
+    await setTeamStatus(deps.db, team.teamId, body.status);
+    return { teamId: team.teamId, status: body.status };
   });
-  app.get('/teams', async (request) => {
-    const query = parseOrThrow(z.strictObject({ jurisdiction: JurisdictionCodeSchema.optional() }), request.query, ['query']);
-    return { items: await listTeams(deps.db, query.jurisdiction) };
+  serve('listTeams', async (request) => {
+    const query = parseOrThrow(JurisdictionQuerySchema, request.query, ['query']);
+    return { items: await listTeams(deps.db, readableUnits(actorOf(request), query.jurisdiction)) };
   });
 
+  /** One jurisdiction asked for (its readability is the catalog's rule), or every one the caller's room reads. */
+  function readableUnits(actor: Actor, jurisdiction: string | undefined): string[] {
+    if (actor.roles.length === 0) return [];
+    return jurisdiction !== undefined ? [jurisdiction] : jurisdictionsWithin(tree, actor.jurisdiction);
+  }
+
   // Duty watch, watch log, report filing and timeliness scores (services/api/src/duty-routes.ts).
-  registerDutyRoutes(app, { engine: deps.engine, db: deps.db, tree, clock: deps.clock ?? { now: () => new Date() }, newId });
+  registerDutyRoutes(serve, { engine: deps.engine, db: deps.db, tree, clock: deps.clock ?? { now: () => new Date() }, newId });
   // Timeline, corrections and state at a moment for reviewers (services/api/src/review-routes.ts).
-  registerReviewRoutes(app, { engine: deps.engine, db: deps.db, visibleIncident, clock: deps.clock ?? { now: () => new Date() } });
+  registerReviewRoutes(serve, { engine: deps.engine, db: deps.db, clock: deps.clock ?? { now: () => new Date() } });
 
   return app;
 }
 
 /** The console's files, its start page, and the configuration it reads before anyone logs in. */
-function registerConsole(app: FastifyInstance, options: ConsoleOptions, users: UserDirectory | undefined): void {
+function registerConsole(app: FastifyInstance, serve: RouteRegistrar, options: ConsoleOptions, users: UserDirectory | undefined): void {
+  // Serves the catalog's `consoleFiles` route (GET /console/*).
   void app.register(fastifyStatic, { root: options.dir, prefix: '/console/', index: 'index.html', maxAge: 0 });
-  app.get('/', async (_request, reply) => reply.redirect('/console/'));
-  app.get('/console', async (_request, reply) => reply.redirect('/console/'));
-  app.get('/console-config', async () => ({
+  serve('root', async (_request, reply) => reply.redirect('/console/'));
+  serve('consoleRoot', async (_request, reply) => reply.redirect('/console/'));
+  serve('consoleConfig', async () => ({
     gateway: { port: options.gatewayPort, path: options.gatewayPath ?? '/ws' },
     demoUsers: options.showDemoUsers && users ? users.list().map((u) => ({ username: u.username, name: u.name, roles: [...u.roles], jurisdiction: u.jurisdiction })) : [],
   }));
@@ -265,16 +257,4 @@ function registerConsole(app: FastifyInstance, options: ConsoleOptions, users: U
 function incidentIdParam(id: string): string {
   if (!IdSchema.safeParse(id).success) throw new NotFoundError('incident', id);
   return id;
-}
-
-/** Every role reads within its visibility; a role list without any known role reads nothing. */
-function hasRoleToRead(actor: Actor): boolean {
-  return actor.roles.length > 0;
-}
-
-/** Depots and teams are kept by the command rooms. */
-function requireRoom(actor: Actor): void {
-  if (!actor.roles.some((r) => r === 'duty_officer' || r === 'leader' || r === 'admin')) {
-    throw new ForbiddenError('only a command room keeps depots and teams', { roles: actor.roles });
-  }
 }

@@ -1,7 +1,6 @@
 import {
   ConflictError,
   DutyShiftSchema,
-  ForbiddenError,
   IdSchema,
   IllegalTransitionError,
   ListShiftsQuerySchema,
@@ -15,12 +14,11 @@ import {
   WatchEntrySchema,
   parseOrThrow,
 } from '@muster/contracts';
-import { canSee, reportStreamId, type Actor, type IncidentContext, type JurisdictionTree } from '@muster/domain';
-import type { Engine } from '@muster/engine';
+import { reportStreamId, type JurisdictionTree } from '@muster/domain';
+import { jurisdictionsWithin, type Engine } from '@muster/engine';
 import {
   createShift,
   createWatchEntry,
-  getWatchEntry,
   listDeadlines,
   listShifts,
   listWatchEntries,
@@ -32,10 +30,11 @@ import {
   type TriageDecision,
 } from '@muster/store-postgres';
 import { stringify } from 'csv-stringify/sync';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { commandOf } from './command-envelope';
 import { actorOf } from './identity';
+import { loadReadableIncident, pathParam, type RouteRegistrar } from './route-access';
 
 export interface DutyRouteDependencies {
   engine: Engine;
@@ -45,33 +44,20 @@ export interface DutyRouteDependencies {
   newId(): string;
 }
 
-const ROOM_ROLES = new Set(['duty_officer', 'leader', 'admin']);
 const CLOSED = new Set(['closed', 'dismissed']);
 
 /**
  * Duty watch (值守) and information reporting (信息报送): the roster, the watch log and its triage,
  * report filing and timeliness scores (issue 6). Registered by buildApi after its own routes.
  */
-export function registerDutyRoutes(app: FastifyInstance, deps: DutyRouteDependencies): void {
+export function registerDutyRoutes(serve: RouteRegistrar, deps: DutyRouteDependencies): void {
   const { engine, db, tree, clock } = deps;
 
+  // Who may keep or read a room's roster, log and scores is the catalog's rule, checked by `serve`
+  // before the handler runs; the handlers only check that a named jurisdiction exists.
   function known(jurisdiction: string, path: string): string {
     if (!tree.has(jurisdiction)) throw new ValidationError([{ path, message: `unknown jurisdiction ${jurisdiction}` }]);
     return jurisdiction;
-  }
-
-  /** A room keeps its own roster and log and those of the rooms below it (the city those of its counties). */
-  function requireRoomOf(actor: Actor, jurisdiction: string, what: string): void {
-    if (!actor.roles.some((r) => ROOM_ROLES.has(r)) || !tree.isWithin(jurisdiction, actor.jurisdiction)) {
-      throw new ForbiddenError(`${what} of ${jurisdiction} is kept by its duty room or a room above it`, { jurisdiction });
-    }
-  }
-
-  /** Reads follow the same tree: one's own jurisdiction and everything below it. */
-  function requireReaderOf(actor: Actor, jurisdiction: string, what: string): void {
-    if (actor.roles.length === 0 || !tree.isWithin(jurisdiction, actor.jurisdiction)) {
-      throw new ForbiddenError(`${what} of ${jurisdiction} is not visible to jurisdiction ${actor.jurisdiction}`, { jurisdiction });
-    }
   }
 
   function idParam(what: string, id: string): string {
@@ -79,44 +65,35 @@ export function registerDutyRoutes(app: FastifyInstance, deps: DutyRouteDependen
     return id;
   }
 
-  async function visibleIncident(request: FastifyRequest, incidentId: string) {
-    const stream = await engine.load('incident', idParam('incident', incidentId));
-    const actor = actorOf(request);
-    if (actor.roles.length === 0 || !canSee(tree, actor.jurisdiction, stream.state.context as unknown as IncidentContext)) {
-      throw new ForbiddenError(`incident ${incidentId} is not visible to jurisdiction ${actor.jurisdiction}`, { incidentId });
-    }
-    return stream;
-  }
-
   // ---- Duty roster (值班表) ---------------------------------------------------------------------
 
-  app.post('/duty/shifts', async (request, reply) => {
+  serve('createShift', async (request, reply) => {
     const body = parseOrThrow(DutyShiftSchema, request.body);
     const actor = actorOf(request);
-    requireRoomOf(actor, known(body.jurisdiction, 'jurisdiction'), 'the duty roster');
+    known(body.jurisdiction, 'jurisdiction');
     const shift = await createShift(db, { ...body, shiftId: body.shiftId ?? `shift-${deps.newId()}`, createdBy: actor.userId });
     return reply.status(201).send(shift);
   });
 
-  app.get('/duty/shifts', async (request) => {
+  serve('listShifts', async (request) => {
     const query = parseOrThrow(ListShiftsQuerySchema, request.query, ['query']);
-    requireReaderOf(actorOf(request), known(query.jurisdiction, 'query.jurisdiction'), 'the duty roster');
+    known(query.jurisdiction, 'query.jurisdiction');
     return { items: await listShifts(db, query) };
   });
 
-  app.get('/duty/on-duty', async (request) => {
+  serve('onDuty', async (request) => {
     const query = parseOrThrow(OnDutyQuerySchema, request.query, ['query']);
-    requireReaderOf(actorOf(request), known(query.jurisdiction, 'query.jurisdiction'), 'the duty roster');
+    known(query.jurisdiction, 'query.jurisdiction');
     const at = query.at ?? clock.now().toISOString();
     return { jurisdiction: query.jurisdiction, at, items: await onDuty(db, query.jurisdiction, at) };
   });
 
   // ---- Watch log (值班记录) and triage ------------------------------------------------------------
 
-  app.post('/watch-log', async (request, reply) => {
+  serve('createWatchEntry', async (request, reply) => {
     const body = parseOrThrow(WatchEntrySchema, request.body);
     const actor = actorOf(request);
-    requireRoomOf(actor, known(body.jurisdiction, 'jurisdiction'), 'the watch log');
+    known(body.jurisdiction, 'jurisdiction');
     const { entryId, ...entry } = body;
     const created = await createWatchEntry(db, {
       ...entry,
@@ -127,24 +104,18 @@ export function registerDutyRoutes(app: FastifyInstance, deps: DutyRouteDependen
     return reply.status(201).send(created);
   });
 
-  app.get('/watch-log', async (request) => {
+  serve('listWatchEntries', async (request) => {
     const query = parseOrThrow(ListWatchQuerySchema, request.query, ['query']);
-    requireReaderOf(actorOf(request), known(query.jurisdiction, 'query.jurisdiction'), 'the watch log');
+    known(query.jurisdiction, 'query.jurisdiction');
     return { items: await listWatchEntries(db, query) };
   });
 
-  app.get<{ Params: { entryId: string } }>('/watch-log/:entryId', async (request) => {
-    const entry = await getWatchEntry(db, idParam('watch entry', request.params.entryId));
-    requireReaderOf(actorOf(request), entry.jurisdiction, 'the watch log');
-    return entry;
-  });
+  serve('getWatchEntry', async (_request, _reply, entry) => entry);
 
-  app.post<{ Params: { entryId: string } }>('/watch-log/:entryId/triage', async (request) => {
+  serve('triageWatchEntry', async (request, _reply, entry) => {
     const body = parseOrThrow(TriageSchema, request.body);
     const actor = actorOf(request);
-    const entryId = idParam('watch entry', request.params.entryId);
-    const entry = await getWatchEntry(db, entryId);
-    requireRoomOf(actor, entry.jurisdiction, 'the watch log');
+    const entryId = entry.entryId;
     let incidentResult: unknown = null;
     const triaged = await triageWatchEntry(db, entryId, { userId: actor.userId, at: clock.now().toISOString() }, async (open): Promise<TriageDecision> => {
       switch (body.action) {
@@ -173,7 +144,7 @@ export function registerDutyRoutes(app: FastifyInstance, deps: DutyRouteDependen
           return { status: 'incident_created', incidentId: result.streamId };
         }
         case 'attach': {
-          const stream = await visibleIncident(request, body.incidentId);
+          const stream = await loadReadableIncident(deps, actor, body.incidentId);
           if (CLOSED.has(stream.state.value)) throw new IllegalTransitionError('incident', 'attach', stream.state.value, []);
           return { status: 'attached', incidentId: stream.streamId };
         }
@@ -190,13 +161,12 @@ export function registerDutyRoutes(app: FastifyInstance, deps: DutyRouteDependen
 
   // ---- Report obligation of an incident (初报/续报/终报) --------------------------------------------
 
-  app.post<{ Params: { incidentId: string } }>('/incidents/:incidentId/reports', async (request) => {
+  serve('reportCommand', async (request) => {
     const body = parseOrThrow(ReportCommandRequestSchema, request.body);
-    return engine.handle(commandOf(request, 'report', reportStreamId(idParam('incident', request.params.incidentId)), body));
+    return engine.handle(commandOf(request, 'report', reportStreamId(idParam('incident', pathParam(request, 'incidentId'))), body));
   });
 
-  app.get<{ Params: { incidentId: string } }>('/incidents/:incidentId/reports', async (request) => {
-    const incident = await visibleIncident(request, request.params.incidentId);
+  serve('getReports', async (_request, _reply, incident) => {
     const stream = await engine.tryLoad('report', reportStreamId(incident.streamId));
     if (!stream) return { incidentId: incident.streamId, state: 'none', version: 0, items: [], deadlines: [] };
     return { ...stream.state.context, state: stream.state.value, version: stream.version, deadlines: await listDeadlines(db, { incidentId: incident.streamId }) };
@@ -207,18 +177,16 @@ export function registerDutyRoutes(app: FastifyInstance, deps: DutyRouteDependen
   async function scores(request: FastifyRequest): Promise<{ from: string; to: string; asOf: string; items: ReportScore[] }> {
     const query = parseOrThrow(ScoresQuerySchema, request.query, ['query']);
     const actor = actorOf(request);
-    if (query.jurisdiction !== undefined) requireReaderOf(actor, known(query.jurisdiction, 'query.jurisdiction'), 'the timeliness scores');
     // The units a room scores: itself and every unit below it (the city room publishes its counties').
-    const units =
-      query.jurisdiction !== undefined ? [query.jurisdiction] : tree.all().filter((j) => tree.isWithin(j.code, actor.jurisdiction)).map((j) => j.code);
+    const units = query.jurisdiction !== undefined ? [known(query.jurisdiction, 'query.jurisdiction')] : jurisdictionsWithin(tree, actor.jurisdiction);
     // Reports due after now are not yet late or missing; they count once filed or once due.
     const asOf = new Date(Math.min(Date.parse(query.to), clock.now().getTime())).toISOString();
     return { from: query.from, to: query.to, asOf, items: await reportScores(db, { from: query.from, to: query.to, asOf, jurisdictions: units }) };
   }
 
-  app.get('/report-scores', async (request) => scores(request));
+  serve('reportScores', async (request) => scores(request));
 
-  app.get('/report-scores.csv', async (request, reply) => {
+  serve('reportScoresCsv', async (request, reply) => {
     const result = await scores(request);
     const csv = stringify(
       result.items.map((s) => ({ ...s, name: tree.get(s.jurisdiction)?.name ?? '' })),

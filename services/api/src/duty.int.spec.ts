@@ -135,7 +135,10 @@ describe('watch log and triage', () => {
     });
     const list = await ok<{ items: { entryId: string }[] }>(dinghu, 'GET', `/watch-log?jurisdiction=${DINGHU}&status=open`);
     expect(list.items.map((e) => e.entryId)).toContain('w-1');
-    expect((await call(gaoyao, 'GET', '/watch-log/w-1')).statusCode).toBe(403);
+    // Another county's entry is answered exactly like one that does not exist.
+    const hidden = await call(gaoyao, 'GET', '/watch-log/w-1');
+    expect(hidden.statusCode).toBe(404);
+    expect(hidden.body).toBe((await call(gaoyao, 'GET', '/watch-log/w-none')).body.replaceAll('w-none', 'w-1'));
   });
 
   it('takes every channel; a sensor needs no caller, a person’s channel needs name and phone', async () => {
@@ -184,7 +187,7 @@ describe('watch log and triage', () => {
     expect((await call(dinghu, 'POST', '/watch-log/w-dismiss/triage', { action: 'attach', incidentId: 'no-such-incident' })).statusCode).toBe(404);
     await expectInvalid(dinghu, 'POST', '/watch-log/w-dismiss/triage', { action: 'dismiss' }, ['reason']);
     await expectInvalid(dinghu, 'POST', '/watch-log/w-dismiss/triage', { action: 'forward' }, ['action']);
-    expect((await call(gaoyao, 'POST', '/watch-log/w-dismiss/triage', { action: 'dismiss', reason: 'x' })).statusCode).toBe(403);
+    expect((await call(gaoyao, 'POST', '/watch-log/w-dismiss/triage', { action: 'dismiss', reason: 'x' })).statusCode).toBe(404);
     const dismissed = await ok<{ entry: Record<string, unknown> }>(dinghu, 'POST', '/watch-log/w-dismiss/triage', { action: 'dismiss', reason: 'same breach, already reported' });
     expect(dismissed.entry).toMatchObject({ status: 'dismissed', dismissReason: 'same breach, already reported', incidentId: null });
     expect((await ok<{ items: unknown[] }>(dinghu, 'GET', `/watch-log?jurisdiction=${DINGHU}&status=dismissed`)).items).toHaveLength(1);

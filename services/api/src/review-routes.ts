@@ -1,18 +1,16 @@
 import { CorrectEntryRequestSchema, NotFoundError, StateAtQuerySchema, TimelineQuerySchema, ValidationError, parseOrThrow } from '@muster/contracts';
-import { correctionStreamId, type CommandContext, type IncidentContext } from '@muster/domain';
+import { correctionStreamId, type CommandContext } from '@muster/domain';
 import { ENTRY_CORRECTED, incidentView, listResourceRequests, readIncidentEvents, readTimeline, type Database, type TimelineEntry } from '@muster/store-postgres';
-import { commandStreamId, stateAt, type Engine, type ReviewEvent, type StoredStream } from '@muster/engine';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { commandStreamId, incidentContextOf, stateAt, type Engine, type ReviewEvent, type StoredStream } from '@muster/engine';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { afterActionMetrics, ICS209_VERSIONS, ics201Html, ics209Html, ics214Html, timelineCsv, type RequestFacts } from './after-action';
 import { actorOf } from './identity';
+import type { RouteRegistrar } from './route-access';
 
 export interface ReviewDependencies {
   engine: Engine;
   db: Kysely<Database>;
-  /** The visibility check of the other reads (app.ts): the incident's stream, or a typed 403/404. */
-  visibleIncident(request: FastifyRequest, incidentId: string): Promise<StoredStream>;
   clock: { now(): Date };
 }
 
@@ -20,9 +18,8 @@ export interface ReviewDependencies {
  * Post-incident review (issue 7): the timeline of an incident and everything under it, corrections
  * that never edit or delete, and the state at any moment by replay.
  */
-export function registerReviewRoutes(app: FastifyInstance, deps: ReviewDependencies): void {
-  app.get<{ Params: { incidentId: string } }>('/incidents/:incidentId/timeline', async (request) => {
-    const stream = await deps.visibleIncident(request, request.params.incidentId);
+export function registerReviewRoutes(serve: RouteRegistrar, deps: ReviewDependencies): void {
+  serve('timeline', async (request, _reply, stream) => {
     const query = parseOrThrow(TimelineQuerySchema, request.query, ['query']);
     return readTimeline(deps.db, {
       incidentId: stream.streamId,
@@ -38,8 +35,7 @@ export function registerReviewRoutes(app: FastifyInstance, deps: ReviewDependenc
     });
   });
 
-  app.post<{ Params: { incidentId: string } }>('/incidents/:incidentId/corrections', async (request, reply) => {
-    const stream = await deps.visibleIncident(request, request.params.incidentId);
+  serve('correctEntry', async (request, reply, stream) => {
     const body = parseOrThrow(CorrectEntryRequestSchema, request.body);
     // Events never change, so checking the target before the command cannot race with anything.
     const target = await deps.db
@@ -64,8 +60,7 @@ export function registerReviewRoutes(app: FastifyInstance, deps: ReviewDependenc
     return reply.status(201).send(result);
   });
 
-  app.get<{ Params: { incidentId: string } }>('/incidents/:incidentId/state', async (request) => {
-    const stream = await deps.visibleIncident(request, request.params.incidentId);
+  serve('stateAt', async (request, _reply, stream) => {
     const query = parseOrThrow(StateAtQuerySchema, request.query, ['query']);
     const basis = query.basis ?? 'recorded';
     const streams = stateAt(await incidentEvents(deps.db, stream.streamId), query.at, basis);
@@ -81,9 +76,8 @@ export function registerReviewRoutes(app: FastifyInstance, deps: ReviewDependenc
   });
 
   /** Everything the after-action views need, read once per request. */
-  async function review(request: FastifyRequest, incidentId: string) {
-    const stream = await deps.visibleIncident(request, incidentId);
-    const incident = stream.state.context as unknown as IncidentContext;
+  async function review(stream: StoredStream) {
+    const incident = incidentContextOf(stream);
     const command = (await deps.engine.tryLoad('command', commandStreamId(stream.streamId)))?.state.context as unknown as CommandContext | undefined;
     const requests: RequestFacts[] = (await listResourceRequests(deps.db, stream.streamId)).map((view) => ({
       requestId: String(view['requestId']),
@@ -106,8 +100,8 @@ export function registerReviewRoutes(app: FastifyInstance, deps: ReviewDependenc
     }
   }
 
-  app.get<{ Params: { incidentId: string } }>('/incidents/:incidentId/metrics', async (request) => {
-    const { incidentId, incident, command, requests } = await review(request, request.params.incidentId);
+  serve('metrics', async (_request, _reply, stream) => {
+    const { incidentId, incident, command, requests } = await review(stream);
     const reports = await deps.db.selectFrom('report_item').select(['key', 'kind', 'due_at', 'submitted_at']).where('incident_id', '=', incidentId).orderBy('due_at').execute();
     return afterActionMetrics(
       incident,
@@ -118,9 +112,9 @@ export function registerReviewRoutes(app: FastifyInstance, deps: ReviewDependenc
     );
   });
 
-  app.get<{ Params: { incidentId: string } }>('/incidents/:incidentId/timeline/export', async (request, reply) => {
+  serve('timelineExport', async (request, reply, stream) => {
     const { format } = parseOrThrow(z.strictObject({ format: z.enum(['json', 'csv']).default('json') }), request.query, ['query']);
-    const { incidentId } = await review(request, request.params.incidentId);
+    const incidentId = stream.streamId;
     const entries = await wholeTimeline(incidentId);
     if (format === 'json') return { incidentId, items: entries };
     return reply
@@ -129,10 +123,10 @@ export function registerReviewRoutes(app: FastifyInstance, deps: ReviewDependenc
       .send(timelineCsv(entries));
   });
 
-  app.get<{ Params: { incidentId: string; form: string } }>('/incidents/:incidentId/forms/:form', async (request, reply) => {
-    const { form } = parseOrThrow(z.strictObject({ form: z.enum(['ics201', 'ics209', 'ics214']) }), { form: request.params.form }, ['params']);
+  serve('form', async (request, reply, stream) => {
+    const { form } = parseOrThrow(z.strictObject({ form: z.enum(['ics201', 'ics209', 'ics214']) }), { form: request.params['form'] }, ['params']);
     const { version } = parseOrThrow(z.strictObject({ version: z.enum(ICS209_VERSIONS).default('update') }), request.query, ['query']);
-    const { incidentId, incident, command, requests } = await review(request, request.params.incidentId);
+    const { incidentId, incident, command, requests } = await review(stream);
     let html: string;
     switch (form) {
       case 'ics201':

@@ -108,7 +108,12 @@ describe('visibility rule on every read (property-based)', () => {
             expect(ids.has(incident.id), `${v.jurisdiction} listing ${incident.id}`).toBe(sees);
             for (const url of [`/incidents/${incident.id}`, `/incidents/${incident.id}/command`, `/incidents/${incident.id}/resource-requests`]) {
               const read = await app.inject({ method: 'GET', url, headers });
-              expect(read.statusCode, `${v.jurisdiction} reading ${url}`).toBe(sees ? 200 : 403);
+              expect(read.statusCode, `${v.jurisdiction} reading ${url}`).toBe(sees ? 200 : 404);
+              if (!sees) {
+                // Indistinguishable from an incident that does not exist.
+                const missing = await app.inject({ method: 'GET', url: url.replace(incident.id, 'no-such-incident'), headers });
+                expect(read.body).toBe(missing.body.replaceAll('no-such-incident', incident.id));
+              }
             }
           }
         }
@@ -148,7 +153,7 @@ describe('tokens', () => {
     expect(write.json()).toMatchObject({ error: { code: 'forbidden' } });
     const report = await app.inject({ method: 'POST', url: '/incidents', headers: neighbour, payload: { data: { title: 'not mine', leadJurisdiction: '441224' } } });
     expect(report.statusCode).toBe(403);
-    expect((await app.inject({ method: 'GET', url: '/incidents/huaiji-1', headers: neighbour })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'GET', url: '/incidents/huaiji-1', headers: neighbour })).statusCode).toBe(404);
     const reviewer = await authHeader({ userId: 'rev', roles: ['reviewer'], jurisdiction: CITY });
     expect((await app.inject({ method: 'GET', url: '/incidents/huaiji-1', headers: reviewer })).statusCode).toBe(200);
     const reviewerWrite = await app.inject({ method: 'POST', url: '/incidents/huaiji-1/commands', headers: reviewer, payload: { type: 'BeginVerification' } });

@@ -83,6 +83,7 @@ export const requestMachine = setup({
           teams: c.teams ?? [],
           dispatchedAt: c.meta.occurredAt,
           dispatchedBy: c.meta.actor.userId,
+          room: c.meta.actor.jurisdiction,
         };
       },
     }),

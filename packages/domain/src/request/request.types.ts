@@ -23,6 +23,11 @@ export interface Dispatch {
   teams: string[];
   dispatchedAt: string;
   dispatchedBy: string;
+  /**
+   * The room that dispatched (the dispatcher's jurisdiction): stock and teams come from its own depots.
+   * Absent in dispatches recorded before rooms were checked.
+   */
+  room?: string;
 }
 
 export interface RequestContext {

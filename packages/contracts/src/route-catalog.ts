@@ -1,0 +1,127 @@
+import type { z } from 'zod';
+import {
+  CreateResourceRequestSchema,
+  DepotSchema,
+  OnSceneCommandRequestSchema,
+  ResourceRequestCommandSchema,
+  SetStockSchema,
+  TeamSchema,
+  TeamStatusSchema,
+} from './command.schemas';
+import {
+  DutyShiftSchema,
+  ListShiftsQuerySchema,
+  ListWatchQuerySchema,
+  OnDutyQuerySchema,
+  ReportCommandRequestSchema,
+  ScoresQuerySchema,
+  TriageSchema,
+  WatchEntrySchema,
+} from './duty.schemas';
+import { CreateIncidentRequestSchema, IncidentCommandRequestSchema, ListIncidentsQuerySchema, LoginSchema } from './incident.schemas';
+import { CorrectEntryRequestSchema, StateAtQuerySchema, TimelineQuerySchema } from './review.schemas';
+
+/** Things a route can name in its path, each owned by a jurisdiction (directly or through its incident). */
+export type RouteTargetKind = 'incident' | 'resourceRequest' | 'depot' | 'team' | 'watchEntry';
+
+/**
+ * Who may call a route, decided before the route looks at anything else (issue 14):
+ * - `public`: no token (health, the OpenAPI document, login, the console's files);
+ * - `signed-in`: any valid token; what the route answers is the caller's own or scoped to its rooms;
+ * - `read`: the caller must be able to read the target named by the path parameter; one it may not
+ *   read is answered exactly like one that does not exist (404), so nothing about it leaks;
+ * - `keep`: as `read`, then the caller must also be allowed to change it (else 403);
+ * - `keep-jurisdiction` / `read-jurisdiction`: the body's or query's `jurisdiction` names what is kept
+ *   or read (jurisdictions are public, so a refusal here is a plain 403);
+ * - `command`: the engine authorizes: the stream's incident must be visible (else 404, as if missing),
+ *   then the command policy of the stream type decides (else 403).
+ */
+export type RouteAccess =
+  | { kind: 'public' }
+  | { kind: 'signed-in' }
+  | { kind: 'read'; target: RouteTargetKind; param: string }
+  | { kind: 'keep'; target: RouteTargetKind; param: string }
+  | { kind: 'read-jurisdiction'; from: 'query'; optional: boolean }
+  | { kind: 'keep-jurisdiction'; from: 'body'; rule: 'duty-records' | 'reference-data' }
+  | { kind: 'command'; streamType: 'incident' | 'command' | 'resourceRequest' | 'report' };
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT';
+
+export interface RouteSpec {
+  method: HttpMethod;
+  /** Fastify's path syntax (`:param`); OpenAPI's `{param}` is derived from it. */
+  path: string;
+  summary: string;
+  access: RouteAccess;
+  /** Status of a successful answer. */
+  status: 200 | 201 | 302;
+  body?: z.ZodType;
+  query?: z.ZodType;
+}
+
+const incidentRead = { kind: 'read', target: 'incident', param: 'incidentId' } as const;
+
+/**
+ * Every HTTP route the api serves, with its access rule. The api registers its routes through this
+ * table (a route not in it cannot be served), and a test walks it with actors of every other room.
+ */
+export const ROUTE_CATALOG = {
+  health: { method: 'GET', path: '/health', summary: 'Liveness', access: { kind: 'public' }, status: 200 },
+  openApi: { method: 'GET', path: '/openapi.json', summary: 'This API as OpenAPI 3.1', access: { kind: 'public' }, status: 200 },
+  login: { method: 'POST', path: '/auth/login', summary: 'Log in with a user name and password; answers a token', access: { kind: 'public' }, status: 200, body: LoginSchema },
+  me: { method: 'GET', path: '/me', summary: 'Who the token is for', access: { kind: 'signed-in' }, status: 200 },
+  jurisdictions: { method: 'GET', path: '/jurisdictions', summary: 'The jurisdiction tree served', access: { kind: 'signed-in' }, status: 200 },
+
+  reportIncident: { method: 'POST', path: '/incidents', summary: 'Report an incident (opens its stream)', access: { kind: 'command', streamType: 'incident' }, status: 201, body: CreateIncidentRequestSchema },
+  listIncidents: { method: 'GET', path: '/incidents', summary: 'List the incidents the caller may see', access: { kind: 'signed-in' }, status: 200, query: ListIncidentsQuerySchema },
+  getIncident: { method: 'GET', path: '/incidents/:incidentId', summary: 'Read one incident', access: incidentRead, status: 200 },
+  incidentCommand: { method: 'POST', path: '/incidents/:incidentId/commands', summary: 'Send a command to an incident', access: { kind: 'command', streamType: 'incident' }, status: 200, body: IncidentCommandRequestSchema },
+
+  sceneCommand: { method: 'POST', path: '/incidents/:incidentId/command', summary: 'Send an on-scene command command (appoint, transfer, unified command, scene report)', access: { kind: 'command', streamType: 'command' }, status: 200, body: OnSceneCommandRequestSchema },
+  getScene: { method: 'GET', path: '/incidents/:incidentId/command', summary: 'Read the command structure of an incident', access: incidentRead, status: 200 },
+
+  submitResourceRequest: { method: 'POST', path: '/incidents/:incidentId/resource-requests', summary: 'Submit a resource request (ICS 213RR)', access: { kind: 'command', streamType: 'resourceRequest' }, status: 201, body: CreateResourceRequestSchema },
+  listResourceRequests: { method: 'GET', path: '/incidents/:incidentId/resource-requests', summary: 'List the resource requests of an incident', access: incidentRead, status: 200 },
+  resourceRequestCommand: { method: 'POST', path: '/resource-requests/:requestId/commands', summary: 'Approve, reject, dispatch, track or release a resource request', access: { kind: 'command', streamType: 'resourceRequest' }, status: 200, body: ResourceRequestCommandSchema },
+  getResourceRequest: { method: 'GET', path: '/resource-requests/:requestId', summary: 'Read one resource request', access: { kind: 'read', target: 'resourceRequest', param: 'requestId' }, status: 200 },
+
+  createDepot: { method: 'POST', path: '/depots', summary: "Register a material depot of the caller's room", access: { kind: 'keep-jurisdiction', from: 'body', rule: 'reference-data' }, status: 201, body: DepotSchema },
+  listDepots: { method: 'GET', path: '/depots', summary: 'Depots and their stock, of the caller’s room and the rooms below it (or one of them)', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200 },
+  getDepot: { method: 'GET', path: '/depots/:depotId', summary: 'One depot and its stock', access: { kind: 'read', target: 'depot', param: 'depotId' }, status: 200 },
+  setStock: { method: 'PUT', path: '/depots/:depotId/stock', summary: 'Set stock counts (stocktake, restock) of a depot of the caller’s room', access: { kind: 'keep', target: 'depot', param: 'depotId' }, status: 200, body: SetStockSchema },
+  createTeam: { method: 'POST', path: '/teams', summary: "Register a rescue team of the caller's room", access: { kind: 'keep-jurisdiction', from: 'body', rule: 'reference-data' }, status: 201, body: TeamSchema },
+  setTeamStatus: { method: 'POST', path: '/teams/:teamId/status', summary: 'Put a team of the caller’s room in or out of service', access: { kind: 'keep', target: 'team', param: 'teamId' }, status: 200, body: TeamStatusSchema },
+  listTeams: { method: 'GET', path: '/teams', summary: 'Rescue teams of the caller’s room and the rooms below it (or one of them)', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200 },
+
+  createShift: { method: 'POST', path: '/duty/shifts', summary: 'Add a shift to a room’s duty roster (值班表)', access: { kind: 'keep-jurisdiction', from: 'body', rule: 'duty-records' }, status: 201, body: DutyShiftSchema },
+  listShifts: { method: 'GET', path: '/duty/shifts', summary: 'Shifts of a room overlapping a period', access: { kind: 'read-jurisdiction', from: 'query', optional: false }, status: 200, query: ListShiftsQuerySchema },
+  onDuty: { method: 'GET', path: '/duty/on-duty', summary: 'Who is on duty in a room at a time (default now)', access: { kind: 'read-jurisdiction', from: 'query', optional: false }, status: 200, query: OnDutyQuerySchema },
+  createWatchEntry: { method: 'POST', path: '/watch-log', summary: 'Record an intake in the watch log (值班记录)', access: { kind: 'keep-jurisdiction', from: 'body', rule: 'duty-records' }, status: 201, body: WatchEntrySchema },
+  listWatchEntries: { method: 'GET', path: '/watch-log', summary: 'A room’s watch log, newest first', access: { kind: 'read-jurisdiction', from: 'query', optional: false }, status: 200, query: ListWatchQuerySchema },
+  getWatchEntry: { method: 'GET', path: '/watch-log/:entryId', summary: 'One watch log entry', access: { kind: 'read', target: 'watchEntry', param: 'entryId' }, status: 200 },
+  triageWatchEntry: { method: 'POST', path: '/watch-log/:entryId/triage', summary: 'Triage an intake: create an incident, attach to one, or dismiss with a reason', access: { kind: 'keep', target: 'watchEntry', param: 'entryId' }, status: 200, body: TriageSchema },
+
+  reportCommand: { method: 'POST', path: '/incidents/:incidentId/reports', summary: 'File a report (初报/续报/终报) or acknowledge one', access: { kind: 'command', streamType: 'report' }, status: 200, body: ReportCommandRequestSchema },
+  getReports: { method: 'GET', path: '/incidents/:incidentId/reports', summary: 'The report obligation of an incident and its deadlines', access: incidentRead, status: 200 },
+  reportScores: { method: 'GET', path: '/report-scores', summary: 'Timeliness scores (考核通报) per unit for a period', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: ScoresQuerySchema },
+  reportScoresCsv: { method: 'GET', path: '/report-scores.csv', summary: 'The same scores as CSV (UTF-8 with BOM)', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: ScoresQuerySchema },
+
+  timeline: { method: 'GET', path: '/incidents/:incidentId/timeline', summary: 'The incident and every stream under it, in commit order', access: incidentRead, status: 200, query: TimelineQuerySchema },
+  correctEntry: { method: 'POST', path: '/incidents/:incidentId/corrections', summary: 'Strike or amend an entry of the record (the command policy then decides who may)', access: incidentRead, status: 201, body: CorrectEntryRequestSchema },
+  stateAt: { method: 'GET', path: '/incidents/:incidentId/state', summary: 'The incident and its command structure at instant T by replay', access: incidentRead, status: 200, query: StateAtQuerySchema },
+  metrics: { method: 'GET', path: '/incidents/:incidentId/metrics', summary: 'After-action metrics', access: incidentRead, status: 200 },
+  timelineExport: { method: 'GET', path: '/incidents/:incidentId/timeline/export', summary: 'The whole timeline as JSON or CSV', access: incidentRead, status: 200 },
+  form: { method: 'GET', path: '/incidents/:incidentId/forms/:form', summary: 'Printable HTML: ICS 214, ICS 201, ICS 209', access: incidentRead, status: 200 },
+
+  consoleConfig: { method: 'GET', path: '/console-config', summary: 'Where the console finds the live feed; the demo logins in demo mode', access: { kind: 'public' }, status: 200 },
+  root: { method: 'GET', path: '/', summary: 'Redirects to the console', access: { kind: 'public' }, status: 302 },
+  consoleRoot: { method: 'GET', path: '/console', summary: 'Redirects to the console', access: { kind: 'public' }, status: 302 },
+  consoleFiles: { method: 'GET', path: '/console/*', summary: 'The web console’s files', access: { kind: 'public' }, status: 200 },
+} as const satisfies Record<string, RouteSpec>;
+
+export type RouteId = keyof typeof ROUTE_CATALOG;
+
+/** Every route of the catalog with its id. */
+export function catalogRoutes(): (RouteSpec & { id: RouteId })[] {
+  return (Object.keys(ROUTE_CATALOG) as RouteId[]).map((id) => ({ ...ROUTE_CATALOG[id], id }));
+}

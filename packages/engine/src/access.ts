@@ -1,0 +1,61 @@
+import { canSee, type Actor, type IncidentContext, type JurisdictionTree, type Role } from '@muster/domain';
+
+/**
+ * Who may see and keep what, for every entry point (api routes, the engine's command policy, read
+ * models). One set of room roles: a command room is staffed by duty officers and leaders, and an
+ * admin is a role *within* a jurisdiction — it acts for its own room and the rooms below it, never
+ * above or beside them.
+ */
+export const ROOM_ROLES: readonly Role[] = ['duty_officer', 'leader', 'admin'];
+
+export function hasRole(actor: Actor, roles: readonly Role[]): boolean {
+  return actor.roles.some((r) => roles.includes(r));
+}
+
+/** Someone who staffs a command room (of their own jurisdiction). */
+export function isRoomStaff(actor: Actor): boolean {
+  return hasRole(actor, ROOM_ROLES);
+}
+
+type IncidentRooms = Pick<IncidentContext, 'leadJurisdiction' | 'linkedJurisdictions' | 'supportingJurisdictions'>;
+
+/**
+ * Reads follow the visibility rule (属地管理 with linkage): the lead, every level above it, linked and
+ * supporting rooms. A token without any role reads nothing.
+ */
+export function canReadIncident(tree: JurisdictionTree, actor: Actor, incident: IncidentRooms): boolean {
+  return actor.roles.length > 0 && canSee(tree, actor.jurisdiction, incident);
+}
+
+/** What belongs to a jurisdiction (roster, watch log, depots, teams, scores) is read by it and the rooms above it. */
+export function canReadJurisdiction(tree: JurisdictionTree, actor: Actor, jurisdiction: string): boolean {
+  return actor.roles.length > 0 && tree.isWithin(jurisdiction, actor.jurisdiction);
+}
+
+/** The duty roster and the watch log are kept by their room and the rooms above it (the city keeps its counties'). */
+export function canKeepDutyRecordsOf(tree: JurisdictionTree, actor: Actor, jurisdiction: string): boolean {
+  return isRoomStaff(actor) && tree.isWithin(jurisdiction, actor.jurisdiction);
+}
+
+/**
+ * Depots, their stock and rescue teams are kept by their own room only: the city sees a county's
+ * stock but does not count or commit it. Drawing on another room's depot is a request to that room,
+ * which dispatches from its own stock (it supports the incident).
+ */
+export function canKeepReferenceDataOf(actor: Actor, jurisdiction: string): boolean {
+  return isRoomStaff(actor) && actor.jurisdiction === jurisdiction;
+}
+
+/** The jurisdictions whose incidents an actor's room leads or sits above: its own and every one below it. */
+export function jurisdictionsWithin(tree: JurisdictionTree, jurisdiction: string): string[] {
+  return tree
+    .all()
+    .filter((j) => tree.isWithin(j.code, jurisdiction))
+    .map((j) => j.code);
+}
+
+/** The state an incident stream's machine keeps; the one place the stored snapshot is read as an incident. */
+export function incidentContextOf(stream: { streamType: string; state: { context: Record<string, unknown> } }): IncidentContext {
+  if (stream.streamType !== 'incident') throw new Error(`stream of type ${stream.streamType} is not an incident`);
+  return stream.state.context as unknown as IncidentContext;
+}

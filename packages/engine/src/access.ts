@@ -2,11 +2,14 @@ import { canSee, type Actor, type IncidentContext, type JurisdictionTree, type R
 
 /**
  * Who may see and keep what, for every entry point (api routes, the engine's command policy, read
- * models). One set of room roles: a command room is staffed by duty officers and leaders, and an
- * admin is a role *within* a jurisdiction — it acts for its own room and the rooms below it, never
- * above or beside them.
+ * models). One set of roles:
+ * - ROOM_ROLES staff a command room and act on its incidents (duty officers and leaders);
+ * - KEEPER_ROLES also keep a room's records (roster, watch log, depots, teams): the room's staff and
+ *   its admin. An admin is a role *within* a jurisdiction: it acts for its own room and the rooms
+ *   below it, never above or beside them.
  */
-export const ROOM_ROLES: readonly Role[] = ['duty_officer', 'leader', 'admin'];
+export const ROOM_ROLES: readonly Role[] = ['duty_officer', 'leader'];
+export const KEEPER_ROLES: readonly Role[] = ['duty_officer', 'leader', 'admin'];
 
 export function hasRole(actor: Actor, roles: readonly Role[]): boolean {
   return actor.roles.some((r) => roles.includes(r));
@@ -15,6 +18,11 @@ export function hasRole(actor: Actor, roles: readonly Role[]): boolean {
 /** Someone who staffs a command room (of their own jurisdiction). */
 export function isRoomStaff(actor: Actor): boolean {
   return hasRole(actor, ROOM_ROLES);
+}
+
+/** Someone who keeps a room's records: its staff or its admin. */
+export function isRoomKeeper(actor: Actor): boolean {
+  return hasRole(actor, KEEPER_ROLES);
 }
 
 type IncidentRooms = Pick<IncidentContext, 'leadJurisdiction' | 'linkedJurisdictions' | 'supportingJurisdictions'>;
@@ -34,7 +42,7 @@ export function canReadJurisdiction(tree: JurisdictionTree, actor: Actor, jurisd
 
 /** The duty roster and the watch log are kept by their room and the rooms above it (the city keeps its counties'). */
 export function canKeepDutyRecordsOf(tree: JurisdictionTree, actor: Actor, jurisdiction: string): boolean {
-  return isRoomStaff(actor) && tree.isWithin(jurisdiction, actor.jurisdiction);
+  return isRoomKeeper(actor) && tree.isWithin(jurisdiction, actor.jurisdiction);
 }
 
 /**
@@ -43,7 +51,7 @@ export function canKeepDutyRecordsOf(tree: JurisdictionTree, actor: Actor, juris
  * which dispatches from its own stock (it supports the incident).
  */
 export function canKeepReferenceDataOf(actor: Actor, jurisdiction: string): boolean {
-  return isRoomStaff(actor) && actor.jurisdiction === jurisdiction;
+  return isRoomKeeper(actor) && actor.jurisdiction === jurisdiction;
 }
 
 /** The jurisdictions whose incidents an actor's room leads or sits above: its own and every one below it. */

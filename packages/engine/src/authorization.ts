@@ -31,6 +31,12 @@ function isCommandRoom(request: AuthorizationRequest): boolean {
   return incident !== null && isRoomStaff(actor) && tree.isWithin(incident.leadJurisdiction, actor.jurisdiction);
 }
 
+/** An admin of the lead jurisdiction or a level above it: admin is a role within the tree, never over all of it. */
+function isAdminOver(request: AuthorizationRequest): boolean {
+  const { actor, incident, tree } = request;
+  return incident !== null && hasRole(actor, ['admin']) && tree.isWithin(incident.leadJurisdiction, actor.jurisdiction);
+}
+
 /** A supporting jurisdiction's room acts within its role: it dispatches its own resources and updates details. */
 function isSupportingRoom(request: AuthorizationRequest): boolean {
   const { actor, incident } = request;
@@ -83,7 +89,7 @@ function incidentRule(request: AuthorizationRequest): void {
       return;
     }
     case 'UpdateIncidentDetails':
-      if (!isCommandRoom(request) && !isSupportingRoom(request)) deny(request, 'the command room or a supporting room');
+      if (!isCommandRoom(request) && !isSupportingRoom(request) && !isAdminOver(request)) deny(request, 'the command room or a supporting room');
       return;
     case 'RaiseLead':
       if (!isCommandRoom(request) && !isUpperRoom(request)) deny(request, 'the lead room or the room above it');
@@ -92,7 +98,7 @@ function incidentRule(request: AuthorizationRequest): void {
       if (!isLeadRoom(actor, request.incident)) deny(request, 'the room that holds the lead');
       return;
     default:
-      if (!isCommandRoom(request)) deny(request, 'the command room of the lead jurisdiction or above');
+      if (!isCommandRoom(request) && !isAdminOver(request)) deny(request, 'the command room of the lead jurisdiction or above');
   }
 }
 

@@ -26,6 +26,9 @@ const NEIGHBOUR_DUTY = actor('duty-441204', ['duty_officer'], '441204');
 const NEIGHBOUR_LEADER = actor('leader-441204', ['leader'], '441204');
 const OTHER_CITY_DUTY = actor('duty-440100', ['duty_officer'], '440100');
 const ADMIN = actor('admin-1', ['admin'], '441203');
+/** An admin is a role within a jurisdiction: one of a neighbouring county, or of a code outside the tree, is nobody here. */
+const NEIGHBOUR_ADMIN = actor('admin-441224', ['admin'], '441224');
+const STRAY_ADMIN = actor('admin-999999', ['admin'], '999999');
 const REVIEWER = actor('reviewer-1', ['reviewer'], '441203');
 /** A reviewer who also holds a writing role: reviewers never write, whatever else they hold. */
 const REVIEWER_DUTY = actor('reviewer-duty-1', ['reviewer', 'duty_officer'], '441203');
@@ -58,6 +61,8 @@ const NAMES = new Map<Actor, string>([
   [NEIGHBOUR_LEADER, 'neighbour county (441204) leader'],
   [OTHER_CITY_DUTY, 'other city (440100) duty officer'],
   [ADMIN, 'admin'],
+  [NEIGHBOUR_ADMIN, 'admin of a neighbouring county (441224)'],
+  [STRAY_ADMIN, 'admin of a jurisdiction outside the tree (999999)'],
   [REVIEWER, 'reviewer'],
   [REVIEWER_DUTY, 'reviewer who is also a duty officer'],
   [NO_ROLES, 'user without roles'],
@@ -228,7 +233,7 @@ const RULES: readonly Rule[] = [
     command: incident('ReportIncident', { title: 'Smoke seen', leadJurisdiction: '441203' }),
     allow: [COUNTY_DUTY, CITY_LEADER, PROVINCE_DUTY, RESPONDER, LIAISON, ADMIN],
     // 属地管理: into one's own jurisdiction or one below it
-    deny: [NEIGHBOUR_DUTY, OTHER_CITY_DUTY, REVIEWER, REVIEWER_DUTY, NO_ROLES],
+    deny: [NEIGHBOUR_DUTY, OTHER_CITY_DUTY, REVIEWER, REVIEWER_DUTY, NO_ROLES, NEIGHBOUR_ADMIN, STRAY_ADMIN],
   },
   // --- incident lifecycle: the command room of the lead jurisdiction or above ----------------------
   {
@@ -236,14 +241,14 @@ const RULES: readonly Rule[] = [
     situation: reported,
     command: incident('BeginVerification'),
     allow: [COUNTY_DUTY, COUNTY_LEADER, CITY_DUTY, CITY_LEADER, PROVINCE_DUTY, ADMIN],
-    deny: [NEIGHBOUR_DUTY, NEIGHBOUR_LEADER, OTHER_CITY_DUTY, RESPONDER, LIAISON, REVIEWER, REVIEWER_DUTY, NO_ROLES],
+    deny: [NEIGHBOUR_DUTY, NEIGHBOUR_LEADER, OTHER_CITY_DUTY, RESPONDER, LIAISON, REVIEWER, REVIEWER_DUTY, NO_ROLES, NEIGHBOUR_ADMIN, STRAY_ADMIN],
   },
   {
     what: 'DismissIncident',
     situation: verifying,
     command: incident('DismissIncident', { reason: 'false alarm' }),
     allow: [COUNTY_LEADER, CITY_DUTY],
-    deny: [NEIGHBOUR_LEADER, RESPONDER, REVIEWER],
+    deny: [NEIGHBOUR_LEADER, RESPONDER, REVIEWER, NEIGHBOUR_ADMIN, STRAY_ADMIN],
   },
   {
     what: 'ClassifyIncident while a commander is on scene',

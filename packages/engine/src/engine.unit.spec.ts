@@ -559,14 +559,14 @@ describe('resource request effects', () => {
   const effectsOf = AGGREGATES['resourceRequest']?.effectsOf;
   const context = {
     incidentId: INC,
-    dispatch: { depotId: 'depot-dh', orderNumber: 'ZQ-1', items: [{ kind: 'tent', quantity: 15 }], teams: ['team-1'], dispatchedAt: iso(1), dispatchedBy: 'u' },
+    dispatch: { depotId: 'depot-dh', orderNumber: 'ZQ-1', items: [{ kind: 'tent', quantity: 15 }], teams: ['team-1'], dispatchedAt: iso(1), dispatchedBy: 'u', room: '441203' },
   };
 
-  it('a dispatch takes the dispatched items from its depot and assigns its teams', () => {
+  it('a dispatch takes the dispatched items from its depot and assigns its teams, both of the dispatching room', () => {
     if (effectsOf === undefined) throw new Error('no resourceRequest registration');
     expect(effectsOf({ type: 'ResourcesDispatched', data: { depotId: 'depot-dh', orderNumber: 'ZQ-1', items: [{ kind: 'tent', quantity: 15 }] } }, context)).toStrictEqual([
-      { kind: 'takeStock', depotId: 'depot-dh', items: [{ kind: 'tent', quantity: 15 }] },
-      { kind: 'assignTeams', teamIds: ['team-1'], incidentId: INC },
+      { kind: 'takeStock', depotId: 'depot-dh', items: [{ kind: 'tent', quantity: 15 }], room: '441203' },
+      { kind: 'assignTeams', teamIds: ['team-1'], incidentId: INC, room: '441203' },
     ]);
   });
 

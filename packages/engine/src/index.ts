@@ -12,11 +12,13 @@ export type { InProcessEventBusOptions } from './in-process-event-bus';
 export { stateAt } from './review';
 export type { ReviewEvent, StreamAt } from './review';
 export {
+  KEEPER_ROLES,
   ROOM_ROLES,
   canKeepDutyRecordsOf,
   canKeepReferenceDataOf,
   canReadIncident,
   canReadJurisdiction,
+  isRoomKeeper,
   isRoomStaff,
   incidentContextOf,
   jurisdictionsWithin,

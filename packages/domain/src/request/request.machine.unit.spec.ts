@@ -298,7 +298,7 @@ const CASES: readonly AnyCase[] = [
     to: 'dispatched',
     events: () => [{ type: 'ResourcesDispatched', data: { depotId: 'depot-dh', orderNumber: 'ZQ-2025-0001', items: ALL_REQUESTED } }],
     changes: (m) => ({
-      dispatch: { depotId: 'depot-dh', orderNumber: 'ZQ-2025-0001', items: ALL_REQUESTED, teams: [], dispatchedAt: m.occurredAt, dispatchedBy: DUTY.userId },
+      dispatch: { depotId: 'depot-dh', orderNumber: 'ZQ-2025-0001', items: ALL_REQUESTED, teams: [], dispatchedAt: m.occurredAt, dispatchedBy: DUTY.userId, room: DUTY.jurisdiction },
     }),
   },
   {
@@ -311,7 +311,7 @@ const CASES: readonly AnyCase[] = [
     guard: null,
     to: 'dispatched',
     changes: (m) => ({
-      dispatch: { depotId: 'depot-sz', orderNumber: 'ZQ-2025-0009', items: PARTIAL, teams: ['team-1', 'team-2'], dispatchedAt: m.occurredAt, dispatchedBy: CITY.userId },
+      dispatch: { depotId: 'depot-sz', orderNumber: 'ZQ-2025-0009', items: PARTIAL, teams: ['team-1', 'team-2'], dispatchedAt: m.occurredAt, dispatchedBy: CITY.userId, room: CITY.jurisdiction },
     }),
   },
   {

@@ -65,6 +65,8 @@ export interface ApiDependencies {
   clock?: { now(): Date };
   /** Serves the web console (services/console, built) under /console/ and tells it where the live feed is. */
   console?: ConsoleOptions;
+  /** Told of every route as it is registered (a test holds them against the route catalog). */
+  onRoute?: (route: { method: string; path: string }) => void;
 }
 
 export interface ConsoleOptions {
@@ -84,6 +86,12 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
     routerOptions: { maxParamLength: 200 },
   };
   const app: FastifyInstance = deps.logger ? Fastify({ ...options, loggerInstance: deps.logger }) : Fastify(options);
+  const { onRoute } = deps;
+  if (onRoute) {
+    app.addHook('onRoute', (route) => {
+      for (const method of [route.method].flat()) onRoute({ method, path: route.url });
+    });
+  }
   const newId = deps.ids?.newId ?? (() => crypto.randomUUID());
   const document = openApiDocument();
   const tree = deps.jurisdictions ?? new JurisdictionTree(ZHAOQING_JURISDICTIONS);

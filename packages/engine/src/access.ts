@@ -67,3 +67,11 @@ export function incidentContextOf(stream: { streamType: string; state: { context
   if (stream.streamType !== 'incident') throw new Error(`stream of type ${stream.streamType} is not an incident`);
   return stream.state.context as unknown as IncidentContext;
 }
+
+/**
+ * A recorded event may be seen by the rooms at and above the jurisdiction it was filed under and by
+ * the rooms that followed its incident when it was recorded (the live feed's rule for each event).
+ */
+export function canSeeEvent(tree: JurisdictionTree, actor: Actor, event: { jurisdiction: string; rooms: readonly string[] }): boolean {
+  return actor.roles.length > 0 && (tree.isWithin(event.jurisdiction, actor.jurisdiction) || event.rooms.includes(actor.jurisdiction));
+}

@@ -18,6 +18,7 @@ export {
   canKeepReferenceDataOf,
   canReadIncident,
   canReadJurisdiction,
+  canSeeEvent,
   isRoomKeeper,
   isRoomStaff,
   incidentContextOf,

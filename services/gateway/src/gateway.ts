@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { MusterError, UnauthorizedError, WS_SESSION_CLOSE_CODE, type EventEnvelope } from '@muster/contracts';
-import { canSee, JurisdictionTree, ZHAOQING_JURISDICTIONS, type IncidentContext } from '@muster/domain';
+import { JurisdictionTree, ZHAOQING_JURISDICTIONS } from '@muster/domain';
 import { bearerToken, type Identity, type TokenVerifier } from '@muster/identity';
-import type { EventBus, LiveSubscription } from '@muster/engine';
+import { canReadIncident, canReadJurisdiction, canSeeEvent, incidentContextOf, type EventBus, type LiveSubscription } from '@muster/engine';
 import { readGlobalLog, readHeadPosition, type Database } from '@muster/store-postgres';
 import type { Kysely } from 'kysely';
 import pino, { type Logger } from 'pino';
@@ -178,14 +178,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const viewerFor = (identity: Identity): Viewer => ({
     actor: identity.actor,
     expiresAt: identity.expiresAt,
-    mayWatchRoom: (room) => tree.isWithin(room, identity.actor.jurisdiction),
+    // The same access module as the api's routes and the engine's policy (@muster/engine access.ts).
+    mayWatchRoom: (room) => canReadJurisdiction(tree, identity.actor, room),
     async mayWatchIncident(incidentId) {
       const row = await db.selectFrom('stream').select(['snapshot', 'stream_type']).where('stream_id', '=', incidentId).executeTakeFirst();
-      if (!row || row.stream_type !== 'incident') return false;
-      return canSee(tree, identity.actor.jurisdiction, row.snapshot.context as unknown as IncidentContext);
+      if (!row) return false;
+      return canReadIncident(tree, identity.actor, incidentContextOf({ streamType: row.stream_type, state: row.snapshot }));
     },
     // The event says where the incident stood when it was recorded: its lead and the rooms following it.
-    maySee: (event) => tree.isWithin(event.meta.jurisdiction, identity.actor.jurisdiction) || roomsOf(event).includes(identity.actor.jurisdiction),
+    maySee: (event) => canSeeEvent(tree, identity.actor, { jurisdiction: event.meta.jurisdiction, rooms: roomsOf(event) }),
   });
 
   wss.on('connection', (socket: WebSocket, _request: IncomingMessage, identity: Identity, transport: Corkable) => {

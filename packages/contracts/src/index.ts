@@ -115,5 +115,30 @@ export {
 export type { ReportCommandName } from './duty.schemas';
 export { CORRECTION_COMMAND_SCHEMAS, CorrectEntryRequestSchema, TimelineQuerySchema, StateAtQuerySchema } from './review.schemas';
 export type { TimelineQuery } from './review.schemas';
-export { ROUTE_CATALOG, catalogRoutes } from './route-catalog';
+export { ROUTE_CATALOG, catalogRoutes, errorStatusesOf, FormQuerySchema, ICS_FORMS, ICS209_VERSIONS, JurisdictionQuerySchema, TimelineExportQuerySchema } from './route-catalog';
 export type { RouteAccess, RouteId, RouteSpec, RouteTargetKind, HttpMethod } from './route-catalog';
+export {
+  ErrorBodySchema,
+  ConsoleConfigSchema,
+  DepotListSchema,
+  DepotViewSchema,
+  JurisdictionListSchema,
+  JurisdictionSchema,
+  LoginAnswerSchema,
+  MeSchema,
+  MetricsSchema,
+  ReportItemViewSchema,
+  ReportsViewSchema,
+  ResourceRequestListSchema,
+  ResourceRequestViewSchema,
+  SceneViewSchema,
+  ShiftViewSchema,
+  StateAtViewSchema,
+  TeamListSchema,
+  TeamViewSchema,
+  TimelineEntrySchema,
+  TimelinePageSchema,
+  TriageAnswerSchema,
+  WatchEntryListSchema,
+  WatchEntryViewSchema,
+} from './answer.schemas';

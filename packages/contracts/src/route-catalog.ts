@@ -1,8 +1,39 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
+  ConsoleConfigSchema,
+  CreatedTeamSchema,
+  DepotListSchema,
+  DepotViewSchema,
+  HealthSchema,
+  JurisdictionListSchema,
+  LoginAnswerSchema,
+  MeSchema,
+  MetricsSchema,
+  OnDutySchema,
+  OpenApiDocumentSchema,
+  ReportsViewSchema,
+  ResourceRequestListSchema,
+  ResourceRequestViewSchema,
+  SceneViewSchema,
+  ScoresAnswerSchema,
+  ShiftListSchema,
+  ShiftViewSchema,
+  StateAtViewSchema,
+  TeamListSchema,
+  TeamStatusAnswerSchema,
+  TextFileSchema,
+  TimelineExportSchema,
+  TimelinePageSchema,
+  TriageAnswerSchema,
+  WatchEntryListSchema,
+  WatchEntryViewSchema,
+} from './answer.schemas';
+import {
+  COMMAND_COMMAND_SCHEMAS,
   CreateResourceRequestSchema,
   DepotSchema,
   OnSceneCommandRequestSchema,
+  REQUEST_COMMAND_SCHEMAS,
   ResourceRequestCommandSchema,
   SetStockSchema,
   TeamSchema,
@@ -13,12 +44,23 @@ import {
   ListShiftsQuerySchema,
   ListWatchQuerySchema,
   OnDutyQuerySchema,
+  REPORT_COMMAND_SCHEMAS,
+  REPORT_FILING_NAMES,
   ReportCommandRequestSchema,
   ScoresQuerySchema,
   TriageSchema,
   WatchEntrySchema,
 } from './duty.schemas';
-import { CreateIncidentRequestSchema, IncidentCommandRequestSchema, ListIncidentsQuerySchema, LoginSchema } from './incident.schemas';
+import {
+  CommandResultSchema,
+  CreateIncidentRequestSchema,
+  INCIDENT_COMMAND_SCHEMAS,
+  IncidentCommandRequestSchema,
+  IncidentListSchema,
+  IncidentViewSchema,
+  ListIncidentsQuerySchema,
+  LoginSchema,
+} from './incident.schemas';
 import { CorrectEntryRequestSchema, StateAtQuerySchema, TimelineQuerySchema } from './review.schemas';
 
 /** Things a route can name in its path, each owned by a jurisdiction (directly or through its incident). */
@@ -55,73 +97,124 @@ export interface RouteSpec {
   access: RouteAccess;
   /** Status of a successful answer. */
   status: 200 | 201 | 302;
+  /** What a successful answer holds (a redirect holds nothing). */
+  answer?: z.ZodType;
+  /** Media type of the answer when it is not JSON; `text/csv` routes answer JSON unless asked for CSV. */
+  contentType?: 'text/csv' | 'text/html' | 'text/csv+json';
   body?: z.ZodType;
-  query?: z.ZodType;
+  query?: z.ZodObject;
+  /** For a command route: the payload (`data`) schema of each command `type` it takes. */
+  commands?: Readonly<Record<string, z.ZodType>>;
 }
 
+/** Report commands people send over HTTP (the others come from the engine and the timers). */
+const REPORT_FILINGS = Object.fromEntries(REPORT_FILING_NAMES.map((name) => [name, REPORT_COMMAND_SCHEMAS[name]]));
+
 const incidentRead = { kind: 'read', target: 'incident', param: 'incidentId' } as const;
+export const JurisdictionQuerySchema = z.strictObject({ jurisdiction: z.string().regex(/^\d{6}$/, 'must be a 6-digit administrative code').optional() });
+export const TimelineExportQuerySchema = z.strictObject({ format: z.enum(['json', 'csv']).default('json') });
+export const ICS_FORMS = ['ics201', 'ics209', 'ics214'] as const;
+export const ICS209_VERSIONS = ['initial', 'update', 'final'] as const;
+export const FormQuerySchema = z.strictObject({ version: z.enum(ICS209_VERSIONS).default('update') });
 
 /**
  * Every HTTP route the api serves, with its access rule. The api registers its routes through this
  * table (a route not in it cannot be served), and a test walks it with actors of every other room.
  */
 export const ROUTE_CATALOG = {
-  health: { method: 'GET', path: '/health', summary: 'Liveness', access: { kind: 'public' }, status: 200 },
-  openApi: { method: 'GET', path: '/openapi.json', summary: 'This API as OpenAPI 3.1', access: { kind: 'public' }, status: 200 },
-  login: { method: 'POST', path: '/auth/login', summary: 'Log in with a user name and password; answers a token', access: { kind: 'public' }, status: 200, body: LoginSchema },
-  me: { method: 'GET', path: '/me', summary: 'Who the token is for', access: { kind: 'signed-in' }, status: 200 },
-  jurisdictions: { method: 'GET', path: '/jurisdictions', summary: 'The jurisdiction tree served', access: { kind: 'signed-in' }, status: 200 },
+  health: { method: 'GET', path: '/health', summary: 'Liveness', access: { kind: 'public' }, status: 200, answer: HealthSchema },
+  openApi: { method: 'GET', path: '/openapi.json', summary: 'This API as OpenAPI 3.1', access: { kind: 'public' }, status: 200, answer: OpenApiDocumentSchema },
+  login: { method: 'POST', path: '/auth/login', summary: 'Log in with a user name and password; answers a token', access: { kind: 'public' }, status: 200, body: LoginSchema, answer: LoginAnswerSchema },
+  me: { method: 'GET', path: '/me', summary: 'Who the token is for', access: { kind: 'signed-in' }, status: 200, answer: MeSchema },
+  jurisdictions: { method: 'GET', path: '/jurisdictions', summary: 'The jurisdiction tree served', access: { kind: 'signed-in' }, status: 200, answer: JurisdictionListSchema },
 
-  reportIncident: { method: 'POST', path: '/incidents', summary: 'Report an incident (opens its stream)', access: { kind: 'command', streamType: 'incident' }, status: 201, body: CreateIncidentRequestSchema },
-  listIncidents: { method: 'GET', path: '/incidents', summary: 'List the incidents the caller may see', access: { kind: 'signed-in' }, status: 200, query: ListIncidentsQuerySchema },
-  getIncident: { method: 'GET', path: '/incidents/:incidentId', summary: 'Read one incident', access: incidentRead, status: 200 },
-  incidentCommand: { method: 'POST', path: '/incidents/:incidentId/commands', summary: 'Send a command to an incident', access: { kind: 'command', streamType: 'incident' }, status: 200, body: IncidentCommandRequestSchema },
+  reportIncident: { method: 'POST', path: '/incidents', summary: 'Report an incident (opens its stream)', access: { kind: 'command', streamType: 'incident' }, status: 201, body: CreateIncidentRequestSchema, answer: CommandResultSchema },
+  listIncidents: { method: 'GET', path: '/incidents', summary: 'List the incidents the caller may see', access: { kind: 'signed-in' }, status: 200, query: ListIncidentsQuerySchema, answer: IncidentListSchema },
+  getIncident: { method: 'GET', path: '/incidents/:incidentId', summary: 'Read one incident', access: incidentRead, status: 200, answer: IncidentViewSchema },
+  incidentCommand: { method: 'POST', path: '/incidents/:incidentId/commands', summary: 'Send a command to an incident', access: { kind: 'command', streamType: 'incident' }, status: 200, body: IncidentCommandRequestSchema, answer: CommandResultSchema, commands: INCIDENT_COMMAND_SCHEMAS },
 
-  sceneCommand: { method: 'POST', path: '/incidents/:incidentId/command', summary: 'Send an on-scene command command (appoint, transfer, unified command, scene report)', access: { kind: 'command', streamType: 'command' }, status: 200, body: OnSceneCommandRequestSchema },
-  getScene: { method: 'GET', path: '/incidents/:incidentId/command', summary: 'Read the command structure of an incident', access: incidentRead, status: 200 },
+  sceneCommand: { method: 'POST', path: '/incidents/:incidentId/command', summary: 'Send an on-scene command command (appoint, transfer, unified command, scene report)', access: { kind: 'command', streamType: 'command' }, status: 200, body: OnSceneCommandRequestSchema, answer: CommandResultSchema, commands: COMMAND_COMMAND_SCHEMAS },
+  getScene: { method: 'GET', path: '/incidents/:incidentId/command', summary: 'Read the command structure of an incident', access: incidentRead, status: 200, answer: SceneViewSchema },
 
-  submitResourceRequest: { method: 'POST', path: '/incidents/:incidentId/resource-requests', summary: 'Submit a resource request (ICS 213RR)', access: { kind: 'command', streamType: 'resourceRequest' }, status: 201, body: CreateResourceRequestSchema },
-  listResourceRequests: { method: 'GET', path: '/incidents/:incidentId/resource-requests', summary: 'List the resource requests of an incident', access: incidentRead, status: 200 },
-  resourceRequestCommand: { method: 'POST', path: '/resource-requests/:requestId/commands', summary: 'Approve, reject, dispatch, track or release a resource request', access: { kind: 'command', streamType: 'resourceRequest' }, status: 200, body: ResourceRequestCommandSchema },
-  getResourceRequest: { method: 'GET', path: '/resource-requests/:requestId', summary: 'Read one resource request', access: { kind: 'read', target: 'resourceRequest', param: 'requestId' }, status: 200 },
+  submitResourceRequest: { method: 'POST', path: '/incidents/:incidentId/resource-requests', summary: 'Submit a resource request (ICS 213RR)', access: { kind: 'command', streamType: 'resourceRequest' }, status: 201, body: CreateResourceRequestSchema, answer: CommandResultSchema },
+  listResourceRequests: { method: 'GET', path: '/incidents/:incidentId/resource-requests', summary: 'List the resource requests of an incident', access: incidentRead, status: 200, answer: ResourceRequestListSchema },
+  resourceRequestCommand: { method: 'POST', path: '/resource-requests/:requestId/commands', summary: 'Approve, reject, dispatch, track or release a resource request', access: { kind: 'command', streamType: 'resourceRequest' }, status: 200, body: ResourceRequestCommandSchema, answer: CommandResultSchema, commands: REQUEST_COMMAND_SCHEMAS },
+  getResourceRequest: { method: 'GET', path: '/resource-requests/:requestId', summary: 'Read one resource request', access: { kind: 'read', target: 'resourceRequest', param: 'requestId' }, status: 200, answer: ResourceRequestViewSchema },
 
-  createDepot: { method: 'POST', path: '/depots', summary: "Register a material depot of the caller's room", access: { kind: 'keep-jurisdiction', from: 'body', rule: 'reference-data' }, status: 201, body: DepotSchema },
-  listDepots: { method: 'GET', path: '/depots', summary: 'Depots and their stock, of the caller’s room and the rooms below it (or one of them)', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200 },
-  getDepot: { method: 'GET', path: '/depots/:depotId', summary: 'One depot and its stock', access: { kind: 'read', target: 'depot', param: 'depotId' }, status: 200 },
-  setStock: { method: 'PUT', path: '/depots/:depotId/stock', summary: 'Set stock counts (stocktake, restock) of a depot of the caller’s room', access: { kind: 'keep', target: 'depot', param: 'depotId' }, status: 200, body: SetStockSchema },
-  createTeam: { method: 'POST', path: '/teams', summary: "Register a rescue team of the caller's room", access: { kind: 'keep-jurisdiction', from: 'body', rule: 'reference-data' }, status: 201, body: TeamSchema },
-  setTeamStatus: { method: 'POST', path: '/teams/:teamId/status', summary: 'Put a team of the caller’s room in or out of service', access: { kind: 'keep', target: 'team', param: 'teamId' }, status: 200, body: TeamStatusSchema },
-  listTeams: { method: 'GET', path: '/teams', summary: 'Rescue teams of the caller’s room and the rooms below it (or one of them)', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200 },
+  createDepot: { method: 'POST', path: '/depots', summary: "Register a material depot of the caller's room", access: { kind: 'keep-jurisdiction', from: 'body', rule: 'reference-data' }, status: 201, body: DepotSchema, answer: DepotViewSchema },
+  listDepots: { method: 'GET', path: '/depots', summary: 'Depots and their stock, of the caller’s room and the rooms below it (or one of them)', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, answer: DepotListSchema, query: JurisdictionQuerySchema },
+  getDepot: { method: 'GET', path: '/depots/:depotId', summary: 'One depot and its stock', access: { kind: 'read', target: 'depot', param: 'depotId' }, status: 200, answer: DepotViewSchema },
+  setStock: { method: 'PUT', path: '/depots/:depotId/stock', summary: 'Set stock counts (stocktake, restock) of a depot of the caller’s room', access: { kind: 'keep', target: 'depot', param: 'depotId' }, status: 200, body: SetStockSchema, answer: DepotViewSchema },
+  createTeam: { method: 'POST', path: '/teams', summary: "Register a rescue team of the caller's room", access: { kind: 'keep-jurisdiction', from: 'body', rule: 'reference-data' }, status: 201, body: TeamSchema, answer: CreatedTeamSchema },
+  setTeamStatus: { method: 'POST', path: '/teams/:teamId/status', summary: 'Put a team of the caller’s room in or out of service', access: { kind: 'keep', target: 'team', param: 'teamId' }, status: 200, body: TeamStatusSchema, answer: TeamStatusAnswerSchema },
+  listTeams: { method: 'GET', path: '/teams', summary: 'Rescue teams of the caller’s room and the rooms below it (or one of them)', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, answer: TeamListSchema, query: JurisdictionQuerySchema },
 
-  createShift: { method: 'POST', path: '/duty/shifts', summary: 'Add a shift to a room’s duty roster (值班表)', access: { kind: 'keep-jurisdiction', from: 'body', rule: 'duty-records' }, status: 201, body: DutyShiftSchema },
-  listShifts: { method: 'GET', path: '/duty/shifts', summary: 'Shifts of a room overlapping a period', access: { kind: 'read-jurisdiction', from: 'query', optional: false }, status: 200, query: ListShiftsQuerySchema },
-  onDuty: { method: 'GET', path: '/duty/on-duty', summary: 'Who is on duty in a room at a time (default now)', access: { kind: 'read-jurisdiction', from: 'query', optional: false }, status: 200, query: OnDutyQuerySchema },
-  createWatchEntry: { method: 'POST', path: '/watch-log', summary: 'Record an intake in the watch log (值班记录)', access: { kind: 'keep-jurisdiction', from: 'body', rule: 'duty-records' }, status: 201, body: WatchEntrySchema },
-  listWatchEntries: { method: 'GET', path: '/watch-log', summary: 'A room’s watch log, newest first', access: { kind: 'read-jurisdiction', from: 'query', optional: false }, status: 200, query: ListWatchQuerySchema },
-  getWatchEntry: { method: 'GET', path: '/watch-log/:entryId', summary: 'One watch log entry', access: { kind: 'read', target: 'watchEntry', param: 'entryId' }, status: 200 },
-  triageWatchEntry: { method: 'POST', path: '/watch-log/:entryId/triage', summary: 'Triage an intake: create an incident, attach to one, or dismiss with a reason', access: { kind: 'keep', target: 'watchEntry', param: 'entryId' }, status: 200, body: TriageSchema },
+  createShift: { method: 'POST', path: '/duty/shifts', summary: 'Add a shift to a room’s duty roster (值班表)', access: { kind: 'keep-jurisdiction', from: 'body', rule: 'duty-records' }, status: 201, body: DutyShiftSchema, answer: ShiftViewSchema },
+  listShifts: { method: 'GET', path: '/duty/shifts', summary: 'Shifts of a room overlapping a period', access: { kind: 'read-jurisdiction', from: 'query', optional: false }, status: 200, query: ListShiftsQuerySchema, answer: ShiftListSchema },
+  onDuty: { method: 'GET', path: '/duty/on-duty', summary: 'Who is on duty in a room at a time (default now)', access: { kind: 'read-jurisdiction', from: 'query', optional: false }, status: 200, query: OnDutyQuerySchema, answer: OnDutySchema },
+  createWatchEntry: { method: 'POST', path: '/watch-log', summary: 'Record an intake in the watch log (值班记录)', access: { kind: 'keep-jurisdiction', from: 'body', rule: 'duty-records' }, status: 201, body: WatchEntrySchema, answer: WatchEntryViewSchema },
+  listWatchEntries: { method: 'GET', path: '/watch-log', summary: 'A room’s watch log, newest first', access: { kind: 'read-jurisdiction', from: 'query', optional: false }, status: 200, query: ListWatchQuerySchema, answer: WatchEntryListSchema },
+  getWatchEntry: { method: 'GET', path: '/watch-log/:entryId', summary: 'One watch log entry', access: { kind: 'read', target: 'watchEntry', param: 'entryId' }, status: 200, answer: WatchEntryViewSchema },
+  triageWatchEntry: { method: 'POST', path: '/watch-log/:entryId/triage', summary: 'Triage an intake: create an incident, attach to one, or dismiss with a reason', access: { kind: 'keep', target: 'watchEntry', param: 'entryId' }, status: 200, body: TriageSchema, answer: TriageAnswerSchema },
 
-  reportCommand: { method: 'POST', path: '/incidents/:incidentId/reports', summary: 'File a report (初报/续报/终报) or acknowledge one', access: { kind: 'command', streamType: 'report' }, status: 200, body: ReportCommandRequestSchema },
-  getReports: { method: 'GET', path: '/incidents/:incidentId/reports', summary: 'The report obligation of an incident and its deadlines', access: incidentRead, status: 200 },
-  reportScores: { method: 'GET', path: '/report-scores', summary: 'Timeliness scores (考核通报) per unit for a period', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: ScoresQuerySchema },
-  reportScoresCsv: { method: 'GET', path: '/report-scores.csv', summary: 'The same scores as CSV (UTF-8 with BOM)', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: ScoresQuerySchema },
+  reportCommand: { method: 'POST', path: '/incidents/:incidentId/reports', summary: 'File a report (初报/续报/终报) or acknowledge one', access: { kind: 'command', streamType: 'report' }, status: 200, body: ReportCommandRequestSchema, answer: CommandResultSchema, commands: REPORT_FILINGS },
+  getReports: { method: 'GET', path: '/incidents/:incidentId/reports', summary: 'The report obligation of an incident and its deadlines', access: incidentRead, status: 200, answer: ReportsViewSchema },
+  reportScores: { method: 'GET', path: '/report-scores', summary: 'Timeliness scores (考核通报) per unit for a period', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: ScoresQuerySchema, answer: ScoresAnswerSchema },
+  reportScoresCsv: { method: 'GET', path: '/report-scores.csv', summary: 'The same scores as CSV (UTF-8 with BOM)', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: ScoresQuerySchema, answer: TextFileSchema, contentType: 'text/csv' },
 
-  timeline: { method: 'GET', path: '/incidents/:incidentId/timeline', summary: 'The incident and every stream under it, in commit order', access: incidentRead, status: 200, query: TimelineQuerySchema },
-  correctEntry: { method: 'POST', path: '/incidents/:incidentId/corrections', summary: 'Strike or amend an entry of the record (the command policy then decides who may)', access: incidentRead, status: 201, body: CorrectEntryRequestSchema },
-  stateAt: { method: 'GET', path: '/incidents/:incidentId/state', summary: 'The incident and its command structure at instant T by replay', access: incidentRead, status: 200, query: StateAtQuerySchema },
-  metrics: { method: 'GET', path: '/incidents/:incidentId/metrics', summary: 'After-action metrics', access: incidentRead, status: 200 },
-  timelineExport: { method: 'GET', path: '/incidents/:incidentId/timeline/export', summary: 'The whole timeline as JSON or CSV', access: incidentRead, status: 200 },
-  form: { method: 'GET', path: '/incidents/:incidentId/forms/:form', summary: 'Printable HTML: ICS 214, ICS 201, ICS 209', access: incidentRead, status: 200 },
+  timeline: { method: 'GET', path: '/incidents/:incidentId/timeline', summary: 'The incident and every stream under it, in commit order', access: incidentRead, status: 200, query: TimelineQuerySchema, answer: TimelinePageSchema },
+  correctEntry: { method: 'POST', path: '/incidents/:incidentId/corrections', summary: 'Strike or amend an entry of the record (the command policy then decides who may)', access: incidentRead, status: 201, body: CorrectEntryRequestSchema, answer: CommandResultSchema },
+  stateAt: { method: 'GET', path: '/incidents/:incidentId/state', summary: 'The incident and its command structure at instant T by replay', access: incidentRead, status: 200, query: StateAtQuerySchema, answer: StateAtViewSchema },
+  metrics: { method: 'GET', path: '/incidents/:incidentId/metrics', summary: 'After-action metrics', access: incidentRead, status: 200, answer: MetricsSchema },
+  timelineExport: { method: 'GET', path: '/incidents/:incidentId/timeline/export', summary: 'The whole timeline as JSON or CSV', access: incidentRead, status: 200, answer: TimelineExportSchema, contentType: 'text/csv+json', query: TimelineExportQuerySchema },
+  form: { method: 'GET', path: '/incidents/:incidentId/forms/:form', summary: 'Printable HTML: ICS 214, ICS 201, ICS 209', access: incidentRead, status: 200, answer: TextFileSchema, contentType: 'text/html', query: FormQuerySchema },
 
-  consoleConfig: { method: 'GET', path: '/console-config', summary: 'Where the console finds the live feed; the demo logins in demo mode', access: { kind: 'public' }, status: 200 },
+  consoleConfig: { method: 'GET', path: '/console-config', summary: 'Where the console finds the live feed; the demo logins in demo mode', access: { kind: 'public' }, status: 200, answer: ConsoleConfigSchema },
   root: { method: 'GET', path: '/', summary: 'Redirects to the console', access: { kind: 'public' }, status: 302 },
   consoleRoot: { method: 'GET', path: '/console', summary: 'Redirects to the console', access: { kind: 'public' }, status: 302 },
-  consoleFiles: { method: 'GET', path: '/console/*', summary: 'The web console’s files', access: { kind: 'public' }, status: 200 },
+  consoleFiles: { method: 'GET', path: '/console/*', summary: 'The web console’s files', access: { kind: 'public' }, status: 200, answer: TextFileSchema, contentType: 'text/html' },
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteId = keyof typeof ROUTE_CATALOG;
 
-/** Every route of the catalog with its id. */
-export function catalogRoutes(): (RouteSpec & { id: RouteId })[] {
-  return (Object.keys(ROUTE_CATALOG) as RouteId[]).map((id) => ({ ...ROUTE_CATALOG[id], id }));
+/**
+ * The error statuses a route can answer, from its access rule and its inputs: one rule for every
+ * route, so the OpenAPI document and the api cannot disagree route by route.
+ */
+export function errorStatusesOf(spec: RouteSpec): number[] {
+  const statuses = new Set<number>([503]);
+  if (spec.access.kind !== 'public') statuses.add(401);
+  if (spec.body) for (const s of [400, 413, 415, 422]) statuses.add(s);
+  if (spec.query) statuses.add(422);
+  switch (spec.access.kind) {
+    case 'public':
+    case 'signed-in':
+      break;
+    case 'read':
+      statuses.add(404);
+      break;
+    case 'keep':
+      statuses.add(403).add(404).add(409);
+      break;
+    case 'read-jurisdiction':
+    case 'keep-jurisdiction':
+      statuses.add(403).add(409).add(422);
+      break;
+    case 'command':
+      statuses.add(403).add(404).add(409).add(422);
+      break;
+    default: {
+      const unknown: never = spec.access;
+      throw new Error(`no access rule ${JSON.stringify(unknown)}`);
+    }
+  }
+  // Logins are throttled; a correction names an event that may not exist.
+  if (spec.path === '/auth/login') statuses.add(401).add(429);
+  if (spec.commands || spec.path.endsWith('/corrections')) statuses.add(403).add(404).add(409);
+  return [...statuses].sort((a, b) => a - b);
+}
+
+/** Every route of the catalog with its id and the error statuses it can answer. */
+export function catalogRoutes(): (RouteSpec & { id: RouteId; errors: number[] })[] {
+  return (Object.keys(ROUTE_CATALOG) as RouteId[]).map((id) => ({ ...ROUTE_CATALOG[id], id, errors: errorStatusesOf(ROUTE_CATALOG[id]) }));
 }

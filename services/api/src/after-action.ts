@@ -1,3 +1,4 @@
+import type { ICS209_VERSIONS } from '@muster/contracts';
 import type { CommandContext, IncidentContext } from '@muster/domain';
 import type { TimelineEntry } from '@muster/store-postgres';
 import { stringify } from 'csv-stringify/sync';
@@ -158,7 +159,6 @@ export function ics201Html(incident: IncidentContext, command: CommandContext | 
   );
 }
 
-export const ICS209_VERSIONS = ['initial', 'update', 'final'] as const;
 export type Ics209Version = (typeof ICS209_VERSIONS)[number];
 
 /** ICS 209 Incident Status Summary, initial / update / final (maps to 初报/续报/终报). */

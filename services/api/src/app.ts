@@ -3,7 +3,7 @@ import {
   DepotSchema,
   LoginSchema,
   IdSchema,
-  JurisdictionCodeSchema,
+  JurisdictionQuerySchema,
   NotFoundError,
   catalogRoutes,
   OnSceneCommandRequestSchema,
@@ -32,7 +32,6 @@ import {
   setTeamStatus,
   type Database,
 } from '@muster/store-postgres';
-import { z } from 'zod';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
@@ -45,7 +44,7 @@ import { registerDutyRoutes } from './duty-routes';
 import { registerReviewRoutes } from './review-routes';
 import { pathParam, routeRegistrar, type RouteRegistrar } from './route-access';
 
-const JurisdictionQuerySchema = z.strictObject({ jurisdiction: JurisdictionCodeSchema.optional() });
+
 /** Routes that answer without a token: the catalog's public ones. */
 const OPEN_ROUTES = new Set(catalogRoutes().filter((r) => r.access.kind === 'public').map((r) => r.path));
 

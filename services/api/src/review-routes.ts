@@ -1,10 +1,10 @@
-import { CorrectEntryRequestSchema, NotFoundError, StateAtQuerySchema, TimelineQuerySchema, ValidationError, parseOrThrow } from '@muster/contracts';
+import { CorrectEntryRequestSchema, FormQuerySchema, ICS_FORMS, NotFoundError, TimelineExportQuerySchema, StateAtQuerySchema, TimelineQuerySchema, ValidationError, parseOrThrow } from '@muster/contracts';
 import { correctionStreamId, type CommandContext } from '@muster/domain';
 import { ENTRY_CORRECTED, incidentView, listResourceRequests, readIncidentEvents, readTimeline, type Database, type TimelineEntry } from '@muster/store-postgres';
 import { commandStreamId, incidentContextOf, stateAt, type Engine, type ReviewEvent, type StoredStream } from '@muster/engine';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { afterActionMetrics, ICS209_VERSIONS, ics201Html, ics209Html, ics214Html, timelineCsv, type RequestFacts } from './after-action';
+import { afterActionMetrics, ics201Html, ics209Html, ics214Html, timelineCsv, type RequestFacts } from './after-action';
 import { actorOf } from './identity';
 import type { RouteRegistrar } from './route-access';
 
@@ -113,7 +113,7 @@ export function registerReviewRoutes(serve: RouteRegistrar, deps: ReviewDependen
   });
 
   serve('timelineExport', async (request, reply, stream) => {
-    const { format } = parseOrThrow(z.strictObject({ format: z.enum(['json', 'csv']).default('json') }), request.query, ['query']);
+    const { format } = parseOrThrow(TimelineExportQuerySchema, request.query, ['query']);
     const incidentId = stream.streamId;
     const entries = await wholeTimeline(incidentId);
     if (format === 'json') return { incidentId, items: entries };
@@ -124,8 +124,8 @@ export function registerReviewRoutes(serve: RouteRegistrar, deps: ReviewDependen
   });
 
   serve('form', async (request, reply, stream) => {
-    const { form } = parseOrThrow(z.strictObject({ form: z.enum(['ics201', 'ics209', 'ics214']) }), { form: request.params['form'] }, ['params']);
-    const { version } = parseOrThrow(z.strictObject({ version: z.enum(ICS209_VERSIONS).default('update') }), request.query, ['query']);
+    const { form } = parseOrThrow(z.strictObject({ form: z.enum(ICS_FORMS) }), { form: request.params['form'] }, ['params']);
+    const { version } = parseOrThrow(FormQuerySchema, request.query, ['query']);
     const { incidentId, incident, command, requests } = await review(stream);
     let html: string;
     switch (form) {

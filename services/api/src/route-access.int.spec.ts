@@ -10,7 +10,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { buildApi } from './app';
+import { openApiPath } from './openapi';
 
 /**
  * Issue 14: every route of the catalog, walked with an actor of every other room, an admin of
@@ -109,6 +111,40 @@ describe('the route catalog', () => {
     const actual = new Set(served.map(key));
     expect([...actual].filter((r) => !catalog.has(r))).toStrictEqual([]);
     expect([...catalog].filter((r) => !actual.has(r))).toStrictEqual([]);
+  });
+
+  it('is what /openapi.json documents: every served route documented with an answer schema, every documented route served', async () => {
+    const response = await app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(response.statusCode).toBe(200);
+    const document = response.json<{ paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: unknown }> }> }>> }>();
+    const documented = Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`));
+    const servedDocumented = served.map((r) => `${r.method} ${openApiPath(r.path)}`);
+    expect(new Set(documented)).toStrictEqual(new Set(servedDocumented));
+    for (const route of catalogRoutes()) {
+      const operation = document.paths[openApiPath(route.path)]?.[route.method.toLowerCase()];
+      const success = operation?.responses[String(route.status)];
+      expect(success, `${route.method} ${route.path} documents its ${route.status}`).toBeDefined();
+      if (route.status !== 302) {
+        const schemas = Object.values(success?.content ?? {}).map((c) => c.schema);
+        expect(schemas.length, `${route.method} ${route.path} has an answer schema`).toBeGreaterThan(0);
+        for (const schema of schemas) expect(schema).toBeTruthy();
+      }
+      for (const status of route.errors) expect(operation?.responses[String(status)], `${route.method} ${route.path} documents ${status}`).toBeDefined();
+    }
+  });
+
+  it('publishes a valid OpenAPI 3.1 document whose command bodies are typed per command', async () => {
+    const document = (await app.inject({ method: 'GET', url: '/openapi.json' })).json<Record<string, unknown>>();
+    const validator = new Validator();
+    const result = await validator.validate(document);
+    expect(result.errors ?? []).toStrictEqual([]);
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+    const schemas = (document['components'] as { schemas: Record<string, { properties?: Record<string, unknown> }> }).schemas;
+    // One variant per command, its data typed (not an untyped object).
+    expect(schemas['ClassifyIncidentCommand']?.properties?.['type']).toStrictEqual({ type: 'string', const: 'ClassifyIncident' });
+    expect(JSON.stringify(schemas['ClassifyIncidentCommand']?.properties?.['data'])).toContain('severity');
+    expect(JSON.stringify(schemas['DispatchResourcesCommand']?.properties?.['data'])).toContain('depotId');
   });
 });
 

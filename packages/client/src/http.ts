@@ -1,8 +1,23 @@
 import {
-  CommandResultSchema,
-  ERROR_CODES,
-  IncidentListSchema,
-  IncidentViewSchema,
+  ConsoleConfigSchema,
+  DepotViewSchema,
+  ErrorBodySchema,
+  JurisdictionSchema,
+  LoginAnswerSchema,
+  MeSchema,
+  MetricsSchema,
+  ReportItemViewSchema,
+  ReportsViewSchema,
+  ResourceRequestViewSchema,
+  ROUTE_CATALOG,
+  SceneViewSchema,
+  StateAtViewSchema,
+  TeamViewSchema,
+  TimelineEntrySchema,
+  TimelinePageSchema,
+  WatchEntryViewSchema,
+  type IncidentListSchema,
+  type RouteId,
   type CommandResult,
   type CreateIncidentRequestSchema,
   type ErrorCode,
@@ -35,108 +50,22 @@ export type SubmitResourceRequest = z.input<typeof CreateResourceRequestSchema>;
 export type ReportCommandRequest = z.input<typeof ReportCommandRequestSchema>;
 export type WatchEntryRequest = z.input<typeof WatchEntrySchema>;
 export type TriageRequest = z.input<typeof TriageSchema>;
-// The stored entry as the api answers it (recorder, status and triage added by the server).
-const WatchEntryViewSchema = z.looseObject({
-  entryId: z.string(),
-  jurisdiction: z.string(),
-  channel: z.string(),
-  receivedAt: z.string(),
-  place: z.string(),
-  course: z.string(),
-  caller: z.looseObject({ name: z.string().optional(), phone: z.string().optional(), unit: z.string().optional() }),
-  recorderName: z.string(),
-  status: z.enum(['open', 'incident_created', 'attached', 'dismissed']),
-  incidentId: z.string().nullable(),
-});
+// Answers: the route catalog's schemas (packages/contracts), checked on every call.
 export type WatchEntry = z.infer<typeof WatchEntryViewSchema>;
-
-// Answers of the read routes, checked as far as a console relies on them; the rest passes through.
-const PersonViewSchema = z.looseObject({ userId: z.string(), name: z.string(), unit: z.string().optional(), phone: z.string().optional() });
-const LoginAnswerSchema = z.object({
-  token: z.string(),
-  expiresAt: z.string(),
-  user: z.looseObject({ userId: z.string(), roles: z.array(z.string()), jurisdiction: z.string(), name: z.string().optional() }),
-});
 export type LoginAnswer = z.infer<typeof LoginAnswerSchema>;
-const MeSchema = z.looseObject({ userId: z.string(), roles: z.array(z.string()), jurisdiction: z.string() });
 export type Me = z.infer<typeof MeSchema>;
-const JurisdictionSchema = z.looseObject({ code: z.string(), name: z.string(), nameEn: z.string().optional(), level: z.string().optional(), parent: z.string().nullable().optional() });
 export type Jurisdiction = z.infer<typeof JurisdictionSchema>;
-const ConsoleConfigSchema = z.object({
-  gateway: z.object({ port: z.int(), path: z.string() }),
-  demoUsers: z.array(z.object({ username: z.string(), name: z.string(), roles: z.array(z.string()), jurisdiction: z.string() })),
-});
 export type ConsoleConfig = z.infer<typeof ConsoleConfigSchema>;
-const SceneReportViewSchema = z.looseObject({
-  reportId: z.string(),
-  dead: z.number().nullable().optional(),
-  injured: z.number().nullable().optional(),
-  missing: z.number().nullable().optional(),
-  trapped: z.number().nullable().optional(),
-  evacuated: z.number().nullable().optional(),
-  sheltered: z.number().nullable().optional(),
-  resourcesOnScene: z.string().optional(),
-  objectives: z.string().optional(),
-  needs: z.string().optional(),
-});
-const CommandViewSchema = z.looseObject({
-  incidentId: z.string(),
-  state: z.string(),
-  version: z.int(),
-  commander: PersonViewSchema.nullable(),
-  deputies: z.array(PersonViewSchema),
-  offers: z.array(z.looseObject({ offerId: z.string(), to: PersonViewSchema })),
-  pendingTransfer: z.looseObject({ offerId: z.string() }).nullable(),
-  agencies: z.array(z.unknown()),
-  commandPost: z.unknown().nullable(),
-  latestReport: SceneReportViewSchema.nullable(),
-});
-export type CommandView = z.infer<typeof CommandViewSchema>;
-const ResourceRequestViewSchema = z.looseObject({
-  requestId: z.string(),
-  state: z.string(),
-  items: z.array(z.looseObject({ kind: z.string(), quantity: z.number(), priority: z.string().optional(), deliverTo: z.string().optional() })).optional(),
-});
+export type CommandView = z.infer<typeof SceneViewSchema>;
 export type ResourceRequestView = z.infer<typeof ResourceRequestViewSchema>;
-const ReportItemViewSchema = z.looseObject({
-  key: z.string(),
-  kind: z.string(),
-  number: z.number().nullable(),
-  dueAt: z.string().nullable(),
-  submittedAt: z.string().nullable(),
-  submittedBy: z.string().nullable(),
-  overdueAt: z.string().nullable(),
-  receivedAt: z.string().nullable(),
-  receivedBy: z.string().nullable(),
-});
 export type ReportItemView = z.infer<typeof ReportItemViewSchema>;
-const ReportsViewSchema = z.looseObject({
-  state: z.string(),
-  version: z.int(),
-  jurisdiction: z.string().optional(),
-  upperJurisdiction: z.string().nullable().optional(),
-  items: z.array(ReportItemViewSchema).optional(),
-  deadlines: z.array(z.looseObject({ key: z.string(), dueAt: z.string() })),
-});
 export type ReportsView = z.infer<typeof ReportsViewSchema>;
-const TimelineEntrySchema = z.looseObject({
-  eventId: z.string(),
-  position: z.string(),
-  streamId: z.string(),
-  streamType: z.string(),
-  version: z.int(),
-  type: z.string(),
-  occurredAt: z.string(),
-  recordedAt: z.string(),
-  actor: z.string(),
-  actorJurisdiction: z.string(),
-  jurisdiction: z.string(),
-  data: z.record(z.string(), z.unknown()),
-  correctedBy: z.array(z.unknown()),
-});
 export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
-const TimelinePageSchema = z.object({ items: z.array(TimelineEntrySchema), next: z.string().nullable() });
 export type TimelinePage = z.infer<typeof TimelinePageSchema>;
+export type StateAtView = z.infer<typeof StateAtViewSchema>;
+export type Metrics = z.infer<typeof MetricsSchema>;
+export type DepotView = z.infer<typeof DepotViewSchema>;
+export type TeamView = z.infer<typeof TeamViewSchema>;
 export interface TimelineQuery {
   kind?: readonly string[];
   basis?: 'occurred' | 'recorded';
@@ -145,24 +74,6 @@ export interface TimelineQuery {
   limit?: number;
   after?: string;
 }
-const StateAtViewSchema = z.looseObject({
-  incidentId: z.string(),
-  at: z.string(),
-  basis: z.string(),
-  incident: IncidentViewSchema.extend({ unapplied: z.unknown().optional() }).nullable(),
-  command: z.looseObject({ state: z.looseObject({ value: z.string(), context: z.record(z.string(), z.unknown()) }).optional() }).nullable(),
-});
-export type StateAtView = z.infer<typeof StateAtViewSchema>;
-const minutes = z.number().nullable();
-const MetricsSchema = z.looseObject({
-  incidentId: z.string(),
-  reportedAt: z.string().nullable(),
-  minutesTo: z.record(z.string(), minutes),
-  commanderTenures: z.array(z.looseObject({ commander: PersonViewSchema, kind: z.string(), from: z.string(), until: z.string().nullable(), minutes })),
-  resourceLeadTimes: z.array(z.looseObject({ requestId: z.string(), state: z.string(), minutes })),
-  reportLateness: z.array(z.looseObject({ key: z.string(), kind: z.string(), dueAt: z.string().nullable(), submittedAt: z.string().nullable(), minutesLate: minutes })),
-});
-export type Metrics = z.infer<typeof MetricsSchema>;
 
 /** Query of GET /incidents; `after` is the `next` cursor of the previous page. */
 export interface ListIncidentsQuery {
@@ -173,15 +84,6 @@ export interface ListIncidentsQuery {
   limit?: number;
   after?: string;
 }
-
-const ErrorBodySchema = z.object({
-  error: z.object({
-    code: z.enum(ERROR_CODES),
-    message: z.string(),
-    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-    details: z.record(z.string(), z.unknown()).optional(),
-  }),
-});
 
 /**
  * An answer other than success, in the api's one error model: `code` and `issues` (the failing
@@ -260,13 +162,30 @@ export interface MusterHttpClient {
   exportTimeline(incidentId: string, format: 'json' | 'csv'): Promise<string>;
   /** A printable ICS form (HTML). */
   form(incidentId: string, form: 'ics201' | 'ics209' | 'ics214'): Promise<string>;
+  /** Depots with their stock: the caller's room and the rooms below it, or one of them. */
+  listDepots(query?: { jurisdiction?: string }): Promise<{ items: DepotView[] }>;
+  /** Rescue teams: the caller's room and the rooms below it, or one of them. */
+  listTeams(query?: { jurisdiction?: string }): Promise<{ items: TeamView[] }>;
+  /**
+   * Any route of the catalog by its id: path parameters filled in, the answer checked against the
+   * catalog's schema for that route.
+   */
+  call<Id extends JsonRouteId>(id: Id, input?: RouteInput): Promise<AnswerOf<Id>>;
+}
+
+type JsonRouteId = { [K in RouteId]: (typeof ROUTE_CATALOG)[K] extends { answer: z.ZodType; contentType?: never } ? K : never }[RouteId];
+export type AnswerOf<Id extends JsonRouteId> = (typeof ROUTE_CATALOG)[Id] extends { answer: infer S extends z.ZodType } ? z.output<S> : never;
+export interface RouteInput {
+  params?: Record<string, string>;
+  query?: Record<string, string | number | boolean | readonly string[] | undefined>;
+  body?: unknown;
 }
 
 export function createHttpClient(options: HttpClientOptions): MusterHttpClient {
   const base = options.baseUrl.replace(/\/+$/, '');
   const doFetch = options.fetch ?? globalThis.fetch;
 
-  async function request<S extends z.ZodType>(method: 'GET' | 'POST', path: string, schema: S, body?: unknown): Promise<z.output<S>> {
+  async function request<S extends z.ZodType>(method: 'GET' | 'POST' | 'PUT', path: string, schema: S, body?: unknown): Promise<z.output<S>> {
     const { status, json } = await exchange(method, path, body);
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
@@ -278,7 +197,7 @@ export function createHttpClient(options: HttpClientOptions): MusterHttpClient {
   }
 
   /** One round trip in the api's error model; the body as JSON when it is JSON, else as text. */
-  async function exchange(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  async function exchange(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
     const token = typeof options.token === 'function' ? await options.token() : options.token;
     let response: Response;
     try {
@@ -317,7 +236,6 @@ export function createHttpClient(options: HttpClientOptions): MusterHttpClient {
     return typeof json === 'string' ? json : JSON.stringify(json, null, 2);
   }
 
-  const id = (value: string) => encodeURIComponent(value);
   const queryString = (query: Record<string, string | number | boolean | readonly string[] | undefined>) => {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query)) {
@@ -328,30 +246,47 @@ export function createHttpClient(options: HttpClientOptions): MusterHttpClient {
     return search ? `?${search}` : '';
   };
 
+  /** A catalog route's path with its parameters filled in and its query appended. */
+  function pathOf(id: RouteId, input: RouteInput): string {
+    const path = ROUTE_CATALOG[id].path.replace(/:(\w+)/g, (_m, name: string) => {
+      const value = input.params?.[name];
+      if (value === undefined) throw new TypeError(`${id} needs the path parameter ${name}`);
+      return encodeURIComponent(value);
+    });
+    return `${path}${queryString({ ...input.query })}`;
+  }
+
+  async function call<Id extends JsonRouteId>(id: Id, input: RouteInput = {}): Promise<AnswerOf<Id>> {
+    const spec = ROUTE_CATALOG[id];
+    return request(spec.method, pathOf(id, input), spec.answer, input.body) as Promise<AnswerOf<Id>>;
+  }
+
   return {
-    createIncident: (body) => request('POST', '/incidents', CommandResultSchema, body),
-    sendCommand: (incidentId, body) => request('POST', `/incidents/${encodeURIComponent(incidentId)}/commands`, CommandResultSchema, body),
-    getIncident: (incidentId) => request('GET', `/incidents/${encodeURIComponent(incidentId)}`, IncidentViewSchema),
-    listIncidents: (query = {}) => request('GET', `/incidents${queryString({ ...query })}`, IncidentListSchema),
-    login: (username, password) => request('POST', '/auth/login', LoginAnswerSchema, { username, password }),
-    me: () => request('GET', '/me', MeSchema),
-    jurisdictions: () => request('GET', '/jurisdictions', z.object({ items: z.array(JurisdictionSchema) })),
-    consoleConfig: () => request('GET', '/console-config', ConsoleConfigSchema),
-    getCommand: (incidentId) => request('GET', `/incidents/${id(incidentId)}/command`, CommandViewSchema),
-    sendOnSceneCommand: (incidentId, body) => request('POST', `/incidents/${id(incidentId)}/command`, CommandResultSchema, body),
-    listResourceRequests: (incidentId) => request('GET', `/incidents/${id(incidentId)}/resource-requests`, z.object({ items: z.array(ResourceRequestViewSchema) })),
-    submitResourceRequest: (incidentId, body) => request('POST', `/incidents/${id(incidentId)}/resource-requests`, CommandResultSchema, body),
-    sendResourceRequestCommand: (requestId, body) => request('POST', `/resource-requests/${id(requestId)}/commands`, CommandResultSchema, body),
-    getReports: (incidentId) => request('GET', `/incidents/${id(incidentId)}/reports`, ReportsViewSchema),
-    logWatchEntry: (entry) => request('POST', '/watch-log', WatchEntryViewSchema, entry),
-    listWatchEntries: (query) => request('GET', `/watch-log${queryString({ ...query })}`, z.object({ items: z.array(WatchEntryViewSchema) })),
-    triageWatchEntry: (entryId, triage) =>
-      request('POST', `/watch-log/${id(entryId)}/triage`, z.object({ entry: WatchEntryViewSchema, incident: z.unknown().optional() }), triage),
-    fileReport: (incidentId, body) => request('POST', `/incidents/${id(incidentId)}/reports`, CommandResultSchema, body),
-    timeline: (incidentId, query = {}) => request('GET', `/incidents/${id(incidentId)}/timeline${queryString({ ...query })}`, TimelinePageSchema),
-    stateAt: (incidentId, at, basis) => request('GET', `/incidents/${id(incidentId)}/state${queryString({ at, basis })}`, StateAtViewSchema),
-    metrics: (incidentId) => request('GET', `/incidents/${id(incidentId)}/metrics`, MetricsSchema),
-    exportTimeline: (incidentId, format) => text(`/incidents/${id(incidentId)}/timeline/export?format=${format}`),
-    form: (incidentId, form) => text(`/incidents/${id(incidentId)}/forms/${form}`),
+    call,
+    listDepots: (query = {}) => call('listDepots', { query }),
+    listTeams: (query = {}) => call('listTeams', { query }),
+    createIncident: (body) => call('reportIncident', { body }),
+    sendCommand: (incidentId, body) => call('incidentCommand', { params: { incidentId }, body }),
+    getIncident: (incidentId) => call('getIncident', { params: { incidentId } }),
+    listIncidents: (query = {}) => call('listIncidents', { query: { ...query } }),
+    login: (username, password) => call('login', { body: { username, password } }),
+    me: () => call('me'),
+    jurisdictions: () => call('jurisdictions'),
+    consoleConfig: () => call('consoleConfig'),
+    getCommand: (incidentId) => call('getScene', { params: { incidentId } }),
+    sendOnSceneCommand: (incidentId, body) => call('sceneCommand', { params: { incidentId }, body }),
+    listResourceRequests: (incidentId) => call('listResourceRequests', { params: { incidentId } }),
+    submitResourceRequest: (incidentId, body) => call('submitResourceRequest', { params: { incidentId }, body }),
+    sendResourceRequestCommand: (requestId, body) => call('resourceRequestCommand', { params: { requestId }, body }),
+    getReports: (incidentId) => call('getReports', { params: { incidentId } }),
+    logWatchEntry: (entry) => call('createWatchEntry', { body: entry }),
+    listWatchEntries: (query) => call('listWatchEntries', { query: { ...query } }),
+    triageWatchEntry: (entryId, triage) => call('triageWatchEntry', { params: { entryId }, body: triage }),
+    fileReport: (incidentId, body) => call('reportCommand', { params: { incidentId }, body }),
+    timeline: (incidentId, query = {}) => call('timeline', { params: { incidentId }, query: { ...query } }),
+    stateAt: (incidentId, at, basis) => call('stateAt', { params: { incidentId }, query: { at, basis } }),
+    metrics: (incidentId) => call('metrics', { params: { incidentId } }),
+    exportTimeline: (incidentId, format) => text(pathOf('timelineExport', { params: { incidentId }, query: { format } })),
+    form: (incidentId, form) => text(pathOf('form', { params: { incidentId, form } })),
   };
 }

@@ -6,5 +6,4 @@ export { apiEnv, ApiEnvSchema, AuthEnvShape, ReportRulesEnvShape } from './confi
 export type { ApiEnv } from './config';
 export { toHttpError } from './http-errors';
 export { loadReportRules } from './report-rules';
-export { registerDutyRoutes } from './duty-routes';
-export type { DutyRouteDependencies } from './duty-routes';
+

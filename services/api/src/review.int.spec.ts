@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from './app';
-import { incidentEvents } from './review-routes';
+import { incidentEvents } from './routes/review';
 
 const LEAD = '441224';
 const room: Actor = { userId: 'do-huaiji', roles: ['duty_officer'], jurisdiction: LEAD };

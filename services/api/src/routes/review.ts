@@ -1,24 +1,20 @@
 import { CorrectEntryRequestSchema, FormQuerySchema, ICS_FORMS, NotFoundError, TimelineExportQuerySchema, StateAtQuerySchema, TimelineQuerySchema, ValidationError, parseOrThrow } from '@muster/contracts';
 import { correctionStreamId, type CommandContext } from '@muster/domain';
 import { ENTRY_CORRECTED, incidentView, listResourceRequests, readIncidentEvents, readTimeline, type Database, type TimelineEntry } from '@muster/store-postgres';
-import { commandStreamId, incidentContextOf, stateAt, type Engine, type ReviewEvent, type StoredStream } from '@muster/engine';
+import { commandStreamId, incidentContextOf, stateAt, type ReviewEvent, type StoredStream } from '@muster/engine';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { afterActionMetrics, ics201Html, ics209Html, ics214Html, timelineCsv, type RequestFacts } from './after-action';
-import { actorOf } from './identity';
-import type { RouteRegistrar } from './route-access';
+import { afterActionMetrics, ics201Html, ics209Html, ics214Html, timelineCsv, type RequestFacts } from '../after-action';
+import { actorOf } from '../identity';
+import type { RouteContext } from './access';
 
-export interface ReviewDependencies {
-  engine: Engine;
-  db: Kysely<Database>;
-  clock: { now(): Date };
-}
 
 /**
  * Post-incident review (issue 7): the timeline of an incident and everything under it, corrections
  * that never edit or delete, and the state at any moment by replay.
  */
-export function registerReviewRoutes(serve: RouteRegistrar, deps: ReviewDependencies): void {
+export function registerReviewRoutes(deps: RouteContext): void {
+  const { serve } = deps;
   serve('timeline', async (request, _reply, stream) => {
     const query = parseOrThrow(TimelineQuerySchema, request.query, ['query']);
     return readTimeline(deps.db, {

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { buildApi } from './app';
-import { openApiPath } from './openapi';
+import { buildApi } from '../app';
+import { openApiPath } from '../openapi';
 
 /**
  * Issue 14: every route of the catalog, walked with an actor of every other room, an admin of

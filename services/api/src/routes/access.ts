@@ -12,7 +12,7 @@ import {
 import { findDepot, findTeam, getWatchEntry, type Database, type DepotView, type TeamView, type WatchEntryView } from '@muster/store-postgres';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import { actorOf } from './identity';
+import { actorOf } from '../identity';
 
 /** What a `read`/`keep` route's path names, resolved and checked before its handler runs. */
 export interface RouteTargets {
@@ -52,6 +52,12 @@ export async function loadReadableIncident(
   return stream;
 }
 
+/** An id that cannot be valid names nothing: the same 404 as a well-formed id that names nothing. */
+export function validId(what: string, id: string): string {
+  if (!IdSchema.safeParse(id).success) throw new NotFoundError(what, id);
+  return id;
+}
+
 /** A path parameter (present by construction of the route's path). */
 export function pathParam(request: RouteRequest, name: string): string {
   return request.params[name] ?? '';
@@ -64,12 +70,6 @@ export function pathParam(request: RouteRequest, name: string): string {
  */
 export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
   const { engine, db, tree } = deps;
-
-  /** An id that cannot be valid names nothing: the same 404 as a well-formed id that names nothing. */
-  function validId(what: string, id: string): string {
-    if (!IdSchema.safeParse(id).success) throw new NotFoundError(what, id);
-    return id;
-  }
 
   const readableIncident = (actor: Actor, incidentId: string, missing: NotFoundError) => loadReadableIncident(deps, actor, incidentId, missing);
 
@@ -182,3 +182,10 @@ export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
 
 
 export type RouteRegistrar = ReturnType<typeof routeRegistrar>;
+
+/** What every route module is registered with: the catalog's registrar and the api's dependencies. */
+export interface RouteContext extends AccessDependencies {
+  serve: RouteRegistrar;
+  clock: { now(): Date };
+  newId(): string;
+}

@@ -1,11 +1,9 @@
 import {
   ConflictError,
   DutyShiftSchema,
-  IdSchema,
   IllegalTransitionError,
   ListShiftsQuerySchema,
   ListWatchQuerySchema,
-  NotFoundError,
   OnDutyQuerySchema,
   ReportCommandRequestSchema,
   ScoresQuerySchema,
@@ -14,8 +12,8 @@ import {
   WatchEntrySchema,
   parseOrThrow,
 } from '@muster/contracts';
-import { reportStreamId, type JurisdictionTree } from '@muster/domain';
-import { jurisdictionsWithin, type Engine } from '@muster/engine';
+import { reportStreamId } from '@muster/domain';
+import { jurisdictionsWithin } from '@muster/engine';
 import {
   createShift,
   createWatchEntry,
@@ -25,24 +23,15 @@ import {
   onDuty,
   reportScores,
   triageWatchEntry,
-  type Database,
   type ReportScore,
   type TriageDecision,
 } from '@muster/store-postgres';
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
-import { commandOf } from './command-envelope';
-import { actorOf } from './identity';
-import { loadReadableIncident, pathParam, type RouteRegistrar } from './route-access';
+import { commandOf } from '../command-envelope';
+import { actorOf } from '../identity';
+import { loadReadableIncident, pathParam, validId, type RouteContext } from './access';
 
-export interface DutyRouteDependencies {
-  engine: Engine;
-  db: Kysely<Database>;
-  tree: JurisdictionTree;
-  clock: { now(): Date };
-  newId(): string;
-}
 
 const CLOSED = new Set(['closed', 'dismissed']);
 
@@ -50,19 +39,14 @@ const CLOSED = new Set(['closed', 'dismissed']);
  * Duty watch (值守) and information reporting (信息报送): the roster, the watch log and its triage,
  * report filing and timeliness scores (issue 6). Registered by buildApi after its own routes.
  */
-export function registerDutyRoutes(serve: RouteRegistrar, deps: DutyRouteDependencies): void {
-  const { engine, db, tree, clock } = deps;
+export function registerDutyRoutes(deps: RouteContext): void {
+  const { serve, engine, db, tree, clock } = deps;
 
   // Who may keep or read a room's roster, log and scores is the catalog's rule, checked by `serve`
   // before the handler runs; the handlers only check that a named jurisdiction exists.
   function known(jurisdiction: string, path: string): string {
     if (!tree.has(jurisdiction)) throw new ValidationError([{ path, message: `unknown jurisdiction ${jurisdiction}` }]);
     return jurisdiction;
-  }
-
-  function idParam(what: string, id: string): string {
-    if (!IdSchema.safeParse(id).success) throw new NotFoundError(what, id);
-    return id;
   }
 
   // ---- Duty roster (值班表) ---------------------------------------------------------------------
@@ -163,7 +147,7 @@ export function registerDutyRoutes(serve: RouteRegistrar, deps: DutyRouteDepende
 
   serve('reportCommand', async (request) => {
     const body = parseOrThrow(ReportCommandRequestSchema, request.body);
-    return engine.handle(commandOf(request, 'report', reportStreamId(idParam('incident', pathParam(request, 'incidentId'))), body));
+    return engine.handle(commandOf(request, 'report', reportStreamId(validId('incident', pathParam(request, 'incidentId'))), body));
   });
 
   serve('getReports', async (_request, _reply, incident) => {

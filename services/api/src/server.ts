@@ -1,3 +1,4 @@
+import { JurisdictionTree, ZHAOQING_JURISDICTIONS } from '@muster/domain';
 import { createEngine } from '@muster/engine';
 import { connect, GroupCommitEventStore, migrateToLatest } from '@muster/store-postgres';
 import type { FastifyInstance } from 'fastify';
@@ -36,9 +37,14 @@ export interface ApiAuthOptions {
   tokenTtlSeconds?: number | undefined;
 }
 
-export function verifierFor(auth: ApiAuthOptions): TokenVerifier {
-  if (auth.jwksUrl) return createTokenVerifier({ jwksUrl: auth.jwksUrl });
-  if (auth.secret) return createTokenVerifier({ secret: auth.secret });
+/**
+ * The token verifier of the api and of `muster start`'s gateway. Tokens naming a jurisdiction outside
+ * `tree` (the served jurisdictions, Zhaoqing's by default as in buildApi) are refused with 401.
+ */
+export function verifierFor(auth: ApiAuthOptions, tree: JurisdictionTree = new JurisdictionTree(ZHAOQING_JURISDICTIONS)): TokenVerifier {
+  const knownJurisdiction = (code: string) => tree.has(code);
+  if (auth.jwksUrl) return createTokenVerifier({ jwksUrl: auth.jwksUrl, knownJurisdiction });
+  if (auth.secret) return createTokenVerifier({ secret: auth.secret, knownJurisdiction });
   throw new Error('no way to verify tokens: set MUSTER_JWT_SECRET or MUSTER_JWKS_URL');
 }
 

@@ -14,7 +14,7 @@ import { PostgresEventStore } from '@muster/store-postgres';
 import { createTestDatabase, TEST_JWT_SECRET, testToken, type TestDatabase } from '@muster/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type GatewayOptions, type RunningGateway } from './gateway';
-import { TestConsole, startTestRelay, tryUpgrade, withToken, type TestRelay, type UpgradeOutcome } from './test-harness';
+import { TestConsole, startTestRelay, tryUpgrade, withToken, type TestRelay } from './test-harness';
 
 const DINGHU = '441203';
 const dinghu: Actor = { userId: 'dinghu-duty', roles: ['duty_officer'], jurisdiction: DINGHU };

@@ -42,6 +42,7 @@ import { actorOf, authenticate } from './identity';
 import { openApiDocument } from './openapi';
 import { registerDutyRoutes } from './duty-routes';
 import { registerReviewRoutes } from './review-routes';
+import { registerLoginThrottle, type LoginLimitOptions } from './login-throttle';
 
 export interface ApiDependencies {
   engine: Engine;
@@ -50,6 +51,8 @@ export interface ApiDependencies {
   verifier: TokenVerifier;
   /** Password logins; without it POST /auth/login answers 404. */
   login?: { users: UserDirectory; secret: Uint8Array; ttlSeconds: number };
+  /** Failed-login limits of POST /auth/login, per user name and per address (defaults: DEFAULT_LOGIN_LIMITS). */
+  loginLimits?: LoginLimitOptions | undefined;
   jurisdictions?: JurisdictionTree;
   logger?: FastifyBaseLogger | false;
   /** Largest accepted request body in bytes; larger ones get 413. */
@@ -110,12 +113,15 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
 
   app.get('/health', async () => ({ status: 'ok' }));
 
-  app.post('/auth/login', async (request) => {
-    if (!deps.login) throw new NotFoundError('route', 'POST /auth/login');
+  const loginThrottle = registerLoginThrottle(app, deps.loginLimits);
+  app.post('/auth/login', async (request, reply) => {
+    const login = deps.login;
+    if (!login) throw new NotFoundError('route', 'POST /auth/login');
     const body = parseOrThrow(LoginSchema, request.body);
-    const user = await deps.login.users.authenticate(body.username, body.password);
-    const token = await issueToken(user, { secret: deps.login.secret, ttlSeconds: deps.login.ttlSeconds });
-    return { token, expiresAt: new Date(Date.now() + deps.login.ttlSeconds * 1000).toISOString(), user };
+    // Failed logins count per user name and per address; past either limit every login is a 429.
+    const user = await loginThrottle.attempt(request, reply, body.username, () => login.users.authenticate(body.username, body.password));
+    const token = await issueToken(user, { secret: login.secret, ttlSeconds: login.ttlSeconds });
+    return { token, expiresAt: new Date(Date.now() + login.ttlSeconds * 1000).toISOString(), user };
   });
 
   if (deps.console) registerConsole(app, deps.console, deps.login?.users);

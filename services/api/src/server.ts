@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { createTokenVerifier, type TokenVerifier, type UserDirectory } from '@muster/identity';
 import { buildApi, type ConsoleOptions } from './app';
+import type { LoginLimitOptions } from './login-throttle';
 import { ReportRulesEnvShape } from './config';
 import { loadReportRules } from './report-rules';
 import { parseOrThrow } from '@muster/contracts';
@@ -35,6 +36,8 @@ export interface ApiAuthOptions {
   jwksUrl?: string | undefined;
   users?: UserDirectory | undefined;
   tokenTtlSeconds?: number | undefined;
+  /** Failed-login limits (MUSTER_LOGIN_*); unset ones take buildApi's defaults. */
+  loginLimits?: LoginLimitOptions | undefined;
 }
 
 /**
@@ -64,7 +67,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   const engine = createEngine({ store: new GroupCommitEventStore(db), reportRules: await loadReportRules(rulesFile) });
   const { auth } = options;
   const login = auth.users && auth.secret ? { users: auth.users, secret: auth.secret, ttlSeconds: auth.tokenTtlSeconds ?? 12 * 3600 } : undefined;
-  const app = buildApi({ engine, db, logger, verifier: verifierFor(auth), ...(login ? { login } : {}), ...(options.console ? { console: options.console } : {}) });
+  const app = buildApi({ engine, db, logger, verifier: verifierFor(auth), ...(login ? { login } : {}), loginLimits: auth.loginLimits, ...(options.console ? { console: options.console } : {}) });
   const url = await app.listen({ host: options.host, port: options.port });
   return {
     app,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { ApiAuthOptions } from '@muster/api';
+import { loginLimitsFromEnv, type ApiAuthOptions } from '@muster/api';
 import { demoDirectory, UserDirectory, UsersFileSchema } from '@muster/identity';
 import { parseOrThrow } from '@muster/contracts';
 import type { MusterEnv } from './config';
@@ -30,5 +30,12 @@ export async function authOptions(env: MusterEnv): Promise<ApiAuthOptions & { de
     : demo
       ? await demoDirectory()
       : undefined;
-  return { secret: await tokenSecret(env), jwksUrl: env.MUSTER_JWKS_URL, users, tokenTtlSeconds: env.MUSTER_TOKEN_TTL, demo: demo && !env.MUSTER_USERS_FILE };
+  return {
+    secret: await tokenSecret(env),
+    jwksUrl: env.MUSTER_JWKS_URL,
+    users,
+    tokenTtlSeconds: env.MUSTER_TOKEN_TTL,
+    loginLimits: loginLimitsFromEnv(env),
+    demo: demo && !env.MUSTER_USERS_FILE,
+  };
 }

@@ -208,8 +208,9 @@ function postJson(base: string, token: string, path: string, value: Record<strin
   });
 }
 
-async function gatewayHealth(port: number): Promise<{ connections: number; stats: Record<string, number> }> {
-  return (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { connections: number; stats: Record<string, number> };
+/** The gateway's counters; it gives them only for a valid token (issue 14). */
+async function gatewayHealth(port: number, token: string): Promise<{ connections: number; stats: Record<string, number> }> {
+  return (await (await fetch(`http://127.0.0.1:${port}/health`, { headers: { authorization: `Bearer ${token}` } })).json()) as { connections: number; stats: Record<string, number> };
 }
 
 async function main(): Promise<void> {
@@ -242,7 +243,7 @@ async function main(): Promise<void> {
     if (services.size) return;
     services.set('api', spawnService('api', { PORT: String(ports.api), DB_POOL_SIZE: '20' }));
     services.set('relay', spawnService('relay', {}));
-    services.set('gateway', spawnService('gateway', { PORT: String(ports.gateway), GATEWAY_MAX_CONNECTIONS: String(CONSOLES * 4) }));
+    services.set('gateway', spawnService('gateway', { PORT: String(ports.gateway), GATEWAY_MAX_CONNECTIONS: String(CONSOLES * 4), GATEWAY_MAX_SOCKETS_PER_USER: String(CONSOLES * 4) }));
     await waitFor('api', async () => ((await fetch(`${base}/health`)).ok ? true : undefined), 120_000);
     await waitFor('gateway', async () => ((await fetch(`http://127.0.0.1:${ports.gateway}/health`)).ok ? true : undefined), 120_000);
     if (incidentsCreated) return;
@@ -379,7 +380,7 @@ async function main(): Promise<void> {
           const deliveries = [...fromSend.values()].reduce((a, b) => a + b, 0);
           const p50 = round(histogramPct(fromSend, 50));
           const p99 = round(histogramPct(fromSend, 99));
-          const health = await gatewayHealth(ports.gateway);
+          const health = await gatewayHealth(ports.gateway, token);
           const atTarget = CONSOLES >= 1000 && achievedRate >= 1000;
           const load = `${CONSOLES} consoles, ${CONSOLE_RATE}/s offered, ${round(achievedRate)}/s acknowledged`;
           figures.push({ name: `command → console p50 (${load})`, value: p50, unit: 'ms' });
@@ -413,7 +414,7 @@ async function main(): Promise<void> {
           // bottleneck), relayed to NATS and fanned out, until every console has all of it.
           await openLiveConsoles();
           const before = (await fleet.stats()).map((c) => c.received);
-          const closedBefore = (await gatewayHealth(ports.gateway)).stats['slowConsumersClosed'] ?? 0;
+          const closedBefore = (await gatewayHealth(ports.gateway, token)).stats['slowConsumersClosed'] ?? 0;
           const burst = 1000;
           await post('/incidents', { incidentId: 'burst-incident', data: { title: 'burst', leadJurisdiction: ROOM } });
           await post('/incidents/burst-incident/commands', { type: 'UpdateIncidentDetails', data: { description: 'template' } });
@@ -425,7 +426,7 @@ async function main(): Promise<void> {
           const gatewayPerSecond = (burst * CONSOLES) / ((performance.now() - burstStart) / 1000);
           const stats = await fleet.stats();
           const outOfOrder = stats.reduce((s, c) => s + c.outOfOrder, 0);
-          const closed = ((await gatewayHealth(ports.gateway)).stats['slowConsumersClosed'] ?? 0) - closedBefore;
+          const closed = ((await gatewayHealth(ports.gateway, token)).stats['slowConsumersClosed'] ?? 0) - closedBefore;
           figures.push({ name: `gateway deliveries/s (${CONSOLES} consoles, burst of ${burst} events)`, value: round(gatewayPerSecond), unit: '/s', baseline: { name: `bare ws broadcast to ${CONSOLES} clients`, value: round(wsPerSecond), unit: '/s' }, target: '≥ 0.8 × bare broadcast', ratio: gatewayPerSecond / wsPerSecond / 0.8, met: gatewayPerSecond >= 0.8 * wsPerSecond, note: `from the first commit to the last console: includes the relay (PostgreSQL → JetStream) and the gateway; ${closed} slow consoles closed (4408) and resumed, ${outOfOrder} frames out of order` });
           log(`gateway: ${round(gatewayPerSecond)} deliveries/s (bare ${round(wsPerSecond)}; ratio ${round(gatewayPerSecond / wsPerSecond, 2)}); slow consoles closed ${closed}, out of order ${outOfOrder}`);
           break;

@@ -268,7 +268,7 @@ describe('live path across processes', () => {
     await waitFor('slow console closed', async () => {
       // About a thousand commands a second, in bursts, until the gateway gives up on the slow one.
       await Promise.all(Array.from({ length: 100 }, () => http.sendCommand(incidents[i++ % incidents.length] ?? '', { type: 'UpdateIncidentDetails', data: { description: bulky } })));
-      const health = (await (await fetch(`http://127.0.0.1:${gatewayPort}/health`)).json()) as { stats: { slowConsumersClosed: number } };
+      const health = (await (await fetch(`http://127.0.0.1:${gatewayPort}/health`, { headers: { authorization: `Bearer ${token}` } })).json()) as { stats: { slowConsumersClosed: number } };
       return health.stats.slowConsumersClosed >= 1 ? true : undefined;
     }, 150_000);
     // Now read everything it was sent: the closing frame comes last, with the resume position.

@@ -145,3 +145,16 @@ export class UnavailableError extends MusterError {
     this.name = 'UnavailableError';
   }
 }
+
+/**
+ * Too many attempts (e.g. failed logins) in a window: the answer is 429 and says when to try again,
+ * in `details.retryAfterSeconds` and, over HTTP, in the `Retry-After` header.
+ */
+export class RateLimitedError extends MusterError {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
+    super('rate_limited', message, { retryAfterSeconds });
+    this.name = 'RateLimitedError';
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

@@ -10,6 +10,7 @@ export {
   ConflictError,
   IllegalTransitionError,
   UnavailableError,
+  RateLimitedError,
 } from './errors';
 export type { ErrorCode, ErrorBody, FieldIssue } from './errors';
 export { START_POSITION, isPosition, parsePosition, formatPosition, comparePositions } from './position';

@@ -11,15 +11,30 @@ export interface LogPosition {
 
 export const START_POSITION = '0.0';
 const POSITION_PATTERN = /^(0|[1-9]\d{0,19})\.(0|[1-9]\d{0,19})$/;
+/**
+ * The columns' ranges: the transaction id is an `xid8` (unsigned 64-bit), the sequence a `bigint`
+ * (signed 64-bit). A pair beyond them matches the pattern but PostgreSQL cannot compare with it; it is
+ * not a position, and is refused as bad input wherever one is read (a client resuming from it would
+ * otherwise be closed as "unavailable" and retry forever).
+ */
+const MAX_TX = 2n ** 64n - 1n;
+const MAX_SEQ = 2n ** 63n - 1n;
+
+function parsed(text: string): LogPosition | undefined {
+  const match = POSITION_PATTERN.exec(text);
+  if (!match?.[1] || !match[2]) return undefined;
+  const position = { tx: BigInt(match[1]), seq: BigInt(match[2]) };
+  return position.tx <= MAX_TX && position.seq <= MAX_SEQ ? position : undefined;
+}
 
 export function isPosition(text: string): boolean {
-  return POSITION_PATTERN.test(text);
+  return parsed(text) !== undefined;
 }
 
 export function parsePosition(text: string): LogPosition {
-  const match = POSITION_PATTERN.exec(text);
-  if (!match?.[1] || !match[2]) throw new RangeError(`not a log position: ${JSON.stringify(text)}`);
-  return { tx: BigInt(match[1]), seq: BigInt(match[2]) };
+  const position = parsed(text);
+  if (!position) throw new RangeError(`not a log position: ${JSON.stringify(text)}`);
+  return position;
 }
 
 export function formatPosition(position: LogPosition): string {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WS_CLOSE_CODE } from './errors';
 import { issuesOf } from './zod-issues';
+import { isPosition, parsePosition } from './position';
 import {
   ClientFrameSchema,
   MAX_TOPICS_PER_FRAME,
@@ -64,6 +65,16 @@ describe('client frames', () => {
   it('takes only canonical positions', () => {
     for (const good of ['0.0', '1.0', '812.44', '18446744073709551615.9223372036854775807']) expect(PositionSchema.safeParse(good).success, good).toBe(true);
     for (const bad of ['', '.', '1', '01.1', '1.01', '-1.0', '1.0 ', ' 1.0', '1e3.0', 'x'.repeat(100)]) expect(PositionSchema.safeParse(bad).success, bad).toBe(false);
+  });
+
+  // Issue 14 finding 10: a resume position beyond the columns' ranges reached PostgreSQL and closed the socket 4503.
+  it('refuses positions beyond xid8 (transaction) and bigint (sequence), naming `after`', () => {
+    for (const beyond of ['18446744073709551616.0', '99999999999999999999.1', '1.9223372036854775808', '1.99999999999999999999']) {
+      expect(PositionSchema.safeParse(beyond).success, beyond).toBe(false);
+      expect(isPosition(beyond), beyond).toBe(false);
+      expect(() => parsePosition(beyond), beyond).toThrow(RangeError);
+      expect(failingPaths({ type: 'subscribe', rooms: ['441203'], after: beyond })).toEqual(['after']);
+    }
   });
 });
 

@@ -57,6 +57,13 @@ export type VerifierOptions = (
   cacheSize?: number;
   /** Epoch milliseconds; tests move it. */
   now?: () => number;
+  /**
+   * Is this a jurisdiction the deployment serves (its JurisdictionTree's `has`)? A token for any other
+   * code is refused: a role, admin included, holds within a jurisdiction of the tree, never above it,
+   * and a well-formed code outside the tree must not pass the rules as a room nobody is in. Services
+   * always pass it; without it any six-digit code is accepted.
+   */
+  knownJurisdiction?: (code: string) => boolean;
 };
 
 export interface TokenVerifier {
@@ -108,6 +115,9 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
       const { sub, roles, jurisdiction, name, exp } = claims.data;
       const actor = ActorSchema.safeParse({ userId: sub, roles, jurisdiction });
       if (!actor.success) throw new UnauthorizedError('the token names an invalid user id');
+      if (options.knownJurisdiction && !options.knownJurisdiction(actor.data.jurisdiction)) {
+        throw new UnauthorizedError("the token's jurisdiction is not served here");
+      }
       return { actor: actor.data, name: name ?? sub, expiresAt: exp * 1000 };
   }
 }

@@ -17,6 +17,7 @@ import { registerReferenceDataRoutes } from './routes/reference-data';
 import { registerResourceRequestRoutes } from './routes/resource-requests';
 import { registerReviewRoutes } from './routes/review';
 import { registerSceneRoutes } from './routes/scene';
+import type { LoginLimitOptions } from './login-throttle';
 
 export type { ConsoleOptions } from './routes/console';
 
@@ -30,6 +31,8 @@ export interface ApiDependencies {
   verifier: TokenVerifier;
   /** Password logins; without it POST /auth/login answers 404. */
   login?: LoginOptions;
+  /** Failed-login limits of POST /auth/login, per user name and per address (defaults: DEFAULT_LOGIN_LIMITS). */
+  loginLimits?: LoginLimitOptions | undefined;
   jurisdictions?: JurisdictionTree;
   logger?: FastifyBaseLogger | false;
   /** Largest accepted request body in bytes; larger ones get 413. */
@@ -81,7 +84,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
     newId: deps.ids?.newId ?? (() => crypto.randomUUID()),
   };
   // Every route of the catalog, by resource (services/api/src/routes/).
-  registerAuthRoutes(context, deps.login);
+  registerAuthRoutes(app, context, deps.login, deps.loginLimits);
   if (deps.console) registerConsoleRoutes(app, context, deps.console, deps.login?.users);
   registerIncidentRoutes(context);
   registerSceneRoutes(context);

@@ -1,5 +1,6 @@
 import { parseOrThrow } from '@muster/contracts';
 import { z } from 'zod';
+import type { LoginLimitOptions } from './login-throttle';
 
 /** Identity settings shared by the api, the gateway and `muster start`. */
 export const AuthEnvShape = {
@@ -10,7 +11,18 @@ export const AuthEnvShape = {
   /** JSON file of users who log in with a password: [{ username, name, passwordHash, roles, jurisdiction }]. */
   MUSTER_USERS_FILE: z.string().min(1).optional(),
   MUSTER_TOKEN_TTL: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(12 * 3600),
+  /** Failed password logins per user name within the window before POST /auth/login answers 429 (default 5). */
+  MUSTER_LOGIN_MAX_PER_USER: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  /** Failed password logins per client address within the window (default 20). */
+  MUSTER_LOGIN_MAX_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  /** The window, in seconds from the first failure (default 900). */
+  MUSTER_LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(7 * 24 * 3600).optional(),
 };
+
+/** The failed-login limits of an environment parsed with AuthEnvShape, as the api's option. */
+export function loginLimitsFromEnv(env: { MUSTER_LOGIN_MAX_PER_USER?: number | undefined; MUSTER_LOGIN_MAX_PER_ADDRESS?: number | undefined; MUSTER_LOGIN_WINDOW_SECONDS?: number | undefined }): LoginLimitOptions {
+  return { maxPerUser: env.MUSTER_LOGIN_MAX_PER_USER, maxPerAddress: env.MUSTER_LOGIN_MAX_PER_ADDRESS, windowSeconds: env.MUSTER_LOGIN_WINDOW_SECONDS };
+}
 
 /** The reporting rule table file (JSON, `{ "rules": [...] }`); unset: the documented defaults. */
 export const ReportRulesEnvShape = {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { UserDirectory, type UserRecord } from '@muster/identity';
 import { runService } from '@muster/service-runtime';
-import { apiEnv } from './config';
+import { apiEnv, loginLimitsFromEnv } from './config';
 import { startApiServer } from './server';
 
 await runService('api', apiEnv, async ({ env, onStop }) => {
@@ -13,6 +13,7 @@ await runService('api', apiEnv, async ({ env, onStop }) => {
       jwksUrl: env.MUSTER_JWKS_URL,
       users,
       tokenTtlSeconds: env.MUSTER_TOKEN_TTL,
+      loginLimits: loginLimitsFromEnv(env),
     },
     databaseUrl: env.DATABASE_URL,
     host: env.HOST,

@@ -1,9 +1,11 @@
+import { JurisdictionTree, ZHAOQING_JURISDICTIONS } from '@muster/domain';
 import { createEngine } from '@muster/engine';
 import { connect, GroupCommitEventStore, migrateToLatest } from '@muster/store-postgres';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { createTokenVerifier, type TokenVerifier, type UserDirectory } from '@muster/identity';
 import { buildApi, type ConsoleOptions } from './app';
+import type { LoginLimitOptions } from './login-throttle';
 import { ReportRulesEnvShape } from './config';
 import { loadReportRules } from './report-rules';
 import { parseOrThrow } from '@muster/contracts';
@@ -34,11 +36,18 @@ export interface ApiAuthOptions {
   jwksUrl?: string | undefined;
   users?: UserDirectory | undefined;
   tokenTtlSeconds?: number | undefined;
+  /** Failed-login limits (MUSTER_LOGIN_*); unset ones take buildApi's defaults. */
+  loginLimits?: LoginLimitOptions | undefined;
 }
 
-export function verifierFor(auth: ApiAuthOptions): TokenVerifier {
-  if (auth.jwksUrl) return createTokenVerifier({ jwksUrl: auth.jwksUrl });
-  if (auth.secret) return createTokenVerifier({ secret: auth.secret });
+/**
+ * The token verifier of the api and of `muster start`'s gateway. Tokens naming a jurisdiction outside
+ * `tree` (the served jurisdictions, Zhaoqing's by default as in buildApi) are refused with 401.
+ */
+export function verifierFor(auth: ApiAuthOptions, tree: JurisdictionTree = new JurisdictionTree(ZHAOQING_JURISDICTIONS)): TokenVerifier {
+  const knownJurisdiction = (code: string) => tree.has(code);
+  if (auth.jwksUrl) return createTokenVerifier({ jwksUrl: auth.jwksUrl, knownJurisdiction });
+  if (auth.secret) return createTokenVerifier({ secret: auth.secret, knownJurisdiction });
   throw new Error('no way to verify tokens: set MUSTER_JWT_SECRET or MUSTER_JWKS_URL');
 }
 
@@ -58,7 +67,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   const engine = createEngine({ store: new GroupCommitEventStore(db), reportRules: await loadReportRules(rulesFile) });
   const { auth } = options;
   const login = auth.users && auth.secret ? { users: auth.users, secret: auth.secret, ttlSeconds: auth.tokenTtlSeconds ?? 12 * 3600 } : undefined;
-  const app = buildApi({ engine, db, logger, verifier: verifierFor(auth), ...(login ? { login } : {}), ...(options.console ? { console: options.console } : {}) });
+  const app = buildApi({ engine, db, logger, verifier: verifierFor(auth), ...(login ? { login } : {}), loginLimits: auth.loginLimits, ...(options.console ? { console: options.console } : {}) });
   const url = await app.listen({ host: options.host, port: options.port });
   return {
     app,

@@ -19,6 +19,8 @@ export const GatewayEnvSchema = z.object({
   /** Live events held for one console while it catches up from PostgreSQL. */
   GATEWAY_CATCH_UP_BUFFER: z.coerce.number().int().min(10).max(1_000_000).default(10_000),
   GATEWAY_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(10_000),
+  /** Open sockets one user (token subject) may hold at once; more are refused at the upgrade with HTTP 429. */
+  GATEWAY_MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(8),
   /** How long a closed console may take to read its backlog and the closing frame before it is cut off. */
   GATEWAY_CLOSE_GRACE_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   /** HS256 secret shared with the api (tokens from its login or `muster token`). */

@@ -20,6 +20,12 @@ describe('gateway environment', () => {
     });
   });
 
+  it('caps sockets per user at 8 unless told otherwise, and refuses a cap below 1', () => {
+    expect(gatewayEnv(base).GATEWAY_MAX_SOCKETS_PER_USER).toBe(8);
+    expect(gatewayEnv({ ...base, GATEWAY_MAX_SOCKETS_PER_USER: '100' }).GATEWAY_MAX_SOCKETS_PER_USER).toBe(100);
+    expect(() => gatewayEnv({ ...base, GATEWAY_MAX_SOCKETS_PER_USER: '0' })).toThrow(/GATEWAY_MAX_SOCKETS_PER_USER/);
+  });
+
   it('takes a comma-separated NATS cluster', () => {
     expect(gatewayEnv({ ...base, NATS_URL: 'nats://a:4222, nats://b:4222' }).NATS_URL).toEqual(['nats://a:4222', 'nats://b:4222']);
   });

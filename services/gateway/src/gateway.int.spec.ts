@@ -248,7 +248,8 @@ function gatedReader(): { reader: LogReader; hold(at: 'before' | 'after'): { rea
 describe('reconnect storm', () => {
   it('consoles resuming together from one position share catch-up queries and each get every event once, in order', async () => {
     // One query at a time, so the consoles that ask while it runs queue up and share the next one.
-    const g = await gateway({ maxConcurrentReads: 1, pageSize: 20 });
+    // The 40 consoles share one test token: lift the per-user socket cap (8 by default) for them.
+    const g = await gateway({ maxConcurrentReads: 1, pageSize: 20, maxSocketsPerUser: 40 });
     const start = await headPosition();
     for (let i = 0; i < 5; i++) await report(DINGHU);
     const id = await report(DINGHU);

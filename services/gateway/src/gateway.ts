@@ -20,6 +20,12 @@ export interface GatewayLimits extends SessionLimits {
   /** Connections beyond this are refused with HTTP 503 before the upgrade. */
   maxConnections: number;
   /**
+   * Open sockets one user (the token's subject) may hold; the next upgrade is refused with HTTP 429
+   * `rate_limited` until one closes. A console needs one socket, a few tabs and a phone a few more;
+   * without a cap one token could hold every connection the gateway allows.
+   */
+  maxSocketsPerUser: number;
+  /**
    * Catch-up queries in flight at once; more wait, and identical ones (a reconnect storm: the same
    * position and subscription) are answered by one query. Keep it below the database pool size.
    */
@@ -38,6 +44,7 @@ export const DEFAULT_LIMITS: GatewayLimits = {
   closeGraceMs: 5_000,
   heartbeatIntervalMs: 30_000,
   maxConnections: 10_000,
+  maxSocketsPerUser: 8,
   maxConcurrentReads: 4,
 };
 
@@ -150,6 +157,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const topics = new Topics();
   const sessions = new Map<number, Session>();
   const sockets = new Set<WebSocket>();
+  /** Open (or opening) sockets per user id, for maxSocketsPerUser. */
+  const socketsByUser = new Map<string, number>();
   let nextId = 1;
   let stopping = false;
 
@@ -227,9 +236,33 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     });
   });
 
+  /** Who presents this token, if it is one the gateway accepts; refusals say why, as at the upgrade. */
+  async function identify(token: string): Promise<Identity> {
+    const identity = await options.verifier.verify(token);
+    // Whatever verifier the gateway was given: a jurisdiction outside its tree watches nothing here.
+    if (!tree.has(identity.actor.jurisdiction)) throw new UnauthorizedError("the token's jurisdiction is not served here");
+    return identity;
+  }
+
+  /**
+   * Liveness for anyone; the counters (connections, events sent, slow consoles) only for a valid
+   * bearer token: they tell an outsider how busy the room is and whether a flood is working.
+   */
+  async function health(request: IncomingMessage): Promise<Record<string, unknown>> {
+    if (request.headers.authorization === undefined) return { status: 'ok' };
+    await identify(bearerToken(request.headers.authorization));
+    return { status: 'ok', connections: sockets.size, stats: currentStats() };
+  }
+
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    if (request.method === 'GET' && request.url === '/health') {
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', connections: sockets.size, stats: currentStats() }));
+    if (request.method === 'GET' && new URL(request.url ?? '/', 'http://gateway').pathname === '/health') {
+      health(request).then(
+        (body) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body)),
+        (error: unknown) => {
+          const message = error instanceof MusterError ? error.message : 'invalid token';
+          response.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'unauthorized', message } }));
+        },
+      );
       return;
     }
     response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'not_found', message: 'the live feed is at /ws' } }));
@@ -245,13 +278,27 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     void (async () => {
       let identity: Identity;
       try {
-        identity = await options.verifier.verify(upgradeToken(request));
+        identity = await identify(upgradeToken(request));
       } catch (error) {
         const message = error instanceof MusterError ? error.message : 'invalid token';
         return reject(socket, 401, 'Unauthorized', JSON.stringify({ error: { code: 'unauthorized', message } }));
       }
       // The gateway may have begun stopping while the token was checked: close() no longer sees this socket.
       if (stopping) return reject(socket, 503, 'Service Unavailable');
+      // Counted from here, synchronously after the check, so concurrent upgrades of one user cannot all
+      // pass it; released when the TCP socket closes, whether the WebSocket opened or the handshake failed.
+      const userId = identity.actor.userId;
+      const held = socketsByUser.get(userId) ?? 0;
+      if (held >= limits.maxSocketsPerUser) {
+        const message = `user ${userId} already holds ${held} live connections, the most allowed; close one first`;
+        return reject(socket, 429, 'Too Many Requests', JSON.stringify({ error: { code: 'rate_limited', message } }));
+      }
+      socketsByUser.set(userId, held + 1);
+      socket.once('close', () => {
+        const left = (socketsByUser.get(userId) ?? 1) - 1;
+        if (left > 0) socketsByUser.set(userId, left);
+        else socketsByUser.delete(userId);
+      });
       // The upgraded TCP socket goes along: the session corks it to batch frames (WriteBatcher).
       wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request, identity, socket));
     })();

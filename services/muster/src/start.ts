@@ -45,6 +45,7 @@ export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logg
     verifier: verifierFor(auth),
     host: env.HOST,
     port: env.GATEWAY_PORT,
+    maxSocketsPerUser: env.GATEWAY_MAX_SOCKETS_PER_USER,
     logger: logger.child({ service: 'gateway' }),
   });
   // The console learns the gateway's port from the api, so the gateway listens first.

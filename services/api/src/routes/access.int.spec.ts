@@ -1,7 +1,6 @@
 import { catalogRoutes, ROUTE_CATALOG, type RouteId } from '@muster/contracts';
 import type { Actor, Role } from '@muster/domain';
 import { createEngine } from '@muster/engine';
-import { createTokenVerifier } from '@muster/identity';
 import { PostgresEventStore } from '@muster/store-postgres';
 import { authHeader, createTestDatabase, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
 import type { FastifyInstance } from 'fastify';
@@ -12,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { buildApi } from '../app';
+import { verifierFor } from '../server';
 import { openApiPath } from '../openapi';
 
 /**
@@ -70,7 +70,8 @@ beforeAll(async () => {
     engine: createEngine({ store: new PostgresEventStore(t.db) }),
     db: t.db,
     logger: false,
-    verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }),
+    // As the api is started: tokens for a jurisdiction outside the tree are refused.
+    verifier: verifierFor({ secret: TEST_JWT_SECRET }),
     console: { dir: consoleDir, gatewayPort: 8081 },
     onRoute: (route) => {
       // Fastify answers HEAD for every GET route by itself.

@@ -15,6 +15,7 @@ import {
   IncidentCommandRequestSchema,
   ListIncidentsQuerySchema,
   parseOrThrow,
+  DEFAULT_MAX_JSON_DEPTH,
 } from '@muster/contracts';
 import { canSee, JurisdictionTree, ZHAOQING_JURISDICTIONS, type Actor, type IncidentContext } from '@muster/domain';
 import { issueToken, type TokenVerifier, type UserDirectory } from '@muster/identity';
@@ -33,10 +34,11 @@ import {
 } from '@muster/store-postgres';
 import { z } from 'zod';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type RouteOptions } from 'fastify';
 import type { Kysely } from 'kysely';
 
 import { toHttpError } from './http-errors';
+import { registerHardening } from './hardening';
 import { commandOf } from './command-envelope';
 import { actorOf, authenticate } from './identity';
 import { openApiDocument } from './openapi';
@@ -54,6 +56,10 @@ export interface ApiDependencies {
   logger?: FastifyBaseLogger | false;
   /** Largest accepted request body in bytes; larger ones get 413. */
   bodyLimit?: number;
+  /** Deepest nesting of objects and arrays accepted in a body (DEFAULT_MAX_JSON_DEPTH); deeper ones get 400. */
+  maxJsonDepth?: number;
+  /** Called with every route as it is registered, before any of them (tests enumerate the routes with it). */
+  onRoute?: (route: RouteOptions) => void;
   ids?: { newId(): string };
   /** Server time for the duty routes (who is on duty now, what is due by now); the engine has its own. */
   clock?: { now(): Date };
@@ -81,6 +87,8 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   const newId = deps.ids?.newId ?? (() => crypto.randomUUID());
   const document = openApiDocument();
   const tree = deps.jurisdictions ?? new JurisdictionTree(ZHAOQING_JURISDICTIONS);
+  // Headers, JSON-only bodies and the storable-text check first, so they cover every hook and route below.
+  registerHardening(app, { maxJsonDepth: deps.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH, gatewayPort: deps.console?.gatewayPort, onRoute: deps.onRoute });
   const open = new Set(['/health', '/openapi.json', '/auth/login', '/console-config', '/', '/console', '/console/', '/console/*']);
 
   app.addHook('onRequest', async (request) => {

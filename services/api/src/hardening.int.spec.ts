@@ -243,6 +243,24 @@ describe('findings 5 and 10: dates are range-checked before PostgreSQL', () => {
   }
 });
 
+describe('finding 10: forged paging cursors in query strings are a 422, not a 500', () => {
+  beforeAll(() => createIncident('cursor-1'));
+  const cursor = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+  for (const [what, url] of [
+    ['an incident list cursor in year 0000', `/incidents?after=${cursor(['0000-01-01T00:00:00Z', 'x'])}`],
+    ['an incident list cursor in year 275760', `/incidents?after=${cursor(['+275760-09-13T00:00:00Z', 'x'])}`],
+    ['an incident list cursor with a NUL in its id', `/incidents?after=${cursor(['2026-01-01T00:00:00Z', 'x\u0000'])}`],
+    ['a timeline cursor beyond 64 bits', `/incidents/cursor-1/timeline?after=${cursor('99999999999999999999.1')}`],
+    ['a timeline cursor whose sequence is beyond bigint', `/incidents/cursor-1/timeline?after=${cursor('1.99999999999999999999')}`],
+  ] as const) {
+    it(`${what} is a 422 naming after`, async () => {
+      const response = await inject({ method: 'GET', url });
+      expect(response.statusCode, response.body).toBe(422);
+      expect(response.json<ErrorAnswer>().error.issues?.[0]?.path).toBe('after');
+    });
+  }
+});
+
 describe('finding 10: HTTP hardening', () => {
   for (const path of ['/console/../x', '/console/../../etc/passwd', '/console/%2e%2e/x', '/console/assets/../index.html', '/console//etc/passwd', '/console/..']) {
     it(`GET ${path} is a 404, not a 500`, async () => {
@@ -251,6 +269,23 @@ describe('finding 10: HTTP hardening', () => {
       expect(JSON.parse(answer.body)).toMatchObject({ error: { code: 'not_found' } });
     });
   }
+
+  it('odd requests to the console and the router are refused with a 4xx, never a 500', async () => {
+    const probes: [string, InjectOptions][] = [
+      ['a range past the end of a file', { method: 'GET', url: '/console/assets/app.js', headers: { range: 'bytes=999999-' } }],
+      ['a malformed range', { method: 'GET', url: '/console/assets/app.js', headers: { range: 'bytes=x-y' } }],
+      ['a failed precondition', { method: 'GET', url: '/console/assets/app.js', headers: { 'if-match': '"nope"' } }],
+      ['a broken percent-encoding', { method: 'GET', url: '/incidents/%E0%A4%A' }],
+      ['an encoded lone surrogate', { method: 'GET', url: '/console/%ED%A0%80' }],
+      ['a method no route has', { method: 'OPTIONS', url: '/incidents' }],
+      ['an id longer than any id', { method: 'GET', url: `/incidents/${'x'.repeat(5000)}` }],
+    ];
+    for (const [what, options] of probes) {
+      const response = await inject(options);
+      expect(response.statusCode, `${what}: ${response.body}`).toBeGreaterThanOrEqual(200);
+      expect(response.statusCode, `${what}: ${response.body}`).toBeLessThan(500);
+    }
+  });
 
   it('GET /console/%00 is a 400 naming the path, not a 500', async () => {
     const answer = await getVerbatim('/console/%00');

@@ -1,11 +1,21 @@
 import { INCIDENT_CATEGORIES, REPORT_CHANNELS } from '@muster/domain';
 import { z } from 'zod';
-import { CategorySchema, CommandOptionsSchema, IdSchema, UserIdSchema, IsoTimeSchema, JurisdictionCodeSchema, SeveritySchema } from './incident.schemas';
+import {
+  CategorySchema,
+  CommandOptionsSchema,
+  ComputedTimeSchema,
+  IdSchema,
+  UserIdSchema,
+  IsoTimeSchema,
+  JurisdictionCodeSchema,
+  MAX_TERM_MINUTES,
+  SeveritySchema,
+} from './incident.schemas';
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 const count = z.int().min(0).max(10_000_000);
 /** Up to a year: a deadline further out than that is a typo. */
-const minutes = z.int().min(1).max(366 * 24 * 60).nullable();
+const minutes = z.int().min(1).max(MAX_TERM_MINUTES).nullable();
 
 // ---- Reporting rule table (信息报送 时限), loaded as configuration ---------------------------------
 
@@ -83,7 +93,8 @@ export const REPORT_COMMAND_SCHEMAS = {
   SubmitFollowUpReport: z.strictObject({ reportId: IdSchema.optional(), progress: text(10_000), losses: ReportedLossesSchema.optional(), signedBy: text(100) }),
   SubmitFinalReport: z.strictObject({ reportId: IdSchema.optional(), summary: text(20_000), losses: ReportedLossesSchema.optional(), signedBy: text(100) }),
   AcknowledgeReport: z.strictObject({ key: z.string().regex(/^(phone|initial|final|followUp-[1-9]\d{0,3})$/, 'must be phone, initial, final or followUp-<n>'), note: z.string().max(2000).optional() }),
-  DeadlinePassed: z.strictObject({ key: z.string().min(1).max(100), dueAt: IsoTimeSchema }),
+  // Sent by the timers with the deadline the engine computed, which may lie past TIME_RANGE.latest.
+  DeadlinePassed: z.strictObject({ key: z.string().min(1).max(100), dueAt: ComputedTimeSchema }),
 } as const;
 export type ReportCommandName = keyof typeof REPORT_COMMAND_SCHEMAS;
 

@@ -9,7 +9,38 @@ export const RoleSchema = z.enum(ROLES);
 export const IncidentStateSchema = z.enum(INCIDENT_STATES);
 /** GB/T 2260 administrative division code, e.g. 441203 for 鼎湖区. */
 export const JurisdictionCodeSchema = z.string().regex(/^\d{6}$/, 'must be a 6-digit administrative code');
-export const IsoTimeSchema = z.iso.datetime({ offset: true });
+/**
+ * The instants Muster takes from outside (bodies, query strings): from 2000-01-01 to 2100-12-31 UTC.
+ * Anything else is a typo or an attack (year 0000 is no PostgreSQL date; 9999 plus a deadline
+ * overflows the ISO format), so it is refused before it reaches the engine or PostgreSQL.
+ */
+export const TIME_RANGE = { earliest: '2000-01-01T00:00:00.000Z', latest: '2100-12-31T23:59:59.999Z' } as const;
+/** The longest term of a deadline rule (a report due a year after the fact): see `minutes` in duty.schemas.ts. */
+export const MAX_TERM_MINUTES = 366 * 24 * 60;
+
+const EARLIEST_MS = Date.parse(TIME_RANGE.earliest);
+const LATEST_MS = Date.parse(TIME_RANGE.latest);
+
+/** An ISO 8601 instant with its offset (calendar days checked by zod), as an instant within [earliestMs, latestMs]. */
+function isoTimeWithin(earliestMs: number, latestMs: number) {
+  const message = `must be between ${new Date(earliestMs).toISOString()} and ${new Date(latestMs).toISOString()}`;
+  return z.iso.datetime({ offset: true }).refine(
+    (value) => {
+      const at = Date.parse(value);
+      return at >= earliestMs && at <= latestMs;
+    },
+    // Only a well-formed time is range-checked: one issue per field, not two.
+    { message, when: (payload) => payload.issues.length === 0 },
+  );
+}
+
+/** A time sent by a client: within TIME_RANGE. */
+export const IsoTimeSchema = isoTimeWithin(EARLIEST_MS, LATEST_MS);
+/**
+ * A time the engine computes from accepted ones: a deadline is at most MAX_TERM_MINUTES after a time
+ * within TIME_RANGE, so it can be that much later (and no later: nothing computed can overflow).
+ */
+export const ComputedTimeSchema = isoTimeWithin(EARLIEST_MS, LATEST_MS + MAX_TERM_MINUTES * 60_000);
 /**
  * A user id as identity providers issue them (often dotted or an e-mail address). User ids never
  * travel in NATS subjects, so dots are allowed here.

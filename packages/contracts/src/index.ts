@@ -22,6 +22,9 @@ export {
   IncidentStateSchema,
   JurisdictionCodeSchema,
   IsoTimeSchema,
+  ComputedTimeSchema,
+  TIME_RANGE,
+  MAX_TERM_MINUTES,
   IdSchema,
   UserIdSchema,
   LocationSchema,
@@ -42,6 +45,8 @@ export type { IncidentCommandName, CommandResult, IncidentView } from './inciden
 export { EventEnvelopeSchema } from './envelope';
 export type { EventEnvelope } from './envelope';
 export { issuesOf, parseOrThrow } from './zod-issues';
+export { DEFAULT_MAX_JSON_DEPTH, findUnstorable } from './storable';
+export type { StorableOptions } from './storable';
 export {
   PositionSchema,
   MAX_TOPICS_PER_FRAME,

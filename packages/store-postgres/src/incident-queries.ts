@@ -1,4 +1,4 @@
-import type { IncidentView } from '@muster/contracts';
+import { findUnstorable, type IncidentView } from '@muster/contracts';
 import type { Kysely } from 'kysely';
 import type { Database } from './database';
 
@@ -28,7 +28,11 @@ export class InvalidCursor extends Error {
 function decodeCursor(cursor: string): { reportedAt: string; id: string } {
   try {
     const [reportedAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    if (typeof reportedAt !== 'string' || typeof id !== 'string' || Number.isNaN(Date.parse(reportedAt))) throw new InvalidCursor();
+    if (typeof reportedAt !== 'string' || typeof id !== 'string') throw new InvalidCursor();
+    // Only what listIncidents writes (an ISO time as toISOString renders it, an id PostgreSQL can
+    // hold): a forged cursor never reaches the database, where a NUL in it was a 500.
+    if (Number.isNaN(Date.parse(reportedAt)) || new Date(reportedAt).toISOString() !== reportedAt) throw new InvalidCursor();
+    if (findUnstorable(id, { maxDepth: 1 }) !== null) throw new InvalidCursor();
     return { reportedAt, id };
   } catch {
     throw new InvalidCursor();

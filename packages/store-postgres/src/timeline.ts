@@ -69,9 +69,14 @@ function encodeCursor(tx: string, seq: string): string {
   return Buffer.from(`${tx}.${seq}`).toString('base64url');
 }
 
+const MAX_XID8 = 2n ** 64n - 1n;
+const MAX_BIGINT = 2n ** 63n - 1n;
+
 function decodeCursor(cursor: string): { tx: string; seq: string } {
   const match = /^(\d{1,20})\.(\d{1,20})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!match?.[1] || !match[2]) throw new InvalidCursor();
+  // Twenty digits can exceed xid8 and bigint: out of range, PostgreSQL failed the query (a 500).
+  if (BigInt(match[1]) > MAX_XID8 || BigInt(match[2]) > MAX_BIGINT) throw new InvalidCursor();
   return { tx: match[1], seq: match[2] };
 }
 

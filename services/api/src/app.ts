@@ -1,12 +1,13 @@
-import { catalogRoutes } from '@muster/contracts';
+import { catalogRoutes, DEFAULT_MAX_JSON_DEPTH } from '@muster/contracts';
 import { JurisdictionTree, ZHAOQING_JURISDICTIONS } from '@muster/domain';
 import type { TokenVerifier } from '@muster/identity';
 import type { Engine } from '@muster/engine';
 import type { Database } from '@muster/store-postgres';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { Kysely } from 'kysely';
 
 import { toHttpError } from './http-errors';
+import { registerHardening } from './hardening';
 import { authenticate } from './identity';
 import { routeRegistrar, type RouteContext } from './routes/access';
 import { registerAuthRoutes, type LoginOptions } from './routes/auth';
@@ -37,13 +38,15 @@ export interface ApiDependencies {
   logger?: FastifyBaseLogger | false;
   /** Largest accepted request body in bytes; larger ones get 413. */
   bodyLimit?: number;
+  /** Deepest nesting of objects and arrays accepted in a body (DEFAULT_MAX_JSON_DEPTH); deeper ones get 400. */
+  maxJsonDepth?: number;
+  /** Called with every route as it is registered, before any of them (tests enumerate the routes with it). */
+  onRoute?: (route: RouteOptions) => void;
   ids?: { newId(): string };
   /** Server time for the duty routes (who is on duty now, what is due by now); the engine has its own. */
   clock?: { now(): Date };
   /** Serves the web console (services/console, built) under /console/ and tells it where the live feed is. */
   console?: ConsoleOptions;
-  /** Told of every route as it is registered (a test holds them against the route catalog). */
-  onRoute?: (route: { method: string; path: string }) => void;
 }
 
 export function buildApi(deps: ApiDependencies): FastifyInstance {
@@ -53,13 +56,9 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
     routerOptions: { maxParamLength: 200 },
   };
   const app: FastifyInstance = deps.logger ? Fastify({ ...options, loggerInstance: deps.logger }) : Fastify(options);
-  const { onRoute } = deps;
-  if (onRoute) {
-    app.addHook('onRoute', (route) => {
-      for (const method of [route.method].flat()) onRoute({ method, path: route.url });
-    });
-  }
   const tree = deps.jurisdictions ?? new JurisdictionTree(ZHAOQING_JURISDICTIONS);
+  // Headers, JSON-only bodies and the storable-text check first, so they cover every hook and route below.
+  registerHardening(app, { maxJsonDepth: deps.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH, gatewayPort: deps.console?.gatewayPort, onRoute: deps.onRoute });
 
   app.addHook('onRequest', async (request) => {
     if (OPEN_ROUTES.has(request.routeOptions.url ?? '')) return;

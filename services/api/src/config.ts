@@ -1,4 +1,4 @@
-import { parseOrThrow } from '@muster/contracts';
+import { DEFAULT_MAX_JSON_DEPTH, parseOrThrow } from '@muster/contracts';
 import { z } from 'zod';
 import type { LoginLimitOptions } from './login-throttle';
 
@@ -29,6 +29,12 @@ export const ReportRulesEnvShape = {
   MUSTER_REPORT_RULES_FILE: z.string().min(1).optional(),
 };
 
+/** Limits on request bodies (issue 14): larger ones are a 413, deeper ones a 400 naming where. */
+export const RequestLimitsEnvShape = {
+  MUSTER_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(256 * 1024),
+  MUSTER_MAX_JSON_DEPTH: z.coerce.number().int().min(4).max(1000).default(DEFAULT_MAX_JSON_DEPTH),
+};
+
 /** Environment of the api process, parsed like any other input (DESIGN §3 guarantee 8). */
 export const ApiEnvSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
@@ -38,6 +44,7 @@ export const ApiEnvSchema = z.object({
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   ...AuthEnvShape,
   ...ReportRulesEnvShape,
+  ...RequestLimitsEnvShape,
 });
 export type ApiEnv = z.infer<typeof ApiEnvSchema>;
 

@@ -33,11 +33,19 @@ export function toHttpError(error: unknown): { status: number; body: ErrorBody; 
       const e = new MusterError('unsupported_media_type', 'send the body as application/json');
       return { status: HTTP_STATUS[e.code], body: e.toBody(), internal: false };
     }
+    // @fastify/static refuses a path that leaves its root (`/console/../x`, `/console/%00`): to the
+    // client that file simply does not exist; saying "forbidden" would only confirm the probe.
+    case 'FST_STATIC_FORBIDDEN_PATH': {
+      const e = new MusterError('not_found', 'no such file');
+      return { status: HTTP_STATUS[e.code], body: e.toBody(), internal: false };
+    }
     default:
       break;
   }
-  if (fastifyError.statusCode === 400) {
-    const e = new ValidationError([{ path: '', message: `malformed request: ${fastifyError.message ?? 'bad request'}` }], 'malformed');
+  // Any other refusal of Fastify or a plugin carries a 4xx status: the request's fault, never a 500.
+  const status = fastifyError.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const e = clientError(status, fastifyError.message ?? 'bad request');
     return { status: HTTP_STATUS[e.code], body: e.toBody(), internal: false };
   }
   if (isDatabaseUnavailable(error)) {
@@ -46,4 +54,22 @@ export function toHttpError(error: unknown): { status: number; body: ErrorBody; 
   }
   const e = new MusterError('internal', 'internal error');
   return { status: HTTP_STATUS[e.code], body: e.toBody(), internal: true };
+}
+
+/** A 4xx of Fastify or a plugin in the closed vocabulary; statuses it has no word for are malformed requests. */
+function clientError(status: number, message: string): MusterError {
+  switch (status) {
+    case 403:
+      return new MusterError('forbidden', message);
+    case 404:
+      return new MusterError('not_found', message);
+    case 413:
+      return new MusterError('payload_too_large', message);
+    case 415:
+      return new MusterError('unsupported_media_type', message);
+    case 429:
+      return new MusterError('rate_limited', message);
+    default:
+      return new ValidationError([{ path: '', message: `malformed request: ${message}` }], 'malformed');
+  }
 }

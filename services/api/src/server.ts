@@ -6,7 +6,7 @@ import pino from 'pino';
 import { createTokenVerifier, type TokenVerifier, type UserDirectory } from '@muster/identity';
 import { buildApi, type ConsoleOptions } from './app';
 import type { LoginLimitOptions } from './login-throttle';
-import { ReportRulesEnvShape } from './config';
+import { ReportRulesEnvShape, RequestLimitsEnvShape } from './config';
 import { loadReportRules } from './report-rules';
 import { parseOrThrow } from '@muster/contracts';
 import { z } from 'zod';
@@ -25,6 +25,8 @@ export interface ApiServerOptions {
    * every way of starting the api (its own process, `muster start`) honours it.
    */
   reportRulesFile?: string | undefined;
+  /** Body limits; unset, MUSTER_MAX_BODY_BYTES and MUSTER_MAX_JSON_DEPTH are read (defaults 256 KiB and 32). */
+  limits?: { maxBodyBytes: number; maxJsonDepth: number } | undefined;
   /** Serve the web console (see ConsoleOptions in app.ts). */
   console?: ConsoleOptions | undefined;
 }
@@ -62,12 +64,24 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   const logger = pino({ level: options.logLevel, name: 'api' });
   const db = connect({ connectionString: options.databaseUrl, maxConnections: options.poolSize, applicationName: 'muster-api' });
   if (options.migrate ?? true) await migrateToLatest(db);
-  const rulesFile = options.reportRulesFile ?? parseOrThrow(z.object(ReportRulesEnvShape), process.env, ['env']).MUSTER_REPORT_RULES_FILE;
+  const env = parseOrThrow(z.object({ ...ReportRulesEnvShape, ...RequestLimitsEnvShape }), process.env, ['env']);
+  const rulesFile = options.reportRulesFile ?? env.MUSTER_REPORT_RULES_FILE;
+  const limits = options.limits ?? { maxBodyBytes: env.MUSTER_MAX_BODY_BYTES, maxJsonDepth: env.MUSTER_MAX_JSON_DEPTH };
   // Commands of concurrent requests share transactions (group commit); each is acknowledged after its COMMIT.
   const engine = createEngine({ store: new GroupCommitEventStore(db), reportRules: await loadReportRules(rulesFile) });
   const { auth } = options;
   const login = auth.users && auth.secret ? { users: auth.users, secret: auth.secret, ttlSeconds: auth.tokenTtlSeconds ?? 12 * 3600 } : undefined;
-  const app = buildApi({ engine, db, logger, verifier: verifierFor(auth), ...(login ? { login } : {}), loginLimits: auth.loginLimits, ...(options.console ? { console: options.console } : {}) });
+  const app = buildApi({
+    engine,
+    db,
+    logger,
+    verifier: verifierFor(auth),
+    bodyLimit: limits.maxBodyBytes,
+    maxJsonDepth: limits.maxJsonDepth,
+    ...(login ? { login } : {}),
+    loginLimits: auth.loginLimits,
+    ...(options.console ? { console: options.console } : {}),
+  });
   const url = await app.listen({ host: options.host, port: options.port });
   return {
     app,

@@ -75,7 +75,7 @@ beforeAll(async () => {
     console: { dir: consoleDir, gatewayPort: 8081 },
     onRoute: (route) => {
       // Fastify answers HEAD for every GET route by itself.
-      if (route.method !== 'HEAD') served.push(route);
+      for (const method of [route.method].flat()) if (method !== 'HEAD') served.push({ method, path: route.url });
     },
   });
   await app.ready();

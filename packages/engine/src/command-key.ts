@@ -12,15 +12,27 @@ export type SystemCaller = (typeof SYSTEM_CALLERS)[number];
  * The idempotency key of a command: its id scoped to whoever sent it and the stream it addresses, so
  * that one caller's id never answers for, or blocks, another's (issue 14, finding 4).
  *
- * - a user's command: `u/<userId>/<streamId>/<commandId>`
- * - a system caller's: `sys/<caller>/<streamId>/<commandId>`
+ * - a user's command: `u/<userId>/<scope>/<commandId>`
+ * - a system caller's: `sys/<caller>/<scope>/<commandId>`
  *
- * User ids, stream ids and command ids that reach the engine from HTTP cannot contain '/' (see
- * UserIdSchema and IdSchema in @muster/contracts; stream ids are ids or `<type>:<id>`), so the parts
- * cannot run into each other and no client can write a key of the system namespace.
+ * The scope is the stream id (see scopeOf). User ids, stream ids and command ids that reach the engine
+ * from HTTP cannot contain '/' (see UserIdSchema and IdSchema in @muster/contracts; stream ids are ids
+ * or `<type>:<id>`), so the parts cannot run into each other and no client can write a key of the
+ * system namespace.
  */
-export function commandKey(caller: { system?: SystemCaller | undefined; userId: string }, streamId: string, commandId: string): string {
-  return caller.system === undefined ? `u/${caller.userId}/${streamId}/${commandId}` : `sys/${caller.system}/${streamId}/${commandId}`;
+export function commandKey(caller: { system?: SystemCaller | undefined; userId: string }, scope: string, commandId: string): string {
+  return caller.system === undefined ? `u/${caller.userId}/${scope}/${commandId}` : `sys/${caller.system}/${scope}/${commandId}`;
+}
+
+/**
+ * What a command id is scoped to besides its sender: the stream it addresses, except for commands
+ * that only ever open a new stream (a new incident, a new resource request). Their stream id may be
+ * chosen by the server afresh on every try, so a retried creation would name another stream each
+ * time: they are scoped to `new:<streamType>` instead, and a retry finds the first answer. (No stream
+ * id has that form: ids hold no ':' and child streams are `<type>:<incident id>`.)
+ */
+export function scopeOf(streamType: string, streamId: string, opensOnly: boolean): string {
+  return opensOnly ? `new:${streamType}` : streamId;
 }
 
 /** The key under which a command's n-th reaction (1-based) is recorded: derived, so a retry derives the same. */

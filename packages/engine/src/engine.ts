@@ -23,7 +23,7 @@ import {
 } from '@muster/domain';
 import { AGGREGATES, type AggregateRegistration, type ReactionEnv } from './aggregates';
 import { commandPolicy, type Policy } from './authorization';
-import { answerFor, commandKey, fingerprintOf, reactionKey, type SystemCaller } from './command-key';
+import { answerFor, commandKey, fingerprintOf, reactionKey, scopeOf, type SystemCaller } from './command-key';
 import {
   StreamVersionConflict,
   randomIds,
@@ -406,7 +406,8 @@ export function createEngine(options: EngineOptions): Engine {
       const commandId = command.commandId ?? ids.newId();
       // Scoped to the sender and the stream (issue 14): the lookup can only return the sender's own
       // earlier answer, so it may run before anything else is checked.
-      const key = commandKey({ system: command.system, userId: command.actor.userId }, command.streamId, commandId);
+      const scope = scopeOf(command.streamType, command.streamId, OPENING_ONLY.has(command.type));
+      const key = commandKey({ system: command.system, userId: command.actor.userId }, scope, commandId);
       const fingerprint = fingerprintOf({
         streamType: command.streamType,
         type: command.type,

@@ -1,7 +1,7 @@
 export { createEngine, DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_MAX_REPORT_BACKDATE_MS } from './engine';
 export type { Engine, EngineOptions, CommandEnvelope } from './engine';
 export { StreamVersionConflict, systemClock, randomIds, keyOf } from './ports';
-export { answerFor, commandKey, reactionKey, fingerprintOf, SYSTEM_CALLERS } from './command-key';
+export { answerFor, commandKey, reactionKey, scopeOf, fingerprintOf, SYSTEM_CALLERS } from './command-key';
 export type { StoredCommand, SystemCaller, FingerprintInput } from './command-key';
 export type { EventStore, StoredStream, StreamWrite, NewEvent, AppendOutcome, Clock, Ids, StoreEffect, DeadlineSpec, EventBus, LiveSubscription } from './ports';
 export { commandPolicy, timersActor, TIMERS_USER_ID } from './authorization';

@@ -8,8 +8,9 @@ import { sql, type Kysely } from 'kysely';
  * `command_id` keeps the id as the command carried it (as events' meta.commandId do), no longer unique.
  * `fingerprint` is what the command asked for; rows written before it have none and keep answering.
  *
- * Existing rows get the key the engine now derives for them, from the sender of their first event, so
- * a retry of a command handled before the upgrade still gets its first answer. Reaction rows
+ * Existing rows get the key the engine now derives for them, from the sender (and, for commands that
+ * open a stream, the type) of their first event, so a retry of a command handled before the upgrade
+ * still gets its first answer. Reaction rows
  * (`<id>.<n>`, written with the command that caused them) get `<key of that command>.<n>`. Rows whose
  * sender cannot be told (a command that stored no event) keep their bare id as key: it has no '/', so
  * no scoped key ever meets it.
@@ -21,11 +22,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     update command c
     set command_key = case
       -- The timers fired deadlines as this user, and only deadline commands (DeadlinePassed).
-      when f.user_id = 'muster-timers' and c.command_id like 'deadline-%' then 'sys/timers/' || c.stream_id || '/' || c.command_id
-      else 'u/' || f.user_id || '/' || c.stream_id || '/' || c.command_id
+      when f.user_id = 'muster-timers' and c.command_id like 'deadline-%' then 'sys/timers/' || f.scope || '/' || c.command_id
+      else 'u/' || f.user_id || '/' || f.scope || '/' || c.command_id
     end
     from (
-      select distinct on (e.stream_id, e.meta->>'commandId') e.stream_id, e.meta->>'commandId' as command_id, e.meta->'actor'->>'userId' as user_id
+      select distinct on (e.stream_id, e.meta->>'commandId')
+        e.stream_id,
+        e.meta->>'commandId' as command_id,
+        e.meta->'actor'->>'userId' as user_id,
+        -- Commands that only open a stream are scoped to its type (scopeOf in @muster/engine).
+        case
+          when e.version = 1 and e.type = 'IncidentReported' then 'new:incident'
+          when e.version = 1 and e.type = 'ResourceRequestSubmitted' then 'new:resourceRequest'
+          else e.stream_id
+        end as scope
       from event e
       where e.meta->'actor'->>'userId' is not null
       order by e.stream_id, e.meta->>'commandId', e.version

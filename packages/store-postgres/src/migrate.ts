@@ -40,3 +40,18 @@ export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<MigrationResu
   }
   return result;
 }
+
+/**
+ * Migrates up (or down) to the named migration and no further: for tests of a migration against rows
+ * written by the schema before it, and for a staged upgrade.
+ */
+export async function migrateTo<DB>(db: Kysely<DB>, migrationName: string): Promise<MigrationResultSet> {
+  if (!(migrationName in MIGRATIONS)) throw new MigrationFailed(`no migration ${migrationName}`);
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+  const result = await migrator.migrateTo(migrationName);
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error');
+    throw new MigrationFailed(`migration ${failed?.migrationName ?? '?'} failed`, { cause: result.error });
+  }
+  return result;
+}

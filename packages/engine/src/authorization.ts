@@ -4,6 +4,8 @@ import { hasRole, isRoomStaff } from './access';
 
 export interface AuthorizationRequest {
   actor: Actor;
+  /** The in-process system caller that sent the command (e.g. 'timers'); null for every request from outside. */
+  system: string | null;
   streamType: string;
   command: string;
   /** The stream's state before the command; null for a command that opens a stream. */
@@ -217,7 +219,8 @@ function reportRule(request: AuthorizationRequest): void {
       if (!isReceivingRoom(request)) deny(request, 'the room above the lead jurisdiction, which receives the reports');
       return;
     case 'DeadlinePassed':
-      if (actor.userId !== TIMERS_USER_ID || !hasRole(actor, ['admin'])) deny(request, 'the timers service');
+      // Only the timers process itself: a token that merely carries the timers' user id is not it.
+      if (request.system !== 'timers' || actor.userId !== TIMERS_USER_ID || !hasRole(actor, ['admin'])) deny(request, 'the timers service');
       return;
     case 'OpenReportObligation':
     case 'AdjustReportObligation':

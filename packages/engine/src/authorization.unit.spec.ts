@@ -1,5 +1,5 @@
-import { ForbiddenError, MusterError, type CommandResult } from '@muster/contracts';
-import type { Actor, Person } from '@muster/domain';
+import { ForbiddenError, MusterError, NotFoundError, type CommandResult } from '@muster/contracts';
+import { canSee, JurisdictionTree, ZHAOQING_JURISDICTIONS, type Actor, type IncidentContext, type Person } from '@muster/domain';
 import { describe, expect, it } from 'vitest';
 import { commandStreamId } from './aggregates';
 import { createEngine, type CommandEnvelope, type Engine } from './engine';
@@ -76,6 +76,14 @@ const NAMES = new Map<Actor, string>([
   [FAR_RESPONDER, 'responder of an uninvolved county'],
 ]);
 const nameOf = (a: Actor): string => NAMES.get(a) ?? a.userId;
+const TREE = new JurisdictionTree(ZHAOQING_JURISDICTIONS);
+const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+/** The fields of a stored incident context that say who sees it. */
+const roomsOfContext = (context: Record<string, unknown>): Pick<IncidentContext, 'leadJurisdiction' | 'linkedJurisdictions' | 'supportingJurisdictions'> => ({
+  leadJurisdiction: String(context['leadJurisdiction']),
+  linkedJurisdictions: strings(context['linkedJurisdictions']),
+  supportingJurisdictions: strings(context['supportingJurisdictions']),
+});
 
 // ---------------------------------------------------------------------------------------------------
 // World and situations
@@ -543,9 +551,17 @@ describe('who may do what', () => {
       expect(w.store.log.at(-1)?.meta.actor).toStrictEqual(by);
     } else {
       const error = await rejection(w.send(by, c));
-      expect(error).toBeInstanceOf(ForbiddenError);
-      expect(error.code).toBe('forbidden');
-      expect(error.details).toMatchObject({ command: c.type });
+      // Someone who may not see the incident learns nothing of it, not even that a rule refuses him:
+      // for him it does not exist (issue 14). Everyone else gets the rule's 403.
+      const incident = (await w.engine.tryLoad('incident', INC))?.state.context;
+      if (incident !== undefined && !canSee(TREE, by.jurisdiction, roomsOfContext(incident))) {
+        expect(error).toBeInstanceOf(NotFoundError);
+        expect(error.code).toBe('not_found');
+      } else {
+        expect(error).toBeInstanceOf(ForbiddenError);
+        expect(error.code).toBe('forbidden');
+        expect(error.details).toMatchObject({ command: c.type });
+      }
       // a denial stores nothing
       expect(w.store.log.length).toBe(before);
       expect((await w.engine.tryLoad(c.streamType, c.streamId))?.version ?? 0).toBe(version);
@@ -578,8 +594,9 @@ describe('who may do what: details', () => {
     const w = world();
     w.at(1);
     await w.send(CITY_DUTY, incident('ReportIncident', { title: 'Chemical leak', leadJurisdiction: '441200' }));
-    expect((await rejection(w.send(COUNTY_DUTY, incident('BeginVerification')))).code).toBe('forbidden');
-    expect((await rejection(w.send(COUNTY_DUTY, command('AppointCommander', { commander: COMMANDER_P })))).code).toBe('forbidden');
+    // The county room does not see a city-led incident at all: to it, the incident does not exist.
+    expect((await rejection(w.send(COUNTY_DUTY, incident('BeginVerification')))).code).toBe('not_found');
+    expect((await rejection(w.send(COUNTY_DUTY, command('AppointCommander', { commander: COMMANDER_P })))).code).toBe('not_found');
     await w.send(CITY_LEADER, command('AppointCommander', { commander: COMMANDER_P }));
     expect((await w.engine.load('command', CMD)).state.value).toBe('commanded');
   });

@@ -377,12 +377,13 @@ describe('engine: illegal transitions of the aggregate itself', () => {
     });
   });
 
-  it('reporting an incident under an id already taken is a conflict', async () => {
+  it('reporting an incident under an id already taken is a conflict that says nothing of the incident', async () => {
     const w = world();
     await reported(w);
     const error = await rejection(w.send(COUNTY_DUTY, incident('ReportIncident', { title: 'Again', leadJurisdiction: '441203' })));
     expect(error).toBeInstanceOf(ConflictError);
-    expect(error.details).toStrictEqual({ actualVersion: 1 });
+    expect(error.message).toBe(`incident id ${INC} is already in use; choose another`);
+    expect(error.details).toBeUndefined();
   });
 });
 
@@ -403,12 +404,21 @@ describe('engine: idempotency by commandId', () => {
     expect((await rejection(w.send(COUNTY_DUTY, incident('BeginVerification'), { commandId: 'c-other' }))).code).toBe('illegal_transition');
   });
 
-  it('the stored answer is returned whatever the retry carries', async () => {
+  it('the same command id with a different payload is a conflict, never the first answer; nothing is stored', async () => {
     const w = world();
     await commanded(w);
     const first = await w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-1', dead: 1 }), { commandId: 'c-report' });
-    const again = await w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-1', dead: 7 }), { commandId: 'c-report' });
-    expect(again).toStrictEqual(first);
+    const log = w.store.log.length;
+    const error = await rejection(w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-1', dead: 7 }), { commandId: 'c-report' }));
+    expect(error).toBeInstanceOf(ConflictError);
+    expect(error.message).toBe('command id c-report was already used for a different command; send a new command id');
+    expect(JSON.stringify(error.details)).not.toContain(first.events[0]?.eventId ?? 'no event');
+    // Another expectedVersion or occurredAt is another command too; the same one is still answered.
+    expect((await rejection(w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-1', dead: 1 }), { commandId: 'c-report', expectedVersion: 1 }))).code).toBe('conflict');
+    expect((await rejection(w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-1', dead: 1 }), { commandId: 'c-report', occurredAt: iso(1) }))).code).toBe('conflict');
+    // Key order in the payload does not make another command.
+    expect(await w.send(COMMANDER, command('PostSceneReport', { dead: 1, reportId: 'r-1' }), { commandId: 'c-report' })).toStrictEqual(first);
+    expect(w.store.log.length).toBe(log);
     const ctx = await commandContext(w);
     expect(ctx.latestReport?.dead).toBe(1);
     expect(ctx.reportCount).toBe(1);

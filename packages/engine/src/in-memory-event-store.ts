@@ -1,10 +1,21 @@
-import { formatPosition, type CommandResult, type EventEnvelope } from '@muster/contracts';
-import { StreamVersionConflict, type AppendOutcome, type EventStore, type StoreEffect, type StoredStream, type StreamWrite } from './ports';
+import { formatPosition, type EventEnvelope } from '@muster/contracts';
+import { answerFor, type StoredCommand } from './command-key';
+import { StreamVersionConflict, keyOf, type AppendOutcome, type EventStore, type StoreEffect, type StoredStream, type StreamWrite } from './ports';
+
+/**
+ * When a stream's record opens, given its first event's times: the earlier of when it happened and
+ * when it was recorded (a time that does not parse is left out). See StoredStream.openedAt.
+ */
+export function openingOf(first: { occurredAt: string; recordedAt: string } | undefined): string | undefined {
+  if (!first) return undefined;
+  const times = [first.occurredAt, first.recordedAt].filter((t) => Number.isFinite(Date.parse(t)));
+  return times.sort((a, b) => Date.parse(a) - Date.parse(b))[0];
+}
 
 /** The EventStore contract in memory, for unit tests of the engine and of policies. */
 export class InMemoryEventStore implements EventStore {
   private readonly streams = new Map<string, StoredStream>();
-  private readonly commands = new Map<string, CommandResult>();
+  private readonly commands = new Map<string, StoredCommand>();
   readonly log: EventEnvelope[] = [];
   /** Every store effect of every appended write, in order: what a real store would have applied. */
   readonly effects: StoreEffect[] = [];
@@ -14,13 +25,13 @@ export class InMemoryEventStore implements EventStore {
     return stream ? structuredClone(stream) : null;
   }
 
-  async findCommand(commandId: string): Promise<CommandResult | null> {
-    return this.commands.get(commandId) ?? null;
+  async findCommand(commandKey: string): Promise<StoredCommand | null> {
+    return this.commands.get(commandKey) ?? null;
   }
 
   async append(write: StreamWrite): Promise<AppendOutcome> {
-    const earlier = this.commands.get(write.commandId);
-    if (earlier) return { kind: 'duplicate', result: earlier };
+    const earlier = this.commands.get(keyOf(write));
+    if (earlier) return { kind: 'duplicate', result: answerFor(earlier, keyOf(write), write.fingerprint) };
     // All writes of one command (its reactions included) are checked before any is applied: all or nothing.
     const writes = [write, ...(write.reactions ?? [])];
     for (const w of writes) {
@@ -31,13 +42,16 @@ export class InMemoryEventStore implements EventStore {
       for (const event of w.events) {
         this.log.push({ ...event, position: formatPosition({ tx: BigInt(this.log.length + 1), seq: BigInt(this.log.length + 1) }) });
       }
+      const before = this.streams.get(w.streamId);
+      const openedAt = before ? before.openedAt : openingOf(w.events[0]?.meta);
       this.streams.set(w.streamId, {
         streamId: w.streamId,
         streamType: w.streamType,
         version: w.expectedVersion + w.events.length,
         state: structuredClone(w.state),
+        ...(openedAt === undefined ? {} : { openedAt }),
       });
-      this.commands.set(w.commandId, w.result);
+      this.commands.set(keyOf(w), { result: w.result, fingerprint: w.fingerprint ?? null });
       this.effects.push(...w.effects);
     }
     return { kind: 'appended' };

@@ -1,12 +1,14 @@
-export { createEngine } from './engine';
+export { createEngine, DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_MAX_REPORT_BACKDATE_MS } from './engine';
 export type { Engine, EngineOptions, CommandEnvelope } from './engine';
-export { StreamVersionConflict, systemClock, randomIds } from './ports';
+export { StreamVersionConflict, systemClock, randomIds, keyOf } from './ports';
+export { answerFor, commandKey, reactionKey, scopeOf, fingerprintOf, SYSTEM_CALLERS } from './command-key';
+export type { StoredCommand, SystemCaller, FingerprintInput } from './command-key';
 export type { EventStore, StoredStream, StreamWrite, NewEvent, AppendOutcome, Clock, Ids, StoreEffect, DeadlineSpec, EventBus, LiveSubscription } from './ports';
 export { commandPolicy, timersActor, TIMERS_USER_ID } from './authorization';
 export type { Policy, AuthorizationRequest } from './authorization';
 export { AGGREGATES, commandStreamId, reportStreamId } from './aggregates';
 export type { AggregateRegistration, Reaction, ReactionEnv } from './aggregates';
-export { InMemoryEventStore } from './in-memory-event-store';
+export { InMemoryEventStore, openingOf } from './in-memory-event-store';
 export { InProcessEventBus } from './in-process-event-bus';
 export type { InProcessEventBusOptions } from './in-process-event-bus';
 export { stateAt } from './review';

@@ -1,11 +1,18 @@
 import type { CommandResult, EventEnvelope } from '@muster/contracts';
 import type { PersistedState } from '@muster/domain';
+import type { StoredCommand } from './command-key';
 
 export interface StoredStream {
   streamId: string;
   streamType: string;
   version: number;
   state: PersistedState;
+  /**
+   * The earliest moment the stream's record speaks of: the earlier of when its first event happened
+   * (occurredAt) and when it was recorded. Commands to the stream may not claim to have happened
+   * before it (issue 14). Absent when the store cannot tell; the engine then uses the incident's.
+   */
+  openedAt?: string | undefined;
 }
 
 /** An event about to be appended; the store assigns its global position. */
@@ -51,7 +58,15 @@ export interface StreamWrite {
   expectedVersion: number;
   state: PersistedState;
   events: NewEvent[];
+  /** The command id as the command carried it (and its events' meta.commandId do). */
   commandId: string;
+  /**
+   * The idempotency key the write is recorded under: the command id scoped to its sender and stream
+   * (see commandKey). Defaults to `commandId` for writers outside the engine (fixtures, tools).
+   */
+  commandKey?: string | undefined;
+  /** What the command asked for (see fingerprintOf): the same key with another fingerprint is a conflict. */
+  fingerprint?: string | null | undefined;
   result: CommandResult;
   /** Applied in the same transaction; a store that cannot apply one fails the whole write. */
   effects: StoreEffect[];
@@ -63,7 +78,17 @@ export interface StreamWrite {
   reactions?: StreamWrite[];
 }
 
+/**
+ * `duplicate`: the write's key was already recorded with the same fingerprint (or none); `result` is
+ * the stored answer. The same key with another fingerprint is not a duplicate: the store throws a
+ * ConflictError (see answerFor).
+ */
 export type AppendOutcome = { kind: 'appended' } | { kind: 'duplicate'; result: CommandResult };
+
+/** The key a write is recorded under. */
+export function keyOf(write: Pick<StreamWrite, 'commandId' | 'commandKey'>): string {
+  return write.commandKey ?? write.commandId;
+}
 
 /** Thrown by a store when the stream moved past `expectedVersion` (or already exists). */
 export class StreamVersionConflict extends Error {
@@ -78,11 +103,12 @@ export class StreamVersionConflict extends Error {
 
 /**
  * The system of record. `append` is the only durability point (DESIGN §2): events, the stream's
- * snapshot and version, the command id and inline read models commit together or not at all.
+ * snapshot and version, the command key and inline read models commit together or not at all.
  */
 export interface EventStore {
   loadStream(streamId: string): Promise<StoredStream | null>;
-  findCommand(commandId: string): Promise<CommandResult | null>;
+  /** The command recorded under an idempotency key (see commandKey), if any. */
+  findCommand(commandKey: string): Promise<StoredCommand | null>;
   append(write: StreamWrite): Promise<AppendOutcome>;
   readStream(streamId: string, afterVersion?: number): Promise<EventEnvelope[]>;
 }

@@ -27,8 +27,8 @@ function world(reportRules?: ReportRuleTable) {
   });
   const incident = (type: string, data: Record<string, unknown> = {}, by: Actor = COUNTY_DUTY, occurredAt?: string) =>
     engine.handle({ streamType: 'incident', streamId: 'inc-1', type, data, actor: by, ...(occurredAt ? { occurredAt } : {}) });
-  const report = (type: string, data: Record<string, unknown>, by: Actor = COUNTY_DUTY) =>
-    engine.handle({ streamType: 'report', streamId: reportStreamId('inc-1'), type, data, actor: by });
+  const report = (type: string, data: Record<string, unknown>, by: Actor = COUNTY_DUTY, system?: 'timers') =>
+    engine.handle({ streamType: 'report', streamId: reportStreamId('inc-1'), type, data, actor: by, ...(system ? { system } : {}) });
   return {
     store,
     engine,
@@ -38,7 +38,8 @@ function world(reportRules?: ReportRuleTable) {
       now = T0 + minute * 60_000;
     },
     async confirmed(severity = 'III') {
-      await incident('ReportIncident', { title: 'Embankment breach', leadJurisdiction: COUNTY, category: 'natural_disaster' });
+      // It happened no later than it was confirmed (a command may not claim a time before the incident's record).
+      await incident('ReportIncident', { title: 'Embankment breach', leadJurisdiction: COUNTY, category: 'natural_disaster' }, COUNTY_DUTY, at(0));
       await incident('BeginVerification');
       return incident('ConfirmIncident', { severity }, COUNTY_DUTY, at(0));
     },
@@ -163,10 +164,11 @@ describe('engine: who may file, receive and fire reports', () => {
     await w.confirmed('III');
     const phone = { recipient: 'city duty room', summary: 'breach' };
     await expect(w.report('RecordPhoneReport', phone, CITY_DUTY)).rejects.toBeInstanceOf(ForbiddenError);
-    await expect(w.report('RecordPhoneReport', phone, OTHER_COUNTY)).rejects.toBeInstanceOf(ForbiddenError);
+    // Another county cannot see the incident: for it, the incident does not exist (issue 14).
+    await expect(w.report('RecordPhoneReport', phone, OTHER_COUNTY)).rejects.toBeInstanceOf(NotFoundError);
     await w.report('RecordPhoneReport', phone, COUNTY_DUTY);
     await expect(w.report('AcknowledgeReport', { key: 'phone' }, COUNTY_DUTY)).rejects.toBeInstanceOf(ForbiddenError);
-    await expect(w.report('AcknowledgeReport', { key: 'phone' }, OTHER_COUNTY)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(w.report('AcknowledgeReport', { key: 'phone' }, OTHER_COUNTY)).rejects.toBeInstanceOf(NotFoundError);
     await w.report('AcknowledgeReport', { key: 'phone' }, CITY_DUTY);
     expect((await w.obligation()).items.find((i) => i.key === 'phone')).toMatchObject({ receivedBy: 'duty-city' });
   });
@@ -176,9 +178,12 @@ describe('engine: who may file, receive and fire reports', () => {
     await w.confirmed('III');
     await expect(w.report('DeadlinePassed', { key: 'phone', dueAt: at(30) }, COUNTY_DUTY)).rejects.toBeInstanceOf(ForbiddenError);
     await expect(w.report('DeadlinePassed', { key: 'phone', dueAt: at(30) }, actor('someone', ['admin'], CITY))).rejects.toBeInstanceOf(ForbiddenError);
+    // A token whose subject is the timers' user id, with role admin, is still not the timers process.
+    await expect(w.report('DeadlinePassed', { key: 'phone', dueAt: at(30) }, timersActor(COUNTY))).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(w.report('DeadlinePassed', { key: 'phone', dueAt: at(30) }, COUNTY_DUTY, 'timers')).rejects.toBeInstanceOf(ForbiddenError);
     await expect(w.report('AdjustReportObligation', { severity: 'I', category: null, terms: { phoneMinutes: 1, writtenMinutes: 1, followUpEveryMinutes: null, finalWithinMinutes: null, rule: 'x' } }, CITY_DUTY)).rejects.toBeInstanceOf(ForbiddenError);
     w.at(31);
-    const result = await w.report('DeadlinePassed', { key: 'phone', dueAt: at(30) }, timersActor(COUNTY));
+    const result = await w.report('DeadlinePassed', { key: 'phone', dueAt: at(30) }, timersActor(COUNTY), 'timers');
     expect(result.events.map((e) => e.type)).toStrictEqual(['ReportOverdue']);
   });
 
@@ -197,7 +202,7 @@ describe('engine: who may file, receive and fire reports', () => {
       await w.incident(type, data);
     }
     expect(w.store.effects.at(-1)).toStrictEqual({ kind: 'cancelDeadlines', incidentId: 'inc-1' });
-    await expect(w.report('DeadlinePassed', { key: 'phone', dueAt: at(30) }, timersActor(COUNTY))).rejects.toBeInstanceOf(IllegalTransitionError);
+    await expect(w.report('DeadlinePassed', { key: 'phone', dueAt: at(30) }, timersActor(COUNTY), 'timers')).rejects.toBeInstanceOf(IllegalTransitionError);
     await w.engine.handle({ streamType: 'incident', streamId: 'inc-2', type: 'ReportIncident', data: { title: 'x', leadJurisdiction: COUNTY }, actor: COUNTY_DUTY });
     await expect(
       w.engine.handle({ streamType: 'report', streamId: reportStreamId('inc-2'), type: 'RecordPhoneReport', data: { recipient: 'c', summary: 's' }, actor: COUNTY_DUTY }),

@@ -1,8 +1,8 @@
-import { MusterError, type CommandResult, type EventEnvelope } from '@muster/contracts';
-import { StreamVersionConflict, type AppendOutcome, type EventStore, type StoredStream, type StreamWrite } from '@muster/engine';
+import { MusterError, type EventEnvelope } from '@muster/contracts';
+import { answerFor, keyOf, StreamVersionConflict, type AppendOutcome, type EventStore, type StoredCommand, type StoredStream, type StreamWrite } from '@muster/engine';
 import type { ControlledTransaction, Kysely } from 'kysely';
 import type { Database } from './database';
-import { DuplicateCommand, PostgresEventStore, storedResult } from './postgres-event-store';
+import { DuplicateCommand, PostgresEventStore, storedCommand } from './postgres-event-store';
 import { canWriteInSet, writeSet, type SetWriteResult } from './set-write';
 
 export interface GroupCommitOptions {
@@ -51,15 +51,15 @@ type MemberResult =
 const SAVEPOINT = 'member';
 const SET_SAVEPOINT = 'set';
 
-/** The members that can be written set-wise: eligible writes, each stream and command id once. */
+/** The members that can be written set-wise: eligible writes, each stream and command key once. */
 function setMembers(members: readonly Member[]): number[] {
   const streams = new Set<string>();
   const commands = new Set<string>();
   const chosen: number[] = [];
   for (const [i, { write }] of members.entries()) {
-    if (!canWriteInSet(write) || streams.has(write.streamId) || commands.has(write.commandId)) continue;
+    if (!canWriteInSet(write) || streams.has(write.streamId) || commands.has(keyOf(write))) continue;
     streams.add(write.streamId);
-    commands.add(write.commandId);
+    commands.add(keyOf(write));
     chosen.push(i);
   }
   return chosen;
@@ -127,8 +127,8 @@ export class GroupCommitEventStore implements EventStore {
     return this.solo.loadStream(streamId);
   }
 
-  findCommand(commandId: string): Promise<CommandResult | null> {
-    return this.solo.findCommand(commandId);
+  findCommand(commandKey: string): Promise<StoredCommand | null> {
+    return this.solo.findCommand(commandKey);
   }
 
   readStream(streamId: string, afterVersion?: number): Promise<EventEnvelope[]> {
@@ -276,11 +276,16 @@ export class GroupCommitEventStore implements EventStore {
 
   private async afterFailure(trx: ControlledTransaction<Database, [typeof SAVEPOINT]>, write: StreamWrite, error: unknown): Promise<MemberResult> {
     if (error instanceof DuplicateCommand) {
-      // The claim waited for the transaction that holds the command id; this one sees it committed
+      // The claim waited for the transaction that holds the command key; this one sees it committed
       // (or written earlier in this batch, which then commits with it).
-      const result = await storedResult(trx, write.commandId);
-      if (!result) return { kind: 'retryAlone' };
-      return { kind: 'settled', outcome: { kind: 'duplicate', result } };
+      const stored = await storedCommand(trx, keyOf(write));
+      if (!stored) return { kind: 'retryAlone' };
+      // The same key for another command is refused for this member alone; its neighbours go on.
+      try {
+        return { kind: 'settled', outcome: { kind: 'duplicate', result: answerFor(stored, keyOf(write), write.fingerprint) } };
+      } catch (conflict) {
+        return { kind: 'refused', error: conflict };
+      }
     }
     if (isRefusal(error)) return { kind: 'refused', error };
     // Anything else (a deadlock or serialization failure against another process, a constraint no

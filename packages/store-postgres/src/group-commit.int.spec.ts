@@ -42,7 +42,7 @@ afterAll(async () => {
 /** A write to a stream of a type without inline projections: only the store's own rules apply. */
 function probe(
   streamId: string,
-  options: { expectedVersion?: number; commandId?: string; events?: number; data?: Record<string, unknown>; effects?: StoreEffect[]; note?: string } = {},
+  options: { expectedVersion?: number; commandId?: string; fingerprint?: string; events?: number; data?: Record<string, unknown>; effects?: StoreEffect[]; note?: string } = {},
 ): StreamWrite {
   const expectedVersion = options.expectedVersion ?? 0;
   const commandId = options.commandId ?? `cmd-${crypto.randomUUID()}`;
@@ -58,7 +58,17 @@ function probe(
   }));
   const version = expectedVersion + events.length;
   const result: CommandResult = { streamId, streamType: 'probe', version, state: 'open', events: events.map((e) => ({ eventId: e.eventId, type: e.type, version: e.version })) };
-  return { streamId, streamType: 'probe', expectedVersion, state: { value: 'open', context: { version, note: options.note ?? null } }, events, commandId, result, effects: options.effects ?? [] };
+  return {
+    streamId,
+    streamType: 'probe',
+    expectedVersion,
+    state: { value: 'open', context: { version, note: options.note ?? null } },
+    events,
+    commandId,
+    ...(options.fingerprint === undefined ? {} : { fingerprint: options.fingerprint }),
+    result,
+    effects: options.effects ?? [],
+  };
 }
 
 /** What another connection sees of a stream right now. */
@@ -178,6 +188,46 @@ describe('group commit: one member failing', () => {
     expect(await commandRows(stale.commandId)).toBe(0);
     expect(await commandRows(short.commandId)).toBe(0);
     expect((await getDepot(t.db, 'depot-short'))?.stock).toMatchObject([{ kind: 'pump', quantity: 1 }]);
+  });
+
+  it('the same command key with another fingerprint is a conflict for that member alone, set-wise and one by one', async () => {
+    const original = probe('fp-stream', { commandId: 'fp-cmd', fingerprint: 'fp-A' });
+    await solo.append(original);
+    // Recorded before fingerprints were kept: it answers whatever the retry carries, as it always did.
+    const legacy = probe('fp-legacy', { commandId: 'fp-legacy-cmd' });
+    await solo.append(legacy);
+
+    const store = new GroupCommitEventStore(t.db, { maxConcurrentBatches: 1 });
+    const goodA = probe('fp-good-a');
+    // Another command under the key: the first member with it is written set-wise…
+    const otherInSet = probe('fp-other', { commandId: 'fp-cmd', fingerprint: 'fp-B' });
+    // …the retry of the original goes one by one (a key once per set), and so does a write with effects.
+    const retry = probe('fp-stream', { commandId: 'fp-cmd', fingerprint: 'fp-A' });
+    const otherAlone = probe('fp-effects', { commandId: 'fp-cmd', fingerprint: 'fp-C', effects: [{ kind: 'cancelDeadlines', incidentId: 'fp-none' }] });
+    const legacyRetry = probe('fp-legacy', { commandId: 'fp-legacy-cmd', fingerprint: 'fp-anything' });
+    const goodB = probe('fp-good-b');
+    const settled = [goodA, otherInSet, retry, otherAlone, legacyRetry, goodB].map((w) => store.append(w).then((o) => o, (e: unknown) => e));
+    const [a, inSet, duplicate, alone, legacyAnswer, b] = await Promise.all(settled);
+
+    expect(a).toStrictEqual({ kind: 'appended' });
+    expect(b).toStrictEqual({ kind: 'appended' });
+    expect(await transactionsOf(['fp-good-a', 'fp-good-b'])).toBe(1);
+    // Four set-wise (the goods, the first member under fp-cmd, the legacy retry); the other two one by one.
+    expect(store.stats()).toMatchObject({ batches: 1, batchedAppends: 6, writtenInSet: 4, retriedAlone: 0 });
+    for (const refused of [inSet, alone]) {
+      expect(refused).toBeInstanceOf(ConflictError);
+      expect((refused as ConflictError).toBody()).toStrictEqual({
+        error: { code: 'conflict', message: 'command id fp-cmd was already used for a different command; send a new command id', details: { commandId: 'fp-cmd' } },
+      });
+    }
+    expect(duplicate).toStrictEqual({ kind: 'duplicate', result: original.result });
+    expect(legacyAnswer).toStrictEqual({ kind: 'duplicate', result: legacy.result });
+    // A solo append refuses the same way.
+    expect(await rejection(solo.append(probe('fp-other', { commandId: 'fp-cmd', fingerprint: 'fp-B' })))).toBeInstanceOf(ConflictError);
+    expect(await visibleEvents('fp-other')).toBe(0);
+    expect(await visibleEvents('fp-effects')).toBe(0);
+    expect(await visibleEvents('fp-stream')).toBe(1);
+    expect(await commandRows('fp-cmd')).toBe(1);
   });
 
   it('an unexpected SQL error in one member is retried alone and fails alone with the solo error', async () => {

@@ -1,7 +1,7 @@
 export { connect } from './connect';
 export type { ConnectOptions } from './connect';
 export type { Database } from './database';
-export { migrateToLatest, MigrationFailed } from './migrate';
+export { migrateToLatest, migrateTo, MigrationFailed } from './migrate';
 export { PostgresEventStore } from './postgres-event-store';
 export { readGlobalLog, readHeadPosition } from './global-log';
 export type { LogFilter } from './global-log';

@@ -8,6 +8,7 @@ import * as createDutyWatch from './migrations/2026_12_01_09_10_00_create_duty_w
 import * as createReportItem from './migrations/2026_12_01_09_20_00_create_report_item';
 import * as addHashChain from './migrations/2026_12_02_10_00_00_add_hash_chain';
 import * as indexCorrections from './migrations/2026_12_02_10_10_00_index_corrections';
+import * as scopeCommandKeys from './migrations/2026_12_06_10_00_00_scope_command_keys';
 
 /** Migrations are listed here rather than read from disk, so they run the same under tsx and bundled. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_01_09_20_00_create_report_item': createReportItem,
   '2026_12_02_10_00_00_add_hash_chain': addHashChain,
   '2026_12_02_10_10_00_index_corrections': indexCorrections,
+  '2026_12_06_10_00_00_scope_command_keys': scopeCommandKeys,
 };
 
 export class MigrationFailed extends Error {
@@ -32,6 +34,21 @@ export class MigrationFailed extends Error {
 export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<MigrationResultSet> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
   const result = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error');
+    throw new MigrationFailed(`migration ${failed?.migrationName ?? '?'} failed`, { cause: result.error });
+  }
+  return result;
+}
+
+/**
+ * Migrates up (or down) to the named migration and no further: for tests of a migration against rows
+ * written by the schema before it, and for a staged upgrade.
+ */
+export async function migrateTo<DB>(db: Kysely<DB>, migrationName: string): Promise<MigrationResultSet> {
+  if (!(migrationName in MIGRATIONS)) throw new MigrationFailed(`no migration ${migrationName}`);
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+  const result = await migrator.migrateTo(migrationName);
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error');
     throw new MigrationFailed(`migration ${failed?.migrationName ?? '?'} failed`, { cause: result.error });

@@ -1,6 +1,6 @@
-import type { CommandResult, EventEnvelope } from '@muster/contracts';
-import { StreamVersionConflict, type AppendOutcome, type EventStore, type StoredStream, type StreamWrite } from '@muster/engine';
-import type { Kysely, Transaction } from 'kysely';
+import type { EventEnvelope } from '@muster/contracts';
+import { answerFor, keyOf, openingOf, StreamVersionConflict, type AppendOutcome, type EventStore, type StoredCommand, type StoredStream, type StreamWrite } from '@muster/engine';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './database';
 import { EVENT_COLUMNS, toEnvelope } from './event-mapping';
 import { projectIncident } from './incident-projection';
@@ -18,10 +18,10 @@ export const INLINE_PROJECTIONS: Readonly<Record<string, InlineProjection>> = {
   report: (trx, write) => projectReport(trx, write.state.context as unknown as ReportContext),
 };
 
-/** Raised inside the transaction to roll it back when the command id was already handled. */
+/** Raised inside the transaction to roll it back when the command key was already handled. */
 export class DuplicateCommand extends Error {
-  constructor(readonly commandId: string) {
-    super(`command ${commandId} was already handled`);
+  constructor(readonly commandKey: string) {
+    super(`command ${commandKey} was already handled`);
     this.name = 'DuplicateCommand';
   }
 }
@@ -30,16 +30,20 @@ export class PostgresEventStore implements EventStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async loadStream(streamId: string): Promise<StoredStream | null> {
+    // The first event (unique index on stream and version) says when the stream's record opens.
     const row = await this.db
-      .selectFrom('stream')
-      .select(['stream_id', 'stream_type', 'version', 'snapshot'])
-      .where('stream_id', '=', streamId)
+      .selectFrom('stream as s')
+      .leftJoin('event as e', (join) => join.onRef('e.stream_id', '=', 's.stream_id').on('e.version', '=', 1))
+      .select(['s.stream_id', 's.stream_type', 's.version', 's.snapshot', 's.created_at', sql<string | null>`e.meta->>'occurredAt'`.as('first_occurred_at')])
+      .where('s.stream_id', '=', streamId)
       .executeTakeFirst();
-    return row ? { streamId: row.stream_id, streamType: row.stream_type, version: row.version, state: row.snapshot } : null;
+    if (!row) return null;
+    const openedAt = openingOf({ occurredAt: row.first_occurred_at ?? '', recordedAt: row.created_at.toISOString() });
+    return { streamId: row.stream_id, streamType: row.stream_type, version: row.version, state: row.snapshot, ...(openedAt === undefined ? {} : { openedAt }) };
   }
 
-  async findCommand(commandId: string): Promise<CommandResult | null> {
-    return storedResult(this.db, commandId);
+  async findCommand(commandKey: string): Promise<StoredCommand | null> {
+    return storedCommand(this.db, commandKey);
   }
 
   async append(write: StreamWrite): Promise<AppendOutcome> {
@@ -48,22 +52,24 @@ export class PostgresEventStore implements EventStore {
       return { kind: 'appended' };
     } catch (error) {
       if (!(error instanceof DuplicateCommand)) throw error;
-      const result = await this.findCommand(write.commandId);
-      if (!result) throw new Error(`command ${write.commandId} conflicted but has no stored result`);
-      return { kind: 'duplicate', result };
+      const key = keyOf(write);
+      const stored = await this.findCommand(key);
+      if (!stored) throw new Error(`command ${key} conflicted but has no stored result`);
+      // The same key for another command is a conflict, never the first command's answer.
+      return { kind: 'duplicate', result: answerFor(stored, key, write.fingerprint) };
     }
   }
 
   /** Writes one command's effects in the caller's transaction: used alone and by group commit. */
   async write(trx: Transaction<Database>, write: StreamWrite): Promise<void> {
-    // Claiming the command id first makes a concurrent retry wait for this transaction, then see it.
+    // Claiming the command key first makes a concurrent retry wait for this transaction, then see it.
     const claimed = await trx
       .insertInto('command')
-      .values({ command_id: write.commandId, stream_id: write.streamId, result: JSON.stringify(write.result) })
-      .onConflict((oc) => oc.column('command_id').doNothing())
-      .returning('command_id')
+      .values(commandRow(write))
+      .onConflict((oc) => oc.column('command_key').doNothing())
+      .returning('command_key')
       .executeTakeFirst();
-    if (!claimed) throw new DuplicateCommand(write.commandId);
+    if (!claimed) throw new DuplicateCommand(keyOf(write));
 
     const version = write.expectedVersion + write.events.length;
     const snapshot = JSON.stringify(write.state);
@@ -118,10 +124,21 @@ export class PostgresEventStore implements EventStore {
   }
 }
 
-/** The result stored with a handled command id, read through `db` (a pool or a transaction). */
-export async function storedResult(db: Kysely<Database>, commandId: string): Promise<CommandResult | null> {
-  const row = await db.selectFrom('command').select('result').where('command_id', '=', commandId).executeTakeFirst();
-  return row?.result ?? null;
+/** The command row a write claims. */
+export function commandRow(write: StreamWrite) {
+  return {
+    command_key: keyOf(write),
+    command_id: write.commandId,
+    stream_id: write.streamId,
+    result: JSON.stringify(write.result),
+    fingerprint: write.fingerprint ?? null,
+  };
+}
+
+/** The command handled under a key, read through `db` (a pool or a transaction). */
+export async function storedCommand(db: Kysely<Database>, commandKey: string): Promise<StoredCommand | null> {
+  const row = await db.selectFrom('command').select(['result', 'fingerprint']).where('command_key', '=', commandKey).executeTakeFirst();
+  return row ? { result: row.result, fingerprint: row.fingerprint } : null;
 }
 
 /** The event rows of a write, each hashed over its content and the hash of the one before it. */

@@ -1,15 +1,16 @@
-import type { CommandResult } from '@muster/contracts';
-import { StreamVersionConflict, type StreamWrite } from '@muster/engine';
+import { ConflictError, type CommandResult } from '@muster/contracts';
+import { answerFor, keyOf, StreamVersionConflict, type StreamWrite } from '@muster/engine';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from './database';
 import { projectIncidents } from './incident-projection';
-import { chainRows, INLINE_PROJECTIONS, lastHash } from './postgres-event-store';
+import { chainRows, commandRow, INLINE_PROJECTIONS, lastHash } from './postgres-event-store';
 
 /** What became of one write of a set written together. */
 export type SetWriteResult =
   | { kind: 'appended' }
   | { kind: 'duplicate'; result: CommandResult }
-  | { kind: 'conflict'; error: StreamVersionConflict }
+  /** Lost its stream (StreamVersionConflict), or its key was used for another command (ConflictError). */
+  | { kind: 'conflict'; error: StreamVersionConflict | ConflictError }
   /** Its command id was held by a write of this set that then lost its stream: decide it on its own. */
   | { kind: 'undecided' };
 
@@ -29,8 +30,8 @@ export function canWriteInSet(write: StreamWrite): boolean {
  * Writes several commands in the caller's transaction with a fixed number of statements, whatever
  * their number: what PostgresEventStore.write does for one, set-wise (group commit, issue 9).
  *
- * The writes must be to distinct streams with distinct command ids, each passing canWriteInSet. Each
- * one gets the answer a solo append would: claimed command ids first (a concurrent holder makes the
+ * The writes must be to distinct streams with distinct command keys, each passing canWriteInSet. Each
+ * one gets the answer a solo append would: claimed command keys first (a concurrent holder makes the
  * claim wait, as alone), version-checked stream rows, the hash chain continued from each stream's
  * last hash. A write that loses its stream gets its claim removed again and a typed conflict; the
  * others go on. Any statement failing throws: the caller rolls the whole set back (a savepoint) and
@@ -42,12 +43,12 @@ export async function writeSet(trx: Transaction<Database>, writes: readonly Stre
 
   const claimedRows = await trx
     .insertInto('command')
-    .values(writes.map((w) => ({ command_id: w.commandId, stream_id: w.streamId, result: JSON.stringify(w.result) })))
-    .onConflict((oc) => oc.column('command_id').doNothing())
-    .returning('command_id')
+    .values(writes.map(commandRow))
+    .onConflict((oc) => oc.column('command_key').doNothing())
+    .returning('command_key')
     .execute();
-  const claimed = new Set(claimedRows.map((r) => r.command_id));
-  const mine = writes.flatMap((write, i) => (claimed.has(write.commandId) ? [{ write, i }] : []));
+  const claimed = new Set(claimedRows.map((r) => r.command_key));
+  const mine = writes.flatMap((write, i) => (claimed.has(keyOf(write)) ? [{ write, i }] : []));
 
   const rowsOf = new Map<number, ReturnType<typeof chainRows>>();
   const won = new Set<number>();
@@ -119,7 +120,7 @@ export async function writeSet(trx: Transaction<Database>, writes: readonly Stre
   const lost = mine.filter(({ i }) => !won.has(i));
   for (const { write, i } of lost) results[i] = { kind: 'conflict', error: new StreamVersionConflict(write.streamId, write.expectedVersion) };
   // A loser's claim goes again, as its rolled-back transaction would have taken it: nobody saw it.
-  if (lost.length > 0) await trx.deleteFrom('command').where('command_id', 'in', lost.map(({ write }) => write.commandId)).execute();
+  if (lost.length > 0) await trx.deleteFrom('command').where('command_key', 'in', lost.map(({ write }) => keyOf(write))).execute();
 
   const winners = mine.filter(({ i }) => won.has(i));
   const events = winners.flatMap(({ i }) => rowsOf.get(i) ?? []);
@@ -134,18 +135,25 @@ export async function writeSet(trx: Transaction<Database>, writes: readonly Stre
   );
   for (const { i } of winners) results[i] = { kind: 'appended' };
 
-  const duplicates = writes.flatMap((write, i) => (claimed.has(write.commandId) ? [] : [{ write, i }]));
+  const duplicates = writes.flatMap((write, i) => (claimed.has(keyOf(write)) ? [] : [{ write, i }]));
   if (duplicates.length > 0) {
-    // The claims waited for whoever held these ids; those holders have committed, so this reads their results.
+    // The claims waited for whoever held these keys; those holders have committed, so this reads their results.
     const stored = await trx
       .selectFrom('command')
-      .select(['command_id', 'result'])
-      .where('command_id', 'in', duplicates.map(({ write }) => write.commandId))
+      .select(['command_key', 'result', 'fingerprint'])
+      .where('command_key', 'in', duplicates.map(({ write }) => keyOf(write)))
       .execute();
-    const resultOf = new Map(stored.map((r) => [r.command_id, r.result]));
+    const storedOf = new Map(stored.map((r) => [r.command_key, { result: r.result, fingerprint: r.fingerprint }]));
     for (const { write, i } of duplicates) {
-      const result = resultOf.get(write.commandId);
-      if (result) results[i] = { kind: 'duplicate', result };
+      const earlier = storedOf.get(keyOf(write));
+      if (!earlier) continue;
+      try {
+        results[i] = { kind: 'duplicate', result: answerFor(earlier, keyOf(write), write.fingerprint) };
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        // The same key for another command: refused for this write alone.
+        results[i] = { kind: 'conflict', error };
+      }
     }
   }
   return results;

@@ -54,7 +54,9 @@ function command(incidentId: string, payload: Record<string, unknown>) {
 
 describe('incident api', () => {
   it('creates an incident, drives it through its lifecycle and reads it back', async () => {
-    const created = await createIncident({ incidentId: 'lifecycle-1', occurredAt: '2026-11-30T01:00:00+08:00' });
+    // Happened six days ago (a report may reach 30 days back), written in Beijing time: stored as sent.
+    const occurredAt = new Date(Date.now() - 6 * 86_400_000 + 8 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, '+08:00');
+    const created = await createIncident({ incidentId: 'lifecycle-1', occurredAt });
     expect(created).toMatchObject({ streamId: 'lifecycle-1', version: 1, state: 'reported' });
     const steps: [string, Record<string, unknown>, string][] = [
       ['BeginVerification', {}, 'verifying'],
@@ -77,7 +79,7 @@ describe('incident api', () => {
       severity: 'III',
       responseLevel: 'III',
       leadJurisdiction: '441203',
-      occurredAt: '2026-11-30T01:00:00+08:00',
+      occurredAt,
     });
 
     // The stored events, replayed through the machine, reproduce the stored snapshot exactly.

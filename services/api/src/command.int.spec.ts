@@ -103,14 +103,19 @@ describe('scene reports', () => {
   it('a deputy may report; a responder not in command gets 403; a report to a closed incident gets 409', async () => {
     await incidentWithCommander('scene-1');
     const base = '/incidents/scene-1/command';
+    // Seen on scene a moment ago, after command was set up (no report may claim a time before its
+    // stream's first record), written in Beijing time: stored as sent.
+    await new Promise((r) => setTimeout(r, 5));
+    const seenAt = new Date(Date.now() + 8 * 3_600_000).toISOString().replace(/Z$/, '+08:00');
+    await new Promise((r) => setTimeout(r, 5));
     await ok(responder('u-deputy'), base, {
       type: 'PostSceneReport',
-      occurredAt: '2026-07-01T14:05:00+08:00',
+      occurredAt: seenAt,
       data: { reportId: 'r1', dead: 1, injured: 4, missing: 2, trapped: 2, evacuated: 130, sheltered: 90, needs: 'excavator' },
     });
     const view = (await app.inject({ method: 'GET', url: base, headers: await headers(room) })).json<{ latestReport: Record<string, unknown> }>();
-    expect(view.latestReport).toMatchObject({ dead: 1, injured: 4, missing: 2, evacuated: 130, reportedBy: 'u-deputy', occurredAt: '2026-07-01T14:05:00+08:00' });
-    expect(Date.parse(String(view.latestReport['recordedAt']))).toBeGreaterThan(Date.parse('2026-07-01T14:05:00+08:00'));
+    expect(view.latestReport).toMatchObject({ dead: 1, injured: 4, missing: 2, evacuated: 130, reportedBy: 'u-deputy', occurredAt: seenAt });
+    expect(Date.parse(String(view.latestReport['recordedAt']))).toBeGreaterThan(Date.parse(seenAt));
 
     const outsider = await send(responder('u-bystander'), base, { type: 'PostSceneReport', data: { reportId: 'r2', dead: 9 } });
     expect(outsider.statusCode).toBe(403);
@@ -230,7 +235,9 @@ describe('resource requests and dispatch', () => {
       type: 'ApproveResourceRequest',
       data: {},
     });
-    expect(otherCounty.statusCode).toBe(403);
+    // Another county does not see the incident: to it, the request does not exist (issue 14).
+    expect(otherCounty.statusCode).toBe(404);
+    expect(otherCounty.json()).toStrictEqual({ error: { code: 'not_found', message: 'resourceRequest rr-perm does not exist', details: { what: 'resourceRequest', id: 'rr-perm' } } });
     await ok(room, '/resource-requests/rr-perm/commands', { type: 'ApproveResourceRequest', data: {} });
   });
 });

@@ -194,7 +194,9 @@ describe('state at a moment', () => {
         async (steps) => {
           const id = `prop-${++run}`;
           now += 3_600_000;
-          await engine.handle({ streamType: 'incident', streamId: id, type: 'ReportIncident', actor: room, data: { title: 'Chemical leak', leadJurisdiction: LEAD } });
+          // Reported as having happened an hour ago: commands below are backdated by up to an hour, and
+          // none may claim a time before the incident's record opens (issue 14).
+          await engine.handle({ streamType: 'incident', streamId: id, type: 'ReportIncident', actor: room, data: { title: 'Chemical leak', leadJurisdiction: LEAD }, occurredAt: at(now - 3_600_000) });
           const oracle: { at: number; streams: Record<string, { value: string; context: Record<string, unknown> } | null> }[] = [];
           const snapshot = async () => {
             const streams: Record<string, { value: string; context: Record<string, unknown> } | null> = {};

@@ -144,13 +144,14 @@ describe('tokens', () => {
     expect(after.n).toBe(before.n);
   });
 
-  it('a wrong-jurisdiction token gets a typed 403 and changes nothing; a reviewer reads but never writes', async () => {
+  it('a wrong-jurisdiction token is refused and changes nothing; a reviewer reads but never writes', async () => {
     await post(room('441224'), '/incidents', { incidentId: 'huaiji-1', data: { title: 'Flash flood', leadJurisdiction: '441224' } });
     const before = await t.db.selectFrom('event').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     const neighbour = await authHeader(room('441225'));
+    // A command to an incident the room cannot see: for it the incident does not exist (issue 14).
     const write = await app.inject({ method: 'POST', url: '/incidents/huaiji-1/commands', headers: neighbour, payload: { type: 'BeginVerification' } });
-    expect(write.statusCode).toBe(403);
-    expect(write.json()).toMatchObject({ error: { code: 'forbidden' } });
+    expect(write.statusCode).toBe(404);
+    expect(write.json()).toMatchObject({ error: { code: 'not_found' } });
     const report = await app.inject({ method: 'POST', url: '/incidents', headers: neighbour, payload: { data: { title: 'not mine', leadJurisdiction: '441224' } } });
     expect(report.statusCode).toBe(403);
     expect((await app.inject({ method: 'GET', url: '/incidents/huaiji-1', headers: neighbour })).statusCode).toBe(404);

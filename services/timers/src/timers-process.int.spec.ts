@@ -88,7 +88,8 @@ describe('timers process killed while deadlines fall due', () => {
     for (const [i, id] of incidents.entries()) {
       const send = (type: string, data: Record<string, unknown>, occurredAt?: string) =>
         engine.handle({ streamType: 'incident', streamId: id, type, data, actor: COUNTY_DUTY, ...(occurredAt ? { occurredAt } : {}) });
-      await send('ReportIncident', { title: `Flash flood ${i}`, leadJurisdiction: '441203' });
+      // It happened before it was confirmed (half an hour ago): no command may claim a time before the incident's record.
+      await send('ReportIncident', { title: `Flash flood ${i}`, leadJurisdiction: '441203' }, new Date(start - 31 * 60_000).toISOString());
       await send('BeginVerification', {});
       await send('ConfirmIncident', { severity: 'III' }, new Date(start - 30 * 60_000 + 1_000 + i * 400).toISOString());
     }

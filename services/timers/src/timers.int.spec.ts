@@ -1,5 +1,6 @@
+import { ForbiddenError } from '@muster/contracts';
 import type { Actor, ReportContext } from '@muster/domain';
-import { createEngine, reportStreamId, type Engine } from '@muster/engine';
+import { createEngine, reportStreamId, TIMERS_USER_ID, type Engine } from '@muster/engine';
 import { connect, listDeadlines, PostgresEventStore, readGlobalLog, type Database } from '@muster/store-postgres';
 import { createTestDatabase, type TestDatabase } from '@muster/testkit';
 import { sql, type Kysely } from 'kysely';
@@ -38,7 +39,8 @@ function timersProcess(batchSize: number): Timers {
 async function confirmedIncident(id: string, severity = 'III', confirmedAt = at(0)): Promise<void> {
   const send = (type: string, data: Record<string, unknown>, occurredAt?: Date) =>
     engine.handle({ streamType: 'incident', streamId: id, type, data, actor: COUNTY_DUTY, ...(occurredAt ? { occurredAt: occurredAt.toISOString() } : {}) });
-  await send('ReportIncident', { title: `Flooding ${id}`, leadJurisdiction: COUNTY, category: 'natural_disaster' });
+  // It happened no later than it was confirmed: no command may claim a time before the incident's record.
+  await send('ReportIncident', { title: `Flooding ${id}`, leadJurisdiction: COUNTY, category: 'natural_disaster' }, confirmedAt);
   await send('BeginVerification', {});
   await send('ConfirmIncident', { severity }, confirmedAt);
 }
@@ -104,7 +106,7 @@ describe('timers: deadlines are rows, fired through the engine', () => {
     // One command per fired row, with the id derived from the row.
     const firedIds = new Set(after.filter((d) => d.outcome === 'fired').map((d) => deadlineCommandId(d.deadlineId)));
     expect(new Set(events.map((e) => e.command_id))).toStrictEqual(firedIds);
-    const { rows: commands } = await sql<{ n: number }>`select count(*)::int as n from command where command_id like 'deadline-%' and stream_id like 'report:three-%'`.execute(t.db);
+    const { rows: commands } = await sql<{ n: number }>`select count(*)::int as n from command where command_id like 'deadline-%' and stream_id like 'report:three-%' and command_key like 'sys/timers/%'`.execute(t.db);
     expect(commands[0]?.n).toBe(50);
     expect(events.filter((e) => e.key === 'phone')).toHaveLength(20);
   });
@@ -195,7 +197,9 @@ describe('timers: deadlines are rows, fired through the engine', () => {
       type: 'DeadlinePassed',
       data: { key: 'phone', dueAt: phone.dueAt },
       actor: { userId: 'muster-timers', roles: ['admin'], jurisdiction: COUNTY },
+      system: 'timers',
       commandId: deadlineCommandId(phone.deadlineId),
+      occurredAt: phone.dueAt,
     });
     expect(await timersProcess(10).tick()).toMatchObject({ claimed: 1, fired: 1 });
     expect(await overdueEvents('crash-1')).toHaveLength(1);
@@ -222,5 +226,59 @@ describe('timers: deadlines are rows, fired through the engine', () => {
     const escalated = await cityFeed();
     expect(escalated.map((e) => e.type)).toStrictEqual(['ReportObligationOpened', 'ReportOverdue']);
     expect(escalated[1]?.data).toMatchObject({ key: 'initial', kind: 'initial', jurisdiction: COUNTY, upperJurisdiction: CITY });
+  });
+});
+
+describe('timers: deadline command ids are out of the clients\' reach (issue 14)', () => {
+  it('a squatted deadline command id does not stop the deadline firing', async () => {
+    now = at(0).getTime();
+    await confirmedIncident('squat-1');
+    // The deadline's id is no secret: the county's own reports view lists its deadlines.
+    const phone = (await listDeadlines(t.db, { incidentId: 'squat-1' })).find((d) => d.key === 'phone');
+    if (!phone) throw new Error('no phone deadline');
+    const squatted = deadlineCommandId(phone.deadlineId);
+    now = at(5).getTime();
+    // The county pre-claims the id the timers will fire with: on its incident, and on the report stream itself.
+    const claimed = await engine.handle({
+      streamType: 'incident',
+      streamId: 'squat-1',
+      type: 'UpdateIncidentDetails',
+      data: { description: 'nothing to see' },
+      actor: COUNTY_DUTY,
+      commandId: squatted,
+    });
+    await expect(
+      engine.handle({ streamType: 'report', streamId: reportStreamId('squat-1'), type: 'DeadlinePassed', data: { key: 'phone', dueAt: phone.dueAt }, actor: COUNTY_DUTY, commandId: squatted }),
+    ).rejects.toBeInstanceOf(ForbiddenError);
+
+    now = at(31).getTime();
+    await timersProcess(10).tick();
+    expect((await listDeadlines(t.db, { incidentId: 'squat-1' })).find((d) => d.key === 'phone')?.outcome).toBe('fired');
+    // The overdue report is recorded, under the id the timers fired with, and the county's own command stands beside it.
+    const overdue = await overdueEvents('squat-1');
+    expect(overdue.map((e) => [e.key, e.command_id])).toStrictEqual([['phone', squatted]]);
+    const report = (await engine.load('report', reportStreamId('squat-1'))).state.context as unknown as ReportContext;
+    expect(report.items.find((i) => i.key === 'phone')?.overdueAt).toBe(at(31).toISOString());
+    const updated = await t.db.selectFrom('event').select(['event_id', 'type']).where('stream_id', '=', 'squat-1').where(sql<boolean>`meta->>'commandId' = ${squatted}`).execute();
+    expect(updated).toStrictEqual([{ event_id: claimed.events[0]?.eventId, type: 'IncidentDetailsUpdated' }]);
+    const { rows: keys } = await sql<{ command_key: string }>`select command_key from command where command_id = ${squatted} order by command_key`.execute(t.db);
+    expect(keys.map((k) => k.command_key)).toStrictEqual([`sys/timers/${reportStreamId('squat-1')}/${squatted}`, `u/${COUNTY_DUTY.userId}/squat-1/${squatted}`]);
+  });
+
+  it('a client token with sub muster-timers and role admin cannot fire DeadlinePassed', async () => {
+    now = at(0).getTime();
+    await confirmedIncident('forged-1');
+    const phone = (await listDeadlines(t.db, { incidentId: 'forged-1' })).find((d) => d.key === 'phone');
+    if (!phone) throw new Error('no phone deadline');
+    now = at(31).getTime();
+    // What the api builds from such a token: the timers' user id and role, but never the system caller.
+    const forged: Actor = { userId: TIMERS_USER_ID, roles: ['admin'], jurisdiction: COUNTY };
+    await expect(
+      engine.handle({ streamType: 'report', streamId: reportStreamId('forged-1'), type: 'DeadlinePassed', data: { key: 'phone', dueAt: phone.dueAt }, actor: forged, commandId: 'forged' }),
+    ).rejects.toBeInstanceOf(ForbiddenError);
+    expect(await overdueEvents('forged-1')).toStrictEqual([]);
+    // The real timers still fire it.
+    await timersProcess(10).tick();
+    expect((await overdueEvents('forged-1')).map((e) => e.key)).toStrictEqual(['phone']);
   });
 });

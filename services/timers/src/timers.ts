@@ -35,7 +35,8 @@ export interface Timers {
 /**
  * The command id a deadline fires with. Derived from the deadline id alone, so that a firing repeated
  * after a crash (the command committed, the row not yet marked) is the same command and the engine's
- * idempotency absorbs it: one deadline, one command, one event.
+ * idempotency absorbs it: one deadline, one command, one event. Sent as the system caller 'timers',
+ * its key is in the system namespace, which no client command can occupy.
  */
 export function deadlineCommandId(deadlineId: string): string {
   return `deadline-${deadlineId}`;
@@ -66,6 +67,9 @@ export function startTimers(options: TimersOptions): Timers {
         type: deadline.commandType,
         data: deadline.commandData,
         actor: timersActor(deadline.jurisdiction),
+        // The system namespace: no client can send a command under this id (issue 14), so a county
+        // cannot pre-claim it to keep its overdue report from being recorded.
+        system: 'timers',
         commandId: deadlineCommandId(deadline.deadlineId),
         // The fact is that the deadline passed at its due time; the engine records when it noticed.
         occurredAt: deadline.dueAt,

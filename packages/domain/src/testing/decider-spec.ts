@@ -134,7 +134,7 @@ export const pairOf = (state: string, command: string): string => `${state} × $
 export const edgeOf = (from: string, command: string, to: string): string => `${from} --${command}--> ${to}`;
 
 /** One transition: from a state, on a command, through a guard (null: unguarded), to a state. */
-export interface Transition {
+interface Transition {
   from: string;
   command: string;
   guard: string | null;
@@ -170,10 +170,10 @@ export interface TransitionCase {
 }
 
 /** The case's title: its name, or its edge when the table does not name its cases. */
-export const caseName = (c: TransitionCase): string => c.name ?? edgeOf(c.from, c.command, c.to);
+const caseName = (c: TransitionCase): string => c.name ?? edgeOf(c.from, c.command, c.to);
 
 /** What the walk found. */
-export interface Walk {
+interface Walk {
   /** The first state reached with each value, in the order reached (the initial state first). */
   readonly reached: ReadonlyMap<string, PersistedState>;
   /** Every (state, command) pair the machine allows in a state the walk reached. */
@@ -185,7 +185,7 @@ export interface Walk {
 }
 
 /** Where a table's cases start from: see `fromFixtures` and `fromTheWalk`. */
-export interface Given<C extends TransitionCase> {
+interface Given<C extends TransitionCase> {
   /** The state a case is decided from; `reached` is the state the walk reached with the case's `from`. */
   start(c: C, reached: PersistedState): PersistedState;
   /** The state that stands for a state value in the state × command sweeps. */
@@ -245,7 +245,7 @@ export function fromTheWalk<C extends TransitionCase>(prepare: (c: C, reached: P
   };
 }
 
-export interface DeciderTable<C extends TransitionCase> {
+interface DeciderTable<C extends TransitionCase> {
   readonly aggregate: AggregateDefinition;
   /** The states list the domain declares for the machine (e.g. COMMAND_STATES). */
   readonly states: readonly C['from'][];
@@ -255,20 +255,20 @@ export interface DeciderTable<C extends TransitionCase> {
   readonly given: Given<C>;
 }
 
-export interface CoverageOptions {
+interface CoverageOptions {
   /** What the spec calls its states list, for the test titles (e.g. 'COMMAND_STATES'). */
   readonly statesName: string;
 }
 
 /** Then: what a case's transition must do, as the spec's table says it. */
-export interface Then<C extends TransitionCase> {
+interface Then<C extends TransitionCase> {
   /** The events the command emits, the primary one first. */
   readonly events: (c: C, meta: CommandMeta) => EmittedEvent[];
   /** The context fields the command sets besides `updatedAt` (always `meta.now`); every other field stays. */
   readonly changes: (c: C, meta: CommandMeta, before: PersistedState) => Record<string, unknown>;
 }
 
-export interface RejectionOptions<S extends string> {
+interface RejectionOptions<S extends string> {
   /** The meta the sweeps send their commands with. */
   readonly meta: () => CommandMeta;
   /** The states in which the machine is done; they must be the machine's final states. */

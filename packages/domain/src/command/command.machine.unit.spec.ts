@@ -1,17 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import {
-  commandsAllowedIn,
-  decide,
-  initialState,
-  replay,
-  type Decision,
-  type MachineCommand,
-  type PersistedState,
-  type ReplayableEvent,
-} from '../aggregate';
+import { commandsAllowedIn, decide, initialState, replay, type PersistedState, type ReplayableEvent } from '../aggregate';
 import type { Location } from '../incident/incident.types';
 import type { Actor, CommandMeta, EmittedEvent } from '../shared';
-import { commandAggregate, commandMachine } from './command.machine';
+import {
+  DeciderSpecification,
+  edgeOf,
+  expectAccepted,
+  fixturesFromScripts,
+  fromFixtures,
+  minuteClock,
+  runCommands,
+  toStored,
+  type BodyOf,
+  type PayloadOf as PayloadOfCommand,
+  type Step as ScriptStep,
+} from '../testing/decider-spec';
+import { int, maybe, mulberry32, pick } from '../testing/seeded-random';
+import { commandAggregate } from './command.machine';
 import {
   COMMAND_EVENT_FOR,
   COMMAND_STATES,
@@ -29,8 +34,9 @@ import {
 // ---------------------------------------------------------------------------------------------------
 
 const T0 = Date.UTC(2025, 5, 1, 8, 0, 0);
+const DUTY: Actor = { userId: 'u-duty', roles: ['duty_officer'], jurisdiction: '441203' };
 /** Times are minutes after T0; fixtures are built in minutes 1–10, transitions are tested at minute 100. */
-const iso = (minute: number): string => new Date(T0 + minute * 60_000).toISOString();
+const { iso, metaAt } = minuteClock(T0, DUTY);
 const minuteOf = (time: string): number => (Date.parse(time) - T0) / 60_000;
 /** The same instant written in China Standard Time, as a phone at the scene may send it. */
 const cst = (minute: number): string => new Date(T0 + minute * 60_000 + 8 * 3_600_000).toISOString().replace('.000Z', '+08:00');
@@ -48,7 +54,6 @@ const S2: Person = { userId: 'u-succ2', name: 'Liu Yang', unit: 'city emergency 
 const FIRE_REP: Person = { userId: 'u-fire', name: 'Sun Qiang', unit: 'Zhaoqing fire brigade' };
 const POLICE_REP: Person = { userId: 'u-police', name: 'Xu Jing', unit: 'Dinghu police' };
 
-const DUTY: Actor = { userId: 'u-duty', roles: ['duty_officer'], jurisdiction: '441203' };
 const actorOf = (p: Person): Actor => ({ userId: p.userId, roles: ['responder'], jurisdiction: '441203' });
 
 const POST1: Location = { description: 'Baishi village school yard', lat: 23.0512, lon: 112.4721 };
@@ -63,59 +68,14 @@ const briefing = (n: number): Briefing => ({
   hazards: 'further slides after rain',
 });
 
-let commandCounter = 0;
-/** Meta at a given minute: a fresh command id, `occurredAt` one minute before `now`. */
-function metaAt(minute: number, actor: Actor = DUTY): CommandMeta {
-  commandCounter += 1;
-  return { commandId: `cmd-${commandCounter}`, actor, now: iso(minute), occurredAt: iso(minute - 1) };
-}
-
-/** An on-scene command without its meta, kept as a union of the command types. */
-type CommandBody = OnSceneCommand extends infer C ? (C extends OnSceneCommand ? Omit<C, 'meta'> : never) : never;
-type PayloadOf<K extends OnSceneCommandType> = Omit<Extract<OnSceneCommand, { type: K }>, 'type' | 'meta'>;
-
-interface Step {
-  body: CommandBody;
-  at: number;
-  by: Actor;
-}
+type CommandBody = BodyOf<OnSceneCommand>;
+type PayloadOf<K extends OnSceneCommandType> = PayloadOfCommand<OnSceneCommand, K>;
+type Step = ScriptStep<CommandBody>;
 
 const ctx = (state: PersistedState): CommandContext => state.context as unknown as CommandContext;
 
-function expectAccepted(d: Decision): Extract<Decision, { ok: true }> {
-  if (!d.ok) throw new Error(`expected acceptance, got rejection in ${d.state} (allowed: ${d.allowed.join(', ')})`);
-  return d;
-}
-
-/** Stored events the way the engine stores them: meta with recordedAt = now, the derived flag kept in meta. */
-function toStored(d: Extract<Decision, { ok: true }>, meta: CommandMeta): ReplayableEvent[] {
-  return d.events.map((e) => ({
-    type: e.type,
-    data: e.data,
-    meta: {
-      commandId: meta.commandId,
-      actor: meta.actor,
-      occurredAt: meta.occurredAt,
-      recordedAt: meta.now,
-      ...(e.derived ? { derived: true } : {}),
-    },
-  }));
-}
-
 /** Applies steps in order, as the engine would, keeping every intermediate state and the stream. */
-function run(steps: readonly Step[]): { states: PersistedState[]; events: ReplayableEvent[] } {
-  let state = initialState(a);
-  const states = [state];
-  const events: ReplayableEvent[] = [];
-  for (const step of steps) {
-    const meta = metaAt(step.at, step.by);
-    const d = expectAccepted(decide(a, state, { ...step.body, meta }));
-    events.push(...toStored(d, meta));
-    state = d.state;
-    states.push(state);
-  }
-  return { states, events };
-}
+const run = (steps: readonly Step[]) => runCommands(a, steps, (step) => ({ ...step.body, meta: metaAt(step.at, step.by) }));
 
 const PROVISIONAL: Step[] = [{ body: { type: 'AssumeProvisionalCommand', incidentId: 'inc-1', commander: P1 }, at: 1, by: actorOf(P1) }];
 const COMMANDED: Step[] = [
@@ -190,19 +150,7 @@ const CANONICAL: Readonly<Record<CommandState, FixtureName>> = {
   deactivated: 'deactivated',
 };
 
-const FIXTURES = new Map<FixtureName, PersistedState>(
-  (Object.keys(FIXTURE_STEPS) as FixtureName[]).map((name) => {
-    const state = run(FIXTURE_STEPS[name]).states.at(-1);
-    if (state === undefined) throw new Error(`fixture ${name} has no state`);
-    return [name, state];
-  }),
-);
-
-function fixture(name: FixtureName): PersistedState {
-  const state = FIXTURES.get(name);
-  if (state === undefined) throw new Error(`no fixture ${name}`);
-  return state;
-}
+const fixture = fixturesFromScripts(FIXTURE_STEPS, run);
 
 function offer(name: FixtureName, offerId: string): TransferOffer {
   const o = ctx(fixture(name)).offers.find((x) => x.offerId === offerId);
@@ -233,9 +181,6 @@ interface Case<K extends OnSceneCommandType> {
 }
 type AnyCase = { [K in OnSceneCommandType]: Case<K> }[OnSceneCommandType];
 
-function toCommand(c: AnyCase, meta: CommandMeta): MachineCommand {
-  return { ...c.payload, type: c.command, meta };
-}
 const metaOf = (c: AnyCase): CommandMeta => metaAt(c.at ?? AT, c.by ?? DUTY);
 
 const report2 = { reportId: 'r-2', injured: 6, needs: 'generators' };
@@ -714,126 +659,26 @@ const CASES: readonly AnyCase[] = [
   },
 ];
 
-const pairOf = (state: string, command: string): string => `${state} × ${command}`;
-const edgeOf = (from: string, command: string, to: string): string => `${from} --${command}--> ${to}`;
-/** What the table says is allowed in a state, sorted as `commandsAllowedIn` sorts. */
-const allowedByTable = (state: string): string[] => [...new Set(CASES.filter((c) => c.from === state).map((c) => c.command))].sort();
-
-/** Every transition the machine declares: state, command, guard and target. */
-function machineTransitions(): { from: string; command: string; guard: string | null; to: string }[] {
-  const out: { from: string; command: string; guard: string | null; to: string }[] = [];
-  for (const [from, node] of Object.entries(commandMachine.root.states)) {
-    for (const [command, definitions] of node.transitions) {
-      for (const d of definitions) {
-        const guard = d.guard === undefined ? null : typeof d.guard === 'string' ? d.guard : 'inline';
-        out.push({ from, command, guard, to: d.target?.[0]?.key ?? from });
-      }
-    }
-  }
-  return out;
-}
-const transitionKey = (t: { from: string; command: string; guard: string | null; to: string }): string =>
-  `${t.from} × ${t.command} [${t.guard ?? 'unguarded'}] → ${t.to}`;
-
-/**
- * Breadth-first walk from the initial state driven by `commandsAllowedIn`: every allowed pair must have
- * cases, each case is applied to its fixture, and the states it reaches are walked in turn.
- */
-function walk(): { reached: Set<string>; pairs: Set<string>; missing: string[]; errors: string[] } {
-  const start = initialState(a);
-  const reached = new Set<string>([start.value]);
-  const queue: PersistedState[] = [start];
-  const pairs = new Set<string>();
-  const missing: string[] = [];
-  const errors: string[] = [];
-  for (let state = queue.shift(); state !== undefined; state = queue.shift()) {
-    for (const command of commandsAllowedIn(a, state)) {
-      pairs.add(pairOf(state.value, command));
-      const cases = CASES.filter((c) => c.from === state.value && c.command === command);
-      if (cases.length === 0) missing.push(pairOf(state.value, command));
-      for (const c of cases) {
-        const d = decide(a, fixture(c.fixture), toCommand(c, metaOf(c)));
-        if (!d.ok) {
-          errors.push(`${c.name}: rejected`);
-          continue;
-        }
-        if (!reached.has(d.state.value)) {
-          reached.add(d.state.value);
-          queue.push(d.state);
-        }
-      }
-    }
-  }
-  return { reached, pairs, missing, errors };
-}
-
-const WALK = walk();
-
-/** A command of the given type with a payload valid for its schema (not necessarily its state). */
-function sampleCommand(type: OnSceneCommandType, meta: CommandMeta): MachineCommand {
-  const c = CASES.find((x) => x.command === type);
-  if (c === undefined) throw new Error(`no case for ${type}`);
-  return toCommand(c, meta);
-}
+const spec = DeciderSpecification.for({
+  aggregate: a,
+  states: COMMAND_STATES,
+  cases: CASES,
+  metaOf,
+  given: fromFixtures({ fixture: (c: AnyCase) => c.fixture, get: fixture, stateOf: FIXTURE_STATE, canonical: CANONICAL }),
+});
 
 // ---------------------------------------------------------------------------------------------------
 // 1. Legal transitions
 // ---------------------------------------------------------------------------------------------------
 
 describe('command machine: coverage of the transition table', () => {
-  it('the walk reaches every state in COMMAND_STATES, and the machine declares no other state', () => {
-    expect(WALK.errors).toEqual([]);
-    expect([...WALK.reached].sort()).toEqual([...COMMAND_STATES].sort());
-    expect(Object.keys(commandMachine.root.states).sort()).toEqual([...COMMAND_STATES].sort());
-  });
-
-  it('tests exactly the (state, command) pairs the machine allows', () => {
-    expect(WALK.missing).toEqual([]);
-    expect([...WALK.pairs].sort()).toEqual([...new Set(CASES.map((c) => pairOf(c.from, c.command)))].sort());
-  });
-
-  it('every guarded branch of every transition has a case, and every case takes a branch the machine has', () => {
-    const declared = machineTransitions().map(transitionKey).sort();
-    const tested = [...new Set(CASES.map((c) => transitionKey({ from: c.from, command: c.command, guard: c.guard, to: c.to })))].sort();
-    expect(tested).toEqual(declared);
-  });
-
-  it('each fixture is in the state the cases expect, and every state has a canonical fixture', () => {
-    for (const name of Object.keys(FIXTURE_STEPS) as FixtureName[]) expect(fixture(name).value, name).toBe(FIXTURE_STATE[name]);
-    for (const state of COMMAND_STATES) expect(FIXTURE_STATE[CANONICAL[state]]).toBe(state);
-    for (const c of CASES) expect(FIXTURE_STATE[c.fixture], c.name).toBe(c.from);
-  });
-
-  it('case names are unique', () => {
-    const names = CASES.map((c) => c.name);
-    expect(new Set(names).size).toBe(names.length);
-  });
-
-  it('every event the machine handles is a command with a primary event', () => {
-    for (const [name, node] of Object.entries(commandMachine.root.states)) {
-      for (const type of node.ownEvents) expect(Object.keys(COMMAND_EVENT_FOR), `${name} handles ${type}`).toContain(type);
-    }
-    expect([...new Set(CASES.map((c) => c.command))].sort()).toEqual(ALL_COMMANDS);
-  });
-
-  it.each(Object.keys(FIXTURE_STEPS) as FixtureName[])('commandsAllowedIn(fixture %s) is what the table lists', (name) => {
-    expect(commandsAllowedIn(a, fixture(name))).toEqual(allowedByTable(FIXTURE_STATE[name]));
-  });
+  spec.coverageTests({ statesName: 'COMMAND_STATES' });
 });
 
 describe('command machine: every legal transition', () => {
-  it.each(CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const before = fixture(c.fixture);
-    const meta = metaOf(c);
-    const d = expectAccepted(decide(a, before, toCommand(c, meta)));
-
-    expect(d.state.value).toBe(c.to);
-    const expectedEvents = c.events ? c.events(meta) : [{ type: COMMAND_EVENT_FOR[c.command], data: { ...c.payload } }];
-    expect(d.events).toStrictEqual(expectedEvents);
-    // the first event is always the command's primary event, carrying the payload
-    expect(d.events[0]?.type).toBe(COMMAND_EVENT_FOR[c.command]);
-    expect(d.events[0]?.derived).toBeUndefined();
-    expect(d.state.context).toStrictEqual({ ...before.context, ...c.changes(meta, ctx(before)), updatedAt: meta.now });
+  spec.transitionTests({
+    events: (c, meta) => c.events?.(meta) ?? [spec.primaryEvent(c)],
+    changes: (c, meta, before) => c.changes(meta, ctx(before)),
   });
 });
 
@@ -841,31 +686,8 @@ describe('command machine: every legal transition', () => {
 // 2. Illegal commands and guard failures
 // ---------------------------------------------------------------------------------------------------
 
-const ILLEGAL = COMMAND_STATES.flatMap((state) =>
-  ALL_COMMANDS.filter((command) => !allowedByTable(state).includes(command)).map((command) => [state, command] as const),
-);
-
 describe('command machine: commands not allowed in a state are rejected', () => {
-  it('there are illegal pairs to test in every state', () => {
-    for (const state of COMMAND_STATES) expect(ILLEGAL.some(([s]) => s === state), state).toBe(true);
-  });
-
-  it.each(ILLEGAL)('%s rejects %s with the commands it does allow', (state, command) => {
-    const d = decide(a, fixture(CANONICAL[state]), sampleCommand(command, metaAt(AT)));
-    expect(d).toStrictEqual({ ok: false, state, allowed: allowedByTable(state) });
-  });
-
-  it.each([...COMMAND_STATES])('%s rejects a command type the aggregate does not know', (state) => {
-    const d = decide(a, fixture(CANONICAL[state]), { type: 'Frobnicate', meta: metaAt(AT) });
-    expect(d).toStrictEqual({ ok: false, state, allowed: allowedByTable(state) });
-  });
-
-  it('deactivated is final and accepts nothing', () => {
-    expect(commandsAllowedIn(a, fixture('deactivated'))).toEqual([]);
-    for (const command of ALL_COMMANDS) {
-      expect(decide(a, fixture('deactivated'), sampleCommand(command, metaAt(AT)))).toStrictEqual({ ok: false, state: 'deactivated', allowed: [] });
-    }
-  });
+  spec.rejectionTests({ meta: () => metaAt(AT), finalStates: ['deactivated'] });
 });
 
 interface GuardFailure {
@@ -1062,9 +884,9 @@ describe('command machine: guard failures are rejected with the commands the sta
     const before = fixture(g.fixture);
     const state = FIXTURE_STATE[g.fixture];
     const d = decide(a, before, { ...g.body, meta: metaAt(g.at ?? AT) });
-    expect(d).toStrictEqual({ ok: false, state, allowed: allowedByTable(state) });
+    expect(d).toStrictEqual({ ok: false, state, allowed: spec.allowedByTable(state) });
     // the command type is allowed in the state: it is the guard that refuses
-    expect(allowedByTable(state)).toContain(g.body.type);
+    expect(spec.allowedByTable(state)).toContain(g.body.type);
     expect(decide(a, before, { ...g.fixed, meta: metaAt(g.fixedAt ?? AT) }).ok).toBe(true);
   });
 });
@@ -1112,7 +934,7 @@ function violations(type: string, before: PersistedState, after: PersistedState)
 describe('command machine: exactly one commander at any instant', () => {
   it.each(CASES.map((c) => [c.name, c] as const))('invariants hold across %s', (_name, c) => {
     const before = fixture(c.fixture);
-    const after = expectAccepted(decide(a, before, toCommand(c, metaOf(c)))).state;
+    const after = expectAccepted(decide(a, before, spec.commandOf(c))).state;
     expect(violations(c.command, before, after)).toEqual([]);
   });
 
@@ -1250,25 +1072,6 @@ describe('command replay', () => {
 // 4b. Randomized replay
 // ---------------------------------------------------------------------------------------------------
 
-/** mulberry32: a tiny seeded PRNG, good enough to pick commands. */
-function mulberry32(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function pick<T>(rng: () => number, items: readonly T[]): T {
-  const item = items[Math.floor(rng() * items.length)];
-  if (item === undefined) throw new Error('pick from empty list');
-  return item;
-}
-const int = (rng: () => number, lo: number, hi: number): number => lo + Math.floor(rng() * (hi - lo + 1));
-const maybe = <T extends object>(rng: () => number, fields: T): T | Record<never, never> => (rng() < 0.5 ? fields : {});
-
 const POOL: readonly Person[] = [P1, C1, D1, D2, S1, S2, FIRE_REP, POLICE_REP];
 const AGENCIES = ['fire', 'police', 'health', 'transport', 'pla'] as const;
 
@@ -1397,7 +1200,7 @@ describe('command replay: randomized command sequences', () => {
         const roll = rng();
         if (roll < 0.08) {
           const type = pick(rng, ALL_COMMANDS.filter((t) => !allowed.includes(t)));
-          expect(decide(a, state, sampleCommand(type, metaAt(clock))), `${where}: ${type}`).toStrictEqual({ ok: false, state: state.value, allowed });
+          expect(decide(a, state, spec.sampleCommand(type, metaAt(clock))), `${where}: ${type}`).toStrictEqual({ ok: false, state: state.value, allowed });
           illegal += 1;
           continue;
         }
@@ -1441,24 +1244,6 @@ describe('command replay: randomized command sequences', () => {
 // 5. Purity
 // ---------------------------------------------------------------------------------------------------
 
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
-
 describe('command decide(): purity', () => {
-  it.each(CASES.map((c) => [c.name, c] as const))('%s does not mutate its inputs and is deterministic', (_name, c) => {
-    const state = deepFreeze(structuredClone(fixture(c.fixture)));
-    const command = deepFreeze(toCommand(c, metaOf(c)));
-    const stateCopy = structuredClone(state);
-    const commandCopy = structuredClone(command);
-    const d = decide(a, state, command);
-    expect(d.ok).toBe(true);
-    expect(state).toStrictEqual(stateCopy);
-    expect(command).toStrictEqual(commandCopy);
-    expect(decide(a, state, command)).toStrictEqual(d);
-  });
+  spec.purityTests();
 });

@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  commandsAllowedIn,
-  decide,
-  initialState,
-  replay,
-  type Decision,
-  type MachineCommand,
-  type PersistedState,
-  type ReplayableEvent,
-} from '../aggregate';
+import { commandsAllowedIn, decide, initialState, replay, type Decision, type PersistedState, type ReplayableEvent } from '../aggregate';
 import { JurisdictionTree } from '../jurisdiction/jurisdiction-tree';
 import { roomsOf } from '../jurisdiction/visibility';
 import { ZHAOQING_JURISDICTIONS } from '../jurisdiction/zhaoqing';
@@ -21,7 +12,19 @@ import {
   type IncidentCategory,
   type Severity,
 } from '../shared';
-import { incidentAggregate, incidentMachine } from './incident.machine';
+import {
+  DeciderSpecification,
+  deepFreeze,
+  expectAccepted,
+  fromTheWalk,
+  pairOf,
+  runCommands,
+  type Accepted,
+  type BodyOf,
+  type PayloadOf as PayloadOfCommand,
+} from '../testing/decider-spec';
+import { maybe, mulberry32, pick } from '../testing/seeded-random';
+import { incidentAggregate } from './incident.machine';
 import {
   INCIDENT_EVENT_FOR,
   INCIDENT_STATES,
@@ -89,9 +92,8 @@ function ctx(state: PersistedState): IncidentContext {
   return state.context as unknown as IncidentContext;
 }
 
-type PayloadOf<K extends IncidentCommandType> = Omit<Extract<IncidentCommand, { type: K }>, 'type' | 'meta'>;
-/** An incident command without its meta, kept as a union of the command types. */
-type CommandBody = IncidentCommand extends infer C ? (C extends IncidentCommand ? Omit<C, 'meta'> : never) : never;
+type PayloadOf<K extends IncidentCommandType> = PayloadOfCommand<IncidentCommand, K>;
+type CommandBody = BodyOf<IncidentCommand>;
 
 /** One legal transition: from a state, a command with its payload, the target and the context it sets. */
 interface Case<K extends IncidentCommandType> {
@@ -100,6 +102,8 @@ interface Case<K extends IncidentCommandType> {
   given?: readonly CommandBody[];
   command: K;
   payload: PayloadOf<K>;
+  /** The machine guard of the transition this case takes; null for an unguarded transition. */
+  guard: string | null;
   to: IncidentState;
   event: IncidentEventType;
   /** Derived events that follow the primary one (the room above linked because of the severity). */
@@ -108,10 +112,6 @@ interface Case<K extends IncidentCommandType> {
   changes: (meta: CommandMeta) => Partial<IncidentContext>;
 }
 type AnyCase = { [K in IncidentCommandType]: Case<K> }[IncidentCommandType];
-
-function toCommand(c: AnyCase, meta: CommandMeta): MachineCommand {
-  return { ...c.payload, type: c.command, meta };
-}
 
 const corrected = {
   title: 'Landslide on S358 near Baishi village (corrected)',
@@ -123,6 +123,7 @@ function updateIn(from: IncidentState): AnyCase {
     from,
     command: 'UpdateIncidentDetails',
     payload: corrected,
+    guard: null,
     to: from,
     event: 'IncidentDetailsUpdated',
     // description is not in the payload and must stay as it was
@@ -136,6 +137,7 @@ function classifyIn(from: IncidentState, cityLinked: boolean): AnyCase {
     from,
     command: 'ClassifyIncident',
     payload: { category: 'public_health', severity: 'I', reason: 'casualty count revised' },
+    guard: null,
     to: from,
     event: 'IncidentClassified',
     ...(cityLinked ? {} : { derived: [severityLink(CITY, 'I')] }),
@@ -172,6 +174,7 @@ function linkageIn(from: IncidentState, severity: Severity): AnyCase[] {
       from,
       command: 'LinkRoom',
       payload: { jurisdiction: FENGKAI, reason: 'the road into Fengkai is cut' },
+      guard: 'notYetFollowing',
       to: from,
       event: 'RoomLinked',
       changes: () => ({ linkedJurisdictions: [...city, FENGKAI] }),
@@ -181,6 +184,7 @@ function linkageIn(from: IncidentState, severity: Severity): AnyCase[] {
       given: [{ type: 'LinkRoom', jurisdiction: DUANZHOU }],
       command: 'UnlinkRoom',
       payload: { jurisdiction: DUANZHOU, reason: 'not affected after all' },
+      guard: 'isLinked',
       to: from,
       event: 'RoomUnlinked',
       changes: () => ({ linkedJurisdictions: city }),
@@ -189,6 +193,7 @@ function linkageIn(from: IncidentState, severity: Severity): AnyCase[] {
       from,
       command: 'AddSupportingJurisdiction',
       payload: { jurisdiction: GAOYAO, reason: 'the slide reaches Gaoyao' },
+      guard: 'notYetFollowing',
       to: from,
       event: 'SupportingJurisdictionAdded',
       changes: () => ({ supportingJurisdictions: [GAOYAO] }),
@@ -198,6 +203,7 @@ function linkageIn(from: IncidentState, severity: Severity): AnyCase[] {
       given: [{ type: 'AddSupportingJurisdiction', jurisdiction: GAOYAO }],
       command: 'RemoveSupportingJurisdiction',
       payload: { jurisdiction: GAOYAO, reason: 'Gaoyao is clear' },
+      guard: 'isSupporting',
       to: from,
       event: 'SupportingJurisdictionRemoved',
       changes: () => ({ supportingJurisdictions: [] }),
@@ -206,6 +212,7 @@ function linkageIn(from: IncidentState, severity: Severity): AnyCase[] {
       from,
       command: 'RaiseLead',
       payload: raise,
+      guard: 'hasUpper',
       to: from,
       event: 'LeadRaised',
       // the city leads and leaves the linked rooms; the province follows from III; Dinghu supports
@@ -223,6 +230,7 @@ function linkageIn(from: IncidentState, severity: Severity): AnyCase[] {
       given: [{ type: 'RaiseLead', ...raise }],
       command: 'HandBackLead',
       payload: { reason: 'back to the county' },
+      guard: 'wasRaised',
       to: from,
       event: 'LeadHandedBack',
       // Dinghu leads again under the city, which stays as a linked room (after the province, if linked)
@@ -254,6 +262,7 @@ const CASES: readonly AnyCase[] = [
       source: 'phone',
       exercise: false,
     },
+    guard: null,
     to: 'reported',
     event: 'IncidentReported',
     changes: (m) => ({
@@ -275,6 +284,7 @@ const CASES: readonly AnyCase[] = [
     from: 'reported',
     command: 'BeginVerification',
     payload: { note: 'calling the informant back' },
+    guard: null,
     to: 'verifying',
     event: 'VerificationStarted',
     changes: () => ({}),
@@ -283,6 +293,7 @@ const CASES: readonly AnyCase[] = [
     from: 'reported',
     command: 'DismissIncident',
     payload: { reason: 'duplicate of inc-0' },
+    guard: null,
     to: 'dismissed',
     event: 'IncidentDismissed',
     changes: () => ({ dismissedReason: 'duplicate of inc-0' }),
@@ -294,6 +305,7 @@ const CASES: readonly AnyCase[] = [
     from: 'verifying',
     command: 'ConfirmIncident',
     payload: { severity: 'III', note: 'confirmed by township' },
+    guard: 'severityKnownOrGiven',
     to: 'confirmed',
     event: 'IncidentConfirmed',
     // level III: the city room follows (市县联动); category not given: stays natural_disaster
@@ -304,6 +316,7 @@ const CASES: readonly AnyCase[] = [
     from: 'verifying',
     command: 'DismissIncident',
     payload: { reason: 'false alarm' },
+    guard: null,
     to: 'dismissed',
     event: 'IncidentDismissed',
     changes: () => ({ dismissedReason: 'false alarm' }),
@@ -315,6 +328,7 @@ const CASES: readonly AnyCase[] = [
     from: 'confirmed',
     command: 'BeginInitialHandling',
     payload: { measures: 'road closed, township rescue team dispatched' },
+    guard: null,
     to: 'initialHandling',
     event: 'InitialHandlingStarted',
     changes: () => ({}),
@@ -326,6 +340,7 @@ const CASES: readonly AnyCase[] = [
     from: 'initialHandling',
     command: 'ActivateResponse',
     payload: { level: 'III', measures: 'county plan level III', matters: 'rescue', expectedDuration: '48h' },
+    guard: null,
     to: 'responseActive',
     event: 'ResponseActivated',
     changes: (m) => ({ responseLevel: 'III', responseActivatedAt: m.occurredAt }),
@@ -337,6 +352,7 @@ const CASES: readonly AnyCase[] = [
     from: 'responseActive',
     command: 'ChangeResponseLevel',
     payload: { level: 'II', reason: 'second slide' },
+    guard: 'levelDiffers',
     to: 'responseActive',
     event: 'ResponseLevelChanged',
     changes: () => ({ responseLevel: 'II' }),
@@ -345,6 +361,7 @@ const CASES: readonly AnyCase[] = [
     from: 'responseActive',
     command: 'DeclareControlled',
     payload: { summary: 'all buried persons recovered' },
+    guard: null,
     to: 'controlled',
     event: 'IncidentControlled',
     changes: (m) => ({ controlledAt: m.occurredAt }),
@@ -356,6 +373,7 @@ const CASES: readonly AnyCase[] = [
     from: 'controlled',
     command: 'LiftResponse',
     payload: { reason: 'no further risk' },
+    guard: null,
     to: 'responseLifted',
     event: 'ResponseLifted',
     changes: (m) => ({ liftedAt: m.occurredAt }),
@@ -367,6 +385,7 @@ const CASES: readonly AnyCase[] = [
     from: 'responseLifted',
     command: 'BeginRecovery',
     payload: { plan: 'reopen S358 within 7 days' },
+    guard: null,
     to: 'recovery',
     event: 'RecoveryStarted',
     changes: () => ({}),
@@ -377,6 +396,7 @@ const CASES: readonly AnyCase[] = [
     from: 'recovery',
     command: 'BeginReview',
     payload: { note: 'after-action review' },
+    guard: null,
     to: 'underReview',
     event: 'ReviewStarted',
     changes: () => ({}),
@@ -387,6 +407,7 @@ const CASES: readonly AnyCase[] = [
     from: 'underReview',
     command: 'CloseIncident',
     payload: { summary: 'closed after review' },
+    guard: null,
     to: 'closed',
     event: 'IncidentClosed',
     changes: (m) => ({ closedAt: m.occurredAt }),
@@ -394,22 +415,8 @@ const CASES: readonly AnyCase[] = [
   ...linkageIn('underReview', 'III'),
 ];
 
-const pairOf = (state: string, command: string): string => `${state} × ${command}`;
-const caseFor = (state: string, command: string): AnyCase | undefined =>
-  CASES.find((c) => c.from === state && c.command === command);
-/** What the table says is allowed in a state, sorted as `commandsAllowedIn` sorts. */
-const allowedByTable = (state: string): string[] =>
-  CASES.filter((c) => c.from === state)
-    .map((c) => c.command)
-    .sort();
-
-function expectAccepted(d: Decision): Extract<Decision, { ok: true }> {
-  if (!d.ok) throw new Error(`expected acceptance, got rejection in ${d.state} (allowed: ${d.allowed.join(', ')})`);
-  return d;
-}
-
 /** Applies one command body to a state with a fresh meta; it must be accepted. */
-function apply(state: PersistedState, body: CommandBody): Extract<Decision, { ok: true }> {
+function apply(state: PersistedState, body: CommandBody): Accepted {
   return expectAccepted(decide(a, state, { ...body, meta: nextMeta() }));
 }
 
@@ -421,74 +428,25 @@ function withGiven(state: PersistedState, c: AnyCase): PersistedState {
 }
 
 /**
- * Breadth-first walk of the machine from its initial state, driven by `commandsAllowedIn`. Each pair
- * found is looked up in CASES; a pair with no case is recorded as missing (and not explored). The
- * first state reached with each value becomes the fixture the transition tests start from.
+ * Each case starts from the first state the walk reaches with its `from` value (a pair with no case is
+ * not explored), after its `given` commands; that state is the fixture of its value.
  */
-function walk(): { fixtures: Map<string, PersistedState>; pairs: string[]; missing: string[]; errors: string[] } {
-  const start = initialState(a);
-  const fixtures = new Map<string, PersistedState>([[start.value, start]]);
-  const queue: PersistedState[] = [start];
-  const pairs: string[] = [];
-  const missing: string[] = [];
-  const errors: string[] = [];
-  for (let state = queue.shift(); state !== undefined; state = queue.shift()) {
-    for (const command of commandsAllowedIn(a, state)) {
-      pairs.push(pairOf(state.value, command));
-      const c = caseFor(state.value, command);
-      if (c === undefined) {
-        missing.push(pairOf(state.value, command));
-        continue;
-      }
-      let d: Decision;
-      try {
-        d = decide(a, withGiven(state, c), toCommand(c, nextMeta()));
-      } catch (error) {
-        errors.push(`${pairOf(state.value, command)}: ${String(error)}`);
-        continue;
-      }
-      if (!d.ok) {
-        errors.push(`${pairOf(state.value, command)} rejected`);
-        continue;
-      }
-      if (!fixtures.has(d.state.value)) {
-        fixtures.set(d.state.value, d.state);
-        queue.push(d.state);
-      }
-    }
-  }
-  return { fixtures, pairs, missing, errors };
-}
+const spec = DeciderSpecification.for({
+  aggregate: a,
+  states: INCIDENT_STATES,
+  cases: CASES,
+  metaOf: () => nextMeta(),
+  given: fromTheWalk((c: AnyCase, reached) => withGiven(reached, c)),
+});
+const allowedByTable = (state: string): string[] => spec.allowedByTable(state);
+const fixture = (state: IncidentState): PersistedState => spec.fixtureOf(state);
 
-const WALK = walk();
-
-function fixture(state: string): PersistedState {
-  const s = WALK.fixtures.get(state);
-  if (s === undefined) throw new Error(`no fixture reached for state ${state}`);
-  return s;
-}
-
-/** The state a case starts from: its state's fixture after its `given` commands. */
-const startOf = (c: AnyCase): PersistedState => withGiven(fixture(c.from), c);
-
-/** A command of the given type with a payload that is valid for its schema (not necessarily its state). */
-function sampleCommand(type: IncidentCommandType, meta: CommandMeta): MachineCommand {
-  const c = CASES.find((x) => x.command === type);
-  if (c === undefined) throw new Error(`no case for ${type}`);
-  return toCommand(c, meta);
-}
-
-/** Turns accepted decisions into stored events the way the engine does: the command's meta, `derived` in it. */
-function toStored(d: Extract<Decision, { ok: true }>, meta: CommandMeta): ReplayableEvent[] {
+/**
+ * Stored events with the command's meta as sent (`now`, no `recordedAt`) and `derived` in it: this spec's
+ * replays take the server time from `now`, which `replay` accepts besides the engine's `recordedAt`.
+ */
+function toStoredWithNow(d: Accepted, meta: CommandMeta): ReplayableEvent[] {
   return d.events.map((e) => ({ type: e.type, data: e.data, meta: e.derived ? { ...meta, derived: true } : meta }));
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -496,31 +454,11 @@ function deepFreeze<T>(value: T): T {
 // ---------------------------------------------------------------------------------------------------
 
 describe('incident machine: coverage of the transition table', () => {
-  it('walks to every state in INCIDENT_STATES, and the machine declares no other state', () => {
-    expect(WALK.errors).toEqual([]);
-    expect([...WALK.fixtures.keys()].sort()).toEqual([...INCIDENT_STATES].sort());
-    expect(Object.keys(incidentMachine.root.states).sort()).toEqual([...INCIDENT_STATES].sort());
-  });
-
-  it('tests exactly the (state, command) pairs the machine allows — no transition left untested', () => {
-    expect(WALK.missing).toEqual([]);
-    expect([...WALK.pairs].sort()).toEqual(CASES.map((c) => pairOf(c.from, c.command)).sort());
-  });
+  spec.coverageTests({ statesName: 'INCIDENT_STATES' });
 
   it('has one case per (state, command) pair', () => {
     const keys = CASES.map((c) => pairOf(c.from, c.command));
     expect(new Set(keys).size).toBe(keys.length);
-  });
-
-  it('every event the machine handles, in a state or at the root, is a command with a primary event', () => {
-    const nodes = [['(root)', incidentMachine.root] as const, ...Object.entries(incidentMachine.root.states)];
-    for (const [name, node] of nodes) {
-      for (const type of node.ownEvents) expect(Object.keys(INCIDENT_EVENT_FOR), `${name} handles ${type}`).toContain(type);
-    }
-  });
-
-  it('every command type is accepted in at least one state', () => {
-    expect([...new Set(CASES.map((c) => c.command))].sort()).toEqual(ALL_COMMANDS);
   });
 
   it('the table has the linkage commands in every open state and in no other', () => {
@@ -542,22 +480,13 @@ describe('incident machine: coverage of the transition table', () => {
       raisedFrom: [],
     });
   });
-
-  it.each([...INCIDENT_STATES])('commandsAllowedIn(%s) is what the table lists', (state) => {
-    expect(commandsAllowedIn(a, fixture(state))).toEqual(allowedByTable(state));
-  });
 });
 
 describe('incident machine: every legal transition', () => {
-  it.each(CASES.map((c) => [`${c.from} --${c.command}--> ${c.to}`, c] as const))('%s', (_name, c) => {
-    const before = startOf(c);
-    const meta = nextMeta();
-    const d = expectAccepted(decide(a, before, toCommand(c, meta)));
-
-    expect(d.state.value).toBe(c.to);
-    expect(c.event).toBe(INCIDENT_EVENT_FOR[c.command]);
-    expect(d.events).toStrictEqual([{ type: c.event, data: { ...c.payload } }, ...(c.derived ?? [])]);
-    expect(d.state.context).toStrictEqual({ ...before.context, ...c.changes(meta), updatedAt: meta.now });
+  // the primary event is the one the case names: the harness checks it is the command's in INCIDENT_EVENT_FOR
+  spec.transitionTests({
+    events: (c) => [{ type: c.event, data: { ...c.payload } }, ...(c.derived ?? [])],
+    changes: (c, meta) => c.changes(meta),
   });
 });
 
@@ -642,14 +571,10 @@ describe('incident machine: details of individual commands', () => {
 // 2. Illegal commands
 // ---------------------------------------------------------------------------------------------------
 
-const ILLEGAL = INCIDENT_STATES.flatMap((state) =>
-  ALL_COMMANDS.filter((command) => !allowedByTable(state).includes(command)).map((command) => [state, command] as const),
-);
+const ILLEGAL = spec.illegalPairs;
 
 describe('incident machine: commands not allowed in a state are rejected', () => {
-  it('there are illegal pairs to test in every state', () => {
-    for (const state of INCIDENT_STATES) expect(ILLEGAL.some(([s]) => s === state), state).toBe(true);
-  });
+  spec.rejectionTests({ meta: nextMeta, finalStates: ['dismissed', 'closed'] });
 
   it('the sweep covers every linkage command before the report and in both final states', () => {
     for (const state of ['none', 'dismissed', 'closed'] as const) {
@@ -657,22 +582,6 @@ describe('incident machine: commands not allowed in a state are rejected', () =>
     }
   });
 
-  it.each(ILLEGAL)('%s rejects %s with the commands it does allow', (state, command) => {
-    const d = decide(a, fixture(state), sampleCommand(command, nextMeta()));
-    expect(d).toStrictEqual({ ok: false, state, allowed: allowedByTable(state) });
-  });
-
-  it.each([...INCIDENT_STATES])('%s rejects a command type the aggregate does not know', (state) => {
-    const d = decide(a, fixture(state), { type: 'Frobnicate', meta: nextMeta() });
-    expect(d).toStrictEqual({ ok: false, state, allowed: allowedByTable(state) });
-  });
-
-  it.each(['dismissed', 'closed'] as const)('final state %s accepts nothing', (state) => {
-    expect(commandsAllowedIn(a, fixture(state))).toEqual([]);
-    for (const command of ALL_COMMANDS) {
-      expect(decide(a, fixture(state), sampleCommand(command, nextMeta()))).toStrictEqual({ ok: false, state, allowed: [] });
-    }
-  });
 
   it.each(['dismissed', 'closed'] as const)('final state %s refuses linkage whose guard would hold', (state) => {
     const over = fixture(state);
@@ -1096,21 +1005,7 @@ function refused(state: IncidentState): Decision {
  * Applies commands in order, as the engine would, keeping every intermediate state, the stream, and
  * after each command how many events the stream holds (`ends[i]` events give `states[i]`).
  */
-function run(commands: ReadonlyArray<CommandBody>): { states: PersistedState[]; events: ReplayableEvent[]; ends: number[] } {
-  let state = initialState(a);
-  const states = [state];
-  const events: ReplayableEvent[] = [];
-  const ends = [0];
-  for (const command of commands) {
-    const meta = nextMeta();
-    const d = expectAccepted(decide(a, state, { ...command, meta }));
-    events.push(...toStored(d, meta));
-    state = d.state;
-    states.push(state);
-    ends.push(events.length);
-  }
-  return { states, events, ends };
-}
+const run = (commands: ReadonlyArray<CommandBody>) => runCommands(a, commands, (command) => ({ ...command, meta: nextMeta() }), toStoredWithNow);
 
 function at<T>(items: readonly T[], i: number): T {
   const item = items[i];
@@ -1279,25 +1174,6 @@ describe('incident replay', () => {
 // ---------------------------------------------------------------------------------------------------
 // 3b. Randomized replay
 // ---------------------------------------------------------------------------------------------------
-
-/** mulberry32: a tiny seeded PRNG, good enough to pick commands. */
-function mulberry32(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function pick<T>(rng: () => number, items: readonly T[]): T {
-  const item = items[Math.floor(rng() * items.length)];
-  if (item === undefined) throw new Error('pick from empty list');
-  return item;
-}
-
-const maybe = <T extends object>(rng: () => number, fields: T): T | Record<never, never> => (rng() < 0.5 ? fields : {});
 
 /** The rooms the random sequences link, support, lead and raise among. */
 const POOL = [CITY, DUANZHOU, DINGHU, GAOYAO, FENGKAI] as const;
@@ -1535,7 +1411,7 @@ describe('incident replay: randomized command sequences', () => {
         state = d.state;
         visitedStates.add(state.value);
         expectCoherentLinkage(ctx(state), where);
-        const added = JSON.parse(JSON.stringify(toStored(d, meta))) as ReplayableEvent[];
+        const added = JSON.parse(JSON.stringify(toStoredWithNow(d, meta))) as ReplayableEvent[];
         stored.push(...added);
 
         // replay is a fold over the stream: replaying the new events onto the replay of the earlier
@@ -1558,32 +1434,13 @@ describe('incident replay: randomized command sequences', () => {
 // ---------------------------------------------------------------------------------------------------
 
 describe('incident decide(): purity', () => {
-  it.each(CASES.map((c) => [pairOf(c.from, c.command), c] as const))('%s does not mutate its inputs', (_name, c) => {
-    const state = structuredClone(startOf(c));
-    const command = toCommand(c, nextMeta());
-    const stateCopy = structuredClone(state);
-    const commandCopy = structuredClone(command);
-    deepFreeze(state);
-    deepFreeze(command);
-
-    const d = decide(a, state, command);
-
-    expect(d.ok).toBe(true);
-    expect(state).toStrictEqual(stateCopy);
-    expect(command).toStrictEqual(commandCopy);
-  });
+  spec.purityTests();
 
   it.each(ILLEGAL.slice(0, 20))('a rejected %s × %s does not mutate its inputs', (from, command) => {
     const state = deepFreeze(structuredClone(fixture(from)));
     const copy = structuredClone(state);
-    expect(decide(a, state, deepFreeze(sampleCommand(command, nextMeta()))).ok).toBe(false);
+    expect(decide(a, state, deepFreeze(spec.sampleCommand(command, nextMeta()))).ok).toBe(false);
     expect(state).toStrictEqual(copy);
-  });
-
-  it.each(CASES.map((c) => [pairOf(c.from, c.command), c] as const))('%s: same inputs, same output', (_name, c) => {
-    const state = startOf(c);
-    const command = toCommand(c, nextMeta());
-    expect(decide(a, state, command)).toStrictEqual(decide(a, state, command));
   });
 
   it('the returned state shares no objects with the input state', () => {

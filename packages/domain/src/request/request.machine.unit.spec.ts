@@ -1,16 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import {
-  commandsAllowedIn,
-  decide,
-  initialState,
-  replay,
-  type Decision,
-  type MachineCommand,
-  type PersistedState,
-  type ReplayableEvent,
-} from '../aggregate';
+import { commandsAllowedIn, decide, initialState, replay, type PersistedState, type ReplayableEvent } from '../aggregate';
 import type { Actor, CommandMeta, EmittedEvent } from '../shared';
-import { dispatchedItems, requestAggregate, requestMachine } from './request.machine';
+import {
+  DeciderSpecification,
+  edgeOf,
+  expectAccepted,
+  fixturesFromScripts,
+  fromFixtures,
+  minuteClock,
+  runCommands,
+  toStored,
+  type BodyOf,
+  type PayloadOf as PayloadOfCommand,
+  type Step as ScriptStep,
+} from '../testing/decider-spec';
+import { int, maybe, mulberry32, pick } from '../testing/seeded-random';
+import { dispatchedItems, requestAggregate } from './request.machine';
 import {
   PRIORITIES,
   REQUEST_EVENT_FOR,
@@ -28,14 +33,15 @@ import {
 // ---------------------------------------------------------------------------------------------------
 
 const T0 = Date.UTC(2025, 5, 1, 8, 0, 0);
-const iso = (minute: number): string => new Date(T0 + minute * 60_000).toISOString();
+const DUTY: Actor = { userId: 'u-duty', roles: ['duty_officer'], jurisdiction: '441203' };
+/** Times are minutes after T0; fixtures are built in minutes 1–6, transitions are tested at minute 100. */
+const { iso, metaAt } = minuteClock(T0, DUTY);
 const AT = 100;
 
 const a = requestAggregate;
 const ALL_COMMANDS = Object.keys(REQUEST_EVENT_FOR).sort() as RequestCommandType[];
 
 const COMMANDER: Actor = { userId: 'u-cmdr', roles: ['responder'], jurisdiction: '441203' };
-const DUTY: Actor = { userId: 'u-duty', roles: ['duty_officer'], jurisdiction: '441203' };
 const CITY: Actor = { userId: 'u-city', roles: ['leader'], jurisdiction: '441200' };
 
 /** Two lines of the same kind: limits on returns are per kind, not per line. */
@@ -55,56 +61,14 @@ const PARTIAL: ItemQuantity[] = [
   { kind: 'water-1.5l', quantity: 600 },
 ];
 
-let commandCounter = 0;
-function metaAt(minute: number, actor: Actor = DUTY): CommandMeta {
-  commandCounter += 1;
-  return { commandId: `cmd-${commandCounter}`, actor, now: iso(minute), occurredAt: iso(minute - 1) };
-}
-
-type CommandBody = RequestCommand extends infer C ? (C extends RequestCommand ? Omit<C, 'meta'> : never) : never;
-type PayloadOf<K extends RequestCommandType> = Omit<Extract<RequestCommand, { type: K }>, 'type' | 'meta'>;
-
-interface Step {
-  body: CommandBody;
-  at: number;
-  by: Actor;
-}
+type CommandBody = BodyOf<RequestCommand>;
+type PayloadOf<K extends RequestCommandType> = PayloadOfCommand<RequestCommand, K>;
+type Step = ScriptStep<CommandBody>;
 
 const ctx = (state: PersistedState): RequestContext => state.context as unknown as RequestContext;
 
-function expectAccepted(d: Decision): Extract<Decision, { ok: true }> {
-  if (!d.ok) throw new Error(`expected acceptance, got rejection in ${d.state} (allowed: ${d.allowed.join(', ')})`);
-  return d;
-}
-
-/** Stored events the way the engine stores them: meta with recordedAt = now, the derived flag kept in meta. */
-function toStored(d: Extract<Decision, { ok: true }>, meta: CommandMeta): ReplayableEvent[] {
-  return d.events.map((e) => ({
-    type: e.type,
-    data: e.data,
-    meta: {
-      commandId: meta.commandId,
-      actor: meta.actor,
-      occurredAt: meta.occurredAt,
-      recordedAt: meta.now,
-      ...(e.derived ? { derived: true } : {}),
-    },
-  }));
-}
-
-function run(steps: readonly Step[]): { states: PersistedState[]; events: ReplayableEvent[] } {
-  let state = initialState(a);
-  const states = [state];
-  const events: ReplayableEvent[] = [];
-  for (const step of steps) {
-    const meta = metaAt(step.at, step.by);
-    const d = expectAccepted(decide(a, state, { ...step.body, meta }));
-    events.push(...toStored(d, meta));
-    state = d.state;
-    states.push(state);
-  }
-  return { states, events };
-}
+/** Applies steps in order, as the engine would, keeping every intermediate state and the stream. */
+const run = (steps: readonly Step[]) => runCommands(a, steps, (step) => ({ ...step.body, meta: metaAt(step.at, step.by) }));
 
 const SUBMITTED: Step[] = [
   {
@@ -171,19 +135,7 @@ const CANONICAL: Readonly<Record<RequestState, FixtureName>> = {
   released: 'released',
 };
 
-const FIXTURES = new Map<FixtureName, PersistedState>(
-  (Object.keys(FIXTURE_STEPS) as FixtureName[]).map((name) => {
-    const state = run(FIXTURE_STEPS[name]).states.at(-1);
-    if (state === undefined) throw new Error(`fixture ${name} has no state`);
-    return [name, state];
-  }),
-);
-
-function fixture(name: FixtureName): PersistedState {
-  const state = FIXTURES.get(name);
-  if (state === undefined) throw new Error(`no fixture ${name}`);
-  return state;
-}
+const fixture = fixturesFromScripts(FIXTURE_STEPS, run);
 
 // ---------------------------------------------------------------------------------------------------
 // The specification
@@ -205,9 +157,6 @@ interface Case<K extends RequestCommandType> {
 }
 type AnyCase = { [K in RequestCommandType]: Case<K> }[RequestCommandType];
 
-function toCommand(c: AnyCase, meta: CommandMeta): MachineCommand {
-  return { ...c.payload, type: c.command, meta };
-}
 const metaOf = (c: AnyCase): CommandMeta => metaAt(c.at ?? AT, c.by ?? DUTY);
 
 const CASES: readonly AnyCase[] = [
@@ -400,112 +349,26 @@ const CASES: readonly AnyCase[] = [
   },
 ];
 
-const pairOf = (state: string, command: string): string => `${state} × ${command}`;
-const edgeOf = (from: string, command: string, to: string): string => `${from} --${command}--> ${to}`;
-const allowedByTable = (state: string): string[] => [...new Set(CASES.filter((c) => c.from === state).map((c) => c.command))].sort();
-
-function machineTransitions(): { from: string; command: string; guard: string | null; to: string }[] {
-  const out: { from: string; command: string; guard: string | null; to: string }[] = [];
-  for (const [from, node] of Object.entries(requestMachine.root.states)) {
-    for (const [command, definitions] of node.transitions) {
-      for (const d of definitions) {
-        const guard = d.guard === undefined ? null : typeof d.guard === 'string' ? d.guard : 'inline';
-        out.push({ from, command, guard, to: d.target?.[0]?.key ?? from });
-      }
-    }
-  }
-  return out;
-}
-const transitionKey = (t: { from: string; command: string; guard: string | null; to: string }): string =>
-  `${t.from} × ${t.command} [${t.guard ?? 'unguarded'}] → ${t.to}`;
-
-function walk(): { reached: Set<string>; pairs: Set<string>; missing: string[]; errors: string[] } {
-  const start = initialState(a);
-  const reached = new Set<string>([start.value]);
-  const queue: PersistedState[] = [start];
-  const pairs = new Set<string>();
-  const missing: string[] = [];
-  const errors: string[] = [];
-  for (let state = queue.shift(); state !== undefined; state = queue.shift()) {
-    for (const command of commandsAllowedIn(a, state)) {
-      pairs.add(pairOf(state.value, command));
-      const cases = CASES.filter((c) => c.from === state.value && c.command === command);
-      if (cases.length === 0) missing.push(pairOf(state.value, command));
-      for (const c of cases) {
-        const d = decide(a, fixture(c.fixture), toCommand(c, metaOf(c)));
-        if (!d.ok) {
-          errors.push(`${c.name}: rejected`);
-          continue;
-        }
-        if (!reached.has(d.state.value)) {
-          reached.add(d.state.value);
-          queue.push(d.state);
-        }
-      }
-    }
-  }
-  return { reached, pairs, missing, errors };
-}
-
-const WALK = walk();
-
-function sampleCommand(type: RequestCommandType, meta: CommandMeta): MachineCommand {
-  const c = CASES.find((x) => x.command === type);
-  if (c === undefined) throw new Error(`no case for ${type}`);
-  return toCommand(c, meta);
-}
+const spec = DeciderSpecification.for({
+  aggregate: a,
+  states: REQUEST_STATES,
+  cases: CASES,
+  metaOf,
+  given: fromFixtures({ fixture: (c: AnyCase) => c.fixture, get: fixture, stateOf: FIXTURE_STATE, canonical: CANONICAL }),
+});
 
 // ---------------------------------------------------------------------------------------------------
 // 1. Legal transitions
 // ---------------------------------------------------------------------------------------------------
 
 describe('request machine: coverage of the transition table', () => {
-  it('the walk reaches every state in REQUEST_STATES, and the machine declares no other state', () => {
-    expect(WALK.errors).toEqual([]);
-    expect([...WALK.reached].sort()).toEqual([...REQUEST_STATES].sort());
-    expect(Object.keys(requestMachine.root.states).sort()).toEqual([...REQUEST_STATES].sort());
-  });
-
-  it('tests exactly the (state, command) pairs the machine allows', () => {
-    expect(WALK.missing).toEqual([]);
-    expect([...WALK.pairs].sort()).toEqual([...new Set(CASES.map((c) => pairOf(c.from, c.command)))].sort());
-  });
-
-  it('every transition (and guard) the machine declares has a case, and no case invents one', () => {
-    const declared = machineTransitions().map(transitionKey).sort();
-    const tested = [...new Set(CASES.map((c) => transitionKey({ from: c.from, command: c.command, guard: c.guard, to: c.to })))].sort();
-    expect(tested).toEqual(declared);
-  });
-
-  it('each fixture is in the state the cases expect', () => {
-    for (const name of Object.keys(FIXTURE_STEPS) as FixtureName[]) expect(fixture(name).value, name).toBe(FIXTURE_STATE[name]);
-    for (const state of REQUEST_STATES) expect(FIXTURE_STATE[CANONICAL[state]]).toBe(state);
-    for (const c of CASES) expect(FIXTURE_STATE[c.fixture], c.name).toBe(c.from);
-  });
-
-  it('case names are unique, and every command is accepted somewhere', () => {
-    const names = CASES.map((c) => c.name);
-    expect(new Set(names).size).toBe(names.length);
-    expect([...new Set(CASES.map((c) => c.command))].sort()).toEqual(ALL_COMMANDS);
-    for (const [name, node] of Object.entries(requestMachine.root.states)) {
-      for (const type of node.ownEvents) expect(Object.keys(REQUEST_EVENT_FOR), `${name} handles ${type}`).toContain(type);
-    }
-  });
-
-  it.each(Object.keys(FIXTURE_STEPS) as FixtureName[])('commandsAllowedIn(fixture %s) is what the table lists', (name) => {
-    expect(commandsAllowedIn(a, fixture(name))).toEqual(allowedByTable(FIXTURE_STATE[name]));
-  });
+  spec.coverageTests({ statesName: 'REQUEST_STATES' });
 });
 
 describe('request machine: every legal transition', () => {
-  it.each(CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const before = fixture(c.fixture);
-    const meta = metaOf(c);
-    const d = expectAccepted(decide(a, before, toCommand(c, meta)));
-    expect(d.state.value).toBe(c.to);
-    const expectedEvents = c.events ? c.events(meta) : [{ type: REQUEST_EVENT_FOR[c.command], data: { ...c.payload } }];
-    expect(d.events).toStrictEqual(expectedEvents);
-    expect(d.state.context).toStrictEqual({ ...before.context, ...c.changes(meta), updatedAt: meta.now });
+  spec.transitionTests({
+    events: (c, meta) => c.events?.(meta) ?? [spec.primaryEvent(c)],
+    changes: (c, meta) => c.changes(meta),
   });
 });
 
@@ -542,30 +405,8 @@ describe('request machine: dispatch records what left the depot', () => {
 // 2. Illegal commands and guard failures
 // ---------------------------------------------------------------------------------------------------
 
-const ILLEGAL = REQUEST_STATES.flatMap((state) =>
-  ALL_COMMANDS.filter((command) => !allowedByTable(state).includes(command)).map((command) => [state, command] as const),
-);
-
 describe('request machine: commands not allowed in a state are rejected', () => {
-  it('there are illegal pairs to test in every state', () => {
-    for (const state of REQUEST_STATES) expect(ILLEGAL.some(([s]) => s === state), state).toBe(true);
-  });
-
-  it.each(ILLEGAL)('%s rejects %s with the commands it does allow', (state, command) => {
-    const d = decide(a, fixture(CANONICAL[state]), sampleCommand(command, metaAt(AT)));
-    expect(d).toStrictEqual({ ok: false, state, allowed: allowedByTable(state) });
-  });
-
-  it.each([...REQUEST_STATES])('%s rejects a command type the aggregate does not know', (state) => {
-    expect(decide(a, fixture(CANONICAL[state]), { type: 'Frobnicate', meta: metaAt(AT) })).toStrictEqual({ ok: false, state, allowed: allowedByTable(state) });
-  });
-
-  it.each(['rejected', 'released', 'cancelled'] as const)('final state %s accepts nothing', (state) => {
-    expect(commandsAllowedIn(a, fixture(state))).toEqual([]);
-    for (const command of ALL_COMMANDS) {
-      expect(decide(a, fixture(state), sampleCommand(command, metaAt(AT)))).toStrictEqual({ ok: false, state, allowed: [] });
-    }
-  });
+  spec.rejectionTests({ meta: () => metaAt(AT), finalStates: ['rejected', 'released', 'cancelled'] });
 });
 
 describe('request machine: ReleaseResources refuses returns larger than the dispatch, kind by kind', () => {
@@ -620,23 +461,6 @@ describe('request replay', () => {
   });
 });
 
-/** mulberry32: a tiny seeded PRNG, good enough to pick commands. */
-function mulberry32(seed: number): () => number {
-  let t = seed >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}
-function pick<T>(rng: () => number, items: readonly T[]): T {
-  const item = items[Math.floor(rng() * items.length)];
-  if (item === undefined) throw new Error('pick from empty list');
-  return item;
-}
-const int = (rng: () => number, lo: number, hi: number): number => lo + Math.floor(rng() * (hi - lo + 1));
-const maybe = <T extends object>(rng: () => number, fields: T): T | Record<never, never> => (rng() < 0.5 ? fields : {});
 const KINDS = ['tent', 'water-1.5l', 'generator', 'excavator', 'quilt'] as const;
 
 /** Sum of quantities by kind. */
@@ -703,7 +527,7 @@ describe('request replay: randomized command sequences', () => {
 
         if (rng() < 0.1) {
           const type = pick(rng, ALL_COMMANDS.filter((t) => !allowed.includes(t)));
-          expect(decide(a, state, sampleCommand(type, meta)), where).toStrictEqual({ ok: false, state: state.value, allowed });
+          expect(decide(a, state, spec.sampleCommand(type, meta)), where).toStrictEqual({ ok: false, state: state.value, allowed });
           illegal += 1;
           continue;
         }

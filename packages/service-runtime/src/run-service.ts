@@ -6,13 +6,18 @@ export interface ServiceContext<E> {
   logger: Logger;
   /** True once a stop signal arrived: long start-up loops (waiting for NATS) give up. */
   stopping(): boolean;
-  /** What a stop signal runs; each call replaces the previous one as the service starts more parts. */
-  onStop(stop: () => Promise<void>): void;
+  /**
+   * Keeps a resource the service built (a pool, a bus connection, a listening server) and how to
+   * release it. On stop, resources are released in the reverse order they were held, so what was
+   * built on a resource is gone before the resource itself.
+   */
+  hold<T>(resource: T, release: (resource: T) => Promise<void>): T;
 }
 
 /**
- * Runs a service process: its environment parsed by `parseEnv` (a zod-checked reader that throws
- * ValidationError), a logger at the environment's LOG_LEVEL, and a clean stop on SIGINT/SIGTERM.
+ * Runs a service process: its environment parsed once by `parseEnv` (a zod-checked reader that
+ * throws ValidationError; build it from BaseEnvShape), a logger at the environment's LOG_LEVEL, and a
+ * clean stop on SIGINT/SIGTERM that releases every held resource, newest first.
  */
 export async function runService<E extends { LOG_LEVEL: string }>(name: string, parseEnv: () => E, start: (context: ServiceContext<E>) => Promise<void>): Promise<void> {
   let env: E;
@@ -24,13 +29,16 @@ export async function runService<E extends { LOG_LEVEL: string }>(name: string, 
     process.exit(2);
   }
   const logger = pino({ name, level: env.LOG_LEVEL });
+  const releases: (() => Promise<void>)[] = [];
   let stopping = false;
-  let stop: () => Promise<void> = async () => undefined;
+  const stop = async () => {
+    for (let release = releases.pop(); release; release = releases.pop()) await release();
+  };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       logger.info({ signal }, 'stopping');
       stopping = true;
-      void stop()
+      stop()
         .then(() => process.exit(0))
         .catch((error: unknown) => {
           logger.error({ err: error }, 'unclean shutdown');
@@ -42,8 +50,9 @@ export async function runService<E extends { LOG_LEVEL: string }>(name: string, 
     env,
     logger,
     stopping: () => stopping,
-    onStop: (next) => {
-      stop = next;
+    hold: (resource, release) => {
+      releases.push(() => release(resource));
+      return resource;
     },
   });
 }

@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_JSON_DEPTH, parseOrThrow } from '@muster/contracts';
+import { BaseEnvShape, EngineEnvShape } from '@muster/service-runtime';
 import { z } from 'zod';
 import type { LoginLimitOptions } from './login-throttle';
 
@@ -24,11 +25,6 @@ export function loginLimitsFromEnv(env: { MUSTER_LOGIN_MAX_PER_USER?: number | u
   return { maxPerUser: env.MUSTER_LOGIN_MAX_PER_USER, maxPerAddress: env.MUSTER_LOGIN_MAX_PER_ADDRESS, windowSeconds: env.MUSTER_LOGIN_WINDOW_SECONDS };
 }
 
-/** The reporting rule table file (JSON, `{ "rules": [...] }`); unset: the documented defaults. */
-export const ReportRulesEnvShape = {
-  MUSTER_REPORT_RULES_FILE: z.string().min(1).optional(),
-};
-
 /** Limits on request bodies (issue 14): larger ones are a 413, deeper ones a 400 naming where. */
 export const RequestLimitsEnvShape = {
   MUSTER_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(256 * 1024),
@@ -40,10 +36,10 @@ export const ApiEnvSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ...BaseEnvShape,
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   ...AuthEnvShape,
-  ...ReportRulesEnvShape,
+  ...EngineEnvShape,
   ...RequestLimitsEnvShape,
 });
 export type ApiEnv = z.infer<typeof ApiEnvSchema>;

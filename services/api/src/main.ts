@@ -1,25 +1,36 @@
 import { readFile } from 'node:fs/promises';
+import { createEngine } from '@muster/engine';
 import { UserDirectory, type UserRecord } from '@muster/identity';
-import { runService } from '@muster/service-runtime';
+import { engineSettingsFromEnv, runService } from '@muster/service-runtime';
+import { connect, GroupCommitEventStore, migrateToLatest } from '@muster/store-postgres';
 import { apiEnv, loginLimitsFromEnv } from './config';
-import { startApiServer } from './server';
+import { startApiServer, verifierFor } from './server';
 
-await runService('api', apiEnv, async ({ env, onStop }) => {
+await runService('api', apiEnv, async ({ env, logger, hold }) => {
+  const db = hold(connect({ connectionString: env.DATABASE_URL, maxConnections: env.DB_POOL_SIZE, applicationName: 'muster-api' }), (pool) => pool.destroy());
+  await migrateToLatest(db);
+  // Commands of concurrent requests share transactions (group commit); each is acknowledged after its COMMIT.
+  const engine = createEngine({ store: new GroupCommitEventStore(db), ...(await engineSettingsFromEnv(env)) });
   // The directory checks every record against its schema (a bad file stops the start, naming the field).
   const users = env.MUSTER_USERS_FILE ? new UserDirectory(JSON.parse(await readFile(env.MUSTER_USERS_FILE, 'utf8')) as UserRecord[]) : undefined;
-  const api = await startApiServer({
-    auth: {
-      secret: env.MUSTER_JWT_SECRET ? new TextEncoder().encode(env.MUSTER_JWT_SECRET) : undefined,
-      jwksUrl: env.MUSTER_JWKS_URL,
-      users,
-      tokenTtlSeconds: env.MUSTER_TOKEN_TTL,
-      loginLimits: loginLimitsFromEnv(env),
-    },
-    databaseUrl: env.DATABASE_URL,
-    host: env.HOST,
-    port: env.PORT,
-    logLevel: env.LOG_LEVEL,
-    poolSize: env.DB_POOL_SIZE,
-  });
-  onStop(() => api.close());
+  const auth = {
+    secret: env.MUSTER_JWT_SECRET ? new TextEncoder().encode(env.MUSTER_JWT_SECRET) : undefined,
+    jwksUrl: env.MUSTER_JWKS_URL,
+    users,
+    tokenTtlSeconds: env.MUSTER_TOKEN_TTL,
+    loginLimits: loginLimitsFromEnv(env),
+  };
+  hold(
+    await startApiServer({
+      db,
+      engine,
+      verifier: verifierFor(auth),
+      logger,
+      auth,
+      host: env.HOST,
+      port: env.PORT,
+      limits: { maxBodyBytes: env.MUSTER_MAX_BODY_BYTES, maxJsonDepth: env.MUSTER_MAX_JSON_DEPTH },
+    }),
+    (api) => api.close(),
+  );
 });

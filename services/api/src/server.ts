@@ -1,33 +1,27 @@
 import { JurisdictionTree, ZHAOQING_JURISDICTIONS } from '@muster/domain';
-import { createEngine } from '@muster/engine';
-import { connect, GroupCommitEventStore, migrateToLatest } from '@muster/store-postgres';
-import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
+import type { Engine } from '@muster/engine';
 import { createTokenVerifier, type TokenVerifier, type UserDirectory } from '@muster/identity';
+import type { Database } from '@muster/store-postgres';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
 import { buildApi, type ConsoleOptions } from './app';
 import type { LoginLimitOptions } from './login-throttle';
-import { ReportRulesEnvShape, RequestLimitsEnvShape } from './config';
-import { loadReportRules } from './report-rules';
-import { parseOrThrow } from '@muster/contracts';
-import { z } from 'zod';
 
+/**
+ * What the api listens with. The process that runs it builds the pool, the engine and the verifier
+ * (services/api/src/main.ts, `muster start`), so a process holds one of each whatever it runs.
+ */
 export interface ApiServerOptions {
-  databaseUrl: string;
+  db: Kysely<Database>;
+  engine: Engine;
+  verifier: TokenVerifier;
+  logger: FastifyBaseLogger;
   host: string;
   port: number;
-  logLevel: string;
-  poolSize: number;
-  /** Run migrations before listening (the default: `muster start` and the api both migrate on start). */
-  migrate?: boolean;
   auth: ApiAuthOptions;
-  /**
-   * JSON file of the reporting rule table. When not given, MUSTER_REPORT_RULES_FILE is read, so
-   * every way of starting the api (its own process, `muster start`) honours it.
-   */
-  reportRulesFile?: string | undefined;
-  /** Body limits; unset, MUSTER_MAX_BODY_BYTES and MUSTER_MAX_JSON_DEPTH are read (defaults 256 KiB and 32). */
-  limits?: { maxBodyBytes: number; maxJsonDepth: number } | undefined;
-  /** Serve the web console (see ConsoleOptions in app.ts). */
+  /** Body limits (MUSTER_MAX_BODY_BYTES, MUSTER_MAX_JSON_DEPTH). */
+  limits: { maxBodyBytes: number; maxJsonDepth: number };
+  /** Serve the web console (see ConsoleOptions in routes/console.ts). */
   console?: ConsoleOptions | undefined;
 }
 
@@ -59,36 +53,21 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-/** Connects, migrates and listens: the api as one process or as part of `muster start`. */
+/** Listens: the api as one process or as part of `muster start`. `close` stops listening; the caller releases the pool. */
 export async function startApiServer(options: ApiServerOptions): Promise<RunningApi> {
-  const logger = pino({ level: options.logLevel, name: 'api' });
-  const db = connect({ connectionString: options.databaseUrl, maxConnections: options.poolSize, applicationName: 'muster-api' });
-  if (options.migrate ?? true) await migrateToLatest(db);
-  const env = parseOrThrow(z.object({ ...ReportRulesEnvShape, ...RequestLimitsEnvShape }), process.env, ['env']);
-  const rulesFile = options.reportRulesFile ?? env.MUSTER_REPORT_RULES_FILE;
-  const limits = options.limits ?? { maxBodyBytes: env.MUSTER_MAX_BODY_BYTES, maxJsonDepth: env.MUSTER_MAX_JSON_DEPTH };
-  // Commands of concurrent requests share transactions (group commit); each is acknowledged after its COMMIT.
-  const engine = createEngine({ store: new GroupCommitEventStore(db), reportRules: await loadReportRules(rulesFile) });
   const { auth } = options;
   const login = auth.users && auth.secret ? { users: auth.users, secret: auth.secret, ttlSeconds: auth.tokenTtlSeconds ?? 12 * 3600 } : undefined;
   const app = buildApi({
-    engine,
-    db,
-    logger,
-    verifier: verifierFor(auth),
-    bodyLimit: limits.maxBodyBytes,
-    maxJsonDepth: limits.maxJsonDepth,
+    engine: options.engine,
+    db: options.db,
+    logger: options.logger,
+    verifier: options.verifier,
+    bodyLimit: options.limits.maxBodyBytes,
+    maxJsonDepth: options.limits.maxJsonDepth,
     ...(login ? { login } : {}),
     loginLimits: auth.loginLimits,
     ...(options.console ? { console: options.console } : {}),
   });
   const url = await app.listen({ host: options.host, port: options.port });
-  return {
-    app,
-    url,
-    async close() {
-      await app.close();
-      await db.destroy();
-    },
-  };
+  return { app, url, close: () => app.close() };
 }

@@ -6,20 +6,16 @@ import { connect } from '@muster/store-postgres';
 import { gatewayEnv } from './config';
 import { startGateway } from './gateway';
 
-await runService('gateway', gatewayEnv, async ({ env, logger, stopping, onStop }) => {
+await runService('gateway', gatewayEnv, async ({ env, logger, stopping, hold }) => {
   // The gateway only reads; it never migrates (the api and relay do), so it cannot race them.
-  const db = connect({ connectionString: env.DATABASE_URL, maxConnections: env.DB_POOL_SIZE, applicationName: 'muster-gateway' });
-  onStop(() => db.destroy());
+  const db = hold(connect({ connectionString: env.DATABASE_URL, maxConnections: env.DB_POOL_SIZE, applicationName: 'muster-gateway' }), (pool) => pool.destroy());
   const bus = await connectEventBusWhenReachable({ ...connectionFromEnv(env, 'muster-gateway'), logger: logger.child({ component: 'bus' }), stopping });
   if (!bus) return;
-  onStop(async () => {
-    await bus.close();
-    await db.destroy();
-  });
+  hold(bus, (b) => b.close());
   // Tokens of jurisdictions outside the served tree are refused at the upgrade (401).
   const jurisdictions = new JurisdictionTree(ZHAOQING_JURISDICTIONS);
   const knownJurisdiction = (code: string) => jurisdictions.has(code);
-  const gateway = await startGateway({
+  const gateway = hold(await startGateway({
     db,
     bus,
     jurisdictions,
@@ -34,11 +30,6 @@ await runService('gateway', gatewayEnv, async ({ env, logger, stopping, onStop }
     maxConnections: env.GATEWAY_MAX_CONNECTIONS,
     maxSocketsPerUser: env.GATEWAY_MAX_SOCKETS_PER_USER,
     closeGraceMs: env.GATEWAY_CLOSE_GRACE_MS,
-  });
-  onStop(async () => {
-    await gateway.close();
-    await bus.close();
-    await db.destroy();
-  });
+  }), (g) => g.close());
   logger.info({ url: gateway.url, stream: env.NATS_STREAM, subjectPrefix: env.NATS_SUBJECT_PREFIX }, 'gateway started');
 });

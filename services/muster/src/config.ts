@@ -1,5 +1,6 @@
 import { parseOrThrow } from '@muster/contracts';
-import { AuthEnvShape } from '@muster/api';
+import { AuthEnvShape, RequestLimitsEnvShape } from '@muster/api';
+import { BaseEnvShape, EngineEnvShape } from '@muster/service-runtime';
 import { z } from 'zod';
 
 /** Environment of `muster start` and the other commands, parsed like any other input. */
@@ -11,9 +12,12 @@ export const MusterEnvSchema = z.object({
   MUSTER_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  ...BaseEnvShape,
+  /** The one pool of the process: the api, the relay, the gateway and the timers share it. */
+  DB_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(20),
   ...AuthEnvShape,
+  ...EngineEnvShape,
+  ...RequestLimitsEnvShape,
   /** Port of the live WebSocket feed (the gateway), at ws://HOST:GATEWAY_PORT/ws. */
   GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   /** Open live-feed sockets one user may hold at once (the gateway's GATEWAY_MAX_SOCKETS_PER_USER). */

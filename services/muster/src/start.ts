@@ -3,7 +3,8 @@ import { connectEventBus } from '@muster/bus-nats';
 import { createEngine, InProcessEventBus, type EventBus } from '@muster/engine';
 import { startGateway } from '@muster/gateway';
 import { startRelay } from '@muster/relay';
-import { connect, GroupCommitEventStore, migrateToLatest } from '@muster/store-postgres';
+import { engineSettingsFromEnv } from '@muster/service-runtime';
+import { connect, GroupCommitEventStore, migrateToLatest, type GroupCommitStats } from '@muster/store-postgres';
 import { startTimers } from '@muster/timers';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -15,6 +16,8 @@ import type { MusterEnv } from './config';
 export interface RunningMuster {
   apiUrl: string;
   gatewayUrl: string;
+  /** The one group-commit queue of the process, which the api's and the timers' commands share. */
+  commitStats(): Readonly<GroupCommitStats>;
   stop(): Promise<void>;
 }
 
@@ -25,7 +28,9 @@ export interface RunningMuster {
  */
 export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logger): Promise<RunningMuster> {
   const auth = await authOptions(env);
-  const db = connect({ connectionString: databaseUrl, maxConnections: 10, applicationName: 'muster-live' });
+  // One pool, one group-commit queue and one engine for the whole process (issue 15): the api and the
+  // timers send their commands through the same queue, so they share its transactions too.
+  const db = connect({ connectionString: databaseUrl, maxConnections: env.DB_POOL_SIZE, applicationName: 'muster' });
   // Before anything reads a table: the relay and the gateway start before the api (which also migrates).
   await migrateToLatest(db);
   const bus: EventBus = env.NATS_URL
@@ -38,11 +43,14 @@ export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logg
         name: 'muster-start',
       })
     : new InProcessEventBus();
+  const store = new GroupCommitEventStore(db);
+  const engine = createEngine({ store, ...(await engineSettingsFromEnv(env)) });
+  const verifier = verifierFor(auth);
   const relay = startRelay({ db, bus, logger: logger.child({ service: 'relay' }) });
   const gateway = await startGateway({
     db,
     bus,
-    verifier: verifierFor(auth),
+    verifier,
     host: env.HOST,
     port: env.GATEWAY_PORT,
     maxSocketsPerUser: env.GATEWAY_MAX_SOCKETS_PER_USER,
@@ -53,20 +61,23 @@ export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logg
   const hasConsole = existsSync(resolve(consoleDir, 'index.html'));
   if (!hasConsole) logger.warn({ consoleDir }, 'the web console is not built (pnpm --filter @muster/console build); serving the api only');
   const api = await startApiServer({
+    db,
+    engine,
+    verifier,
+    logger: logger.child({ service: 'api' }),
     auth,
-    databaseUrl,
     host: env.HOST,
     port: env.PORT,
-    logLevel: env.LOG_LEVEL,
-    poolSize: env.DB_POOL_SIZE,
+    limits: { maxBodyBytes: env.MUSTER_MAX_BODY_BYTES, maxJsonDepth: env.MUSTER_MAX_JSON_DEPTH },
     console: hasConsole ? { dir: consoleDir, gatewayPort: Number(new URL(gateway.url).port), showDemoUsers: auth.demo } : undefined,
   });
   // Report deadlines fire here too; other timers processes may share the rows (services/timers).
-  const timers = startTimers({ db, engine: createEngine({ store: new GroupCommitEventStore(db) }), logger: logger.child({ service: 'timers' }) });
+  const timers = startTimers({ db, engine, logger: logger.child({ service: 'timers' }) });
   logger.info({ api: api.url, console: hasConsole ? `${api.url}/console/` : null, gateway: gateway.url, bus: env.NATS_URL ? 'nats' : 'in-process' }, 'muster started');
   return {
     apiUrl: api.url,
     gatewayUrl: gateway.url,
+    commitStats: () => store.stats(),
     async stop() {
       await timers.stop();
       await gateway.close();

@@ -1,5 +1,6 @@
 import { parseOrThrow } from '@muster/contracts';
 import { NatsEnvShape } from '@muster/bus-nats';
+import { BaseEnvShape } from '@muster/service-runtime';
 import { z } from 'zod';
 
 /** Environment of the relay process, parsed like any other input (DESIGN §3 guarantee 8). */
@@ -13,7 +14,7 @@ export const RelayEnvSchema = z.object({
     .default('main'),
   RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(256),
   RELAY_POLL_MS: z.coerce.number().int().min(1).max(60_000).default(25),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ...BaseEnvShape,
   // The leader holds one connection for its lock; a second serves migrations at start.
   DB_POOL_SIZE: z.coerce.number().int().min(2).max(50).default(4),
 });

@@ -1,4 +1,5 @@
 import { parseOrThrow } from '@muster/contracts';
+import { BaseEnvShape, EngineEnvShape } from '@muster/service-runtime';
 import { z } from 'zod';
 
 /** Environment of the timers process, parsed like any other input (DESIGN §3 guarantee 8). */
@@ -8,7 +9,8 @@ export const TimersEnvSchema = z.object({
   TIMERS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
   /** Deadlines claimed per transaction. */
   TIMERS_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000).default(50),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ...BaseEnvShape,
+  ...EngineEnvShape,
   // One connection holds a batch's claim, another runs the commands it fires.
   DB_POOL_SIZE: z.coerce.number().int().min(2).max(50).default(4),
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ReportRuleTableSchema, ValidationError } from '@muster/contracts';
 import { DEFAULT_REPORT_RULES, reportTermsFor } from '@muster/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadReportRules } from './report-rules';
+import { loadReportRules } from './env';
 
 let dir: string;
 beforeAll(async () => {

@@ -1,0 +1,87 @@
+import { authHeader, createTestDatabase, TEST_JWT_SECRET_TEXT, type TestDatabase } from '@muster/testkit';
+import { sql } from 'kysely';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { musterEnv } from './config';
+import { startAll, type RunningMuster } from './start';
+
+/**
+ * Issue 15: `muster start` runs the api, the relay, the gateway and the timers on ONE pool and ONE
+ * engine with ONE group-commit queue. Shown from outside: the connections PostgreSQL sees, and the
+ * queue's counters moving when the timers fire a deadline while no api request is in flight.
+ */
+
+let t: TestDatabase;
+let dataDir: string;
+let muster: RunningMuster;
+const DINGHU = { userId: 'dinghu-duty', roles: ['duty_officer' as const], jurisdiction: '441203' };
+
+beforeAll(async () => {
+  t = await createTestDatabase('muster_start');
+  dataDir = mkdtempSync(join(tmpdir(), 'muster-start-'));
+  const env = musterEnv({
+    DATABASE_URL: t.url,
+    MUSTER_DATA_DIR: dataDir,
+    MUSTER_JWT_SECRET: TEST_JWT_SECRET_TEXT,
+    MUSTER_CONSOLE_DIR: join(dataDir, 'no-console'),
+    PORT: '0',
+    GATEWAY_PORT: '0',
+    DB_POOL_SIZE: '6',
+  });
+  muster = await startAll(env, t.url, pino({ level: process.env['DEBUG_MUSTER'] ? 'debug' : 'silent' }));
+});
+
+afterAll(async () => {
+  await muster?.stop();
+  await t?.drop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+const appended = (stats: ReturnType<RunningMuster['commitStats']>) => stats.batchedAppends + stats.soloAppends;
+
+async function send(method: string, path: string, body?: unknown) {
+  const response = await fetch(`${muster.apiUrl}${path}`, {
+    method,
+    headers: { ...(await authHeader(DINGHU)), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const json: unknown = await response.json();
+  expect(response.status, JSON.stringify(json)).toBeLessThan(300);
+  return json as Record<string, unknown>;
+}
+
+describe('muster start', () => {
+  it('holds one pool: every connection it opens is the same pool’s, and there are at most DB_POOL_SIZE of them', async () => {
+    await send('GET', '/incidents');
+    const rows = await sql<{ application_name: string; n: string }>`
+      select application_name, count(*)::text as n from pg_stat_activity
+      where datname = current_database() and application_name like 'muster%' group by application_name`.execute(t.db);
+    expect(rows.rows.map((r) => r.application_name)).toStrictEqual(['muster']);
+    expect(Number(rows.rows[0]?.n)).toBeLessThanOrEqual(6);
+  });
+
+  it('holds one engine: the timers fire a deadline through the same group-commit queue as the api', async () => {
+    const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+    // A level IV incident confirmed seven hours ago: its written initial report (due six hours after
+    // confirmation by the default rules) is already late.
+    const reported = await send('POST', '/incidents', { data: { title: 'Embankment breach', leadJurisdiction: '441203', severity: 'IV' }, occurredAt: minutesAgo(425) });
+    const incidentId = String(reported['streamId']);
+    await send('POST', `/incidents/${incidentId}/commands`, { type: 'BeginVerification', occurredAt: minutesAgo(422) });
+    await send('POST', `/incidents/${incidentId}/commands`, { type: 'ConfirmIncident', data: { severity: 'IV' }, occurredAt: minutesAgo(420) });
+    const afterApi = appended(muster.commitStats());
+    expect(afterApi).toBeGreaterThanOrEqual(3);
+
+    // No request is in flight now; only the timers write.
+    let overdue: unknown = null;
+    for (let i = 0; i < 100 && overdue === null; i++) {
+      const reports = await send('GET', `/incidents/${incidentId}/reports`);
+      overdue = (reports['items'] as { key: string; overdueAt: string | null }[] | undefined)?.find((item) => item.key === 'initial')?.overdueAt ?? null;
+      if (overdue === null) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(overdue).not.toBeNull();
+    expect(appended(muster.commitStats())).toBeGreaterThan(afterApi);
+  });
+});

@@ -80,7 +80,8 @@ interface Step {
   by: Actor;
 }
 
-const ctx = (state: PersistedState): CommandContext => state.context as unknown as CommandContext;
+// A test shortcut: these states come from decide() on this very machine, so their context is its context.
+const ctx = (state: PersistedState): CommandContext => state.context as CommandContext;
 
 function expectAccepted(d: Decision): Extract<Decision, { ok: true }> {
   if (!d.ok) throw new Error(`expected acceptance, got rejection in ${d.state} (allowed: ${d.allowed.join(', ')})`);

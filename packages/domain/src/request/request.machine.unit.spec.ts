@@ -70,7 +70,8 @@ interface Step {
   by: Actor;
 }
 
-const ctx = (state: PersistedState): RequestContext => state.context as unknown as RequestContext;
+// A test shortcut: these states come from decide() on this very machine, so their context is its context.
+const ctx = (state: PersistedState): RequestContext => state.context as RequestContext;
 
 function expectAccepted(d: Decision): Extract<Decision, { ok: true }> {
   if (!d.ok) throw new Error(`expected acceptance, got rejection in ${d.state} (allowed: ${d.allowed.join(', ')})`);

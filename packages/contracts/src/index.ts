@@ -148,3 +148,4 @@ export {
   WatchEntryListSchema,
   WatchEntryViewSchema,
 } from './answer.schemas';
+export { COMMAND_PAYLOAD_SCHEMAS } from './payloads';

@@ -1,4 +1,4 @@
-import { initialTransition, transition, type AnyStateMachine, type SnapshotFrom } from 'xstate';
+import { initialTransition, transition, type AnyStateMachine, type ContextFrom, type SnapshotFrom } from 'xstate';
 import type { Actor, CommandMeta, EmittedEvent } from './shared';
 
 /** A command as the machine sees it: its type, its payload fields and the meta the engine adds. */
@@ -8,10 +8,14 @@ export interface MachineCommand {
   [field: string]: unknown;
 }
 
-/** The persisted form of a machine snapshot: what the stream row keeps. */
-export interface PersistedState {
+/**
+ * The persisted form of a machine snapshot: what the stream row keeps. `C` is the machine's context
+ * (ContextOf in streams.ts); a state read back from storage is a plain record until its stream type
+ * is checked (isStreamOf).
+ */
+export interface PersistedState<C = Record<string, unknown>> {
   value: string;
-  context: Record<string, unknown>;
+  context: C;
 }
 
 /**
@@ -25,25 +29,57 @@ export interface AggregateDefinition<M extends AnyStateMachine = AnyStateMachine
   eventFor: Readonly<Record<string, string>>;
 }
 
-export type Decision =
-  | { ok: true; state: PersistedState; events: EmittedEvent[] }
+/** The outcome of one command: the next state (typed by the machine's context) and its events, or a refusal. */
+export type Decision<C = Record<string, unknown>> =
+  | { ok: true; state: PersistedState<C>; events: EmittedEvent[] }
   | { ok: false; state: string; allowed: string[] };
 
+/** A state to decide from: any persisted state, since the machine resolves it afresh. */
+type StateIn = Readonly<PersistedState<unknown>>;
+
+/** The state a stream starts in, before its first command. */
 export function initialState(def: AggregateDefinition): PersistedState {
   const [snapshot] = initialTransition(def.machine);
   return persist(snapshot);
 }
 
-function persist(snapshot: SnapshotFrom<AnyStateMachine>): PersistedState {
-  return { value: String(snapshot.value), context: structuredClone(snapshot.context) as Record<string, unknown> };
+// xstate types an any-machine's snapshot context as `any`; the definition's machine type M gives it
+// its real type (ContextFrom<M>) at every call.
+function persist<C>(snapshot: SnapshotFrom<AnyStateMachine>): PersistedState<C> {
+  return { value: String(snapshot.value), context: structuredClone(snapshot.context) };
 }
 
-function resolve(def: AggregateDefinition, state: PersistedState): SnapshotFrom<AnyStateMachine> {
+function resolve(def: AggregateDefinition, state: StateIn): SnapshotFrom<AnyStateMachine> {
   return def.machine.resolveState({ value: state.value, context: structuredClone(state.context) });
 }
 
+/** The tag a machine puts on the states in which its stream is over (closed, dismissed, released …). */
+export const OVER_TAG = 'over';
+
+const overStatesByMachine = new WeakMap<AnyStateMachine, ReadonlySet<string>>();
+
+/** The names of a machine's states tagged `over`, read once from its definition. */
+function overStates(def: AggregateDefinition): ReadonlySet<string> {
+  let names = overStatesByMachine.get(def.machine);
+  if (!names) {
+    const states: Record<string, { tags: readonly string[] }> = def.machine.root.states;
+    names = new Set(Object.entries(states).flatMap(([name, node]) => (node.tags.includes(OVER_TAG) ? [name] : [])));
+    overStatesByMachine.set(def.machine, names);
+  }
+  return names;
+}
+
+/**
+ * Whether a stream is over: its machine's state carries the `over` tag. The one place that says so
+ * (the engine's check for an incident that is over, the api's triage, …); machines are flat, so a
+ * state is known by its name.
+ */
+export function isOver(def: AggregateDefinition, state: Pick<PersistedState<unknown>, 'value'>): boolean {
+  return overStates(def).has(state.value);
+}
+
 /** Commands with a transition out of the current state (guards not evaluated). */
-export function commandsAllowedIn(def: AggregateDefinition, state: PersistedState): string[] {
+export function commandsAllowedIn(def: AggregateDefinition, state: StateIn): string[] {
   const snapshot = resolve(def, state);
   // A machine in a final state is done: even the root's handlers no longer apply.
   if (snapshot.status === 'done') return [];
@@ -56,19 +92,20 @@ export function commandsAllowedIn(def: AggregateDefinition, state: PersistedStat
  * The pure decider: the machine's `transition()` applied to a command. It never reads a clock or
  * generates ids; both arrive in `command.meta`.
  */
-export function decide(def: AggregateDefinition, state: PersistedState, command: MachineCommand): Decision {
+export function decide<M extends AnyStateMachine>(def: AggregateDefinition<M>, state: StateIn, command: MachineCommand): Decision<ContextFrom<M>> {
+  const machine: AnyStateMachine = def.machine;
   const snapshot = resolve(def, state);
   // can() still answers for the root's handlers when the machine is done; a done machine takes nothing.
   if (!(command.type in def.eventFor) || snapshot.status === 'done' || !snapshot.can(command)) {
     return { ok: false, state: state.value, allowed: commandsAllowedIn(def, state) };
   }
-  const [next, actions] = transition(def.machine, snapshot, command);
+  const [next, actions] = transition(machine, snapshot, command);
   const events: EmittedEvent[] = [];
   // xstate's action typing for an any-machine leaves out emit, though transition() returns it.
   for (const action of actions as ReadonlyArray<{ type: string; params?: unknown }>) {
     if (action.type === 'xstate.emit') events.push((action.params as { event: EmittedEvent }).event);
   }
-  return { ok: true, state: persist(next), events };
+  return { ok: true, state: persist<ContextFrom<M>>(next), events };
 }
 
 /**

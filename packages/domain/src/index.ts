@@ -5,8 +5,10 @@ export {
   severityAtLeast,
 } from './shared';
 export type { Severity, IncidentCategory, Role, Actor, CommandMeta, EmittedEvent } from './shared';
-export { decide, replay, initialState, commandsAllowedIn } from './aggregate';
+export { decide, replay, initialState, commandsAllowedIn, isOver } from './aggregate';
 export type { AggregateDefinition, Decision, MachineCommand, PersistedState, ReplayableEvent } from './aggregate';
+export { STREAM_TYPES, isStreamType, isStreamOf } from './streams';
+export type { StreamTypes, StreamType, MachineOf, ContextOf, CommandOf, CommandTypeOf, EventOf, PayloadOf } from './streams';
 export { incidentMachine, incidentAggregate } from './incident/incident.machine';
 export { INCIDENT_EVENT_FOR, INCIDENT_STATES, REPORT_CHANNELS } from './incident/incident.types';
 export type {

@@ -1,4 +1,4 @@
-import { canSee, type Actor, type IncidentContext, type JurisdictionTree, type Role } from '@muster/domain';
+import { canSee, isStreamOf, type Actor, type IncidentContext, type JurisdictionTree, type PersistedState, type Role } from '@muster/domain';
 
 /**
  * Who may see and keep what, for every entry point (api routes, the engine's command policy, read
@@ -63,9 +63,9 @@ export function jurisdictionsWithin(tree: JurisdictionTree, jurisdiction: string
 }
 
 /** The state an incident stream's machine keeps; the one place the stored snapshot is read as an incident. */
-export function incidentContextOf(stream: { streamType: string; state: { context: Record<string, unknown> } }): IncidentContext {
-  if (stream.streamType !== 'incident') throw new Error(`stream of type ${stream.streamType} is not an incident`);
-  return stream.state.context as unknown as IncidentContext;
+export function incidentContextOf(stream: { streamType: string; state: PersistedState }): IncidentContext {
+  if (!isStreamOf(stream, 'incident')) throw new Error(`stream of type ${stream.streamType} is not an incident`);
+  return stream.state.context;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { COMMAND_COMMAND_SCHEMAS, CORRECTION_COMMAND_SCHEMAS, INCIDENT_COMMAND_SCHEMAS, REPORT_COMMAND_SCHEMAS, REQUEST_COMMAND_SCHEMAS, ReportIncidentSchema, type Schema } from '@muster/contracts';
+import { COMMAND_PAYLOAD_SCHEMAS, ValidationError, type Schema } from '@muster/contracts';
 import {
   commandAggregate,
   correctionAggregate,
@@ -9,47 +9,76 @@ import {
   reportTermsFor,
   requestAggregate,
   type AggregateDefinition,
+  type CommandTypeOf,
+  type ContextOf,
   type EmittedEvent,
   type IncidentContext,
   type ItemQuantity,
+  type JurisdictionTree,
+  type MachineOf,
+  type PayloadOf,
   type ReportContext,
   type ReportRuleTable,
+  type RequestContext,
+  type StreamType,
 } from '@muster/domain';
 import type { StoreEffect } from './ports';
 
-/** A command one stream's event causes on another stream, in the same transaction (see `reactions`). */
-export interface Reaction {
-  streamType: string;
-  streamId: string;
-  type: string;
-  data: Record<string, unknown>;
-}
+/** A payload as the engine handles it, parsed by its command's schema (a JSON object). */
+export type Payload = Readonly<Record<string, unknown>>;
+
+/**
+ * A command one stream's event causes on another stream, in the same transaction (see `reactions`).
+ * Typed by the target's command: its payload is built by the engine, so it is not parsed again.
+ */
+export type Reaction = {
+  [K in StreamType]: { [T in CommandTypeOf<K>]: { streamType: K; streamId: string; type: T; data: PayloadOf<K, T> } }[CommandTypeOf<K>];
+}[StreamType];
 
 /** Configuration the reactions read: the reporting rule table. */
 export interface ReactionEnv {
   reportRules: ReportRuleTable;
 }
 
-/** What the engine needs to know of one stream type. */
-export interface AggregateRegistration {
-  definition: AggregateDefinition;
+/**
+ * What the engine needs to know of one stream type: its machine, its payload schemas and the hooks
+ * by which it differs from the others. The pipeline (./pipeline) asks these and nothing else about
+ * a stream type.
+ */
+export interface AggregateRegistration<K extends StreamType> {
+  definition: AggregateDefinition<MachineOf<K>>;
   /** Commands that open a stream of this type; no other command may address a missing stream. */
-  creates: readonly string[];
+  creates: readonly CommandTypeOf<K>[];
+  /**
+   * Commands that only ever open a new stream: sent to an id in use they are refused alike for
+   * everyone, before anything about the stream is known, and their ids are scoped to the stream type
+   * (a retried creation may name another new stream; see scopeOf).
+   */
+  opensOnly: readonly CommandTypeOf<K>[];
   /** Payload schema by command type: the engine parses every payload, whoever sent it. */
-  schemas: Readonly<Record<string, Schema>>;
+  schemas: { readonly [T in CommandTypeOf<K>]: Schema<Payload> };
   /** The incident the stream belongs to, from its id, the creating payload or its state. */
-  incidentOf(streamId: string, payload: Record<string, unknown>, context: Record<string, unknown> | null): string;
+  incidentOf(streamId: string, payload: Payload, context: ContextOf<K> | null): string;
+  /**
+   * Present for the stream that is an incident itself: its state read as the incident's. Every other
+   * stream belongs to an incident stream, whose visibility and state the engine loads first.
+   */
+  ownIncident?(context: ContextOf<K>): IncidentContext;
   /** Fields a creating command gets from the engine rather than from the caller. */
   creationFields(streamId: string, incidentId: string): Record<string, unknown>;
+  /** Checks a payload against the jurisdiction tree and fills in what the tree says (after authorization). */
+  enrich?(type: CommandTypeOf<K>, payload: Payload, context: ContextOf<K> | null, tree: JurisdictionTree): Payload;
   /** Other streams of the same incident whose state the policy needs (e.g. who is in command). */
-  related(incidentId: string): readonly { streamType: string; streamId: string }[];
+  related(incidentId: string): readonly { streamType: StreamType; streamId: string }[];
   /** Side effects on reference data and deadlines that must commit with the event or not at all. */
-  effectsOf(event: EmittedEvent, context: Record<string, unknown>): StoreEffect[];
+  effectsOf(event: EmittedEvent, context: ContextOf<K>): StoreEffect[];
+  /** Side effects of the command that brings the stream to a state tagged `over` (see isOver). */
+  whenOver?(context: ContextOf<K>): StoreEffect[];
   /**
    * Commands an accepted event causes on other streams, decided and committed with it. A reaction
    * the target's machine refuses (nothing to change) or that names a stream it cannot open is skipped.
    */
-  reactions?(event: EmittedEvent, context: Record<string, unknown>, env: ReactionEnv): Reaction[];
+  reactions?(event: EmittedEvent, context: ContextOf<K>, env: ReactionEnv): Reaction[];
   /** Rooms besides the incident's own whose feeds carry this stream's events. */
   extraRooms?(incident: IncidentContext): string[];
 }
@@ -70,36 +99,59 @@ export { reportStreamId };
  * 终报 due. All in the transaction of the incident command, so an obligation exists exactly when the
  * incident is confirmed.
  */
-function incidentReactions(event: EmittedEvent, context: Record<string, unknown>, env: ReactionEnv): Reaction[] {
-  const incident = context as unknown as IncidentContext;
-  const to = (type: string, data: Record<string, unknown>): Reaction[] => [{ streamType: 'report', streamId: reportStreamId(incident.incidentId), type, data }];
+function incidentReactions(event: EmittedEvent, incident: IncidentContext, env: ReactionEnv): Reaction[] {
+  const streamId = reportStreamId(incident.incidentId);
   switch (event.type) {
     case 'IncidentConfirmed':
       if (incident.severity === null || incident.confirmedAt === null) return [];
-      return to('OpenReportObligation', {
-        incidentId: incident.incidentId,
-        severity: incident.severity,
-        category: incident.category,
-        confirmedAt: incident.confirmedAt,
-        jurisdiction: incident.leadJurisdiction,
-        upperJurisdiction: incident.upperJurisdiction,
-        exercise: incident.exercise,
-        terms: reportTermsFor(env.reportRules, incident.severity, incident.category),
-      });
+      return [
+        {
+          streamType: 'report',
+          streamId,
+          type: 'OpenReportObligation',
+          data: {
+            incidentId: incident.incidentId,
+            severity: incident.severity,
+            category: incident.category,
+            confirmedAt: incident.confirmedAt,
+            jurisdiction: incident.leadJurisdiction,
+            upperJurisdiction: incident.upperJurisdiction,
+            exercise: incident.exercise,
+            terms: reportTermsFor(env.reportRules, incident.severity, incident.category),
+          },
+        },
+      ];
     case 'IncidentClassified':
       // Before confirmation there is no obligation yet; the report stream then does not exist and the
       // reaction is skipped.
       if (incident.severity === null || incident.confirmedAt === null) return [];
-      return to('AdjustReportObligation', {
-        severity: incident.severity,
-        category: incident.category,
-        terms: reportTermsFor(env.reportRules, incident.severity, incident.category),
-      });
+      return [
+        {
+          streamType: 'report',
+          streamId,
+          type: 'AdjustReportObligation',
+          data: { severity: incident.severity, category: incident.category, terms: reportTermsFor(env.reportRules, incident.severity, incident.category) },
+        },
+      ];
     case 'ResponseLifted':
-      return incident.liftedAt === null ? [] : to('RequireFinalReport', { liftedAt: incident.liftedAt });
+      return incident.liftedAt === null ? [] : [{ streamType: 'report', streamId, type: 'RequireFinalReport', data: { liftedAt: incident.liftedAt } }];
     default:
       return [];
   }
+}
+
+/** Every jurisdiction an incident command names must be one the tree knows; the tree fills in levels above. */
+function incidentJurisdictions(type: CommandTypeOf<'incident'>, payload: Payload, incident: IncidentContext | null, tree: JurisdictionTree): Payload {
+  for (const field of ['leadJurisdiction', 'jurisdiction']) {
+    const code = payload[field];
+    if (typeof code === 'string' && !tree.has(code)) throw new ValidationError([{ path: `data.${field}`, message: `unknown jurisdiction ${code}` }]);
+  }
+  if (type === 'ReportIncident') return { ...payload, upperJurisdiction: tree.parentOf(String(payload['leadJurisdiction'])) };
+  if (type === 'RaiseLead') {
+    const to = tree.parentOf(String(incident?.leadJurisdiction));
+    return { ...payload, to, upperJurisdiction: to === null ? null : tree.parentOf(to) };
+  }
+  return payload;
 }
 
 /**
@@ -107,8 +159,7 @@ function incidentReactions(event: EmittedEvent, context: Record<string, unknown>
  * added), every other pending deadline of the stream is cancelled. A met report thus cancels its own
  * deadline in the transaction that files it.
  */
-function reportEffects(event: EmittedEvent, context: Record<string, unknown>): StoreEffect[] {
-  const report = context as unknown as ReportContext;
+function reportEffects(event: EmittedEvent, report: ReportContext): StoreEffect[] {
   switch (event.type) {
     case 'ReportOverdue':
     case 'ReportAcknowledged':
@@ -138,23 +189,52 @@ function reportEffects(event: EmittedEvent, context: Record<string, unknown>): S
   }
 }
 
-export const AGGREGATES: Readonly<Record<string, AggregateRegistration>> = {
+/** Stock leaves its depot on dispatch and comes back on release; teams are assigned and released. */
+function requestEffects(event: EmittedEvent, request: Pick<RequestContext, 'incidentId' | 'dispatch'>): StoreEffect[] {
+  const { dispatch } = request;
+  switch (event.type) {
+    case 'ResourcesDispatched': {
+      const effects: StoreEffect[] = [];
+      // The machine records the dispatched items (resolved from the request) in the event.
+      const items = event.data['items'] as ItemQuantity[];
+      // A room dispatches from its own depots and teams only; drawing on another room's is a request to that room.
+      if (dispatch) effects.push({ kind: 'takeStock', depotId: dispatch.depotId, items, room: dispatch.room });
+      if (dispatch?.teams.length) effects.push({ kind: 'assignTeams', teamIds: dispatch.teams, incidentId: request.incidentId, room: dispatch.room });
+      return effects;
+    }
+    case 'ResourcesReleased': {
+      const effects: StoreEffect[] = [];
+      const returned = (event.data['returned'] as ItemQuantity[] | undefined) ?? [];
+      if (dispatch && returned.length) effects.push({ kind: 'returnStock', depotId: dispatch.depotId, items: returned });
+      if (dispatch?.teams.length) effects.push({ kind: 'releaseTeams', teamIds: dispatch.teams });
+      return effects;
+    }
+    default:
+      return [];
+  }
+}
+
+export const AGGREGATES: { readonly [K in StreamType]: AggregateRegistration<K> } = {
   incident: {
     definition: incidentAggregate,
     creates: ['ReportIncident'],
-    schemas: { ReportIncident: ReportIncidentSchema, ...INCIDENT_COMMAND_SCHEMAS },
+    opensOnly: ['ReportIncident'],
+    schemas: COMMAND_PAYLOAD_SCHEMAS.incident,
     incidentOf: (streamId) => streamId,
+    ownIncident: (incident) => incident,
     creationFields: (streamId) => ({ incidentId: streamId }),
+    enrich: incidentJurisdictions,
     related: none,
+    effectsOf: none,
     // An incident that is over owes nothing more: every deadline still pending under it is cancelled.
-    effectsOf: (event, context) =>
-      event.type === 'IncidentClosed' || event.type === 'IncidentDismissed' ? [{ kind: 'cancelDeadlines', incidentId: String(context['incidentId']) }] : [],
+    whenOver: (incident) => [{ kind: 'cancelDeadlines', incidentId: incident.incidentId }],
     reactions: incidentReactions,
   },
   command: {
     definition: commandAggregate,
     creates: ['AssumeProvisionalCommand', 'AppointCommander'],
-    schemas: COMMAND_COMMAND_SCHEMAS,
+    opensOnly: [],
+    schemas: COMMAND_PAYLOAD_SCHEMAS.command,
     incidentOf: (streamId) => streamId.replace(/^command:/, ''),
     creationFields: (_streamId, incidentId) => ({ incidentId }),
     related: none,
@@ -163,38 +243,19 @@ export const AGGREGATES: Readonly<Record<string, AggregateRegistration>> = {
   resourceRequest: {
     definition: requestAggregate,
     creates: ['SubmitResourceRequest'],
-    schemas: REQUEST_COMMAND_SCHEMAS,
-    incidentOf: (_streamId, payload, context) => String(context?.['incidentId'] ?? payload['incidentId']),
+    opensOnly: ['SubmitResourceRequest'],
+    schemas: COMMAND_PAYLOAD_SCHEMAS.resourceRequest,
+    incidentOf: (_streamId, payload, request) => String(request?.incidentId ?? payload['incidentId']),
     creationFields: (streamId) => ({ requestId: streamId }),
     related: (incidentId) => [{ streamType: 'command', streamId: commandStreamId(incidentId) }],
-    effectsOf: (event, context) => {
-      const dispatch = context['dispatch'] as { depotId: string; teams: string[]; room?: string } | null;
-      switch (event.type) {
-        case 'ResourcesDispatched': {
-          const effects: StoreEffect[] = [];
-          const items = event.data['items'] as ItemQuantity[];
-          // A room dispatches from its own depots and teams only; drawing on another room's is a request to that room.
-          if (dispatch) effects.push({ kind: 'takeStock', depotId: dispatch.depotId, items, room: dispatch.room });
-          if (dispatch?.teams.length) effects.push({ kind: 'assignTeams', teamIds: dispatch.teams, incidentId: String(context['incidentId']), room: dispatch.room });
-          return effects;
-        }
-        case 'ResourcesReleased': {
-          const effects: StoreEffect[] = [];
-          const returned = (event.data['returned'] as ItemQuantity[] | undefined) ?? [];
-          if (dispatch && returned.length) effects.push({ kind: 'returnStock', depotId: dispatch.depotId, items: returned });
-          if (dispatch?.teams.length) effects.push({ kind: 'releaseTeams', teamIds: dispatch.teams });
-          return effects;
-        }
-        default:
-          return [];
-      }
-    },
+    effectsOf: requestEffects,
   },
   // Corrections of the incident's record (issue 7): new events that strike or amend earlier ones.
   correction: {
     definition: correctionAggregate,
     creates: ['CorrectEntry'],
-    schemas: CORRECTION_COMMAND_SCHEMAS,
+    opensOnly: [],
+    schemas: COMMAND_PAYLOAD_SCHEMAS.correction,
     incidentOf: (streamId) => streamId.replace(/^correction:/, ''),
     creationFields: (_streamId, incidentId) => ({ incidentId }),
     related: none,
@@ -203,7 +264,8 @@ export const AGGREGATES: Readonly<Record<string, AggregateRegistration>> = {
   report: {
     definition: reportAggregate,
     creates: ['OpenReportObligation'],
-    schemas: REPORT_COMMAND_SCHEMAS,
+    opensOnly: [],
+    schemas: COMMAND_PAYLOAD_SCHEMAS.report,
     incidentOf: (streamId) => streamId.replace(/^report:/, ''),
     creationFields: (_streamId, incidentId) => ({ incidentId }),
     related: none,
@@ -212,3 +274,8 @@ export const AGGREGATES: Readonly<Record<string, AggregateRegistration>> = {
     extraRooms: (incident) => (incident.upperJurisdiction ? [incident.upperJurisdiction] : []),
   },
 };
+
+/** Whether `type` is a command of the registration's stream type (one it has a schema for). */
+export function isCommandOf<K extends StreamType>(registration: AggregateRegistration<K>, type: string): type is CommandTypeOf<K> {
+  return Object.hasOwn(registration.schemas, type);
+}

@@ -7,7 +7,18 @@ import {
   ValidationError,
   type CommandResult,
 } from '@muster/contracts';
-import { commandAggregate, incidentAggregate, replay, requestAggregate, type Actor, type AggregateDefinition, type CommandContext, type Person } from '@muster/domain';
+import {
+  commandAggregate,
+  incidentAggregate,
+  replay,
+  requestAggregate,
+  type Actor,
+  type AggregateDefinition,
+  type CommandContext,
+  type Person,
+  type RequestContext,
+  type StreamType,
+} from '@muster/domain';
 import { describe, expect, it } from 'vitest';
 import { AGGREGATES, commandStreamId } from './aggregates';
 import { createEngine, type CommandEnvelope, type Engine } from './engine';
@@ -135,7 +146,7 @@ async function rejection(p: Promise<unknown>): Promise<MusterError> {
   throw new Error('expected the command to be refused');
 }
 
-const commandContext = async (w: World): Promise<CommandContext> => (await w.engine.load('command', CMD)).state.context as unknown as CommandContext;
+const commandContext = async (w: World): Promise<CommandContext> => (await w.engine.load('command', CMD)).state.context;
 
 const DEFINITIONS: Readonly<Record<string, AggregateDefinition>> = {
   incident: incidentAggregate,
@@ -144,7 +155,7 @@ const DEFINITIONS: Readonly<Record<string, AggregateDefinition>> = {
 };
 
 /** The stored snapshot of a stream equals the replay of its stored events through the same machine. */
-async function expectReplayable(w: World, streamType: string, streamId: string): Promise<void> {
+async function expectReplayable(w: World, streamType: StreamType, streamId: string): Promise<void> {
   const definition = DEFINITIONS[streamType];
   if (definition === undefined) throw new Error(`no definition for ${streamType}`);
   const stream = await w.engine.load(streamType, streamId);
@@ -567,9 +578,25 @@ describe('engine: optimistic concurrency', () => {
 
 describe('resource request effects', () => {
   const effectsOf = AGGREGATES['resourceRequest']?.effectsOf;
-  const context = {
+  const dispatch = { depotId: 'depot-dh', orderNumber: 'ZQ-1', items: [{ kind: 'tent', quantity: 15 }], teams: ['team-1'], dispatchedAt: iso(1), dispatchedBy: 'u', room: '441203' };
+  const context: RequestContext = {
+    requestId: 'rr-1',
     incidentId: INC,
-    dispatch: { depotId: 'depot-dh', orderNumber: 'ZQ-1', items: [{ kind: 'tent', quantity: 15 }], teams: ['team-1'], dispatchedAt: iso(1), dispatchedBy: 'u', room: '441203' },
+    items: [],
+    justification: '',
+    requestedBy: 'u',
+    requestedAt: iso(0),
+    decidedBy: 'u',
+    decidedAt: iso(1),
+    rejectionReason: null,
+    dispatch,
+    eta: null,
+    enRouteAt: null,
+    arrivedAt: null,
+    releasedAt: null,
+    returned: [],
+    cancelledReason: null,
+    updatedAt: iso(1),
   };
 
   it('a dispatch takes the dispatched items from its depot and assigns its teams, both of the dispatching room', () => {
@@ -586,7 +613,7 @@ describe('resource request effects', () => {
       { kind: 'returnStock', depotId: 'depot-dh', items: [{ kind: 'tent', quantity: 4 }] },
       { kind: 'releaseTeams', teamIds: ['team-1'] },
     ]);
-    expect(effectsOf({ type: 'ResourcesReleased', data: {} }, { ...context, dispatch: { ...context.dispatch, teams: [] } })).toStrictEqual([]);
+    expect(effectsOf({ type: 'ResourcesReleased', data: {} }, { ...context, dispatch: { ...dispatch, teams: [] } })).toStrictEqual([]);
     expect(effectsOf({ type: 'ResourcesArrived', data: {} }, context)).toStrictEqual([]);
   });
 

@@ -1,10 +1,10 @@
 import { formatPosition, type EventEnvelope } from '@muster/contracts';
 import { answerFor, type StoredCommand } from './command-key';
-import { StreamVersionConflict, keyOf, type AppendOutcome, type EventStore, type StoreEffect, type StoredStream, type StreamWrite } from './ports';
+import { StreamVersionConflict, keyOf, type AppendOutcome, type EventStore, type StoreEffect, type StreamRecord, type StreamWrite } from './ports';
 
 /**
  * When a stream's record opens, given its first event's times: the earlier of when it happened and
- * when it was recorded (a time that does not parse is left out). See StoredStream.openedAt.
+ * when it was recorded (a time that does not parse is left out). See StreamRecord.openedAt.
  */
 export function openingOf(first: { occurredAt: string; recordedAt: string } | undefined): string | undefined {
   if (!first) return undefined;
@@ -14,13 +14,13 @@ export function openingOf(first: { occurredAt: string; recordedAt: string } | un
 
 /** The EventStore contract in memory, for unit tests of the engine and of policies. */
 export class InMemoryEventStore implements EventStore {
-  private readonly streams = new Map<string, StoredStream>();
+  private readonly streams = new Map<string, StreamRecord>();
   private readonly commands = new Map<string, StoredCommand>();
   readonly log: EventEnvelope[] = [];
   /** Every store effect of every appended write, in order: what a real store would have applied. */
   readonly effects: StoreEffect[] = [];
 
-  async loadStream(streamId: string): Promise<StoredStream | null> {
+  async loadStream(streamId: string): Promise<StreamRecord | null> {
     const stream = this.streams.get(streamId);
     return stream ? structuredClone(stream) : null;
   }

@@ -3,7 +3,7 @@ export type { Engine, EngineOptions, CommandEnvelope } from './engine';
 export { StreamVersionConflict, systemClock, randomIds, keyOf } from './ports';
 export { answerFor, commandKey, reactionKey, scopeOf, fingerprintOf, SYSTEM_CALLERS } from './command-key';
 export type { StoredCommand, SystemCaller, FingerprintInput } from './command-key';
-export type { EventStore, StoredStream, StreamWrite, NewEvent, AppendOutcome, Clock, Ids, StoreEffect, DeadlineSpec, EventBus, LiveSubscription } from './ports';
+export type { EventStore, StoredStream, StreamRecord, StreamWrite, NewEvent, AppendOutcome, Clock, Ids, StoreEffect, DeadlineSpec, EventBus, LiveSubscription } from './ports';
 export { commandPolicy, timersActor, TIMERS_USER_ID } from './authorization';
 export type { Policy, AuthorizationRequest } from './authorization';
 export { AGGREGATES, commandStreamId, reportStreamId } from './aggregates';

@@ -1,8 +1,9 @@
 import type { CommandResult, EventEnvelope } from '@muster/contracts';
-import type { PersistedState } from '@muster/domain';
+import type { ContextOf, PersistedState, StreamType } from '@muster/domain';
 import type { StoredCommand } from './command-key';
 
-export interface StoredStream {
+/** A stream as the store keeps it: its state is a plain record until its type is checked (isStreamOf). */
+export interface StreamRecord {
   streamId: string;
   streamType: string;
   version: number;
@@ -12,6 +13,15 @@ export interface StoredStream {
    * (occurredAt) and when it was recorded. Commands to the stream may not claim to have happened
    * before it (issue 14). Absent when the store cannot tell; the engine then uses the incident's.
    */
+  openedAt?: string | undefined;
+}
+
+/** A stream of type K, its state typed by K's machine: what Engine.load returns. */
+export interface StoredStream<K extends StreamType = StreamType> {
+  streamId: string;
+  streamType: K;
+  version: number;
+  state: PersistedState<ContextOf<K>>;
   openedAt?: string | undefined;
 }
 
@@ -106,7 +116,7 @@ export class StreamVersionConflict extends Error {
  * snapshot and version, the command key and inline read models commit together or not at all.
  */
 export interface EventStore {
-  loadStream(streamId: string): Promise<StoredStream | null>;
+  loadStream(streamId: string): Promise<StreamRecord | null>;
   /** The command recorded under an idempotency key (see commandKey), if any. */
   findCommand(commandKey: string): Promise<StoredCommand | null>;
   append(write: StreamWrite): Promise<AppendOutcome>;

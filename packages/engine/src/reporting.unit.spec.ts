@@ -43,8 +43,8 @@ function world(reportRules?: ReportRuleTable) {
       await incident('BeginVerification');
       return incident('ConfirmIncident', { severity }, COUNTY_DUTY, at(0));
     },
-    async obligation() {
-      return (await engine.load('report', reportStreamId('inc-1'))).state.context as unknown as ReportContext;
+    async obligation(): Promise<ReportContext> {
+      return (await engine.load('report', reportStreamId('inc-1'))).state.context;
     },
   };
 }
@@ -147,7 +147,7 @@ describe('engine: confirming an incident opens its report obligation in the same
     await w.incident('LiftResponse', {}, COUNTY_DUTY, at(100));
     const report = await w.engine.load('report', reportStreamId('inc-1'));
     expect(report.state.value).toBe('finalDue');
-    expect((report.state.context as unknown as ReportContext).items.find((i) => i.key === 'final')?.dueAt).toBe(at(100 + 7 * 24 * 60));
+    expect(report.state.context.items.find((i) => i.key === 'final')?.dueAt).toBe(at(100 + 7 * 24 * 60));
   });
 
   it('closing or dismissing an incident cancels every deadline under it', async () => {

@@ -1,4 +1,4 @@
-import { replay, type PersistedState, type ReplayableEvent } from '@muster/domain';
+import { isStreamType, replay, type PersistedState, type ReplayableEvent } from '@muster/domain';
 import { AGGREGATES } from './aggregates';
 
 /** A stored event as replay to a moment needs it. */
@@ -47,11 +47,11 @@ export function stateAt(events: readonly ReviewEvent[], at: string, basis: 'reco
   const result: StreamAt[] = [];
   for (const [streamId, list] of [...byStream].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const first = list[0];
-    const registration = first ? AGGREGATES[first.streamType] : undefined;
-    if (!first || !registration) continue;
+    if (!first || !isStreamType(first.streamType)) continue;
+    const { definition } = AGGREGATES[first.streamType];
     const ordered = [...list].sort((a, b) => a.version - b.version);
     if (basis === 'recorded') {
-      result.push({ streamId, streamType: first.streamType, version: ordered[ordered.length - 1]?.version ?? 0, state: replay(registration.definition, ordered), unapplied: [] });
+      result.push({ streamId, streamType: first.streamType, version: ordered[ordered.length - 1]?.version ?? 0, state: replay(definition, ordered), unapplied: [] });
       continue;
     }
     let state: PersistedState | undefined;
@@ -65,7 +65,7 @@ export function stateAt(events: readonly ReviewEvent[], at: string, basis: 'reco
         continue;
       }
       try {
-        state = replay(registration.definition, [event], state);
+        state = replay(definition, [event], state);
         version = event.version;
       } catch {
         unapplied.push({ version: event.version, type: event.type, occurredAt: event.meta.occurredAt });

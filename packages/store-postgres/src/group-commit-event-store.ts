@@ -1,5 +1,5 @@
 import { MusterError, type EventEnvelope } from '@muster/contracts';
-import { answerFor, keyOf, StreamVersionConflict, type AppendOutcome, type EventStore, type StoredCommand, type StoredStream, type StreamWrite } from '@muster/engine';
+import { answerFor, keyOf, StreamVersionConflict, type AppendOutcome, type EventStore, type StoredCommand, type StreamRecord, type StreamWrite } from '@muster/engine';
 import type { ControlledTransaction, Kysely } from 'kysely';
 import type { Database } from './database';
 import { DuplicateCommand, PostgresEventStore, storedCommand } from './postgres-event-store';
@@ -123,7 +123,7 @@ export class GroupCommitEventStore implements EventStore {
     this.maxConcurrentBatches = Math.max(1, options.maxConcurrentBatches ?? 1);
   }
 
-  loadStream(streamId: string): Promise<StoredStream | null> {
+  loadStream(streamId: string): Promise<StreamRecord | null> {
     return this.solo.loadStream(streamId);
   }
 

@@ -3,8 +3,8 @@ import type { IncidentContext, IncidentState, PersistedState } from '@muster/dom
 import type { Transaction } from 'kysely';
 import type { Database } from './database';
 
-export function incidentView(incidentId: string, version: number, state: PersistedState): IncidentView {
-  const c = state.context as unknown as IncidentContext;
+export function incidentView(incidentId: string, version: number, state: PersistedState<IncidentContext>): IncidentView {
+  const c = state.context;
   return {
     incidentId,
     version,
@@ -32,7 +32,7 @@ export function incidentView(incidentId: string, version: number, state: Persist
 }
 
 /** Upserts the board row of an incident inside the command's transaction. */
-export async function projectIncident(trx: Transaction<Database>, incidentId: string, version: number, state: PersistedState): Promise<void> {
+export async function projectIncident(trx: Transaction<Database>, incidentId: string, version: number, state: PersistedState<IncidentContext>): Promise<void> {
   await projectIncidents(trx, [{ incidentId, version, state }]);
 }
 
@@ -40,7 +40,10 @@ export async function projectIncident(trx: Transaction<Database>, incidentId: st
  * Upserts the board rows of several incidents in one statement (group commit writes many commands
  * together). Each incident at most once: a statement cannot update one row twice.
  */
-export async function projectIncidents(trx: Transaction<Database>, incidents: readonly { incidentId: string; version: number; state: PersistedState }[]): Promise<void> {
+export async function projectIncidents(
+  trx: Transaction<Database>,
+  incidents: readonly { incidentId: string; version: number; state: PersistedState<IncidentContext> }[],
+): Promise<void> {
   if (incidents.length === 0) return;
   const rows = incidents.map(({ incidentId, version, state }) => {
     const view = incidentView(incidentId, version, state);

@@ -1,21 +1,33 @@
 import type { EventEnvelope } from '@muster/contracts';
-import { answerFor, keyOf, openingOf, StreamVersionConflict, type AppendOutcome, type EventStore, type StoredCommand, type StoredStream, type StreamWrite } from '@muster/engine';
+import { isStreamOf, type ContextOf, type PersistedState, type StreamType } from '@muster/domain';
+import { answerFor, keyOf, openingOf, StreamVersionConflict, type AppendOutcome, type EventStore, type StoredCommand, type StreamRecord, type StreamWrite } from '@muster/engine';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './database';
 import { EVENT_COLUMNS, toEnvelope } from './event-mapping';
 import { projectIncident } from './incident-projection';
 import { projectReport } from './report-items';
 import { applyEffects, projectResourceRequest } from './resources';
-import type { ReportContext } from '@muster/domain';
 import { eventHash } from './hash-chain';
 
 type InlineProjection = (trx: Transaction<Database>, write: StreamWrite) => Promise<void>;
 
+/** A projection of the writes of stream type K, which it is given with K's state. */
+function projectionOf<K extends StreamType>(
+  streamType: K,
+  project: (trx: Transaction<Database>, write: StreamWrite & { state: PersistedState<ContextOf<K>> }) => Promise<void>,
+): InlineProjection {
+  return async (trx, write) => {
+    if (isStreamOf(write, streamType)) await project(trx, write);
+  };
+}
+
 /** Read models written in the same transaction as the events they reflect (DESIGN §2). */
 export const INLINE_PROJECTIONS: Readonly<Record<string, InlineProjection>> = {
-  incident: (trx, write) => projectIncident(trx, write.streamId, write.expectedVersion + write.events.length, write.state),
-  resourceRequest: (trx, write) => projectResourceRequest(trx, write.streamId, write.expectedVersion + write.events.length, write.state),
-  report: (trx, write) => projectReport(trx, write.state.context as unknown as ReportContext),
+  incident: projectionOf('incident', (trx, write) => projectIncident(trx, write.streamId, write.expectedVersion + write.events.length, write.state)),
+  resourceRequest: projectionOf('resourceRequest', (trx, write) =>
+    projectResourceRequest(trx, write.streamId, write.expectedVersion + write.events.length, write.state),
+  ),
+  report: projectionOf('report', (trx, write) => projectReport(trx, write.state.context)),
 };
 
 /** Raised inside the transaction to roll it back when the command key was already handled. */
@@ -29,7 +41,7 @@ export class DuplicateCommand extends Error {
 export class PostgresEventStore implements EventStore {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async loadStream(streamId: string): Promise<StoredStream | null> {
+  async loadStream(streamId: string): Promise<StreamRecord | null> {
     // The first event (unique index on stream and version) says when the stream's record opens.
     const row = await this.db
       .selectFrom('stream as s')

@@ -1,5 +1,5 @@
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '@muster/contracts';
-import type { PersistedState } from '@muster/domain';
+import type { PersistedState, RequestContext } from '@muster/domain';
 import type { StoreEffect } from '@muster/engine';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './database';
@@ -128,13 +128,14 @@ export async function applyEffects(trx: Transaction<Database>, effects: readonly
   }
 }
 
-export async function projectResourceRequest(trx: Transaction<Database>, requestId: string, version: number, state: PersistedState): Promise<void> {
-  const view = { requestId, version, state: state.value, ...state.context };
+export async function projectResourceRequest(trx: Transaction<Database>, requestId: string, version: number, state: PersistedState<RequestContext>): Promise<void> {
+  // The context carries the request's own id (requestId) from its first command on.
+  const view = { version, state: state.value, ...state.context };
   const row = {
-    incident_id: String(state.context['incidentId']),
+    incident_id: state.context.incidentId,
     state: state.value,
     version,
-    updated_at: String(state.context['updatedAt'] ?? new Date(0).toISOString()),
+    updated_at: state.context.updatedAt ?? new Date(0).toISOString(),
     view: JSON.stringify(view),
   };
   await trx

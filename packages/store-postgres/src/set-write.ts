@@ -1,4 +1,5 @@
 import { ConflictError, type CommandResult } from '@muster/contracts';
+import { isStreamOf } from '@muster/domain';
 import { answerFor, keyOf, StreamVersionConflict, type StreamWrite } from '@muster/engine';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from './database';
@@ -129,9 +130,9 @@ export async function writeSet(trx: Transaction<Database>, writes: readonly Stre
   }
   await projectIncidents(
     trx,
-    winners
-      .filter(({ write }) => write.streamType === 'incident')
-      .map(({ write }) => ({ incidentId: write.streamId, version: write.expectedVersion + write.events.length, state: write.state })),
+    winners.flatMap(({ write }) =>
+      isStreamOf(write, 'incident') ? [{ incidentId: write.streamId, version: write.expectedVersion + write.events.length, state: write.state }] : [],
+    ),
   );
   for (const { i } of winners) results[i] = { kind: 'appended' };
 

@@ -216,7 +216,7 @@ describe('timers: deadlines are rows, fired through the engine', () => {
     expect(overdue?.rooms).toContain(COUNTY);
     const incident = await engine.load('incident', 'escalate-1');
     expect(incident.state.context['linkedJurisdictions']).toStrictEqual([]);
-    const report = (await engine.load('report', reportStreamId('escalate-1'))).state.context as unknown as ReportContext;
+    const report: ReportContext = (await engine.load('report', reportStreamId('escalate-1'))).state.context;
     expect(report.items.find((i) => i.key === 'initial')?.overdueAt).toBe(at(361).toISOString());
     // What the gateway reads for a console subscribed to the city room (rooms filter of the global log).
     // The log is read below the snapshot horizon, which a transaction open elsewhere in the cluster may hold back a moment.
@@ -257,7 +257,7 @@ describe('timers: deadline command ids are out of the clients\' reach (issue 14)
     // The overdue report is recorded, under the id the timers fired with, and the county's own command stands beside it.
     const overdue = await overdueEvents('squat-1');
     expect(overdue.map((e) => [e.key, e.command_id])).toStrictEqual([['phone', squatted]]);
-    const report = (await engine.load('report', reportStreamId('squat-1'))).state.context as unknown as ReportContext;
+    const report: ReportContext = (await engine.load('report', reportStreamId('squat-1'))).state.context;
     expect(report.items.find((i) => i.key === 'phone')?.overdueAt).toBe(at(31).toISOString());
     const updated = await t.db.selectFrom('event').select(['event_id', 'type']).where('stream_id', '=', 'squat-1').where(sql<boolean>`meta->>'commandId' = ${squatted}`).execute();
     expect(updated).toStrictEqual([{ event_id: claimed.events[0]?.eventId, type: 'IncidentDetailsUpdated' }]);

@@ -1,5 +1,5 @@
 import { assign, emit, setup } from 'xstate';
-import type { AggregateDefinition } from '../aggregate';
+import { OVER_TAG, type AggregateDefinition } from '../aggregate';
 import type { EmittedEvent } from '../shared';
 import {
   COMMAND_EVENT_FOR,
@@ -302,7 +302,7 @@ export const commandMachine = setup({
         PostSceneReport: { actions: ['report', 'touch', 'record'] },
       },
     },
-    deactivated: { type: 'final' },
+    deactivated: { type: 'final', tags: [OVER_TAG] },
   },
 });
 

@@ -74,7 +74,8 @@ export interface CommandTenure {
   appointedBy: string | null;
 }
 
-export interface CommandContext {
+/** A type, not an interface: a machine's context is also a plain record (PersistedState), which only type literals are assignable to. */
+export type CommandContext = {
   incidentId: string;
   commander: Person | null;
   /** Who appointed the current commander (null for provisional command). */
@@ -89,7 +90,7 @@ export interface CommandContext {
   tenures: CommandTenure[];
   deactivatedAt: string | null;
   updatedAt: string | null;
-}
+};
 
 interface Cmd<T extends string> {
   type: T;
@@ -110,8 +111,13 @@ export type MakeTransferEffective = Cmd<'MakeTransferEffective'>;
 export type JoinUnifiedCommand = Cmd<'JoinUnifiedCommand'> & { agency: string; representative: Person };
 export type LeaveUnifiedCommand = Cmd<'LeaveUnifiedCommand'> & { agency: string };
 export type EstablishCommandPost = Cmd<'EstablishCommandPost'> & { location: Location };
-export type PostSceneReport = Cmd<'PostSceneReport'> &
-  Partial<SceneFigures> & { reportId: string; resourcesOnScene?: string; objectives?: string; needs?: string };
+/** A report gives the figures it knows; one it leaves out keeps the last known value (null until one is given). */
+export type PostSceneReport = Cmd<'PostSceneReport'> & { [F in keyof SceneFigures]?: number } & {
+  reportId: string;
+  resourcesOnScene?: string;
+  objectives?: string;
+  needs?: string;
+};
 export type DeactivateCommand = Cmd<'DeactivateCommand'> & { reason?: string };
 
 export type OnSceneCommand =

@@ -24,11 +24,12 @@ export interface CorrectEntry {
 }
 export type CorrectionCommand = CorrectEntry;
 
-export interface CorrectionContext {
+/** A type, not an interface: a machine's context is also a plain record (PersistedState), which only type literals are assignable to. */
+export type CorrectionContext = {
   incidentId: string;
   /** Every correction so far, oldest first. */
   corrections: { eventId: string; kind: CorrectionKind; reason: string; by: string; at: string }[];
-}
+};
 
 export const CORRECTION_EVENT_FOR = { CorrectEntry: 'EntryCorrected' } as const satisfies Record<CorrectionCommand['type'], string>;
 export const CORRECTION_STATES = ['none', 'open'] as const;

@@ -1,5 +1,5 @@
 import { assign, emit, enqueueActions, setup } from 'xstate';
-import type { AggregateDefinition } from '../aggregate';
+import { OVER_TAG, type AggregateDefinition } from '../aggregate';
 import { severityAtLeast, type EmittedEvent } from '../shared';
 import {
   INCIDENT_EVENT_FOR,
@@ -216,7 +216,7 @@ export const incidentMachine = setup({
         ClassifyIncident: { actions: ['applyClassify', 'touch', 'record', 'linkUpperOnSeverity'] },
       },
     },
-    dismissed: { type: 'final' },
+    dismissed: { type: 'final', tags: [OVER_TAG] },
     confirmed: {
       on: {
         ...linkage,
@@ -267,7 +267,7 @@ export const incidentMachine = setup({
     underReview: {
       on: { ...linkage, CloseIncident: { target: 'closed', actions: ['applyClosed', 'touch', 'record'] } },
     },
-    closed: { type: 'final' },
+    closed: { type: 'final', tags: [OVER_TAG] },
   },
 });
 

@@ -9,7 +9,8 @@ export interface Location {
   lon?: number;
 }
 
-export interface IncidentContext {
+/** A type, not an interface: a machine's context is also a plain record (PersistedState), which only type literals are assignable to. */
+export type IncidentContext = {
   incidentId: string;
   title: string;
   description: string;
@@ -38,7 +39,7 @@ export interface IncidentContext {
   closedAt: string | null;
   dismissedReason: string | null;
   updatedAt: string | null;
-}
+};
 
 interface Cmd<T extends string> {
   type: T;

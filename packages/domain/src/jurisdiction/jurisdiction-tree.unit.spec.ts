@@ -248,7 +248,8 @@ describe('visibility: roomsOf and canSee', () => {
       if (!d.ok) throw new Error(`${body.type} rejected in ${d.state}`);
       return d.state;
     };
-    const incident = (state: PersistedState): IncidentContext => state.context as unknown as IncidentContext;
+    // A test shortcut: these states come from decide() on this very machine, so their context is its context.
+    const incident = (state: PersistedState): IncidentContext => state.context as IncidentContext;
 
     // the engine fills the level above from the tree
     let s = step(initialState(incidentAggregate), {

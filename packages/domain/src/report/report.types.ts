@@ -39,7 +39,8 @@ export interface ReportItem {
   receivedBy: string | null;
 }
 
-export interface ReportContext {
+/** A type, not an interface: a machine's context is also a plain record (PersistedState), which only type literals are assignable to. */
+export type ReportContext = {
   incidentId: string;
   severity: Severity | null;
   category: IncidentCategory | null;
@@ -53,7 +54,7 @@ export interface ReportContext {
   items: ReportItem[];
   followUps: number;
   updatedAt: string | null;
-}
+};
 
 interface Cmd<T extends string> {
   type: T;

@@ -1,5 +1,5 @@
 import { assign, emit, setup } from 'xstate';
-import type { AggregateDefinition } from '../aggregate';
+import { OVER_TAG, type AggregateDefinition } from '../aggregate';
 import type { EmittedEvent } from '../shared';
 import { REQUEST_EVENT_FOR, type ItemQuantity, type RequestCommand, type RequestCommandType, type RequestContext } from './request.types';
 
@@ -111,7 +111,7 @@ export const requestMachine = setup({
         CancelResourceRequest: { target: 'cancelled', actions: ['cancel', 'touch', 'record'] },
       },
     },
-    rejected: { type: 'final' },
+    rejected: { type: 'final', tags: [OVER_TAG] },
     dispatched: {
       on: {
         MarkEnRoute: { target: 'enRoute', actions: ['enRoute', 'touch', 'record'] },
@@ -120,8 +120,8 @@ export const requestMachine = setup({
     },
     enRoute: { on: { ConfirmArrival: { target: 'arrived', actions: ['arrive', 'touch', 'record'] } } },
     arrived: { on: { ReleaseResources: { guard: 'returnsFit', target: 'released', actions: ['release', 'touch', 'record'] } } },
-    released: { type: 'final' },
-    cancelled: { type: 'final' },
+    released: { type: 'final', tags: [OVER_TAG] },
+    cancelled: { type: 'final', tags: [OVER_TAG] },
   },
 });
 

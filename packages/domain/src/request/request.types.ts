@@ -30,7 +30,8 @@ export interface Dispatch {
   room?: string;
 }
 
-export interface RequestContext {
+/** A type, not an interface: a machine's context is also a plain record (PersistedState), which only type literals are assignable to. */
+export type RequestContext = {
   requestId: string;
   incidentId: string;
   items: RequestedItem[];
@@ -48,7 +49,7 @@ export interface RequestContext {
   returned: ItemQuantity[];
   cancelledReason: string | null;
   updatedAt: string | null;
-}
+};
 
 interface Cmd<T extends string> {
   type: T;

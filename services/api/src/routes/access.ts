@@ -1,14 +1,6 @@
 import { ForbiddenError, IdSchema, NotFoundError, ROUTE_CATALOG, ValidationError, type RouteAccess, type RouteId, type RouteTargetKind } from '@muster/contracts';
 import type { Actor, JurisdictionTree } from '@muster/domain';
-import {
-  canKeepDutyRecordsOf,
-  canKeepReferenceDataOf,
-  canReadIncident,
-  canReadJurisdiction,
-  incidentContextOf,
-  type Engine,
-  type StoredStream,
-} from '@muster/engine';
+import { canKeepDutyRecordsOf, canKeepReferenceDataOf, canReadIncident, canReadJurisdiction, type Engine, type StoredStream } from '@muster/engine';
 import { findDepot, findTeam, getWatchEntry, type Database, type DepotView, type TeamView, type WatchEntryView } from '@muster/store-postgres';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
@@ -16,8 +8,8 @@ import { actorOf } from '../identity';
 
 /** What a `read`/`keep` route's path names, resolved and checked before its handler runs. */
 export interface RouteTargets {
-  incident: StoredStream;
-  resourceRequest: StoredStream;
+  incident: StoredStream<'incident'>;
+  resourceRequest: StoredStream<'resourceRequest'>;
   depot: DepotView;
   team: TeamView;
   watchEntry: WatchEntryView;
@@ -45,10 +37,10 @@ export async function loadReadableIncident(
   actor: Actor,
   incidentId: string,
   missing: NotFoundError = new NotFoundError('incident', incidentId),
-): Promise<StoredStream> {
+): Promise<StoredStream<'incident'>> {
   if (!IdSchema.safeParse(incidentId).success) throw missing;
   const stream = await deps.engine.tryLoad('incident', incidentId);
-  if (!stream || !canReadIncident(deps.tree, actor, incidentContextOf(stream))) throw missing;
+  if (!stream || !canReadIncident(deps.tree, actor, stream.state.context)) throw missing;
   return stream;
 }
 
@@ -81,7 +73,7 @@ export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
         const missing = new NotFoundError('resourceRequest', id);
         const stream = await engine.tryLoad('resourceRequest', validId('resourceRequest', id));
         if (!stream) throw missing;
-        await readableIncident(actor, String(stream.state.context['incidentId']), missing);
+        await readableIncident(actor, stream.state.context.incidentId, missing);
         return stream;
       }
       case 'depot': {

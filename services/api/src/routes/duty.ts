@@ -12,7 +12,7 @@ import {
   WatchEntrySchema,
   parseOrThrow,
 } from '@muster/contracts';
-import { reportStreamId } from '@muster/domain';
+import { incidentAggregate, isOver, reportStreamId } from '@muster/domain';
 import { jurisdictionsWithin } from '@muster/engine';
 import {
   createShift,
@@ -32,8 +32,6 @@ import { commandOf } from '../command-envelope';
 import { actorOf } from '../identity';
 import { loadReadableIncident, pathParam, validId, type RouteContext } from './access';
 
-
-const CLOSED = new Set(['closed', 'dismissed']);
 
 /**
  * Duty watch (值守) and information reporting (信息报送): the roster, the watch log and its triage,
@@ -129,7 +127,7 @@ export function registerDutyRoutes(deps: RouteContext): void {
         }
         case 'attach': {
           const stream = await loadReadableIncident(deps, actor, body.incidentId);
-          if (CLOSED.has(stream.state.value)) throw new IllegalTransitionError('incident', 'attach', stream.state.value, []);
+          if (isOver(incidentAggregate, stream.state)) throw new IllegalTransitionError('incident', 'attach', stream.state.value, []);
           return { status: 'attached', incidentId: stream.streamId };
         }
         case 'dismiss':

@@ -1,7 +1,7 @@
 import { CorrectEntryRequestSchema, FormQuerySchema, ICS_FORMS, NotFoundError, TimelineExportQuerySchema, StateAtQuerySchema, TimelineQuerySchema, ValidationError, parseOrThrow } from '@muster/contracts';
-import { correctionStreamId, type CommandContext } from '@muster/domain';
+import { correctionStreamId, isStreamOf } from '@muster/domain';
 import { ENTRY_CORRECTED, incidentView, listResourceRequests, readIncidentEvents, readTimeline, type Database, type TimelineEntry } from '@muster/store-postgres';
-import { commandStreamId, incidentContextOf, stateAt, type ReviewEvent, type StoredStream } from '@muster/engine';
+import { commandStreamId, stateAt, type ReviewEvent, type StoredStream } from '@muster/engine';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { afterActionMetrics, ics201Html, ics209Html, ics214Html, timelineCsv, type RequestFacts } from '../after-action';
@@ -60,7 +60,7 @@ export function registerReviewRoutes(deps: RouteContext): void {
     const query = parseOrThrow(StateAtQuerySchema, request.query, ['query']);
     const basis = query.basis ?? 'recorded';
     const streams = stateAt(await incidentEvents(deps.db, stream.streamId), query.at, basis);
-    const incident = streams.find((s) => s.streamType === 'incident');
+    const incident = streams.find((s) => isStreamOf(s, 'incident'));
     return {
       incidentId: stream.streamId,
       at: new Date(query.at).toISOString(),
@@ -72,9 +72,9 @@ export function registerReviewRoutes(deps: RouteContext): void {
   });
 
   /** Everything the after-action views need, read once per request. */
-  async function review(stream: StoredStream) {
-    const incident = incidentContextOf(stream);
-    const command = (await deps.engine.tryLoad('command', commandStreamId(stream.streamId)))?.state.context as unknown as CommandContext | undefined;
+  async function review(stream: StoredStream<'incident'>) {
+    const incident = stream.state.context;
+    const command = (await deps.engine.tryLoad('command', commandStreamId(stream.streamId)))?.state.context;
     const requests: RequestFacts[] = (await listResourceRequests(deps.db, stream.streamId)).map((view) => ({
       requestId: String(view['requestId']),
       state: String(view['state']),

@@ -1,0 +1,46 @@
+import { IllegalTransitionError, type CommandResult } from '@muster/contracts';
+import type { StreamType } from '@muster/domain';
+import type { AggregateRegistration, Payload } from '../aggregates';
+import { authorize } from './authorize';
+import { decideOn } from './decide';
+import { loadTarget } from './load';
+import { checkOccurredAt, notBeforeOf } from './occurred-at';
+import { reactionsOf } from './react';
+import type { Handled, KnownCommand, PipelineContext } from './types';
+import { writeFor } from './write';
+
+/**
+ * One attempt at a command, start to commit: load its stream, authorize it, decide it, decide what
+ * it causes, write it all in one transaction. A lost race for the stream (StreamVersionConflict)
+ * leaves nothing behind; the caller retries the whole attempt.
+ */
+export async function attempt<K extends StreamType>(
+  ctx: PipelineContext,
+  registration: AggregateRegistration<K>,
+  command: KnownCommand<K>,
+  handled: Handled,
+  payload: Payload,
+): Promise<CommandResult> {
+  const stream = await loadTarget(ctx.store, registration, command);
+  const { incidentId, parent, incident } = await authorize(ctx, registration, command, payload, stream);
+
+  const now = ctx.clock.now();
+  checkOccurredAt(ctx, command, now, notBeforeOf(ctx, registration, { stream, parent, incident }, now));
+  const enriched = registration.enrich?.(command.type, payload, stream?.state.context ?? null, ctx.tree) ?? payload;
+
+  const nowIso = now.toISOString();
+  const meta = { commandId: handled.commandId, actor: command.actor, now: nowIso, occurredAt: command.occurredAt ?? nowIso };
+  const fields = stream ? enriched : { ...enriched, ...registration.creationFields(command.streamId, incidentId) };
+  const decision = decideOn(registration, stream, command.type, fields, meta);
+  if (!decision.ok) throw new IllegalTransitionError(command.streamType, command.type, decision.state, decision.allowed);
+
+  // Events are filed under the incident's lead jurisdiction as it stands after this command.
+  const lead = (registration.ownIncident ? registration.ownIncident(decision.state.context) : incident) ?? null;
+  const write = writeFor(ctx.ids, { registration, streamId: command.streamId, version: stream?.version ?? 0, decision, meta, incidentId, before: incident, lead });
+  const fingerprint = await handled.fingerprint;
+  write.commandKey = handled.key;
+  write.fingerprint = fingerprint;
+  write.reactions = await reactionsOf(ctx, registration, decision, { meta, key: handled.key, fingerprint, incidentId, lead });
+  const outcome = await ctx.store.append(write);
+  return outcome.kind === 'duplicate' ? outcome.result : write.result;
+}

@@ -1,0 +1,62 @@
+import type { CommandResult } from '@muster/contracts';
+import { roomsOf, type CommandMeta, type IncidentContext, type StreamType } from '@muster/domain';
+import type { AggregateRegistration } from '../aggregates';
+import type { Ids, NewEvent, StreamWrite } from '../ports';
+import type { Accepted } from './decide';
+
+/** One accepted decision on one stream, with what filing its events needs. */
+export interface AcceptedOn<K extends StreamType> {
+  registration: AggregateRegistration<K>;
+  streamId: string;
+  /** The stream's version before the command (0 for a new stream). */
+  version: number;
+  decision: Accepted<K>;
+  meta: CommandMeta;
+  incidentId: string;
+  /** The incident before the command, and as it stands after it (its lead files the events). */
+  before: IncidentContext | null;
+  lead: IncidentContext | null;
+}
+
+/** The write of one accepted decision: its events with ids, versions and rooms, its effects and result. */
+export function writeFor<K extends StreamType>(ids: Ids, accepted: AcceptedOn<K>): StreamWrite {
+  const { registration, streamId, version, decision, meta, incidentId, before, lead } = accepted;
+  const { streamType } = registration.definition;
+  const jurisdiction = lead?.leadJurisdiction ?? '';
+  const exercise = lead?.exercise ?? false;
+  // A room that stops following the incident still gets the event that says so; some streams go
+  // to further rooms too (reports: the room above, which receives them and hears when one is late).
+  const rooms = [
+    ...new Set([...(before ? roomsOf(before) : []), ...(lead ? roomsOf(lead) : []), ...(lead ? (registration.extraRooms?.(lead) ?? []) : [])]),
+  ];
+  const events: NewEvent[] = decision.events.map((event, i) => ({
+    eventId: ids.newId(),
+    streamId,
+    streamType,
+    version: version + i + 1,
+    type: event.type,
+    data: event.data,
+    meta: {
+      commandId: meta.commandId,
+      actor: meta.actor,
+      occurredAt: meta.occurredAt,
+      recordedAt: meta.now,
+      jurisdiction,
+      rooms,
+      exercise,
+      incidentId,
+      ...(event.derived ? { derived: true } : {}),
+    },
+  }));
+  const { context } = decision.state;
+  const effects = decision.events.flatMap((event) => registration.effectsOf(event, context));
+  if (decision.ends) effects.push(...(registration.whenOver?.(context) ?? []));
+  const result: CommandResult = {
+    streamId,
+    streamType,
+    version: version + events.length,
+    state: decision.state.value,
+    events: events.map((e) => ({ eventId: e.eventId, type: e.type, version: e.version })),
+  };
+  return { streamId, streamType, expectedVersion: version, state: decision.state, events, commandId: meta.commandId, result, effects };
+}

@@ -2,7 +2,7 @@ import { connect, migrateToLatest, verifyHashChains } from '@muster/store-postgr
 import { Command } from 'commander';
 import pino, { type Logger } from 'pino';
 import { ActorSchema, parseOrThrow } from '@muster/contracts';
-import { issueToken } from '@muster/identity';
+import { hashPassword, issueToken } from '@muster/identity';
 import { z } from 'zod';
 import { tokenSecret } from './auth';
 import { startAll } from './start';
@@ -93,6 +93,21 @@ program
     }
     // An explicit exit: the embedded database's exit hook otherwise ends the process with status 0.
     process.exit(ok ? 0 : 1);
+  });
+
+program
+  .command('hash-password')
+  .description('read a password on standard input and print its hash for MUSTER_USERS_FILE (passwordHash)')
+  .action(async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    // One line, as typed or piped; the line break is not part of the password.
+    const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    if (password.length === 0) {
+      process.stderr.write('muster hash-password: no password on standard input\n');
+      process.exit(2);
+    }
+    process.stdout.write(`${await hashPassword(password)}\n`);
   });
 
 await program.parseAsync(process.argv);

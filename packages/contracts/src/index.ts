@@ -149,3 +149,4 @@ export {
   WatchEntryViewSchema,
 } from './answer.schemas';
 export { COMMAND_PAYLOAD_SCHEMAS } from './payloads';
+export { canonicalJson } from './canonical-json';

@@ -1,4 +1,4 @@
-import { ConflictError, type CommandResult } from '@muster/contracts';
+import { canonicalJson, ConflictError, type CommandResult } from '@muster/contracts';
 
 /**
  * In-process callers that act on their own authority rather than a user's (issue 14): their command
@@ -43,17 +43,6 @@ export function reactionKey(key: string, n: number): string {
 /** The command id a key was made from (the last part): what the client sent, for messages. */
 export function commandIdOfKey(key: string): string {
   return key.slice(key.lastIndexOf('/') + 1);
-}
-
-/** JSON with object keys sorted at every level and undefined members left out: equal values, equal text. */
-function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (Array.isArray(value)) return `[${value.map((v: unknown) => canonicalJson(v)).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined && typeof v !== 'function' && typeof v !== 'symbol')
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
 /** What makes two commands under one key the same command. */

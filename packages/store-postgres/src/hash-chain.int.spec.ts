@@ -3,7 +3,8 @@ import { createEngine, type Engine } from '@muster/engine';
 import { createTestDatabase, type TestDatabase } from '@muster/testkit';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalJson, contentOf, eventHash, verifyHashChains } from './hash-chain';
+import { canonicalJson } from '@muster/contracts';
+import { contentOf, eventHash, verifyHashChains } from './hash-chain';
 import { PostgresEventStore } from './postgres-event-store';
 
 const LEAD = '441224';

@@ -28,7 +28,7 @@ export { reportScores } from './report-items';
 export type { ReportScore, ScoreQuery } from './report-items';
 export { createShift, listShifts, onDuty, createWatchEntry, getWatchEntry, listWatchEntries, triageWatchEntry } from './duty-watch';
 export type { ShiftInput, ShiftView, WatchEntryInput, WatchEntryView, WatchFilter, WatchStatus, TriageDecision } from './duty-watch';
-export { verifyHashChains, canonicalJson, eventHash } from './hash-chain';
+export { verifyHashChains, eventHash } from './hash-chain';
 export type { VerifyReport, BrokenChain, ChainBreak, HashedEventContent } from './hash-chain';
 export { readTimeline, readIncidentEvents, ENTRY_CORRECTED } from './timeline';
 export type { TimelineEntry, TimelineFilter, TimelineCorrection } from './timeline';

@@ -6,3 +6,4 @@ export type { EventBusContractOptions } from './event-bus-contract';
 export { TEST_NATS_URL, natsTestNames, startPrivateNatsServer } from './nats';
 export type { PrivateNatsServer } from './nats';
 export { TEST_JWT_SECRET, TEST_JWT_SECRET_TEXT, authHeader, testToken } from './tokens';
+export { integrationTest, isolatedTest, specLabel } from './fixtures';

@@ -1,11 +1,8 @@
 import type { Actor } from '@muster/domain';
-import { createEngine } from '@muster/engine';
-import { PostgresEventStore } from '@muster/store-postgres';
-import { authHeader, createTestDatabase, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
-import { createTokenVerifier } from '@muster/identity';
+import { authHeader, type TestDatabase } from '@muster/testkit';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from './app';
+import { describe, expect, it } from 'vitest';
+import { actorRequests, apiTest } from './test-fixtures';
 
 const LEAD = '441224';
 const room: Actor = { userId: 'do-huaiji', roles: ['duty_officer'], jurisdiction: LEAD };
@@ -23,28 +20,15 @@ const briefing = {
 
 let t: TestDatabase;
 let app: FastifyInstance;
-
-beforeAll(async () => {
-  t = await createTestDatabase('command');
-  app = buildApi({ engine: createEngine({ store: new PostgresEventStore(t.db) }), db: t.db, logger: false, verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }) });
-  await app.ready();
-});
-afterAll(async () => {
-  await app?.close();
-  await t?.drop();
+apiTest.beforeAll(({ database, api }) => {
+  t = database;
+  app = api;
 });
 
 const headers = (actor: Actor) => authHeader(actor);
-
-async function send(actor: Actor, url: string, payload: unknown) {
-  return app.inject({ method: 'POST', url, headers: await headers(actor), payload: payload as Record<string, unknown> });
-}
-
-async function ok(actor: Actor, url: string, payload: unknown) {
-  const response = await send(actor, url, payload);
-  expect(response.statusCode, response.body).toBeLessThan(300);
-  return response.json<Record<string, unknown>>();
-}
+const as = actorRequests(() => app);
+const send = (actor: Actor, url: string, payload: unknown) => as.call(actor, 'POST', url, payload);
+const ok = (actor: Actor, url: string, payload: unknown) => as.ok(actor, 'POST', url, payload);
 
 async function incidentWithCommander(incidentId: string, commander = 'u-chief') {
   await ok(room, '/incidents', { incidentId, data: { title: 'Mudslide on the S263', leadJurisdiction: LEAD } });

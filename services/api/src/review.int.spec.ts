@@ -1,13 +1,11 @@
 import type { Actor } from '@muster/domain';
-import { createEngine, stateAt, type Engine } from '@muster/engine';
-import { PostgresEventStore } from '@muster/store-postgres';
-import { authHeader, createTestDatabase, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
-import { createTokenVerifier } from '@muster/identity';
+import { stateAt, type Engine } from '@muster/engine';
+import type { TestDatabase } from '@muster/testkit';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from './app';
+import { describe, expect, it } from 'vitest';
 import { incidentEvents } from './routes/review';
+import { actorRequests, apiTest } from './test-fixtures';
 
 const LEAD = '441224';
 const room: Actor = { userId: 'do-huaiji', roles: ['duty_officer'], jurisdiction: LEAD };
@@ -26,25 +24,14 @@ let t: TestDatabase;
 let app: FastifyInstance;
 let engine: Engine;
 
-beforeAll(async () => {
-  t = await createTestDatabase('review');
-  engine = createEngine({ store: new PostgresEventStore(t.db), clock });
-  app = buildApi({ engine, db: t.db, logger: false, verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }) });
-  await app.ready();
+// Only the engine reads the injected clock; the api's own reads (as-of times) stay on the system clock.
+apiTest.override('clock', { scope: 'file' }, clock);
+apiTest.beforeAll(({ database, engine: fileEngine, api }) => {
+  t = database;
+  engine = fileEngine;
+  app = api;
 });
-afterAll(async () => {
-  await app?.close();
-  await t?.drop();
-});
-
-async function call(actor: Actor, method: 'GET' | 'POST', url: string, payload?: unknown) {
-  return app.inject({ method, url, headers: await authHeader(actor), ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
-}
-async function ok<T = Record<string, unknown>>(actor: Actor, method: 'GET' | 'POST', url: string, payload?: unknown): Promise<T> {
-  const response = await call(actor, method, url, payload);
-  expect(response.statusCode, response.body).toBeLessThan(300);
-  return response.json<T>();
-}
+const { call, ok } = actorRequests(() => app);
 
 interface Entry {
   eventId: string;

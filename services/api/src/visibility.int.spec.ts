@@ -1,12 +1,10 @@
 import type { Actor, Role } from '@muster/domain';
-import { createEngine } from '@muster/engine';
-import { createTokenVerifier, issueToken } from '@muster/identity';
-import { PostgresEventStore } from '@muster/store-postgres';
-import { authHeader, createTestDatabase, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
+import { issueToken } from '@muster/identity';
+import { authHeader, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from './app';
+import { describe, expect, it } from 'vitest';
+import { apiTest } from './test-fixtures';
 
 const CITY = '441200';
 const COUNTIES = ['441202', '441203', '441204', '441223', '441224', '441225', '441226', '441284', '441291'] as const;
@@ -15,14 +13,9 @@ const ALL = ['440000', CITY, ...COUNTIES];
 let t: TestDatabase;
 let app: FastifyInstance;
 
-beforeAll(async () => {
-  t = await createTestDatabase('visibility');
-  app = buildApi({ engine: createEngine({ store: new PostgresEventStore(t.db) }), db: t.db, logger: false, verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }) });
-  await app.ready();
-});
-afterAll(async () => {
-  await app?.close();
-  await t?.drop();
+apiTest.beforeAll(({ database, api }) => {
+  t = database;
+  app = api;
 });
 
 const room = (jurisdiction: string): Actor => ({ userId: `do-${jurisdiction}`, roles: ['duty_officer'], jurisdiction });

@@ -61,6 +61,19 @@ async function destroyWorld(world: World | undefined): Promise<void> {
   await world.t.drop();
 }
 
+/**
+ * A world of its own for the enclosing describe block, built before its tests and destroyed after
+ * them (vitest fixtures are per test or per file; these blocks each need an empty log of their own).
+ */
+function worldPerSuite(name: string, bind: (world: World) => void): void {
+  let world: World | undefined;
+  beforeAll(async () => {
+    world = await createWorld(name);
+    bind(world);
+  });
+  afterAll(() => destroyWorld(world));
+}
+
 async function gatewayOf(world: World, options: Partial<GatewayOptions> = {}): Promise<RunningGateway> {
   const g = await startGateway({ db: world.t.db, bus: world.bus, verifier, heartbeatIntervalMs: 60_000, ...options });
   world.gateways.push(g);
@@ -141,12 +154,7 @@ const nextId = (prefix: string) => `${prefix}-${++incidentCounter}`;
 
 describe('authentication at the upgrade and authorization at subscribe', () => {
   let world: World;
-  beforeAll(async () => {
-    world = await createWorld('gateway_access');
-  });
-  afterAll(async () => {
-    await destroyWorld(world);
-  });
+  worldPerSuite('gateway_access', (w) => (world = w));
 
   it('answers an upgrade without a valid token with a typed 401 and opens no socket', async () => {
     const g = await gatewayOf(world);
@@ -242,12 +250,7 @@ describe('authentication at the upgrade and authorization at subscribe', () => {
 
 describe('token expiry', () => {
   let world: World;
-  beforeAll(async () => {
-    world = await createWorld('gateway_expiry');
-  });
-  afterAll(async () => {
-    await destroyWorld(world);
-  });
+  worldPerSuite('gateway_expiry', (w) => (world = w));
 
   async function head(): Promise<string> {
     return (await expectedEvents(world.t.db, { rooms: [DINGHU] })).at(-1)?.position ?? START_POSITION;
@@ -372,12 +375,7 @@ describe('token expiry', () => {
 
 describe('linkage changes reach open sockets', () => {
   let world: World;
-  beforeAll(async () => {
-    world = await createWorld('gateway_linkage');
-  });
-  afterAll(async () => {
-    await destroyWorld(world);
-  });
+  worldPerSuite('gateway_linkage', (w) => (world = w));
 
   it('a county incident raised to III: a city duty officer’s console, already connected, starts receiving it without reconnecting', async () => {
     const g = await gatewayOf(world);
@@ -544,12 +542,9 @@ const viewerScenario: fc.Arbitrary<ViewerScenario> = fc.record({
 describe('visibility on the live feed (property-based)', () => {
   let world: World;
   let g: RunningGateway;
+  worldPerSuite('gateway_visibility', (w) => (world = w));
   beforeAll(async () => {
-    world = await createWorld('gateway_visibility');
     g = await gatewayOf(world);
-  });
-  afterAll(async () => {
-    await destroyWorld(world);
   });
 
   const models: IncidentModel[] = [];

@@ -10,14 +10,13 @@ import { START_POSITION, WS_CLOSE_CODE, comparePositions, type CommandResult, ty
 import type { Actor, Role } from '@muster/domain';
 import { createEngine, InProcessEventBus, type Engine } from '@muster/engine';
 import { createTokenVerifier, issueToken } from '@muster/identity';
-import { PostgresEventStore, type Database } from '@muster/store-postgres';
+import { PostgresEventStore } from '@muster/store-postgres';
 import { createTestDatabase, TEST_JWT_SECRET, testToken, type TestDatabase } from '@muster/testkit';
 import fc from 'fast-check';
-import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startGateway, type GatewayOptions, type RunningGateway } from './gateway';
-import { TestConsole, expectedEvents, startTestRelay, tryUpgrade, until, withToken, type TestRelay } from './test-harness';
+import { TestConsole, drainedThrough, expectedEvents, positionOf, startTestRelay, tryUpgrade, until, withToken, type TestRelay, type WrittenEvent } from './test-harness';
 
 const PROVINCE = '440000';
 const CITY = '441200';
@@ -101,21 +100,6 @@ function lastEventOf(result: CommandResult): string {
 
 const incidentOfEvent = (e: EventEnvelope): string => e.meta.incidentId ?? e.streamId;
 
-async function eventually<T>(read: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-/** The position of an event once it is readable below the commit-safe horizon. */
-function positionOf(db: Kysely<Database>, incidentId: string, eventId: string): Promise<string> {
-  return eventually(async () => (await expectedEvents(db, { incidents: [incidentId] })).find((e) => e.eventId === eventId)?.position, `event ${eventId} readable`);
-}
-
 /**
  * The position of the last event written, once readable: a subscribe `after` it gets exactly what is
  * written from now on. (A subscribe without `after` starts at the commit-safe horizon, which a
@@ -125,23 +109,8 @@ async function writtenHead(world: World): Promise<string> {
   return world.last ? positionOf(world.t.db, world.last.incidentId, world.last.eventId) : START_POSITION;
 }
 
-/**
- * A barrier that needs no marker event: once the relay has published the last event written, the
- * gateway has fanned it (and everything before it) out to its sessions; a pong written after that
- * reaches each console after every event frame sent to it. So whatever a console will ever get up to
- * that event, it has when this returns — and anything it did not get was not sent.
- */
-async function drained(world: World, last: { incidentId: string; eventId: string }, consoles: TestConsole[]): Promise<void> {
-  const position = await positionOf(world.t.db, last.incidentId, last.eventId);
-  await until(() => comparePositions(world.relay.position(), position) >= 0, 'the relay to publish the last event');
-  await Promise.all(
-    consoles.map(async (c) => {
-      const pongs = c.of('pong').length;
-      c.send({ type: 'ping' });
-      await c.waitFor((x) => x.of('pong').length > pongs, 'pong after the last event');
-    }),
-  );
-}
+/** Every console has all it will ever get up to `last` (drainedThrough, test-harness.ts). */
+const drained = (world: World, last: WrittenEvent, consoles: TestConsole[]): Promise<void> => drainedThrough(world.t.db, world.relay, last, consoles);
 
 function expectIncreasing(events: EventEnvelope[]): void {
   for (let i = 1; i < events.length; i++) {

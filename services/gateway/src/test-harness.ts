@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { connect as tcpConnect, type Socket } from 'node:net';
-import { START_POSITION, ServerFrameSchema, type EventEnvelope, type ServerFrame } from '@muster/contracts';
+import { START_POSITION, ServerFrameSchema, comparePositions, type EventEnvelope, type ServerFrame } from '@muster/contracts';
 import type { EventBus } from '@muster/engine';
 import { readGlobalLog, type Database } from '@muster/store-postgres';
 import type { Kysely } from 'kysely';
@@ -70,6 +70,46 @@ export async function expectedEvents(
     if (!last || page.length < 1000) return all;
     cursor = last.position;
   }
+}
+
+/** Polls `read` until it gives a value, failing with `what` after `timeoutMs`. */
+export async function eventually<T>(read: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/** An event written, named by its incident (to read it back by) and its id. */
+export interface WrittenEvent {
+  incidentId: string;
+  eventId: string;
+}
+
+/** The position of an event once it is readable below the commit-safe horizon. */
+export function positionOf(db: Kysely<Database>, incidentId: string, eventId: string): Promise<string> {
+  return eventually(async () => (await expectedEvents(db, { incidents: [incidentId] })).find((e) => e.eventId === eventId)?.position, `event ${eventId} readable`);
+}
+
+/**
+ * A barrier that needs no marker event: once the relay has published the last event written, the
+ * gateway has fanned it (and everything before it) out to its sessions; a pong written after that
+ * reaches each console after every event frame sent to it. So whatever a console will ever get up to
+ * that event, it has when this returns — and anything it did not get was not sent.
+ */
+export async function drainedThrough(db: Kysely<Database>, relay: TestRelay, last: WrittenEvent, consoles: TestConsole[]): Promise<void> {
+  const position = await positionOf(db, last.incidentId, last.eventId);
+  await until(() => comparePositions(relay.position(), position) >= 0, 'the relay to publish the last event');
+  await Promise.all(
+    consoles.map(async (c) => {
+      const pongs = c.of('pong').length;
+      c.send({ type: 'ping' });
+      await c.waitFor((x) => x.of('pong').length > pongs, 'pong after the last event');
+    }),
+  );
 }
 
 /** A console on the `ws` package that records every frame, parsed by the contract's schema. */

@@ -15,8 +15,8 @@ export function specLabel(): string {
   return basename(expect.getState().testPath ?? 'spec').replace(/(\.(int|unit))?\.spec\.ts$/, '');
 }
 
-async function databaseFor(onCleanup: (cleanup: () => Promise<void>) => void): Promise<TestDatabase> {
-  const database = await createTestDatabase(specLabel());
+async function databaseFor(onCleanup: (cleanup: () => Promise<void>) => void, migrate = true): Promise<TestDatabase> {
+  const database = await createTestDatabase(specLabel(), { migrate });
   onCleanup(() => database.drop());
   return database;
 }
@@ -30,7 +30,9 @@ const engineOn = (database: TestDatabase, clock: Clock): Engine => createEngine(
  *
  * - `clock`: the engine's clock; the system clock unless the file says
  *   `integrationTest.override('clock', { scope: 'file' }, clock)` with a clock it moves itself.
- * - `database`: a freshly migrated database of the file's own on the shared PostgreSQL, dropped at the end.
+ * - `migrate`: whether `database` comes migrated to the latest schema (true unless overridden, for a
+ *   spec that migrates step by step itself).
+ * - `database`: a fresh database of the file's own on the shared PostgreSQL, dropped at the end.
  * - `engine`: the engine on that database (PostgresEventStore), reading `clock`.
  * - `bus`: an in-process event bus, closed at the end.
  *
@@ -40,7 +42,8 @@ const engineOn = (database: TestDatabase, clock: Clock): Engine => createEngine(
  */
 export const integrationTest = test
   .extend('clock', { scope: 'file' }, (): Clock => systemClock)
-  .extend('database', { scope: 'file' }, async ({}, { onCleanup }) => databaseFor(onCleanup))
+  .extend('migrate', { scope: 'file' }, (): boolean => true)
+  .extend('database', { scope: 'file' }, async ({ migrate }, { onCleanup }) => databaseFor(onCleanup, migrate))
   .extend('engine', { scope: 'file' }, ({ database, clock }) => engineOn(database, clock))
   .extend('bus', { scope: 'file' }, ({}, { onCleanup }) => {
     const bus = new InProcessEventBus();

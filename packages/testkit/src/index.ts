@@ -7,3 +7,5 @@ export { TEST_NATS_URL, natsTestNames, startPrivateNatsServer } from './nats';
 export type { PrivateNatsServer } from './nats';
 export { TEST_JWT_SECRET, TEST_JWT_SECRET_TEXT, authHeader, testToken } from './tokens';
 export { integrationTest, isolatedTest, specLabel } from './fixtures';
+export { maskedTextFrame, openRawWebSocket, readServerFrames } from './raw-websocket';
+export type { ServerFrames } from './raw-websocket';

@@ -3,10 +3,10 @@
  * a raw-TCP console that can stop reading. Real sockets and a real PostgreSQL throughout; nothing
  * here is a mock. Not exported from the package.
  */
-import { randomBytes } from 'node:crypto';
-import { connect as tcpConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { START_POSITION, ServerFrameSchema, comparePositions, type EventEnvelope, type ServerFrame } from '@muster/contracts';
 import type { EventBus } from '@muster/engine';
+import { maskedTextFrame, openRawWebSocket, readServerFrames } from '@muster/testkit';
 import { readGlobalLog, type Database } from '@muster/store-postgres';
 import type { Kysely } from 'kysely';
 import { WebSocket } from 'ws';
@@ -226,30 +226,7 @@ export class RawConsole {
   }
 
   static async open(url: string, options: { token?: string } = {}): Promise<RawConsole> {
-    const { hostname, port, pathname, search } = new URL(withToken(url, options.token));
-    const socket = tcpConnect({ host: hostname, port: Number(port) });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('error', reject);
-    });
-    const key = randomBytes(16).toString('base64');
-    socket.write(
-      `GET ${pathname}${search} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-    );
-    const rest = await new Promise<Buffer>((resolve, reject) => {
-      let head = Buffer.alloc(0);
-      const onData = (chunk: Buffer) => {
-        head = Buffer.concat([head, chunk]);
-        const end = head.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        socket.off('data', onData);
-        const status = head.subarray(0, head.indexOf('\r\n')).toString();
-        if (!status.includes(' 101 ')) reject(new Error(`upgrade refused: ${status}`));
-        else resolve(head.subarray(end + 4));
-      };
-      socket.on('data', onData);
-    });
+    const { socket, rest } = await openRawWebSocket(withToken(url, options.token));
     const console = new RawConsole(socket);
     if (rest.length) console.onData(rest);
     return console;
@@ -268,15 +245,7 @@ export class RawConsole {
 
   /** Sends one masked text frame, as every client must (RFC 6455 §5.3). */
   sendText(text: string): void {
-    const payload = Buffer.from(text);
-    const mask = randomBytes(4);
-    const header =
-      payload.length < 126
-        ? Buffer.from([0x81, 0x80 | payload.length])
-        : Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
-    const masked = Buffer.alloc(payload.length);
-    for (let i = 0; i < payload.length; i++) masked[i] = (payload[i] ?? 0) ^ (mask[i % 4] ?? 0);
-    this.socket.write(Buffer.concat([header, mask, masked]));
+    this.socket.write(maskedTextFrame(text));
   }
 
   /** Stops reading: the kernel's receive buffer fills, then the gateway's send buffers. */
@@ -293,27 +262,9 @@ export class RawConsole {
   }
 
   private onData(chunk: Buffer): void {
-    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
-    for (;;) {
-      const b = this.buffer;
-      if (b.length < 2) return;
-      const opcode = (b[0] ?? 0) & 0x0f;
-      let length = (b[1] ?? 0) & 0x7f;
-      let offset = 2;
-      if (length === 126) {
-        if (b.length < 4) return;
-        length = b.readUInt16BE(2);
-        offset = 4;
-      } else if (length === 127) {
-        if (b.length < 10) return;
-        length = Number(b.readBigUInt64BE(2));
-        offset = 10;
-      }
-      if (b.length < offset + length) return;
-      const payload = b.subarray(offset, offset + length);
-      this.buffer = b.subarray(offset + length);
-      if (opcode === 0x1) this.texts.push(payload.toString('utf8'));
-      else if (opcode === 0x8) this.closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
-    }
+    const read = readServerFrames(this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk);
+    this.texts.push(...read.texts);
+    if (read.closeCode !== undefined) this.closeCode = read.closeCode;
+    this.buffer = read.rest;
   }
 }

@@ -4,7 +4,7 @@ import { authHeader, type TestDatabase } from '@muster/testkit';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { actorRequests, apiTest } from './test-fixtures';
+import { actorRequests, apiTest, briefing, person } from './test-fixtures';
 
 /**
  * Issue 14 as the attacks it reports, through HTTP against PostgreSQL: command ids of one room never
@@ -17,15 +17,6 @@ const HUAIJI = '441224';
 const dinghu: Actor = { userId: 'do-dinghu', roles: ['duty_officer'], jurisdiction: DINGHU };
 const huaiji: Actor = { userId: 'do-huaiji', roles: ['duty_officer'], jurisdiction: HUAIJI };
 const huaijiResponder: Actor = { userId: 'u-huaiji', roles: ['responder'], jurisdiction: HUAIJI };
-const person = (userId: string) => ({ userId, name: `Officer ${userId}` });
-const briefing = {
-  situation: 'Embankment breach at Shakeng',
-  objectives: 'Evacuate two villages',
-  actions: 'Sandbagging',
-  organisation: 'Fire leads',
-  resources: '3 pumps',
-  hazards: 'Rising water',
-};
 
 let t: TestDatabase;
 let app: FastifyInstance;

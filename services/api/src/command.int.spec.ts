@@ -2,21 +2,12 @@ import type { Actor } from '@muster/domain';
 import { authHeader, type TestDatabase } from '@muster/testkit';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { actorRequests, apiTest } from './test-fixtures';
+import { actorRequests, apiTest, briefing, person } from './test-fixtures';
 
 const LEAD = '441224';
 const room: Actor = { userId: 'do-huaiji', roles: ['duty_officer'], jurisdiction: LEAD };
 const cityRoom: Actor = { userId: 'do-city', roles: ['duty_officer'], jurisdiction: '441200' };
 const responder = (userId: string): Actor => ({ userId, roles: ['responder'], jurisdiction: LEAD });
-const person = (userId: string) => ({ userId, name: `Officer ${userId}` });
-const briefing = {
-  situation: 'Mudslide across the S263, two vehicles buried',
-  objectives: 'Find the missing, reopen one lane',
-  actions: 'Search dogs deployed at 14:10',
-  organisation: 'Fire leads search, police closes road',
-  resources: '2 excavators, 40 rescuers',
-  hazards: 'Further slides possible in rain',
-};
 
 let t: TestDatabase;
 let app: FastifyInstance;

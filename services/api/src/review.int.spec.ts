@@ -1,5 +1,6 @@
 import type { Actor } from '@muster/domain';
 import { stateAt, type Engine } from '@muster/engine';
+import type { TimelineEntry } from '@muster/store-postgres';
 import type { TestDatabase } from '@muster/testkit';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
@@ -33,21 +34,8 @@ apiTest.beforeAll(({ database, engine: fileEngine, api }) => {
 });
 const { call, ok } = actorRequests(() => app);
 
-interface Entry {
-  eventId: string;
-  streamId: string;
-  streamType: string;
-  version: number;
-  type: string;
-  occurredAt: string;
-  recordedAt: string;
-  actor: string;
-  roles: string[];
-  actorJurisdiction: string;
-  data: Record<string, unknown>;
-  correctedBy: { kind: string; reason: string; by: string }[];
-}
-type Page = { items: Entry[]; next: string | null };
+/** A page of the timeline as the api answers it: entries as the store reads them. */
+type Page = { items: TimelineEntry[]; next: string | null };
 
 /** An incident with a command structure and a resource request, one minute between commands. */
 async function scenario(id: string): Promise<{ t0: number }> {
@@ -254,7 +242,7 @@ describe('after-action metrics and exports', () => {
   });
 
   it('exports the timeline as JSON and CSV, corrections included', async () => {
-    const json = await ok<{ items: Entry[] }>(reviewer, 'GET', '/incidents/tl-1/timeline/export?format=json');
+    const json = await ok<{ items: TimelineEntry[] }>(reviewer, 'GET', '/incidents/tl-1/timeline/export?format=json');
     const csv = await call(reviewer, 'GET', '/incidents/tl-1/timeline/export?format=csv');
     expect(csv.headers['content-type']).toContain('text/csv');
     const lines = csv.body.trimEnd().split('\n');

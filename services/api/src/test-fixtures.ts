@@ -61,6 +61,19 @@ export const apiTest = integrationTest
   })
   .extend('apiUrl', { scope: 'file' }, ({ api }) => api.listen({ host: '127.0.0.1', port: 0 }));
 
+/** A person as a scene command names one (commander, deputy, successor). */
+export const person = (userId: string) => ({ userId, name: `Officer ${userId}` });
+
+/** An ICS 201 briefing, as a transfer of command needs one before it is accepted. */
+export const briefing = {
+  situation: 'Mudslide across the S263, two vehicles buried',
+  objectives: 'Find the missing, reopen one lane',
+  actions: 'Search dogs deployed at 14:10',
+  organisation: 'Fire leads search, police closes road',
+  resources: '2 excavators, 40 rescuers',
+  hazards: 'Further slides possible in rain',
+};
+
 export interface ActorRequests {
   /** A request as `actor`, with a token signed for it; `payload` as the JSON body. */
   call(actor: Actor, method: HTTPMethods, url: string, payload?: unknown): Promise<LightMyRequestResponse>;

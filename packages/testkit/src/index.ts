@@ -7,5 +7,7 @@ export { TEST_NATS_URL, natsTestNames, startPrivateNatsServer } from './nats';
 export type { PrivateNatsServer } from './nats';
 export { TEST_JWT_SECRET, TEST_JWT_SECRET_TEXT, authHeader, testToken } from './tokens';
 export { integrationTest, isolatedTest, specLabel } from './fixtures';
+export { closingSteps } from './scenarios';
+export type { Level } from './scenarios';
 export { maskedTextFrame, openRawWebSocket, readServerFrames } from './raw-websocket';
 export type { ServerFrames } from './raw-websocket';

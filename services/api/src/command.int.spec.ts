@@ -1,5 +1,5 @@
 import type { Actor } from '@muster/domain';
-import { authHeader, type TestDatabase } from '@muster/testkit';
+import { authHeader, closingSteps, type TestDatabase } from '@muster/testkit';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { actorRequests, apiTest, briefing, person } from './test-fixtures';
@@ -97,17 +97,7 @@ describe('scene reports', () => {
     expect(outsider.json()).toMatchObject({ error: { code: 'forbidden' } });
 
     // Walk the incident to closed, then try again.
-    const lifecycle: [string, Record<string, unknown>][] = [
-      ['BeginVerification', {}],
-      ['ConfirmIncident', { severity: 'IV' }],
-      ['BeginInitialHandling', { measures: 'road closed' }],
-      ['ActivateResponse', { level: 'IV', measures: 'county plan' }],
-      ['DeclareControlled', {}],
-      ['LiftResponse', {}],
-      ['BeginRecovery', {}],
-      ['BeginReview', {}],
-      ['CloseIncident', { summary: 'all found' }],
-    ];
+    const lifecycle: [string, Record<string, unknown>][] = [['BeginVerification', {}], ['ConfirmIncident', { severity: 'IV' }], ...closingSteps('IV')];
     for (const [type, data] of lifecycle) await ok(room, '/incidents/scene-1/commands', { type, data });
     const before = await t.db.selectFrom('event').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     const late = await send(responder('u-deputy'), base, { type: 'PostSceneReport', data: { reportId: 'r3', dead: 1 } });

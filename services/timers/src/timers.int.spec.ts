@@ -2,7 +2,7 @@ import { ForbiddenError } from '@muster/contracts';
 import type { Actor, ReportContext } from '@muster/domain';
 import { createEngine, reportStreamId, TIMERS_USER_ID, type Engine } from '@muster/engine';
 import { connect, listDeadlines, PostgresEventStore, readGlobalLog, type Database } from '@muster/store-postgres';
-import { integrationTest, type TestDatabase } from '@muster/testkit';
+import { closingSteps, integrationTest, type TestDatabase } from '@muster/testkit';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deadlineCommandId, startTimers, type Timers } from './timers';
@@ -163,15 +163,7 @@ describe('timers: deadlines are rows, fired through the engine', () => {
   it('closing an incident cancels its pending deadlines: they never fire', async () => {
     now = at(0).getTime();
     await confirmedIncident('closed-1');
-    for (const [type, data] of [
-      ['BeginInitialHandling', { measures: 'sandbags' }],
-      ['ActivateResponse', { level: 'III', measures: 'pumps' }],
-      ['DeclareControlled', {}],
-      ['LiftResponse', {}],
-      ['BeginRecovery', {}],
-      ['BeginReview', {}],
-      ['CloseIncident', { summary: 'over' }],
-    ] as const) {
+    for (const [type, data] of closingSteps('III')) {
       await engine.handle({ streamType: 'incident', streamId: 'closed-1', type, data, actor: COUNTY_DUTY });
     }
     const rows = await listDeadlines(t.db, { incidentId: 'closed-1' });

@@ -49,7 +49,7 @@ export function maskedTextFrame(text: string): Buffer {
   return Buffer.concat([header, mask, masked]);
 }
 
-export interface ServerFrames {
+interface ServerFrames {
   /** Text frames' payloads, in order. */
   texts: string[];
   /** The code of a close frame among them (1005 when it carried none). */

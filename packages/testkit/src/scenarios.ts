@@ -1,5 +1,5 @@
 /** Response levels and severities of an incident (I highest). */
-export type Level = 'I' | 'II' | 'III' | 'IV';
+type Level = 'I' | 'II' | 'III' | 'IV';
 
 /**
  * The commands that take a confirmed incident of severity `level` through initial handling, a

@@ -17,7 +17,7 @@ import { buildApi, type ApiDependencies } from './app';
 import type { LoginOptions } from './routes/auth';
 
 /** What a spec may change of its api: anything buildApi takes but the engine and the database. */
-export type TestApiOptions = Partial<Omit<ApiDependencies, 'engine' | 'db'>>;
+type TestApiOptions = Partial<Omit<ApiDependencies, 'engine' | 'db'>>;
 
 /** An api on a test database: no logger, tokens checked against the test secret, `options` on top. */
 export function buildTestApi(database: TestDatabase, engine: Engine, options: TestApiOptions = {}): FastifyInstance {
@@ -74,7 +74,7 @@ export const briefing = {
   hazards: 'Further slides possible in rain',
 };
 
-export interface ActorRequests {
+interface ActorRequests {
   /** A request as `actor`, with a token signed for it; `payload` as the JSON body. */
   call(actor: Actor, method: HTTPMethods, url: string, payload?: unknown): Promise<LightMyRequestResponse>;
   /** The same, expecting a 2xx; the parsed answer. */

@@ -73,7 +73,7 @@ export async function expectedEvents(
 }
 
 /** Polls `read` until it gives a value, failing with `what` after `timeoutMs`. */
-export async function eventually<T>(read: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+async function eventually<T>(read: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();

@@ -4,9 +4,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createHttpClient, type MusterHttpClient } from '@muster/client';
-import { createTestDatabase, freePort, TEST_JWT_SECRET_TEXT, type TestDatabase } from '@muster/testkit';
+import { freePort, integrationTest, TEST_JWT_SECRET_TEXT } from '@muster/testkit';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, TSX, startProcess, waitForHttp, type RunningProcess } from '../support/processes';
 
 /**
@@ -22,23 +22,21 @@ const SHOTS = join(REPO_ROOT, 'test-results/console');
 const CONSOLE_DIR = join(REPO_ROOT, 'test-results/console-dist');
 const LIVE_WITHIN_MS = 5_000;
 
-let t: TestDatabase;
 let muster: RunningProcess;
 let browser: Browser;
 let base: string;
 
-beforeAll(async () => {
+integrationTest.beforeAll(async ({ database }) => {
   if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: .ci/run installs Debian's chromium (apt-get install chromium)`);
   await mkdir(SHOTS, { recursive: true });
   // Its own build, so that a `pnpm start` running beside this test cannot empty the folder under it.
   await run(join(REPO_ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn', '--outDir', CONSOLE_DIR, '--emptyOutDir'], {
     cwd: join(REPO_ROOT, 'services/console'),
   });
-  t = await createTestDatabase('console_e2e');
   const [port, gatewayPort] = [await freePort(), await freePort()];
   base = `http://127.0.0.1:${port}`;
   muster = startProcess(TSX, [join(REPO_ROOT, 'services/muster/src/main.ts'), 'start'], {
-    DATABASE_URL: t.url,
+    DATABASE_URL: database.url,
     NATS_URL: undefined,
     PORT: String(port),
     GATEWAY_PORT: String(gatewayPort),
@@ -61,7 +59,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await muster?.stop();
-  await t?.drop();
 });
 
 /** A browser context logged in through the login page's demo button of `username`. */

@@ -9,9 +9,9 @@ import { createHttpClient, subscribe, type LiveFeed, type MusterHttpClient } fro
 import type { EventEnvelope } from '@muster/contracts';
 import type { Actor } from '@muster/domain';
 import { issueToken } from '@muster/identity';
-import { createTestDatabase, freePort, natsTestNames, startPrivateNatsServer, type PrivateNatsServer, type TestDatabase } from '@muster/testkit';
+import { freePort, integrationTest, natsTestNames, startPrivateNatsServer, type PrivateNatsServer, type TestDatabase } from '@muster/testkit';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { SlowConsole } from '../support/slow-console';
 import { REPO_ROOT, waitFor } from '../support/processes';
 
@@ -144,8 +144,8 @@ async function createIncidents(prefix: string, n: number): Promise<string[]> {
   return ids;
 }
 
-beforeAll(async () => {
-  t = await createTestDatabase('live_path');
+integrationTest.beforeAll(async ({ database }) => {
+  t = database;
   nats = await startPrivateNatsServer();
   apiPort = await freePort();
   gatewayPort = await freePort();
@@ -160,7 +160,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const name of services.keys()) await stopService(name, 'SIGKILL');
   await nats?.dispose();
-  await t?.drop();
 });
 
 describe('live path across processes', () => {

@@ -2,17 +2,17 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PostgresEventStore } from '@muster/store-postgres';
-import { createTestDatabase, type TestDatabase } from '@muster/testkit';
+import { integrationTest, type TestDatabase } from '@muster/testkit';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/processes';
 
 const run = promisify(execFile);
 
 let t: TestDatabase;
 
-beforeAll(async () => {
-  t = await createTestDatabase('verify_cli');
+integrationTest.beforeAll(async ({ database }) => {
+  t = database;
   const store = new PostgresEventStore(t.db);
   const actor = { userId: 'do-1', roles: ['duty_officer' as const], jurisdiction: '441224' };
   // Three appends to one stream through the store's own write path, so the chain is the real one.
@@ -39,9 +39,6 @@ beforeAll(async () => {
       ],
     });
   }
-});
-afterAll(async () => {
-  await t?.drop();
 });
 
 async function verify(): Promise<{ code: number; stdout: string }> {

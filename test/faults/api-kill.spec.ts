@@ -9,11 +9,10 @@
  */
 import type { CommandResult } from '@muster/contracts';
 import type { Actor } from '@muster/domain';
-import { issueToken } from '@muster/identity';
-import { createTestDatabase, freePort, type TestDatabase } from '@muster/testkit';
+import { integrationTest, type TestDatabase } from '@muster/testkit';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FAULT_SECRET, postCommand, sleep, startApiProcess } from '../support/api-process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { postCommand, sleep, startApiFor, startApiProcess } from '../support/api-process';
 import type { RunningProcess } from '../support/processes';
 
 const ROOM = '441203';
@@ -29,17 +28,13 @@ let base = '';
 let token = '';
 let api: RunningProcess | undefined;
 
-beforeAll(async () => {
-  t = await createTestDatabase('api_kill');
-  port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  token = await issueToken(room, { secret: new TextEncoder().encode(FAULT_SECRET), ttlSeconds: 3600 });
-  api = await startApiProcess({ databaseUrl: t.url, port });
+integrationTest.beforeAll(async ({ database }) => {
+  t = database;
+  ({ api, port, base, token } = await startApiFor(t.url, room));
 }, 120_000);
 
 afterAll(async () => {
   await api?.stop('SIGKILL');
-  await t?.drop();
 });
 
 interface Sent {

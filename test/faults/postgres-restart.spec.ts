@@ -7,12 +7,10 @@
  */
 import type { CommandResult } from '@muster/contracts';
 import type { Actor } from '@muster/domain';
-import { issueToken } from '@muster/identity';
-import { freePort } from '@muster/testkit';
 import { connect } from '@muster/store-postgres';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FAULT_SECRET, postCommand, sleep, startApiProcess } from '../support/api-process';
+import { postCommand, sleep, startApiFor } from '../support/api-process';
 import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres';
 import type { RunningProcess } from '../support/processes';
 
@@ -37,10 +35,7 @@ beforeAll(async () => {
   const admin = connect({ connectionString: server.url(), maxConnections: 1 });
   await sql`CREATE DATABASE muster`.execute(admin);
   await admin.destroy();
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  token = await issueToken(room, { secret: new TextEncoder().encode(FAULT_SECRET), ttlSeconds: 3600 });
-  api = await startApiProcess({ databaseUrl: server.url('muster'), port });
+  ({ api, base, token } = await startApiFor(server.url('muster'), room));
 }, 120_000);
 
 afterAll(async () => {

@@ -1,8 +1,11 @@
 import { join } from 'node:path';
 import type { CommandResult } from '@muster/contracts';
+import type { Actor } from '@muster/domain';
+import { issueToken } from '@muster/identity';
+import { freePort } from '@muster/testkit';
 import { REPO_ROOT, startProcess, waitFor, type RunningProcess } from './processes';
 
-export const FAULT_SECRET = 'muster-fault-suite-secret-0123456789abcdef';
+const FAULT_SECRET = 'muster-fault-suite-secret-0123456789abcdef';
 
 /** The api as its own child process (`node --import tsx services/api/src/main.ts`), as in production. */
 export async function startApiProcess(options: { databaseUrl: string; port: number; poolSize?: number; env?: Record<string, string> }): Promise<RunningProcess> {
@@ -24,6 +27,13 @@ export async function startApiProcess(options: { databaseUrl: string; port: numb
     60_000,
   );
   return api;
+}
+
+/** An api process on a free port, and a token it accepts for `actor`: what a fault test drives. */
+export async function startApiFor(databaseUrl: string, actor: Actor): Promise<{ api: RunningProcess; port: number; base: string; token: string }> {
+  const port = await freePort();
+  const token = await issueToken(actor, { secret: new TextEncoder().encode(FAULT_SECRET), ttlSeconds: 3600 });
+  return { api: await startApiProcess({ databaseUrl, port }), port, base: `http://127.0.0.1:${port}`, token };
 }
 
 export type CommandAttempt =

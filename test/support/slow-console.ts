@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { maskedTextFrame, openRawWebSocket, readServerFrames } from '@muster/testkit';
 
 interface Frame {
   type: string;
@@ -30,40 +30,15 @@ export class SlowConsole {
   }
 
   static async open(url: string): Promise<SlowConsole> {
-    const { hostname, port, pathname, search } = new URL(url);
-    const socket = connect({ host: hostname, port: Number(port) });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('error', reject);
-    });
-    socket.write(
-      `GET ${pathname}${search} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-    );
-    const head = await new Promise<Buffer>((resolve, reject) => {
-      let got = Buffer.alloc(0);
-      const onData = (chunk: Buffer) => {
-        got = Buffer.concat([got, chunk]);
-        const end = got.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        socket.off('data', onData);
-        if (!got.subarray(0, got.indexOf('\r\n')).toString().includes(' 101 ')) reject(new Error(`upgrade refused: ${got.toString()}`));
-        else resolve(got.subarray(end + 4));
-      };
-      socket.on('data', onData);
-    });
+    const { socket, rest } = await openRawWebSocket(url);
     const console = new SlowConsole(socket);
-    console.data = head;
+    console.data = rest;
     return console;
   }
 
   /** Sends one masked text frame, as a client must. */
   send(text: string): void {
-    const payload = Buffer.from(text);
-    const mask = randomBytes(4);
-    const header = payload.length < 126 ? Buffer.from([0x81, 0x80 | payload.length]) : Buffer.from([0x81, 0xfe, payload.length >> 8, payload.length & 0xff]);
-    const masked = Buffer.from(payload.map((byte, i) => byte ^ (mask[i % 4] ?? 0)));
-    this.socket.write(Buffer.concat([header, mask, masked]));
+    this.socket.write(maskedTextFrame(text));
   }
 
   /** Reads all that is left at full speed, until the server's close frame, and parses every frame. */
@@ -90,26 +65,8 @@ export class SlowConsole {
   }
 
   private parse(): Frame[] {
-    const frames: Frame[] = [];
-    let b = this.data;
-    for (;;) {
-      if (b.length < 2) break;
-      const opcode = (b[0] ?? 0) & 0x0f;
-      let length = (b[1] ?? 0) & 0x7f;
-      let offset = 2;
-      if (length === 126) {
-        length = b.readUInt16BE(2);
-        offset = 4;
-      } else if (length === 127) {
-        length = Number(b.readBigUInt64BE(2));
-        offset = 10;
-      }
-      if (b.length < offset + length) break;
-      const payload = b.subarray(offset, offset + length);
-      b = b.subarray(offset + length);
-      if (opcode === 0x1) frames.push(JSON.parse(payload.toString('utf8')) as Frame);
-      else if (opcode === 0x8) this.closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
-    }
-    return frames;
+    const read = readServerFrames(this.data);
+    if (read.closeCode !== undefined) this.closeCode = read.closeCode;
+    return read.texts.map((text) => JSON.parse(text) as Frame);
   }
 }

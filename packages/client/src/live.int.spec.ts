@@ -4,30 +4,13 @@
  * exactly when the test says. (Against the real gateway and PostgreSQL: services/gateway/src/client.int.spec.ts.)
  */
 import { ValidationError, type ClientFrame, type EventEnvelope, type ServerFrame } from '@muster/contracts';
+import { contractEvent } from '@muster/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MusterLiveError, subscribe, type LiveFeed, type StateChange } from './live';
 
-function event(position: string, version = 1): EventEnvelope {
-  const now = new Date().toISOString();
-  return {
-    eventId: crypto.randomUUID(),
-    streamId: 'inc-1',
-    streamType: 'incident',
-    version,
-    position,
-    type: 'IncidentDetailsUpdated',
-    data: {},
-    meta: {
-      commandId: crypto.randomUUID(),
-      actor: { userId: 'duty-1', roles: ['duty_officer'], jurisdiction: '441203' },
-      occurredAt: now,
-      recordedAt: now,
-      jurisdiction: '441203',
-      exercise: false,
-    },
-  };
-}
+/** An incident event at `position`, as the scripted gateway sends it. */
+const event = (position: string, version = 1): EventEnvelope => contractEvent('inc-1', version, { position, data: {} });
 
 interface Connection {
   socket: WebSocket;

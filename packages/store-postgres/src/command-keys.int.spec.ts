@@ -1,9 +1,9 @@
 import type { CommandResult } from '@muster/contracts';
 import type { Actor } from '@muster/domain';
 import { createEngine } from '@muster/engine';
-import { createTestDatabase, type TestDatabase } from '@muster/testkit';
+import { integrationTest, type TestDatabase } from '@muster/testkit';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { migrateTo, migrateToLatest } from './migrate';
 import { PostgresEventStore } from './postgres-event-store';
 
@@ -20,12 +20,11 @@ const timers: Actor = { userId: 'muster-timers', roles: ['admin'], jurisdiction:
 
 let t: TestDatabase;
 
-beforeAll(async () => {
-  t = await createTestDatabase('command_keys', { migrate: false });
+// Migrated step by step here: the schema before the change, rows in it, then the change.
+integrationTest.override('migrate', { scope: 'file' }, false);
+integrationTest.beforeAll(async ({ database }) => {
+  t = database;
   await migrateTo(t.db, BEFORE);
-});
-afterAll(async () => {
-  await t?.drop();
 });
 
 const resultOf = (streamId: string, streamType: string, version: number, eventId: string, type: string): CommandResult => ({

@@ -1,9 +1,8 @@
 import { START_POSITION, comparePositions } from '@muster/contracts';
-import { createEngine, type Engine } from '@muster/engine';
-import { createTestDatabase, type TestDatabase } from '@muster/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Engine } from '@muster/engine';
+import { integrationTest, type TestDatabase } from '@muster/testkit';
+import { describe, expect, it } from 'vitest';
 import { readGlobalLog, readHeadPosition } from './global-log';
-import { PostgresEventStore } from './postgres-event-store';
 
 // What the gateway reads for a console: rooms OR incidents, and the head to start a live-only feed.
 const actor = { userId: 'duty-1', roles: ['duty_officer' as const], jurisdiction: '441200' };
@@ -11,11 +10,9 @@ const actor = { userId: 'duty-1', roles: ['duty_officer' as const], jurisdiction
 let t: TestDatabase;
 let engine: Engine;
 
-beforeAll(async () => {
-  t = await createTestDatabase('global_log_subscription');
-  engine = createEngine({ store: new PostgresEventStore(t.db) });
+integrationTest.beforeAll(({ database, engine: fileEngine }) => {
+  [t, engine] = [database, fileEngine];
 });
-afterAll(async () => t?.drop());
 
 /**
  * Waits until `count` events are readable: the horizon is cluster-wide, so a transaction open in

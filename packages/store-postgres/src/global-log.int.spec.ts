@@ -1,8 +1,8 @@
 import { decide, incidentAggregate, initialState, type PersistedState } from '@muster/domain';
-import { createEngine, type Engine } from '@muster/engine';
-import { createTestDatabase, type TestDatabase } from '@muster/testkit';
+import type { Engine } from '@muster/engine';
+import { integrationTest, type TestDatabase } from '@muster/testkit';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readGlobalLog } from './global-log';
 import { PostgresEventStore } from './postgres-event-store';
 
@@ -34,12 +34,10 @@ let t: TestDatabase;
 let engine: Engine;
 let store: PostgresEventStore;
 
-beforeAll(async () => {
-  t = await createTestDatabase('global_log');
+integrationTest.beforeAll(({ database, engine: fileEngine }) => {
+  [t, engine] = [database, fileEngine];
   store = new PostgresEventStore(t.db);
-  engine = createEngine({ store });
 });
-afterAll(async () => t?.drop());
 
 function report(id: string) {
   return engine.handle({

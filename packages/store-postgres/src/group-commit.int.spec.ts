@@ -1,10 +1,10 @@
 import { ConflictError, type CommandResult } from '@muster/contracts';
 import type { Actor } from '@muster/domain';
 import { createEngine, StreamVersionConflict, type AppendOutcome, type Engine, type StoreEffect, type StreamWrite } from '@muster/engine';
-import { createTestDatabase, type TestDatabase } from '@muster/testkit';
+import { integrationTest, type TestDatabase } from '@muster/testkit';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { connect } from './connect';
 import { GroupCommitEventStore } from './group-commit-event-store';
 import { verifyHashChains } from './hash-chain';
@@ -21,8 +21,8 @@ let t: TestDatabase;
 let observer: pg.Pool;
 let solo: PostgresEventStore;
 
-beforeAll(async () => {
-  t = await createTestDatabase('group_commit');
+integrationTest.beforeAll(async ({ database }) => {
+  t = database;
   observer = new pg.Pool({ connectionString: t.url, max: 2 });
   solo = new PostgresEventStore(t.db);
   // Test-only poison: a row whose data says so fails at insert, or only at COMMIT (deferred).
@@ -36,7 +36,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await observer?.end();
-  await t?.drop();
 });
 
 /** A write to a stream of a type without inline projections: only the store's own rules apply. */

@@ -1,11 +1,10 @@
 import type { Actor } from '@muster/domain';
-import { createEngine, type Engine } from '@muster/engine';
-import { createTestDatabase, type TestDatabase } from '@muster/testkit';
+import type { Engine } from '@muster/engine';
+import { integrationTest, type TestDatabase } from '@muster/testkit';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '@muster/contracts';
 import { contentOf, eventHash, verifyHashChains } from './hash-chain';
-import { PostgresEventStore } from './postgres-event-store';
 
 const LEAD = '441224';
 const room: Actor = { userId: 'do-huaiji', roles: ['duty_officer'], jurisdiction: LEAD };
@@ -13,12 +12,8 @@ const room: Actor = { userId: 'do-huaiji', roles: ['duty_officer'], jurisdiction
 let t: TestDatabase;
 let engine: Engine;
 
-beforeAll(async () => {
-  t = await createTestDatabase('hash_chain');
-  engine = createEngine({ store: new PostgresEventStore(t.db) });
-});
-afterAll(async () => {
-  await t?.drop();
+integrationTest.beforeAll(({ database, engine: fileEngine }) => {
+  [t, engine] = [database, fileEngine];
 });
 
 /** An incident with a few events on its own stream, a report obligation and a command stream. */

@@ -1,13 +1,12 @@
-import { createTestDatabase, type TestDatabase } from '@muster/testkit';
+import { integrationTest, type TestDatabase } from '@muster/testkit';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadCheckpoint, saveCheckpoint } from './relay-checkpoint';
 
 let t: TestDatabase;
-beforeAll(async () => {
-  t = await createTestDatabase('relay_checkpoint');
+integrationTest.beforeAll(({ database }) => {
+  t = database;
 });
-afterAll(async () => t?.drop());
 
 describe('relay checkpoint', () => {
   it('is null until saved, then the saved position', async () => {

@@ -1,11 +1,9 @@
 import { incidentAggregate, replay } from '@muster/domain';
-import { createEngine } from '@muster/engine';
-import { authHeader, createTestDatabase, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
-import { createTokenVerifier } from '@muster/identity';
-import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from './app';
 import { PostgresEventStore } from '@muster/store-postgres';
+import { authHeader, type TestDatabase } from '@muster/testkit';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { apiTest } from './test-fixtures';
 
 let t: TestDatabase;
 let app: FastifyInstance;
@@ -16,21 +14,11 @@ function inject(options: InjectOptions): Promise<LightMyRequestResponse> {
   return app.inject({ ...options, headers: { ...cityAuth, ...(options.headers as Record<string, string> | undefined) } });
 }
 
-beforeAll(async () => {
-  t = await createTestDatabase('api');
-  app = buildApi({
-    engine: createEngine({ store: new PostgresEventStore(t.db) }),
-    db: t.db,
-    logger: false,
-    bodyLimit: 1024 * 1024,
-    verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }),
-  });
-  await app.ready();
+apiTest.override('apiOptions', { scope: 'file' }, { bodyLimit: 1024 * 1024 });
+apiTest.beforeAll(async ({ database, api }) => {
+  t = database;
+  app = api;
   cityAuth = await authHeader({ userId: 'do-city', roles: ['duty_officer'], jurisdiction: '441200' });
-});
-afterAll(async () => {
-  await app?.close();
-  await t?.drop();
 });
 
 async function eventCount(): Promise<number> {

@@ -1,12 +1,10 @@
 import type { Actor } from '@muster/domain';
-import { createEngine } from '@muster/engine';
-import { createTokenVerifier } from '@muster/identity';
-import { listDeadlines, PostgresEventStore } from '@muster/store-postgres';
-import { authHeader, createTestDatabase, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
+import { listDeadlines } from '@muster/store-postgres';
+import { authHeader, type TestDatabase } from '@muster/testkit';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from './app';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { actorRequests, apiTest, briefing, person } from './test-fixtures';
 
 /**
  * Issue 14 as the attacks it reports, through HTTP against PostgreSQL: command ids of one room never
@@ -19,38 +17,16 @@ const HUAIJI = '441224';
 const dinghu: Actor = { userId: 'do-dinghu', roles: ['duty_officer'], jurisdiction: DINGHU };
 const huaiji: Actor = { userId: 'do-huaiji', roles: ['duty_officer'], jurisdiction: HUAIJI };
 const huaijiResponder: Actor = { userId: 'u-huaiji', roles: ['responder'], jurisdiction: HUAIJI };
-const person = (userId: string) => ({ userId, name: `Officer ${userId}` });
-const briefing = {
-  situation: 'Embankment breach at Shakeng',
-  objectives: 'Evacuate two villages',
-  actions: 'Sandbagging',
-  organisation: 'Fire leads',
-  resources: '3 pumps',
-  hazards: 'Rising water',
-};
 
 let t: TestDatabase;
 let app: FastifyInstance;
-
-beforeAll(async () => {
-  t = await createTestDatabase('command_scope');
-  app = buildApi({ engine: createEngine({ store: new PostgresEventStore(t.db) }), db: t.db, logger: false, verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }) });
-  await app.ready();
+apiTest.beforeAll(({ database, api }) => {
+  t = database;
+  app = api;
 });
-afterAll(async () => {
-  await app?.close();
-  await t?.drop();
-});
-
-async function send(actor: Actor, url: string, payload: Record<string, unknown>): Promise<LightMyRequestResponse> {
-  return app.inject({ method: 'POST', url, headers: await authHeader(actor), payload });
-}
-
-async function ok(actor: Actor, url: string, payload: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const response = await send(actor, url, payload);
-  expect(response.statusCode, response.body).toBeLessThan(300);
-  return response.json<Record<string, unknown>>();
-}
+const as = actorRequests(() => app);
+const send = (actor: Actor, url: string, payload: Record<string, unknown>): Promise<LightMyRequestResponse> => as.call(actor, 'POST', url, payload);
+const ok = (actor: Actor, url: string, payload: Record<string, unknown>) => as.ok(actor, 'POST', url, payload);
 
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
 

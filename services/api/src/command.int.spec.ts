@@ -1,50 +1,25 @@
 import type { Actor } from '@muster/domain';
-import { createEngine } from '@muster/engine';
-import { PostgresEventStore } from '@muster/store-postgres';
-import { authHeader, createTestDatabase, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
-import { createTokenVerifier } from '@muster/identity';
+import { authHeader, closingSteps, type TestDatabase } from '@muster/testkit';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from './app';
+import { describe, expect, it } from 'vitest';
+import { actorRequests, apiTest, briefing, person } from './test-fixtures';
 
 const LEAD = '441224';
 const room: Actor = { userId: 'do-huaiji', roles: ['duty_officer'], jurisdiction: LEAD };
 const cityRoom: Actor = { userId: 'do-city', roles: ['duty_officer'], jurisdiction: '441200' };
 const responder = (userId: string): Actor => ({ userId, roles: ['responder'], jurisdiction: LEAD });
-const person = (userId: string) => ({ userId, name: `Officer ${userId}` });
-const briefing = {
-  situation: 'Mudslide across the S263, two vehicles buried',
-  objectives: 'Find the missing, reopen one lane',
-  actions: 'Search dogs deployed at 14:10',
-  organisation: 'Fire leads search, police closes road',
-  resources: '2 excavators, 40 rescuers',
-  hazards: 'Further slides possible in rain',
-};
 
 let t: TestDatabase;
 let app: FastifyInstance;
-
-beforeAll(async () => {
-  t = await createTestDatabase('command');
-  app = buildApi({ engine: createEngine({ store: new PostgresEventStore(t.db) }), db: t.db, logger: false, verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }) });
-  await app.ready();
-});
-afterAll(async () => {
-  await app?.close();
-  await t?.drop();
+apiTest.beforeAll(({ database, api }) => {
+  t = database;
+  app = api;
 });
 
 const headers = (actor: Actor) => authHeader(actor);
-
-async function send(actor: Actor, url: string, payload: unknown) {
-  return app.inject({ method: 'POST', url, headers: await headers(actor), payload: payload as Record<string, unknown> });
-}
-
-async function ok(actor: Actor, url: string, payload: unknown) {
-  const response = await send(actor, url, payload);
-  expect(response.statusCode, response.body).toBeLessThan(300);
-  return response.json<Record<string, unknown>>();
-}
+const as = actorRequests(() => app);
+const send = (actor: Actor, url: string, payload: unknown) => as.call(actor, 'POST', url, payload);
+const ok = (actor: Actor, url: string, payload: unknown) => as.ok(actor, 'POST', url, payload);
 
 async function incidentWithCommander(incidentId: string, commander = 'u-chief') {
   await ok(room, '/incidents', { incidentId, data: { title: 'Mudslide on the S263', leadJurisdiction: LEAD } });
@@ -122,17 +97,7 @@ describe('scene reports', () => {
     expect(outsider.json()).toMatchObject({ error: { code: 'forbidden' } });
 
     // Walk the incident to closed, then try again.
-    const lifecycle: [string, Record<string, unknown>][] = [
-      ['BeginVerification', {}],
-      ['ConfirmIncident', { severity: 'IV' }],
-      ['BeginInitialHandling', { measures: 'road closed' }],
-      ['ActivateResponse', { level: 'IV', measures: 'county plan' }],
-      ['DeclareControlled', {}],
-      ['LiftResponse', {}],
-      ['BeginRecovery', {}],
-      ['BeginReview', {}],
-      ['CloseIncident', { summary: 'all found' }],
-    ];
+    const lifecycle: [string, Record<string, unknown>][] = [['BeginVerification', {}], ['ConfirmIncident', { severity: 'IV' }], ...closingSteps('IV')];
     for (const [type, data] of lifecycle) await ok(room, '/incidents/scene-1/commands', { type, data });
     const before = await t.db.selectFrom('event').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     const late = await send(responder('u-deputy'), base, { type: 'PostSceneReport', data: { reportId: 'r3', dead: 1 } });

@@ -1,13 +1,11 @@
 import { getShortestPaths, toDirectedGraph } from '@xstate/graph';
 import { COMMAND_STATES, commandMachine, type Actor, type CommandContext, type OnSceneCommand } from '@muster/domain';
-import { createEngine, type Clock } from '@muster/engine';
-import { PostgresEventStore } from '@muster/store-postgres';
-import { authHeader, createTestDatabase, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
-import { createTokenVerifier } from '@muster/identity';
+import type { Clock } from '@muster/engine';
+import { authHeader } from '@muster/testkit';
 import type { FastifyInstance } from 'fastify';
 import { initialTransition, transition, type SnapshotFrom } from 'xstate';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from './app';
+import { describe, expect, it } from 'vitest';
+import { apiTest } from './test-fixtures';
 
 /**
  * Model-based test of the on-scene command machine: @xstate/graph walks the machine itself to find a
@@ -144,18 +142,11 @@ class ManualClock implements Clock {
   }
 }
 
-let t: TestDatabase;
 let app: FastifyInstance;
 const clock = new ManualClock();
-
-beforeAll(async () => {
-  t = await createTestDatabase('command_model');
-  app = buildApi({ engine: createEngine({ store: new PostgresEventStore(t.db), clock }), db: t.db, logger: false, verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }) });
-  await app.ready();
-});
-afterAll(async () => {
-  await app?.close();
-  await t?.drop();
+apiTest.override('clock', { scope: 'file' }, clock);
+apiTest.beforeAll(({ api }) => {
+  app = api;
 });
 
 function headers(actor: Actor) {

@@ -3,39 +3,18 @@
  * against a listening api on a real PostgreSQL: each client method's answer must match the schema
  * the client checks it with, and the console's files and configuration are served without a token.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createHttpClient, MusterApiError, type MusterHttpClient } from '@muster/client';
-import { createEngine } from '@muster/engine';
-import { createTokenVerifier, demoDirectory } from '@muster/identity';
-import { PostgresEventStore } from '@muster/store-postgres';
-import { createTestDatabase, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from './app';
+import { describe, expect, it } from 'vitest';
+import { apiTest, testLogins } from './test-fixtures';
 
-let t: TestDatabase;
-let app: FastifyInstance;
 let base: string;
 
-beforeAll(async () => {
-  t = await createTestDatabase('console_client');
-  const dir = await mkdtemp(join(tmpdir(), 'muster-console-'));
-  await writeFile(join(dir, 'index.html'), '<!doctype html><title>console under test</title>');
-  app = buildApi({
-    engine: createEngine({ store: new PostgresEventStore(t.db) }),
-    db: t.db,
-    logger: false,
-    verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }),
-    login: { users: await demoDirectory(), secret: TEST_JWT_SECRET, ttlSeconds: 600 },
-    console: { dir, gatewayPort: 18181, showDemoUsers: true },
-  });
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
-});
-afterAll(async () => {
-  await app?.close();
-  await t?.drop();
+apiTest.override('apiOptions', { scope: 'file' }, async ({ consoleDir }) => ({
+  login: await testLogins(),
+  console: { dir: consoleDir, gatewayPort: 18181, showDemoUsers: true },
+}));
+apiTest.beforeAll(({ apiUrl }) => {
+  base = apiUrl;
 });
 
 async function as(username: string): Promise<MusterHttpClient> {

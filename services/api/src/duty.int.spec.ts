@@ -1,11 +1,8 @@
 import type { Actor } from '@muster/domain';
-import { createEngine } from '@muster/engine';
-import { createTokenVerifier } from '@muster/identity';
-import { PostgresEventStore } from '@muster/store-postgres';
-import { authHeader, createTestDatabase, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
+import type { TestDatabase } from '@muster/testkit';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from './app';
+import { describe, expect, it } from 'vitest';
+import { actorRequests, apiTest } from './test-fixtures';
 
 const DINGHU = '441203';
 const GAOYAO = '441204';
@@ -22,25 +19,14 @@ let app: FastifyInstance;
 let now = T0;
 const clock = { now: () => new Date(now) };
 
-beforeAll(async () => {
-  t = await createTestDatabase('duty');
-  const engine = createEngine({ store: new PostgresEventStore(t.db), clock });
-  app = buildApi({ engine, db: t.db, logger: false, verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }), clock });
-  await app.ready();
+// The engine and the api read the same clock: the tests move it.
+apiTest.override('clock', { scope: 'file' }, clock);
+apiTest.override('apiOptions', { scope: 'file' }, { clock });
+apiTest.beforeAll(({ database, api }) => {
+  t = database;
+  app = api;
 });
-afterAll(async () => {
-  await app?.close();
-  await t?.drop();
-});
-
-async function call(actor: Actor, method: 'GET' | 'POST', url: string, payload?: unknown) {
-  return app.inject({ method, url, headers: await authHeader(actor), ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
-}
-async function ok<T = Record<string, unknown>>(actor: Actor, method: 'GET' | 'POST', url: string, payload?: unknown): Promise<T> {
-  const response = await call(actor, method, url, payload);
-  expect(response.statusCode, response.body).toBeLessThan(300);
-  return response.json<T>();
-}
+const { call, ok } = actorRequests(() => app);
 /** A 422 whose issues name exactly the given field paths. */
 async function expectInvalid(actor: Actor, method: 'GET' | 'POST', url: string, payload: unknown, paths: string[]) {
   const response = await call(actor, method, url, payload);

@@ -3,22 +3,20 @@
  * jurisdiction tree, updated a Dinghu incident. The api's verifier (verifierFor, the one `startApiServer`
  * and `muster start` use) now refuses such a token before any route runs.
  */
-import { createEngine } from '@muster/engine';
-import { PostgresEventStore } from '@muster/store-postgres';
-import { authHeader, createTestDatabase, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
+import { authHeader, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from './app';
+import { describe, expect, it } from 'vitest';
 import { verifierFor } from './server';
+import { apiTest } from './test-fixtures';
 
 let t: TestDatabase;
 let app: FastifyInstance;
 const INCIDENT = 'dinghu-flood-1';
 
-beforeAll(async () => {
-  t = await createTestDatabase('api_foreign_token');
-  app = buildApi({ engine: createEngine({ store: new PostgresEventStore(t.db) }), db: t.db, logger: false, verifier: verifierFor({ secret: TEST_JWT_SECRET }) });
-  await app.ready();
+apiTest.override('apiOptions', { scope: 'file' }, { verifier: verifierFor({ secret: TEST_JWT_SECRET }) });
+apiTest.beforeAll(async ({ database, api }) => {
+  t = database;
+  app = api;
   const created = await app.inject({
     method: 'POST',
     url: '/incidents',
@@ -26,11 +24,6 @@ beforeAll(async () => {
     payload: { incidentId: INCIDENT, data: { title: 'Flooding in Dinghu', leadJurisdiction: '441203' } },
   });
   if (created.statusCode !== 201) throw new Error(`the Dinghu incident was not created: ${created.body}`);
-});
-
-afterAll(async () => {
-  await app?.close();
-  await t?.drop();
 });
 
 async function eventCount(): Promise<number> {

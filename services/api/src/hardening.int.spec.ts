@@ -3,19 +3,13 @@
  * written as the attack that gave a 500, a silent change or a missing header, against a listening
  * api on a real PostgreSQL. The fuzz over every write route is write-routes.fuzz.int.spec.ts.
  */
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Actor } from '@muster/domain';
-import { createEngine } from '@muster/engine';
-import { createTokenVerifier, demoDirectory } from '@muster/identity';
-import { PostgresEventStore } from '@muster/store-postgres';
-import { authHeader, createTestDatabase, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
+import { authHeader, type TestDatabase } from '@muster/testkit';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from './app';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { apiTest, testLogins } from './test-fixtures';
 
 const CITY = '441200';
 const DINGHU = '441203';
@@ -28,27 +22,13 @@ let base: string;
 let port: number;
 let cityAuth: { authorization: string };
 
-beforeAll(async () => {
-  t = await createTestDatabase('hardening');
-  const dir = await mkdtemp(join(tmpdir(), 'muster-console-'));
-  await mkdir(join(dir, 'assets'));
-  await writeFile(join(dir, 'index.html'), '<!doctype html><title>console under test</title><script type="module" src="/console/assets/app.js"></script>');
-  await writeFile(join(dir, 'assets', 'app.js'), 'export {};');
-  app = buildApi({
-    engine: createEngine({ store: new PostgresEventStore(t.db) }),
-    db: t.db,
-    logger: false,
-    verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }),
-    login: { users: await demoDirectory(), secret: TEST_JWT_SECRET, ttlSeconds: 600 },
-    console: { dir, gatewayPort: GATEWAY_PORT },
-  });
-  base = await app.listen({ host: '127.0.0.1', port: 0 });
+apiTest.override('apiOptions', { scope: 'file' }, async ({ consoleDir }) => ({ login: await testLogins(), console: { dir: consoleDir, gatewayPort: GATEWAY_PORT } }));
+apiTest.beforeAll(async ({ database, api, apiUrl }) => {
+  t = database;
+  app = api;
+  base = apiUrl;
   port = Number(new URL(base).port);
   cityAuth = await authHeader(city);
-});
-afterAll(async () => {
-  await app?.close();
-  await t?.drop();
 });
 
 function inject(options: InjectOptions): Promise<LightMyRequestResponse> {

@@ -4,40 +4,33 @@
  * address (defaults 5 and 20 per 15 minutes); past a limit every login it covers is a 429 with
  * Retry-After, the right password included. Real Fastify, real scrypt, a real PostgreSQL behind the api.
  */
-import { createEngine } from '@muster/engine';
-import { createTokenVerifier, demoDirectory, type UserDirectory } from '@muster/identity';
-import { PostgresEventStore } from '@muster/store-postgres';
-import { authHeader, createTestDatabase, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
+import type { Engine } from '@muster/engine';
+import { authHeader, type TestDatabase } from '@muster/testkit';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from './app';
+import { afterAll, describe, expect, it } from 'vitest';
 import { apiEnv, loginLimitsFromEnv } from './config';
+import type { LoginOptions } from './routes/auth';
 import type { LoginLimitOptions } from './login-throttle';
+import { apiTest, buildTestApi, testLogins } from './test-fixtures';
 
 let t: TestDatabase;
-let users: UserDirectory;
+let engine: Engine;
+let logins: LoginOptions;
 const apps: FastifyInstance[] = [];
 
-beforeAll(async () => {
-  t = await createTestDatabase('api_login_throttle');
-  users = await demoDirectory();
+apiTest.beforeAll(async ({ database, engine: fileEngine }) => {
+  t = database;
+  engine = fileEngine;
+  logins = await testLogins();
 });
 
 afterAll(async () => {
   await Promise.all(apps.map((a) => a.close()));
-  await t?.drop();
 });
 
 /** A fresh api (so fresh counts) with the demo logins: each password is the user name. */
 async function api(loginLimits?: LoginLimitOptions): Promise<FastifyInstance> {
-  const app = buildApi({
-    engine: createEngine({ store: new PostgresEventStore(t.db) }),
-    db: t.db,
-    logger: false,
-    verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }),
-    login: { users, secret: TEST_JWT_SECRET, ttlSeconds: 600 },
-    ...(loginLimits ? { loginLimits } : {}),
-  });
+  const app = buildTestApi(t, engine, { login: logins, ...(loginLimits ? { loginLimits } : {}) });
   apps.push(app);
   await app.ready();
   return app;

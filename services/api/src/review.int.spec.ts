@@ -1,13 +1,12 @@
 import type { Actor } from '@muster/domain';
-import { createEngine, stateAt, type Engine } from '@muster/engine';
-import { PostgresEventStore } from '@muster/store-postgres';
-import { authHeader, createTestDatabase, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
-import { createTokenVerifier } from '@muster/identity';
+import { stateAt, type Engine } from '@muster/engine';
+import type { TimelineEntry } from '@muster/store-postgres';
+import type { TestDatabase } from '@muster/testkit';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from './app';
+import { describe, expect, it } from 'vitest';
 import { incidentEvents } from './routes/review';
+import { actorRequests, apiTest } from './test-fixtures';
 
 const LEAD = '441224';
 const room: Actor = { userId: 'do-huaiji', roles: ['duty_officer'], jurisdiction: LEAD };
@@ -26,41 +25,17 @@ let t: TestDatabase;
 let app: FastifyInstance;
 let engine: Engine;
 
-beforeAll(async () => {
-  t = await createTestDatabase('review');
-  engine = createEngine({ store: new PostgresEventStore(t.db), clock });
-  app = buildApi({ engine, db: t.db, logger: false, verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }) });
-  await app.ready();
+// Only the engine reads the injected clock; the api's own reads (as-of times) stay on the system clock.
+apiTest.override('clock', { scope: 'file' }, clock);
+apiTest.beforeAll(({ database, engine: fileEngine, api }) => {
+  t = database;
+  engine = fileEngine;
+  app = api;
 });
-afterAll(async () => {
-  await app?.close();
-  await t?.drop();
-});
+const { call, ok } = actorRequests(() => app);
 
-async function call(actor: Actor, method: 'GET' | 'POST', url: string, payload?: unknown) {
-  return app.inject({ method, url, headers: await authHeader(actor), ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
-}
-async function ok<T = Record<string, unknown>>(actor: Actor, method: 'GET' | 'POST', url: string, payload?: unknown): Promise<T> {
-  const response = await call(actor, method, url, payload);
-  expect(response.statusCode, response.body).toBeLessThan(300);
-  return response.json<T>();
-}
-
-interface Entry {
-  eventId: string;
-  streamId: string;
-  streamType: string;
-  version: number;
-  type: string;
-  occurredAt: string;
-  recordedAt: string;
-  actor: string;
-  roles: string[];
-  actorJurisdiction: string;
-  data: Record<string, unknown>;
-  correctedBy: { kind: string; reason: string; by: string }[];
-}
-type Page = { items: Entry[]; next: string | null };
+/** A page of the timeline as the api answers it: entries as the store reads them. */
+type Page = { items: TimelineEntry[]; next: string | null };
 
 /** An incident with a command structure and a resource request, one minute between commands. */
 async function scenario(id: string): Promise<{ t0: number }> {
@@ -267,7 +242,7 @@ describe('after-action metrics and exports', () => {
   });
 
   it('exports the timeline as JSON and CSV, corrections included', async () => {
-    const json = await ok<{ items: Entry[] }>(reviewer, 'GET', '/incidents/tl-1/timeline/export?format=json');
+    const json = await ok<{ items: TimelineEntry[] }>(reviewer, 'GET', '/incidents/tl-1/timeline/export?format=json');
     const csv = await call(reviewer, 'GET', '/incidents/tl-1/timeline/export?format=csv');
     expect(csv.headers['content-type']).toContain('text/csv');
     const lines = csv.body.trimEnd().split('\n');

@@ -1,28 +1,23 @@
-import type { Actor, Role } from '@muster/domain';
-import { createEngine } from '@muster/engine';
-import { createTokenVerifier, issueToken } from '@muster/identity';
-import { PostgresEventStore } from '@muster/store-postgres';
-import { authHeader, createTestDatabase, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
-import fc from 'fast-check';
+import type { Actor } from '@muster/domain';
+import { issueToken } from '@muster/identity';
+import { authHeader, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from './app';
+import { describe, expect, it } from 'vitest';
+import { apiTest } from './test-fixtures';
+
+/**
+ * Tokens and writes across jurisdictions. The property that no read crosses a jurisdiction, over the
+ * api's reads and the gateway's subscriptions at once, is services/gateway/src/cross-jurisdiction.int.spec.ts.
+ */
 
 const CITY = '441200';
-const COUNTIES = ['441202', '441203', '441204', '441223', '441224', '441225', '441226', '441284', '441291'] as const;
-const ALL = ['440000', CITY, ...COUNTIES];
 
 let t: TestDatabase;
 let app: FastifyInstance;
 
-beforeAll(async () => {
-  t = await createTestDatabase('visibility');
-  app = buildApi({ engine: createEngine({ store: new PostgresEventStore(t.db) }), db: t.db, logger: false, verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }) });
-  await app.ready();
-});
-afterAll(async () => {
-  await app?.close();
-  await t?.drop();
+apiTest.beforeAll(({ database, api }) => {
+  t = database;
+  app = api;
 });
 
 const room = (jurisdiction: string): Actor => ({ userId: `do-${jurisdiction}`, roles: ['duty_officer'], jurisdiction });
@@ -31,98 +26,6 @@ async function post(actor: Actor, url: string, payload: Record<string, unknown>)
   const response = await app.inject({ method: 'POST', url, headers: await authHeader(actor), payload });
   expect(response.statusCode, response.body).toBeLessThan(300);
 }
-
-/**
- * The oracle, written apart from the code under test: the province sees everything, the city sees
- * every incident of its counties, a county sees what it leads, follows or supports.
- */
-function oracleSees(viewer: string, incident: { lead: string; linked: Set<string>; supporting: Set<string> }): boolean {
-  if (viewer === '440000') return true;
-  if (viewer === CITY) return true;
-  return incident.lead === viewer || incident.linked.has(viewer) || incident.supporting.has(viewer);
-}
-
-interface Scenario {
-  lead: (typeof COUNTIES)[number];
-  severity: 'I' | 'II' | 'III' | 'IV';
-  supporting: string[];
-  links: string[];
-  raise: boolean;
-}
-
-const scenario = fc.record({
-  lead: fc.constantFrom(...COUNTIES),
-  severity: fc.constantFrom('I' as const, 'II' as const, 'III' as const, 'IV' as const),
-  supporting: fc.uniqueArray(fc.constantFrom(...COUNTIES), { maxLength: 2 }),
-  links: fc.uniqueArray(fc.constantFrom(...COUNTIES), { maxLength: 2 }),
-  raise: fc.boolean(),
-});
-const viewer = fc.record({
-  jurisdiction: fc.constantFrom(...ALL),
-  roles: fc.uniqueArray(fc.constantFrom<Role>('duty_officer', 'leader', 'responder', 'agency_liaison', 'reviewer'), { minLength: 1, maxLength: 2 }),
-});
-
-let counter = 0;
-
-/** Builds an incident through the API the way rooms would, and what the oracle expects of it. */
-async function build(s: Scenario) {
-  counter += 1;
-  const id = `vis-${counter}`;
-  const lead = room(s.lead);
-  await post(lead, '/incidents', { incidentId: id, data: { title: `incident ${id}`, leadJurisdiction: s.lead, severity: s.severity } });
-  const model = { id, lead: s.lead as string, linked: new Set<string>(), supporting: new Set<string>() };
-  if (s.severity !== 'IV') model.linked.add(CITY);
-  for (const j of s.supporting) {
-    if (j === s.lead) continue;
-    await post(lead, `/incidents/${id}/commands`, { type: 'AddSupportingJurisdiction', data: { jurisdiction: j } });
-    model.supporting.add(j);
-  }
-  for (const j of s.links) {
-    if (j === s.lead || model.supporting.has(j)) continue;
-    await post(lead, `/incidents/${id}/commands`, { type: 'LinkRoom', data: { jurisdiction: j } });
-    model.linked.add(j);
-  }
-  if (s.raise) {
-    await post(room(CITY), `/incidents/${id}/commands`, { type: 'RaiseLead', data: { reason: 'county asked the city to lead' } });
-    model.supporting.add(model.lead);
-    model.linked.delete(CITY);
-    model.lead = CITY;
-  }
-  return model;
-}
-
-describe('visibility rule on every read (property-based)', () => {
-  it('no read outside lead, levels above, linked and supporting jurisdictions', async () => {
-    const built: Awaited<ReturnType<typeof build>>[] = [];
-    await fc.assert(
-      fc.asyncProperty(scenario, fc.array(viewer, { minLength: 1, maxLength: 4 }), async (s, viewers) => {
-        built.push(await build(s));
-        for (const v of viewers) {
-          const actor: Actor = { userId: `u-${v.jurisdiction}`, roles: v.roles, jurisdiction: v.jurisdiction };
-          const headers = await authHeader(actor);
-          const listed = await app.inject({ method: 'GET', url: '/incidents?limit=500', headers });
-          expect(listed.statusCode).toBe(200);
-          const ids = new Set(listed.json<{ items: { incidentId: string }[] }>().items.map((i) => i.incidentId));
-          for (const incident of built) {
-            const sees = oracleSees(v.jurisdiction, incident);
-            expect(ids.has(incident.id), `${v.jurisdiction} listing ${incident.id}`).toBe(sees);
-            for (const url of [`/incidents/${incident.id}`, `/incidents/${incident.id}/command`, `/incidents/${incident.id}/resource-requests`]) {
-              const read = await app.inject({ method: 'GET', url, headers });
-              expect(read.statusCode, `${v.jurisdiction} reading ${url}`).toBe(sees ? 200 : 404);
-              if (!sees) {
-                // Indistinguishable from an incident that does not exist.
-                const missing = await app.inject({ method: 'GET', url: url.replace(incident.id, 'no-such-incident'), headers });
-                expect(read.body).toBe(missing.body.replaceAll('no-such-incident', incident.id));
-              }
-            }
-          }
-        }
-      }),
-      { numRuns: 25, seed: 20261130 },
-    );
-    expect(built.length).toBe(25);
-  });
-});
 
 describe('tokens', () => {
   it('a forged, expired or malformed token gets a typed 401 and changes nothing', async () => {

@@ -13,15 +13,12 @@
  * FUZZ_RUNS (default 25 per route) and FUZZ_SEED replay or widen a run; a failure prints its seed.
  */
 import type { Actor } from '@muster/domain';
-import { createEngine } from '@muster/engine';
-import { createTokenVerifier, demoDirectory } from '@muster/identity';
-import { PostgresEventStore } from '@muster/store-postgres';
-import { authHeader, createTestDatabase, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
+import { authHeader, type TestDatabase } from '@muster/testkit';
 import fc from 'fast-check';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from './app';
+import { describe, expect, it } from 'vitest';
+import { apiTest, testLogins } from './test-fixtures';
 
 const CITY = '441200';
 const city: Actor = { userId: 'do-city', roles: ['duty_officer'], jurisdiction: CITY };
@@ -354,19 +351,15 @@ function urlOf(route: string, params: Record<string, string>): string {
 
 // ---- The fuzz -------------------------------------------------------------------------------
 
-beforeAll(async () => {
-  t = await createTestDatabase('fuzz');
-  app = buildApi({
-    engine: createEngine({ store: new PostgresEventStore(t.db) }),
-    db: t.db,
-    logger: false,
-    verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }),
-    login: { users: await demoDirectory(), secret: TEST_JWT_SECRET, ttlSeconds: 600 },
-    onRoute: (route: RouteOptions) => {
-      for (const method of [route.method].flat()) if (WRITE_METHODS.has(method)) registered.add(`${method} ${route.url}`);
-    },
-  });
-  await app.ready();
+apiTest.override('apiOptions', { scope: 'file' }, async () => ({
+  login: await testLogins(),
+  onRoute: (route: RouteOptions) => {
+    for (const method of [route.method].flat()) if (WRITE_METHODS.has(method)) registered.add(`${method} ${route.url}`);
+  },
+}));
+apiTest.beforeAll(async ({ database, api }) => {
+  t = database;
+  app = api;
   for (const actor of [city, commander]) auth.set(actor, await authHeader(actor));
 
   const ok = async (method: WriteMethod, url: string, body: unknown) => {
@@ -402,10 +395,6 @@ beforeAll(async () => {
   });
   await ok('POST', '/depots', { depotId: fixture.depot, name: 'City depot', jurisdiction: CITY });
   await ok('POST', '/teams', { teamId: fixture.team, name: 'City team', jurisdiction: CITY });
-});
-afterAll(async () => {
-  await app?.close();
-  await t?.drop();
 });
 
 describe('fuzz of every write route', () => {

@@ -10,14 +10,13 @@ import { START_POSITION, WS_CLOSE_CODE, comparePositions, type CommandResult, ty
 import type { Actor, Role } from '@muster/domain';
 import { createEngine, InProcessEventBus, type Engine } from '@muster/engine';
 import { createTokenVerifier, issueToken } from '@muster/identity';
-import { PostgresEventStore, type Database } from '@muster/store-postgres';
+import { PostgresEventStore } from '@muster/store-postgres';
 import { createTestDatabase, TEST_JWT_SECRET, testToken, type TestDatabase } from '@muster/testkit';
 import fc from 'fast-check';
-import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startGateway, type GatewayOptions, type RunningGateway } from './gateway';
-import { TestConsole, expectedEvents, startTestRelay, tryUpgrade, until, withToken, type TestRelay } from './test-harness';
+import { TestConsole, drainedThrough, expectedEvents, positionOf, startTestRelay, tryUpgrade, until, withToken, type TestRelay, type WrittenEvent } from './test-harness';
 
 const PROVINCE = '440000';
 const CITY = '441200';
@@ -61,6 +60,19 @@ async function destroyWorld(world: World | undefined): Promise<void> {
   await world.t.drop();
 }
 
+/**
+ * A world of its own for the enclosing describe block, built before its tests and destroyed after
+ * them (vitest fixtures are per test or per file; these blocks each need an empty log of their own).
+ */
+function worldPerSuite(name: string, bind: (world: World) => void): void {
+  let world: World | undefined;
+  beforeAll(async () => {
+    world = await createWorld(name);
+    bind(world);
+  });
+  afterAll(() => destroyWorld(world));
+}
+
 async function gatewayOf(world: World, options: Partial<GatewayOptions> = {}): Promise<RunningGateway> {
   const g = await startGateway({ db: world.t.db, bus: world.bus, verifier, heartbeatIntervalMs: 60_000, ...options });
   world.gateways.push(g);
@@ -88,21 +100,6 @@ function lastEventOf(result: CommandResult): string {
 
 const incidentOfEvent = (e: EventEnvelope): string => e.meta.incidentId ?? e.streamId;
 
-async function eventually<T>(read: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-/** The position of an event once it is readable below the commit-safe horizon. */
-function positionOf(db: Kysely<Database>, incidentId: string, eventId: string): Promise<string> {
-  return eventually(async () => (await expectedEvents(db, { incidents: [incidentId] })).find((e) => e.eventId === eventId)?.position, `event ${eventId} readable`);
-}
-
 /**
  * The position of the last event written, once readable: a subscribe `after` it gets exactly what is
  * written from now on. (A subscribe without `after` starts at the commit-safe horizon, which a
@@ -112,23 +109,8 @@ async function writtenHead(world: World): Promise<string> {
   return world.last ? positionOf(world.t.db, world.last.incidentId, world.last.eventId) : START_POSITION;
 }
 
-/**
- * A barrier that needs no marker event: once the relay has published the last event written, the
- * gateway has fanned it (and everything before it) out to its sessions; a pong written after that
- * reaches each console after every event frame sent to it. So whatever a console will ever get up to
- * that event, it has when this returns — and anything it did not get was not sent.
- */
-async function drained(world: World, last: { incidentId: string; eventId: string }, consoles: TestConsole[]): Promise<void> {
-  const position = await positionOf(world.t.db, last.incidentId, last.eventId);
-  await until(() => comparePositions(world.relay.position(), position) >= 0, 'the relay to publish the last event');
-  await Promise.all(
-    consoles.map(async (c) => {
-      const pongs = c.of('pong').length;
-      c.send({ type: 'ping' });
-      await c.waitFor((x) => x.of('pong').length > pongs, 'pong after the last event');
-    }),
-  );
-}
+/** Every console has all it will ever get up to `last` (drainedThrough, test-harness.ts). */
+const drained = (world: World, last: WrittenEvent, consoles: TestConsole[]): Promise<void> => drainedThrough(world.t.db, world.relay, last, consoles);
 
 function expectIncreasing(events: EventEnvelope[]): void {
   for (let i = 1; i < events.length; i++) {
@@ -141,12 +123,7 @@ const nextId = (prefix: string) => `${prefix}-${++incidentCounter}`;
 
 describe('authentication at the upgrade and authorization at subscribe', () => {
   let world: World;
-  beforeAll(async () => {
-    world = await createWorld('gateway_access');
-  });
-  afterAll(async () => {
-    await destroyWorld(world);
-  });
+  worldPerSuite('gateway_access', (w) => (world = w));
 
   it('answers an upgrade without a valid token with a typed 401 and opens no socket', async () => {
     const g = await gatewayOf(world);
@@ -242,12 +219,7 @@ describe('authentication at the upgrade and authorization at subscribe', () => {
 
 describe('token expiry', () => {
   let world: World;
-  beforeAll(async () => {
-    world = await createWorld('gateway_expiry');
-  });
-  afterAll(async () => {
-    await destroyWorld(world);
-  });
+  worldPerSuite('gateway_expiry', (w) => (world = w));
 
   async function head(): Promise<string> {
     return (await expectedEvents(world.t.db, { rooms: [DINGHU] })).at(-1)?.position ?? START_POSITION;
@@ -372,12 +344,7 @@ describe('token expiry', () => {
 
 describe('linkage changes reach open sockets', () => {
   let world: World;
-  beforeAll(async () => {
-    world = await createWorld('gateway_linkage');
-  });
-  afterAll(async () => {
-    await destroyWorld(world);
-  });
+  worldPerSuite('gateway_linkage', (w) => (world = w));
 
   it('a county incident raised to III: a city duty officer’s console, already connected, starts receiving it without reconnecting', async () => {
     const g = await gatewayOf(world);
@@ -544,12 +511,9 @@ const viewerScenario: fc.Arbitrary<ViewerScenario> = fc.record({
 describe('visibility on the live feed (property-based)', () => {
   let world: World;
   let g: RunningGateway;
+  worldPerSuite('gateway_visibility', (w) => (world = w));
   beforeAll(async () => {
-    world = await createWorld('gateway_visibility');
     g = await gatewayOf(world);
-  });
-  afterAll(async () => {
-    await destroyWorld(world);
   });
 
   const models: IncidentModel[] = [];

@@ -1,11 +1,10 @@
 import { START_POSITION, WS_SESSION_CLOSE_CODE, comparePositions, type EventEnvelope } from '@muster/contracts';
-import { createEngine, InProcessEventBus, type Engine } from '@muster/engine';
-import { createTokenVerifier } from '@muster/identity';
-import { PostgresEventStore } from '@muster/store-postgres';
-import { createTestDatabase, TEST_JWT_SECRET, testToken, type TestDatabase } from '@muster/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type RunningGateway } from './gateway';
-import { RawConsole, TestConsole, expectedEvents, startTestRelay, until, type TestRelay } from './test-harness';
+import type { Engine, InProcessEventBus } from '@muster/engine';
+import { testToken, type TestDatabase } from '@muster/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RunningGateway } from './gateway';
+import { gatewayTest, type LaunchGateway, type OpenConsole } from './test-fixtures';
+import { RawConsole, expectedEvents, until } from './test-harness';
 
 const actor = { userId: 'duty-1', roles: ['duty_officer' as const], jurisdiction: '441200' };
 const ROOM = '441203';
@@ -18,28 +17,19 @@ const FRAME_ALLOWANCE = 16 * 1024;
 let t: TestDatabase;
 let engine: Engine;
 let bus: InProcessEventBus;
-let relay: TestRelay;
 /** The city duty officer's token: the room used here is a county below the city. */
 let token: string;
-const gateways: RunningGateway[] = [];
+let launch: LaunchGateway;
+let openConsole: OpenConsole;
 const raws: RawConsole[] = [];
-const consoles: TestConsole[] = [];
 
-beforeAll(async () => {
-  t = await createTestDatabase('gateway_backpressure');
-  engine = createEngine({ store: new PostgresEventStore(t.db) });
-  bus = new InProcessEventBus();
-  relay = startTestRelay(t.db, bus);
+gatewayTest.beforeAll(async ({ database, engine: fileEngine, bus: fileBus, launchGateway, openConsole: opener }) => {
+  [t, engine, bus, launch, openConsole] = [database, fileEngine, fileBus, launchGateway, opener];
   token = await testToken(actor);
 });
 
-afterAll(async () => {
+afterAll(() => {
   for (const raw of raws) raw.destroy();
-  await Promise.all(consoles.map((c) => c.close()));
-  await Promise.all(gateways.map((g) => g.close({ abrupt: true })));
-  await relay?.stop();
-  await bus?.close();
-  await t?.drop();
 });
 
 let counter = 0;
@@ -59,19 +49,13 @@ function increasing(events: EventEnvelope[]): boolean {
   return events.every((e, i) => i === 0 || comparePositions(e.position, events[i - 1]?.position ?? START_POSITION) > 0);
 }
 
-async function startBounded(options: { catchUpBufferLimit?: number } = {}): Promise<RunningGateway> {
-  const g = await startGateway({
-    db: t.db,
-    bus,
-    verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }),
+function startBounded(options: { catchUpBufferLimit?: number } = {}): Promise<RunningGateway> {
+  return launch({
     maxBufferedBytes: MAX_BUFFERED,
     // Long enough that the stalled console can still read its closing frame when the test lets it.
     closeGraceMs: 60_000,
-    heartbeatIntervalMs: 60_000,
     ...options,
   });
-  gateways.push(g);
-  return g;
 }
 
 describe('a console that stops reading', () => {
@@ -83,8 +67,7 @@ describe('a console that stops reading', () => {
     raws.push(slow);
     slow.sendText(JSON.stringify({ type: 'subscribe', rooms: [ROOM], after: start }));
     await until(() => slow.frames.some((f) => f.type === 'caught_up'), 'slow console caught up');
-    const fast = await TestConsole.open(g.url, { token });
-    consoles.push(fast);
+    const fast = await openConsole(g, token);
     fast.send({ type: 'subscribe', rooms: [ROOM], after: start });
     await fast.waitFor((c) => c.of('caught_up').length === 1, 'fast console caught up');
 
@@ -127,8 +110,7 @@ describe('a console that stops reading', () => {
     expect(slow.frames.at(-1)?.type).toBe('closing');
 
     // Resuming from there yields exactly the rest.
-    const again = await TestConsole.open(g.url, { token });
-    consoles.push(again);
+    const again = await openConsole(g, token);
     again.send({ type: 'subscribe', rooms: [ROOM], after: closing?.type === 'closing' ? closing.resumeFrom : START_POSITION });
     await again.waitFor((c) => c.of('caught_up').length === 1, 'resumed console caught up');
     expect([...got, ...again.events].map((e) => e.eventId)).toEqual(expected.map((e) => e.eventId));
@@ -168,8 +150,7 @@ describe('a console that stops reading', () => {
     // The gateway holds a console's frames of one turn for a single write (WriteBatcher). Those held
     // bytes must not count as unread: a reading console gets a burst larger than the bound, whole.
     const g = await startBounded();
-    const reader = await TestConsole.open(g.url, { token });
-    consoles.push(reader);
+    const reader = await openConsole(g, token);
     reader.send({ type: 'subscribe', rooms: [ROOM] });
     await reader.waitFor((c) => c.of('caught_up').length === 1, 'caught up');
     const closedBefore = g.stats().slowConsumersClosed;

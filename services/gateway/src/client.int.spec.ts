@@ -5,50 +5,39 @@
 import { buildApi } from '@muster/api';
 import { MusterApiError, createHttpClient, subscribe, type LiveFeed, type LiveState, type MusterHttpClient } from '@muster/client';
 import { START_POSITION, comparePositions, type EventEnvelope } from '@muster/contracts';
-import { createEngine, InProcessEventBus } from '@muster/engine';
-import { createTokenVerifier } from '@muster/identity';
-import { PostgresEventStore } from '@muster/store-postgres';
-import { createTestDatabase, freePort, TEST_JWT_SECRET, testToken, type TestDatabase } from '@muster/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type RunningGateway } from './gateway';
-import { expectedEvents, startTestRelay, until, type TestRelay } from './test-harness';
+import { freePort, testToken, type TestDatabase } from '@muster/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RunningGateway } from './gateway';
+import { gatewayTest, testVerifier, type LaunchGateway } from './test-fixtures';
+import { expectedEvents, until } from './test-harness';
 
 const DINGHU = '441203';
 const GAOYAO = '441204';
 
 let t: TestDatabase;
-let bus: InProcessEventBus;
-let relay: TestRelay;
 let api: ReturnType<typeof buildApi>;
 let http: MusterHttpClient;
 let apiUrl: string;
 let gatewayPort: number;
 let gateway: RunningGateway;
 let token: string;
-const verifier = createTokenVerifier({ secret: TEST_JWT_SECRET });
+let launch: LaunchGateway;
 const feeds: LiveFeed[] = [];
 
-beforeAll(async () => {
-  t = await createTestDatabase('gateway_client');
-  const engine = createEngine({ store: new PostgresEventStore(t.db) });
-  api = buildApi({ engine, db: t.db, logger: false, verifier });
+gatewayTest.beforeAll(async ({ database, engine, launchGateway }) => {
+  [t, launch] = [database, launchGateway];
+  api = buildApi({ engine, db: t.db, logger: false, verifier: testVerifier });
   apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
   // A city duty officer: acts in the counties below the city and watches their rooms.
   token = await testToken({ userId: 'duty-7', roles: ['duty_officer'], jurisdiction: '441200' });
   http = createHttpClient({ baseUrl: apiUrl, token: () => token });
-  bus = new InProcessEventBus();
-  relay = startTestRelay(t.db, bus);
   gatewayPort = await freePort();
-  gateway = await startGateway({ db: t.db, bus, verifier, port: gatewayPort, heartbeatIntervalMs: 60_000 });
+  gateway = await launch({ port: gatewayPort });
 });
 
 afterAll(async () => {
   await Promise.all(feeds.map((f) => f.close()));
-  await gateway?.close({ abrupt: true });
   await api?.close();
-  await relay?.stop();
-  await bus?.close();
-  await t?.drop();
 });
 
 function inOrderOnce(received: EventEnvelope[], expected: EventEnvelope[]): void {
@@ -139,11 +128,11 @@ describe('live client', () => {
     await until(() => states.includes('disconnected'), 'client noticed the crash');
     const afterCrash = written;
     await until(() => written >= afterCrash + 5, 'commands while no gateway runs');
-    gateway = await startGateway({ db: t.db, bus, verifier, port: gatewayPort, heartbeatIntervalMs: 60_000 });
+    gateway = await launch({ port: gatewayPort });
     await until(() => feed.state() === 'live' && received.length >= 30, 'resumed after the crash');
 
     await gateway.close();
-    gateway = await startGateway({ db: t.db, bus, verifier, port: gatewayPort, heartbeatIntervalMs: 60_000 });
+    gateway = await launch({ port: gatewayPort });
     const before = received.length;
     await until(() => feed.state() === 'live' && received.length >= before + 10, 'resumed after the clean restart');
 

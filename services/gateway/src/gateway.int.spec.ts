@@ -1,56 +1,32 @@
 import { START_POSITION, WS_CLOSE_CODE, WS_SESSION_CLOSE_CODE, comparePositions, type EventEnvelope } from '@muster/contracts';
-import { createEngine, InProcessEventBus, type Engine } from '@muster/engine';
-import { createTokenVerifier } from '@muster/identity';
-import { PostgresEventStore } from '@muster/store-postgres';
-import { createTestDatabase, TEST_JWT_SECRET, testToken, type TestDatabase } from '@muster/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Engine } from '@muster/engine';
+import { testToken, type TestDatabase } from '@muster/testkit';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { postgresLogReader, startGateway, type GatewayOptions, type RunningGateway } from './gateway';
+import { postgresLogReader, type RunningGateway } from './gateway';
 import type { LogReader } from './session';
-import { TestConsole, expectedEvents, startTestRelay, until, type TestRelay } from './test-harness';
+import { gatewayTest, type LaunchGateway, type OpenConsole } from './test-fixtures';
+import { TestConsole, expectedEvents, until, type TestRelay } from './test-harness';
 
 /** A city duty officer: may watch the city room and every county room below it. */
 const actor = { userId: 'duty-1', roles: ['duty_officer' as const], jurisdiction: '441200' };
-const verifier = createTokenVerifier({ secret: TEST_JWT_SECRET });
 const DINGHU = '441203';
 const SIHUI = '441284';
 const CITY = '441200';
 
 let t: TestDatabase;
 let engine: Engine;
-let bus: InProcessEventBus;
 let relay: TestRelay;
 let token: string;
-const gateways: RunningGateway[] = [];
-const consoles: TestConsole[] = [];
+let gateway: LaunchGateway;
+let openConsole: OpenConsole;
 
-beforeAll(async () => {
-  t = await createTestDatabase('gateway');
-  engine = createEngine({ store: new PostgresEventStore(t.db) });
-  bus = new InProcessEventBus();
-  relay = startTestRelay(t.db, bus);
+gatewayTest.beforeAll(async ({ database, engine: fileEngine, relay: fileRelay, launchGateway, openConsole: opener }) => {
+  [t, engine, relay, gateway, openConsole] = [database, fileEngine, fileRelay, launchGateway, opener];
   token = await testToken(actor);
 });
 
-afterAll(async () => {
-  await Promise.all(consoles.map((c) => c.close()));
-  await Promise.all(gateways.map((g) => g.close({ abrupt: true })));
-  await relay?.stop();
-  await bus?.close();
-  await t?.drop();
-});
-
-async function gateway(options: Partial<GatewayOptions> = {}): Promise<RunningGateway> {
-  const g = await startGateway({ db: t.db, bus, verifier, heartbeatIntervalMs: 60_000, ...options });
-  gateways.push(g);
-  return g;
-}
-
-async function open(g: RunningGateway): Promise<TestConsole> {
-  const c = await TestConsole.open(g.url, { token });
-  consoles.push(c);
-  return c;
-}
+const open = (g: RunningGateway): Promise<TestConsole> => openConsole(g, token);
 
 let incidentCounter = 0;
 const roomOf = new Map<string, string>();
@@ -502,8 +478,7 @@ describe('heartbeat', () => {
   it('terminates a console that does not answer pings', async () => {
     const g = await gateway({ heartbeatIntervalMs: 50 });
     // A console that is connected but never answers a ping, as one behind a dead network path.
-    const c = await TestConsole.open(g.url, { autoPong: false, token });
-    consoles.push(c);
+    const c = await openConsole(g, token, { autoPong: false });
     const { code } = await c.closed;
     // Terminated, not closed: the console sees an abnormal closure.
     expect(code).toBe(1006);

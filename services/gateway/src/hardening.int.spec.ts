@@ -8,51 +8,26 @@ import { connect as tcpConnect } from 'node:net';
 import { subscribe } from '@muster/client';
 import { START_POSITION, WS_CLOSE_CODE, ValidationError } from '@muster/contracts';
 import { JurisdictionTree, ZHAOQING_JURISDICTIONS, type Actor } from '@muster/domain';
-import { createEngine, InProcessEventBus, type Engine } from '@muster/engine';
+import type { Engine } from '@muster/engine';
 import { createTokenVerifier } from '@muster/identity';
-import { PostgresEventStore } from '@muster/store-postgres';
-import { createTestDatabase, TEST_JWT_SECRET, testToken, type TestDatabase } from '@muster/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type GatewayOptions, type RunningGateway } from './gateway';
-import { TestConsole, startTestRelay, tryUpgrade, withToken, type TestRelay } from './test-harness';
+import { TEST_JWT_SECRET, testToken } from '@muster/testkit';
+import { describe, expect, it } from 'vitest';
+import type { RunningGateway } from './gateway';
+import { gatewayTest, type LaunchGateway, type OpenConsole } from './test-fixtures';
+import { tryUpgrade, withToken, type TestConsole } from './test-harness';
 
 const DINGHU = '441203';
 const dinghu: Actor = { userId: 'dinghu-duty', roles: ['duty_officer'], jurisdiction: DINGHU };
 const tree = new JurisdictionTree(ZHAOQING_JURISDICTIONS);
 
-let t: TestDatabase;
 let engine: Engine;
-let bus: InProcessEventBus;
-let relay: TestRelay;
-const gateways: RunningGateway[] = [];
-const consoles: TestConsole[] = [];
-
-beforeAll(async () => {
-  t = await createTestDatabase('gateway_hardening');
-  engine = createEngine({ store: new PostgresEventStore(t.db) });
-  bus = new InProcessEventBus();
-  relay = startTestRelay(t.db, bus);
+let gateway: LaunchGateway;
+let openConsole: OpenConsole;
+gatewayTest.beforeAll(({ engine: fileEngine, launchGateway, openConsole: opener }) => {
+  [engine, gateway, openConsole] = [fileEngine, launchGateway, opener];
 });
 
-afterAll(async () => {
-  await Promise.all(consoles.map((c) => c.close()));
-  await Promise.all(gateways.map((g) => g.close({ abrupt: true })));
-  await relay?.stop();
-  await bus?.close();
-  await t?.drop();
-});
-
-async function gateway(options: Partial<GatewayOptions> = {}): Promise<RunningGateway> {
-  const g = await startGateway({ db: t.db, bus, verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }), heartbeatIntervalMs: 60_000, ...options });
-  gateways.push(g);
-  return g;
-}
-
-async function open(g: RunningGateway, actor: Actor): Promise<TestConsole> {
-  const c = await TestConsole.open(g.url, { token: await testToken(actor) });
-  consoles.push(c);
-  return c;
-}
+const open = async (g: RunningGateway, actor: Actor): Promise<TestConsole> => openConsole(g, await testToken(actor));
 
 const healthUrl = (g: RunningGateway) => `http://127.0.0.1:${g.port}/health`;
 
@@ -84,9 +59,8 @@ describe('one token cannot hold every socket', () => {
     const g = await gateway();
     const token = await testToken(dinghu);
     // Kept open (not closed after the upgrade like tryUpgrade does), all at once.
-    const attempts = await Promise.allSettled(Array.from({ length: 50 }, () => TestConsole.open(g.url, { token })));
+    const attempts = await Promise.allSettled(Array.from({ length: 50 }, () => openConsole(g, token)));
     const opened = attempts.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
-    consoles.push(...opened);
     expect(opened).toHaveLength(8);
     expect(g.sessions()).toHaveLength(8);
     const refused = await tryUpgrade(withToken(g.url, token));

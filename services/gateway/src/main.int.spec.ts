@@ -8,10 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { connectEventBus, type NatsEventBus } from '@muster/bus-nats';
 import { subscribe, type LiveFeed, type StateChange } from '@muster/client';
 import { START_POSITION, type EventEnvelope } from '@muster/contracts';
-import { createEngine, type Engine } from '@muster/engine';
-import { PostgresEventStore, readGlobalLog } from '@muster/store-postgres';
-import { createTestDatabase, freePort, natsTestNames, startPrivateNatsServer, TEST_JWT_SECRET_TEXT, testToken, type PrivateNatsServer, type TestDatabase } from '@muster/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Engine } from '@muster/engine';
+import { readGlobalLog } from '@muster/store-postgres';
+import { freePort, integrationTest, natsTestNames, startPrivateNatsServer, TEST_JWT_SECRET_TEXT, testToken, type PrivateNatsServer, type TestDatabase } from '@muster/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
 import { TestConsole, tryUpgrade, until, withToken } from './test-harness';
 
 const serviceDir = fileURLToPath(new URL('..', import.meta.url));
@@ -101,11 +101,10 @@ async function report(): Promise<string> {
   return result.events[0]?.eventId ?? '';
 }
 
-beforeAll(async () => {
-  t = await createTestDatabase('gateway_main');
+integrationTest.beforeAll(async ({ database, engine: fileEngine }) => {
+  [t, engine] = [database, fileEngine];
   nats = await startPrivateNatsServer();
   bus = await connectEventBus({ servers: nats.url, stream: names.stream, subjectPrefix: names.subjectPrefix, ensureStream: true });
-  engine = createEngine({ store: new PostgresEventStore(t.db) });
   port = await freePort();
 });
 
@@ -114,7 +113,6 @@ afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
   await bus?.close();
   await nats?.stop({ hard: true });
-  await t?.drop();
 });
 
 describe('gateway process', () => {

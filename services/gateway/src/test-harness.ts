@@ -3,10 +3,10 @@
  * a raw-TCP console that can stop reading. Real sockets and a real PostgreSQL throughout; nothing
  * here is a mock. Not exported from the package.
  */
-import { randomBytes } from 'node:crypto';
-import { connect as tcpConnect, type Socket } from 'node:net';
-import { START_POSITION, ServerFrameSchema, type EventEnvelope, type ServerFrame } from '@muster/contracts';
+import type { Socket } from 'node:net';
+import { START_POSITION, ServerFrameSchema, comparePositions, type EventEnvelope, type ServerFrame } from '@muster/contracts';
 import type { EventBus } from '@muster/engine';
+import { maskedTextFrame, openRawWebSocket, readServerFrames } from '@muster/testkit';
 import { readGlobalLog, type Database } from '@muster/store-postgres';
 import type { Kysely } from 'kysely';
 import { WebSocket } from 'ws';
@@ -70,6 +70,46 @@ export async function expectedEvents(
     if (!last || page.length < 1000) return all;
     cursor = last.position;
   }
+}
+
+/** Polls `read` until it gives a value, failing with `what` after `timeoutMs`. */
+async function eventually<T>(read: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/** An event written, named by its incident (to read it back by) and its id. */
+export interface WrittenEvent {
+  incidentId: string;
+  eventId: string;
+}
+
+/** The position of an event once it is readable below the commit-safe horizon. */
+export function positionOf(db: Kysely<Database>, incidentId: string, eventId: string): Promise<string> {
+  return eventually(async () => (await expectedEvents(db, { incidents: [incidentId] })).find((e) => e.eventId === eventId)?.position, `event ${eventId} readable`);
+}
+
+/**
+ * A barrier that needs no marker event: once the relay has published the last event written, the
+ * gateway has fanned it (and everything before it) out to its sessions; a pong written after that
+ * reaches each console after every event frame sent to it. So whatever a console will ever get up to
+ * that event, it has when this returns — and anything it did not get was not sent.
+ */
+export async function drainedThrough(db: Kysely<Database>, relay: TestRelay, last: WrittenEvent, consoles: TestConsole[]): Promise<void> {
+  const position = await positionOf(db, last.incidentId, last.eventId);
+  await until(() => comparePositions(relay.position(), position) >= 0, 'the relay to publish the last event');
+  await Promise.all(
+    consoles.map(async (c) => {
+      const pongs = c.of('pong').length;
+      c.send({ type: 'ping' });
+      await c.waitFor((x) => x.of('pong').length > pongs, 'pong after the last event');
+    }),
+  );
 }
 
 /** A console on the `ws` package that records every frame, parsed by the contract's schema. */
@@ -186,30 +226,7 @@ export class RawConsole {
   }
 
   static async open(url: string, options: { token?: string } = {}): Promise<RawConsole> {
-    const { hostname, port, pathname, search } = new URL(withToken(url, options.token));
-    const socket = tcpConnect({ host: hostname, port: Number(port) });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('error', reject);
-    });
-    const key = randomBytes(16).toString('base64');
-    socket.write(
-      `GET ${pathname}${search} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
-    );
-    const rest = await new Promise<Buffer>((resolve, reject) => {
-      let head = Buffer.alloc(0);
-      const onData = (chunk: Buffer) => {
-        head = Buffer.concat([head, chunk]);
-        const end = head.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        socket.off('data', onData);
-        const status = head.subarray(0, head.indexOf('\r\n')).toString();
-        if (!status.includes(' 101 ')) reject(new Error(`upgrade refused: ${status}`));
-        else resolve(head.subarray(end + 4));
-      };
-      socket.on('data', onData);
-    });
+    const { socket, rest } = await openRawWebSocket(withToken(url, options.token));
     const console = new RawConsole(socket);
     if (rest.length) console.onData(rest);
     return console;
@@ -228,15 +245,7 @@ export class RawConsole {
 
   /** Sends one masked text frame, as every client must (RFC 6455 §5.3). */
   sendText(text: string): void {
-    const payload = Buffer.from(text);
-    const mask = randomBytes(4);
-    const header =
-      payload.length < 126
-        ? Buffer.from([0x81, 0x80 | payload.length])
-        : Buffer.from([0x81, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
-    const masked = Buffer.alloc(payload.length);
-    for (let i = 0; i < payload.length; i++) masked[i] = (payload[i] ?? 0) ^ (mask[i % 4] ?? 0);
-    this.socket.write(Buffer.concat([header, mask, masked]));
+    this.socket.write(maskedTextFrame(text));
   }
 
   /** Stops reading: the kernel's receive buffer fills, then the gateway's send buffers. */
@@ -253,27 +262,9 @@ export class RawConsole {
   }
 
   private onData(chunk: Buffer): void {
-    this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
-    for (;;) {
-      const b = this.buffer;
-      if (b.length < 2) return;
-      const opcode = (b[0] ?? 0) & 0x0f;
-      let length = (b[1] ?? 0) & 0x7f;
-      let offset = 2;
-      if (length === 126) {
-        if (b.length < 4) return;
-        length = b.readUInt16BE(2);
-        offset = 4;
-      } else if (length === 127) {
-        if (b.length < 10) return;
-        length = Number(b.readBigUInt64BE(2));
-        offset = 10;
-      }
-      if (b.length < offset + length) return;
-      const payload = b.subarray(offset, offset + length);
-      this.buffer = b.subarray(offset + length);
-      if (opcode === 0x1) this.texts.push(payload.toString('utf8'));
-      else if (opcode === 0x8) this.closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
-    }
+    const read = readServerFrames(this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk);
+    this.texts.push(...read.texts);
+    if (read.closeCode !== undefined) this.closeCode = read.closeCode;
+    this.buffer = read.rest;
   }
 }

@@ -1,18 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { connectEventBus, decodeEvent, ensureEventStream } from '@muster/bus-nats';
+import { connectEventBus, ensureEventStream } from '@muster/bus-nats';
 import type { EventEnvelope } from '@muster/contracts';
-import { createEngine, type Engine, type LiveSubscription } from '@muster/engine';
-import { loadCheckpoint, PostgresEventStore } from '@muster/store-postgres';
-import { TEST_NATS_URL, createTestDatabase, natsTestNames, startPrivateNatsServer, type PrivateNatsServer, type TestDatabase } from '@muster/testkit';
+import type { Engine, LiveSubscription } from '@muster/engine';
+import { loadCheckpoint } from '@muster/store-postgres';
+import { TEST_NATS_URL, isolatedTest, natsTestNames, startPrivateNatsServer, type PrivateNatsServer, type TestDatabase } from '@muster/testkit';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { sql } from 'kysely';
 import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect } from 'vitest';
 import { startRelay, type Relay } from './relay';
+import { eventually as eventuallyHolds, logEvents, storedEvents, writeIncidents } from './test-fixtures';
 
-const actor = { userId: 'duty-1', roles: ['duty_officer' as const], jurisdiction: '441203' };
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const relayMain = fileURLToPath(new URL('./main.ts', import.meta.url));
 
@@ -21,56 +20,18 @@ let engine: Engine;
 let names: { stream: string; subjectPrefix: string };
 const cleanups: (() => Promise<unknown>)[] = [];
 
-beforeEach(async () => {
-  t = await createTestDatabase('relay_faults');
-  engine = createEngine({ store: new PostgresEventStore(t.db) });
+// Every test gets a database of its own (isolatedTest) and a stream name of its own.
+isolatedTest.beforeEach(({ database, engine: testEngine }) => {
+  [t, engine] = [database, testEngine];
   names = natsTestNames('relay_faults');
 });
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
-  await t?.drop();
 });
 
-async function writeIncidents(tag: string, incidents: number, updates: number): Promise<void> {
-  await Promise.all(
-    Array.from({ length: incidents }, async (_, i) => {
-      const streamId = `${tag}-${i}`;
-      await engine.handle({ streamType: 'incident', streamId, type: 'ReportIncident', data: { title: `${tag} ${i}`, leadJurisdiction: '441203' }, actor });
-      for (let u = 0; u < updates; u++) {
-        await engine.handle({ streamType: 'incident', streamId, type: 'UpdateIncidentDetails', data: { description: `update ${u}` }, actor });
-      }
-    }),
-  );
-}
-
-async function logEvents(): Promise<{ eventId: string; position: string }[]> {
-  const { rows } = await sql<{ event_id: string; tx_id: string; seq: string }>`
-    select event_id, tx_id::text, seq::text from event order by tx_id, seq`.execute(t.db);
-  return rows.map((r) => ({ eventId: r.event_id, position: `${r.tx_id}.${r.seq}` }));
-}
-
-async function eventually(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  // A check that throws (NATS still reconnecting) counts as "not yet".
-  while (!(await Promise.resolve().then(check).catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-/** Everything a JetStream stream holds now, read message by message by sequence (no consumer involved). */
-async function storedEvents(jsm: JetStreamManager, stream: string): Promise<EventEnvelope[]> {
-  const info = await jsm.streams.info(stream);
-  const out: EventEnvelope[] = [];
-  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-    const m = await jsm.streams.getMessage(stream, { seq });
-    if (!m) throw new Error(`stream has no message at ${seq}`);
-    const decoded = decodeEvent(m.data);
-    if (!decoded.ok) throw new Error(`stream holds a non-event at ${seq}: ${decoded.reason}`);
-    out.push(decoded.event);
-  }
-  return out;
-}
+/** A check that throws (NATS still reconnecting) counts as "not yet". */
+const eventually = (check: () => Promise<boolean> | boolean, timeoutMs: number, what: string) =>
+  eventuallyHolds(() => Promise.resolve().then(check).catch(() => false), timeoutMs, what);
 
 async function natsAdmin(servers: string): Promise<{ nc: NatsConnection; jsm: JetStreamManager }> {
   const nc = await connect({ servers, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
@@ -130,7 +91,7 @@ function spawnRelay(natsUrl: string, extraEnv: Record<string, string> = {}): Rel
 const said = (p: RelayProcess, msg: string) => p.logs.some((l) => l.msg === msg);
 
 describe('relay processes', () => {
-  it('kill -9 of the leading relay: the standby takes over and every event reaches the bus once, in log order', async () => {
+  isolatedTest('kill -9 of the leading relay: the standby takes over and every event reaches the bus once, in log order', async () => {
     const { jsm } = await natsAdmin(TEST_NATS_URL);
     cleanups.push(() => jsm.streams.delete(names.stream));
     const first = spawnRelay(TEST_NATS_URL);
@@ -139,7 +100,7 @@ describe('relay processes', () => {
     await eventually(() => said(standby, 'relay started'), 30_000, 'the standby relay to start');
     expect(said(standby, 'relay leads; publishing from its checkpoint')).toBe(false);
 
-    const writing = writeIncidents('proc', 30, 5);
+    const writing = writeIncidents(engine, 'proc', 30, 5);
     await eventually(async () => (await jsm.streams.info(names.stream)).state.messages >= 30, 20_000, 'the first 30 events');
     first.child.kill('SIGKILL');
     await first.exited;
@@ -147,7 +108,7 @@ describe('relay processes', () => {
     await eventually(() => said(standby, 'relay leads; publishing from its checkpoint'), 20_000, 'the standby to take over');
     await eventually(async () => (await jsm.streams.info(names.stream)).state.messages === 180, 20_000, 'all 180 events');
 
-    const log = await logEvents();
+    const log = await logEvents(t.db);
     const stored = await storedEvents(jsm, names.stream);
     expect(stored.map((e) => e.eventId)).toEqual(log.map((e) => e.eventId));
 
@@ -157,7 +118,7 @@ describe('relay processes', () => {
     expect(await loadCheckpoint(t.db, 'main')).toBe(log.at(-1)?.position);
   }, 90_000);
 
-  it('refuses to start with an invalid environment and names the variable', async () => {
+  isolatedTest('refuses to start with an invalid environment and names the variable', async () => {
     const p = spawnRelay('http://not-nats:80');
     expect(await p.exited).toBe(2);
     expect(p.stderr()).toContain('env.NATS_URL');
@@ -171,7 +132,7 @@ describe('relay across a NATS outage (private nats-server)', () => {
     cleanups.push(() => server.dispose());
   });
 
-  it('never advances the checkpoint past an unpublished event, and everything arrives once, in order, after NATS is back', async () => {
+  isolatedTest('never advances the checkpoint past an unpublished event, and everything arrives once, in order, after NATS is back', async () => {
     const { jsm } = await natsAdmin(server.url);
     await ensureEventStream(jsm, { name: names.stream, subjectPrefix: names.subjectPrefix });
     const relayBus = await connectEventBus({ servers: server.url, ...names, publishTimeoutMs: 500 });
@@ -191,21 +152,21 @@ describe('relay across a NATS outage (private nats-server)', () => {
     });
     cleanups.push(() => relay.stop());
 
-    await writeIncidents('before', 10, 1);
+    await writeIncidents(engine, 'before', 10, 1);
     await eventually(async () => (await jsm.streams.info(names.stream)).state.messages === 20, 10_000, 'the first 20 events');
-    await eventually(async () => (await loadCheckpoint(t.db, 'main')) === (await logEvents()).at(-1)?.position, 5_000, 'the checkpoint to catch up');
+    await eventually(async () => (await loadCheckpoint(t.db, 'main')) === (await logEvents(t.db)).at(-1)?.position, 5_000, 'the checkpoint to catch up');
     const beforeOutage = await loadCheckpoint(t.db, 'main');
 
     await server.stop();
     // Commands do not depend on NATS: they commit while it is down.
-    await writeIncidents('during', 10, 3);
+    await writeIncidents(engine, 'during', 10, 3);
     await new Promise((r) => setTimeout(r, 1_500));
     expect(await loadCheckpoint(t.db, 'main')).toBe(beforeOutage);
     expect(relay.status()).toEqual({ leader: true, checkpoint: beforeOutage });
 
     await server.start();
     await eventually(async () => (await jsm.streams.info(names.stream)).state.messages >= 60, 30_000, 'all 60 events after NATS is back');
-    const log = await logEvents();
+    const log = await logEvents(t.db);
     expect(log).toHaveLength(60);
     const stored = await storedEvents(jsm, names.stream);
     expect(stored.map((e) => e.eventId)).toEqual(log.map((e) => e.eventId));

@@ -1,16 +1,16 @@
-import { connectEventBus, decodeEvent, ensureEventStream, type NatsEventBus } from '@muster/bus-nats';
+import { connectEventBus, ensureEventStream, type NatsEventBus } from '@muster/bus-nats';
 import type { EventEnvelope } from '@muster/contracts';
-import { createEngine, type Engine, type EventBus, type LiveSubscription } from '@muster/engine';
-import { loadCheckpoint, PostgresEventStore } from '@muster/store-postgres';
-import { TEST_NATS_URL, createTestDatabase, natsTestNames, type TestDatabase } from '@muster/testkit';
+import type { Engine, EventBus, LiveSubscription } from '@muster/engine';
+import { loadCheckpoint } from '@muster/store-postgres';
+import { TEST_NATS_URL, isolatedTest, natsTestNames, type TestDatabase } from '@muster/testkit';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { sql } from 'kysely';
 import pino from 'pino';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
 import { startRelay, type Relay, type RelayOptions } from './relay';
+import { eventually, logEvents, storedEvents as storedEventsOf, writeIncidents } from './test-fixtures';
 
-const actor = { userId: 'duty-1', roles: ['duty_officer' as const], jurisdiction: '441203' };
 const logger = pino({ level: process.env['RELAY_TEST_LOG'] ?? 'silent' });
 
 let admin: NatsConnection;
@@ -30,9 +30,8 @@ const relays: Relay[] = [];
 const buses: EventBus[] = [];
 const subscriptions: LiveSubscription[] = [];
 
-beforeEach(async () => {
-  t = await createTestDatabase('relay');
-  engine = createEngine({ store: new PostgresEventStore(t.db) });
+isolatedTest.beforeEach(async ({ database, engine: testEngine }) => {
+  [t, engine] = [database, testEngine];
   names = natsTestNames('relay');
   await ensureEventStream(jsm, { name: names.stream, subjectPrefix: names.subjectPrefix });
 });
@@ -41,8 +40,9 @@ afterEach(async () => {
   await Promise.all(relays.splice(0).map((r) => r.stop()));
   await Promise.all(buses.splice(0).map((b) => b.close()));
   await jsm.streams.delete(names.stream).catch(() => false);
-  await t?.drop();
 });
+
+const storedEvents = () => storedEventsOf(jsm, names.stream);
 
 async function natsBus(): Promise<NatsEventBus> {
   const bus = await connectEventBus({ servers: TEST_NATS_URL, ...names, publishTimeoutMs: 2_000 });
@@ -54,51 +54,6 @@ function relay(options: Omit<RelayOptions, 'db'> & Partial<Pick<RelayOptions, 'd
   const r = startRelay({ db: t.db, logger, idlePollMs: 10, lockRetryMs: 50, retryBackoff: { initialMs: 20, maxMs: 200 }, ...options });
   relays.push(r);
   return r;
-}
-
-/** Opens `incidents` incidents concurrently and sends each `updates` more commands: 1 + updates events each. */
-async function writeIncidents(tag: string, incidents: number, updates: number): Promise<void> {
-  await Promise.all(
-    Array.from({ length: incidents }, async (_, i) => {
-      const streamId = `${tag}-${i}`;
-      await engine.handle({ streamType: 'incident', streamId, type: 'ReportIncident', data: { title: `${tag} ${i}`, leadJurisdiction: '441203' }, actor });
-      for (let u = 0; u < updates; u++) {
-        await engine.handle({ streamType: 'incident', streamId, type: 'UpdateIncidentDetails', data: { description: `update ${u}` }, actor });
-      }
-    }),
-  );
-}
-
-/** Every committed event in global log order: what must reach the bus. */
-async function logEvents(): Promise<{ eventId: string; streamId: string; version: number; position: string }[]> {
-  const { rows } = await sql<{ event_id: string; stream_id: string; version: number; tx_id: string; seq: string }>`
-    select event_id, stream_id, version, tx_id::text, seq::text from event order by tx_id, seq`.execute(t.db);
-  return rows.map((r) => ({ eventId: r.event_id, streamId: r.stream_id, version: r.version, position: `${r.tx_id}.${r.seq}` }));
-}
-
-/**
- * Everything stored in the test's JetStream stream, in stream order, read message by message by
- * sequence (no consumer in between, so this is exactly what the stream holds).
- */
-async function storedEvents(): Promise<EventEnvelope[]> {
-  const info = await jsm.streams.info(names.stream);
-  const out: EventEnvelope[] = [];
-  for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
-    const m = await jsm.streams.getMessage(names.stream, { seq });
-    if (!m) throw new Error(`stream has no message at ${seq}`);
-    const decoded = decodeEvent(m.data);
-    if (!decoded.ok) throw new Error(`stream holds a non-event at ${seq}: ${decoded.reason}`);
-    out.push(decoded.event);
-  }
-  return out;
-}
-
-async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 async function storedCount(): Promise<number> {
@@ -123,7 +78,7 @@ function compareToLog(stored: readonly string[], log: readonly string[]) {
 
 /** Asserts: the stream holds each committed event exactly once, in global log order. */
 async function expectStreamEqualsLog(): Promise<void> {
-  const log = await logEvents();
+  const log = await logEvents(t.db);
   const stored = await storedEvents();
   expect(compareToLog(stored.map((e) => e.eventId), log.map((e) => e.eventId))).toEqual({
     stored: log.length,
@@ -145,29 +100,29 @@ function expectPerStreamOrder(events: readonly EventEnvelope[]): void {
 }
 
 describe('relay', () => {
-  it('publishes every committed event once, in log order, then keeps up with new commits', async () => {
-    await writeIncidents('early', 20, 3);
+  isolatedTest('publishes every committed event once, in log order, then keeps up with new commits', async () => {
+    await writeIncidents(engine, 'early', 20, 3);
     const live: EventEnvelope[] = [];
     subscriptions.push(await (await natsBus()).subscribe((e) => live.push(e)));
     const r = relay({ bus: await natsBus(), batchSize: 17 });
 
     await eventually(async () => (await storedCount()) === 80, 15_000, '80 events on the bus');
-    await writeIncidents('late', 10, 2);
+    await writeIncidents(engine, 'late', 10, 2);
     await eventually(async () => (await storedCount()) === 110, 15_000, '110 events on the bus');
     await expectStreamEqualsLog();
     await new Promise((res) => setTimeout(res, 100));
-    expect(live.map((e) => e.eventId)).toEqual((await logEvents()).map((e) => e.eventId));
+    expect(live.map((e) => e.eventId)).toEqual((await logEvents(t.db)).map((e) => e.eventId));
     expectPerStreamOrder(live);
 
-    const last = (await logEvents()).at(-1)?.position;
+    const last = (await logEvents(t.db)).at(-1)?.position;
     await eventually(async () => (await loadCheckpoint(t.db, 'main')) === last, 5_000, 'the checkpoint at the last event');
     expect(r.status()).toEqual({ leader: true, checkpoint: last });
   });
 
-  it('with two relays running, exactly one leads and each event reaches the bus once, per-stream in order', async () => {
+  isolatedTest('with two relays running, exactly one leads and each event reaches the bus once, per-stream in order', async () => {
     const a = relay({ bus: await natsBus(), batchSize: 8 });
     const b = relay({ bus: await natsBus(), batchSize: 8 });
-    const writing = writeIncidents('pair', 25, 5);
+    const writing = writeIncidents(engine, 'pair', 25, 5);
     // Sample leadership while events flow: never two leaders at once.
     let sawLeader = false;
     while (!(await Promise.race([writing.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 5))]))) {
@@ -181,8 +136,8 @@ describe('relay', () => {
     expectPerStreamOrder(await storedEvents());
   });
 
-  it('a second relay takes over when the leader stops mid-way, resuming from the checkpoint with nothing lost', async () => {
-    await writeIncidents('handover', 30, 4);
+  isolatedTest('a second relay takes over when the leader stops mid-way, resuming from the checkpoint with nothing lost', async () => {
+    await writeIncidents(engine, 'handover', 30, 4);
     const published: string[] = [];
     const counting = async (label: string): Promise<EventBus> => {
       const inner = await natsBus();
@@ -199,13 +154,13 @@ describe('relay', () => {
     await eventually(async () => published.length >= 40, 15_000, 'the first relay to publish 40 events');
     await first.stop();
     const checkpoint = await loadCheckpoint(t.db, 'main');
-    const log = await logEvents();
+    const log = await logEvents(t.db);
     const resumeAt = log.findIndex((e) => e.position === checkpoint) + 1;
     expect(resumeAt).toBeGreaterThanOrEqual(40);
     // Stopping saved exactly what the bus acknowledged: nothing past it was published.
     expect(published.filter((p) => p.startsWith('first:'))).toHaveLength(resumeAt);
 
-    await writeIncidents('after-handover', 5, 1);
+    await writeIncidents(engine, 'after-handover', 5, 1);
     relay({ bus: await counting('second'), batchSize: 10 });
     await eventually(async () => (await storedCount()) === 160, 15_000, 'all 160 events on the bus');
     // The second relay began at the checkpoint: it published only what came after it.
@@ -213,10 +168,10 @@ describe('relay', () => {
     await expectStreamEqualsLog();
   });
 
-  it("takes over when the leader's database session is killed, and the old leader stands down", async () => {
+  isolatedTest("takes over when the leader's database session is killed, and the old leader stands down", async () => {
     const a = relay({ bus: await natsBus(), batchSize: 5 });
     const b = relay({ bus: await natsBus(), batchSize: 5 });
-    await writeIncidents('killed', 10, 2);
+    await writeIncidents(engine, 'killed', 10, 2);
     await eventually(async () => (await storedCount()) === 30, 15_000, 'the first 30 events');
     const before = [a, b].find((r) => r.status().leader);
     expect(before).toBeDefined();
@@ -229,13 +184,13 @@ describe('relay', () => {
     expect(rows).toHaveLength(1);
     await sql`select pg_terminate_backend(${rows[0]?.pid ?? 0})`.execute(t.db);
 
-    await writeIncidents('after-kill', 10, 2);
+    await writeIncidents(engine, 'after-kill', 10, 2);
     await eventually(async () => (await storedCount()) === 60, 15_000, 'all 60 events after the takeover');
     await expectStreamEqualsLog();
     await eventually(async () => [a, b].filter((r) => r.status().leader).length === 1, 5_000, 'one leader again');
   });
 
-  it('while the bus fails, the checkpoint never passes an unpublished event; all arrive after recovery', async () => {
+  isolatedTest('while the bus fails, the checkpoint never passes an unpublished event; all arrive after recovery', async () => {
     const inner = await natsBus();
     let mode: 'up' | 'failing' | 'hanging' = 'up';
     const acknowledged: EventEnvelope[] = [];
@@ -264,13 +219,13 @@ describe('relay', () => {
       close: () => inner.close(),
     };
     relay({ bus: flaky, batchSize: 10, publishTimeoutMs: 200 });
-    await writeIncidents('before-outage', 10, 1);
+    await writeIncidents(engine, 'before-outage', 10, 1);
     await eventually(async () => acknowledged.length === 20, 10_000, 'the first 20 events');
 
     for (const outage of ['failing', 'hanging'] as const) {
       mode = outage;
       failures = 0;
-      await writeIncidents(`during-${outage}`, 10, 2);
+      await writeIncidents(engine, `during-${outage}`, 10, 2);
       await eventually(async () => failures >= 3, 10_000, 'the relay to retry');
       const lastAcked = acknowledged.at(-1)?.position;
       // The checkpoint is exactly the last acknowledged event, never one the bus did not take.
@@ -278,13 +233,13 @@ describe('relay', () => {
       await new Promise((r) => setTimeout(r, 300));
       expect(await loadCheckpoint(t.db, 'main')).toBe(lastAcked);
       mode = 'up';
-      const expected = (await logEvents()).length;
+      const expected = (await logEvents(t.db)).length;
       await eventually(async () => acknowledged.length >= expected, 10_000, `recovery after ${outage}`);
     }
 
     await eventually(async () => (await storedCount()) === 80, 10_000, 'all 80 events on the bus');
     await expectStreamEqualsLog();
-    const log = await logEvents();
+    const log = await logEvents(t.db);
     await eventually(async () => (await loadCheckpoint(t.db, 'main')) === log.at(-1)?.position, 5_000, 'the final checkpoint');
   });
 });

@@ -1,13 +1,12 @@
 import type { Actor } from '@muster/domain';
 import { subscribe } from '@muster/client';
 import type { EventEnvelope } from '@muster/contracts';
-import { createEngine, InProcessEventBus, type Engine } from '@muster/engine';
+import type { Engine } from '@muster/engine';
 import { startGateway, type RunningGateway } from '@muster/gateway';
 import { createTokenVerifier } from '@muster/identity';
 import { startRelay, type Relay } from '@muster/relay';
-import { PostgresEventStore } from '@muster/store-postgres';
-import { createTestDatabase, TEST_JWT_SECRET, testToken, type TestDatabase } from '@muster/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { integrationTest, TEST_JWT_SECRET, testToken, type TestDatabase } from '@muster/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startTimers } from './timers';
 
 const COUNTY = '441203';
@@ -20,22 +19,18 @@ let t: TestDatabase;
 let now = T0;
 const clock = { now: () => new Date(now) };
 let engine: Engine;
-let bus: InProcessEventBus;
 let relay: Relay;
 let gateway: RunningGateway;
 
-beforeAll(async () => {
-  t = await createTestDatabase('timers_live');
-  engine = createEngine({ store: new PostgresEventStore(t.db), clock });
-  bus = new InProcessEventBus();
+integrationTest.override('clock', { scope: 'file' }, clock);
+integrationTest.beforeAll(async ({ database, engine: fileEngine, bus }) => {
+  [t, engine] = [database, fileEngine];
   relay = startRelay({ db: t.db, bus, idlePollMs: 20 });
   gateway = await startGateway({ db: t.db, bus, verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }), heartbeatIntervalMs: 60_000 });
 });
 afterAll(async () => {
   await gateway?.close();
   await relay?.stop();
-  await bus?.close();
-  await t?.drop();
 });
 
 describe('overdue reports on the live feed', () => {

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Actor } from '@muster/domain';
-import { createEngine, type Engine } from '@muster/engine';
-import { listDeadlines, PostgresEventStore } from '@muster/store-postgres';
-import { createTestDatabase, type TestDatabase } from '@muster/testkit';
+import type { Engine } from '@muster/engine';
+import { listDeadlines } from '@muster/store-postgres';
+import { integrationTest, type TestDatabase } from '@muster/testkit';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { deadlineCommandId } from './timers';
 
 const COUNTY_DUTY: Actor = { userId: 'duty-dinghu', roles: ['duty_officer'], jurisdiction: '441203' };
@@ -66,13 +66,11 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
 let t: TestDatabase;
 let engine: Engine;
 
-beforeAll(async () => {
-  t = await createTestDatabase('timers_process');
-  engine = createEngine({ store: new PostgresEventStore(t.db) });
+integrationTest.beforeAll(({ database, engine: fileEngine }) => {
+  [t, engine] = [database, fileEngine];
 });
 afterAll(async () => {
   for (const c of children) await c.kill('SIGKILL');
-  await t?.drop();
 });
 
 const phoneRows = async () => (await listDeadlines(t.db)).filter((d) => d.key === 'phone');

@@ -2,9 +2,9 @@ import { ForbiddenError } from '@muster/contracts';
 import type { Actor, ReportContext } from '@muster/domain';
 import { createEngine, reportStreamId, TIMERS_USER_ID, type Engine } from '@muster/engine';
 import { connect, listDeadlines, PostgresEventStore, readGlobalLog, type Database } from '@muster/store-postgres';
-import { createTestDatabase, type TestDatabase } from '@muster/testkit';
+import { closingSteps, integrationTest, type TestDatabase } from '@muster/testkit';
 import { sql, type Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { deadlineCommandId, startTimers, type Timers } from './timers';
 
 const COUNTY = '441203';
@@ -20,13 +20,12 @@ const clock = { now: () => new Date(now) };
 let engine: Engine;
 const pools: Kysely<Database>[] = [];
 
-beforeAll(async () => {
-  t = await createTestDatabase('timers');
-  engine = createEngine({ store: new PostgresEventStore(t.db), clock });
+integrationTest.override('clock', { scope: 'file' }, clock);
+integrationTest.beforeAll(({ database, engine: fileEngine }) => {
+  [t, engine] = [database, fileEngine];
 });
 afterAll(async () => {
   for (const pool of pools) await pool.destroy();
-  await t?.drop();
 });
 
 /** A timers process of its own: its own pool, its own engine, the shared clock. */
@@ -164,15 +163,7 @@ describe('timers: deadlines are rows, fired through the engine', () => {
   it('closing an incident cancels its pending deadlines: they never fire', async () => {
     now = at(0).getTime();
     await confirmedIncident('closed-1');
-    for (const [type, data] of [
-      ['BeginInitialHandling', { measures: 'sandbags' }],
-      ['ActivateResponse', { level: 'III', measures: 'pumps' }],
-      ['DeclareControlled', {}],
-      ['LiftResponse', {}],
-      ['BeginRecovery', {}],
-      ['BeginReview', {}],
-      ['CloseIncident', { summary: 'over' }],
-    ] as const) {
+    for (const [type, data] of closingSteps('III')) {
       await engine.handle({ streamType: 'incident', streamId: 'closed-1', type, data, actor: COUNTY_DUTY });
     }
     const rows = await listDeadlines(t.db, { incidentId: 'closed-1' });

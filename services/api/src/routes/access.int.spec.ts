@@ -1,18 +1,13 @@
 import { catalogRoutes, ROUTE_CATALOG, type RouteId } from '@muster/contracts';
 import type { Actor, Role } from '@muster/domain';
-import { createEngine } from '@muster/engine';
-import { PostgresEventStore } from '@muster/store-postgres';
-import { authHeader, createTestDatabase, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
+import { TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { buildApi } from '../app';
 import { verifierFor } from '../server';
 import { openApiPath } from '../openapi';
+import { actorRequests, apiTest } from '../test-fixtures';
 
 /**
  * Issue 14: every route of the catalog, walked with an actor of every other room, an admin of
@@ -28,7 +23,6 @@ const OTHER_ROOMS = ['441202', '441204', '441223', '441224', '441225', '441226',
 
 let t: TestDatabase;
 let app: FastifyInstance;
-let consoleDir: string;
 const served: { method: string; path: string }[] = [];
 
 const person = (jurisdiction: string, roles: Role[], userId = `u-${roles[0] ?? 'none'}-${jurisdiction}`): Actor => ({ userId, roles, jurisdiction });
@@ -36,15 +30,7 @@ const dinghuDuty = person(DINGHU, ['duty_officer']);
 const dinghuCommander = person(DINGHU, ['responder'], 'u-cmdr-dh');
 const cityDuty = person(CITY, ['duty_officer']);
 
-async function call(actor: Actor, method: string, url: string, payload?: unknown) {
-  return app.inject({ method: method as 'GET', url, headers: await authHeader(actor), ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
-}
-
-async function ok(actor: Actor, method: string, url: string, payload?: unknown) {
-  const response = await call(actor, method, url, payload);
-  expect(response.statusCode, `${method} ${url}: ${response.body}`).toBeLessThan(300);
-  return response.json<Record<string, unknown>>();
-}
+const { call, ok } = actorRequests(() => app);
 
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 
@@ -62,23 +48,18 @@ async function digest(): Promise<string> {
   ].join('\n');
 }
 
-beforeAll(async () => {
-  t = await createTestDatabase('route_access');
-  consoleDir = mkdtempSync(join(tmpdir(), 'muster-console-'));
-  writeFileSync(join(consoleDir, 'index.html'), '<!doctype html><title>Muster</title>');
-  app = buildApi({
-    engine: createEngine({ store: new PostgresEventStore(t.db) }),
-    db: t.db,
-    logger: false,
-    // As the api is started: tokens for a jurisdiction outside the tree are refused.
-    verifier: verifierFor({ secret: TEST_JWT_SECRET }),
-    console: { dir: consoleDir, gatewayPort: 8081 },
-    onRoute: (route) => {
-      // Fastify answers HEAD for every GET route by itself.
-      for (const method of [route.method].flat()) if (method !== 'HEAD') served.push({ method, path: route.url });
-    },
-  });
-  await app.ready();
+apiTest.override('apiOptions', { scope: 'file' }, ({ consoleDir }) => ({
+  // As the api is started: tokens for a jurisdiction outside the tree are refused.
+  verifier: verifierFor({ secret: TEST_JWT_SECRET }),
+  console: { dir: consoleDir, gatewayPort: 8081 },
+  onRoute: (route) => {
+    // Fastify answers HEAD for every GET route by itself.
+    for (const method of [route.method].flat()) if (method !== 'HEAD') served.push({ method, path: route.url });
+  },
+}));
+apiTest.beforeAll(async ({ database, api }) => {
+  t = database;
+  app = api;
 
   // Dinghu's world: an incident with a commander, a request, a depot with pumps, a team, a watch entry.
   await ok(dinghuDuty, 'POST', '/incidents', { incidentId: 'inc-dh', data: { title: 'Embankment breach at Shakeng', leadJurisdiction: DINGHU, severity: 'IV' }, occurredAt: minutesAgo(30) });
@@ -99,11 +80,6 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  await app?.close();
-  await t?.drop();
-  if (consoleDir) rmSync(consoleDir, { recursive: true, force: true });
-});
 
 describe('the route catalog', () => {
   it('is exactly what the api serves: every catalog route served, every served route in the catalog', () => {

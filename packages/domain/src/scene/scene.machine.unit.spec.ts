@@ -1065,7 +1065,7 @@ describe('command replay', () => {
 
   it('throws on an event type no command produces', () => {
     const bogus: ReplayableEvent = { type: 'CommandMerged', data: {}, meta: { ...metaAt(1), recordedAt: iso(1) } };
-    expect(() => replay(a, [bogus])).toThrow(/no command produces command event CommandMerged/);
+    expect(() => replay(a, [bogus])).toThrow(/no command produces scene event CommandMerged/);
   });
 });
 

@@ -35,7 +35,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
 }
 
 /** Thrown when a stream to rename fails verification (or cannot be renamed): the migration stops. */
-export class StreamRenameRefused extends Error {
+class StreamRenameRefused extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'StreamRenameRefused';

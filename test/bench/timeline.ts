@@ -15,8 +15,8 @@ try {
   await sql`
     insert into event (event_id, stream_id, stream_type, version, type, data, meta, jurisdiction, incident_id, rooms, exercise, recorded_at)
     select gen_random_uuid(),
-           case when g % 10 = 0 then 'command:big' else 'big' end,
-           case when g % 10 = 0 then 'command' else 'incident' end,
+           case when g % 10 = 0 then 'scene:big' else 'big' end,
+           case when g % 10 = 0 then 'scene' else 'incident' end,
            g, case when g % 10 = 0 then 'SceneReportPosted' else 'IncidentDetailsUpdated' end,
            jsonb_build_object('n', g),
            jsonb_build_object('actor', jsonb_build_object('userId', 'u-' || (g % 7), 'roles', jsonb_build_array('duty_officer'), 'jurisdiction', '441224'),
@@ -54,7 +54,7 @@ try {
   await time('middle page (100, cursor)', () => readTimeline(t.db, { incidentId: 'big', limit: 100, after: middle }));
   await time('last page (100, cursor)', () => readTimeline(t.db, { incidentId: 'big', limit: 100, after: end }));
   await time('first page (1000)', () => readTimeline(t.db, { incidentId: 'big', limit: 1000 }));
-  await time('kind=command, first page (100)', () => readTimeline(t.db, { incidentId: 'big', limit: 100, kinds: ['command'] }));
+  await time('kind=scene, first page (100)', () => readTimeline(t.db, { incidentId: 'big', limit: 100, kinds: ['scene'] }));
   await time('actor=u-3, middle page (100, cursor)', () => readTimeline(t.db, { incidentId: 'big', limit: 100, actors: ['u-3'], after: middle }));
 } finally {
   await t.drop();

@@ -253,7 +253,7 @@ describe('web console in chromium', () => {
     await expect.poll(() => incoming.page.getByTestId('command-role').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('你是现场指挥官');
     await expect.poll(() => roomView.page.getByTestId('incident-commander').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('王副指挥');
     await expect.poll(() => outgoing.page.getByTestId('command-role').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('你不是现场指挥官');
-    expect((await room.getCommand(incidentId)).commander?.userId).toBe('deputy');
+    expect((await room.getScene(incidentId)).commander?.userId).toBe('deputy');
     await incoming.page.screenshot({ path: join(SHOTS, 'commander-accepted.png'), fullPage: true });
     await Promise.all([roomView.context.close(), outgoing.context.close(), incoming.context.close()]);
   });
@@ -407,7 +407,7 @@ describe('web console in chromium', () => {
     // Nothing left the browser (the login POSTs happened before we listened), nothing was stored.
     await phone.page.waitForTimeout(500);
     expect(posts).toEqual([]);
-    const command = await room.getCommand(incidentId);
+    const command = await room.getScene(incidentId);
     expect(command.latestReport).toBeNull();
     await Promise.all([phone.context.close(), duty.context.close()]);
   });

@@ -240,7 +240,7 @@ describe('live path across processes', () => {
     await send(next, { type: 'AcceptTransfer', data: { offerId: 'o1' } });
     await waitFor('new commander seen live', async () => (seen.some((e) => e.type === 'TransferEffective') ? true : undefined));
     const effective = seen.find((e) => e.type === 'TransferEffective');
-    expect(effective?.streamId).toBe('command:cmd-live');
+    expect(effective?.streamId).toBe('scene:cmd-live');
     expect(effective?.data).toMatchObject({ commander: { userId: 'u-next' } });
     expect(seen.map((e) => e.type)).toEqual(['CommanderAppointed', 'TransferOffered', 'TransferBriefingRecorded', 'TransferAccepted', 'TransferEffective']);
     await feed.close();

@@ -56,7 +56,7 @@ export type LoginAnswer = z.infer<typeof LoginAnswerSchema>;
 export type Me = z.infer<typeof MeSchema>;
 export type Jurisdiction = z.infer<typeof JurisdictionSchema>;
 export type ConsoleConfig = z.infer<typeof ConsoleConfigSchema>;
-export type CommandView = z.infer<typeof SceneViewSchema>;
+export type SceneView = z.infer<typeof SceneViewSchema>;
 export type ResourceRequestView = z.infer<typeof ResourceRequestViewSchema>;
 export type ReportItemView = z.infer<typeof ReportItemViewSchema>;
 export type ReportsView = z.infer<typeof ReportsViewSchema>;
@@ -140,7 +140,7 @@ export interface MusterHttpClient {
   /** What a console needs before login: where the live feed is, and the demo logins when there are any. */
   consoleConfig(): Promise<ConsoleConfig>;
   /** On-scene command structure (现场指挥) of an incident. */
-  getCommand(incidentId: string): Promise<CommandView>;
+  getScene(incidentId: string): Promise<SceneView>;
   sendOnSceneCommand(incidentId: string, request: OnSceneCommandRequest): Promise<CommandResult>;
   listResourceRequests(incidentId: string): Promise<{ items: ResourceRequestView[] }>;
   submitResourceRequest(incidentId: string, request: SubmitResourceRequest): Promise<CommandResult>;
@@ -273,7 +273,7 @@ export function createHttpClient(options: HttpClientOptions): MusterHttpClient {
     me: () => call('me'),
     jurisdictions: () => call('jurisdictions'),
     consoleConfig: () => call('consoleConfig'),
-    getCommand: (incidentId) => call('getScene', { params: { incidentId } }),
+    getScene: (incidentId) => call('getScene', { params: { incidentId } }),
     sendOnSceneCommand: (incidentId, body) => call('sceneCommand', { params: { incidentId }, body }),
     listResourceRequests: (incidentId) => call('listResourceRequests', { params: { incidentId } }),
     submitResourceRequest: (incidentId, body) => call('submitResourceRequest', { params: { incidentId }, body }),

@@ -13,7 +13,7 @@ export type {
   Me,
   Jurisdiction,
   ConsoleConfig,
-  CommandView,
+  SceneView,
   ResourceRequestView,
   ReportsView,
   ReportItemView,

@@ -188,7 +188,7 @@ export const StateAtViewSchema = z
     at: z.string(),
     basis: z.string(),
     incident: IncidentViewSchema.extend({ unapplied: z.unknown().optional() }).nullable(),
-    command: z.looseObject({ state: z.looseObject({ value: z.string(), context: z.record(z.string(), z.unknown()) }).optional() }).nullable(),
+    scene: z.looseObject({ state: z.looseObject({ value: z.string(), context: z.record(z.string(), z.unknown()) }).optional() }).nullable(),
   })
   .meta({ id: 'StateAtView' });
 const minutes = z.number().nullable();

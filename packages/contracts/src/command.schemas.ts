@@ -23,7 +23,7 @@ export const BriefingSchema = z.strictObject({
 });
 
 /** Payloads of the on-scene command commands (现场指挥), by command type. */
-export const COMMAND_COMMAND_SCHEMAS = {
+export const SCENE_COMMAND_SCHEMAS = {
   AssumeProvisionalCommand: z.strictObject({ commander: PersonSchema }),
   AppointCommander: z.strictObject({ commander: PersonSchema, deputies: z.array(PersonSchema).max(20).optional() }),
   AppointDeputy: z.strictObject({ deputy: PersonSchema }),
@@ -52,8 +52,8 @@ export const COMMAND_COMMAND_SCHEMAS = {
   }),
   DeactivateCommand: z.strictObject({ reason: z.string().max(2000).optional() }),
 } as const;
-export type CommandCommandName = keyof typeof COMMAND_COMMAND_SCHEMAS;
-export const COMMAND_COMMAND_NAMES = Object.keys(COMMAND_COMMAND_SCHEMAS) as CommandCommandName[];
+export type SceneCommandName = keyof typeof SCENE_COMMAND_SCHEMAS;
+export const SCENE_COMMAND_NAMES = Object.keys(SCENE_COMMAND_SCHEMAS) as SceneCommandName[];
 
 export const ItemQuantitySchema = z.strictObject({ kind: text(100), quantity: z.int().min(1).max(1_000_000) });
 export const RequestedItemSchema = z.strictObject({
@@ -95,7 +95,7 @@ export const CommandRequestSchema = (names: readonly [string, ...string[]]) =>
     occurredAt: IsoTimeSchema.optional(),
   });
 
-export const OnSceneCommandRequestSchema = CommandRequestSchema(COMMAND_COMMAND_NAMES as [string, ...string[]]).meta({ id: 'OnSceneCommandRequest' });
+export const OnSceneCommandRequestSchema = CommandRequestSchema(SCENE_COMMAND_NAMES as [string, ...string[]]).meta({ id: 'OnSceneCommandRequest' });
 export const ResourceRequestCommandSchema = CommandRequestSchema(REQUEST_COMMAND_NAMES as [string, ...string[]]).meta({ id: 'ResourceRequestCommand' });
 export const CreateResourceRequestSchema = z
   .strictObject({

@@ -23,7 +23,7 @@ export const EventEnvelopeSchema = z
       rooms: z.array(z.string()).optional(),
       exercise: z.boolean(),
       derived: z.boolean().optional(),
-      /** The incident the event belongs to: the stream itself, or the incident of a command or request stream. */
+      /** The incident the event belongs to: the stream itself, or the incident of a scene or request stream. */
       incidentId: z.string().optional(),
     }),
   })

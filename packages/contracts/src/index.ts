@@ -79,8 +79,8 @@ export type {
 export {
   PersonSchema,
   BriefingSchema,
-  COMMAND_COMMAND_SCHEMAS,
-  COMMAND_COMMAND_NAMES,
+  SCENE_COMMAND_SCHEMAS,
+  SCENE_COMMAND_NAMES,
   ItemQuantitySchema,
   RequestedItemSchema,
   REQUEST_COMMAND_SCHEMAS,
@@ -95,7 +95,7 @@ export {
   TeamSchema,
   TeamStatusSchema,
 } from './command.schemas';
-export type { CommandCommandName, RequestCommandName } from './command.schemas';
+export type { SceneCommandName, RequestCommandName } from './command.schemas';
 /** The schema type the engine keeps per command, so that it needs no zod import of its own. */
 export type { ZodType as Schema } from 'zod';
 export {

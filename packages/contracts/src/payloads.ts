@@ -1,6 +1,6 @@
 import type { CommandTypeOf, PayloadOf, StreamType } from '@muster/domain';
 import type { z } from 'zod';
-import { COMMAND_COMMAND_SCHEMAS, REQUEST_COMMAND_SCHEMAS } from './command.schemas';
+import { SCENE_COMMAND_SCHEMAS, REQUEST_COMMAND_SCHEMAS } from './command.schemas';
 import { REPORT_COMMAND_SCHEMAS } from './duty.schemas';
 import { INCIDENT_COMMAND_SCHEMAS, ReportIncidentSchema } from './incident.schemas';
 import { CORRECTION_COMMAND_SCHEMAS } from './review.schemas';
@@ -53,7 +53,7 @@ function tiedToDomain<const S extends TiedToDomain<S>>(schemas: S): S {
  */
 export const COMMAND_PAYLOAD_SCHEMAS = tiedToDomain({
   incident: { ReportIncident: ReportIncidentSchema, ...INCIDENT_COMMAND_SCHEMAS },
-  command: COMMAND_COMMAND_SCHEMAS,
+  scene: SCENE_COMMAND_SCHEMAS,
   resourceRequest: REQUEST_COMMAND_SCHEMAS,
   report: REPORT_COMMAND_SCHEMAS,
   correction: CORRECTION_COMMAND_SCHEMAS,

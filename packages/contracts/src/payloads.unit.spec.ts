@@ -1,10 +1,10 @@
-import { commandAggregate, correctionAggregate, incidentAggregate, reportAggregate, requestAggregate, STREAM_TYPES, type AggregateDefinition, type StreamType } from '@muster/domain';
+import { sceneAggregate, correctionAggregate, incidentAggregate, reportAggregate, requestAggregate, STREAM_TYPES, type AggregateDefinition, type StreamType } from '@muster/domain';
 import { describe, expect, it } from 'vitest';
 import { COMMAND_PAYLOAD_SCHEMAS } from './payloads';
 
 const AGGREGATES: Record<StreamType, AggregateDefinition> = {
   incident: incidentAggregate,
-  command: commandAggregate,
+  scene: sceneAggregate,
   resourceRequest: requestAggregate,
   report: reportAggregate,
   correction: correctionAggregate,

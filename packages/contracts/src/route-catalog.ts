@@ -29,7 +29,7 @@ import {
   WatchEntryViewSchema,
 } from './answer.schemas';
 import {
-  COMMAND_COMMAND_SCHEMAS,
+  SCENE_COMMAND_SCHEMAS,
   CreateResourceRequestSchema,
   DepotSchema,
   OnSceneCommandRequestSchema,
@@ -85,7 +85,7 @@ export type RouteAccess =
   | { kind: 'keep'; target: RouteTargetKind; param: string }
   | { kind: 'read-jurisdiction'; from: 'query'; optional: boolean }
   | { kind: 'keep-jurisdiction'; from: 'body'; rule: 'duty-records' | 'reference-data' }
-  | { kind: 'command'; streamType: 'incident' | 'command' | 'resourceRequest' | 'report' };
+  | { kind: 'command'; streamType: 'incident' | 'scene' | 'resourceRequest' | 'report' };
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT';
 
@@ -133,7 +133,7 @@ export const ROUTE_CATALOG = {
   getIncident: { method: 'GET', path: '/incidents/:incidentId', summary: 'Read one incident', access: incidentRead, status: 200, answer: IncidentViewSchema },
   incidentCommand: { method: 'POST', path: '/incidents/:incidentId/commands', summary: 'Send a command to an incident', access: { kind: 'command', streamType: 'incident' }, status: 200, body: IncidentCommandRequestSchema, answer: CommandResultSchema, commands: INCIDENT_COMMAND_SCHEMAS },
 
-  sceneCommand: { method: 'POST', path: '/incidents/:incidentId/command', summary: 'Send an on-scene command command (appoint, transfer, unified command, scene report)', access: { kind: 'command', streamType: 'command' }, status: 200, body: OnSceneCommandRequestSchema, answer: CommandResultSchema, commands: COMMAND_COMMAND_SCHEMAS },
+  sceneCommand: { method: 'POST', path: '/incidents/:incidentId/command', summary: 'Send an on-scene command (appoint, transfer, unified command, scene report)', access: { kind: 'command', streamType: 'scene' }, status: 200, body: OnSceneCommandRequestSchema, answer: CommandResultSchema, commands: SCENE_COMMAND_SCHEMAS },
   getScene: { method: 'GET', path: '/incidents/:incidentId/command', summary: 'Read the command structure of an incident', access: incidentRead, status: 200, answer: SceneViewSchema },
 
   submitResourceRequest: { method: 'POST', path: '/incidents/:incidentId/resource-requests', summary: 'Submit a resource request (ICS 213RR)', access: { kind: 'command', streamType: 'resourceRequest' }, status: 201, body: CreateResourceRequestSchema, answer: CommandResultSchema },

@@ -20,8 +20,8 @@ export type {
   Location,
   ReportChannel,
 } from './incident/incident.types';
-export { commandMachine, commandAggregate } from './command/command.machine';
-export { COMMAND_EVENT_FOR, COMMAND_STATES } from './command/command.types';
+export { sceneMachine, sceneAggregate } from './scene/scene.machine';
+export { SCENE_EVENT_FOR, SCENE_STATES } from './scene/scene.types';
 export type {
   Person,
   Briefing,
@@ -29,12 +29,12 @@ export type {
   PendingTransfer,
   SceneFigures,
   SceneReport,
-  CommandContext,
+  SceneContext,
   CommandTenure,
   OnSceneCommand,
   OnSceneCommandType,
-  CommandState,
-} from './command/command.types';
+  SceneState,
+} from './scene/scene.types';
 export { requestMachine, requestAggregate, dispatchedItems } from './request/request.machine';
 export { REQUEST_EVENT_FOR, REQUEST_STATES, PRIORITIES } from './request/request.types';
 export type { Priority, RequestedItem, ItemQuantity, Dispatch, RequestContext, RequestCommand, RequestCommandType, RequestState } from './request/request.types';

@@ -1,7 +1,7 @@
 import type { ContextFrom } from 'xstate';
 import type { PersistedState } from './aggregate';
-import type { commandMachine } from './command/command.machine';
-import type { COMMAND_EVENT_FOR, OnSceneCommand } from './command/command.types';
+import type { sceneMachine } from './scene/scene.machine';
+import type { SCENE_EVENT_FOR, OnSceneCommand } from './scene/scene.types';
 import type { CORRECTION_EVENT_FOR, CorrectionCommand, correctionMachine } from './correction/correction.machine';
 import type { incidentMachine } from './incident/incident.machine';
 import type { INCIDENT_EVENT_FOR, IncidentCommand } from './incident/incident.types';
@@ -17,7 +17,7 @@ import type { REQUEST_EVENT_FOR, RequestCommand } from './request/request.types'
  */
 export interface StreamTypes {
   incident: { machine: typeof incidentMachine; command: IncidentCommand; eventFor: typeof INCIDENT_EVENT_FOR };
-  command: { machine: typeof commandMachine; command: OnSceneCommand; eventFor: typeof COMMAND_EVENT_FOR };
+  scene: { machine: typeof sceneMachine; command: OnSceneCommand; eventFor: typeof SCENE_EVENT_FOR };
   resourceRequest: { machine: typeof requestMachine; command: RequestCommand; eventFor: typeof REQUEST_EVENT_FOR };
   report: { machine: typeof reportMachine; command: ReportCommand; eventFor: typeof REPORT_EVENT_FOR };
   correction: { machine: typeof correctionMachine; command: CorrectionCommand; eventFor: typeof CORRECTION_EVENT_FOR };
@@ -25,7 +25,7 @@ export interface StreamTypes {
 
 export type StreamType = keyof StreamTypes;
 
-export const STREAM_TYPES = ['incident', 'command', 'resourceRequest', 'report', 'correction'] as const satisfies readonly StreamType[];
+export const STREAM_TYPES = ['incident', 'scene', 'resourceRequest', 'report', 'correction'] as const satisfies readonly StreamType[];
 
 /** The machine of a stream type. */
 export type MachineOf<K extends StreamType> = StreamTypes[K]['machine'];

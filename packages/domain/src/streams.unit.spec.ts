@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { initialState, isOver, type AggregateDefinition } from './aggregate';
-import { commandAggregate } from './command/command.machine';
-import { COMMAND_STATES } from './command/command.types';
+import { sceneAggregate } from './scene/scene.machine';
+import { SCENE_STATES } from './scene/scene.types';
 import { CORRECTION_STATES, correctionAggregate } from './correction/correction.machine';
 import { incidentAggregate } from './incident/incident.machine';
 import { INCIDENT_STATES } from './incident/incident.types';
@@ -13,7 +13,7 @@ import { isStreamOf, isStreamType, STREAM_TYPES, type StreamType } from './strea
 
 const STREAMS: Record<StreamType, { definition: AggregateDefinition; states: readonly string[]; over: readonly string[] }> = {
   incident: { definition: incidentAggregate, states: INCIDENT_STATES, over: ['dismissed', 'closed'] },
-  command: { definition: commandAggregate, states: COMMAND_STATES, over: ['deactivated'] },
+  scene: { definition: sceneAggregate, states: SCENE_STATES, over: ['deactivated'] },
   resourceRequest: { definition: requestAggregate, states: REQUEST_STATES, over: ['rejected', 'released', 'cancelled'] },
   // The report obligation is never over: the upper room still acknowledges the 终报.
   report: { definition: reportAggregate, states: REPORT_STATES, over: [] },
@@ -28,7 +28,7 @@ describe('stream types', () => {
 
   it('knows its stream types and nothing else', () => {
     for (const type of STREAM_TYPES) expect(isStreamType(type)).toBe(true);
-    for (const other of ['', 'Incident', 'scene', 'toString', '__proto__', 'incident ']) expect(isStreamType(other), other).toBe(false);
+    for (const other of ['', 'Incident', 'command', 'toString', '__proto__', 'incident ']) expect(isStreamType(other), other).toBe(false);
   });
 
   it('takes a stored stream as one of a type by its stream type alone', () => {

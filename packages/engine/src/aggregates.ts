@@ -1,6 +1,6 @@
 import { COMMAND_PAYLOAD_SCHEMAS, ValidationError, type Schema } from '@muster/contracts';
 import {
-  commandAggregate,
+  sceneAggregate,
   correctionAggregate,
   incidentAggregate,
   pendingDeadlines,
@@ -84,8 +84,8 @@ export interface AggregateRegistration<K extends StreamType> {
 }
 
 /** The on-scene command structure of an incident lives in its own stream. */
-export function commandStreamId(incidentId: string): string {
-  return `command:${incidentId}`;
+export function sceneStreamId(incidentId: string): string {
+  return `scene:${incidentId}`;
 }
 
 const none = () => [];
@@ -230,12 +230,12 @@ export const AGGREGATES: { readonly [K in StreamType]: AggregateRegistration<K> 
     whenOver: (incident) => [{ kind: 'cancelDeadlines', incidentId: incident.incidentId }],
     reactions: incidentReactions,
   },
-  command: {
-    definition: commandAggregate,
+  scene: {
+    definition: sceneAggregate,
     creates: ['AssumeProvisionalCommand', 'AppointCommander'],
     opensOnly: [],
-    schemas: COMMAND_PAYLOAD_SCHEMAS.command,
-    incidentOf: (streamId) => streamId.replace(/^command:/, ''),
+    schemas: COMMAND_PAYLOAD_SCHEMAS.scene,
+    incidentOf: (streamId) => streamId.replace(/^scene:/, ''),
     creationFields: (_streamId, incidentId) => ({ incidentId }),
     related: none,
     effectsOf: none,
@@ -247,7 +247,7 @@ export const AGGREGATES: { readonly [K in StreamType]: AggregateRegistration<K> 
     schemas: COMMAND_PAYLOAD_SCHEMAS.resourceRequest,
     incidentOf: (_streamId, payload, request) => String(request?.incidentId ?? payload['incidentId']),
     creationFields: (streamId) => ({ requestId: streamId }),
-    related: (incidentId) => [{ streamType: 'command', streamId: commandStreamId(incidentId) }],
+    related: (incidentId) => [{ streamType: 'scene', streamId: sceneStreamId(incidentId) }],
     effectsOf: requestEffects,
   },
   // Corrections of the incident's record (issue 7): new events that strike or amend earlier ones.

@@ -1,5 +1,5 @@
 import { ForbiddenError } from '@muster/contracts';
-import { canSee, type JurisdictionTree, type Actor, type CommandContext, type IncidentContext, type ReportContext, type RequestContext } from '@muster/domain';
+import { canSee, type JurisdictionTree, type Actor, type SceneContext, type IncidentContext, type ReportContext, type RequestContext } from '@muster/domain';
 import { hasRole, isRoomStaff } from './access';
 
 export interface AuthorizationRequest {
@@ -53,19 +53,19 @@ function isUpperRoom(request: AuthorizationRequest): boolean {
   return upper !== null && tree.isWithin(upper, actor.jurisdiction);
 }
 
-function commandOf(request: AuthorizationRequest): CommandContext | null {
-  if (request.streamType === 'command') return request.context as CommandContext | null;
-  const structure = (request.related['command'] ?? null) as CommandContext | null;
+function sceneOf(request: AuthorizationRequest): SceneContext | null {
+  if (request.streamType === 'scene') return request.context as SceneContext | null;
+  const structure = (request.related['scene'] ?? null) as SceneContext | null;
   // Once on-scene command is deactivated nobody is in command: its last commander and deputies are not.
   return structure?.deactivatedAt == null ? structure : null;
 }
 
-function isCommander(actor: Actor, command: CommandContext | null): boolean {
-  return command?.commander?.userId === actor.userId;
+function isCommander(actor: Actor, scene: SceneContext | null): boolean {
+  return scene?.commander?.userId === actor.userId;
 }
 
-function isInCommand(actor: Actor, command: CommandContext | null): boolean {
-  return isCommander(actor, command) || (command?.deputies.some((d) => d.userId === actor.userId) ?? false);
+function isInCommand(actor: Actor, scene: SceneContext | null): boolean {
+  return isCommander(actor, scene) || (scene?.deputies.some((d) => d.userId === actor.userId) ?? false);
 }
 
 function deny(request: AuthorizationRequest, who: string): never {
@@ -104,9 +104,9 @@ function incidentRule(request: AuthorizationRequest): void {
   }
 }
 
-function commandRule(request: AuthorizationRequest): void {
+function sceneRule(request: AuthorizationRequest): void {
   const { actor, command, incident, payload } = request;
-  const structure = commandOf(request);
+  const structure = sceneOf(request);
   const offers = structure?.offers ?? [];
   const offerTo = (offerId: unknown) => offers.find((o) => o.offerId === offerId)?.to.userId;
   const incoming = structure?.pendingTransfer?.to.userId;
@@ -160,7 +160,7 @@ function commandRule(request: AuthorizationRequest): void {
 
 function requestRule(request: AuthorizationRequest): void {
   const { actor, command, context } = request;
-  const structure = commandOf(request);
+  const structure = sceneOf(request);
   switch (command) {
     case 'SubmitResourceRequest':
       if (!isInCommand(actor, structure)) deny(request, 'the current commander or a deputy');
@@ -244,8 +244,8 @@ export const commandPolicy: Policy = (request) => {
   switch (request.streamType) {
     case 'incident':
       return incidentRule(request);
-    case 'command':
-      return commandRule(request);
+    case 'scene':
+      return sceneRule(request);
     case 'resourceRequest':
       return requestRule(request);
     case 'report':

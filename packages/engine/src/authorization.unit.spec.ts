@@ -1,7 +1,7 @@
 import { ForbiddenError, MusterError, NotFoundError, type CommandResult } from '@muster/contracts';
 import { canSee, JurisdictionTree, ZHAOQING_JURISDICTIONS, type Actor, type IncidentContext, type Person } from '@muster/domain';
 import { describe, expect, it } from 'vitest';
-import { commandStreamId } from './aggregates';
+import { sceneStreamId } from './aggregates';
 import { createEngine, type CommandEnvelope, type Engine } from './engine';
 import { InMemoryEventStore } from './in-memory-event-store';
 
@@ -90,7 +90,7 @@ const roomsOfContext = (context: Record<string, unknown>): Pick<IncidentContext,
 // ---------------------------------------------------------------------------------------------------
 
 const INC = 'inc-1';
-const CMD = commandStreamId(INC);
+const CMD = sceneStreamId(INC);
 const T0 = Date.UTC(2025, 5, 1, 8, 0, 0);
 const iso = (minute: number): string => new Date(T0 + minute * 60_000).toISOString();
 
@@ -103,7 +103,7 @@ interface World {
 }
 
 interface Cmd {
-  streamType: 'incident' | 'command' | 'resourceRequest';
+  streamType: 'incident' | 'scene' | 'resourceRequest';
   streamId: string;
   type: string;
   data: Record<string, unknown>;
@@ -128,7 +128,7 @@ function world(): World {
 }
 
 const incident = (type: string, data: Record<string, unknown> = {}): Cmd => ({ streamType: 'incident', streamId: INC, type, data });
-const command = (type: string, data: Record<string, unknown> = {}): Cmd => ({ streamType: 'command', streamId: CMD, type, data });
+const command = (type: string, data: Record<string, unknown> = {}): Cmd => ({ streamType: 'scene', streamId: CMD, type, data });
 const request = (type: string, data: Record<string, unknown> = {}, streamId = 'rr-1'): Cmd => ({ streamType: 'resourceRequest', streamId, type, data });
 
 const BRIEFING = {
@@ -587,7 +587,7 @@ describe('who may do what: details', () => {
     expect(error.code).toBe('forbidden');
     expect(error.message).toBe("AppointCommander may be sent only by the lead jurisdiction's duty officer or leader");
     expect((await w.engine.load('incident', INC)).state.value).toBe('confirmed');
-    expect(await w.engine.tryLoad('command', CMD)).toBeNull();
+    expect(await w.engine.tryLoad('scene', CMD)).toBeNull();
   });
 
   it('a city-led incident is out of reach of its county rooms (no descendant rights)', async () => {
@@ -598,7 +598,7 @@ describe('who may do what: details', () => {
     expect((await rejection(w.send(COUNTY_DUTY, incident('BeginVerification')))).code).toBe('not_found');
     expect((await rejection(w.send(COUNTY_DUTY, command('AppointCommander', { commander: COMMANDER_P })))).code).toBe('not_found');
     await w.send(CITY_LEADER, command('AppointCommander', { commander: COMMANDER_P }));
-    expect((await w.engine.load('command', CMD)).state.value).toBe('commanded');
+    expect((await w.engine.load('scene', CMD)).state.value).toBe('commanded');
   });
 
   it('a deputy removed from command loses the right to report', async () => {

@@ -108,9 +108,9 @@ describe('nothing about an incident a room cannot see comes before the refusal',
     for (const extra of [{ expectedVersion: 7 }, { expectedVersion: 2 }, {}]) {
       expect(seen(await rejection(w.send(huaiji, 'incident', 'dh-1', 'BeginVerification', {}, extra)), 'dh-1')).toBe(missing);
     }
-    // Its command stream, existing or not, is the incident's: the same answer.
-    expect(seen(await rejection(w.send(huaiji, 'command', 'command:dh-1', 'EstablishCommandPost', { location: { description: 'x' } })), 'dh-1')).toBe(missing);
-    expect(seen(await rejection(w.send(huaiji, 'command', 'command:none', 'EstablishCommandPost', { location: { description: 'x' } })), 'none')).toBe(missing);
+    // Its scene stream, existing or not, is the incident's: the same answer.
+    expect(seen(await rejection(w.send(huaiji, 'scene', 'scene:dh-1', 'EstablishCommandPost', { location: { description: 'x' } })), 'dh-1')).toBe(missing);
+    expect(seen(await rejection(w.send(huaiji, 'scene', 'scene:none', 'EstablishCommandPost', { location: { description: 'x' } })), 'none')).toBe(missing);
     // The lead room itself still hears the truth: the incident is dismissed.
     expect((await rejection(w.send(dinghu, 'incident', 'dh-1', 'BeginVerification', {}))).code).toBe('illegal_transition');
   });
@@ -151,12 +151,12 @@ describe('occurredAt is bounded', () => {
     expect((await rejection(w.send(dinghu, 'incident', 'inc-1', 'BeginVerification', {}, { occurredAt: at(4) }))).code).toBe('validation');
     await w.send(dinghu, 'incident', 'inc-1', 'BeginVerification', {}, { occurredAt: at(6) });
     const commander = { userId: 'u-c', name: 'C' };
-    expect((await rejection(w.send(dinghu, 'command', 'command:inc-1', 'AppointCommander', { commander }, { occurredAt: at(4) }))).code).toBe('validation');
+    expect((await rejection(w.send(dinghu, 'scene', 'scene:inc-1', 'AppointCommander', { commander }, { occurredAt: at(4) }))).code).toBe('validation');
     w.at(20);
-    await w.send(dinghu, 'command', 'command:inc-1', 'AppointCommander', { commander }, { occurredAt: at(15) });
-    // The command stream's own record opens at minute 15.
-    expect((await rejection(w.send(dinghu, 'command', 'command:inc-1', 'EstablishCommandPost', { location: { description: 'school' } }, { occurredAt: at(12) }))).code).toBe('validation');
-    await w.send(dinghu, 'command', 'command:inc-1', 'EstablishCommandPost', { location: { description: 'school' } }, { occurredAt: at(16) });
+    await w.send(dinghu, 'scene', 'scene:inc-1', 'AppointCommander', { commander }, { occurredAt: at(15) });
+    // The scene stream's own record opens at minute 15.
+    expect((await rejection(w.send(dinghu, 'scene', 'scene:inc-1', 'EstablishCommandPost', { location: { description: 'school' } }, { occurredAt: at(12) }))).code).toBe('validation');
+    await w.send(dinghu, 'scene', 'scene:inc-1', 'EstablishCommandPost', { location: { description: 'school' } }, { occurredAt: at(16) });
   });
 
   it('a new incident may say it happened at most 30 days ago (configurable)', async () => {

@@ -8,19 +8,19 @@ import {
   type CommandResult,
 } from '@muster/contracts';
 import {
-  commandAggregate,
+  sceneAggregate,
   incidentAggregate,
   replay,
   requestAggregate,
   type Actor,
   type AggregateDefinition,
-  type CommandContext,
+  type SceneContext,
   type Person,
   type RequestContext,
   type StreamType,
 } from '@muster/domain';
 import { describe, expect, it } from 'vitest';
-import { AGGREGATES, commandStreamId } from './aggregates';
+import { AGGREGATES, sceneStreamId } from './aggregates';
 import { createEngine, type CommandEnvelope, type Engine } from './engine';
 import { InMemoryEventStore } from './in-memory-event-store';
 
@@ -39,7 +39,7 @@ const SUCC_C = actor('u-c', ['responder'], '441203');
 const person = (a: Actor, name: string): Person => ({ userId: a.userId, name });
 
 const INC = 'inc-1';
-const CMD = commandStreamId(INC);
+const CMD = sceneStreamId(INC);
 const T0 = Date.UTC(2025, 5, 1, 8, 0, 0);
 const iso = (minute: number): string => new Date(T0 + minute * 60_000).toISOString();
 
@@ -90,7 +90,7 @@ function peers(w: World, count: number, maxConflictRetries?: number) {
 }
 
 const incident = (type: string, data: unknown = {}, streamId = INC): Cmd => ({ streamType: 'incident', streamId, type, data });
-const command = (type: string, data: unknown = {}, streamId = CMD): Cmd => ({ streamType: 'command', streamId, type, data });
+const command = (type: string, data: unknown = {}, streamId = CMD): Cmd => ({ streamType: 'scene', streamId, type, data });
 const request = (type: string, data: unknown = {}, streamId = 'rr-1'): Cmd => ({ streamType: 'resourceRequest', streamId, type, data });
 
 const BRIEFING = {
@@ -146,11 +146,11 @@ async function rejection(p: Promise<unknown>): Promise<MusterError> {
   throw new Error('expected the command to be refused');
 }
 
-const commandContext = async (w: World): Promise<CommandContext> => (await w.engine.load('command', CMD)).state.context;
+const sceneContext = async (w: World): Promise<SceneContext> => (await w.engine.load('scene', CMD)).state.context;
 
 const DEFINITIONS: Readonly<Record<string, AggregateDefinition>> = {
   incident: incidentAggregate,
-  command: commandAggregate,
+  scene: sceneAggregate,
   resourceRequest: requestAggregate,
 };
 
@@ -210,7 +210,7 @@ describe('engine: handling a command', () => {
     }
     // the engine gives creating commands their ids: the request knows its own id and incident
     expect((await w.engine.load('resourceRequest', 'rr-1')).state.context).toMatchObject({ requestId: 'rr-1', incidentId: INC, requestedBy: COMMANDER.userId });
-    expect((await w.engine.load('command', CMD)).state.context).toMatchObject({ incidentId: INC });
+    expect((await w.engine.load('scene', CMD)).state.context).toMatchObject({ incidentId: INC });
   });
 
   it('stores what replays: snapshots equal the replay of the stored events, derived events flagged in meta', async () => {
@@ -226,7 +226,7 @@ describe('engine: handling a command', () => {
     await w.send(COUNTY_DUTY, request('ApproveResourceRequest'));
     await w.send(CITY_DUTY, request('DispatchResources', { depotId: 'depot-dh', orderNumber: 'ZQ-1', items: [{ kind: 'tent', quantity: 15 }] }));
     await expectReplayable(w, 'incident', INC);
-    await expectReplayable(w, 'command', CMD);
+    await expectReplayable(w, 'scene', CMD);
     await expectReplayable(w, 'resourceRequest', 'rr-1');
   });
 
@@ -275,7 +275,7 @@ describe('engine: missing streams', () => {
 
   it('appointing a commander for a missing incident is NotFound (incident)', async () => {
     const w = world();
-    const error = await rejection(w.send(COUNTY_DUTY, command('AppointCommander', { commander: person(COMMANDER, 'Li Na') }, commandStreamId('inc-missing'))));
+    const error = await rejection(w.send(COUNTY_DUTY, command('AppointCommander', { commander: person(COMMANDER, 'Li Na') }, sceneStreamId('inc-missing'))));
     expect(error).toBeInstanceOf(NotFoundError);
     expect(error.details).toStrictEqual({ what: 'incident', id: 'inc-missing' });
     expect(w.store.log).toEqual([]);
@@ -297,25 +297,25 @@ describe('engine: missing streams', () => {
     expect(error.details).toStrictEqual({ what: 'incident', id: 'rr-1' });
   });
 
-  it('a command to a command stream that was never opened is NotFound (command)', async () => {
+  it('a command to a scene stream that was never opened is NotFound (command)', async () => {
     const w = world();
     await reported(w);
     const error = await rejection(w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-1' })));
     expect(error).toBeInstanceOf(NotFoundError);
-    expect(error.details).toStrictEqual({ what: 'command', id: CMD });
+    expect(error.details).toStrictEqual({ what: 'scene', id: CMD });
   });
 
   it('a stream of another type is not found under this type', async () => {
     const w = world();
     await requested(w);
-    // the incident's own id is not a command stream, and a request is not an incident
+    // the incident's own id is not a scene stream, and a request is not an incident
     expect((await rejection(w.send(COUNTY_DUTY, command('AppointDeputy', { deputy: person(RESPONDER, 'R') }, INC)))).details).toStrictEqual({
-      what: 'command',
+      what: 'scene',
       id: INC,
     });
     expect((await rejection(w.send(COUNTY_DUTY, incident('BeginVerification', {}, 'rr-1')))).code).toBe('not_found');
     expect(await w.engine.tryLoad('incident', 'rr-1')).toBeNull();
-    expect((await rejection(w.engine.load('command', INC))).code).toBe('not_found');
+    expect((await rejection(w.engine.load('scene', INC))).code).toBe('not_found');
   });
 });
 
@@ -343,8 +343,8 @@ describe('engine: a closed or dismissed incident closes its command and requests
   });
 
   it.each([
-    ['AssumeProvisionalCommand (opening the command stream)', RESPONDER, command('AssumeProvisionalCommand', { commander: person(RESPONDER, 'R') })],
-    ['AppointCommander (opening the command stream)', COUNTY_DUTY, command('AppointCommander', { commander: person(COMMANDER, 'Li Na') })],
+    ['AssumeProvisionalCommand (opening the scene stream)', RESPONDER, command('AssumeProvisionalCommand', { commander: person(RESPONDER, 'R') })],
+    ['AppointCommander (opening the scene stream)', COUNTY_DUTY, command('AppointCommander', { commander: person(COMMANDER, 'Li Na') })],
   ] as const)('dismissed: %s is an illegal transition naming the incident state', async (_name, by, c) => {
     const w = world();
     await reported(w);
@@ -353,7 +353,7 @@ describe('engine: a closed or dismissed incident closes its command and requests
     expect(error).toBeInstanceOf(IllegalTransitionError);
     expect(error.details).toMatchObject({ command: c.type, state: 'dismissed' });
     expect(error.message).toContain('while the incident is dismissed');
-    expect(await w.engine.tryLoad('command', CMD)).toBeNull();
+    expect(await w.engine.tryLoad('scene', CMD)).toBeNull();
   });
 
   it('the same commands are accepted while the incident is still open (the refusal is the closure)', async () => {
@@ -430,7 +430,7 @@ describe('engine: idempotency by commandId', () => {
     // Key order in the payload does not make another command.
     expect(await w.send(COMMANDER, command('PostSceneReport', { dead: 1, reportId: 'r-1' }), { commandId: 'c-report' })).toStrictEqual(first);
     expect(w.store.log.length).toBe(log);
-    const ctx = await commandContext(w);
+    const ctx = await sceneContext(w);
     expect(ctx.latestReport?.dead).toBe(1);
     expect(ctx.reportCount).toBe(1);
   });
@@ -441,7 +441,7 @@ describe('engine: idempotency by commandId', () => {
     const a = await w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-1' }));
     const b = await w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-1' }));
     expect([a.version, b.version]).toEqual([2, 3]);
-    expect((await commandContext(w)).reportCount).toBe(2);
+    expect((await sceneContext(w)).reportCount).toBe(2);
   });
 
   it('the same command sent twice at once is stored once; both callers get the same answer', async () => {
@@ -451,7 +451,7 @@ describe('engine: idempotency by commandId', () => {
     const [a, b] = await Promise.all([w.send(DEPUTY, c, { commandId: 'c-twice' }), w.send(DEPUTY, c, { commandId: 'c-twice' })]);
     expect(a).toStrictEqual(b);
     expect((await w.store.readStream(CMD)).filter((e) => e.meta.commandId === 'c-twice')).toHaveLength(1);
-    expect((await commandContext(w)).reportCount).toBe(1);
+    expect((await sceneContext(w)).reportCount).toBe(1);
   });
 
   it('a refused command leaves its id free: sent again by someone allowed, it runs', async () => {
@@ -483,8 +483,8 @@ describe('engine: optimistic concurrency', () => {
     );
     const results = await Promise.all(reports);
     expect(results.map((r) => r.version).sort((x, y) => x - y)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
-    expect((await commandContext(w)).reportCount).toBe(8);
-    await expectReplayable(w, 'command', CMD);
+    expect((await sceneContext(w)).reportCount).toBe(8);
+    await expectReplayable(w, 'scene', CMD);
   });
 
   it('in one process, commands to one stream take turns: none conflicts even with no retries allowed', async () => {
@@ -508,7 +508,7 @@ describe('engine: optimistic concurrency', () => {
       expect(f).toBeInstanceOf(ConflictError);
       expect(f).toMatchObject({ code: 'conflict' });
     }
-    expect((await w.engine.load('command', CMD)).version).toBe(1 + outcomes.length - failures.length);
+    expect((await w.engine.load('scene', CMD)).version).toBe(1 + outcomes.length - failures.length);
   });
 
   it('concurrent writers with expectedVersion are not retried: one wins, the other gets a ConflictError', async () => {
@@ -521,7 +521,7 @@ describe('engine: optimistic concurrency', () => {
     expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
     const loser = outcomes.find((o) => o.status === 'rejected');
     expect(loser?.status === 'rejected' ? loser.reason : null).toBeInstanceOf(ConflictError);
-    expect((await w.engine.load('command', CMD)).version).toBe(2);
+    expect((await w.engine.load('scene', CMD)).version).toBe(2);
   });
 
   it('two competing transfers accepted at the same moment: exactly one new commander; the loser gets a typed 409', async () => {
@@ -532,7 +532,7 @@ describe('engine: optimistic concurrency', () => {
     await w.send(COUNTY_DUTY, command('OfferTransfer', { offerId: 'o-c', to: person(SUCC_C, 'C') }));
     await w.send(COMMANDER, command('RecordTransferBriefing', { offerId: 'o-b', briefing: BRIEFING }));
     await w.send(COUNTY_DUTY, command('RecordTransferBriefing', { offerId: 'o-c', briefing: BRIEFING }));
-    const tenuresBefore = (await commandContext(w)).tenures.length;
+    const tenuresBefore = (await sceneContext(w)).tenures.length;
 
     const outcomes = await Promise.allSettled([
       w.send(SUCC_B, command('AcceptTransfer', { offerId: 'o-b' })),
@@ -545,7 +545,7 @@ describe('engine: optimistic concurrency', () => {
     expect(reason).toBeInstanceOf(IllegalTransitionError);
     expect(reason).toMatchObject({ code: 'illegal_transition', details: { command: 'AcceptTransfer', state: 'commanded' } });
 
-    const ctx = await commandContext(w);
+    const ctx = await sceneContext(w);
     expect(ctx.commander?.userId).toBe(winner.userId);
     expect(ctx.offers).toEqual([]);
     expect(ctx.tenures).toHaveLength(tenuresBefore + 1);

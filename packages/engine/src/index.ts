@@ -6,7 +6,7 @@ export type { StoredCommand, SystemCaller, FingerprintInput } from './command-ke
 export type { EventStore, StoredStream, StreamRecord, StreamWrite, NewEvent, AppendOutcome, Clock, Ids, StoreEffect, DeadlineSpec, EventBus, LiveSubscription } from './ports';
 export { commandPolicy, timersActor, TIMERS_USER_ID } from './authorization';
 export type { Policy, AuthorizationRequest } from './authorization';
-export { AGGREGATES, commandStreamId, reportStreamId } from './aggregates';
+export { AGGREGATES, sceneStreamId, reportStreamId } from './aggregates';
 export type { AggregateRegistration, Reaction, ReactionEnv } from './aggregates';
 export { InMemoryEventStore, openingOf } from './in-memory-event-store';
 export { InProcessEventBus } from './in-process-event-bus';

@@ -365,8 +365,8 @@ describe('group commit: guarantees under concurrency', () => {
     const incidentId = 'stock-incident';
     await setup.handle({ streamType: 'incident', streamId: incidentId, type: 'ReportIncident', actor: room, data: { title: 'Mudslide on the S263', leadJurisdiction: LEAD } });
     await setup.handle({
-      streamType: 'command',
-      streamId: `command:${incidentId}`,
+      streamType: 'scene',
+      streamId: `scene:${incidentId}`,
       type: 'AppointCommander',
       actor: room,
       data: { commander: { userId: 'u-chief', name: 'Chief' }, deputies: [] },

@@ -16,15 +16,15 @@ integrationTest.beforeAll(({ database, engine: fileEngine }) => {
   [t, engine] = [database, fileEngine];
 });
 
-/** An incident with a few events on its own stream, a report obligation and a command stream. */
+/** An incident with a few events on its own stream, a report obligation and a scene stream. */
 async function incident(id: string): Promise<void> {
   await engine.handle({ streamType: 'incident', streamId: id, type: 'ReportIncident', actor: room, data: { title: `Flood ${id}`, leadJurisdiction: LEAD } });
   await engine.handle({ streamType: 'incident', streamId: id, type: 'BeginVerification', actor: room, data: {} });
   await engine.handle({ streamType: 'incident', streamId: id, type: 'ConfirmIncident', actor: room, data: { category: 'natural_disaster', severity: 'IV' } });
   await engine.handle({ streamType: 'incident', streamId: id, type: 'BeginInitialHandling', actor: room, data: { measures: 'Sandbags on the levee' } });
   await engine.handle({
-    streamType: 'command',
-    streamId: `command:${id}`,
+    streamType: 'scene',
+    streamId: `scene:${id}`,
     type: 'AppointCommander',
     actor: room,
     data: { commander: { userId: 'u-chief', name: 'Chief' }, deputies: [] },

@@ -81,7 +81,8 @@ export interface VerifyReport {
   headsDigest: string;
 }
 
-interface ChainRow {
+/** An event row as the chain covers it, with its stored links. */
+export interface ChainRow {
   stream_id: string;
   stream_type: string;
   version: number;
@@ -113,6 +114,17 @@ export function contentOf(row: Omit<ChainRow, 'prev_hash' | 'hash'>): HashedEven
     exercise: row.exercise,
     recordedAt: row.recorded_at.toISOString(),
   };
+}
+
+/**
+ * Why `row` fails as the event at `expectedVersion` of its stream, after an event whose stored hash is
+ * `prev` (null for the first), or null when it holds. The one check of a chain link, shared by
+ * verifyHashChains and the migrations that rewrite chains (which verify before they rewrite).
+ */
+export function chainBreakOf(row: ChainRow, expectedVersion: number, prev: string | null): Exclude<ChainBreak, 'head'> | null {
+  if (row.version !== expectedVersion) return 'gap';
+  if (row.prev_hash !== prev) return 'link';
+  return row.hash !== eventHash(contentOf(row), prev) ? 'content' : null;
 }
 
 /** Reads every event in (stream, version) order, a page at a time, so memory stays flat on large logs. */
@@ -153,8 +165,7 @@ export async function verifyHashChains(db: Kysely<Database>, options: { pageSize
       prev = null;
     }
     if (!broken.has(row.stream_id)) {
-      const reason: ChainBreak | null =
-        row.version !== expectedVersion ? 'gap' : row.prev_hash !== prev ? 'link' : row.hash !== eventHash(contentOf(row), prev) ? 'content' : null;
+      const reason = chainBreakOf(row, expectedVersion, prev);
       if (reason) broken.set(row.stream_id, { streamId: row.stream_id, version: reason === 'gap' ? expectedVersion : row.version, eventId: reason === 'gap' ? null : row.event_id, reason });
     }
     // The chain continues from what is stored: a changed row is reported once, not every row after it.

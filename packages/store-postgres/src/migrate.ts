@@ -9,6 +9,7 @@ import * as createReportItem from './migrations/2026_12_01_09_20_00_create_repor
 import * as addHashChain from './migrations/2026_12_02_10_00_00_add_hash_chain';
 import * as indexCorrections from './migrations/2026_12_02_10_10_00_index_corrections';
 import * as scopeCommandKeys from './migrations/2026_12_06_10_00_00_scope_command_keys';
+import * as renameCommandStreamsToScene from './migrations/2026_12_08_10_00_00_rename_command_streams_to_scene';
 
 /** Migrations are listed here rather than read from disk, so they run the same under tsx and bundled. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_02_10_00_00_add_hash_chain': addHashChain,
   '2026_12_02_10_10_00_index_corrections': indexCorrections,
   '2026_12_06_10_00_00_scope_command_keys': scopeCommandKeys,
+  '2026_12_08_10_00_00_rename_command_streams_to_scene': renameCommandStreamsToScene,
 };
 
 export class MigrationFailed extends Error {

@@ -1,5 +1,5 @@
 import type { ICS209_VERSIONS } from '@muster/contracts';
-import type { CommandContext, IncidentContext } from '@muster/domain';
+import type { SceneContext, IncidentContext } from '@muster/domain';
 import type { TimelineEntry } from '@muster/store-postgres';
 import { stringify } from 'csv-stringify/sync';
 
@@ -29,10 +29,10 @@ export interface ReportFacts {
  * null while the step has not happened. Times are the ones the machines kept, i.e. recorded times,
  * except a commander's tenure, which starts when the transfer became effective.
  */
-export function afterActionMetrics(incident: IncidentContext, command: CommandContext | null, requests: readonly RequestFacts[], reports: readonly ReportFacts[], now: Date) {
+export function afterActionMetrics(incident: IncidentContext, scene: SceneContext | null, requests: readonly RequestFacts[], reports: readonly ReportFacts[], now: Date) {
   const start = incident.reportedAt;
-  const tenures = (command?.tenures ?? []).map((tenure, i, all) => {
-    const until = all[i + 1]?.from ?? command?.deactivatedAt ?? null;
+  const tenures = (scene?.tenures ?? []).map((tenure, i, all) => {
+    const until = all[i + 1]?.from ?? scene?.deactivatedAt ?? null;
     return { commander: tenure.commander, kind: tenure.kind, appointedBy: tenure.appointedBy, from: tenure.from, until, minutes: minutes(tenure.from, until ?? now.toISOString()) };
   });
   return {
@@ -41,7 +41,7 @@ export function afterActionMetrics(incident: IncidentContext, command: CommandCo
     reportedAt: start,
     minutesTo: {
       verification: minutes(start, incident.confirmedAt),
-      commanderOnScene: minutes(start, command?.tenures[0]?.from),
+      commanderOnScene: minutes(start, scene?.tenures[0]?.from),
       responseActivation: minutes(start, incident.responseActivatedAt),
       control: minutes(start, incident.controlledAt),
       lifting: minutes(start, incident.liftedAt),
@@ -141,8 +141,8 @@ function figure(value: number | null): string {
 }
 
 /** ICS 201 Incident Briefing from the incident, its command structure and the latest scene report. */
-export function ics201Html(incident: IncidentContext, command: CommandContext | null, requests: readonly RequestFacts[], entries: readonly TimelineEntry[]): string {
-  const report = command?.latestReport ?? null;
+export function ics201Html(incident: IncidentContext, scene: SceneContext | null, requests: readonly RequestFacts[], entries: readonly TimelineEntry[]): string {
+  const report = scene?.latestReport ?? null;
   const actions = entries.filter((e) => !e.correctedBy.some((c) => c.kind === 'strike')).map((e) => [e.occurredAt, activity(e)]);
   return page(
     `ICS 201 ${incident.title}`,
@@ -151,10 +151,10 @@ export function ics201Html(incident: IncidentContext, command: CommandContext | 
       ['2. Incident number', incident.incidentId],
       ['3. Date/time initiated', incident.reportedAt],
       ['5. Situation summary', [incident.description, report ? `dead ${figure(report.dead)}, injured ${figure(report.injured)}, missing ${figure(report.missing)}, evacuated ${figure(report.evacuated)}` : ''].filter(Boolean).join(' — ')],
-      ['6. Prepared by', command?.commander?.name ?? ''],
+      ['6. Prepared by', scene?.commander?.name ?? ''],
       ['7. Current objectives', report?.objectives ?? ''],
-      ['9. Current organisation', [command?.commander ? `IC: ${command.commander.name}` : 'no commander', ...(command?.deputies ?? []).map((d) => `Deputy: ${d.name}`), ...(command?.agencies ?? []).map((a) => `Agency: ${a.agency}`)].join('; ')],
-      ['Command post', command?.commandPost?.description ?? ''],
+      ['9. Current organisation', [scene?.commander ? `IC: ${scene.commander.name}` : 'no commander', ...(scene?.deputies ?? []).map((d) => `Deputy: ${d.name}`), ...(scene?.agencies ?? []).map((a) => `Agency: ${a.agency}`)].join('; ')],
+      ['Command post', scene?.commandPost?.description ?? ''],
     ])}</table><h2>8. Current and planned actions</h2><table><tr><th>Time</th><th>Action</th></tr>${rows(actions)}</table><h2>10. Resource summary</h2><table><tr><th>Request</th><th>State</th><th>Ordered</th><th>Arrived</th></tr>${rows(requests.map((r) => [r.requestId, r.state, r.requestedAt ?? '', r.arrivedAt ?? '']))}</table>`,
   );
 }
@@ -162,15 +162,15 @@ export function ics201Html(incident: IncidentContext, command: CommandContext | 
 export type Ics209Version = (typeof ICS209_VERSIONS)[number];
 
 /** ICS 209 Incident Status Summary, initial / update / final (maps to 初报/续报/终报). */
-export function ics209Html(incident: IncidentContext, command: CommandContext | null, requests: readonly RequestFacts[], version: Ics209Version, now: Date): string {
-  const report = command?.latestReport ?? null;
+export function ics209Html(incident: IncidentContext, scene: SceneContext | null, requests: readonly RequestFacts[], version: Ics209Version, now: Date): string {
+  const report = scene?.latestReport ?? null;
   return page(
     `ICS 209 ${incident.title}`,
     `<h1>ICS 209 Incident Status Summary</h1><table>${rows([
       ['1. Incident name', incident.title],
       ['2. Incident number', incident.incidentId],
       ['3. Report version', version === 'initial' ? 'Initial' : version === 'update' ? 'Update' : 'Final'],
-      ['4. Incident commander', command?.commander?.name ?? ''],
+      ['4. Incident commander', scene?.commander?.name ?? ''],
       ['5. Incident management organisation', incident.leadJurisdiction],
       ['6. Incident start', incident.occurredAt ?? incident.reportedAt ?? ''],
       ['Prepared at', now.toISOString()],

@@ -61,10 +61,10 @@ describe('the console routes through @muster/client', () => {
 
     const created = await room.createIncident({ data: { title: 'Landslide at Kengkou', leadJurisdiction: '441203', severity: 'IV', category: 'natural_disaster' } });
     const incidentId = created.streamId;
-    expect((await room.getCommand(incidentId)).state).toBe('none');
+    expect((await room.getScene(incidentId)).state).toBe('none');
     await room.sendOnSceneCommand(incidentId, { type: 'AppointCommander', data: { commander: { userId: 'commander', name: 'Li', unit: 'Fire brigade' } } });
     await commander.sendOnSceneCommand(incidentId, { type: 'PostSceneReport', data: { reportId: 'sr-1', injured: 3, evacuated: 120, needs: 'boats' } });
-    const command = await room.getCommand(incidentId);
+    const command = await room.getScene(incidentId);
     expect(command.commander?.name).toBe('Li');
     expect(command.latestReport).toMatchObject({ reportId: 'sr-1', injured: 3, evacuated: 120, needs: 'boats' });
 
@@ -112,6 +112,6 @@ describe('the console routes through @muster/client', () => {
     expect(error).toBeInstanceOf(MusterApiError);
     expect((error as MusterApiError).status).toBe(422);
     expect((error as MusterApiError).issues?.map((i) => i.path)).toEqual(['data.injured']);
-    expect((await room.getCommand(created.streamId)).latestReport).toBeNull();
+    expect((await room.getScene(created.streamId)).latestReport).toBeNull();
   });
 });

@@ -58,7 +58,7 @@ describe('timeline', () => {
   it('lists the incident and every stream under it with occurred and recorded time, actor, role and jurisdiction', async () => {
     await scenario('tl-1');
     const page = await ok<Page>(reviewer, 'GET', '/incidents/tl-1/timeline');
-    expect(new Set(page.items.map((e) => e.streamId))).toStrictEqual(new Set(['tl-1', 'command:tl-1', 'report:tl-1', 'rr-tl-1']));
+    expect(new Set(page.items.map((e) => e.streamId))).toStrictEqual(new Set(['tl-1', 'scene:tl-1', 'report:tl-1', 'rr-tl-1']));
     const confirmed = page.items.find((e) => e.type === 'IncidentConfirmed');
     expect(confirmed).toMatchObject({ actor: room.userId, roles: ['duty_officer'], actorJurisdiction: LEAD, streamType: 'incident' });
     expect(Date.parse(confirmed?.recordedAt ?? '') - Date.parse(confirmed?.occurredAt ?? '')).toBe(30_000);
@@ -68,7 +68,7 @@ describe('timeline', () => {
 
   it('filters by kind, actor, role, jurisdiction and time by either basis', async () => {
     const ids = async (query: string) => (await ok<Page>(reviewer, 'GET', `/incidents/tl-1/timeline?${query}`)).items.map((e) => e.type);
-    expect(await ids('kind=command')).toStrictEqual(['CommanderAppointed']);
+    expect(await ids('kind=scene')).toStrictEqual(['CommanderAppointed']);
     expect(await ids('kind=IncidentConfirmed,resourceRequest')).toStrictEqual(['IncidentConfirmed', 'ResourceRequestSubmitted']);
     expect(await ids('actor=ld-city')).toStrictEqual(['InitialHandlingStarted']);
     expect(await ids('role=leader')).toStrictEqual(['InitialHandlingStarted']);
@@ -162,7 +162,7 @@ describe('state at a moment', () => {
       { type: 'EstablishCommandPost', data: { location: { description: 'Village school' } } },
     ];
     let run = 0;
-    const accepted = { incident: 0, command: 0 };
+    const accepted = { incident: 0, scene: 0 };
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.tuple(fc.boolean(), fc.nat({ max: 20 }), fc.integer({ min: 1, max: 600_000 }), fc.integer({ min: -3_600_000, max: 0 })), { minLength: 1, maxLength: 12 }),
@@ -175,7 +175,7 @@ describe('state at a moment', () => {
           const oracle: { at: number; streams: Record<string, { value: string; context: Record<string, unknown> } | null> }[] = [];
           const snapshot = async () => {
             const streams: Record<string, { value: string; context: Record<string, unknown> } | null> = {};
-            for (const streamId of [id, `command:${id}`]) {
+            for (const streamId of [id, `scene:${id}`]) {
               const row = await t.db.selectFrom('stream').select('snapshot').where('stream_id', '=', streamId).executeTakeFirst();
               streams[streamId] = row?.snapshot ?? null;
             }
@@ -188,10 +188,10 @@ describe('state at a moment', () => {
             const command = pool[pick % pool.length];
             if (!command) continue;
             try {
-              accepted[onCommand ? 'command' : 'incident']++;
+              accepted[onCommand ? 'scene' : 'incident']++;
               await engine.handle({
-                streamType: onCommand ? 'command' : 'incident',
-                streamId: onCommand ? `command:${id}` : id,
+                streamType: onCommand ? 'scene' : 'incident',
+                streamId: onCommand ? `scene:${id}` : id,
                 type: command.type,
                 data: command.data,
                 actor: room,
@@ -199,7 +199,7 @@ describe('state at a moment', () => {
               });
             } catch {
               // A command the machine refuses in this state changes nothing: the oracle still holds.
-              accepted[onCommand ? 'command' : 'incident']--;
+              accepted[onCommand ? 'scene' : 'incident']--;
             }
             await snapshot();
           }
@@ -218,7 +218,7 @@ describe('state at a moment', () => {
     // Not vacuous: both streams moved through many accepted commands across the runs. The counts
     // vary with the random sequences (20 incident commands seen at the low end), so the bound is 10.
     expect(accepted.incident).toBeGreaterThanOrEqual(10);
-    expect(accepted.command).toBeGreaterThanOrEqual(10);
+    expect(accepted.scene).toBeGreaterThanOrEqual(10);
   });
 });
 

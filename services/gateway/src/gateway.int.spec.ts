@@ -149,7 +149,7 @@ describe('live delivery', () => {
       // Severity III links the city room: from here on the incident's events are carried to it too.
       { streamType: 'incident', streamId: id, type: 'ConfirmIncident', data: { severity: 'III' }, actor },
       // The on-scene command is a stream of its own that belongs to the incident.
-      { streamType: 'command', streamId: `command:${id}`, type: 'AssumeProvisionalCommand', data: { commander: { userId: 'duty-2', name: 'Chen' } }, actor: sihuiOfficer },
+      { streamType: 'scene', streamId: `scene:${id}`, type: 'AssumeProvisionalCommand', data: { commander: { userId: 'duty-2', name: 'Chen' } }, actor: sihuiOfficer },
     ];
     let last = '';
     for (const step of steps) {
@@ -157,13 +157,13 @@ describe('live delivery', () => {
       count(SIHUI, result.events.length);
       last = result.events.at(-1)?.eventId ?? last;
     }
-    await watcher.waitFor((c) => c.events.some((e) => e.eventId === last), 'the command stream event on the incident console');
-    await city.waitFor((c) => c.events.some((e) => e.eventId === last), 'the command stream event in the city room');
+    await watcher.waitFor((c) => c.events.some((e) => e.eventId === last), 'the scene stream event on the incident console');
+    await city.waitFor((c) => c.events.some((e) => e.eventId === last), 'the scene stream event in the city room');
 
     const ofIncident = await expectedEvents(t.db, { incidents: [id] }, start);
     expectExactly(watcher.events, ofIncident);
     // The incident's own stream, its on-scene command, and whatever else belongs to it (report obligations).
-    expect([...new Set(watcher.events.map((e) => e.streamType))]).toEqual(expect.arrayContaining(['incident', 'command']));
+    expect([...new Set(watcher.events.map((e) => e.streamType))]).toEqual(expect.arrayContaining(['incident', 'scene']));
     const inCity = await expectedEvents(t.db, { rooms: [CITY] }, start);
     expectExactly(city.events, inCity);
     expect(city.events.map((e) => e.type)).not.toContain('IncidentReported');

@@ -121,7 +121,7 @@ export function roomsOf(event: EventEnvelope): readonly string[] {
   return event.meta.rooms ?? [event.meta.jurisdiction];
 }
 
-/** The incident an event belongs to: the incident stream itself, or the incident of a command or request stream. */
+/** The incident an event belongs to: the incident stream itself, or the incident of a scene or request stream. */
 export function incidentOf(event: EventEnvelope): string {
   return event.meta.incidentId ?? event.streamId;
 }

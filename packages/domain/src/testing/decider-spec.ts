@@ -247,7 +247,7 @@ export function fromTheWalk<C extends TransitionCase>(prepare: (c: C, reached: P
 
 interface DeciderTable<C extends TransitionCase> {
   readonly aggregate: AggregateDefinition;
-  /** The states list the domain declares for the machine (e.g. COMMAND_STATES). */
+  /** The states list the domain declares for the machine (e.g. SCENE_STATES). */
   readonly states: readonly C['from'][];
   readonly cases: readonly C[];
   /** The meta a case's command is sent with (a fresh command id on each call). */
@@ -256,7 +256,7 @@ interface DeciderTable<C extends TransitionCase> {
 }
 
 interface CoverageOptions {
-  /** What the spec calls its states list, for the test titles (e.g. 'COMMAND_STATES'). */
+  /** What the spec calls its states list, for the test titles (e.g. 'SCENE_STATES'). */
   readonly statesName: string;
 }
 

@@ -16,7 +16,7 @@ export interface Authorized {
 
 /**
  * The incident a command names without reading any stream: the incident stream itself, a child
- * stream named after its incident (`command:<id>`, `report:<id>`, `correction:<id>`), or the
+ * stream named after its incident (`scene:<id>`, `report:<id>`, `correction:<id>`), or the
  * incident a creating payload gives. Null when only the stream's stored state knows it (an existing
  * resource request): then the client has named the stream, not the incident.
  */

@@ -1,7 +1,7 @@
 import { CorrectEntryRequestSchema, FormQuerySchema, ICS_FORMS, NotFoundError, TimelineExportQuerySchema, StateAtQuerySchema, TimelineQuerySchema, ValidationError, parseOrThrow } from '@muster/contracts';
 import { correctionStreamId, isStreamOf } from '@muster/domain';
 import { ENTRY_CORRECTED, incidentView, listResourceRequests, readIncidentEvents, readTimeline, type Database, type TimelineEntry } from '@muster/store-postgres';
-import { commandStreamId, stateAt, type ReviewEvent, type StoredStream } from '@muster/engine';
+import { sceneStreamId, stateAt, type ReviewEvent, type StoredStream } from '@muster/engine';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { afterActionMetrics, ics201Html, ics209Html, ics214Html, timelineCsv, type RequestFacts } from '../after-action';
@@ -66,7 +66,7 @@ export function registerReviewRoutes(deps: RouteContext): void {
       at: new Date(query.at).toISOString(),
       basis,
       incident: incident ? { ...incidentView(incident.streamId, incident.version, incident.state), unapplied: incident.unapplied } : null,
-      command: streams.find((s) => s.streamType === 'command') ?? null,
+      scene: streams.find((s) => s.streamType === 'scene') ?? null,
       streams,
     };
   });
@@ -74,14 +74,14 @@ export function registerReviewRoutes(deps: RouteContext): void {
   /** Everything the after-action views need, read once per request. */
   async function review(stream: StoredStream<'incident'>) {
     const incident = stream.state.context;
-    const command = (await deps.engine.tryLoad('command', commandStreamId(stream.streamId)))?.state.context;
+    const scene = (await deps.engine.tryLoad('scene', sceneStreamId(stream.streamId)))?.state.context;
     const requests: RequestFacts[] = (await listResourceRequests(deps.db, stream.streamId)).map((view) => ({
       requestId: String(view['requestId']),
       state: String(view['state']),
       requestedAt: typeof view['requestedAt'] === 'string' ? view['requestedAt'] : null,
       arrivedAt: typeof view['arrivedAt'] === 'string' ? view['arrivedAt'] : null,
     }));
-    return { incidentId: stream.streamId, incident, command: command ?? null, requests };
+    return { incidentId: stream.streamId, incident, scene: scene ?? null, requests };
   }
 
   /** The whole timeline, page by page (exports and forms are of the whole record). */
@@ -97,11 +97,11 @@ export function registerReviewRoutes(deps: RouteContext): void {
   }
 
   serve('metrics', async (_request, _reply, stream) => {
-    const { incidentId, incident, command, requests } = await review(stream);
+    const { incidentId, incident, scene, requests } = await review(stream);
     const reports = await deps.db.selectFrom('report_item').select(['key', 'kind', 'due_at', 'submitted_at']).where('incident_id', '=', incidentId).orderBy('due_at').execute();
     return afterActionMetrics(
       incident,
-      command,
+      scene,
       requests,
       reports.map((r) => ({ key: r.key, kind: r.kind, dueAt: r.due_at, submittedAt: r.submitted_at })),
       deps.clock.now(),
@@ -122,14 +122,14 @@ export function registerReviewRoutes(deps: RouteContext): void {
   serve('form', async (request, reply, stream) => {
     const { form } = parseOrThrow(z.strictObject({ form: z.enum(ICS_FORMS) }), { form: request.params['form'] }, ['params']);
     const { version } = parseOrThrow(FormQuerySchema, request.query, ['query']);
-    const { incidentId, incident, command, requests } = await review(stream);
+    const { incidentId, incident, scene, requests } = await review(stream);
     let html: string;
     switch (form) {
       case 'ics201':
-        html = ics201Html(incident, command, requests, await wholeTimeline(incidentId));
+        html = ics201Html(incident, scene, requests, await wholeTimeline(incidentId));
         break;
       case 'ics209':
-        html = ics209Html(incident, command, requests, version, deps.clock.now());
+        html = ics209Html(incident, scene, requests, version, deps.clock.now());
         break;
       case 'ics214':
         html = ics214Html(incident, await wholeTimeline(incidentId));

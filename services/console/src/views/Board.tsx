@@ -1,4 +1,4 @@
-import { MusterApiError, type CommandView, type MusterHttpClient, type ReportsView } from '@muster/client';
+import { MusterApiError, type SceneView, type MusterHttpClient, type ReportsView } from '@muster/client';
 import { ReportIncidentSchema, type IncidentView } from '@muster/contracts';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { classificationFields, CommandForm } from '../lib/command-form';
@@ -16,7 +16,7 @@ const SEVERITY_ORDER: Record<string, number> = { I: 0, II: 1, III: 2, IV: 3 };
 
 interface BoardRow {
   incident: IncidentView;
-  commander: CommandView['commander'];
+  commander: SceneView['commander'];
   overdue: number;
 }
 
@@ -50,8 +50,8 @@ export function overdueCount(reports: ReportsView, now: number): number {
 }
 
 async function rowOf(client: MusterHttpClient, incident: IncidentView): Promise<BoardRow> {
-  const [command, reports] = await Promise.all([client.getCommand(incident.incidentId).catch(() => null), client.getReports(incident.incidentId).catch(() => null)]);
-  return { incident, commander: command?.commander ?? null, overdue: reports ? overdueCount(reports, Date.now()) : 0 };
+  const [scene, reports] = await Promise.all([client.getScene(incident.incidentId).catch(() => null), client.getReports(incident.incidentId).catch(() => null)]);
+  return { incident, commander: scene?.commander ?? null, overdue: reports ? overdueCount(reports, Date.now()) : 0 };
 }
 
 export function Board() {

@@ -1,4 +1,4 @@
-import { BriefingSchema, COMMAND_COMMAND_SCHEMAS, CreateResourceRequestSchema, RequestedItemSchema } from '@muster/contracts';
+import { BriefingSchema, SCENE_COMMAND_SCHEMAS, CreateResourceRequestSchema, RequestedItemSchema } from '@muster/contracts';
 import { CommandForm } from '../lib/command-form';
 import { newId } from '../lib/forms';
 import { useI18n } from '../lib/i18n';
@@ -20,16 +20,16 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
   const { t, tr } = useI18n();
   // A phone on the scene reads only what this view shows: the incident and its command structure.
   const { data, error, connection, reload } = useLiveIncident(incidentId, async (api, id) => {
-    const [incident, command] = await Promise.all([api.getIncident(id), api.getCommand(id)]);
-    return { incident, command };
+    const [incident, scene] = await Promise.all([api.getIncident(id), api.getScene(id)]);
+    return { incident, scene };
   });
   if (!data) return <p className={error ? 'form-error' : 'loading'}>{error ?? t('loading')}</p>;
-  const { incident, command } = data;
+  const { incident, scene } = data;
   const me = session.user.userId;
-  const isCommander = command.commander?.userId === me;
-  const inCommand = isCommander || command.deputies.some((d) => d.userId === me);
-  const offersToMe = command.offers.filter((o) => o.to.userId === me);
-  const sendCommand = (type: keyof typeof COMMAND_COMMAND_SCHEMAS) => (data: unknown) =>
+  const isCommander = scene.commander?.userId === me;
+  const inCommand = isCommander || scene.deputies.some((d) => d.userId === me);
+  const offersToMe = scene.offers.filter((o) => o.to.userId === me);
+  const sendCommand = (type: keyof typeof SCENE_COMMAND_SCHEMAS) => (data: unknown) =>
     client.sendOnSceneCommand(incidentId, { type, data: data as Record<string, unknown> });
   const priorities = RequestedItemSchema.shape.priority.options.map((p) => ({ value: p, label: tr('priority', p) }));
 
@@ -45,14 +45,14 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
       </nav>
       <p className={inCommand ? 'you ok' : 'you'} data-testid="command-role">
         {isCommander ? t('youAreCommander') : t('notCommander')}
-        {command.commander ? ` · ${t('commander')}: ${command.commander.name}` : ''}
+        {scene.commander ? ` · ${t('commander')}: ${scene.commander.name}` : ''}
       </p>
 
       {inCommand ? (
         <CommandForm
           title={t('postStatus')}
           testId="post-status"
-          schema={COMMAND_COMMAND_SCHEMAS.PostSceneReport}
+          schema={SCENE_COMMAND_SCHEMAS.PostSceneReport}
           fields={[
             ...SCENE_FIELDS.map((name) => ({ name, label: name, kind: 'int' as const })),
             { name: 'needs', label: 'needs', kind: 'textarea' },
@@ -84,7 +84,7 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
         <CommandForm
           title={t('offerTransfer')}
           testId="offer-transfer"
-          schema={COMMAND_COMMAND_SCHEMAS.OfferTransfer}
+          schema={SCENE_COMMAND_SCHEMAS.OfferTransfer}
           fields={[
             { name: 'to.userId', label: 'toUserId', kind: 'text' },
             { name: 'to.name', label: 'toName', kind: 'text' },
@@ -96,14 +96,14 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
       ) : null}
 
       {isCommander
-        ? command.offers
+        ? scene.offers
             .filter((o) => !(o as { briefing?: unknown }).briefing)
             .map((o) => (
               <CommandForm
                 key={o.offerId}
                 title={`${t('recordBriefing')} → ${o.to.name}`}
                 testId={`briefing-${o.offerId}`}
-                schema={COMMAND_COMMAND_SCHEMAS.RecordTransferBriefing}
+                schema={SCENE_COMMAND_SCHEMAS.RecordTransferBriefing}
                 fields={BRIEFING_FIELDS.map((name) => ({ name: `briefing.${name}`, label: BRIEFING_LABELS[name], kind: 'textarea' as const }))}
                 extra={() => ({ offerId: o.offerId })}
                 send={sendCommand('RecordTransferBriefing')}
@@ -121,7 +121,7 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
             <CommandForm
               title={t('acceptTransfer')}
               testId={`accept-${o.offerId}`}
-              schema={COMMAND_COMMAND_SCHEMAS.AcceptTransfer}
+              schema={SCENE_COMMAND_SCHEMAS.AcceptTransfer}
               fields={[]}
               extra={() => ({ offerId: o.offerId })}
               send={sendCommand('AcceptTransfer')}

@@ -1,4 +1,4 @@
-import type { CommandView, MusterHttpClient, ReportsView, ResourceRequestView, TimelineEntry } from '@muster/client';
+import type { SceneView, MusterHttpClient, ReportsView, ResourceRequestView, TimelineEntry } from '@muster/client';
 import { CategorySchema, INCIDENT_COMMAND_SCHEMAS, REQUEST_COMMAND_SCHEMAS, SeveritySchema, type IncidentView as Incident } from '@muster/contracts';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { CommandForm } from '../lib/command-form';
@@ -13,7 +13,7 @@ const FIGURES = ['dead', 'injured', 'missing', 'trapped', 'evacuated', 'sheltere
 
 interface Loaded {
   incident: Incident;
-  command: CommandView;
+  scene: SceneView;
   requests: ResourceRequestView[];
   reports: ReportsView;
   timeline: TimelineEntry[];
@@ -54,14 +54,14 @@ export function useLiveIncident<T>(incidentId: string, read: (client: MusterHttp
 
 /** The whole record of one incident as the room sees it. */
 async function readRecord(client: MusterHttpClient, incidentId: string): Promise<Loaded> {
-  const [incident, command, requests, reports, timeline] = await Promise.all([
+  const [incident, scene, requests, reports, timeline] = await Promise.all([
     client.getIncident(incidentId),
-    client.getCommand(incidentId),
+    client.getScene(incidentId),
     client.listResourceRequests(incidentId),
     client.getReports(incidentId),
     wholeTimeline(client, incidentId),
   ]);
-  return { incident, command, requests: requests.items, reports, timeline };
+  return { incident, scene, requests: requests.items, reports, timeline };
 }
 
 async function wholeTimeline(client: MusterHttpClient, incidentId: string): Promise<TimelineEntry[]> {
@@ -86,14 +86,14 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
   const { data, error, connection, reload } = useIncident(incidentId);
 
   if (!data) return <p className={error ? 'form-error' : 'loading'}>{error ?? t('loading')}</p>;
-  const { incident, command, requests, reports, timeline } = data;
+  const { incident, scene, requests, reports, timeline } = data;
   const room = hasRole('duty_officer', 'leader');
   const send = (type: keyof typeof INCIDENT_COMMAND_SCHEMAS) => (payload: unknown) =>
     client.sendCommand(incidentId, { type, data: payload as Record<string, unknown> } as Parameters<typeof client.sendCommand>[1]);
   const severityOptions = SeveritySchema.options.map((s) => ({ value: s, label: tr('sev', s) }));
   const categoryOptions = CategorySchema.options.map((c) => ({ value: c, label: tr('cat', c) }));
   const others = [...jurisdictions.values()].filter((j) => j.code !== incident.leadJurisdiction && j.level !== 'province');
-  const report = command.latestReport;
+  const report = scene.latestReport;
 
   return (
     <section className="incident" data-testid="incident-view" data-incident-id={incidentId}>
@@ -161,16 +161,16 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
             <dl className="facts">
               <dt>{t('commander')}</dt>
               <dd data-testid="incident-commander">
-                {command.commander ? `${command.commander.name} · ${command.commander.unit ?? ''} ${command.commander.phone ?? ''}` : t('noCommander')}
+                {scene.commander ? `${scene.commander.name} · ${scene.commander.unit ?? ''} ${scene.commander.phone ?? ''}` : t('noCommander')}
               </dd>
               <dt>{t('deputies')}</dt>
-              <dd>{command.deputies.map((d) => d.name).join('、') || '—'}</dd>
+              <dd>{scene.deputies.map((d) => d.name).join('、') || '—'}</dd>
               <dt>{t('agencies')}</dt>
-              <dd>{command.agencies.map((a) => String((a as { agency?: string }).agency ?? '')).join('、') || '—'}</dd>
+              <dd>{scene.agencies.map((a) => String((a as { agency?: string }).agency ?? '')).join('、') || '—'}</dd>
               <dt>{t('commandPost')}</dt>
-              <dd>{(command.commandPost as { location?: { description?: string } } | null)?.location?.description ?? '—'}</dd>
+              <dd>{(scene.commandPost as { location?: { description?: string } } | null)?.location?.description ?? '—'}</dd>
               <dt>{t('pendingOffer')}</dt>
-              <dd>{command.offers.map((o) => `${o.to.name} (${o.offerId})`).join('、') || '—'}</dd>
+              <dd>{scene.offers.map((o) => `${o.to.name} (${o.offerId})`).join('、') || '—'}</dd>
             </dl>
           </section>
 

@@ -14,7 +14,7 @@ import { summary, useIncident } from './Incident';
 
 echarts.use([ScatterChart, GridComponent, TooltipComponent, LegendComponent, MarkAreaComponent, CanvasRenderer]);
 
-const LANES = ['incident', 'command', 'resourceRequest', 'report', 'correction'] as const;
+const LANES = ['incident', 'scene', 'resourceRequest', 'report', 'correction'] as const;
 
 /** The phases of an incident between its milestones (reference §4): each a band on the chart. */
 export function phasesOf(incident: Incident, end: string): { key: MessageKey; from: string; to: string }[] {
@@ -118,7 +118,7 @@ export function ReviewView({ incidentId }: { incidentId: string }) {
     }
   }
 
-  const commanderAt = (stateAt?.command?.state?.context['commander'] as { name?: string } | null | undefined)?.name;
+  const commanderAt = (stateAt?.scene?.state?.context['commander'] as { name?: string } | null | undefined)?.name;
   const m = metrics.value;
 
   return (

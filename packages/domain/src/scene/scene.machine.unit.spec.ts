@@ -16,18 +16,18 @@ import {
   type Step as ScriptStep,
 } from '../testing/decider-spec';
 import { int, maybe, mulberry32, pick } from '../testing/seeded-random';
-import { commandAggregate } from './command.machine';
+import { sceneAggregate } from './scene.machine';
 import {
-  COMMAND_EVENT_FOR,
-  COMMAND_STATES,
+  SCENE_EVENT_FOR,
+  SCENE_STATES,
   type Briefing,
-  type CommandContext,
-  type CommandState,
+  type SceneContext,
+  type SceneState,
   type OnSceneCommand,
   type OnSceneCommandType,
   type Person,
   type TransferOffer,
-} from './command.types';
+} from './scene.types';
 
 // ---------------------------------------------------------------------------------------------------
 // Fixtures
@@ -42,8 +42,8 @@ const minuteOf = (time: string): number => (Date.parse(time) - T0) / 60_000;
 const cst = (minute: number): string => new Date(T0 + minute * 60_000 + 8 * 3_600_000).toISOString().replace('.000Z', '+08:00');
 const AT = 100;
 
-const a = commandAggregate;
-const ALL_COMMANDS = Object.keys(COMMAND_EVENT_FOR).sort() as OnSceneCommandType[];
+const a = sceneAggregate;
+const ALL_COMMANDS = Object.keys(SCENE_EVENT_FOR).sort() as OnSceneCommandType[];
 
 const P1: Person = { userId: 'u-first', name: 'Chen Wei', unit: 'Dinghu fire station' };
 const C1: Person = { userId: 'u-cmdr', name: 'Li Na', rank: 'deputy district head', phone: '13800000001' };
@@ -73,7 +73,7 @@ type PayloadOf<K extends OnSceneCommandType> = PayloadOfCommand<OnSceneCommand, 
 type Step = ScriptStep<CommandBody>;
 
 // A test shortcut: these states come from decide() on this very machine, so their context is its context.
-const ctx = (state: PersistedState): CommandContext => state.context as CommandContext;
+const ctx = (state: PersistedState): SceneContext => state.context as SceneContext;
 
 /** Applies steps in order, as the engine would, keeping every intermediate state and the stream. */
 const run = (steps: readonly Step[]) => runCommands(a, steps, (step) => ({ ...step.body, meta: metaAt(step.at, step.by) }));
@@ -131,7 +131,7 @@ const FIXTURE_STEPS = {
 } as const satisfies Record<string, readonly Step[]>;
 type FixtureName = keyof typeof FIXTURE_STEPS;
 
-const FIXTURE_STATE: Readonly<Record<FixtureName, CommandState>> = {
+const FIXTURE_STATE: Readonly<Record<FixtureName, SceneState>> = {
   none: 'none',
   provisional: 'provisional',
   commanded: 'commanded',
@@ -142,7 +142,7 @@ const FIXTURE_STATE: Readonly<Record<FixtureName, CommandState>> = {
   deactivated: 'deactivated',
 };
 /** The fixture that stands for each state in the state × command tests. */
-const CANONICAL: Readonly<Record<CommandState, FixtureName>> = {
+const CANONICAL: Readonly<Record<SceneState, FixtureName>> = {
   none: 'none',
   provisional: 'provisional',
   commanded: 'commanded',
@@ -166,7 +166,7 @@ function offer(name: FixtureName, offerId: string): TransferOffer {
 interface Case<K extends OnSceneCommandType> {
   name: string;
   fixture: FixtureName;
-  from: CommandState;
+  from: SceneState;
   command: K;
   payload: PayloadOf<K>;
   /** Who sends it (default: the duty officer) and at which minute (default: AT). */
@@ -174,11 +174,11 @@ interface Case<K extends OnSceneCommandType> {
   at?: number;
   /** The machine guard of the transition this case takes; null for an unguarded transition. */
   guard: string | null;
-  to: CommandState;
-  /** The events; by default the primary event of COMMAND_EVENT_FOR with the payload as data. */
+  to: SceneState;
+  /** The events; by default the primary event of SCENE_EVENT_FOR with the payload as data. */
   events?: (meta: CommandMeta) => EmittedEvent[];
   /** Context fields the command sets besides `updatedAt` (always `meta.now`); every other field stays. */
-  changes: (meta: CommandMeta, before: CommandContext) => Partial<CommandContext>;
+  changes: (meta: CommandMeta, before: SceneContext) => Partial<SceneContext>;
 }
 type AnyCase = { [K in OnSceneCommandType]: Case<K> }[OnSceneCommandType];
 
@@ -186,7 +186,7 @@ const metaOf = (c: AnyCase): CommandMeta => metaAt(c.at ?? AT, c.by ?? DUTY);
 
 const report2 = { reportId: 'r-2', injured: 6, needs: 'generators' };
 /** PostSceneReport r-2 on top of the fixtures' r-1: figures not given carry over. */
-const reportChanges = (m: CommandMeta, b: CommandContext): Partial<CommandContext> => ({
+const reportChanges = (m: CommandMeta, b: SceneContext): Partial<SceneContext> => ({
   reportCount: b.reportCount + 1,
   latestReport: {
     reportId: 'r-2',
@@ -206,7 +206,7 @@ const reportChanges = (m: CommandMeta, b: CommandContext): Partial<CommandContex
 });
 
 /** The commands that leave the command structure as it is in every state where someone is in command. */
-function structureCases(fixture: FixtureName, from: CommandState): AnyCase[] {
+function structureCases(fixture: FixtureName, from: SceneState): AnyCase[] {
   return [
     {
       name: `${from}: AppointDeputy of someone not yet in command`,
@@ -276,7 +276,7 @@ function structureCases(fixture: FixtureName, from: CommandState): AnyCase[] {
 }
 
 /** Immediate hand-over of o-1 (offered by the commander) to S1, who was a deputy. */
-const handOverToS1 = (m: CommandMeta, b: CommandContext): Partial<CommandContext> => ({
+const handOverToS1 = (m: CommandMeta, b: SceneContext): Partial<SceneContext> => ({
   commander: S1,
   appointedBy: C1.userId,
   deputies: [D1],
@@ -662,7 +662,7 @@ const CASES: readonly AnyCase[] = [
 
 const spec = DeciderSpecification.for({
   aggregate: a,
-  states: COMMAND_STATES,
+  states: SCENE_STATES,
   cases: CASES,
   metaOf,
   given: fromFixtures({ fixture: (c: AnyCase) => c.fixture, get: fixture, stateOf: FIXTURE_STATE, canonical: CANONICAL }),
@@ -673,7 +673,7 @@ const spec = DeciderSpecification.for({
 // ---------------------------------------------------------------------------------------------------
 
 describe('command machine: coverage of the transition table', () => {
-  spec.coverageTests({ statesName: 'COMMAND_STATES' });
+  spec.coverageTests({ statesName: 'SCENE_STATES' });
 });
 
 describe('command machine: every legal transition', () => {
@@ -1065,7 +1065,7 @@ describe('command replay', () => {
 
   it('throws on an event type no command produces', () => {
     const bogus: ReplayableEvent = { type: 'CommandMerged', data: {}, meta: { ...metaAt(1), recordedAt: iso(1) } };
-    expect(() => replay(a, [bogus])).toThrow(/no command produces command event CommandMerged/);
+    expect(() => replay(a, [bogus])).toThrow(/no command produces scene event CommandMerged/);
   });
 });
 
@@ -1223,7 +1223,7 @@ describe('command replay: randomized command sequences', () => {
         const meta = metaAt(clock, pick(rng, [DUTY, actorOf(pick(rng, POOL))]));
         const d = decide(a, state, { ...built.body, meta });
         if (!d.ok) throw new Error(`${where}: ${built.body.type} rejected in ${d.state}: ${JSON.stringify(built.body)}`);
-        expect(d.events[0]?.type, where).toBe(COMMAND_EVENT_FOR[built.body.type]);
+        expect(d.events[0]?.type, where).toBe(SCENE_EVENT_FOR[built.body.type]);
         expect(violations(built.body.type, state, d.state), where).toEqual([]);
         visitedEdges.add(edgeOf(state.value, built.body.type, d.state.value));
         state = d.state;
@@ -1234,7 +1234,7 @@ describe('command replay: randomized command sequences', () => {
       }
     }
     // the generator must actually explore the machine, or this test proves little
-    expect([...visitedStates].sort()).toEqual([...COMMAND_STATES].sort());
+    expect([...visitedStates].sort()).toEqual([...SCENE_STATES].sort());
     expect([...visitedEdges].sort()).toEqual([...new Set(CASES.map((c) => edgeOf(c.from, c.command, c.to)))].sort());
     expect(illegal).toBeGreaterThan(0);
     expect(guarded).toBeGreaterThan(0);

@@ -43,7 +43,7 @@ describe('transfer of command', () => {
     const view = (await app.inject({ method: 'GET', url: base, headers: await headers(room) })).json<Record<string, unknown>>();
     expect(view).toMatchObject({ state: 'commanded', commander: { userId: 'u-next' }, appointedBy: 'u-chief' });
     expect((view['tenures'] as { commander: { userId: string } }[]).map((t) => t.commander.userId)).toEqual(['u-chief', 'u-next']);
-    const types = await t.db.selectFrom('event').select('type').where('stream_id', '=', 'command:xfer-1').orderBy('version').execute();
+    const types = await t.db.selectFrom('event').select('type').where('stream_id', '=', 'scene:xfer-1').orderBy('version').execute();
     expect(types.map((r) => r.type)).toEqual(['CommanderAppointed', 'TransferOffered', 'TransferBriefingRecorded', 'TransferAccepted', 'TransferEffective']);
   });
 
@@ -68,7 +68,7 @@ describe('transfer of command', () => {
       expect(view.commander.userId).toBe(b.statusCode === 200 ? 'u-b' : 'u-c');
       expect(view.offers).toEqual([]);
       expect(view.tenures).toHaveLength(2);
-      const effective = await t.db.selectFrom('event').select('type').where('stream_id', '=', `command:${id}`).where('type', '=', 'TransferEffective').execute();
+      const effective = await t.db.selectFrom('event').select('type').where('stream_id', '=', `scene:${id}`).where('type', '=', 'TransferEffective').execute();
       expect(effective).toHaveLength(1);
     }
   });

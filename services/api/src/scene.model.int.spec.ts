@@ -1,5 +1,5 @@
 import { getShortestPaths, toDirectedGraph } from '@xstate/graph';
-import { COMMAND_STATES, commandMachine, type Actor, type CommandContext, type OnSceneCommand } from '@muster/domain';
+import { SCENE_STATES, sceneMachine, type Actor, type SceneContext, type OnSceneCommand } from '@muster/domain';
 import type { Clock } from '@muster/engine';
 import { authHeader } from '@muster/testkit';
 import type { FastifyInstance } from 'fastify';
@@ -13,7 +13,7 @@ import { apiTest } from './test-fixtures';
  * the HTTP API against real PostgreSQL, and the server must agree with the model at every step.
  */
 
-type Snapshot = SnapshotFrom<typeof commandMachine>;
+type Snapshot = SnapshotFrom<typeof sceneMachine>;
 
 const LEAD = '441203';
 const BASE = Date.parse('2026-07-01T08:00:00.000Z');
@@ -32,7 +32,7 @@ const briefing = {
 
 /** The commands worth trying in a state, each with the actor who is allowed to send it. */
 function candidates(snapshot: Snapshot): OnSceneCommand[] {
-  const c = snapshot.context as CommandContext;
+  const c = snapshot.context as SceneContext;
   const now = minutes(c.updatedAt, 1);
   const meta = (actor: Actor, at = now) => ({ commandId: 'model', actor, now: at, occurredAt: at });
   const commander = c.commander ? responder(c.commander.userId) : responder('u-first');
@@ -72,7 +72,7 @@ function candidates(snapshot: Snapshot): OnSceneCommand[] {
 
 /** States that differ only in names and times behave alike; counting what matters keeps the graph finite. */
 function abstraction(snapshot: Snapshot): string {
-  const c = snapshot.context as CommandContext;
+  const c = snapshot.context as SceneContext;
   return JSON.stringify([
     snapshot.value,
     c.offers.length,
@@ -99,18 +99,18 @@ function planPaths(): ModelStep[][] {
   // The graph is searched over abstract states; a path found there is a sequence of event keys,
   // made concrete again by replaying it from the start so every command fits the state it meets.
   let current: Snapshot;
-  const toStates = getShortestPaths(commandMachine, {
+  const toStates = getShortestPaths(sceneMachine, {
     events: (s) => candidates(s as Snapshot),
     serializeState: (s) => abstraction(s as Snapshot),
     serializeEvent: (e) => eventKey(e as OnSceneCommand),
   });
   const concretise = (keys: string[]): ModelStep[] => {
-    current = initialTransition(commandMachine)[0];
+    current = initialTransition(sceneMachine)[0];
     const steps: ModelStep[] = [];
     for (const key of keys) {
       const command = candidates(current).find((e) => eventKey(e) === key && current.can(e));
       if (!command) throw new Error(`path ${keys.join(' → ')} cannot take ${key} in ${String(current.value)}`);
-      current = transition(commandMachine, current, command)[0];
+      current = transition(sceneMachine, current, command)[0];
       steps.push({ command, expected: current });
     }
     return steps;
@@ -119,15 +119,15 @@ function planPaths(): ModelStep[][] {
   for (const path of toStates) {
     const keys = path.steps.slice(1).map((step) => eventKey(step.event as OnSceneCommand));
     const prefix = concretise(keys);
-    const end = prefix.at(-1)?.expected ?? initialTransition(commandMachine)[0];
+    const end = prefix.at(-1)?.expected ?? initialTransition(sceneMachine)[0];
     for (const command of candidates(end)) {
       // Only commands the machine accepts make an edge; the rejected ones are covered by unit tests.
       if (!end.can(command)) continue;
       // One path per machine edge and guard branch: the state, how many offers are open, the command
       // and its timing. Shortest paths come first, so each edge is reached by its shortest route.
-      const c = end.context as CommandContext;
+      const c = end.context as SceneContext;
       const edge = `${String(end.value)}|${c.offers.length}|${command.type}${command.type === 'AcceptTransfer' ? (command.effectiveAt ? '@later' : '@now') : ''}`;
-      const plan = [...prefix, { command, expected: transition(commandMachine, end, command)[0] }];
+      const plan = [...prefix, { command, expected: transition(sceneMachine, end, command)[0] }];
       const known = plans.get(edge);
       if (!known || known.length > plan.length) plans.set(edge, plan);
     }
@@ -163,9 +163,9 @@ describe('on-scene command machine, model-based through the HTTP API', () => {
 
   it('plans paths that cover every state and every transition of the machine', () => {
     const reached = new Set(plans.flatMap((p) => p.map((s) => String(s.expected.value))));
-    expect([...reached, 'none'].sort()).toEqual([...COMMAND_STATES].sort());
+    expect([...reached, 'none'].sort()).toEqual([...SCENE_STATES].sort());
     // Every edge of the machine's own graph (source state, command) is taken by some path.
-    const graph = toDirectedGraph(commandMachine);
+    const graph = toDirectedGraph(sceneMachine);
     const edges = new Set<string>();
     const walk = (node: typeof graph) => {
       for (const edge of node.edges) edges.add(`${edge.source.key}:${edge.label.text}`);

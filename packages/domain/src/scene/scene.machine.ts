@@ -2,13 +2,13 @@ import { assign, emit, setup } from 'xstate';
 import { OVER_TAG, type AggregateDefinition } from '../aggregate';
 import type { EmittedEvent } from '../shared';
 import {
-  COMMAND_EVENT_FOR,
-  type CommandContext,
+  SCENE_EVENT_FOR,
+  type SceneContext,
   type OnSceneCommand,
   type OnSceneCommandType,
   type Person,
   type TransferOffer,
-} from './command.types';
+} from './scene.types';
 
 function payload(command: OnSceneCommand): Record<string, unknown> {
   const { type: _type, meta: _meta, ...data } = command;
@@ -20,7 +20,7 @@ function as<T extends OnSceneCommandType>(event: OnSceneCommand, type: T): Extra
   return event as Extract<OnSceneCommand, { type: T }>;
 }
 
-function offerOf(context: CommandContext, event: OnSceneCommand): TransferOffer | undefined {
+function offerOf(context: SceneContext, event: OnSceneCommand): TransferOffer | undefined {
   const offerId = 'offerId' in event ? event.offerId : undefined;
   return context.offers.find((o) => o.offerId === offerId);
 }
@@ -31,13 +31,13 @@ function effectiveAt(event: OnSceneCommand): string {
   return c.effectiveAt && Date.parse(c.effectiveAt) > Date.parse(c.meta.now) ? c.effectiveAt : c.meta.now;
 }
 
-function isExpired(context: CommandContext, event: OnSceneCommand): boolean {
+function isExpired(context: SceneContext, event: OnSceneCommand): boolean {
   const offer = offerOf(context, event);
   return offer?.expiresAt != null && Date.parse(event.meta.now) >= Date.parse(offer.expiresAt);
 }
 
 /** An offer can be accepted once it has a briefing and while it has not lapsed. */
-function acceptable(context: CommandContext, event: OnSceneCommand): boolean {
+function acceptable(context: SceneContext, event: OnSceneCommand): boolean {
   return event.type === 'AcceptTransfer' && offerOf(context, event)?.briefing != null && !isExpired(context, event);
 }
 
@@ -48,7 +48,7 @@ function appointmentValid(event: OnSceneCommand): boolean {
   return new Set(ids).size === ids.length && !ids.includes(event.commander.userId);
 }
 
-const emptyContext: CommandContext = {
+const emptyContext: SceneContext = {
   incidentId: '',
   commander: null,
   appointedBy: null,
@@ -67,9 +67,9 @@ const emptyContext: CommandContext = {
 const withoutOffer = (offers: TransferOffer[], offerId: string) => offers.filter((o) => o.offerId !== offerId);
 const samePerson = (a: Person | null, userId: string) => a !== null && a.userId === userId;
 
-export const commandMachine = setup({
+export const sceneMachine = setup({
   types: {
-    context: {} as CommandContext,
+    context: {} as SceneContext,
     events: {} as OnSceneCommand,
     emitted: {} as EmittedEvent,
   },
@@ -95,16 +95,16 @@ export const commandMachine = setup({
     agencyPresent: ({ context, event }) => event.type === 'LeaveUnifiedCommand' && context.agencies.some((a) => a.agency === event.agency),
   },
   actions: {
-    record: emit(({ event }) => ({ type: COMMAND_EVENT_FOR[event.type], data: payload(event) })),
+    record: emit(({ event }) => ({ type: SCENE_EVENT_FOR[event.type], data: payload(event) })),
     // A transfer accepted for "now" takes effect in the same command: the effect is a derived event.
     recordImmediateEffect: emit(({ context, event }) => ({
-      type: COMMAND_EVENT_FOR.MakeTransferEffective,
+      type: SCENE_EVENT_FOR.MakeTransferEffective,
       data: { offerId: 'offerId' in event ? event.offerId : null, commander: context.commander },
       derived: true,
     })),
     // A transfer that becomes effective later records who took command; replay ignores the extra fields.
     recordDueEffect: emit(({ context, event }) => ({
-      type: COMMAND_EVENT_FOR.MakeTransferEffective,
+      type: SCENE_EVENT_FOR.MakeTransferEffective,
       data: { ...payload(event), commander: context.commander },
     })),
     touch: assign({ updatedAt: ({ event }) => event.meta.now }),
@@ -306,8 +306,8 @@ export const commandMachine = setup({
   },
 });
 
-export const commandAggregate: AggregateDefinition<typeof commandMachine> = {
-  streamType: 'command',
-  machine: commandMachine,
-  eventFor: COMMAND_EVENT_FOR,
+export const sceneAggregate: AggregateDefinition<typeof sceneMachine> = {
+  streamType: 'scene',
+  machine: sceneMachine,
+  eventFor: SCENE_EVENT_FOR,
 };

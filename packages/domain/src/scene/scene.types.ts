@@ -75,7 +75,7 @@ export interface CommandTenure {
 }
 
 /** A type, not an interface: a machine's context is also a plain record (PersistedState), which only type literals are assignable to. */
-export type CommandContext = {
+export type SceneContext = {
   incidentId: string;
   commander: Person | null;
   /** Who appointed the current commander (null for provisional command). */
@@ -140,10 +140,10 @@ export type OnSceneCommand =
 
 export type OnSceneCommandType = OnSceneCommand['type'];
 
-export const COMMAND_STATES = ['none', 'provisional', 'commanded', 'transferPending', 'transferAccepted', 'deactivated'] as const;
-export type CommandState = (typeof COMMAND_STATES)[number];
+export const SCENE_STATES = ['none', 'provisional', 'commanded', 'transferPending', 'transferAccepted', 'deactivated'] as const;
+export type SceneState = (typeof SCENE_STATES)[number];
 
-export const COMMAND_EVENT_FOR = {
+export const SCENE_EVENT_FOR = {
   AssumeProvisionalCommand: 'ProvisionalCommandAssumed',
   AppointCommander: 'CommanderAppointed',
   AppointDeputy: 'DeputyAppointed',

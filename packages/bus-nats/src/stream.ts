@@ -23,7 +23,6 @@ export interface EventStreamOptions {
   replicas?: number;
 }
 
-export const DEFAULT_STREAM_NAME = 'MUSTER_EVENTS';
 const DAY_MS = 24 * 60 * 60 * 1000;
 // err_code of "stream name already in use with a different configuration": lost a create race.
 const STREAM_NAME_IN_USE = 10058;

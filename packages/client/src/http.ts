@@ -35,25 +35,25 @@ import {
 } from '@muster/contracts';
 import { z } from 'zod';
 
-export type CreateIncidentRequest = z.input<typeof CreateIncidentRequestSchema>;
+type CreateIncidentRequest = z.input<typeof CreateIncidentRequestSchema>;
 type CommandOptions = z.input<typeof CommandOptionsSchema>;
 
 /** A command for an existing incident; `data` is typed by the command `type`. */
-export type IncidentCommandRequest = {
+type IncidentCommandRequest = {
   [K in IncidentCommandName]: CommandOptions & { type: K; data?: z.input<(typeof INCIDENT_COMMAND_SCHEMAS)[K]> };
 }[IncidentCommandName];
 
-export type IncidentList = z.infer<typeof IncidentListSchema>;
-export type OnSceneCommandRequest = z.input<typeof OnSceneCommandRequestSchema>;
-export type ResourceRequestCommand = z.input<typeof ResourceRequestCommandSchema>;
-export type SubmitResourceRequest = z.input<typeof CreateResourceRequestSchema>;
-export type ReportCommandRequest = z.input<typeof ReportCommandRequestSchema>;
-export type WatchEntryRequest = z.input<typeof WatchEntrySchema>;
-export type TriageRequest = z.input<typeof TriageSchema>;
+type IncidentList = z.infer<typeof IncidentListSchema>;
+type OnSceneCommandRequest = z.input<typeof OnSceneCommandRequestSchema>;
+type ResourceRequestCommand = z.input<typeof ResourceRequestCommandSchema>;
+type SubmitResourceRequest = z.input<typeof CreateResourceRequestSchema>;
+type ReportCommandRequest = z.input<typeof ReportCommandRequestSchema>;
+type WatchEntryRequest = z.input<typeof WatchEntrySchema>;
+type TriageRequest = z.input<typeof TriageSchema>;
 // Answers: the route catalog's schemas (packages/contracts), checked on every call.
 export type WatchEntry = z.infer<typeof WatchEntryViewSchema>;
 export type LoginAnswer = z.infer<typeof LoginAnswerSchema>;
-export type Me = z.infer<typeof MeSchema>;
+type Me = z.infer<typeof MeSchema>;
 export type Jurisdiction = z.infer<typeof JurisdictionSchema>;
 export type ConsoleConfig = z.infer<typeof ConsoleConfigSchema>;
 export type SceneView = z.infer<typeof SceneViewSchema>;
@@ -61,12 +61,12 @@ export type ResourceRequestView = z.infer<typeof ResourceRequestViewSchema>;
 export type ReportItemView = z.infer<typeof ReportItemViewSchema>;
 export type ReportsView = z.infer<typeof ReportsViewSchema>;
 export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
-export type TimelinePage = z.infer<typeof TimelinePageSchema>;
+type TimelinePage = z.infer<typeof TimelinePageSchema>;
 export type StateAtView = z.infer<typeof StateAtViewSchema>;
-export type Metrics = z.infer<typeof MetricsSchema>;
-export type DepotView = z.infer<typeof DepotViewSchema>;
-export type TeamView = z.infer<typeof TeamViewSchema>;
-export interface TimelineQuery {
+type Metrics = z.infer<typeof MetricsSchema>;
+type DepotView = z.infer<typeof DepotViewSchema>;
+type TeamView = z.infer<typeof TeamViewSchema>;
+interface TimelineQuery {
   kind?: readonly string[];
   basis?: 'occurred' | 'recorded';
   from?: string;
@@ -76,7 +76,7 @@ export interface TimelineQuery {
 }
 
 /** Query of GET /incidents; `after` is the `next` cursor of the previous page. */
-export interface ListIncidentsQuery {
+interface ListIncidentsQuery {
   state?: IncidentView['state'];
   severity?: NonNullable<IncidentView['severity']>;
   jurisdiction?: string;
@@ -174,8 +174,8 @@ export interface MusterHttpClient {
 }
 
 type JsonRouteId = { [K in RouteId]: (typeof ROUTE_CATALOG)[K] extends { answer: z.ZodType; contentType?: never } ? K : never }[RouteId];
-export type AnswerOf<Id extends JsonRouteId> = (typeof ROUTE_CATALOG)[Id] extends { answer: infer S extends z.ZodType } ? z.output<S> : never;
-export interface RouteInput {
+type AnswerOf<Id extends JsonRouteId> = (typeof ROUTE_CATALOG)[Id] extends { answer: infer S extends z.ZodType } ? z.output<S> : never;
+interface RouteInput {
   params?: Record<string, string>;
   query?: Record<string, string | number | boolean | readonly string[] | undefined>;
   body?: unknown;

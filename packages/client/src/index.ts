@@ -1,31 +1,16 @@
 export { createHttpClient, MusterApiError } from './http';
 export type {
-  HttpClientOptions,
   MusterHttpClient,
-  CreateIncidentRequest,
-  IncidentCommandRequest,
-  IncidentList,
-  ListIncidentsQuery,
-  OnSceneCommandRequest,
-  ResourceRequestCommand,
-  SubmitResourceRequest,
   LoginAnswer,
-  Me,
   Jurisdiction,
   ConsoleConfig,
   SceneView,
   ResourceRequestView,
   ReportsView,
   ReportItemView,
-  ReportCommandRequest,
   WatchEntry,
-  WatchEntryRequest,
-  TriageRequest,
   TimelineEntry,
-  TimelinePage,
-  TimelineQuery,
   StateAtView,
-  Metrics,
 } from './http';
-export { subscribe, MusterLiveError } from './live';
-export type { SubscribeOptions, LiveFeed, LiveState, StateChange, WebSocketLike, WebSocketConstructor } from './live';
+export { subscribe } from './live';
+export type { LiveFeed, LiveState, StateChange } from './live';

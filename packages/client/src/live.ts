@@ -15,7 +15,7 @@ import {
 type Handler<E> = { bivarianceHack(event: E): void }['bivarianceHack'];
 
 /** The part of a WebSocket this client uses: what the browser's and the `ws` package's have in common. */
-export interface WebSocketLike {
+interface WebSocketLike {
   readonly readyState: number;
   onopen: Handler<unknown> | null;
   onmessage: Handler<{ data: unknown }> | null;
@@ -24,7 +24,7 @@ export interface WebSocketLike {
   send(data: string): void;
   close(code?: number, reason?: string): void;
 }
-export type WebSocketConstructor = new (url: string) => WebSocketLike;
+type WebSocketConstructor = new (url: string) => WebSocketLike;
 
 /**
  * - `connecting`: opening a socket (first time or after a drop)

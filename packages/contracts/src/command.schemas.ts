@@ -5,7 +5,7 @@ import { IdSchema, UserIdSchema, IsoTimeSchema, LocationSchema } from './inciden
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 const count = z.int().min(0).max(10_000_000);
 
-export const PersonSchema = z.strictObject({
+const PersonSchema = z.strictObject({
   userId: UserIdSchema,
   name: text(100),
   unit: z.string().max(200).optional(),
@@ -52,10 +52,10 @@ export const SCENE_COMMAND_SCHEMAS = {
   }),
   DeactivateCommand: z.strictObject({ reason: z.string().max(2000).optional() }),
 } as const;
-export type SceneCommandName = keyof typeof SCENE_COMMAND_SCHEMAS;
-export const SCENE_COMMAND_NAMES = Object.keys(SCENE_COMMAND_SCHEMAS) as SceneCommandName[];
+type SceneCommandName = keyof typeof SCENE_COMMAND_SCHEMAS;
+const SCENE_COMMAND_NAMES = Object.keys(SCENE_COMMAND_SCHEMAS) as SceneCommandName[];
 
-export const ItemQuantitySchema = z.strictObject({ kind: text(100), quantity: z.int().min(1).max(1_000_000) });
+const ItemQuantitySchema = z.strictObject({ kind: text(100), quantity: z.int().min(1).max(1_000_000) });
 export const RequestedItemSchema = z.strictObject({
   kind: text(100),
   quantity: z.int().min(1).max(1_000_000),
@@ -83,10 +83,10 @@ export const REQUEST_COMMAND_SCHEMAS = {
   ReleaseResources: z.strictObject({ returned: z.array(ItemQuantitySchema).max(100).optional(), note: z.string().max(2000).optional() }),
   CancelResourceRequest: z.strictObject({ reason: text(2000) }),
 } as const;
-export type RequestCommandName = keyof typeof REQUEST_COMMAND_SCHEMAS;
-export const REQUEST_COMMAND_NAMES = Object.keys(REQUEST_COMMAND_SCHEMAS) as RequestCommandName[];
+type RequestCommandName = keyof typeof REQUEST_COMMAND_SCHEMAS;
+const REQUEST_COMMAND_NAMES = Object.keys(REQUEST_COMMAND_SCHEMAS) as RequestCommandName[];
 
-export const CommandRequestSchema = (names: readonly [string, ...string[]]) =>
+const CommandRequestSchema = (names: readonly [string, ...string[]]) =>
   z.strictObject({
     type: z.enum(names),
     data: z.record(z.string(), z.unknown()).optional(),
@@ -113,13 +113,12 @@ export const DepotSchema = z.strictObject({
   jurisdiction: z.string().regex(/^\d{6}$/, 'must be a 6-digit administrative code'),
   location: z.string().max(500).optional(),
 });
-export const StockLineSchema = z.strictObject({
+const StockLineSchema = z.strictObject({
   kind: text(100),
   quantity: z.int().min(0).max(100_000_000),
   returnable: z.boolean().optional(),
 });
 export const SetStockSchema = z.strictObject({ items: z.array(StockLineSchema).min(1).max(500) });
-export const TEAM_STATUSES = ['available', 'assigned', 'out_of_service'] as const;
 export const TeamSchema = z.strictObject({
   teamId: IdSchema,
   name: text(200),

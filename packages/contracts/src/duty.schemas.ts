@@ -19,7 +19,7 @@ const minutes = z.int().min(1).max(MAX_TERM_MINUTES).nullable();
 
 // ---- Reporting rule table (信息报送 时限), loaded as configuration ---------------------------------
 
-export const ReportRuleSchema = z.strictObject({
+const ReportRuleSchema = z.strictObject({
   id: IdSchema,
   severities: z.array(SeveritySchema).min(1),
   categories: z.array(z.enum(INCIDENT_CATEGORIES)).min(1).optional(),
@@ -42,7 +42,7 @@ export const ReportRuleTableSchema = z
   })
   .meta({ id: 'ReportRuleTable' });
 
-export const ReportTermsSchema = z.strictObject({
+const ReportTermsSchema = z.strictObject({
   phoneMinutes: minutes,
   writtenMinutes: minutes,
   followUpEveryMinutes: minutes,
@@ -52,7 +52,7 @@ export const ReportTermsSchema = z.strictObject({
 
 // ---- Report obligation commands ------------------------------------------------------------------
 
-export const ReportedLossesSchema = z.strictObject({
+const ReportedLossesSchema = z.strictObject({
   dead: count.optional(),
   injured: count.optional(),
   missing: count.optional(),
@@ -60,7 +60,7 @@ export const ReportedLossesSchema = z.strictObject({
 });
 
 /** The fields of a 初报 (reference §1.3). */
-export const InitialReportContentSchema = z.strictObject({
+const InitialReportContentSchema = z.strictObject({
   receivedAt: IsoTimeSchema,
   source: text(500),
   occurredAt: IsoTimeSchema,
@@ -96,7 +96,6 @@ export const REPORT_COMMAND_SCHEMAS = {
   // Sent by the timers with the deadline the engine computed, which may lie past TIME_RANGE.latest.
   DeadlinePassed: z.strictObject({ key: z.string().min(1).max(100), dueAt: ComputedTimeSchema }),
 } as const;
-export type ReportCommandName = keyof typeof REPORT_COMMAND_SCHEMAS;
 
 /** What people send over HTTP; the other report commands come from the engine and the timers. */
 export const REPORT_FILING_NAMES = ['RecordPhoneReport', 'SubmitInitialReport', 'SubmitFollowUpReport', 'SubmitFinalReport', 'AcknowledgeReport'] as const;
@@ -109,7 +108,7 @@ export const ReportCommandRequestSchema = CommandOptionsSchema.extend({
 // ---- Duty roster (值班表) -------------------------------------------------------------------------
 
 /** 带班领导 (leader on duty) and 值班员 (duty officer). */
-export const DUTY_POSTS = ['leader', 'duty_officer'] as const;
+const DUTY_POSTS = ['leader', 'duty_officer'] as const;
 
 export const DutyShiftSchema = z
   .strictObject({
@@ -132,7 +131,7 @@ export const OnDutyQuerySchema = z.strictObject({ jurisdiction: JurisdictionCode
 
 // ---- Watch log (值班记录): intake from every channel ---------------------------------------------
 
-export const WATCH_STATUSES = ['open', 'incident_created', 'attached', 'dismissed'] as const;
+const WATCH_STATUSES = ['open', 'incident_created', 'attached', 'dismissed'] as const;
 /** Channels where a person is on the other end: the log must name them and how to call them back. */
 const PERSON_CHANNELS: readonly string[] = ['phone', 'informant', 'public', 'unit'];
 
@@ -222,5 +221,4 @@ export const ReportScoreSchema = z
     worstLatenessMinutes: z.number().nullable(),
   })
   .meta({ id: 'ReportScore' });
-
 

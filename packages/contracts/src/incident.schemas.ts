@@ -6,7 +6,7 @@ const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(
 export const SeveritySchema = z.enum(SEVERITIES).meta({ description: 'I 特别重大 (highest) … IV 一般' });
 export const CategorySchema = z.enum(INCIDENT_CATEGORIES);
 export const RoleSchema = z.enum(ROLES);
-export const IncidentStateSchema = z.enum(INCIDENT_STATES);
+const IncidentStateSchema = z.enum(INCIDENT_STATES);
 /** GB/T 2260 administrative division code, e.g. 441203 for 鼎湖区. */
 export const JurisdictionCodeSchema = z.string().regex(/^\d{6}$/, 'must be a 6-digit administrative code');
 /**
@@ -109,7 +109,7 @@ export const INCIDENT_COMMAND_SCHEMAS = {
 } as const;
 
 export type IncidentCommandName = keyof typeof INCIDENT_COMMAND_SCHEMAS;
-export const INCIDENT_COMMAND_NAMES = Object.keys(INCIDENT_COMMAND_SCHEMAS) as IncidentCommandName[];
+const INCIDENT_COMMAND_NAMES = Object.keys(INCIDENT_COMMAND_SCHEMAS) as IncidentCommandName[];
 
 /** Fields every command request may carry besides its payload. */
 export const CommandOptionsSchema = z.strictObject({

@@ -43,7 +43,6 @@ export const TimelineQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
   after: z.string().max(200).optional(),
 });
-export type TimelineQuery = z.infer<typeof TimelineQuerySchema>;
 
 export const StateAtQuerySchema = z.strictObject({
   at: IsoTimeSchema,

@@ -87,7 +87,7 @@ export type RouteAccess =
   | { kind: 'keep-jurisdiction'; from: 'body'; rule: 'duty-records' | 'reference-data' }
   | { kind: 'command'; streamType: 'incident' | 'scene' | 'resourceRequest' | 'report' };
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT';
+type HttpMethod = 'GET' | 'POST' | 'PUT';
 
 export interface RouteSpec {
   method: HttpMethod;
@@ -181,7 +181,7 @@ export type RouteId = keyof typeof ROUTE_CATALOG;
  * The error statuses a route can answer, from its access rule and its inputs: one rule for every
  * route, so the OpenAPI document and the api cannot disagree route by route.
  */
-export function errorStatusesOf(spec: RouteSpec): number[] {
+function errorStatusesOf(spec: RouteSpec): number[] {
   const statuses = new Set<number>([503]);
   if (spec.access.kind !== 'public') statuses.add(401);
   if (spec.body) for (const s of [400, 413, 415, 422]) statuses.add(s);

@@ -45,22 +45,21 @@ export const SubscribeFrameSchema = z.strictObject({
 });
 
 /** Removes rooms and incidents from the subscription; the position is kept. */
-export const UnsubscribeFrameSchema = z.strictObject({
+const UnsubscribeFrameSchema = z.strictObject({
   type: z.literal('unsubscribe'),
   ...topics,
 });
 
 /** Application-level heartbeat for clients that cannot see WebSocket pings (browsers); answered by `pong`. */
-export const PingFrameSchema = z.strictObject({ type: z.literal('ping') });
+const PingFrameSchema = z.strictObject({ type: z.literal('ping') });
 
 export const ClientFrameSchema = z.discriminatedUnion('type', [SubscribeFrameSchema, UnsubscribeFrameSchema, PingFrameSchema]);
 export type SubscribeFrame = z.infer<typeof SubscribeFrameSchema>;
 export type UnsubscribeFrame = z.infer<typeof UnsubscribeFrameSchema>;
-export type PingFrame = z.infer<typeof PingFrameSchema>;
 export type ClientFrame = z.infer<typeof ClientFrameSchema>;
 
 /** One event of the subscription; `position` equals `event.position` and only ever grows on a connection. */
-export const EventFrameSchema = z.strictObject({
+const EventFrameSchema = z.strictObject({
   type: z.literal('event'),
   position: PositionSchema,
   event: EventEnvelopeSchema,
@@ -71,13 +70,13 @@ export const EventFrameSchema = z.strictObject({
  * ended and is now live. `position` is the connection's position (last event sent, or where it started).
  * A subscribe that arrives during a catch-up restarts it: only the last one ends in `caught_up`.
  */
-export const CaughtUpFrameSchema = z.strictObject({
+const CaughtUpFrameSchema = z.strictObject({
   type: z.literal('caught_up'),
   position: PositionSchema,
 });
 
 /** A client frame was refused; the connection stays open unless a `closing` frame follows. */
-export const ErrorFrameSchema = z.strictObject({
+const ErrorFrameSchema = z.strictObject({
   type: z.literal('error'),
   code: z.enum(ERROR_CODES),
   message: z.string(),
@@ -88,14 +87,14 @@ export const ErrorFrameSchema = z.strictObject({
  * Sent just before the gateway closes the connection: reconnect and subscribe with
  * `after: resumeFrom` to lose nothing. `code` is the WebSocket close code that follows.
  */
-export const ClosingFrameSchema = z.strictObject({
+const ClosingFrameSchema = z.strictObject({
   type: z.literal('closing'),
   code: z.int().min(1000).max(4999),
   reason: z.string(),
   resumeFrom: PositionSchema,
 });
 
-export const PongFrameSchema = z.strictObject({ type: z.literal('pong') });
+const PongFrameSchema = z.strictObject({ type: z.literal('pong') });
 
 export const ServerFrameSchema = z.discriminatedUnion('type', [
   EventFrameSchema,
@@ -104,11 +103,6 @@ export const ServerFrameSchema = z.discriminatedUnion('type', [
   ClosingFrameSchema,
   PongFrameSchema,
 ]);
-export type EventFrame = z.infer<typeof EventFrameSchema>;
-export type CaughtUpFrame = z.infer<typeof CaughtUpFrameSchema>;
-export type ErrorFrame = z.infer<typeof ErrorFrameSchema>;
-export type ClosingFrame = z.infer<typeof ClosingFrameSchema>;
-export type PongFrame = z.infer<typeof PongFrameSchema>;
 export type ServerFrame = z.infer<typeof ServerFrameSchema>;
 
 /**
@@ -125,7 +119,6 @@ export const WS_SESSION_CLOSE_CODE = {
   /** The gateway is shutting down; reconnect (to any gateway) and resume. Standard "going away". */
   going_away: 1001,
 } as const;
-export type WsSessionCloseReason = keyof typeof WS_SESSION_CLOSE_CODE;
 
 /**
  * Close codes after which reconnecting with the same frames cannot succeed: the client sent something

@@ -15,7 +15,7 @@ import type { REQUEST_EVENT_FOR, RequestCommand } from './request/request.types'
  * records. What crosses a package boundary about a stream is typed from here (issue 15): its context
  * (ContextOf), its commands and their payloads (PayloadOf), its events (EventOf).
  */
-export interface StreamTypes {
+interface StreamTypes {
   incident: { machine: typeof incidentMachine; command: IncidentCommand; eventFor: typeof INCIDENT_EVENT_FOR };
   scene: { machine: typeof sceneMachine; command: OnSceneCommand; eventFor: typeof SCENE_EVENT_FOR };
   resourceRequest: { machine: typeof requestMachine; command: RequestCommand; eventFor: typeof REQUEST_EVENT_FOR };
@@ -35,10 +35,8 @@ export type MachineOf<K extends StreamType> = StreamTypes[K]['machine'];
  */
 export type ContextOf<K extends StreamType> = ContextFrom<MachineOf<K>>;
 /** The commands a stream's machine takes, as the machine sees them (payload, type and meta). */
-export type CommandOf<K extends StreamType> = StreamTypes[K]['command'];
+type CommandOf<K extends StreamType> = StreamTypes[K]['command'];
 export type CommandTypeOf<K extends StreamType> = CommandOf<K>['type'];
-/** The events a stream records (primary events; some commands also derive others, e.g. RoomLinked). */
-export type EventOf<K extends StreamType> = StreamTypes[K]['eventFor'][keyof StreamTypes[K]['eventFor']];
 
 /**
  * Fields of a command the engine fills in, never the sender: the ids of a stream it opens and what

@@ -8,8 +8,8 @@ import { canSee, isStreamOf, type Actor, type IncidentContext, type Jurisdiction
  *   its admin. An admin is a role *within* a jurisdiction: it acts for its own room and the rooms
  *   below it, never above or beside them.
  */
-export const ROOM_ROLES: readonly Role[] = ['duty_officer', 'leader'];
-export const KEEPER_ROLES: readonly Role[] = ['duty_officer', 'leader', 'admin'];
+const ROOM_ROLES: readonly Role[] = ['duty_officer', 'leader'];
+const KEEPER_ROLES: readonly Role[] = ['duty_officer', 'leader', 'admin'];
 
 export function hasRole(actor: Actor, roles: readonly Role[]): boolean {
   return actor.roles.some((r) => roles.includes(r));
@@ -21,7 +21,7 @@ export function isRoomStaff(actor: Actor): boolean {
 }
 
 /** Someone who keeps a room's records: its staff or its admin. */
-export function isRoomKeeper(actor: Actor): boolean {
+function isRoomKeeper(actor: Actor): boolean {
   return hasRole(actor, KEEPER_ROLES);
 }
 

@@ -2,7 +2,7 @@ import { ForbiddenError } from '@muster/contracts';
 import { canSee, type JurisdictionTree, type Actor, type SceneContext, type IncidentContext, type ReportContext, type RequestContext } from '@muster/domain';
 import { hasRole, isRoomStaff } from './access';
 
-export interface AuthorizationRequest {
+interface AuthorizationRequest {
   actor: Actor;
   /** The in-process system caller that sent the command (e.g. 'timers'); null for every request from outside. */
   system: string | null;

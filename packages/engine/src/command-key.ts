@@ -5,7 +5,7 @@ import { canonicalJson, ConflictError, type CommandResult } from '@muster/contra
  * ids live in a namespace of their own, and rules that only they may pass check this, not a user id
  * that a token could also carry.
  */
-export const SYSTEM_CALLERS = ['timers'] as const;
+const SYSTEM_CALLERS = ['timers'] as const;
 export type SystemCaller = (typeof SYSTEM_CALLERS)[number];
 
 /**
@@ -41,7 +41,7 @@ export function reactionKey(key: string, n: number): string {
 }
 
 /** The command id a key was made from (the last part): what the client sent, for messages. */
-export function commandIdOfKey(key: string): string {
+function commandIdOfKey(key: string): string {
   return key.slice(key.lastIndexOf('/') + 1);
 }
 

@@ -28,8 +28,8 @@ export interface EngineOptions {
   maxReportBackdateMs?: number;
 }
 
-export const DEFAULT_MAX_CLOCK_SKEW_MS = 5 * 60_000;
-export const DEFAULT_MAX_REPORT_BACKDATE_MS = 30 * 24 * 60 * 60_000;
+const DEFAULT_MAX_CLOCK_SKEW_MS = 5 * 60_000;
+const DEFAULT_MAX_REPORT_BACKDATE_MS = 30 * 24 * 60 * 60_000;
 
 export interface Engine {
   handle(command: CommandEnvelope): Promise<CommandResult>;

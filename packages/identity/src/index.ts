@@ -1,5 +1,5 @@
-export { issueToken, createTokenVerifier, bearerToken, TOKEN_ISSUER, TOKEN_AUDIENCE } from './tokens';
-export type { Identity, IssueOptions, VerifierOptions, TokenVerifier } from './tokens';
+export { issueToken, createTokenVerifier, bearerToken } from './tokens';
+export type { Identity, TokenVerifier } from './tokens';
 export { hashPassword, verifyPassword } from './passwords';
-export { UserDirectory, UserRecordSchema, UsersFileSchema, DEMO_USERS, demoDirectory } from './users';
+export { UserDirectory, UsersFileSchema, demoDirectory } from './users';
 export type { UserRecord } from './users';

@@ -3,7 +3,7 @@ import type { Actor } from '@muster/domain';
 import { z } from 'zod';
 import { hashPassword, verifyPassword } from './passwords';
 
-export const UserRecordSchema = z.strictObject({
+const UserRecordSchema = z.strictObject({
   username: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$/),
   name: z.string().min(1).max(200),
   passwordHash: z.string().startsWith('scrypt$'),
@@ -36,7 +36,7 @@ export class UserDirectory {
 }
 
 /** Demo users of the embedded mode (password = username), one per room and role worth trying. */
-export const DEMO_USERS: readonly Omit<UserRecord, 'passwordHash'>[] = [
+const DEMO_USERS: readonly Omit<UserRecord, 'passwordHash'>[] = [
   { username: 'city-duty', name: '市应急值班员 City duty officer', roles: ['duty_officer'], jurisdiction: '441200' },
   { username: 'city-leader', name: '市应急局领导 City leader', roles: ['leader'], jurisdiction: '441200' },
   { username: 'dinghu-duty', name: '鼎湖区值班员 Dinghu duty officer', roles: ['duty_officer'], jurisdiction: '441203' },

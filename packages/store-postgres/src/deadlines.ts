@@ -167,13 +167,3 @@ export async function listDeadlines(db: Kysely<Database>, filter: { incidentId?:
   }));
 }
 
-/** The earliest pending due time, so an idle timers process knows how long it may sleep. */
-export async function nextDueAt(db: Kysely<Database>): Promise<Date | null> {
-  const row = await db
-    .selectFrom('deadline')
-    .select((eb) => eb.fn.min('due_at').as('next'))
-    .where('fired_at', 'is', null)
-    .where('cancelled_at', 'is', null)
-    .executeTakeFirst();
-  return row?.next ? new Date(row.next) : null;
-}

@@ -119,7 +119,7 @@ export interface WatchEntryInput {
   recordedAt: string;
 }
 
-export type WatchStatus = WatchEntryRow['status'];
+type WatchStatus = WatchEntryRow['status'];
 
 export interface WatchEntryView {
   entryId: string;

@@ -63,7 +63,7 @@ export type ChainBreak =
   /** The stream row's last hash or version does not match its last event: events were removed or added at the end. */
   | 'head';
 
-export interface BrokenChain {
+interface BrokenChain {
   streamId: string;
   /** The first version that fails (for `head`, the version the stream row claims). */
   version: number;

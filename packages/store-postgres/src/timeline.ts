@@ -26,7 +26,7 @@ export interface TimelineFilter {
   after?: string | undefined;
 }
 
-export interface TimelineCorrection {
+interface TimelineCorrection {
   eventId: string;
   kind: 'strike' | 'amend';
   reason: string;

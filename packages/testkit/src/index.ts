@@ -1,8 +1,8 @@
-export { createTestDatabase, TEST_SERVER_URL } from './test-database';
+export { createTestDatabase } from './test-database';
 export type { TestDatabase } from './test-database';
 export { freePort } from './free-port';
 export { eventBusContract, contractEvent, waitUntil } from './event-bus-contract';
-export type { EventBusContractOptions } from './event-bus-contract';
+
 export { TEST_NATS_URL, natsTestNames, startPrivateNatsServer } from './nats';
 export type { PrivateNatsServer } from './nats';
 export { TEST_JWT_SECRET, TEST_JWT_SECRET_TEXT, authHeader, testToken } from './tokens';

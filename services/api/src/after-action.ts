@@ -82,7 +82,7 @@ export function timelineCsv(entries: readonly TimelineEntry[]): string {
 }
 
 /** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(value: unknown): string {
+function escapeHtml(value: unknown): string {
   return String(value ?? '')
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')

@@ -32,7 +32,7 @@ export const RequestLimitsEnvShape = {
 };
 
 /** Environment of the api process, parsed like any other input (DESIGN §3 guarantee 8). */
-export const ApiEnvSchema = z.object({
+const ApiEnvSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),

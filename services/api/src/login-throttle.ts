@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
  * out; once a limit is reached every login it covers is answered 429 with `Retry-After`, the right
  * password included, until the window that began with the first failure ends.
  */
-export interface LoginLimits {
+interface LoginLimits {
   /** Failed logins for one user name (existing or not) within the window. */
   maxPerUser: number;
   /** Failed logins from one client address (an IPv6 client by its /64), whatever the names tried. */
@@ -17,7 +17,7 @@ export interface LoginLimits {
   windowSeconds: number;
 }
 
-export const DEFAULT_LOGIN_LIMITS: LoginLimits = { maxPerUser: 5, maxPerAddress: 20, windowSeconds: 15 * 60 };
+const DEFAULT_LOGIN_LIMITS: LoginLimits = { maxPerUser: 5, maxPerAddress: 20, windowSeconds: 15 * 60 };
 
 /** Limits as an option: an unset or undefined one takes its default. */
 export type LoginLimitOptions = { [K in keyof LoginLimits]?: LoginLimits[K] | undefined };

@@ -7,7 +7,7 @@ import { z } from 'zod';
  * Environment of the gateway process, parsed like any other input (DESIGN §3 guarantee 8). The NATS
  * settings are the relay's (services/relay/src/config.ts): both must name the same stream and prefix.
  */
-export const GatewayEnvSchema = z.object({
+const GatewayEnvSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
   ...NatsEnvShape,
   HOST: z.string().min(1).default('127.0.0.1'),

@@ -12,7 +12,7 @@ import { Session, incidentOf, liveDelivery, roomsOf, type GatewayStats, type Log
 import { SharedLogReader } from './shared-log-reader';
 import { WriteBatcher, type Corkable } from './write-batcher';
 
-export interface GatewayLimits extends SessionLimits {
+interface GatewayLimits extends SessionLimits {
   /** Largest client frame in bytes; ws closes a connection that sends more with 1009. */
   maxPayload: number;
   /** WebSocket ping interval; a console that has not answered the previous ping is terminated. */
@@ -32,7 +32,7 @@ export interface GatewayLimits extends SessionLimits {
   maxConcurrentReads: number;
 }
 
-export const DEFAULT_LIMITS: GatewayLimits = {
+const DEFAULT_LIMITS: GatewayLimits = {
   maxPayload: 16 * 1024,
   maxBufferedBytes: 1024 * 1024,
   catchUpBufferLimit: 10_000,
@@ -65,7 +65,7 @@ export interface GatewayOptions extends Partial<GatewayLimits> {
   logger?: Logger;
 }
 
-export interface SessionInfo {
+interface SessionInfo {
   id: number;
   mode: SessionMode;
   position: string | null;

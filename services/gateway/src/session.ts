@@ -126,7 +126,7 @@ export function incidentOf(event: EventEnvelope): string {
   return event.meta.incidentId ?? event.streamId;
 }
 
-export function eventFrameText(event: EventEnvelope): string {
+function eventFrameText(event: EventEnvelope): string {
   const frame: ServerFrame = { type: 'event', position: event.position, event };
   return JSON.stringify(frame);
 }
@@ -138,7 +138,7 @@ export function eventFrameText(event: EventEnvelope): string {
 const catchUpFrames = new WeakMap<EventEnvelope, Buffer>();
 
 /** The event frame as UTF-8 bytes: sent as a text frame to every console as it is, never re-encoded per socket. */
-export function eventFrame(event: EventEnvelope): Buffer {
+function eventFrame(event: EventEnvelope): Buffer {
   return Buffer.from(eventFrameText(event), 'utf8');
 }
 

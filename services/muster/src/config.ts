@@ -4,7 +4,7 @@ import { BaseEnvShape, EngineEnvShape } from '@muster/service-runtime';
 import { z } from 'zod';
 
 /** Environment of `muster start` and the other commands, parsed like any other input. */
-export const MusterEnvSchema = z.object({
+const MusterEnvSchema = z.object({
   /** An existing PostgreSQL; without it Muster runs its own embedded PostgreSQL under MUSTER_DATA_DIR. */
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   MUSTER_DATA_DIR: z.string().min(1).default('.muster'),

@@ -4,7 +4,7 @@ import { BaseEnvShape } from '@muster/service-runtime';
 import { z } from 'zod';
 
 /** Environment of the relay process, parsed like any other input (DESIGN §3 guarantee 8). */
-export const RelayEnvSchema = z.object({
+const RelayEnvSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
   ...NatsEnvShape,
   /** Relays with one name share one checkpoint and take turns leading. */

@@ -22,7 +22,7 @@ export interface RelayOptions {
   retryBackoff?: { initialMs: number; maxMs: number };
 }
 
-export interface RelayStatus {
+interface RelayStatus {
   leader: boolean;
   /** The last checkpoint this relay saved while leading, null before it led. */
   checkpoint: string | null;

@@ -3,7 +3,7 @@ import { BaseEnvShape, EngineEnvShape } from '@muster/service-runtime';
 import { z } from 'zod';
 
 /** Environment of the timers process, parsed like any other input (DESIGN §3 guarantee 8). */
-export const TimersEnvSchema = z.object({
+const TimersEnvSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
   /** Pause between scans when nothing more is due. */
   TIMERS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),

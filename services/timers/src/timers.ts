@@ -19,7 +19,7 @@ export interface TimersOptions {
   autoStart?: boolean;
 }
 
-export interface TimersStats extends FiringBatch {
+interface TimersStats extends FiringBatch {
   ticks: number;
   errors: number;
 }

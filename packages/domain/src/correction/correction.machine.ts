@@ -8,9 +8,9 @@ import type { CommandMeta, EmittedEvent } from '../shared';
  * earlier entry (it should not have been recorded) or amends it (what it should have said); the
  * timeline shows both, the corrected entry marked.
  */
-export type CorrectionKind = 'strike' | 'amend';
+type CorrectionKind = 'strike' | 'amend';
 
-export interface CorrectEntry {
+interface CorrectEntry {
   type: 'CorrectEntry';
   meta: CommandMeta;
   /** The event corrected; the engine's caller checks that it belongs to the incident. */

@@ -1,7 +1,7 @@
 import type { CommandMeta, IncidentCategory, Severity } from '../shared';
 
 export const REPORT_CHANNELS = ['phone', 'informant', 'new_media', 'public', 'unit', 'sensor'] as const;
-export type ReportChannel = (typeof REPORT_CHANNELS)[number];
+type ReportChannel = (typeof REPORT_CHANNELS)[number];
 
 export interface Location {
   description: string;
@@ -46,7 +46,7 @@ interface Cmd<T extends string> {
   meta: CommandMeta;
 }
 
-export type ReportIncident = Cmd<'ReportIncident'> & {
+type ReportIncident = Cmd<'ReportIncident'> & {
   incidentId: string;
   title: string;
   description?: string;
@@ -59,35 +59,35 @@ export type ReportIncident = Cmd<'ReportIncident'> & {
   source?: ReportChannel;
   exercise?: boolean;
 };
-export type BeginVerification = Cmd<'BeginVerification'> & { note?: string };
-export type ConfirmIncident = Cmd<'ConfirmIncident'> & { category?: IncidentCategory; severity?: Severity; note?: string };
-export type DismissIncident = Cmd<'DismissIncident'> & { reason: string };
-export type BeginInitialHandling = Cmd<'BeginInitialHandling'> & { measures: string };
-export type ActivateResponse = Cmd<'ActivateResponse'> & {
+type BeginVerification = Cmd<'BeginVerification'> & { note?: string };
+type ConfirmIncident = Cmd<'ConfirmIncident'> & { category?: IncidentCategory; severity?: Severity; note?: string };
+type DismissIncident = Cmd<'DismissIncident'> & { reason: string };
+type BeginInitialHandling = Cmd<'BeginInitialHandling'> & { measures: string };
+type ActivateResponse = Cmd<'ActivateResponse'> & {
   level: Severity;
   matters?: string;
   measures: string;
   expectedDuration?: string;
 };
-export type ChangeResponseLevel = Cmd<'ChangeResponseLevel'> & { level: Severity; reason: string };
-export type ClassifyIncident = Cmd<'ClassifyIncident'> & { category: IncidentCategory; severity: Severity; reason?: string };
-export type UpdateIncidentDetails = Cmd<'UpdateIncidentDetails'> & {
+type ChangeResponseLevel = Cmd<'ChangeResponseLevel'> & { level: Severity; reason: string };
+type ClassifyIncident = Cmd<'ClassifyIncident'> & { category: IncidentCategory; severity: Severity; reason?: string };
+type UpdateIncidentDetails = Cmd<'UpdateIncidentDetails'> & {
   title?: string;
   description?: string;
   location?: Location;
 };
-export type DeclareControlled = Cmd<'DeclareControlled'> & { summary?: string };
-export type LiftResponse = Cmd<'LiftResponse'> & { reason?: string };
-export type BeginRecovery = Cmd<'BeginRecovery'> & { plan?: string };
-export type BeginReview = Cmd<'BeginReview'> & { note?: string };
-export type CloseIncident = Cmd<'CloseIncident'> & { summary: string };
-export type LinkRoom = Cmd<'LinkRoom'> & { jurisdiction: string; reason?: string };
-export type UnlinkRoom = Cmd<'UnlinkRoom'> & { jurisdiction: string; reason?: string };
+type DeclareControlled = Cmd<'DeclareControlled'> & { summary?: string };
+type LiftResponse = Cmd<'LiftResponse'> & { reason?: string };
+type BeginRecovery = Cmd<'BeginRecovery'> & { plan?: string };
+type BeginReview = Cmd<'BeginReview'> & { note?: string };
+type CloseIncident = Cmd<'CloseIncident'> & { summary: string };
+type LinkRoom = Cmd<'LinkRoom'> & { jurisdiction: string; reason?: string };
+type UnlinkRoom = Cmd<'UnlinkRoom'> & { jurisdiction: string; reason?: string };
 /** The upper level takes unified leadership (Emergency Response Law §17); `to` and its upper come from the tree. */
-export type RaiseLead = Cmd<'RaiseLead'> & { reason: string; to?: string | null; upperJurisdiction?: string | null };
-export type HandBackLead = Cmd<'HandBackLead'> & { reason: string };
-export type AddSupportingJurisdiction = Cmd<'AddSupportingJurisdiction'> & { jurisdiction: string; reason?: string };
-export type RemoveSupportingJurisdiction = Cmd<'RemoveSupportingJurisdiction'> & { jurisdiction: string; reason?: string };
+type RaiseLead = Cmd<'RaiseLead'> & { reason: string; to?: string | null; upperJurisdiction?: string | null };
+type HandBackLead = Cmd<'HandBackLead'> & { reason: string };
+type AddSupportingJurisdiction = Cmd<'AddSupportingJurisdiction'> & { jurisdiction: string; reason?: string };
+type RemoveSupportingJurisdiction = Cmd<'RemoveSupportingJurisdiction'> & { jurisdiction: string; reason?: string };
 
 export type IncidentCommand =
   | ReportIncident

@@ -6,7 +6,7 @@ import type { ReportTerms } from './report.types';
  * when `categories` is given, whose category is listed. The first rule that applies wins, so more
  * specific rows come first.
  */
-export interface ReportRule {
+interface ReportRule {
   id: string;
   severities: Severity[];
   categories?: IncidentCategory[] | undefined;

@@ -17,7 +17,7 @@ export interface ReportTerms {
   rule: string;
 }
 
-export const REPORT_KINDS = ['phone', 'initial', 'followUp', 'final'] as const;
+const REPORT_KINDS = ['phone', 'initial', 'followUp', 'final'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
 
 /** One report the lead room owes (or filed): the unit of timeliness scoring (考核通报). */
@@ -62,7 +62,7 @@ interface Cmd<T extends string> {
 }
 
 /** Casualty figures as a report states them; each report gives what it knows. */
-export interface ReportedLosses {
+interface ReportedLosses {
   dead?: number;
   injured?: number;
   missing?: number;
@@ -97,7 +97,7 @@ export interface InitialReportContent {
 }
 
 /** Sent by the engine when the incident is confirmed; never by a person. */
-export type OpenReportObligation = Cmd<'OpenReportObligation'> & {
+type OpenReportObligation = Cmd<'OpenReportObligation'> & {
   incidentId: string;
   severity: Severity;
   category: IncidentCategory | null;
@@ -108,17 +108,17 @@ export type OpenReportObligation = Cmd<'OpenReportObligation'> & {
   terms: ReportTerms;
 };
 /** Sent by the engine when the incident's severity or category changes. */
-export type AdjustReportObligation = Cmd<'AdjustReportObligation'> & { severity: Severity; category: IncidentCategory | null; terms: ReportTerms };
+type AdjustReportObligation = Cmd<'AdjustReportObligation'> & { severity: Severity; category: IncidentCategory | null; terms: ReportTerms };
 /** Sent by the engine when the response is lifted: the 终报 becomes due. */
-export type RequireFinalReport = Cmd<'RequireFinalReport'> & { liftedAt: string };
-export type RecordPhoneReport = Cmd<'RecordPhoneReport'> & { reportId?: string; recipient: string; summary: string };
-export type SubmitInitialReport = Cmd<'SubmitInitialReport'> & { reportId?: string; content: InitialReportContent; signedBy: string };
-export type SubmitFollowUpReport = Cmd<'SubmitFollowUpReport'> & { reportId?: string; progress: string; losses?: ReportedLosses; signedBy: string };
-export type SubmitFinalReport = Cmd<'SubmitFinalReport'> & { reportId?: string; summary: string; losses?: ReportedLosses; signedBy: string };
+type RequireFinalReport = Cmd<'RequireFinalReport'> & { liftedAt: string };
+type RecordPhoneReport = Cmd<'RecordPhoneReport'> & { reportId?: string; recipient: string; summary: string };
+type SubmitInitialReport = Cmd<'SubmitInitialReport'> & { reportId?: string; content: InitialReportContent; signedBy: string };
+type SubmitFollowUpReport = Cmd<'SubmitFollowUpReport'> & { reportId?: string; progress: string; losses?: ReportedLosses; signedBy: string };
+type SubmitFinalReport = Cmd<'SubmitFinalReport'> & { reportId?: string; summary: string; losses?: ReportedLosses; signedBy: string };
 /** The upper room acknowledges receipt of a filed report. */
-export type AcknowledgeReport = Cmd<'AcknowledgeReport'> & { key: string; note?: string };
+type AcknowledgeReport = Cmd<'AcknowledgeReport'> & { key: string; note?: string };
 /** Sent by the timers service when a report's deadline row falls due. */
-export type DeadlinePassed = Cmd<'DeadlinePassed'> & { key: string; dueAt: string };
+type DeadlinePassed = Cmd<'DeadlinePassed'> & { key: string; dueAt: string };
 
 export type ReportCommand =
   | OpenReportObligation
@@ -133,7 +133,6 @@ export type ReportCommand =
 export type ReportCommandType = ReportCommand['type'];
 
 export const REPORT_STATES = ['none', 'initialDue', 'continuing', 'finalDue', 'finalSubmitted'] as const;
-export type ReportState = (typeof REPORT_STATES)[number];
 
 export const REPORT_EVENT_FOR = {
   OpenReportObligation: 'ReportObligationOpened',

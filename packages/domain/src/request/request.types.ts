@@ -1,7 +1,7 @@
 import type { CommandMeta } from '../shared';
 
 export const PRIORITIES = ['urgent', 'routine', 'low'] as const;
-export type Priority = (typeof PRIORITIES)[number];
+type Priority = (typeof PRIORITIES)[number];
 
 /** One line of an ICS 213RR resource request. */
 export interface RequestedItem {
@@ -16,7 +16,7 @@ export interface ItemQuantity {
   quantity: number;
 }
 
-export interface Dispatch {
+interface Dispatch {
   depotId: string;
   orderNumber: string;
   items: ItemQuantity[];
@@ -56,29 +56,29 @@ interface Cmd<T extends string> {
   meta: CommandMeta;
 }
 
-export type SubmitResourceRequest = Cmd<'SubmitResourceRequest'> & {
+type SubmitResourceRequest = Cmd<'SubmitResourceRequest'> & {
   requestId: string;
   incidentId: string;
   items: RequestedItem[];
   justification?: string;
 };
-export type ApproveResourceRequest = Cmd<'ApproveResourceRequest'> & { note?: string };
-export type RejectResourceRequest = Cmd<'RejectResourceRequest'> & { reason: string };
-export type DispatchResources = Cmd<'DispatchResources'> & {
+type ApproveResourceRequest = Cmd<'ApproveResourceRequest'> & { note?: string };
+type RejectResourceRequest = Cmd<'RejectResourceRequest'> & { reason: string };
+type DispatchResources = Cmd<'DispatchResources'> & {
   depotId: string;
   orderNumber: string;
   /** What leaves the depot; defaults to every requested item in full. */
   items?: ItemQuantity[];
   teams?: string[];
 };
-export type MarkEnRoute = Cmd<'MarkEnRoute'> & { eta?: string };
-export type ConfirmArrival = Cmd<'ConfirmArrival'> & { note?: string };
-export type ReleaseResources = Cmd<'ReleaseResources'> & {
+type MarkEnRoute = Cmd<'MarkEnRoute'> & { eta?: string };
+type ConfirmArrival = Cmd<'ConfirmArrival'> & { note?: string };
+type ReleaseResources = Cmd<'ReleaseResources'> & {
   /** Returnable items going back to the depot; the depot's returnable flag decides what may return. */
   returned?: ItemQuantity[];
   note?: string;
 };
-export type CancelResourceRequest = Cmd<'CancelResourceRequest'> & { reason: string };
+type CancelResourceRequest = Cmd<'CancelResourceRequest'> & { reason: string };
 
 export type RequestCommand =
   | SubmitResourceRequest

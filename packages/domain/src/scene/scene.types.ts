@@ -31,7 +31,7 @@ export interface TransferOffer {
   briefedAt: string | null;
 }
 
-export interface PendingTransfer {
+interface PendingTransfer {
   offerId: string;
   to: Person;
   /** Who offered the command (the outgoing commander or the appointing authority): the successor's appointedBy. */
@@ -41,14 +41,14 @@ export interface PendingTransfer {
   briefing: Briefing;
 }
 
-export interface AgencyRepresentative {
+interface AgencyRepresentative {
   agency: string;
   representative: Person;
   joinedAt: string;
 }
 
 /** Figures from the scene; null until some report has given one (unknown is not zero). */
-export interface SceneFigures {
+interface SceneFigures {
   dead: number | null;
   injured: number | null;
   missing: number | null;
@@ -57,7 +57,7 @@ export interface SceneFigures {
   sheltered: number | null;
 }
 
-export interface SceneReport extends SceneFigures {
+interface SceneReport extends SceneFigures {
   reportId: string;
   reportedBy: string;
   occurredAt: string;
@@ -67,7 +67,7 @@ export interface SceneReport extends SceneFigures {
   needs: string;
 }
 
-export interface CommandTenure {
+interface CommandTenure {
   commander: Person;
   kind: 'provisional' | 'appointed';
   from: string;
@@ -97,28 +97,28 @@ interface Cmd<T extends string> {
   meta: CommandMeta;
 }
 
-export type AssumeProvisionalCommand = Cmd<'AssumeProvisionalCommand'> & { incidentId: string; commander: Person };
-export type AppointCommander = Cmd<'AppointCommander'> & { incidentId?: string; commander: Person; deputies?: Person[] };
-export type AppointDeputy = Cmd<'AppointDeputy'> & { deputy: Person };
-export type RemoveDeputy = Cmd<'RemoveDeputy'> & { userId: string };
-export type OfferTransfer = Cmd<'OfferTransfer'> & { offerId: string; to: Person; expiresAt?: string };
-export type RecordTransferBriefing = Cmd<'RecordTransferBriefing'> & { offerId: string; briefing: Briefing };
-export type AcceptTransfer = Cmd<'AcceptTransfer'> & { offerId: string; effectiveAt?: string };
-export type DeclineTransfer = Cmd<'DeclineTransfer'> & { offerId: string; reason?: string };
-export type WithdrawTransfer = Cmd<'WithdrawTransfer'> & { offerId: string; reason?: string };
-export type ExpireTransfer = Cmd<'ExpireTransfer'> & { offerId: string };
-export type MakeTransferEffective = Cmd<'MakeTransferEffective'>;
-export type JoinUnifiedCommand = Cmd<'JoinUnifiedCommand'> & { agency: string; representative: Person };
-export type LeaveUnifiedCommand = Cmd<'LeaveUnifiedCommand'> & { agency: string };
-export type EstablishCommandPost = Cmd<'EstablishCommandPost'> & { location: Location };
+type AssumeProvisionalCommand = Cmd<'AssumeProvisionalCommand'> & { incidentId: string; commander: Person };
+type AppointCommander = Cmd<'AppointCommander'> & { incidentId?: string; commander: Person; deputies?: Person[] };
+type AppointDeputy = Cmd<'AppointDeputy'> & { deputy: Person };
+type RemoveDeputy = Cmd<'RemoveDeputy'> & { userId: string };
+type OfferTransfer = Cmd<'OfferTransfer'> & { offerId: string; to: Person; expiresAt?: string };
+type RecordTransferBriefing = Cmd<'RecordTransferBriefing'> & { offerId: string; briefing: Briefing };
+type AcceptTransfer = Cmd<'AcceptTransfer'> & { offerId: string; effectiveAt?: string };
+type DeclineTransfer = Cmd<'DeclineTransfer'> & { offerId: string; reason?: string };
+type WithdrawTransfer = Cmd<'WithdrawTransfer'> & { offerId: string; reason?: string };
+type ExpireTransfer = Cmd<'ExpireTransfer'> & { offerId: string };
+type MakeTransferEffective = Cmd<'MakeTransferEffective'>;
+type JoinUnifiedCommand = Cmd<'JoinUnifiedCommand'> & { agency: string; representative: Person };
+type LeaveUnifiedCommand = Cmd<'LeaveUnifiedCommand'> & { agency: string };
+type EstablishCommandPost = Cmd<'EstablishCommandPost'> & { location: Location };
 /** A report gives the figures it knows; one it leaves out keeps the last known value (null until one is given). */
-export type PostSceneReport = Cmd<'PostSceneReport'> & { [F in keyof SceneFigures]?: number } & {
+type PostSceneReport = Cmd<'PostSceneReport'> & { [F in keyof SceneFigures]?: number } & {
   reportId: string;
   resourcesOnScene?: string;
   objectives?: string;
   needs?: string;
 };
-export type DeactivateCommand = Cmd<'DeactivateCommand'> & { reason?: string };
+type DeactivateCommand = Cmd<'DeactivateCommand'> & { reason?: string };
 
 export type OnSceneCommand =
   | AssumeProvisionalCommand

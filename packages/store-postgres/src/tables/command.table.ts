@@ -1,4 +1,4 @@
-import type { ColumnType, JSONColumnType, Selectable } from 'kysely';
+import type { ColumnType, JSONColumnType } from 'kysely';
 import type { CommandResult } from '@muster/contracts';
 
 /** One row per handled command: the idempotency record and the answer a retry gets again. */
@@ -13,4 +13,3 @@ export interface CommandTable {
   fingerprint: string | null;
   handled_at: ColumnType<Date, string | undefined, never>;
 }
-export type CommandRow = Selectable<CommandTable>;

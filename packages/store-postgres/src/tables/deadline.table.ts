@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, JSONColumnType, Selectable } from 'kysely';
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 
 /** A deadline row: the command to send to a stream when `due_at` comes (services/timers). */
 export interface DeadlineTable {
@@ -18,4 +18,3 @@ export interface DeadlineTable {
   attempts: ColumnType<number, number | undefined, number>;
   last_error: string | null;
 }
-export type DeadlineRow = Selectable<DeadlineTable>;

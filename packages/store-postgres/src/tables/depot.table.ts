@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+
 
 export interface DepotTable {
   depot_id: string;
@@ -6,7 +6,6 @@ export interface DepotTable {
   jurisdiction: string;
   location: string | null;
 }
-export type DepotRow = Selectable<DepotTable>;
 
 export interface DepotStockTable {
   depot_id: string;
@@ -14,4 +13,3 @@ export interface DepotStockTable {
   quantity: number;
   returnable: boolean;
 }
-export type DepotStockRow = Selectable<DepotStockTable>;

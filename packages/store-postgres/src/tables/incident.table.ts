@@ -1,4 +1,4 @@
-import type { ColumnType, JSONColumnType, Selectable } from 'kysely';
+import type { ColumnType, JSONColumnType } from 'kysely';
 import type { IncidentView } from '@muster/contracts';
 
 /** Inline read model of incidents for boards and lists, written in the command's transaction. */
@@ -17,4 +17,3 @@ export interface IncidentTable {
   updated_at: ColumnType<Date, string, string>;
   view: JSONColumnType<IncidentView, string, string>;
 }
-export type IncidentRow = Selectable<IncidentTable>;

@@ -1,4 +1,4 @@
-import type { ColumnType, Selectable } from 'kysely';
+import type { ColumnType } from 'kysely';
 
 /** One row per relay name: the global log position up to which every event is on the bus. */
 export interface RelayCheckpointTable {
@@ -7,4 +7,3 @@ export interface RelayCheckpointTable {
   position: string;
   updated_at: ColumnType<Date, string | undefined, string | undefined>;
 }
-export type RelayCheckpointRow = Selectable<RelayCheckpointTable>;

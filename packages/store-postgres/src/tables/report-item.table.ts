@@ -1,4 +1,4 @@
-import type { ColumnType, Selectable } from 'kysely';
+import type { ColumnType } from 'kysely';
 
 type Time = ColumnType<Date | null, string | null, string | null>;
 
@@ -17,4 +17,3 @@ export interface ReportItemTable {
   overdue_at: Time;
   received_at: Time;
 }
-export type ReportItemRow = Selectable<ReportItemTable>;

@@ -1,4 +1,4 @@
-import type { ColumnType, JSONColumnType, Selectable } from 'kysely';
+import type { ColumnType, JSONColumnType } from 'kysely';
 
 /** Inline read model of resource requests, written in the command's transaction. */
 export interface ResourceRequestTable {
@@ -9,4 +9,3 @@ export interface ResourceRequestTable {
   updated_at: ColumnType<Date, string, string>;
   view: JSONColumnType<Record<string, unknown>, string, string>;
 }
-export type ResourceRequestRow = Selectable<ResourceRequestTable>;

@@ -1,4 +1,4 @@
-import type { ColumnType, JSONColumnType, Selectable } from 'kysely';
+import type { ColumnType, JSONColumnType } from 'kysely';
 
 export interface StreamTable {
   stream_id: string;
@@ -11,4 +11,3 @@ export interface StreamTable {
   /** Hash of the stream's last event, so an append chains on without reading the event table. */
   last_hash: ColumnType<string | null, string | null | undefined, string | null>;
 }
-export type StreamRow = Selectable<StreamTable>;

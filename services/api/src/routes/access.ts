@@ -16,9 +16,9 @@ export interface RouteTargets {
 }
 
 type AccessOf<Id extends RouteId> = (typeof ROUTE_CATALOG)[Id]['access'];
-export type TargetOf<Id extends RouteId> = AccessOf<Id> extends { target: infer K extends RouteTargetKind } ? RouteTargets[K] : undefined;
+type TargetOf<Id extends RouteId> = AccessOf<Id> extends { target: infer K extends RouteTargetKind } ? RouteTargets[K] : undefined;
 
-export type Params = Record<string, string | undefined>;
+type Params = Record<string, string | undefined>;
 export type RouteRequest = FastifyRequest<{ Params: Params }>;
 export type RouteHandler<Id extends RouteId> = (request: RouteRequest, reply: FastifyReply, target: TargetOf<Id>) => Promise<unknown>;
 
@@ -173,7 +173,7 @@ export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
 }
 
 
-export type RouteRegistrar = ReturnType<typeof routeRegistrar>;
+type RouteRegistrar = ReturnType<typeof routeRegistrar>;
 
 /** What every route module is registered with: the catalog's registrar and the api's dependencies. */
 export interface RouteContext extends AccessDependencies {

@@ -62,7 +62,7 @@ export function useApp(): AppContextValue {
   return value;
 }
 
-export function gatewayUrl(config: ConsoleConfig): string {
+function gatewayUrl(config: ConsoleConfig): string {
   const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
   return `${scheme}://${window.location.hostname}:${config.gateway.port}${config.gateway.path}`;
 }

@@ -1,5 +1,5 @@
 /** Command rooms work in Beijing time whatever the browser's zone: every time shows the zone. */
-export const ZONE = 'Asia/Shanghai';
+const ZONE = 'Asia/Shanghai';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 

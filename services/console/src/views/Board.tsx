@@ -44,7 +44,7 @@ function areaOf(room: string, tree: ReadonlyMap<string, { parent?: string | null
   return area;
 }
 
-export function overdueCount(reports: ReportsView, now: number): number {
+function overdueCount(reports: ReportsView, now: number): number {
   // Owed and late now: filed late counts in the review's lateness, not on the live board.
   return (reports.items ?? []).filter((item) => !item.submittedAt && isOverdue(item, now)).length;
 }

@@ -17,7 +17,7 @@ echarts.use([ScatterChart, GridComponent, TooltipComponent, LegendComponent, Mar
 const LANES = ['incident', 'scene', 'resourceRequest', 'report', 'correction'] as const;
 
 /** The phases of an incident between its milestones (reference §4): each a band on the chart. */
-export function phasesOf(incident: Incident, end: string): { key: MessageKey; from: string; to: string }[] {
+function phasesOf(incident: Incident, end: string): { key: MessageKey; from: string; to: string }[] {
   const marks: { key: MessageKey; at: string | null }[] = [
     { key: 'phase.reported', at: incident.reportedAt },
     { key: 'phase.verifying', at: null },

@@ -9,7 +9,8 @@ import { createHttpClient, subscribe, type LiveFeed, type MusterHttpClient } fro
 import type { EventEnvelope } from '@muster/contracts';
 import type { Actor } from '@muster/domain';
 import { issueToken } from '@muster/identity';
-import { freePort, integrationTest, natsTestNames, startPrivateNatsServer, type PrivateNatsServer, type TestDatabase } from '@muster/testkit';
+import { freePort, natsTestNames, startPrivateNatsServer, type PrivateNatsServer, type TestDatabase } from '@muster/testkit';
+import { integrationTest } from '@muster/testkit/fixtures';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SlowConsole } from '../support/slow-console';

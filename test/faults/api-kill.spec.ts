@@ -9,7 +9,8 @@
  */
 import type { CommandResult } from '@muster/contracts';
 import type { Actor } from '@muster/domain';
-import { integrationTest, type TestDatabase } from '@muster/testkit';
+import { type TestDatabase } from '@muster/testkit';
+import { integrationTest } from '@muster/testkit/fixtures';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postCommand, sleep, startApiFor, startApiProcess } from '../support/api-process';

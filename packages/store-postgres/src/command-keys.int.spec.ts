@@ -1,7 +1,8 @@
 import type { CommandResult } from '@muster/contracts';
 import type { Actor } from '@muster/domain';
 import { createEngine } from '@muster/engine';
-import { integrationTest, type TestDatabase } from '@muster/testkit';
+import { type TestDatabase } from '@muster/testkit';
+import { integrationTest } from '@muster/testkit/fixtures';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { migrateTo, migrateToLatest } from './migrate';

@@ -1,6 +1,7 @@
 import { START_POSITION, comparePositions } from '@muster/contracts';
 import type { Engine } from '@muster/engine';
-import { integrationTest, type TestDatabase } from '@muster/testkit';
+import { type TestDatabase } from '@muster/testkit';
+import { integrationTest } from '@muster/testkit/fixtures';
 import { describe, expect, it } from 'vitest';
 import { readGlobalLog, readHeadPosition } from './global-log';
 

@@ -1,7 +1,8 @@
 import { ConflictError, type CommandResult } from '@muster/contracts';
 import type { Actor } from '@muster/domain';
 import { createEngine, StreamVersionConflict, type AppendOutcome, type Engine, type StoreEffect, type StreamWrite } from '@muster/engine';
-import { integrationTest, type TestDatabase } from '@muster/testkit';
+import { type TestDatabase } from '@muster/testkit';
+import { integrationTest } from '@muster/testkit/fixtures';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';

@@ -1,6 +1,7 @@
 import type { Actor } from '@muster/domain';
 import type { Engine } from '@muster/engine';
-import { integrationTest, type TestDatabase } from '@muster/testkit';
+import { type TestDatabase } from '@muster/testkit';
+import { integrationTest } from '@muster/testkit/fixtures';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '@muster/contracts';

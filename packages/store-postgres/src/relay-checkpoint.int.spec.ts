@@ -1,4 +1,5 @@
-import { integrationTest, type TestDatabase } from '@muster/testkit';
+import { type TestDatabase } from '@muster/testkit';
+import { integrationTest } from '@muster/testkit/fixtures';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { loadCheckpoint, saveCheckpoint } from './relay-checkpoint';

@@ -10,7 +10,8 @@ import { subscribe, type LiveFeed, type StateChange } from '@muster/client';
 import { START_POSITION, type EventEnvelope } from '@muster/contracts';
 import type { Engine } from '@muster/engine';
 import { readGlobalLog } from '@muster/store-postgres';
-import { freePort, integrationTest, natsTestNames, startPrivateNatsServer, TEST_JWT_SECRET_TEXT, testToken, type PrivateNatsServer, type TestDatabase } from '@muster/testkit';
+import { freePort, natsTestNames, startPrivateNatsServer, TEST_JWT_SECRET_TEXT, testToken, type PrivateNatsServer, type TestDatabase } from '@muster/testkit';
+import { integrationTest } from '@muster/testkit/fixtures';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TestConsole, tryUpgrade, until, withToken } from './test-harness';
 

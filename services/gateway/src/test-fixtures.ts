@@ -3,7 +3,8 @@
  * @muster/testkit's `integrationTest` (database, engine, clock, in-process bus). Test code only.
  */
 import { createTokenVerifier } from '@muster/identity';
-import { integrationTest, TEST_JWT_SECRET } from '@muster/testkit';
+import { TEST_JWT_SECRET } from '@muster/testkit';
+import { integrationTest } from '@muster/testkit/fixtures';
 import { startGateway, type GatewayOptions, type RunningGateway } from './gateway';
 import { startTestRelay, TestConsole } from './test-harness';
 

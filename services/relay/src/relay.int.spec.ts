@@ -2,7 +2,8 @@ import { connectEventBus, ensureEventStream, type NatsEventBus } from '@muster/b
 import type { EventEnvelope } from '@muster/contracts';
 import type { Engine, EventBus, LiveSubscription } from '@muster/engine';
 import { loadCheckpoint } from '@muster/store-postgres';
-import { TEST_NATS_URL, isolatedTest, natsTestNames, type TestDatabase } from '@muster/testkit';
+import { TEST_NATS_URL, natsTestNames, type TestDatabase } from '@muster/testkit';
+import { isolatedTest } from '@muster/testkit/fixtures';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { sql } from 'kysely';

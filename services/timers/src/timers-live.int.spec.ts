@@ -5,7 +5,8 @@ import type { Engine } from '@muster/engine';
 import { startGateway, type RunningGateway } from '@muster/gateway';
 import { createTokenVerifier } from '@muster/identity';
 import { startRelay, type Relay } from '@muster/relay';
-import { integrationTest, TEST_JWT_SECRET, testToken, type TestDatabase } from '@muster/testkit';
+import { TEST_JWT_SECRET, testToken, type TestDatabase } from '@muster/testkit';
+import { integrationTest } from '@muster/testkit/fixtures';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTimers } from './timers';
 

@@ -78,11 +78,9 @@ export function createEngine(options: EngineOptions): Engine {
       expectedVersion: command.expectedVersion,
       occurredAt: command.occurredAt,
     });
-    // Awaited below or in the attempt; a command refused before that must not leave a rejection unhandled.
-    void fingerprint.catch(() => undefined);
     if (command.commandId !== undefined) {
       const earlier = await ctx.store.findCommand(key);
-      if (earlier) return answerFor(earlier, key, await fingerprint);
+      if (earlier) return answerFor(earlier, key, fingerprint);
     }
     const known = { ...command, streamType, type };
     // Commands to one stream from this process take turns: racing them would only make all but

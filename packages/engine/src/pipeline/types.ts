@@ -41,6 +41,5 @@ export interface PipelineContext {
 export interface Handled {
   commandId: string;
   key: string;
-  /** Computed off the event loop's critical path (Web Crypto is asynchronous); awaited where it is needed. */
-  fingerprint: Promise<string>;
+  fingerprint: string;
 }

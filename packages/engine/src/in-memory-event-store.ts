@@ -25,6 +25,10 @@ export class InMemoryEventStore implements EventStore {
     return stream ? structuredClone(stream) : null;
   }
 
+  async openingOf(streamId: string): Promise<string | undefined> {
+    return this.streams.get(streamId)?.openedAt;
+  }
+
   async findCommand(commandKey: string): Promise<StoredCommand | null> {
     return this.commands.get(commandKey) ?? null;
   }

@@ -116,7 +116,13 @@ export class StreamVersionConflict extends Error {
  * snapshot and version, the command key and inline read models commit together or not at all.
  */
 export interface EventStore {
+  /** The stream's snapshot; `openedAt` only where it costs nothing (the in-memory store), else see openingOf. */
   loadStream(streamId: string): Promise<StreamRecord | null>;
+  /**
+   * When the stream's record opens (see StreamRecord.openedAt), or undefined when it has none. Asked
+   * only for a command that states its own occurredAt, so other commands do not pay the lookup.
+   */
+  openingOf(streamId: string): Promise<string | undefined>;
   /** The command recorded under an idempotency key (see commandKey), if any. */
   findCommand(commandKey: string): Promise<StoredCommand | null>;
   append(write: StreamWrite): Promise<AppendOutcome>;

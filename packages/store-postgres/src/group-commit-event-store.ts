@@ -127,6 +127,10 @@ export class GroupCommitEventStore implements EventStore {
     return this.solo.loadStream(streamId);
   }
 
+  openingOf(streamId: string): Promise<string | undefined> {
+    return this.solo.openingOf(streamId);
+  }
+
   findCommand(commandKey: string): Promise<StoredCommand | null> {
     return this.solo.findCommand(commandKey);
   }

@@ -42,16 +42,19 @@ export class PostgresEventStore implements EventStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async loadStream(streamId: string): Promise<StreamRecord | null> {
+    const row = await this.db.selectFrom('stream').select(['stream_id', 'stream_type', 'version', 'snapshot']).where('stream_id', '=', streamId).executeTakeFirst();
+    return row ? { streamId: row.stream_id, streamType: row.stream_type, version: row.version, state: row.snapshot } : null;
+  }
+
+  async openingOf(streamId: string): Promise<string | undefined> {
     // The first event (unique index on stream and version) says when the stream's record opens.
     const row = await this.db
       .selectFrom('stream as s')
       .leftJoin('event as e', (join) => join.onRef('e.stream_id', '=', 's.stream_id').on('e.version', '=', 1))
-      .select(['s.stream_id', 's.stream_type', 's.version', 's.snapshot', 's.created_at', sql<string | null>`e.meta->>'occurredAt'`.as('first_occurred_at')])
+      .select(['s.created_at', sql<string | null>`e.meta->>'occurredAt'`.as('first_occurred_at')])
       .where('s.stream_id', '=', streamId)
       .executeTakeFirst();
-    if (!row) return null;
-    const openedAt = openingOf({ occurredAt: row.first_occurred_at ?? '', recordedAt: row.created_at.toISOString() });
-    return { streamId: row.stream_id, streamType: row.stream_type, version: row.version, state: row.snapshot, ...(openedAt === undefined ? {} : { openedAt }) };
+    return row ? openingOf({ occurredAt: row.first_occurred_at ?? '', recordedAt: row.created_at.toISOString() }) : undefined;
   }
 
   async findCommand(commandKey: string): Promise<StoredCommand | null> {

@@ -25,7 +25,11 @@ export async function attempt<K extends StreamType>(
   const { incidentId, parent, incident } = await authorize(ctx, registration, command, payload, stream);
 
   const now = ctx.clock.now();
-  checkOccurredAt(ctx, command, now, notBeforeOf(ctx, registration, { stream, parent, incident }, now));
+  // The opening of a record is looked up only for a client that states when its command happened.
+  const dated = command.occurredAt !== undefined && command.system === undefined;
+  const opened = async <S extends { streamId: string; openedAt?: string | undefined }>(s: S | null): Promise<S | null> =>
+    s && dated && s.openedAt === undefined ? { ...s, openedAt: await ctx.store.openingOf(s.streamId) } : s;
+  checkOccurredAt(ctx, command, now, notBeforeOf(ctx, registration, { stream: await opened(stream), parent: await opened(parent), incident }, now));
   const enriched = registration.enrich?.(command.type, payload, stream?.state.context ?? null, ctx.tree) ?? payload;
 
   const nowIso = now.toISOString();

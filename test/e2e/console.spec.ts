@@ -308,7 +308,7 @@ describe('web console in chromium', () => {
     const view = await loggedIn('dinghu-duty');
     await view.page.goto(`${base}/console/#/incidents/${incidentId}`);
     await live(view.page);
-    const card = view.page.locator(`[data-testid=resource-request]`).filter({ hasText: request.streamId });
+    const card = view.page.locator(`[data-testid=resource-request][data-request-id="${request.streamId}"]`);
     await card.getByTestId('approve-request').click();
     await expect.poll(() => card.getAttribute('data-state'), { timeout: LIVE_WITHIN_MS }).toBe('approved');
 

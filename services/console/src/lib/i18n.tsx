@@ -1,10 +1,27 @@
 import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
+import { EVENT_LABELS_EN, EVENT_LABELS_ZH, FIELD_LABELS_EN, FIELD_LABELS_ZH } from './timeline-text';
 import { z } from 'zod';
 import { en as zodEn, zhCN as zodZhCN } from 'zod/locales';
 
 export type Lang = 'zh-CN' | 'en';
 
 const zh = {
+  ...EVENT_LABELS_ZH,
+  ...FIELD_LABELS_ZH,
+  'role.duty_officer': '值班员',
+  'role.leader': '带班领导',
+  'role.responder': '处置人员',
+  'role.agency_liaison': '部门联络员',
+  'role.reviewer': '复盘评估员',
+  'role.admin': '管理员',
+  'rstate.submitted': '已提交',
+  'rstate.approved': '已批准',
+  'rstate.rejected': '已驳回',
+  'rstate.dispatched': '已调派',
+  'rstate.enRoute': '在途',
+  'rstate.arrived': '已到达',
+  'rstate.released': '已撤回',
+  'rstate.cancelled': '已取消',
   appName: 'Muster 应急指挥',
   login: '登录',
   logout: '退出',
@@ -207,6 +224,22 @@ const zh = {
 export type MessageKey = keyof typeof zh;
 
 const en: Record<MessageKey, string> = {
+  ...EVENT_LABELS_EN,
+  ...FIELD_LABELS_EN,
+  'role.duty_officer': 'duty officer',
+  'role.leader': 'leader on duty',
+  'role.responder': 'responder',
+  'role.agency_liaison': 'agency liaison',
+  'role.reviewer': 'reviewer',
+  'role.admin': 'administrator',
+  'rstate.submitted': 'submitted',
+  'rstate.approved': 'approved',
+  'rstate.rejected': 'rejected',
+  'rstate.dispatched': 'dispatched',
+  'rstate.enRoute': 'en route',
+  'rstate.arrived': 'arrived',
+  'rstate.released': 'released',
+  'rstate.cancelled': 'cancelled',
   appName: 'Muster incident command',
   login: 'Log in',
   logout: 'Log out',

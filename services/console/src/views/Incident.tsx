@@ -5,6 +5,7 @@ import { CommandForm } from '../lib/command-form';
 import { useI18n } from '../lib/i18n';
 import { href } from '../lib/route';
 import { jurisdictionName, useApp, useLiveFeed } from '../lib/session';
+import { actorLabel, summary } from '../lib/timeline-text';
 import { formatTime } from '../lib/time';
 import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
 import { ReportsPanel } from './Reports';
@@ -180,9 +181,9 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
             <h2>{t('resourceRequests')}</h2>
             {requests.length === 0 ? <p className="empty">{t('noRequests')}</p> : null}
             {requests.map((r) => (
-              <div key={r.requestId} className="request" data-testid="resource-request" data-state={r.state}>
+              <div key={r.requestId} className="request" data-testid="resource-request" data-state={r.state} data-request-id={r.requestId}>
                 <div>
-                  <strong>{r.requestId}</strong> · {r.state} · {(r.items ?? []).map((i) => `${i.kind} × ${i.quantity}`).join(', ')}
+                  <strong>{tr('rstate', r.state)}</strong> · {(r.items ?? []).map((i) => `${i.kind} × ${i.quantity}`).join('、')}
                 </div>
                 {room && r.state === 'submitted' ? (
                   <button
@@ -295,8 +296,9 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
             <ol className="timeline">
               {[...timeline].reverse().map((e) => (
                 <li key={e.eventId} className={e.correctedBy.length ? 'corrected' : ''} data-testid="timeline-entry" data-type={e.type}>
-                  <time>{formatTime(e.recordedAt, lang)}</time> <strong>{e.type}</strong> <span className="actor">{e.actor}</span>
-                  <span className="summary">{summary(e)}</span>
+                  <time>{formatTime(e.recordedAt, lang)}</time> <strong>{tr('event', e.type)}</strong>{' '}
+                  <span className="actor">{actorLabel(e, (code) => jurisdictionName(jurisdictions, code, lang), tr)}</span>{' '}
+                  <span className="summary">{summary(e, tr)}</span>
                 </li>
               ))}
             </ol>
@@ -307,15 +309,3 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
   );
 }
 
-/** A line of what an entry said: its simple fields, shortened. */
-export function summary(entry: TimelineEntry): string {
-  const parts: string[] = [];
-  for (const [key, value] of Object.entries(entry.data)) {
-    if (value === null || value === undefined) continue;
-    if (typeof value === 'object') continue;
-    parts.push(`${key}=${String(value)}`);
-    if (parts.length >= 6) break;
-  }
-  const text = parts.join(' ');
-  return text.length > 160 ? `${text.slice(0, 157)}…` : text;
-}

@@ -10,7 +10,8 @@ import { href } from '../lib/route';
 import { jurisdictionName, useApp, useLoad } from '../lib/session';
 import { formatTime, fromLocalInput, toLocalInput, zoneLabel } from '../lib/time';
 import { SeverityBadge } from '../lib/widgets';
-import { summary, useIncident } from './Incident';
+import { useIncident } from './Incident';
+import { actorLabel, summary } from '../lib/timeline-text';
 
 echarts.use([ScatterChart, GridComponent, TooltipComponent, LegendComponent, MarkAreaComponent, CanvasRenderer]);
 
@@ -239,7 +240,8 @@ export function ReviewView({ incidentId }: { incidentId: string }) {
         <ol className="timeline">
           {timeline.map((e) => (
             <li key={e.eventId} className={e.correctedBy.length ? 'corrected' : ''}>
-              <time>{formatTime(e.recordedAt, lang)}</time> <strong>{e.type}</strong> <span className="actor">{e.actor}</span> <span className="summary">{summary(e)}</span>
+              <time>{formatTime(e.recordedAt, lang)}</time> <strong>{tr('event', e.type)}</strong>{' '}
+              <span className="actor">{actorLabel(e, (code) => jurisdictionName(jurisdictions, code, lang), tr)}</span> <span className="summary">{summary(e, tr)}</span>
             </li>
           ))}
         </ol>

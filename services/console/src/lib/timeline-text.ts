@@ -1,0 +1,140 @@
+import type { TimelineEntry } from '@muster/client';
+
+/**
+ * How a timeline entry reads to a duty officer: the event by its name in the plan's words, who acted
+ * by room and role, and what it said in labelled fields — never an event type, a user or stream id,
+ * or a raw payload.
+ */
+
+export const EVENT_LABELS_ZH = {
+  'event.IncidentReported': '接报',
+  'event.VerificationStarted': '开始核实',
+  'event.IncidentConfirmed': '确认事件',
+  'event.IncidentDismissed': '排除',
+  'event.InitialHandlingStarted': '先期处置',
+  'event.ResponseActivated': '启动响应',
+  'event.ResponseLevelChanged': '调整响应级别',
+  'event.IncidentClassified': '定级',
+  'event.IncidentDetailsUpdated': '更新事件信息',
+  'event.IncidentControlled': '得到控制',
+  'event.ResponseLifted': '终止响应',
+  'event.RecoveryStarted': '恢复重建',
+  'event.ReviewStarted': '开始复盘',
+  'event.IncidentClosed': '结案',
+  'event.RoomLinked': '联动',
+  'event.RoomUnlinked': '解除联动',
+  'event.LeadRaised': '提级由上级牵头',
+  'event.LeadHandedBack': '交回下级牵头',
+  'event.SupportingJurisdictionAdded': '增加支援单位',
+  'event.SupportingJurisdictionRemoved': '撤出支援单位',
+  'event.ProvisionalCommandAssumed': '临时接管指挥',
+  'event.CommanderAppointed': '任命现场指挥官',
+  'event.DeputyAppointed': '任命副指挥官',
+  'event.DeputyRemoved': '免去副指挥官',
+  'event.TransferOffered': '提出指挥权移交',
+  'event.TransferBriefingRecorded': '记录移交简报',
+  'event.TransferAccepted': '接受指挥权移交',
+  'event.TransferDeclined': '拒绝指挥权移交',
+  'event.TransferWithdrawn': '撤回指挥权移交',
+  'event.TransferExpired': '指挥权移交过期',
+  'event.TransferEffective': '指挥权移交生效',
+  'event.AgencyJoinedUnifiedCommand': '加入联合指挥',
+  'event.AgencyLeftUnifiedCommand': '退出联合指挥',
+  'event.CommandPostEstablished': '设立指挥部',
+  'event.SceneReportPosted': '现场报告',
+  'event.CommandDeactivated': '撤销现场指挥',
+  'event.ResourceRequestSubmitted': '提交资源请求',
+  'event.ResourceRequestApproved': '批准资源请求',
+  'event.ResourceRequestRejected': '驳回资源请求',
+  'event.ResourcesDispatched': '调派资源',
+  'event.ResourcesEnRoute': '资源在途',
+  'event.ResourcesArrived': '资源到达',
+  'event.ResourcesReleased': '资源撤回',
+  'event.ResourceRequestCancelled': '取消资源请求',
+  'event.ReportObligationOpened': '产生报送义务',
+  'event.ReportObligationAdjusted': '调整报送时限',
+  'event.FinalReportRequired': '需报终报',
+  'event.PhoneReportRecorded': '电话报告',
+  'event.InitialReportSubmitted': '报送初报',
+  'event.FollowUpReportSubmitted': '报送续报',
+  'event.FinalReportSubmitted': '报送终报',
+  'event.ReportAcknowledged': '签收报告',
+  'event.ReportOverdue': '报告逾期',
+  'event.EntryCorrected': '更正记录',
+} as const;
+
+type EventKey = keyof typeof EVENT_LABELS_ZH;
+
+/** English: the event's name in words (IncidentReported → "Incident reported"). */
+export const EVENT_LABELS_EN = Object.fromEntries(
+  Object.keys(EVENT_LABELS_ZH).map((key) => {
+    const words = key.slice('event.'.length).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+    return [key, words.charAt(0).toUpperCase() + words.slice(1)];
+  }),
+) as Record<EventKey, string>;
+
+/** The fields a summary shows, with their labels; every other field (ids, codes, nested data) stays out. */
+export const FIELD_LABELS_ZH = {
+  'field.title': '标题',
+  'field.description': '情况',
+  'field.severity': '级别',
+  'field.level': '响应级别',
+  'field.reason': '理由',
+  'field.summary': '内容',
+  'field.recipient': '报告对象',
+  'field.orderNumber': '调令号',
+  'field.dead': '死亡',
+  'field.injured': '受伤',
+  'field.missing': '失踪',
+  'field.trapped': '被困',
+  'field.evacuated': '疏散',
+  'field.sheltered': '安置',
+  'field.needs': '需求',
+  'field.objectives': '目标',
+  'field.justification': '理由',
+  'field.note': '备注',
+} as const;
+
+type FieldKey = keyof typeof FIELD_LABELS_ZH;
+
+export const FIELD_LABELS_EN: Record<FieldKey, string> = {
+  'field.title': 'title',
+  'field.description': 'situation',
+  'field.severity': 'severity',
+  'field.level': 'response level',
+  'field.reason': 'reason',
+  'field.summary': 'content',
+  'field.recipient': 'reported to',
+  'field.orderNumber': 'order no.',
+  'field.dead': 'dead',
+  'field.injured': 'injured',
+  'field.missing': 'missing',
+  'field.trapped': 'trapped',
+  'field.evacuated': 'evacuated',
+  'field.sheltered': 'sheltered',
+  'field.needs': 'needs',
+  'field.objectives': 'objectives',
+  'field.justification': 'justification',
+  'field.note': 'note',
+};
+
+const SHOWN = new Set(Object.keys(FIELD_LABELS_ZH).map((k) => k.slice('field.'.length)));
+
+/** A line of what an entry said: its labelled simple fields, shortened. */
+export function summary(entry: TimelineEntry, tr: (prefix: string, value: string) => string): string {
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(entry.data)) {
+    if (!SHOWN.has(key) || value === null || value === undefined || typeof value === 'object') continue;
+    const text = key === 'severity' || key === 'level' ? tr('sev', String(value)) : String(value);
+    parts.push(`${tr('field', key)}：${text}`);
+    if (parts.length >= 6) break;
+  }
+  const line = parts.join('　');
+  return line.length > 160 ? `${line.slice(0, 157)}…` : line;
+}
+
+/** Who acted: the room and the role, e.g. 鼎湖区 值班员; the user id never shows. */
+export function actorLabel(entry: TimelineEntry, roomName: (code: string) => string, tr: (prefix: string, value: string) => string): string {
+  const roles = Array.isArray(entry['roles']) ? (entry['roles'] as unknown[]).filter((r): r is string => typeof r === 'string') : [];
+  return [roomName(entry.actorJurisdiction), ...roles.map((r) => tr('role', r))].join(' ');
+}

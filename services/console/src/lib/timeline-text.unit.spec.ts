@@ -1,0 +1,44 @@
+import type { TimelineEntry } from '@muster/client';
+import { describe, expect, it } from 'vitest';
+import { actorLabel, EVENT_LABELS_ZH, FIELD_LABELS_ZH, summary } from './timeline-text';
+
+const ZH: Record<string, string> = { ...EVENT_LABELS_ZH, ...FIELD_LABELS_ZH, 'sev.IV': 'IV 级 一般', 'role.duty_officer': '值班员' };
+const tr = (prefix: string, value: string) => ZH[`${prefix}.${value}`] ?? value;
+
+const entry = (type: string, data: Record<string, unknown>): TimelineEntry => ({
+  eventId: 'e-1',
+  position: '1.1',
+  streamId: 'inc-7d4060ee',
+  streamType: 'incident',
+  version: 1,
+  type,
+  occurredAt: '2026-12-07T05:56:04.000Z',
+  recordedAt: '2026-12-07T05:56:04.000Z',
+  actor: 'dinghu-duty',
+  actorJurisdiction: '441203',
+  jurisdiction: '441203',
+  data,
+  correctedBy: [],
+  roles: ['duty_officer'],
+});
+
+describe('timeline text for a duty officer', () => {
+  it('names every event in Chinese', () => {
+    expect(tr('event', 'IncidentReported')).toBe('接报');
+    expect(Object.values(EVENT_LABELS_ZH).every((label) => /[\u4e00-\u9fff]/.test(label))).toBe(true);
+  });
+
+  it('shows labelled fields and never an id, a jurisdiction code or a raw key', () => {
+    const line = summary(
+      entry('IncidentReported', { title: '西江堤段管涌', severity: 'IV', incidentId: '7d4060ee-aa99', leadJurisdiction: '441203', upperJurisdiction: '441200', location: { description: 'x' } }),
+      tr,
+    );
+    expect(line).toBe('标题：西江堤段管涌　级别：IV 级 一般');
+    expect(line).not.toMatch(/7d4060ee|441203|incidentId|=/);
+  });
+
+  it('names who acted by room and role, not by user id', () => {
+    const label = actorLabel(entry('CommanderAppointed', {}), (code) => (code === '441203' ? '鼎湖区' : code), tr);
+    expect(label).toBe('鼎湖区 值班员');
+  });
+});

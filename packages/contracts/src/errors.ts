@@ -20,7 +20,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   malformed: 400,
-  validation: 422,
+  validation: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
@@ -36,7 +36,7 @@ export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
 /** WebSocket close codes in the private range 4000–4999, mirroring the HTTP statuses. */
 export const WS_CLOSE_CODE: Readonly<Record<ErrorCode, number>> = {
   malformed: 4400,
-  validation: 4422,
+  validation: 4400,
   unauthorized: 4401,
   forbidden: 4403,
   not_found: 4404,

@@ -184,8 +184,8 @@ export type RouteId = keyof typeof ROUTE_CATALOG;
 function errorStatusesOf(spec: RouteSpec): number[] {
   const statuses = new Set<number>([503]);
   if (spec.access.kind !== 'public') statuses.add(401);
-  if (spec.body) for (const s of [400, 413, 415, 422]) statuses.add(s);
-  if (spec.query) statuses.add(422);
+  if (spec.body) for (const s of [400, 413, 415]) statuses.add(s);
+  if (spec.query) statuses.add(400);
   switch (spec.access.kind) {
     case 'public':
     case 'signed-in':
@@ -198,10 +198,10 @@ function errorStatusesOf(spec: RouteSpec): number[] {
       break;
     case 'read-jurisdiction':
     case 'keep-jurisdiction':
-      statuses.add(403).add(409).add(422);
+      statuses.add(400).add(403).add(409);
       break;
     case 'command':
-      statuses.add(403).add(404).add(409).add(422);
+      statuses.add(400).add(403).add(404).add(409);
       break;
     default: {
       const unknown: never = spec.access;

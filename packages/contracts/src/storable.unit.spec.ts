@@ -81,7 +81,7 @@ describe('IsoTimeSchema: dates held to TIME_RANGE before PostgreSQL', () => {
 
 describe('live feed frames cannot carry what PostgreSQL cannot store', () => {
   // Every string of a client frame is an enum, a six-digit code, an id or a position: none admits a
-  // NUL or a surrogate, so the gateway refuses them with its ordinary 4422 error frame.
+  // NUL or a surrogate, so the gateway refuses them with its ordinary 4400 error frame.
   it('a NUL or a lone surrogate in a room, an incident or a position is refused', () => {
     for (const frame of [
       { type: 'subscribe', rooms: ['441200\u0000'] },

@@ -162,35 +162,35 @@ describe('incident api', () => {
       {
         name: 'unknown command type',
         request: { method: 'POST' as const, url: '/incidents/bad-1/commands', payload: { type: 'LaunchRockets', data: {} } },
-        status: 422,
+        status: 400,
         code: 'validation',
         path: 'type',
       },
       {
         name: 'wrong field type in a command',
         request: { method: 'POST' as const, url: '/incidents/bad-1/commands', payload: { type: 'ConfirmIncident', data: { severity: 3 } } },
-        status: 422,
+        status: 400,
         code: 'validation',
         path: 'data.severity',
       },
       {
         name: 'wrong field type on creation',
         request: { method: 'POST' as const, url: '/incidents', payload: { data: { title: 'x', leadJurisdiction: 441203 } } },
-        status: 422,
+        status: 400,
         code: 'validation',
         path: 'data.leadJurisdiction',
       },
       {
         name: 'unknown field',
         request: { method: 'POST' as const, url: '/incidents/bad-1/commands', payload: { type: 'BeginVerification', data: { colour: 'red' } } },
-        status: 422,
+        status: 400,
         code: 'validation',
         path: 'data',
       },
       {
         name: 'negative expectedVersion',
         request: { method: 'POST' as const, url: '/incidents/bad-1/commands', payload: { type: 'BeginVerification', expectedVersion: -1 } },
-        status: 422,
+        status: 400,
         code: 'validation',
         path: 'expectedVersion',
       },
@@ -222,7 +222,7 @@ describe('incident api', () => {
       {
         name: 'a bad list filter',
         request: { method: 'GET' as const, url: '/incidents?severity=V' },
-        status: 422,
+        status: 400,
         code: 'validation',
         path: 'query.severity',
       },
@@ -255,7 +255,7 @@ describe('incident api', () => {
     expect(second.items).toHaveLength(1);
     expect(second.items[0]?.incidentId).not.toBe(first.items[0]?.incidentId);
     const bad = await inject({ method: 'GET', url: '/incidents?after=garbage' });
-    expect(bad.statusCode).toBe(422);
+    expect(bad.statusCode).toBe(400);
   });
 
   it('serves an OpenAPI document generated from the zod schemas', async () => {

@@ -178,7 +178,7 @@ describe('occurredAt is bounded (finding 5)', () => {
   it('confirming "in 2099" is refused naming occurredAt, and the report deadlines stay where they were', async () => {
     await confirmed('late-2099');
     const future = await send(dinghu, '/incidents/late-2099/commands', { type: 'ConfirmIncident', occurredAt: '2099-01-01T00:00:00+08:00', data: { severity: 'III' } });
-    expect(future.statusCode).toBe(422);
+    expect(future.statusCode).toBe(400);
     expect(future.json()).toMatchObject({ error: { code: 'validation', issues: [{ path: 'occurredAt' }] } });
     expect(await deadlines('late-2099')).toStrictEqual([]);
     // Confirmed at a normal time, then reclassified "in 2099": refused, deadlines unchanged.
@@ -190,12 +190,12 @@ describe('occurredAt is bounded (finding 5)', () => {
       ['initial', new Date(Date.parse(at) + 60 * 60_000).toISOString()],
     ]);
     const reclassified = await send(dinghu, '/incidents/late-2099/commands', { type: 'ClassifyIncident', occurredAt: '2099-06-01T00:00:00Z', data: { category: 'natural_disaster', severity: 'II' } });
-    expect(reclassified.statusCode).toBe(422);
+    expect(reclassified.statusCode).toBe(400);
     expect(reclassified.json()).toMatchObject({ error: { issues: [{ path: 'occurredAt' }] } });
     expect(await deadlines('late-2099')).toStrictEqual(set);
     // A minute ahead is within the clock skew allowed; ten minutes ahead is not.
     expect((await send(dinghu, '/incidents/late-2099/commands', { type: 'UpdateIncidentDetails', occurredAt: minutesAgo(-1), data: { description: 'a' } })).statusCode).toBe(200);
-    expect((await send(dinghu, '/incidents/late-2099/commands', { type: 'UpdateIncidentDetails', occurredAt: minutesAgo(-10), data: { description: 'b' } })).statusCode).toBe(422);
+    expect((await send(dinghu, '/incidents/late-2099/commands', { type: 'UpdateIncidentDetails', occurredAt: minutesAgo(-10), data: { description: 'b' } })).statusCode).toBe(400);
   });
 
   it('years 0000 and 9999 are refused with a 4xx naming occurredAt, never a 500', async () => {
@@ -207,7 +207,7 @@ describe('occurredAt is bounded (finding 5)', () => {
         { url: '/incidents/years-1/command', payload: { type: 'AppointCommander', occurredAt, data: { commander: person('u-x'), deputies: [] } } },
       ]) {
         const response = await send(dinghu, request.url, request.payload);
-        expect(response.statusCode, `${request.url} ${occurredAt}`).toBe(422);
+        expect(response.statusCode, `${request.url} ${occurredAt}`).toBe(400);
         expect(JSON.stringify(response.json<{ error: { issues: { path: string }[] } }>().error.issues.map((i) => i.path)), `${request.url} ${occurredAt}`).toContain('occurredAt');
       }
     }
@@ -218,15 +218,15 @@ describe('occurredAt is bounded (finding 5)', () => {
     await confirmed('early-1');
     // The incident says it happened ten minutes ago: nothing about it happened an hour ago.
     const early = await send(dinghu, '/incidents/early-1/commands', { type: 'ConfirmIncident', occurredAt: minutesAgo(60), data: { severity: 'IV' } });
-    expect(early.statusCode).toBe(422);
+    expect(early.statusCode).toBe(400);
     expect(early.json()).toMatchObject({ error: { code: 'validation', issues: [{ path: 'occurredAt' }] } });
     // A report of an incident older than the reporting window (30 days) is refused as well.
     const ancient = await send(dinghu, '/incidents', { occurredAt: minutesAgo(31 * 24 * 60), data: { title: 'old', leadJurisdiction: DINGHU } });
-    expect(ancient.statusCode).toBe(422);
+    expect(ancient.statusCode).toBe(400);
     expect(ancient.json()).toMatchObject({ error: { issues: [{ path: 'occurredAt' }] } });
     // A new command structure may not claim a time before its incident's record either.
     const appointedEarly = await send(dinghu, '/incidents/early-1/command', { type: 'AppointCommander', occurredAt: minutesAgo(11), data: { commander: person('u-c'), deputies: [] } });
-    expect(appointedEarly.statusCode).toBe(422);
+    expect(appointedEarly.statusCode).toBe(400);
 
     const confirmedAt = minutesAgo(5);
     const result = await ok(dinghu, '/incidents/early-1/commands', { type: 'ConfirmIncident', occurredAt: confirmedAt, data: { severity: 'III' } });

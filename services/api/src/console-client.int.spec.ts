@@ -110,7 +110,7 @@ describe('the console routes through @muster/client', () => {
       .sendOnSceneCommand(created.streamId, { type: 'PostSceneReport', data: { reportId: 'sr-bad', injured: -1 } })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MusterApiError);
-    expect((error as MusterApiError).status).toBe(422);
+    expect((error as MusterApiError).status).toBe(400);
     expect((error as MusterApiError).issues?.map((i) => i.path)).toEqual(['data.injured']);
     expect((await room.getScene(created.streamId)).latestReport).toBeNull();
   });

@@ -27,10 +27,10 @@ apiTest.beforeAll(({ database, api }) => {
   app = api;
 });
 const { call, ok } = actorRequests(() => app);
-/** A 422 whose issues name exactly the given field paths. */
+/** A 400 whose issues name exactly the given field paths. */
 async function expectInvalid(actor: Actor, method: 'GET' | 'POST', url: string, payload: unknown, paths: string[]) {
   const response = await call(actor, method, url, payload);
-  expect(response.statusCode, response.body).toBe(422);
+  expect(response.statusCode, response.body).toBe(400);
   const body = response.json<{ error: { code: string; issues: { path: string }[] } }>();
   expect(body.error.code).toBe('validation');
   expect(body.error.issues.map((i) => i.path).sort()).toStrictEqual([...paths].sort());
@@ -296,7 +296,7 @@ describe('timeliness scores (考核通报)', () => {
     ]);
   });
 
-  it('bad periods get 422 naming the field', async () => {
+  it('bad periods get 400 naming the field', async () => {
     await expectInvalid(city, 'GET', `/report-scores?from=${encodeURIComponent(at(10))}&to=${encodeURIComponent(at(0))}`, undefined, ['query.to']);
     await expectInvalid(city, 'GET', `/report-scores?from=monday&to=${encodeURIComponent(at(0))}`, undefined, ['query.from']);
     await expectInvalid(city, 'GET', `/report-scores.csv?to=${encodeURIComponent(at(0))}`, undefined, ['query.from']);

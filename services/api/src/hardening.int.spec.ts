@@ -183,8 +183,8 @@ describe('findings 5 and 10: dates are range-checked before PostgreSQL', () => {
     ['1999, before the range', '1999-12-31T23:59:59Z'],
     ['2101, after the range', '2101-01-01T00:00:00Z'],
   ] as const) {
-    it(`an incident that occurred in ${label} is a 422 naming occurredAt, nothing stored`, async () => {
-      const body = await expectRefused(() => raw('POST', '/incidents', JSON.stringify({ occurredAt, data: { title: 'x', leadJurisdiction: DINGHU } })), 'occurredAt', 422);
+    it(`an incident that occurred in ${label} is a 400 naming occurredAt, nothing stored`, async () => {
+      const body = await expectRefused(() => raw('POST', '/incidents', JSON.stringify({ occurredAt, data: { title: 'x', leadJurisdiction: DINGHU } })), 'occurredAt', 400);
       expect(body.error.code).toBe('validation');
     });
   }
@@ -197,17 +197,17 @@ describe('findings 5 and 10: dates are range-checked before PostgreSQL', () => {
     expect((await onDuty('2100-12-31T23:59:59.999Z')).statusCode).toBe(200);
     // 2000-01-01 08:00 in Beijing is still 1999 in UTC.
     const early = await onDuty('2000-01-01T07:59:59+08:00');
-    expect(early.statusCode).toBe(422);
+    expect(early.statusCode).toBe(400);
     expect(early.json<ErrorAnswer>().error.issues?.[0]?.path).toBe('query.at');
   });
 
-  it('a date in a nested command payload (a transfer offer expiring in 9999) is a 422, nothing stored', async () => {
+  it('a date in a nested command payload (a transfer offer expiring in 9999) is a 400, nothing stored', async () => {
     await createIncident('dates-1');
     await expectRefused(
       () =>
         raw('POST', '/incidents/dates-1/command', JSON.stringify({ type: 'OfferTransfer', data: { offerId: 'o1', to: { userId: 'u-b', name: 'B' }, expiresAt: '9999-12-31T00:00:00Z' } })),
       'data.expiresAt',
-      422,
+      400,
     );
   });
 
@@ -220,15 +220,15 @@ describe('findings 5 and 10: dates are range-checked before PostgreSQL', () => {
     '/incidents/dates-1/timeline?from=9999-12-31T23:59:59Z',
     '/incidents/dates-1/state?at=0000-01-01T00:00:00Z',
   ]) {
-    it(`an out-of-range date in a query string is a 422, not a 500: ${url}`, async () => {
+    it(`an out-of-range date in a query string is a 400, not a 500: ${url}`, async () => {
       const response = await inject({ method: 'GET', url });
-      expect(response.statusCode, response.body).toBe(422);
+      expect(response.statusCode, response.body).toBe(400);
       expect(response.json<ErrorAnswer>().error.issues?.[0]?.path).toMatch(/^query\./);
     });
   }
 });
 
-describe('finding 10: forged paging cursors in query strings are a 422, not a 500', () => {
+describe('finding 10: forged paging cursors in query strings are a 400, not a 500', () => {
   beforeAll(() => createIncident('cursor-1'));
   const cursor = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
   for (const [what, url] of [
@@ -238,9 +238,9 @@ describe('finding 10: forged paging cursors in query strings are a 422, not a 50
     ['a timeline cursor beyond 64 bits', `/incidents/cursor-1/timeline?after=${cursor('99999999999999999999.1')}`],
     ['a timeline cursor whose sequence is beyond bigint', `/incidents/cursor-1/timeline?after=${cursor('1.99999999999999999999')}`],
   ] as const) {
-    it(`${what} is a 422 naming after`, async () => {
+    it(`${what} is a 400 naming after`, async () => {
       const response = await inject({ method: 'GET', url });
-      expect(response.statusCode, response.body).toBe(422);
+      expect(response.statusCode, response.body).toBe(400);
       expect(response.json<ErrorAnswer>().error.issues?.[0]?.path).toBe('after');
     });
   }

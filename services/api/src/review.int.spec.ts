@@ -94,7 +94,7 @@ describe('timeline', () => {
       after = page.next;
     } while (after);
     expect(paged).toStrictEqual(all);
-    expect((await call(reviewer, 'GET', '/incidents/tl-1/timeline?after=bm9wZQ')).statusCode).toBe(422);
+    expect((await call(reviewer, 'GET', '/incidents/tl-1/timeline?after=bm9wZQ')).statusCode).toBe(400);
   });
 
   it('is visible only to those who may see the incident', async () => {
@@ -128,7 +128,7 @@ describe('corrections', () => {
     const entry = (await ok<Page>(reviewer, 'GET', '/incidents/tl-1/timeline')).items[0];
     expect((await call(reviewer, 'POST', '/incidents/tl-1/corrections', { data: { eventId: entry?.eventId, kind: 'strike', reason: 'x' } })).statusCode).toBe(403);
     expect((await call(room, 'POST', '/incidents/tl-1/corrections', { data: { eventId: crypto.randomUUID(), kind: 'strike', reason: 'x' } })).statusCode).toBe(404);
-    expect((await call(room, 'POST', '/incidents/tl-1/corrections', { data: { eventId: entry?.eventId, kind: 'amend', reason: 'x' } })).statusCode).toBe(422);
+    expect((await call(room, 'POST', '/incidents/tl-1/corrections', { data: { eventId: entry?.eventId, kind: 'amend', reason: 'x' } })).statusCode).toBe(400);
   });
 });
 
@@ -265,6 +265,6 @@ describe('after-action metrics and exports', () => {
     const log = (await call(reviewer, 'GET', '/incidents/tl-1/forms/ics214')).body;
     expect(log).toContain('ICS 214 Activity Log: ld-city');
     expect(log).toContain('class="struck"');
-    expect((await call(reviewer, 'GET', '/incidents/tl-1/forms/ics999')).statusCode).toBe(422);
+    expect((await call(reviewer, 'GET', '/incidents/tl-1/forms/ics999')).statusCode).toBe(400);
   });
 });

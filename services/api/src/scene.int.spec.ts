@@ -174,7 +174,7 @@ describe('resource requests and dispatch', () => {
     const overReturn = await send(responder('u-chief'), '/resource-requests/rr-2/commands', { type: 'ReleaseResources', data: { returned: [{ kind: 'generator', quantity: 3 }] } });
     expect(overReturn.statusCode).toBe(409);
     const consumable = await send(responder('u-chief'), '/resource-requests/rr-2/commands', { type: 'ReleaseResources', data: { returned: [{ kind: 'water-crate', quantity: 5 }] } });
-    expect(consumable.statusCode).toBe(422);
+    expect(consumable.statusCode).toBe(400);
     await ok(responder('u-chief'), '/resource-requests/rr-2/commands', { type: 'ReleaseResources', data: { returned: [{ kind: 'generator', quantity: 2 }] } });
     const depot = (await app.inject({ method: 'GET', url: '/depots/depot-2', headers: await headers(room) })).json<{ stock: { kind: string; quantity: number }[] }>();
     expect(depot.stock.map((s) => [s.kind, s.quantity])).toEqual([['generator', 4], ['water-crate', 70]]);

@@ -75,7 +75,7 @@ describe('http client', () => {
   it('throws MusterApiError with the error body: code, message, failing paths, status', async () => {
     const invalid = await http.createIncident({ data: { title: '', leadJurisdiction: '44' } }).catch((e: unknown) => e);
     expect(invalid).toBeInstanceOf(MusterApiError);
-    expect(invalid).toMatchObject({ status: 422, code: 'validation' });
+    expect(invalid).toMatchObject({ status: 400, code: 'validation' });
     const paths = invalid instanceof MusterApiError ? (invalid.issues ?? []).map((i) => i.path).sort() : [];
     expect(paths).toEqual(['data.leadJurisdiction', 'data.title']);
 

@@ -249,7 +249,7 @@ describe('reference data belongs to its room (finding 1)', () => {
   it('Huaiji cannot register a depot or team for another room, nor for a jurisdiction outside the tree', async () => {
     const before = await digest();
     const stray = await call(huaiji, 'POST', '/depots', { depotId: 'depot-stray', name: 'Nowhere', jurisdiction: '999999' });
-    expect(stray.statusCode).toBe(422);
+    expect(stray.statusCode).toBe(400);
     expect(stray.json()).toMatchObject({ error: { issues: [{ path: 'jurisdiction' }] } });
     expect((await call(huaiji, 'POST', '/depots', { depotId: 'depot-fake', name: 'Fake Dinghu depot', jurisdiction: DINGHU })).statusCode).toBe(403);
     expect((await call(cityDuty, 'POST', '/depots', { depotId: 'depot-fake', name: 'City for Dinghu', jurisdiction: DINGHU })).statusCode).toBe(403);

@@ -102,3 +102,4 @@ export {
 } from './answer.schemas';
 export { COMMAND_PAYLOAD_SCHEMAS } from './payloads';
 export { canonicalJson } from './canonical-json';
+export { PlanRulesSchema, parsePlanRules, describeRulesIssue } from './plan-rules.schemas';

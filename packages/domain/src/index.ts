@@ -24,7 +24,36 @@ export type {
 export { requestAggregate } from './request/request.machine';
 export { PRIORITIES } from './request/request.types';
 export type { ItemQuantity, RequestContext } from './request/request.types';
-export { JurisdictionTree } from './jurisdiction/jurisdiction-tree';
+export { JurisdictionTree, JURISDICTION_LEVELS } from './jurisdiction/jurisdiction-tree';
+export type { JurisdictionLevel, JurisdictionRecord } from './jurisdiction/jurisdiction-tree';
+export {
+  UNSOURCED,
+  DEFAULT_PLAN_RULES,
+  DEFAULT_RULE_BOOK,
+  PLAN_RULE_SECTIONS,
+  ruleBookOf,
+  rulesFor,
+  sectionSource,
+  reportingRuleFor,
+  supplementaryRuleFor,
+  responseAuthorityFor,
+  linkageFor,
+  levelAtLeast,
+  gradeOf,
+} from './rules/plan-rules';
+export type {
+  PlanRules,
+  CompletePlanRules,
+  PlanRuleSection,
+  RuleBook,
+  ReportingRule,
+  SupplementaryRule,
+  ResponseAuthorityRule,
+  LinkageRule,
+  GradingRule,
+  GradingFigures,
+  FollowUpSchedule,
+} from './rules/plan-rules';
 
 export { ZHAOQING_JURISDICTIONS } from './jurisdiction/zhaoqing';
 export { roomsOf, canSee } from './jurisdiction/visibility';

@@ -6,7 +6,8 @@ import {
   pendingDeadlines,
   reportAggregate,
   reportStreamId,
-  reportTermsFor,
+  reportingRuleFor,
+  rulesFor,
   requestAggregate,
   type AggregateDefinition,
   type CommandTypeOf,
@@ -18,7 +19,7 @@ import {
   type MachineOf,
   type PayloadOf,
   type ReportContext,
-  type ReportRuleTable,
+  type RuleBook,
   type RequestContext,
   type StreamType,
 } from '@muster/domain';
@@ -35,9 +36,10 @@ export type Reaction = {
   [K in StreamType]: { [T in CommandTypeOf<K>]: { streamType: K; streamId: string; type: T; data: PayloadOf<K, T> } }[CommandTypeOf<K>];
 }[StreamType];
 
-/** Configuration the reactions read: the reporting rule table. */
+/** Configuration the reactions read: the plan rules and the jurisdiction tree. */
 export interface ReactionEnv {
-  reportRules: ReportRuleTable;
+  rules: RuleBook;
+  tree: JurisdictionTree;
 }
 
 /**
@@ -78,7 +80,7 @@ export interface AggregateRegistration<K extends StreamType> {
    * Commands an accepted event causes on other streams, decided and committed with it. A reaction
    * the target's machine refuses (nothing to change) or that names a stream it cannot open is skipped.
    */
-  reactions?(event: EmittedEvent, context: ContextOf<K>, env: ReactionEnv): Reaction[];
+  reactions?(event: EmittedEvent, context: ContextOf<K>, env: ReactionEnv, incident: IncidentContext | null): Reaction[];
   /** Rooms besides the incident's own whose feeds carry this stream's events. */
   extraRooms?(incident: IncidentContext): string[];
 }
@@ -117,7 +119,7 @@ function incidentReactions(event: EmittedEvent, incident: IncidentContext, env: 
             jurisdiction: incident.leadJurisdiction,
             upperJurisdiction: incident.upperJurisdiction,
             exercise: incident.exercise,
-            terms: reportTermsFor(env.reportRules, incident.severity, incident.category),
+            terms: termsOf(env, incident),
           },
         },
       ];
@@ -130,7 +132,7 @@ function incidentReactions(event: EmittedEvent, incident: IncidentContext, env: 
           streamType: 'report',
           streamId,
           type: 'AdjustReportObligation',
-          data: { severity: incident.severity, category: incident.category, terms: reportTermsFor(env.reportRules, incident.severity, incident.category) },
+          data: { severity: incident.severity, category: incident.category, terms: termsOf(env, incident) },
         },
       ];
     case 'ResponseLifted':
@@ -138,6 +140,14 @@ function incidentReactions(event: EmittedEvent, incident: IncidentContext, env: 
     default:
       return [];
   }
+}
+
+/** The reporting terms for the incident under its lead's rules (interim: the report machine is being reworked). */
+function termsOf(env: ReactionEnv, incident: IncidentContext) {
+  const rule = incident.severity === null ? null : reportingRuleFor(rulesFor(env.rules, env.tree, incident.leadJurisdiction), incident.severity, incident.category);
+  if (!rule) return { phoneMinutes: null, writtenMinutes: null, followUpEveryMinutes: null, finalWithinMinutes: null, rule: 'none' };
+  const every = rule.followUp === null ? null : rule.followUp.kind === 'interval' ? rule.followUp.minutes : Math.round((24 * 60) / rule.followUp.times.length);
+  return { phoneMinutes: rule.phoneMinutes, writtenMinutes: rule.writtenMinutes, followUpEveryMinutes: every, finalWithinMinutes: rule.finalWithinMinutes, rule: rule.id };
 }
 
 /** Every jurisdiction an incident command names must be one the tree knows; the tree fills in levels above. */

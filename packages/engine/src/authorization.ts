@@ -1,5 +1,5 @@
 import { ForbiddenError } from '@muster/contracts';
-import { canSee, type JurisdictionTree, type Actor, type SceneContext, type IncidentContext, type ReportContext, type RequestContext } from '@muster/domain';
+import { canSee, type CompletePlanRules, type JurisdictionTree, type Actor, type SceneContext, type IncidentContext, type ReportContext, type RequestContext } from '@muster/domain';
 import { hasRole, isRoomStaff } from './access';
 
 interface AuthorizationRequest {
@@ -17,6 +17,8 @@ interface AuthorizationRequest {
   /** State of related streams of the same incident, by stream type. */
   related: Readonly<Record<string, Record<string, unknown> | null>>;
   tree: JurisdictionTree;
+  /** The plan rules in force for the incident's lead jurisdiction (response authority, the upper room's rights). */
+  rules: CompletePlanRules;
 }
 
 /** Decides whether an actor may send a command; throws ForbiddenError otherwise (DESIGN §3.7). */

@@ -1,5 +1,5 @@
 import { NotFoundError, ValidationError, parseOrThrow, type CommandResult } from '@muster/contracts';
-import { DEFAULT_REPORT_RULES, isStreamType, JurisdictionTree, ZHAOQING_JURISDICTIONS, type ReportRuleTable, type StreamType } from '@muster/domain';
+import { DEFAULT_RULE_BOOK, isStreamType, JurisdictionTree, ZHAOQING_JURISDICTIONS, type RuleBook, type StreamType } from '@muster/domain';
 import { AGGREGATES, isCommandOf } from './aggregates';
 import { commandPolicy, type Policy } from './authorization';
 import { answerFor, commandKey, fingerprintOf, scopeOf } from './command-key';
@@ -20,8 +20,8 @@ export interface EngineOptions {
   policy?: Policy;
   /** How often a command without expectedVersion is retried after losing a race for its stream. */
   maxConflictRetries?: number;
-  /** The reporting rule table (信息报送 时限); defaults to DEFAULT_REPORT_RULES. */
-  reportRules?: ReportRuleTable;
+  /** The plan rules (reporting deadlines, response authority, linkage, grading); defaults to the built-in ones. */
+  rules?: RuleBook;
   /** How far a command's occurredAt may lie ahead of the engine's clock (other clocks drift); default 5 minutes. */
   maxClockSkewMs?: number;
   /** How far before now a newly reported incident may say it happened; default 30 days. */
@@ -46,13 +46,14 @@ export interface Engine {
  * stream types is in their registrations (./aggregates), not in the pipeline.
  */
 export function createEngine(options: EngineOptions): Engine {
+  const tree = options.jurisdictions ?? new JurisdictionTree(ZHAOQING_JURISDICTIONS);
   const ctx: PipelineContext = {
     store: options.store,
     clock: options.clock ?? systemClock,
     ids: options.ids ?? randomIds,
     policy: options.policy ?? commandPolicy,
-    tree: options.jurisdictions ?? new JurisdictionTree(ZHAOQING_JURISDICTIONS),
-    env: { reportRules: options.reportRules ?? DEFAULT_REPORT_RULES },
+    tree,
+    env: { rules: options.rules ?? DEFAULT_RULE_BOOK, tree },
     maxClockSkewMs: options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS,
     maxReportBackdateMs: options.maxReportBackdateMs ?? DEFAULT_MAX_REPORT_BACKDATE_MS,
   };

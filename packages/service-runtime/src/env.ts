@@ -1,5 +1,15 @@
-import { ReportRuleTableSchema, ValidationError, issuesOf } from '@muster/contracts';
-import { DEFAULT_REPORT_RULES, type ReportRuleTable } from '@muster/domain';
+import { ValidationError, describeRulesIssue, parsePlanRules } from '@muster/contracts';
+import {
+  DEFAULT_PLAN_RULES,
+  DEFAULT_RULE_BOOK,
+  JurisdictionTree,
+  PLAN_RULE_SECTIONS,
+  ZHAOQING_JURISDICTIONS,
+  ruleBookOf,
+  type CompletePlanRules,
+  type PlanRules,
+  type RuleBook,
+} from '@muster/domain';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 
@@ -10,11 +20,14 @@ export const BaseEnvShape = {
 
 /**
  * The command engine's settings, the same in every process that runs one (the api, the timers,
- * `muster start`): the reporting rule table and the bounds on a command's `occurredAt`.
+ * `muster start`): the plan rules and the bounds on a command's `occurredAt`.
  */
 export const EngineEnvShape = {
-  /** The reporting rule table file (JSON, `{ "rules": [...] }`); unset: the documented defaults. */
-  MUSTER_REPORT_RULES_FILE: z.string().min(1).optional(),
+  /**
+   * Plan rules files (JSON, one jurisdiction each), comma-separated; unset: the built-in defaults.
+   * Sections a file leaves out are inherited from the level above.
+   */
+  MUSTER_RULES_FILES: z.string().min(1).optional(),
   /** How far past the server clock a client's occurredAt may lie (default 300 s). */
   MUSTER_MAX_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(24 * 3600).optional(),
   /** How far back a new incident may be dated (default 30 days). */
@@ -24,33 +37,59 @@ export const EngineEnvShape = {
 type EngineEnv = z.output<z.ZodObject<typeof EngineEnvShape>>;
 
 export interface EngineSettings {
-  reportRules: ReportRuleTable;
+  rules: RuleBook;
   maxClockSkewMs?: number;
   maxReportBackdateMs?: number;
 }
 
-/** The engine options an environment parsed with EngineEnvShape asks for; a bad rule file names the path inside it. */
-export async function engineSettingsFromEnv(env: EngineEnv): Promise<EngineSettings> {
+/** The engine options an environment parsed with EngineEnvShape asks for; a bad rules file names the entry inside it. */
+export async function engineSettingsFromEnv(env: EngineEnv, tree: JurisdictionTree = new JurisdictionTree(ZHAOQING_JURISDICTIONS)): Promise<EngineSettings> {
+  const files = env.MUSTER_RULES_FILES?.split(',').map((f) => f.trim()).filter((f) => f.length > 0) ?? [];
   return {
-    reportRules: await loadReportRules(env.MUSTER_REPORT_RULES_FILE),
+    rules: await loadRuleBook(files, tree),
     ...(env.MUSTER_MAX_CLOCK_SKEW_SECONDS === undefined ? {} : { maxClockSkewMs: env.MUSTER_MAX_CLOCK_SKEW_SECONDS * 1000 }),
     ...(env.MUSTER_MAX_BACKDATE_DAYS === undefined ? {} : { maxReportBackdateMs: env.MUSTER_MAX_BACKDATE_DAYS * 24 * 3600 * 1000 }),
   };
 }
 
+function rulesIssue(file: string, path: string, message: string): ValidationError {
+  return new ValidationError([{ path: `env.MUSTER_RULES_FILES(${file})${path ? ` ${path}` : ''}`, message }]);
+}
+
 /**
- * The reporting rule table: the file named by MUSTER_REPORT_RULES_FILE when set, otherwise the
- * defaults of @muster/domain. A bad file stops the process with the failing path inside the file.
+ * The plan rules in force: the built-in defaults and, for each file, one jurisdiction's own rules.
+ * A file for `*` replaces the defaults and must then hold every section. A bad file stops the
+ * process with the file, the entry (section, index and id) and the field.
  */
-export async function loadReportRules(file: string | undefined): Promise<ReportRuleTable> {
-  if (file === undefined) return DEFAULT_REPORT_RULES;
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    throw new ValidationError([{ path: 'env.MUSTER_REPORT_RULES_FILE', message: `cannot read ${file} as JSON: ${(error as Error).message}` }]);
+export async function loadRuleBook(files: readonly string[], tree: JurisdictionTree): Promise<RuleBook> {
+  if (files.length === 0) return DEFAULT_RULE_BOOK;
+  const own: PlanRules[] = [];
+  let defaults: CompletePlanRules = DEFAULT_PLAN_RULES;
+  for (const file of files) {
+    let json: unknown;
+    try {
+      json = JSON.parse(await readFile(file, 'utf8'));
+    } catch (error) {
+      throw rulesIssue(file, '', `cannot read it as JSON: ${(error as Error).message}`);
+    }
+    const parsed = parsePlanRules(json);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((issue) => ({
+        path: `env.MUSTER_RULES_FILES(${file}) ${describeRulesIssue(json, issue.path)}`,
+        message: issue.message,
+      }));
+      throw new ValidationError(issues);
+    }
+    const rules = parsed.data;
+    if (rules.jurisdiction === '*') {
+      const missing = PLAN_RULE_SECTIONS.filter((section) => rules[section] === undefined);
+      if (missing.length > 0) throw rulesIssue(file, 'jurisdiction', `the rules for * replace the defaults and must hold every section; missing ${missing.join(', ')}`);
+      defaults = rules as CompletePlanRules;
+      continue;
+    }
+    if (!tree.has(rules.jurisdiction)) throw rulesIssue(file, 'jurisdiction', `unknown jurisdiction ${rules.jurisdiction}`);
+    if (own.some((r) => r.jurisdiction === rules.jurisdiction)) throw rulesIssue(file, 'jurisdiction', `a second rules file for ${rules.jurisdiction}`);
+    own.push(rules);
   }
-  const parsed = ReportRuleTableSchema.safeParse(json);
-  if (!parsed.success) throw new ValidationError(issuesOf(parsed.error, ['env.MUSTER_REPORT_RULES_FILE']));
-  return parsed.data;
+  return ruleBookOf(own, defaults);
 }

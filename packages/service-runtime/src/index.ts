@@ -1,4 +1,4 @@
 export { runService } from './run-service';
 
-export { BaseEnvShape, EngineEnvShape, engineSettingsFromEnv } from './env';
+export { BaseEnvShape, EngineEnvShape, engineSettingsFromEnv, loadRuleBook } from './env';
 

@@ -1,5 +1,5 @@
 export const JURISDICTION_LEVELS = ['province', 'city', 'county', 'zone', 'township'] as const;
-type JurisdictionLevel = (typeof JURISDICTION_LEVELS)[number];
+export type JurisdictionLevel = (typeof JURISDICTION_LEVELS)[number];
 
 export interface JurisdictionRecord {
   code: string;

@@ -1,5 +1,5 @@
 import { ConflictError, IllegalTransitionError, NotFoundError } from '@muster/contracts';
-import { canSee, isOver, type IncidentContext, type StreamType } from '@muster/domain';
+import { canSee, isOver, rulesFor, type IncidentContext, type StreamType } from '@muster/domain';
 import { AGGREGATES, type AggregateRegistration, type Payload } from '../aggregates';
 import type { StoredStream } from '../ports';
 import { loadRelated, loadStream } from './load';
@@ -27,6 +27,12 @@ function namedIncidentOf<K extends StreamType>(registration: AggregateRegistrati
   const named = payload['incidentId'];
   if (registration.creates.includes(command.type) && typeof named === 'string') return named;
   return null;
+}
+
+/** The lead a creating incident command names, for the rules of that jurisdiction. */
+function leadNamedBy(payload: Payload): string | null {
+  const lead = payload['leadJurisdiction'];
+  return typeof lead === 'string' ? lead : null;
 }
 
 /**
@@ -94,6 +100,7 @@ export async function authorize<K extends StreamType>(
     payload,
     related,
     tree: ctx.tree,
+    rules: rulesFor(ctx.env.rules, ctx.tree, incident?.leadJurisdiction ?? leadNamedBy(payload) ?? command.actor.jurisdiction),
   });
   const version = stream?.version ?? 0;
   if (command.expectedVersion !== undefined && command.expectedVersion !== version) {

@@ -45,7 +45,7 @@ export async function reactionsOf<K extends StreamType>(
   decision: Accepted<K>,
   caused: { meta: CommandMeta; key: string; fingerprint: string; incidentId: string; lead: IncidentContext | null },
 ): Promise<StreamWrite[]> {
-  const reactions: Reaction[] = decision.events.flatMap((event) => registration.reactions?.(event, decision.state.context, ctx.env) ?? []);
+  const reactions: Reaction[] = decision.events.flatMap((event) => registration.reactions?.(event, decision.state.context, ctx.env, caused.lead) ?? []);
   const writes: StreamWrite[] = [];
   for (const [i, reaction] of reactions.entries()) {
     // Events keep the command id as sent, with the reaction's number; the key is scoped like the command's.

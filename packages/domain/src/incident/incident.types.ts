@@ -1,4 +1,4 @@
-import type { CommandMeta, IncidentCategory, Severity } from '../shared';
+import type { CommandMeta, IncidentCategory, IncidentSubtype, Severity } from '../shared';
 
 export const REPORT_CHANNELS = ['phone', 'informant', 'new_media', 'public', 'unit', 'sensor'] as const;
 type ReportChannel = (typeof REPORT_CHANNELS)[number];
@@ -15,6 +15,8 @@ export type IncidentContext = {
   title: string;
   description: string;
   category: IncidentCategory | null;
+  /** A finer kind within the category (e.g. `road_traffic`, `fire`) where the rules tell them apart (补报 windows). */
+  subtype: IncidentSubtype | null;
   severity: Severity | null;
   /** Level of the activated response (I–IV), null until a response is activated. */
   responseLevel: Severity | null;
@@ -31,6 +33,11 @@ export type IncidentContext = {
   source: ReportChannel | null;
   exercise: boolean;
   reportedAt: string | null;
+  /**
+   * 接报: when the first room learned of the incident (the watch log's receipt, or the report itself).
+   * Every reporting deadline runs from here.
+   */
+  receivedAt: string | null;
   occurredAt: string | null;
   confirmedAt: string | null;
   responseActivatedAt: string | null;
@@ -51,7 +58,10 @@ type ReportIncident = Cmd<'ReportIncident'> & {
   title: string;
   description?: string;
   category?: IncidentCategory;
+  subtype?: IncidentSubtype;
   severity?: Severity;
+  /** When the room received the first report of it (watch log), if before this report. */
+  receivedAt?: string;
   leadJurisdiction: string;
   /** Filled in by the engine from the jurisdiction tree, never by the caller. */
   upperJurisdiction?: string | null;
@@ -60,7 +70,7 @@ type ReportIncident = Cmd<'ReportIncident'> & {
   exercise?: boolean;
 };
 type BeginVerification = Cmd<'BeginVerification'> & { note?: string };
-type ConfirmIncident = Cmd<'ConfirmIncident'> & { category?: IncidentCategory; severity?: Severity; note?: string };
+type ConfirmIncident = Cmd<'ConfirmIncident'> & { category?: IncidentCategory; subtype?: IncidentSubtype; severity?: Severity; note?: string };
 type DismissIncident = Cmd<'DismissIncident'> & { reason: string };
 type BeginInitialHandling = Cmd<'BeginInitialHandling'> & { measures: string };
 type ActivateResponse = Cmd<'ActivateResponse'> & {
@@ -70,7 +80,7 @@ type ActivateResponse = Cmd<'ActivateResponse'> & {
   expectedDuration?: string;
 };
 type ChangeResponseLevel = Cmd<'ChangeResponseLevel'> & { level: Severity; reason: string };
-type ClassifyIncident = Cmd<'ClassifyIncident'> & { category: IncidentCategory; severity: Severity; reason?: string };
+type ClassifyIncident = Cmd<'ClassifyIncident'> & { category: IncidentCategory; subtype?: IncidentSubtype; severity: Severity; reason?: string };
 type UpdateIncidentDetails = Cmd<'UpdateIncidentDetails'> & {
   title?: string;
   description?: string;

@@ -234,7 +234,7 @@ function reportEffects(event: EmittedEvent, report: ReportContext): StoreEffect[
       const streamId = reportStreamId(report.incidentId);
       const pending = pendingDeadlines(report);
       return [
-        { kind: 'cancelDeadlines', incidentId: report.incidentId, streamId, keep: pending },
+        { kind: 'cancelDeadlines', incidentId: report.incidentId, streamId, keep: pending.map(({ key, dueAt }) => ({ key, dueAt })) },
         ...pending.map(
           ({ key, dueAt, from }): StoreEffect => ({
             kind: 'scheduleDeadline',

@@ -213,7 +213,7 @@ export const MetricsSchema = z
     minutesTo: z.record(z.string(), minutes),
     commanderTenures: z.array(z.looseObject({ commander: PersonViewSchema, kind: z.string(), from: z.string(), until: z.string().nullable(), minutes })),
     resourceLeadTimes: z.array(z.looseObject({ requestId: z.string(), state: z.string(), minutes })),
-    reportLateness: z.array(z.looseObject({ key: z.string(), kind: z.string(), dueAt: z.string().nullable(), submittedAt: z.string().nullable(), minutesLate: minutes })),
+    reportLateness: z.array(z.looseObject({ key: z.string(), kind: z.string(), owedBy: z.string(), dueAt: z.string().nullable(), submittedAt: z.string().nullable(), minutesLate: minutes })),
   })
   .meta({ id: 'Metrics' });
 

@@ -65,9 +65,12 @@ describe('muster start', () => {
 
   it('holds one engine: the timers fire a deadline through the same group-commit queue as the api', async () => {
     const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
-    // A level IV incident confirmed seven hours ago: its written initial report (due six hours after
-    // confirmation by the default rules) is already late.
-    const reported = await send('POST', '/incidents', { data: { title: 'Embankment breach', leadJurisdiction: '441203', severity: 'IV' }, occurredAt: minutesAgo(425) });
+    // A level IV incident whose first call came in seven hours ago: its written initial report (due six
+    // hours after 接报 by the default rules) is already late.
+    const reported = await send('POST', '/incidents', {
+      data: { title: 'Embankment breach', leadJurisdiction: '441203', severity: 'IV', receivedAt: minutesAgo(424) },
+      occurredAt: minutesAgo(425),
+    });
     const incidentId = String(reported['streamId']);
     await send('POST', `/incidents/${incidentId}/commands`, { type: 'BeginVerification', occurredAt: minutesAgo(422) });
     await send('POST', `/incidents/${incidentId}/commands`, { type: 'ConfirmIncident', data: { severity: 'IV' }, occurredAt: minutesAgo(420) });

@@ -1,4 +1,4 @@
-import { INCIDENT_CATEGORIES, REPORT_CHANNELS } from '@muster/domain';
+import { REPORT_CHANNELS } from '@muster/domain';
 import { z } from 'zod';
 import {
   CategorySchema,
@@ -16,31 +16,6 @@ const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(
 const count = z.int().min(0).max(10_000_000);
 /** Up to a year: a deadline further out than that is a typo. */
 const minutes = z.int().min(1).max(MAX_TERM_MINUTES).nullable();
-
-// ---- Reporting rule table (信息报送 时限), loaded as configuration ---------------------------------
-
-const ReportRuleSchema = z.strictObject({
-  id: IdSchema,
-  severities: z.array(SeveritySchema).min(1),
-  categories: z.array(z.enum(INCIDENT_CATEGORIES)).min(1).optional(),
-  phoneMinutes: minutes,
-  writtenMinutes: minutes,
-  followUpEveryMinutes: minutes,
-  finalWithinMinutes: minutes,
-  source: z.string().max(2000).optional(),
-});
-
-/** The file named by MUSTER_REPORT_RULES_FILE: `{ "rules": [ … ] }`, first applicable rule wins. */
-export const ReportRuleTableSchema = z
-  .strictObject({ rules: z.array(ReportRuleSchema).min(1).max(200) })
-  .superRefine((table, ctx) => {
-    const seen = new Set<string>();
-    table.rules.forEach((rule, i) => {
-      if (seen.has(rule.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `rule id ${rule.id} is used twice` });
-      seen.add(rule.id);
-    });
-  })
-  .meta({ id: 'ReportRuleTable' });
 
 const ReportTermsSchema = z.strictObject({
   phoneMinutes: minutes,

@@ -65,7 +65,7 @@ async function refusedStart(overrides: Record<string, string>) {
   expect(await api.exited).toBe(2);
   // Never listened: pino would have logged it, and nothing answers on the port.
   expect(api.stdout()).not.toContain('listening');
-  await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+  await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow('fetch failed');
   expect(await migrated()).toBe(false);
   return api.stderr();
 }

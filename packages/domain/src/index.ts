@@ -25,7 +25,7 @@ export { requestAggregate } from './request/request.machine';
 export { PRIORITIES } from './request/request.types';
 export type { ItemQuantity, RequestContext } from './request/request.types';
 export { JurisdictionTree, InvalidJurisdictionTree, JURISDICTION_LEVELS } from './jurisdiction/jurisdiction-tree';
-export type { JurisdictionLevel, JurisdictionRecord } from './jurisdiction/jurisdiction-tree';
+export type { JurisdictionRecord } from './jurisdiction/jurisdiction-tree';
 export {
   UNSOURCED,
   DEFAULT_PLAN_RULES,

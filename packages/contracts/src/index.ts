@@ -101,4 +101,5 @@ export {
 } from './answer.schemas';
 export { COMMAND_PAYLOAD_SCHEMAS } from './payloads';
 export { canonicalJson } from './canonical-json';
-export { PlanRulesSchema, parsePlanRules, describeRulesIssue } from './plan-rules.schemas';
+export { parsePlanRules, describeRulesIssue } from './plan-rules.schemas';
+export { parseJurisdictionsFile, describeJurisdictionIssue } from './jurisdiction.schemas';

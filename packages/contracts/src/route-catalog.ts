@@ -14,6 +14,7 @@ import {
   ReportsViewSchema,
   ResourceRequestListSchema,
   ResourceRequestViewSchema,
+  RulesViewSchema,
   SceneViewSchema,
   ScoresAnswerSchema,
   ShiftListSchema,
@@ -58,6 +59,7 @@ import {
   IncidentCommandRequestSchema,
   IncidentListSchema,
   IncidentViewSchema,
+  JurisdictionCodeSchema,
   ListIncidentsQuerySchema,
   LoginSchema,
 } from './incident.schemas';
@@ -111,7 +113,7 @@ export interface RouteSpec {
 const REPORT_FILINGS = Object.fromEntries(REPORT_FILING_NAMES.map((name) => [name, REPORT_COMMAND_SCHEMAS[name]]));
 
 const incidentRead = { kind: 'read', target: 'incident', param: 'incidentId' } as const;
-export const JurisdictionQuerySchema = z.strictObject({ jurisdiction: z.string().regex(/^\d{6}$/, 'must be a 6-digit administrative code').optional() });
+export const JurisdictionQuerySchema = z.strictObject({ jurisdiction: JurisdictionCodeSchema.optional() });
 export const TimelineExportQuerySchema = z.strictObject({ format: z.enum(['json', 'csv']).default('json') });
 export const ICS_FORMS = ['ics201', 'ics209', 'ics214'] as const;
 export const ICS209_VERSIONS = ['initial', 'update', 'final'] as const;
@@ -127,6 +129,8 @@ export const ROUTE_CATALOG = {
   login: { method: 'POST', path: '/auth/login', summary: 'Log in with a user name and password; answers a token', access: { kind: 'public' }, status: 200, body: LoginSchema, answer: LoginAnswerSchema },
   me: { method: 'GET', path: '/me', summary: 'Who the token is for', access: { kind: 'signed-in' }, status: 200, answer: MeSchema },
   jurisdictions: { method: 'GET', path: '/jurisdictions', summary: 'The jurisdiction tree served', access: { kind: 'signed-in' }, status: 200, answer: JurisdictionListSchema },
+  // Plan rules are no secret (a county follows its city's), so any signed-in caller reads those of any jurisdiction of the tree.
+  rules: { method: 'GET', path: '/rules', summary: 'The plan rules in force in a jurisdiction (default the caller’s), each section with the file it comes from', access: { kind: 'signed-in' }, status: 200, query: JurisdictionQuerySchema, answer: RulesViewSchema },
 
   reportIncident: { method: 'POST', path: '/incidents', summary: 'Report an incident (opens its stream)', access: { kind: 'command', streamType: 'incident' }, status: 201, body: CreateIncidentRequestSchema, answer: CommandResultSchema },
   listIncidents: { method: 'GET', path: '/incidents', summary: 'List the incidents the caller may see', access: { kind: 'signed-in' }, status: 200, query: ListIncidentsQuerySchema, answer: IncidentListSchema },

@@ -25,7 +25,7 @@ export type {
 export { requestAggregate } from './request/request.machine';
 export { PRIORITIES } from './request/request.types';
 export type { ItemQuantity, RequestContext } from './request/request.types';
-export { JurisdictionTree, JURISDICTION_LEVELS } from './jurisdiction/jurisdiction-tree';
+export { JurisdictionTree, InvalidJurisdictionTree, JURISDICTION_LEVELS } from './jurisdiction/jurisdiction-tree';
 export type { JurisdictionLevel, JurisdictionRecord } from './jurisdiction/jurisdiction-tree';
 export {
   UNSOURCED,

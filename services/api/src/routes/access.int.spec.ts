@@ -1,6 +1,6 @@
 import { catalogRoutes, ROUTE_CATALOG, type RouteId } from '@muster/contracts';
 import type { Actor, Role } from '@muster/domain';
-import { TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
+import { TEST_JURISDICTIONS, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
@@ -50,7 +50,7 @@ async function digest(): Promise<string> {
 
 apiTest.override('apiOptions', { scope: 'file' }, ({ consoleDir }) => ({
   // As the api is started: tokens for a jurisdiction outside the tree are refused.
-  verifier: verifierFor({ secret: TEST_JWT_SECRET }),
+  verifier: verifierFor({ secret: TEST_JWT_SECRET }, TEST_JURISDICTIONS),
   console: { dir: consoleDir, gatewayPort: 8081 },
   onRoute: (route) => {
     // Fastify answers HEAD for every GET route by itself.

@@ -1,5 +1,5 @@
 import { ForbiddenError, IdSchema, NotFoundError, ROUTE_CATALOG, ValidationError, type RouteAccess, type RouteId, type RouteTargetKind } from '@muster/contracts';
-import type { Actor, JurisdictionTree } from '@muster/domain';
+import type { Actor, JurisdictionTree, RuleBook } from '@muster/domain';
 import { canKeepDutyRecordsOf, canKeepReferenceDataOf, canReadIncident, canReadJurisdiction, type Engine, type StoredStream } from '@muster/engine';
 import { findDepot, findTeam, getWatchEntry, type Database, type DepotView, type TeamView, type WatchEntryView } from '@muster/store-postgres';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -178,6 +178,7 @@ type RouteRegistrar = ReturnType<typeof routeRegistrar>;
 /** What every route module is registered with: the catalog's registrar and the api's dependencies. */
 export interface RouteContext extends AccessDependencies {
   serve: RouteRegistrar;
+  rules: RuleBook;
   clock: { now(): Date };
   newId(): string;
 }

@@ -79,6 +79,16 @@ export {
 } from './duty.schemas';
 
 export { CorrectEntryRequestSchema, TimelineQuerySchema, StateAtQuerySchema } from './review.schemas';
+export {
+  SUPERVISION_COMMAND_SCHEMAS,
+  CreateSupervisionRequestSchema,
+  SupervisionCommandRequestSchema,
+  SupervisionItemViewSchema,
+  SupervisionListSchema,
+  InterviewSchema,
+  InterviewViewSchema,
+  InterviewListSchema,
+} from './supervision.schemas';
 
 export { ROUTE_CATALOG, catalogRoutes, FormQuerySchema, ICS_FORMS, ICS209_VERSIONS, JurisdictionQuerySchema, TimelineExportQuerySchema } from './route-catalog';
 export type { RouteAccess, RouteId, RouteSpec, RouteTargetKind } from './route-catalog';

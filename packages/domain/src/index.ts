@@ -2,6 +2,7 @@ export {
   SEVERITIES,
   INCIDENT_CATEGORIES,
   ROLES,
+  severityAtLeast,
 } from './shared';
 export type { Role, Actor, CommandMeta, EmittedEvent } from './shared';
 export { decide, replay, initialState, isOver } from './aggregate';

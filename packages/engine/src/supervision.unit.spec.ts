@@ -1,5 +1,5 @@
 import { ConflictError, ForbiddenError, IllegalTransitionError, NotFoundError, ValidationError } from '@muster/contracts';
-import { supervisionStreamId, type Actor, type Severity } from '@muster/domain';
+import { supervisionStreamId, type Actor } from '@muster/domain';
 import { describe, expect, it } from 'vitest';
 import { timersActor } from './authorization';
 import { createEngine } from './engine';
@@ -19,7 +19,7 @@ const T0 = Date.UTC(2026, 6, 1, 6, 0, 0);
 const at = (minute: number) => new Date(T0 + minute * 60_000).toISOString();
 
 /** An engine on an in-memory store and a clock the test moves, with a Dinghu-led incident of the given severity. */
-async function world(severity: Severity | null = 'III') {
+async function world(severity: 'I' | 'II' | 'III' | 'IV' | null = 'III') {
   const store = new InMemoryEventStore();
   let now = T0;
   let n = 0;

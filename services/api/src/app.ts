@@ -18,6 +18,7 @@ import { registerReferenceDataRoutes } from './routes/reference-data';
 import { registerResourceRequestRoutes } from './routes/resource-requests';
 import { registerReviewRoutes } from './routes/review';
 import { registerSceneRoutes } from './routes/scene';
+import { registerSupervisionRoutes } from './routes/supervision';
 import type { LoginLimitOptions } from './login-throttle';
 
 export type { ConsoleOptions } from './routes/console';
@@ -91,6 +92,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   registerReferenceDataRoutes(context);
   registerDutyRoutes(context);
   registerReviewRoutes(context);
+  registerSupervisionRoutes(context);
 
   return app;
 }

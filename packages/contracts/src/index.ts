@@ -84,10 +84,8 @@ export {
   CreateSupervisionRequestSchema,
   SupervisionCommandRequestSchema,
   SupervisionItemViewSchema,
-  SupervisionListSchema,
   InterviewSchema,
   InterviewViewSchema,
-  InterviewListSchema,
 } from './supervision.schemas';
 
 export { ROUTE_CATALOG, catalogRoutes, FormQuerySchema, ICS_FORMS, ICS209_VERSIONS, JurisdictionQuerySchema, TimelineExportQuerySchema } from './route-catalog';

@@ -67,12 +67,6 @@ export { DEFAULT_REPORT_RULES, reportTermsFor } from './report/report.rules';
 export type { ReportRuleTable } from './report/report.rules';
 export { correctionAggregate, correctionStreamId } from './correction/correction.machine';
 export { supervisionAggregate, supervisionDeadlineIssue, pendingSupervisionDeadline } from './supervision/supervision.machine';
-export {
-  SUPERVISION_STATES,
-  SUPERVISION_MIN_SEVERITY,
-  SUPERVISION_MAX_TERM_DAYS,
-  SUPERVISION_ESCALATED,
-  supervisionStreamId,
-} from './supervision/supervision.types';
+export { SUPERVISION_MIN_SEVERITY, supervisionStreamId } from './supervision/supervision.types';
 export type { SupervisionContext } from './supervision/supervision.types';
 

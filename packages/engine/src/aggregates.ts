@@ -51,7 +51,7 @@ export interface ReactionEnv {
 }
 
 /** What a command's enrich hook may read besides the payload: its incident, its sender and the time. */
-export interface EnrichFacts {
+interface EnrichFacts {
   /** The incident before the command (null when the command opens the incident). */
   incident: IncidentContext | null;
   actor: Actor;

@@ -187,7 +187,7 @@ describe('engine: working a supervision item', () => {
     const result = await w.send('DeadlinePassed', fire, timersActor(DINGHU), 'timers');
     expect(result.events.map((e) => e.type)).toStrictEqual(['SupervisionOverdue', 'SupervisionEscalated']);
     const escalated = w.store.log.find((e) => e.type === 'SupervisionEscalated');
-    expect(escalated?.data).toMatchObject({ level: 1, to: { jurisdiction: CITY, role: 'leader' } });
+    expect(escalated?.data).toMatchObject({ escalationLevel: 1, to: { jurisdiction: CITY, role: 'leader' } });
     expect(escalated?.meta).toMatchObject({ derived: true });
     // Fired again (a retry after a crash with another id): refused, never a second escalation.
     expect(await refusal(w.send('DeadlinePassed', fire, timersActor(DINGHU), 'timers'))).toBeInstanceOf(IllegalTransitionError);

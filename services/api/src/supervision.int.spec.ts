@@ -1,7 +1,7 @@
 import type { Actor } from '@muster/domain';
 import { listDeadlines } from '@muster/store-postgres';
 import type { TestDatabase } from '@muster/testkit';
-import { startTimers, type Timers } from '@muster/timers';
+import { startTimers } from '@muster/timers';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
@@ -27,7 +27,7 @@ const at = (minute: number) => new Date(T0 + minute * 60_000).toISOString();
 
 let t: TestDatabase;
 let app: FastifyInstance;
-let timers: Timers;
+let timers: ReturnType<typeof startTimers>;
 let now = T0;
 const clock = { now: () => new Date(now) };
 const moveTo = (minute: number) => {
@@ -180,7 +180,7 @@ describe('supervision (督办) of a III county-led incident', () => {
     const { rows } = await sql<{ type: string; rooms: string[]; data: Record<string, unknown>; meta: Record<string, unknown> }>`
       select type, rooms, data, meta from event where stream_id = 'supervision:sv-late' and type in ('SupervisionOverdue', 'SupervisionEscalated') order by version`.execute(t.db);
     expect(rows.map((r) => r.type)).toStrictEqual(['SupervisionOverdue', 'SupervisionEscalated']);
-    expect(rows[1]?.data).toMatchObject({ level: 1, to: { jurisdiction: CITY, role: 'leader' }, dueAt: at(260) });
+    expect(rows[1]?.data).toMatchObject({ escalationLevel: 1, to: { jurisdiction: CITY, role: 'leader' }, dueAt: at(260) });
     expect(rows[1]?.rooms).toContain(CITY);
     expect(rows[0]?.meta).toMatchObject({ actor: { userId: 'muster-timers' }, occurredAt: at(260) });
 

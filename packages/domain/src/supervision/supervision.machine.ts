@@ -118,7 +118,7 @@ export const supervisionMachine = setup({
         task: context.task,
         owner: context.owner,
         dueAt: context.deadline,
-        level: context.escalationLevel,
+        escalationLevel: context.escalationLevel,
         to: { jurisdiction: context.supervisingJurisdiction, role: 'leader' },
       },
       derived: true,

@@ -138,7 +138,7 @@ const overdueEvents = (before: SupervisionContext, dueAt: string): EmittedEvent[
       task: before.task,
       owner: before.owner,
       dueAt: before.deadline,
-      level: before.escalationLevel + 1,
+      escalationLevel: before.escalationLevel + 1,
       to: { jurisdiction: before.supervisingJurisdiction, role: 'leader' },
     },
     derived: true,

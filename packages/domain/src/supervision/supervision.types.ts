@@ -20,13 +20,13 @@ export const SUPERVISION_MAX_TERM_DAYS = 90;
 export const SUPERVISION_DEADLINE_KEY = 'deadline';
 
 /** Who must do it (责任单位): the supervised room, and optionally a named person in it. */
-export type SupervisionOwner = {
+type SupervisionOwner = {
   jurisdiction: string;
   person: string | null;
 };
 
 /** 佐证材料: what the supervised room offers as proof that the task is done. */
-export type SupervisionEvidence = {
+type SupervisionEvidence = {
   text: string;
   /** Document numbers, file names, links: free text, as the room cites them. */
   references: string[];

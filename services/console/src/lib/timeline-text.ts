@@ -152,8 +152,19 @@ export function summary(entry: Pick<TimelineEntry, 'data'>, tr: (prefix: string,
   return line.length > 160 ? `${line.slice(0, 157)}…` : line;
 }
 
-/** Who acted: the room and the role, e.g. 鼎湖区 值班员; the user id never shows. */
-export function actorLabel(entry: TimelineEntry, roomName: (code: string) => string, tr: (prefix: string, value: string) => string): string {
+/**
+ * The user id the timers service records when a deadline passes (TIMERS_USER_ID of @muster/engine,
+ * which the console may not import): no person of the room acted.
+ */
+const TIMERS_USER = 'muster-timers';
+
+/** Who acted: the room and the role, e.g. 鼎湖区 值班员; the user id never shows; a passed deadline is the system's. */
+export function actorLabel(
+  entry: Pick<TimelineEntry, 'actor' | 'actorJurisdiction'> & { roles?: unknown },
+  roomName: (code: string) => string,
+  tr: (prefix: string, value: string) => string,
+): string {
+  if (entry.actor === TIMERS_USER) return tr('actor', 'system');
   const roles = Array.isArray(entry['roles']) ? (entry['roles'] as unknown[]).filter((r): r is string => typeof r === 'string') : [];
   return [roomName(entry.actorJurisdiction), ...roles.map((r) => tr('role', r))].join(' ');
 }

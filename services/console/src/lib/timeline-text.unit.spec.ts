@@ -2,7 +2,7 @@ import type { TimelineEntry } from '@muster/client';
 import { describe, expect, it } from 'vitest';
 import { actorLabel, EVENT_LABELS_ZH, FIELD_LABELS_ZH, summary } from './timeline-text';
 
-const ZH: Record<string, string> = { ...EVENT_LABELS_ZH, ...FIELD_LABELS_ZH, 'sev.IV': 'IV 级 一般', 'role.duty_officer': '值班员' };
+const ZH: Record<string, string> = { ...EVENT_LABELS_ZH, ...FIELD_LABELS_ZH, 'sev.IV': 'IV 级 一般', 'role.duty_officer': '值班员', 'actor.system': '系统（时限到期）' };
 const tr = (prefix: string, value: string) => ZH[`${prefix}.${value}`] ?? value;
 
 const entry = (type: string, data: Record<string, unknown>): TimelineEntry => ({
@@ -52,5 +52,10 @@ describe('timeline text for a duty officer', () => {
     expect(line).not.toMatch(/sv-1|inc-1|441203|441200|T10:00/);
     const escalated = summary(entry('SupervisionEscalated', { escalationLevel: 2, to: { jurisdiction: '441200', role: 'leader' } }), tr);
     expect(escalated).toBe('升级次数：2');
+  });
+
+  it('a deadline that passed is the system’s doing, not a person of the room the timers act for', () => {
+    const overdue = { ...entry('SupervisionOverdue', {}), actor: 'muster-timers', roles: ['admin'] };
+    expect(actorLabel(overdue, (code) => (code === '441203' ? '鼎湖区' : code), tr)).toBe('系统（时限到期）');
   });
 });

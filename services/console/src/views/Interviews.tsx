@@ -26,6 +26,16 @@ const lines = (text: unknown): string[] =>
 /** Words of a line: separated by spaces or Chinese and Western commas. */
 const words = (line: string): string[] => line.split(/[\s,，、]+/).filter((w) => w.length > 0);
 
+/** A report as a duty officer names it (初报, 续报2 …) read as its key; a key typed as such stays. */
+function reportKeyOf(word: string): string {
+  const followUp = /^续报(\d+)$/.exec(word);
+  if (followUp) return `followUp-${followUp[1] ?? ''}`;
+  if (word === '电话报告' || word === '电话') return 'phone';
+  if (word === '初报' || word === '书面初报') return 'initial';
+  if (word === '终报') return 'final';
+  return word;
+}
+
 /** A report's key as the plan names it: 书面初报, 续报 2 … */
 function reportLabel(key: string, t: I18n['t']): string {
   const followUp = /^followUp-(\d+)$/.exec(key);
@@ -142,7 +152,7 @@ export function InterviewsView() {
               ...payload,
               lateReports: lines(payload['lateReports']).map((line) => {
                 const [incidentId = '', reportKey = ''] = words(line);
-                return { incidentId, reportKey };
+                return { incidentId, reportKey: reportKeyOf(reportKey) };
               }),
               attendees: lines(payload['attendees']).map((line) => {
                 const [name = '', unit, post] = words(line);

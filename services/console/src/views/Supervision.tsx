@@ -3,12 +3,10 @@ import { SUPERVISION_COMMAND_SCHEMAS, type IncidentView as Incident } from '@mus
 import { CommandForm } from '../lib/command-form';
 import { useI18n } from '../lib/i18n';
 import { jurisdictionName, useApp } from '../lib/session';
-import { summary } from '../lib/timeline-text';
+import { actorLabel, summary } from '../lib/timeline-text';
 import { formatTime } from '../lib/time';
 
 const SEVERE = new Set(['I', 'II', 'III']);
-/** Events the timers record when a deadline passes: no person acted. */
-const BY_THE_CLOCK = new Set(['SupervisionOverdue', 'SupervisionEscalated']);
 
 /** Whether `room` lies strictly above `below` in the loaded tree. */
 function isAbove(tree: ReadonlyMap<string, Jurisdiction>, room: string, below: string): boolean {
@@ -177,7 +175,7 @@ export function SupervisionPanel({ incident, items, onChanged }: { incident: Inc
                 {item.history.map((h) => (
                   <li key={h.version} data-type={h.type}>
                     <time>{time(h.recordedAt)}</time> <strong>{tr('event', h.type)}</strong>{' '}
-                    <span className="actor">{BY_THE_CLOCK.has(h.type) ? t('system') : [roomName(h.actorJurisdiction), ...h.roles.map((r) => tr('role', r))].join(' ')}</span>{' '}
+                    <span className="actor">{actorLabel(h, roomName, tr)}</span>{' '}
                     <span className="summary">{summary(h, tr, time)}</span>
                   </li>
                 ))}

@@ -78,6 +78,14 @@ export {
 } from './duty.schemas';
 
 export { CorrectEntryRequestSchema, TimelineQuerySchema, StateAtQuerySchema } from './review.schemas';
+export {
+  SUPERVISION_COMMAND_SCHEMAS,
+  CreateSupervisionRequestSchema,
+  SupervisionCommandRequestSchema,
+  SupervisionItemViewSchema,
+  InterviewSchema,
+  InterviewViewSchema,
+} from './supervision.schemas';
 
 export { ROUTE_CATALOG, catalogRoutes, FormQuerySchema, ICS_FORMS, ICS209_VERSIONS, JurisdictionQuerySchema, TimelineExportQuerySchema } from './route-catalog';
 export type { RouteAccess, RouteId, RouteSpec, RouteTargetKind } from './route-catalog';

@@ -19,6 +19,7 @@ import { registerResourceRequestRoutes } from './routes/resource-requests';
 import { registerRulesRoutes } from './routes/rules';
 import { registerReviewRoutes } from './routes/review';
 import { registerSceneRoutes } from './routes/scene';
+import { registerSupervisionRoutes } from './routes/supervision';
 import type { LoginLimitOptions } from './login-throttle';
 
 export type { ConsoleOptions } from './routes/console';
@@ -97,6 +98,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   registerDutyRoutes(context);
   registerReviewRoutes(context);
   registerRulesRoutes(context);
+  registerSupervisionRoutes(context);
 
   return app;
 }

@@ -280,6 +280,18 @@ describe('report obligation: lead changes re-charge the reports (issue 16)', () 
     expect(replay(reportAggregate, o.events)).toStrictEqual(o.state);
   });
 
+  it('a report sent back stays with the room that filed it, history and all, when the lead changes', () => {
+    const o = opened('IV');
+    o.ok(written, 40);
+    o.ok({ type: 'ReturnReport', key: 'initial', reason: 'figures missing' }, 50, UPPER);
+    const [event] = o.ok({ type: 'RechargeReportObligation', lead: '441200', chain: [CITY_LEADS], reason: 'r' }, 60, UPPER);
+    expect(event?.data['changes']).toMatchObject([{ key: 'initial', from: '441203', outcome: 'kept' }]);
+    expect(item(o, '441203/initial')).toMatchObject({ submittedAt: null, firstSubmittedAt: at(40), returns: [{ reason: 'figures missing' }] });
+    o.ok(written, 70);
+    expect(item(o, '441203/initial')?.submittedAt).toBe(at(70));
+    expect(replay(reportAggregate, o.events)).toStrictEqual(o.state);
+  });
+
   it('a chain unchanged is no re-charge', () => {
     expect(opened('III').send({ type: 'RechargeReportObligation', lead: '441203', chain: [COUNTY_TO_CITY, CITY_TO_PROVINCE], reason: 'x' }, 5, UPPER)).toMatchObject({ ok: false });
   });

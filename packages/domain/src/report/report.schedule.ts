@@ -174,9 +174,10 @@ export function recharge(context: ReportContext, lines: readonly ReportLine[], n
   }
   for (const item of leaving) {
     const base = { key: item.key, from: item.from, to: item.to, dueAt: item.dueAt };
-    // Fell due already (whether or not the timers have marked it yet): it stays with who owed it then.
+    // Fell due already (whether or not the timers have marked it yet), or filed once and sent back
+    // for correction: it stays with the room that owed it then, with its history.
     const fellDue = item.dueAt !== null && Date.parse(item.dueAt) <= Date.parse(now);
-    if (!isOpen(item) || fellDue) {
+    if (!isOpen(item) || fellDue || item.returns.length > 0) {
       items.push(item);
       if (isOwed(item)) changes.push({ ...base, outcome: 'kept' });
       continue;

@@ -1,17 +1,21 @@
 import { CategorySchema, SeveritySchema } from '@muster/contracts';
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import type { z } from 'zod';
 import { apiErrors, check, Field, FormError, optionalInt, type FieldErrors } from './forms';
 import { useI18n, type I18n, type MessageKey } from './i18n';
+import { fromLocalInput, toLocalInput, zoneLabel } from './time';
 
 export interface FieldSpec {
   /** The payload path, dotted for nested fields (`location.description`). */
   name: string;
   label: MessageKey;
-  kind: 'text' | 'textarea' | 'int' | 'select';
+  /** `datetime`: a Beijing-time `datetime-local` input, sent as ISO with +08:00. */
+  kind: 'text' | 'textarea' | 'int' | 'select' | 'datetime';
   options?: readonly { value: string; label: string }[];
-  /** Start value of the input. */
+  /** Start value of the input (for `datetime`, an ISO time). */
   initial?: string;
+  /** A tag beside the label: the field must be given, or it only counts towards the report's completeness. */
+  tag?: 'required' | 'completeness';
 }
 
 /** The incident category and severity pickers every incident form offers, in the console's language. */
@@ -27,7 +31,8 @@ function payloadOf(fields: readonly FieldSpec[], values: Record<string, string>)
   const payload: Record<string, unknown> = {};
   for (const field of fields) {
     const raw = values[field.name] ?? '';
-    const value = field.kind === 'int' ? optionalInt(raw) : raw.trim() === '' ? undefined : raw;
+    const value =
+      field.kind === 'int' ? optionalInt(raw) : raw.trim() === '' ? undefined : field.kind === 'datetime' ? (fromLocalInput(raw) ?? raw) : raw;
     if (value === undefined) continue;
     const path = field.name.split('.');
     let target = payload;
@@ -56,9 +61,13 @@ export function CommandForm<S extends z.ZodType>(props: {
   send(payload: z.output<S>): Promise<unknown>;
   submitLabel?: string;
   onSent?(): void;
+  /** More inputs after the fields, kept by the caller (read in `extra`); given the errors so theirs show beside them. */
+  more?: (errors: FieldErrors) => ReactNode;
+  /** A line under the title (where the report goes, when it is due). */
+  note?: ReactNode;
 }) {
-  const { t } = useI18n();
-  const initial = Object.fromEntries(props.fields.map((f) => [f.name, f.initial ?? '']));
+  const { t, lang } = useI18n();
+  const initial = Object.fromEntries(props.fields.map((f) => [f.name, f.kind === 'datetime' && f.initial ? toLocalInput(f.initial) : (f.initial ?? '')]));
   const [values, setValues] = useState<Record<string, string>>(initial);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
@@ -87,8 +96,15 @@ export function CommandForm<S extends z.ZodType>(props: {
   return (
     <form className="panel command-form" onSubmit={(e) => void submit(e)} noValidate data-testid={props.testId}>
       <h3>{props.title}</h3>
+      {props.note ? <p className="hint">{props.note}</p> : null}
       {props.fields.map((field) => (
-        <Field key={field.name} name={field.name} label={t(field.label)} error={errors[field.name]}>
+        <Field
+          key={field.name}
+          name={field.name}
+          label={`${t(field.label)}${field.kind === 'datetime' ? ` ${zoneLabel(lang)}` : ''}`}
+          tag={field.tag ? t(field.tag) : undefined}
+          error={errors[field.name]}
+        >
           {field.kind === 'select' ? (
             <select name={field.name} value={values[field.name] ?? ''} onChange={(e) => setValues({ ...values, [field.name]: e.target.value })}>
               <option value="">—</option>
@@ -98,6 +114,14 @@ export function CommandForm<S extends z.ZodType>(props: {
                 </option>
               ))}
             </select>
+          ) : field.kind === 'datetime' ? (
+            <input
+              name={field.name}
+              type="datetime-local"
+              step={1}
+              value={values[field.name] ?? ''}
+              onChange={(e) => setValues({ ...values, [field.name]: e.target.value })}
+            />
           ) : field.kind === 'textarea' ? (
             <textarea name={field.name} value={values[field.name] ?? ''} onChange={(e) => setValues({ ...values, [field.name]: e.target.value })} />
           ) : (
@@ -110,6 +134,7 @@ export function CommandForm<S extends z.ZodType>(props: {
           )}
         </Field>
       ))}
+      {props.more?.(errors)}
       <FormError errors={errors} />
       <div className="buttons">
         <button type="submit" disabled={busy}>

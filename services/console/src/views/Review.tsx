@@ -11,6 +11,7 @@ import { jurisdictionName, useApp, useLoad } from '../lib/session';
 import { formatTime, fromLocalInput, toLocalInput, zoneLabel } from '../lib/time';
 import { SeverityBadge } from '../lib/widgets';
 import { useIncident } from './Incident';
+import { titleOfKey } from '../lib/reports';
 import { actorLabel, summary } from '../lib/timeline-text';
 
 echarts.use([ScatterChart, GridComponent, TooltipComponent, LegendComponent, MarkAreaComponent, CanvasRenderer]);
@@ -205,9 +206,9 @@ export function ReviewView({ incidentId }: { incidentId: string }) {
               </ul>
               <h3>{t('lateness')}</h3>
               <ul>
-                {m.reportLateness.map((r) => (
-                  <li key={r.key} className={r.minutesLate ? 'overdue' : ''}>
-                    {r.key} · {formatTime(r.dueAt, lang)} · {t('late')}: {r.minutesLate?.toFixed(1) ?? '—'}
+                {m.reportLateness.map((r, i) => (
+                  <li key={`${i}-${r.key}`} className={r.minutesLate ? 'overdue' : ''}>
+                    {titleOfKey(r.key, tr, lang)} · {formatTime(r.dueAt, lang)} · {t('late')}: {r.minutesLate?.toFixed(1) ?? '—'}
                   </li>
                 ))}
               </ul>
@@ -241,7 +242,7 @@ export function ReviewView({ incidentId }: { incidentId: string }) {
           {timeline.map((e) => (
             <li key={e.eventId} className={e.correctedBy.length ? 'corrected' : ''}>
               <time>{formatTime(e.recordedAt, lang)}</time> <strong>{tr('event', e.type)}</strong>{' '}
-              <span className="actor">{actorLabel(e, (code) => jurisdictionName(jurisdictions, code, lang), tr)}</span> <span className="summary">{summary(e, tr)}</span>
+              <span className="actor">{actorLabel(e, (code) => jurisdictionName(jurisdictions, code, lang), tr)}</span> <span className="summary">{summary(e, { tr, lang, room: (code) => jurisdictionName(jurisdictions, code, lang) })}</span>
             </li>
           ))}
         </ol>

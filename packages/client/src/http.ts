@@ -64,6 +64,13 @@ export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
 type TimelinePage = z.infer<typeof TimelinePageSchema>;
 export type StateAtView = z.infer<typeof StateAtViewSchema>;
 type Metrics = z.infer<typeof MetricsSchema>;
+export type ReportScores = AnswerOf<'reportScores'>;
+/** Query of the scores: the period [from, to) and optionally one unit (default: the caller's room and every unit below it). */
+interface ScoresQuery {
+  from: string;
+  to: string;
+  jurisdiction?: string;
+}
 type DepotView = z.infer<typeof DepotViewSchema>;
 type TeamView = z.infer<typeof TeamViewSchema>;
 interface TimelineQuery {
@@ -154,6 +161,10 @@ export interface MusterHttpClient {
   triageWatchEntry(entryId: string, triage: TriageRequest): Promise<{ entry: WatchEntry; incident?: unknown }>;
   /** Files a report (电话报告, 初报, 续报, 终报) or, from the room above, acknowledges one (签收). */
   fileReport(incidentId: string, request: ReportCommandRequest): Promise<CommandResult>;
+  /** Timeliness, count, completeness and returns of reports per unit for a period (考核通报). */
+  reportScores(query: ScoresQuery): Promise<ReportScores>;
+  /** The same scores as CSV text (UTF-8, with the byte-order mark spreadsheet programs need). */
+  reportScoresCsv(query: ScoresQuery): Promise<string>;
   timeline(incidentId: string, query?: TimelineQuery): Promise<TimelinePage>;
   /** The incident as it stood at `at`, replayed by recorded (default) or occurred time. */
   stateAt(incidentId: string, at: string, basis?: 'recorded' | 'occurred'): Promise<StateAtView>;
@@ -283,6 +294,8 @@ export function createHttpClient(options: HttpClientOptions): MusterHttpClient {
     listWatchEntries: (query) => call('listWatchEntries', { query: { ...query } }),
     triageWatchEntry: (entryId, triage) => call('triageWatchEntry', { params: { entryId }, body: triage }),
     fileReport: (incidentId, body) => call('reportCommand', { params: { incidentId }, body }),
+    reportScores: (query) => call('reportScores', { query: { ...query } }),
+    reportScoresCsv: (query) => text(pathOf('reportScoresCsv', { query: { ...query } })),
     timeline: (incidentId, query = {}) => call('timeline', { params: { incidentId }, query: { ...query } }),
     stateAt: (incidentId, at, basis) => call('stateAt', { params: { incidentId }, query: { at, basis } }),
     metrics: (incidentId) => call('metrics', { params: { incidentId } }),

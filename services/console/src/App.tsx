@@ -1,6 +1,7 @@
 import { createHttpClient, MusterApiError, type ConsoleConfig, type Jurisdiction } from '@muster/client';
 import { useEffect, useMemo, useState } from 'react';
 import { useI18n } from './lib/i18n';
+import { nameIn } from './lib/reports';
 import { href, useRoute } from './lib/route';
 import { AppProvider, anonymousClient, jurisdictionName, loadSession, saveSession, type AppContextValue, type Session } from './lib/session';
 import { Board } from './views/Board';
@@ -8,6 +9,7 @@ import { CommanderView } from './views/Commander';
 import { IncidentView } from './views/Incident';
 import { Login } from './views/Login';
 import { ReviewView } from './views/Review';
+import { ScoresView } from './views/Scores';
 
 export function App() {
   const { t, lang, setLang } = useI18n();
@@ -75,8 +77,16 @@ export function App() {
           <a className="brand" href={href({ view: 'board' })}>
             {t('appName')}
           </a>
+          {phone ? null : (
+            <nav className="menu" data-testid="menu">
+              <a href={href({ view: 'board' })}>{t('board')}</a>
+              <a href={href({ view: 'scores' })} data-testid="menu-scores">
+                {t('scores')}
+              </a>
+            </nav>
+          )}
           <span className="who" data-testid="who">
-            {session.user.name ?? session.user.userId} · {jurisdictionName(jurisdictions, session.user.jurisdiction, lang)}
+            {session.user.name ? nameIn(session.user.name, lang) : session.user.userId} · {jurisdictionName(jurisdictions, session.user.jurisdiction, lang)}
           </span>
           <button type="button" className="link" onClick={() => setLang(lang === 'en' ? 'zh-CN' : 'en')} data-testid="language">
             {t('language')}
@@ -87,6 +97,7 @@ export function App() {
         </header>
         <main>
           {route.view === 'board' ? <Board /> : null}
+          {route.view === 'scores' ? <ScoresView /> : null}
           {route.view === 'incident' ? <IncidentView key={route.incidentId} incidentId={route.incidentId} /> : null}
           {route.view === 'commander' ? <CommanderView key={route.incidentId} incidentId={route.incidentId} /> : null}
           {route.view === 'review' ? <ReviewView key={route.incidentId} incidentId={route.incidentId} /> : null}

@@ -47,7 +47,7 @@ export function titleOfKey(key: string, tr: Tr, lang: string): string {
 }
 
 /** In the order of the notices: phone, 初报, 续报 by number, 终报, 补报 by number. */
-export function byReportOrder(a: ReportItemView, b: ReportItemView): number {
+function byReportOrder(a: ReportItemView, b: ReportItemView): number {
   return KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.number ?? 0) - (b.number ?? 0);
 }
 
@@ -168,7 +168,7 @@ export function roomsAbove(tree: ReadonlyMap<string, Pick<Jurisdiction, 'parent'
 }
 
 /** What a lead change did to one report, as the ReportObligationRecharged event records it. */
-export interface RechargeChange {
+interface RechargeChange {
   key: string;
   from: string;
   to: string;
@@ -185,7 +185,7 @@ function isChange(value: unknown): value is RechargeChange {
 }
 
 /** The changes of a ReportObligationRecharged event's data; anything unreadable is left out. */
-export function rechargeChanges(data: Record<string, unknown>): RechargeChange[] {
+function rechargeChanges(data: Record<string, unknown>): RechargeChange[] {
   return Array.isArray(data['changes']) ? data['changes'].filter(isChange) : [];
 }
 
@@ -202,7 +202,7 @@ export function fill(template: string, values: Record<string, string>): string {
 }
 
 /** One re-charged report in words: 初报（应报 …）仍由怀集县报送肇庆市 / 转由肇庆市报送广东省 / 并入肇庆市应报的报告. */
-export function describeChange(change: RechargeChange, lead: string, words: Words): string {
+function describeChange(change: RechargeChange, lead: string, words: Words): string {
   return fill(words.tr('recharge', change.outcome), {
     // The report as the room that owed it knew it (初报), whatever number it takes at the new lead.
     report: titleOfKey(change.key, words.tr, words.lang),

@@ -206,16 +206,16 @@ export function ReportsPanel({ incident, reports, timeline, onChanged }: { incid
                         ))}
                         {item.copiedTo.includes(room) ? <div className="hint">{t('direct.copiedYou')}</div> : null}
                       </td>
-                      <td className="buttons">
+                      <td>
                         {acts && awaitsReceiptBy(item, room) ? (
-                          <>
+                          <div className="buttons">
                             <button type="button" data-testid={`acknowledge-${item.id}`} onClick={() => receipt(item)}>
                               {t('acknowledge')}
                             </button>
                             <button type="button" className="secondary" data-testid={`open-return-${item.id}`} onClick={() => setReturning(returning === item.id ? null : item.id)}>
                               {t('returnReport')}
                             </button>
-                          </>
+                          </div>
                         ) : null}
                       </td>
                     </tr>

@@ -11,6 +11,7 @@ import { jurisdictionName, useApp, useLoad } from '../lib/session';
 import { formatTime, fromLocalInput, toLocalInput, zoneLabel } from '../lib/time';
 import { SeverityBadge } from '../lib/widgets';
 import { useIncident } from './Incident';
+import { download } from '../lib/download';
 import { titleOfKey } from '../lib/reports';
 import { actorLabel, summary } from '../lib/timeline-text';
 
@@ -85,15 +86,6 @@ function TimelineChart({ incident, entries }: { incident: Incident; entries: Tim
     };
   }, [incident, entries, lang, t, tr]);
   return <div ref={element} className="chart" data-testid="timeline-chart" role="img" aria-label={t('chart')} />;
-}
-
-function download(name: string, type: string, content: string) {
-  const url = URL.createObjectURL(new Blob([content], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 export function ReviewView({ incidentId }: { incidentId: string }) {

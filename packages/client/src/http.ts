@@ -163,7 +163,7 @@ export interface MusterHttpClient {
   fileReport(incidentId: string, request: ReportCommandRequest): Promise<CommandResult>;
   /** Timeliness, count, completeness and returns of reports per unit for a period (考核通报). */
   reportScores(query: ScoresQuery): Promise<ReportScores>;
-  /** The same scores as CSV text (UTF-8, with the byte-order mark spreadsheet programs need). */
+  /** The same scores as CSV text (decoding drops the api's byte-order mark: add it back to a file for spreadsheet programs). */
   reportScoresCsv(query: ScoresQuery): Promise<string>;
   timeline(incidentId: string, query?: TimelineQuery): Promise<TimelinePage>;
   /** The incident as it stood at `at`, replayed by recorded (default) or occurred time. */

@@ -175,8 +175,6 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
             </dl>
           </section>
 
-          <ReportsPanel incident={incident} reports={reports} timeline={timeline} onChanged={() => void reload()} />
-
           <section className="panel" data-testid="resource-requests">
             <h2>{t('resourceRequests')}</h2>
             {requests.length === 0 ? <p className="empty">{t('noRequests')}</p> : null}
@@ -305,6 +303,8 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
           </section>
         </div>
       </div>
+
+      <ReportsPanel incident={incident} reports={reports} timeline={timeline} onChanged={() => void reload()} />
     </section>
   );
 }

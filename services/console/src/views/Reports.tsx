@@ -256,9 +256,11 @@ export function ReportsPanel({ incident, reports, timeline, onChanged }: { incid
         <section data-testid="file-reports">
           <h3>{t('fileReports')}</h3>
           {options.length === 0 ? <p className="empty">{t('nothingToFile')}</p> : null}
-          {options.map((option) => (
-            <FilingForm key={option.item?.id ?? option.kind} incident={incident} option={option} receivedAt={receivedAt} until={option.kind === 'supplementary' ? until : null} onSent={onChanged} />
-          ))}
+          <div className="filing-forms">
+            {options.map((option) => (
+              <FilingForm key={option.item?.id ?? option.kind} incident={incident} option={option} receivedAt={receivedAt} until={option.kind === 'supplementary' ? until : null} onSent={onChanged} />
+            ))}
+          </div>
         </section>
       ) : null}
     </section>

@@ -106,6 +106,8 @@ export const FIELD_LABELS_ZH = {
   'field.missingFields': '缺项',
   'field.resubmitted': '退回后重报',
   'field.economicLoss': '直接经济损失（元）',
+  'field.jurisdiction': '单位',
+  'reasonCode.severity': '按事件级别',
 } as const;
 
 type FieldKey = keyof typeof FIELD_LABELS_ZH;
@@ -137,6 +139,8 @@ export const FIELD_LABELS_EN: Record<FieldKey, string> = {
   'field.missingFields': 'missing',
   'field.resubmitted': 'filed again after a return',
   'field.economicLoss': 'direct economic loss (yuan)',
+  'field.jurisdiction': 'room',
+  'reasonCode.severity': 'by severity',
 };
 
 /** Fields a summary shows as they are (text and numbers). */
@@ -219,10 +223,14 @@ export function summary(entry: TimelineEntry, words: SummaryWords): string {
   const { tr } = words;
   const report = entry.streamType === 'report';
   const parts: string[] = report ? reportParts(entry, words) : [];
+  // The room an incident event names (linked, unlinked, supporting), by name.
+  const room = text(entry.data['jurisdiction']);
+  if (!report && room !== null) parts.push(`${tr('field', 'jurisdiction')}：${words.room(room)}`);
   for (const [key, value] of Object.entries(entry.data)) {
     // In a report event `title` is the report's kind, already named above.
     if (!SHOWN.has(key) || (report && key === 'title') || value === null || value === undefined || typeof value === 'object') continue;
-    const shown = key === 'severity' || key === 'level' ? tr('sev', String(value)) : String(value);
+    // A reason the engine gives as a code (a link by severity) reads as words; a person's reason as typed.
+    const shown = key === 'severity' || key === 'level' ? tr('sev', String(value)) : key === 'reason' ? tr('reasonCode', String(value)) : String(value);
     parts.push(`${tr('field', key)}：${shown}`);
     if (parts.length >= 8) break;
   }

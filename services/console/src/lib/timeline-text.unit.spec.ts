@@ -120,6 +120,11 @@ describe('timeline text for a duty officer', () => {
     expect(overdue).toBe('报告：初报　怀集县 → 肇庆市　应报时间：2026-07-01 20:00:00');
   });
 
+  it('a room linked by severity reads as words: the room by name, the engine’s reason code in Chinese', () => {
+    expect(summary(entry('RoomLinked', { jurisdiction: '441200', reason: 'severity', severity: 'IV' }), words)).toBe('单位：肇庆市　理由：按事件级别　级别：IV 级 一般');
+    expect(summary(entry('SupportingJurisdictionAdded', { jurisdiction: '441224', reason: '调派救援队' }), words)).toBe('单位：怀集县　理由：调派救援队');
+  });
+
   it('names who acted by room and role, not by user id', () => {
     const label = actorLabel(entry('CommanderAppointed', {}), (code) => (code === '441203' ? '鼎湖区' : code), tr);
     expect(label).toBe('鼎湖区 值班员');

@@ -124,8 +124,10 @@ export function ReportsPanel({ incident, reports, timeline, onChanged }: { incid
     client.fileReport(incident.incidentId, { type: 'AcknowledgeReport', data: { key: item.key, from: item.from } }).then(onChanged, (e: unknown) => setActionError(e instanceof Error ? e.message : String(e)));
   };
 
-  const lineTitle = (g: ReportGroup) =>
-    `${roomName(g.from)} → ${roomName(g.to)}（${t(g.role === 'former' ? (g.formerLead ? 'line.formerLead' : 'line.former') : g.role === 'lead' ? 'line.lead' : 'line.relay')}）`;
+  const lineTitle = (g: ReportGroup) => {
+    const role = t(g.role === 'former' ? (g.formerLead ? 'line.formerLead' : 'line.former') : g.role === 'lead' ? 'line.lead' : 'line.relay');
+    return `${roomName(g.from)} → ${roomName(g.to)}${lang === 'en' ? ` (${role})` : `（${role}）`}`;
+  };
 
   return (
     <section className="panel" data-testid="reports">
@@ -257,9 +259,18 @@ export function ReportsPanel({ incident, reports, timeline, onChanged }: { incid
           <h3>{t('fileReports')}</h3>
           {options.length === 0 ? <p className="empty">{t('nothingToFile')}</p> : null}
           <div className="filing-forms">
-            {options.map((option) => (
-              <FilingForm key={option.item?.id ?? option.kind} incident={incident} option={option} receivedAt={receivedAt} until={option.kind === 'supplementary' ? until : null} onSent={onChanged} />
-            ))}
+            {options.map((option) => {
+              const form = <FilingForm incident={incident} option={option} receivedAt={receivedAt} until={option.kind === 'supplementary' ? until : null} onSent={onChanged} />;
+              // What the room owes is open; what it may file besides (补报, an unasked 电话报告) waits behind its name.
+              return option.item ? (
+                <div key={option.item.id}>{form}</div>
+              ) : (
+                <details key={option.kind} className="panel" data-testid={`${TEST_ID[option.kind]}-more`}>
+                  <summary>{fill(t('fileMore'), { report: reportTitle({ kind: option.kind, number: null }, tr, lang) })}</summary>
+                  {form}
+                </details>
+              );
+            })}
           </div>
         </section>
       ) : null}

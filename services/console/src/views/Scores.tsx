@@ -80,7 +80,7 @@ export function ScoresView() {
       <section className="panel">
         {answer ? (
           <p className="hint">
-            {formatTime(answer.from, lang)} — {formatTime(answer.to, lang)} · {t('updated')} {formatTime(answer.asOf, lang)}
+            {formatTime(answer.from, lang)} — {formatTime(answer.to, lang)} · {t('asOf')} {formatTime(answer.asOf, lang)}
           </p>
         ) : null}
         {answer && answer.items.length === 0 ? <p className="empty">{t('noScores')}</p> : null}

@@ -7,6 +7,7 @@ import { AppProvider, anonymousClient, jurisdictionName, loadSession, saveSessio
 import { Board } from './views/Board';
 import { CommanderView } from './views/Commander';
 import { IncidentView } from './views/Incident';
+import { InterviewsView } from './views/Interviews';
 import { Login } from './views/Login';
 import { ReviewView } from './views/Review';
 import { ScoresView } from './views/Scores';
@@ -83,6 +84,9 @@ export function App() {
               <a href={href({ view: 'scores' })} data-testid="menu-scores">
                 {t('scores')}
               </a>
+              <a href={href({ view: 'interviews' })} data-testid="menu-interviews">
+                {t('interviews')}
+              </a>
             </nav>
           )}
           <span className="who" data-testid="who">
@@ -101,6 +105,7 @@ export function App() {
           {route.view === 'incident' ? <IncidentView key={route.incidentId} incidentId={route.incidentId} /> : null}
           {route.view === 'commander' ? <CommanderView key={route.incidentId} incidentId={route.incidentId} /> : null}
           {route.view === 'review' ? <ReviewView key={route.incidentId} incidentId={route.incidentId} /> : null}
+          {route.view === 'interviews' ? <InterviewsView /> : null}
         </main>
       </div>
     </AppProvider>

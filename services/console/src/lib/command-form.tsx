@@ -9,8 +9,8 @@ export interface FieldSpec {
   /** The payload path, dotted for nested fields (`location.description`). */
   name: string;
   label: MessageKey;
-  /** `datetime`: a Beijing-time `datetime-local` input, sent as ISO with +08:00. */
-  kind: 'text' | 'textarea' | 'int' | 'select' | 'datetime';
+  /** `datetime`: a Beijing-time picker sent as ISO with +08:00; `date`: a calendar day `YYYY-MM-DD`. */
+  kind: 'text' | 'textarea' | 'int' | 'select' | 'datetime' | 'date';
   options?: readonly { value: string; label: string }[];
   /** Start value of the input (for `datetime`, an ISO time). */
   initial?: string;
@@ -31,8 +31,8 @@ function payloadOf(fields: readonly FieldSpec[], values: Record<string, string>)
   const payload: Record<string, unknown> = {};
   for (const field of fields) {
     const raw = values[field.name] ?? '';
-    const value =
-      field.kind === 'int' ? optionalInt(raw) : raw.trim() === '' ? undefined : field.kind === 'datetime' ? (fromLocalInput(raw) ?? raw) : raw;
+    // A datetime the picker cannot read is sent as typed, so the schema names the field.
+    const value = field.kind === 'int' ? optionalInt(raw) : raw.trim() === '' ? undefined : field.kind === 'datetime' ? (fromLocalInput(raw) ?? raw) : raw;
     if (value === undefined) continue;
     const path = field.name.split('.');
     let target = payload;
@@ -43,6 +43,11 @@ function payloadOf(fields: readonly FieldSpec[], values: Record<string, string>)
     target[path[path.length - 1] ?? field.name] = value;
   }
   return payload;
+}
+
+/** The error of a field, or of a part of it (`attendees.0.name` belongs to the `attendees` input). */
+function errorOf(errors: FieldErrors, name: string): string | undefined {
+  return errors[name] ?? Object.entries(errors).find(([path]) => path.startsWith(`${name}.`))?.[1];
 }
 
 /**
@@ -103,7 +108,7 @@ export function CommandForm<S extends z.ZodType>(props: {
           name={field.name}
           label={`${t(field.label)}${field.kind === 'datetime' ? ` ${zoneLabel(lang)}` : ''}`}
           tag={field.tag ? t(field.tag) : undefined}
-          error={errors[field.name]}
+          error={errorOf(errors, field.name)}
         >
           {field.kind === 'select' ? (
             <select name={field.name} value={values[field.name] ?? ''} onChange={(e) => setValues({ ...values, [field.name]: e.target.value })}>
@@ -114,16 +119,16 @@ export function CommandForm<S extends z.ZodType>(props: {
                 </option>
               ))}
             </select>
-          ) : field.kind === 'datetime' ? (
+          ) : field.kind === 'textarea' ? (
+            <textarea name={field.name} value={values[field.name] ?? ''} onChange={(e) => setValues({ ...values, [field.name]: e.target.value })} />
+          ) : field.kind === 'datetime' || field.kind === 'date' ? (
             <input
               name={field.name}
-              type="datetime-local"
-              step={1}
+              type={field.kind === 'date' ? 'date' : 'datetime-local'}
+              step={field.kind === 'datetime' ? 1 : undefined}
               value={values[field.name] ?? ''}
               onChange={(e) => setValues({ ...values, [field.name]: e.target.value })}
             />
-          ) : field.kind === 'textarea' ? (
-            <textarea name={field.name} value={values[field.name] ?? ''} onChange={(e) => setValues({ ...values, [field.name]: e.target.value })} />
           ) : (
             <input
               name={field.name}

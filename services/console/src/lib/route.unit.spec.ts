@@ -9,6 +9,7 @@ describe('console routes in the URL hash', () => {
     ['#/incidents/inc-1/scene', { view: 'commander', incidentId: 'inc-1' }],
     ['#/incidents/inc-1/review', { view: 'review', incidentId: 'inc-1' }],
     ['#/scores', { view: 'scores' }],
+    ['#/interviews', { view: 'interviews' }],
     ['#/nowhere/else', { view: 'board' }],
   ])('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
@@ -21,6 +22,7 @@ describe('console routes in the URL hash', () => {
       { view: 'incident', incidentId: 'a b/c' },
       { view: 'commander', incidentId: 'x' },
       { view: 'review', incidentId: '事件-1' },
+      { view: 'interviews' },
     ];
     for (const route of routes) expect(parseRoute(href(route))).toEqual(route);
   });

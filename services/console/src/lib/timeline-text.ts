@@ -66,6 +66,14 @@ export const EVENT_LABELS_ZH = {
   'event.ReportReturned': '退回报告',
   'event.ReportOverdue': '报告逾期',
   'event.EntryCorrected': '更正记录',
+  'event.SupervisionOpened': '开启督办',
+  'event.SupervisionProgressReported': '报告督办进展',
+  'event.SupervisionDoneReported': '提交办结报告',
+  'event.SupervisionClosed': '督办办结',
+  'event.SupervisionReturned': '督办退回',
+  'event.SupervisionExtended': '督办延期',
+  'event.SupervisionOverdue': '督办逾期',
+  'event.SupervisionEscalated': '督办升级',
 } as const;
 
 type EventKey = keyof typeof EVENT_LABELS_ZH;
@@ -98,11 +106,15 @@ export const FIELD_LABELS_ZH = {
   'field.objectives': '目标',
   'field.justification': '理由',
   'field.note': '备注',
+  'field.task': '督办事项',
+  'field.deadline': '办理时限',
+  'field.dueAt': '时限',
+  'field.escalationLevel': '升级次数',
   'field.signedBy': '签发人',
   'field.progress': '处置进展',
   'field.lead': '主办单位',
   'field.report': '报告',
-  'field.dueAt': '应报时间',
+  'field.reportDueAt': '应报时间',
   'field.missingFields': '缺项',
   'field.resubmitted': '退回后重报',
   'field.economicLoss': '直接经济损失（元）',
@@ -131,11 +143,15 @@ export const FIELD_LABELS_EN: Record<FieldKey, string> = {
   'field.objectives': 'objectives',
   'field.justification': 'justification',
   'field.note': 'note',
+  'field.task': 'task',
+  'field.deadline': 'deadline',
+  'field.dueAt': 'due',
+  'field.escalationLevel': 'escalations',
   'field.signedBy': 'signed by',
   'field.progress': 'progress',
   'field.lead': 'lead',
   'field.report': 'report',
-  'field.dueAt': 'due',
+  'field.reportDueAt': 'due',
   'field.missingFields': 'missing',
   'field.resubmitted': 'filed again after a return',
   'field.economicLoss': 'direct economic loss (yuan)',
@@ -165,6 +181,10 @@ const SHOWN = new Set([
   'note',
   'signedBy',
   'progress',
+  'task',
+  'deadline',
+  'dueAt',
+  'escalationLevel',
 ]);
 const LOSSES = ['dead', 'injured', 'missing', 'economicLoss'] as const;
 const REPORT_KINDS: readonly string[] = ['phone', 'initial', 'followUp', 'final', 'supplementary'];
@@ -174,18 +194,27 @@ export interface SummaryWords {
   tr(prefix: string, value: string): string;
   lang: string;
   room(code: string): string;
+  /** Writes an instant; default: Beijing time without the zone. */
+  time?: (iso: string) => string;
 }
 
+/** Fields that hold an instant: shown as the room reads time (Beijing time), never as sent. */
+const TIMES = new Set(['deadline', 'dueAt']);
+
+/** The entry as a summary reads it: its data, and for the timeline its type and stream (a 督办 history entry has its data only). */
+type Summarised = Pick<TimelineEntry, 'data'> & { type?: string; streamType?: string };
+
 const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+const timeOf = (words: SummaryWords) => words.time ?? ((iso: string) => formatTime(iso, words.lang, { zone: false }));
 
 /**
  * What a report event says in the plan's words: which report, from which room to which, 越级 and
  * copies, missing fields, lateness, losses; for a lead change, what became of each report.
  */
-function reportParts(entry: TimelineEntry, words: SummaryWords): string[] {
+function reportParts(entry: Summarised, words: SummaryWords): string[] {
   const { tr, room } = words;
   const data = entry.data;
-  if (entry.type === 'ReportObligationRecharged') return [rechargeNotice(data, { ...words, time: (iso) => formatTime(iso, words.lang, { zone: false }) })];
+  if (entry.type === 'ReportObligationRecharged') return [rechargeNotice(data, { ...words, time: timeOf(words) })];
   const parts: string[] = [];
   const kind = text(data['kind']);
   if (kind !== null && REPORT_KINDS.includes(kind)) {
@@ -203,7 +232,7 @@ function reportParts(entry: TimelineEntry, words: SummaryWords): string[] {
     const copied = Array.isArray(data['copiedTo']) ? data['copiedTo'].filter((c): c is string => typeof c === 'string') : [];
     parts.push(fill(tr('direct', 'to'), { room: room(directTo) }) + (copied.length ? fill(tr('direct', 'copied'), { rooms: copied.map(room).join('、') }) : ''));
   }
-  if (entry.type === 'ReportOverdue' && text(data['dueAt']) !== null) parts.push(`${tr('field', 'dueAt')}：${formatTime(String(data['dueAt']), words.lang, { zone: false })}`);
+  if (entry.type === 'ReportOverdue' && text(data['dueAt']) !== null) parts.push(`${tr('field', 'reportDueAt')}：${timeOf(words)(String(data['dueAt']))}`);
   if (typeof data['minutesLate'] === 'number' && data['minutesLate'] > 0) parts.push(fill(tr('late', 'filed'), { n: String(data['minutesLate']) }));
   if (data['resubmitted'] === true) parts.push(tr('field', 'resubmitted'));
   const missing = Array.isArray(data['missingFields']) ? data['missingFields'].filter((f): f is string => typeof f === 'string') : [];
@@ -219,7 +248,7 @@ function reportParts(entry: TimelineEntry, words: SummaryWords): string[] {
 }
 
 /** A line of what an entry said: its labelled simple fields, shortened; never an id, a code or a raw payload. */
-export function summary(entry: TimelineEntry, words: SummaryWords): string {
+export function summary(entry: Summarised, words: SummaryWords): string {
   const { tr } = words;
   const report = entry.streamType === 'report';
   const parts: string[] = report ? reportParts(entry, words) : [];
@@ -227,10 +256,17 @@ export function summary(entry: TimelineEntry, words: SummaryWords): string {
   const room = text(entry.data['jurisdiction']);
   if (!report && room !== null) parts.push(`${tr('field', 'jurisdiction')}：${words.room(room)}`);
   for (const [key, value] of Object.entries(entry.data)) {
-    // In a report event `title` is the report's kind, already named above.
-    if (!SHOWN.has(key) || (report && key === 'title') || value === null || value === undefined || typeof value === 'object') continue;
+    // In a report event `title` is the report's kind and `dueAt` its deadline, said above when it matters.
+    if (!SHOWN.has(key) || (report && (key === 'title' || key === 'dueAt')) || value === null || value === undefined || typeof value === 'object') continue;
     // A reason the engine gives as a code (a link by severity) reads as words; a person's reason as typed.
-    const shown = key === 'severity' || key === 'level' ? tr('sev', String(value)) : key === 'reason' ? tr('reasonCode', String(value)) : String(value);
+    const shown =
+      key === 'severity' || key === 'level'
+        ? tr('sev', String(value))
+        : key === 'reason'
+          ? tr('reasonCode', String(value))
+          : TIMES.has(key)
+            ? timeOf(words)(String(value))
+            : String(value);
     parts.push(`${tr('field', key)}：${shown}`);
     if (parts.length >= 8) break;
   }
@@ -238,8 +274,19 @@ export function summary(entry: TimelineEntry, words: SummaryWords): string {
   return line.length > 240 ? `${line.slice(0, 237)}…` : line;
 }
 
-/** Who acted: the room and the role, e.g. 鼎湖区 值班员; the user id never shows. */
-export function actorLabel(entry: TimelineEntry, roomName: (code: string) => string, tr: (prefix: string, value: string) => string): string {
+/**
+ * The user id the timers service records when a deadline passes (TIMERS_USER_ID of @muster/engine,
+ * which the console may not import): no person of the room acted.
+ */
+const TIMERS_USER = 'muster-timers';
+
+/** Who acted: the room and the role, e.g. 鼎湖区 值班员; the user id never shows; a passed deadline is the system's. */
+export function actorLabel(
+  entry: Pick<TimelineEntry, 'actor' | 'actorJurisdiction'> & { roles?: unknown },
+  roomName: (code: string) => string,
+  tr: (prefix: string, value: string) => string,
+): string {
+  if (entry.actor === TIMERS_USER) return tr('actor', 'system');
   const roles = Array.isArray(entry['roles']) ? (entry['roles'] as unknown[]).filter((r): r is string => typeof r === 'string') : [];
   return [roomName(entry.actorJurisdiction), ...roles.map((r) => tr('role', r))].join(' ');
 }

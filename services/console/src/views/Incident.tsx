@@ -1,4 +1,4 @@
-import type { SceneView, MusterHttpClient, ReportsView, ResourceRequestView, TimelineEntry } from '@muster/client';
+import type { SceneView, MusterHttpClient, ReportsView, ResourceRequestView, SupervisionItem, TimelineEntry } from '@muster/client';
 import { CategorySchema, INCIDENT_COMMAND_SCHEMAS, REQUEST_COMMAND_SCHEMAS, SeveritySchema, type IncidentView as Incident } from '@muster/contracts';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { CommandForm } from '../lib/command-form';
@@ -9,6 +9,7 @@ import { actorLabel, summary } from '../lib/timeline-text';
 import { formatTime } from '../lib/time';
 import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
 import { ReportsPanel } from './Reports';
+import { SupervisionPanel } from './Supervision';
 
 const FIGURES = ['dead', 'injured', 'missing', 'trapped', 'evacuated', 'sheltered'] as const;
 
@@ -17,6 +18,7 @@ interface Loaded {
   scene: SceneView;
   requests: ResourceRequestView[];
   reports: ReportsView;
+  supervision: SupervisionItem[];
   timeline: TimelineEntry[];
 }
 
@@ -55,14 +57,15 @@ export function useLiveIncident<T>(incidentId: string, read: (client: MusterHttp
 
 /** The whole record of one incident as the room sees it. */
 async function readRecord(client: MusterHttpClient, incidentId: string): Promise<Loaded> {
-  const [incident, scene, requests, reports, timeline] = await Promise.all([
+  const [incident, scene, requests, reports, supervision, timeline] = await Promise.all([
     client.getIncident(incidentId),
     client.getScene(incidentId),
     client.listResourceRequests(incidentId),
     client.getReports(incidentId),
+    client.listSupervision(incidentId),
     wholeTimeline(client, incidentId),
   ]);
-  return { incident, scene, requests: requests.items, reports, timeline };
+  return { incident, scene, requests: requests.items, reports, supervision: supervision.items, timeline };
 }
 
 async function wholeTimeline(client: MusterHttpClient, incidentId: string): Promise<TimelineEntry[]> {
@@ -87,7 +90,7 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
   const { data, error, connection, reload } = useIncident(incidentId);
 
   if (!data) return <p className={error ? 'form-error' : 'loading'}>{error ?? t('loading')}</p>;
-  const { incident, scene, requests, reports, timeline } = data;
+  const { incident, scene, requests, reports, supervision, timeline } = data;
   const room = hasRole('duty_officer', 'leader');
   const send = (type: keyof typeof INCIDENT_COMMAND_SCHEMAS) => (payload: unknown) =>
     client.sendCommand(incidentId, { type, data: payload as Record<string, unknown> } as Parameters<typeof client.sendCommand>[1]);
@@ -174,6 +177,8 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
               <dd>{scene.offers.map((o) => `${o.to.name} (${o.offerId})`).join('、') || '—'}</dd>
             </dl>
           </section>
+
+          <SupervisionPanel incident={incident} items={supervision} onChanged={() => void reload()} />
 
           <section className="panel" data-testid="resource-requests">
             <h2>{t('resourceRequests')}</h2>

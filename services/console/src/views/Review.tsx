@@ -17,7 +17,7 @@ import { actorLabel, summary } from '../lib/timeline-text';
 
 echarts.use([ScatterChart, GridComponent, TooltipComponent, LegendComponent, MarkAreaComponent, CanvasRenderer]);
 
-const LANES = ['incident', 'scene', 'resourceRequest', 'report', 'correction'] as const;
+const LANES = ['incident', 'scene', 'resourceRequest', 'report', 'correction', 'supervision'] as const;
 
 /** The phases of an incident between its milestones (reference §4): each a band on the chart. */
 function phasesOf(incident: Incident, end: string): { key: MessageKey; from: string; to: string }[] {
@@ -198,9 +198,9 @@ export function ReviewView({ incidentId }: { incidentId: string }) {
               </ul>
               <h3>{t('lateness')}</h3>
               <ul>
-                {m.reportLateness.map((r, i) => (
-                  <li key={`${i}-${r.key}`} className={r.minutesLate ? 'overdue' : ''}>
-                    {titleOfKey(r.key, tr, lang)} · {formatTime(r.dueAt, lang)} · {t('late')}: {r.minutesLate?.toFixed(1) ?? '—'}
+                {m.reportLateness.map((r) => (
+                  <li key={r.key} className={r.minutesLate ? 'overdue' : ''}>
+                    {jurisdictionName(jurisdictions, r.owedBy, lang)} {titleOfKey(r.key, tr, lang)} · {formatTime(r.dueAt, lang)} · {t('late')}: {r.minutesLate?.toFixed(1) ?? '—'}
                   </li>
                 ))}
               </ul>

@@ -82,6 +82,11 @@ async function apiAs(username: string): Promise<MusterHttpClient> {
   return createHttpClient({ baseUrl: base, token: answer.token });
 }
 
+/** An instant as the console shows it without the zone: Beijing time, `YYYY-MM-DD HH:MM:SS`. */
+function beijing(iso: string): string {
+  return new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+}
+
 async function live(page: Page): Promise<void> {
   await page.locator('[data-testid=connection][data-state=live]').first().waitFor({ timeout: 15_000 });
 }
@@ -259,35 +264,103 @@ describe('web console in chromium', () => {
     await Promise.all([roomView.context.close(), outgoing.context.close(), incoming.context.close()]);
   });
 
-  it('the county files its phone report and the city room above acknowledges it, each seeing the other live', async () => {
+  it('along the reporting chain: the county files, the city acknowledges, sends a 初报 back with a reason and the county sees it reopened with its new deadline', async () => {
     const room = await apiAs('dinghu-duty');
     const created = await room.createIncident({ data: { title: '鼎湖区化工厂火灾', leadJurisdiction: '441203', category: 'accident' } });
     const incidentId = created.streamId;
     await room.sendCommand(incidentId, { type: 'BeginVerification' });
-    // Confirmed at level III: the city is linked and the report obligation (信息报送) opens.
+    // Confirmed at level III: the city is linked and the report obligation (信息报送) opens along the
+    // chain: Dinghu reports to the city, the city passes it on to the province.
     await room.sendCommand(incidentId, { type: 'ConfirmIncident', data: { severity: 'III' } });
+    const incident = await room.getIncident(incidentId);
 
     const county = await loggedIn('dinghu-duty');
     const city = await loggedIn('city-duty');
     await Promise.all([county.page, city.page].map((page) => page.goto(`${base}/console/#/incidents/${incidentId}`)));
     await Promise.all([live(county.page), live(city.page)]);
-    const row = (page: Page, key: string) => page.locator(`[data-testid=report-item][data-key="${key}"]`);
-    await row(county.page, 'phone').waitFor();
-    expect(await row(city.page, 'phone').getByTestId('report-submitted').textContent()).toBe('—');
-    // Only the lead room files; the city sees no filing form.
-    expect(await city.page.getByTestId('file-phone-report').count()).toBe(0);
+    const row = (page: Page, id: string) => page.locator(`[data-testid=report-item][data-key="${id}"]`);
+    await row(county.page, '441203/phone').waitFor();
+    // Who owes what to whom, by room name.
+    const lines = county.page.getByTestId('report-line');
+    expect(await lines.locator('h3').allTextContents()).toEqual(['鼎湖区 → 肇庆市（主办）', '肇庆市 → 广东省（转报）']);
+    expect(await row(city.page, '441203/phone').getByTestId('report-submitted').textContent()).toBe('—');
+    // Each room files on its own line only: the city's forms go to the province, the county's to the city.
+    expect(await city.page.getByTestId('file-phone-report').textContent()).toContain('报送广东省');
+    expect(await county.page.getByTestId('file-phone-report').textContent()).toContain('报送肇庆市');
 
     const phone = county.page.getByTestId('file-phone-report');
     await phone.locator('input[name=recipient]').fill('肇庆市应急管理局总值班室');
     await phone.locator('textarea[name=summary]').fill('鼎湖区化工厂仓库起火，暂无人员伤亡，已疏散周边群众。');
     await phone.locator('button[type=submit]').click();
 
-    await expect.poll(() => row(city.page, 'phone').getByTestId('report-submitted').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('dinghu-duty');
-    await city.page.getByTestId('acknowledge-phone').click();
-    await expect.poll(() => row(county.page, 'phone').getByTestId('report-received').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('city-duty');
+    // The filer and the receiver by name, never by user id.
+    await expect.poll(() => row(city.page, '441203/phone').getByTestId('report-submitted').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('鼎湖区值班员');
+    expect(await row(city.page, '441203/phone').textContent()).not.toContain('dinghu-duty');
+    await city.page.getByTestId('acknowledge-441203/phone').click();
+    await expect.poll(() => row(county.page, '441203/phone').getByTestId('report-received').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('市应急值班员');
     const reports = await room.getReports(incidentId);
-    expect(reports.items?.find((i) => i.key === 'phone')).toMatchObject({ submittedBy: 'dinghu-duty', receivedBy: 'city-duty' });
+    expect(reports.items?.find((i) => i.id === '441203/phone')).toMatchObject({ submittedBy: 'dinghu-duty', receivedBy: 'city-duty' });
     await county.page.screenshot({ path: join(SHOTS, 'reports-county.png'), fullPage: true });
+
+    // The 初报: when, where and what are required, the rest count towards completeness; 接报 as the incident has it.
+    const initial = county.page.getByTestId('file-initial-report');
+    expect(await initial.locator('[data-field="content.nature"] .tag').textContent()).toContain('必填');
+    expect(await initial.locator('[data-field="content.scope"] .tag').textContent()).toContain('计入内容完整率');
+    expect(await initial.locator('input[name="content.receivedAt"]').inputValue()).toBe(beijing(incident.receivedAt ?? '').replace(' ', 'T'));
+    // 越级上报 offers the rooms above the city.
+    await initial.getByTestId('file-initial-report-direct').check();
+    expect(await initial.locator('select[name=directTo] option').allTextContents()).toEqual(['广东省']);
+    await initial.getByTestId('file-initial-report-direct').uncheck();
+    await initial.locator('input[name="content.place"]').fill('鼎湖区永安镇化工园区');
+    await initial.locator('input[name="content.nature"]').fill('仓库火灾');
+    await initial.locator('input[name=signedBy]').fill('陈主任');
+    await initial.locator('button[type=submit]').click();
+    const countyInitial = row(county.page, '441203/initial');
+    await expect.poll(() => countyInitial.getAttribute('data-state'), { timeout: LIVE_WITHIN_MS }).toBe('filed');
+
+    // The city sees what the 初报 left out, and sends it back with a reason.
+    const cityInitial = row(city.page, '441203/initial');
+    await expect.poll(() => cityInitial.getByTestId('report-missing').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('影响范围');
+    await city.page.getByTestId('open-return-441203/initial').click();
+    const sendBack = city.page.getByTestId('return-441203/initial');
+    await sendBack.locator('button[type=submit]').click();
+    // The reason is required: refused beside the field, nothing sent.
+    await sendBack.getByTestId('error-reason').waitFor();
+    await sendBack.locator('textarea[name=reason]').fill('伤亡和影响范围不清，请核实后重报');
+    await sendBack.locator('button[type=submit]').click();
+
+    // The county sees it reopened, the reason, and its new deadline (III: two hours after the return).
+    await expect.poll(() => countyInitial.getAttribute('data-state'), { timeout: LIVE_WITHIN_MS }).toBe('returned');
+    expect(await countyInitial.getByTestId('report-return').textContent()).toContain('伤亡和影响范围不清，请核实后重报');
+    const reopened = (await room.getReports(incidentId)).items?.find((i) => i.id === '441203/initial');
+    expect(reopened).toMatchObject({ submittedAt: null, returns: [expect.objectContaining({ by: 'city-duty' })] });
+    const returnedAt = Date.parse(reopened?.returns[0]?.at ?? '');
+    expect(Date.parse(reopened?.dueAt ?? '')).toBe(returnedAt + 120 * 60_000);
+    expect(await countyInitial.getByTestId('report-due').textContent()).toContain(beijing(reopened?.dueAt ?? ''));
+    expect(await countyInitial.getByTestId('report-due').textContent()).toContain(`原应报 ${beijing(reopened?.firstDueAt ?? '')}`);
+    expect(await county.page.getByTestId('file-initial-report').textContent()).toContain('已被退回，请更正后重报');
+    await expect.poll(() => county.page.locator('[data-testid=timeline-entry][data-type=ReportReturned]').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('退回报告');
+    await county.page.screenshot({ path: join(SHOTS, 'reports-returned.png'), fullPage: true });
+
+    // The city's 考核通报 counts the county's filings and the return.
+    await city.page.getByTestId('menu-scores').click();
+    const scoreRow = city.page.locator('[data-testid=score-row][data-jurisdiction="441203"]');
+    await scoreRow.waitFor({ timeout: LIVE_WITHIN_MS });
+    expect(await scoreRow.locator('th').textContent()).toBe('鼎湖区');
+    expect(await scoreRow.getByTestId('score-filed').textContent()).toBe('2');
+    expect(await scoreRow.getByTestId('score-returned').textContent()).toBe('1');
+    await city.page.screenshot({ path: join(SHOTS, 'scores-city.png'), fullPage: true });
+
+    // The city takes the lead: the county's screen says, live, that the reporting duty moved with it.
+    await (await apiAs('city-duty')).sendCommand(incidentId, { type: 'RaiseLead', data: { reason: '火势蔓延，市级统一指挥' } });
+    const notice = county.page.getByTestId('recharge-notice');
+    await notice.waitFor({ timeout: LIVE_WITHIN_MS });
+    expect(await notice.textContent()).toContain('报送责任已随主办单位调整：主办单位由鼎湖区改为肇庆市');
+    await expect.poll(() => county.page.getByTestId('report-line').locator('h3').allTextContents(), { timeout: LIVE_WITHIN_MS }).toEqual([
+      '肇庆市 → 广东省（主办）',
+      '鼎湖区 → 肇庆市（原主办单位）',
+    ]);
+    await county.page.screenshot({ path: join(SHOTS, 'reports-recharged.png'), fullPage: true });
     await Promise.all([county.context.close(), city.context.close()]);
   });
 

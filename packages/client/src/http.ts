@@ -74,6 +74,13 @@ export type TimelineEntry = z.infer<typeof TimelineEntrySchema>;
 type TimelinePage = z.infer<typeof TimelinePageSchema>;
 export type StateAtView = z.infer<typeof StateAtViewSchema>;
 type Metrics = z.infer<typeof MetricsSchema>;
+export type ReportScores = AnswerOf<'reportScores'>;
+/** Query of the scores: the period [from, to) and optionally one unit (default: the caller's room and every unit below it). */
+interface ScoresQuery {
+  from: string;
+  to: string;
+  jurisdiction?: string;
+}
 type DepotView = z.infer<typeof DepotViewSchema>;
 type TeamView = z.infer<typeof TeamViewSchema>;
 interface TimelineQuery {
@@ -164,6 +171,10 @@ export interface MusterHttpClient {
   triageWatchEntry(entryId: string, triage: TriageRequest): Promise<{ entry: WatchEntry; incident?: unknown }>;
   /** Files a report (电话报告, 初报, 续报, 终报) or, from the room above, acknowledges one (签收). */
   fileReport(incidentId: string, request: ReportCommandRequest): Promise<CommandResult>;
+  /** Timeliness, count, completeness and returns of reports per unit for a period (考核通报). */
+  reportScores(query: ScoresQuery): Promise<ReportScores>;
+  /** The same scores as CSV text (decoding drops the api's byte-order mark: add it back to a file for spreadsheet programs). */
+  reportScoresCsv(query: ScoresQuery): Promise<string>;
   /** The supervision items (督办) of an incident, with deadlines, escalation and history. */
   listSupervision(incidentId: string): Promise<{ incidentId: string; items: SupervisionItem[] }>;
   /** Opens a supervision item (the room above the lead): task, owner, deadline. */
@@ -303,6 +314,8 @@ export function createHttpClient(options: HttpClientOptions): MusterHttpClient {
     listWatchEntries: (query) => call('listWatchEntries', { query: { ...query } }),
     triageWatchEntry: (entryId, triage) => call('triageWatchEntry', { params: { entryId }, body: triage }),
     fileReport: (incidentId, body) => call('reportCommand', { params: { incidentId }, body }),
+    reportScores: (query) => call('reportScores', { query: { ...query } }),
+    reportScoresCsv: (query) => text(pathOf('reportScoresCsv', { query: { ...query } })),
     listSupervision: (incidentId) => call('listSupervision', { params: { incidentId } }),
     openSupervision: (incidentId, body) => call('openSupervision', { params: { incidentId }, body }),
     sendSupervisionCommand: (supervisionId, body) => call('supervisionCommand', { params: { supervisionId }, body }),

@@ -8,6 +8,7 @@ export type {
   ResourceRequestView,
   ReportsView,
   ReportItemView,
+  ReportScores,
   WatchEntry,
   TimelineEntry,
   StateAtView,

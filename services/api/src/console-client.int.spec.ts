@@ -78,6 +78,14 @@ describe('the console routes through @muster/client', () => {
     await room.sendCommand(incidentId, { type: 'ConfirmIncident', data: { severity: 'III' } });
     const reports = await room.getReports(incidentId);
     expect(reports.deadlines.length).toBeGreaterThan(0);
+    // The room files its phone report on its line; the scores (考核通报) count it, as JSON and as CSV.
+    await room.fileReport(incidentId, { type: 'RecordPhoneReport', data: { recipient: 'City duty room', summary: 'Landslide at Kengkou' } });
+    const period = { from: new Date(Date.now() - 3600_000).toISOString(), to: new Date(Date.now() + 24 * 3600_000).toISOString() };
+    const scores = await room.reportScores(period);
+    expect(scores.items).toEqual([expect.objectContaining({ jurisdiction: '441203', assessed: 1, onTime: 1, filed: 1, complete: 1, returned: 0 })]);
+    const scoresCsv = await room.reportScoresCsv({ ...period, jurisdiction: '441203' });
+    // (Decoding the answer drops the byte-order mark; the console puts it back on the file it saves.)
+    expect(scoresCsv.split('\n').slice(0, 2)).toEqual([expect.stringMatching(/^jurisdiction,name,assessed,on_time,late,missing,/), expect.stringMatching(/^441203,鼎湖区,1,1,0,0,/)]);
 
     const timeline = await reviewer.timeline(incidentId, { limit: 1000 });
     expect(timeline.items.map((e) => e.type)).toEqual(expect.arrayContaining(['IncidentReported', 'CommanderAppointed', 'SceneReportPosted', 'IncidentConfirmed']));

@@ -1,6 +1,7 @@
 import { createHttpClient, MusterApiError, type ConsoleConfig, type Jurisdiction } from '@muster/client';
 import { useEffect, useMemo, useState } from 'react';
 import { useI18n } from './lib/i18n';
+import { nameIn } from './lib/reports';
 import { href, useRoute } from './lib/route';
 import { AppProvider, anonymousClient, jurisdictionName, loadSession, saveSession, type AppContextValue, type Session } from './lib/session';
 import { Board } from './views/Board';
@@ -9,6 +10,7 @@ import { IncidentView } from './views/Incident';
 import { InterviewsView } from './views/Interviews';
 import { Login } from './views/Login';
 import { ReviewView } from './views/Review';
+import { ScoresView } from './views/Scores';
 
 export function App() {
   const { t, lang, setLang } = useI18n();
@@ -76,14 +78,19 @@ export function App() {
           <a className="brand" href={href({ view: 'board' })}>
             {t('appName')}
           </a>
-          <nav className="menu">
-            <a href={href({ view: 'board' })}>{t('board')}</a>
-            <a href={href({ view: 'interviews' })} data-testid="menu-interviews">
-              {t('interviews')}
-            </a>
-          </nav>
+          {phone ? null : (
+            <nav className="menu" data-testid="menu">
+              <a href={href({ view: 'board' })}>{t('board')}</a>
+              <a href={href({ view: 'scores' })} data-testid="menu-scores">
+                {t('scores')}
+              </a>
+              <a href={href({ view: 'interviews' })} data-testid="menu-interviews">
+                {t('interviews')}
+              </a>
+            </nav>
+          )}
           <span className="who" data-testid="who">
-            {session.user.name ?? session.user.userId} · {jurisdictionName(jurisdictions, session.user.jurisdiction, lang)}
+            {session.user.name ? nameIn(session.user.name, lang) : session.user.userId} · {jurisdictionName(jurisdictions, session.user.jurisdiction, lang)}
           </span>
           <button type="button" className="link" onClick={() => setLang(lang === 'en' ? 'zh-CN' : 'en')} data-testid="language">
             {t('language')}
@@ -94,6 +101,7 @@ export function App() {
         </header>
         <main>
           {route.view === 'board' ? <Board /> : null}
+          {route.view === 'scores' ? <ScoresView /> : null}
           {route.view === 'incident' ? <IncidentView key={route.incidentId} incidentId={route.incidentId} /> : null}
           {route.view === 'commander' ? <CommanderView key={route.incidentId} incidentId={route.incidentId} /> : null}
           {route.view === 'review' ? <ReviewView key={route.incidentId} incidentId={route.incidentId} /> : null}

@@ -1,9 +1,9 @@
 import { CategorySchema, SeveritySchema } from '@muster/contracts';
-import { useState, type FormEvent } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import type { z } from 'zod';
 import { apiErrors, check, Field, FormError, optionalInt, type FieldErrors } from './forms';
-import { fromLocalInput } from './time';
 import { useI18n, type I18n, type MessageKey } from './i18n';
+import { fromLocalInput, toLocalInput, zoneLabel } from './time';
 
 export interface FieldSpec {
   /** The payload path, dotted for nested fields (`location.description`). */
@@ -12,8 +12,10 @@ export interface FieldSpec {
   /** `datetime`: a Beijing-time picker sent as ISO with +08:00; `date`: a calendar day `YYYY-MM-DD`. */
   kind: 'text' | 'textarea' | 'int' | 'select' | 'datetime' | 'date';
   options?: readonly { value: string; label: string }[];
-  /** Start value of the input. */
+  /** Start value of the input (for `datetime`, an ISO time). */
   initial?: string;
+  /** A tag beside the label: the field must be given, or it only counts towards the report's completeness. */
+  tag?: 'required' | 'completeness';
 }
 
 /** The incident category and severity pickers every incident form offers, in the console's language. */
@@ -64,9 +66,13 @@ export function CommandForm<S extends z.ZodType>(props: {
   send(payload: z.output<S>): Promise<unknown>;
   submitLabel?: string;
   onSent?(): void;
+  /** More inputs after the fields, kept by the caller (read in `extra`); given the errors so theirs show beside them. */
+  more?: (errors: FieldErrors) => ReactNode;
+  /** A line under the title (where the report goes, when it is due). */
+  note?: ReactNode;
 }) {
-  const { t } = useI18n();
-  const initial = Object.fromEntries(props.fields.map((f) => [f.name, f.initial ?? '']));
+  const { t, lang } = useI18n();
+  const initial = Object.fromEntries(props.fields.map((f) => [f.name, f.kind === 'datetime' && f.initial ? toLocalInput(f.initial) : (f.initial ?? '')]));
   const [values, setValues] = useState<Record<string, string>>(initial);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
@@ -95,8 +101,15 @@ export function CommandForm<S extends z.ZodType>(props: {
   return (
     <form className="panel command-form" onSubmit={(e) => void submit(e)} noValidate data-testid={props.testId}>
       <h3>{props.title}</h3>
+      {props.note ? <p className="hint">{props.note}</p> : null}
       {props.fields.map((field) => (
-        <Field key={field.name} name={field.name} label={t(field.label)} error={errorOf(errors, field.name)}>
+        <Field
+          key={field.name}
+          name={field.name}
+          label={`${t(field.label)}${field.kind === 'datetime' ? ` ${zoneLabel(lang)}` : ''}`}
+          tag={field.tag ? t(field.tag) : undefined}
+          error={errorOf(errors, field.name)}
+        >
           {field.kind === 'select' ? (
             <select name={field.name} value={values[field.name] ?? ''} onChange={(e) => setValues({ ...values, [field.name]: e.target.value })}>
               <option value="">—</option>
@@ -112,6 +125,7 @@ export function CommandForm<S extends z.ZodType>(props: {
             <input
               name={field.name}
               type={field.kind === 'date' ? 'date' : 'datetime-local'}
+              step={field.kind === 'datetime' ? 1 : undefined}
               value={values[field.name] ?? ''}
               onChange={(e) => setValues({ ...values, [field.name]: e.target.value })}
             />
@@ -125,6 +139,7 @@ export function CommandForm<S extends z.ZodType>(props: {
           )}
         </Field>
       ))}
+      {props.more?.(errors)}
       <FormError errors={errors} />
       <div className="buttons">
         <button type="submit" disabled={busy}>

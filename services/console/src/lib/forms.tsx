@@ -40,10 +40,13 @@ export function optionalInt(value: string): number | undefined | string {
   return /^-?\d+$/.test(trimmed) ? Number(trimmed) : trimmed;
 }
 
-export function Field({ name, label, error, children }: { name: string; label: string; error?: string | undefined; children: ReactNode }) {
+export function Field({ name, label, tag, error, children }: { name: string; label: string; tag?: string | undefined; error?: string | undefined; children: ReactNode }) {
   return (
     <label className={`field${error ? ' invalid' : ''}`} data-field={name}>
-      <span className="label">{label}</span>
+      <span className="label">
+        {label}
+        {tag ? <span className="tag"> {tag}</span> : null}
+      </span>
       {children}
       {error ? (
         <span className="field-error" role="alert" data-testid={`error-${name}`}>

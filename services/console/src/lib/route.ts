@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 /** Where the console is, from the URL hash: the api owns every path, the console only `/console/`. */
 export type Route =
   | { view: 'board' }
+  | { view: 'scores' }
   | { view: 'incident'; incidentId: string }
   | { view: 'commander'; incidentId: string }
   | { view: 'review'; incidentId: string }
@@ -17,6 +18,7 @@ export function parseRoute(hash: string): Route {
     if (sub === 'review') return { view: 'review', incidentId };
     return { view: 'incident', incidentId };
   }
+  if (first === 'scores') return { view: 'scores' };
   return { view: 'board' };
 }
 
@@ -24,6 +26,8 @@ export function href(route: Route): string {
   switch (route.view) {
     case 'board':
       return '#/';
+    case 'scores':
+      return '#/scores';
     case 'incident':
       return `#/incidents/${encodeURIComponent(route.incidentId)}`;
     case 'commander':

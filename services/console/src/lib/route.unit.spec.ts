@@ -8,6 +8,7 @@ describe('console routes in the URL hash', () => {
     ['#/incidents/inc-1', { view: 'incident', incidentId: 'inc-1' }],
     ['#/incidents/inc-1/scene', { view: 'commander', incidentId: 'inc-1' }],
     ['#/incidents/inc-1/review', { view: 'review', incidentId: 'inc-1' }],
+    ['#/scores', { view: 'scores' }],
     ['#/interviews', { view: 'interviews' }],
     ['#/nowhere/else', { view: 'board' }],
   ])('%s', (hash, route) => {
@@ -17,6 +18,7 @@ describe('console routes in the URL hash', () => {
   it('every route survives href → parse, including ids that need escaping', () => {
     const routes: Route[] = [
       { view: 'board' },
+      { view: 'scores' },
       { view: 'incident', incidentId: 'a b/c' },
       { view: 'commander', incidentId: 'x' },
       { view: 'review', incidentId: '事件-1' },

@@ -1,4 +1,6 @@
 import type { TimelineEntry } from '@muster/client';
+import { fill, missingFieldLabels, rechargeNotice, reportTitle, type ReportKind } from './reports';
+import { formatTime } from './time';
 
 /**
  * How a timeline entry reads to a duty officer: the event by its name in the plan's words, who acted
@@ -53,12 +55,15 @@ export const EVENT_LABELS_ZH = {
   'event.ResourceRequestCancelled': '取消资源请求',
   'event.ReportObligationOpened': '产生报送义务',
   'event.ReportObligationAdjusted': '调整报送时限',
+  'event.ReportObligationRecharged': '报送责任随主办单位调整',
   'event.FinalReportRequired': '需报终报',
   'event.PhoneReportRecorded': '电话报告',
   'event.InitialReportSubmitted': '报送初报',
   'event.FollowUpReportSubmitted': '报送续报',
   'event.FinalReportSubmitted': '报送终报',
+  'event.SupplementaryReportSubmitted': '报送补报',
   'event.ReportAcknowledged': '签收报告',
+  'event.ReportReturned': '退回报告',
   'event.ReportOverdue': '报告逾期',
   'event.EntryCorrected': '更正记录',
   'event.SupervisionOpened': '开启督办',
@@ -105,6 +110,16 @@ export const FIELD_LABELS_ZH = {
   'field.deadline': '办理时限',
   'field.dueAt': '时限',
   'field.escalationLevel': '升级次数',
+  'field.signedBy': '签发人',
+  'field.progress': '处置进展',
+  'field.lead': '主办单位',
+  'field.report': '报告',
+  'field.reportDueAt': '应报时间',
+  'field.missingFields': '缺项',
+  'field.resubmitted': '退回后重报',
+  'field.economicLoss': '直接经济损失（元）',
+  'field.jurisdiction': '单位',
+  'reasonCode.severity': '按事件级别',
 } as const;
 
 type FieldKey = keyof typeof FIELD_LABELS_ZH;
@@ -132,24 +147,131 @@ export const FIELD_LABELS_EN: Record<FieldKey, string> = {
   'field.deadline': 'deadline',
   'field.dueAt': 'due',
   'field.escalationLevel': 'escalations',
+  'field.signedBy': 'signed by',
+  'field.progress': 'progress',
+  'field.lead': 'lead',
+  'field.report': 'report',
+  'field.reportDueAt': 'due',
+  'field.missingFields': 'missing',
+  'field.resubmitted': 'filed again after a return',
+  'field.economicLoss': 'direct economic loss (yuan)',
+  'field.jurisdiction': 'room',
+  'reasonCode.severity': 'by severity',
 };
 
-const SHOWN = new Set(Object.keys(FIELD_LABELS_ZH).map((k) => k.slice('field.'.length)));
+/** Fields a summary shows as they are (text and numbers). */
+const SHOWN = new Set([
+  'title',
+  'description',
+  'severity',
+  'level',
+  'reason',
+  'summary',
+  'recipient',
+  'orderNumber',
+  'dead',
+  'injured',
+  'missing',
+  'trapped',
+  'evacuated',
+  'sheltered',
+  'needs',
+  'objectives',
+  'justification',
+  'note',
+  'signedBy',
+  'progress',
+  'task',
+  'deadline',
+  'dueAt',
+  'escalationLevel',
+]);
+const LOSSES = ['dead', 'injured', 'missing', 'economicLoss'] as const;
+const REPORT_KINDS: readonly string[] = ['phone', 'initial', 'followUp', 'final', 'supplementary'];
+
+/** What a summary needs besides the entry: messages, the language, room names by code. */
+export interface SummaryWords {
+  tr(prefix: string, value: string): string;
+  lang: string;
+  room(code: string): string;
+  /** Writes an instant; default: Beijing time without the zone. */
+  time?: (iso: string) => string;
+}
 
 /** Fields that hold an instant: shown as the room reads time (Beijing time), never as sent. */
 const TIMES = new Set(['deadline', 'dueAt']);
 
-/** A line of what an entry said: its labelled simple fields, shortened; `time` writes an instant. */
-export function summary(entry: Pick<TimelineEntry, 'data'>, tr: (prefix: string, value: string) => string, time: (iso: string) => string = (iso) => iso): string {
+/** The entry as a summary reads it: its data, and for the timeline its type and stream (a 督办 history entry has its data only). */
+type Summarised = Pick<TimelineEntry, 'data'> & { type?: string; streamType?: string };
+
+const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+const timeOf = (words: SummaryWords) => words.time ?? ((iso: string) => formatTime(iso, words.lang, { zone: false }));
+
+/**
+ * What a report event says in the plan's words: which report, from which room to which, 越级 and
+ * copies, missing fields, lateness, losses; for a lead change, what became of each report.
+ */
+function reportParts(entry: Summarised, words: SummaryWords): string[] {
+  const { tr, room } = words;
+  const data = entry.data;
+  if (entry.type === 'ReportObligationRecharged') return [rechargeNotice(data, { ...words, time: timeOf(words) })];
   const parts: string[] = [];
+  const kind = text(data['kind']);
+  if (kind !== null && REPORT_KINDS.includes(kind)) {
+    const number = typeof data['number'] === 'number' ? data['number'] : null;
+    parts.push(`${tr('field', 'report')}：${reportTitle({ kind: kind as ReportKind, number }, tr, words.lang)}`);
+  }
+  // A filing or receipt names the rooms `from` → `to`; an overdue report the room that owed it and the room above.
+  const from = text(data['from']) ?? (entry.type === 'ReportOverdue' ? text(data['jurisdiction']) : null);
+  const to = text(data['to']) ?? (entry.type === 'ReportOverdue' ? text(data['upperJurisdiction']) : null);
+  if (from !== null && to !== null) parts.push(`${room(from)} → ${room(to)}`);
+  const lead = text(data['lead']);
+  if (lead !== null) parts.push(`${tr('field', 'lead')}：${room(lead)}`);
+  const directTo = text(data['directTo']);
+  if (directTo !== null) {
+    const copied = Array.isArray(data['copiedTo']) ? data['copiedTo'].filter((c): c is string => typeof c === 'string') : [];
+    parts.push(fill(tr('direct', 'to'), { room: room(directTo) }) + (copied.length ? fill(tr('direct', 'copied'), { rooms: copied.map(room).join('、') }) : ''));
+  }
+  if (entry.type === 'ReportOverdue' && text(data['dueAt']) !== null) parts.push(`${tr('field', 'reportDueAt')}：${timeOf(words)(String(data['dueAt']))}`);
+  if (typeof data['minutesLate'] === 'number' && data['minutesLate'] > 0) parts.push(fill(tr('late', 'filed'), { n: String(data['minutesLate']) }));
+  if (data['resubmitted'] === true) parts.push(tr('field', 'resubmitted'));
+  const missing = Array.isArray(data['missingFields']) ? data['missingFields'].filter((f): f is string => typeof f === 'string') : [];
+  if (missing.length) parts.push(`${tr('field', 'missingFields')}：${missingFieldLabels(missing, tr).join('、')}`);
+  const losses = data['losses'];
+  if (losses !== null && typeof losses === 'object') {
+    for (const key of LOSSES) {
+      const value = (losses as Record<string, unknown>)[key];
+      if (typeof value === 'number') parts.push(`${tr('field', key)}：${value}`);
+    }
+  }
+  return parts;
+}
+
+/** A line of what an entry said: its labelled simple fields, shortened; never an id, a code or a raw payload. */
+export function summary(entry: Summarised, words: SummaryWords): string {
+  const { tr } = words;
+  const report = entry.streamType === 'report';
+  const parts: string[] = report ? reportParts(entry, words) : [];
+  // The room an incident event names (linked, unlinked, supporting), by name.
+  const room = text(entry.data['jurisdiction']);
+  if (!report && room !== null) parts.push(`${tr('field', 'jurisdiction')}：${words.room(room)}`);
   for (const [key, value] of Object.entries(entry.data)) {
-    if (!SHOWN.has(key) || value === null || value === undefined || typeof value === 'object') continue;
-    const text = key === 'severity' || key === 'level' ? tr('sev', String(value)) : TIMES.has(key) ? time(String(value)) : String(value);
-    parts.push(`${tr('field', key)}：${text}`);
-    if (parts.length >= 6) break;
+    // In a report event `title` is the report's kind and `dueAt` its deadline, said above when it matters.
+    if (!SHOWN.has(key) || (report && (key === 'title' || key === 'dueAt')) || value === null || value === undefined || typeof value === 'object') continue;
+    // A reason the engine gives as a code (a link by severity) reads as words; a person's reason as typed.
+    const shown =
+      key === 'severity' || key === 'level'
+        ? tr('sev', String(value))
+        : key === 'reason'
+          ? tr('reasonCode', String(value))
+          : TIMES.has(key)
+            ? timeOf(words)(String(value))
+            : String(value);
+    parts.push(`${tr('field', key)}：${shown}`);
+    if (parts.length >= 8) break;
   }
   const line = parts.join('　');
-  return line.length > 160 ? `${line.slice(0, 157)}…` : line;
+  return line.length > 240 ? `${line.slice(0, 237)}…` : line;
 }
 
 /**

@@ -178,8 +178,6 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
             </dl>
           </section>
 
-          <ReportsPanel incident={incident} reports={reports} onChanged={() => void reload()} />
-
           <SupervisionPanel incident={incident} items={supervision} onChanged={() => void reload()} />
 
           <section className="panel" data-testid="resource-requests">
@@ -303,13 +301,15 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
                 <li key={e.eventId} className={e.correctedBy.length ? 'corrected' : ''} data-testid="timeline-entry" data-type={e.type}>
                   <time>{formatTime(e.recordedAt, lang)}</time> <strong>{tr('event', e.type)}</strong>{' '}
                   <span className="actor">{actorLabel(e, (code) => jurisdictionName(jurisdictions, code, lang), tr)}</span>{' '}
-                  <span className="summary">{summary(e, tr, (iso) => formatTime(iso, lang, { zone: false }))}</span>
+                  <span className="summary">{summary(e, { tr, lang, room: (code) => jurisdictionName(jurisdictions, code, lang) })}</span>
                 </li>
               ))}
             </ol>
           </section>
         </div>
       </div>
+
+      <ReportsPanel incident={incident} reports={reports} timeline={timeline} onChanged={() => void reload()} />
     </section>
   );
 }

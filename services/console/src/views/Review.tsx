@@ -11,6 +11,8 @@ import { jurisdictionName, useApp, useLoad } from '../lib/session';
 import { formatTime, fromLocalInput, toLocalInput, zoneLabel } from '../lib/time';
 import { SeverityBadge } from '../lib/widgets';
 import { useIncident } from './Incident';
+import { download } from '../lib/download';
+import { titleOfKey } from '../lib/reports';
 import { actorLabel, summary } from '../lib/timeline-text';
 
 echarts.use([ScatterChart, GridComponent, TooltipComponent, LegendComponent, MarkAreaComponent, CanvasRenderer]);
@@ -84,15 +86,6 @@ function TimelineChart({ incident, entries }: { incident: Incident; entries: Tim
     };
   }, [incident, entries, lang, t, tr]);
   return <div ref={element} className="chart" data-testid="timeline-chart" role="img" aria-label={t('chart')} />;
-}
-
-function download(name: string, type: string, content: string) {
-  const url = URL.createObjectURL(new Blob([content], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 export function ReviewView({ incidentId }: { incidentId: string }) {
@@ -207,7 +200,7 @@ export function ReviewView({ incidentId }: { incidentId: string }) {
               <ul>
                 {m.reportLateness.map((r) => (
                   <li key={r.key} className={r.minutesLate ? 'overdue' : ''}>
-                    {r.key} · {formatTime(r.dueAt, lang)} · {t('late')}: {r.minutesLate?.toFixed(1) ?? '—'}
+                    {jurisdictionName(jurisdictions, r.owedBy, lang)} {titleOfKey(r.key, tr, lang)} · {formatTime(r.dueAt, lang)} · {t('late')}: {r.minutesLate?.toFixed(1) ?? '—'}
                   </li>
                 ))}
               </ul>
@@ -241,7 +234,7 @@ export function ReviewView({ incidentId }: { incidentId: string }) {
           {timeline.map((e) => (
             <li key={e.eventId} className={e.correctedBy.length ? 'corrected' : ''}>
               <time>{formatTime(e.recordedAt, lang)}</time> <strong>{tr('event', e.type)}</strong>{' '}
-              <span className="actor">{actorLabel(e, (code) => jurisdictionName(jurisdictions, code, lang), tr)}</span> <span className="summary">{summary(e, tr, (iso) => formatTime(iso, lang, { zone: false }))}</span>
+              <span className="actor">{actorLabel(e, (code) => jurisdictionName(jurisdictions, code, lang), tr)}</span> <span className="summary">{summary(e, { tr, lang, room: (code) => jurisdictionName(jurisdictions, code, lang) })}</span>
             </li>
           ))}
         </ol>

@@ -176,7 +176,7 @@ export function SupervisionPanel({ incident, items, onChanged }: { incident: Inc
                   <li key={h.version} data-type={h.type}>
                     <time>{time(h.recordedAt)}</time> <strong>{tr('event', h.type)}</strong>{' '}
                     <span className="actor">{actorLabel(h, roomName, tr)}</span>{' '}
-                    <span className="summary">{summary(h, tr, time)}</span>
+                    <span className="summary">{summary(h, { tr, lang, room: roomName, time })}</span>
                   </li>
                 ))}
               </ol>

@@ -85,7 +85,7 @@ describe('the console routes through @muster/client', () => {
     expect(scores.items).toEqual([expect.objectContaining({ jurisdiction: '441203', assessed: 1, onTime: 1, filed: 1, complete: 1, returned: 0 })]);
     const scoresCsv = await room.reportScoresCsv({ ...period, jurisdiction: '441203' });
     // (Decoding the answer drops the byte-order mark; the console puts it back on the file it saves.)
-    expect(scoresCsv.split('\n').slice(0, 2)).toEqual([expect.stringMatching(/^jurisdiction,name,assessed,on_time,late,missing,/), expect.stringMatching(/^441203,鼎湖区,1,1,0,0,/)]);
+    expect(scoresCsv.split('\n').slice(0, 2)).toEqual([expect.stringMatching(/^单位代码,单位,应报,按时,迟报,漏报,/), expect.stringMatching(/^441203,鼎湖区,1,1,0,0,/)]);
 
     const timeline = await reviewer.timeline(incidentId, { limit: 1000 });
     expect(timeline.items.map((e) => e.type)).toEqual(expect.arrayContaining(['IncidentReported', 'CommanderAppointed', 'SceneReportPosted', 'IncidentConfirmed']));

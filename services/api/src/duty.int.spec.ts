@@ -287,7 +287,7 @@ describe('timeliness scores (考核通报)', () => {
     expect(csv.headers['content-disposition']).toBe('attachment; filename="report-scores_2026-07-01_2026-07-02.csv"');
     expect(csv.body.startsWith('\ufeff')).toBe(true);
     expect(csv.body.slice(1).trimEnd().split('\n')).toStrictEqual([
-      'jurisdiction,name,assessed,on_time,late,missing,on_time_rate,mean_lateness_minutes,worst_lateness_minutes,filed,complete,completeness_rate,returned',
+      '单位代码,单位,应报,按时,迟报,漏报,按时率,平均迟报分钟,最长迟报分钟,报送数,内容完整数,内容完整率,退回次数',
       '441200,肇庆市,6,0,0,6,0,,,0,0,,0',
       '441203,鼎湖区,5,2,1,2,0.4,30,30,3,3,1,0',
       '441204,高要区,4,1,1,2,0.25,15,15,2,2,1,0',

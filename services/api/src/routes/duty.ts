@@ -176,23 +176,23 @@ export function registerDutyRoutes(deps: RouteContext): void {
     const csv = stringify(
       result.items.map((s) => ({ ...s, name: tree.get(s.jurisdiction)?.name ?? '' })),
       {
-        // A byte-order mark, so spreadsheet programs read the unit names (UTF-8 Chinese) correctly.
+        // A byte-order mark, so spreadsheet programs read the headers and unit names (UTF-8 Chinese) correctly.
         bom: true,
         header: true,
         columns: [
-          { key: 'jurisdiction', header: 'jurisdiction' },
-          { key: 'name', header: 'name' },
-          { key: 'assessed', header: 'assessed' },
-          { key: 'onTime', header: 'on_time' },
-          { key: 'late', header: 'late' },
-          { key: 'missing', header: 'missing' },
-          { key: 'onTimeRate', header: 'on_time_rate' },
-          { key: 'meanLatenessMinutes', header: 'mean_lateness_minutes' },
-          { key: 'worstLatenessMinutes', header: 'worst_lateness_minutes' },
-          { key: 'filed', header: 'filed' },
-          { key: 'complete', header: 'complete' },
-          { key: 'completenessRate', header: 'completeness_rate' },
-          { key: 'returned', header: 'returned' },
+          { key: 'jurisdiction', header: '单位代码' },
+          { key: 'name', header: '单位' },
+          { key: 'assessed', header: '应报' },
+          { key: 'onTime', header: '按时' },
+          { key: 'late', header: '迟报' },
+          { key: 'missing', header: '漏报' },
+          { key: 'onTimeRate', header: '按时率' },
+          { key: 'meanLatenessMinutes', header: '平均迟报分钟' },
+          { key: 'worstLatenessMinutes', header: '最长迟报分钟' },
+          { key: 'filed', header: '报送数' },
+          { key: 'complete', header: '内容完整数' },
+          { key: 'completenessRate', header: '内容完整率' },
+          { key: 'returned', header: '退回次数' },
         ],
       },
     );

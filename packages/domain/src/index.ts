@@ -2,17 +2,20 @@ export {
   SEVERITIES,
   INCIDENT_CATEGORIES,
   ROLES,
+  severityAtLeast,
 } from './shared';
-export type { Role, Actor, CommandMeta, EmittedEvent } from './shared';
+export type { Role, Actor, CommandMeta, EmittedEvent, Severity } from './shared';
 export { decide, replay, initialState, isOver } from './aggregate';
 export type { AggregateDefinition, Decision, PersistedState, ReplayableEvent } from './aggregate';
 export { STREAM_TYPES, isStreamType, isStreamOf } from './streams';
 export type { StreamType, MachineOf, ContextOf, CommandTypeOf, PayloadOf } from './streams';
 export { incidentAggregate } from './incident/incident.machine';
 export { INCIDENT_STATES, REPORT_CHANNELS } from './incident/incident.types';
+export { linkageAbove } from './incident/linkage';
 export type {
   IncidentContext,
   IncidentState,
+  SuggestionFigures,
 } from './incident/incident.types';
 export { sceneMachine, sceneAggregate } from './scene/scene.machine';
 export { SCENE_STATES } from './scene/scene.types';

@@ -11,7 +11,7 @@ export { STREAM_TYPES, isStreamType, isStreamOf } from './streams';
 export type { StreamType, MachineOf, ContextOf, CommandTypeOf, PayloadOf } from './streams';
 export { incidentAggregate } from './incident/incident.machine';
 export { INCIDENT_STATES, REPORT_CHANNELS } from './incident/incident.types';
-export { linkageAbove } from './incident/linkage';
+export { linkageAbove, severitySetBy } from './incident/linkage';
 export type {
   IncidentContext,
   IncidentState,

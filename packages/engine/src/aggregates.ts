@@ -5,6 +5,7 @@ import {
   gradeOf,
   incidentAggregate,
   linkageAbove,
+  severitySetBy,
   pendingDeadlines,
   reportAggregate,
   reportStreamId,
@@ -160,25 +161,6 @@ function termsOf(env: ReactionEnv, incident: IncidentContext) {
   return { phoneMinutes: rule.phoneMinutes, writtenMinutes: rule.writtenMinutes, followUpEveryMinutes: every, finalWithinMinutes: rule.finalWithinMinutes, rule: rule.id };
 }
 
-/** The severity a command leaves the incident at, when it sets or changes it (linkage follows); null otherwise. */
-function severitySetBy(type: CommandTypeOf<'incident'>, payload: Payload, incident: IncidentContext | null): Severity | null {
-  const before = incident?.severity ?? null;
-  let after: Severity | null = null;
-  switch (type) {
-    case 'ReportIncident':
-    case 'ConfirmIncident':
-    case 'ClassifyIncident':
-      after = (payload['severity'] as Severity | undefined) ?? null;
-      break;
-    case 'ConfirmSuggestedSeverity':
-      after = incident?.suggestedSeverity?.severity ?? null;
-      break;
-    default:
-      return null;
-  }
-  return after !== null && after !== before ? after : null;
-}
-
 /**
  * Every jurisdiction an incident command names must be one the tree knows; the tree fills in levels
  * above, and the linkage rules of the lead the rooms that follow a new severity.
@@ -190,7 +172,7 @@ function enrichIncident(type: CommandTypeOf<'incident'>, payload: Payload, incid
   }
   if (type === 'ReportIncident') {
     const lead = String(payload['leadJurisdiction']);
-    const severity = severitySetBy(type, payload, null);
+    const severity = severitySetBy({ ...payload, type }, null);
     return { ...payload, upperJurisdiction: tree.parentOf(lead), ...(severity === null ? {} : { linkage: linkageAbove(rulesFor(rules, tree, lead), tree, lead, severity) }) };
   }
   if (type === 'RaiseLead') {
@@ -205,7 +187,7 @@ function enrichIncident(type: CommandTypeOf<'incident'>, payload: Payload, incid
     const severity = incident?.severity ?? null;
     return { ...payload, to, upperJurisdiction: tree.parentOf(to), ...(severity === null ? {} : { linkage: linkageAbove(rulesFor(rules, tree, to), tree, to, severity) }) };
   }
-  const severity = severitySetBy(type, payload, incident);
+  const severity = severitySetBy({ ...payload, type }, incident);
   if (severity !== null && incident) return { ...payload, linkage: linkageAbove(rulesFor(rules, tree, incident.leadJurisdiction), tree, incident.leadJurisdiction, severity) };
   return payload;
 }

@@ -1,4 +1,4 @@
-import { INCIDENT_CATEGORIES, REPORT_CHANNELS } from '@muster/domain';
+import { REPORT_CHANNELS } from '@muster/domain';
 import { z } from 'zod';
 import {
   CategorySchema,
@@ -10,6 +10,7 @@ import {
   JurisdictionCodeSchema,
   MAX_TERM_MINUTES,
   SeveritySchema,
+  SubtypeSchema,
 } from './incident.schemas';
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
@@ -17,38 +18,27 @@ const count = z.int().min(0).max(10_000_000);
 /** Up to a year: a deadline further out than that is a typo. */
 const minutes = z.int().min(1).max(MAX_TERM_MINUTES).nullable();
 
-// ---- Reporting rule table (信息报送 时限), loaded as configuration ---------------------------------
-
-const ReportRuleSchema = z.strictObject({
-  id: IdSchema,
-  severities: z.array(SeveritySchema).min(1),
-  categories: z.array(z.enum(INCIDENT_CATEGORIES)).min(1).optional(),
-  phoneMinutes: minutes,
-  writtenMinutes: minutes,
-  followUpEveryMinutes: minutes,
-  finalWithinMinutes: minutes,
-  source: z.string().max(2000).optional(),
-});
-
-/** The file named by MUSTER_REPORT_RULES_FILE: `{ "rules": [ … ] }`, first applicable rule wins. */
-export const ReportRuleTableSchema = z
-  .strictObject({ rules: z.array(ReportRuleSchema).min(1).max(200) })
-  .superRefine((table, ctx) => {
-    const seen = new Set<string>();
-    table.rules.forEach((rule, i) => {
-      if (seen.has(rule.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `rule id ${rule.id} is used twice` });
-      seen.add(rule.id);
-    });
-  })
-  .meta({ id: 'ReportRuleTable' });
+const FollowUpScheduleSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('interval'), minutes: z.int().min(1).max(MAX_TERM_MINUTES) }),
+  z.strictObject({ kind: z.literal('daily'), times: z.array(z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/)).min(1).max(24) }),
+]);
 
 const ReportTermsSchema = z.strictObject({
+  rule: z.string().min(1).max(100),
   phoneMinutes: minutes,
   writtenMinutes: minutes,
-  followUpEveryMinutes: minutes,
+  relayPhoneMinutes: minutes,
+  relayWrittenMinutes: minutes,
+  followUp: FollowUpScheduleSchema.nullable(),
   finalWithinMinutes: minutes,
-  rule: z.string().min(1).max(100),
+  correctionWithinMinutes: minutes,
+  supplementaryWindowDays: z.int().min(1).max(366).nullable(),
+  supplementaryRule: z.string().min(1).max(100).nullable(),
 });
+
+const ChainSchema = z
+  .array(z.strictObject({ from: JurisdictionCodeSchema, to: JurisdictionCodeSchema, role: z.enum(['lead', 'relay']) }))
+  .max(10);
 
 // ---- Report obligation commands ------------------------------------------------------------------
 
@@ -59,20 +49,28 @@ const ReportedLossesSchema = z.strictObject({
   economicLoss: z.number().min(0).max(1e13).optional(),
 });
 
-/** The fields of a 初报 (reference §1.3). */
+/** The fields of a 初报 (reference §1.3): when, where and what are required; the rest count towards completeness. */
 const InitialReportContentSchema = z.strictObject({
-  receivedAt: IsoTimeSchema,
-  source: text(500),
+  receivedAt: IsoTimeSchema.optional(),
+  source: text(500).optional(),
   occurredAt: IsoTimeSchema,
   place: text(500),
   nature: text(500),
-  scope: text(2000),
-  losses: ReportedLossesSchema,
-  trend: text(2000),
-  leadersOnSite: text(2000),
-  measures: text(5000),
+  scope: text(2000).optional(),
+  losses: ReportedLossesSchema.optional(),
+  trend: text(2000).optional(),
+  leadersOnSite: text(2000).optional(),
+  measures: text(5000).optional(),
   requests: z.string().max(5000).optional(),
 });
+
+/** What every filing may carry: its own id, and 越级上报 to a room past the one above. */
+const filing = {
+  reportId: IdSchema.optional(),
+  directTo: JurisdictionCodeSchema.optional().meta({ description: '越级上报: a room above the receiving room that gets the report directly; the rooms between get a copy' }),
+};
+/** Names one report of the obligation: its key and the room that owes it (default: the lead). */
+const reportKey = z.string().regex(/^(phone|initial|final|followUp-[1-9]\d{0,3}|supplementary-[1-9]\d{0,3})$/, 'must be phone, initial, final, followUp-<n> or supplementary-<n>');
 
 /** Payloads of the report obligation commands, by command type; the engine parses each one. */
 export const REPORT_COMMAND_SCHEMAS = {
@@ -80,25 +78,45 @@ export const REPORT_COMMAND_SCHEMAS = {
     incidentId: IdSchema,
     severity: SeveritySchema,
     category: CategorySchema.nullable(),
+    subtype: z.string().max(100).nullable(),
+    receivedAt: IsoTimeSchema,
+    occurredAt: IsoTimeSchema.nullable(),
     confirmedAt: IsoTimeSchema,
-    jurisdiction: JurisdictionCodeSchema,
-    upperJurisdiction: JurisdictionCodeSchema.nullable(),
+    lead: JurisdictionCodeSchema,
+    chain: ChainSchema,
     exercise: z.boolean(),
     terms: ReportTermsSchema,
   }),
-  AdjustReportObligation: z.strictObject({ severity: SeveritySchema, category: CategorySchema.nullable(), terms: ReportTermsSchema }),
+  AdjustReportObligation: z.strictObject({
+    severity: SeveritySchema,
+    category: CategorySchema.nullable(),
+    subtype: z.string().max(100).nullable(),
+    terms: ReportTermsSchema,
+    chain: ChainSchema,
+  }),
+  RechargeReportObligation: z.strictObject({ lead: JurisdictionCodeSchema, chain: ChainSchema, reason: z.string().max(2000) }),
   RequireFinalReport: z.strictObject({ liftedAt: IsoTimeSchema }),
-  RecordPhoneReport: z.strictObject({ reportId: IdSchema.optional(), recipient: text(200), summary: text(5000) }),
-  SubmitInitialReport: z.strictObject({ reportId: IdSchema.optional(), content: InitialReportContentSchema, signedBy: text(100) }),
-  SubmitFollowUpReport: z.strictObject({ reportId: IdSchema.optional(), progress: text(10_000), losses: ReportedLossesSchema.optional(), signedBy: text(100) }),
-  SubmitFinalReport: z.strictObject({ reportId: IdSchema.optional(), summary: text(20_000), losses: ReportedLossesSchema.optional(), signedBy: text(100) }),
-  AcknowledgeReport: z.strictObject({ key: z.string().regex(/^(phone|initial|final|followUp-[1-9]\d{0,3})$/, 'must be phone, initial, final or followUp-<n>'), note: z.string().max(2000).optional() }),
+  RecordPhoneReport: z.strictObject({ ...filing, recipient: text(200), summary: text(5000) }),
+  SubmitInitialReport: z.strictObject({ ...filing, content: InitialReportContentSchema, signedBy: text(100) }),
+  SubmitFollowUpReport: z.strictObject({ ...filing, progress: text(10_000), losses: ReportedLossesSchema.optional(), signedBy: text(100) }),
+  SubmitFinalReport: z.strictObject({ ...filing, summary: text(20_000), losses: ReportedLossesSchema.optional(), signedBy: text(100) }),
+  SubmitSupplementaryReport: z.strictObject({ ...filing, losses: ReportedLossesSchema, note: text(5000), signedBy: text(100) }),
+  AcknowledgeReport: z.strictObject({ key: reportKey, from: JurisdictionCodeSchema.optional(), note: z.string().max(2000).optional() }),
+  ReturnReport: z.strictObject({ key: reportKey, from: JurisdictionCodeSchema.optional(), reason: text(2000) }),
   // Sent by the timers with the deadline the engine computed, which may lie past TIME_RANGE.latest.
-  DeadlinePassed: z.strictObject({ key: z.string().min(1).max(100), dueAt: ComputedTimeSchema }),
+  DeadlinePassed: z.strictObject({ key: z.string().min(1).max(120), dueAt: ComputedTimeSchema }),
 } as const;
 
 /** What people send over HTTP; the other report commands come from the engine and the timers. */
-export const REPORT_FILING_NAMES = ['RecordPhoneReport', 'SubmitInitialReport', 'SubmitFollowUpReport', 'SubmitFinalReport', 'AcknowledgeReport'] as const;
+export const REPORT_FILING_NAMES = [
+  'RecordPhoneReport',
+  'SubmitInitialReport',
+  'SubmitFollowUpReport',
+  'SubmitFinalReport',
+  'SubmitSupplementaryReport',
+  'AcknowledgeReport',
+  'ReturnReport',
+] as const;
 
 export const ReportCommandRequestSchema = CommandOptionsSchema.extend({
   type: z.enum(REPORT_FILING_NAMES),
@@ -180,6 +198,7 @@ export const TriageSchema = z
         title: text(200),
         description: z.string().max(10_000).optional(),
         category: CategorySchema.optional(),
+        subtype: SubtypeSchema.optional(),
         severity: SeveritySchema.optional(),
         exercise: z.boolean().optional(),
       }),
@@ -219,6 +238,13 @@ export const ReportScoreSchema = z
     /** Over the late ones, in minutes. */
     meanLatenessMinutes: z.number().nullable(),
     worstLatenessMinutes: z.number().nullable(),
+    /** Reports filed in the period (数量), with or without a deadline. */
+    filed: z.int(),
+    /** Filed reports holding every required field (内容完整), and their share. */
+    complete: z.int(),
+    completenessRate: z.number().nullable(),
+    /** Times reports of the period were sent back for correction (退回). */
+    returned: z.int(),
   })
   .meta({ id: 'ReportScore' });
 

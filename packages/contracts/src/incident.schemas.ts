@@ -1,4 +1,4 @@
-import { INCIDENT_CATEGORIES, INCIDENT_STATES, REPORT_CHANNELS, ROLES, SEVERITIES } from '@muster/domain';
+import { INCIDENT_CATEGORIES, INCIDENT_STATES, INCIDENT_SUBTYPES, REPORT_CHANNELS, ROLES, SEVERITIES } from '@muster/domain';
 import { z } from 'zod';
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
@@ -56,6 +56,7 @@ export const LocationSchema = z.strictObject({
   lon: z.number().min(-180).max(180).optional(),
 });
 
+export const SubtypeSchema = z.enum(INCIDENT_SUBTYPES).meta({ description: 'A finer kind within the category (road_traffic, fire, …)' });
 const figure = z.int().min(0).max(1_000_000_000_000);
 const SuggestionFiguresSchema = z.strictObject({ dead: figure.optional(), injured: figure.optional(), economicLoss: figure.optional() });
 
@@ -64,7 +65,10 @@ export const ReportIncidentSchema = z.strictObject({
   title: text(200),
   description: z.string().max(10_000).optional(),
   category: CategorySchema.optional(),
+  subtype: SubtypeSchema.optional(),
   severity: SeveritySchema.optional(),
+  /** 接报: when the room received the first report (the watch log's receipt); kept between occurredAt and now. */
+  receivedAt: IsoTimeSchema.optional(),
   leadJurisdiction: JurisdictionCodeSchema,
   location: LocationSchema.optional(),
   source: z.enum(REPORT_CHANNELS).optional(),
@@ -76,6 +80,7 @@ export const INCIDENT_COMMAND_SCHEMAS = {
   BeginVerification: z.strictObject({ note: z.string().max(2000).optional() }),
   ConfirmIncident: z.strictObject({
     category: CategorySchema.optional(),
+    subtype: SubtypeSchema.optional(),
     severity: SeveritySchema.optional(),
     note: z.string().max(2000).optional(),
   }),
@@ -90,6 +95,7 @@ export const INCIDENT_COMMAND_SCHEMAS = {
   ChangeResponseLevel: z.strictObject({ level: SeveritySchema, reason: text(2000) }),
   ClassifyIncident: z.strictObject({
     category: CategorySchema,
+    subtype: SubtypeSchema.optional(),
     severity: SeveritySchema,
     reason: z.string().max(2000).optional(),
   }),

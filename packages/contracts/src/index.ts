@@ -66,7 +66,6 @@ export {
 /** The schema type the engine keeps per command, so that it needs no zod import of its own. */
 export type { ZodType as Schema } from 'zod';
 export {
-  ReportRuleTableSchema,
   REPORT_COMMAND_SCHEMAS,
   ReportCommandRequestSchema,
   DutyShiftSchema,

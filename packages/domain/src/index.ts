@@ -1,10 +1,11 @@
 export {
   SEVERITIES,
   INCIDENT_CATEGORIES,
+  INCIDENT_SUBTYPES,
   ROLES,
   severityAtLeast,
 } from './shared';
-export type { Role, Actor, CommandMeta, EmittedEvent, Severity } from './shared';
+export type { Role, Actor, CommandMeta, EmittedEvent, Severity, IncidentCategory, IncidentSubtype } from './shared';
 export { decide, replay, initialState, isOver } from './aggregate';
 export type { AggregateDefinition, Decision, PersistedState, ReplayableEvent } from './aggregate';
 export { STREAM_TYPES, isStreamType, isStreamOf } from './streams';
@@ -62,10 +63,7 @@ export { ZHAOQING_JURISDICTIONS } from './jurisdiction/zhaoqing';
 export { roomsOf, canSee } from './jurisdiction/visibility';
 export { reportAggregate, pendingDeadlines } from './report/report.machine';
 export { reportStreamId } from './report/report.types';
-export type {
-  ReportContext,
-} from './report/report.types';
-export { DEFAULT_REPORT_RULES, reportTermsFor } from './report/report.rules';
-export type { ReportRuleTable } from './report/report.rules';
+export type { ReportContext, ReportItem, ReportLine, ReportTerms, ChainLink } from './report/report.types';
+export { minutesLate } from './report/report.schedule';
 export { correctionAggregate, correctionStreamId } from './correction/correction.machine';
 

@@ -6,6 +6,30 @@ export type Severity = (typeof SEVERITIES)[number];
 export const INCIDENT_CATEGORIES = ['natural_disaster', 'accident', 'public_health', 'social_security'] as const;
 export type IncidentCategory = (typeof INCIDENT_CATEGORIES)[number];
 
+/**
+ * Finer kinds within the categories (GB/T 35561 names them in more detail), as far as rules tell them
+ * apart: 493号令 §13 gives road traffic and fire accidents a shorter 补报 window.
+ */
+export const INCIDENT_SUBTYPES = [
+  'road_traffic',
+  'fire',
+  'work_safety',
+  'hazardous_chemicals',
+  'mine',
+  'flood',
+  'typhoon',
+  'rainstorm',
+  'landslide',
+  'earthquake',
+  'forest_fire',
+  'epidemic',
+  'food_safety',
+  'animal_epidemic',
+  'mass_event',
+  'other',
+] as const;
+export type IncidentSubtype = (typeof INCIDENT_SUBTYPES)[number];
+
 export const ROLES = ['duty_officer', 'leader', 'responder', 'agency_liaison', 'reviewer', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 

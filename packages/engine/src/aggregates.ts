@@ -9,8 +9,15 @@ import {
   pendingDeadlines,
   reportAggregate,
   reportStreamId,
+  levelAtLeast,
   reportingRuleFor,
   rulesFor,
+  supplementaryRuleFor,
+  type ChainLink,
+  type JurisdictionLevel,
+  type ReportTerms,
+  type ReportingRule,
+  type Severity,
   requestAggregate,
   severityAtLeast,
   type AggregateDefinition,
@@ -26,7 +33,6 @@ import {
   type RuleBook,
   type RequestContext,
   type SceneContext,
-  type Severity,
   type StreamType,
   type SuggestionFigures,
 } from '@muster/domain';
@@ -107,15 +113,21 @@ export { reportStreamId };
 
 /**
  * The incident's facts that make reports due (信息报送): confirmation opens the obligation with the
- * terms of the rule table, a new severity or category changes them, lifting the response makes the
- * 终报 due. All in the transaction of the incident command, so an obligation exists exactly when the
- * incident is confirmed.
+ * terms of the lead's rules and the chain they ask for, a new severity or category changes both, a
+ * lead change re-charges who owes and who receives, lifting the response makes the 终报 due. All in
+ * the transaction of the incident command, so an obligation exists exactly when the incident is
+ * confirmed and always follows its lead.
  */
 function incidentReactions(event: EmittedEvent, incident: IncidentContext, env: ReactionEnv): Reaction[] {
   const streamId = reportStreamId(incident.incidentId);
+  if (incident.severity === null || incident.confirmedAt === null) {
+    // Before confirmation there is no obligation yet.
+    return [];
+  }
+  const rule = reportingRuleOf(env, incident, incident.severity);
+  const chain = chainFor(env.tree, incident.leadJurisdiction, rule?.reportsReach ?? null);
   switch (event.type) {
     case 'IncidentConfirmed':
-      if (incident.severity === null || incident.confirmedAt === null) return [];
       return [
         {
           streamType: 'report',
@@ -125,25 +137,36 @@ function incidentReactions(event: EmittedEvent, incident: IncidentContext, env: 
             incidentId: incident.incidentId,
             severity: incident.severity,
             category: incident.category,
+            subtype: incident.subtype,
+            // 接报: the clock of every deadline. Incidents recorded before it was kept start at their report.
+            receivedAt: incident.receivedAt ?? incident.reportedAt ?? incident.confirmedAt,
+            occurredAt: incident.occurredAt,
             confirmedAt: incident.confirmedAt,
-            jurisdiction: incident.leadJurisdiction,
-            upperJurisdiction: incident.upperJurisdiction,
+            lead: incident.leadJurisdiction,
+            chain,
             exercise: incident.exercise,
-            terms: termsOf(env, incident),
+            terms: termsOf(env, incident, rule),
           },
         },
       ];
     case 'IncidentClassified':
     case 'SuggestedSeverityConfirmed':
-      // Before confirmation there is no obligation yet; the report stream then does not exist and the
-      // reaction is skipped.
-      if (incident.severity === null || incident.confirmedAt === null) return [];
       return [
         {
           streamType: 'report',
           streamId,
           type: 'AdjustReportObligation',
-          data: { severity: incident.severity, category: incident.category, terms: termsOf(env, incident) },
+          data: { severity: incident.severity, category: incident.category, subtype: incident.subtype, terms: termsOf(env, incident, rule), chain },
+        },
+      ];
+    case 'LeadRaised':
+    case 'LeadHandedBack':
+      return [
+        {
+          streamType: 'report',
+          streamId,
+          type: 'RechargeReportObligation',
+          data: { lead: incident.leadJurisdiction, chain, reason: typeof event.data['reason'] === 'string' ? event.data['reason'] : '' },
         },
       ];
     case 'ResponseLifted':
@@ -153,12 +176,43 @@ function incidentReactions(event: EmittedEvent, incident: IncidentContext, env: 
   }
 }
 
-/** The reporting terms for the incident under its lead's rules (interim: the report machine is being reworked). */
-function termsOf(env: ReactionEnv, incident: IncidentContext) {
-  const rule = incident.severity === null ? null : reportingRuleFor(rulesFor(env.rules, env.tree, incident.leadJurisdiction), incident.severity, incident.category);
-  if (!rule) return { phoneMinutes: null, writtenMinutes: null, followUpEveryMinutes: null, finalWithinMinutes: null, rule: 'none' };
-  const every = rule.followUp === null ? null : rule.followUp.kind === 'interval' ? rule.followUp.minutes : Math.round((24 * 60) / rule.followUp.times.length);
-  return { phoneMinutes: rule.phoneMinutes, writtenMinutes: rule.writtenMinutes, followUpEveryMinutes: every, finalWithinMinutes: rule.finalWithinMinutes, rule: rule.id };
+function reportingRuleOf(env: ReactionEnv, incident: IncidentContext, severity: Severity): ReportingRule | null {
+  return reportingRuleFor(rulesFor(env.rules, env.tree, incident.leadJurisdiction), severity, incident.category);
+}
+
+/**
+ * The reporting chain of a lead: the lead reports to the room above it, and each room above passes the
+ * reports on while it lies below the level the rule says they must reach (III+: the province).
+ */
+function chainFor(tree: JurisdictionTree, lead: string, reach: JurisdictionLevel | null): ChainLink[] {
+  const upper = tree.parentOf(lead);
+  if (upper === null) return [];
+  const chain: ChainLink[] = [{ from: lead, to: upper, role: 'lead' }];
+  for (let room = upper; reach !== null; ) {
+    const next = tree.parentOf(room);
+    const level = tree.get(room)?.level;
+    if (next === null || level === undefined || levelAtLeast(level, reach)) break;
+    chain.push({ from: room, to: next, role: 'relay' });
+    room = next;
+  }
+  return chain;
+}
+
+/** The terms the obligation records: the reporting rule's deadlines and the 补报 window of the incident's kind. */
+function termsOf(env: ReactionEnv, incident: IncidentContext, rule: ReportingRule | null): ReportTerms {
+  const supplementary = supplementaryRuleFor(rulesFor(env.rules, env.tree, incident.leadJurisdiction), incident.category, incident.subtype);
+  return {
+    rule: rule?.id ?? 'none',
+    phoneMinutes: rule?.phoneMinutes ?? null,
+    writtenMinutes: rule?.writtenMinutes ?? null,
+    relayPhoneMinutes: rule?.relayPhoneMinutes ?? null,
+    relayWrittenMinutes: rule?.relayWrittenMinutes ?? null,
+    followUp: rule?.followUp ?? null,
+    finalWithinMinutes: rule?.finalWithinMinutes ?? null,
+    correctionWithinMinutes: rule?.correctionWithinMinutes ?? null,
+    supplementaryWindowDays: supplementary?.windowDays ?? null,
+    supplementaryRule: supplementary?.id ?? null,
+  };
 }
 
 /**
@@ -238,15 +292,15 @@ function reportEffects(event: EmittedEvent, report: ReportContext): StoreEffect[
       const streamId = reportStreamId(report.incidentId);
       const pending = pendingDeadlines(report);
       return [
-        { kind: 'cancelDeadlines', incidentId: report.incidentId, streamId, keep: pending },
+        { kind: 'cancelDeadlines', incidentId: report.incidentId, streamId, keep: pending.map(({ key, dueAt }) => ({ key, dueAt })) },
         ...pending.map(
-          ({ key, dueAt }): StoreEffect => ({
+          ({ key, dueAt, from }): StoreEffect => ({
             kind: 'scheduleDeadline',
             deadline: {
               streamType: 'report',
               streamId,
               incidentId: report.incidentId,
-              jurisdiction: report.jurisdiction,
+              jurisdiction: from,
               key,
               dueAt,
               command: { type: 'DeadlinePassed', data: { key, dueAt } },

@@ -1,4 +1,4 @@
-import { ForbiddenError } from '@muster/contracts';
+import { ForbiddenError, ValidationError } from '@muster/contracts';
 import {
   canSee,
   levelAtLeast,
@@ -9,6 +9,7 @@ import {
   type SceneContext,
   type IncidentContext,
   type ReportContext,
+  type ReportItem,
   type RequestContext,
   type Severity,
 } from '@muster/domain';
@@ -275,35 +276,69 @@ export function timersActor(jurisdiction: string): Actor {
   return { userId: TIMERS_USER_ID, roles: ['admin'], jurisdiction };
 }
 
-/** The room that receives the reports: the level directly above the lead (or the one recorded when the obligation opened). */
-function isReceivingRoom(request: AuthorizationRequest): boolean {
-  const { actor, incident, tree } = request;
-  if (!incident || !isRoomStaff(actor)) return false;
-  const recorded = (request.context as ReportContext | null)?.upperJurisdiction ?? null;
-  return actor.jurisdiction === tree.parentOf(incident.leadJurisdiction) || (recorded !== null && actor.jurisdiction === recorded);
+/** The report an acknowledgement or a return names: by its key and the room that owes it (default: the lead). */
+function namedReport(request: AuthorizationRequest): ReportItem | undefined {
+  const report = request.context as ReportContext | null;
+  if (!report) return undefined;
+  const from = typeof request.payload['from'] === 'string' ? request.payload['from'] : report.lead;
+  return report.items.find((i) => i.from === from && i.key === request.payload['key']);
+}
+
+/** A room owes reports on the incident: it has a line of the chain, or a report it still owes from before a lead change. */
+function owesReports(request: AuthorizationRequest): boolean {
+  const { actor } = request;
+  const report = request.context as ReportContext | null;
+  if (!report || !isRoomStaff(actor)) return false;
+  return report.lines.some((l) => l.from === actor.jurisdiction) || report.items.some((i) => i.from === actor.jurisdiction && i.submittedAt === null);
+}
+
+/** 越级上报 goes to a room above the one the filer reports to: a known room, strictly above it. */
+function checkDirectTo(request: AuthorizationRequest): void {
+  const directTo = request.payload['directTo'];
+  if (directTo === undefined) return;
+  const { tree, actor } = request;
+  const upper = tree.parentOf(actor.jurisdiction);
+  if (typeof directTo !== 'string' || upper === null || !tree.ancestorsOf(upper).includes(directTo)) {
+    throw new ValidationError([{ path: 'data.directTo', message: 'must be a room above the one your room reports to' }]);
+  }
 }
 
 function reportRule(request: AuthorizationRequest): void {
-  const { actor, command, incident } = request;
+  const { actor, command } = request;
   switch (command) {
     case 'RecordPhoneReport':
     case 'SubmitInitialReport':
     case 'SubmitFollowUpReport':
     case 'SubmitFinalReport':
-      // 属地管理: the lead room owes the reports and files them; the room above only receives.
-      if (!isLeadRoom(actor, incident)) deny(request, "the lead jurisdiction's duty officer or leader");
+    case 'SubmitSupplementaryReport':
+      // The room that owes a report files it: the lead, a room above passing it on, or a former lead
+      // for what it still owes from before the lead changed.
+      if (!owesReports(request)) deny(request, 'a duty officer or leader of a room that owes reports on this incident');
+      checkDirectTo(request);
       return;
     case 'AcknowledgeReport':
-      if (!isReceivingRoom(request)) deny(request, 'the room above the lead jurisdiction, which receives the reports');
+    case 'ReturnReport': {
+      // The room a report was sent to receives it, acknowledges it or sends it back; never the room that filed it.
+      if (!isRoomStaff(actor)) deny(request, 'a duty officer or leader of the room the report was sent to');
+      const item = namedReport(request);
+      const receiver = item ? (item.directTo ?? item.to) : null;
+      if (item === undefined) {
+        const report = request.context as ReportContext | null;
+        if (!report?.lines.some((l) => l.to === actor.jurisdiction)) deny(request, 'the room the report was sent to');
+        return;
+      }
+      if (receiver !== actor.jurisdiction || item.from === actor.jurisdiction) deny(request, `the room the report was sent to (${receiver ?? 'none'}), never the room that filed it`);
       return;
+    }
     case 'DeadlinePassed':
       // Only the timers process itself: a token that merely carries the timers' user id is not it.
       if (request.system !== 'timers' || actor.userId !== TIMERS_USER_ID || !hasRole(actor, ['admin'])) deny(request, 'the timers service');
       return;
     case 'OpenReportObligation':
     case 'AdjustReportObligation':
+    case 'RechargeReportObligation':
     case 'RequireFinalReport':
-      // The engine sends these itself when the incident is confirmed, reclassified or lifted.
+      // The engine sends these itself when the incident is confirmed, reclassified, handed on or lifted.
       deny(request, 'the engine, as a consequence of an incident command');
       return;
     default:

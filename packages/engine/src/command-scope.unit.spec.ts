@@ -181,7 +181,7 @@ describe('occurredAt is bounded', () => {
     await w.send(dinghu, 'incident', 'inc-t', 'BeginVerification', {});
     await w.send(dinghu, 'incident', 'inc-t', 'ConfirmIncident', { severity: 'III' }, { occurredAt: at(0) });
     const fire = (occurredAt: string): Promise<CommandResult> =>
-      w.send(timersActor(DINGHU), 'report', reportStreamId('inc-t'), 'DeadlinePassed', { key: 'phone', dueAt: at(30) }, { system: 'timers', occurredAt });
+      w.send(timersActor(DINGHU), 'report', reportStreamId('inc-t'), 'DeadlinePassed', { key: `${DINGHU}/phone`, dueAt: at(30) }, { system: 'timers', occurredAt });
     expect((await rejection(fire('9999-12-31T23:59:59Z'))).code).toBe('validation');
     expect((await rejection(fire('0000-01-01T00:00:00Z'))).code).toBe('validation');
     const fired = await fire(at(30));

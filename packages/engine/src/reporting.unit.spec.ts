@@ -1,5 +1,5 @@
 import { ForbiddenError, IllegalTransitionError, NotFoundError } from '@muster/contracts';
-import type { Actor, ReportContext, ReportRuleTable } from '@muster/domain';
+import { DEFAULT_PLAN_RULES, ruleBookOf, type Actor, type ReportContext, type RuleBook } from '@muster/domain';
 import { describe, expect, it } from 'vitest';
 import { reportStreamId } from './aggregates';
 import { timersActor } from './authorization';
@@ -15,7 +15,7 @@ const OTHER_COUNTY = actor('duty-gaoyao', ['duty_officer'], '441204');
 const T0 = Date.UTC(2026, 6, 1, 6, 0, 0);
 const at = (minute: number) => new Date(T0 + minute * 60_000).toISOString();
 
-function world(reportRules?: ReportRuleTable) {
+function world(rules?: RuleBook) {
   const store = new InMemoryEventStore();
   let now = T0;
   let n = 0;
@@ -23,7 +23,7 @@ function world(reportRules?: ReportRuleTable) {
     store,
     clock: { now: () => new Date(now) },
     ids: { newId: () => `id-${++n}` },
-    ...(reportRules ? { reportRules } : {}),
+    ...(rules ? { rules } : {}),
   });
   const incident = (type: string, data: Record<string, unknown> = {}, by: Actor = COUNTY_DUTY, occurredAt?: string) =>
     engine.handle({ streamType: 'incident', streamId: 'inc-1', type, data, actor: by, ...(occurredAt ? { occurredAt } : {}) });
@@ -62,9 +62,12 @@ describe('engine: confirming an incident opens its report obligation in the same
     // The reaction's command id derives from the confirming command's: a retry re-derives it.
     const confirm = w.store.log.find((e) => e.type === 'IncidentConfirmed');
     expect(opened[0]?.meta.commandId).toBe(`${confirm?.meta.commandId}.1`);
-    expect((await w.obligation()).items.map((i) => [i.key, i.dueAt])).toStrictEqual([
-      ['phone', at(30)],
-      ['initial', at(60)],
+    // The clock runs from 接报 (the report at minute 3); the city passes the reports on to the province.
+    expect((await w.obligation()).items.map((i) => [i.id, i.dueAt])).toStrictEqual([
+      [`${COUNTY}/phone`, at(33)],
+      [`${COUNTY}/initial`, at(63)],
+      [`${CITY}/phone`, at(33)],
+      [`${CITY}/initial`, at(183)],
     ]);
     const schedule = w.store.effects.filter((e) => e.kind === 'scheduleDeadline');
     expect(schedule).toStrictEqual([
@@ -75,12 +78,14 @@ describe('engine: confirming an incident opens its report obligation in the same
           streamId: 'report:inc-1',
           incidentId: 'inc-1',
           jurisdiction: COUNTY,
-          key: 'phone',
-          dueAt: at(30),
-          command: { type: 'DeadlinePassed', data: { key: 'phone', dueAt: at(30) } },
+          key: `${COUNTY}/phone`,
+          dueAt: at(33),
+          command: { type: 'DeadlinePassed', data: { key: `${COUNTY}/phone`, dueAt: at(33) } },
         },
       },
-      expect.objectContaining({ deadline: expect.objectContaining({ key: 'initial', dueAt: at(60) }) }),
+      expect.objectContaining({ deadline: expect.objectContaining({ key: `${COUNTY}/initial`, dueAt: at(63), jurisdiction: COUNTY }) }),
+      expect.objectContaining({ deadline: expect.objectContaining({ key: `${CITY}/phone`, dueAt: at(33), jurisdiction: CITY }) }),
+      expect.objectContaining({ deadline: expect.objectContaining({ key: `${CITY}/initial`, dueAt: at(183), jurisdiction: CITY }) }),
     ]);
   });
 
@@ -94,13 +99,36 @@ describe('engine: confirming an incident opens its report obligation in the same
     expect(opened?.meta).toMatchObject({ jurisdiction: COUNTY, incidentId: 'inc-1' });
   });
 
-  it('the rule table is configuration: another table gives other deadlines', async () => {
-    const w = world({ rules: [{ id: 'strict', severities: ['I', 'II', 'III', 'IV'], phoneMinutes: 15, writtenMinutes: 35, followUpEveryMinutes: null, finalWithinMinutes: null }] });
+  it('the rules are configuration: a county’s own rules give other deadlines there, and only there', async () => {
+    const strict = ruleBookOf([
+      {
+        jurisdiction: COUNTY,
+        version: 'test',
+        reporting: [
+          {
+            id: 'strict',
+            severities: ['I', 'II', 'III', 'IV'],
+            phoneMinutes: 15,
+            writtenMinutes: 35,
+            relayPhoneMinutes: null,
+            relayWrittenMinutes: null,
+            followUp: null,
+            finalWithinMinutes: null,
+            correctionWithinMinutes: null,
+            reportsReach: 'city',
+            source: 'unsourced: test',
+          },
+        ],
+      },
+    ]);
+    const w = world(strict);
     await w.confirmed('IV');
     expect((await w.obligation()).items.map((i) => [i.key, i.dueAt])).toStrictEqual([
       ['phone', at(15)],
       ['initial', at(35)],
     ]);
+    expect((await w.obligation()).terms?.rule).toBe('strict');
+    expect(DEFAULT_PLAN_RULES.reporting.some((r) => r.id === 'strict')).toBe(false);
   });
 
   it('reclassifying after confirmation moves the deadlines; before confirmation nothing is opened', async () => {
@@ -110,11 +138,14 @@ describe('engine: confirming an incident opens its report obligation in the same
     expect(w.store.log.some((e) => e.streamId === reportStreamId('inc-1'))).toBe(false);
     await w.incident('BeginVerification');
     await w.incident('ConfirmIncident', {}, COUNTY_DUTY, at(0));
-    expect((await w.obligation()).items.map((i) => i.key)).toStrictEqual(['initial']);
+    expect((await w.obligation()).items.map((i) => i.id)).toStrictEqual([`${COUNTY}/initial`]);
     await w.incident('ClassifyIncident', { category: 'natural_disaster', severity: 'III' });
-    expect((await w.obligation()).items.map((i) => [i.key, i.dueAt])).toStrictEqual([
-      ['initial', at(60)],
-      ['phone', at(30)],
+    // III reaches the province: the city's line opens, its clock from the moment it began to owe.
+    expect((await w.obligation()).items.map((i) => [i.id, i.dueAt])).toStrictEqual([
+      [`${COUNTY}/initial`, at(60)],
+      [`${COUNTY}/phone`, at(30)],
+      [`${CITY}/phone`, at(30)],
+      [`${CITY}/initial`, at(180)],
     ]);
     expect(w.store.log.filter((e) => e.streamId === reportStreamId('inc-1')).map((e) => e.type)).toStrictEqual([
       'ReportObligationOpened',
@@ -147,8 +178,8 @@ describe('engine: confirming an incident opens its report obligation in the same
     w.at(100);
     await w.incident('LiftResponse', {}, COUNTY_DUTY, at(100));
     const report = await w.engine.load('report', reportStreamId('inc-1'));
-    expect(report.state.value).toBe('finalDue');
-    expect(report.state.context.items.find((i) => i.key === 'final')?.dueAt).toBe(at(100 + 7 * 24 * 60));
+    expect(report.state.value).toBe('lifted');
+    expect(report.state.context.items.find((i) => i.id === `${COUNTY}/final`)?.dueAt).toBe(at(100 + 7 * 24 * 60));
   });
 
   it('closing or dismissing an incident cancels every deadline under it', async () => {
@@ -160,31 +191,38 @@ describe('engine: confirming an incident opens its report obligation in the same
 });
 
 describe('engine: who may file, receive and fire reports', () => {
-  it('the lead room files; the room above may not file but acknowledges; another county may do neither', async () => {
+  it('the lead room files; the room above acknowledges (it files only its own line); another county may do neither', async () => {
     const w = world();
     await w.confirmed('III');
     const phone = { recipient: 'city duty room', summary: 'breach' };
-    await expect(w.report('RecordPhoneReport', phone, CITY_DUTY)).rejects.toBeInstanceOf(ForbiddenError);
+    // The city files its own phone report to the province (III reaches it), never the county's.
+    await w.report('RecordPhoneReport', phone, CITY_DUTY);
+    expect((await w.obligation()).items.find((i) => i.id === `${COUNTY}/phone`)?.submittedAt).toBeNull();
+    await expect(w.report('RecordPhoneReport', phone, actor('duty-huaiji', ['responder'], COUNTY))).rejects.toBeInstanceOf(ForbiddenError);
     // Another county cannot see the incident: for it, the incident does not exist (issue 14).
     await expect(w.report('RecordPhoneReport', phone, OTHER_COUNTY)).rejects.toBeInstanceOf(NotFoundError);
     await w.report('RecordPhoneReport', phone, COUNTY_DUTY);
     await expect(w.report('AcknowledgeReport', { key: 'phone' }, COUNTY_DUTY)).rejects.toBeInstanceOf(ForbiddenError);
     await expect(w.report('AcknowledgeReport', { key: 'phone' }, OTHER_COUNTY)).rejects.toBeInstanceOf(NotFoundError);
     await w.report('AcknowledgeReport', { key: 'phone' }, CITY_DUTY);
-    expect((await w.obligation()).items.find((i) => i.key === 'phone')).toMatchObject({ receivedBy: 'duty-city' });
+    expect((await w.obligation()).items.find((i) => i.id === `${COUNTY}/phone`)).toMatchObject({ receivedBy: 'duty-city' });
+    // The city cannot acknowledge the report it filed itself; the province receives it.
+    await expect(w.report('AcknowledgeReport', { key: 'phone', from: CITY }, CITY_DUTY)).rejects.toBeInstanceOf(ForbiddenError);
+    await w.report('AcknowledgeReport', { key: 'phone', from: CITY }, actor('duty-gd', ['duty_officer'], '440000'));
   });
 
   it('only the timers service sends DeadlinePassed; nobody sends the engine’s own commands', async () => {
     const w = world();
     await w.confirmed('III');
-    await expect(w.report('DeadlinePassed', { key: 'phone', dueAt: at(30) }, COUNTY_DUTY)).rejects.toBeInstanceOf(ForbiddenError);
-    await expect(w.report('DeadlinePassed', { key: 'phone', dueAt: at(30) }, actor('someone', ['admin'], CITY))).rejects.toBeInstanceOf(ForbiddenError);
+    const phone = { key: `${COUNTY}/phone`, dueAt: at(30) };
+    await expect(w.report('DeadlinePassed', phone, COUNTY_DUTY)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(w.report('DeadlinePassed', phone, actor('someone', ['admin'], CITY))).rejects.toBeInstanceOf(ForbiddenError);
     // A token whose subject is the timers' user id, with role admin, is still not the timers process.
-    await expect(w.report('DeadlinePassed', { key: 'phone', dueAt: at(30) }, timersActor(COUNTY))).rejects.toBeInstanceOf(ForbiddenError);
-    await expect(w.report('DeadlinePassed', { key: 'phone', dueAt: at(30) }, COUNTY_DUTY, 'timers')).rejects.toBeInstanceOf(ForbiddenError);
-    await expect(w.report('AdjustReportObligation', { severity: 'I', category: null, terms: { phoneMinutes: 1, writtenMinutes: 1, followUpEveryMinutes: null, finalWithinMinutes: null, rule: 'x' } }, CITY_DUTY)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(w.report('DeadlinePassed', phone, timersActor(COUNTY))).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(w.report('DeadlinePassed', phone, COUNTY_DUTY, 'timers')).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(w.report('RechargeReportObligation', { lead: CITY, chain: [{ from: CITY, to: '440000', role: 'lead' }], reason: 'x' }, CITY_DUTY)).rejects.toBeInstanceOf(ForbiddenError);
     w.at(31);
-    const result = await w.report('DeadlinePassed', { key: 'phone', dueAt: at(30) }, timersActor(COUNTY), 'timers');
+    const result = await w.report('DeadlinePassed', phone, timersActor(COUNTY), 'timers');
     expect(result.events.map((e) => e.type)).toStrictEqual(['ReportOverdue']);
   });
 
@@ -204,7 +242,7 @@ describe('engine: who may file, receive and fire reports', () => {
       await w.incident(type, data, by);
     }
     expect(w.store.effects.at(-1)).toStrictEqual({ kind: 'cancelDeadlines', incidentId: 'inc-1' });
-    await expect(w.report('DeadlinePassed', { key: 'phone', dueAt: at(30) }, timersActor(COUNTY), 'timers')).rejects.toBeInstanceOf(IllegalTransitionError);
+    await expect(w.report('DeadlinePassed', { key: `${COUNTY}/phone`, dueAt: at(30) }, timersActor(COUNTY), 'timers')).rejects.toBeInstanceOf(IllegalTransitionError);
     await w.engine.handle({ streamType: 'incident', streamId: 'inc-2', type: 'ReportIncident', data: { title: 'x', leadJurisdiction: COUNTY }, actor: COUNTY_DUTY });
     await expect(
       w.engine.handle({ streamType: 'report', streamId: reportStreamId('inc-2'), type: 'RecordPhoneReport', data: { recipient: 'c', summary: 's' }, actor: COUNTY_DUTY }),
@@ -217,8 +255,19 @@ describe('engine: who may file, receive and fire reports', () => {
     const before = w.store.effects.length;
     await w.report('RecordPhoneReport', { recipient: 'city', summary: 's' });
     expect(w.store.effects.slice(before)).toStrictEqual([
-      { kind: 'cancelDeadlines', incidentId: 'inc-1', streamId: 'report:inc-1', keep: [{ key: 'initial', dueAt: at(60) }] },
-      expect.objectContaining({ kind: 'scheduleDeadline', deadline: expect.objectContaining({ key: 'initial' }) }),
+      {
+        kind: 'cancelDeadlines',
+        incidentId: 'inc-1',
+        streamId: 'report:inc-1',
+        keep: [
+          { key: `${COUNTY}/initial`, dueAt: at(60) },
+          { key: `${CITY}/phone`, dueAt: at(30) },
+          { key: `${CITY}/initial`, dueAt: at(180) },
+        ],
+      },
+      expect.objectContaining({ kind: 'scheduleDeadline', deadline: expect.objectContaining({ key: `${COUNTY}/initial` }) }),
+      expect.objectContaining({ kind: 'scheduleDeadline', deadline: expect.objectContaining({ key: `${CITY}/phone` }) }),
+      expect.objectContaining({ kind: 'scheduleDeadline', deadline: expect.objectContaining({ key: `${CITY}/initial` }) }),
     ]);
   });
 });

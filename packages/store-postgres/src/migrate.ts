@@ -10,6 +10,7 @@ import * as addHashChain from './migrations/2026_12_02_10_00_00_add_hash_chain';
 import * as indexCorrections from './migrations/2026_12_02_10_10_00_index_corrections';
 import * as scopeCommandKeys from './migrations/2026_12_06_10_00_00_scope_command_keys';
 import * as renameCommandStreamsToScene from './migrations/2026_12_08_10_00_00_rename_command_streams_to_scene';
+import * as reportChain from './migrations/2026_12_09_10_00_00_report_chain';
 
 /** Migrations are listed here rather than read from disk, so they run the same under tsx and bundled. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_02_10_10_00_index_corrections': indexCorrections,
   '2026_12_06_10_00_00_scope_command_keys': scopeCommandKeys,
   '2026_12_08_10_00_00_rename_command_streams_to_scene': renameCommandStreamsToScene,
+  '2026_12_09_10_00_00_report_chain': reportChain,
 };
 
 export class MigrationFailed extends Error {

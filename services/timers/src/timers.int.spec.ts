@@ -1,5 +1,5 @@
 import { ForbiddenError } from '@muster/contracts';
-import type { Actor, ReportContext } from '@muster/domain';
+import { DEFAULT_PLAN_RULES, ruleBookOf, type Actor, type ReportContext } from '@muster/domain';
 import { createEngine, reportStreamId, TIMERS_USER_ID, type Engine } from '@muster/engine';
 import { connect, listDeadlines, PostgresEventStore, readGlobalLog, type Database } from '@muster/store-postgres';
 import { closingSteps, type TestDatabase } from '@muster/testkit';
@@ -22,25 +22,38 @@ let engine: Engine;
 const pools: Kysely<Database>[] = [];
 
 integrationTest.override('clock', { scope: 'file' }, clock);
-integrationTest.beforeAll(({ database, engine: fileEngine }) => {
-  [t, engine] = [database, fileEngine];
+integrationTest.beforeAll(({ database }) => {
+  t = database;
+  engine = createEngine({ store: new PostgresEventStore(database.db), clock, rules: TIMER_RULES });
 });
 afterAll(async () => {
   for (const pool of pools) await pool.destroy();
 });
 
+/**
+ * The timers' mechanics do not depend on the rule table: one line (the county to the city), a phone
+ * report 30 min and a 初报 60 min after 接报, whatever the severity.
+ */
+const TIMER_RULES = ruleBookOf([], {
+  ...DEFAULT_PLAN_RULES,
+  reporting: DEFAULT_PLAN_RULES.reporting.map((rule) => ({ ...rule, phoneMinutes: rule.phoneMinutes === null ? null : 30, writtenMinutes: rule.phoneMinutes === null ? 360 : 60, reportsReach: 'city' as const })),
+});
+const PHONE = `${COUNTY}/phone`;
+const INITIAL = `${COUNTY}/initial`;
+
 /** A timers process of its own: its own pool, its own engine, the shared clock. */
 function timersProcess(batchSize: number): Timers {
   const db = connect({ connectionString: t.url, maxConnections: 3, applicationName: 'test-timers' });
   pools.push(db);
-  return startTimers({ db, engine: createEngine({ store: new PostgresEventStore(db), clock }), clock, batchSize, autoStart: false });
+  return startTimers({ db, engine: createEngine({ store: new PostgresEventStore(db), clock, rules: TIMER_RULES }), clock, batchSize, autoStart: false });
 }
 
 async function confirmedIncident(id: string, severity = 'III', confirmedAt = at(0)): Promise<void> {
   const send = (type: string, data: Record<string, unknown>, occurredAt?: Date) =>
     engine.handle({ streamType: 'incident', streamId: id, type, data, actor: COUNTY_DUTY, ...(occurredAt ? { occurredAt: occurredAt.toISOString() } : {}) });
   // It happened no later than it was confirmed: no command may claim a time before the incident's record.
-  await send('ReportIncident', { title: `Flooding ${id}`, leadJurisdiction: COUNTY, category: 'natural_disaster' }, confirmedAt);
+  // 接报 at the confirmation time, so the deadlines run from there.
+  await send('ReportIncident', { title: `Flooding ${id}`, leadJurisdiction: COUNTY, category: 'natural_disaster', receivedAt: confirmedAt.toISOString() }, confirmedAt);
   await send('BeginVerification', {});
   await send('ConfirmIncident', { severity }, confirmedAt);
 }
@@ -58,13 +71,13 @@ describe('timers: deadlines are rows, fired through the engine', () => {
     await confirmedIncident('rows-1');
     const rows = await listDeadlines(t.db, { incidentId: 'rows-1' });
     expect(rows.map((r) => [r.key, r.dueAt, r.outcome])).toStrictEqual([
-      ['phone', at(30).toISOString(), null],
-      ['initial', at(60).toISOString(), null],
+      [PHONE, at(30).toISOString(), null],
+      [INITIAL, at(60).toISOString(), null],
     ]);
     await engine.handle({ streamType: 'report', streamId: reportStreamId('rows-1'), type: 'RecordPhoneReport', data: { recipient: 'city', summary: 's' }, actor: COUNTY_DUTY });
     expect((await listDeadlines(t.db, { incidentId: 'rows-1' })).map((r) => [r.key, r.outcome])).toStrictEqual([
-      ['phone', 'cancelled'],
-      ['initial', null],
+      [PHONE, 'cancelled'],
+      [INITIAL, null],
     ]);
   });
 
@@ -98,7 +111,7 @@ describe('timers: deadlines are rows, fired through the engine', () => {
     const after = (await listDeadlines(t.db)).filter((d) => d.incidentId.startsWith('three-'));
     expect(after.filter((d) => d.outcome === 'fired')).toHaveLength(50);
     expect(after.filter((d) => d.outcome === null)).toHaveLength(0);
-    expect(after.filter((d) => d.key === 'phone' && d.outcome === 'cancelled')).toHaveLength(10);
+    expect(after.filter((d) => d.key === PHONE && d.outcome === 'cancelled')).toHaveLength(10);
 
     const events = await overdueEvents('three-');
     expect(events).toHaveLength(50);
@@ -108,7 +121,7 @@ describe('timers: deadlines are rows, fired through the engine', () => {
     expect(new Set(events.map((e) => e.command_id))).toStrictEqual(firedIds);
     const { rows: commands } = await sql<{ n: number }>`select count(*)::int as n from command where command_id like 'deadline-%' and stream_id like 'report:three-%' and command_key like 'sys/timers/%'`.execute(t.db);
     expect(commands[0]?.n).toBe(50);
-    expect(events.filter((e) => e.key === 'phone')).toHaveLength(20);
+    expect(events.filter((e) => e.key === PHONE)).toHaveLength(20);
   });
 
   it('a deadline not yet due does not fire; it fires once its time comes', async () => {
@@ -119,10 +132,10 @@ describe('timers: deadlines are rows, fired through the engine', () => {
     expect((await timer.tick()).fired).toBe(0);
     now = at(30).getTime();
     expect(await timer.tick()).toMatchObject({ claimed: 1, fired: 1 });
-    expect((await overdueEvents('later-1')).map((e) => e.key)).toStrictEqual(['phone']);
+    expect((await overdueEvents('later-1')).map((e) => e.key)).toStrictEqual([PHONE]);
     now = at(61).getTime();
     expect(await timer.tick()).toMatchObject({ claimed: 1, fired: 1 });
-    expect((await overdueEvents('later-1')).map((e) => e.key)).toStrictEqual(['initial', 'phone']);
+    expect((await overdueEvents('later-1')).map((e) => e.key)).toStrictEqual([INITIAL, PHONE]);
   });
 
   it('a met obligation’s deadline never fires, even when its cancellation lost a race with the claim', async () => {
@@ -130,12 +143,12 @@ describe('timers: deadlines are rows, fired through the engine', () => {
     await confirmedIncident('met-1');
     await engine.handle({ streamType: 'report', streamId: reportStreamId('met-1'), type: 'RecordPhoneReport', data: { recipient: 'city', summary: 's' }, actor: COUNTY_DUTY });
     // As if the timers had claimed the phone row just before the filing committed: the row is still pending.
-    await t.db.updateTable('deadline').set({ cancelled_at: null, outcome: null }).where('incident_id', '=', 'met-1').where('key', '=', 'phone').execute();
+    await t.db.updateTable('deadline').set({ cancelled_at: null, outcome: null }).where('incident_id', '=', 'met-1').where('key', '=', PHONE).execute();
     now = at(45).getTime();
     const batch = await timersProcess(10).tick();
     expect(batch).toMatchObject({ claimed: 1, fired: 0, obsolete: 1 });
     expect(await overdueEvents('met-1')).toStrictEqual([]);
-    expect((await listDeadlines(t.db, { incidentId: 'met-1' })).find((d) => d.key === 'phone')?.outcome).toBe('obsolete');
+    expect((await listDeadlines(t.db, { incidentId: 'met-1' })).find((d) => d.key === PHONE)?.outcome).toBe('obsolete');
   });
 
   it('a report filed while its deadline is being fired: no deadlock, and never overdue after it was filed', async () => {
@@ -149,7 +162,7 @@ describe('timers: deadlines are rows, fired through the engine', () => {
         timer.tick(),
         engine.handle({ streamType: 'report', streamId: reportStreamId(id), type: 'RecordPhoneReport', data: { recipient: 'city', summary: 's' }, actor: COUNTY_DUTY }),
       ]);
-      const phone = (await listDeadlines(t.db, { incidentId: id })).find((d) => d.key === 'phone');
+      const phone = (await listDeadlines(t.db, { incidentId: id })).find((d) => d.key === PHONE);
       expect(['fired', 'obsolete', 'cancelled']).toContain(phone?.outcome);
       const events = await t.db.selectFrom('event').select(['type', 'version']).where('stream_id', '=', reportStreamId(id)).orderBy('version').execute();
       const overdue = events.filter((e) => e.type === 'ReportOverdue');
@@ -179,7 +192,7 @@ describe('timers: deadlines are rows, fired through the engine', () => {
   it('a firing repeated after a crash (command committed, row not marked) is absorbed: one event', async () => {
     now = at(0).getTime();
     await confirmedIncident('crash-1');
-    const phone = (await listDeadlines(t.db, { incidentId: 'crash-1' })).find((d) => d.key === 'phone');
+    const phone = (await listDeadlines(t.db, { incidentId: 'crash-1' })).find((d) => d.key === PHONE);
     if (!phone) throw new Error('no phone deadline');
     now = at(31).getTime();
     // What a timers process that died right after its command committed had done.
@@ -187,7 +200,7 @@ describe('timers: deadlines are rows, fired through the engine', () => {
       streamType: 'report',
       streamId: reportStreamId('crash-1'),
       type: 'DeadlinePassed',
-      data: { key: 'phone', dueAt: phone.dueAt },
+      data: { key: PHONE, dueAt: phone.dueAt },
       actor: { userId: 'muster-timers', roles: ['admin'], jurisdiction: COUNTY },
       system: 'timers',
       commandId: deadlineCommandId(phone.deadlineId),
@@ -203,13 +216,13 @@ describe('timers: deadlines are rows, fired through the engine', () => {
     now = at(361).getTime();
     await timersProcess(10).tick();
     const [overdue] = await overdueEvents('escalate-1');
-    expect(overdue).toMatchObject({ key: 'initial' });
+    expect(overdue).toMatchObject({ key: INITIAL });
     expect(overdue?.rooms).toContain(CITY);
     expect(overdue?.rooms).toContain(COUNTY);
     const incident = await engine.load('incident', 'escalate-1');
     expect(incident.state.context['linkedJurisdictions']).toStrictEqual([]);
     const report: ReportContext = (await engine.load('report', reportStreamId('escalate-1'))).state.context;
-    expect(report.items.find((i) => i.key === 'initial')?.overdueAt).toBe(at(361).toISOString());
+    expect(report.items.find((i) => i.id === INITIAL)?.overdueAt).toBe(at(361).toISOString());
     // What the gateway reads for a console subscribed to the city room (rooms filter of the global log).
     // The log is read below the snapshot horizon, which a transaction open elsewhere in the cluster may hold back a moment.
     const cityFeed = async () => (await readGlobalLog(t.db, '0.0', 10_000, { rooms: [CITY], match: 'any' })).filter((e) => e.meta.incidentId === 'escalate-1');
@@ -217,7 +230,7 @@ describe('timers: deadlines are rows, fired through the engine', () => {
     while ((await cityFeed()).length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     const escalated = await cityFeed();
     expect(escalated.map((e) => e.type)).toStrictEqual(['ReportObligationOpened', 'ReportOverdue']);
-    expect(escalated[1]?.data).toMatchObject({ key: 'initial', kind: 'initial', jurisdiction: COUNTY, upperJurisdiction: CITY });
+    expect(escalated[1]?.data).toMatchObject({ key: INITIAL, kind: 'initial', jurisdiction: COUNTY, upperJurisdiction: CITY });
   });
 });
 
@@ -226,7 +239,7 @@ describe('timers: deadline command ids are out of the clients\' reach (issue 14)
     now = at(0).getTime();
     await confirmedIncident('squat-1');
     // The deadline's id is no secret: the county's own reports view lists its deadlines.
-    const phone = (await listDeadlines(t.db, { incidentId: 'squat-1' })).find((d) => d.key === 'phone');
+    const phone = (await listDeadlines(t.db, { incidentId: 'squat-1' })).find((d) => d.key === PHONE);
     if (!phone) throw new Error('no phone deadline');
     const squatted = deadlineCommandId(phone.deadlineId);
     now = at(5).getTime();
@@ -240,17 +253,17 @@ describe('timers: deadline command ids are out of the clients\' reach (issue 14)
       commandId: squatted,
     });
     await expect(
-      engine.handle({ streamType: 'report', streamId: reportStreamId('squat-1'), type: 'DeadlinePassed', data: { key: 'phone', dueAt: phone.dueAt }, actor: COUNTY_DUTY, commandId: squatted }),
+      engine.handle({ streamType: 'report', streamId: reportStreamId('squat-1'), type: 'DeadlinePassed', data: { key: PHONE, dueAt: phone.dueAt }, actor: COUNTY_DUTY, commandId: squatted }),
     ).rejects.toBeInstanceOf(ForbiddenError);
 
     now = at(31).getTime();
     await timersProcess(10).tick();
-    expect((await listDeadlines(t.db, { incidentId: 'squat-1' })).find((d) => d.key === 'phone')?.outcome).toBe('fired');
+    expect((await listDeadlines(t.db, { incidentId: 'squat-1' })).find((d) => d.key === PHONE)?.outcome).toBe('fired');
     // The overdue report is recorded, under the id the timers fired with, and the county's own command stands beside it.
     const overdue = await overdueEvents('squat-1');
-    expect(overdue.map((e) => [e.key, e.command_id])).toStrictEqual([['phone', squatted]]);
+    expect(overdue.map((e) => [e.key, e.command_id])).toStrictEqual([[PHONE, squatted]]);
     const report: ReportContext = (await engine.load('report', reportStreamId('squat-1'))).state.context;
-    expect(report.items.find((i) => i.key === 'phone')?.overdueAt).toBe(at(31).toISOString());
+    expect(report.items.find((i) => i.id === PHONE)?.overdueAt).toBe(at(31).toISOString());
     const updated = await t.db.selectFrom('event').select(['event_id', 'type']).where('stream_id', '=', 'squat-1').where(sql<boolean>`meta->>'commandId' = ${squatted}`).execute();
     expect(updated).toStrictEqual([{ event_id: claimed.events[0]?.eventId, type: 'IncidentDetailsUpdated' }]);
     const { rows: keys } = await sql<{ command_key: string }>`select command_key from command where command_id = ${squatted} order by command_key`.execute(t.db);
@@ -260,17 +273,17 @@ describe('timers: deadline command ids are out of the clients\' reach (issue 14)
   it('a client token with sub muster-timers and role admin cannot fire DeadlinePassed', async () => {
     now = at(0).getTime();
     await confirmedIncident('forged-1');
-    const phone = (await listDeadlines(t.db, { incidentId: 'forged-1' })).find((d) => d.key === 'phone');
+    const phone = (await listDeadlines(t.db, { incidentId: 'forged-1' })).find((d) => d.key === PHONE);
     if (!phone) throw new Error('no phone deadline');
     now = at(31).getTime();
     // What the api builds from such a token: the timers' user id and role, but never the system caller.
     const forged: Actor = { userId: TIMERS_USER_ID, roles: ['admin'], jurisdiction: COUNTY };
     await expect(
-      engine.handle({ streamType: 'report', streamId: reportStreamId('forged-1'), type: 'DeadlinePassed', data: { key: 'phone', dueAt: phone.dueAt }, actor: forged, commandId: 'forged' }),
+      engine.handle({ streamType: 'report', streamId: reportStreamId('forged-1'), type: 'DeadlinePassed', data: { key: PHONE, dueAt: phone.dueAt }, actor: forged, commandId: 'forged' }),
     ).rejects.toBeInstanceOf(ForbiddenError);
     expect(await overdueEvents('forged-1')).toStrictEqual([]);
     // The real timers still fire it.
     await timersProcess(10).tick();
-    expect((await overdueEvents('forged-1')).map((e) => e.key)).toStrictEqual(['phone']);
+    expect((await overdueEvents('forged-1')).map((e) => e.key)).toStrictEqual([PHONE]);
   });
 });

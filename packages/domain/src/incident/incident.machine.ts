@@ -60,11 +60,21 @@ function linkRooms(context: IncidentContext, linkage: SeverityLinkage, severity:
   };
 }
 
+/**
+ * 接报 as a watch log states it, kept within what is possible: not before the incident happened, not
+ * after the report that records it.
+ */
+function receiptOf(given: string | undefined, occurredAt: string, now: string): string {
+  const at = given === undefined ? Date.parse(now) : Date.parse(given);
+  return new Date(Math.min(Math.max(at, Date.parse(occurredAt)), Date.parse(now))).toISOString();
+}
+
 const emptyContext: IncidentContext = {
   incidentId: '',
   title: '',
   description: '',
   category: null,
+  subtype: null,
   severity: null,
   responseLevel: null,
   leadJurisdiction: '',
@@ -78,6 +88,7 @@ const emptyContext: IncidentContext = {
   source: null,
   exercise: false,
   reportedAt: null,
+  receivedAt: null,
   occurredAt: null,
   confirmedAt: null,
   responseActivatedAt: null,
@@ -153,6 +164,7 @@ export const incidentMachine = setup({
         title: c.title,
         description: c.description ?? '',
         category: c.category ?? null,
+        subtype: c.subtype ?? null,
         severity: c.severity ?? null,
         leadJurisdiction: c.leadJurisdiction,
         upperJurisdiction: c.upperJurisdiction ?? null,
@@ -160,6 +172,7 @@ export const incidentMachine = setup({
         source: c.source ?? null,
         exercise: c.exercise ?? false,
         reportedAt: c.meta.now,
+        receivedAt: receiptOf(c.receivedAt, c.meta.occurredAt, c.meta.now),
         occurredAt: c.meta.occurredAt,
       };
     }),
@@ -167,6 +180,7 @@ export const incidentMachine = setup({
       const c = as(event, 'ConfirmIncident');
       return {
         category: c.category ?? context.category,
+        subtype: c.subtype ?? context.subtype,
         severity: c.severity ?? context.severity,
         confirmedAt: c.meta.occurredAt,
       };
@@ -177,9 +191,9 @@ export const incidentMachine = setup({
       return { responseLevel: c.level, responseActivatedAt: c.meta.occurredAt };
     }),
     applyLevelChange: assign({ responseLevel: ({ event }) => as(event, 'ChangeResponseLevel').level }),
-    applyClassify: assign(({ event }) => {
+    applyClassify: assign(({ context, event }) => {
       const c = as(event, 'ClassifyIncident');
-      return { category: c.category, severity: c.severity };
+      return { category: c.category, subtype: c.subtype ?? context.subtype, severity: c.severity };
     }),
     applyDetails: assign(({ context, event }) => {
       const c = as(event, 'UpdateIncidentDetails');

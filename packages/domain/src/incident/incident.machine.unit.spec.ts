@@ -400,7 +400,9 @@ const CASES: readonly AnyCase[] = [
       source: 'phone',
       exercise: false,
       reportedAt: m.now,
+      receivedAt: m.now,
       occurredAt: m.occurredAt,
+      subtype: null,
     }),
   },
   {
@@ -649,7 +651,9 @@ describe('incident machine: details of individual commands', () => {
         source: null,
         exercise: false,
         reportedAt: meta.now,
+        receivedAt: meta.now,
         occurredAt: meta.occurredAt,
+        subtype: null,
         updatedAt: meta.now,
       },
     });

@@ -1,5 +1,5 @@
 import type { GradingFigures } from '../rules/plan-rules';
-import type { CommandMeta, IncidentCategory, Severity } from '../shared';
+import type { CommandMeta, IncidentCategory, IncidentSubtype, Severity } from '../shared';
 
 export const REPORT_CHANNELS = ['phone', 'informant', 'new_media', 'public', 'unit', 'sensor'] as const;
 type ReportChannel = (typeof REPORT_CHANNELS)[number];
@@ -16,6 +16,8 @@ export type IncidentContext = {
   title: string;
   description: string;
   category: IncidentCategory | null;
+  /** A finer kind within the category (e.g. `road_traffic`, `fire`) where the rules tell them apart (补报 windows). */
+  subtype: IncidentSubtype | null;
   severity: Severity | null;
   /** Level of the activated response (I–IV), null until a response is activated. */
   responseLevel: Severity | null;
@@ -40,6 +42,11 @@ export type IncidentContext = {
   source: ReportChannel | null;
   exercise: boolean;
   reportedAt: string | null;
+  /**
+   * 接报: when the first room learned of the incident (the watch log's receipt, or the report itself).
+   * Every reporting deadline runs from here.
+   */
+  receivedAt: string | null;
   occurredAt: string | null;
   confirmedAt: string | null;
   responseActivatedAt: string | null;
@@ -94,7 +101,10 @@ type ReportIncident = Cmd<'ReportIncident'> & {
   title: string;
   description?: string;
   category?: IncidentCategory;
+  subtype?: IncidentSubtype;
   severity?: Severity;
+  /** When the room received the first report of it (watch log), if before this report. */
+  receivedAt?: string;
   leadJurisdiction: string;
   /** Filled in by the engine from the jurisdiction tree, never by the caller. */
   upperJurisdiction?: string | null;
@@ -106,7 +116,7 @@ type ReportIncident = Cmd<'ReportIncident'> & {
 };
 type BeginVerification = Cmd<'BeginVerification'> & { note?: string };
 /** `linkage` (engine-filled) on the commands that set or change the severity. */
-type ConfirmIncident = Cmd<'ConfirmIncident'> & { category?: IncidentCategory; severity?: Severity; note?: string; linkage?: SeverityLinkage };
+type ConfirmIncident = Cmd<'ConfirmIncident'> & { category?: IncidentCategory; subtype?: IncidentSubtype; severity?: Severity; note?: string; linkage?: SeverityLinkage };
 type DismissIncident = Cmd<'DismissIncident'> & { reason: string };
 type BeginInitialHandling = Cmd<'BeginInitialHandling'> & { measures: string };
 type ActivateResponse = Cmd<'ActivateResponse'> & {
@@ -116,7 +126,7 @@ type ActivateResponse = Cmd<'ActivateResponse'> & {
   expectedDuration?: string;
 };
 type ChangeResponseLevel = Cmd<'ChangeResponseLevel'> & { level: Severity; reason: string };
-type ClassifyIncident = Cmd<'ClassifyIncident'> & { category: IncidentCategory; severity: Severity; reason?: string; linkage?: SeverityLinkage };
+type ClassifyIncident = Cmd<'ClassifyIncident'> & { category: IncidentCategory; subtype?: IncidentSubtype; severity: Severity; reason?: string; linkage?: SeverityLinkage };
 type UpdateIncidentDetails = Cmd<'UpdateIncidentDetails'> & {
   title?: string;
   description?: string;

@@ -1,16 +1,29 @@
 import { assign, emit, setup } from 'xstate';
 import type { AggregateDefinition } from '../aggregate';
 import type { EmittedEvent } from '../shared';
-import { addMinutes } from './report.rules';
+import {
+  addMinutes,
+  followUpKey,
+  isOpen,
+  isOwed,
+  itemIdOf,
+  linesFor,
+  minutesLate,
+  newItem,
+  recharge,
+  schedule,
+  supplementaryKey,
+} from './report.schedule';
 import {
   REPORT_EVENT_FOR,
+  REQUIRED_REPORT_FIELDS,
   followUpTitle,
   type ReportCommand,
   type ReportCommandType,
   type ReportContext,
   type ReportItem,
   type ReportKind,
-  type ReportTerms,
+  type ReportLine,
 } from './report.types';
 
 function as<T extends ReportCommandType>(event: ReportCommand, type: T): Extract<ReportCommand, { type: T }> {
@@ -27,133 +40,178 @@ const emptyContext: ReportContext = {
   incidentId: '',
   severity: null,
   category: null,
-  jurisdiction: '',
-  upperJurisdiction: null,
+  subtype: null,
+  lead: '',
   exercise: false,
+  receivedAt: null,
+  occurredAt: null,
   confirmedAt: null,
   liftedAt: null,
   terms: null,
+  lines: [],
   items: [],
-  followUps: 0,
   updatedAt: null,
 };
 
-const newItem = (key: string, kind: ReportKind, number: number | null, dueAt: string | null): ReportItem => ({
-  key,
-  kind,
-  number,
-  dueAt,
-  submittedAt: null,
-  submittedBy: null,
-  reportId: null,
-  overdueAt: null,
-  receivedAt: null,
-  receivedBy: null,
-});
+type Filing = Extract<ReportCommand, { type: 'RecordPhoneReport' | 'SubmitInitialReport' | 'SubmitFollowUpReport' | 'SubmitFinalReport' | 'SubmitSupplementaryReport' }>;
 
-/** Still owed on a clock: neither filed nor already recorded overdue. */
-const isOpen = (item: ReportItem): boolean => item.submittedAt === null && item.overdueAt === null;
-const followUpKey = (n: number): string => `followUp-${n}`;
-const sameTime = (a: string | null, b: string | null): boolean => a !== null && b !== null && Date.parse(a) === Date.parse(b);
+const KIND_OF: { readonly [T in Filing['type']]: ReportKind } = {
+  RecordPhoneReport: 'phone',
+  SubmitInitialReport: 'initial',
+  SubmitFollowUpReport: 'followUp',
+  SubmitFinalReport: 'final',
+  SubmitSupplementaryReport: 'supplementary',
+};
 
-/** When the last written report (初报 or 续报) was filed: the next 续报 runs from there. */
-function lastWrittenAt(items: readonly ReportItem[]): string | null {
-  const written = items.filter((i) => (i.kind === 'initial' || i.kind === 'followUp') && i.submittedAt !== null);
-  return written.reduce<string | null>((latest, i) => (latest === null || Date.parse(i.submittedAt ?? '') > Date.parse(latest) ? i.submittedAt : latest), null);
+const isFiling = (event: ReportCommand): event is Filing => Object.hasOwn(KIND_OF, event.type);
+
+/** The report a filing files: one its room owes (a returned one first), else a new one on its line. */
+interface FilingTarget {
+  item: ReportItem;
+  line: ReportLine | null;
+  isNew: boolean;
 }
 
-/**
- * The items as the terms and the facts so far make them: what is due and when. An item already filed
- * or already overdue is a fact and never changes; an open one follows the terms (it moves, appears or
- * goes away when severity changes). Pure, so replay computes the same schedule.
- */
-function schedule(context: ReportContext, terms: ReportTerms | null): ReportItem[] {
-  const items = [...context.items];
-  const want = (key: string, kind: ReportKind, number: number | null, dueAt: string | null) => {
-    const at = items.findIndex((i) => i.key === key);
-    const existing = items[at];
-    if (existing === undefined) {
-      if (dueAt !== null) items.push(newItem(key, kind, number, dueAt));
-      return;
+/** Whether a 补报 may still be taken: within the window after the incident happened (493号令 §13). */
+function supplementaryOpen(context: ReportContext, now: string): boolean {
+  const days = context.terms?.supplementaryWindowDays ?? null;
+  if (days === null || context.occurredAt === null) return false;
+  return Date.parse(now) <= Date.parse(context.occurredAt) + days * 24 * 3600_000;
+}
+
+function filingTarget(context: ReportContext, event: Filing): FilingTarget | null {
+  const room = event.meta.actor.jurisdiction;
+  const kind = KIND_OF[event.type];
+  const line = context.lines.find((l) => l.from === room) ?? null;
+  const owed = context.items
+    .filter((i) => i.from === room && i.kind === kind && isOwed(i))
+    .sort((a, b) => b.returns.length - a.returns.length || (a.number ?? 0) - (b.number ?? 0));
+  const initialFiled = context.items.some((i) => i.kind === 'initial' && i.submittedAt !== null);
+  switch (kind) {
+    case 'phone':
+    case 'initial':
+    case 'final': {
+      if (kind === 'final' && context.liftedAt === null) return null;
+      const first = owed[0];
+      if (first) return { item: first, line, isNew: false };
+      if (line === null || context.items.some((i) => i.id === itemIdOf(room, kind))) return null;
+      return { item: newItem(line, kind, kind, null, null), line, isNew: true };
     }
-    if (!isOpen(existing)) return;
-    if (dueAt === null) items.splice(at, 1);
-    else items[at] = { ...existing, dueAt };
+    case 'followUp': {
+      if (!initialFiled) return null;
+      const first = owed[0];
+      if (first) return { item: first, line, isNew: false };
+      if (line === null || context.liftedAt !== null && context.items.some((i) => i.from === room && i.kind === 'final' && i.submittedAt !== null)) return null;
+      const n = line.followUps + 1;
+      return { item: newItem(line, followUpKey(n), 'followUp', n, null), line, isNew: true };
+    }
+    case 'supplementary': {
+      if (line === null || !supplementaryOpen(context, event.meta.now)) return null;
+      const n = line.supplements + 1;
+      return { item: newItem(line, supplementaryKey(n), 'supplementary', n, null), line, isNew: true };
+    }
+    default: {
+      const unknown: never = kind;
+      throw new Error(`report machine: unknown kind ${String(unknown)}`);
+    }
+  }
+}
+
+/** The item an acknowledgement, a return or a deadline names. */
+function namedItem(context: ReportContext, event: ReportCommand): ReportItem | undefined {
+  switch (event.type) {
+    case 'AcknowledgeReport':
+    case 'ReturnReport':
+      return context.items.find((i) => i.id === itemIdOf(event.from ?? context.lead, event.key));
+    case 'DeadlinePassed':
+      return context.items.find((i) => i.id === event.key);
+    default:
+      return undefined;
+  }
+}
+
+/** Required fields a filing leaves out (completeness). */
+function missingFieldsOf(event: Filing): string[] {
+  const given: Record<string, unknown> = event.type === 'SubmitInitialReport' ? { ...event.content } : payload(event);
+  return REQUIRED_REPORT_FIELDS[KIND_OF[event.type]].filter((field) => {
+    const value = given[field];
+    return value === undefined || value === null || (typeof value === 'string' && value.trim() === '') || (typeof value === 'object' && Object.keys(value).length === 0);
+  });
+}
+
+/** The rooms a 越级 report passes over, from the receiving room up the chain to the room it goes to. */
+function passedOver(context: ReportContext, to: string, directTo: string): string[] {
+  const skipped = [to];
+  for (let room = to; ; ) {
+    const next = context.lines.find((l) => l.from === room)?.to;
+    if (next === undefined || next === directTo || skipped.includes(next)) return skipped;
+    skipped.push(next);
+    room = next;
+  }
+}
+
+/** The phone report counts when the call was made (occurredAt), never later than it was recorded; written ones when received. */
+function filedAt(event: Filing): string {
+  if (event.type !== 'RecordPhoneReport') return event.meta.now;
+  return Date.parse(event.meta.occurredAt) < Date.parse(event.meta.now) ? new Date(Date.parse(event.meta.occurredAt)).toISOString() : event.meta.now;
+}
+
+function file(context: ReportContext, event: Filing): ReportContext {
+  const target = filingTarget(context, event);
+  if (!target) return context;
+  const at = filedAt(event);
+  // Replay gives back the recorded facts, where a filing without 越级 says null.
+  const directTo = event.directTo ?? null;
+  const filed: ReportItem = {
+    ...target.item,
+    submittedAt: at,
+    submittedBy: event.meta.actor.userId,
+    firstSubmittedAt: target.item.firstSubmittedAt ?? at,
+    reportId: event.reportId ?? null,
+    directTo,
+    copiedTo: directTo === null ? [] : passedOver(context, target.item.to, directTo),
+    missingFields: missingFieldsOf(event),
   };
-  const finalFiled = items.some((i) => i.kind === 'final' && i.submittedAt !== null);
-  want('phone', 'phone', null, finalFiled ? null : addMinutes(context.confirmedAt, terms?.phoneMinutes ?? null));
-  want('initial', 'initial', null, finalFiled ? null : addMinutes(context.confirmedAt, terms?.writtenMinutes ?? null));
-  // 续报 run at the cadence after the 初报 until the response is lifted; then only the 终报 is due.
-  const initialFiled = items.some((i) => i.kind === 'initial' && i.submittedAt !== null);
-  const cadence = initialFiled && context.liftedAt === null && !finalFiled ? (terms?.followUpEveryMinutes ?? null) : null;
-  want(followUpKey(context.followUps + 1), 'followUp', context.followUps + 1, addMinutes(lastWrittenAt(items), cadence));
-  want('final', 'final', null, finalFiled ? null : addMinutes(context.liftedAt, terms?.finalWithinMinutes ?? null));
-  return items;
+  const items = target.isNew ? [...context.items, filed] : context.items.map((i) => (i.id === filed.id ? filed : i));
+  const lines = context.lines.map((l) =>
+    l.from !== filed.from
+      ? l
+      : filed.kind === 'followUp'
+        ? { ...l, followUps: Math.max(l.followUps, filed.number ?? 0) }
+        : filed.kind === 'supplementary'
+          ? { ...l, supplements: l.supplements + 1 }
+          : l,
+  );
+  const next = { ...context, items, lines };
+  return { ...next, items: schedule(next, false) };
 }
 
-/** Marks an item filed (adding it when nothing made it due), then lets the schedule follow. */
-function file(context: ReportContext, key: string, kind: ReportKind, number: number | null, at: string, by: string, reportId: string | null): ReportContext {
-  const filed = { submittedAt: at, submittedBy: by, reportId };
-  const items = context.items.some((i) => i.key === key)
-    ? context.items.map((i) => (i.key === key ? { ...i, ...filed } : i))
-    : [...context.items, { ...newItem(key, kind, number, null), ...filed }];
-  const next = { ...context, items, followUps: kind === 'followUp' ? context.followUps + 1 : context.followUps };
-  return { ...next, items: schedule(next, next.terms) };
-}
-
-/** Deadlines the timers service should hold for this obligation: every open item with a due time. */
-export function pendingDeadlines(context: ReportContext): { key: string; dueAt: string }[] {
-  return context.items.filter((i) => isOpen(i) && i.dueAt !== null).map((i) => ({ key: i.key, dueAt: i.dueAt ?? '' }));
-}
-
-/** Minutes a filed report was late (0 when on time); null when it had no deadline or is not filed. */
-export function minutesLate(item: Pick<ReportItem, 'dueAt' | 'submittedAt'>): number | null {
-  if (item.dueAt === null || item.submittedAt === null) return null;
-  return Math.max(0, Math.round((Date.parse(item.submittedAt) - Date.parse(item.dueAt)) / 60_000));
-}
-
-function itemOf(context: ReportContext, key: string): ReportItem | undefined {
-  return context.items.find((i) => i.key === key);
-}
-
-/** What a filing event records besides the payload: which report it was and how late. */
-function filingFacts(context: ReportContext, key: string): Record<string, unknown> {
-  const item = itemOf(context, key);
-  if (!item) return { key };
+/** What a filing event records besides the payload: which report it was, to whom, and how late. */
+function filingFacts(before: ReportContext, after: ReportContext, event: Filing): Record<string, unknown> {
+  const target = filingTarget(before, event);
+  const item = target ? after.items.find((i) => i.id === target.item.id) : undefined;
+  if (!item) return {};
   return {
-    key,
+    id: item.id,
+    key: item.key,
     kind: item.kind,
     number: item.number,
+    from: item.from,
+    to: item.to,
+    directTo: item.directTo,
+    copiedTo: item.copiedTo,
     title: item.kind === 'followUp' && item.number !== null ? followUpTitle(item.number) : item.kind,
     dueAt: item.dueAt,
     submittedAt: item.submittedAt,
+    resubmitted: item.returns.length > 0,
     minutesLate: minutesLate(item),
+    missingFields: item.missingFields,
   };
 }
 
-/** The key a command concerns, once the command has been applied. */
-function keyOf(context: ReportContext, event: ReportCommand): string | null {
-  switch (event.type) {
-    case 'RecordPhoneReport':
-      return 'phone';
-    case 'SubmitInitialReport':
-      return 'initial';
-    case 'SubmitFollowUpReport':
-      return followUpKey(context.followUps);
-    case 'SubmitFinalReport':
-      return 'final';
-    case 'AcknowledgeReport':
-    case 'DeadlinePassed':
-      return event.key;
-    case 'OpenReportObligation':
-    case 'AdjustReportObligation':
-    case 'RequireFinalReport':
-      return null;
-    default: {
-      const unknown: never = event;
-      throw new Error(`report machine: unknown command ${JSON.stringify(unknown)}`);
-    }
-  }
+/** Deadlines the timers service should hold for this obligation: every open item with a due time. */
+export function pendingDeadlines(context: ReportContext): { key: string; dueAt: string; from: string }[] {
+  return context.items.filter((i) => isOpen(i) && i.dueAt !== null).map((i) => ({ key: i.id, dueAt: i.dueAt ?? '', from: i.from }));
 }
 
 /**
@@ -169,48 +227,35 @@ function canonical(value: unknown): string {
   );
 }
 
+const chainOf = (lines: readonly ReportLine[]) => lines.map((l) => ({ from: l.from, to: l.to, role: l.role }));
+
 export const reportMachine = setup({
   types: { context: {} as ReportContext, events: {} as ReportCommand, emitted: {} as EmittedEvent },
   guards: {
-    phoneNotRecorded: ({ context }) => !context.items.some((i) => i.kind === 'phone' && i.submittedAt !== null),
-    finalRequired: ({ context }) => context.liftedAt !== null,
+    fileable: ({ context, event }) => isFiling(event) && filingTarget(context, event) !== null,
     // Only the deadline the obligation holds now counts: a stale one (moved by a severity change, or
     // met in the meantime) is refused, so a late or repeated firing never makes a report overdue.
     deadlineCurrent: ({ context, event }) => {
       if (event.type !== 'DeadlinePassed') return false;
-      const item = itemOf(context, event.key);
-      return item !== undefined && isOpen(item) && sameTime(item.dueAt, event.dueAt);
+      const item = namedItem(context, event);
+      return item !== undefined && isOpen(item) && item.dueAt !== null && Date.parse(item.dueAt) === Date.parse(event.dueAt);
     },
     termsChanged: ({ context, event }) =>
       event.type === 'AdjustReportObligation' &&
-      (event.severity !== context.severity || event.category !== context.category || canonical(event.terms) !== canonical(context.terms)),
-    acknowledgeable: ({ context, event }) => {
-      if (event.type !== 'AcknowledgeReport') return false;
-      const item = itemOf(context, event.key);
+      (event.severity !== context.severity ||
+        event.category !== context.category ||
+        event.subtype !== context.subtype ||
+        canonical(event.terms) !== canonical(context.terms) ||
+        canonical(event.chain) !== canonical(chainOf(context.lines))),
+    chainChanged: ({ context, event }) => event.type === 'RechargeReportObligation' && (event.lead !== context.lead || canonical(event.chain) !== canonical(chainOf(context.lines))),
+    // A filed report not yet acknowledged may be acknowledged or sent back.
+    awaitingReceipt: ({ context, event }) => {
+      const item = namedItem(context, event);
       return item !== undefined && item.submittedAt !== null && item.receivedAt === null;
     },
   },
   actions: {
-    record: emit(({ context, event }) => {
-      const type = REPORT_EVENT_FOR[event.type];
-      const key = keyOf(context, event);
-      if (event.type === 'DeadlinePassed') {
-        const item = itemOf(context, event.key);
-        // Consoles of the upper room show the overdue report with whose it is (escalation, 督办).
-        return {
-          type,
-          data: {
-            ...payload(event),
-            kind: item?.kind ?? null,
-            number: item?.number ?? null,
-            jurisdiction: context.jurisdiction,
-            upperJurisdiction: context.upperJurisdiction,
-            incidentId: context.incidentId,
-          },
-        };
-      }
-      return { type, data: key === null || event.type === 'AcknowledgeReport' ? payload(event) : { ...payload(event), ...filingFacts(context, key) } };
-    }),
+    record: emit(({ event }) => ({ type: REPORT_EVENT_FOR[event.type], data: payload(event) })),
     touch: assign({ updatedAt: ({ event }) => event.meta.now }),
     open: assign(({ event }) => {
       const c = as(event, 'OpenReportObligation');
@@ -219,53 +264,100 @@ export const reportMachine = setup({
         incidentId: c.incidentId,
         severity: c.severity,
         category: c.category,
-        jurisdiction: c.jurisdiction,
-        upperJurisdiction: c.upperJurisdiction,
+        subtype: c.subtype,
+        lead: c.lead,
         exercise: c.exercise,
+        receivedAt: c.receivedAt,
+        occurredAt: c.occurredAt,
         confirmedAt: c.confirmedAt,
         terms: c.terms,
+        // Every line the obligation opens with counts from 接报.
+        lines: c.chain.map((link) => ({ ...link, clockFrom: c.receivedAt, since: c.receivedAt, followUps: 0, supplements: 0 })),
       };
-      return { ...opened, items: schedule(opened, c.terms) };
+      return { ...opened, items: schedule(opened, true) };
     }),
     adjust: assign(({ context, event }) => {
       const c = as(event, 'AdjustReportObligation');
-      const next = { ...context, severity: c.severity, category: c.category, terms: c.terms };
-      return { ...next, items: schedule(next, c.terms) };
+      const lines = linesFor(context, c.chain, c.meta.now);
+      const { items } = recharge(context, lines);
+      const next = { ...context, severity: c.severity, category: c.category, subtype: c.subtype, terms: c.terms, lines, items };
+      return { ...next, items: schedule(next, true) };
+    }),
+    recordRecharge: emit(({ context, event }) => {
+      const c = as(event, 'RechargeReportObligation');
+      const { changes } = recharge(context, linesFor(context, c.chain, c.meta.now));
+      return { type: REPORT_EVENT_FOR[c.type], data: { ...payload(c), formerLead: context.lead, changes } };
+    }),
+    recharge: assign(({ context, event }) => {
+      const c = as(event, 'RechargeReportObligation');
+      const lines = linesFor(context, c.chain, c.meta.now);
+      const { items } = recharge(context, lines);
+      const next = { ...context, lead: c.lead, lines, items };
+      return { ...next, items: schedule(next, false) };
     }),
     requireFinal: assign(({ context, event }) => {
       const next = { ...context, liftedAt: as(event, 'RequireFinalReport').liftedAt };
-      return { ...next, items: schedule(next, next.terms) };
+      return { ...next, items: schedule(next, false) };
     }),
-    // A phone report is filed when the call was made (occurredAt), never later than it was recorded.
-    phone: assign(({ context, event }) => {
-      const c = as(event, 'RecordPhoneReport');
-      const at = Date.parse(c.meta.occurredAt) < Date.parse(c.meta.now) ? new Date(Date.parse(c.meta.occurredAt)).toISOString() : c.meta.now;
-      return file(context, 'phone', 'phone', null, at, c.meta.actor.userId, c.reportId ?? null);
+    recordFiling: emit(({ context, event }) => {
+      if (!isFiling(event)) throw new Error(`report machine: ${event.type} is not a filing`);
+      return { type: REPORT_EVENT_FOR[event.type], data: { ...payload(event), ...filingFacts(context, file(context, event), event) } };
     }),
-    // Written reports are filed when the system receives them: that is when the upper room has them.
-    initial: assign(({ context, event }) => {
-      const c = as(event, 'SubmitInitialReport');
-      return file(context, 'initial', 'initial', null, c.meta.now, c.meta.actor.userId, c.reportId ?? null);
+    file: assign(({ context, event }) => {
+      if (!isFiling(event)) throw new Error(`report machine: ${event.type} is not a filing`);
+      return file(context, event);
     }),
-    followUp: assign(({ context, event }) => {
-      const c = as(event, 'SubmitFollowUpReport');
-      const n = context.followUps + 1;
-      return file(context, followUpKey(n), 'followUp', n, c.meta.now, c.meta.actor.userId, c.reportId ?? null);
-    }),
-    final: assign(({ context, event }) => {
-      const c = as(event, 'SubmitFinalReport');
-      return file(context, 'final', 'final', null, c.meta.now, c.meta.actor.userId, c.reportId ?? null);
+    // Consoles of the receiving room show the overdue report with whose it is (escalation, 督办).
+    recordOverdue: emit(({ context, event }) => {
+      const c = as(event, 'DeadlinePassed');
+      const item = namedItem(context, c);
+      return {
+        type: REPORT_EVENT_FOR[c.type],
+        data: {
+          ...payload(c),
+          reportKey: item?.key ?? null,
+          kind: item?.kind ?? null,
+          number: item?.number ?? null,
+          jurisdiction: item?.from ?? context.lead,
+          upperJurisdiction: item?.to ?? null,
+          incidentId: context.incidentId,
+        },
+      };
     }),
     overdue: assign({
       items: ({ context, event }) => {
-        const c = as(event, 'DeadlinePassed');
-        return context.items.map((i) => (i.key === c.key ? { ...i, overdueAt: c.meta.now } : i));
+        const item = namedItem(context, event);
+        return context.items.map((i) => (i.id === item?.id ? { ...i, overdueAt: event.meta.now } : i));
       },
+    }),
+    recordReceipt: emit(({ context, event }) => {
+      const item = namedItem(context, event);
+      return { type: REPORT_EVENT_FOR[event.type], data: { ...payload(event), id: item?.id ?? null, kind: item?.kind ?? null, number: item?.number ?? null, from: item?.from ?? null, to: item?.to ?? null } };
     }),
     acknowledge: assign({
       items: ({ context, event }) => {
-        const c = as(event, 'AcknowledgeReport');
-        return context.items.map((i) => (i.key === c.key ? { ...i, receivedAt: c.meta.now, receivedBy: c.meta.actor.userId } : i));
+        const item = namedItem(context, event);
+        return context.items.map((i) => (i.id === item?.id ? { ...i, receivedAt: event.meta.now, receivedBy: event.meta.actor.userId } : i));
+      },
+    }),
+    // 退回: the filing is undone (kept in `returns`), and the report is due again on its own deadline.
+    sendBack: assign({
+      items: ({ context, event }) => {
+        const c = as(event, 'ReturnReport');
+        const item = namedItem(context, c);
+        const dueAt = addMinutes(c.meta.now, context.terms?.correctionWithinMinutes ?? null);
+        return context.items.map((i) =>
+          i.id !== item?.id
+            ? i
+            : {
+                ...i,
+                returns: [...i.returns, { at: c.meta.now, by: c.meta.actor.userId, reason: c.reason, submittedAt: i.submittedAt }],
+                submittedAt: null,
+                submittedBy: null,
+                overdueAt: null,
+                dueAt,
+              },
+        );
       },
     }),
   },
@@ -274,47 +366,36 @@ export const reportMachine = setup({
   initial: 'none',
   context: emptyContext,
   states: {
-    none: { on: { OpenReportObligation: { target: 'initialDue', actions: ['open', 'touch', 'record'] } } },
-    // 初报 owed: the phone report and the initial written report.
-    initialDue: {
+    none: { on: { OpenReportObligation: { target: 'open', actions: ['open', 'touch', 'record'] } } },
+    // Reports owed along the chain: phone, 初报, 续报 on the schedule, 补报 within the window.
+    open: {
       on: {
-        RecordPhoneReport: { guard: 'phoneNotRecorded', actions: ['phone', 'touch', 'record'] },
-        SubmitInitialReport: [
-          { guard: 'finalRequired', target: 'finalDue', actions: ['initial', 'touch', 'record'] },
-          { target: 'continuing', actions: ['initial', 'touch', 'record'] },
-        ],
+        RecordPhoneReport: { guard: 'fileable', actions: ['recordFiling', 'file', 'touch'] },
+        SubmitInitialReport: { guard: 'fileable', actions: ['recordFiling', 'file', 'touch'] },
+        SubmitFollowUpReport: { guard: 'fileable', actions: ['recordFiling', 'file', 'touch'] },
+        SubmitSupplementaryReport: { guard: 'fileable', actions: ['recordFiling', 'file', 'touch'] },
         AdjustReportObligation: { guard: 'termsChanged', actions: ['adjust', 'touch', 'record'] },
-        // Lifted before the 初报 came: the 初报 is still owed first, then the 终报.
-        RequireFinalReport: { actions: ['requireFinal', 'touch', 'record'] },
-        DeadlinePassed: { guard: 'deadlineCurrent', actions: ['overdue', 'touch', 'record'] },
-        AcknowledgeReport: { guard: 'acknowledgeable', actions: ['acknowledge', 'touch', 'record'] },
+        RechargeReportObligation: { guard: 'chainChanged', actions: ['recordRecharge', 'recharge', 'touch'] },
+        RequireFinalReport: { target: 'lifted', actions: ['requireFinal', 'touch', 'record'] },
+        DeadlinePassed: { guard: 'deadlineCurrent', actions: ['recordOverdue', 'overdue', 'touch'] },
+        AcknowledgeReport: { guard: 'awaitingReceipt', actions: ['recordReceipt', 'acknowledge', 'touch'] },
+        ReturnReport: { guard: 'awaitingReceipt', actions: ['recordReceipt', 'sendBack', 'touch'] },
       },
     },
-    // 续报 at the cadence, numbered.
-    continuing: {
+    // The response is lifted: the 终报 is due on every line; what is still owed may still be filed.
+    lifted: {
       on: {
-        RecordPhoneReport: { guard: 'phoneNotRecorded', actions: ['phone', 'touch', 'record'] },
-        SubmitFollowUpReport: { actions: ['followUp', 'touch', 'record'] },
+        RecordPhoneReport: { guard: 'fileable', actions: ['recordFiling', 'file', 'touch'] },
+        SubmitInitialReport: { guard: 'fileable', actions: ['recordFiling', 'file', 'touch'] },
+        SubmitFollowUpReport: { guard: 'fileable', actions: ['recordFiling', 'file', 'touch'] },
+        SubmitFinalReport: { guard: 'fileable', actions: ['recordFiling', 'file', 'touch'] },
+        SubmitSupplementaryReport: { guard: 'fileable', actions: ['recordFiling', 'file', 'touch'] },
         AdjustReportObligation: { guard: 'termsChanged', actions: ['adjust', 'touch', 'record'] },
-        RequireFinalReport: { target: 'finalDue', actions: ['requireFinal', 'touch', 'record'] },
-        DeadlinePassed: { guard: 'deadlineCurrent', actions: ['overdue', 'touch', 'record'] },
-        AcknowledgeReport: { guard: 'acknowledgeable', actions: ['acknowledge', 'touch', 'record'] },
+        RechargeReportObligation: { guard: 'chainChanged', actions: ['recordRecharge', 'recharge', 'touch'] },
+        DeadlinePassed: { guard: 'deadlineCurrent', actions: ['recordOverdue', 'overdue', 'touch'] },
+        AcknowledgeReport: { guard: 'awaitingReceipt', actions: ['recordReceipt', 'acknowledge', 'touch'] },
+        ReturnReport: { guard: 'awaitingReceipt', actions: ['recordReceipt', 'sendBack', 'touch'] },
       },
-    },
-    // The response is lifted: the 终报 is due (a last 续报 may still come).
-    finalDue: {
-      on: {
-        RecordPhoneReport: { guard: 'phoneNotRecorded', actions: ['phone', 'touch', 'record'] },
-        SubmitFollowUpReport: { actions: ['followUp', 'touch', 'record'] },
-        SubmitFinalReport: { target: 'finalSubmitted', actions: ['final', 'touch', 'record'] },
-        AdjustReportObligation: { guard: 'termsChanged', actions: ['adjust', 'touch', 'record'] },
-        DeadlinePassed: { guard: 'deadlineCurrent', actions: ['overdue', 'touch', 'record'] },
-        AcknowledgeReport: { guard: 'acknowledgeable', actions: ['acknowledge', 'touch', 'record'] },
-      },
-    },
-    // Not a final state: the upper room still acknowledges the 终报. Nothing is due any more.
-    finalSubmitted: {
-      on: { AcknowledgeReport: { guard: 'acknowledgeable', actions: ['acknowledge', 'touch', 'record'] } },
     },
   },
 });

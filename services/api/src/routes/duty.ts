@@ -114,6 +114,9 @@ export function registerDutyRoutes(deps: RouteContext): void {
               leadJurisdiction: open.jurisdiction,
               location: { description: open.place },
               source: open.channel,
+              // 接报: the reporting deadlines run from when the room took the call, not from triage.
+              receivedAt: open.receivedAt,
+              ...(body.incident.subtype ? { subtype: body.incident.subtype } : {}),
               ...(body.incident.category ? { category: body.incident.category } : {}),
               ...(body.incident.severity ? { severity: body.incident.severity } : {}),
               ...(body.incident.exercise === undefined ? {} : { exercise: body.incident.exercise }),
@@ -186,6 +189,10 @@ export function registerDutyRoutes(deps: RouteContext): void {
           { key: 'onTimeRate', header: 'on_time_rate' },
           { key: 'meanLatenessMinutes', header: 'mean_lateness_minutes' },
           { key: 'worstLatenessMinutes', header: 'worst_lateness_minutes' },
+          { key: 'filed', header: 'filed' },
+          { key: 'complete', header: 'complete' },
+          { key: 'completenessRate', header: 'completeness_rate' },
+          { key: 'returned', header: 'returned' },
         ],
       },
     );

@@ -174,6 +174,10 @@ describe('occurredAt is bounded (finding 5)', () => {
     await ok(dinghu, `/incidents/${id}/commands`, { type: 'BeginVerification', data: {} });
   }
   const deadlines = async (id: string) => (await listDeadlines(t.db, { incidentId: id })).map((d) => [d.key, d.dueAt, d.outcome]);
+  /** 接报 as the incident records it: every reporting deadline runs from here (issue 16). */
+  const receivedAt = async (id: string) =>
+    Date.parse(String((await as.call(dinghu, 'GET', `/incidents/${id}`)).json<Record<string, unknown>>()['receivedAt']));
+  const after = (start: number, minutes: number) => new Date(start + minutes * 60_000).toISOString();
 
   it('confirming "in 2099" is refused naming occurredAt, and the report deadlines stay where they were', async () => {
     await confirmed('late-2099');
@@ -185,9 +189,12 @@ describe('occurredAt is bounded (finding 5)', () => {
     const at = minutesAgo(3);
     await ok(dinghu, '/incidents/late-2099/commands', { type: 'ConfirmIncident', occurredAt: at, data: { severity: 'III' } });
     const set = await deadlines('late-2099');
+    const received = await receivedAt('late-2099');
     expect(set.map(([key, dueAt]) => [key, dueAt])).toStrictEqual([
-      ['phone', new Date(Date.parse(at) + 30 * 60_000).toISOString()],
-      ['initial', new Date(Date.parse(at) + 60 * 60_000).toISOString()],
+      [`${DINGHU}/phone`, after(received, 30)],
+      [`${DINGHU}/initial`, after(received, 60)],
+      ['441200/phone', after(received, 30)],
+      ['441200/initial', after(received, 180)],
     ]);
     const reclassified = await send(dinghu, '/incidents/late-2099/commands', { type: 'ClassifyIncident', occurredAt: '2099-06-01T00:00:00Z', data: { category: 'natural_disaster', severity: 'II' } });
     expect(reclassified.statusCode).toBe(400);
@@ -232,8 +239,10 @@ describe('occurredAt is bounded (finding 5)', () => {
     const result = await ok(dinghu, '/incidents/early-1/commands', { type: 'ConfirmIncident', occurredAt: confirmedAt, data: { severity: 'III' } });
     expect(result).toMatchObject({ state: 'confirmed' });
     await ok(dinghu, '/incidents/early-1/command', { type: 'AppointCommander', occurredAt: minutesAgo(4), data: { commander: person('u-c'), deputies: [] } });
-    const phone = (await listDeadlines(t.db, { incidentId: 'early-1' })).find((d) => d.key === 'phone');
-    expect(phone?.dueAt).toBe(new Date(Date.parse(confirmedAt) + 30 * 60_000).toISOString());
+    // The phone report is due 30 minutes after 接报, whenever the confirmation came.
+    const phone = (await listDeadlines(t.db, { incidentId: 'early-1' })).find((d) => d.key === `${DINGHU}/phone`);
+    expect(phone?.dueAt).toBe(after(await receivedAt('early-1'), 30));
+    expect(Date.parse(phone?.dueAt ?? '')).toBeLessThan(Date.parse(confirmedAt) + 30 * 60_000);
     const reported = await ok(dinghu, '/incidents', { occurredAt: minutesAgo(29 * 24 * 60), data: { title: 'reported late', leadJurisdiction: DINGHU } });
     expect(reported).toMatchObject({ state: 'reported' });
   });

@@ -190,35 +190,37 @@ describe('report filing over HTTP', () => {
       'GET',
       '/incidents/inc-shakeng/reports',
     );
-    expect(obligation.state).toBe('initialDue');
-    expect(obligation.items.map((i) => [i.key, i.dueAt])).toStrictEqual([
-      ['phone', at(30)],
-      ['initial', at(60)],
+    expect(obligation.state).toBe('open');
+    // The clock runs from 接报 (the watch log's call at minute -10), not from the confirmation; level
+    // III reaches the province, so the city owes its own reports on.
+    expect(obligation.items.map((i) => [i.id, i.dueAt])).toStrictEqual([
+      [`${DINGHU}/phone`, at(20)],
+      [`${DINGHU}/initial`, at(50)],
+      [`${CITY}/phone`, at(20)],
+      [`${CITY}/initial`, at(170)],
     ]);
-    expect(obligation.deadlines.map((d) => [d.key, d.outcome])).toStrictEqual([
-      ['phone', null],
-      ['initial', null],
-    ]);
+    expect(obligation.deadlines.map((d) => [d.key, d.outcome]).sort()).toStrictEqual([
+      [`${DINGHU}/phone`, null],
+      [`${DINGHU}/initial`, null],
+      [`${CITY}/phone`, null],
+      [`${CITY}/initial`, null],
+    ].sort());
 
     const phone = { type: 'RecordPhoneReport', data: { recipient: 'city duty room', summary: 'breach, 300 evacuated' } };
-    expect((await call(city, 'POST', '/incidents/inc-shakeng/reports', phone)).statusCode).toBe(403);
+    expect((await call(gaoyao, 'POST', '/incidents/inc-shakeng/reports', phone)).statusCode).toBe(404);
     now = T0 + 20 * 60_000;
     await ok(dinghu, 'POST', '/incidents/inc-shakeng/reports', phone);
+    // No room acknowledges its own report: only the room it was sent to.
+    expect((await call(dinghu, 'POST', '/incidents/inc-shakeng/reports', { type: 'AcknowledgeReport', data: { key: 'phone' } })).statusCode).toBe(403);
     await ok(city, 'POST', '/incidents/inc-shakeng/reports', { type: 'AcknowledgeReport', data: { key: 'phone' } });
     await expectInvalid(dinghu, 'POST', '/incidents/inc-shakeng/reports', { type: 'SubmitInitialReport', data: { signedBy: 'Li', content: { source: 'phone' } } }, [
-      'data.content.receivedAt',
       'data.content.occurredAt',
       'data.content.place',
       'data.content.nature',
-      'data.content.scope',
-      'data.content.losses',
-      'data.content.trend',
-      'data.content.leadersOnSite',
-      'data.content.measures',
     ]);
     await expectInvalid(dinghu, 'POST', '/incidents/inc-shakeng/reports', { type: 'DeadlinePassed', data: { key: 'phone', dueAt: at(30) } }, ['type']);
-    const after = await ok<{ items: { key: string; submittedAt: string | null; receivedBy: string | null }[] }>(dinghu, 'GET', '/incidents/inc-shakeng/reports');
-    expect(after.items.find((i) => i.key === 'phone')).toMatchObject({ submittedAt: at(20), receivedBy: 'duty-city' });
+    const after = await ok<{ items: { id: string; submittedAt: string | null; receivedBy: string | null }[] }>(dinghu, 'GET', '/incidents/inc-shakeng/reports');
+    expect(after.items.find((i) => i.id === `${DINGHU}/phone`)).toMatchObject({ submittedAt: at(20), receivedBy: 'duty-city' });
   });
 });
 
@@ -265,10 +267,13 @@ describe('timeliness scores (考核通报)', () => {
     const scores = await ok<{ asOf: string; items: Record<string, unknown>[] }>(city, 'GET', `/report-scores?${period}`);
     expect(scores.asOf).toBe(at(400));
     // Dinghu also owes the Shakeng reports of the test above: phone on time, 初报 never filed (missing).
-    // The follow-ups (due 12 h after each 初报) are not due yet at 400 min: not scored.
+    // A 初报 filed makes 续报一 due at the next of 08:00 and 17:00 China time (minute 180): unfiled, missing.
+    // The city passes III reports on to the province: its phone and 初报 for each real III incident, all missing.
+    const counted = { filed: 0, complete: 0, completenessRate: null, returned: 0 };
     expect(scores.items).toStrictEqual([
-      { jurisdiction: DINGHU, assessed: 4, onTime: 2, late: 1, missing: 1, onTimeRate: 0.5, meanLatenessMinutes: 30, worstLatenessMinutes: 30 },
-      { jurisdiction: GAOYAO, assessed: 3, onTime: 1, late: 1, missing: 1, onTimeRate: 0.3333, meanLatenessMinutes: 15, worstLatenessMinutes: 15 },
+      { jurisdiction: CITY, assessed: 6, onTime: 0, late: 0, missing: 6, onTimeRate: 0, meanLatenessMinutes: null, worstLatenessMinutes: null, ...counted },
+      { jurisdiction: DINGHU, assessed: 5, onTime: 2, late: 1, missing: 2, onTimeRate: 0.4, meanLatenessMinutes: 30, worstLatenessMinutes: 30, filed: 3, complete: 3, completenessRate: 1, returned: 0 },
+      { jurisdiction: GAOYAO, assessed: 4, onTime: 1, late: 1, missing: 2, onTimeRate: 0.25, meanLatenessMinutes: 15, worstLatenessMinutes: 15, filed: 2, complete: 2, completenessRate: 1, returned: 0 },
     ]);
 
     // A county sees its own score only, and may not read a neighbour's.
@@ -282,18 +287,23 @@ describe('timeliness scores (考核通报)', () => {
     expect(csv.headers['content-disposition']).toBe('attachment; filename="report-scores_2026-07-01_2026-07-02.csv"');
     expect(csv.body.startsWith('\ufeff')).toBe(true);
     expect(csv.body.slice(1).trimEnd().split('\n')).toStrictEqual([
-      'jurisdiction,name,assessed,on_time,late,missing,on_time_rate,mean_lateness_minutes,worst_lateness_minutes',
-      '441203,鼎湖区,4,2,1,1,0.5,30,30',
-      '441204,高要区,3,1,1,1,0.3333,15,15',
+      'jurisdiction,name,assessed,on_time,late,missing,on_time_rate,mean_lateness_minutes,worst_lateness_minutes,filed,complete,completeness_rate,returned',
+      '441200,肇庆市,6,0,0,6,0,,,0,0,,0',
+      '441203,鼎湖区,5,2,1,2,0.4,30,30,3,3,1,0',
+      '441204,高要区,4,1,1,2,0.25,15,15,2,2,1,0',
     ]);
 
-    // Later, the 续报 fall due unfiled: they count as missing.
+    // 续报一 filed late makes 续报二 due at 08:00 next morning (minute 1080); unfiled, it counts as missing.
+    await file(dinghu, 'score-a1', 1000, 'SubmitFollowUpReport', { progress: 'water receding', signedBy: 'Li' });
     now = T0 + 2000 * 60_000;
-    const later = await ok<{ items: { jurisdiction: string; missing: number; assessed: number }[] }>(city, 'GET', `/report-scores?${period}`);
-    expect(later.items.map((s) => [s.jurisdiction, s.assessed, s.missing])).toStrictEqual([
-      [DINGHU, 5, 2],
-      [GAOYAO, 4, 2],
+    const later = await ok<{ items: { jurisdiction: string; missing: number; assessed: number; late: number; filed: number; complete: number }[] }>(city, 'GET', `/report-scores?${period}`);
+    expect(later.items.map((s) => [s.jurisdiction, s.assessed, s.late, s.missing])).toStrictEqual([
+      [CITY, 6, 0, 6],
+      [DINGHU, 6, 2, 2],
+      [GAOYAO, 4, 1, 2],
     ]);
+    // The 续报 left out its losses: filed, but not complete.
+    expect(later.items.find((s) => s.jurisdiction === DINGHU)).toMatchObject({ filed: 4, complete: 3 });
   });
 
   it('bad periods get 400 naming the field', async () => {

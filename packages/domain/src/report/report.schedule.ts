@@ -122,8 +122,10 @@ export function schedule(context: ReportContext, recompute: boolean): ReportItem
     want(line, 'phone', 'phone', null, finalFiled ? null : addMinutes(line.clockFrom, (lead ? terms?.phoneMinutes : terms?.relayPhoneMinutes) ?? null));
     want(line, 'initial', 'initial', null, finalFiled ? null : addMinutes(line.clockFrom, (lead ? terms?.writtenMinutes : terms?.relayWrittenMinutes) ?? null));
     // 续报 run on the schedule after the line's last written report until the response is lifted; a
-    // line that took over after the 初报 was filed owes them from the moment it took over.
-    const written = lastWrittenAt(items, line.from) ?? (anyInitialFiled ? line.since : null);
+    // line that took over with no 初报 of its own to file (another room's was filed) owes them from
+    // the moment it took over.
+    const ownInitial = mine.some((i) => i.kind === 'initial');
+    const written = lastWrittenAt(items, line.from) ?? (anyInitialFiled && !ownInitial ? line.since : null);
     const running = context.liftedAt === null && !finalFiled;
     want(line, followUpKey(line.followUps + 1), 'followUp', line.followUps + 1, running ? nextFollowUpAt(terms?.followUp ?? null, written) : null);
     want(line, 'final', 'final', null, finalFiled ? null : addMinutes(context.liftedAt, terms?.finalWithinMinutes ?? null));

@@ -41,7 +41,6 @@ export {
   reportingRuleFor,
   supplementaryRuleFor,
   responseAuthorityFor,
-  linkageFor,
   levelAtLeast,
   gradeOf,
 } from './rules/plan-rules';

@@ -57,7 +57,8 @@ export function CommandForm<S extends z.ZodType>(props: {
   submitLabel?: string;
   onSent?(): void;
 }) {
-  const { t } = useI18n();
+  const i18n = useI18n();
+  const { t } = i18n;
   const initial = Object.fromEntries(props.fields.map((f) => [f.name, f.initial ?? '']));
   const [values, setValues] = useState<Record<string, string>>(initial);
   const [errors, setErrors] = useState<FieldErrors>({});
@@ -78,7 +79,7 @@ export function CommandForm<S extends z.ZodType>(props: {
       setSent(true);
       props.onSent?.();
     } catch (error) {
-      setErrors(apiErrors(error));
+      setErrors(apiErrors(error, i18n));
     } finally {
       setBusy(false);
     }

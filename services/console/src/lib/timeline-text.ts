@@ -25,6 +25,11 @@ export const EVENT_LABELS_ZH = {
   'event.RoomUnlinked': '解除联动',
   'event.LeadRaised': '提级由上级牵头',
   'event.LeadHandedBack': '交回下级牵头',
+  'event.LeadPrompted': '提请接管指挥',
+  'event.LeadDeclined': '不接管指挥',
+  'event.SeveritySuggested': '建议调整事件级别',
+  'event.SuggestedSeverityConfirmed': '确认调整事件级别',
+  'event.SuggestedSeverityDismissed': '驳回级别调整建议',
   'event.SupportingJurisdictionAdded': '增加支援单位',
   'event.SupportingJurisdictionRemoved': '撤出支援单位',
   'event.ProvisionalCommandAssumed': '临时接管指挥',
@@ -78,6 +83,7 @@ export const FIELD_LABELS_ZH = {
   'field.title': '标题',
   'field.description': '情况',
   'field.severity': '级别',
+  'field.previousSeverity': '原级别',
   'field.level': '响应级别',
   'field.reason': '理由',
   'field.summary': '内容',
@@ -101,6 +107,7 @@ export const FIELD_LABELS_EN: Record<FieldKey, string> = {
   'field.title': 'title',
   'field.description': 'situation',
   'field.severity': 'severity',
+  'field.previousSeverity': 'previous severity',
   'field.level': 'response level',
   'field.reason': 'reason',
   'field.summary': 'content',
@@ -125,7 +132,8 @@ export function summary(entry: TimelineEntry, tr: (prefix: string, value: string
   const parts: string[] = [];
   for (const [key, value] of Object.entries(entry.data)) {
     if (!SHOWN.has(key) || value === null || value === undefined || typeof value === 'object') continue;
-    const text = key === 'severity' || key === 'level' ? tr('sev', String(value)) : String(value);
+    // A response level reads 一级响应 …, a severity I 级 特别重大 …: the two are not the same scale.
+    const text = key === 'level' ? tr('resp', String(value)) : key === 'severity' || key === 'previousSeverity' ? tr('sev', String(value)) : String(value);
     parts.push(`${tr('field', key)}：${text}`);
     if (parts.length >= 6) break;
   }

@@ -2,7 +2,14 @@ import type { TimelineEntry } from '@muster/client';
 import { describe, expect, it } from 'vitest';
 import { actorLabel, EVENT_LABELS_ZH, FIELD_LABELS_ZH, summary } from './timeline-text';
 
-const ZH: Record<string, string> = { ...EVENT_LABELS_ZH, ...FIELD_LABELS_ZH, 'sev.IV': 'IV 级 一般', 'role.duty_officer': '值班员' };
+const ZH: Record<string, string> = {
+  ...EVENT_LABELS_ZH,
+  ...FIELD_LABELS_ZH,
+  'sev.III': 'III 级 较大',
+  'sev.IV': 'IV 级 一般',
+  'resp.III': '三级响应',
+  'role.duty_officer': '值班员',
+};
 const tr = (prefix: string, value: string) => ZH[`${prefix}.${value}`] ?? value;
 
 const entry = (type: string, data: Record<string, unknown>): TimelineEntry => ({
@@ -35,6 +42,19 @@ describe('timeline text for a duty officer', () => {
     );
     expect(line).toBe('标题：西江堤段管涌　级别：IV 级 一般');
     expect(line).not.toMatch(/7d4060ee|441203|incidentId|=/);
+  });
+
+  it('reads a response level as 三级响应, not as a severity; a reclassification with its old and new severity', () => {
+    expect(summary(entry('ResponseActivated', { level: 'III', measures: '全面封控' }), tr)).toBe('响应级别：三级响应');
+    expect(summary(entry('SuggestedSeverityConfirmed', { previousSeverity: 'IV', severity: 'III', rule: 'accident-iii', linkage: { link: ['441200'] } }), tr)).toBe(
+      '原级别：IV 级 一般　级别：III 级 较大',
+    );
+  });
+
+  it('names the events of the plan rules in Chinese', () => {
+    for (const type of ['LeadPrompted', 'LeadDeclined', 'SeveritySuggested', 'SuggestedSeverityConfirmed', 'SuggestedSeverityDismissed']) {
+      expect(tr('event', type), type).toMatch(/^[\u4e00-\u9fff]+$/);
+    }
   });
 
   it('names who acted by room and role, not by user id', () => {

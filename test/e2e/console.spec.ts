@@ -368,6 +368,57 @@ describe('web console in chromium', () => {
     await duty.context.close();
   });
 
+  it('response levels read 一级响应…四级响应; a level above the county is refused in Chinese; scene figures suggest a reclassification the room confirms', async () => {
+    const room = await apiAs('dinghu-duty');
+    const created = await room.createIncident({ data: { title: '国道 321 线客车侧翻', leadJurisdiction: '441203', severity: 'IV', category: 'accident' } });
+    const incidentId = created.streamId;
+    for (const [type, data] of [
+      ['BeginVerification', {}],
+      ['ConfirmIncident', { severity: 'IV' }],
+      ['BeginInitialHandling', { measures: '封闭交通，转运伤员' }],
+    ] as const) {
+      await room.sendCommand(incidentId, { type, data });
+    }
+    await room.sendOnSceneCommand(incidentId, { type: 'AppointCommander', data: { commander: { userId: 'commander', name: '李指挥' } } });
+
+    const view = await loggedIn('dinghu-duty');
+    await view.page.goto(`${base}/console/#/incidents/${incidentId}`);
+    await view.page.getByTestId('incident-view').waitFor();
+    await live(view.page);
+    const activate = view.page.getByTestId('activate-response');
+    const levels = await activate.locator('select[name=level] option').allTextContents();
+    expect(levels).toEqual(['—', '一级响应', '二级响应', '三级响应', '四级响应']);
+    await activate.locator('select[name=level]').selectOption('III');
+    await activate.locator('textarea[name=measures]').fill('启动三级响应');
+    await activate.locator('button[type=submit]').click();
+    // III is the city's to activate (the plan's response-level authority): refused, in Chinese.
+    await expect.poll(() => activate.getByTestId('form-error').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('三级响应须由市级或以上指挥中心启动');
+    expect(await view.page.getByTestId('incident-state').textContent()).toBe('先期处置');
+    await activate.locator('select[name=level]').selectOption('IV');
+    await activate.locator('button[type=submit]').click();
+    await expect.poll(() => view.page.getByTestId('incident-response-level').textContent(), { timeout: LIVE_WITHIN_MS }).toBe('四级响应');
+
+    // Three dead reach the 较大 threshold for accidents (国务院令第493号 §3): the room is asked to reclassify.
+    const commander = await apiAs('commander');
+    await commander.sendOnSceneCommand(incidentId, { type: 'PostSceneReport', data: { reportId: `r-${Date.now()}`, dead: 3, injured: 12 } });
+    const banner = view.page.getByTestId('suggestion-banner');
+    await banner.waitFor({ timeout: LIVE_WITHIN_MS });
+    const text = (await banner.textContent()) ?? '';
+    expect(text).toContain('建议调整事件级别');
+    expect(text).toContain('III 级 较大');
+    expect(text).toContain('国务院令第493号');
+    expect(await banner.getByTestId('suggestion-figures').textContent()).toContain('死亡 3');
+    await view.page.screenshot({ path: join(SHOTS, 'incident-suggestion.png'), fullPage: true });
+    await banner.getByTestId('confirm-suggestion').click();
+    await expect.poll(() => view.page.getByTestId('suggestion-banner').count(), { timeout: LIVE_WITHIN_MS }).toBe(0);
+    expect(await view.page.getByTestId('severity').first().getAttribute('data-severity')).toBe('III');
+    await expect
+      .poll(() => view.page.locator('[data-testid=timeline-entry][data-type=SuggestedSeverityConfirmed]').textContent(), { timeout: LIVE_WITHIN_MS })
+      .toContain('确认调整事件级别');
+    expect(await view.page.locator('[data-testid=timeline-entry][data-type=SuggestedSeverityConfirmed]').textContent()).toContain('原级别：IV 级 一般');
+    await view.context.close();
+  });
+
   it('a bad form entry shows a clear message beside the field, and nothing is sent', async () => {
     const room = await apiAs('dinghu-duty');
     const created = await room.createIncident({ data: { title: '高速公路危化品车辆侧翻', leadJurisdiction: '441203', severity: 'IV' } });

@@ -41,9 +41,9 @@ function refusal(error: MusterApiError, i18n: Pick<I18n, 't' | 'tr'>): string {
   if (error.code === 'forbidden' && Array.isArray(upperRoomCommands)) {
     return t('errUpperRoom').replace('{commands}', upperRoomCommands.map((c) => tr('cmd', String(c))).join('、'));
   }
-  // A code without a message of its own shows the api's words rather than nothing.
-  const text = tr('err', error.code);
-  return text === error.code ? error.message : text;
+  // Other refusals keep the api's words: one code covers causes as different as a lost race and a
+  // depot short of stock, which a generic sentence would misstate.
+  return error.code === 'forbidden' ? `${t('err.forbidden')}（${tr('cmd', String(details['command'] ?? ''))}）` : `${error.code}: ${error.message}`;
 }
 
 /** What the api said, by field when it named fields (the `data.` prefix of command payloads dropped). */

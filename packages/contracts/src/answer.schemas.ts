@@ -139,25 +139,39 @@ export const WatchEntryViewSchema = z
 export const WatchEntryListSchema = z.object({ items: z.array(WatchEntryViewSchema) });
 export const TriageAnswerSchema = z.object({ entry: WatchEntryViewSchema, incident: z.unknown().optional() });
 
+/** One report a room owes or filed: who owes it to whom, when it is due, and what became of it. */
 export const ReportItemViewSchema = z.looseObject({
+  /** `<owing room>/<key>`. */
+  id: z.string(),
   key: z.string(),
-  kind: z.string(),
+  kind: z.enum(['phone', 'initial', 'followUp', 'final', 'supplementary']),
   number: z.number().nullable(),
+  from: z.string(),
+  to: z.string(),
   dueAt: z.string().nullable(),
+  firstDueAt: z.string().nullable(),
   submittedAt: z.string().nullable(),
   submittedBy: z.string().nullable(),
+  firstSubmittedAt: z.string().nullable(),
   overdueAt: z.string().nullable(),
   receivedAt: z.string().nullable(),
   receivedBy: z.string().nullable(),
+  directTo: z.string().nullable(),
+  copiedTo: z.array(z.string()),
+  missingFields: z.array(z.string()),
+  returns: z.array(z.looseObject({ at: z.string(), by: z.string(), reason: z.string(), submittedAt: z.string().nullable() })),
 });
-/** The report obligation (信息报送) of an incident with its pending deadlines. */
+const ReportLineViewSchema = z.looseObject({ from: z.string(), to: z.string(), role: z.enum(['lead', 'relay']), clockFrom: z.string(), since: z.string() });
+/** The report obligation (信息报送) of an incident: the chain of rooms that owe, each report, and the pending deadlines. */
 export const ReportsViewSchema = z
   .looseObject({
     state: z.string(),
     version: z.int(),
-    jurisdiction: z.string().optional(),
-    upperJurisdiction: z.string().nullable().optional(),
+    lead: z.string().optional(),
+    receivedAt: z.string().nullable().optional(),
+    lines: z.array(ReportLineViewSchema).optional(),
     items: z.array(ReportItemViewSchema).optional(),
+    terms: z.looseObject({ rule: z.string(), supplementaryWindowDays: z.number().nullable(), correctionWithinMinutes: z.number().nullable() }).nullable().optional(),
     deadlines: z.array(z.looseObject({ key: z.string(), dueAt: z.string() })),
   })
   .meta({ id: 'ReportsView' });
@@ -199,7 +213,7 @@ export const MetricsSchema = z
     minutesTo: z.record(z.string(), minutes),
     commanderTenures: z.array(z.looseObject({ commander: PersonViewSchema, kind: z.string(), from: z.string(), until: z.string().nullable(), minutes })),
     resourceLeadTimes: z.array(z.looseObject({ requestId: z.string(), state: z.string(), minutes })),
-    reportLateness: z.array(z.looseObject({ key: z.string(), kind: z.string(), dueAt: z.string().nullable(), submittedAt: z.string().nullable(), minutesLate: minutes })),
+    reportLateness: z.array(z.looseObject({ key: z.string(), kind: z.string(), owedBy: z.string(), dueAt: z.string().nullable(), submittedAt: z.string().nullable(), minutesLate: minutes })),
   })
   .meta({ id: 'Metrics' });
 

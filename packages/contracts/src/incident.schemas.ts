@@ -179,6 +179,7 @@ export const IncidentViewSchema = z
     title: z.string(),
     description: z.string(),
     category: CategorySchema.nullable(),
+    subtype: SubtypeSchema.nullable(),
     severity: SeveritySchema.nullable(),
     responseLevel: SeveritySchema.nullable(),
     leadJurisdiction: z.string(),
@@ -205,6 +206,8 @@ export const IncidentViewSchema = z
     location: LocationSchema.nullable(),
     exercise: z.boolean(),
     reportedAt: z.string().nullable(),
+    /** 接报: when the first room learned of it; the reporting deadlines run from here. */
+    receivedAt: z.string().nullable(),
     occurredAt: z.string().nullable(),
     confirmedAt: z.string().nullable(),
     responseActivatedAt: z.string().nullable(),

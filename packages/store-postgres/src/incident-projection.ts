@@ -12,6 +12,8 @@ export function incidentView(incidentId: string, version: number, state: Persist
     title: c.title,
     description: c.description,
     category: c.category,
+    // Snapshots written before subtypes and 接报 were kept lack them.
+    subtype: c.subtype ?? null,
     severity: c.severity,
     responseLevel: c.responseLevel,
     leadJurisdiction: c.leadJurisdiction,
@@ -24,6 +26,7 @@ export function incidentView(incidentId: string, version: number, state: Persist
     location: c.location,
     exercise: c.exercise,
     reportedAt: c.reportedAt,
+    receivedAt: c.receivedAt ?? c.reportedAt,
     occurredAt: c.occurredAt,
     confirmedAt: c.confirmedAt,
     responseActivatedAt: c.responseActivatedAt,

@@ -39,13 +39,16 @@ beforeAll(async () => {
   await migrateTo(db, BEFORE);
   // Today's store projects report rows with the columns of a later migration (the reporting chain);
   // they are added for the engine to write its log and taken away again below (reportRowsAsBefore).
-  await reportChain.up(db);
+  await reportChain.up(untyped(db));
   engine = createEngine({ store: new PostgresEventStore(db) });
 });
 
+/** Migrations take the database untyped: they run against schemas the Database interface no longer describes. */
+const untyped = (typed: Kysely<Database>): Kysely<unknown> => typed as unknown as Kysely<unknown>;
+
 /** The report rows as the old store kept them: they name no stream, so the rename leaves them be. */
 async function reportRowsAsBefore(): Promise<void> {
-  await reportChain.down(db);
+  await reportChain.down(untyped(db));
 }
 afterAll(async () => {
   await t?.drop();

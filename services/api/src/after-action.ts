@@ -17,8 +17,11 @@ export interface RequestFacts {
 }
 
 export interface ReportFacts {
+  /** The report's id (`<owing room>/<key>`). */
   key: string;
   kind: string;
+  /** The room that owed it when it fell due. */
+  owedBy: string;
   dueAt: Date | null;
   submittedAt: Date | null;
 }
@@ -52,7 +55,7 @@ export function afterActionMetrics(incident: IncidentContext, scene: SceneContex
     reportLateness: reports.map((r) => {
       const filed = r.submittedAt ?? null;
       const late = r.dueAt ? minutes(r.dueAt.toISOString(), (filed ?? now).toISOString()) : null;
-      return { key: r.key, kind: r.kind, dueAt: r.dueAt?.toISOString() ?? null, submittedAt: filed?.toISOString() ?? null, minutesLate: late === null ? null : Math.max(0, late) };
+      return { key: r.key, kind: r.kind, owedBy: r.owedBy, dueAt: r.dueAt?.toISOString() ?? null, submittedAt: filed?.toISOString() ?? null, minutesLate: late === null ? null : Math.max(0, late) };
     }),
   };
 }

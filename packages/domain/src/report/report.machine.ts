@@ -279,19 +279,19 @@ export const reportMachine = setup({
     adjust: assign(({ context, event }) => {
       const c = as(event, 'AdjustReportObligation');
       const lines = linesFor(context, c.chain, c.meta.now);
-      const { items } = recharge(context, lines);
+      const { items } = recharge(context, lines, c.meta.now);
       const next = { ...context, severity: c.severity, category: c.category, subtype: c.subtype, terms: c.terms, lines, items };
       return { ...next, items: schedule(next, true) };
     }),
     recordRecharge: emit(({ context, event }) => {
       const c = as(event, 'RechargeReportObligation');
-      const { changes } = recharge(context, linesFor(context, c.chain, c.meta.now));
+      const { changes } = recharge(context, linesFor(context, c.chain, c.meta.now), c.meta.now);
       return { type: REPORT_EVENT_FOR[c.type], data: { ...payload(c), formerLead: context.lead, changes } };
     }),
     recharge: assign(({ context, event }) => {
       const c = as(event, 'RechargeReportObligation');
       const lines = linesFor(context, c.chain, c.meta.now);
-      const { items } = recharge(context, lines);
+      const { items } = recharge(context, lines, c.meta.now);
       const next = { ...context, lead: c.lead, lines, items };
       return { ...next, items: schedule(next, false) };
     }),

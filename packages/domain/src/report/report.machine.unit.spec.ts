@@ -254,6 +254,13 @@ describe('report obligation: lead changes re-charge the reports (issue 16)', () 
     expect(replay(reportAggregate, o.events)).toStrictEqual(o.state);
   });
 
+  it('what fell due stays with the room that owed it even when the timers have not yet marked it overdue', () => {
+    const o = opened('IV');
+    const [event] = o.ok({ type: 'RechargeReportObligation', lead: '441200', chain: [CITY_LEADS], reason: 'r' }, 400, UPPER);
+    expect(event?.data['changes']).toStrictEqual([{ key: 'initial', from: '441203', to: '441200', dueAt: at(350), outcome: 'kept' }]);
+    expect(pendingDeadlines(o.context)).toStrictEqual([{ key: '441203/initial', dueAt: at(350), from: '441203' }]);
+  });
+
   it('raised before anything fell due (IV): the open 初报 moves to the city, owed to the province, due when it was due', () => {
     const o = opened('IV');
     const [event] = o.ok({ type: 'RechargeReportObligation', lead: '441200', chain: [CITY_LEADS], reason: 'r' }, 30, UPPER);

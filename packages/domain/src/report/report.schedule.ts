@@ -162,7 +162,7 @@ export interface Recharged {
  * lead with its due time; what already fell due stays with the room that owed it then (it may still
  * file it, and its lateness is its own); what the new lead already owes is merged into that.
  */
-export function recharge(context: ReportContext, lines: readonly ReportLine[]): { items: ReportItem[]; changes: Recharged[] } {
+export function recharge(context: ReportContext, lines: readonly ReportLine[], now: string): { items: ReportItem[]; changes: Recharged[] } {
   const lead = lines.find((l) => l.role === 'lead');
   const changes: Recharged[] = [];
   const items: ReportItem[] = [];
@@ -174,7 +174,9 @@ export function recharge(context: ReportContext, lines: readonly ReportLine[]): 
   }
   for (const item of leaving) {
     const base = { key: item.key, from: item.from, to: item.to, dueAt: item.dueAt };
-    if (!isOpen(item)) {
+    // Fell due already (whether or not the timers have marked it yet): it stays with who owed it then.
+    const fellDue = item.dueAt !== null && Date.parse(item.dueAt) <= Date.parse(now);
+    if (!isOpen(item) || fellDue) {
       items.push(item);
       if (isOwed(item)) changes.push({ ...base, outcome: 'kept' });
       continue;

@@ -153,7 +153,7 @@ export function registerDutyRoutes(deps: RouteContext): void {
 
   serve('getReports', async (_request, _reply, incident) => {
     const stream = await engine.tryLoad('report', reportStreamId(incident.streamId));
-    if (!stream) return { incidentId: incident.streamId, state: 'none', version: 0, items: [], deadlines: [] };
+    if (!stream) return { incidentId: incident.streamId, state: 'none', version: 0, lines: [], items: [], deadlines: [] };
     return { ...stream.state.context, state: stream.state.value, version: stream.version, deadlines: await listDeadlines(db, { incidentId: incident.streamId }) };
   });
 

@@ -98,12 +98,19 @@ export function registerReviewRoutes(deps: RouteContext): void {
 
   serve('metrics', async (_request, _reply, stream) => {
     const { incidentId, incident, scene, requests } = await review(stream);
-    const reports = await deps.db.selectFrom('report_item').select(['key', 'kind', 'due_at', 'submitted_at']).where('incident_id', '=', incidentId).orderBy('due_at').execute();
+    const reports = await deps.db
+      .selectFrom('report_item')
+      .select(['item_id', 'kind', 'jurisdiction', 'first_due_at', 'first_submitted_at'])
+      .where('incident_id', '=', incidentId)
+      .orderBy('first_due_at')
+      .orderBy('item_id')
+      .execute();
     return afterActionMetrics(
       incident,
       scene,
       requests,
-      reports.map((r) => ({ key: r.key, kind: r.kind, dueAt: r.due_at, submittedAt: r.submitted_at })),
+      // Timeliness against the first deadline and the first filing, charged to the room that owed it.
+      reports.map((r) => ({ key: r.item_id, kind: r.kind, owedBy: r.jurisdiction, dueAt: r.first_due_at, submittedAt: r.first_submitted_at })),
       deps.clock.now(),
     );
   });

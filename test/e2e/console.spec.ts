@@ -372,13 +372,9 @@ describe('web console in chromium', () => {
     const room = await apiAs('dinghu-duty');
     const created = await room.createIncident({ data: { title: '国道 321 线客车侧翻', leadJurisdiction: '441203', severity: 'IV', category: 'accident' } });
     const incidentId = created.streamId;
-    for (const [type, data] of [
-      ['BeginVerification', {}],
-      ['ConfirmIncident', { severity: 'IV' }],
-      ['BeginInitialHandling', { measures: '封闭交通，转运伤员' }],
-    ] as const) {
-      await room.sendCommand(incidentId, { type, data });
-    }
+    await room.sendCommand(incidentId, { type: 'BeginVerification', data: {} });
+    await room.sendCommand(incidentId, { type: 'ConfirmIncident', data: { severity: 'IV' } });
+    await room.sendCommand(incidentId, { type: 'BeginInitialHandling', data: { measures: '封闭交通，转运伤员' } });
     await room.sendOnSceneCommand(incidentId, { type: 'AppointCommander', data: { commander: { userId: 'commander', name: '李指挥' } } });
 
     const view = await loggedIn('dinghu-duty');

@@ -459,4 +459,79 @@ describe('web console in chromium', () => {
     expect(command.latestReport).toBeNull();
     await Promise.all([phone.context.close(), duty.context.close()]);
   });
+
+  it('督办: the city opens an item on the county, the county reports it done with evidence, the city closes it; a missed deadline shows 已逾期', async () => {
+    const room = await apiAs('dinghu-duty');
+    const created = await room.createIncident({ data: { title: '鼎湖区沙坑村堤围决口', leadJurisdiction: '441203', category: 'natural_disaster', severity: 'III' } });
+    const incidentId = created.streamId;
+    const city = await loggedIn('city-duty');
+    const county = await loggedIn('dinghu-duty');
+    await Promise.all([city.page, county.page].map((page) => page.goto(`${base}/console/#/incidents/${incidentId}`)));
+    await Promise.all([live(city.page), live(county.page)]);
+    // Only the room above the lead opens items.
+    expect(await county.page.getByTestId('open-supervision').count()).toBe(0);
+
+    // In two hours, Beijing time, as the picker takes it.
+    const inTwoHours = new Date(Date.now() + 2 * 3_600_000 + 8 * 3_600_000).toISOString().slice(0, 16);
+    const open = city.page.getByTestId('open-supervision');
+    await open.locator('textarea[name=task]').fill('组织转移沙坑村下游群众，报告转移人数');
+    await open.locator('input[name="owner.person"]').fill('王副区长');
+    await open.locator('input[name=deadline]').fill(inTwoHours);
+    await open.locator('button[type=submit]').click();
+
+    const countyItem = county.page.getByTestId('supervision-item').filter({ hasText: '组织转移沙坑村下游群众' });
+    await countyItem.waitFor({ timeout: LIVE_WITHIN_MS });
+    expect(await countyItem.textContent()).toContain('办理中');
+    expect(await countyItem.getByTestId('supervision-deadline').textContent()).toBe(inTwoHours.replace('T', ' ') + ':00');
+    const done = countyItem.locator('[data-testid^=supervision-done-]');
+    await done.locator('textarea[name="evidence.text"]').fill('已转移 320 人，安置于镇中学');
+    await done.locator('textarea[name="evidence.references"]').fill('鼎应急〔2026〕12号\n安置名单.xlsx');
+    await done.locator('button[type=submit]').click();
+
+    const cityItem = city.page.getByTestId('supervision-item').filter({ hasText: '组织转移沙坑村下游群众' });
+    await expect.poll(() => cityItem.getAttribute('data-state'), { timeout: LIVE_WITHIN_MS }).toBe('reportedDone');
+    expect(await cityItem.getByTestId('supervision-evidence').textContent()).toBe('已转移 320 人，安置于镇中学（鼎应急〔2026〕12号、安置名单.xlsx）');
+    await city.page.screenshot({ path: join(SHOTS, 'supervision-reported-done.png'), fullPage: true });
+    await cityItem.locator('[data-testid^=supervision-close-] button[type=submit]').click();
+    await expect.poll(() => countyItem.getAttribute('data-state'), { timeout: LIVE_WITHIN_MS }).toBe('closed');
+    expect(await countyItem.textContent()).toContain('已办结');
+
+    // An item whose deadline passes unmet: the timers mark it, and both rooms see 已逾期 without a reload.
+    const cityApi = await apiAs('city-duty');
+    await cityApi.openSupervision(incidentId, { data: { task: '核实被困人员情况', owner: { jurisdiction: '441203' }, deadline: new Date(Date.now() + 4_000).toISOString() } });
+    const late = county.page.getByTestId('supervision-item').filter({ hasText: '核实被困人员情况' });
+    await late.getByTestId('supervision-overdue').waitFor({ timeout: 20_000 });
+    expect(await late.getByTestId('supervision-overdue').textContent()).toContain('已逾期');
+    const lateInCity = city.page.getByTestId('supervision-item').filter({ hasText: '核实被困人员情况' });
+    await expect.poll(() => lateInCity.getByTestId('supervision-escalation').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('1');
+    expect(await city.page.getByTestId('timeline').textContent()).toContain('督办升级');
+    await city.page.screenshot({ path: join(SHOTS, 'supervision-overdue.png'), fullPage: true });
+    await Promise.all([city.context.close(), county.context.close()]);
+  });
+
+  it('约谈记录: the city records an interview of Huaiji from its menu, and Huaiji reads it in its own', async () => {
+    const city = await loggedIn('city-duty');
+    await city.page.getByTestId('menu-interviews').click();
+    await city.page.getByTestId('interviews-view').waitFor();
+    const form = city.page.getByTestId('record-interview');
+    await form.locator('select[name=jurisdiction]').selectOption('441224');
+    await form.locator('input[name=heldOn]').fill('2026-07-03');
+    await form.locator('textarea[name=reason]').fill('本季度三次初报迟报');
+    await form.locator('textarea[name=attendees]').fill('李华 市应急管理局 副局长\n陈明 怀集县应急管理局');
+    await form.locator('textarea[name=outcome]').fill('责令书面说明原因，限期整改');
+    await form.locator('button[type=submit]').click();
+    const record = city.page.getByTestId('interview').filter({ hasText: '本季度三次初报迟报' });
+    await record.waitFor({ timeout: LIVE_WITHIN_MS });
+    expect(await record.textContent()).toContain('怀集县');
+    await city.page.screenshot({ path: join(SHOTS, 'interviews-city.png'), fullPage: true });
+
+    const huaiji = await loggedIn('huaiji-duty');
+    await huaiji.page.getByTestId('menu-interviews').click();
+    const seen = huaiji.page.getByTestId('interview').filter({ hasText: '本季度三次初报迟报' });
+    await seen.waitFor({ timeout: LIVE_WITHIN_MS });
+    expect(await seen.textContent()).toContain('肇庆市');
+    // A county keeps no records of itself: no form.
+    expect(await huaiji.page.getByTestId('record-interview').count()).toBe(0);
+    await Promise.all([city.context.close(), huaiji.context.close()]);
+  });
 });

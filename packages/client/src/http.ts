@@ -16,7 +16,12 @@ import {
   TimelineEntrySchema,
   TimelinePageSchema,
   WatchEntryViewSchema,
+  type CreateSupervisionRequestSchema,
   type IncidentListSchema,
+  type InterviewSchema,
+  type InterviewViewSchema,
+  type SupervisionCommandRequestSchema,
+  type SupervisionItemViewSchema,
   type RouteId,
   type CommandResult,
   type CreateIncidentRequestSchema,
@@ -50,6 +55,11 @@ type SubmitResourceRequest = z.input<typeof CreateResourceRequestSchema>;
 type ReportCommandRequest = z.input<typeof ReportCommandRequestSchema>;
 type WatchEntryRequest = z.input<typeof WatchEntrySchema>;
 type TriageRequest = z.input<typeof TriageSchema>;
+type OpenSupervisionRequest = z.input<typeof CreateSupervisionRequestSchema>;
+type SupervisionCommandRequest = z.input<typeof SupervisionCommandRequestSchema>;
+type InterviewRequest = z.input<typeof InterviewSchema>;
+export type SupervisionItem = z.infer<typeof SupervisionItemViewSchema>;
+export type Interview = z.infer<typeof InterviewViewSchema>;
 // Answers: the route catalog's schemas (packages/contracts), checked on every call.
 export type WatchEntry = z.infer<typeof WatchEntryViewSchema>;
 export type LoginAnswer = z.infer<typeof LoginAnswerSchema>;
@@ -154,6 +164,16 @@ export interface MusterHttpClient {
   triageWatchEntry(entryId: string, triage: TriageRequest): Promise<{ entry: WatchEntry; incident?: unknown }>;
   /** Files a report (电话报告, 初报, 续报, 终报) or, from the room above, acknowledges one (签收). */
   fileReport(incidentId: string, request: ReportCommandRequest): Promise<CommandResult>;
+  /** The supervision items (督办) of an incident, with deadlines, escalation and history. */
+  listSupervision(incidentId: string): Promise<{ incidentId: string; items: SupervisionItem[] }>;
+  /** Opens a supervision item (the room above the lead): task, owner, deadline. */
+  openSupervision(incidentId: string, request: OpenSupervisionRequest): Promise<CommandResult>;
+  /** Progress, done report, close, return or extension of a supervision item. */
+  sendSupervisionCommand(supervisionId: string, request: SupervisionCommandRequest): Promise<CommandResult>;
+  /** Records a 约谈 of a room below the caller's. */
+  recordInterview(interview: InterviewRequest): Promise<Interview>;
+  /** 约谈 records of the caller's room and the rooms below it, or of one of them. */
+  listInterviews(query?: { jurisdiction?: string }): Promise<{ items: Interview[] }>;
   timeline(incidentId: string, query?: TimelineQuery): Promise<TimelinePage>;
   /** The incident as it stood at `at`, replayed by recorded (default) or occurred time. */
   stateAt(incidentId: string, at: string, basis?: 'recorded' | 'occurred'): Promise<StateAtView>;
@@ -283,6 +303,11 @@ export function createHttpClient(options: HttpClientOptions): MusterHttpClient {
     listWatchEntries: (query) => call('listWatchEntries', { query: { ...query } }),
     triageWatchEntry: (entryId, triage) => call('triageWatchEntry', { params: { entryId }, body: triage }),
     fileReport: (incidentId, body) => call('reportCommand', { params: { incidentId }, body }),
+    listSupervision: (incidentId) => call('listSupervision', { params: { incidentId } }),
+    openSupervision: (incidentId, body) => call('openSupervision', { params: { incidentId }, body }),
+    sendSupervisionCommand: (supervisionId, body) => call('supervisionCommand', { params: { supervisionId }, body }),
+    recordInterview: (body) => call('createInterview', { body }),
+    listInterviews: (query = {}) => call('listInterviews', { query }),
     timeline: (incidentId, query = {}) => call('timeline', { params: { incidentId }, query: { ...query } }),
     stateAt: (incidentId, at, basis) => call('stateAt', { params: { incidentId }, query: { at, basis } }),
     metrics: (incidentId) => call('metrics', { params: { incidentId } }),

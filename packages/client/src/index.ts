@@ -11,6 +11,8 @@ export type {
   WatchEntry,
   TimelineEntry,
   StateAtView,
+  SupervisionItem,
+  Interview,
 } from './http';
 export { subscribe } from './live';
 export type { LiveFeed, LiveState, StateChange } from './live';

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ERROR_CODES } from './errors';
 import { ReportScoreSchema } from './duty.schemas';
-import { ActorSchema, IncidentViewSchema } from './incident.schemas';
+import { ActorSchema, IncidentViewSchema, JurisdictionCodeSchema } from './incident.schemas';
+import { PlanRulesSchema } from './plan-rules.schemas';
 
 /**
  * What the api answers, route by route (the route catalog names one per route). They are checked by
@@ -175,6 +176,26 @@ export const ReportsViewSchema = z
     deadlines: z.array(z.looseObject({ key: z.string(), dueAt: z.string() })),
   })
   .meta({ id: 'ReportsView' });
+/** Where one section of the rules in force comes from: a jurisdiction's file (or `*`, the defaults) and its version. */
+const SectionSourceSchema = z.object({ jurisdiction: z.string(), version: z.string() });
+/** GET /rules: the plan rules in force in a jurisdiction, every section present, each with its origin. */
+export const RulesViewSchema = z
+  .object({
+    jurisdiction: JurisdictionCodeSchema,
+    rules: PlanRulesSchema.required({ reporting: true, supplementary: true, responseAuthority: true, linkage: true, grading: true, upperRoomRights: true }).meta({
+      id: 'PlanRulesInForce',
+      description: 'Every section of the plan rules, each from the nearest file that has it',
+    }),
+    sources: z.object({
+      reporting: SectionSourceSchema,
+      supplementary: SectionSourceSchema,
+      responseAuthority: SectionSourceSchema,
+      linkage: SectionSourceSchema,
+      grading: SectionSourceSchema,
+      upperRoomRights: SectionSourceSchema,
+    }),
+  })
+  .meta({ id: 'RulesView' });
 export const ScoresAnswerSchema = z.object({ from: z.string(), to: z.string(), asOf: z.string(), items: z.array(ReportScoreSchema) }).meta({ id: 'Scores' });
 
 export const TimelineEntrySchema = z

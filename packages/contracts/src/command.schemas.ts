@@ -1,6 +1,6 @@
 import { PRIORITIES } from '@muster/domain';
 import { z } from 'zod';
-import { IdSchema, UserIdSchema, IsoTimeSchema, LocationSchema } from './incident.schemas';
+import { IdSchema, UserIdSchema, IsoTimeSchema, JurisdictionCodeSchema, LocationSchema } from './incident.schemas';
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 const count = z.int().min(0).max(10_000_000);
@@ -110,7 +110,7 @@ export const CreateResourceRequestSchema = z
 export const DepotSchema = z.strictObject({
   depotId: IdSchema,
   name: text(200),
-  jurisdiction: z.string().regex(/^\d{6}$/, 'must be a 6-digit administrative code'),
+  jurisdiction: JurisdictionCodeSchema,
   location: z.string().max(500).optional(),
 });
 const StockLineSchema = z.strictObject({
@@ -122,7 +122,7 @@ export const SetStockSchema = z.strictObject({ items: z.array(StockLineSchema).m
 export const TeamSchema = z.strictObject({
   teamId: IdSchema,
   name: text(200),
-  jurisdiction: z.string().regex(/^\d{6}$/, 'must be a 6-digit administrative code'),
+  jurisdiction: JurisdictionCodeSchema,
   specialty: z.string().max(200).optional(),
 });
 export const TeamStatusSchema = z.strictObject({ status: z.enum(['available', 'out_of_service']) });

@@ -7,8 +7,12 @@ export const SeveritySchema = z.enum(SEVERITIES).meta({ description: 'I 特别�
 export const CategorySchema = z.enum(INCIDENT_CATEGORIES);
 export const RoleSchema = z.enum(ROLES);
 const IncidentStateSchema = z.enum(INCIDENT_STATES);
-/** GB/T 2260 administrative division code, e.g. 441203 for 鼎湖区. */
-export const JurisdictionCodeSchema = z.string().regex(/^\d{6}$/, 'must be a 6-digit administrative code');
+/**
+ * An administrative division code: six digits (GB/T 2260) for a province, city or county-level unit,
+ * e.g. 441203 for 鼎湖区; nine (GB/T 10114: the county's code and three digits) for a township or
+ * street (乡镇、街道), e.g. 441203100.
+ */
+export const JurisdictionCodeSchema = z.string().regex(/^(\d{6}|\d{9})$/, 'must be a 6-digit (GB/T 2260) or 9-digit (GB/T 10114) administrative code');
 /**
  * The instants Muster takes from outside (bodies, query strings): from 2000-01-01 to 2100-12-31 UTC.
  * Anything else is a typo or an attack (year 0000 is no PostgreSQL date; 9999 plus a deadline

@@ -78,6 +78,14 @@ export {
 } from './duty.schemas';
 
 export { CorrectEntryRequestSchema, TimelineQuerySchema, StateAtQuerySchema } from './review.schemas';
+export {
+  SUPERVISION_COMMAND_SCHEMAS,
+  CreateSupervisionRequestSchema,
+  SupervisionCommandRequestSchema,
+  SupervisionItemViewSchema,
+  InterviewSchema,
+  InterviewViewSchema,
+} from './supervision.schemas';
 
 export { ROUTE_CATALOG, catalogRoutes, FormQuerySchema, ICS_FORMS, ICS209_VERSIONS, JurisdictionQuerySchema, TimelineExportQuerySchema } from './route-catalog';
 export type { RouteAccess, RouteId, RouteSpec, RouteTargetKind } from './route-catalog';
@@ -101,4 +109,5 @@ export {
 } from './answer.schemas';
 export { COMMAND_PAYLOAD_SCHEMAS } from './payloads';
 export { canonicalJson } from './canonical-json';
-export { PlanRulesSchema, parsePlanRules, describeRulesIssue } from './plan-rules.schemas';
+export { parsePlanRules, describeRulesIssue } from './plan-rules.schemas';
+export { parseJurisdictionsFile, describeJurisdictionIssue } from './jurisdiction.schemas';

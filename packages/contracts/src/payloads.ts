@@ -4,6 +4,7 @@ import { SCENE_COMMAND_SCHEMAS, REQUEST_COMMAND_SCHEMAS } from './command.schema
 import { REPORT_COMMAND_SCHEMAS } from './duty.schemas';
 import { INCIDENT_COMMAND_SCHEMAS, ReportIncidentSchema } from './incident.schemas';
 import { CORRECTION_COMMAND_SCHEMAS } from './review.schemas';
+import { SUPERVISION_COMMAND_SCHEMAS } from './supervision.schemas';
 
 /**
  * A value as parsed: zod's optional fields (`?: T | undefined`) read as the domain writes them
@@ -57,4 +58,5 @@ export const COMMAND_PAYLOAD_SCHEMAS = tiedToDomain({
   resourceRequest: REQUEST_COMMAND_SCHEMAS,
   report: REPORT_COMMAND_SCHEMAS,
   correction: CORRECTION_COMMAND_SCHEMAS,
+  supervision: SUPERVISION_COMMAND_SCHEMAS,
 });

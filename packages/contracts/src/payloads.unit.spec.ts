@@ -1,4 +1,4 @@
-import { sceneAggregate, correctionAggregate, incidentAggregate, reportAggregate, requestAggregate, STREAM_TYPES, type AggregateDefinition, type StreamType } from '@muster/domain';
+import { sceneAggregate, correctionAggregate, incidentAggregate, reportAggregate, requestAggregate, supervisionAggregate, STREAM_TYPES, type AggregateDefinition, type StreamType } from '@muster/domain';
 import { describe, expect, it } from 'vitest';
 import { COMMAND_PAYLOAD_SCHEMAS } from './payloads';
 
@@ -8,6 +8,7 @@ const AGGREGATES: Record<StreamType, AggregateDefinition> = {
   resourceRequest: requestAggregate,
   report: reportAggregate,
   correction: correctionAggregate,
+  supervision: supervisionAggregate,
 };
 
 // The payload types are tied to the domain's at compile time (payloads.ts); this checks the same at
@@ -17,7 +18,7 @@ describe('command payload schemas', () => {
     expect(Object.keys(COMMAND_PAYLOAD_SCHEMAS[type]).sort()).toEqual(Object.keys(AGGREGATES[type].eventFor).sort());
   });
 
-  it('cover the 61 commands', () => {
-    expect(STREAM_TYPES.reduce((n, type) => n + Object.keys(COMMAND_PAYLOAD_SCHEMAS[type]).length, 0)).toBe(61);
+  it('cover the 68 commands', () => {
+    expect(STREAM_TYPES.reduce((n, type) => n + Object.keys(COMMAND_PAYLOAD_SCHEMAS[type]).length, 0)).toBe(68);
   });
 });

@@ -1,6 +1,6 @@
 import { INCIDENT_CATEGORIES, JURISDICTION_LEVELS, SEVERITIES, type PlanRules } from '@muster/domain';
 import { z } from 'zod';
-import { MAX_TERM_MINUTES } from './incident.schemas';
+import { JurisdictionCodeSchema, MAX_TERM_MINUTES } from './incident.schemas';
 
 /** Up to a year: a deadline further out than that is a typo; zero or less is never a deadline. */
 const minutes = z.int('must be a whole number of minutes').min(1, 'must be at least 1 minute').max(MAX_TERM_MINUTES).nullable();
@@ -76,7 +76,7 @@ const section = <S extends z.ZodType<{ id: string }>>(name: string, rule: S) =>
 /** One jurisdiction's plan rules (a rules file): every section optional, inherited from above when left out. */
 export const PlanRulesSchema = z
   .strictObject({
-    jurisdiction: z.union([z.string().regex(/^\d{6}$/, 'must be a 6-digit administrative code'), z.literal('*')]),
+    jurisdiction: z.union([JurisdictionCodeSchema, z.literal('*')]),
     version: z.string().trim().min(1).max(100),
     title: z.string().max(500).optional(),
     reporting: section('reporting', ReportingRuleSchema),

@@ -14,6 +14,7 @@ import {
   ReportsViewSchema,
   ResourceRequestListSchema,
   ResourceRequestViewSchema,
+  RulesViewSchema,
   SceneViewSchema,
   ScoresAnswerSchema,
   ShiftListSchema,
@@ -58,10 +59,20 @@ import {
   IncidentCommandRequestSchema,
   IncidentListSchema,
   IncidentViewSchema,
+  JurisdictionCodeSchema,
   ListIncidentsQuerySchema,
   LoginSchema,
 } from './incident.schemas';
 import { CorrectEntryRequestSchema, StateAtQuerySchema, TimelineQuerySchema } from './review.schemas';
+import {
+  CreateSupervisionRequestSchema,
+  InterviewListSchema,
+  InterviewSchema,
+  InterviewViewSchema,
+  SUPERVISION_FILINGS,
+  SupervisionCommandRequestSchema,
+  SupervisionListSchema,
+} from './supervision.schemas';
 
 /** Things a route can name in its path, each owned by a jurisdiction (directly or through its incident). */
 export type RouteTargetKind = 'incident' | 'resourceRequest' | 'depot' | 'team' | 'watchEntry';
@@ -74,7 +85,8 @@ export type RouteTargetKind = 'incident' | 'resourceRequest' | 'depot' | 'team' 
  *   read is answered exactly like one that does not exist (404), so nothing about it leaks;
  * - `keep`: as `read`, then the caller must also be allowed to change it (else 403);
  * - `keep-jurisdiction` / `read-jurisdiction`: the body's or query's `jurisdiction` names what is kept
- *   or read (jurisdictions are public, so a refusal here is a plain 403);
+ *   or read (jurisdictions are public, so a refusal here is a plain 403); `interviews` are kept only by
+ *   the rooms strictly above the jurisdiction named;
  * - `command`: the engine authorizes: the stream's incident must be visible (else 404, as if missing),
  *   then the command policy of the stream type decides (else 403).
  */
@@ -84,8 +96,8 @@ export type RouteAccess =
   | { kind: 'read'; target: RouteTargetKind; param: string }
   | { kind: 'keep'; target: RouteTargetKind; param: string }
   | { kind: 'read-jurisdiction'; from: 'query'; optional: boolean }
-  | { kind: 'keep-jurisdiction'; from: 'body'; rule: 'duty-records' | 'reference-data' }
-  | { kind: 'command'; streamType: 'incident' | 'scene' | 'resourceRequest' | 'report' };
+  | { kind: 'keep-jurisdiction'; from: 'body'; rule: 'duty-records' | 'reference-data' | 'interviews' }
+  | { kind: 'command'; streamType: 'incident' | 'scene' | 'resourceRequest' | 'report' | 'supervision' };
 
 type HttpMethod = 'GET' | 'POST' | 'PUT';
 
@@ -111,7 +123,7 @@ export interface RouteSpec {
 const REPORT_FILINGS = Object.fromEntries(REPORT_FILING_NAMES.map((name) => [name, REPORT_COMMAND_SCHEMAS[name]]));
 
 const incidentRead = { kind: 'read', target: 'incident', param: 'incidentId' } as const;
-export const JurisdictionQuerySchema = z.strictObject({ jurisdiction: z.string().regex(/^\d{6}$/, 'must be a 6-digit administrative code').optional() });
+export const JurisdictionQuerySchema = z.strictObject({ jurisdiction: JurisdictionCodeSchema.optional() });
 export const TimelineExportQuerySchema = z.strictObject({ format: z.enum(['json', 'csv']).default('json') });
 export const ICS_FORMS = ['ics201', 'ics209', 'ics214'] as const;
 export const ICS209_VERSIONS = ['initial', 'update', 'final'] as const;
@@ -127,6 +139,8 @@ export const ROUTE_CATALOG = {
   login: { method: 'POST', path: '/auth/login', summary: 'Log in with a user name and password; answers a token', access: { kind: 'public' }, status: 200, body: LoginSchema, answer: LoginAnswerSchema },
   me: { method: 'GET', path: '/me', summary: 'Who the token is for', access: { kind: 'signed-in' }, status: 200, answer: MeSchema },
   jurisdictions: { method: 'GET', path: '/jurisdictions', summary: 'The jurisdiction tree served', access: { kind: 'signed-in' }, status: 200, answer: JurisdictionListSchema },
+  // Plan rules are no secret (a county follows its city's), so any signed-in caller reads those of any jurisdiction of the tree.
+  rules: { method: 'GET', path: '/rules', summary: 'The plan rules in force in a jurisdiction (default the caller’s), each section with the file it comes from', access: { kind: 'signed-in' }, status: 200, query: JurisdictionQuerySchema, answer: RulesViewSchema },
 
   reportIncident: { method: 'POST', path: '/incidents', summary: 'Report an incident (opens its stream)', access: { kind: 'command', streamType: 'incident' }, status: 201, body: CreateIncidentRequestSchema, answer: CommandResultSchema },
   listIncidents: { method: 'GET', path: '/incidents', summary: 'List the incidents the caller may see', access: { kind: 'signed-in' }, status: 200, query: ListIncidentsQuerySchema, answer: IncidentListSchema },
@@ -161,6 +175,12 @@ export const ROUTE_CATALOG = {
   getReports: { method: 'GET', path: '/incidents/:incidentId/reports', summary: 'The report obligation of an incident and its deadlines', access: incidentRead, status: 200, answer: ReportsViewSchema },
   reportScores: { method: 'GET', path: '/report-scores', summary: 'Timeliness scores (考核通报) per unit for a period', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: ScoresQuerySchema, answer: ScoresAnswerSchema },
   reportScoresCsv: { method: 'GET', path: '/report-scores.csv', summary: 'The same scores as CSV (UTF-8 with BOM)', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: ScoresQuerySchema, answer: TextFileSchema, contentType: 'text/csv' },
+
+  openSupervision: { method: 'POST', path: '/incidents/:incidentId/supervision', summary: 'Open a supervision item (督办) on a room of an incident of severity III or above', access: { kind: 'command', streamType: 'supervision' }, status: 201, body: CreateSupervisionRequestSchema, answer: CommandResultSchema },
+  listSupervision: { method: 'GET', path: '/incidents/:incidentId/supervision', summary: 'The supervision items of an incident, with their deadlines, escalation and history', access: incidentRead, status: 200, answer: SupervisionListSchema },
+  supervisionCommand: { method: 'POST', path: '/supervision/:supervisionId/commands', summary: 'Report progress or completion of a supervision item, or close, return or extend it', access: { kind: 'command', streamType: 'supervision' }, status: 200, body: SupervisionCommandRequestSchema, answer: CommandResultSchema, commands: SUPERVISION_FILINGS },
+  createInterview: { method: 'POST', path: '/interviews', summary: 'Record a 约谈 (accountability interview) of a room below the caller’s', access: { kind: 'keep-jurisdiction', from: 'body', rule: 'interviews' }, status: 201, body: InterviewSchema, answer: InterviewViewSchema },
+  listInterviews: { method: 'GET', path: '/interviews', summary: '约谈 records of the caller’s room and the rooms below it (or of one of them), newest first', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: JurisdictionQuerySchema, answer: InterviewListSchema },
 
   timeline: { method: 'GET', path: '/incidents/:incidentId/timeline', summary: 'The incident and every stream under it, in commit order', access: incidentRead, status: 200, query: TimelineQuerySchema, answer: TimelinePageSchema },
   correctEntry: { method: 'POST', path: '/incidents/:incidentId/corrections', summary: 'Strike or amend an entry of the record (the command policy then decides who may)', access: incidentRead, status: 201, body: CorrectEntryRequestSchema, answer: CommandResultSchema },

@@ -28,7 +28,7 @@ export type {
 export { requestAggregate } from './request/request.machine';
 export { PRIORITIES } from './request/request.types';
 export type { ItemQuantity, RequestContext } from './request/request.types';
-export { JurisdictionTree, JURISDICTION_LEVELS } from './jurisdiction/jurisdiction-tree';
+export { JurisdictionTree, InvalidJurisdictionTree, JURISDICTION_LEVELS } from './jurisdiction/jurisdiction-tree';
 export type { JurisdictionLevel, JurisdictionRecord } from './jurisdiction/jurisdiction-tree';
 export {
   UNSOURCED,
@@ -65,4 +65,7 @@ export { reportStreamId } from './report/report.types';
 export type { ReportContext, ReportItem, ReportLine, ReportTerms, ChainLink } from './report/report.types';
 export { minutesLate } from './report/report.schedule';
 export { correctionAggregate, correctionStreamId } from './correction/correction.machine';
+export { supervisionAggregate, supervisionDeadlineIssue, pendingSupervisionDeadline } from './supervision/supervision.machine';
+export { SUPERVISION_MIN_SEVERITY, supervisionStreamId } from './supervision/supervision.types';
+export type { SupervisionContext } from './supervision/supervision.types';
 

@@ -9,6 +9,8 @@ import type { reportMachine } from './report/report.machine';
 import type { REPORT_EVENT_FOR, ReportCommand } from './report/report.types';
 import type { requestMachine } from './request/request.machine';
 import type { REQUEST_EVENT_FOR, RequestCommand } from './request/request.types';
+import type { supervisionMachine } from './supervision/supervision.machine';
+import type { SUPERVISION_EVENT_FOR, SupervisionCommand } from './supervision/supervision.types';
 
 /**
  * Every stream type: the machine that keeps its state, the commands it takes and the events it
@@ -21,11 +23,12 @@ interface StreamTypes {
   resourceRequest: { machine: typeof requestMachine; command: RequestCommand; eventFor: typeof REQUEST_EVENT_FOR };
   report: { machine: typeof reportMachine; command: ReportCommand; eventFor: typeof REPORT_EVENT_FOR };
   correction: { machine: typeof correctionMachine; command: CorrectionCommand; eventFor: typeof CORRECTION_EVENT_FOR };
+  supervision: { machine: typeof supervisionMachine; command: SupervisionCommand; eventFor: typeof SUPERVISION_EVENT_FOR };
 }
 
 export type StreamType = keyof StreamTypes;
 
-export const STREAM_TYPES = ['incident', 'scene', 'resourceRequest', 'report', 'correction'] as const satisfies readonly StreamType[];
+export const STREAM_TYPES = ['incident', 'scene', 'resourceRequest', 'report', 'correction', 'supervision'] as const satisfies readonly StreamType[];
 
 /** The machine of a stream type. */
 export type MachineOf<K extends StreamType> = StreamTypes[K]['machine'];
@@ -53,6 +56,7 @@ interface EngineFilled {
   AppointCommander: 'incidentId';
   SubmitResourceRequest: 'requestId';
   CorrectEntry: 'incidentId';
+  OpenSupervision: 'supervisionId' | 'supervisingJurisdiction' | 'severity';
 }
 type FilledBy<T extends string> = T extends keyof EngineFilled ? EngineFilled[T] : never;
 

@@ -9,6 +9,8 @@ import { reportAggregate } from './report/report.machine';
 import { REPORT_STATES } from './report/report.types';
 import { requestAggregate } from './request/request.machine';
 import { REQUEST_STATES } from './request/request.types';
+import { supervisionAggregate } from './supervision/supervision.machine';
+import { SUPERVISION_STATES } from './supervision/supervision.types';
 import { isStreamOf, isStreamType, STREAM_TYPES, type StreamType } from './streams';
 
 const STREAMS: Record<StreamType, { definition: AggregateDefinition; states: readonly string[]; over: readonly string[] }> = {
@@ -18,6 +20,7 @@ const STREAMS: Record<StreamType, { definition: AggregateDefinition; states: rea
   // The report obligation is never over: the upper room still acknowledges the 终报.
   report: { definition: reportAggregate, states: REPORT_STATES, over: [] },
   correction: { definition: correctionAggregate, states: CORRECTION_STATES, over: [] },
+  supervision: { definition: supervisionAggregate, states: SUPERVISION_STATES, over: ['closed'] },
 };
 
 describe('stream types', () => {

@@ -46,6 +46,14 @@ export function canKeepDutyRecordsOf(tree: JurisdictionTree, actor: Actor, juris
 }
 
 /**
+ * 约谈 records of a room are kept by the rooms strictly above it (the city interviews its counties; a
+ * room does not record interviews of itself), and read like everything of the room (canReadJurisdiction).
+ */
+export function canKeepInterviewsOf(tree: JurisdictionTree, actor: Actor, jurisdiction: string): boolean {
+  return isRoomKeeper(actor) && jurisdiction !== actor.jurisdiction && tree.isWithin(jurisdiction, actor.jurisdiction);
+}
+
+/**
  * Depots, their stock and rescue teams are kept by their own room only: the city sees a county's
  * stock but does not count or commit it. Drawing on another room's depot is a request to that room,
  * which dispatches from its own stock (it supports the incident).

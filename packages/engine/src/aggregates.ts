@@ -1,6 +1,8 @@
-import { COMMAND_PAYLOAD_SCHEMAS, ValidationError, type Schema } from '@muster/contracts';
+import { COMMAND_PAYLOAD_SCHEMAS, ConflictError, ValidationError, type Schema } from '@muster/contracts';
 import {
+  SUPERVISION_MIN_SEVERITY,
   sceneAggregate,
+  severityAtLeast,
   correctionAggregate,
   gradeOf,
   incidentAggregate,
@@ -19,7 +21,11 @@ import {
   type ReportingRule,
   type Severity,
   requestAggregate,
-  severityAtLeast,
+  pendingSupervisionDeadline,
+  supervisionAggregate,
+  supervisionDeadlineIssue,
+  supervisionStreamId,
+  type Actor,
   type AggregateDefinition,
   type CommandTypeOf,
   type ContextOf,
@@ -35,6 +41,7 @@ import {
   type SceneContext,
   type StreamType,
   type SuggestionFigures,
+  type SupervisionContext,
 } from '@muster/domain';
 import type { StoreEffect } from './ports';
 
@@ -53,6 +60,15 @@ export type Reaction = {
 export interface ReactionEnv {
   rules: RuleBook;
   tree: JurisdictionTree;
+}
+
+/** What a command's enrich hook may read besides the payload: its incident, its sender, the time and the plan rules. */
+interface EnrichFacts {
+  /** The incident before the command (null when the command opens the incident). */
+  incident: IncidentContext | null;
+  actor: Actor;
+  now: Date;
+  rules: RuleBook;
 }
 
 /**
@@ -82,10 +98,11 @@ export interface AggregateRegistration<K extends StreamType> {
   /** Fields a creating command gets from the engine rather than from the caller. */
   creationFields(streamId: string, incidentId: string): Record<string, unknown>;
   /**
-   * Checks a payload against the jurisdiction tree and fills in what the tree and the plan rules say
-   * (after authorization).
+   * Checks a payload against the jurisdiction tree, the incident, the clock and the plan rules, and
+   * fills in what they say (after authorization, so that a refusal here tells only someone allowed
+   * to send it).
    */
-  enrich?(type: CommandTypeOf<K>, payload: Payload, context: ContextOf<K> | null, tree: JurisdictionTree, rules: RuleBook): Payload;
+  enrich?(type: CommandTypeOf<K>, payload: Payload, context: ContextOf<K> | null, tree: JurisdictionTree, facts: EnrichFacts): Payload;
   /** Other streams of the same incident whose state the policy needs (e.g. who is in command). */
   related(incidentId: string): readonly { streamType: StreamType; streamId: string }[];
   /** Side effects on reference data and deadlines that must commit with the event or not at all. */
@@ -97,8 +114,8 @@ export interface AggregateRegistration<K extends StreamType> {
    * the target's machine refuses (nothing to change) or that names a stream it cannot open is skipped.
    */
   reactions?(event: EmittedEvent, context: ContextOf<K>, env: ReactionEnv, incident: IncidentContext | null): Reaction[];
-  /** Rooms besides the incident's own whose feeds carry this stream's events. */
-  extraRooms?(incident: IncidentContext): string[];
+  /** Rooms besides the incident's own whose feeds carry this stream's events (the stream's state after the command). */
+  extraRooms?(incident: IncidentContext, context: ContextOf<K>): string[];
 }
 
 /** The on-scene command structure of an incident lives in its own stream. */
@@ -219,7 +236,7 @@ function termsOf(env: ReactionEnv, incident: IncidentContext, rule: ReportingRul
  * Every jurisdiction an incident command names must be one the tree knows; the tree fills in levels
  * above, and the linkage rules of the lead the rooms that follow a new severity.
  */
-function enrichIncident(type: CommandTypeOf<'incident'>, payload: Payload, incident: IncidentContext | null, tree: JurisdictionTree, rules: RuleBook): Payload {
+function enrichIncident(type: CommandTypeOf<'incident'>, payload: Payload, incident: IncidentContext | null, tree: JurisdictionTree, { rules }: EnrichFacts): Payload {
   for (const field of ['leadJurisdiction', 'jurisdiction', 'to']) {
     const code = payload[field];
     if (typeof code === 'string' && !tree.has(code)) throw new ValidationError([{ path: `data.${field}`, message: `unknown jurisdiction ${code}` }]);
@@ -337,6 +354,75 @@ function requestEffects(event: EmittedEvent, request: Pick<RequestContext, 'inci
   }
 }
 
+/**
+ * What the engine checks of a supervision command before its machine sees it, with answers that name
+ * the field: the incident is severe enough (409 otherwise: the request is well formed, the incident is
+ * not one to supervise), the owner is a room the sender may supervise, the deadline lies ahead.
+ * Fills in the supervising room (the sender's) and the incident's severity.
+ */
+function supervisionChecks(type: CommandTypeOf<'supervision'>, payload: Payload, _item: SupervisionContext | null, tree: JurisdictionTree, facts: EnrichFacts): Payload {
+  const deadline = payload['deadline'];
+  const deadlineIssue = typeof deadline === 'string' ? supervisionDeadlineIssue(deadline, facts.now.toISOString()) : null;
+  if (type !== 'OpenSupervision') {
+    if (deadlineIssue !== null) throw new ValidationError([{ path: 'data.deadline', message: deadlineIssue }]);
+    return payload;
+  }
+  const { incident, actor } = facts;
+  const severity = incident?.severity ?? null;
+  if (incident === null || severity === null || !severityAtLeast(severity, SUPERVISION_MIN_SEVERITY)) {
+    throw new ConflictError(
+      `督办 (supervision) is for incidents of severity ${SUPERVISION_MIN_SEVERITY} or above; incident ${String(payload['incidentId'])} is ${severity === null ? 'not graded' : `of severity ${severity}`}`,
+      { severity, required: SUPERVISION_MIN_SEVERITY },
+    );
+  }
+  const owner = String((payload['owner'] as { jurisdiction?: unknown } | undefined)?.jurisdiction);
+  const ownerPath = 'data.owner.jurisdiction';
+  if (!tree.has(owner)) throw new ValidationError([{ path: ownerPath, message: `unknown jurisdiction ${owner}` }]);
+  const involved = owner === incident.leadJurisdiction || incident.supportingJurisdictions.includes(owner);
+  if (!involved || owner === actor.jurisdiction || !tree.isWithin(owner, actor.jurisdiction)) {
+    throw new ValidationError([{ path: ownerPath, message: "must be the incident's lead or a supporting room, below the supervising room" }]);
+  }
+  if (deadlineIssue !== null) throw new ValidationError([{ path: 'data.deadline', message: deadlineIssue }]);
+  return { ...payload, supervisingJurisdiction: actor.jurisdiction, severity };
+}
+
+/**
+ * Keeps the deadline row of a supervision item equal to the one it holds: while it is open and its
+ * deadline has not passed, that row; otherwise none. Reporting done, returning, extending and closing
+ * thus cancel or replace the row in the transaction that does it.
+ */
+function supervisionEffects(event: EmittedEvent, item: SupervisionContext): StoreEffect[] {
+  switch (event.type) {
+    case 'SupervisionOverdue':
+    case 'SupervisionEscalated':
+      // The fired row is marked by the timers that hold it; nothing else is due.
+      return [];
+    default: {
+      const streamId = supervisionStreamId(item.supervisionId);
+      const pending = pendingSupervisionDeadline(item);
+      const keep = pending === null ? [] : [pending];
+      return [
+        { kind: 'cancelDeadlines', incidentId: item.incidentId, streamId, keep },
+        ...keep.map(
+          ({ key, dueAt }): StoreEffect => ({
+            kind: 'scheduleDeadline',
+            deadline: {
+              streamType: 'supervision',
+              streamId,
+              incidentId: item.incidentId,
+              // The timers act on behalf of the room that owes the task.
+              jurisdiction: item.owner.jurisdiction,
+              key,
+              dueAt,
+              command: { type: 'DeadlinePassed', data: { key, dueAt } },
+            },
+          }),
+        ),
+      ];
+    }
+  }
+}
+
 export const AGGREGATES: { readonly [K in StreamType]: AggregateRegistration<K> } = {
   incident: {
     definition: incidentAggregate,
@@ -396,6 +482,21 @@ export const AGGREGATES: { readonly [K in StreamType]: AggregateRegistration<K> 
     effectsOf: reportEffects,
     // Reports go up: the room above the lead receives them, and an overdue one escalates to it.
     extraRooms: (incident) => (incident.upperJurisdiction ? [incident.upperJurisdiction] : []),
+  },
+  // 督办 (issue 16): a room above the lead supervises a task of a room of the incident.
+  supervision: {
+    definition: supervisionAggregate,
+    creates: ['OpenSupervision'],
+    opensOnly: ['OpenSupervision'],
+    schemas: COMMAND_PAYLOAD_SCHEMAS.supervision,
+    // Only the item's state (or its opening) knows its incident; '' names none.
+    incidentOf: (_streamId, payload, item) => item?.incidentId ?? (typeof payload['incidentId'] === 'string' ? payload['incidentId'] : ''),
+    creationFields: (streamId, incidentId) => ({ supervisionId: streamId.replace(/^supervision:/, ''), incidentId }),
+    enrich: supervisionChecks,
+    related: none,
+    effectsOf: supervisionEffects,
+    // The supervising room follows its items even when it does not follow the incident (a province over a county).
+    extraRooms: (_incident, item) => (item.supervisingJurisdiction ? [item.supervisingJurisdiction] : []),
   },
 };
 

@@ -12,6 +12,7 @@ import {
   type ReportItem,
   type RequestContext,
   type Severity,
+  type SupervisionContext,
 } from '@muster/domain';
 import { hasRole, isRoomStaff } from './access';
 
@@ -346,6 +347,42 @@ function reportRule(request: AuthorizationRequest): void {
   }
 }
 
+/** A timers firing: only the timers process itself; a token that merely carries the timers' user id is not it. */
+function isTimers(request: AuthorizationRequest): boolean {
+  return request.system === 'timers' && request.actor.userId === TIMERS_USER_ID && hasRole(request.actor, ['admin']);
+}
+
+/**
+ * 督办: a room above the lead opens an item and accepts, returns or extends it; the room that owes
+ * the task (its owner) reports progress and completion; only the timers mark it overdue.
+ */
+function supervisionRule(request: AuthorizationRequest): void {
+  const { actor, command, incident, tree } = request;
+  const item = request.context as SupervisionContext | null;
+  const staffOf = (jurisdiction: string | undefined) => isRoomStaff(actor) && jurisdiction !== undefined && actor.jurisdiction === jurisdiction;
+  switch (command) {
+    case 'OpenSupervision':
+      if (!incident || !isRoomStaff(actor) || actor.jurisdiction === incident.leadJurisdiction || !tree.isWithin(incident.leadJurisdiction, actor.jurisdiction)) {
+        deny(request, "a duty officer or leader of a room above the incident's lead");
+      }
+      return;
+    case 'ReportSupervisionProgress':
+    case 'ReportSupervisionDone':
+      if (!staffOf(item?.owner.jurisdiction)) deny(request, 'the room the item is addressed to (责任单位)');
+      return;
+    case 'CloseSupervision':
+    case 'ReturnSupervision':
+    case 'ExtendSupervision':
+      if (!staffOf(item?.supervisingJurisdiction)) deny(request, 'the room that opened the item');
+      return;
+    case 'DeadlinePassed':
+      if (!isTimers(request)) deny(request, 'the timers service');
+      return;
+    default:
+      deny(request, 'nobody (unknown command)');
+  }
+}
+
 /**
  * Who may do what (README, "Who may do what"). Reviewers read and never write, whatever else they
  * hold; every other rule depends on the stream type and the command.
@@ -367,6 +404,8 @@ export const commandPolicy: Policy = (request) => {
       // The record is the command room's: the lead room and the levels above it correct it.
       if (!isCommandRoom(request)) deny(request, "a duty officer or leader of the lead jurisdiction or a level above it");
       return;
+    case 'supervision':
+      return supervisionRule(request);
     default:
       throw new ForbiddenError(`no policy for ${request.streamType}`);
   }

@@ -15,6 +15,7 @@ export { stateAt } from './review';
 export type { ReviewEvent } from './review';
 export {
   canKeepDutyRecordsOf,
+  canKeepInterviewsOf,
   canKeepReferenceDataOf,
   canReadIncident,
   canReadJurisdiction,

@@ -1,4 +1,4 @@
-import { ActorSchema, UnauthorizedError, parseOrThrow } from '@muster/contracts';
+import { ActorSchema, UnauthorizedError, ValidationError, parseOrThrow } from '@muster/contracts';
 import type { Actor } from '@muster/domain';
 import { z } from 'zod';
 import { hashPassword, verifyPassword } from './passwords';
@@ -19,8 +19,20 @@ export class UserDirectory {
   // Compared against when the user does not exist, so that timing does not reveal who exists.
   private readonly decoy: Promise<string> = hashPassword('decoy');
 
-  constructor(users: readonly UserRecord[]) {
-    this.byName = new Map(parseOrThrow(UsersFileSchema, users, ['users']).map((u) => [u.username, u]));
+  /**
+   * `knownJurisdiction` (the served tree's `has`): a user of a room outside the tree is refused here,
+   * at start, rather than logging in to a token every service refuses. `source` names the records in
+   * errors (the file they came from).
+   */
+  constructor(users: readonly UserRecord[], options: { knownJurisdiction?: (code: string) => boolean; source?: string } = {}) {
+    const source = options.source ?? 'users';
+    const parsed = parseOrThrow(UsersFileSchema, users, [source]);
+    const { knownJurisdiction } = options;
+    if (knownJurisdiction) {
+      const outside = parsed.flatMap((u, i) => (knownJurisdiction(u.jurisdiction) ? [] : [{ path: `${source}.${i}.jurisdiction`, message: `unknown jurisdiction ${u.jurisdiction}: not in the served tree` }]));
+      if (outside.length > 0) throw new ValidationError(outside);
+    }
+    this.byName = new Map(parsed.map((u) => [u.username, u]));
   }
 
   async authenticate(username: string, password: string): Promise<Actor & { name: string }> {
@@ -35,8 +47,10 @@ export class UserDirectory {
   }
 }
 
-/** Demo users of the embedded mode (password = username), one per room and role worth trying. */
+/** Demo users of the embedded mode (password = username), one per room and role worth trying; the README lists them. */
 const DEMO_USERS: readonly Omit<UserRecord, 'passwordHash'>[] = [
+  { username: 'province-duty', name: '广东省应急管理厅值班室值班员 Province duty officer', roles: ['duty_officer'], jurisdiction: '440000' },
+  { username: 'province-leader', name: '广东省应急管理厅领导 Province leader', roles: ['leader'], jurisdiction: '440000' },
   { username: 'city-duty', name: '市应急值班员 City duty officer', roles: ['duty_officer'], jurisdiction: '441200' },
   { username: 'city-leader', name: '市应急局领导 City leader', roles: ['leader'], jurisdiction: '441200' },
   { username: 'dinghu-duty', name: '鼎湖区值班员 Dinghu duty officer', roles: ['duty_officer'], jurisdiction: '441203' },
@@ -47,6 +61,11 @@ const DEMO_USERS: readonly Omit<UserRecord, 'passwordHash'>[] = [
   { username: 'reviewer', name: '复盘评估员 Reviewer', roles: ['reviewer'], jurisdiction: '441200' },
 ];
 
-export async function demoDirectory(): Promise<UserDirectory> {
-  return new UserDirectory(await Promise.all(DEMO_USERS.map(async (u) => ({ ...u, passwordHash: await hashPassword(u.username) }))));
+/**
+ * The demo users whose room the served tree has (`knownJurisdiction`; all of them without it): a
+ * deployment that loads another tree keeps only those of its rooms.
+ */
+export async function demoDirectory(knownJurisdiction?: (code: string) => boolean): Promise<UserDirectory> {
+  const users = DEMO_USERS.filter((u) => knownJurisdiction?.(u.jurisdiction) ?? true);
+  return new UserDirectory(await Promise.all(users.map(async (u) => ({ ...u, passwordHash: await hashPassword(u.username) }))));
 }

@@ -1,7 +1,8 @@
-import { ValidationError, describeRulesIssue, parsePlanRules } from '@muster/contracts';
+import { ValidationError, describeJurisdictionIssue, describeRulesIssue, parseJurisdictionsFile, parsePlanRules } from '@muster/contracts';
 import {
   DEFAULT_PLAN_RULES,
   DEFAULT_RULE_BOOK,
+  InvalidJurisdictionTree,
   JurisdictionTree,
   PLAN_RULE_SECTIONS,
   ZHAOQING_JURISDICTIONS,
@@ -18,11 +19,18 @@ export const BaseEnvShape = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };
 
+/** The jurisdictions served, read by every process that checks a room: the api, the gateway, the timers, `muster start`, `muster token`. */
+export const JurisdictionsEnvShape = {
+  /** A JSON array of jurisdiction records; unset: Zhaoqing's tree under Guangdong (ZHAOQING_JURISDICTIONS). */
+  MUSTER_JURISDICTIONS_FILE: z.string().min(1).optional(),
+};
+
 /**
  * The command engine's settings, the same in every process that runs one (the api, the timers,
- * `muster start`): the plan rules and the bounds on a command's `occurredAt`.
+ * `muster start`): the jurisdiction tree, the plan rules and the bounds on a command's `occurredAt`.
  */
 export const EngineEnvShape = {
+  ...JurisdictionsEnvShape,
   /**
    * Plan rules files (JSON, one jurisdiction each), comma-separated; unset: the built-in defaults.
    * Sections a file leaves out are inherited from the level above.
@@ -34,18 +42,61 @@ export const EngineEnvShape = {
   MUSTER_MAX_BACKDATE_DAYS: z.coerce.number().int().min(1).max(3660).optional(),
 };
 
+type JurisdictionsEnv = z.output<z.ZodObject<typeof JurisdictionsEnvShape>>;
 type EngineEnv = z.output<z.ZodObject<typeof EngineEnvShape>>;
 
+/** Reads a JSON file for a variable; a file that cannot be read or parsed names the variable and the file. */
+async function readJson(variable: string, file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new ValidationError([{ path: `env.${variable}(${file})`, message: `cannot read it as JSON: ${(error as Error).message}` }]);
+  }
+}
+
+/**
+ * The jurisdiction tree in a file (MUSTER_JURISDICTIONS_FILE), or Zhaoqing's under Guangdong when
+ * there is none. A bad file stops the process naming the file, the entry (index and code) and the
+ * field, whether the record itself is wrong or the tree it makes (a code twice, an unknown parent, a cycle).
+ */
+export async function loadJurisdictions(file: string | undefined): Promise<JurisdictionTree> {
+  if (file === undefined) return new JurisdictionTree(ZHAOQING_JURISDICTIONS);
+  const json = await readJson('MUSTER_JURISDICTIONS_FILE', file);
+  const where = (path: readonly PropertyKey[]) => `env.MUSTER_JURISDICTIONS_FILE(${file})${path.length ? ` ${describeJurisdictionIssue(json, path)}` : ''}`;
+  const parsed = parseJurisdictionsFile(json);
+  if (!parsed.success) throw new ValidationError(parsed.error.issues.map((issue) => ({ path: where(issue.path), message: issue.message })));
+  try {
+    return new JurisdictionTree(parsed.data);
+  } catch (error) {
+    if (!(error instanceof InvalidJurisdictionTree)) throw error;
+    const codes = parsed.data.map((r) => r.code);
+    // A duplicate is the second listing; anything else is the unit's only one.
+    const index = error.field === 'code' ? codes.lastIndexOf(error.code) : codes.indexOf(error.code);
+    throw new ValidationError([{ path: where([index, error.field]), message: error.message }]);
+  }
+}
+
+/** The jurisdiction tree an environment names: load it once at start and pass it to everything that checks a room. */
+export function jurisdictionsFromEnv(env: JurisdictionsEnv): Promise<JurisdictionTree> {
+  return loadJurisdictions(env.MUSTER_JURISDICTIONS_FILE);
+}
+
 export interface EngineSettings {
+  /** The served tree, as given: the engine's, the api's and the gateway's are one. */
+  jurisdictions: JurisdictionTree;
   rules: RuleBook;
   maxClockSkewMs?: number;
   maxReportBackdateMs?: number;
 }
 
-/** The engine options an environment parsed with EngineEnvShape asks for; a bad rules file names the entry inside it. */
-export async function engineSettingsFromEnv(env: EngineEnv, tree: JurisdictionTree = new JurisdictionTree(ZHAOQING_JURISDICTIONS)): Promise<EngineSettings> {
+/**
+ * The engine options an environment parsed with EngineEnvShape asks for, on the tree the process
+ * loaded (jurisdictionsFromEnv): rules files are checked against it, and a bad one names the entry inside it.
+ */
+export async function engineSettingsFromEnv(env: EngineEnv, tree: JurisdictionTree): Promise<EngineSettings> {
   const files = env.MUSTER_RULES_FILES?.split(',').map((f) => f.trim()).filter((f) => f.length > 0) ?? [];
   return {
+    jurisdictions: tree,
     rules: await loadRuleBook(files, tree),
     ...(env.MUSTER_MAX_CLOCK_SKEW_SECONDS === undefined ? {} : { maxClockSkewMs: env.MUSTER_MAX_CLOCK_SKEW_SECONDS * 1000 }),
     ...(env.MUSTER_MAX_BACKDATE_DAYS === undefined ? {} : { maxReportBackdateMs: env.MUSTER_MAX_BACKDATE_DAYS * 24 * 3600 * 1000 }),
@@ -66,12 +117,7 @@ export async function loadRuleBook(files: readonly string[], tree: JurisdictionT
   const own: PlanRules[] = [];
   let defaults: CompletePlanRules = DEFAULT_PLAN_RULES;
   for (const file of files) {
-    let json: unknown;
-    try {
-      json = JSON.parse(await readFile(file, 'utf8'));
-    } catch (error) {
-      throw rulesIssue(file, '', `cannot read it as JSON: ${(error as Error).message}`);
-    }
+    const json = await readJson('MUSTER_RULES_FILES', file);
     const parsed = parsePlanRules(json);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((issue) => ({

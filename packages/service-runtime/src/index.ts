@@ -1,4 +1,4 @@
 export { runService } from './run-service';
 
-export { BaseEnvShape, EngineEnvShape, engineSettingsFromEnv, loadRuleBook } from './env';
+export { BaseEnvShape, EngineEnvShape, JurisdictionsEnvShape, engineSettingsFromEnv, jurisdictionsFromEnv, loadJurisdictions, loadRuleBook } from './env';
 

@@ -28,6 +28,16 @@ describe('runService: the process frame of every service', () => {
     expect(service.out()).not.toContain('running');
   });
 
+  it('a bad configuration file found while starting exits with 2, names the entry, and releases what was built', async () => {
+    const stopFile = join(await mkdtemp(join(tmpdir(), 'muster-service-')), 'stopped');
+    const service = start({ SERVICE_LEVEL: 'warn', STOP_FILE: stopFile, BAD_FILE: '/etc/muster/rules.json' });
+    expect(await service.exited).toBe(2);
+    expect(service.err()).toContain('fixture: invalid configuration');
+    expect(service.err()).toContain('env.RULES(/etc/muster/rules.json) reporting[0] "x": phoneMinutes: must be at least 1 minute');
+    expect(service.out()).not.toContain('running');
+    expect(await readFile(stopFile, 'utf8')).toBe('pool\n');
+  });
+
   it('SIGTERM releases every held resource, newest first, then exits 0', async () => {
     const stopFile = join(await mkdtemp(join(tmpdir(), 'muster-service-')), 'stopped');
     const service = start({ SERVICE_LEVEL: 'warn', STOP_FILE: stopFile });

@@ -17,7 +17,8 @@ export interface ServiceContext<E> {
 /**
  * Runs a service process: its environment parsed once by `parseEnv` (a zod-checked reader that
  * throws ValidationError; build it from BaseEnvShape), a logger at the environment's LOG_LEVEL, and a
- * clean stop on SIGINT/SIGTERM that releases every held resource, newest first.
+ * clean stop on SIGINT/SIGTERM that releases every held resource, newest first. A ValidationError
+ * from `parseEnv` or from `start` (a file the environment names) exits with 2 and the failing paths.
  */
 export async function runService<E extends { LOG_LEVEL: string }>(name: string, parseEnv: () => E, start: (context: ServiceContext<E>) => Promise<void>): Promise<void> {
   let env: E;
@@ -46,13 +47,22 @@ export async function runService<E extends { LOG_LEVEL: string }>(name: string, 
         });
     });
   }
-  await start({
-    env,
-    logger,
-    stopping: () => stopping,
-    hold: (resource, release) => {
-      releases.push(() => release(resource));
-      return resource;
-    },
-  });
+  try {
+    await start({
+      env,
+      logger,
+      stopping: () => stopping,
+      hold: (resource, release) => {
+        releases.push(() => release(resource));
+        return resource;
+      },
+    });
+  } catch (error) {
+    // A file the environment names (jurisdictions, rules, users) is configuration too: refused like a
+    // bad variable, naming the file, the entry and the field, before the service serves anything.
+    if (!(error instanceof ValidationError)) throw error;
+    process.stderr.write(`${name}: invalid configuration\n${error.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}\n`);
+    await stop().catch((releaseError: unknown) => logger.error({ err: releaseError }, 'unclean shutdown'));
+    process.exit(2);
+  }
 }

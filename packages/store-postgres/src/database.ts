@@ -11,6 +11,7 @@ import type { DeadlineTable } from './tables/deadline.table';
 import type { DutyShiftTable } from './tables/duty-shift.table';
 import type { WatchEntryTable } from './tables/watch-entry.table';
 import type { ReportItemTable } from './tables/report-item.table';
+import type { InterviewTable } from './tables/interview.table';
 
 export interface Database {
   event: EventTable;
@@ -26,4 +27,5 @@ export interface Database {
   duty_shift: DutyShiftTable;
   watch_entry: WatchEntryTable;
   report_item: ReportItemTable;
+  interview: InterviewTable;
 }

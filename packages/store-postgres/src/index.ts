@@ -29,6 +29,8 @@ export type { ReportScore } from './report-items';
 export { createShift, listShifts, onDuty, createWatchEntry, getWatchEntry, listWatchEntries, triageWatchEntry } from './duty-watch';
 export type { WatchEntryView, TriageDecision } from './duty-watch';
 export { verifyHashChains } from './hash-chain';
+export { createInterview, listInterviews } from './interviews';
+export { listSupervisionItems } from './supervision';
 
 export { readTimeline, readIncidentEvents, ENTRY_CORRECTED } from './timeline';
 export type { TimelineEntry } from './timeline';

@@ -11,6 +11,7 @@ import * as indexCorrections from './migrations/2026_12_02_10_10_00_index_correc
 import * as scopeCommandKeys from './migrations/2026_12_06_10_00_00_scope_command_keys';
 import * as renameCommandStreamsToScene from './migrations/2026_12_08_10_00_00_rename_command_streams_to_scene';
 import * as reportChain from './migrations/2026_12_09_10_00_00_report_chain';
+import * as createInterview from './migrations/2026_12_16_13_00_00_create_interview';
 
 /** Migrations are listed here rather than read from disk, so they run the same under tsx and bundled. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_06_10_00_00_scope_command_keys': scopeCommandKeys,
   '2026_12_08_10_00_00_rename_command_streams_to_scene': renameCommandStreamsToScene,
   '2026_12_09_10_00_00_report_chain': reportChain,
+  '2026_12_16_13_00_00_create_interview': createInterview,
 };
 
 export class MigrationFailed extends Error {

@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import { createEngine, InProcessEventBus, systemClock, type Clock, type Engine } from '@muster/engine';
 import { PostgresEventStore } from '@muster/store-postgres';
 import { expect, test } from 'vitest';
+import { TEST_JURISDICTIONS } from './jurisdictions';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
 /**
@@ -21,7 +22,7 @@ async function databaseFor(onCleanup: (cleanup: () => Promise<void>) => void, mi
   return database;
 }
 
-const engineOn = (database: TestDatabase, clock: Clock): Engine => createEngine({ store: new PostgresEventStore(database.db), clock });
+const engineOn = (database: TestDatabase, clock: Clock): Engine => createEngine({ store: new PostgresEventStore(database.db), clock, jurisdictions: TEST_JURISDICTIONS });
 
 /**
  * The setup integration specs share, as vitest fixtures (DESIGN §7: a database per test file). All

@@ -3,6 +3,7 @@
 export { createTestDatabase } from './test-database';
 export type { TestDatabase } from './test-database';
 export { freePort } from './free-port';
+export { TEST_JURISDICTIONS } from './jurisdictions';
 export { eventBusContract, contractEvent, waitUntil } from './event-bus-contract';
 
 export { TEST_NATS_URL, natsTestNames, startPrivateNatsServer } from './nats';

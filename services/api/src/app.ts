@@ -1,5 +1,5 @@
 import { catalogRoutes, DEFAULT_MAX_JSON_DEPTH } from '@muster/contracts';
-import { JurisdictionTree, ZHAOQING_JURISDICTIONS } from '@muster/domain';
+import type { JurisdictionTree, RuleBook } from '@muster/domain';
 import type { TokenVerifier } from '@muster/identity';
 import type { Engine } from '@muster/engine';
 import type { Database } from '@muster/store-postgres';
@@ -16,8 +16,10 @@ import { registerDutyRoutes } from './routes/duty';
 import { registerIncidentRoutes } from './routes/incidents';
 import { registerReferenceDataRoutes } from './routes/reference-data';
 import { registerResourceRequestRoutes } from './routes/resource-requests';
+import { registerRulesRoutes } from './routes/rules';
 import { registerReviewRoutes } from './routes/review';
 import { registerSceneRoutes } from './routes/scene';
+import { registerSupervisionRoutes } from './routes/supervision';
 import type { LoginLimitOptions } from './login-throttle';
 
 export type { ConsoleOptions } from './routes/console';
@@ -34,7 +36,10 @@ export interface ApiDependencies {
   login?: LoginOptions;
   /** Failed-login limits of POST /auth/login, per user name and per address (defaults: DEFAULT_LOGIN_LIMITS). */
   loginLimits?: LoginLimitOptions | undefined;
-  jurisdictions?: JurisdictionTree;
+  /** The jurisdictions served (jurisdictionsFromEnv): the engine's tree, loaded once by the process. */
+  jurisdictions: JurisdictionTree;
+  /** The plan rules in force (engineSettingsFromEnv), the engine's: GET /rules shows them. */
+  rules: RuleBook;
   logger?: FastifyBaseLogger | false;
   /** Largest accepted request body in bytes; larger ones get 413. */
   bodyLimit?: number;
@@ -56,7 +61,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
     routerOptions: { maxParamLength: 200 },
   };
   const app: FastifyInstance = deps.logger ? Fastify({ ...options, loggerInstance: deps.logger }) : Fastify(options);
-  const tree = deps.jurisdictions ?? new JurisdictionTree(ZHAOQING_JURISDICTIONS);
+  const tree = deps.jurisdictions;
   // Headers, JSON-only bodies and the storable-text check first, so they cover every hook and route below.
   registerHardening(app, { maxJsonDepth: deps.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH, gatewayPort: deps.console?.gatewayPort, onRoute: deps.onRoute });
 
@@ -79,6 +84,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
     engine: deps.engine,
     db: deps.db,
     tree,
+    rules: deps.rules,
     clock: deps.clock ?? { now: () => new Date() },
     newId: deps.ids?.newId ?? (() => crypto.randomUUID()),
   };
@@ -91,6 +97,8 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   registerReferenceDataRoutes(context);
   registerDutyRoutes(context);
   registerReviewRoutes(context);
+  registerRulesRoutes(context);
+  registerSupervisionRoutes(context);
 
   return app;
 }

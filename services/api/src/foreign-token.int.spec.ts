@@ -3,7 +3,7 @@
  * jurisdiction tree, updated a Dinghu incident. The api's verifier (verifierFor, the one `startApiServer`
  * and `muster start` use) now refuses such a token before any route runs.
  */
-import { authHeader, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
+import { authHeader, TEST_JURISDICTIONS, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { verifierFor } from './server';
@@ -13,7 +13,7 @@ let t: TestDatabase;
 let app: FastifyInstance;
 const INCIDENT = 'dinghu-flood-1';
 
-apiTest.override('apiOptions', { scope: 'file' }, { verifier: verifierFor({ secret: TEST_JWT_SECRET }) });
+apiTest.override('apiOptions', { scope: 'file' }, { verifier: verifierFor({ secret: TEST_JWT_SECRET }, TEST_JURISDICTIONS) });
 apiTest.beforeAll(async ({ database, api }) => {
   t = database;
   app = api;

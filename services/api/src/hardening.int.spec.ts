@@ -56,7 +56,7 @@ function getVerbatim(path: string): Promise<{ status: number; headers: Record<st
 
 /** Rows of every table an answer could have written: equal before and after means nothing was stored. */
 async function stored(): Promise<Record<string, string>> {
-  const tables = ['event', 'stream', 'command', 'incident', 'depot', 'depot_stock', 'rescue_team', 'resource_request', 'deadline', 'duty_shift', 'watch_entry', 'report_item'];
+  const tables = ['event', 'stream', 'command', 'incident', 'depot', 'depot_stock', 'rescue_team', 'resource_request', 'deadline', 'duty_shift', 'watch_entry', 'report_item', 'interview'];
   const counts: Record<string, string> = {};
   for (const table of tables) {
     const { rows } = await sql<{ n: string }>`select count(*)::text as n from ${sql.table(table)}`.execute(t.db);

@@ -1,18 +1,26 @@
 import { readFile } from 'node:fs/promises';
 import { createEngine } from '@muster/engine';
 import { UserDirectory, type UserRecord } from '@muster/identity';
-import { engineSettingsFromEnv, runService } from '@muster/service-runtime';
+import { engineSettingsFromEnv, jurisdictionsFromEnv, runService } from '@muster/service-runtime';
 import { connect, GroupCommitEventStore, migrateToLatest } from '@muster/store-postgres';
 import { apiEnv, loginLimitsFromEnv } from './config';
 import { startApiServer, verifierFor } from './server';
 
 await runService('api', apiEnv, async ({ env, logger, hold }) => {
+  // Configuration files first: a bad one stops the start (exit 2, naming the entry) before the database is touched.
+  const jurisdictions = await jurisdictionsFromEnv(env);
+  const settings = await engineSettingsFromEnv(env, jurisdictions);
+  // The directory checks every record against its schema and the tree (a bad file stops the start, naming the field).
+  const users = env.MUSTER_USERS_FILE
+    ? new UserDirectory(JSON.parse(await readFile(env.MUSTER_USERS_FILE, 'utf8')) as UserRecord[], {
+        knownJurisdiction: (code) => jurisdictions.has(code),
+        source: 'env.MUSTER_USERS_FILE',
+      })
+    : undefined;
   const db = hold(connect({ connectionString: env.DATABASE_URL, maxConnections: env.DB_POOL_SIZE, applicationName: 'muster-api' }), (pool) => pool.destroy());
   await migrateToLatest(db);
   // Commands of concurrent requests share transactions (group commit); each is acknowledged after its COMMIT.
-  const engine = createEngine({ store: new GroupCommitEventStore(db), ...(await engineSettingsFromEnv(env)) });
-  // The directory checks every record against its schema (a bad file stops the start, naming the field).
-  const users = env.MUSTER_USERS_FILE ? new UserDirectory(JSON.parse(await readFile(env.MUSTER_USERS_FILE, 'utf8')) as UserRecord[]) : undefined;
+  const engine = createEngine({ store: new GroupCommitEventStore(db), ...settings });
   const auth = {
     secret: env.MUSTER_JWT_SECRET ? new TextEncoder().encode(env.MUSTER_JWT_SECRET) : undefined,
     jwksUrl: env.MUSTER_JWKS_URL,
@@ -24,7 +32,9 @@ await runService('api', apiEnv, async ({ env, logger, hold }) => {
     await startApiServer({
       db,
       engine,
-      verifier: verifierFor(auth),
+      jurisdictions,
+      rules: settings.rules,
+      verifier: verifierFor(auth, jurisdictions),
       logger,
       auth,
       host: env.HOST,

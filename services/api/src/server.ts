@@ -1,4 +1,4 @@
-import { JurisdictionTree, ZHAOQING_JURISDICTIONS } from '@muster/domain';
+import type { JurisdictionTree, RuleBook } from '@muster/domain';
 import type { Engine } from '@muster/engine';
 import { createTokenVerifier, type TokenVerifier, type UserDirectory } from '@muster/identity';
 import type { Database } from '@muster/store-postgres';
@@ -14,6 +14,9 @@ import type { LoginLimitOptions } from './login-throttle';
 export interface ApiServerOptions {
   db: Kysely<Database>;
   engine: Engine;
+  /** The tree and the rules the engine was built with (engineSettingsFromEnv): the routes check and show the same. */
+  jurisdictions: JurisdictionTree;
+  rules: RuleBook;
   verifier: TokenVerifier;
   logger: FastifyBaseLogger;
   host: string;
@@ -38,9 +41,9 @@ export interface ApiAuthOptions {
 
 /**
  * The token verifier of the api and of `muster start`'s gateway. Tokens naming a jurisdiction outside
- * `tree` (the served jurisdictions, Zhaoqing's by default as in buildApi) are refused with 401.
+ * `tree` (the served jurisdictions, as the process loaded them) are refused with 401.
  */
-export function verifierFor(auth: ApiAuthOptions, tree: JurisdictionTree = new JurisdictionTree(ZHAOQING_JURISDICTIONS)): TokenVerifier {
+export function verifierFor(auth: ApiAuthOptions, tree: JurisdictionTree): TokenVerifier {
   const knownJurisdiction = (code: string) => tree.has(code);
   if (auth.jwksUrl) return createTokenVerifier({ jwksUrl: auth.jwksUrl, knownJurisdiction });
   if (auth.secret) return createTokenVerifier({ secret: auth.secret, knownJurisdiction });
@@ -60,6 +63,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   const app = buildApi({
     engine: options.engine,
     db: options.db,
+    jurisdictions: options.jurisdictions,
+    rules: options.rules,
     logger: options.logger,
     verifier: options.verifier,
     bodyLimit: options.limits.maxBodyBytes,

@@ -7,10 +7,10 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Actor } from '@muster/domain';
+import { DEFAULT_RULE_BOOK, type Actor } from '@muster/domain';
 import type { Engine } from '@muster/engine';
 import { createTokenVerifier, demoDirectory, type UserDirectory } from '@muster/identity';
-import { authHeader, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
+import { authHeader, TEST_JURISDICTIONS, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
 import { integrationTest } from '@muster/testkit/fixtures';
 import type { FastifyInstance, HTTPMethods, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
@@ -20,9 +20,20 @@ import type { LoginOptions } from './routes/auth';
 /** What a spec may change of its api: anything buildApi takes but the engine and the database. */
 type TestApiOptions = Partial<Omit<ApiDependencies, 'engine' | 'db'>>;
 
-/** An api on a test database: no logger, tokens checked against the test secret, `options` on top. */
+/**
+ * An api on a test database: no logger, tokens checked against the test secret, the engine fixture's
+ * tree (TEST_JURISDICTIONS) and the default rules, `options` on top.
+ */
 export function buildTestApi(database: TestDatabase, engine: Engine, options: TestApiOptions = {}): FastifyInstance {
-  return buildApi({ engine, db: database.db, logger: false, verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }), ...options });
+  return buildApi({
+    engine,
+    db: database.db,
+    logger: false,
+    verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }),
+    jurisdictions: TEST_JURISDICTIONS,
+    rules: DEFAULT_RULE_BOOK,
+    ...options,
+  });
 }
 
 /** Password logins for the demo users (each password is the user name), tokens signed with the test secret. */

@@ -24,6 +24,9 @@ const CITY = '441200';
 const city: Actor = { userId: 'do-city', roles: ['duty_officer'], jurisdiction: CITY };
 /** The on-scene commander (person below), who alone posts scene reports and requests resources. */
 const commander: Actor = { userId: 'u-chief', roles: ['responder'], jurisdiction: CITY };
+const DINGHU = '441203';
+/** The county room the city supervises (督办) and interviews (约谈). */
+const county: Actor = { userId: 'do-dinghu', roles: ['duty_officer'], jurisdiction: DINGHU };
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 25);
 const SEED = process.env['FUZZ_SEED'] === undefined ? Date.now() ^ (Math.random() * 0x7fffffff) : Number(process.env['FUZZ_SEED']);
 const WRITE_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -34,7 +37,7 @@ const auth = new Map<Actor, { authorization: string }>();
 const registered = new Set<string>();
 
 /** Ids of what the routes act on, made once in beforeAll. */
-const fixture = { incident: '', reportIncident: '', firstEvent: '', depot: 'fuzz-depot', team: 'fuzz-team' };
+const fixture = { incident: '', reportIncident: '', countyIncident: '', firstEvent: '', depot: 'fuzz-depot', team: 'fuzz-team' };
 let counter = 0;
 /** A fresh id per run, for routes that create or may act only once on what they name. */
 const fresh = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
@@ -119,6 +122,34 @@ const WRITE_ROUTES: Record<string, WriteRoute> = {
   'POST /incidents/:incidentId/reports': {
     params: () => ({ incidentId: fixture.reportIncident }),
     body: () => ({ type: 'SubmitFollowUpReport', data: { progress: 'water falling 水位下降', losses: { dead: 0, injured: 3 }, signedBy: 'Li Hua' } }),
+    stores: true,
+  },
+  'POST /incidents/:incidentId/supervision': {
+    params: () => ({ incidentId: fixture.countyIncident }),
+    body: () => ({ data: { task: '组织转移下游群众 evacuate', owner: { jurisdiction: DINGHU, person: '王 Wang' }, deadline: soon(240) } }),
+    stores: true,
+  },
+  'POST /supervision/:supervisionId/commands': {
+    prepare: async () => {
+      const opened = await send('POST', `/incidents/${fixture.countyIncident}/supervision`, JSON.stringify(WRITE_ROUTES['POST /incidents/:incidentId/supervision']?.body('')));
+      expect(opened.statusCode, opened.body).toBe(201);
+      return opened.json<{ streamId: string }>().streamId.replace(/^supervision:/, '');
+    },
+    params: (supervisionId) => ({ supervisionId }),
+    body: () => ({ type: 'ReportSupervisionDone', data: { evidence: { text: '已转移 320 人 done', references: ['鼎应急〔2026〕12号'] } } }),
+    stores: true,
+    actor: county,
+  },
+  'POST /interviews': {
+    body: () => ({
+      jurisdiction: DINGHU,
+      heldOn: '2026-07-03',
+      reason: '连续迟报 late reports',
+      lateReports: [{ incidentId: 'inc-1', reportKey: 'initial' }],
+      attendees: [{ name: '李华 Li', unit: '市应急管理局', post: '副局长' }],
+      outcome: '限期整改',
+      followUp: '一个月后复查',
+    }),
     stores: true,
   },
   'POST /incidents/:incidentId/corrections': {
@@ -360,7 +391,7 @@ apiTest.override('apiOptions', { scope: 'file' }, async () => ({
 apiTest.beforeAll(async ({ database, api }) => {
   t = database;
   app = api;
-  for (const actor of [city, commander]) auth.set(actor, await authHeader(actor));
+  for (const actor of [city, commander, county]) auth.set(actor, await authHeader(actor));
 
   const ok = async (method: WriteMethod, url: string, body: unknown) => {
     const response = await send(method, url, JSON.stringify(body));
@@ -393,6 +424,8 @@ apiTest.beforeAll(async ({ database, api }) => {
       signedBy: 'Li Hua',
     },
   });
+  // A county incident of level III, which the city supervises.
+  fixture.countyIncident = (await ok('POST', '/incidents', { data: { title: 'Landslide in Dinghu', leadJurisdiction: DINGHU, severity: 'III' } })).streamId ?? '';
   await ok('POST', '/depots', { depotId: fixture.depot, name: 'City depot', jurisdiction: CITY });
   await ok('POST', '/teams', { teamId: fixture.team, name: 'City team', jurisdiction: CITY });
 });

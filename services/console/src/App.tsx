@@ -6,6 +6,7 @@ import { AppProvider, anonymousClient, jurisdictionName, loadSession, saveSessio
 import { Board } from './views/Board';
 import { CommanderView } from './views/Commander';
 import { IncidentView } from './views/Incident';
+import { InterviewsView } from './views/Interviews';
 import { Login } from './views/Login';
 import { ReviewView } from './views/Review';
 
@@ -75,6 +76,12 @@ export function App() {
           <a className="brand" href={href({ view: 'board' })}>
             {t('appName')}
           </a>
+          <nav className="menu">
+            <a href={href({ view: 'board' })}>{t('board')}</a>
+            <a href={href({ view: 'interviews' })} data-testid="menu-interviews">
+              {t('interviews')}
+            </a>
+          </nav>
           <span className="who" data-testid="who">
             {session.user.name ?? session.user.userId} · {jurisdictionName(jurisdictions, session.user.jurisdiction, lang)}
           </span>
@@ -90,6 +97,7 @@ export function App() {
           {route.view === 'incident' ? <IncidentView key={route.incidentId} incidentId={route.incidentId} /> : null}
           {route.view === 'commander' ? <CommanderView key={route.incidentId} incidentId={route.incidentId} /> : null}
           {route.view === 'review' ? <ReviewView key={route.incidentId} incidentId={route.incidentId} /> : null}
+          {route.view === 'interviews' ? <InterviewsView /> : null}
         </main>
       </div>
     </AppProvider>

@@ -11,7 +11,7 @@ import type { Actor, Role } from '@muster/domain';
 import { createEngine, InProcessEventBus, type Engine } from '@muster/engine';
 import { createTokenVerifier, issueToken } from '@muster/identity';
 import { PostgresEventStore } from '@muster/store-postgres';
-import { createTestDatabase, TEST_JWT_SECRET, testToken, type TestDatabase } from '@muster/testkit';
+import { createTestDatabase, TEST_JURISDICTIONS, TEST_JWT_SECRET, testToken, type TestDatabase } from '@muster/testkit';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -74,7 +74,7 @@ function worldPerSuite(name: string, bind: (world: World) => void): void {
 }
 
 async function gatewayOf(world: World, options: Partial<GatewayOptions> = {}): Promise<RunningGateway> {
-  const g = await startGateway({ db: world.t.db, bus: world.bus, verifier, heartbeatIntervalMs: 60_000, ...options });
+  const g = await startGateway({ db: world.t.db, bus: world.bus, jurisdictions: TEST_JURISDICTIONS, verifier, heartbeatIntervalMs: 60_000, ...options });
   world.gateways.push(g);
   return g;
 }

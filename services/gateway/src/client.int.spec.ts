@@ -5,7 +5,8 @@
 import { buildApi } from '@muster/api';
 import { MusterApiError, createHttpClient, subscribe, type LiveFeed, type LiveState, type MusterHttpClient } from '@muster/client';
 import { START_POSITION, comparePositions, type EventEnvelope } from '@muster/contracts';
-import { freePort, testToken, type TestDatabase } from '@muster/testkit';
+import { DEFAULT_RULE_BOOK } from '@muster/domain';
+import { freePort, TEST_JURISDICTIONS, testToken, type TestDatabase } from '@muster/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from './gateway';
 import { gatewayTest, testVerifier, type LaunchGateway } from './test-fixtures';
@@ -28,7 +29,7 @@ const feeds: LiveFeed[] = [];
 
 gatewayTest.beforeAll(async ({ database, engine, launchGateway }) => {
   [t, launch] = [database, launchGateway];
-  api = buildApi({ engine, db: t.db, logger: false, verifier: testVerifier });
+  api = buildApi({ engine, db: t.db, logger: false, verifier: testVerifier, jurisdictions: TEST_JURISDICTIONS, rules: DEFAULT_RULE_BOOK });
   apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
   // A city duty officer: acts in the counties below the city and watches their rooms.
   token = await testToken({ userId: 'duty-7', roles: ['duty_officer'], jurisdiction: '441200' });

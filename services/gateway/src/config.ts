@@ -1,6 +1,6 @@
 import { parseOrThrow } from '@muster/contracts';
 import { NatsEnvShape } from '@muster/bus-nats';
-import { BaseEnvShape } from '@muster/service-runtime';
+import { BaseEnvShape, JurisdictionsEnvShape } from '@muster/service-runtime';
 import { z } from 'zod';
 
 /**
@@ -13,6 +13,7 @@ const GatewayEnvSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   ...BaseEnvShape,
+  ...JurisdictionsEnvShape,
   /** Catch-up reads only; each console in catch-up holds one connection for one query at a time. */
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** Bytes waiting to be written to one console before it is closed as a slow consumer. */

@@ -21,8 +21,8 @@
  */
 import { buildApi } from '@muster/api';
 import { START_POSITION, type EventEnvelope } from '@muster/contracts';
-import type { Actor, Role } from '@muster/domain';
-import { authHeader, testToken, type TestDatabase } from '@muster/testkit';
+import { DEFAULT_RULE_BOOK, type Actor, type Role } from '@muster/domain';
+import { authHeader, TEST_JURISDICTIONS, testToken, type TestDatabase } from '@muster/testkit';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from './gateway';
@@ -42,7 +42,7 @@ let gateway: RunningGateway;
 
 gatewayTest.beforeAll(async ({ database, engine, relay: fileRelay, launchGateway, openConsole: opener }) => {
   [t, relay, openConsole] = [database, fileRelay, opener];
-  app = buildApi({ engine, db: t.db, logger: false, verifier: testVerifier });
+  app = buildApi({ engine, db: t.db, logger: false, verifier: testVerifier, jurisdictions: TEST_JURISDICTIONS, rules: DEFAULT_RULE_BOOK });
   await app.ready();
   gateway = await launchGateway();
 });

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { MusterError, UnauthorizedError, WS_SESSION_CLOSE_CODE, type EventEnvelope } from '@muster/contracts';
-import { JurisdictionTree, ZHAOQING_JURISDICTIONS } from '@muster/domain';
+import type { JurisdictionTree } from '@muster/domain';
 import { bearerToken, type Identity, type TokenVerifier } from '@muster/identity';
 import { canReadIncident, canReadJurisdiction, canSeeEvent, incidentContextOf, type EventBus, type LiveSubscription } from '@muster/engine';
 import { readGlobalLog, readHeadPosition, type Database } from '@muster/store-postgres';
@@ -53,8 +53,8 @@ export interface GatewayOptions extends Partial<GatewayLimits> {
   bus: EventBus;
   /** Checks the token a console presents at the upgrade (Authorization header or `access_token`). */
   verifier: TokenVerifier;
-  /** The jurisdictions served; defaults to Zhaoqing's tree. */
-  jurisdictions?: JurisdictionTree;
+  /** The jurisdictions served, as the process loaded them (jurisdictionsFromEnv). */
+  jurisdictions: JurisdictionTree;
   /**
    * How catch-up reads the log; defaults to `postgresLogReader(db)`. Tests wrap the real reader to
    * hold a read at a chosen moment and prove the switch from PostgreSQL to live has no window.
@@ -183,7 +183,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxPayload, perMessageDeflate: false });
 
-  const tree = options.jurisdictions ?? new JurisdictionTree(ZHAOQING_JURISDICTIONS);
+  const tree = options.jurisdictions;
   const viewerFor = (identity: Identity): Viewer => ({
     actor: identity.actor,
     expiresAt: identity.expiresAt,

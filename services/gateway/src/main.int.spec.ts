@@ -4,6 +4,9 @@
  * client resuming across a kill -9 and a SIGTERM of the gateway process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectEventBus, type NatsEventBus } from '@muster/bus-nats';
 import { subscribe, type LiveFeed, type StateChange } from '@muster/client';
@@ -122,6 +125,16 @@ describe('gateway process', () => {
     expect(await bad.exited).toBe(2);
     expect(bad.stderr()).toContain('env.DATABASE_URL');
     expect(bad.stderr()).toContain('env.PORT');
+  });
+
+  it('refuses a bad MUSTER_JURISDICTIONS_FILE with exit code 2, naming the file, the entry and the field', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'muster-gateway-tree-')), 'tree.json');
+    await writeFile(file, JSON.stringify([{ code: '440000', name: '广东省', parent: null, level: 'province' }, { code: '445302', name: '云城区', parent: '445300', level: 'county' }]));
+    const bad = spawnGateway({ MUSTER_JURISDICTIONS_FILE: file });
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr()).toContain('gateway: invalid configuration');
+    expect(bad.stderr()).toContain(`env.MUSTER_JURISDICTIONS_FILE(${file}) [1] "445302": parent: jurisdiction 445302 names an unknown parent 445300`);
+    await rm(dirname(file), { recursive: true, force: true });
   });
 
   it('serves catch-up from PostgreSQL and live events from JetStream, and the client resumes across kill -9 and SIGTERM', async () => {

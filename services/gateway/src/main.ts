@@ -1,19 +1,18 @@
 import { connectEventBusWhenReachable, connectionFromEnv } from '@muster/bus-nats';
-import { JurisdictionTree, ZHAOQING_JURISDICTIONS } from '@muster/domain';
 import { createTokenVerifier } from '@muster/identity';
-import { runService } from '@muster/service-runtime';
+import { jurisdictionsFromEnv, runService } from '@muster/service-runtime';
 import { connect } from '@muster/store-postgres';
 import { gatewayEnv } from './config';
 import { startGateway } from './gateway';
 
 await runService('gateway', gatewayEnv, async ({ env, logger, stopping, hold }) => {
+  // Tokens of jurisdictions outside the served tree are refused at the upgrade (401); a bad file stops the start.
+  const jurisdictions = await jurisdictionsFromEnv(env);
   // The gateway only reads; it never migrates (the api and relay do), so it cannot race them.
   const db = hold(connect({ connectionString: env.DATABASE_URL, maxConnections: env.DB_POOL_SIZE, applicationName: 'muster-gateway' }), (pool) => pool.destroy());
   const bus = await connectEventBusWhenReachable({ ...connectionFromEnv(env, 'muster-gateway'), logger: logger.child({ component: 'bus' }), stopping });
   if (!bus) return;
   hold(bus, (b) => b.close());
-  // Tokens of jurisdictions outside the served tree are refused at the upgrade (401).
-  const jurisdictions = new JurisdictionTree(ZHAOQING_JURISDICTIONS);
   const knownJurisdiction = (code: string) => jurisdictions.has(code);
   const gateway = hold(await startGateway({
     db,

@@ -3,7 +3,7 @@
  * @muster/testkit's `integrationTest` (database, engine, clock, in-process bus). Test code only.
  */
 import { createTokenVerifier } from '@muster/identity';
-import { TEST_JWT_SECRET } from '@muster/testkit';
+import { TEST_JURISDICTIONS, TEST_JWT_SECRET } from '@muster/testkit';
 import { integrationTest } from '@muster/testkit/fixtures';
 import { startGateway, type GatewayOptions, type RunningGateway } from './gateway';
 import { startTestRelay, TestConsole } from './test-harness';
@@ -36,7 +36,7 @@ export const gatewayTest = integrationTest
       await Promise.all(started.map((g) => g.close({ abrupt: true })));
     });
     return async (options = {}) => {
-      const g = await startGateway({ db: database.db, bus, verifier: testVerifier, heartbeatIntervalMs: 60_000, ...options });
+      const g = await startGateway({ db: database.db, bus, jurisdictions: TEST_JURISDICTIONS, verifier: testVerifier, heartbeatIntervalMs: 60_000, ...options });
       started.push(g);
       return g;
     };

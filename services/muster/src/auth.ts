@@ -16,12 +16,19 @@ export async function tokenSecret(env: MusterEnv): Promise<Uint8Array> {
   return new TextEncoder().encode(await secretFile(resolve(env.MUSTER_DATA_DIR, 'jwt-secret'), () => randomBytes(48).toString('base64url')));
 }
 
-export async function authOptions(env: MusterEnv): Promise<ApiAuthOptions & { demo: boolean }> {
+/**
+ * Logins and token checks. `knownJurisdiction` is the served tree's `has`: configured users of a room
+ * outside it stop the start, demo users of such a room are left out.
+ */
+export async function authOptions(env: MusterEnv, knownJurisdiction: (code: string) => boolean): Promise<ApiAuthOptions & { demo: boolean }> {
   const demo = env.MUSTER_DEMO_USERS === undefined ? !env.DATABASE_URL : env.MUSTER_DEMO_USERS === 'true';
   const users = env.MUSTER_USERS_FILE
-    ? new UserDirectory(parseOrThrow(UsersFileSchema, JSON.parse(await readFile(env.MUSTER_USERS_FILE, 'utf8')), ['MUSTER_USERS_FILE']))
+    ? new UserDirectory(parseOrThrow(UsersFileSchema, JSON.parse(await readFile(env.MUSTER_USERS_FILE, 'utf8')), ['MUSTER_USERS_FILE']), {
+        knownJurisdiction,
+        source: 'MUSTER_USERS_FILE',
+      })
     : demo
-      ? await demoDirectory()
+      ? await demoDirectory(knownJurisdiction)
       : undefined;
   return {
     secret: await tokenSecret(env),

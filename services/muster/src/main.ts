@@ -1,8 +1,9 @@
 import { connect, migrateToLatest, verifyHashChains } from '@muster/store-postgres';
 import { Command } from 'commander';
 import pino, { type Logger } from 'pino';
-import { ActorSchema, parseOrThrow } from '@muster/contracts';
+import { ActorSchema, parseOrThrow, ValidationError } from '@muster/contracts';
 import { hashPassword, issueToken } from '@muster/identity';
+import { jurisdictionsFromEnv } from '@muster/service-runtime';
 import { z } from 'zod';
 import { tokenSecret } from './auth';
 import { startAll } from './start';
@@ -24,7 +25,10 @@ program
     const env = musterEnv();
     const logger = pino({ level: env.LOG_LEVEL, name: 'muster' });
     const db = await database(env, logger);
-    const muster = await startAll(env, db.url, logger);
+    const muster = await startAll(env, db.url, logger).catch(async (error: unknown) => {
+      await db.stop();
+      throw error;
+    });
     logger.info({ embeddedDatabase: !env.DATABASE_URL }, 'database');
     let stopping = false;
     const stop = async (signal: string) => {
@@ -44,12 +48,15 @@ program
   .description('print a signed token for development (uses MUSTER_JWT_SECRET or the data directory\'s secret)')
   .requiredOption('--user <id>', 'user id')
   .option('--roles <roles>', 'comma-separated roles', 'duty_officer')
-  .requiredOption('--jurisdiction <code>', '6-digit jurisdiction code')
+  .requiredOption('--jurisdiction <code>', 'jurisdiction code of the served tree (6 digits, 9 for a township)')
   .option('--name <name>', 'display name')
   .option('--ttl <seconds>', 'validity in seconds', '3600')
   .action(async (options: { user: string; roles: string; jurisdiction: string; name?: string; ttl: string }) => {
     const env = musterEnv();
     const actor = parseOrThrow(ActorSchema, { userId: options.user, roles: options.roles.split(','), jurisdiction: options.jurisdiction }, ['options']);
+    // A token for a room outside the served tree would be refused by every service: refuse to print it.
+    const tree = await jurisdictionsFromEnv(env);
+    if (!tree.has(actor.jurisdiction)) throw new ValidationError([{ path: 'options.jurisdiction', message: `unknown jurisdiction ${actor.jurisdiction}: not in the served tree` }]);
     const ttlSeconds = parseOrThrow(z.coerce.number().int().min(1).max(30 * 24 * 3600), options.ttl, ['options', 'ttl']);
     const token = await issueToken({ ...actor, name: options.name ?? actor.userId }, { secret: await tokenSecret(env), ttlSeconds });
     process.stdout.write(`${token}\n`);
@@ -110,4 +117,11 @@ program
     process.stdout.write(`${await hashPassword(password)}\n`);
   });
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // A bad variable, option or configuration file (jurisdictions, rules, users): its path and what is wrong, no stack.
+  if (!(error instanceof ValidationError)) throw error;
+  process.stderr.write(`muster: invalid configuration\n${error.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}\n`);
+  process.exit(2);
+}

@@ -1,6 +1,7 @@
+import { ValidationError } from '@muster/contracts';
 import { authHeader, createTestDatabase, TEST_JWT_SECRET_TEXT, type TestDatabase } from '@muster/testkit';
 import { sql } from 'kysely';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -54,6 +55,15 @@ async function send(method: string, path: string, body?: unknown) {
 }
 
 describe('muster start', () => {
+  it('loads the jurisdictions and rules before anything starts: a bad file is refused naming the entry', async () => {
+    const file = join(dataDir, 'rules.json');
+    writeFileSync(file, JSON.stringify({ jurisdiction: '441203', version: '1', linkage: [{ id: 'dh', severities: ['V'], link: [], promptLead: null, source: 'x' }] }));
+    const env = musterEnv({ DATABASE_URL: t.url, MUSTER_DATA_DIR: dataDir, MUSTER_JWT_SECRET: TEST_JWT_SECRET_TEXT, PORT: '0', GATEWAY_PORT: '0', MUSTER_RULES_FILES: file });
+    const refused = await startAll(env, t.url, pino({ level: 'silent' })).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect((refused as ValidationError).issues).toStrictEqual([{ path: `env.MUSTER_RULES_FILES(${file}) linkage[0] "dh": severities.0`, message: 'unknown severity "V"; one of I, II, III, IV' }]);
+  });
+
   it('holds one pool: every connection it opens is the same pool’s, and there are at most DB_POOL_SIZE of them', async () => {
     await send('GET', '/incidents');
     const rows = await sql<{ application_name: string; n: string }>`
@@ -65,9 +75,12 @@ describe('muster start', () => {
 
   it('holds one engine: the timers fire a deadline through the same group-commit queue as the api', async () => {
     const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
-    // A level IV incident confirmed seven hours ago: its written initial report (due six hours after
-    // confirmation by the default rules) is already late.
-    const reported = await send('POST', '/incidents', { data: { title: 'Embankment breach', leadJurisdiction: '441203', severity: 'IV' }, occurredAt: minutesAgo(425) });
+    // A level IV incident whose first call came in seven hours ago: its written initial report (due six
+    // hours after 接报 by the default rules) is already late.
+    const reported = await send('POST', '/incidents', {
+      data: { title: 'Embankment breach', leadJurisdiction: '441203', severity: 'IV', receivedAt: minutesAgo(424) },
+      occurredAt: minutesAgo(425),
+    });
     const incidentId = String(reported['streamId']);
     await send('POST', `/incidents/${incidentId}/commands`, { type: 'BeginVerification', occurredAt: minutesAgo(422) });
     await send('POST', `/incidents/${incidentId}/commands`, { type: 'ConfirmIncident', data: { severity: 'IV' }, occurredAt: minutesAgo(420) });

@@ -3,7 +3,7 @@ import { connectEventBus } from '@muster/bus-nats';
 import { createEngine, InProcessEventBus, type EventBus } from '@muster/engine';
 import { startGateway } from '@muster/gateway';
 import { startRelay } from '@muster/relay';
-import { engineSettingsFromEnv } from '@muster/service-runtime';
+import { engineSettingsFromEnv, jurisdictionsFromEnv } from '@muster/service-runtime';
 import { connect, GroupCommitEventStore, migrateToLatest, type GroupCommitStats } from '@muster/store-postgres';
 import { startTimers } from '@muster/timers';
 import { existsSync } from 'node:fs';
@@ -27,7 +27,10 @@ export interface RunningMuster {
  * services still talk only through PostgreSQL and the bus, as they do when run apart.
  */
 export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logger): Promise<RunningMuster> {
-  const auth = await authOptions(env);
+  // The tree and the rules, loaded once and checked before anything starts: every service below gets the same ones.
+  const jurisdictions = await jurisdictionsFromEnv(env);
+  const settings = await engineSettingsFromEnv(env, jurisdictions);
+  const auth = await authOptions(env, (code) => jurisdictions.has(code));
   // One pool, one group-commit queue and one engine for the whole process (issue 15): the api and the
   // timers send their commands through the same queue, so they share its transactions too.
   const db = connect({ connectionString: databaseUrl, maxConnections: env.DB_POOL_SIZE, applicationName: 'muster' });
@@ -44,12 +47,13 @@ export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logg
       })
     : new InProcessEventBus();
   const store = new GroupCommitEventStore(db);
-  const engine = createEngine({ store, ...(await engineSettingsFromEnv(env)) });
-  const verifier = verifierFor(auth);
+  const engine = createEngine({ store, ...settings });
+  const verifier = verifierFor(auth, jurisdictions);
   const relay = startRelay({ db, bus, logger: logger.child({ service: 'relay' }) });
   const gateway = await startGateway({
     db,
     bus,
+    jurisdictions,
     verifier,
     host: env.HOST,
     port: env.GATEWAY_PORT,
@@ -63,6 +67,8 @@ export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logg
   const api = await startApiServer({
     db,
     engine,
+    jurisdictions,
+    rules: settings.rules,
     verifier,
     logger: logger.child({ service: 'api' }),
     auth,

@@ -5,7 +5,7 @@ import type { Engine } from '@muster/engine';
 import { startGateway, type RunningGateway } from '@muster/gateway';
 import { createTokenVerifier } from '@muster/identity';
 import { startRelay, type Relay } from '@muster/relay';
-import { TEST_JWT_SECRET, testToken, type TestDatabase } from '@muster/testkit';
+import { TEST_JURISDICTIONS, TEST_JWT_SECRET, testToken, type TestDatabase } from '@muster/testkit';
 import { integrationTest } from '@muster/testkit/fixtures';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTimers } from './timers';
@@ -27,7 +27,7 @@ integrationTest.override('clock', { scope: 'file' }, clock);
 integrationTest.beforeAll(async ({ database, engine: fileEngine, bus }) => {
   [t, engine] = [database, fileEngine];
   relay = startRelay({ db: t.db, bus, idlePollMs: 20 });
-  gateway = await startGateway({ db: t.db, bus, verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }), heartbeatIntervalMs: 60_000 });
+  gateway = await startGateway({ db: t.db, bus, jurisdictions: TEST_JURISDICTIONS, verifier: createTokenVerifier({ secret: TEST_JWT_SECRET }), heartbeatIntervalMs: 60_000 });
 });
 afterAll(async () => {
   await gateway?.close();

@@ -4,14 +4,22 @@ export type JurisdictionLevel = (typeof JURISDICTION_LEVELS)[number];
 export interface JurisdictionRecord {
   code: string;
   name: string;
-  nameEn?: string;
+  nameEn?: string | undefined;
   /** The level above; null at the top of the loaded tree. */
   parent: string | null;
   level: JurisdictionLevel;
 }
 
 export class InvalidJurisdictionTree extends Error {
-  constructor(message: string) {
+  /**
+   * The unit at fault and the field of its record that is wrong (`code` for a duplicate, `parent`
+   * for an unknown parent or a cycle), so a loader can point at the entry in its file.
+   */
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly field: 'code' | 'parent',
+  ) {
     super(message);
     this.name = 'InvalidJurisdictionTree';
   }
@@ -23,17 +31,17 @@ export class JurisdictionTree {
 
   constructor(records: readonly JurisdictionRecord[]) {
     for (const record of records) {
-      if (this.byCode.has(record.code)) throw new InvalidJurisdictionTree(`jurisdiction ${record.code} is listed twice`);
+      if (this.byCode.has(record.code)) throw new InvalidJurisdictionTree(`jurisdiction ${record.code} is listed twice`, record.code, 'code');
       this.byCode.set(record.code, record);
     }
     for (const record of records) {
       if (record.parent !== null && !this.byCode.has(record.parent)) {
-        throw new InvalidJurisdictionTree(`jurisdiction ${record.code} names an unknown parent ${record.parent}`);
+        throw new InvalidJurisdictionTree(`jurisdiction ${record.code} names an unknown parent ${record.parent}`, record.code, 'parent');
       }
       // A cycle would make ancestorsOf loop forever.
       const seen = new Set<string>();
       for (let c: string | null = record.code; c !== null; c = this.byCode.get(c)?.parent ?? null) {
-        if (seen.has(c)) throw new InvalidJurisdictionTree(`jurisdiction ${record.code} is its own ancestor`);
+        if (seen.has(c)) throw new InvalidJurisdictionTree(`jurisdiction ${record.code} is its own ancestor`, record.code, 'parent');
         seen.add(c);
       }
     }

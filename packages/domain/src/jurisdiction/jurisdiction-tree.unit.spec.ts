@@ -149,6 +149,20 @@ describe('jurisdiction tree: invalid trees', () => {
     expect(caught).toMatchObject({ name: 'InvalidJurisdictionTree' });
   });
 
+  it('names the unit at fault and the field of its record, for a loader to point at the entry', () => {
+    const thrown = (records: JurisdictionRecord[]): unknown => {
+      try {
+        new JurisdictionTree(records);
+      } catch (error) {
+        return error;
+      }
+      return null;
+    };
+    expect(thrown([record(CITY, null, 'city'), record(DINGHU, CITY), record(DINGHU, CITY)])).toMatchObject({ code: DINGHU, field: 'code' });
+    expect(thrown([record(CITY, PROVINCE, 'city')])).toMatchObject({ code: CITY, field: 'parent' });
+    expect(thrown([record(CITY, DINGHU, 'city'), record(DINGHU, CITY)])).toMatchObject({ code: CITY, field: 'parent' });
+  });
+
   it('an empty tree and a tree with two roots are valid', () => {
     expect(new JurisdictionTree([]).all()).toStrictEqual([]);
     const two = new JurisdictionTree([record(CITY, null, 'city'), record('441300', null, 'city')]);

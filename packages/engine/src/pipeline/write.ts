@@ -25,9 +25,10 @@ export function writeFor<K extends StreamType>(ids: Ids, accepted: AcceptedOn<K>
   const jurisdiction = lead?.leadJurisdiction ?? '';
   const exercise = lead?.exercise ?? false;
   // A room that stops following the incident still gets the event that says so; some streams go
-  // to further rooms too (reports: the room above, which receives them and hears when one is late).
+  // to further rooms too (reports: the room above, which receives them and hears when one is late;
+  // supervision items: the supervising room).
   const rooms = [
-    ...new Set([...(before ? roomsOf(before) : []), ...(lead ? roomsOf(lead) : []), ...(lead ? (registration.extraRooms?.(lead) ?? []) : [])]),
+    ...new Set([...(before ? roomsOf(before) : []), ...(lead ? roomsOf(lead) : []), ...(lead ? (registration.extraRooms?.(lead, decision.state.context) ?? []) : [])]),
   ];
   const events: NewEvent[] = decision.events.map((event, i) => ({
     eventId: ids.newId(),

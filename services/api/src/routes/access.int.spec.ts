@@ -1,6 +1,6 @@
 import { catalogRoutes, ROUTE_CATALOG, type RouteId } from '@muster/contracts';
 import type { Actor, Role } from '@muster/domain';
-import { TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
+import { TEST_JURISDICTIONS, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
@@ -45,12 +45,13 @@ async function digest(): Promise<string> {
     await q('select entry_id, status from watch_entry order by 1'),
     await q('select count(*) as n from duty_shift'),
     await q('select count(*) as n from command'),
+    await q('select count(*) as n from interview'),
   ].join('\n');
 }
 
 apiTest.override('apiOptions', { scope: 'file' }, ({ consoleDir }) => ({
   // As the api is started: tokens for a jurisdiction outside the tree are refused.
-  verifier: verifierFor({ secret: TEST_JWT_SECRET }),
+  verifier: verifierFor({ secret: TEST_JWT_SECRET }, TEST_JURISDICTIONS),
   console: { dir: consoleDir, gatewayPort: 8081 },
   onRoute: (route) => {
     // Fastify answers HEAD for every GET route by itself.
@@ -68,6 +69,9 @@ apiTest.beforeAll(async ({ database, api }) => {
   await ok(dinghuDuty, 'POST', '/depots', { depotId: 'depot-dh', name: 'Dinghu depot', jurisdiction: DINGHU });
   await ok(dinghuDuty, 'PUT', '/depots/depot-dh/stock', { items: [{ kind: 'pump', quantity: 40 }] });
   await ok(dinghuDuty, 'POST', '/teams', { teamId: 'team-dh', name: 'Dinghu flood team', jurisdiction: DINGHU });
+  // A level III incident of Dinghu's that the city supervises (督办).
+  await ok(dinghuDuty, 'POST', '/incidents', { incidentId: 'inc-dh-iii', data: { title: 'Landslide at Fenghuang', leadJurisdiction: DINGHU, severity: 'III' }, occurredAt: minutesAgo(30) });
+  await ok(cityDuty, 'POST', '/incidents/inc-dh-iii/supervision', { supervisionId: 'sv-dh', data: { task: 'Evacuate the valley', owner: { jurisdiction: DINGHU }, deadline: new Date(Date.now() + 3_600_000).toISOString() } });
   await ok(dinghuDuty, 'POST', '/watch-log', {
     entryId: 'w-dh',
     jurisdiction: DINGHU,
@@ -132,6 +136,7 @@ const TARGET_IDS: Record<string, { real: string; missing: string }> = {
   depotId: { real: 'depot-dh', missing: 'depot-no' },
   teamId: { real: 'team-dh', missing: 'team-no' },
   entryId: { real: 'w-dh', missing: 'w-no' },
+  supervisionId: { real: 'sv-dh', missing: 'sv-no' },
 };
 
 /** A body each write route would accept from someone allowed: the refusal must come from access, not from validation. */
@@ -155,6 +160,10 @@ function validBody(id: RouteId, eventId: string): unknown {
       return { status: 'out_of_service' };
     case 'triageWatchEntry':
       return { action: 'dismiss', reason: 'not real' };
+    case 'openSupervision':
+      return { data: { task: 'Report the evacuation', owner: { jurisdiction: DINGHU }, deadline: new Date(Date.now() + 3_600_000).toISOString() } };
+    case 'supervisionCommand':
+      return { type: 'ReportSupervisionProgress', data: { note: 'nothing yet' } };
     default:
       return undefined;
   }

@@ -1,6 +1,6 @@
 import { ForbiddenError, IdSchema, NotFoundError, ROUTE_CATALOG, ValidationError, type RouteAccess, type RouteId, type RouteTargetKind } from '@muster/contracts';
-import type { Actor, JurisdictionTree } from '@muster/domain';
-import { canKeepDutyRecordsOf, canKeepReferenceDataOf, canReadIncident, canReadJurisdiction, type Engine, type StoredStream } from '@muster/engine';
+import type { Actor, JurisdictionTree, RuleBook } from '@muster/domain';
+import { canKeepDutyRecordsOf, canKeepInterviewsOf, canKeepReferenceDataOf, canReadIncident, canReadJurisdiction, type Engine, type StoredStream } from '@muster/engine';
 import { findDepot, findTeam, getWatchEntry, type Database, type DepotView, type TeamView, type WatchEntryView } from '@muster/store-postgres';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
@@ -117,6 +117,22 @@ export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
     return value;
   }
 
+  /** Why the actor may not keep what the rule covers of `jurisdiction`; null when it may. */
+  function keepRefusal(rule: Extract<RouteAccess, { kind: 'keep-jurisdiction' }>['rule'], actor: Actor, jurisdiction: string): string | null {
+    switch (rule) {
+      case 'duty-records':
+        return canKeepDutyRecordsOf(tree, actor, jurisdiction) ? null : `the duty records of ${jurisdiction} are kept by its duty room or a room above it`;
+      case 'reference-data':
+        return canKeepReferenceDataOf(actor, jurisdiction) ? null : `the depots and teams of ${jurisdiction} are kept by its own room`;
+      case 'interviews':
+        return canKeepInterviewsOf(tree, actor, jurisdiction) ? null : `约谈 records of ${jurisdiction} are kept by the rooms above it`;
+      default: {
+        const unknown: never = rule;
+        throw new Error(`no keeping rule ${String(unknown)}`);
+      }
+    }
+  }
+
   async function authorize(access: RouteAccess, request: RouteRequest): Promise<RouteTargets[RouteTargetKind] | undefined> {
     switch (access.kind) {
       case 'public':
@@ -140,15 +156,8 @@ export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
         const actor = actorOf(request);
         const jurisdiction = namedJurisdiction(request.body, 'jurisdiction');
         if (jurisdiction === undefined) return undefined;
-        const allowed = access.rule === 'duty-records' ? canKeepDutyRecordsOf(tree, actor, jurisdiction) : canKeepReferenceDataOf(actor, jurisdiction);
-        if (!allowed) {
-          throw new ForbiddenError(
-            access.rule === 'duty-records'
-              ? `the duty records of ${jurisdiction} are kept by its duty room or a room above it`
-              : `the depots and teams of ${jurisdiction} are kept by its own room`,
-            { jurisdiction },
-          );
-        }
+        const refusal = keepRefusal(access.rule, actor, jurisdiction);
+        if (refusal !== null) throw new ForbiddenError(refusal, { jurisdiction });
         return undefined;
       }
       default: {
@@ -178,6 +187,7 @@ type RouteRegistrar = ReturnType<typeof routeRegistrar>;
 /** What every route module is registered with: the catalog's registrar and the api's dependencies. */
 export interface RouteContext extends AccessDependencies {
   serve: RouteRegistrar;
+  rules: RuleBook;
   clock: { now(): Date };
   newId(): string;
 }

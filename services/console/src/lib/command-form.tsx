@@ -2,13 +2,15 @@ import { CategorySchema, SeveritySchema } from '@muster/contracts';
 import { useState, type FormEvent } from 'react';
 import type { z } from 'zod';
 import { apiErrors, check, Field, FormError, optionalInt, type FieldErrors } from './forms';
+import { fromLocalInput } from './time';
 import { useI18n, type I18n, type MessageKey } from './i18n';
 
 export interface FieldSpec {
   /** The payload path, dotted for nested fields (`location.description`). */
   name: string;
   label: MessageKey;
-  kind: 'text' | 'textarea' | 'int' | 'select';
+  /** `datetime`: a Beijing-time picker sent as ISO with +08:00; `date`: a calendar day `YYYY-MM-DD`. */
+  kind: 'text' | 'textarea' | 'int' | 'select' | 'datetime' | 'date';
   options?: readonly { value: string; label: string }[];
   /** Start value of the input. */
   initial?: string;
@@ -27,7 +29,8 @@ function payloadOf(fields: readonly FieldSpec[], values: Record<string, string>)
   const payload: Record<string, unknown> = {};
   for (const field of fields) {
     const raw = values[field.name] ?? '';
-    const value = field.kind === 'int' ? optionalInt(raw) : raw.trim() === '' ? undefined : raw;
+    // A datetime the picker cannot read is sent as typed, so the schema names the field.
+    const value = field.kind === 'int' ? optionalInt(raw) : raw.trim() === '' ? undefined : field.kind === 'datetime' ? (fromLocalInput(raw) ?? raw) : raw;
     if (value === undefined) continue;
     const path = field.name.split('.');
     let target = payload;
@@ -38,6 +41,11 @@ function payloadOf(fields: readonly FieldSpec[], values: Record<string, string>)
     target[path[path.length - 1] ?? field.name] = value;
   }
   return payload;
+}
+
+/** The error of a field, or of a part of it (`attendees.0.name` belongs to the `attendees` input). */
+function errorOf(errors: FieldErrors, name: string): string | undefined {
+  return errors[name] ?? Object.entries(errors).find(([path]) => path.startsWith(`${name}.`))?.[1];
 }
 
 /**
@@ -89,7 +97,7 @@ export function CommandForm<S extends z.ZodType>(props: {
     <form className="panel command-form" onSubmit={(e) => void submit(e)} noValidate data-testid={props.testId}>
       <h3>{props.title}</h3>
       {props.fields.map((field) => (
-        <Field key={field.name} name={field.name} label={t(field.label)} error={errors[field.name]}>
+        <Field key={field.name} name={field.name} label={t(field.label)} error={errorOf(errors, field.name)}>
           {field.kind === 'select' ? (
             <select name={field.name} value={values[field.name] ?? ''} onChange={(e) => setValues({ ...values, [field.name]: e.target.value })}>
               <option value="">—</option>
@@ -101,6 +109,13 @@ export function CommandForm<S extends z.ZodType>(props: {
             </select>
           ) : field.kind === 'textarea' ? (
             <textarea name={field.name} value={values[field.name] ?? ''} onChange={(e) => setValues({ ...values, [field.name]: e.target.value })} />
+          ) : field.kind === 'datetime' || field.kind === 'date' ? (
+            <input
+              name={field.name}
+              type={field.kind === 'date' ? 'date' : 'datetime-local'}
+              value={values[field.name] ?? ''}
+              onChange={(e) => setValues({ ...values, [field.name]: e.target.value })}
+            />
           ) : (
             <input
               name={field.name}

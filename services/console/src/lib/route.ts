@@ -5,11 +5,13 @@ export type Route =
   | { view: 'board' }
   | { view: 'incident'; incidentId: string }
   | { view: 'commander'; incidentId: string }
-  | { view: 'review'; incidentId: string };
+  | { view: 'review'; incidentId: string }
+  | { view: 'interviews' };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   const [first, incidentId, sub] = parts;
+  if (first === 'interviews') return { view: 'interviews' };
   if (first === 'incidents' && incidentId) {
     if (sub === 'scene') return { view: 'commander', incidentId };
     if (sub === 'review') return { view: 'review', incidentId };
@@ -28,6 +30,8 @@ export function href(route: Route): string {
       return `#/incidents/${encodeURIComponent(route.incidentId)}/scene`;
     case 'review':
       return `#/incidents/${encodeURIComponent(route.incidentId)}/review`;
+    case 'interviews':
+      return '#/interviews';
     default: {
       const unreachable: never = route;
       return unreachable;

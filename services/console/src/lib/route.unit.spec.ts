@@ -8,6 +8,7 @@ describe('console routes in the URL hash', () => {
     ['#/incidents/inc-1', { view: 'incident', incidentId: 'inc-1' }],
     ['#/incidents/inc-1/scene', { view: 'commander', incidentId: 'inc-1' }],
     ['#/incidents/inc-1/review', { view: 'review', incidentId: 'inc-1' }],
+    ['#/interviews', { view: 'interviews' }],
     ['#/nowhere/else', { view: 'board' }],
   ])('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
@@ -19,6 +20,7 @@ describe('console routes in the URL hash', () => {
       { view: 'incident', incidentId: 'a b/c' },
       { view: 'commander', incidentId: 'x' },
       { view: 'review', incidentId: '事件-1' },
+      { view: 'interviews' },
     ];
     for (const route of routes) expect(parseRoute(href(route))).toEqual(route);
   });

@@ -66,6 +66,14 @@ export const EVENT_LABELS_ZH = {
   'event.ReportAcknowledged': '签收报告',
   'event.ReportOverdue': '报告逾期',
   'event.EntryCorrected': '更正记录',
+  'event.SupervisionOpened': '开启督办',
+  'event.SupervisionProgressReported': '报告督办进展',
+  'event.SupervisionDoneReported': '提交办结报告',
+  'event.SupervisionClosed': '督办办结',
+  'event.SupervisionReturned': '督办退回',
+  'event.SupervisionExtended': '督办延期',
+  'event.SupervisionOverdue': '督办逾期',
+  'event.SupervisionEscalated': '督办升级',
 } as const;
 
 type EventKey = keyof typeof EVENT_LABELS_ZH;
@@ -99,6 +107,10 @@ export const FIELD_LABELS_ZH = {
   'field.objectives': '目标',
   'field.justification': '理由',
   'field.note': '备注',
+  'field.task': '督办事项',
+  'field.deadline': '办理时限',
+  'field.dueAt': '时限',
+  'field.escalationLevel': '升级次数',
 } as const;
 
 type FieldKey = keyof typeof FIELD_LABELS_ZH;
@@ -123,17 +135,31 @@ export const FIELD_LABELS_EN: Record<FieldKey, string> = {
   'field.objectives': 'objectives',
   'field.justification': 'justification',
   'field.note': 'note',
+  'field.task': 'task',
+  'field.deadline': 'deadline',
+  'field.dueAt': 'due',
+  'field.escalationLevel': 'escalations',
 };
 
 const SHOWN = new Set(Object.keys(FIELD_LABELS_ZH).map((k) => k.slice('field.'.length)));
 
-/** A line of what an entry said: its labelled simple fields, shortened. */
-export function summary(entry: TimelineEntry, tr: (prefix: string, value: string) => string): string {
+/** Fields that hold an instant: shown as the room reads time (Beijing time), never as sent. */
+const TIMES = new Set(['deadline', 'dueAt']);
+
+/** A line of what an entry said: its labelled simple fields, shortened; `time` writes an instant. */
+export function summary(entry: Pick<TimelineEntry, 'data'>, tr: (prefix: string, value: string) => string, time: (iso: string) => string = (iso) => iso): string {
   const parts: string[] = [];
   for (const [key, value] of Object.entries(entry.data)) {
     if (!SHOWN.has(key) || value === null || value === undefined || typeof value === 'object') continue;
     // A response level reads 一级响应 …, a severity I 级 特别重大 …: the two are not the same scale.
-    const text = key === 'level' ? tr('resp', String(value)) : key === 'severity' || key === 'previousSeverity' ? tr('sev', String(value)) : String(value);
+    const text =
+      key === 'level'
+        ? tr('resp', String(value))
+        : key === 'severity' || key === 'previousSeverity'
+          ? tr('sev', String(value))
+          : TIMES.has(key)
+            ? time(String(value))
+            : String(value);
     parts.push(`${tr('field', key)}：${text}`);
     if (parts.length >= 6) break;
   }
@@ -141,8 +167,19 @@ export function summary(entry: TimelineEntry, tr: (prefix: string, value: string
   return line.length > 160 ? `${line.slice(0, 157)}…` : line;
 }
 
-/** Who acted: the room and the role, e.g. 鼎湖区 值班员; the user id never shows. */
-export function actorLabel(entry: TimelineEntry, roomName: (code: string) => string, tr: (prefix: string, value: string) => string): string {
+/**
+ * The user id the timers service records when a deadline passes (TIMERS_USER_ID of @muster/engine,
+ * which the console may not import): no person of the room acted.
+ */
+const TIMERS_USER = 'muster-timers';
+
+/** Who acted: the room and the role, e.g. 鼎湖区 值班员; the user id never shows; a passed deadline is the system's. */
+export function actorLabel(
+  entry: Pick<TimelineEntry, 'actor' | 'actorJurisdiction'> & { roles?: unknown },
+  roomName: (code: string) => string,
+  tr: (prefix: string, value: string) => string,
+): string {
+  if (entry.actor === TIMERS_USER) return tr('actor', 'system');
   const roles = Array.isArray(entry['roles']) ? (entry['roles'] as unknown[]).filter((r): r is string => typeof r === 'string') : [];
   return [roomName(entry.actorJurisdiction), ...roles.map((r) => tr('role', r))].join(' ');
 }

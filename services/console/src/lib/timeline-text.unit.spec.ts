@@ -9,6 +9,7 @@ const ZH: Record<string, string> = {
   'sev.IV': 'IV 级 一般',
   'resp.III': '三级响应',
   'role.duty_officer': '值班员',
+  'actor.system': '系统（时限到期）',
 };
 const tr = (prefix: string, value: string) => ZH[`${prefix}.${value}`] ?? value;
 
@@ -60,5 +61,22 @@ describe('timeline text for a duty officer', () => {
   it('names who acted by room and role, not by user id', () => {
     const label = actorLabel(entry('CommanderAppointed', {}), (code) => (code === '441203' ? '鼎湖区' : code), tr);
     expect(label).toBe('鼎湖区 值班员');
+  });
+
+  it('names the supervision (督办) events in Chinese and shows their deadline in Beijing time, not as sent', () => {
+    for (const type of ['SupervisionOpened', 'SupervisionProgressReported', 'SupervisionDoneReported', 'SupervisionClosed', 'SupervisionReturned', 'SupervisionExtended', 'SupervisionOverdue', 'SupervisionEscalated']) {
+      expect(tr('event', type), type).toMatch(/[\u4e00-\u9fff]/);
+    }
+    const opened = entry('SupervisionOpened', { supervisionId: 'sv-1', incidentId: 'inc-1', task: '组织转移群众', owner: { jurisdiction: '441203' }, deadline: '2026-07-01T10:00:00.000Z', supervisingJurisdiction: '441200' });
+    const line = summary(opened, tr, (iso) => (iso === '2026-07-01T10:00:00.000Z' ? '2026-07-01 18:00:00' : 'wrong'));
+    expect(line).toBe('督办事项：组织转移群众　办理时限：2026-07-01 18:00:00');
+    expect(line).not.toMatch(/sv-1|inc-1|441203|441200|T10:00/);
+    const escalated = summary(entry('SupervisionEscalated', { escalationLevel: 2, to: { jurisdiction: '441200', role: 'leader' } }), tr);
+    expect(escalated).toBe('升级次数：2');
+  });
+
+  it('a deadline that passed is the system’s doing, not a person of the room the timers act for', () => {
+    const overdue = { ...entry('SupervisionOverdue', {}), actor: 'muster-timers', roles: ['admin'] };
+    expect(actorLabel(overdue, (code) => (code === '441203' ? '鼎湖区' : code), tr)).toBe('系统（时限到期）');
   });
 });

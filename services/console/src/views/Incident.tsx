@@ -1,4 +1,4 @@
-import type { SceneView, MusterHttpClient, ReportsView, ResourceRequestView, TimelineEntry } from '@muster/client';
+import type { SceneView, MusterHttpClient, ReportsView, ResourceRequestView, SupervisionItem, TimelineEntry } from '@muster/client';
 import { CategorySchema, INCIDENT_COMMAND_SCHEMAS, REQUEST_COMMAND_SCHEMAS, SeveritySchema, type IncidentView as Incident } from '@muster/contracts';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { CommandForm } from '../lib/command-form';
@@ -10,6 +10,7 @@ import { formatTime } from '../lib/time';
 import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
 import { LeadPromptBanner, responseLevelOptions, SuggestionBanner } from './IncidentRules';
 import { ReportsPanel } from './Reports';
+import { SupervisionPanel } from './Supervision';
 
 const FIGURES = ['dead', 'injured', 'missing', 'trapped', 'evacuated', 'sheltered'] as const;
 
@@ -18,6 +19,7 @@ interface Loaded {
   scene: SceneView;
   requests: ResourceRequestView[];
   reports: ReportsView;
+  supervision: SupervisionItem[];
   timeline: TimelineEntry[];
 }
 
@@ -56,14 +58,15 @@ export function useLiveIncident<T>(incidentId: string, read: (client: MusterHttp
 
 /** The whole record of one incident as the room sees it. */
 async function readRecord(client: MusterHttpClient, incidentId: string): Promise<Loaded> {
-  const [incident, scene, requests, reports, timeline] = await Promise.all([
+  const [incident, scene, requests, reports, supervision, timeline] = await Promise.all([
     client.getIncident(incidentId),
     client.getScene(incidentId),
     client.listResourceRequests(incidentId),
     client.getReports(incidentId),
+    client.listSupervision(incidentId),
     wholeTimeline(client, incidentId),
   ]);
-  return { incident, scene, requests: requests.items, reports, timeline };
+  return { incident, scene, requests: requests.items, reports, supervision: supervision.items, timeline };
 }
 
 async function wholeTimeline(client: MusterHttpClient, incidentId: string): Promise<TimelineEntry[]> {
@@ -98,7 +101,7 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
   const { data, error, connection, reload } = useIncident(incidentId);
 
   if (!data) return <p className={error ? 'form-error' : 'loading'}>{error ?? t('loading')}</p>;
-  const { incident, scene, requests, reports, timeline } = data;
+  const { incident, scene, requests, reports, supervision, timeline } = data;
   const room = hasRole('duty_officer', 'leader');
   const me = session.user.jurisdiction;
   // 以县为主: the lead room runs the incident; a room above it follows, grades it, activates the
@@ -197,6 +200,8 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
           </section>
 
           <ReportsPanel incident={incident} reports={reports} onChanged={() => void reload()} />
+
+          <SupervisionPanel incident={incident} items={supervision} onChanged={() => void reload()} />
 
           <section className="panel" data-testid="resource-requests">
             <h2>{t('resourceRequests')}</h2>
@@ -341,7 +346,7 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
                 <li key={e.eventId} className={e.correctedBy.length ? 'corrected' : ''} data-testid="timeline-entry" data-type={e.type}>
                   <time>{formatTime(e.recordedAt, lang)}</time> <strong>{tr('event', e.type)}</strong>{' '}
                   <span className="actor">{actorLabel(e, (code) => jurisdictionName(jurisdictions, code, lang), tr)}</span>{' '}
-                  <span className="summary">{summary(e, tr)}</span>
+                  <span className="summary">{summary(e, tr, (iso) => formatTime(iso, lang, { zone: false }))}</span>
                 </li>
               ))}
             </ol>

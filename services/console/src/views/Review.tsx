@@ -15,7 +15,7 @@ import { actorLabel, summary } from '../lib/timeline-text';
 
 echarts.use([ScatterChart, GridComponent, TooltipComponent, LegendComponent, MarkAreaComponent, CanvasRenderer]);
 
-const LANES = ['incident', 'scene', 'resourceRequest', 'report', 'correction'] as const;
+const LANES = ['incident', 'scene', 'resourceRequest', 'report', 'correction', 'supervision'] as const;
 
 /** The phases of an incident between its milestones (reference §4): each a band on the chart. */
 function phasesOf(incident: Incident, end: string): { key: MessageKey; from: string; to: string }[] {
@@ -241,7 +241,7 @@ export function ReviewView({ incidentId }: { incidentId: string }) {
           {timeline.map((e) => (
             <li key={e.eventId} className={e.correctedBy.length ? 'corrected' : ''}>
               <time>{formatTime(e.recordedAt, lang)}</time> <strong>{tr('event', e.type)}</strong>{' '}
-              <span className="actor">{actorLabel(e, (code) => jurisdictionName(jurisdictions, code, lang), tr)}</span> <span className="summary">{summary(e, tr)}</span>
+              <span className="actor">{actorLabel(e, (code) => jurisdictionName(jurisdictions, code, lang), tr)}</span> <span className="summary">{summary(e, tr, (iso) => formatTime(iso, lang, { zone: false }))}</span>
             </li>
           ))}
         </ol>

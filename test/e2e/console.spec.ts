@@ -368,7 +368,7 @@ describe('web console in chromium', () => {
     await duty.context.close();
   });
 
-  it('response levels read 一级响应…四级响应; a level above the county is refused in Chinese; scene figures suggest a reclassification the room confirms', async () => {
+  it('response levels read 一级响应…四级响应, each room offered the levels the rules give it; scene figures suggest a reclassification the room confirms', async () => {
     const room = await apiAs('dinghu-duty');
     const created = await room.createIncident({ data: { title: '国道 321 线客车侧翻', leadJurisdiction: '441203', severity: 'IV', category: 'accident' } });
     const incidentId = created.streamId;
@@ -381,18 +381,27 @@ describe('web console in chromium', () => {
     await view.page.goto(`${base}/console/#/incidents/${incidentId}`);
     await view.page.getByTestId('incident-view').waitFor();
     await live(view.page);
+    // The county activates IV; III is the city's, II and I the province's (the plan's response-level authority).
     const activate = view.page.getByTestId('activate-response');
-    const levels = await activate.locator('select[name=level] option').allTextContents();
-    expect(levels).toEqual(['—', '一级响应', '二级响应', '三级响应', '四级响应']);
-    await activate.locator('select[name=level]').selectOption('III');
-    await activate.locator('textarea[name=measures]').fill('启动三级响应');
-    await activate.locator('button[type=submit]').click();
-    // III is the city's to activate (the plan's response-level authority): refused, in Chinese.
-    await expect.poll(() => activate.getByTestId('form-error').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('三级响应须由市级或以上指挥中心启动');
-    expect(await view.page.getByTestId('incident-state').textContent()).toBe('先期处置');
+    expect(await activate.locator('select[name=level] option').allTextContents()).toEqual(['—', '四级响应']);
     await activate.locator('select[name=level]').selectOption('IV');
+    await activate.locator('textarea[name=measures]').fill('启动四级响应');
     await activate.locator('button[type=submit]').click();
     await expect.poll(() => view.page.getByTestId('incident-response-level').textContent(), { timeout: LIVE_WITHIN_MS }).toBe('四级响应');
+
+    // The city, above the county, raises the response to III; it sees no lifecycle action of the county's.
+    const city = await loggedIn('city-duty');
+    await city.page.goto(`${base}/console/#/incidents/${incidentId}`);
+    await city.page.getByTestId('incident-view').waitFor();
+    await live(city.page);
+    expect(await city.page.getByTestId('declare-controlled').count()).toBe(0);
+    const change = city.page.getByTestId('change-response-level');
+    expect(await change.locator('select[name=level] option').allTextContents()).toEqual(['—', '三级响应']);
+    await change.locator('select[name=level]').selectOption('III');
+    await change.locator('input[name=reason]').fill('伤亡增加，市级接手响应');
+    await change.locator('button[type=submit]').click();
+    await expect.poll(() => view.page.getByTestId('incident-response-level').textContent(), { timeout: LIVE_WITHIN_MS }).toBe('三级响应');
+    await city.context.close();
 
     // Three dead reach the 较大 threshold for accidents (国务院令第493号 §3): the room is asked to reclassify.
     const commander = await apiAs('commander');

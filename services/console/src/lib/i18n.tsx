@@ -638,12 +638,24 @@ export interface I18n {
   tr(prefix: string, value: string | null | undefined): string;
 }
 
+/** The messages of one language: `t` by key, `tr` by a key built at run time. */
+export function translator(lang: Lang): Pick<I18n, 't' | 'tr'> {
+  const messages = MESSAGES[lang];
+  return {
+    t: (key) => messages[key],
+    tr: (prefix, v) => {
+      if (v == null) return '—';
+      const key = `${prefix}.${v}`;
+      return key in messages ? messages[key as MessageKey] : v;
+    },
+  };
+}
+
 const I18nContext = createContext<I18n | null>(null);
 
 export function I18nProvider({ children }: { children: ReactNode }) {
   const [lang, setLangState] = useState<Lang>(() => (localStorage.getItem('muster.lang') === 'en' ? 'en' : 'zh-CN'));
   const value = useMemo<I18n>(() => {
-    const messages = MESSAGES[lang];
     // Form checks use the api's own zod schemas; their messages follow the console's language.
     z.config(lang === 'en' ? zodEn() : zodZhCN());
     return {
@@ -653,12 +665,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
         document.documentElement.lang = next;
         setLangState(next);
       },
-      t: (key) => messages[key],
-      tr: (prefix, v) => {
-        if (v == null) return '—';
-        const key = `${prefix}.${v}`;
-        return key in messages ? messages[key as MessageKey] : v;
-      },
+      ...translator(lang),
     };
   }, [lang]);
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;

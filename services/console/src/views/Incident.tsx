@@ -8,7 +8,7 @@ import { jurisdictionName, useApp, useLiveFeed } from '../lib/session';
 import { actorLabel, summary } from '../lib/timeline-text';
 import { formatTime } from '../lib/time';
 import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
-import { LeadPromptBanner, responseLevelOptions, SuggestionBanner } from './IncidentRules';
+import { LeadPromptBanner, responseLevelOptions, SuggestionBanner, type ResponseAuthority } from './IncidentRules';
 import { ReportsPanel } from './Reports';
 import { SupervisionPanel } from './Supervision';
 
@@ -16,6 +16,8 @@ const FIGURES = ['dead', 'injured', 'missing', 'trapped', 'evacuated', 'sheltere
 
 interface Loaded {
   incident: Incident;
+  /** Who may activate which response level under the rules of the incident's lead; null when unknown. */
+  responseAuthority: ResponseAuthority | null;
   scene: SceneView;
   requests: ResourceRequestView[];
   reports: ReportsView;
@@ -66,7 +68,12 @@ async function readRecord(client: MusterHttpClient, incidentId: string): Promise
     client.listSupervision(incidentId),
     wholeTimeline(client, incidentId),
   ]);
-  return { incident, scene, requests: requests.items, reports, supervision: supervision.items, timeline };
+  // The rules in force are the lead's; without them the forms offer every level and the api decides.
+  const responseAuthority = await client
+    .call('rules', { query: { jurisdiction: incident.leadJurisdiction } })
+    .then((answer) => answer.rules.responseAuthority)
+    .catch(() => null);
+  return { incident, scene, requests: requests.items, reports, supervision: supervision.items, timeline, responseAuthority };
 }
 
 async function wholeTimeline(client: MusterHttpClient, incidentId: string): Promise<TimelineEntry[]> {
@@ -101,7 +108,7 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
   const { data, error, connection, reload } = useIncident(incidentId);
 
   if (!data) return <p className={error ? 'form-error' : 'loading'}>{error ?? t('loading')}</p>;
-  const { incident, scene, requests, reports, supervision, timeline } = data;
+  const { incident, scene, requests, reports, supervision, timeline, responseAuthority } = data;
   const room = hasRole('duty_officer', 'leader');
   const me = session.user.jurisdiction;
   // 以县为主: the lead room runs the incident; a room above it follows, grades it, activates the
@@ -112,7 +119,7 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
   const send = (type: keyof typeof INCIDENT_COMMAND_SCHEMAS) => (payload: unknown) =>
     client.sendCommand(incidentId, { type, data: payload as Record<string, unknown> } as Parameters<typeof client.sendCommand>[1]).then(reload);
   const severityOptions = SeveritySchema.options.map((s) => ({ value: s, label: tr('sev', s) }));
-  const levelOptions = responseLevelOptions(tr);
+  const levelOptions = responseLevelOptions(tr, responseAuthority, jurisdictions.get(me)?.level);
   const categoryOptions = CategorySchema.options.map((c) => ({ value: c, label: tr('cat', c) }));
   const others = [...jurisdictions.values()].filter((j) => j.code !== incident.leadJurisdiction && j.level !== 'province');
   const report = scene.latestReport;

@@ -9,13 +9,26 @@ import { jurisdictionName, useApp } from '../lib/session';
 /** Sends one incident command and resolves when the api has accepted it. */
 export type SendIncidentCommand = (type: keyof typeof INCIDENT_COMMAND_SCHEMAS) => (payload: unknown) => Promise<unknown>;
 
+/** The response-level authority of the rules in force for an incident (GET /rules of its lead). */
+export type ResponseAuthority = readonly { levels: readonly string[]; lowestRoom: string }[];
+
+/** Ranks of the tree's levels, the province highest; a zone ranks with the counties (as plan-rules.ts). */
+const LEVEL_RANK: Readonly<Record<string, number>> = { province: 0, city: 1, county: 2, zone: 2, township: 3 };
+
 /**
- * Response levels to choose from, labelled 一级响应 … 四级响应 (never like severities). The api
- * decides who may activate which (the plan's response-level authority) and answers a level above
- * the room with a refusal the form shows in Chinese.
+ * Response levels to choose from, labelled 一级响应 … 四级响应 (never like severities): those the
+ * room may activate under the rules in force (a room of the level the rule names or above; a level no
+ * rule names is open to all). Without the rules (or the room's level) every level is offered and the
+ * api's refusal is shown in Chinese.
  */
-export function responseLevelOptions(tr: I18n['tr']): { value: string; label: string }[] {
-  return SeveritySchema.options.map((level) => ({ value: level, label: tr('resp', level) }));
+export function responseLevelOptions(tr: I18n['tr'], authority: ResponseAuthority | null, roomLevel: string | undefined): { value: string; label: string }[] {
+  const rank = roomLevel === undefined ? undefined : LEVEL_RANK[roomLevel];
+  const allowed = (level: string): boolean => {
+    const rule = authority?.find((r) => r.levels.includes(level));
+    const lowest = rule === undefined ? undefined : LEVEL_RANK[rule.lowestRoom];
+    return rule === undefined || rank === undefined || lowest === undefined || rank <= lowest;
+  };
+  return SeveritySchema.options.filter(allowed).map((level) => ({ value: level, label: tr('resp', level) }));
 }
 
 /** A button that sends one command, with the api's refusal beside it. */

@@ -424,6 +424,33 @@ describe('web console in chromium', () => {
     await view.context.close();
   });
 
+  it('a level II incident prompts the province: its room sees 提请接管指挥 and takes the lead; the county sees no prompt', async () => {
+    const room = await apiAs('huaiji-duty');
+    const created = await room.createIncident({ data: { title: '怀集县化工园区爆炸', leadJurisdiction: '441224', severity: 'II', category: 'accident' } });
+    const incidentId = created.streamId;
+
+    const county = await loggedIn('huaiji-duty');
+    await county.page.goto(`${base}/console/#/incidents/${incidentId}`);
+    await county.page.getByTestId('incident-view').waitFor();
+    expect(await county.page.getByTestId('lead-prompt-banner').count()).toBe(0);
+
+    const province = await loggedIn('province-duty');
+    await province.page.goto(`${base}/console/#/incidents/${incidentId}`);
+    await province.page.getByTestId('incident-view').waitFor();
+    await live(province.page);
+    const banner = province.page.getByTestId('lead-prompt-banner');
+    await banner.waitFor({ timeout: LIVE_WITHIN_MS });
+    expect(await banner.textContent()).toContain('提请接管指挥');
+    expect(await banner.textContent()).toContain('II 级 重大');
+    await province.page.screenshot({ path: join(SHOTS, 'incident-lead-prompt.png'), fullPage: true });
+    await banner.getByTestId('take-lead').click();
+    await expect.poll(() => province.page.getByTestId('incident-lead').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('广东');
+    expect(await province.page.getByTestId('lead-prompt-banner').count()).toBe(0);
+    // The county, now supporting, sees the province lead without a reload.
+    await expect.poll(() => county.page.getByTestId('incident-lead').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('广东');
+    await Promise.all([county.context.close(), province.context.close()]);
+  });
+
   it('a bad form entry shows a clear message beside the field, and nothing is sent', async () => {
     const room = await apiAs('dinghu-duty');
     const created = await room.createIncident({ data: { title: '高速公路危化品车辆侧翻', leadJurisdiction: '441203', severity: 'IV' } });

@@ -157,6 +157,7 @@ const zh = {
   'sev.IV': 'IV 级 一般',
   'sev.none': '未定级',
   // Response levels (应急响应级别) are not severities: 一级响应 is the highest.
+  'reason.severity': '按事件级别联动',
   'resp.I': '一级响应',
   'resp.II': '二级响应',
   'resp.III': '三级响应',
@@ -469,6 +470,7 @@ const en: Record<MessageKey, string> = {
   'sev.III': 'Level III (major)',
   'sev.IV': 'Level IV (general)',
   'sev.none': 'not classified',
+  'reason.severity': 'linked by severity',
   'resp.I': 'Level I response',
   'resp.II': 'Level II response',
   'resp.III': 'Level III response',

@@ -157,6 +157,9 @@ export function summary(entry: Pick<TimelineEntry, 'data'>, tr: (prefix: string,
         ? tr('resp', String(value))
         : key === 'severity' || key === 'previousSeverity'
           ? tr('sev', String(value))
+          : key === 'reason'
+            ? // A reason the engine gave (a room linked because of the severity) has words of its own; a person's stays as written.
+              tr('reason', String(value))
           : TIMES.has(key)
             ? time(String(value))
             : String(value);

@@ -8,6 +8,7 @@ const ZH: Record<string, string> = {
   'sev.III': 'III 级 较大',
   'sev.IV': 'IV 级 一般',
   'resp.III': '三级响应',
+  'reason.severity': '按事件级别联动',
   'role.duty_officer': '值班员',
   'actor.system': '系统（时限到期）',
 };
@@ -50,6 +51,11 @@ describe('timeline text for a duty officer', () => {
     expect(summary(entry('SuggestedSeverityConfirmed', { previousSeverity: 'IV', severity: 'III', rule: 'accident-iii', linkage: { link: ['441200'] } }), tr)).toBe(
       '原级别：IV 级 一般　级别：III 级 较大',
     );
+  });
+
+  it('a room linked by the severity reads why in Chinese; a reason a person wrote stays as written', () => {
+    expect(summary(entry('RoomLinked', { jurisdiction: '441200', reason: 'severity', severity: 'III' }), tr)).toBe('理由：按事件级别联动　级别：III 级 较大');
+    expect(summary(entry('RoomLinked', { jurisdiction: '441225', reason: '滑坡体可能波及封开' }), tr)).toBe('理由：滑坡体可能波及封开');
   });
 
   it('names the events of the plan rules in Chinese', () => {

@@ -441,6 +441,89 @@ describe('web console in chromium', () => {
     await duty.context.close();
   });
 
+  it('response levels read 一级响应…四级响应, each room offered the levels the rules give it; scene figures suggest a reclassification the room confirms', async () => {
+    const room = await apiAs('dinghu-duty');
+    const created = await room.createIncident({ data: { title: '国道 321 线客车侧翻', leadJurisdiction: '441203', severity: 'IV', category: 'accident' } });
+    const incidentId = created.streamId;
+    await room.sendCommand(incidentId, { type: 'BeginVerification', data: {} });
+    await room.sendCommand(incidentId, { type: 'ConfirmIncident', data: { severity: 'IV' } });
+    await room.sendCommand(incidentId, { type: 'BeginInitialHandling', data: { measures: '封闭交通，转运伤员' } });
+    await room.sendOnSceneCommand(incidentId, { type: 'AppointCommander', data: { commander: { userId: 'commander', name: '李指挥' } } });
+
+    const view = await loggedIn('dinghu-duty');
+    await view.page.goto(`${base}/console/#/incidents/${incidentId}`);
+    await view.page.getByTestId('incident-view').waitFor();
+    await live(view.page);
+    // The county activates IV; III is the city's, II and I the province's (the plan's response-level authority).
+    const activate = view.page.getByTestId('activate-response');
+    expect(await activate.locator('select[name=level] option').allTextContents()).toEqual(['—', '四级响应']);
+    await activate.locator('select[name=level]').selectOption('IV');
+    await activate.locator('textarea[name=measures]').fill('启动四级响应');
+    await activate.locator('button[type=submit]').click();
+    await expect.poll(() => view.page.getByTestId('incident-response-level').textContent(), { timeout: LIVE_WITHIN_MS }).toBe('四级响应');
+
+    // The city, above the county, raises the response to III; it sees no lifecycle action of the county's.
+    const city = await loggedIn('city-duty');
+    await city.page.goto(`${base}/console/#/incidents/${incidentId}`);
+    await city.page.getByTestId('incident-view').waitFor();
+    await live(city.page);
+    expect(await city.page.getByTestId('declare-controlled').count()).toBe(0);
+    const change = city.page.getByTestId('change-response-level');
+    expect(await change.locator('select[name=level] option').allTextContents()).toEqual(['—', '三级响应']);
+    await change.locator('select[name=level]').selectOption('III');
+    await change.locator('input[name=reason]').fill('伤亡增加，市级接手响应');
+    await change.locator('button[type=submit]').click();
+    await expect.poll(() => view.page.getByTestId('incident-response-level').textContent(), { timeout: LIVE_WITHIN_MS }).toBe('三级响应');
+    await city.context.close();
+
+    // Three dead reach the 较大 threshold for accidents (国务院令第493号 §3): the room is asked to reclassify.
+    const commander = await apiAs('commander');
+    await commander.sendOnSceneCommand(incidentId, { type: 'PostSceneReport', data: { reportId: `r-${Date.now()}`, dead: 3, injured: 12 } });
+    const banner = view.page.getByTestId('suggestion-banner');
+    await banner.waitFor({ timeout: LIVE_WITHIN_MS });
+    const text = (await banner.textContent()) ?? '';
+    expect(text).toContain('建议调整事件级别');
+    expect(text).toContain('III 级 较大');
+    expect(text).toContain('国务院令第493号');
+    expect(await banner.getByTestId('suggestion-figures').textContent()).toContain('死亡 3');
+    await view.page.screenshot({ path: join(SHOTS, 'incident-suggestion.png'), fullPage: true });
+    await banner.getByTestId('confirm-suggestion').click();
+    await expect.poll(() => view.page.getByTestId('suggestion-banner').count(), { timeout: LIVE_WITHIN_MS }).toBe(0);
+    expect(await view.page.getByTestId('severity').first().getAttribute('data-severity')).toBe('III');
+    await expect
+      .poll(() => view.page.locator('[data-testid=timeline-entry][data-type=SuggestedSeverityConfirmed]').textContent(), { timeout: LIVE_WITHIN_MS })
+      .toContain('确认调整事件级别');
+    expect(await view.page.locator('[data-testid=timeline-entry][data-type=SuggestedSeverityConfirmed]').textContent()).toContain('原级别：IV 级 一般');
+    await view.context.close();
+  });
+
+  it('a level II incident prompts the province: its room sees 提请接管指挥 and takes the lead; the county sees no prompt', async () => {
+    const room = await apiAs('huaiji-duty');
+    const created = await room.createIncident({ data: { title: '怀集县化工园区爆炸', leadJurisdiction: '441224', severity: 'II', category: 'accident' } });
+    const incidentId = created.streamId;
+
+    const county = await loggedIn('huaiji-duty');
+    await county.page.goto(`${base}/console/#/incidents/${incidentId}`);
+    await county.page.getByTestId('incident-view').waitFor();
+    expect(await county.page.getByTestId('lead-prompt-banner').count()).toBe(0);
+
+    const province = await loggedIn('province-duty');
+    await province.page.goto(`${base}/console/#/incidents/${incidentId}`);
+    await province.page.getByTestId('incident-view').waitFor();
+    await live(province.page);
+    const banner = province.page.getByTestId('lead-prompt-banner');
+    await banner.waitFor({ timeout: LIVE_WITHIN_MS });
+    expect(await banner.textContent()).toContain('提请接管指挥');
+    expect(await banner.textContent()).toContain('II 级 重大');
+    await province.page.screenshot({ path: join(SHOTS, 'incident-lead-prompt.png'), fullPage: true });
+    await banner.getByTestId('take-lead').click();
+    await expect.poll(() => province.page.getByTestId('incident-lead').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('广东');
+    expect(await province.page.getByTestId('lead-prompt-banner').count()).toBe(0);
+    // The county, now supporting, sees the province lead without a reload.
+    await expect.poll(() => county.page.getByTestId('incident-lead').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('广东');
+    await Promise.all([county.context.close(), province.context.close()]);
+  });
+
   it('a bad form entry shows a clear message beside the field, and nothing is sent', async () => {
     const room = await apiAs('dinghu-duty');
     const created = await room.createIncident({ data: { title: '高速公路危化品车辆侧翻', leadJurisdiction: '441203', severity: 'IV' } });

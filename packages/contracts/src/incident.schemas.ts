@@ -61,6 +61,8 @@ export const LocationSchema = z.strictObject({
 });
 
 export const SubtypeSchema = z.enum(INCIDENT_SUBTYPES).meta({ description: 'A finer kind within the category (road_traffic, fire, …)' });
+const figure = z.int().min(0).max(1_000_000_000_000);
+const SuggestionFiguresSchema = z.strictObject({ dead: figure.optional(), injured: figure.optional(), economicLoss: figure.optional() });
 
 /** Payload of ReportIncident, the command that opens an incident stream (POST /incidents). */
 export const ReportIncidentSchema = z.strictObject({
@@ -113,10 +115,24 @@ export const INCIDENT_COMMAND_SCHEMAS = {
   CloseIncident: z.strictObject({ summary: text(10_000) }),
   LinkRoom: z.strictObject({ jurisdiction: JurisdictionCodeSchema, reason: z.string().max(2000).optional() }),
   UnlinkRoom: z.strictObject({ jurisdiction: JurisdictionCodeSchema, reason: z.string().max(2000).optional() }),
-  RaiseLead: z.strictObject({ reason: text(2000) }),
+  RaiseLead: z.strictObject({
+    reason: text(2000),
+    to: JurisdictionCodeSchema.optional().meta({ description: 'The room above the lead that takes it; default the level directly above' }),
+  }),
   HandBackLead: z.strictObject({ reason: text(2000) }),
+  DeclineLead: z.strictObject({ reason: text(2000) }),
   AddSupportingJurisdiction: z.strictObject({ jurisdiction: JurisdictionCodeSchema, reason: z.string().max(2000).optional() }),
   RemoveSupportingJurisdiction: z.strictObject({ jurisdiction: JurisdictionCodeSchema, reason: z.string().max(2000).optional() }),
+  // The engine sends this itself when scene figures reach a grading threshold; refused for every person.
+  SuggestSeverity: z.strictObject({
+    severity: SeveritySchema,
+    rule: text(200),
+    source: text(2000),
+    figures: SuggestionFiguresSchema,
+    reportId: IdSchema.optional(),
+  }),
+  ConfirmSuggestedSeverity: z.strictObject({}),
+  DismissSuggestedSeverity: z.strictObject({ reason: text(2000) }),
 } as const;
 
 export type IncidentCommandName = keyof typeof INCIDENT_COMMAND_SCHEMAS;
@@ -174,6 +190,23 @@ export const IncidentViewSchema = z
     upperJurisdiction: z.string().nullable(),
     linkedJurisdictions: z.array(z.string()),
     supportingJurisdictions: z.array(z.string()),
+    leadPrompt: z
+      .object({ jurisdiction: z.string(), severity: SeveritySchema, rule: z.string(), at: z.string() })
+      .nullable()
+      .optional()
+      .meta({ description: 'The room above the lead the linkage rules prompt to take the lead (II and I: the province); absent on rows written before it existed' }),
+    suggestedSeverity: z
+      .object({
+        severity: SeveritySchema,
+        rule: z.string(),
+        source: z.string(),
+        figures: z.object({ dead: z.int().optional(), injured: z.int().optional(), economicLoss: z.int().optional() }),
+        reportId: z.string().optional(),
+        at: z.string(),
+      })
+      .nullable()
+      .optional()
+      .meta({ description: 'A reclassification the grading rules suggest from the scene figures, pending confirmation or dismissal' }),
     location: LocationSchema.nullable(),
     exercise: z.boolean(),
     reportedAt: z.string().nullable(),

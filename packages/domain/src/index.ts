@@ -12,9 +12,11 @@ export { STREAM_TYPES, isStreamType, isStreamOf } from './streams';
 export type { StreamType, MachineOf, ContextOf, CommandTypeOf, PayloadOf } from './streams';
 export { incidentAggregate } from './incident/incident.machine';
 export { INCIDENT_STATES, REPORT_CHANNELS } from './incident/incident.types';
+export { linkageAbove, severitySetBy } from './incident/linkage';
 export type {
   IncidentContext,
   IncidentState,
+  SuggestionFigures,
 } from './incident/incident.types';
 export { sceneMachine, sceneAggregate } from './scene/scene.machine';
 export { SCENE_STATES } from './scene/scene.types';
@@ -39,7 +41,6 @@ export {
   reportingRuleFor,
   supplementaryRuleFor,
   responseAuthorityFor,
-  linkageFor,
   levelAtLeast,
   gradeOf,
 } from './rules/plan-rules';

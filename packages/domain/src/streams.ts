@@ -42,12 +42,16 @@ type CommandOf<K extends StreamType> = StreamTypes[K]['command'];
 export type CommandTypeOf<K extends StreamType> = CommandOf<K>['type'];
 
 /**
- * Fields of a command the engine fills in, never the sender: the ids of a stream it opens and what
- * the jurisdiction tree says (the upper level of a lead). Commands not named here have none.
+ * Fields of a command the engine fills in, never the sender: the ids of a stream it opens, what the
+ * jurisdiction tree says (the upper level of a lead) and what the plan rules make of it (the rooms
+ * that follow a severity). Commands not named here have none.
  */
 interface EngineFilled {
-  ReportIncident: 'incidentId' | 'upperJurisdiction';
-  RaiseLead: 'to' | 'upperJurisdiction';
+  ReportIncident: 'incidentId' | 'upperJurisdiction' | 'linkage';
+  ConfirmIncident: 'linkage';
+  ClassifyIncident: 'linkage';
+  ConfirmSuggestedSeverity: 'linkage';
+  RaiseLead: 'upperJurisdiction' | 'linkage';
   AssumeProvisionalCommand: 'incidentId';
   AppointCommander: 'incidentId';
   SubmitResourceRequest: 'requestId';

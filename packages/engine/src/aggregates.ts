@@ -4,7 +4,10 @@ import {
   sceneAggregate,
   severityAtLeast,
   correctionAggregate,
+  gradeOf,
   incidentAggregate,
+  linkageAbove,
+  severitySetBy,
   pendingDeadlines,
   reportAggregate,
   reportStreamId,
@@ -35,7 +38,9 @@ import {
   type ReportContext,
   type RuleBook,
   type RequestContext,
+  type SceneContext,
   type StreamType,
+  type SuggestionFigures,
   type SupervisionContext,
 } from '@muster/domain';
 import type { StoreEffect } from './ports';
@@ -57,12 +62,13 @@ export interface ReactionEnv {
   tree: JurisdictionTree;
 }
 
-/** What a command's enrich hook may read besides the payload: its incident, its sender and the time. */
+/** What a command's enrich hook may read besides the payload: its incident, its sender, the time and the plan rules. */
 interface EnrichFacts {
   /** The incident before the command (null when the command opens the incident). */
   incident: IncidentContext | null;
   actor: Actor;
   now: Date;
+  rules: RuleBook;
 }
 
 /**
@@ -92,8 +98,9 @@ export interface AggregateRegistration<K extends StreamType> {
   /** Fields a creating command gets from the engine rather than from the caller. */
   creationFields(streamId: string, incidentId: string): Record<string, unknown>;
   /**
-   * Checks a payload against the jurisdiction tree, the incident and the clock, and fills in what
-   * they say (after authorization, so that a refusal here tells only someone allowed to send it).
+   * Checks a payload against the jurisdiction tree, the incident, the clock and the plan rules, and
+   * fills in what they say (after authorization, so that a refusal here tells only someone allowed
+   * to send it).
    */
   enrich?(type: CommandTypeOf<K>, payload: Payload, context: ContextOf<K> | null, tree: JurisdictionTree, facts: EnrichFacts): Payload;
   /** Other streams of the same incident whose state the policy needs (e.g. who is in command). */
@@ -160,6 +167,7 @@ function incidentReactions(event: EmittedEvent, incident: IncidentContext, env: 
         },
       ];
     case 'IncidentClassified':
+    case 'SuggestedSeverityConfirmed':
       return [
         {
           streamType: 'report',
@@ -224,18 +232,66 @@ function termsOf(env: ReactionEnv, incident: IncidentContext, rule: ReportingRul
   };
 }
 
-/** Every jurisdiction an incident command names must be one the tree knows; the tree fills in levels above. */
-function incidentJurisdictions(type: CommandTypeOf<'incident'>, payload: Payload, incident: IncidentContext | null, tree: JurisdictionTree): Payload {
-  for (const field of ['leadJurisdiction', 'jurisdiction']) {
+/**
+ * Every jurisdiction an incident command names must be one the tree knows; the tree fills in levels
+ * above, and the linkage rules of the lead the rooms that follow a new severity.
+ */
+function enrichIncident(type: CommandTypeOf<'incident'>, payload: Payload, incident: IncidentContext | null, tree: JurisdictionTree, { rules }: EnrichFacts): Payload {
+  for (const field of ['leadJurisdiction', 'jurisdiction', 'to']) {
     const code = payload[field];
     if (typeof code === 'string' && !tree.has(code)) throw new ValidationError([{ path: `data.${field}`, message: `unknown jurisdiction ${code}` }]);
   }
-  if (type === 'ReportIncident') return { ...payload, upperJurisdiction: tree.parentOf(String(payload['leadJurisdiction'])) };
-  if (type === 'RaiseLead') {
-    const to = tree.parentOf(String(incident?.leadJurisdiction));
-    return { ...payload, to, upperJurisdiction: to === null ? null : tree.parentOf(to) };
+  if (type === 'ReportIncident') {
+    const lead = String(payload['leadJurisdiction']);
+    const severity = severitySetBy({ ...payload, type }, null);
+    return { ...payload, upperJurisdiction: tree.parentOf(lead), ...(severity === null ? {} : { linkage: linkageAbove(rulesFor(rules, tree, lead), tree, lead, severity) }) };
   }
+  if (type === 'RaiseLead') {
+    const lead = incident?.leadJurisdiction ?? '';
+    const named = payload['to'];
+    const to = typeof named === 'string' ? named : tree.parentOf(lead);
+    if (typeof named === 'string' && !tree.ancestorsOf(lead).includes(named)) {
+      throw new ValidationError([{ path: 'data.to', message: `must be a jurisdiction above the lead ${lead}` }]);
+    }
+    // With nothing above the lead there is nobody to raise it to: the machine refuses (hasUpper).
+    if (to === null) return { ...payload, upperJurisdiction: null };
+    const severity = incident?.severity ?? null;
+    return { ...payload, to, upperJurisdiction: tree.parentOf(to), ...(severity === null ? {} : { linkage: linkageAbove(rulesFor(rules, tree, to), tree, to, severity) }) };
+  }
+  const severity = severitySetBy({ ...payload, type }, incident);
+  if (severity !== null && incident) return { ...payload, linkage: linkageAbove(rulesFor(rules, tree, incident.leadJurisdiction), tree, incident.leadJurisdiction, severity) };
   return payload;
+}
+
+/** The figures of the scene's latest report that the grading rules read; unknown ones (null) are left out. */
+function gradingFiguresOf(scene: SceneContext): SuggestionFigures {
+  const report = scene.latestReport;
+  const figures: SuggestionFigures = {};
+  if (report?.dead != null) figures.dead = report.dead;
+  if (report?.injured != null) figures.injured = report.injured;
+  return figures;
+}
+
+/**
+ * A scene report whose figures reach a grading threshold above the incident's severity (分级标准)
+ * suggests a reclassification on the incident, which its command room confirms or dismisses; the
+ * same suggestion is not made twice while it is pending.
+ */
+function sceneReactions(event: EmittedEvent, scene: SceneContext, env: ReactionEnv, incident: IncidentContext | null): Reaction[] {
+  if (event.type !== 'SceneReportPosted' || incident === null || scene.latestReport === null) return [];
+  const figures = gradingFiguresOf(scene);
+  const grade = gradeOf(rulesFor(env.rules, env.tree, incident.leadJurisdiction), incident.category, figures);
+  if (grade === null) return [];
+  if (incident.severity !== null && severityAtLeast(incident.severity, grade.severity)) return [];
+  if (incident.suggestedSeverity?.severity === grade.severity) return [];
+  return [
+    {
+      streamType: 'incident',
+      streamId: incident.incidentId,
+      type: 'SuggestSeverity',
+      data: { severity: grade.severity, rule: grade.rule.id, source: grade.rule.source, figures, reportId: scene.latestReport.reportId },
+    },
+  ];
 }
 
 /**
@@ -376,7 +432,7 @@ export const AGGREGATES: { readonly [K in StreamType]: AggregateRegistration<K> 
     incidentOf: (streamId) => streamId,
     ownIncident: (incident) => incident,
     creationFields: (streamId) => ({ incidentId: streamId }),
-    enrich: incidentJurisdictions,
+    enrich: enrichIncident,
     related: none,
     effectsOf: none,
     // An incident that is over owes nothing more: every deadline still pending under it is cancelled.
@@ -392,6 +448,7 @@ export const AGGREGATES: { readonly [K in StreamType]: AggregateRegistration<K> 
     creationFields: (_streamId, incidentId) => ({ incidentId }),
     related: none,
     effectsOf: none,
+    reactions: sceneReactions,
   },
   resourceRequest: {
     definition: requestAggregate,

@@ -1,6 +1,8 @@
 import { ForbiddenError, ValidationError } from '@muster/contracts';
 import {
   canSee,
+  levelAtLeast,
+  responseAuthorityFor,
   type CompletePlanRules,
   type JurisdictionTree,
   type Actor,
@@ -9,6 +11,7 @@ import {
   type ReportContext,
   type ReportItem,
   type RequestContext,
+  type Severity,
   type SupervisionContext,
 } from '@muster/domain';
 import { hasRole, isRoomStaff } from './access';
@@ -46,24 +49,77 @@ function isCommandRoom(request: AuthorizationRequest): boolean {
   return incident !== null && isRoomStaff(actor) && tree.isWithin(incident.leadJurisdiction, actor.jurisdiction);
 }
 
-/** An admin of the lead jurisdiction or a level above it: admin is a role within the tree, never over all of it. */
-function isAdminOver(request: AuthorizationRequest): boolean {
-  const { actor, incident, tree } = request;
-  return incident !== null && hasRole(actor, ['admin']) && tree.isWithin(incident.leadJurisdiction, actor.jurisdiction);
-}
-
 /** A supporting jurisdiction's room acts within its role: it dispatches its own resources and updates details. */
 function isSupportingRoom(request: AuthorizationRequest): boolean {
   const { actor, incident } = request;
   return incident !== null && isRoomStaff(actor) && incident.supportingJurisdictions.includes(actor.jurisdiction);
 }
 
-/** The room of the level above the lead: it may take the lead over (§17: the upper level leads). */
-function isUpperRoom(request: AuthorizationRequest): boolean {
+/**
+ * Where the sender's room stands to the incident (以县为主): the lead room, a room above it (staff or
+ * admin of either), or neither.
+ */
+function standingOf(request: AuthorizationRequest): 'lead' | 'above' | null {
   const { actor, incident, tree } = request;
-  if (!incident || !isRoomStaff(actor)) return false;
-  const upper = tree.parentOf(incident.leadJurisdiction);
-  return upper !== null && tree.isWithin(upper, actor.jurisdiction);
+  if (!incident || !hasRole(actor, ['duty_officer', 'leader', 'admin'])) return null;
+  if (actor.jurisdiction === incident.leadJurisdiction) return 'lead';
+  return tree.isWithin(incident.leadJurisdiction, actor.jurisdiction) ? 'above' : null;
+}
+
+/** Whether the plan rules let a room above the lead send this command without taking the lead. */
+function upperRoomMay(request: AuthorizationRequest): boolean {
+  return request.rules.upperRoomRights.commands.includes(request.command);
+}
+
+/**
+ * The lead room runs its incident; a room above it may send only what the upper room's rights list
+ * (以县为主). Who else may send the command (supporting rooms) is for the caller to say.
+ */
+function leadOrUpperWithRights(request: AuthorizationRequest, alsoAllowed = false): void {
+  const standing = standingOf(request);
+  if (standing === 'lead' || alsoAllowed) return;
+  if (standing === 'above' && upperRoomMay(request)) return;
+  const { upperRoomRights } = request.rules;
+  deny(
+    request,
+    `the lead room; the room above may only send ${upperRoomRights.commands.join(', ') || 'nothing'} without taking the lead (upperRoomRights: ${upperRoomRights.source})`,
+    { rule: 'upperRoomRights', upperRoomCommands: upperRoomRights.commands },
+  );
+}
+
+/**
+ * A response level is activated by a room of the level the plan gives it (IV the county, III the
+ * city, II and I the province); the room must also be the command room (above).
+ */
+function responseLevelAuthority(request: AuthorizationRequest): void {
+  const { actor, payload, tree } = request;
+  const level = payload['level'] as Severity;
+  const rule = responseAuthorityFor(request.rules, level);
+  const room = tree.get(actor.jurisdiction)?.level;
+  if (rule === null || (room !== undefined && levelAtLeast(room, rule.lowestRoom))) return;
+  deny(request, `a room of level ${rule.lowestRoom} or above: response level ${level} (rule ${rule.id}: ${rule.source})`, {
+    rule: rule.id,
+    level,
+    lowestRoom: rule.lowestRoom,
+  });
+}
+
+/**
+ * RaiseLead: the lead room raises its incident to any room above it; a room above the lead takes the
+ * lead for itself or for a room below it (`to`, default the level directly above the lead). A `to`
+ * that is not above the lead is the enrichment's 400, not a question of rights.
+ */
+function raiseLeadRule(request: AuthorizationRequest): void {
+  const { actor, incident, payload, tree } = request;
+  const standing = standingOf(request);
+  if (standing === 'lead' && isRoomStaff(actor)) return;
+  if (standing === 'above' && isRoomStaff(actor) && upperRoomMay(request) && incident) {
+    const named = payload['to'];
+    const to = typeof named === 'string' ? named : tree.parentOf(incident.leadJurisdiction);
+    const validTo = to !== null && tree.ancestorsOf(incident.leadJurisdiction).includes(to);
+    if (!validTo || tree.isWithin(to, actor.jurisdiction)) return;
+  }
+  deny(request, 'the lead room, or a room above the lead for itself or a room below it');
 }
 
 function sceneOf(request: AuthorizationRequest): SceneContext | null {
@@ -81,12 +137,13 @@ function isInCommand(actor: Actor, scene: SceneContext | null): boolean {
   return isCommander(actor, scene) || (scene?.deputies.some((d) => d.userId === actor.userId) ?? false);
 }
 
-function deny(request: AuthorizationRequest, who: string): never {
+function deny(request: AuthorizationRequest, who: string, details: Record<string, unknown> = {}): never {
   throw new ForbiddenError(`${request.command} may be sent only by ${who}`, {
     command: request.command,
     userId: request.actor.userId,
     roles: request.actor.roles,
     jurisdiction: request.actor.jurisdiction,
+    ...details,
   });
 }
 
@@ -104,16 +161,26 @@ function incidentRule(request: AuthorizationRequest): void {
       return;
     }
     case 'UpdateIncidentDetails':
-      if (!isCommandRoom(request) && !isSupportingRoom(request) && !isAdminOver(request)) deny(request, 'the command room or a supporting room');
-      return;
+      // Supporting rooms correct what they know of the incident, as the lead does.
+      return leadOrUpperWithRights(request, isSupportingRoom(request));
     case 'RaiseLead':
-      if (!isCommandRoom(request) && !isUpperRoom(request)) deny(request, 'the lead room or the room above it');
-      return;
+      return raiseLeadRule(request);
     case 'HandBackLead':
       if (!isLeadRoom(actor, request.incident)) deny(request, 'the room that holds the lead');
       return;
+    case 'DeclineLead':
+      if (!isRoomStaff(actor) || request.incident?.leadPrompt?.jurisdiction !== actor.jurisdiction) deny(request, 'the room prompted to take the lead');
+      return;
+    case 'SuggestSeverity':
+      // The engine sends it itself when a scene report's figures reach a grading threshold.
+      deny(request, 'the engine, as a consequence of a scene report');
+      return;
+    case 'ActivateResponse':
+    case 'ChangeResponseLevel':
+      leadOrUpperWithRights(request);
+      return responseLevelAuthority(request);
     default:
-      if (!isCommandRoom(request) && !isAdminOver(request)) deny(request, 'the command room of the lead jurisdiction or above');
+      return leadOrUpperWithRights(request);
   }
 }
 

@@ -1,5 +1,5 @@
 import { ForbiddenError, MusterError, NotFoundError, type CommandResult } from '@muster/contracts';
-import { canSee, JurisdictionTree, ZHAOQING_JURISDICTIONS, type Actor, type IncidentContext, type Person } from '@muster/domain';
+import { canSee, JurisdictionTree, ruleBookOf, ZHAOQING_JURISDICTIONS, type Actor, type IncidentContext, type Person } from '@muster/domain';
 import { describe, expect, it } from 'vitest';
 import { sceneStreamId } from './aggregates';
 import { createEngine, type CommandEnvelope, type Engine } from './engine';
@@ -151,6 +151,35 @@ const verifying: Situation = async (w) => {
   await reported(w);
   await w.send(COUNTY_DUTY, incident('BeginVerification'));
 };
+/** Confirmed at IV and in initial handling, all by the county (以县为主). */
+const initialHandling: Situation = async (w) => {
+  await verifying(w);
+  await w.send(COUNTY_DUTY, incident('ConfirmIncident', { severity: 'IV' }));
+  await w.send(COUNTY_DUTY, incident('BeginInitialHandling', { measures: 'road closed' }));
+};
+/** The county's level IV response is active. */
+const responding: Situation = async (w) => {
+  await initialHandling(w);
+  await w.send(COUNTY_DUTY, incident('ActivateResponse', { level: 'IV', measures: 'county plan' }));
+};
+/** Reported at II: the city and the province follow, the province is prompted to take the lead. */
+const prompted: Situation = async (w) => {
+  w.at(1);
+  await w.send(COUNTY_DUTY, incident('ReportIncident', { title: 'Chemical plant fire', leadJurisdiction: '441203', severity: 'II' }));
+};
+/** Neighbouring 441204 supports the county's incident. */
+const supported: Situation = async (w) => {
+  await reported(w);
+  await w.send(COUNTY_DUTY, incident('AddSupportingJurisdiction', { jurisdiction: '441204' }));
+};
+/** A road accident at IV whose provisional commander reports three dead: level III is suggested. */
+const suggested: Situation = async (w) => {
+  w.at(1);
+  await w.send(COUNTY_DUTY, incident('ReportIncident', { title: 'Coach overturned on G321', leadJurisdiction: '441203', category: 'accident', severity: 'IV' }));
+  w.at(2);
+  await w.send(FIRST, command('AssumeProvisionalCommand', { commander: FIRST_P }));
+  await w.send(FIRST, command('PostSceneReport', { reportId: 'r-1', dead: 3, injured: 5 }));
+};
 const provisional: Situation = async (w) => {
   await reported(w);
   w.at(2);
@@ -243,20 +272,21 @@ const RULES: readonly Rule[] = [
     // 属地管理: into one's own jurisdiction or one below it
     deny: [NEIGHBOUR_DUTY, OTHER_CITY_DUTY, REVIEWER, REVIEWER_DUTY, NO_ROLES, NEIGHBOUR_ADMIN, STRAY_ADMIN],
   },
-  // --- incident lifecycle: the command room of the lead jurisdiction or above ----------------------
+  // --- incident lifecycle: the lead room; the rooms above only what the upper room's rights list ---
   {
     what: 'BeginVerification of a county incident',
     situation: reported,
     command: incident('BeginVerification'),
-    allow: [COUNTY_DUTY, COUNTY_LEADER, CITY_DUTY, CITY_LEADER, PROVINCE_DUTY, ADMIN],
-    deny: [NEIGHBOUR_DUTY, NEIGHBOUR_LEADER, OTHER_CITY_DUTY, RESPONDER, LIAISON, REVIEWER, REVIEWER_DUTY, NO_ROLES, NEIGHBOUR_ADMIN, STRAY_ADMIN],
+    allow: [COUNTY_DUTY, COUNTY_LEADER, ADMIN],
+    // 以县为主: the city and the province follow a county incident; they verify it only once they lead it
+    deny: [CITY_DUTY, CITY_LEADER, PROVINCE_DUTY, NEIGHBOUR_DUTY, NEIGHBOUR_LEADER, OTHER_CITY_DUTY, RESPONDER, LIAISON, REVIEWER, REVIEWER_DUTY, NO_ROLES, NEIGHBOUR_ADMIN, STRAY_ADMIN],
   },
   {
     what: 'DismissIncident',
     situation: verifying,
     command: incident('DismissIncident', { reason: 'false alarm' }),
-    allow: [COUNTY_LEADER, CITY_DUTY],
-    deny: [NEIGHBOUR_LEADER, RESPONDER, REVIEWER, NEIGHBOUR_ADMIN, STRAY_ADMIN],
+    allow: [COUNTY_LEADER],
+    deny: [CITY_DUTY, NEIGHBOUR_LEADER, RESPONDER, REVIEWER, NEIGHBOUR_ADMIN, STRAY_ADMIN],
   },
   {
     what: 'ClassifyIncident while a commander is on scene',
@@ -264,6 +294,108 @@ const RULES: readonly Rule[] = [
     command: incident('ClassifyIncident', { category: 'natural_disaster', severity: 'III' }),
     allow: [COUNTY_DUTY, CITY_LEADER],
     deny: [COMMANDER, DEPUTY, NEIGHBOUR_DUTY],
+  },
+  {
+    what: 'DeclareControlled of a county response',
+    situation: responding,
+    command: incident('DeclareControlled'),
+    allow: [COUNTY_DUTY, COUNTY_LEADER, ADMIN],
+    deny: [CITY_DUTY, CITY_LEADER, PROVINCE_DUTY, NEIGHBOUR_DUTY, RESPONDER],
+  },
+  {
+    what: 'UpdateIncidentDetails with a supporting county',
+    situation: supported,
+    command: incident('UpdateIncidentDetails', { description: 'two lanes blocked' }),
+    // supporting rooms as before; the city does not hold UpdateIncidentDetails among the upper room's rights
+    allow: [COUNTY_DUTY, NEIGHBOUR_DUTY, NEIGHBOUR_LEADER, ADMIN],
+    deny: [CITY_DUTY, PROVINCE_DUTY, RESPONDER, NEIGHBOUR_ADMIN],
+  },
+  {
+    what: 'LinkRoom of a county incident',
+    situation: reported,
+    command: incident('LinkRoom', { jurisdiction: '441225' }),
+    allow: [COUNTY_DUTY, CITY_DUTY, PROVINCE_DUTY],
+    deny: [NEIGHBOUR_DUTY, RESPONDER],
+  },
+  {
+    what: 'RemoveSupportingJurisdiction',
+    situation: supported,
+    command: incident('RemoveSupportingJurisdiction', { jurisdiction: '441204' }),
+    allow: [COUNTY_LEADER],
+    deny: [CITY_DUTY, NEIGHBOUR_DUTY],
+  },
+  // --- response levels: the room of the level the plan gives the response, at the lead or above ----
+  {
+    what: 'ActivateResponse at IV',
+    situation: initialHandling,
+    command: incident('ActivateResponse', { level: 'IV', measures: 'county plan' }),
+    allow: [COUNTY_DUTY, COUNTY_LEADER, ADMIN, CITY_DUTY, PROVINCE_DUTY],
+    deny: [NEIGHBOUR_DUTY, RESPONDER, LIAISON, REVIEWER],
+  },
+  {
+    what: 'ActivateResponse at III',
+    situation: initialHandling,
+    command: incident('ActivateResponse', { level: 'III', measures: 'city plan' }),
+    allow: [CITY_DUTY, CITY_LEADER, PROVINCE_DUTY],
+    deny: [COUNTY_DUTY, COUNTY_LEADER, ADMIN, NEIGHBOUR_DUTY],
+  },
+  {
+    what: 'ActivateResponse at II',
+    situation: initialHandling,
+    command: incident('ActivateResponse', { level: 'II', measures: 'provincial plan' }),
+    allow: [PROVINCE_DUTY],
+    deny: [COUNTY_DUTY, CITY_DUTY, CITY_LEADER],
+  },
+  {
+    what: 'ChangeResponseLevel from IV to III',
+    situation: responding,
+    command: incident('ChangeResponseLevel', { level: 'III', reason: 'second slide' }),
+    allow: [CITY_DUTY, PROVINCE_DUTY],
+    deny: [COUNTY_DUTY, COUNTY_LEADER, ADMIN],
+  },
+  // --- the lead: raised by the lead room, or taken by a room above for itself or a room below it ---
+  {
+    what: 'RaiseLead to the level above',
+    situation: reported,
+    command: incident('RaiseLead', { reason: 'three counties affected' }),
+    allow: [COUNTY_DUTY, COUNTY_LEADER, CITY_DUTY, CITY_LEADER, PROVINCE_DUTY],
+    deny: [ADMIN, NEIGHBOUR_DUTY, RESPONDER, REVIEWER],
+  },
+  {
+    what: 'RaiseLead to the province',
+    situation: reported,
+    command: incident('RaiseLead', { reason: 'a major incident', to: '440000' }),
+    allow: [COUNTY_DUTY, PROVINCE_DUTY],
+    deny: [CITY_DUTY, CITY_LEADER, NEIGHBOUR_DUTY],
+  },
+  {
+    what: 'DeclineLead when the province is prompted',
+    situation: prompted,
+    command: incident('DeclineLead', { reason: 'the city leads; the province follows' }),
+    allow: [PROVINCE_DUTY],
+    deny: [CITY_DUTY, CITY_LEADER, COUNTY_DUTY, ADMIN, RESPONDER],
+  },
+  // --- suggested reclassification: sent by the engine, answered by the command room ---------------
+  {
+    what: 'SuggestSeverity',
+    situation: reported,
+    command: incident('SuggestSeverity', { severity: 'III', rule: 'accident-iii', source: '493号令', figures: { dead: 3 } }),
+    allow: [],
+    deny: [COUNTY_DUTY, COUNTY_LEADER, CITY_DUTY, PROVINCE_DUTY, ADMIN, COMMANDER],
+  },
+  {
+    what: 'ConfirmSuggestedSeverity',
+    situation: suggested,
+    command: incident('ConfirmSuggestedSeverity'),
+    allow: [COUNTY_DUTY, CITY_DUTY, PROVINCE_DUTY, ADMIN],
+    deny: [FIRST, RESPONDER, NEIGHBOUR_DUTY],
+  },
+  {
+    what: 'DismissSuggestedSeverity',
+    situation: suggested,
+    command: incident('DismissSuggestedSeverity', { reason: 'two accidents counted as one' }),
+    allow: [COUNTY_LEADER, CITY_LEADER],
+    deny: [FIRST, RESPONDER],
   },
   // --- appointment: only the lead jurisdiction's own duty officer or leader ------------------------
   {
@@ -578,16 +710,60 @@ describe('who may do what: details', () => {
     expect(error.details).toStrictEqual({ command: 'PostSceneReport', userId: RESPONDER.userId, roles: ['responder'], jurisdiction: '441203' });
   });
 
-  it('the city room may drive a county incident but not appoint its commander', async () => {
+  it('the city room follows a county incident (以县为主): it classifies it, but runs it only once it takes the lead', async () => {
     const w = world();
     await reported(w);
-    await w.send(CITY_DUTY, incident('BeginVerification'));
-    await w.send(CITY_DUTY, incident('ConfirmIncident', { severity: 'III' }));
+    const refused = await rejection(w.send(CITY_DUTY, incident('BeginVerification')));
+    expect(refused.code).toBe('forbidden');
+    expect(refused.message).toMatch(/^BeginVerification may be sent only by the lead room; the room above may only send RaiseLead, LinkRoom, UnlinkRoom, AddSupportingJurisdiction, ClassifyIncident, ActivateResponse, ChangeResponseLevel, DismissSuggestedSeverity, ConfirmSuggestedSeverity without taking the lead \(upperRoomRights: unsourced/);
+    expect(refused.details).toMatchObject({ rule: 'upperRoomRights', upperRoomCommands: expect.arrayContaining(['RaiseLead']) });
+    await w.send(COUNTY_DUTY, incident('BeginVerification'));
+    await w.send(COUNTY_DUTY, incident('ConfirmIncident', { severity: 'III' }));
+    await w.send(CITY_DUTY, incident('ClassifyIncident', { category: 'accident', severity: 'III' }));
+    expect((await rejection(w.send(CITY_DUTY, incident('BeginInitialHandling', { measures: 'x' })))).code).toBe('forbidden');
     const error = await rejection(w.send(CITY_DUTY, command('AppointCommander', { commander: COMMANDER_P })));
     expect(error.code).toBe('forbidden');
     expect(error.message).toBe("AppointCommander may be sent only by the lead jurisdiction's duty officer or leader");
     expect((await w.engine.load('incident', INC)).state.value).toBe('confirmed');
     expect(await w.engine.tryLoad('scene', CMD)).toBeNull();
+    // the city takes the lead: from now on it runs the incident, and the county follows it
+    await w.send(CITY_DUTY, incident('RaiseLead', { reason: 'spreads across counties' }));
+    await w.send(CITY_DUTY, incident('BeginInitialHandling', { measures: 'city plan' }));
+    expect((await w.engine.load('incident', INC)).state.value).toBe('initialHandling');
+    expect((await rejection(w.send(COUNTY_DUTY, incident('ActivateResponse', { level: 'IV', measures: 'x' })))).code).toBe('forbidden');
+  });
+
+  it('a response level above the room is refused with the level and the lowest room allowed', async () => {
+    const w = world();
+    await initialHandling(w);
+    const error = await rejection(w.send(COUNTY_DUTY, incident('ActivateResponse', { level: 'III', measures: 'x' })));
+    expect(error.code).toBe('forbidden');
+    expect(error.message).toMatch(/^ActivateResponse may be sent only by a room of level city or above: response level III \(rule level-iii: /);
+    expect(error.details).toMatchObject({ command: 'ActivateResponse', level: 'III', lowestRoom: 'city', rule: 'level-iii' });
+    expect((await w.engine.load('incident', INC)).state.value).toBe('initialHandling');
+  });
+
+  it('the rules in force decide: a rules file that lets the county activate III lets it', async () => {
+    const store = new InMemoryEventStore();
+    const own = { jurisdiction: '441203', version: 'test', responseAuthority: [{ id: 'county-iii', levels: ['III' as const, 'IV' as const], lowestRoom: 'county' as const, source: 'test' }] };
+    const engine = createEngine({ store, rules: ruleBookOf([own]) });
+    const send = (type: string, data: Record<string, unknown> = {}) => engine.handle({ streamType: 'incident', streamId: INC, type, data, actor: COUNTY_DUTY });
+    await send('ReportIncident', { title: 'Landslide', leadJurisdiction: '441203', severity: 'IV' });
+    await send('BeginVerification');
+    await send('ConfirmIncident');
+    await send('BeginInitialHandling', { measures: 'road closed' });
+    await send('ActivateResponse', { level: 'III', measures: 'county plan at III' });
+    expect((await engine.load('incident', INC)).state.context.responseLevel).toBe('III');
+    // a file's section replaces the defaults' whole: this one names no rule for II, which then limits nobody
+    const store2 = new InMemoryEventStore();
+    const other = createEngine({ store: store2, rules: ruleBookOf([own]) });
+    const send2 = (type: string, data: Record<string, unknown> = {}) => other.handle({ streamType: 'incident', streamId: INC, type, data, actor: COUNTY_DUTY });
+    await send2('ReportIncident', { title: 'Landslide', leadJurisdiction: '441203', severity: 'IV' });
+    await send2('BeginVerification');
+    await send2('ConfirmIncident');
+    await send2('BeginInitialHandling', { measures: 'road closed' });
+    await send2('ActivateResponse', { level: 'II', measures: 'x' });
+    expect((await other.load('incident', INC)).state.context.responseLevel).toBe('II');
   });
 
   it('a city-led incident is out of reach of its county rooms (no descendant rights)', async () => {

@@ -172,7 +172,8 @@ describe('engine: confirming an incident opens its report obligation in the same
       signedBy: 'Li',
     });
     await w.incident('BeginInitialHandling', { measures: 'sandbags' });
-    await w.incident('ActivateResponse', { level: 'III', measures: 'pumps' });
+    // a level III response is the city's to activate (the county leads on)
+    await w.incident('ActivateResponse', { level: 'III', measures: 'pumps' }, CITY_DUTY);
     await w.incident('DeclareControlled');
     w.at(100);
     await w.incident('LiftResponse', {}, COUNTY_DUTY, at(100));
@@ -228,16 +229,17 @@ describe('engine: who may file, receive and fire reports', () => {
   it('a deadline of a closed incident is refused; a report for an unconfirmed incident does not exist', async () => {
     const w = world();
     await w.confirmed('III');
-    for (const [type, data] of [
-      ['BeginInitialHandling', { measures: 'm' }],
-      ['ActivateResponse', { level: 'III', measures: 'm' }],
-      ['DeclareControlled', {}],
-      ['LiftResponse', {}],
-      ['BeginRecovery', {}],
-      ['BeginReview', {}],
-      ['CloseIncident', { summary: 'done' }],
+    for (const [type, data, by] of [
+      ['BeginInitialHandling', { measures: 'm' }, COUNTY_DUTY],
+      // a level III response is the city's to activate (the county leads on)
+      ['ActivateResponse', { level: 'III', measures: 'm' }, CITY_DUTY],
+      ['DeclareControlled', {}, COUNTY_DUTY],
+      ['LiftResponse', {}, COUNTY_DUTY],
+      ['BeginRecovery', {}, COUNTY_DUTY],
+      ['BeginReview', {}, COUNTY_DUTY],
+      ['CloseIncident', { summary: 'done' }, COUNTY_DUTY],
     ] as const) {
-      await w.incident(type, data);
+      await w.incident(type, data, by);
     }
     expect(w.store.effects.at(-1)).toStrictEqual({ kind: 'cancelDeadlines', incidentId: 'inc-1' });
     await expect(w.report('DeadlinePassed', { key: `${COUNTY}/phone`, dueAt: at(30) }, timersActor(COUNTY), 'timers')).rejects.toBeInstanceOf(IllegalTransitionError);

@@ -30,8 +30,11 @@ async function readable(count: number): Promise<void> {
 /** Events appended so far. */
 let appended = 0;
 
-async function handle(streamId: string, type: string, data: Record<string, unknown>) {
-  const result = await engine.handle({ streamType: 'incident', streamId, type, data, actor });
+/** The lead room's duty officer: the county runs its own incident (以县为主); the city only reports it here. */
+const leadRoom = (jurisdiction: string) => ({ userId: `duty-${jurisdiction}`, roles: ['duty_officer' as const], jurisdiction });
+
+async function handle(streamId: string, type: string, data: Record<string, unknown>, by: typeof actor = actor) {
+  const result = await engine.handle({ streamType: 'incident', streamId, type, data, actor: by });
   // Counted in the table, not from the engine's answer: a command also writes the streams it causes
   // (confirming an incident opens its report obligation, `report:<id>`), which the answer does not list.
   const row = await t.db.selectFrom('event').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
@@ -54,8 +57,8 @@ describe('global log for a subscription', () => {
     await report('gaoyao-1', '441204');
     await report('dinghu-2', '441203');
     // Linkage: confirming at severity III carries the Sihui incident to the city room as well.
-    await handle('sihui-1', 'BeginVerification', {});
-    await handle('sihui-1', 'ConfirmIncident', { severity: 'III' });
+    await handle('sihui-1', 'BeginVerification', {}, leadRoom('441284'));
+    await handle('sihui-1', 'ConfirmIncident', { severity: 'III' }, leadRoom('441284'));
     const total = appended;
     await readable(total);
 

@@ -20,6 +20,9 @@ export function incidentView(incidentId: string, version: number, state: Persist
     upperJurisdiction: c.upperJurisdiction ?? null,
     linkedJurisdictions: c.linkedJurisdictions ?? [],
     supportingJurisdictions: c.supportingJurisdictions,
+    // Snapshots written before issue 16 lack both.
+    leadPrompt: c.leadPrompt ?? null,
+    suggestedSeverity: c.suggestedSeverity ?? null,
     location: c.location,
     exercise: c.exercise,
     reportedAt: c.reportedAt,

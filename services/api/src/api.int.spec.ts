@@ -8,6 +8,8 @@ import { apiTest } from './test-fixtures';
 let t: TestDatabase;
 let app: FastifyInstance;
 let cityAuth: { authorization: string };
+/** The duty officer of Dinghu (441203), the lead room of the incidents these tests drive (以县为主). */
+let dinghuAuth: { authorization: string };
 
 /** Requests as the city room's duty officer unless the test says otherwise. */
 function inject(options: InjectOptions): Promise<LightMyRequestResponse> {
@@ -19,6 +21,7 @@ apiTest.beforeAll(async ({ database, api }) => {
   t = database;
   app = api;
   cityAuth = await authHeader({ userId: 'do-city', roles: ['duty_officer'], jurisdiction: '441200' });
+  dinghuAuth = await authHeader({ userId: 'do-dinghu', roles: ['duty_officer'], jurisdiction: '441203' });
 });
 
 async function eventCount(): Promise<number> {
@@ -36,8 +39,9 @@ async function createIncident(body: Record<string, unknown> = {}) {
   return response.json<{ streamId: string; version: number; state: string }>();
 }
 
-function command(incidentId: string, payload: Record<string, unknown>) {
-  return inject({ method: 'POST', url: `/incidents/${incidentId}/commands`, payload });
+/** An incident command, sent by the lead room (Dinghu's) unless the test says which room sends it. */
+function command(incidentId: string, payload: Record<string, unknown>, headers: { authorization: string } = dinghuAuth) {
+  return inject({ method: 'POST', url: `/incidents/${incidentId}/commands`, payload, headers });
 }
 
 describe('incident api', () => {
@@ -46,14 +50,15 @@ describe('incident api', () => {
     const occurredAt = new Date(Date.now() - 6 * 86_400_000 + 8 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, '+08:00');
     const created = await createIncident({ incidentId: 'lifecycle-1', occurredAt });
     expect(created).toMatchObject({ streamId: 'lifecycle-1', version: 1, state: 'reported' });
-    const steps: [string, Record<string, unknown>, string][] = [
-      ['BeginVerification', {}, 'verifying'],
-      ['ConfirmIncident', { severity: 'III' }, 'confirmed'],
-      ['BeginInitialHandling', { measures: 'evacuate the riverside villages' }, 'initialHandling'],
-      ['ActivateResponse', { level: 'III', measures: 'county plan activated' }, 'responseActive'],
+    // The county runs its incident; a level III response is the city's to activate.
+    const steps: [string, Record<string, unknown>, string, { authorization: string }][] = [
+      ['BeginVerification', {}, 'verifying', dinghuAuth],
+      ['ConfirmIncident', { severity: 'III' }, 'confirmed', dinghuAuth],
+      ['BeginInitialHandling', { measures: 'evacuate the riverside villages' }, 'initialHandling', dinghuAuth],
+      ['ActivateResponse', { level: 'III', measures: 'city plan activated' }, 'responseActive', cityAuth],
     ];
-    for (const [type, data, state] of steps) {
-      const response = await command('lifecycle-1', { type, data });
+    for (const [type, data, state, by] of steps) {
+      const response = await command('lifecycle-1', { type, data }, by);
       expect(response.statusCode, response.body).toBe(200);
       expect(response.json()).toMatchObject({ state });
     }
@@ -243,7 +248,7 @@ describe('incident api', () => {
     await createIncident({ incidentId: 'list-a', data: { title: 'A', leadJurisdiction: '441226', severity: 'II' } });
     await createIncident({ incidentId: 'list-b', data: { title: 'B', leadJurisdiction: '441226', severity: 'IV' } });
     await createIncident({ incidentId: 'list-c', data: { title: 'C', leadJurisdiction: '441225', severity: 'II' } });
-    await command('list-b', { type: 'BeginVerification', data: {} });
+    await command('list-b', { type: 'BeginVerification', data: {} }, await authHeader({ userId: 'do-deqing', roles: ['duty_officer'], jurisdiction: '441226' }));
     const get = async (query: string) => (await inject({ method: 'GET', url: `/incidents?${query}` })).json<{ items: { incidentId: string }[]; next: string | null }>();
     expect((await get('jurisdiction=441226')).items.map((i) => i.incidentId).sort()).toEqual(['list-a', 'list-b']);
     expect((await get('jurisdiction=441226&severity=II')).items.map((i) => i.incidentId)).toEqual(['list-a']);

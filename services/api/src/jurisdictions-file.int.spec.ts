@@ -80,8 +80,12 @@ describe('a neighbouring city from the jurisdictions file', () => {
   });
 
   it('the room above a Yunfu county acts on its incident as the tree says: Yunfu, not Zhaoqing', async () => {
-    const fromYunfu = await call(YUNFU, 'POST', '/incidents/yf-landslide/commands', { type: 'BeginVerification' });
+    // Yunfu is the room above Yuncheng's incident: it classifies it (the upper room's rights), while
+    // verifying it stays Yuncheng's (以县为主); Zhaoqing, beside it, does not see it at all.
+    const fromYunfu = await call(YUNFU, 'POST', '/incidents/yf-landslide/commands', { type: 'ClassifyIncident', data: { category: 'natural_disaster', severity: 'IV' } });
     expect(fromYunfu.statusCode, fromYunfu.body).toBe(200);
+    expect((await call(YUNFU, 'POST', '/incidents/yf-landslide/commands', { type: 'BeginVerification' })).statusCode).toBe(403);
     expect((await call(ZHAOQING, 'POST', '/incidents/yf-landslide/commands', { type: 'UpdateIncidentDetails', data: { title: 'x' } })).statusCode).toBe(404);
+    expect((await call(ZHAOQING, 'POST', '/incidents/yf-landslide/commands', { type: 'ClassifyIncident', data: { category: 'natural_disaster', severity: 'IV' } })).statusCode).toBe(404);
   });
 });

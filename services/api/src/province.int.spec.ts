@@ -60,10 +60,14 @@ describe('the province duty room', () => {
 
   it('sends the room commands the policy gives a room above the lead, and gets 403 for what the lead room keeps', async () => {
     const { as } = await loggedIn('province-duty');
+    // What the upper room's rights give a room above the lead: classify, link, activate (以县为主).
+    const classify = await as('POST', '/incidents/dh-breach/commands', { type: 'ClassifyIncident', data: { category: 'natural_disaster', severity: 'III' } });
+    expect(classify.statusCode, classify.body).toBe(200);
+    // Running the incident stays the lead room's.
     const verify = await as('POST', '/incidents/dh-breach/commands', { type: 'BeginVerification' });
-    expect(verify.statusCode, verify.body).toBe(200);
+    expect(verify.statusCode, verify.body).toBe(403);
     const details = await as('POST', '/incidents/dh-breach/commands', { type: 'UpdateIncidentDetails', data: { title: 'Embankment breach at Shakeng (province noted)' } });
-    expect(details.statusCode, details.body).toBe(200);
+    expect(details.statusCode, details.body).toBe(403);
     // The level above the city's lead may take it over (突发事件应对法 §17).
     const raise = await as('POST', '/incidents/city-chem/commands', { type: 'RaiseLead', data: { reason: 'spreads into Foshan' } });
     expect(raise.statusCode, raise.body).toBe(200);
@@ -71,7 +75,7 @@ describe('the province duty room', () => {
     // Appointing the on-scene commander is the lead room's.
     const appoint = await as('POST', '/incidents/dh-breach/command', { type: 'AppointCommander', data: { commander: { userId: 'u-prov', name: 'Province officer' } } });
     expect(appoint.statusCode, appoint.body).toBe(403);
-    expect((await as('GET', '/incidents/dh-breach')).json()).toMatchObject({ state: 'verifying', title: 'Embankment breach at Shakeng (province noted)' });
+    expect((await as('GET', '/incidents/dh-breach')).json()).toMatchObject({ state: 'reported', severity: 'III', title: 'Embankment breach at Shakeng', linkedJurisdictions: ['441200'] });
   });
 });
 

@@ -49,7 +49,9 @@ async function scenario(id: string): Promise<{ t0: number }> {
   // Reported late: the confirmation happened 30 s before it was recorded, after the verification began.
   await step(room, `/incidents/${id}/commands`, { type: 'ConfirmIncident', data: { category: 'natural_disaster', severity: 'IV' }, occurredAt: at(now + 60_000 - 30_000) });
   await step(room, `/incidents/${id}/command`, { type: 'AppointCommander', data: { commander: chief, deputies: [] } });
-  await step(cityLeader, `/incidents/${id}/commands`, { type: 'BeginInitialHandling', data: { measures: 'Road closed' } });
+  await step(room, `/incidents/${id}/commands`, { type: 'BeginInitialHandling', data: { measures: 'Road closed' } });
+  // The city follows the county's incident (以县为主): what it may do on it is link another room.
+  await step(cityLeader, `/incidents/${id}/commands`, { type: 'LinkRoom', data: { jurisdiction: '441225', reason: 'The slide may reach Fengkai' } });
   await step(commander, `/incidents/${id}/resource-requests`, { requestId: `rr-${id}`, data: { items: [{ kind: 'tent', quantity: 10, priority: 'urgent', deliverTo: 'Village school' }], justification: 'Shelter for evacuees' } });
   return { t0 };
 }
@@ -63,16 +65,18 @@ describe('timeline', () => {
     expect(confirmed).toMatchObject({ actor: room.userId, roles: ['duty_officer'], actorJurisdiction: LEAD, streamType: 'incident' });
     expect(Date.parse(confirmed?.recordedAt ?? '') - Date.parse(confirmed?.occurredAt ?? '')).toBe(30_000);
     const handling = page.items.find((e) => e.type === 'InitialHandlingStarted');
-    expect(handling).toMatchObject({ actor: 'ld-city', roles: ['leader'], actorJurisdiction: '441200' });
+    expect(handling).toMatchObject({ actor: room.userId, roles: ['duty_officer'], actorJurisdiction: LEAD });
+    const linked = page.items.find((e) => e.type === 'RoomLinked');
+    expect(linked).toMatchObject({ actor: 'ld-city', roles: ['leader'], actorJurisdiction: '441200' });
   });
 
   it('filters by kind, actor, role, jurisdiction and time by either basis', async () => {
     const ids = async (query: string) => (await ok<Page>(reviewer, 'GET', `/incidents/tl-1/timeline?${query}`)).items.map((e) => e.type);
     expect(await ids('kind=scene')).toStrictEqual(['CommanderAppointed']);
     expect(await ids('kind=IncidentConfirmed,resourceRequest')).toStrictEqual(['IncidentConfirmed', 'ResourceRequestSubmitted']);
-    expect(await ids('actor=ld-city')).toStrictEqual(['InitialHandlingStarted']);
-    expect(await ids('role=leader')).toStrictEqual(['InitialHandlingStarted']);
-    expect(await ids('jurisdiction=441200')).toStrictEqual(['InitialHandlingStarted']);
+    expect(await ids('actor=ld-city')).toStrictEqual(['RoomLinked']);
+    expect(await ids('role=leader')).toStrictEqual(['RoomLinked']);
+    expect(await ids('jurisdiction=441200')).toStrictEqual(['RoomLinked']);
     const all = (await ok<Page>(reviewer, 'GET', '/incidents/tl-1/timeline')).items;
     const confirmed = all.find((e) => e.type === 'IncidentConfirmed');
     const verifying = all.find((e) => e.type === 'VerificationStarted');
@@ -149,7 +153,8 @@ describe('state at a moment', () => {
       { type: 'BeginVerification', data: {} },
       { type: 'ConfirmIncident', data: { category: 'accident', severity: 'III' } },
       { type: 'BeginInitialHandling', data: { measures: 'Cordon' } },
-      { type: 'ActivateResponse', data: { level: 'III', measures: 'Evacuate' } },
+      // the county's own level: III is the city's to activate
+      { type: 'ActivateResponse', data: { level: 'IV', measures: 'Evacuate' } },
       { type: 'ClassifyIncident', data: { category: 'accident', severity: 'II' } },
       { type: 'UpdateIncidentDetails', data: { description: 'More detail' } },
       { type: 'DeclareControlled', data: {} },

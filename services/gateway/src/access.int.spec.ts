@@ -447,7 +447,7 @@ function roomsWithin(viewer: string): string[] {
   return [viewer];
 }
 
-/** The test's own model of who follows an incident, from the linkage rules of issue 5. */
+/** The test's own model of who follows an incident, from the default linkage rules (issue 16). */
 interface IncidentModel {
   id: string;
   severity: Severity;
@@ -461,8 +461,14 @@ interface IncidentModel {
 const followersOf = (m: IncidentModel) => new Set([m.lead, ...m.linked, ...m.supporting]);
 const upperOf = (j: string): string | null => (j === PROVINCE ? null : j === CITY ? PROVINCE : CITY);
 
-function linkUpperOnSeverity(m: IncidentModel): void {
-  if (m.upper && atLeastIII(m.severity) && !followersOf(m).has(m.upper)) m.linked.add(m.upper);
+/**
+ * The default linkage rules when a severity is set or changes: the city follows from III, the city
+ * and the province from II, each only when it lies above the lead.
+ */
+function linkBySeverity(m: IncidentModel): void {
+  const levels = m.severity === 'I' || m.severity === 'II' ? [CITY, PROVINCE] : atLeastIII(m.severity) ? [CITY] : [];
+  const above = m.lead === CITY ? [PROVINCE] : m.lead === PROVINCE ? [] : [CITY, PROVINCE];
+  for (const j of above) if (levels.includes(j) && !followersOf(m).has(j)) m.linked.add(j);
 }
 
 interface IncidentScenario {
@@ -536,7 +542,7 @@ describe('visibility on the live feed (property-based)', () => {
   async function open(s: IncidentScenario): Promise<IncidentModel> {
     const m: IncidentModel = { id: nextId('pv'), severity: s.severity, lead: s.lead, upper: CITY, linked: new Set(), supporting: new Set(), raisedFrom: [] };
     const county = dutyOfficer(s.lead);
-    await command(m, county, 'ReportIncident', { title: `incident ${m.id}`, leadJurisdiction: s.lead, severity: s.severity }, () => linkUpperOnSeverity(m));
+    await command(m, county, 'ReportIncident', { title: `incident ${m.id}`, leadJurisdiction: s.lead, severity: s.severity }, () => linkBySeverity(m));
     models.push(m);
     for (const j of s.supporting) {
       if (j === m.lead || m.supporting.has(j)) continue;
@@ -556,7 +562,8 @@ describe('visibility on the live feed (property-based)', () => {
   async function evolve(m: IncidentModel, s: IncidentScenario): Promise<void> {
     if (s.confirm) {
       await command(m, dutyOfficer(m.lead), 'BeginVerification', {});
-      await command(m, dutyOfficer(m.lead), 'ConfirmIncident', { severity: m.severity, category: 'natural_disaster' }, () => linkUpperOnSeverity(m));
+      // the severity it was reported at: confirming it links nobody anew
+      await command(m, dutyOfficer(m.lead), 'ConfirmIncident', { severity: m.severity, category: 'natural_disaster' });
     }
     if (s.raise) {
       await command(m, CITY_OFFICER, 'RaiseLead', { reason: 'the county asked the city to lead' }, () => {
@@ -567,14 +574,16 @@ describe('visibility on the live feed (property-based)', () => {
         m.linked.delete(CITY);
         m.supporting.delete(CITY);
         m.supporting.add(from);
-        linkUpperOnSeverity(m);
+        linkBySeverity(m);
       });
     }
     const severity = s.classify;
     if (severity) {
       await command(m, CITY_OFFICER, 'ClassifyIncident', { category: 'accident', severity }, () => {
+        // only a severity that changes moves the linkage
+        const changed = severity !== m.severity;
         m.severity = severity;
-        linkUpperOnSeverity(m);
+        if (changed) linkBySeverity(m);
       });
     }
     const linkedCounty = [...m.linked].find((j) => (COUNTIES as readonly string[]).includes(j));
@@ -594,7 +603,8 @@ describe('visibility on the live feed (property-based)', () => {
         m.linked.add(holder);
       });
     }
-    await command(m, CITY_OFFICER, 'UpdateIncidentDetails', { description: 'situation report' });
+    // the lead room keeps the record up to date (the city follows a county's incident, 以县为主)
+    await command(m, dutyOfficer(m.lead), 'UpdateIncidentDetails', { description: 'situation report' });
   }
 
   /** The model's answer for subscribing to an incident now (may the viewer see it at all?). */

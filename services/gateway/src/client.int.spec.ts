@@ -22,6 +22,8 @@ let apiUrl: string;
 let gatewayPort: number;
 let gateway: RunningGateway;
 let token: string;
+/** The county rooms run their own incidents (以县为主): their commands go out as the lead room's duty officer. */
+let lead: Record<typeof DINGHU | typeof GAOYAO, MusterHttpClient>;
 let launch: LaunchGateway;
 const feeds: LiveFeed[] = [];
 
@@ -32,6 +34,11 @@ gatewayTest.beforeAll(async ({ database, engine, launchGateway }) => {
   // A city duty officer: acts in the counties below the city and watches their rooms.
   token = await testToken({ userId: 'duty-7', roles: ['duty_officer'], jurisdiction: '441200' });
   http = createHttpClient({ baseUrl: apiUrl, token: () => token });
+  const roomClient = async (jurisdiction: string) => {
+    const roomToken = await testToken({ userId: `duty-${jurisdiction}`, roles: ['duty_officer'], jurisdiction });
+    return createHttpClient({ baseUrl: apiUrl, token: () => roomToken });
+  };
+  lead = { [DINGHU]: await roomClient(DINGHU), [GAOYAO]: await roomClient(GAOYAO) };
   gatewayPort = await freePort();
   gateway = await launch({ port: gatewayPort });
 });
@@ -59,9 +66,9 @@ describe('http client', () => {
     const again = await http.createIncident({ incidentId: 'flood-1', commandId: 'cmd-flood-1', data: { title: 'Flood at Xinqiao', leadJurisdiction: DINGHU } });
     expect(again).toEqual(created);
 
-    const verified = await http.sendCommand('flood-1', { type: 'BeginVerification', data: { note: 'calling the village' }, expectedVersion: 1 });
+    const verified = await lead[DINGHU].sendCommand('flood-1', { type: 'BeginVerification', data: { note: 'calling the village' }, expectedVersion: 1 });
     expect(verified.state).toBe('verifying');
-    const confirmed = await http.sendCommand('flood-1', { type: 'ConfirmIncident', data: { severity: 'III', category: 'natural_disaster' } });
+    const confirmed = await lead[DINGHU].sendCommand('flood-1', { type: 'ConfirmIncident', data: { severity: 'III', category: 'natural_disaster' } });
     // The domain may record derived events with a command, so count what came back, not a constant.
     expect(confirmed).toMatchObject({ version: verified.version + confirmed.events.length, state: 'confirmed' });
 
@@ -82,11 +89,13 @@ describe('http client', () => {
 
     await expect(http.getIncident('no-such-incident')).rejects.toMatchObject({ status: 404, code: 'not_found' });
     await http.createIncident({ incidentId: 'quake-1', data: { title: 'Quake', leadJurisdiction: DINGHU } });
-    await expect(http.sendCommand('quake-1', { type: 'CloseIncident', data: { summary: 'done' } })).rejects.toMatchObject({
+    await expect(lead[DINGHU].sendCommand('quake-1', { type: 'CloseIncident', data: { summary: 'done' } })).rejects.toMatchObject({
       status: 409,
       code: 'illegal_transition',
     });
-    await expect(http.sendCommand('quake-1', { type: 'BeginVerification', expectedVersion: 7 })).rejects.toMatchObject({ status: 409, code: 'conflict' });
+    await expect(lead[DINGHU].sendCommand('quake-1', { type: 'BeginVerification', expectedVersion: 7 })).rejects.toMatchObject({ status: 409, code: 'conflict' });
+    // the city follows Dinghu's incident: closing it is the lead room's, whatever state it is in
+    await expect(http.sendCommand('quake-1', { type: 'CloseIncident', data: { summary: 'done' } })).rejects.toMatchObject({ status: 403, code: 'forbidden' });
 
     const nowhere = createHttpClient({ baseUrl: `http://127.0.0.1:${await freePort()}` });
     await expect(nowhere.listIncidents()).rejects.toMatchObject({ status: 0, code: 'unavailable' });
@@ -119,8 +128,9 @@ describe('live client', () => {
       while (writing) {
         const n = ++written;
         const id = `live-${n}`;
-        await http.createIncident({ incidentId: id, data: { title: `incident ${n}`, leadJurisdiction: n % 3 === 0 ? GAOYAO : DINGHU } });
-        await http.sendCommand(id, { type: 'UpdateIncidentDetails', data: { description: `update ${n}` } });
+        const county = n % 3 === 0 ? GAOYAO : DINGHU;
+        await http.createIncident({ incidentId: id, data: { title: `incident ${n}`, leadJurisdiction: county } });
+        await lead[county].sendCommand(id, { type: 'UpdateIncidentDetails', data: { description: `update ${n}` } });
       }
     })();
 
@@ -155,9 +165,9 @@ describe('live client', () => {
     const received: EventEnvelope[] = [];
     const feed = subscribe({ url: gateway.url, token, incidents: ['watch-1'], after: start, onEvent: (e) => received.push(e) });
     feeds.push(feed);
-    await http.sendCommand('watch-1', { type: 'BeginVerification' });
+    await lead[GAOYAO].sendCommand('watch-1', { type: 'BeginVerification' });
     await http.createIncident({ incidentId: 'other-1', data: { title: 'Other', leadJurisdiction: GAOYAO } });
-    const last = await http.sendCommand('watch-1', { type: 'DismissIncident', data: { reason: 'false alarm' } });
+    const last = await lead[GAOYAO].sendCommand('watch-1', { type: 'DismissIncident', data: { reason: 'false alarm' } });
     await until(() => received.some((e) => e.eventId === last.events.at(-1)?.eventId), 'the last event');
     const expected = await expectedEvents(t.db, { incidents: ['watch-1'] }, start);
     inOrderOnce(received, expected);

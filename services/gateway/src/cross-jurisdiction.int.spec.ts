@@ -135,7 +135,9 @@ async function build(s: Scenario): Promise<IncidentModel> {
   const lead = room(s.lead);
   const model: IncidentModel = { id, lead: s.lead, linked: new Set<string>(), supporting: new Set<string>() };
   await post(lead, model, '/incidents', { incidentId: id, data: { title: `incident ${id}`, leadJurisdiction: s.lead, severity: s.severity } }, () => {
+    // the default linkage rules: the city follows from III, the province too from II
     if (s.severity !== 'IV') model.linked.add(CITY);
+    if (s.severity === 'I' || s.severity === 'II') model.linked.add(PROVINCE);
   });
   for (const j of s.supporting) {
     if (j === s.lead) continue;

@@ -13,6 +13,8 @@ const actor = { userId: 'duty-1', roles: ['duty_officer' as const], jurisdiction
 const DINGHU = '441203';
 const SIHUI = '441284';
 const CITY = '441200';
+/** The duty officer of a lead room: the county runs its own incident (以县为主); the city reports and watches. */
+const dutyOf = (jurisdiction: string) => ({ userId: `duty-${jurisdiction}`, roles: ['duty_officer' as const], jurisdiction });
 
 let t: TestDatabase;
 let engine: Engine;
@@ -46,7 +48,7 @@ async function report(jurisdiction: string, prefix = 'inc'): Promise<string> {
 }
 
 async function update(id: string, note: string): Promise<void> {
-  const result = await engine.handle({ streamType: 'incident', streamId: id, type: 'UpdateIncidentDetails', data: { description: note }, actor });
+  const result = await engine.handle({ streamType: 'incident', streamId: id, type: 'UpdateIncidentDetails', data: { description: note }, actor: dutyOf(roomOf.get(id) ?? '') });
   count(roomOf.get(id) ?? '', result.events.length);
 }
 
@@ -145,9 +147,9 @@ describe('live delivery', () => {
 
     const sihuiOfficer = { userId: 'duty-2', roles: ['duty_officer' as const], jurisdiction: SIHUI };
     const steps = [
-      { streamType: 'incident', streamId: id, type: 'BeginVerification', data: {}, actor },
+      { streamType: 'incident', streamId: id, type: 'BeginVerification', data: {}, actor: sihuiOfficer },
       // Severity III links the city room: from here on the incident's events are carried to it too.
-      { streamType: 'incident', streamId: id, type: 'ConfirmIncident', data: { severity: 'III' }, actor },
+      { streamType: 'incident', streamId: id, type: 'ConfirmIncident', data: { severity: 'III' }, actor: sihuiOfficer },
       // The on-scene command is a stream of its own that belongs to the incident.
       { streamType: 'scene', streamId: `scene:${id}`, type: 'AssumeProvisionalCommand', data: { commander: { userId: 'duty-2', name: 'Chen' } }, actor: sihuiOfficer },
     ];

@@ -177,7 +177,8 @@ describe('timers: deadlines are rows, fired through the engine', () => {
   it('closing an incident cancels its pending deadlines: they never fire', async () => {
     now = at(0).getTime();
     await confirmedIncident('closed-1');
-    for (const [type, data] of closingSteps('III')) {
+    // A level III incident under the county's own level IV response: III is the city's to activate.
+    for (const [type, data] of closingSteps('IV')) {
       await engine.handle({ streamType: 'incident', streamId: 'closed-1', type, data, actor: COUNTY_DUTY });
     }
     const rows = await listDeadlines(t.db, { incidentId: 'closed-1' });

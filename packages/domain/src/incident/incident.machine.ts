@@ -1,11 +1,14 @@
 import { assign, emit, enqueueActions, setup } from 'xstate';
 import { OVER_TAG, type AggregateDefinition } from '../aggregate';
-import { severityAtLeast, type EmittedEvent } from '../shared';
+import { severityAtLeast, type EmittedEvent, type Severity } from '../shared';
 import {
   INCIDENT_EVENT_FOR,
   type IncidentCommand,
   type IncidentCommandType,
   type IncidentContext,
+  type LeadPrompt,
+  type SeverityLinkage,
+  type SuggestedSeverity,
 } from './incident.types';
 
 /** The payload of a command without its type and meta: what the primary event records. */
@@ -22,6 +25,39 @@ function primaryEvent(command: IncidentCommand): EmittedEvent {
 function as<T extends IncidentCommandType>(event: IncidentCommand, type: T): Extract<IncidentCommand, { type: T }> {
   if (event.type !== type) throw new Error(`incident machine: expected ${type}, got ${event.type}`);
   return event as Extract<IncidentCommand, { type: T }>;
+}
+
+/** The linkage the engine filled into a command, if the command carries one. */
+function linkageOf(event: IncidentCommand): SeverityLinkage | undefined {
+  switch (event.type) {
+    case 'ReportIncident':
+    case 'ConfirmIncident':
+    case 'ClassifyIncident':
+    case 'ConfirmSuggestedSeverity':
+    case 'RaiseLead':
+      return event.linkage;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The rooms the linkage names that do not follow the incident yet: the linked rooms with them, and a
+ * derived RoomLinked for each.
+ */
+function linkRooms(context: IncidentContext, linkage: SeverityLinkage, severity: Severity): { linkedJurisdictions: string[]; events: EmittedEvent[] } | null {
+  const joining = linkage.link.filter(
+    (j, i) =>
+      linkage.link.indexOf(j) === i &&
+      j !== context.leadJurisdiction &&
+      !context.linkedJurisdictions.includes(j) &&
+      !context.supportingJurisdictions.includes(j),
+  );
+  if (joining.length === 0) return null;
+  return {
+    linkedJurisdictions: [...context.linkedJurisdictions, ...joining],
+    events: joining.map((jurisdiction) => ({ type: 'RoomLinked', data: { jurisdiction, reason: 'severity', severity }, derived: true })),
+  };
 }
 
 /**
@@ -46,6 +82,8 @@ const emptyContext: IncidentContext = {
   linkedJurisdictions: [],
   supportingJurisdictions: [],
   raisedFrom: [],
+  leadPrompt: null,
+  suggestedSeverity: null,
   location: null,
   source: null,
   exercise: false,
@@ -71,8 +109,20 @@ const linkage = {
   UnlinkRoom: { guard: 'isLinked', actions: ['applyUnlink', 'touch', 'record'] },
   AddSupportingJurisdiction: { guard: 'notYetFollowing', actions: ['applySupport', 'touch', 'record'] },
   RemoveSupportingJurisdiction: { guard: 'isSupporting', actions: ['applyUnsupport', 'touch', 'record'] },
-  RaiseLead: { guard: 'hasUpper', actions: ['applyRaise', 'touch', 'record', 'linkUpperOnSeverity'] },
+  RaiseLead: { guard: 'hasUpper', actions: ['applyRaise', 'touch', 'record', 'linkAfterRaise'] },
   HandBackLead: { guard: 'wasRaised', actions: ['applyHandBack', 'touch', 'record'] },
+  DeclineLead: { guard: 'isPrompted', actions: ['applyDeclineLead', 'touch', 'record'] },
+} as const;
+
+/**
+ * Classification and the suggestions of the grading rules: until the response is lifted, after
+ * which severity is a matter of record for the review.
+ */
+const grading = {
+  ClassifyIncident: { actions: ['applyClassify', 'touch', 'record', 'settleSuggestion', 'linkBySeverity'] },
+  SuggestSeverity: { guard: 'suggestionAdds', actions: ['applySuggestion', 'touch', 'record'] },
+  ConfirmSuggestedSeverity: { guard: 'hasSuggestion', actions: ['recordSuggestionConfirmed', 'applySuggestionConfirmed', 'touch', 'linkBySeverity'] },
+  DismissSuggestedSeverity: { guard: 'hasSuggestion', actions: ['recordSuggestionDismissed', 'applySuggestionDismissed', 'touch'] },
 } as const;
 
 export const incidentMachine = setup({
@@ -96,6 +146,13 @@ export const incidentMachine = setup({
       event.type === 'RemoveSupportingJurisdiction' && context.supportingJurisdictions.includes(event.jurisdiction),
     hasUpper: ({ context, event }) => event.type === 'RaiseLead' && (event.to ?? context.upperJurisdiction) != null,
     wasRaised: ({ context }) => context.raisedFrom.length > 0,
+    isPrompted: ({ context }) => (context.leadPrompt ?? null) !== null,
+    // A suggestion is made only above the severity in force and only once for the same severity.
+    suggestionAdds: ({ context, event }) =>
+      event.type === 'SuggestSeverity' &&
+      (context.severity === null || !severityAtLeast(context.severity, event.severity)) &&
+      context.suggestedSeverity?.severity !== event.severity,
+    hasSuggestion: ({ context }) => (context.suggestedSeverity ?? null) !== null,
   },
   actions: {
     record: emit(({ event }) => primaryEvent(event)),
@@ -149,14 +206,66 @@ export const incidentMachine = setup({
     applyControlled: assign({ controlledAt: ({ event }) => event.meta.occurredAt }),
     applyLifted: assign({ liftedAt: ({ event }) => event.meta.occurredAt }),
     applyClosed: assign({ closedAt: ({ event }) => event.meta.occurredAt }),
-    // From level III (较大) up the room above the lead follows the incident (市县联动); lowering the
-    // severity again leaves the link until someone removes it.
-    linkUpperOnSeverity: enqueueActions(({ context, enqueue }) => {
-      const upper = context.upperJurisdiction;
-      if (!upper || !context.severity || !severityAtLeast(context.severity, 'III')) return;
-      if (upper === context.leadJurisdiction || context.linkedJurisdictions.includes(upper) || context.supportingJurisdictions.includes(upper)) return;
-      enqueue.assign({ linkedJurisdictions: [...context.linkedJurisdictions, upper] });
-      enqueue.emit({ type: 'RoomLinked', data: { jurisdiction: upper, reason: 'severity', severity: context.severity }, derived: true });
+    // The rooms the linkage rules name for the severity follow the incident (市县联动), and the room
+    // they name is prompted to take the lead; the engine resolves both from the tree. Lowering the
+    // severity leaves the links until someone removes them, but withdraws a prompt it no longer makes.
+    linkBySeverity: enqueueActions(({ context, event, enqueue }) => {
+      const linkage = linkageOf(event);
+      if (!linkage || context.severity === null) return;
+      const severity = context.severity;
+      const links = linkRooms(context, linkage, severity);
+      if (links) {
+        enqueue.assign({ linkedJurisdictions: links.linkedJurisdictions });
+        for (const linked of links.events) enqueue.emit(linked);
+      }
+      const prompt = context.leadPrompt ?? null;
+      if (linkage.promptLead === null) {
+        if (prompt !== null) enqueue.assign({ leadPrompt: null });
+      } else if (prompt?.jurisdiction !== linkage.promptLead && linkage.rule !== null) {
+        const next: LeadPrompt = { jurisdiction: linkage.promptLead, severity, rule: linkage.rule, at: event.meta.occurredAt };
+        enqueue.assign({ leadPrompt: next });
+        enqueue.emit({ type: 'LeadPrompted', data: { jurisdiction: next.jurisdiction, severity, rule: next.rule }, derived: true });
+      }
+    }),
+    // After a raise the rules of the new lead say who follows; a prompt stands only while its room is
+    // still the one prompted above the new lead (reaching it, or passing it, answers the prompt).
+    linkAfterRaise: enqueueActions(({ context, event, enqueue }) => {
+      const linkage = linkageOf(event);
+      const prompt = context.leadPrompt ?? null;
+      if (prompt !== null && prompt.jurisdiction !== linkage?.promptLead) enqueue.assign({ leadPrompt: null });
+      const links = linkage && context.severity !== null ? linkRooms(context, linkage, context.severity) : null;
+      if (links) {
+        enqueue.assign({ linkedJurisdictions: links.linkedJurisdictions });
+        for (const linked of links.events) enqueue.emit(linked);
+      }
+    }),
+    applyDeclineLead: assign({ leadPrompt: null }),
+    applySuggestion: assign(({ event }) => {
+      const c = as(event, 'SuggestSeverity');
+      const suggestion: SuggestedSeverity = {
+        severity: c.severity,
+        rule: c.rule,
+        source: c.source,
+        figures: c.figures,
+        ...(c.reportId === undefined ? {} : { reportId: c.reportId }),
+        at: c.meta.occurredAt,
+      };
+      return { suggestedSeverity: suggestion };
+    }),
+    recordSuggestionConfirmed: emit(({ context, event }) => ({
+      type: INCIDENT_EVENT_FOR.ConfirmSuggestedSeverity,
+      data: { ...payload(event), previousSeverity: context.severity, severity: context.suggestedSeverity?.severity ?? null, rule: context.suggestedSeverity?.rule ?? null },
+    })),
+    applySuggestionConfirmed: assign(({ context }) => ({ severity: context.suggestedSeverity?.severity ?? context.severity, suggestedSeverity: null })),
+    recordSuggestionDismissed: emit(({ context, event }) => ({
+      type: INCIDENT_EVENT_FOR.DismissSuggestedSeverity,
+      data: { ...payload(event), severity: context.suggestedSeverity?.severity ?? null },
+    })),
+    applySuggestionDismissed: assign({ suggestedSeverity: null }),
+    // A severity set at or above a pending suggestion answers it.
+    settleSuggestion: assign(({ context }) => {
+      const suggested = context.suggestedSeverity ?? null;
+      return suggested !== null && context.severity !== null && severityAtLeast(context.severity, suggested.severity) ? { suggestedSeverity: null } : {};
     }),
     applyLink: assign({ linkedJurisdictions: ({ context, event }) => [...context.linkedJurisdictions, as(event, 'LinkRoom').jurisdiction] }),
     applyUnlink: assign({
@@ -210,7 +319,7 @@ export const incidentMachine = setup({
   // after which severity is a matter of record for the review.
   states: {
     none: {
-      on: { ReportIncident: { target: 'reported', actions: ['applyReport', 'touch', 'record', 'linkUpperOnSeverity'] } },
+      on: { ReportIncident: { target: 'reported', actions: ['applyReport', 'touch', 'record', 'linkBySeverity'] } },
     },
     reported: {
       on: {
@@ -218,16 +327,16 @@ export const incidentMachine = setup({
         BeginVerification: { target: 'verifying', actions: ['touch', 'record'] },
         DismissIncident: { target: 'dismissed', actions: ['applyDismiss', 'touch', 'record'] },
         UpdateIncidentDetails: { actions: ['applyDetails', 'touch', 'record'] },
-        ClassifyIncident: { actions: ['applyClassify', 'touch', 'record', 'linkUpperOnSeverity'] },
+        ...grading,
       },
     },
     verifying: {
       on: {
         ...linkage,
-        ConfirmIncident: { target: 'confirmed', guard: 'severityKnownOrGiven', actions: ['applyConfirm', 'touch', 'record', 'linkUpperOnSeverity'] },
+        ConfirmIncident: { target: 'confirmed', guard: 'severityKnownOrGiven', actions: ['applyConfirm', 'touch', 'record', 'settleSuggestion', 'linkBySeverity'] },
         DismissIncident: { target: 'dismissed', actions: ['applyDismiss', 'touch', 'record'] },
         UpdateIncidentDetails: { actions: ['applyDetails', 'touch', 'record'] },
-        ClassifyIncident: { actions: ['applyClassify', 'touch', 'record', 'linkUpperOnSeverity'] },
+        ...grading,
       },
     },
     dismissed: { type: 'final', tags: [OVER_TAG] },
@@ -236,7 +345,7 @@ export const incidentMachine = setup({
         ...linkage,
         BeginInitialHandling: { target: 'initialHandling', actions: ['touch', 'record'] },
         UpdateIncidentDetails: { actions: ['applyDetails', 'touch', 'record'] },
-        ClassifyIncident: { actions: ['applyClassify', 'touch', 'record', 'linkUpperOnSeverity'] },
+        ...grading,
       },
     },
     initialHandling: {
@@ -244,7 +353,7 @@ export const incidentMachine = setup({
         ...linkage,
         ActivateResponse: { target: 'responseActive', actions: ['applyActivate', 'touch', 'record'] },
         UpdateIncidentDetails: { actions: ['applyDetails', 'touch', 'record'] },
-        ClassifyIncident: { actions: ['applyClassify', 'touch', 'record', 'linkUpperOnSeverity'] },
+        ...grading,
       },
     },
     responseActive: {
@@ -253,7 +362,7 @@ export const incidentMachine = setup({
         ChangeResponseLevel: { guard: 'levelDiffers', actions: ['applyLevelChange', 'touch', 'record'] },
         DeclareControlled: { target: 'controlled', actions: ['applyControlled', 'touch', 'record'] },
         UpdateIncidentDetails: { actions: ['applyDetails', 'touch', 'record'] },
-        ClassifyIncident: { actions: ['applyClassify', 'touch', 'record', 'linkUpperOnSeverity'] },
+        ...grading,
       },
     },
     controlled: {
@@ -261,7 +370,7 @@ export const incidentMachine = setup({
         ...linkage,
         LiftResponse: { target: 'responseLifted', actions: ['applyLifted', 'touch', 'record'] },
         UpdateIncidentDetails: { actions: ['applyDetails', 'touch', 'record'] },
-        ClassifyIncident: { actions: ['applyClassify', 'touch', 'record', 'linkUpperOnSeverity'] },
+        ...grading,
       },
     },
     responseLifted: {

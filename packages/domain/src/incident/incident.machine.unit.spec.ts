@@ -3,6 +3,7 @@ import { commandsAllowedIn, decide, initialState, replay, type Decision, type Pe
 import { JurisdictionTree } from '../jurisdiction/jurisdiction-tree';
 import { roomsOf } from '../jurisdiction/visibility';
 import { ZHAOQING_JURISDICTIONS } from '../jurisdiction/zhaoqing';
+import { DEFAULT_PLAN_RULES, type CompletePlanRules } from '../rules/plan-rules';
 import {
   INCIDENT_CATEGORIES,
   SEVERITIES,
@@ -34,7 +35,10 @@ import {
   type IncidentContext,
   type IncidentEventType,
   type IncidentState,
+  type LeadPrompt,
+  type SeverityLinkage,
 } from './incident.types';
+import { linkageAbove, severitySetBy } from './linkage';
 
 // ---------------------------------------------------------------------------------------------------
 // Fixtures
@@ -70,6 +74,7 @@ const TREE = new JurisdictionTree(ZHAOQING_JURISDICTIONS);
 /** The linkage commands (市县联动): valid in every open state, from the report until the incident is over. */
 const LINKAGE_COMMANDS = [
   'AddSupportingJurisdiction',
+  'DeclineLead',
   'HandBackLead',
   'LinkRoom',
   'RaiseLead',
@@ -77,15 +82,63 @@ const LINKAGE_COMMANDS = [
   'UnlinkRoom',
 ] as const satisfies readonly IncidentCommandType[];
 const isLinkage = (type: IncidentCommandType): boolean => (LINKAGE_COMMANDS as readonly string[]).includes(type);
-/** The commands after which a severity of III or higher links the room above the lead. */
-const SEVERITY_COMMANDS: readonly IncidentCommandType[] = ['ReportIncident', 'ConfirmIncident', 'ClassifyIncident', 'RaiseLead'];
+/** The commands that set or change the severity, after which the linkage rules link and prompt rooms above the lead. */
+const SEVERITY_COMMANDS: readonly IncidentCommandType[] = ['ReportIncident', 'ConfirmIncident', 'ClassifyIncident', 'ConfirmSuggestedSeverity'];
+/** The commands that carry a linkage the engine filled in: the severity commands and RaiseLead. */
+const LINKAGE_CARRIERS: readonly IncidentCommandType[] = [...SEVERITY_COMMANDS, 'RaiseLead'];
+/** The suggestion commands of the grading rules, in the states where classification is open. */
+const GRADING_COMMANDS = ['ClassifyIncident', 'ConfirmSuggestedSeverity', 'DismissSuggestedSeverity', 'SuggestSeverity'] as const satisfies readonly IncidentCommandType[];
 
-/** The derived event that links the room above the lead because of the severity. */
+/** The derived event that links a room above the lead because of the severity. */
 const severityLink = (jurisdiction: string, severity: Severity): EmittedEvent => ({
   type: 'RoomLinked',
   data: { jurisdiction, reason: 'severity', severity },
   derived: true,
 });
+
+/** The derived event that prompts a room above the lead to take the lead. */
+const leadPrompted = (jurisdiction: string, severity: Severity, rule: string): EmittedEvent => ({
+  type: 'LeadPrompted',
+  data: { jurisdiction, severity, rule },
+  derived: true,
+});
+
+/**
+ * The linkages the engine fills in under the default rules (checked against linkageAbove below): a
+ * Dinghu incident at III links the city; at II or I the city and the province, and prompts the
+ * province; a city lead at III links nobody (the city leads), at IV no rule applies.
+ */
+const NO_RULE: SeverityLinkage = { rule: null, link: [], promptLead: null };
+const DINGHU_III: SeverityLinkage = { rule: 'larger', link: [CITY], promptLead: null };
+const DINGHU_I_II: SeverityLinkage = { rule: 'major-and-above', link: [CITY, PROVINCE], promptLead: PROVINCE };
+const CITY_III: SeverityLinkage = { rule: 'larger', link: [], promptLead: null };
+const CITY_I_II: SeverityLinkage = { rule: 'major-and-above', link: [PROVINCE], promptLead: PROVINCE };
+
+/** The linkage the engine fills into a command sent to `state` (see the engine's enrichment), under the default rules. */
+function linkageFill(state: PersistedState, body: CommandBody): { linkage?: SeverityLinkage } {
+  if ('linkage' in body) return {};
+  const c = state.value === 'none' ? null : ctx(state);
+  if (body.type === 'RaiseLead') {
+    const to = body.to ?? (c ? TREE.parentOf(c.leadJurisdiction) : null);
+    return to !== null && c?.severity != null ? { linkage: linkageAbove(DEFAULT_PLAN_RULES, TREE, to, c.severity) } : {};
+  }
+  if (!LINKAGE_CARRIERS.includes(body.type)) return {};
+  const severity = severitySetBy(body, c);
+  const lead = body.type === 'ReportIncident' ? body.leadJurisdiction : c?.leadJurisdiction;
+  return severity === null || lead === undefined ? {} : { linkage: linkageAbove(DEFAULT_PLAN_RULES, TREE, lead, severity) };
+}
+
+/** A prompt as a state that made one earlier holds it (the province, at level II). */
+const promptOf = (at: string): LeadPrompt => ({ jurisdiction: PROVINCE, severity: 'II', rule: 'major-and-above', at });
+
+/** A suggestion as the engine sends it after a scene report with ten dead. */
+const SUGGEST_II: PayloadOf<'SuggestSeverity'> = {
+  severity: 'II',
+  rule: 'accident-ii',
+  source: '国务院令第493号 §3 (重大)',
+  figures: { dead: 10, injured: 4 },
+  reportId: 'r-7',
+};
 
 /** The context of a persisted incident state, typed. */
 function ctx(state: PersistedState): IncidentContext {
@@ -101,12 +154,16 @@ interface Case<K extends IncidentCommandType> {
   from: IncidentState;
   /** Commands applied to the state's fixture first (legal self-transitions), so that the guard holds. */
   given?: readonly CommandBody[];
+  /** Context an earlier command left behind that no self-transition of the state can make (a standing prompt). */
+  seed?: (at: string) => Partial<IncidentContext>;
   command: K;
   payload: PayloadOf<K>;
   /** The machine guard of the transition this case takes; null for an unguarded transition. */
   guard: string | null;
   to: IncidentState;
   event: IncidentEventType;
+  /** The primary event's data when it is not the payload as sent. */
+  eventData?: Record<string, unknown>;
   /** Derived events that follow the primary one (the room above linked because of the severity). */
   derived?: readonly EmittedEvent[];
   /** Context fields the command sets besides `updatedAt` (always `meta.now`); every other field stays. */
@@ -132,18 +189,71 @@ function updateIn(from: IncidentState): AnyCase {
   };
 }
 
-/** Classification to level I; it links the city room unless the state's fixture already has it linked. */
+/**
+ * Classification to level I: under the default rules the city (unless the state's fixture already has
+ * it linked) and the province follow, and the province is prompted to take the lead.
+ */
 function classifyIn(from: IncidentState, cityLinked: boolean): AnyCase {
   return {
     from,
     command: 'ClassifyIncident',
-    payload: { category: 'public_health', severity: 'I', reason: 'casualty count revised' },
+    payload: { category: 'public_health', severity: 'I', reason: 'casualty count revised', linkage: DINGHU_I_II },
     guard: null,
     to: from,
     event: 'IncidentClassified',
-    ...(cityLinked ? {} : { derived: [severityLink(CITY, 'I')] }),
-    changes: () => ({ category: 'public_health', severity: 'I', ...(cityLinked ? {} : { linkedJurisdictions: [CITY] }) }),
+    derived: [...(cityLinked ? [] : [severityLink(CITY, 'I')]), severityLink(PROVINCE, 'I'), leadPrompted(PROVINCE, 'I', 'major-and-above')],
+    changes: (m) => ({
+      category: 'public_health',
+      severity: 'I',
+      linkedJurisdictions: [CITY, PROVINCE],
+      leadPrompt: { jurisdiction: PROVINCE, severity: 'I', rule: 'major-and-above', at: m.occurredAt },
+    }),
   };
+}
+
+/** The grading rules' suggestion in a state whose fixture is at `severity`: made, confirmed (II links and prompts) or dismissed. */
+function gradingIn(from: IncidentState, severity: Severity): AnyCase[] {
+  const cityLinked = severity !== 'IV';
+  return [
+    {
+      from,
+      command: 'SuggestSeverity',
+      payload: SUGGEST_II,
+      guard: 'suggestionAdds',
+      to: from,
+      event: 'SeveritySuggested',
+      changes: (m) => ({ suggestedSeverity: { ...SUGGEST_II, at: m.occurredAt } }),
+    },
+    {
+      from,
+      given: [{ type: 'SuggestSeverity', ...SUGGEST_II }],
+      command: 'ConfirmSuggestedSeverity',
+      payload: { linkage: DINGHU_I_II },
+      guard: 'hasSuggestion',
+      to: from,
+      event: 'SuggestedSeverityConfirmed',
+      // the old and the new severity, and the rule, beside the payload
+      eventData: { linkage: DINGHU_I_II, previousSeverity: severity, severity: 'II', rule: 'accident-ii' },
+      derived: [...(cityLinked ? [] : [severityLink(CITY, 'II')]), severityLink(PROVINCE, 'II'), leadPrompted(PROVINCE, 'II', 'major-and-above')],
+      changes: (m) => ({
+        severity: 'II',
+        suggestedSeverity: null,
+        linkedJurisdictions: [CITY, PROVINCE],
+        leadPrompt: { jurisdiction: PROVINCE, severity: 'II', rule: 'major-and-above', at: m.occurredAt },
+      }),
+    },
+    {
+      from,
+      given: [{ type: 'SuggestSeverity', ...SUGGEST_II }],
+      command: 'DismissSuggestedSeverity',
+      payload: { reason: 'the police count ten dead in two separate accidents' },
+      guard: 'hasSuggestion',
+      to: from,
+      event: 'SuggestedSeverityDismissed',
+      eventData: { reason: 'the police count ten dead in two separate accidents', severity: 'II' },
+      changes: () => ({ suggestedSeverity: null }),
+    },
+  ];
 }
 
 /**
@@ -169,7 +279,8 @@ const OPEN_STATES = [
 function linkageIn(from: IncidentState, severity: Severity): AnyCase[] {
   const severe = severityAtLeast(severity, 'III');
   const city = severe ? [CITY] : [];
-  const raise: PayloadOf<'RaiseLead'> = { reason: 'spreads across counties', to: CITY, upperJurisdiction: PROVINCE };
+  // at III the city, now leading, has nobody above it to link; at IV no linkage rule applies
+  const raise: PayloadOf<'RaiseLead'> = { reason: 'spreads across counties', to: CITY, upperJurisdiction: PROVINCE, linkage: severe ? CITY_III : NO_RULE };
   return [
     {
       from,
@@ -216,13 +327,12 @@ function linkageIn(from: IncidentState, severity: Severity): AnyCase[] {
       guard: 'hasUpper',
       to: from,
       event: 'LeadRaised',
-      // the city leads and leaves the linked rooms; the province follows from III; Dinghu supports
-      ...(severe ? { derived: [severityLink(PROVINCE, severity)] } : {}),
+      // the city leads and leaves the linked rooms; Dinghu supports
       changes: () => ({
         leadJurisdiction: CITY,
         upperJurisdiction: PROVINCE,
         raisedFrom: [{ jurisdiction: DINGHU, upper: CITY }],
-        linkedJurisdictions: severe ? [PROVINCE] : [],
+        linkedJurisdictions: [],
         supportingJurisdictions: [DINGHU],
       }),
     },
@@ -234,14 +344,25 @@ function linkageIn(from: IncidentState, severity: Severity): AnyCase[] {
       guard: 'wasRaised',
       to: from,
       event: 'LeadHandedBack',
-      // Dinghu leads again under the city, which stays as a linked room (after the province, if linked)
+      // Dinghu leads again under the city, which stays as a linked room
       changes: () => ({
         leadJurisdiction: DINGHU,
         upperJurisdiction: CITY,
         raisedFrom: [],
-        linkedJurisdictions: severe ? [PROVINCE, CITY] : [CITY],
+        linkedJurisdictions: [CITY],
         supportingJurisdictions: [],
       }),
+    },
+    {
+      from,
+      // a prompt made earlier (at II) still stands: no self-transition of every open state can make one
+      seed: (at) => ({ leadPrompt: promptOf(at) }),
+      command: 'DeclineLead',
+      payload: { reason: 'the city copes; the province follows' },
+      guard: 'isPrompted',
+      to: from,
+      event: 'LeadDeclined',
+      changes: () => ({ leadPrompt: null }),
     },
   ];
 }
@@ -259,6 +380,7 @@ const CASES: readonly AnyCase[] = [
       severity: 'IV',
       leadJurisdiction: DINGHU,
       upperJurisdiction: CITY,
+      linkage: NO_RULE,
       location: { description: 'S358 km 42' },
       source: 'phone',
       exercise: false,
@@ -303,11 +425,12 @@ const CASES: readonly AnyCase[] = [
   },
   updateIn('reported'),
   classifyIn('reported', false),
+  ...gradingIn('reported', 'IV'),
   ...linkageIn('reported', 'IV'),
   {
     from: 'verifying',
     command: 'ConfirmIncident',
-    payload: { severity: 'III', note: 'confirmed by township' },
+    payload: { severity: 'III', note: 'confirmed by township', linkage: DINGHU_III },
     guard: 'severityKnownOrGiven',
     to: 'confirmed',
     event: 'IncidentConfirmed',
@@ -326,6 +449,7 @@ const CASES: readonly AnyCase[] = [
   },
   updateIn('verifying'),
   classifyIn('verifying', false),
+  ...gradingIn('verifying', 'IV'),
   ...linkageIn('verifying', 'IV'),
   {
     from: 'confirmed',
@@ -338,6 +462,7 @@ const CASES: readonly AnyCase[] = [
   },
   updateIn('confirmed'),
   classifyIn('confirmed', true),
+  ...gradingIn('confirmed', 'III'),
   ...linkageIn('confirmed', 'III'),
   {
     from: 'initialHandling',
@@ -350,6 +475,7 @@ const CASES: readonly AnyCase[] = [
   },
   updateIn('initialHandling'),
   classifyIn('initialHandling', true),
+  ...gradingIn('initialHandling', 'III'),
   ...linkageIn('initialHandling', 'III'),
   {
     from: 'responseActive',
@@ -371,6 +497,7 @@ const CASES: readonly AnyCase[] = [
   },
   updateIn('responseActive'),
   classifyIn('responseActive', true),
+  ...gradingIn('responseActive', 'III'),
   ...linkageIn('responseActive', 'III'),
   {
     from: 'controlled',
@@ -383,6 +510,7 @@ const CASES: readonly AnyCase[] = [
   },
   updateIn('controlled'),
   classifyIn('controlled', true),
+  ...gradingIn('controlled', 'III'),
   ...linkageIn('controlled', 'III'),
   {
     from: 'responseLifted',
@@ -418,14 +546,14 @@ const CASES: readonly AnyCase[] = [
   ...linkageIn('underReview', 'III'),
 ];
 
-/** Applies one command body to a state with a fresh meta; it must be accepted. */
+/** Applies one command body to a state with a fresh meta and the linkage the engine fills in; it must be accepted. */
 function apply(state: PersistedState, body: CommandBody): Accepted {
-  return expectAccepted(decide(a, state, { ...body, meta: nextMeta() }));
+  return expectAccepted(decide(a, state, { ...body, ...linkageFill(state, body), meta: nextMeta() }));
 }
 
 /** Applies a case's `given` commands to a state. */
 function withGiven(state: PersistedState, c: AnyCase): PersistedState {
-  let s = state;
+  let s: PersistedState = c.seed ? { ...state, context: { ...state.context, ...c.seed(iso(0)) } } : state;
   for (const body of c.given ?? []) s = apply(s, body).state;
   return s;
 }
@@ -488,7 +616,7 @@ describe('incident machine: coverage of the transition table', () => {
 describe('incident machine: every legal transition', () => {
   // the primary event is the one the case names: the harness checks it is the command's in INCIDENT_EVENT_FOR
   spec.transitionTests({
-    events: (c) => [{ type: c.event, data: { ...c.payload } }, ...(c.derived ?? [])],
+    events: (c) => [{ type: c.event, data: c.eventData ?? { ...c.payload } }, ...(c.derived ?? [])],
     changes: (c, meta) => c.changes(meta),
   });
 });
@@ -636,7 +764,7 @@ describe('incident machine: guards', () => {
   const verifyingAllowed = allowedByTable('verifying');
 
   it('ConfirmIncident without severity is rejected when the context has none', () => {
-    expect(verifyingAllowed).toEqual([...LINKAGE_COMMANDS, 'ClassifyIncident', 'ConfirmIncident', 'DismissIncident', 'UpdateIncidentDetails'].sort());
+    expect(verifyingAllowed).toEqual([...LINKAGE_COMMANDS, ...GRADING_COMMANDS, 'ConfirmIncident', 'DismissIncident', 'UpdateIncidentDetails'].sort());
     const d = decide(a, verifyingWithoutSeverity(), { type: 'ConfirmIncident', meta: nextMeta(), category: 'accident' });
     expect(d).toStrictEqual({ ok: false, state: 'verifying', allowed: verifyingAllowed });
   });
@@ -694,7 +822,45 @@ function linkage(state: PersistedState): Pick<IncidentContext, 'leadJurisdiction
   return { leadJurisdiction, upperJurisdiction, linkedJurisdictions, supportingJurisdictions, raisedFrom };
 }
 
-describe('incident linkage: severity III and above links the room above the lead', () => {
+describe('incident linkage: the engine resolves the linkage rules against the tree', () => {
+  it('the linkages the cases send are what linkageAbove gives under the default rules', () => {
+    expect(linkageAbove(DEFAULT_PLAN_RULES, TREE, DINGHU, 'IV')).toStrictEqual(NO_RULE);
+    expect(linkageAbove(DEFAULT_PLAN_RULES, TREE, DINGHU, 'III')).toStrictEqual(DINGHU_III);
+    expect(linkageAbove(DEFAULT_PLAN_RULES, TREE, DINGHU, 'II')).toStrictEqual(DINGHU_I_II);
+    expect(linkageAbove(DEFAULT_PLAN_RULES, TREE, DINGHU, 'I')).toStrictEqual(DINGHU_I_II);
+    expect(linkageAbove(DEFAULT_PLAN_RULES, TREE, CITY, 'III')).toStrictEqual(CITY_III);
+    expect(linkageAbove(DEFAULT_PLAN_RULES, TREE, CITY, 'II')).toStrictEqual(CITY_I_II);
+    // nothing above the province: the rule applies, but names nobody
+    expect(linkageAbove(DEFAULT_PLAN_RULES, TREE, PROVINCE, 'I')).toStrictEqual({ rule: 'major-and-above', link: [], promptLead: null });
+  });
+
+  it('a jurisdiction rule that links only the province at III and prompts the city is followed as written', () => {
+    const rules: Pick<CompletePlanRules, 'linkage'> = { linkage: [{ id: 'own', severities: ['III'], link: ['province'], promptLead: 'city', source: 'test' }] };
+    expect(linkageAbove(rules, TREE, DINGHU, 'III')).toStrictEqual({
+      rule: 'own',
+      link: [PROVINCE],
+      promptLead: CITY,
+    });
+  });
+
+  it('severitySetBy: a severity given, or a suggestion confirmed, that differs from the one in force', () => {
+    const at = (severity: Severity | null, suggested: Severity | null = null) => ({
+      severity,
+      suggestedSeverity: suggested === null ? null : { ...SUGGEST_II, severity: suggested, at: iso(0) },
+    });
+    expect(severitySetBy({ type: 'ReportIncident', severity: 'III' }, null)).toBe('III');
+    expect(severitySetBy({ type: 'ReportIncident' }, null)).toBeNull();
+    expect(severitySetBy({ type: 'ConfirmIncident', severity: 'III' }, at('III'))).toBeNull();
+    expect(severitySetBy({ type: 'ConfirmIncident' }, at('III'))).toBeNull();
+    expect(severitySetBy({ type: 'ClassifyIncident', severity: 'II' }, at('III'))).toBe('II');
+    expect(severitySetBy({ type: 'ClassifyIncident', severity: 'IV' }, at('III'))).toBe('IV');
+    expect(severitySetBy({ type: 'ConfirmSuggestedSeverity' }, at('III', 'I'))).toBe('I');
+    expect(severitySetBy({ type: 'ConfirmSuggestedSeverity' }, at('III'))).toBeNull();
+    expect(severitySetBy({ type: 'ActivateResponse', severity: 'I' }, at('III'))).toBeNull();
+  });
+});
+
+describe('incident linkage: the rooms the linkage rules name follow the severity', () => {
   /** Each way a severity is set, from an incident at Dinghu whose severity is still unknown. */
   const SETTERS = {
     ReportIncident: (severity: Severity) => reportDinghu({ severity }),
@@ -703,50 +869,76 @@ describe('incident linkage: severity III and above links the room above the lead
       return apply(verifying, { type: 'ConfirmIncident', severity });
     },
     ClassifyIncident: (severity: Severity) => apply(reportDinghu().state, { type: 'ClassifyIncident', category: 'accident', severity }),
+    ConfirmSuggestedSeverity: (severity: Severity) => {
+      const suggested = apply(reportDinghu().state, { type: 'SuggestSeverity', ...SUGGEST_II, severity });
+      return apply(suggested.state, { type: 'ConfirmSuggestedSeverity' });
+    },
   } as const;
   const table = (Object.keys(SETTERS) as (keyof typeof SETTERS)[]).flatMap((command) => SEVERITIES.map((severity) => [command, severity] as const));
+  const followersAt: Record<Severity, string[]> = { I: [CITY, PROVINCE], II: [CITY, PROVINCE], III: [CITY], IV: [] };
 
   it.each(table)('%s at level %s', (command, severity) => {
     const d = SETTERS[command](severity);
     const [primary, ...derived] = d.events;
     expect(primary?.type).toBe(INCIDENT_EVENT_FOR[command]);
     expect(primary?.derived).toBeUndefined();
-    const links = severity !== 'IV';
-    expect(derived).toStrictEqual(links ? [severityLink(CITY, severity)] : []);
+    const prompts = severity === 'I' || severity === 'II';
+    expect(derived).toStrictEqual([
+      ...followersAt[severity].map((j) => severityLink(j, severity)),
+      ...(prompts ? [leadPrompted(PROVINCE, severity, 'major-and-above')] : []),
+    ]);
     expect(linkage(d.state)).toStrictEqual({
       leadJurisdiction: DINGHU,
       upperJurisdiction: CITY,
-      linkedJurisdictions: links ? [CITY] : [],
+      linkedJurisdictions: followersAt[severity],
       supportingJurisdictions: [],
       raisedFrom: [],
     });
+    if (prompts) expect(ctx(d.state).leadPrompt).toMatchObject({ jurisdiction: PROVINCE, severity, rule: 'major-and-above' });
+    else expect(ctx(d.state).leadPrompt).toBeNull();
 
-    // exactly once: a further rise to level I links the city only if it was not linked yet
-    const again = apply(d.state, { type: 'ClassifyIncident', category: 'accident', severity: 'I' });
-    expect(again.events).toStrictEqual([
-      { type: 'IncidentClassified', data: { category: 'accident', severity: 'I' } },
-      ...(links ? [] : [severityLink(CITY, 'I')]),
+    // exactly once: a further rise to level I links only the rooms not yet following, and prompts the province only if not yet prompted
+    const again = apply(d.state, { type: 'ClassifyIncident', category: 'accident', severity: severity === 'I' ? 'II' : 'I' });
+    const next = severity === 'I' ? 'II' : 'I';
+    expect(again.events.slice(1)).toStrictEqual([
+      ...followersAt[next].filter((j) => !followersAt[severity].includes(j)).map((j) => severityLink(j, next)),
+      ...(prompts ? [] : [leadPrompted(PROVINCE, next, 'major-and-above')]),
     ]);
-    expect(ctx(again.state).linkedJurisdictions).toStrictEqual([CITY]);
+    expect(ctx(again.state).linkedJurisdictions).toStrictEqual([CITY, PROVINCE]);
   });
 
-  it('lowering the severity to IV leaves the link until someone removes it', () => {
+  it('the prompt records the severity, the rule and when the severity was set', () => {
+    const meta = nextMeta();
+    const d = expectAccepted(
+      decide(a, initialState(a), { type: 'ReportIncident', incidentId: 'inc-ii', title: 'Chemical plant fire', leadJurisdiction: DINGHU, severity: 'II', linkage: DINGHU_I_II, meta }),
+    );
+    expect(ctx(d.state).leadPrompt).toStrictEqual({ jurisdiction: PROVINCE, severity: 'II', rule: 'major-and-above', at: meta.occurredAt });
+  });
+
+  it('lowering the severity leaves the links until someone removes them, and withdraws the prompt', () => {
     let s = reportDinghu({ severity: 'II' }).state;
-    expect(ctx(s).linkedJurisdictions).toStrictEqual([CITY]);
+    expect(ctx(s)).toMatchObject({ linkedJurisdictions: [CITY, PROVINCE], leadPrompt: { jurisdiction: PROVINCE } });
     s = apply(s, { type: 'BeginVerification' }).state;
     const lowered = apply(s, { type: 'ClassifyIncident', category: 'accident', severity: 'IV' });
-    expect(lowered.events).toStrictEqual([{ type: 'IncidentClassified', data: { category: 'accident', severity: 'IV' } }]);
-    expect(ctx(lowered.state)).toMatchObject({ severity: 'IV', linkedJurisdictions: [CITY] });
+    expect(lowered.events).toStrictEqual([{ type: 'IncidentClassified', data: { category: 'accident', severity: 'IV', linkage: NO_RULE } }]);
+    expect(ctx(lowered.state)).toMatchObject({ severity: 'IV', linkedJurisdictions: [CITY, PROVINCE], leadPrompt: null });
     const confirmed = apply(lowered.state, { type: 'ConfirmIncident', severity: 'IV' });
     expect(confirmed.events).toHaveLength(1);
-    expect(ctx(confirmed.state)).toMatchObject({ severity: 'IV', linkedJurisdictions: [CITY] });
-    // someone removes it: at IV the city stays out
+    expect(ctx(confirmed.state)).toMatchObject({ severity: 'IV', linkedJurisdictions: [CITY, PROVINCE] });
+    // someone removes the city: at IV it stays out
     const unlinked = apply(confirmed.state, { type: 'UnlinkRoom', jurisdiction: CITY, reason: 'county copes' });
     expect(unlinked.events).toStrictEqual([{ type: 'RoomUnlinked', data: { jurisdiction: CITY, reason: 'county copes' } }]);
-    expect(ctx(unlinked.state).linkedJurisdictions).toStrictEqual([]);
+    expect(ctx(unlinked.state).linkedJurisdictions).toStrictEqual([PROVINCE]);
   });
 
-  it('a city room removed at III is linked again when the severity is set at III or higher again', () => {
+  it('lowering from I to III keeps the links and withdraws the prompt; III names no prompt', () => {
+    const s = reportDinghu({ severity: 'I' }).state;
+    const d = apply(s, { type: 'ClassifyIncident', category: 'accident', severity: 'III' });
+    expect(d.events.map((e) => e.type)).toStrictEqual(['IncidentClassified']);
+    expect(ctx(d.state)).toMatchObject({ linkedJurisdictions: [CITY, PROVINCE], leadPrompt: null });
+  });
+
+  it('a city room removed at III is linked again when the severity changes, not by a command that leaves it', () => {
     let s = reportDinghu({ severity: 'III' }).state;
     s = apply(s, { type: 'UnlinkRoom', jurisdiction: CITY }).state;
     expect(ctx(s).linkedJurisdictions).toStrictEqual([]);
@@ -754,10 +946,21 @@ describe('incident linkage: severity III and above links the room above the lead
     const updated = apply(s, { type: 'UpdateIncidentDetails', description: 'more rain' });
     expect(updated.events).toHaveLength(1);
     s = apply(updated.state, { type: 'BeginVerification' }).state;
-    // confirming without a severity keeps level III, which links the city again
+    // confirming at the severity in force sets nothing: the engine fills no linkage, nobody is linked
     const confirmed = apply(s, { type: 'ConfirmIncident' });
-    expect(confirmed.events).toStrictEqual([{ type: 'IncidentConfirmed', data: {} }, severityLink(CITY, 'III')]);
-    expect(ctx(confirmed.state).linkedJurisdictions).toStrictEqual([CITY]);
+    expect(confirmed.events).toStrictEqual([{ type: 'IncidentConfirmed', data: {} }]);
+    expect(ctx(confirmed.state).linkedJurisdictions).toStrictEqual([]);
+    // a new severity links the rooms its rule names again
+    const raised = apply(confirmed.state, { type: 'ClassifyIncident', category: 'accident', severity: 'II' });
+    expect(raised.events.slice(1)).toStrictEqual([severityLink(CITY, 'II'), severityLink(PROVINCE, 'II'), leadPrompted(PROVINCE, 'II', 'major-and-above')]);
+  });
+
+  it('a command that carries no linkage links nobody, whatever the severity (the machine knows no tree)', () => {
+    const d = expectAccepted(
+      decide(a, initialState(a), { type: 'ReportIncident', incidentId: 'inc-raw', title: 'Fire', leadJurisdiction: DINGHU, upperJurisdiction: CITY, severity: 'I', meta: nextMeta() }),
+    );
+    expect(d.events.map((e) => e.type)).toStrictEqual(['IncidentReported']);
+    expect(ctx(d.state)).toMatchObject({ linkedJurisdictions: [], leadPrompt: null });
   });
 
   it('the response level is not the severity: ActivateResponse at I links nothing', () => {
@@ -769,25 +972,23 @@ describe('incident linkage: severity III and above links the room above the lead
     expect(d.events.map((e) => e.type)).toStrictEqual(['ResponseActivated']);
     const changed = apply(d.state, { type: 'ChangeResponseLevel', level: 'II', reason: 'eased' });
     expect(changed.events.map((e) => e.type)).toStrictEqual(['ResponseLevelChanged']);
-    expect(ctx(changed.state).linkedJurisdictions).toStrictEqual([]);
+    expect(ctx(changed.state)).toMatchObject({ linkedJurisdictions: [], leadPrompt: null });
   });
 
-  it('with no level above the lead, nothing is linked', () => {
-    for (const upper of [{}, { upperJurisdiction: null }]) {
-      const d = apply(initialState(a), { type: 'ReportIncident', incidentId: 'inc-top', title: 'Typhoon', leadJurisdiction: PROVINCE, severity: 'I', ...upper });
-      expect(d.events.map((e) => e.type)).toStrictEqual(['IncidentReported']);
-      expect(linkage(d.state)).toMatchObject({ upperJurisdiction: null, linkedJurisdictions: [] });
-    }
+  it('with no level above the lead, nothing is linked and nobody prompted', () => {
+    const d = apply(initialState(a), { type: 'ReportIncident', incidentId: 'inc-top', title: 'Typhoon', leadJurisdiction: PROVINCE, severity: 'I', upperJurisdiction: null });
+    expect(d.events.map((e) => e.type)).toStrictEqual(['IncidentReported']);
+    expect(ctx(d.state)).toMatchObject({ upperJurisdiction: null, linkedJurisdictions: [], leadPrompt: null });
   });
 
   it('a city room that already supports the incident is not also linked', () => {
     const supported = apply(reportDinghu({ severity: 'IV' }).state, { type: 'AddSupportingJurisdiction', jurisdiction: CITY });
     const d = apply(supported.state, { type: 'ClassifyIncident', category: 'accident', severity: 'II' });
-    expect(d.events.map((e) => e.type)).toStrictEqual(['IncidentClassified']);
-    expect(linkage(d.state)).toMatchObject({ linkedJurisdictions: [], supportingJurisdictions: [CITY] });
+    expect(d.events.map((e) => e.type)).toStrictEqual(['IncidentClassified', 'RoomLinked', 'LeadPrompted']);
+    expect(linkage(d.state)).toMatchObject({ linkedJurisdictions: [PROVINCE], supportingJurisdictions: [CITY] });
   });
 
-  it('a city-led incident links the province', () => {
+  it('a city-led incident links the province and prompts it', () => {
     const d = apply(initialState(a), {
       type: 'ReportIncident',
       incidentId: 'inc-city',
@@ -796,8 +997,129 @@ describe('incident linkage: severity III and above links the room above the lead
       upperJurisdiction: PROVINCE,
       severity: 'II',
     });
-    expect(d.events.slice(1)).toStrictEqual([severityLink(PROVINCE, 'II')]);
+    expect(d.events.slice(1)).toStrictEqual([severityLink(PROVINCE, 'II'), leadPrompted(PROVINCE, 'II', 'major-and-above')]);
     expect(ctx(d.state).linkedJurisdictions).toStrictEqual([PROVINCE]);
+  });
+});
+
+describe('incident linkage: the prompt to take the lead', () => {
+  /** A Dinghu incident at II: city and province linked, the province prompted. */
+  const prompted = (): PersistedState => reportDinghu({ severity: 'II' }).state;
+
+  it('the province declines with a reason: the prompt is cleared, the links stay', () => {
+    const d = apply(prompted(), { type: 'DeclineLead', reason: 'the city leads; the province follows' });
+    expect(d.events).toStrictEqual([{ type: 'LeadDeclined', data: { reason: 'the city leads; the province follows' } }]);
+    expect(ctx(d.state)).toMatchObject({ leadPrompt: null, linkedJurisdictions: [CITY, PROVINCE] });
+    // nothing left to decline
+    expect(decide(a, d.state, { type: 'DeclineLead', reason: 'again', meta: nextMeta() })).toStrictEqual(refused('reported'));
+  });
+
+  it('once declined, the province is not prompted again by a command that leaves the severity as it was', () => {
+    const declined = apply(prompted(), { type: 'DeclineLead', reason: 'no' }).state;
+    const same = apply(apply(declined, { type: 'BeginVerification' }).state, { type: 'ConfirmIncident', severity: 'II' });
+    expect(same.events.map((e) => e.type)).toStrictEqual(['IncidentConfirmed']);
+    expect(ctx(same.state).leadPrompt).toBeNull();
+    // a new severity that prompts asks again
+    const worse = apply(same.state, { type: 'ClassifyIncident', category: 'accident', severity: 'I' });
+    expect(worse.events.map((e) => e.type)).toStrictEqual(['IncidentClassified', 'LeadPrompted']);
+  });
+
+  it('the lead raised to the province answers the prompt', () => {
+    const d = apply(prompted(), { type: 'RaiseLead', reason: 'the province takes over', to: PROVINCE, upperJurisdiction: null });
+    expect(d.events.map((e) => e.type)).toStrictEqual(['LeadRaised']);
+    expect(ctx(d.state)).toMatchObject({
+      leadJurisdiction: PROVINCE,
+      leadPrompt: null,
+      linkedJurisdictions: [CITY],
+      supportingJurisdictions: [DINGHU],
+      raisedFrom: [{ jurisdiction: DINGHU, upper: CITY }],
+    });
+    // handed back, the county leads again under the city; the province follows and is not prompted again
+    const back = apply(d.state, { type: 'HandBackLead', reason: 'the county copes' });
+    expect(ctx(back.state)).toMatchObject({ leadJurisdiction: DINGHU, upperJurisdiction: CITY, leadPrompt: null, linkedJurisdictions: [CITY, PROVINCE] });
+  });
+
+  it('the lead raised to the city leaves the province prompted: it is still above the lead', () => {
+    const start = prompted();
+    const before = ctx(start).leadPrompt;
+    expect(before).toMatchObject({ jurisdiction: PROVINCE });
+    const d = apply(start, { type: 'RaiseLead', reason: 'the city takes over', to: CITY, upperJurisdiction: PROVINCE });
+    expect(d.events.map((e) => e.type)).toStrictEqual(['LeadRaised']);
+    expect(d.events[0]?.data['linkage']).toStrictEqual(CITY_I_II);
+    expect(ctx(d.state)).toMatchObject({ leadJurisdiction: CITY, leadPrompt: before, linkedJurisdictions: [PROVINCE] });
+  });
+
+  it('a raise whose rules link more above the new lead links them (here: a prompted room set aside is not re-prompted)', () => {
+    const declined = apply(prompted(), { type: 'DeclineLead', reason: 'no' }).state;
+    const unlinked = apply(declined, { type: 'UnlinkRoom', jurisdiction: PROVINCE }).state;
+    const d = apply(unlinked, { type: 'RaiseLead', reason: 'the city takes over', to: CITY, upperJurisdiction: PROVINCE });
+    expect(d.events.slice(1)).toStrictEqual([severityLink(PROVINCE, 'II')]);
+    expect(ctx(d.state)).toMatchObject({ leadPrompt: null, linkedJurisdictions: [PROVINCE] });
+  });
+
+  it('a snapshot written before prompts existed (no leadPrompt field) has nothing to decline', () => {
+    const { leadPrompt: _p, suggestedSeverity: _s, ...old } = ctx(reportDinghu({ severity: 'IV' }).state);
+    const state: PersistedState = { value: 'reported', context: old };
+    expect(decide(a, state, { type: 'DeclineLead', reason: 'x', meta: nextMeta() }).ok).toBe(false);
+    expect(decide(a, state, { type: 'ConfirmSuggestedSeverity', meta: nextMeta() }).ok).toBe(false);
+    const suggested = apply(state, { type: 'SuggestSeverity', ...SUGGEST_II });
+    expect(ctx(suggested.state).suggestedSeverity).toMatchObject({ severity: 'II' });
+  });
+});
+
+describe('incident grading: suggested reclassification', () => {
+  const atIII = (): PersistedState => reportDinghu({ severity: 'III', category: 'accident' }).state;
+
+  it('a suggestion is only made above the severity in force', () => {
+    for (const severity of ['III', 'IV'] as const) {
+      expect(decide(a, atIII(), { type: 'SuggestSeverity', ...SUGGEST_II, severity, meta: nextMeta() }), severity).toStrictEqual(refused('reported'));
+    }
+    const meta = nextMeta();
+    const d = expectAccepted(decide(a, atIII(), { type: 'SuggestSeverity', ...SUGGEST_II, meta }));
+    expect(d.events).toStrictEqual([{ type: 'SeveritySuggested', data: { ...SUGGEST_II } }]);
+    expect(ctx(d.state).suggestedSeverity).toStrictEqual({ ...SUGGEST_II, at: meta.occurredAt });
+    // an incident not yet graded takes any suggestion
+    expect(apply(reportDinghu().state, { type: 'SuggestSeverity', ...SUGGEST_II, severity: 'IV' }).events).toHaveLength(1);
+  });
+
+  it('the same suggestion is not made twice while pending; a different one replaces it', () => {
+    const pending = apply(atIII(), { type: 'SuggestSeverity', ...SUGGEST_II }).state;
+    expect(decide(a, pending, { type: 'SuggestSeverity', ...SUGGEST_II, figures: { dead: 12 }, meta: nextMeta() })).toStrictEqual(refused('reported'));
+    const worse = apply(pending, { type: 'SuggestSeverity', ...SUGGEST_II, severity: 'I', rule: 'accident-i', figures: { dead: 31 } });
+    expect(ctx(worse.state).suggestedSeverity).toMatchObject({ severity: 'I', rule: 'accident-i', figures: { dead: 31 } });
+  });
+
+  it('confirming sets the severity to the suggestion and records the old and the new one; the linkage follows', () => {
+    const pending = apply(atIII(), { type: 'SuggestSeverity', ...SUGGEST_II }).state;
+    const d = apply(pending, { type: 'ConfirmSuggestedSeverity' });
+    expect(d.events).toStrictEqual([
+      { type: 'SuggestedSeverityConfirmed', data: { linkage: DINGHU_I_II, previousSeverity: 'III', severity: 'II', rule: 'accident-ii' } },
+      severityLink(PROVINCE, 'II'),
+      leadPrompted(PROVINCE, 'II', 'major-and-above'),
+    ]);
+    expect(ctx(d.state)).toMatchObject({ severity: 'II', category: 'accident', suggestedSeverity: null, linkedJurisdictions: [CITY, PROVINCE] });
+    expect(decide(a, d.state, { type: 'ConfirmSuggestedSeverity', meta: nextMeta() })).toStrictEqual(refused('reported'));
+  });
+
+  it('dismissing keeps the severity and clears the suggestion; the same figures may suggest it again later', () => {
+    const pending = apply(atIII(), { type: 'SuggestSeverity', ...SUGGEST_II }).state;
+    const d = apply(pending, { type: 'DismissSuggestedSeverity', reason: 'two separate accidents' });
+    expect(d.events).toStrictEqual([{ type: 'SuggestedSeverityDismissed', data: { reason: 'two separate accidents', severity: 'II' } }]);
+    expect(ctx(d.state)).toMatchObject({ severity: 'III', suggestedSeverity: null });
+    expect(decide(a, d.state, { type: 'DismissSuggestedSeverity', reason: 'again', meta: nextMeta() })).toStrictEqual(refused('reported'));
+    expect(apply(d.state, { type: 'SuggestSeverity', ...SUGGEST_II }).events).toHaveLength(1);
+  });
+
+  it('a classification at or above the suggestion answers it; one below leaves it pending', () => {
+    const pending = apply(atIII(), { type: 'SuggestSeverity', ...SUGGEST_II }).state;
+    expect(ctx(apply(pending, { type: 'ClassifyIncident', category: 'accident', severity: 'I' }).state).suggestedSeverity).toBeNull();
+    expect(ctx(apply(pending, { type: 'ClassifyIncident', category: 'accident', severity: 'II' }).state).suggestedSeverity).toBeNull();
+    expect(ctx(apply(pending, { type: 'ClassifyIncident', category: 'accident', severity: 'IV' }).state).suggestedSeverity).toMatchObject({ severity: 'II' });
+  });
+
+  it('after the response is lifted severity is a matter of record: no suggestion is taken', () => {
+    const lifted = fixture('responseLifted');
+    expect(decide(a, lifted, { type: 'SuggestSeverity', ...SUGGEST_II, meta: nextMeta() })).toStrictEqual(refused('responseLifted'));
   });
 });
 
@@ -860,19 +1182,16 @@ describe('incident linkage: raising the lead and handing it back', () => {
     return apply(reportDinghu({ severity }).state, { type: 'AddSupportingJurisdiction', jurisdiction: GAOYAO }).state;
   }
 
-  it('RaiseLead at III: the city leads, Dinghu supports, the raise is recorded and the province is linked', () => {
+  it('RaiseLead at III: the city leads, Dinghu supports, the raise is recorded; III links no room above the city', () => {
     const before = countyLed('III');
     expect(ctx(before).linkedJurisdictions).toStrictEqual([CITY]);
     const d = apply(before, RAISE);
-    expect(d.events).toStrictEqual([
-      { type: 'LeadRaised', data: { reason: 'spreads across counties', to: CITY, upperJurisdiction: PROVINCE } },
-      severityLink(PROVINCE, 'III'),
-    ]);
+    expect(d.events).toStrictEqual([{ type: 'LeadRaised', data: { reason: 'spreads across counties', to: CITY, upperJurisdiction: PROVINCE, linkage: CITY_III } }]);
     expect(linkage(d.state)).toStrictEqual({
       leadJurisdiction: CITY,
       upperJurisdiction: PROVINCE,
       // the city leads now, so it is no longer a linked room
-      linkedJurisdictions: [PROVINCE],
+      linkedJurisdictions: [],
       supportingJurisdictions: [GAOYAO, DINGHU],
       raisedFrom: [{ jurisdiction: DINGHU, upper: CITY }],
     });
@@ -911,7 +1230,7 @@ describe('incident linkage: raising the lead and handing it back', () => {
     const top = apply(initialState(a), { type: 'ReportIncident', incidentId: 'inc-top', title: 'Typhoon', leadJurisdiction: PROVINCE, upperJurisdiction: null }).state;
     for (const body of [
       { type: 'RaiseLead', reason: 'nowhere to go' },
-      { type: 'RaiseLead', reason: 'nowhere to go', to: null, upperJurisdiction: null },
+      { type: 'RaiseLead', reason: 'nowhere to go', upperJurisdiction: null },
     ] satisfies CommandBody[]) {
       expect(decide(a, top, { ...body, meta: nextMeta() })).toStrictEqual(refused('reported'));
     }
@@ -924,13 +1243,13 @@ describe('incident linkage: raising the lead and handing it back', () => {
     expect(linkage(d.state)).toStrictEqual({
       leadJurisdiction: DINGHU,
       upperJurisdiction: CITY,
-      // the province linked by the raise keeps following; the city, the former lead, is linked
-      linkedJurisdictions: [PROVINCE, CITY],
+      // the city, the former lead, is linked
+      linkedJurisdictions: [CITY],
       supportingJurisdictions: [GAOYAO],
       raisedFrom: [],
     });
     // the city can be unlinked like any linked room
-    expect(ctx(apply(d.state, { type: 'UnlinkRoom', jurisdiction: CITY }).state).linkedJurisdictions).toStrictEqual([PROVINCE]);
+    expect(ctx(apply(d.state, { type: 'UnlinkRoom', jurisdiction: CITY }).state).linkedJurisdictions).toStrictEqual([]);
   });
 
   it('HandBackLead without a prior raise is refused, and so is a second hand-back', () => {
@@ -943,9 +1262,11 @@ describe('incident linkage: raising the lead and handing it back', () => {
   it('raised twice, handed back twice: the raises unwind in order', () => {
     let s = countyLed('II');
     s = apply(s, RAISE).state;
+    expect(ctx(s).leadPrompt).toMatchObject({ jurisdiction: PROVINCE });
     const twice = apply(s, { type: 'RaiseLead', reason: 'province takes over', to: PROVINCE, upperJurisdiction: null });
-    // no level above the province: nothing more to link
+    // no level above the province: nothing more to link; the province leads, which answers its prompt
     expect(twice.events.map((e) => e.type)).toStrictEqual(['LeadRaised']);
+    expect(ctx(twice.state).leadPrompt).toBeNull();
     expect(linkage(twice.state)).toStrictEqual({
       leadJurisdiction: PROVINCE,
       upperJurisdiction: null,
@@ -1007,10 +1328,23 @@ function refused(state: IncidentState): Decision {
 // ---------------------------------------------------------------------------------------------------
 
 /**
- * Applies commands in order, as the engine would, keeping every intermediate state, the stream, and
- * after each command how many events the stream holds (`ends[i]` events give `states[i]`).
+ * Applies commands in order, as the engine would (with the linkage it fills in from the state before
+ * each command), keeping every intermediate state, the stream, and after each command how many events
+ * the stream holds (`ends[i]` events give `states[i]`).
  */
-const run = (commands: ReadonlyArray<CommandBody>) => runCommands(a, commands, (command) => ({ ...command, meta: nextMeta() }), toStoredWithNow);
+function run(commands: ReadonlyArray<CommandBody>) {
+  let state = initialState(a);
+  return runCommands(
+    a,
+    commands,
+    (command) => {
+      const filled = { ...command, ...linkageFill(state, command), meta: nextMeta() };
+      state = expectAccepted(decide(a, state, filled)).state;
+      return filled;
+    },
+    toStoredWithNow,
+  );
+}
 
 function at<T>(items: readonly T[], i: number): T {
   const item = items[i];
@@ -1032,12 +1366,17 @@ const LIFECYCLE: ReadonlyArray<CommandBody> = [
   { type: 'LinkRoom', jurisdiction: FENGKAI, reason: 'upstream gauge' },
   { type: 'ActivateResponse', level: 'IV', measures: 'county plan' },
   { type: 'ChangeResponseLevel', level: 'III', reason: 'rising' },
-  { type: 'ClassifyIncident', category: 'natural_disaster', severity: 'II' },
-  // the city takes unified command; the province is linked (derived)
+  // the scene's figures reach level II: the suggestion is confirmed, the province is linked and prompted (derived)
+  { type: 'SuggestSeverity', ...SUGGEST_II },
+  { type: 'ConfirmSuggestedSeverity' },
+  { type: 'SuggestSeverity', ...SUGGEST_II, severity: 'I', rule: 'accident-i', figures: { dead: 30 } },
+  { type: 'DismissSuggestedSeverity', reason: 'thirty counted twice' },
+  // the city takes unified command; the province stays prompted above it
   { type: 'RaiseLead', reason: 'three counties affected', to: CITY, upperJurisdiction: PROVINCE },
   { type: 'ChangeResponseLevel', level: 'II', reason: 'city linkage' },
   { type: 'DeclareControlled' },
   { type: 'HandBackLead', reason: 'controlled; back to the county' },
+  { type: 'DeclineLead', reason: 'the county copes' },
   { type: 'UnlinkRoom', jurisdiction: FENGKAI },
   { type: 'LiftResponse' },
   { type: 'RemoveSupportingJurisdiction', jurisdiction: GAOYAO },
@@ -1050,12 +1389,14 @@ const LIFECYCLE: ReadonlyArray<CommandBody> = [
 describe('incident replay', () => {
   it('a full lifecycle replays to the state decide() produced, after every command', () => {
     const { states, events, ends } = run(LIFECYCLE);
-    expect(events).toHaveLength(LIFECYCLE.length + 2);
+    expect(events).toHaveLength(LIFECYCLE.length + 3);
     expect(events.filter((e) => e.meta.derived === true).map((e) => [e.type, e.data])).toStrictEqual([
       ['RoomLinked', { jurisdiction: CITY, reason: 'severity', severity: 'III' }],
       ['RoomLinked', { jurisdiction: PROVINCE, reason: 'severity', severity: 'II' }],
+      ['LeadPrompted', { jurisdiction: PROVINCE, severity: 'II', rule: 'major-and-above' }],
     ]);
     expect(states.at(-1)?.value).toBe('closed');
+    expect(ctx(at(states, states.length - 1))).toMatchObject({ severity: 'II', leadPrompt: null, suggestedSeverity: null });
     expect(linkage(at(states, states.length - 1))).toStrictEqual({
       leadJurisdiction: DINGHU,
       upperJurisdiction: CITY,
@@ -1140,8 +1481,9 @@ describe('incident replay', () => {
       ['IncidentReported', false],
       ['IncidentClassified', false],
       ['RoomLinked', true],
-      ['LeadRaised', false],
       ['RoomLinked', true],
+      ['LeadPrompted', true],
+      ['LeadRaised', false],
       ['LeadHandedBack', false],
       // the province still follows: the second raise links nothing
       ['LeadRaised', false],
@@ -1187,10 +1529,14 @@ const linkable = (c: IncidentContext): string[] =>
 const supportable = (c: IncidentContext): string[] => POOL.filter((j) => j !== c.leadJurisdiction && !c.supportingJurisdictions.includes(j));
 
 /** What the engine fills into a RaiseLead from the tree: the level above the lead, and the one above that. */
-function raiseFill(c: IncidentContext): { to: string | null; upperJurisdiction: string | null } {
+function raiseFill(c: IncidentContext): { to?: string; upperJurisdiction: string | null } {
   const to = TREE.parentOf(c.leadJurisdiction);
-  return { to, upperJurisdiction: to === null ? null : TREE.parentOf(to) };
+  return to === null ? { upperJurisdiction: null } : { to, upperJurisdiction: TREE.parentOf(to) };
 }
+
+/** Severities a suggestion may name: above the severity in force, other than the one pending. */
+const suggestable = (c: IncidentContext): Severity[] =>
+  SEVERITIES.filter((s) => (c.severity === null || !severityAtLeast(c.severity, s)) && c.suggestedSeverity?.severity !== s);
 
 /** Whether a command of this type can pass its guard in `state` with some valid payload. */
 function feasible(type: IncidentCommandType, state: PersistedState): boolean {
@@ -1208,13 +1554,29 @@ function feasible(type: IncidentCommandType, state: PersistedState): boolean {
       return (raiseFill(c).to ?? c.upperJurisdiction) !== null;
     case 'HandBackLead':
       return c.raisedFrom.length > 0;
+    case 'DeclineLead':
+      return c.leadPrompt !== null;
+    case 'SuggestSeverity':
+      return suggestable(c).length > 0;
+    case 'ConfirmSuggestedSeverity':
+    case 'DismissSuggestedSeverity':
+      return c.suggestedSeverity !== null;
     default:
       return true;
   }
 }
 
-/** A random command of the given type whose payload is valid and, when `feasible`, passes the guards in `state`. */
+/**
+ * A random command of the given type whose payload is valid and, when `feasible`, passes the guards in
+ * `state`, with the linkage the engine fills in.
+ */
 function randomCommand(rng: () => number, type: IncidentCommandType, state: PersistedState, meta: CommandMeta): IncidentCommand {
+  const command = randomBody(rng, type, state, meta);
+  const { meta: _m, ...body } = command;
+  return { ...command, ...linkageFill(state, body) } as IncidentCommand;
+}
+
+function randomBody(rng: () => number, type: IncidentCommandType, state: PersistedState, meta: CommandMeta): IncidentCommand {
   const c = ctx(state);
   const severity = (): Severity => pick(rng, SEVERITIES);
   const category = (): IncidentCategory => pick(rng, INCIDENT_CATEGORIES);
@@ -1298,6 +1660,24 @@ function randomCommand(rng: () => number, type: IncidentCommandType, state: Pers
       return { type, meta, reason: text('reason'), ...raiseFill(c) };
     case 'HandBackLead':
       return { type, meta, reason: text('reason') };
+    case 'DeclineLead':
+      return { type, meta, reason: text('reason') };
+    case 'SuggestSeverity': {
+      const options = suggestable(c);
+      return {
+        type,
+        meta,
+        severity: options.length > 0 ? pick(rng, options) : severity(),
+        rule: text('rule'),
+        source: text('source'),
+        figures: { dead: Math.floor(rng() * 40), ...maybe(rng, { injured: Math.floor(rng() * 100) }) },
+        ...maybe(rng, { reportId: text('r') }),
+      };
+    }
+    case 'ConfirmSuggestedSeverity':
+      return { type, meta };
+    case 'DismissSuggestedSeverity':
+      return { type, meta, reason: text('reason') };
   }
 }
 
@@ -1321,22 +1701,57 @@ function expectCoherentLinkage(c: IncidentContext, where: string): void {
 }
 
 /**
- * What a command must do to the lead, the level above and the raises, and which derived event it must
- * emit, checked against a model of the rule rather than against the machine's own code.
+ * What a command must do to the lead, the level above, the raises, the prompt and the suggestion, and
+ * which derived events it must emit, checked against a model of the rules rather than against the
+ * machine's own code.
  */
 function expectLinkageRules(type: IncidentCommandType, command: IncidentCommand, before: IncidentContext, d: Extract<Decision, { ok: true }>, where: string): void {
   const after = ctx(d.state);
   const { type: _type, meta: _meta, ...data } = command;
   const [primary, ...derived] = d.events;
-  expect(primary, where).toStrictEqual({ type: INCIDENT_EVENT_FOR[type], data });
+  const suggested = before.suggestedSeverity;
+  const primaryData =
+    type === 'ConfirmSuggestedSeverity'
+      ? { ...data, previousSeverity: before.severity, severity: suggested?.severity, rule: suggested?.rule }
+      : type === 'DismissSuggestedSeverity'
+        ? { ...data, severity: suggested?.severity }
+        : data;
+  expect(primary, where).toStrictEqual({ type: INCIDENT_EVENT_FOR[type], data: primaryData });
 
-  // the room above the lead follows from level III, through exactly one derived RoomLinked
-  const upper = after.upperJurisdiction;
-  const severity = after.severity !== null && severityAtLeast(after.severity, 'III') ? after.severity : null;
-  const followedBefore = upper !== null && [before.leadJurisdiction, ...before.linkedJurisdictions, ...before.supportingJurisdictions].includes(upper);
-  const links = SEVERITY_COMMANDS.includes(type) && severity !== null && upper !== null;
-  expect(derived, where).toStrictEqual(links && !followedBefore ? [severityLink(upper, severity)] : []);
-  if (links) expect(roomsOf(after), where).toContain(upper);
+  // the rooms the linkage names that did not follow yet each get one derived RoomLinked; a severity
+  // command prompts the room it names unless that room is already prompted
+  const linkage = 'linkage' in command ? command.linkage : undefined;
+  const severity = after.severity;
+  const followed =
+    type === 'RaiseLead'
+      ? [after.leadJurisdiction, before.leadJurisdiction, ...before.linkedJurisdictions, ...before.supportingJurisdictions]
+      : [before.leadJurisdiction, ...before.linkedJurisdictions, ...before.supportingJurisdictions];
+  const joining = linkage && severity !== null ? linkage.link.filter((j) => !followed.includes(j)) : [];
+  const prompts =
+    SEVERITY_COMMANDS.includes(type) && linkage !== undefined && linkage.promptLead !== null && linkage.rule !== null && before.leadPrompt?.jurisdiction !== linkage.promptLead;
+  expect(derived, where).toStrictEqual([
+    ...(severity === null ? [] : joining.map((j) => severityLink(j, severity))),
+    ...(prompts && severity !== null && linkage?.promptLead && linkage.rule ? [leadPrompted(linkage.promptLead, severity, linkage.rule)] : []),
+  ]);
+  for (const j of linkage && severity !== null ? linkage.link : []) expect(roomsOf(after), where).toContain(j);
+
+  // the prompt: set or withdrawn by a severity command with a linkage, kept by a raise only while its room is prompted above the new lead
+  if (SEVERITY_COMMANDS.includes(type) && linkage !== undefined && severity !== null) {
+    expect(after.leadPrompt?.jurisdiction ?? null, where).toBe(linkage.promptLead);
+  } else if (type === 'RaiseLead') {
+    expect(after.leadPrompt, where).toStrictEqual(before.leadPrompt !== null && before.leadPrompt.jurisdiction === linkage?.promptLead ? before.leadPrompt : null);
+  } else if (type === 'DeclineLead') {
+    expect(after.leadPrompt, where).toBeNull();
+  } else {
+    expect(after.leadPrompt, where).toStrictEqual(before.leadPrompt);
+  }
+
+  // the suggestion: answered by confirming, dismissing or a severity at or above it
+  if (command.type === 'SuggestSeverity') expect(after.suggestedSeverity?.severity, where).toBe(command.severity);
+  else if (type === 'ConfirmSuggestedSeverity') expect([after.severity, after.suggestedSeverity], where).toStrictEqual([suggested?.severity, null]);
+  else if (type === 'DismissSuggestedSeverity') expect([after.severity, after.suggestedSeverity], where).toStrictEqual([before.severity, null]);
+  else if (suggested !== null && severity !== null && severityAtLeast(severity, suggested.severity)) expect(after.suggestedSeverity, where).toBeNull();
+  else expect(after.suggestedSeverity, where).toStrictEqual(suggested);
 
   switch (type) {
     case 'ReportIncident':
@@ -1368,7 +1783,7 @@ function expectLinkageRules(type: IncidentCommandType, command: IncidentCommand,
 
 describe('incident replay: randomized command sequences', () => {
   const SEED = 20250601;
-  const SEQUENCES = 150;
+  const SEQUENCES = 200;
   const MAX_STEPS = 40;
   /** How often a step picks a linkage command when one can pass its guard. */
   const LINKAGE_SHARE = 0.35;
@@ -1407,6 +1822,8 @@ describe('incident replay: randomized command sequences', () => {
         let type = pick(rng, fromLinkage ? linking : lifecycle);
         // dismissal ends a sequence early; make it rarer so that walks reach the later states
         if (type === 'DismissIncident' && rng() < 0.8) type = pick(rng, lifecycle);
+        // declining answers the prompt for good; make it rarer so that prompts reach the later states
+        if (type === 'DeclineLead' && rng() < 0.5) type = pick(rng, candidates.filter((t) => t !== 'DeclineLead'));
         const command = randomCommand(rng, type, state, meta);
         const d = decide(a, state, { ...command });
         if (!d.ok) throw new Error(`${where}: ${type} rejected in ${d.state}`);

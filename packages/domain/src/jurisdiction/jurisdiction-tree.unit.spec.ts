@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { decide, initialState, type PersistedState } from '../aggregate';
 import { incidentAggregate } from '../incident/incident.machine';
 import type { IncidentCommand, IncidentContext } from '../incident/incident.types';
+import { linkageAbove } from '../incident/linkage';
+import { DEFAULT_PLAN_RULES } from '../rules/plan-rules';
 import { InvalidJurisdictionTree, JURISDICTION_LEVELS, JurisdictionTree, type JurisdictionRecord } from './jurisdiction-tree';
 import { canSee, roomsOf } from './visibility';
 import { ZHAOQING_JURISDICTIONS } from './zhaoqing';
@@ -265,7 +267,7 @@ describe('visibility: roomsOf and canSee', () => {
     // A test shortcut: these states come from decide() on this very machine, so their context is its context.
     const incident = (state: PersistedState): IncidentContext => state.context as IncidentContext;
 
-    // the engine fills the level above from the tree
+    // the engine fills the level above from the tree, and the rooms the linkage rules name at III
     let s = step(initialState(incidentAggregate), {
       type: 'ReportIncident',
       incidentId: 'inc-v',
@@ -273,13 +275,15 @@ describe('visibility: roomsOf and canSee', () => {
       leadJurisdiction: DINGHU,
       upperJurisdiction: zhaoqing.parentOf(DINGHU),
       severity: 'III',
+      linkage: linkageAbove(DEFAULT_PLAN_RULES, zhaoqing, DINGHU, 'III'),
     });
     expect(visibleTo(incident(s))).toStrictEqual([PROVINCE, CITY, DINGHU]);
     expect(roomsOf(incident(s))).toStrictEqual([DINGHU, CITY]);
 
-    const to = zhaoqing.parentOf(DINGHU);
-    s = step(s, { type: 'RaiseLead', reason: 'city takes over', to, upperJurisdiction: to === null ? null : zhaoqing.parentOf(to) });
-    expect(roomsOf(incident(s))).toStrictEqual([CITY, PROVINCE, DINGHU]);
+    const to = zhaoqing.parentOf(DINGHU) ?? '';
+    s = step(s, { type: 'RaiseLead', reason: 'city takes over', to, upperJurisdiction: zhaoqing.parentOf(to), linkage: linkageAbove(DEFAULT_PLAN_RULES, zhaoqing, to, 'III') });
+    // at III the rules link the city only: the city leads, the province (above it) sees without following
+    expect(roomsOf(incident(s))).toStrictEqual([CITY, DINGHU]);
     expect(visibleTo(incident(s))).toStrictEqual([PROVINCE, CITY, DINGHU]);
 
     s = step(s, { type: 'AddSupportingJurisdiction', jurisdiction: FENGKAI });

@@ -30,7 +30,7 @@ export async function attempt<K extends StreamType>(
   const opened = async <S extends { streamId: string; openedAt?: string | undefined }>(s: S | null): Promise<S | null> =>
     s && dated && s.openedAt === undefined ? { ...s, openedAt: await ctx.store.openingOf(s.streamId) } : s;
   checkOccurredAt(ctx, command, now, notBeforeOf(ctx, registration, { stream: await opened(stream), parent: await opened(parent), incident }, now));
-  const enriched = registration.enrich?.(command.type, payload, stream?.state.context ?? null, ctx.tree, { incident, actor: command.actor, now }) ?? payload;
+  const enriched = registration.enrich?.(command.type, payload, stream?.state.context ?? null, ctx.tree, { incident, actor: command.actor, now, rules: ctx.env.rules }) ?? payload;
 
   const nowIso = now.toISOString();
   const meta = { commandId: handled.commandId, actor: command.actor, now: nowIso, occurredAt: command.occurredAt ?? nowIso };

@@ -71,7 +71,8 @@ export function CommandForm<S extends z.ZodType>(props: {
   /** A line under the title (where the report goes, when it is due). */
   note?: ReactNode;
 }) {
-  const { t, lang } = useI18n();
+  const i18n = useI18n();
+  const { t, lang } = i18n;
   const initial = Object.fromEntries(props.fields.map((f) => [f.name, f.kind === 'datetime' && f.initial ? toLocalInput(f.initial) : (f.initial ?? '')]));
   const [values, setValues] = useState<Record<string, string>>(initial);
   const [errors, setErrors] = useState<FieldErrors>({});
@@ -92,7 +93,7 @@ export function CommandForm<S extends z.ZodType>(props: {
       setSent(true);
       props.onSent?.();
     } catch (error) {
-      setErrors(apiErrors(error));
+      setErrors(apiErrors(error, i18n));
     } finally {
       setBusy(false);
     }

@@ -1,7 +1,7 @@
 import { MusterApiError } from '@muster/client';
 import type { ReactNode } from 'react';
 import { z } from 'zod';
-import { useI18n } from './i18n';
+import { useI18n, type I18n } from './i18n';
 
 export type FieldErrors = Record<string, string>;
 
@@ -24,11 +24,33 @@ function errorsByField(issues: { path: string; message: string }[]): FieldErrors
   return errors;
 }
 
+/**
+ * A refusal in the console's language: the api's messages are for developers (English), so what a
+ * duty officer reads is built from the error's code and details — the response level and the lowest
+ * room that may activate it, or what the room above may do on an incident it does not lead.
+ */
+function refusal(error: MusterApiError, i18n: Pick<I18n, 't' | 'tr'>): string {
+  const { t, tr } = i18n;
+  const details = error.details ?? {};
+  const lowestRoom = details['lowestRoom'];
+  const level = details['level'];
+  if (error.code === 'forbidden' && typeof lowestRoom === 'string' && typeof level === 'string') {
+    return t('errResponseLevel').replace('{level}', tr('resp', level)).replace('{room}', tr('jlevel', lowestRoom));
+  }
+  const upperRoomCommands = details['upperRoomCommands'];
+  if (error.code === 'forbidden' && Array.isArray(upperRoomCommands)) {
+    return t('errUpperRoom').replace('{commands}', upperRoomCommands.map((c) => tr('cmd', String(c))).join('、'));
+  }
+  // Other refusals keep the api's words: one code covers causes as different as a lost race and a
+  // depot short of stock, which a generic sentence would misstate.
+  return error.code === 'forbidden' ? `${t('err.forbidden')}（${tr('cmd', String(details['command'] ?? ''))}）` : `${error.code}: ${error.message}`;
+}
+
 /** What the api said, by field when it named fields (the `data.` prefix of command payloads dropped). */
-export function apiErrors(error: unknown): FieldErrors {
+export function apiErrors(error: unknown, i18n?: Pick<I18n, 't' | 'tr'>): FieldErrors {
   if (error instanceof MusterApiError) {
     if (error.issues?.length) return errorsByField(error.issues.map((i) => ({ path: i.path.replace(/^data\./, ''), message: i.message })));
-    return { _form: `${error.code}: ${error.message}` };
+    return { _form: i18n ? refusal(error, i18n) : `${error.code}: ${error.message}` };
   }
   return { _form: error instanceof Error ? error.message : String(error) };
 }

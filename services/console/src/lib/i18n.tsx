@@ -156,6 +156,56 @@ const zh = {
   'sev.III': 'III 级 较大',
   'sev.IV': 'IV 级 一般',
   'sev.none': '未定级',
+  // Response levels (应急响应级别) are not severities: 一级响应 is the highest.
+  'reason.severity': '按事件级别联动',
+  'resp.I': '一级响应',
+  'resp.II': '二级响应',
+  'resp.III': '三级响应',
+  'resp.IV': '四级响应',
+  'jlevel.province': '省级',
+  'jlevel.city': '市级',
+  'jlevel.county': '县级',
+  'jlevel.zone': '功能区',
+  'jlevel.township': '乡镇',
+  changeResponseLevel: '调整响应级别',
+  takeLeadHere: '由本级接管指挥',
+  suggestion: '建议调整事件级别',
+  suggestionBasis: '依据',
+  suggestionFigures: '现场数据',
+  suggestionFrom: '现为',
+  confirmSuggestion: '确认',
+  dismissSuggestion: '驳回',
+  leadPrompt: '提请接管指挥',
+  leadPromptText: '按联动规则，本级应接管该事件的统一指挥',
+  takeLead: '接管',
+  declineLead: '说明理由后不接管',
+  takeLeadReason: '按联动规则接管统一指挥',
+  economicLoss: '直接经济损失（元）',
+  'err.forbidden': '无权执行此操作',
+  errResponseLevel: '{level}须由{room}或以上指挥中心启动',
+  errUpperRoom: '该操作由牵头单位执行；上级指挥中心未接管指挥时只可：{commands}',
+  'cmd.RaiseLead': '提级牵头',
+  'cmd.HandBackLead': '交回牵头',
+  'cmd.DeclineLead': '不接管指挥',
+  'cmd.LinkRoom': '联动',
+  'cmd.UnlinkRoom': '解除联动',
+  'cmd.AddSupportingJurisdiction': '增加支援单位',
+  'cmd.RemoveSupportingJurisdiction': '撤出支援单位',
+  'cmd.ClassifyIncident': '定级',
+  'cmd.ActivateResponse': '启动响应',
+  'cmd.ChangeResponseLevel': '调整响应级别',
+  'cmd.ConfirmSuggestedSeverity': '确认级别建议',
+  'cmd.DismissSuggestedSeverity': '驳回级别建议',
+  'cmd.UpdateIncidentDetails': '更新事件信息',
+  'cmd.BeginVerification': '开始核实',
+  'cmd.ConfirmIncident': '确认事件',
+  'cmd.DismissIncident': '排除',
+  'cmd.BeginInitialHandling': '先期处置',
+  'cmd.DeclareControlled': '宣布得到控制',
+  'cmd.LiftResponse': '终止响应',
+  'cmd.BeginRecovery': '恢复重建',
+  'cmd.BeginReview': '调查评估',
+  'cmd.CloseIncident': '结案',
   'phase.reported': '接报',
   'phase.verifying': '核实',
   'phase.initial': '先期处置',
@@ -499,6 +549,55 @@ const en: Record<MessageKey, string> = {
   'sev.III': 'Level III (major)',
   'sev.IV': 'Level IV (general)',
   'sev.none': 'not classified',
+  'reason.severity': 'linked by severity',
+  'resp.I': 'Level I response',
+  'resp.II': 'Level II response',
+  'resp.III': 'Level III response',
+  'resp.IV': 'Level IV response',
+  'jlevel.province': 'province',
+  'jlevel.city': 'city',
+  'jlevel.county': 'county',
+  'jlevel.zone': 'zone',
+  'jlevel.township': 'township',
+  changeResponseLevel: 'Change the response level',
+  takeLeadHere: 'Take the lead here',
+  suggestion: 'Reclassification suggested',
+  suggestionBasis: 'basis',
+  suggestionFigures: 'scene figures',
+  suggestionFrom: 'now',
+  confirmSuggestion: 'Confirm',
+  dismissSuggestion: 'Dismiss',
+  leadPrompt: 'Prompted to take the lead',
+  leadPromptText: 'The linkage rules ask this room to take unified command of the incident',
+  takeLead: 'Take the lead',
+  declineLead: 'Decline, with a reason',
+  takeLeadReason: 'Taking unified command as the linkage rules prompt',
+  economicLoss: 'direct economic loss (yuan)',
+  'err.forbidden': 'You may not do this',
+  errResponseLevel: '{level} is activated by a {room} room or above',
+  errUpperRoom: 'The lead room does this; a room above that does not lead may only: {commands}',
+  'cmd.RaiseLead': 'raise the lead',
+  'cmd.HandBackLead': 'hand the lead back',
+  'cmd.DeclineLead': 'decline the lead',
+  'cmd.LinkRoom': 'link a room',
+  'cmd.UnlinkRoom': 'unlink a room',
+  'cmd.AddSupportingJurisdiction': 'add a supporting room',
+  'cmd.RemoveSupportingJurisdiction': 'remove a supporting room',
+  'cmd.ClassifyIncident': 'classify',
+  'cmd.ActivateResponse': 'activate a response',
+  'cmd.ChangeResponseLevel': 'change the response level',
+  'cmd.ConfirmSuggestedSeverity': 'confirm a suggested severity',
+  'cmd.DismissSuggestedSeverity': 'dismiss a suggested severity',
+  'cmd.UpdateIncidentDetails': 'update details',
+  'cmd.BeginVerification': 'begin verification',
+  'cmd.ConfirmIncident': 'confirm',
+  'cmd.DismissIncident': 'dismiss',
+  'cmd.BeginInitialHandling': 'begin initial handling',
+  'cmd.DeclareControlled': 'declare controlled',
+  'cmd.LiftResponse': 'lift the response',
+  'cmd.BeginRecovery': 'begin recovery',
+  'cmd.BeginReview': 'begin review',
+  'cmd.CloseIncident': 'close',
   'phase.reported': 'reported',
   'phase.verifying': 'verifying',
   'phase.initial': 'initial handling',
@@ -699,13 +798,16 @@ export interface I18n {
   tr(prefix: string, value: string | null | undefined): string;
 }
 
-/** `tr` of a language: a message by prefix and value, the raw value when there is no entry. */
-export function translator(lang: Lang): I18n['tr'] {
+/** The messages of one language: `t` by key, `tr` by a key built at run time. */
+export function translator(lang: Lang): Pick<I18n, 't' | 'tr'> {
   const messages = MESSAGES[lang];
-  return (prefix, v) => {
-    if (v == null) return '—';
-    const key = `${prefix}.${v}`;
-    return key in messages ? messages[key as MessageKey] : v;
+  return {
+    t: (key) => messages[key],
+    tr: (prefix, v) => {
+      if (v == null) return '—';
+      const key = `${prefix}.${v}`;
+      return key in messages ? messages[key as MessageKey] : v;
+    },
   };
 }
 
@@ -714,7 +816,6 @@ const I18nContext = createContext<I18n | null>(null);
 export function I18nProvider({ children }: { children: ReactNode }) {
   const [lang, setLangState] = useState<Lang>(() => (localStorage.getItem('muster.lang') === 'en' ? 'en' : 'zh-CN'));
   const value = useMemo<I18n>(() => {
-    const messages = MESSAGES[lang];
     // Form checks use the api's own zod schemas; their messages follow the console's language.
     z.config(lang === 'en' ? zodEn() : zodZhCN());
     return {
@@ -724,8 +825,7 @@ export function I18nProvider({ children }: { children: ReactNode }) {
         document.documentElement.lang = next;
         setLangState(next);
       },
-      t: (key) => messages[key],
-      tr: translator(lang),
+      ...translator(lang),
     };
   }, [lang]);
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;

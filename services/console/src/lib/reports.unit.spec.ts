@@ -25,8 +25,8 @@ const CITY = '441200';
 const PROVINCE = '440000';
 const NAMES: Record<string, string> = { [HUAIJI]: '怀集县', [CITY]: '肇庆市', [PROVINCE]: '广东省' };
 const room = (code: string) => NAMES[code] ?? code;
-const zh = translator('zh-CN');
-const en = translator('en');
+const zh = translator('zh-CN').tr;
+const en = translator('en').tr;
 
 const now = Date.parse('2026-12-01T10:00:00+08:00');
 const at = (hhmm: string) => `2026-12-01T${hhmm}:00+08:00`;

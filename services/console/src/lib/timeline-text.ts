@@ -27,6 +27,11 @@ export const EVENT_LABELS_ZH = {
   'event.RoomUnlinked': '解除联动',
   'event.LeadRaised': '提级由上级牵头',
   'event.LeadHandedBack': '交回下级牵头',
+  'event.LeadPrompted': '提请接管指挥',
+  'event.LeadDeclined': '不接管指挥',
+  'event.SeveritySuggested': '建议调整事件级别',
+  'event.SuggestedSeverityConfirmed': '确认调整事件级别',
+  'event.SuggestedSeverityDismissed': '驳回级别调整建议',
   'event.SupportingJurisdictionAdded': '增加支援单位',
   'event.SupportingJurisdictionRemoved': '撤出支援单位',
   'event.ProvisionalCommandAssumed': '临时接管指挥',
@@ -91,6 +96,7 @@ export const FIELD_LABELS_ZH = {
   'field.title': '标题',
   'field.description': '情况',
   'field.severity': '级别',
+  'field.previousSeverity': '原级别',
   'field.level': '响应级别',
   'field.reason': '理由',
   'field.summary': '内容',
@@ -128,6 +134,7 @@ export const FIELD_LABELS_EN: Record<FieldKey, string> = {
   'field.title': 'title',
   'field.description': 'situation',
   'field.severity': 'severity',
+  'field.previousSeverity': 'previous severity',
   'field.level': 'response level',
   'field.reason': 'reason',
   'field.summary': 'content',
@@ -163,6 +170,7 @@ export const FIELD_LABELS_EN: Record<FieldKey, string> = {
 const SHOWN = new Set([
   'title',
   'description',
+  'previousSeverity',
   'severity',
   'level',
   'reason',
@@ -258,15 +266,18 @@ export function summary(entry: Summarised, words: SummaryWords): string {
   for (const [key, value] of Object.entries(entry.data)) {
     // In a report event `title` is the report's kind and `dueAt` its deadline, said above when it matters.
     if (!SHOWN.has(key) || (report && (key === 'title' || key === 'dueAt')) || value === null || value === undefined || typeof value === 'object') continue;
-    // A reason the engine gives as a code (a link by severity) reads as words; a person's reason as typed.
+    // A response level reads 一级响应 …, a severity I 级 特别重大 …: the two are not the same scale. A
+    // reason the engine gives as a code (a link by severity) reads as words; a person's reason as typed.
     const shown =
-      key === 'severity' || key === 'level'
-        ? tr('sev', String(value))
-        : key === 'reason'
-          ? tr('reasonCode', String(value))
-          : TIMES.has(key)
-            ? timeOf(words)(String(value))
-            : String(value);
+      key === 'level'
+        ? tr('resp', String(value))
+        : key === 'severity' || key === 'previousSeverity'
+          ? tr('sev', String(value))
+          : key === 'reason'
+            ? tr('reasonCode', String(value))
+            : TIMES.has(key)
+              ? timeOf(words)(String(value))
+              : String(value);
     parts.push(`${tr('field', key)}：${shown}`);
     if (parts.length >= 8) break;
   }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { translator } from './i18n';
 import { actorLabel, EVENT_LABELS_ZH, summary } from './timeline-text';
 
-const tr = translator('zh-CN');
+const { tr } = translator('zh-CN');
 const NAMES: Record<string, string> = { '441224': '怀集县', '441200': '肇庆市', '440000': '广东省', '441203': '鼎湖区' };
 const words = { tr, lang: 'zh-CN', room: (code: string) => NAMES[code] ?? code };
 
@@ -145,5 +145,18 @@ describe('timeline text for a duty officer', () => {
   it('a deadline that passed is the system’s doing, not a person of the room the timers act for', () => {
     const overdue = { ...entry('SupervisionOverdue', {}), actor: 'muster-timers', roles: ['admin'] };
     expect(actorLabel(overdue, (code) => (code === '441203' ? '鼎湖区' : code), tr)).toBe('系统（时限到期）');
+  });
+
+  it('reads a response level as 三级响应, not as a severity; a reclassification with its old and new severity', () => {
+    expect(summary(entry('ResponseActivated', { level: 'III', measures: '全面封控' }), words)).toBe('响应级别：三级响应');
+    expect(summary(entry('SuggestedSeverityConfirmed', { previousSeverity: 'IV', severity: 'III', rule: 'accident-iii', linkage: { link: ['441200'] } }), words)).toBe(
+      '原级别：IV 级 一般　级别：III 级 较大',
+    );
+  });
+
+  it('names the events of the plan rules in Chinese', () => {
+    for (const type of ['LeadPrompted', 'LeadDeclined', 'SeveritySuggested', 'SuggestedSeverityConfirmed', 'SuggestedSeverityDismissed']) {
+      expect(tr('event', type), type).toMatch(/^[\u4e00-\u9fff]+$/);
+    }
   });
 });

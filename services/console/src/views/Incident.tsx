@@ -8,6 +8,7 @@ import { jurisdictionName, useApp, useLiveFeed } from '../lib/session';
 import { actorLabel, summary } from '../lib/timeline-text';
 import { formatTime } from '../lib/time';
 import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
+import { LeadPromptBanner, responseLevelOptions, SuggestionBanner, type ResponseAuthority } from './IncidentRules';
 import { ReportsPanel } from './Reports';
 import { SupervisionPanel } from './Supervision';
 
@@ -15,6 +16,8 @@ const FIGURES = ['dead', 'injured', 'missing', 'trapped', 'evacuated', 'sheltere
 
 interface Loaded {
   incident: Incident;
+  /** Who may activate which response level under the rules of the incident's lead; null when unknown. */
+  responseAuthority: ResponseAuthority | null;
   scene: SceneView;
   requests: ResourceRequestView[];
   reports: ReportsView;
@@ -65,7 +68,12 @@ async function readRecord(client: MusterHttpClient, incidentId: string): Promise
     client.listSupervision(incidentId),
     wholeTimeline(client, incidentId),
   ]);
-  return { incident, scene, requests: requests.items, reports, supervision: supervision.items, timeline };
+  // The rules in force are the lead's; without them the forms offer every level and the api decides.
+  const responseAuthority = await client
+    .call('rules', { query: { jurisdiction: incident.leadJurisdiction } })
+    .then((answer) => answer.rules.responseAuthority)
+    .catch(() => null);
+  return { incident, scene, requests: requests.items, reports, supervision: supervision.items, timeline, responseAuthority };
 }
 
 async function wholeTimeline(client: MusterHttpClient, incidentId: string): Promise<TimelineEntry[]> {
@@ -84,17 +92,34 @@ export function useIncident(incidentId: string) {
   return useLiveIncident(incidentId, readRecord);
 }
 
+/** Whether `room` lies above `lead` in the tree the console knows (its parent, or further up). */
+function isAbove(jurisdictions: ReturnType<typeof useApp>['jurisdictions'], room: string, lead: string): boolean {
+  const seen = new Set<string>();
+  for (let code = jurisdictions.get(lead)?.parent ?? null; code != null && !seen.has(code); code = jurisdictions.get(code)?.parent ?? null) {
+    if (code === room) return true;
+    seen.add(code);
+  }
+  return false;
+}
+
 export function IncidentView({ incidentId }: { incidentId: string }) {
   const { client, jurisdictions, hasRole, session } = useApp();
   const { t, tr, lang } = useI18n();
   const { data, error, connection, reload } = useIncident(incidentId);
 
   if (!data) return <p className={error ? 'form-error' : 'loading'}>{error ?? t('loading')}</p>;
-  const { incident, scene, requests, reports, supervision, timeline } = data;
+  const { incident, scene, requests, reports, supervision, timeline, responseAuthority } = data;
   const room = hasRole('duty_officer', 'leader');
+  const me = session.user.jurisdiction;
+  // 以县为主: the lead room runs the incident; a room above it follows, grades it, activates the
+  // responses of its level and may take the lead (the api enforces the same, by the plan's rules).
+  const leads = room && incident.leadJurisdiction === me;
+  const above = room && !leads && isAbove(jurisdictions, me, incident.leadJurisdiction);
+  const commandRoom = leads || above;
   const send = (type: keyof typeof INCIDENT_COMMAND_SCHEMAS) => (payload: unknown) =>
-    client.sendCommand(incidentId, { type, data: payload as Record<string, unknown> } as Parameters<typeof client.sendCommand>[1]);
+    client.sendCommand(incidentId, { type, data: payload as Record<string, unknown> } as Parameters<typeof client.sendCommand>[1]).then(reload);
   const severityOptions = SeveritySchema.options.map((s) => ({ value: s, label: tr('sev', s) }));
+  const levelOptions = responseLevelOptions(tr, responseAuthority, jurisdictions.get(me)?.level);
   const categoryOptions = CategorySchema.options.map((c) => ({ value: c, label: tr('cat', c) }));
   const others = [...jurisdictions.values()].filter((j) => j.code !== incident.leadJurisdiction && j.level !== 'province');
   const report = scene.latestReport;
@@ -117,7 +142,7 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
         <dt>{t('category')}</dt>
         <dd>{tr('cat', incident.category)}</dd>
         <dt>{t('responseLevel')}</dt>
-        <dd>{incident.responseLevel ?? '—'}</dd>
+        <dd data-testid="incident-response-level">{incident.responseLevel ? tr('resp', incident.responseLevel) : '—'}</dd>
         <dt>{t('lead')}</dt>
         <dd data-testid="incident-lead">{jurisdictionName(jurisdictions, incident.leadJurisdiction, lang)}</dd>
         <dt>{t('linked')}</dt>
@@ -127,6 +152,9 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
         <dt>{t('location')}</dt>
         <dd>{incident.location?.description ?? '—'}</dd>
       </dl>
+
+      <LeadPromptBanner incident={incident} send={send} />
+      <SuggestionBanner incident={incident} mayAnswer={commandRoom} send={send} />
 
       <div className="columns">
         <div>
@@ -217,13 +245,13 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
         </div>
 
         <div>
-          {room ? (
+          {commandRoom ? (
             <section className="actions" data-testid="incident-actions">
               <h2>{t('actions')}</h2>
-              {incident.state === 'reported' ? (
+              {leads && incident.state === 'reported' ? (
                 <CommandForm title={t('beginVerification')} testId="begin-verification" schema={INCIDENT_COMMAND_SCHEMAS.BeginVerification} fields={[]} send={send('BeginVerification')} />
               ) : null}
-              {incident.state === 'verifying' ? (
+              {leads && incident.state === 'verifying' ? (
                 <CommandForm
                   title={t('confirm')}
                   testId="confirm-incident"
@@ -235,7 +263,7 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
                   send={send('ConfirmIncident')}
                 />
               ) : null}
-              {incident.state === 'confirmed' ? (
+              {leads && incident.state === 'confirmed' ? (
                 <CommandForm
                   title={t('beginInitialHandling')}
                   testId="begin-initial-handling"
@@ -250,13 +278,25 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
                   testId="activate-response"
                   schema={INCIDENT_COMMAND_SCHEMAS.ActivateResponse}
                   fields={[
-                    { name: 'level', label: 'responseLevel', kind: 'select', options: severityOptions },
+                    { name: 'level', label: 'responseLevel', kind: 'select', options: levelOptions },
                     { name: 'measures', label: 'measures', kind: 'textarea' },
                   ]}
                   send={send('ActivateResponse')}
                 />
               ) : null}
               {incident.state === 'responseActive' ? (
+                <CommandForm
+                  title={t('changeResponseLevel')}
+                  testId="change-response-level"
+                  schema={INCIDENT_COMMAND_SCHEMAS.ChangeResponseLevel}
+                  fields={[
+                    { name: 'level', label: 'responseLevel', kind: 'select', options: levelOptions.filter((o) => o.value !== incident.responseLevel) },
+                    { name: 'reason', label: 'reason', kind: 'text' },
+                  ]}
+                  send={send('ChangeResponseLevel')}
+                />
+              ) : null}
+              {leads && incident.state === 'responseActive' ? (
                 <CommandForm title={t('declareControlled')} testId="declare-controlled" schema={INCIDENT_COMMAND_SCHEMAS.DeclareControlled} fields={[]} send={send('DeclareControlled')} />
               ) : null}
               {['reported', 'verifying', 'confirmed', 'initialHandling', 'responseActive', 'controlled'].includes(incident.state) ? (
@@ -273,10 +313,20 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
                 />
               ) : null}
               <h2>{t('linkage')}</h2>
-              {incident.leadJurisdiction === session.user.jurisdiction && incident.upperJurisdiction ? (
+              {leads && incident.upperJurisdiction ? (
                 <CommandForm title={t('raiseLead')} testId="raise-lead" schema={INCIDENT_COMMAND_SCHEMAS.RaiseLead} fields={[{ name: 'reason', label: 'reason', kind: 'text' }]} send={send('RaiseLead')} />
               ) : null}
-              {incident.leadJurisdiction === session.user.jurisdiction ? (
+              {above ? (
+                <CommandForm
+                  title={t('takeLeadHere')}
+                  testId="take-lead-here"
+                  schema={INCIDENT_COMMAND_SCHEMAS.RaiseLead}
+                  fields={[{ name: 'reason', label: 'reason', kind: 'text' }]}
+                  extra={() => ({ to: me })}
+                  send={send('RaiseLead')}
+                />
+              ) : null}
+              {leads ? (
                 <CommandForm title={t('handBackLead')} testId="hand-back-lead" schema={INCIDENT_COMMAND_SCHEMAS.HandBackLead} fields={[{ name: 'reason', label: 'reason', kind: 'text' }]} send={send('HandBackLead')} />
               ) : null}
               <CommandForm

@@ -5,7 +5,7 @@ export {
   ROLES,
   severityAtLeast,
 } from './shared';
-export type { Role, Actor, CommandMeta, EmittedEvent, Severity, IncidentCategory, IncidentSubtype } from './shared';
+export type { Role, Actor, CommandMeta, EmittedEvent, Severity } from './shared';
 export { decide, replay, initialState, isOver } from './aggregate';
 export type { AggregateDefinition, Decision, PersistedState, ReplayableEvent } from './aggregate';
 export { STREAM_TYPES, isStreamType, isStreamOf } from './streams';
@@ -47,23 +47,15 @@ export {
 export type {
   PlanRules,
   CompletePlanRules,
-  PlanRuleSection,
   RuleBook,
   ReportingRule,
-  SupplementaryRule,
-  ResponseAuthorityRule,
-  LinkageRule,
-  GradingRule,
-  GradingFigures,
-  FollowUpSchedule,
 } from './rules/plan-rules';
 
 export { ZHAOQING_JURISDICTIONS } from './jurisdiction/zhaoqing';
 export { roomsOf, canSee } from './jurisdiction/visibility';
 export { reportAggregate, pendingDeadlines } from './report/report.machine';
 export { reportStreamId } from './report/report.types';
-export type { ReportContext, ReportItem, ReportLine, ReportTerms, ChainLink } from './report/report.types';
-export { minutesLate } from './report/report.schedule';
+export type { ReportContext, ReportItem, ReportTerms, ChainLink } from './report/report.types';
 export { correctionAggregate, correctionStreamId } from './correction/correction.machine';
 export { supervisionAggregate, supervisionDeadlineIssue, pendingSupervisionDeadline } from './supervision/supervision.machine';
 export { SUPERVISION_MIN_SEVERITY, supervisionStreamId } from './supervision/supervision.types';

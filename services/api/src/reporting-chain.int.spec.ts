@@ -142,7 +142,7 @@ describe('reports follow a raised lead (issue 16, finding 1)', () => {
 });
 
 describe('the whole chain, up to the province', () => {
-  it('a level II incident opens obligations up to the province: phone 15 min and 初报 30 min after 接报, the city on within 2 h', async () => {
+  it('a level II incident opens obligations up to the province (phone 15 min and 初报 30 min after 接报, the city on within 2 h) and prompts the province to lead', async () => {
     await confirmed('major-1', 'II');
     const obligation = await reports('major-1', province);
     expect(obligation.lines.map((l) => [l.from, l.to, l.role])).toStrictEqual([
@@ -156,6 +156,17 @@ describe('the whole chain, up to the province', () => {
       [`${CITY}/initial`, at(120)],
     ]);
     expect(obligation.terms?.rule).toBe('especially-major-and-major');
+    // The province follows the incident and is prompted to take the lead (linkage rules).
+    const incident = await ok<{ linkedJurisdictions: string[]; leadPrompt: { jurisdiction: string } | null }>(province, 'GET', '/incidents/major-1');
+    expect(incident.linkedJurisdictions).toEqual(expect.arrayContaining([CITY, PROVINCE]));
+    expect(incident.leadPrompt).toMatchObject({ jurisdiction: PROVINCE });
+    // It takes the lead: the reports follow, the province's own line has no room above it to owe.
+    now = T0 + 10 * 60_000;
+    await ok(province, 'POST', '/incidents/major-1/commands', { type: 'RaiseLead', data: { reason: '省级统一领导', to: PROVINCE } });
+    const raised = await reports('major-1', province);
+    expect(raised.lead).toBe(PROVINCE);
+    expect(raised.lines).toStrictEqual([]);
+    expect((await ok<{ leadPrompt: unknown }>(province, 'GET', '/incidents/major-1')).leadPrompt).toBeNull();
   });
 
   it('越级上报 reaches the province; the city it passed over is copied and sees it', async () => {

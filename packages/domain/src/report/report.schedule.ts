@@ -32,7 +32,7 @@ function nextDailySlot(after: string, times: readonly string[]): string {
 }
 
 /** When the next 续报 falls due after the last written report (or the moment the line began to owe). */
-export function nextFollowUpAt(schedule: FollowUpSchedule | null, after: string | null): string | null {
+function nextFollowUpAt(schedule: FollowUpSchedule | null, after: string | null): string | null {
   if (schedule === null || after === null) return null;
   switch (schedule.kind) {
     case 'interval':

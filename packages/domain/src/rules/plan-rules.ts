@@ -83,7 +83,7 @@ export interface GradingRule {
 }
 
 /** What a room above the lead may do on an incident it does not lead, without raising the lead (以县为主). */
-export interface UpperRoomRights {
+interface UpperRoomRights {
   commands: string[];
   source: string;
 }

@@ -8,30 +8,17 @@ import {
   UserIdSchema,
   IsoTimeSchema,
   JurisdictionCodeSchema,
-  MAX_TERM_MINUTES,
   SeveritySchema,
   SubtypeSchema,
 } from './incident.schemas';
+import { REPORTING_TERM_FIELDS } from './plan-rules.schemas';
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 const count = z.int().min(0).max(10_000_000);
-/** Up to a year: a deadline further out than that is a typo. */
-const minutes = z.int().min(1).max(MAX_TERM_MINUTES).nullable();
-
-const FollowUpScheduleSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('interval'), minutes: z.int().min(1).max(MAX_TERM_MINUTES) }),
-  z.strictObject({ kind: z.literal('daily'), times: z.array(z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/)).min(1).max(24) }),
-]);
 
 const ReportTermsSchema = z.strictObject({
   rule: z.string().min(1).max(100),
-  phoneMinutes: minutes,
-  writtenMinutes: minutes,
-  relayPhoneMinutes: minutes,
-  relayWrittenMinutes: minutes,
-  followUp: FollowUpScheduleSchema.nullable(),
-  finalWithinMinutes: minutes,
-  correctionWithinMinutes: minutes,
+  ...REPORTING_TERM_FIELDS,
   supplementaryWindowDays: z.int().min(1).max(366).nullable(),
   supplementaryRule: z.string().min(1).max(100).nullable(),
 });

@@ -17,10 +17,8 @@ const FollowUpScheduleSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('daily'), times: z.array(timeOfDay).min(1).max(24) }),
 ]);
 
-const ReportingRuleSchema = z.strictObject({
-  id,
-  severities,
-  categories,
+/** The deadlines a reporting rule gives, which a report obligation records as its terms. */
+export const REPORTING_TERM_FIELDS = {
   phoneMinutes: minutes,
   writtenMinutes: minutes,
   relayPhoneMinutes: minutes,
@@ -28,6 +26,13 @@ const ReportingRuleSchema = z.strictObject({
   followUp: FollowUpScheduleSchema.nullable(),
   finalWithinMinutes: minutes,
   correctionWithinMinutes: minutes,
+};
+
+const ReportingRuleSchema = z.strictObject({
+  id,
+  severities,
+  categories,
+  ...REPORTING_TERM_FIELDS,
   reportsReach: level,
   source,
 });

@@ -1,6 +1,6 @@
 import { MusterApiError, type SceneView, type MusterHttpClient, type ReportsView } from '@muster/client';
 import { ReportIncidentSchema, type IncidentView } from '@muster/contracts';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { classificationFields, CommandForm } from '../lib/command-form';
 import { useI18n } from '../lib/i18n';
 import { href } from '../lib/route';
@@ -8,15 +8,17 @@ import { jurisdictionName, useApp, useLiveFeed } from '../lib/session';
 import { isOverdue } from '../lib/reports';
 import { formatTime } from '../lib/time';
 import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
+import { cardFacts } from '../lib/board-card';
+import { isOver } from '../lib/incident-actions';
 import { WatchLog } from './WatchLog';
 
-
-const OVER = new Set(['closed', 'dismissed']);
 const SEVERITY_ORDER: Record<string, number> = { I: 0, II: 1, III: 2, IV: 3 };
 
 interface BoardRow {
   incident: IncidentView;
   commander: SceneView['commander'];
+  /** The latest scene report, for the casualties; it comes with the scene read the commander needs. */
+  report: SceneView['latestReport'];
   overdue: number;
 }
 
@@ -25,7 +27,7 @@ interface BoardRow {
  * it; with `area` (含下辖), also when a jurisdiction below the room leads it.
  */
 function onBoardOf(room: string, area: ReadonlySet<string> | null, incident: IncidentView): boolean {
-  if (OVER.has(incident.state)) return false;
+  if (isOver(incident.state)) return false;
   if (area?.has(incident.leadJurisdiction)) return true;
   return incident.leadJurisdiction === room || incident.linkedJurisdictions.includes(room) || incident.supportingJurisdictions.includes(room);
 }
@@ -51,12 +53,13 @@ function overdueCount(reports: ReportsView, now: number): number {
 
 async function rowOf(client: MusterHttpClient, incident: IncidentView): Promise<BoardRow> {
   const [scene, reports] = await Promise.all([client.getScene(incident.incidentId).catch(() => null), client.getReports(incident.incidentId).catch(() => null)]);
-  return { incident, commander: scene?.commander ?? null, overdue: reports ? overdueCount(reports, Date.now()) : 0 };
+  return { incident, commander: scene?.commander ?? null, report: scene?.latestReport ?? null, overdue: reports ? overdueCount(reports, Date.now()) : 0 };
 }
 
 export function Board() {
   const { client, session, jurisdictions, hasRole } = useApp();
-  const { t, tr, lang } = useI18n();
+  const i18n = useI18n();
+  const { t, tr, lang } = i18n;
   const room = session.user.jurisdiction;
   // 本级 (the room's own and linked incidents, the default) or 含下辖 (also everything led below it).
   const [wholeArea, setWholeArea] = useState(() => localStorage.getItem('muster.boardScope') === 'area');
@@ -167,15 +170,25 @@ export function Board() {
       </h2>
       {loaded && sorted.length === 0 ? <p className="empty">{t('noIncidents')}</p> : null}
       <ul className="cards" data-testid="board">
-        {sorted.map(({ incident, commander, overdue }) => (
+        {sorted.map(({ incident, commander, report, overdue }) => (
           <li key={incident.incidentId} className={`card sev-border-${incident.severity ?? 'none'}`} data-testid="incident-card" data-incident-id={incident.incidentId}>
             <div className="card-head">
               <SeverityBadge severity={incident.severity} />
               <a href={href({ view: 'incident', incidentId: incident.incidentId })} className="card-title">
                 {incident.title}
               </a>
-              {incident.exercise ? <span className="badge exercise">演练 exercise</span> : null}
+              {incident.exercise ? <span className="badge exercise">{t('exercise')}</span> : null}
             </div>
+            <dl className="facts card-facts">
+              {cardFacts(incident, report, i18n, lang).map((fact) => (
+                <Fragment key={fact.key}>
+                  <dt>{t(fact.label)}</dt>
+                  <dd data-testid={`card-${fact.key}`} className={fact.key === 'casualties' && fact.text !== '—' ? 'casualties' : undefined}>
+                    {fact.text}
+                  </dd>
+                </Fragment>
+              ))}
+            </dl>
             <div className="badges">
               <span className={`badge lead${incident.leadJurisdiction === room ? ' mine' : ''}`} data-testid="lead-badge">
                 {t('lead')}: {jurisdictionName(jurisdictions, incident.leadJurisdiction, lang)}
@@ -191,7 +204,7 @@ export function Board() {
                 </span>
               ))}
             </div>
-            <dl className="facts">
+            <dl className="facts card-facts">
               <dt>{t('state')}</dt>
               <dd data-testid="state">{tr('state', incident.state)}</dd>
               <dt>{t('commander')}</dt>

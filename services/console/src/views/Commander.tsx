@@ -2,6 +2,7 @@ import { BriefingSchema, SCENE_COMMAND_SCHEMAS, CreateResourceRequestSchema, Req
 import { CommandForm } from '../lib/command-form';
 import { newId } from '../lib/forms';
 import { useI18n } from '../lib/i18n';
+import { isOver } from '../lib/incident-actions';
 import { href } from '../lib/route';
 import { useApp } from '../lib/session';
 import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
@@ -26,9 +27,11 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
   if (!data) return <p className={error ? 'form-error' : 'loading'}>{error ?? t('loading')}</p>;
   const { incident, scene } = data;
   const me = session.user.userId;
+  // Once the incident is over the scene is read-only: no report, request or transfer is offered.
+  const open = !isOver(incident.state);
   const isCommander = scene.commander?.userId === me;
-  const inCommand = isCommander || scene.deputies.some((d) => d.userId === me);
-  const offersToMe = scene.offers.filter((o) => o.to.userId === me);
+  const inCommand = open && (isCommander || scene.deputies.some((d) => d.userId === me));
+  const offersToMe = open ? scene.offers.filter((o) => o.to.userId === me) : [];
   const sendCommand = (type: keyof typeof SCENE_COMMAND_SCHEMAS) => (data: unknown) =>
     client.sendOnSceneCommand(incidentId, { type, data: data as Record<string, unknown> });
   const priorities = RequestedItemSchema.shape.priority.options.map((p) => ({ value: p, label: tr('priority', p) }));
@@ -43,6 +46,11 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
       <nav className="tabs">
         <a href={href({ view: 'incident', incidentId })}>← {t('incident')}</a>
       </nav>
+      {open ? null : (
+        <p className="banner over" data-testid="incident-over">
+          {t('incidentOver')}
+        </p>
+      )}
       <p className={inCommand ? 'you ok' : 'you'} data-testid="command-role">
         {isCommander ? t('youAreCommander') : t('notCommander')}
         {scene.commander ? ` · ${t('commander')}: ${scene.commander.name}` : ''}
@@ -80,7 +88,7 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
         />
       ) : null}
 
-      {isCommander ? (
+      {open && isCommander ? (
         <CommandForm
           title={t('offerTransfer')}
           testId="offer-transfer"
@@ -95,7 +103,7 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
         />
       ) : null}
 
-      {isCommander
+      {open && isCommander
         ? scene.offers
             .filter((o) => !(o as { briefing?: unknown }).briefing)
             .map((o) => (

@@ -3,6 +3,7 @@ import { CategorySchema, INCIDENT_COMMAND_SCHEMAS, REQUEST_COMMAND_SCHEMAS, Seve
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { CommandForm } from '../lib/command-form';
 import { useI18n } from '../lib/i18n';
+import { isOver, offeredActions } from '../lib/incident-actions';
 import { href } from '../lib/route';
 import { jurisdictionName, useApp, useLiveFeed } from '../lib/session';
 import { actorLabel, summary } from '../lib/timeline-text';
@@ -109,13 +110,14 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
 
   if (!data) return <p className={error ? 'form-error' : 'loading'}>{error ?? t('loading')}</p>;
   const { incident, scene, requests, reports, supervision, timeline, responseAuthority } = data;
-  const room = hasRole('duty_officer', 'leader');
+  const staff = hasRole('duty_officer', 'leader');
   const me = session.user.jurisdiction;
   // 以县为主: the lead room runs the incident; a room above it follows, grades it, activates the
   // responses of its level and may take the lead (the api enforces the same, by the plan's rules).
-  const leads = room && incident.leadJurisdiction === me;
-  const above = room && !leads && isAbove(jurisdictions, me, incident.leadJurisdiction);
-  const commandRoom = leads || above;
+  const leads = staff && incident.leadJurisdiction === me;
+  const above = staff && !leads && isAbove(jurisdictions, me, incident.leadJurisdiction);
+  const offered = offeredActions(incident.state, { staff, leads, above });
+  const over = isOver(incident.state);
   const send = (type: keyof typeof INCIDENT_COMMAND_SCHEMAS) => (payload: unknown) =>
     client.sendCommand(incidentId, { type, data: payload as Record<string, unknown> } as Parameters<typeof client.sendCommand>[1]).then(reload);
   const severityOptions = SeveritySchema.options.map((s) => ({ value: s, label: tr('sev', s) }));
@@ -153,8 +155,14 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
         <dd>{incident.location?.description ?? '—'}</dd>
       </dl>
 
-      <LeadPromptBanner incident={incident} send={send} />
-      <SuggestionBanner incident={incident} mayAnswer={commandRoom} send={send} />
+      {over ? (
+        <p className="banner over" data-testid="incident-over">
+          {t('incidentOver')}
+        </p>
+      ) : (
+        <LeadPromptBanner incident={incident} send={send} />
+      )}
+      <SuggestionBanner incident={incident} mayAnswer={offered.lifecycle} send={send} />
 
       <div className="columns">
         <div>
@@ -216,7 +224,7 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
                 <div>
                   <strong>{tr('rstate', r.state)}</strong> · {(r.items ?? []).map((i) => `${i.kind} × ${i.quantity}`).join('、')}
                 </div>
-                {room && r.state === 'submitted' ? (
+                {offered.requests && r.state === 'submitted' ? (
                   <button
                     type="button"
                     data-testid="approve-request"
@@ -225,7 +233,7 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
                     {t('approve')}
                   </button>
                 ) : null}
-                {room && r.state === 'approved' ? (
+                {offered.requests && r.state === 'approved' ? (
                   <CommandForm
                     title={t('dispatch')}
                     testId={`dispatch-${r.requestId}`}
@@ -245,100 +253,108 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
         </div>
 
         <div>
-          {commandRoom ? (
+          {offered.lifecycle || offered.linkage ? (
             <section className="actions" data-testid="incident-actions">
               <h2>{t('actions')}</h2>
-              {leads && incident.state === 'reported' ? (
-                <CommandForm title={t('beginVerification')} testId="begin-verification" schema={INCIDENT_COMMAND_SCHEMAS.BeginVerification} fields={[]} send={send('BeginVerification')} />
+              {offered.lifecycle ? (
+                <>
+                  {leads && incident.state === 'reported' ? (
+                    <CommandForm title={t('beginVerification')} testId="begin-verification" schema={INCIDENT_COMMAND_SCHEMAS.BeginVerification} fields={[]} send={send('BeginVerification')} />
+                  ) : null}
+                  {leads && incident.state === 'verifying' ? (
+                    <CommandForm
+                      title={t('confirm')}
+                      testId="confirm-incident"
+                      schema={INCIDENT_COMMAND_SCHEMAS.ConfirmIncident}
+                      fields={[
+                        { name: 'category', label: 'category', kind: 'select', options: categoryOptions },
+                        { name: 'severity', label: 'severity', kind: 'select', options: severityOptions },
+                      ]}
+                      send={send('ConfirmIncident')}
+                    />
+                  ) : null}
+                  {leads && incident.state === 'confirmed' ? (
+                    <CommandForm
+                      title={t('beginInitialHandling')}
+                      testId="begin-initial-handling"
+                      schema={INCIDENT_COMMAND_SCHEMAS.BeginInitialHandling}
+                      fields={[{ name: 'measures', label: 'measures', kind: 'textarea' }]}
+                      send={send('BeginInitialHandling')}
+                    />
+                  ) : null}
+                  {incident.state === 'initialHandling' ? (
+                    <CommandForm
+                      title={t('activateResponse')}
+                      testId="activate-response"
+                      schema={INCIDENT_COMMAND_SCHEMAS.ActivateResponse}
+                      fields={[
+                        { name: 'level', label: 'responseLevel', kind: 'select', options: levelOptions },
+                        { name: 'measures', label: 'measures', kind: 'textarea' },
+                      ]}
+                      send={send('ActivateResponse')}
+                    />
+                  ) : null}
+                  {incident.state === 'responseActive' ? (
+                    <CommandForm
+                      title={t('changeResponseLevel')}
+                      testId="change-response-level"
+                      schema={INCIDENT_COMMAND_SCHEMAS.ChangeResponseLevel}
+                      fields={[
+                        { name: 'level', label: 'responseLevel', kind: 'select', options: levelOptions.filter((o) => o.value !== incident.responseLevel) },
+                        { name: 'reason', label: 'reason', kind: 'text' },
+                      ]}
+                      send={send('ChangeResponseLevel')}
+                    />
+                  ) : null}
+                  {leads && incident.state === 'responseActive' ? (
+                    <CommandForm title={t('declareControlled')} testId="declare-controlled" schema={INCIDENT_COMMAND_SCHEMAS.DeclareControlled} fields={[]} send={send('DeclareControlled')} />
+                  ) : null}
+                  {['reported', 'verifying', 'confirmed', 'initialHandling', 'responseActive', 'controlled'].includes(incident.state) ? (
+                    <CommandForm
+                      title={t('classify')}
+                      testId="classify-incident"
+                      schema={INCIDENT_COMMAND_SCHEMAS.ClassifyIncident}
+                      fields={[
+                        { name: 'category', label: 'category', kind: 'select', options: categoryOptions, initial: incident.category ?? '' },
+                        { name: 'severity', label: 'severity', kind: 'select', options: severityOptions, initial: incident.severity ?? '' },
+                        { name: 'reason', label: 'reason', kind: 'text' },
+                      ]}
+                      send={send('ClassifyIncident')}
+                    />
+                  ) : null}
+                </>
               ) : null}
-              {leads && incident.state === 'verifying' ? (
-                <CommandForm
-                  title={t('confirm')}
-                  testId="confirm-incident"
-                  schema={INCIDENT_COMMAND_SCHEMAS.ConfirmIncident}
-                  fields={[
-                    { name: 'category', label: 'category', kind: 'select', options: categoryOptions },
-                    { name: 'severity', label: 'severity', kind: 'select', options: severityOptions },
-                  ]}
-                  send={send('ConfirmIncident')}
-                />
+              {offered.linkage ? (
+                <>
+                  <h2>{t('linkage')}</h2>
+                  {leads && incident.upperJurisdiction ? (
+                    <CommandForm title={t('raiseLead')} testId="raise-lead" schema={INCIDENT_COMMAND_SCHEMAS.RaiseLead} fields={[{ name: 'reason', label: 'reason', kind: 'text' }]} send={send('RaiseLead')} />
+                  ) : null}
+                  {above ? (
+                    <CommandForm
+                      title={t('takeLeadHere')}
+                      testId="take-lead-here"
+                      schema={INCIDENT_COMMAND_SCHEMAS.RaiseLead}
+                      fields={[{ name: 'reason', label: 'reason', kind: 'text' }]}
+                      extra={() => ({ to: me })}
+                      send={send('RaiseLead')}
+                    />
+                  ) : null}
+                  {leads ? (
+                    <CommandForm title={t('handBackLead')} testId="hand-back-lead" schema={INCIDENT_COMMAND_SCHEMAS.HandBackLead} fields={[{ name: 'reason', label: 'reason', kind: 'text' }]} send={send('HandBackLead')} />
+                  ) : null}
+                  <CommandForm
+                    title={t('addSupporting')}
+                    testId="add-supporting"
+                    schema={INCIDENT_COMMAND_SCHEMAS.AddSupportingJurisdiction}
+                    fields={[
+                      { name: 'jurisdiction', label: 'supporting', kind: 'select', options: others.map((j) => ({ value: j.code, label: lang === 'en' ? (j.nameEn ?? j.name) : j.name })) },
+                      { name: 'reason', label: 'reason', kind: 'text' },
+                    ]}
+                    send={send('AddSupportingJurisdiction')}
+                  />
+                </>
               ) : null}
-              {leads && incident.state === 'confirmed' ? (
-                <CommandForm
-                  title={t('beginInitialHandling')}
-                  testId="begin-initial-handling"
-                  schema={INCIDENT_COMMAND_SCHEMAS.BeginInitialHandling}
-                  fields={[{ name: 'measures', label: 'measures', kind: 'textarea' }]}
-                  send={send('BeginInitialHandling')}
-                />
-              ) : null}
-              {incident.state === 'initialHandling' ? (
-                <CommandForm
-                  title={t('activateResponse')}
-                  testId="activate-response"
-                  schema={INCIDENT_COMMAND_SCHEMAS.ActivateResponse}
-                  fields={[
-                    { name: 'level', label: 'responseLevel', kind: 'select', options: levelOptions },
-                    { name: 'measures', label: 'measures', kind: 'textarea' },
-                  ]}
-                  send={send('ActivateResponse')}
-                />
-              ) : null}
-              {incident.state === 'responseActive' ? (
-                <CommandForm
-                  title={t('changeResponseLevel')}
-                  testId="change-response-level"
-                  schema={INCIDENT_COMMAND_SCHEMAS.ChangeResponseLevel}
-                  fields={[
-                    { name: 'level', label: 'responseLevel', kind: 'select', options: levelOptions.filter((o) => o.value !== incident.responseLevel) },
-                    { name: 'reason', label: 'reason', kind: 'text' },
-                  ]}
-                  send={send('ChangeResponseLevel')}
-                />
-              ) : null}
-              {leads && incident.state === 'responseActive' ? (
-                <CommandForm title={t('declareControlled')} testId="declare-controlled" schema={INCIDENT_COMMAND_SCHEMAS.DeclareControlled} fields={[]} send={send('DeclareControlled')} />
-              ) : null}
-              {['reported', 'verifying', 'confirmed', 'initialHandling', 'responseActive', 'controlled'].includes(incident.state) ? (
-                <CommandForm
-                  title={t('classify')}
-                  testId="classify-incident"
-                  schema={INCIDENT_COMMAND_SCHEMAS.ClassifyIncident}
-                  fields={[
-                    { name: 'category', label: 'category', kind: 'select', options: categoryOptions, initial: incident.category ?? '' },
-                    { name: 'severity', label: 'severity', kind: 'select', options: severityOptions, initial: incident.severity ?? '' },
-                    { name: 'reason', label: 'reason', kind: 'text' },
-                  ]}
-                  send={send('ClassifyIncident')}
-                />
-              ) : null}
-              <h2>{t('linkage')}</h2>
-              {leads && incident.upperJurisdiction ? (
-                <CommandForm title={t('raiseLead')} testId="raise-lead" schema={INCIDENT_COMMAND_SCHEMAS.RaiseLead} fields={[{ name: 'reason', label: 'reason', kind: 'text' }]} send={send('RaiseLead')} />
-              ) : null}
-              {above ? (
-                <CommandForm
-                  title={t('takeLeadHere')}
-                  testId="take-lead-here"
-                  schema={INCIDENT_COMMAND_SCHEMAS.RaiseLead}
-                  fields={[{ name: 'reason', label: 'reason', kind: 'text' }]}
-                  extra={() => ({ to: me })}
-                  send={send('RaiseLead')}
-                />
-              ) : null}
-              {leads ? (
-                <CommandForm title={t('handBackLead')} testId="hand-back-lead" schema={INCIDENT_COMMAND_SCHEMAS.HandBackLead} fields={[{ name: 'reason', label: 'reason', kind: 'text' }]} send={send('HandBackLead')} />
-              ) : null}
-              <CommandForm
-                title={t('addSupporting')}
-                testId="add-supporting"
-                schema={INCIDENT_COMMAND_SCHEMAS.AddSupportingJurisdiction}
-                fields={[
-                  { name: 'jurisdiction', label: 'supporting', kind: 'select', options: others.map((j) => ({ value: j.code, label: lang === 'en' ? (j.nameEn ?? j.name) : j.name })) },
-                  { name: 'reason', label: 'reason', kind: 'text' },
-                ]}
-                send={send('AddSupportingJurisdiction')}
-              />
             </section>
           ) : null}
 

@@ -3,6 +3,7 @@ import { REPORT_COMMAND_SCHEMAS, type IncidentView as Incident } from '@muster/c
 import { Fragment, useMemo, useState } from 'react';
 import { CommandForm, type FieldSpec } from '../lib/command-form';
 import { useI18n } from '../lib/i18n';
+import { isOver } from '../lib/incident-actions';
 import {
   awaitsReceiptBy,
   fill,
@@ -99,7 +100,8 @@ export function ReportsPanel({ incident, reports, timeline, onChanged }: { incid
   const [actionError, setActionError] = useState<string | null>(null);
   const now = Date.now();
   const room = session.user.jurisdiction;
-  const acts = hasRole('duty_officer', 'leader');
+  // Nothing is filed, acknowledged or returned once the incident is over: the server refuses it.
+  const acts = hasRole('duty_officer', 'leader') && !isOver(incident.state);
   const roomName = (code: string) => jurisdictionName(jurisdictions, code, lang);
   const time = (iso: string | null) => formatTime(iso, lang, { zone: false });
   const known = useMemo(() => {

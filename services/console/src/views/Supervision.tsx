@@ -2,6 +2,7 @@ import type { Jurisdiction, SupervisionItem } from '@muster/client';
 import { SUPERVISION_COMMAND_SCHEMAS, type IncidentView as Incident } from '@muster/contracts';
 import { CommandForm } from '../lib/command-form';
 import { useI18n } from '../lib/i18n';
+import { isOver } from '../lib/incident-actions';
 import { jurisdictionName, useApp } from '../lib/session';
 import { actorLabel, summary } from '../lib/timeline-text';
 import { formatTime } from '../lib/time';
@@ -33,7 +34,8 @@ export function SupervisionPanel({ incident, items, onChanged }: { incident: Inc
   const { client, session, hasRole, jurisdictions } = useApp();
   const { t, tr, lang } = useI18n();
   const room = session.user.jurisdiction;
-  const staff = hasRole('duty_officer', 'leader');
+  // An incident that is over is read-only here too.
+  const staff = hasRole('duty_officer', 'leader') && !isOver(incident.state);
   const roomName = (code: string | null | undefined) => jurisdictionName(jurisdictions, code, lang);
   const time = (iso: string | null | undefined) => formatTime(iso, lang, { zone: false });
   const supervises = staff && isAbove(jurisdictions, room, incident.leadJurisdiction);

@@ -123,6 +123,11 @@ describe('web console in chromium', () => {
     await countyCard.waitFor({ timeout: LIVE_WITHIN_MS });
     const incidentId = await countyCard.getAttribute('data-incident-id');
     expect(incidentId).toBeTruthy();
+    // What a duty officer reads on the card, in Chinese: category, place, 接报 in Beijing time, response level.
+    expect(await countyCard.getByTestId('card-category').textContent()).toBe('自然灾害');
+    expect(await countyCard.getByTestId('card-place').textContent()).toBe('鼎湖区坑口街道');
+    expect(await countyCard.getByTestId('card-received').textContent()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \(UTC\+8 北京时间\)$/);
+    expect(await countyCard.getByTestId('card-response').textContent()).toBe('—');
     await county.page.screenshot({ path: join(SHOTS, 'board-county.png'), fullPage: true });
     // The city does not follow a level IV county incident.
     await city.page.waitForTimeout(1_000);
@@ -642,5 +647,51 @@ describe('web console in chromium', () => {
     // A county keeps no records of itself: no form.
     expect(await huaiji.page.getByTestId('record-interview').count()).toBe(0);
     await Promise.all([city.context.close(), huaiji.context.close()]);
+  });
+
+  it('a closed incident offers no command: no button in the incident view or on the phone, for the lead, the room above or the commander', async () => {
+    const room = await apiAs('dinghu-duty');
+    const created = await room.createIncident({ data: { title: '砚洲岛渡口船只搁浅', leadJurisdiction: '441203', severity: 'IV', category: 'accident', location: { description: '砚洲岛渡口' } } });
+    const incidentId = created.streamId;
+    await room.sendOnSceneCommand(incidentId, { type: 'AppointCommander', data: { commander: { userId: 'commander', name: '李指挥' } } });
+    const commander = await apiAs('commander');
+    // A request still waiting when the incident closes: a live incident would offer 批准 on it.
+    await commander.submitResourceRequest(incidentId, { data: { items: [{ kind: '救生衣', quantity: 20, priority: 'urgent', deliverTo: '砚洲岛渡口' }] } });
+    await commander.sendOnSceneCommand(incidentId, { type: 'PostSceneReport', data: { reportId: `r-${Date.now()}`, dead: 0, injured: 2 } });
+    const lifecycle = [
+      { type: 'BeginVerification', data: {} },
+      { type: 'ConfirmIncident', data: { severity: 'IV' } },
+      { type: 'BeginInitialHandling', data: { measures: '转移乘客' } },
+      { type: 'ActivateResponse', data: { level: 'IV', measures: '启动四级响应' } },
+      { type: 'DeclareControlled', data: {} },
+      { type: 'LiftResponse', data: {} },
+      { type: 'BeginRecovery', data: {} },
+      { type: 'BeginReview', data: {} },
+      { type: 'CloseIncident', data: { summary: '乘客全部转移，船只拖离' } },
+    ] as const;
+    for (const command of lifecycle) await room.sendCommand(incidentId, command as Parameters<typeof room.sendCommand>[1]);
+
+    for (const username of ['dinghu-duty', 'city-duty']) {
+      const { context, page } = await loggedIn(username);
+      await page.goto(`${base}/console/#/incidents/${incidentId}`);
+      await page.getByTestId('incident-view').waitFor();
+      await page.getByTestId('incident-over').waitFor();
+      expect(await page.getByTestId('incident-state').textContent()).toBe('已结案');
+      // The record is all there, read-only: the request, the figures, the timeline.
+      expect(await page.getByTestId('resource-request').count()).toBe(1);
+      expect(await page.getByTestId('figure-injured').textContent()).toBe('2');
+      expect(await page.getByTestId('incident-actions').count()).toBe(0);
+      expect(await page.locator('[data-testid=incident-view] button').count()).toBe(0);
+      await page.screenshot({ path: join(SHOTS, `incident-closed-${username}.png`), fullPage: true });
+      await context.close();
+    }
+
+    const phone = await loggedIn('commander', { viewport: { width: 390, height: 844 }, mobile: true });
+    await phone.page.goto(`${base}/console/#/incidents/${incidentId}/scene`);
+    await phone.page.getByTestId('commander-view').waitFor();
+    await phone.page.getByTestId('incident-over').waitFor();
+    expect(await phone.page.locator('[data-testid=commander-view] button').count()).toBe(0);
+    await phone.page.screenshot({ path: join(SHOTS, 'commander-closed.png'), fullPage: true });
+    await phone.context.close();
   });
 });

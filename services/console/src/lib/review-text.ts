@@ -31,7 +31,7 @@ export interface Line {
 const METRIC_KEYS = ['verification', 'commanderOnScene', 'responseActivation', 'control', 'lifting'] as const;
 
 /** Minutes to one decimal, as the api measures them: 12.5 分钟; a dash when the step has not happened. */
-export function minutesText(value: number | null | undefined, words: Pick<ReviewWords, 'tr'>): string {
+function minutesText(value: number | null | undefined, words: Pick<ReviewWords, 'tr'>): string {
   return value == null ? '—' : fill(words.tr('review', 'minutes'), { n: value.toFixed(1) });
 }
 
@@ -61,7 +61,7 @@ export function latenessLine(report: Lateness, words: ReviewWords): { text: stri
 }
 
 /** What a request asked for (冲锋舟 × 2、救生衣 × 50); when the console does not know it, its place in the list (资源请求 1). */
-export function requestName(request: Pick<ResourceRequestView, 'items'> | undefined, position: number, words: Pick<ReviewWords, 'tr'>): string {
+function requestName(request: Pick<ResourceRequestView, 'items'> | undefined, position: number, words: Pick<ReviewWords, 'tr'>): string {
   const items = (request?.items ?? []).map((i) => `${i.kind} × ${i.quantity}`);
   return items.length ? items.join('、') : fill(words.tr('review', 'request'), { n: String(position + 1) });
 }
@@ -125,7 +125,7 @@ export function labelWidth(text: string, fontSize: number): number {
  * touch the one before it goes one row down. `x` and `width` in pixels; rows from 0.
  */
 export function labelRows(labels: readonly { x: number; width: number }[], gap = 4): number[] {
-  const rows: number[] = new Array<number>(labels.length).fill(0);
+  const rows: number[] = labels.map(() => 0);
   // The right edge of the last label placed on each row.
   const ends: number[] = [];
   const order = labels.map((l, i) => ({ ...l, i })).sort((a, b) => a.x - b.x);

@@ -13,7 +13,7 @@ import { SeverityBadge } from '../lib/widgets';
 import { useIncident } from './Incident';
 import { download } from '../lib/download';
 import { nameIn } from '../lib/reports';
-import { labelRows, labelWidth, latenessLine, leadTimeLine, metricLines, sceneFigureLines, tenureLine, tooltipHtml, type ReviewWords } from '../lib/review-text';
+import { eventName, labelRows, labelWidth, latenessLine, leadTimeLine, metricLines, sceneFigureLines, tenureLine, tooltipHtml, type ReviewWords } from '../lib/review-text';
 import { actorLabel, summary } from '../lib/timeline-text';
 
 echarts.use([ScatterChart, GridComponent, TooltipComponent, LegendComponent, MarkAreaComponent, CanvasRenderer]);
@@ -283,7 +283,7 @@ export function ReviewView({ incidentId }: { incidentId: string }) {
         <ol className="timeline">
           {timeline.map((e) => (
             <li key={e.eventId} className={e.correctedBy.length ? 'corrected' : ''}>
-              <time>{formatTime(e.recordedAt, lang)}</time> <strong>{tr('event', e.type)}</strong>{' '}
+              <time>{formatTime(e.recordedAt, lang)}</time> <strong>{eventName(e.type, words)}</strong>{' '}
               <span className="actor">{actorLabel(e, (code) => jurisdictionName(jurisdictions, code, lang), tr)}</span> <span className="summary">{summary(e, { tr, lang, room: (code) => jurisdictionName(jurisdictions, code, lang) })}</span>
             </li>
           ))}

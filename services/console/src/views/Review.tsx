@@ -52,7 +52,9 @@ function TimelineChart({ incident, entries, words }: { incident: Incident; entri
     const times = [...entries.map((e) => Date.parse(e.recordedAt)), ...phases.flatMap((p) => [Date.parse(p.from), Date.parse(p.to)])];
     // The axis spans exactly the data, so that a label's pixel position can be worked out before drawing.
     const min = Math.min(...times);
-    const max = Math.max(min + 60_000, ...times);
+    const latest = Math.max(...times);
+    // A single instant still needs a span to draw on.
+    const max = latest > min ? latest : min + 60_000;
     const draw = () => {
       const plotWidth = Math.max(1, chart.getWidth() - GRID.left - GRID.right);
       const rows = labelRows(phases.map((p) => ({ x: ((Date.parse(p.from) - min) / (max - min)) * plotWidth, width: labelWidth(t(p.key), PHASE_FONT) })));

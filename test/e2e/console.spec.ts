@@ -217,6 +217,12 @@ describe('web console in chromium', () => {
     await reviewer.page.getByTestId('state-at-show').click();
     await expect.poll(() => reviewer.page.getByTestId('state-at-state').textContent(), { timeout: LIVE_WITHIN_MS }).toBe('接报');
     await reviewer.page.getByTestId('metric-commanderOnScene').waitFor();
+    // The scene figures at that moment (a dash before any scene report), and metrics in Chinese:
+    // no metric key, request or report id, state or event name (the zone label UTC+8 aside).
+    await reviewer.page.getByTestId('state-at-dead').waitFor();
+    const metricsText = (await reviewer.page.getByTestId('metrics').textContent()) ?? '';
+    expect(metricsText.replaceAll('UTC', '')).not.toMatch(/[A-Za-z]{2,}/);
+    expect(metricsText).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/i);
     await reviewer.page.screenshot({ path: join(SHOTS, 'review.png'), fullPage: true });
     await Promise.all([roomView.context.close(), phone.context.close(), reviewer.context.close()]);
   });

@@ -4,7 +4,7 @@ import { ScatterChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, MarkAreaComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useI18n, type MessageKey } from '../lib/i18n';
 import { href } from '../lib/route';
 import { jurisdictionName, useApp, useLoad } from '../lib/session';
@@ -12,7 +12,8 @@ import { formatTime, fromLocalInput, toLocalInput, zoneLabel } from '../lib/time
 import { SeverityBadge } from '../lib/widgets';
 import { useIncident } from './Incident';
 import { download } from '../lib/download';
-import { titleOfKey } from '../lib/reports';
+import { nameIn } from '../lib/reports';
+import { eventName, labelRows, labelWidth, latenessLine, leadTimeLine, metricLines, sceneFigureLines, tenureLine, tooltipHtml, type ReviewWords } from '../lib/review-text';
 import { actorLabel, summary } from '../lib/timeline-text';
 
 echarts.use([ScatterChart, GridComponent, TooltipComponent, LegendComponent, MarkAreaComponent, CanvasRenderer]);
@@ -33,9 +34,14 @@ function phasesOf(incident: Incident, end: string): { key: MessageKey; from: str
   return present.map((m, i) => ({ key: m.key, from: m.at, to: present[i + 1]?.at ?? incident.closedAt ?? end }));
 }
 
+const GRID = { left: 110, right: 20, top: 40, bottom: 50 };
+const PHASE_FONT = 11;
+/** Height of a row of phase labels, in pixels. */
+const PHASE_ROW = 15;
+
 const PHASE_COLOURS = ['rgba(120,120,120,0.10)', 'rgba(30,100,200,0.10)', 'rgba(220,60,40,0.12)', 'rgba(240,160,0,0.12)', 'rgba(40,160,80,0.12)'];
 
-function TimelineChart({ incident, entries }: { incident: Incident; entries: TimelineEntry[] }) {
+function TimelineChart({ incident, entries, words }: { incident: Incident; entries: TimelineEntry[]; words: ReviewWords }) {
   const { t, tr, lang } = useI18n();
   const element = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -43,49 +49,83 @@ function TimelineChart({ incident, entries }: { incident: Incident; entries: Tim
     const chart = echarts.init(element.current, undefined, { renderer: 'canvas' });
     const end = entries[entries.length - 1]?.recordedAt ?? new Date().toISOString();
     const phases = phasesOf(incident, end);
-    chart.setOption({
-      animation: false,
-      grid: { left: 110, right: 20, top: 40, bottom: 50 },
-      tooltip: {
-        trigger: 'item',
-        formatter: (p: { data: [number, string, string, string] }) => `${formatTime(new Date(p.data[0]).toISOString(), lang)}<br/>${p.data[2]}<br/>${p.data[3]}`,
-      },
-      legend: { top: 0, data: LANES.filter((l) => entries.some((e) => e.streamType === l)).map((l) => tr('lane', l)) },
-      xAxis: {
-        type: 'time',
-        name: zoneLabel(lang),
-        nameLocation: 'middle',
-        nameGap: 30,
-        axisLabel: { formatter: (value: number) => formatTime(new Date(value).toISOString(), lang, { date: false, zone: false }) },
-      },
-      yAxis: { type: 'category', data: LANES.map((l) => tr('lane', l)) },
-      series: LANES.map((lane, i) => ({
-        name: tr('lane', lane),
-        type: 'scatter',
-        symbolSize: 10,
-        data: entries.filter((e) => e.streamType === lane).map((e) => [Date.parse(e.recordedAt), tr('lane', lane), e.type, e.actor]),
-        ...(i === 0
-          ? {
-              markArea: {
-                silent: true,
-                label: { position: 'insideTop', fontSize: 11 },
-                data: phases.map((p, n) => [
-                  { name: t(p.key), xAxis: Date.parse(p.from), itemStyle: { color: PHASE_COLOURS[n % PHASE_COLOURS.length] } },
-                  { xAxis: Date.parse(p.to) },
-                ]),
-              },
-            }
-          : {}),
-      })),
-    });
-    const resize = () => chart.resize();
+    const times = [...entries.map((e) => Date.parse(e.recordedAt)), ...phases.flatMap((p) => [Date.parse(p.from), Date.parse(p.to)])];
+    // The axis spans exactly the data, so that a label's pixel position can be worked out before drawing.
+    const min = Math.min(...times);
+    const latest = Math.max(...times);
+    // A single instant still needs a span to draw on.
+    const max = latest > min ? latest : min + 60_000;
+    const draw = () => {
+      const plotWidth = Math.max(1, chart.getWidth() - GRID.left - GRID.right);
+      const rows = labelRows(phases.map((p) => ({ x: ((Date.parse(p.from) - min) / (max - min)) * plotWidth, width: labelWidth(t(p.key), PHASE_FONT) })));
+      chart.setOption({
+        animation: false,
+        grid: GRID,
+        tooltip: {
+          trigger: 'item',
+          formatter: (p: { data: [number, string, number] }) => {
+            const entry = entries[p.data[2]];
+            return entry ? tooltipHtml(entry, words) : '';
+          },
+        },
+        legend: { top: 0, data: LANES.filter((l) => entries.some((e) => e.streamType === l)).map((l) => tr('lane', l)) },
+        xAxis: {
+          type: 'time',
+          min,
+          max,
+          name: zoneLabel(lang),
+          nameLocation: 'middle',
+          nameGap: 30,
+          axisLabel: { formatter: (value: number) => formatTime(new Date(value).toISOString(), lang, { date: false, zone: false }) },
+        },
+        yAxis: { type: 'category', data: LANES.map((l) => tr('lane', l)) },
+        series: LANES.map((lane, i) => ({
+          name: tr('lane', lane),
+          type: 'scatter',
+          symbolSize: 10,
+          // The entry's index: the tooltip reads the entry itself, never a type or user id carried in the data.
+          data: entries.flatMap((e, n) => (e.streamType === lane ? [[Date.parse(e.recordedAt), tr('lane', lane), n]] : [])),
+          ...(i === 0
+            ? {
+                markArea: {
+                  silent: true,
+                  data: phases.map((p, n) => [
+                    {
+                      name: t(p.key),
+                      xAxis: Date.parse(p.from),
+                      itemStyle: { color: PHASE_COLOURS[n % PHASE_COLOURS.length] },
+                      // From the band's start, one row down for each earlier label it would touch.
+                      label: { position: 'insideTopLeft', fontSize: PHASE_FONT, offset: [0, (rows[n] ?? 0) * PHASE_ROW] },
+                    },
+                    { xAxis: Date.parse(p.to) },
+                  ]),
+                },
+              }
+            : {}),
+        })),
+      });
+    };
+    draw();
+    const resize = () => {
+      chart.resize();
+      draw();
+    };
     window.addEventListener('resize', resize);
     return () => {
       window.removeEventListener('resize', resize);
       chart.dispose();
     };
-  }, [incident, entries, lang, t, tr]);
+  }, [incident, entries, lang, t, tr, words]);
   return <div ref={element} className="chart" data-testid="timeline-chart" role="img" aria-label={t('chart')} />;
+}
+
+function FigureRow({ line }: { line: { key: string; label: string; value: string } }) {
+  return (
+    <>
+      <dt>{line.label}</dt>
+      <dd data-testid={`state-at-${line.key}`}>{line.value}</dd>
+    </>
+  );
 }
 
 export function ReviewView({ incidentId }: { incidentId: string }) {
@@ -97,9 +137,10 @@ export function ReviewView({ incidentId }: { incidentId: string }) {
   const [basis, setBasis] = useState<'recorded' | 'occurred'>('recorded');
   const [stateAt, setStateAt] = useState<StateAtView | null>(null);
   const [stateError, setStateError] = useState<string | null>(null);
+  const words = useMemo<ReviewWords>(() => ({ tr, lang, room: (code) => jurisdictionName(jurisdictions, code, lang), time: (iso) => formatTime(iso, lang) }), [tr, lang, jurisdictions]);
 
   if (!data) return <p className={error ? 'form-error' : 'loading'}>{error ?? t('loading')}</p>;
-  const { incident, timeline } = data;
+  const { incident, timeline, requests } = data;
 
   async function showState() {
     const iso = fromLocalInput(at);
@@ -113,6 +154,7 @@ export function ReviewView({ incidentId }: { incidentId: string }) {
   }
 
   const commanderAt = (stateAt?.scene?.state?.context['commander'] as { name?: string } | null | undefined)?.name;
+  const phases = phasesOf(incident, timeline[timeline.length - 1]?.recordedAt ?? new Date().toISOString());
   const m = metrics.value;
 
   return (
@@ -126,7 +168,14 @@ export function ReviewView({ incidentId }: { incidentId: string }) {
       </nav>
       <section className="panel">
         <h2>{t('chart')}</h2>
-        <TimelineChart incident={incident} entries={timeline} />
+        <TimelineChart incident={incident} entries={timeline} words={words} />
+        <ol className="phases" data-testid="phases" aria-label={t('phases')}>
+          {phases.map((p) => (
+            <li key={p.key}>
+              <strong>{t(p.key)}</strong> {formatTime(p.from, lang)}
+            </li>
+          ))}
+        </ol>
       </section>
 
       <div className="columns">
@@ -156,11 +205,15 @@ export function ReviewView({ incidentId }: { incidentId: string }) {
               <dt>{t('state')}</dt>
               <dd data-testid="state-at-state">{stateAt.incident ? tr('state', stateAt.incident.state) : '—'}</dd>
               <dt>{t('severity')}</dt>
-              <dd>{stateAt.incident?.severity ?? '—'}</dd>
+              <dd>{tr('sev', stateAt.incident?.severity ?? 'none')}</dd>
               <dt>{t('lead')}</dt>
               <dd>{jurisdictionName(jurisdictions, stateAt.incident?.leadJurisdiction, lang)}</dd>
               <dt>{t('commander')}</dt>
-              <dd>{commanderAt ?? t('noCommander')}</dd>
+              <dd>{commanderAt ? nameIn(commanderAt, lang) : t('noCommander')}</dd>
+              {/* The scene figures as the command structure held them at that moment: its latest scene report. */}
+              {sceneFigureLines(stateAt.scene?.state?.context, words).map((f) => (
+                <FigureRow key={f.key} line={f} />
+              ))}
             </dl>
           ) : null}
         </section>
@@ -172,10 +225,10 @@ export function ReviewView({ incidentId }: { incidentId: string }) {
               <table>
                 <caption>{t('minutesFromReport')}</caption>
                 <tbody>
-                  {Object.entries(m.minutesTo).map(([k, v]) => (
-                    <tr key={k}>
-                      <th>{tr('metric', k)}</th>
-                      <td data-testid={`metric-${k}`}>{v === null ? '—' : `${v.toFixed(1)} ${t('minutes')}`}</td>
+                  {metricLines(m.minutesTo, words).map((line) => (
+                    <tr key={line.key}>
+                      <th>{line.label}</th>
+                      <td data-testid={`metric-${line.key}`}>{line.value}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -183,26 +236,25 @@ export function ReviewView({ incidentId }: { incidentId: string }) {
               <h3>{t('tenures')}</h3>
               <ul>
                 {m.commanderTenures.map((tenure) => (
-                  <li key={`${tenure.from}-${tenure.commander.userId}`}>
-                    {tenure.commander.name} · {formatTime(tenure.from, lang)} · {tenure.minutes?.toFixed(1) ?? '—'} {t('minutes')}
-                  </li>
+                  <li key={`${tenure.from}-${tenure.commander.userId}`}>{tenureLine(tenure, words)}</li>
                 ))}
               </ul>
               <h3>{t('leadTimes')}</h3>
-              <ul>
-                {m.resourceLeadTimes.map((r) => (
-                  <li key={r.requestId}>
-                    {r.requestId} · {r.state} · {r.minutes?.toFixed(1) ?? '—'} {t('minutes')}
-                  </li>
+              <ul data-testid="lead-times">
+                {m.resourceLeadTimes.map((r, n) => (
+                  <li key={r.requestId}>{leadTimeLine(r, requests.find((q) => q.requestId === r.requestId), n, words)}</li>
                 ))}
               </ul>
               <h3>{t('lateness')}</h3>
-              <ul>
-                {m.reportLateness.map((r) => (
-                  <li key={r.key} className={r.minutesLate ? 'overdue' : ''}>
-                    {jurisdictionName(jurisdictions, r.owedBy, lang)} {titleOfKey(r.key, tr, lang)} · {formatTime(r.dueAt, lang)} · {t('late')}: {r.minutesLate?.toFixed(1) ?? '—'}
-                  </li>
-                ))}
+              <ul data-testid="lateness">
+                {m.reportLateness.map((r) => {
+                  const line = latenessLine(r, words);
+                  return (
+                    <li key={r.key} className={line.late ? 'overdue' : ''}>
+                      {line.text}
+                    </li>
+                  );
+                })}
               </ul>
             </>
           ) : (
@@ -233,7 +285,7 @@ export function ReviewView({ incidentId }: { incidentId: string }) {
         <ol className="timeline">
           {timeline.map((e) => (
             <li key={e.eventId} className={e.correctedBy.length ? 'corrected' : ''}>
-              <time>{formatTime(e.recordedAt, lang)}</time> <strong>{tr('event', e.type)}</strong>{' '}
+              <time>{formatTime(e.recordedAt, lang)}</time> <strong>{eventName(e.type, words)}</strong>{' '}
               <span className="actor">{actorLabel(e, (code) => jurisdictionName(jurisdictions, code, lang), tr)}</span> <span className="summary">{summary(e, { tr, lang, room: (code) => jurisdictionName(jurisdictions, code, lang) })}</span>
             </li>
           ))}

@@ -2,6 +2,7 @@ import { ForbiddenError, ValidationError } from '@muster/contracts';
 import {
   canSee,
   levelAtLeast,
+  namedReport,
   responseAuthorityFor,
   type CompletePlanRules,
   type JurisdictionTree,
@@ -9,7 +10,6 @@ import {
   type SceneContext,
   type IncidentContext,
   type ReportContext,
-  type ReportItem,
   type RequestContext,
   type Severity,
   type SupervisionContext,
@@ -277,14 +277,6 @@ export function timersActor(jurisdiction: string): Actor {
   return { userId: TIMERS_USER_ID, roles: ['admin'], jurisdiction };
 }
 
-/** The report an acknowledgement or a return names: by its key and the room that owes it (default: the lead). */
-function namedReport(request: AuthorizationRequest): ReportItem | undefined {
-  const report = request.context as ReportContext | null;
-  if (!report) return undefined;
-  const from = typeof request.payload['from'] === 'string' ? request.payload['from'] : report.lead;
-  return report.items.find((i) => i.from === from && i.key === request.payload['key']);
-}
-
 /** A room owes reports on the incident: it has a line of the chain, or a report it still owes from before a lead change. */
 function owesReports(request: AuthorizationRequest): boolean {
   const { actor } = request;
@@ -321,10 +313,10 @@ function reportRule(request: AuthorizationRequest): void {
     case 'ReturnReport': {
       // The room a report was sent to receives it, acknowledges it or sends it back; never the room that filed it.
       if (!isRoomStaff(actor)) deny(request, 'a duty officer or leader of the room the report was sent to');
-      const item = namedReport(request);
+      const report = request.context as ReportContext | null;
+      const item = report ? namedReport(report, request.payload['key'], request.payload['from']) : undefined;
       const receiver = item ? (item.directTo ?? item.to) : null;
       if (item === undefined) {
-        const report = request.context as ReportContext | null;
         if (!report?.lines.some((l) => l.to === actor.jurisdiction)) deny(request, 'the room the report was sent to');
         return;
       }

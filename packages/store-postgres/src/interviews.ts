@@ -17,19 +17,8 @@ export interface InterviewInput {
   recordedAt: string;
 }
 
-export interface InterviewView {
-  interviewId: string;
-  jurisdiction: string;
-  interviewerJurisdiction: string;
-  heldOn: string;
-  reason: string;
-  lateReports: LateReportRef[];
-  attendees: Attendee[];
-  outcome: string;
-  followUp: string | null;
-  recordedBy: string;
-  recordedAt: string;
-}
+/** A record as read back: what was recorded, a follow-up left out reading null. */
+export type InterviewView = Omit<InterviewInput, 'followUp'> & { followUp: string | null };
 
 /** The columns of a record, the day as text so that no time zone moves it. */
 function selectInterview(db: Kysely<Database>) {

@@ -9,6 +9,7 @@ import {
   itemIdOf,
   linesFor,
   minutesLate,
+  namedReport,
   newItem,
   recharge,
   schedule,
@@ -122,7 +123,7 @@ function namedItem(context: ReportContext, event: ReportCommand): ReportItem | u
   switch (event.type) {
     case 'AcknowledgeReport':
     case 'ReturnReport':
-      return context.items.find((i) => i.id === itemIdOf(event.from ?? context.lead, event.key));
+      return namedReport(context, event.key, event.from);
     case 'DeadlinePassed':
       return context.items.find((i) => i.id === event.key);
     default:

@@ -47,6 +47,12 @@ function nextFollowUpAt(schedule: FollowUpSchedule | null, after: string | null)
 }
 
 export const itemIdOf = (from: string, key: string): string => `${from}/${key}`;
+
+/** The report an acknowledgement or a return names: its key, and the room that owes it (default: the lead). */
+export function namedReport(context: Pick<ReportContext, 'items' | 'lead'>, key: unknown, from: unknown): ReportItem | undefined {
+  const id = itemIdOf(typeof from === 'string' ? from : context.lead, String(key));
+  return context.items.find((i) => i.id === id);
+}
 export const followUpKey = (n: number): string => `followUp-${n}`;
 export const supplementaryKey = (n: number): string => `supplementary-${n}`;
 

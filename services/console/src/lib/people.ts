@@ -1,5 +1,7 @@
 import type { DirectoryPerson, MusterHttpClient } from '@muster/client';
 import { useEffect, useState } from 'react';
+import type { FieldSpec } from './command-form';
+import type { MessageKey } from './i18n';
 import { useApp } from './session';
 
 /** A person as the scene commands name one (commander, deputy, representative). */
@@ -61,4 +63,33 @@ export function peopleOptions(people: readonly DirectoryPerson[], exclude: reado
 export function pickPerson(people: readonly DirectoryPerson[], userId: string | undefined): PersonChoice | undefined {
   const found = people.find((p) => p.userId === userId);
   return found ? { userId: found.userId, name: found.name } : undefined;
+}
+
+/**
+ * The inputs naming one person in a command form: a picker by name when the directory has people,
+ * else a name and a login name typed (JWKS-only deployments). `withPeople` turns the pick into the
+ * person the command names.
+ */
+export function personFields(name: string, label: MessageKey, people: readonly DirectoryPerson[], exclude: readonly string[] = []): FieldSpec[] {
+  if (people.length > 0) return [{ name, label, kind: 'select', options: peopleOptions(people, exclude) }];
+  return [
+    { name: `${name}.name`, label: 'personName', kind: 'text' },
+    { name: `${name}.userId`, label: 'personLogin', kind: 'text' },
+  ];
+}
+
+/**
+ * Reshapes a form's payload before it is checked: each of `names` picked from the list (a login id)
+ * becomes `{ userId, name }`. A typed person (no directory) is already that shape and stays; nothing
+ * picked stays absent, so the schema names the field.
+ */
+export function withPeople(people: readonly DirectoryPerson[], names: readonly string[]): (payload: Record<string, unknown>) => Record<string, unknown> {
+  return (payload) => {
+    const out = { ...payload };
+    for (const name of names) {
+      const value = out[name];
+      if (typeof value === 'string') out[name] = pickPerson(people, value) ?? value;
+    }
+    return out;
+  };
 }

@@ -1,6 +1,6 @@
 import type { DirectoryPerson } from '@muster/client';
 import { describe, expect, it } from 'vitest';
-import { peopleOptions, pickPerson, uniquePeople } from './people';
+import { peopleOptions, personFields, pickPerson, uniquePeople, withPeople } from './people';
 
 const person = (userId: string, name: string, jurisdiction = '441203'): DirectoryPerson => ({ userId, name, roles: ['responder'], jurisdiction });
 const commander = person('commander', '现场指挥官');
@@ -28,5 +28,24 @@ describe('people pickers', () => {
 
   it('each person once when rooms overlap', () => {
     expect(uniquePeople([commander, deputy, person('commander', '现场指挥官', '441200')]).map((p) => p.userId)).toStrictEqual(['commander', 'deputy']);
+  });
+});
+
+describe('person inputs of a command form', () => {
+  it('a picker when the directory has people; a name and a login name typed when it has none', () => {
+    expect(personFields('commander', 'commander', [commander, deputy], ['deputy'])).toStrictEqual([
+      { name: 'commander', label: 'commander', kind: 'select', options: [{ value: 'commander', label: '现场指挥官' }] },
+    ]);
+    expect(personFields('deputy', 'deputy', []).map((f) => [f.name, f.kind])).toStrictEqual([
+      ['deputy.name', 'text'],
+      ['deputy.userId', 'text'],
+    ]);
+  });
+
+  it('the pick becomes the person; typed people stay; nothing picked stays absent', () => {
+    const prepare = withPeople([commander, deputy], ['commander', 'representative']);
+    expect(prepare({ commander: 'commander', agency: '消防' })).toStrictEqual({ commander: { userId: 'commander', name: '现场指挥官' }, agency: '消防' });
+    expect(prepare({ representative: { userId: 'x1', name: '李明' } })).toStrictEqual({ representative: { userId: 'x1', name: '李明' } });
+    expect(prepare({})).toStrictEqual({});
   });
 });

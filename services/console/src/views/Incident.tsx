@@ -1,16 +1,19 @@
 import type { SceneView, MusterHttpClient, ReportsView, ResourceRequestView, SupervisionItem, TimelineEntry } from '@muster/client';
-import { CategorySchema, INCIDENT_COMMAND_SCHEMAS, REQUEST_COMMAND_SCHEMAS, SeveritySchema, type IncidentView as Incident } from '@muster/contracts';
+import { INCIDENT_COMMAND_SCHEMAS, REQUEST_COMMAND_SCHEMAS, type IncidentView as Incident } from '@muster/contracts';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { CommandForm } from '../lib/command-form';
 import { useI18n } from '../lib/i18n';
 import { isOver, offeredActions } from '../lib/incident-actions';
+import { incidentForms, sceneForms, type FormViewer } from '../lib/incident-forms';
 import { href } from '../lib/route';
 import { jurisdictionName, useApp, useLiveFeed } from '../lib/session';
 import { actorLabel, summary } from '../lib/timeline-text';
 import { formatTime } from '../lib/time';
 import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
+import { IncidentLifecycle } from './IncidentLifecycle';
 import { LeadPromptBanner, responseLevelOptions, SuggestionBanner, type ResponseAuthority } from './IncidentRules';
 import { ReportsPanel } from './Reports';
+import { SceneCommandPanel } from './SceneCommandPanel';
 import { SupervisionPanel } from './Supervision';
 
 const FIGURES = ['dead', 'injured', 'missing', 'trapped', 'evacuated', 'sheltered'] as const;
@@ -19,6 +22,8 @@ interface Loaded {
   incident: Incident;
   /** Who may activate which response level under the rules of the incident's lead; null when unknown. */
   responseAuthority: ResponseAuthority | null;
+  /** What a room above the lead may send without taking the lead (upperRoomRights); null when unknown. */
+  upperRoomCommands: string[] | null;
   scene: SceneView;
   requests: ResourceRequestView[];
   reports: ReportsView;
@@ -70,11 +75,20 @@ async function readRecord(client: MusterHttpClient, incidentId: string): Promise
     wholeTimeline(client, incidentId),
   ]);
   // The rules in force are the lead's; without them the forms offer every level and the api decides.
-  const responseAuthority = await client
+  const rules = await client
     .call('rules', { query: { jurisdiction: incident.leadJurisdiction } })
-    .then((answer) => answer.rules.responseAuthority)
+    .then((answer) => answer.rules)
     .catch(() => null);
-  return { incident, scene, requests: requests.items, reports, supervision: supervision.items, timeline, responseAuthority };
+  return {
+    incident,
+    scene,
+    requests: requests.items,
+    reports,
+    supervision: supervision.items,
+    timeline,
+    responseAuthority: rules?.responseAuthority ?? null,
+    upperRoomCommands: rules ? [...rules.upperRoomRights.commands] : null,
+  };
 }
 
 async function wholeTimeline(client: MusterHttpClient, incidentId: string): Promise<TimelineEntry[]> {
@@ -109,7 +123,7 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
   const { data, error, connection, reload } = useIncident(incidentId);
 
   if (!data) return <p className={error ? 'form-error' : 'loading'}>{error ?? t('loading')}</p>;
-  const { incident, scene, requests, reports, supervision, timeline, responseAuthority } = data;
+  const { incident, scene, requests, reports, supervision, timeline, responseAuthority, upperRoomCommands } = data;
   const staff = hasRole('duty_officer', 'leader');
   const me = session.user.jurisdiction;
   // 以县为主: the lead room runs the incident; a room above it follows, grades it, activates the
@@ -118,12 +132,18 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
   const above = staff && !leads && isAbove(jurisdictions, me, incident.leadJurisdiction);
   const offered = offeredActions(incident.state, { staff, leads, above });
   const over = isOver(incident.state);
+  const viewer: FormViewer = {
+    leads,
+    above,
+    supporting: staff && incident.supportingJurisdictions.includes(me),
+    inCommand: [scene.commander?.userId, ...scene.deputies.map((d) => d.userId)].includes(session.user.userId),
+    upperRoomCommands,
+  };
+  const formsNow = incidentForms(incident, viewer);
+  const sceneFormsNow = sceneForms(incident.state, scene, viewer);
   const send = (type: keyof typeof INCIDENT_COMMAND_SCHEMAS) => (payload: unknown) =>
     client.sendCommand(incidentId, { type, data: payload as Record<string, unknown> } as Parameters<typeof client.sendCommand>[1]).then(reload);
-  const severityOptions = SeveritySchema.options.map((s) => ({ value: s, label: tr('sev', s) }));
   const levelOptions = responseLevelOptions(tr, responseAuthority, jurisdictions.get(me)?.level);
-  const categoryOptions = CategorySchema.options.map((c) => ({ value: c, label: tr('cat', c) }));
-  const others = [...jurisdictions.values()].filter((j) => j.code !== incident.leadJurisdiction && j.level !== 'province');
   const report = scene.latestReport;
 
   return (
@@ -196,23 +216,7 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
             )}
           </section>
 
-          <section className="panel" data-testid="command-structure">
-            <h2>{t('commandStructure')}</h2>
-            <dl className="facts">
-              <dt>{t('commander')}</dt>
-              <dd data-testid="incident-commander">
-                {scene.commander ? `${scene.commander.name} · ${scene.commander.unit ?? ''} ${scene.commander.phone ?? ''}` : t('noCommander')}
-              </dd>
-              <dt>{t('deputies')}</dt>
-              <dd>{scene.deputies.map((d) => d.name).join('、') || '—'}</dd>
-              <dt>{t('agencies')}</dt>
-              <dd>{scene.agencies.map((a) => String((a as { agency?: string }).agency ?? '')).join('、') || '—'}</dd>
-              <dt>{t('commandPost')}</dt>
-              <dd>{(scene.commandPost as { location?: { description?: string } } | null)?.location?.description ?? '—'}</dd>
-              <dt>{t('pendingOffer')}</dt>
-              <dd>{scene.offers.map((o) => `${o.to.name} (${o.offerId})`).join('、') || '—'}</dd>
-            </dl>
-          </section>
+          <SceneCommandPanel incident={incident} scene={scene} forms={sceneFormsNow} onChanged={() => void reload()} />
 
           <SupervisionPanel incident={incident} items={supervision} onChanged={() => void reload()} />
 
@@ -253,110 +257,7 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
         </div>
 
         <div>
-          {offered.lifecycle || offered.linkage ? (
-            <section className="actions" data-testid="incident-actions">
-              <h2>{t('actions')}</h2>
-              {offered.lifecycle ? (
-                <>
-                  {leads && incident.state === 'reported' ? (
-                    <CommandForm title={t('beginVerification')} testId="begin-verification" schema={INCIDENT_COMMAND_SCHEMAS.BeginVerification} fields={[]} send={send('BeginVerification')} />
-                  ) : null}
-                  {leads && incident.state === 'verifying' ? (
-                    <CommandForm
-                      title={t('confirm')}
-                      testId="confirm-incident"
-                      schema={INCIDENT_COMMAND_SCHEMAS.ConfirmIncident}
-                      fields={[
-                        { name: 'category', label: 'category', kind: 'select', options: categoryOptions },
-                        { name: 'severity', label: 'severity', kind: 'select', options: severityOptions },
-                      ]}
-                      send={send('ConfirmIncident')}
-                    />
-                  ) : null}
-                  {leads && incident.state === 'confirmed' ? (
-                    <CommandForm
-                      title={t('beginInitialHandling')}
-                      testId="begin-initial-handling"
-                      schema={INCIDENT_COMMAND_SCHEMAS.BeginInitialHandling}
-                      fields={[{ name: 'measures', label: 'measures', kind: 'textarea' }]}
-                      send={send('BeginInitialHandling')}
-                    />
-                  ) : null}
-                  {incident.state === 'initialHandling' ? (
-                    <CommandForm
-                      title={t('activateResponse')}
-                      testId="activate-response"
-                      schema={INCIDENT_COMMAND_SCHEMAS.ActivateResponse}
-                      fields={[
-                        { name: 'level', label: 'responseLevel', kind: 'select', options: levelOptions },
-                        { name: 'measures', label: 'measures', kind: 'textarea' },
-                      ]}
-                      send={send('ActivateResponse')}
-                    />
-                  ) : null}
-                  {incident.state === 'responseActive' ? (
-                    <CommandForm
-                      title={t('changeResponseLevel')}
-                      testId="change-response-level"
-                      schema={INCIDENT_COMMAND_SCHEMAS.ChangeResponseLevel}
-                      fields={[
-                        { name: 'level', label: 'responseLevel', kind: 'select', options: levelOptions.filter((o) => o.value !== incident.responseLevel) },
-                        { name: 'reason', label: 'reason', kind: 'text' },
-                      ]}
-                      send={send('ChangeResponseLevel')}
-                    />
-                  ) : null}
-                  {leads && incident.state === 'responseActive' ? (
-                    <CommandForm title={t('declareControlled')} testId="declare-controlled" schema={INCIDENT_COMMAND_SCHEMAS.DeclareControlled} fields={[]} send={send('DeclareControlled')} />
-                  ) : null}
-                  {['reported', 'verifying', 'confirmed', 'initialHandling', 'responseActive', 'controlled'].includes(incident.state) ? (
-                    <CommandForm
-                      title={t('classify')}
-                      testId="classify-incident"
-                      schema={INCIDENT_COMMAND_SCHEMAS.ClassifyIncident}
-                      fields={[
-                        { name: 'category', label: 'category', kind: 'select', options: categoryOptions, initial: incident.category ?? '' },
-                        { name: 'severity', label: 'severity', kind: 'select', options: severityOptions, initial: incident.severity ?? '' },
-                        { name: 'reason', label: 'reason', kind: 'text' },
-                      ]}
-                      send={send('ClassifyIncident')}
-                    />
-                  ) : null}
-                </>
-              ) : null}
-              {offered.linkage ? (
-                <>
-                  <h2>{t('linkage')}</h2>
-                  {leads && incident.upperJurisdiction ? (
-                    <CommandForm title={t('raiseLead')} testId="raise-lead" schema={INCIDENT_COMMAND_SCHEMAS.RaiseLead} fields={[{ name: 'reason', label: 'reason', kind: 'text' }]} send={send('RaiseLead')} />
-                  ) : null}
-                  {above ? (
-                    <CommandForm
-                      title={t('takeLeadHere')}
-                      testId="take-lead-here"
-                      schema={INCIDENT_COMMAND_SCHEMAS.RaiseLead}
-                      fields={[{ name: 'reason', label: 'reason', kind: 'text' }]}
-                      extra={() => ({ to: me })}
-                      send={send('RaiseLead')}
-                    />
-                  ) : null}
-                  {leads ? (
-                    <CommandForm title={t('handBackLead')} testId="hand-back-lead" schema={INCIDENT_COMMAND_SCHEMAS.HandBackLead} fields={[{ name: 'reason', label: 'reason', kind: 'text' }]} send={send('HandBackLead')} />
-                  ) : null}
-                  <CommandForm
-                    title={t('addSupporting')}
-                    testId="add-supporting"
-                    schema={INCIDENT_COMMAND_SCHEMAS.AddSupportingJurisdiction}
-                    fields={[
-                      { name: 'jurisdiction', label: 'supporting', kind: 'select', options: others.map((j) => ({ value: j.code, label: lang === 'en' ? (j.nameEn ?? j.name) : j.name })) },
-                      { name: 'reason', label: 'reason', kind: 'text' },
-                    ]}
-                    send={send('AddSupportingJurisdiction')}
-                  />
-                </>
-              ) : null}
-            </section>
-          ) : null}
+          <IncidentLifecycle incident={incident} forms={formsNow} levelOptions={levelOptions} send={send} />
 
           <section className="panel" data-testid="timeline">
             <h2>

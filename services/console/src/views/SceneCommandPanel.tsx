@@ -5,6 +5,7 @@ import { CommandForm } from '../lib/command-form';
 import { useI18n } from '../lib/i18n';
 import type { SceneFormId } from '../lib/incident-forms';
 import { peopleOptions, personFields, usePeople, withPeople } from '../lib/people';
+import { nameIn } from '../lib/reports';
 import { useApp } from '../lib/session';
 
 interface Person {
@@ -21,8 +22,8 @@ interface AgencySeat {
 }
 
 /** A person as the panel shows them: name, unit and phone; never the login id. */
-function personLine(p: Person): string {
-  return [p.name, p.unit, p.phone].filter((part) => part !== undefined && part !== '').join(' · ');
+function personLine(p: Person, lang: string): string {
+  return [nameIn(p.name, lang), p.unit, p.phone].filter((part) => part !== undefined && part !== '').join(' · ');
 }
 
 /**
@@ -33,8 +34,11 @@ function personLine(p: Person): string {
  */
 export function SceneCommandPanel({ incident, scene, forms, onChanged }: { incident: Incident; scene: SceneView; forms: Record<SceneFormId, boolean>; onChanged(): void }) {
   const { client } = useApp();
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { people } = usePeople([incident.leadJurisdiction, ...incident.supportingJurisdictions]);
+  // Pickers show each name in the console's language; the command records the directory's name.
+  const shown = people.map((p) => ({ ...p, name: nameIn(p.name, lang) }));
+  const name = (p: { name: string }) => nameIn(p.name, lang);
   const [deputies, setDeputies] = useState<string[]>([]);
   const send = (type: keyof typeof SCENE_COMMAND_SCHEMAS) => (data: unknown) =>
     client.sendOnSceneCommand(incident.incidentId, { type, data: data as Record<string, unknown> }).then(onChanged);
@@ -49,21 +53,21 @@ export function SceneCommandPanel({ incident, scene, forms, onChanged }: { incid
       <h2>{t('commandStructure')}</h2>
       <dl className="facts">
         <dt>{t('commander')}</dt>
-        <dd data-testid="incident-commander">{scene.commander ? personLine(scene.commander) : t('noCommander')}</dd>
+        <dd data-testid="incident-commander">{scene.commander ? personLine(scene.commander, lang) : t('noCommander')}</dd>
         <dt>{t('deputies')}</dt>
-        <dd data-testid="incident-deputies">{scene.deputies.map((d) => d.name).join('、') || '—'}</dd>
+        <dd data-testid="incident-deputies">{scene.deputies.map(name).join('、') || '—'}</dd>
         <dt>{t('agencies')}</dt>
         <dd data-testid="incident-agencies">
-          {agencies.map((a) => t('representing').replace('{agency}', a.agency).replace('{name}', a.representative?.name ?? '—')).join('、') || '—'}
+          {agencies.map((a) => t('representing').replace('{agency}', a.agency).replace('{name}', a.representative ? name(a.representative) : '—')).join('、') || '—'}
         </dd>
         <dt>{t('commandPost')}</dt>
         <dd data-testid="incident-command-post">{post?.description ?? '—'}</dd>
         <dt>{t('pendingOffer')}</dt>
         <dd data-testid="pending-offers">
           {pending?.to
-            ? t('transferAcceptedTo').replace('{name}', pending.to.name)
+            ? t('transferAcceptedTo').replace('{name}', name(pending.to))
             : scene.offers
-                .map((o) => `${t('offerTo').replace('{name}', o.to.name)}（${(o as { briefing?: unknown }).briefing ? t('offerBriefed') : t('offerUnbriefed')}）`)
+                .map((o) => `${t('offerToPerson').replace('{name}', name(o.to))}（${(o as { briefing?: unknown }).briefing ? t('offerBriefed') : t('offerUnbriefed')}）`)
                 .join('、') || '—'}
         </dd>
       </dl>
@@ -75,7 +79,7 @@ export function SceneCommandPanel({ incident, scene, forms, onChanged }: { incid
           title={t('assumeProvisional')}
           testId="assume-provisional"
           schema={SCENE_COMMAND_SCHEMAS.AssumeProvisionalCommand}
-          fields={personFields('commander', 'commander', people)}
+          fields={personFields('commander', 'commander', shown)}
           prepare={withPeople(people, ['commander'])}
           send={send('AssumeProvisionalCommand')}
           submitLabel={t('assumeProvisional')}
@@ -86,14 +90,14 @@ export function SceneCommandPanel({ incident, scene, forms, onChanged }: { incid
           title={t('appointCommander')}
           testId="appoint-commander"
           schema={SCENE_COMMAND_SCHEMAS.AppointCommander}
-          fields={personFields('commander', 'commander', people)}
+          fields={personFields('commander', 'commander', shown)}
           prepare={withPeople(people, ['commander'])}
           extra={() => (deputies.length > 0 ? { deputies: deputies.map((id) => ({ userId: id, name: people.find((p) => p.userId === id)?.name ?? id })) } : {})}
           more={() =>
             people.length > 0 ? (
               <fieldset className="field" data-field="deputies" data-testid="appoint-deputies">
                 <legend className="label">{t('deputiesToAppoint')}</legend>
-                {peopleOptions(people).map((o) => (
+                {peopleOptions(shown).map((o) => (
                   <label key={o.value} className="check">
                     <input
                       type="checkbox"
@@ -116,7 +120,7 @@ export function SceneCommandPanel({ incident, scene, forms, onChanged }: { incid
           title={t('appointDeputy')}
           testId="appoint-deputy"
           schema={SCENE_COMMAND_SCHEMAS.AppointDeputy}
-          fields={personFields('deputy', 'deputy', people, inPost)}
+          fields={personFields('deputy', 'deputy', shown, inPost)}
           prepare={withPeople(people, ['deputy'])}
           send={send('AppointDeputy')}
           submitLabel={t('appointDeputy')}
@@ -127,7 +131,7 @@ export function SceneCommandPanel({ incident, scene, forms, onChanged }: { incid
           title={t('removeDeputy')}
           testId="remove-deputy"
           schema={SCENE_COMMAND_SCHEMAS.RemoveDeputy}
-          fields={[{ name: 'userId', label: 'deputy', kind: 'select', options: scene.deputies.map((d) => ({ value: d.userId, label: d.name })) }]}
+          fields={[{ name: 'userId', label: 'deputy', kind: 'select', options: scene.deputies.map((d) => ({ value: d.userId, label: name(d) })) }]}
           send={send('RemoveDeputy')}
           submitLabel={t('removeDeputy')}
         />
@@ -137,7 +141,7 @@ export function SceneCommandPanel({ incident, scene, forms, onChanged }: { incid
           title={t('joinUnified')}
           testId="join-unified"
           schema={SCENE_COMMAND_SCHEMAS.JoinUnifiedCommand}
-          fields={[{ name: 'agency', label: 'agency', kind: 'text' }, ...personFields('representative', 'representative', people)]}
+          fields={[{ name: 'agency', label: 'agency', kind: 'text' }, ...personFields('representative', 'representative', shown)]}
           prepare={withPeople(people, ['representative'])}
           send={send('JoinUnifiedCommand')}
           submitLabel={t('joinUnified')}

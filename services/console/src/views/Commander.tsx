@@ -6,7 +6,7 @@ import { isOver } from '../lib/incident-actions';
 import { href } from '../lib/route';
 import { useApp } from '../lib/session';
 import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
-import { useLiveIncident } from './Incident';
+import { useIncident } from '../lib/live-incident';
 
 const SCENE_FIELDS = ['dead', 'injured', 'missing', 'trapped', 'evacuated', 'sheltered'] as const;
 const BRIEFING_FIELDS = ['situation', 'objectives', 'actions', 'organisation', 'resources', 'hazards'] as const;
@@ -19,11 +19,7 @@ const BRIEFING_LABELS = { situation: 'situation', objectives: 'objectives', acti
 export function CommanderView({ incidentId }: { incidentId: string }) {
   const { client, session } = useApp();
   const { t, tr } = useI18n();
-  // A phone on the scene reads only what this view shows: the incident and its command structure.
-  const { data, error, connection, reload } = useLiveIncident(incidentId, async (api, id) => {
-    const [incident, scene] = await Promise.all([api.getIncident(id), api.getScene(id)]);
-    return { incident, scene };
-  });
+  const { data, error, connection, reload } = useIncident(incidentId);
   if (!data) return <p className={error ? 'form-error' : 'loading'}>{error ?? t('loading')}</p>;
   const { incident, scene } = data;
   const me = session.user.userId;

@@ -700,4 +700,50 @@ describe('web console in chromium', () => {
     await phone.page.screenshot({ path: join(SHOTS, 'commander-closed.png'), fullPage: true });
     await phone.context.close();
   });
+  it('one live event on an open board or incident view causes at most one HTTP request: the card or the record, never a re-read of everything', async () => {
+    const api = await apiAs('dinghu-duty');
+    const created = await api.createIncident({ data: { title: '鼎湖区水坑村内涝', leadJurisdiction: '441203', category: 'natural_disaster', severity: 'IV', location: { description: '鼎湖区水坑村' } } });
+    const incidentId = created.streamId;
+    const { context, page } = await loggedIn('dinghu-duty');
+    // Every HTTP request the page makes to the api (the console's own files aside).
+    const requests: string[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.origin === base && !url.pathname.startsWith('/console/')) requests.push(`${request.method()} ${url.pathname}${url.search}`);
+    });
+    /** Waits until the page has sent nothing for a while: what it reads on opening and on going live is done. */
+    const quiet = async () => {
+      let seen = -1;
+      while (seen !== requests.length) {
+        seen = requests.length;
+        await page.waitForTimeout(1_500);
+      }
+    };
+
+    // The board: open, live, quiet; then one event (the title changed) reaches it.
+    await live(page);
+    const card = page.locator(`[data-testid=incident-card][data-incident-id="${incidentId}"]`);
+    await card.waitFor({ timeout: LIVE_WITHIN_MS });
+    await quiet();
+    requests.length = 0;
+    await api.sendCommand(incidentId, { type: 'UpdateIncidentDetails', data: { title: '鼎湖区水坑村内涝（已扩大）' } });
+    await expect.poll(() => card.locator('a.card-title').textContent(), { timeout: LIVE_WITHIN_MS }).toBe('鼎湖区水坑村内涝（已扩大）');
+    await quiet();
+    expect(requests, requests.join('\n')).toHaveLength(1);
+    expect(requests[0]).toMatch(/^GET \/board\?.*incident=/);
+
+    // The incident view: the same event adds its timeline entry from the frame and reads the record once.
+    await card.locator('a.card-title').click();
+    await page.getByTestId('incident-view').waitFor();
+    await live(page);
+    await quiet();
+    const entries = await page.getByTestId('timeline-entry').count();
+    requests.length = 0;
+    await api.sendCommand(incidentId, { type: 'UpdateIncidentDetails', data: { title: '鼎湖区水坑村内涝（再次扩大）' } });
+    await expect.poll(() => page.getByTestId('incident-title').textContent(), { timeout: LIVE_WITHIN_MS }).toBe('鼎湖区水坑村内涝（再次扩大）');
+    await quiet();
+    expect(await page.getByTestId('timeline-entry').count()).toBe(entries + 1);
+    expect(requests, requests.join('\n')).toStrictEqual([`GET /incidents/${incidentId}/record`]);
+    await context.close();
+  });
 });

@@ -234,8 +234,10 @@ describe('resource requests in the console, from the phone to release', () => {
     await room.page.screenshot({ path: join(SHOTS, 'requests-dispatched.png'), fullPage: true });
 
     // The depots screen: stock taken from the depot picked, none from the other.
-    const depots = await room.context.newPage();
-    await depots.goto(`${base}/console/#/depots`);
+    // (A second tab: the console keeps its session per tab, so it logs in again.)
+    const store = await loggedIn('dinghu-duty');
+    const depots = store.page;
+    await depots.getByTestId('menu-depots').click();
     await depots.getByTestId('depots-view').waitFor();
     await expect.poll(() => stockOf(depots, MAIN, '应急帐篷').textContent(), { timeout: LIVE_WITHIN_MS }).toBe('30');
     expect(await stockOf(depots, MAIN, '冲锋舟').textContent()).toBe('3');
@@ -309,6 +311,6 @@ describe('resource requests in the console, from the phone to release', () => {
     for (const r of requests.items) expect(panel).not.toContain(r.requestId);
     expect(await depots.getByTestId('depots-view').textContent()).not.toMatch(/depot-/);
     await room.page.screenshot({ path: join(SHOTS, 'requests-room.png'), fullPage: true });
-    await Promise.all([room.context.close(), phone.context.close()]);
+    await Promise.all([room.context.close(), phone.context.close(), store.context.close()]);
   });
 });

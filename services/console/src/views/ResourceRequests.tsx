@@ -222,7 +222,7 @@ function dispatchRefusal(error: unknown, t: ReturnType<typeof useI18n>['t']): un
     ? { path: 'depotId', message: fill(t('errStockShort'), { kind: short.kind, available: String(short.available), requested: String(short.requested) }) }
     : error.code === 'forbidden' && error.details?.['depotId'] !== undefined
       ? { path: 'depotId', message: t('errDepotNotOwn') }
-      : error.code === 'conflict' || (error.code === 'forbidden' && error.details?.['teams'] !== undefined)
+      : (error.code === 'conflict' && error.details?.['unavailable'] !== undefined) || (error.code === 'forbidden' && error.details?.['teams'] !== undefined)
         ? { path: 'teams', message: t('errTeamsUnavailable') }
         : null;
   return issue ? new MusterApiError(error.status, { code: error.code, message: error.message, issues: [issue], details: error.details }, error.body) : error;

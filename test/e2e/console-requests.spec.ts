@@ -197,6 +197,7 @@ describe('resource requests in the console, from the phone to release', () => {
     await expect.poll(() => first.getAttribute('data-state'), { timeout: LIVE_WITHIN_MS }).toBe('approved');
     expect(await first.getByTestId('request-state').textContent()).toBe('已批准');
     expect(await first.getByTestId('request-decided').textContent()).toContain('鼎湖区值班员');
+    expect(await first.getByTestId('request-approve-note').textContent()).toContain('同意，优先保障帐篷');
 
     // The depot picker: the room's own depots with their stock against the need, the short one marked.
     const dispatch = first.getByTestId('dispatch-request');
@@ -258,6 +259,7 @@ describe('resource requests in the console, from the phone to release', () => {
     await arrive.locator('button[type=submit]').click();
     await expect.poll(() => first.getAttribute('data-state'), { timeout: LIVE_WITHIN_MS }).toBe('arrived');
     expect(await first.getByTestId('request-state').textContent()).toBe('已到达');
+    expect(await first.getByTestId('request-arrived').textContent()).toContain('帐篷、冲锋舟已到坑口街道');
 
     const release = first.getByTestId('release-request');
     expect(await release.locator('[data-field="returned.1"] .label').textContent()).toBe('冲锋舟 归还入库数量（已调派 2）');
@@ -267,6 +269,7 @@ describe('resource requests in the console, from the phone to release', () => {
     await expect.poll(() => first.getAttribute('data-state'), { timeout: LIVE_WITHIN_MS }).toBe('released');
     expect(await first.getByTestId('request-state').textContent()).toBe('已撤回');
     expect(await first.getByTestId('request-returned').textContent()).toContain('冲锋舟 × 2');
+    expect(await first.getByTestId('request-released').textContent()).toContain('排涝结束，冲锋舟归还');
     // A released request offers nothing more.
     expect(await first.locator('form').count()).toBe(0);
     await depots.getByTestId('depots-refresh').click();

@@ -116,6 +116,12 @@ export function roomOfActor(entries: readonly { streamId: string; actor: string;
   return entries.find((e) => e.streamId === streamId && e.actor === userId)?.actorJurisdiction ?? null;
 }
 
+/** The notes a request's steps carried (kept on its events, not in its state): approval, arrival, release. */
+export function stepNotes(entries: readonly { streamId: string; type: string; data: Loose }[], streamId: string): { approved: string | null; arrived: string | null; released: string | null } {
+  const noteOf = (type: string) => str(entries.find((e) => e.streamId === streamId && e.type === type)?.data['note']);
+  return { approved: noteOf('ResourceRequestApproved'), arrived: noteOf('ResourcesArrived'), released: noteOf('ResourcesReleased') };
+}
+
 /**
  * What a release may give back: the dispatched quantities of each kind, for the returned-quantity
  * inputs; empty inputs (and zeros) are left out of the payload, which the api reads as "nothing back".

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { namesFromRecord, readRequest, returnedPayload, roomOfActor } from './requests';
+import { namesFromRecord, readRequest, returnedPayload, roomOfActor, stepNotes } from './requests';
 
 describe('a resource request as the room reads it', () => {
   it('reads the fields of the api view, dispatch and returns included', () => {
@@ -67,5 +67,14 @@ describe('a resource request as the room reads it', () => {
     expect(returnedPayload(sent, { '0': 2, '1': undefined })).toEqual([{ kind: '冲锋舟', quantity: 2 }]);
     expect(returnedPayload(sent, { '0': 0 })).toEqual([]);
     expect(returnedPayload(sent, undefined)).toEqual([]);
+  });
+
+  it("reads the notes of a request's own steps, not another request's", () => {
+    const entries = [
+      { streamId: 'rr-1', type: 'ResourceRequestApproved', data: { note: '同意' } },
+      { streamId: 'rr-2', type: 'ResourcesArrived', data: { note: '别的请求' } },
+      { streamId: 'rr-1', type: 'ResourcesReleased', data: { note: '' } },
+    ];
+    expect(stepNotes(entries, 'rr-1')).toEqual({ approved: '同意', arrived: null, released: null });
   });
 });

@@ -6,7 +6,7 @@ import { Field } from '../lib/forms';
 import { useI18n } from '../lib/i18n';
 import type { OfferedActions } from '../lib/incident-actions';
 import { fill, personName } from '../lib/reports';
-import { namesFromRecord, readRequest, returnedPayload, roomOfActor, type RequestRecord } from '../lib/requests';
+import { namesFromRecord, readRequest, returnedPayload, roomOfActor, stepNotes, type RequestRecord } from '../lib/requests';
 import { jurisdictionName, useApp } from '../lib/session';
 import { dispatchDepots, shortage } from '../lib/stock';
 import { formatTime } from '../lib/time';
@@ -108,7 +108,7 @@ export function ResourceRequestsPanel(props: {
               ))}
             </tbody>
           </table>
-          <RequestFacts record={r} person={(userId) => person(r, userId)} time={time} reference={reference} roomName={roomName} />
+          <RequestFacts record={r} notes={stepNotes(timeline, r.requestId)} person={(userId) => person(r, userId)} time={time} reference={reference} roomName={roomName} />
 
           {worksRequests && r.state === 'submitted' ? (
             <CommandForm
@@ -171,12 +171,14 @@ export function ResourceRequestsPanel(props: {
 /** What happened to a request so far: the decision, the dispatch, the way to the scene, the return. */
 function RequestFacts({
   record: r,
+  notes,
   person,
   time,
   reference,
   roomName,
 }: {
   record: RequestRecord;
+  notes: ReturnType<typeof stepNotes>;
   person(userId: string | null): string;
   time(iso: string | null): string;
   reference: Reference;
@@ -186,6 +188,7 @@ function RequestFacts({
   const facts: [string, string, string][] = [];
   if (r.justification) facts.push(['justification', t('justification'), r.justification]);
   if (r.decidedAt) facts.push(['decided', t('decidedBy'), `${person(r.decidedBy)} · ${time(r.decidedAt)}`]);
+  if (notes.approved) facts.push(['approve-note', t('approveNote'), notes.approved]);
   if (r.rejectionReason) facts.push(['rejection', t('rejectReason'), r.rejectionReason]);
   if (r.dispatch) {
     const d = r.dispatch;
@@ -197,8 +200,8 @@ function RequestFacts({
     if (d.teams.length) facts.push(['teams', t('teams'), teamText]);
   }
   if (r.enRouteAt) facts.push(['enroute', t('enRouteAt'), `${time(r.enRouteAt)}${r.eta ? ` · ${t('eta')} ${time(r.eta)}` : ''}`]);
-  if (r.arrivedAt) facts.push(['arrived', t('arrivedAt'), time(r.arrivedAt)]);
-  if (r.releasedAt) facts.push(['released', t('releasedAt'), time(r.releasedAt)]);
+  if (r.arrivedAt) facts.push(['arrived', t('arrivedAt'), `${time(r.arrivedAt)}${notes.arrived ? ` · ${notes.arrived}` : ''}`]);
+  if (r.releasedAt) facts.push(['released', t('releasedAt'), `${time(r.releasedAt)}${notes.released ? ` · ${notes.released}` : ''}`]);
   if (r.returned.length) facts.push(['returned', t('returnedItems'), r.returned.map((i) => `${i.kind} × ${i.quantity}`).join('、')]);
   if (r.cancelledReason) facts.push(['cancelled', t('cancelReason'), r.cancelledReason]);
   if (facts.length === 0) return null;

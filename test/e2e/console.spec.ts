@@ -393,15 +393,17 @@ describe('web console in chromium', () => {
     await view.page.goto(`${base}/console/#/incidents/${incidentId}`);
     await live(view.page);
     const card = view.page.locator(`[data-testid=resource-request][data-request-id="${request.streamId}"]`);
-    await card.getByTestId('approve-request').click();
+    await card.getByTestId('approve-request').locator('button[type=submit]').click();
     await expect.poll(() => card.getAttribute('data-state'), { timeout: LIVE_WITHIN_MS }).toBe('approved');
 
-    const dispatch = view.page.getByTestId(`dispatch-${request.streamId}`);
-    await dispatch.locator('input[name=depotId]').fill(depotId);
+    // The depot is picked from the room's own depots, never typed.
+    const dispatch = card.getByTestId('dispatch-request');
+    await expect.poll(() => dispatch.locator('select[name=depotId] option').count(), { timeout: LIVE_WITHIN_MS }).toBe(2);
+    await dispatch.locator('select[name=depotId]').selectOption(depotId);
     await dispatch.locator('input[name=orderNumber]').fill('DH-2026-001');
     await dispatch.locator('button[type=submit]').click();
-    // Two boats asked, one in stock: refused as a whole, with the reason on the form.
-    await expect.poll(() => dispatch.getByTestId('form-error').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('conflict');
+    // Two boats asked, one in stock: refused as a whole, with the reason beside the depot.
+    await expect.poll(() => dispatch.getByTestId('error-depotId').textContent(), { timeout: LIVE_WITHIN_MS }).toBe('冲锋舟 库存 1，不足调派的 2，未调派');
     expect(await card.getAttribute('data-state')).toBe('approved');
 
     expect((await put(`/depots/${depotId}/stock`, 'PUT', { items: [{ kind: '冲锋舟', quantity: 5, returnable: true }] })).status).toBe(200);

@@ -1,4 +1,4 @@
-import { CategorySchema, INCIDENT_COMMAND_SCHEMAS, REQUEST_COMMAND_SCHEMAS, SeveritySchema } from '@muster/contracts';
+import { CategorySchema, INCIDENT_COMMAND_SCHEMAS, SeveritySchema } from '@muster/contracts';
 import { CommandForm } from '../lib/command-form';
 import { useI18n } from '../lib/i18n';
 import { isOver, offeredActions } from '../lib/incident-actions';
@@ -10,6 +10,7 @@ import { formatTime } from '../lib/time';
 import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
 import { LeadPromptBanner, responseLevelOptions, SuggestionBanner } from './IncidentRules';
 import { ReportsPanel } from './Reports';
+import { ResourceRequestsPanel } from './ResourceRequests';
 import { SupervisionPanel } from './Supervision';
 
 const FIGURES = ['dead', 'injured', 'missing', 'trapped', 'evacuated', 'sheltered'] as const;
@@ -138,40 +139,7 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
 
           <SupervisionPanel incident={incident} items={supervision} onChanged={() => void reload()} />
 
-          <section className="panel" data-testid="resource-requests">
-            <h2>{t('resourceRequests')}</h2>
-            {requests.length === 0 ? <p className="empty">{t('noRequests')}</p> : null}
-            {requests.map((r) => (
-              <div key={r.requestId} className="request" data-testid="resource-request" data-state={r.state} data-request-id={r.requestId}>
-                <div>
-                  <strong>{tr('rstate', r.state)}</strong> · {(r.items ?? []).map((i) => `${i.kind} × ${i.quantity}`).join('、')}
-                </div>
-                {offered.requests && r.state === 'submitted' ? (
-                  <button
-                    type="button"
-                    data-testid="approve-request"
-                    onClick={() => void client.sendResourceRequestCommand(r.requestId, { type: 'ApproveResourceRequest', data: {} }).then(reload)}
-                  >
-                    {t('approve')}
-                  </button>
-                ) : null}
-                {offered.requests && r.state === 'approved' ? (
-                  <CommandForm
-                    title={t('dispatch')}
-                    testId={`dispatch-${r.requestId}`}
-                    schema={REQUEST_COMMAND_SCHEMAS.DispatchResources}
-                    fields={[
-                      { name: 'depotId', label: 'depot', kind: 'text' },
-                      { name: 'orderNumber', label: 'orderNumber', kind: 'text' },
-                    ]}
-                    extra={() => ({ items: (r.items ?? []).map((i) => ({ kind: i.kind, quantity: i.quantity })) })}
-                    send={(data) => client.sendResourceRequestCommand(r.requestId, { type: 'DispatchResources', data })}
-                    submitLabel={t('dispatch')}
-                  />
-                ) : null}
-              </div>
-            ))}
-          </section>
+          <ResourceRequestsPanel incident={incident} scene={scene} requests={requests} timeline={timeline} offered={offered} commandRoom={leads || above} onChanged={() => void reload()} />
         </div>
 
         <div>

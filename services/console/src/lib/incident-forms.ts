@@ -1,47 +1,21 @@
 /**
  * Which incident and on-scene command forms the room's incident view offers: one boolean per form,
- * each from the machine state the command needs (packages/domain: incident.machine.ts,
- * scene.machine.ts) and who may send it (packages/engine/src/authorization.ts). Kept in one table so
- * that the server's own list of allowed commands can replace it form by form.
+ * from the commands the api says this user may send now (the incident record's `offered`, from the
+ * machines' states and the command policy), narrowed where a form needs something to name (a linked
+ * room to unlink, a deputy to remove) or where one command has two forms (RaiseLead: the lead raises
+ * it, a room above takes it).
  */
-import { isOver } from './incident-actions';
-
-/** Who looks at the incident, as the command policy sees them. */
-export interface FormViewer {
-  /** A duty officer or leader of the room that leads the incident. */
-  leads: boolean;
-  /** A duty officer or leader of a room above the lead. */
-  above: boolean;
-  /** A duty officer or leader of a supporting room. */
-  supporting: boolean;
-  /** The viewer is the scene's commander or one of its deputies. */
-  inCommand: boolean;
-  /**
-   * The commands the plan rules let a room above the lead send without taking the lead
-   * (upperRoomRights); null when the rules could not be read: the forms are offered and the api decides.
-   */
-  upperRoomCommands: readonly string[] | null;
-}
 
 interface IncidentFacts {
-  state: string;
   upperJurisdiction: string | null;
   linkedJurisdictions: readonly string[];
   supportingJurisdictions: readonly string[];
 }
 
 interface SceneFacts {
-  state: string;
   deputies: readonly unknown[];
   agencies: readonly unknown[];
 }
-
-/** States in which grading (ClassifyIncident) is open: until the response is lifted. */
-const GRADING_STATES = ['reported', 'verifying', 'confirmed', 'initialHandling', 'responseActive', 'controlled'];
-/** States in which UpdateIncidentDetails is open: every open state but the review. */
-const DETAIL_STATES = [...GRADING_STATES, 'responseLifted', 'recovery'];
-/** Scene states with a commander in office (deputies, unified command). */
-const COMMANDED = ['commanded', 'transferPending', 'transferAccepted'];
 
 export type IncidentFormId =
   | 'beginVerification'
@@ -75,54 +49,45 @@ export type SceneFormId =
   | 'establishCommandPost'
   | 'deactivateCommand';
 
-/** The incident forms offered now; none once the incident is over. */
-export function incidentForms(incident: IncidentFacts, viewer: FormViewer): Record<IncidentFormId, boolean> {
-  const open = !isOver(incident.state);
-  const { leads, above } = viewer;
-  // 以县为主: the lead room runs the incident; a room above it sends only what the plan rules list.
-  const runs = (command: string) => open && (leads || (above && (viewer.upperRoomCommands?.includes(command) ?? true)));
-  const state = incident.state;
+/** The incident forms offered now, from the incident commands offered (none once the incident is over: the api offers none). */
+export function incidentForms(incident: IncidentFacts, offered: readonly string[], viewer: { leads: boolean; above: boolean }): Record<IncidentFormId, boolean> {
+  const may = (command: string) => offered.includes(command);
   return {
-    beginVerification: runs('BeginVerification') && state === 'reported',
-    confirmIncident: runs('ConfirmIncident') && state === 'verifying',
-    dismissIncident: runs('DismissIncident') && (state === 'reported' || state === 'verifying'),
-    beginInitialHandling: runs('BeginInitialHandling') && state === 'confirmed',
-    activateResponse: runs('ActivateResponse') && state === 'initialHandling',
-    changeResponseLevel: runs('ChangeResponseLevel') && state === 'responseActive',
-    declareControlled: runs('DeclareControlled') && state === 'responseActive',
-    liftResponse: runs('LiftResponse') && state === 'controlled',
-    beginRecovery: runs('BeginRecovery') && state === 'responseLifted',
-    beginReview: runs('BeginReview') && state === 'recovery',
-    closeIncident: runs('CloseIncident') && state === 'underReview',
-    classifyIncident: runs('ClassifyIncident') && GRADING_STATES.includes(state),
-    updateDetails: (runs('UpdateIncidentDetails') || (open && viewer.supporting)) && DETAIL_STATES.includes(state),
-    raiseLead: open && leads && incident.upperJurisdiction !== null,
-    takeLeadHere: open && above && (viewer.upperRoomCommands?.includes('RaiseLead') ?? true),
-    handBackLead: open && leads,
-    linkRoom: runs('LinkRoom'),
-    unlinkRoom: runs('UnlinkRoom') && incident.linkedJurisdictions.length > 0,
-    addSupporting: runs('AddSupportingJurisdiction'),
-    removeSupporting: runs('RemoveSupportingJurisdiction') && incident.supportingJurisdictions.length > 0,
+    beginVerification: may('BeginVerification'),
+    confirmIncident: may('ConfirmIncident'),
+    dismissIncident: may('DismissIncident'),
+    beginInitialHandling: may('BeginInitialHandling'),
+    activateResponse: may('ActivateResponse'),
+    changeResponseLevel: may('ChangeResponseLevel'),
+    declareControlled: may('DeclareControlled'),
+    liftResponse: may('LiftResponse'),
+    beginRecovery: may('BeginRecovery'),
+    beginReview: may('BeginReview'),
+    closeIncident: may('CloseIncident'),
+    classifyIncident: may('ClassifyIncident'),
+    updateDetails: may('UpdateIncidentDetails'),
+    raiseLead: may('RaiseLead') && viewer.leads && incident.upperJurisdiction !== null,
+    takeLeadHere: may('RaiseLead') && viewer.above,
+    handBackLead: may('HandBackLead'),
+    linkRoom: may('LinkRoom'),
+    unlinkRoom: may('UnlinkRoom') && incident.linkedJurisdictions.length > 0,
+    addSupporting: may('AddSupportingJurisdiction'),
+    removeSupporting: may('RemoveSupportingJurisdiction') && incident.supportingJurisdictions.length > 0,
   };
 }
 
-/** The on-scene command forms the room offers now; none once the incident is over. */
-export function sceneForms(incidentState: string, scene: SceneFacts, viewer: FormViewer): Record<SceneFormId, boolean> {
-  const open = !isOver(incidentState) && scene.state !== 'deactivated';
-  // AppointCommander, deputies and deactivation are the lead room's (the appointing authority); the
-  // commander and deputies also keep unified command and the command post, from the phone or here.
-  const lead = open && viewer.leads;
-  const keeps = open && (viewer.leads || viewer.inCommand);
-  const commanded = COMMANDED.includes(scene.state);
+/** The on-scene command forms the room's view offers now, from the scene commands offered. */
+export function sceneForms(scene: SceneFacts, offered: readonly string[]): Record<SceneFormId, boolean> {
+  const may = (command: string) => offered.includes(command);
   return {
-    assumeProvisionalCommand: lead && scene.state === 'none',
-    appointCommander: lead && (scene.state === 'none' || scene.state === 'provisional'),
-    appointDeputy: lead && commanded,
-    removeDeputy: lead && commanded && scene.deputies.length > 0,
-    joinUnifiedCommand: keeps && commanded,
-    leaveUnifiedCommand: keeps && commanded && scene.agencies.length > 0,
-    establishCommandPost: keeps && (scene.state === 'provisional' || commanded),
-    deactivateCommand: lead && (scene.state === 'provisional' || scene.state === 'commanded'),
+    assumeProvisionalCommand: may('AssumeProvisionalCommand'),
+    appointCommander: may('AppointCommander'),
+    appointDeputy: may('AppointDeputy'),
+    removeDeputy: may('RemoveDeputy') && scene.deputies.length > 0,
+    joinUnifiedCommand: may('JoinUnifiedCommand'),
+    leaveUnifiedCommand: may('LeaveUnifiedCommand') && scene.agencies.length > 0,
+    establishCommandPost: may('EstablishCommandPost'),
+    deactivateCommand: may('DeactivateCommand'),
   };
 }
 

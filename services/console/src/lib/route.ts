@@ -7,12 +7,14 @@ export type Route =
   | { view: 'incident'; incidentId: string }
   | { view: 'commander'; incidentId: string }
   | { view: 'review'; incidentId: string }
-  | { view: 'interviews' };
+  | { view: 'interviews' }
+  | { view: 'depots' };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   const [first, incidentId, sub] = parts;
   if (first === 'interviews') return { view: 'interviews' };
+  if (first === 'depots') return { view: 'depots' };
   if (first === 'incidents' && incidentId) {
     if (sub === 'scene') return { view: 'commander', incidentId };
     if (sub === 'review') return { view: 'review', incidentId };
@@ -36,6 +38,8 @@ export function href(route: Route): string {
       return `#/incidents/${encodeURIComponent(route.incidentId)}/review`;
     case 'interviews':
       return '#/interviews';
+    case 'depots':
+      return '#/depots';
     default: {
       const unreachable: never = route;
       return unreachable;

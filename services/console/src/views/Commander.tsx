@@ -1,4 +1,4 @@
-import { BriefingSchema, SCENE_COMMAND_SCHEMAS, CreateResourceRequestSchema, RequestedItemSchema } from '@muster/contracts';
+import { BriefingSchema, SCENE_COMMAND_SCHEMAS } from '@muster/contracts';
 import { CommandForm } from '../lib/command-form';
 import { newId } from '../lib/forms';
 import { useI18n } from '../lib/i18n';
@@ -6,7 +6,8 @@ import { isOver } from '../lib/incident-actions';
 import { href } from '../lib/route';
 import { useApp } from '../lib/session';
 import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
-import { useLiveIncident } from './Incident';
+import { useIncident } from '../lib/live-incident';
+import { RequestForm } from './RequestForm';
 
 const SCENE_FIELDS = ['dead', 'injured', 'missing', 'trapped', 'evacuated', 'sheltered'] as const;
 const BRIEFING_FIELDS = ['situation', 'objectives', 'actions', 'organisation', 'resources', 'hazards'] as const;
@@ -18,12 +19,8 @@ const BRIEFING_LABELS = { situation: 'situation', objectives: 'objectives', acti
  */
 export function CommanderView({ incidentId }: { incidentId: string }) {
   const { client, session } = useApp();
-  const { t, tr } = useI18n();
-  // A phone on the scene reads only what this view shows: the incident and its command structure.
-  const { data, error, connection, reload } = useLiveIncident(incidentId, async (api, id) => {
-    const [incident, scene] = await Promise.all([api.getIncident(id), api.getScene(id)]);
-    return { incident, scene };
-  });
+  const { t } = useI18n();
+  const { data, error, connection, reload } = useIncident(incidentId);
   if (!data) return <p className={error ? 'form-error' : 'loading'}>{error ?? t('loading')}</p>;
   const { incident, scene } = data;
   const me = session.user.userId;
@@ -34,7 +31,6 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
   const offersToMe = open ? scene.offers.filter((o) => o.to.userId === me) : [];
   const sendCommand = (type: keyof typeof SCENE_COMMAND_SCHEMAS) => (data: unknown) =>
     client.sendOnSceneCommand(incidentId, { type, data: data as Record<string, unknown> });
-  const priorities = RequestedItemSchema.shape.priority.options.map((p) => ({ value: p, label: tr('priority', p) }));
 
   return (
     <section className="commander" data-testid="commander-view">
@@ -72,21 +68,7 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
         />
       ) : null}
 
-      {inCommand ? (
-        <CommandForm
-          title={t('requestResources')}
-          testId="request-resources"
-          schema={CreateResourceRequestSchema.shape.data.shape.items.element}
-          fields={[
-            { name: 'kind', label: 'kind', kind: 'text' },
-            { name: 'quantity', label: 'quantity', kind: 'int' },
-            { name: 'priority', label: 'priority', kind: 'select', options: priorities, initial: 'urgent' },
-            { name: 'deliverTo', label: 'deliverTo', kind: 'text', initial: incident.location?.description ?? '' },
-          ]}
-          send={(item) => client.submitResourceRequest(incidentId, { data: { items: [item] } })}
-          onSent={reload}
-        />
-      ) : null}
+      {inCommand ? <RequestForm incidentId={incidentId} deliverTo={incident.location?.description ?? ''} onSent={reload} /> : null}
 
       {open && isCommander ? (
         <CommandForm

@@ -10,7 +10,7 @@ import { href } from '../lib/route';
 import { jurisdictionName, useApp, useLoad } from '../lib/session';
 import { formatTime, fromLocalInput, toLocalInput, zoneLabel } from '../lib/time';
 import { SeverityBadge } from '../lib/widgets';
-import { useIncident } from './Incident';
+import { useIncident } from '../lib/live-incident';
 import { download } from '../lib/download';
 import { nameIn } from '../lib/reports';
 import { eventName, labelRows, labelWidth, latenessLine, leadTimeLine, metricLines, sceneFigureLines, tenureLine, tooltipHtml, type ReviewWords } from '../lib/review-text';

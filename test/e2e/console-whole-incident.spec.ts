@@ -356,4 +356,123 @@ describe('a whole county incident through the console, in Chinese', () => {
 
     await Promise.all([county.context.close(), city.context.close(), commander.context.close(), deputy.context.close()]);
   });
+
+  it('the room’s other commands, each picked by name: details, linkage, provisional command for a person, deputies, unified command, the post, standing down; a call dismissed', { timeout: 600_000 }, async () => {
+    const county = await loggedIn('dinghu-duty');
+    const open = [{ name: '鼎湖区值班室', page: county.page }];
+    let n = 0;
+    const step = async (name: string) => {
+      n += 1;
+      await county.page.screenshot({ path: join(SHOTS, `room-${String(n).padStart(2, '0')}-${name}.png`), fullPage: true });
+      await expectCleanPages(`room ${n} ${name}`, open);
+    };
+    const report = async (title: string) => {
+      await county.page.locator('a.brand').click();
+      await county.page.getByTestId('open-report-incident').click();
+      const form = county.page.getByTestId('report-incident-form');
+      await fill(form, { title, category: 'accident', severity: 'IV' });
+      await submit(form);
+      const card = county.page.getByTestId('incident-card').filter({ hasText: title });
+      await card.waitFor({ timeout: LIVE });
+      await card.locator('a.card-title').click();
+      await county.page.getByTestId('incident-view').waitFor();
+      await live(county.page);
+    };
+    await live(county.page);
+
+    // Details: a new title and place; only what is typed changes.
+    await report('鼎湖区永安镇化工厂泄漏');
+    const details = county.page.getByTestId('update-details');
+    await fill(details, { title: '鼎湖区永安镇化工厂氨气泄漏', 'location.description': '永安镇工业园三路' });
+    await submit(details);
+    await expect.poll(() => county.page.getByTestId('incident-title').textContent(), { timeout: LIVE }).toBe('鼎湖区永安镇化工厂氨气泄漏');
+    await step('update-details');
+
+    // Linkage by room name: linked, not offered again, unlinked; a supporting room added and removed.
+    const link = county.page.getByTestId('link-room');
+    await link.locator('select[name=jurisdiction]').selectOption({ label: '肇庆市' });
+    await fill(link, { reason: '涉及危化品，请市局联动' });
+    await submit(link);
+    await expect.poll(() => county.page.getByTestId('incident-linked').textContent(), { timeout: LIVE }).toBe('肇庆市');
+    expect(await county.page.getByTestId('link-room').locator('option').allTextContents()).not.toContain('肇庆市');
+    await step('link-room');
+    const unlink = county.page.getByTestId('unlink-room');
+    await unlink.locator('select[name=jurisdiction]').selectOption({ label: '肇庆市' });
+    await submit(unlink);
+    await expect.poll(() => county.page.getByTestId('incident-linked').textContent(), { timeout: LIVE }).toBe('—');
+    expect(await county.page.getByTestId('unlink-room').count()).toBe(0);
+    const support = county.page.getByTestId('add-supporting');
+    await support.locator('select[name=jurisdiction]').selectOption({ label: '四会市' });
+    await submit(support);
+    await expect.poll(() => county.page.getByTestId('incident-supporting').textContent(), { timeout: LIVE }).toBe('四会市');
+    expect(await county.page.getByTestId('add-supporting').locator('option').allTextContents()).not.toContain('四会市');
+    await step('supporting');
+    const unsupport = county.page.getByTestId('remove-supporting');
+    await unsupport.locator('select[name=jurisdiction]').selectOption({ label: '四会市' });
+    await fill(unsupport, { reason: '无需支援' });
+    await submit(unsupport);
+    await expect.poll(() => county.page.getByTestId('incident-supporting').textContent(), { timeout: LIVE }).toBe('—');
+    await step('remove-supporting');
+
+    // On-scene command from the room: provisional command recorded for a person picked by name.
+    const provisional = county.page.getByTestId('assume-provisional');
+    expect(await provisional.locator('select[name=commander] option').allTextContents()).toEqual(expect.arrayContaining(['现场指挥官', '副指挥官']));
+    await provisional.locator('select[name=commander]').selectOption({ label: '现场指挥官' });
+    await submit(provisional);
+    await expect.poll(() => county.page.getByTestId('incident-commander').textContent(), { timeout: LIVE }).toBe('现场指挥官');
+    expect(await county.page.getByTestId('assume-provisional').count()).toBe(0);
+    const post = county.page.getByTestId('establish-command-post');
+    await fill(post, { 'location.description': '永安镇政府二楼会议室' });
+    await submit(post);
+    await expect.poll(() => county.page.getByTestId('incident-command-post').textContent(), { timeout: LIVE }).toBe('永安镇政府二楼会议室');
+    await step('provisional-and-post');
+
+    const appoint = county.page.getByTestId('appoint-commander');
+    await appoint.locator('select[name=commander]').selectOption({ label: '现场指挥官' });
+    await submit(appoint);
+    await county.page.getByTestId('appoint-deputy').waitFor({ timeout: LIVE });
+    const deputy = county.page.getByTestId('appoint-deputy');
+    // Someone already in post is not offered again.
+    expect(await deputy.locator('select[name=deputy] option').allTextContents()).not.toContain('现场指挥官');
+    await deputy.locator('select[name=deputy]').selectOption({ label: '副指挥官' });
+    await submit(deputy);
+    await expect.poll(() => county.page.getByTestId('incident-deputies').textContent(), { timeout: LIVE }).toBe('副指挥官');
+    await step('deputy');
+
+    const unified = county.page.getByTestId('join-unified');
+    await fill(unified, { agency: '鼎湖区公安分局' });
+    await unified.locator('select[name=representative]').selectOption({ label: '鼎湖区值班员' });
+    await submit(unified);
+    await expect.poll(() => county.page.getByTestId('incident-agencies').textContent(), { timeout: LIVE }).toBe('鼎湖区公安分局：鼎湖区值班员');
+    await step('unified-command');
+    const leave = county.page.getByTestId('leave-unified');
+    await leave.locator('select[name=agency]').selectOption({ label: '鼎湖区公安分局' });
+    await submit(leave);
+    await expect.poll(() => county.page.getByTestId('incident-agencies').textContent(), { timeout: LIVE }).toBe('—');
+    const remove = county.page.getByTestId('remove-deputy');
+    await remove.locator('select[name=userId]').selectOption({ label: '副指挥官' });
+    await submit(remove);
+    await expect.poll(() => county.page.getByTestId('incident-deputies').textContent(), { timeout: LIVE }).toBe('—');
+    await step('left-and-removed');
+
+    const standDown = county.page.getByTestId('deactivate-command');
+    await fill(standDown, { reason: '泄漏已处置完毕' });
+    await submit(standDown);
+    await expect.poll(() => county.page.getByTestId('deactivate-command').count(), { timeout: LIVE }).toBe(0);
+    expect(await county.page.getByTestId('command-structure').locator('form').count()).toBe(0);
+    await step('stood-down');
+
+    // A report found false is dismissed with its reason: the incident is over and offers nothing.
+    await report('鼎湖区广利街道疑似燃气泄漏');
+    const dismiss = county.page.getByTestId('dismiss-incident');
+    await submit(dismiss);
+    await dismiss.getByTestId('error-reason').waitFor();
+    await fill(dismiss, { reason: '经核实为误报' });
+    await submit(dismiss);
+    await expect.poll(() => county.page.getByTestId('incident-state').textContent(), { timeout: LIVE }).toBe('已排除');
+    await county.page.getByTestId('incident-over').waitFor();
+    expect(await county.page.getByTestId('incident-actions').count()).toBe(0);
+    await step('dismissed');
+    await county.context.close();
+  });
 });

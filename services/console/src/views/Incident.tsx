@@ -73,9 +73,9 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
         <dt>{t('lead')}</dt>
         <dd data-testid="incident-lead">{jurisdictionName(jurisdictions, incident.leadJurisdiction, lang)}</dd>
         <dt>{t('linked')}</dt>
-        <dd>{incident.linkedJurisdictions.map((j) => jurisdictionName(jurisdictions, j, lang)).join('、') || '—'}</dd>
+        <dd data-testid="incident-linked">{incident.linkedJurisdictions.map((j) => jurisdictionName(jurisdictions, j, lang)).join('、') || '—'}</dd>
         <dt>{t('supporting')}</dt>
-        <dd>{incident.supportingJurisdictions.map((j) => jurisdictionName(jurisdictions, j, lang)).join('、') || '—'}</dd>
+        <dd data-testid="incident-supporting">{incident.supportingJurisdictions.map((j) => jurisdictionName(jurisdictions, j, lang)).join('、') || '—'}</dd>
         <dt>{t('location')}</dt>
         <dd>{incident.location?.description ?? '—'}</dd>
       </dl>

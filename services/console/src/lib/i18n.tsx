@@ -233,6 +233,20 @@ const zh = {
   takeLeadReason: '按联动规则接管统一指挥',
   economicLoss: '直接经济损失（元）',
   'err.forbidden': '无权执行此操作',
+  'err.invalidField': '填写有误',
+  'err.illegalTransitionIn': '当前状态为“{state}”，不能执行此操作；请刷新查看最新状态',
+  'err.stale': '记录已被他人更新，请刷新后再试',
+  'err.malformed': '提交的内容无法解析',
+  'err.validation': '填写有误',
+  'err.unauthorized': '登录已失效或用户名、密码有误',
+  'err.not_found': '未找到，或无权查看',
+  'err.conflict': '操作未执行：与当前数据冲突（如库存不足、队伍已派出或记录已被更新）',
+  'err.illegal_transition': '当前状态不能执行此操作',
+  'err.payload_too_large': '提交的内容过大',
+  'err.unsupported_media_type': '提交的格式不受支持',
+  'err.rate_limited': '尝试过于频繁，请稍后再试',
+  'err.unavailable': '服务暂不可用（数据库未连接），请稍后重试',
+  'err.internal': '服务器内部错误，请联系管理员',
   errResponseLevel: '{level}须由{room}或以上指挥中心启动',
   errUpperRoom: '该操作由牵头单位执行；上级指挥中心未接管指挥时只可：{commands}',
   'cmd.RaiseLead': '提级牵头',
@@ -690,6 +704,20 @@ const en: Record<MessageKey, string> = {
   takeLeadReason: 'Taking unified command as the linkage rules prompt',
   economicLoss: 'direct economic loss (yuan)',
   'err.forbidden': 'You may not do this',
+  'err.invalidField': 'Invalid entry',
+  'err.illegalTransitionIn': 'The incident is now “{state}”: this cannot be done; refresh to see its latest state',
+  'err.stale': 'Someone else updated this record; refresh and try again',
+  'err.malformed': 'The request could not be read',
+  'err.validation': 'Invalid entry',
+  'err.unauthorized': 'Your login expired, or the user name or password is wrong',
+  'err.not_found': 'Not found, or not yours to see',
+  'err.conflict': 'Not done: it conflicts with the current data (stock short, team already out, or the record changed)',
+  'err.illegal_transition': 'This cannot be done in the current state',
+  'err.payload_too_large': 'Too large to send',
+  'err.unsupported_media_type': 'Unsupported format',
+  'err.rate_limited': 'Too many attempts; try again later',
+  'err.unavailable': 'Service unavailable (database unreachable); retry shortly',
+  'err.internal': 'Internal server error; contact your administrator',
   errResponseLevel: '{level} is activated by a {room} room or above',
   errUpperRoom: 'The lead room does this; a room above that does not lead may only: {commands}',
   'cmd.RaiseLead': 'raise the lead',
@@ -929,9 +957,10 @@ export interface I18n {
 }
 
 /** The messages of one language: `t` by key, `tr` by a key built at run time. */
-export function translator(lang: Lang): Pick<I18n, 't' | 'tr'> {
+export function translator(lang: Lang): Pick<I18n, 'lang' | 't' | 'tr'> {
   const messages = MESSAGES[lang];
   return {
+    lang,
     t: (key) => messages[key],
     tr: (prefix, v) => {
       if (v == null) return '—';
@@ -949,7 +978,6 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     // Form checks use the api's own zod schemas; their messages follow the console's language.
     z.config(lang === 'en' ? zodEn() : zodZhCN());
     return {
-      lang,
       setLang(next) {
         localStorage.setItem('muster.lang', next);
         document.documentElement.lang = next;

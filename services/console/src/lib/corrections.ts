@@ -1,4 +1,5 @@
 import { isOver } from './incident-actions';
+import { leadsOrAbove } from './standing';
 
 /**
  * Who is offered to correct the record (the command policy's `correction` rule): a duty officer or
@@ -13,14 +14,4 @@ export function mayCorrect(
 ): boolean {
   const staff = !viewer.roles.includes('reviewer') && viewer.roles.some((r) => r === 'duty_officer' || r === 'leader');
   return !isOver(state) && staff && leadsOrAbove(viewer.room, lead, parentOf);
-}
-
-/** The room is the lead or lies above it in the tree the console knows. */
-function leadsOrAbove(room: string, lead: string, parentOf: (code: string) => string | null | undefined): boolean {
-  const seen = new Set<string>();
-  for (let code: string | null | undefined = lead; code != null && !seen.has(code); code = parentOf(code)) {
-    if (code === room) return true;
-    seen.add(code);
-  }
-  return false;
 }

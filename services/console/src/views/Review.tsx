@@ -15,7 +15,8 @@ import { download } from '../lib/download';
 import { nameIn } from '../lib/reports';
 import { eventName, labelRows, labelWidth, latenessLine, leadTimeLine, metricLines, sceneFigureLines, tenureLine, tooltipHtml, type ReviewWords } from '../lib/review-text';
 import { actorLabel } from '../lib/timeline-text';
-import { LANES } from '../lib/timeline-filter';
+import { LANES, roomsIn } from '../lib/timeline-filter';
+import { usePeople } from '../lib/people';
 import { mayCorrect } from '../lib/corrections';
 import { ReviewTimeline } from './ReviewTimeline';
 
@@ -139,6 +140,8 @@ export function ReviewView({ incidentId }: { incidentId: string }) {
   const [basis, setBasis] = useState<'recorded' | 'occurred'>('recorded');
   const [stateAt, setStateAt] = useState<StateAtView | null>(null);
   const [stateError, setStateError] = useState<string | null>(null);
+  // The rooms that acted, for their people's names (the record names people by login id only).
+  const { people } = usePeople(roomsIn(data?.timeline ?? []));
   const words = useMemo<ReviewWords>(() => ({ tr, lang, room: (code) => jurisdictionName(jurisdictions, code, lang), time: (iso) => formatTime(iso, lang) }), [tr, lang, jurisdictions]);
 
   if (!data) return <p className={error ? 'form-error' : 'loading'}>{error ?? t('loading')}</p>;
@@ -157,6 +160,8 @@ export function ReviewView({ incidentId }: { incidentId: string }) {
 
   // A person by name: the people directory when it knows him, else the room and role he acted in.
   const person = (userId: string): string => {
+    const known = people.find((p) => p.userId === userId);
+    if (known) return nameIn(known.name, lang);
     const acted = timeline.find((e) => e.actor === userId);
     return acted ? actorLabel(acted, words.room, tr) : '—';
   };

@@ -7,12 +7,14 @@ export type Route =
   | { view: 'incident'; incidentId: string }
   | { view: 'commander'; incidentId: string }
   | { view: 'review'; incidentId: string }
-  | { view: 'interviews' };
+  | { view: 'interviews' }
+  | { view: 'duty' };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   const [first, incidentId, sub] = parts;
   if (first === 'interviews') return { view: 'interviews' };
+  if (first === 'duty') return { view: 'duty' };
   if (first === 'incidents' && incidentId) {
     if (sub === 'scene') return { view: 'commander', incidentId };
     if (sub === 'review') return { view: 'review', incidentId };
@@ -36,6 +38,8 @@ export function href(route: Route): string {
       return `#/incidents/${encodeURIComponent(route.incidentId)}/review`;
     case 'interviews':
       return '#/interviews';
+    case 'duty':
+      return '#/duty';
     default: {
       const unreachable: never = route;
       return unreachable;

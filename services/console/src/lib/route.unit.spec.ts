@@ -10,6 +10,7 @@ describe('console routes in the URL hash', () => {
     ['#/incidents/inc-1/review', { view: 'review', incidentId: 'inc-1' }],
     ['#/scores', { view: 'scores' }],
     ['#/interviews', { view: 'interviews' }],
+    ['#/duty', { view: 'duty' }],
     ['#/nowhere/else', { view: 'board' }],
   ])('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
@@ -23,6 +24,7 @@ describe('console routes in the URL hash', () => {
       { view: 'commander', incidentId: 'x' },
       { view: 'review', incidentId: '事件-1' },
       { view: 'interviews' },
+      { view: 'duty' },
     ];
     for (const route of routes) expect(parseRoute(href(route))).toEqual(route);
   });

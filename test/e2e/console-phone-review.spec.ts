@@ -333,6 +333,8 @@ describe('phone command screens, review corrections and filters, duty room', () 
     await form.locator('input[name=endsAt]').fill(beijingInput(30));
     await form.locator('button[type=submit]').click();
     await form.getByTestId('error-endsAt').waitFor();
+    expect(await text(form.getByTestId('error-endsAt'))).toBe('结束时间须晚于开始时间');
+    expect((await room.call('listShifts', { query: { jurisdiction: '441203' } })).items).toHaveLength(1);
 
     // The watch log, newest first, each call with its outcome by title and name.
     const history = duty.page.getByTestId('watch-history-entry');

@@ -1,4 +1,6 @@
 import type { WatchEntry } from '@muster/client';
+import { DutyShiftSchema } from '@muster/contracts';
+import { z } from 'zod';
 
 /**
  * The duty room (值班室) in words and days: the roster by Beijing calendar day, and what became of
@@ -65,4 +67,22 @@ export function watchOutcome(entry: Pick<WatchEntry, 'status' | 'incidentId'> & 
       return String(unknown);
     }
   }
+}
+
+/**
+ * The roster's own schema for the add-shift form, with the one rule whose words the schema keeps in
+ * English (an end after the start) said in the console's language; everything else as the api checks it.
+ */
+export function shiftFormSchema(endsAfterStart: string) {
+  return z
+    .unknown()
+    .superRefine((value, ctx) => {
+      const parsed = DutyShiftSchema.safeParse(value);
+      if (parsed.success) return;
+      for (const issue of parsed.error.issues) {
+        const own = issue.code === 'custom' && issue.path.join('.') === 'endsAt';
+        ctx.addIssue({ code: 'custom', path: issue.path, message: own ? endsAfterStart : issue.message });
+      }
+    })
+    .transform((value) => DutyShiftSchema.parse(value));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dutyDays, shiftsOn, watchOutcome } from './duty';
+import { dutyDays, shiftFormSchema, shiftsOn, watchOutcome } from './duty';
 import { translator } from './i18n';
 
 const { tr } = translator('zh-CN');
@@ -37,5 +37,22 @@ describe('what became of a call, in words', () => {
   it('gives the reason of a dismissal, and says an open call is waiting', () => {
     expect(watchOutcome({ status: 'dismissed', incidentId: null, dismissReason: '重复来电', triagedBy: 'dinghu-duty' }, words)).toBe('已排除：重复来电（研判人：鼎湖区值班员）');
     expect(watchOutcome({ status: 'open', incidentId: null }, words)).toBe('待处理');
+  });
+});
+
+describe('the add-shift form', () => {
+  const shift = { jurisdiction: '441203', post: 'duty_officer', officer: { userId: 'dinghu-duty', name: '鼎湖区值班员' }, startsAt: '2026-12-01T08:00:00+08:00', endsAt: '2026-12-01T20:00:00+08:00' };
+  const schema = shiftFormSchema('结束时间须晚于开始时间');
+
+  it('passes a good shift through as the api reads it', () => {
+    expect(schema.parse(shift)).toStrictEqual(shift);
+  });
+
+  it('says an end before the start in the console words, beside the end; other faults as the schema says them', () => {
+    const parsed = schema.safeParse({ ...shift, endsAt: '2026-12-01T07:00:00+08:00' });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((i) => [i.path.join('.'), i.message])).toStrictEqual([['endsAt', '结束时间须晚于开始时间']]);
+    const missing = schema.safeParse({ ...shift, officer: undefined });
+    expect(missing.error?.issues.map((i) => i.path.join('.'))).toStrictEqual(['officer']);
   });
 });

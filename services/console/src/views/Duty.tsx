@@ -1,7 +1,6 @@
-import { DutyShiftSchema } from '@muster/contracts';
 import { useMemo } from 'react';
 import { CommandForm } from '../lib/command-form';
-import { dutyDays, shiftsOn, watchOutcome } from '../lib/duty';
+import { dutyDays, shiftFormSchema, shiftsOn, watchOutcome } from '../lib/duty';
 import { useI18n } from '../lib/i18n';
 import { peopleOptions, usePeople } from '../lib/people';
 import { nameIn } from '../lib/reports';
@@ -46,6 +45,7 @@ export function DutyView() {
     shifts.reload();
     onDuty.reload();
   };
+  const shiftSchema = useMemo(() => shiftFormSchema(t('endsAfterStart')), [t]);
   const time = (iso: string) => formatTime(iso, lang, { zone: false });
 
   return (
@@ -73,7 +73,7 @@ export function DutyView() {
           <CommandForm
             title={t('addShift')}
             testId="add-shift"
-            schema={DutyShiftSchema}
+            schema={shiftSchema}
             fields={[
               { name: 'post', label: 'post', kind: 'select', options: POSTS.map((p) => ({ value: p, label: tr('post', p) })), initial: 'duty_officer' },
               { name: 'officer', label: 'officer', kind: 'select', options: officers },

@@ -173,7 +173,8 @@ export function isStruck(entry: Pick<TimelineEntry, 'correctedBy'>): boolean {
 
 /**
  * A correction in words: 已划除 / 已更正 伤亡：3 — the reason, who corrected by name and when:
- * `已更正　受伤：3　理由：误报　更正人：鼎湖区值班员　2026-07-01 10:00:00`.
+ * `已更正 受伤：3 更正理由：误报 更正人：鼎湖区值班员 2026-07-01 10:00:00` (parts set apart by
+ * an ideographic space).
  */
 export function correctionLine(correction: Correction, words: Pick<ReviewWords, 'tr' | 'time'> & { person(userId: string): string }): string {
   const { tr } = words;

@@ -13,7 +13,7 @@ import { SeverityBadge } from '../lib/widgets';
 import { useIncident } from './Incident';
 import { download } from '../lib/download';
 import { nameIn } from '../lib/reports';
-import { eventName, labelRows, labelWidth, latenessLine, leadTimeLine, metricLines, sceneFigureLines, tenureLine, tooltipHtml, type ReviewWords } from '../lib/review-text';
+import { labelRows, labelWidth, latenessLine, leadTimeLine, metricLines, sceneFigureLines, tenureLine, tooltipHtml, type ReviewWords } from '../lib/review-text';
 import { actorLabel } from '../lib/timeline-text';
 import { LANES, roomsIn } from '../lib/timeline-filter';
 import { usePeople } from '../lib/people';

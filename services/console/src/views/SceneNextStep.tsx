@@ -48,6 +48,10 @@ export function NextStep(props: {
           submitLabel={t('assumeCommand')}
           onSent={props.onSent}
         />
+      ) : scene.state === 'deactivated' ? (
+        <p className="empty" data-testid="command-ended">
+          {t('commandEnded')}
+        </p>
       ) : commander ? (
         <dl className="facts" data-testid="commander-contact">
           <dt>{t('commandedBy')}</dt>
@@ -71,7 +75,7 @@ export function NextStep(props: {
         </dl>
       ) : (
         <p className="empty" data-testid="cannot-assume">
-          {scene.state === 'deactivated' ? t('commandEnded') : t('notInvolved')}
+          {t('notInvolved')}
         </p>
       )}
     </section>

@@ -281,6 +281,15 @@ describe('phone command screens, review corrections and filters, duty room', () 
     await shot(duty.page, '08-filtered');
     await duty.page.getByTestId('filter-clear').click();
     await expect.poll(() => entries.count()).toBe(total);
+    // By time span, in Beijing time: from an hour ahead there is nothing yet; from an hour back, everything.
+    await duty.page.getByTestId('filter-from').fill(beijingInput(60));
+    await expect.poll(() => entries.count()).toBe(0);
+    await duty.page.getByTestId('filter-from').fill(beijingInput(-60));
+    await expect.poll(() => entries.count()).toBe(total);
+    await duty.page.getByTestId('filter-to').fill(beijingInput(-30));
+    await expect.poll(() => entries.count()).toBe(0);
+    await duty.page.getByTestId('filter-clear').click();
+    await expect.poll(() => entries.count()).toBe(total);
 
     // ICS 209 and the CSV export are reachable from the review screen, and name the incident.
     const [csv] = await Promise.all([duty.page.waitForEvent('download'), duty.page.getByTestId('export-csv').click()]);

@@ -393,15 +393,17 @@ describe('web console in chromium', () => {
     await view.page.goto(`${base}/console/#/incidents/${incidentId}`);
     await live(view.page);
     const card = view.page.locator(`[data-testid=resource-request][data-request-id="${request.streamId}"]`);
-    await card.getByTestId('approve-request').click();
+    await card.getByTestId('approve-request').locator('button[type=submit]').click();
     await expect.poll(() => card.getAttribute('data-state'), { timeout: LIVE_WITHIN_MS }).toBe('approved');
 
-    const dispatch = view.page.getByTestId(`dispatch-${request.streamId}`);
-    await dispatch.locator('input[name=depotId]').fill(depotId);
+    // The depot is picked from the room's own depots, never typed.
+    const dispatch = card.getByTestId('dispatch-request');
+    await expect.poll(() => dispatch.locator('select[name=depotId] option').count(), { timeout: LIVE_WITHIN_MS }).toBe(2);
+    await dispatch.locator('select[name=depotId]').selectOption(depotId);
     await dispatch.locator('input[name=orderNumber]').fill('DH-2026-001');
     await dispatch.locator('button[type=submit]').click();
-    // Two boats asked, one in stock: refused as a whole, with the reason on the form.
-    await expect.poll(() => dispatch.getByTestId('form-error').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('conflict');
+    // Two boats asked, one in stock: refused as a whole, with the reason beside the depot.
+    await expect.poll(() => dispatch.getByTestId('error-depotId').textContent(), { timeout: LIVE_WITHIN_MS }).toBe('冲锋舟 库存 1，不足调派的 2，未调派');
     expect(await card.getAttribute('data-state')).toBe('approved');
 
     expect((await put(`/depots/${depotId}/stock`, 'PUT', { items: [{ kind: '冲锋舟', quantity: 5, returnable: true }] })).status).toBe(200);
@@ -699,5 +701,51 @@ describe('web console in chromium', () => {
     expect(await phone.page.locator('[data-testid=commander-view] button').count()).toBe(0);
     await phone.page.screenshot({ path: join(SHOTS, 'commander-closed.png'), fullPage: true });
     await phone.context.close();
+  });
+  it('one live event on an open board or incident view causes at most one HTTP request: the card or the record, never a re-read of everything', async () => {
+    const api = await apiAs('dinghu-duty');
+    const created = await api.createIncident({ data: { title: '鼎湖区水坑村内涝', leadJurisdiction: '441203', category: 'natural_disaster', severity: 'IV', location: { description: '鼎湖区水坑村' } } });
+    const incidentId = created.streamId;
+    const { context, page } = await loggedIn('dinghu-duty');
+    // Every HTTP request the page makes to the api (the console's own files aside).
+    const requests: string[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.origin === base && !url.pathname.startsWith('/console/')) requests.push(`${request.method()} ${url.pathname}${url.search}`);
+    });
+    /** Waits until the page has sent nothing for a while: what it reads on opening and on going live is done. */
+    const quiet = async () => {
+      let seen = -1;
+      while (seen !== requests.length) {
+        seen = requests.length;
+        await page.waitForTimeout(1_500);
+      }
+    };
+
+    // The board: open, live, quiet; then one event (the title changed) reaches it.
+    await live(page);
+    const card = page.locator(`[data-testid=incident-card][data-incident-id="${incidentId}"]`);
+    await card.waitFor({ timeout: LIVE_WITHIN_MS });
+    await quiet();
+    requests.length = 0;
+    await api.sendCommand(incidentId, { type: 'UpdateIncidentDetails', data: { title: '鼎湖区水坑村内涝（已扩大）' } });
+    await expect.poll(() => card.locator('a.card-title').textContent(), { timeout: LIVE_WITHIN_MS }).toBe('鼎湖区水坑村内涝（已扩大）');
+    await quiet();
+    expect(requests, requests.join('\n')).toHaveLength(1);
+    expect(requests[0]).toMatch(/^GET \/board\?.*incident=/);
+
+    // The incident view: the same event adds its timeline entry from the frame and reads the record once.
+    await card.locator('a.card-title').click();
+    await page.getByTestId('incident-view').waitFor();
+    await live(page);
+    await quiet();
+    const entries = await page.getByTestId('timeline-entry').count();
+    requests.length = 0;
+    await api.sendCommand(incidentId, { type: 'UpdateIncidentDetails', data: { title: '鼎湖区水坑村内涝（再次扩大）' } });
+    await expect.poll(() => page.getByTestId('incident-title').textContent(), { timeout: LIVE_WITHIN_MS }).toBe('鼎湖区水坑村内涝（再次扩大）');
+    await quiet();
+    expect(await page.getByTestId('timeline-entry').count()).toBe(entries + 1);
+    expect(requests, requests.join('\n')).toStrictEqual([`GET /incidents/${incidentId}/record`]);
+    await context.close();
   });
 });

@@ -15,6 +15,8 @@ export type {
   StateAtView,
   SupervisionItem,
   Interview,
+  IncidentRecord,
+  BoardCard,
 } from './http';
 export { subscribe } from './live';
 export type { LiveFeed, LiveState, StateChange } from './live';

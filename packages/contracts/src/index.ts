@@ -108,6 +108,7 @@ export {
   WatchEntryViewSchema,
 } from './answer.schemas';
 export { COMMAND_PAYLOAD_SCHEMAS } from './payloads';
+export { BoardQuerySchema } from './record.schemas';
 export { canonicalJson } from './canonical-json';
 export { parsePlanRules, describeRulesIssue } from './plan-rules.schemas';
 export { parseJurisdictionsFile, describeJurisdictionIssue } from './jurisdiction.schemas';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BoardQuerySchema, BoardSchema, IncidentRecordSchema } from './record.schemas';
 import {
   ConsoleConfigSchema,
   CreatedTeamSchema,
@@ -149,6 +150,8 @@ export const ROUTE_CATALOG = {
   reportIncident: { method: 'POST', path: '/incidents', summary: 'Report an incident (opens its stream)', access: { kind: 'command', streamType: 'incident' }, status: 201, body: CreateIncidentRequestSchema, answer: CommandResultSchema },
   listIncidents: { method: 'GET', path: '/incidents', summary: 'List the incidents the caller may see', access: { kind: 'signed-in' }, status: 200, query: ListIncidentsQuerySchema, answer: IncidentListSchema },
   getIncident: { method: 'GET', path: '/incidents/:incidentId', summary: 'Read one incident', access: incidentRead, status: 200, answer: IncidentViewSchema },
+  incidentRecord: { method: 'GET', path: '/incidents/:incidentId/record', summary: 'The incident with its command structure, requests, reports and supervision, and the commands the caller may send now (the console’s incident view)', access: incidentRead, status: 200, answer: IncidentRecordSchema },
+  board: { method: 'GET', path: '/board', summary: 'The caller’s room board: open incidents with commander, scene figures and reports overdue (one card with `incident`)', access: { kind: 'signed-in' }, status: 200, query: BoardQuerySchema, answer: BoardSchema },
   incidentCommand: { method: 'POST', path: '/incidents/:incidentId/commands', summary: 'Send a command to an incident', access: { kind: 'command', streamType: 'incident' }, status: 200, body: IncidentCommandRequestSchema, answer: CommandResultSchema, commands: INCIDENT_COMMAND_SCHEMAS },
 
   sceneCommand: { method: 'POST', path: '/incidents/:incidentId/command', summary: 'Send an on-scene command (appoint, transfer, unified command, scene report)', access: { kind: 'command', streamType: 'scene' }, status: 200, body: OnSceneCommandRequestSchema, answer: CommandResultSchema, commands: SCENE_COMMAND_SCHEMAS },

@@ -1,15 +1,17 @@
 import { NotFoundError, ValidationError, parseOrThrow, type CommandResult } from '@muster/contracts';
-import { DEFAULT_RULE_BOOK, isStreamType, JurisdictionTree, ZHAOQING_JURISDICTIONS, type RuleBook, type StreamType } from '@muster/domain';
+import { DEFAULT_RULE_BOOK, isStreamType, JurisdictionTree, ZHAOQING_JURISDICTIONS, type Actor, type RuleBook, type StreamType } from '@muster/domain';
 import { AGGREGATES, isCommandOf } from './aggregates';
 import { commandPolicy, type Policy } from './authorization';
 import { answerFor, commandKey, fingerprintOf, scopeOf } from './command-key';
 import { loadStream } from './pipeline/load';
+import { offeredCommands, type StreamRef } from './pipeline/offer';
 import { attempt } from './pipeline/run';
 import { KeyedTurns, withRetries } from './pipeline/turns';
 import type { CommandEnvelope, PipelineContext } from './pipeline/types';
 import { randomIds, systemClock, type Clock, type EventStore, type Ids, type StoredStream } from './ports';
 
 export type { CommandEnvelope } from './pipeline/types';
+export type { StreamRef } from './pipeline/offer';
 
 export interface EngineOptions {
   store: EventStore;
@@ -37,6 +39,12 @@ export interface Engine {
   load<K extends StreamType>(streamType: K, streamId: string): Promise<StoredStream<K>>;
   /** Like load, but null when the stream does not exist yet. */
   tryLoad<K extends StreamType>(streamType: K, streamId: string): Promise<StoredStream<K> | null>;
+  /**
+   * The commands `actor` may send now to each of the incident's streams named, by stream id: what
+   * the machine takes in its state and the policy lets this actor send (the console offers these).
+   * The caller has already checked that the actor may see the incident.
+   */
+  offered(actor: Actor, incidentId: string, streams: readonly StreamRef[]): Promise<Record<string, string[]>>;
 }
 
 /**
@@ -98,6 +106,7 @@ export function createEngine(options: EngineOptions): Engine {
       return handleOf(streamType, command);
     },
     tryLoad: (streamType, streamId) => loadStream(ctx.store, streamType, streamId),
+    offered: (actor, incidentId, streams) => offeredCommands(ctx, actor, incidentId, streams),
     async load(streamType, streamId) {
       const stream = await loadStream(ctx.store, streamType, streamId);
       if (!stream) throw new NotFoundError(streamType, streamId);

@@ -1,5 +1,5 @@
 export { createEngine } from './engine';
-export type { Engine, CommandEnvelope } from './engine';
+export type { Engine, CommandEnvelope, StreamRef } from './engine';
 export { StreamVersionConflict, systemClock, keyOf } from './ports';
 export { answerFor, fingerprintOf } from './command-key';
 export type { StoredCommand } from './command-key';

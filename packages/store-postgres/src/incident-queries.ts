@@ -13,6 +13,8 @@ export interface IncidentFilter {
    */
   visibleTo?: { leads: readonly string[]; room: string } | undefined;
   exercise?: boolean | undefined;
+  /** Only this incident (a board's card read again after its events). */
+  incidentId?: string | undefined;
   limit?: number | undefined;
   /** Opaque cursor from the previous page. */
   after?: string | undefined;
@@ -46,6 +48,7 @@ export async function listIncidents(db: Kysely<Database>, filter: IncidentFilter
   if (filter.state) query = query.where('state', '=', filter.state);
   if (filter.severity) query = query.where('severity', '=', filter.severity);
   if (filter.exercise !== undefined) query = query.where('exercise', '=', filter.exercise);
+  if (filter.incidentId !== undefined) query = query.where('incident_id', '=', filter.incidentId);
   const jurisdiction = filter.jurisdiction;
   if (jurisdiction) {
     query = query.where((eb) => eb(eb.val(jurisdiction), '=', eb.fn.any('rooms')));

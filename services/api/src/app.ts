@@ -15,6 +15,7 @@ import { registerConsoleRoutes, type ConsoleOptions } from './routes/console';
 import { registerDutyRoutes } from './routes/duty';
 import { registerIncidentRoutes } from './routes/incidents';
 import { registerPeopleRoutes } from './routes/people';
+import { registerRecordRoutes } from './routes/record';
 import { registerReferenceDataRoutes } from './routes/reference-data';
 import { registerResourceRequestRoutes } from './routes/resource-requests';
 import { registerRulesRoutes } from './routes/rules';
@@ -95,6 +96,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   registerAuthRoutes(app, context, deps.login, deps.loginLimits);
   if (deps.console) registerConsoleRoutes(app, context, deps.console, deps.login?.users);
   registerIncidentRoutes(context);
+  registerRecordRoutes(context);
   registerSceneRoutes(context);
   registerResourceRequestRoutes(context);
   registerReferenceDataRoutes(context);

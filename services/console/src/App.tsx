@@ -6,6 +6,7 @@ import { href, useRoute } from './lib/route';
 import { AppProvider, anonymousClient, jurisdictionName, loadSession, saveSession, type AppContextValue, type Session } from './lib/session';
 import { Board } from './views/Board';
 import { CommanderView } from './views/Commander';
+import { DepotsView } from './views/Depots';
 import { DutyView } from './views/Duty';
 import { IncidentView } from './views/Incident';
 import { InterviewsView } from './views/Interviews';
@@ -88,6 +89,9 @@ export function App() {
               <a href={href({ view: 'interviews' })} data-testid="menu-interviews">
                 {t('interviews')}
               </a>
+              <a href={href({ view: 'depots' })} data-testid="menu-depots">
+                {t('depots')}
+              </a>
               <a href={href({ view: 'duty' })} data-testid="menu-duty">
                 {t('dutyRoom')}
               </a>
@@ -110,6 +114,7 @@ export function App() {
           {route.view === 'commander' ? <CommanderView key={route.incidentId} incidentId={route.incidentId} /> : null}
           {route.view === 'review' ? <ReviewView key={route.incidentId} incidentId={route.incidentId} /> : null}
           {route.view === 'interviews' ? <InterviewsView /> : null}
+          {route.view === 'depots' ? <DepotsView /> : null}
           {route.view === 'duty' ? <DutyView /> : null}
         </main>
       </div>

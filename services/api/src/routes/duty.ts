@@ -17,7 +17,6 @@ import { jurisdictionsWithin } from '@muster/engine';
 import {
   createShift,
   createWatchEntry,
-  listDeadlines,
   listShifts,
   listWatchEntries,
   onDuty,
@@ -31,6 +30,7 @@ import type { FastifyRequest } from 'fastify';
 import { commandOf } from '../command-envelope';
 import { actorOf } from '../identity';
 import { loadReadableIncident, pathParam, validId, type RouteContext } from './access';
+import { reportsOf } from './record';
 
 
 /**
@@ -151,11 +151,7 @@ export function registerDutyRoutes(deps: RouteContext): void {
     return engine.handle(commandOf(request, 'report', reportStreamId(validId('incident', pathParam(request, 'incidentId'))), body));
   });
 
-  serve('getReports', async (_request, _reply, incident) => {
-    const stream = await engine.tryLoad('report', reportStreamId(incident.streamId));
-    if (!stream) return { incidentId: incident.streamId, state: 'none', version: 0, lines: [], items: [], deadlines: [] };
-    return { ...stream.state.context, state: stream.state.value, version: stream.version, deadlines: await listDeadlines(db, { incidentId: incident.streamId }) };
-  });
+  serve('getReports', async (_request, _reply, incident) => reportsOf(engine, db, incident.streamId));
 
   // ---- Timeliness scores (考核通报) ---------------------------------------------------------------
 

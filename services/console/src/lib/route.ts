@@ -8,12 +8,14 @@ export type Route =
   | { view: 'commander'; incidentId: string }
   | { view: 'review'; incidentId: string }
   | { view: 'interviews' }
+  | { view: 'depots' }
   | { view: 'duty' };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   const [first, incidentId, sub] = parts;
   if (first === 'interviews') return { view: 'interviews' };
+  if (first === 'depots') return { view: 'depots' };
   if (first === 'duty') return { view: 'duty' };
   if (first === 'incidents' && incidentId) {
     if (sub === 'scene') return { view: 'commander', incidentId };
@@ -38,6 +40,8 @@ export function href(route: Route): string {
       return `#/incidents/${encodeURIComponent(route.incidentId)}/review`;
     case 'interviews':
       return '#/interviews';
+    case 'depots':
+      return '#/depots';
     case 'duty':
       return '#/duty';
     default: {

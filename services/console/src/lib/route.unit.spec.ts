@@ -10,6 +10,7 @@ describe('console routes in the URL hash', () => {
     ['#/incidents/inc-1/review', { view: 'review', incidentId: 'inc-1' }],
     ['#/scores', { view: 'scores' }],
     ['#/interviews', { view: 'interviews' }],
+    ['#/depots', { view: 'depots' }],
     ['#/duty', { view: 'duty' }],
     ['#/nowhere/else', { view: 'board' }],
   ])('%s', (hash, route) => {
@@ -24,6 +25,7 @@ describe('console routes in the URL hash', () => {
       { view: 'commander', incidentId: 'x' },
       { view: 'review', incidentId: '事件-1' },
       { view: 'interviews' },
+      { view: 'depots' },
       { view: 'duty' },
     ];
     for (const route of routes) expect(parseRoute(href(route))).toEqual(route);

@@ -1,38 +1,16 @@
-import { MusterApiError, type SceneView, type MusterHttpClient, type ReportsView } from '@muster/client';
-import { ReportIncidentSchema, type IncidentView } from '@muster/contracts';
+import type { BoardCard } from '@muster/client';
+import { ReportIncidentSchema, SeveritySchema } from '@muster/contracts';
 import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { classificationFields, CommandForm } from '../lib/command-form';
 import { useI18n } from '../lib/i18n';
 import { href } from '../lib/route';
 import { jurisdictionName, useApp, useLiveFeed } from '../lib/session';
-import { isOverdue } from '../lib/reports';
 import { formatTime } from '../lib/time';
 import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
 import { cardFacts } from '../lib/board-card';
-import { isOver } from '../lib/incident-actions';
 import { WatchLog } from './WatchLog';
 
-const SEVERITY_ORDER: Record<string, number> = { I: 0, II: 1, III: 2, IV: 3 };
-
-interface BoardRow {
-  incident: IncidentView;
-  commander: SceneView['commander'];
-  /** The latest scene report, for the casualties; it comes with the scene read the commander needs. */
-  report: SceneView['latestReport'];
-  overdue: number;
-}
-
-/**
- * An incident belongs on a room's board when the room leads it, was linked to it (联动) or supports
- * it; with `area` (含下辖), also when a jurisdiction below the room leads it.
- */
-function onBoardOf(room: string, area: ReadonlySet<string> | null, incident: IncidentView): boolean {
-  if (isOver(incident.state)) return false;
-  if (area?.has(incident.leadJurisdiction)) return true;
-  return incident.leadJurisdiction === room || incident.linkedJurisdictions.includes(room) || incident.supportingJurisdictions.includes(room);
-}
-
-/** The room's jurisdiction and every one below it, from the loaded tree. */
+/** The room and every jurisdiction below it, from the loaded tree: what the feed follows with 含下辖. */
 function areaOf(room: string, tree: ReadonlyMap<string, { parent?: string | null | undefined }>): Set<string> {
   const area = new Set([room]);
   for (const code of tree.keys()) {
@@ -46,49 +24,39 @@ function areaOf(room: string, tree: ReadonlyMap<string, { parent?: string | null
   return area;
 }
 
-function overdueCount(reports: ReportsView, now: number): number {
-  // Owed and late now: filed late counts in the review's lateness, not on the live board.
-  return (reports.items ?? []).filter((item) => !item.submittedAt && isOverdue(item, now)).length;
-}
-
-async function rowOf(client: MusterHttpClient, incident: IncidentView): Promise<BoardRow> {
-  const [scene, reports] = await Promise.all([client.getScene(incident.incidentId).catch(() => null), client.getReports(incident.incidentId).catch(() => null)]);
-  return { incident, commander: scene?.commander ?? null, report: scene?.latestReport ?? null, overdue: reports ? overdueCount(reports, Date.now()) : 0 };
-}
-
 export function Board() {
   const { client, session, jurisdictions, hasRole } = useApp();
-  const i18n = useI18n();
-  const { t, tr, lang } = i18n;
+  const { t, lang } = useI18n();
   const room = session.user.jurisdiction;
   // 本级 (the room's own and linked incidents, the default) or 含下辖 (also everything led below it).
   const [wholeArea, setWholeArea] = useState(() => localStorage.getItem('muster.boardScope') === 'area');
   const everywhere = useMemo(() => areaOf(room, jurisdictions), [room, jurisdictions]);
   const area = wholeArea ? everywhere : null;
-  const [rows, setRows] = useState<Map<string, BoardRow>>(new Map());
+  const scope = wholeArea ? 'area' : 'room';
+  // The cards as the api puts them together (GET /board), most severe first, then patched card by card.
+  const [cards, setCards] = useState<BoardCard[]>([]);
   const [loaded, setLoaded] = useState(false);
   // Bumped each time the feed is live again: a new subscription starts at the head of the log, so
-  // whatever changed between the list read and that moment is read again rather than missed.
+  // whatever changed between the board read and that moment is read again rather than missed.
   const [listedAt, setListedAt] = useState(0);
   const pending = useRef(new Map<string, ReturnType<typeof setTimeout>>());
 
   useEffect(() => {
     let live = true;
-    (async () => {
-      const list = await client.listIncidents({ limit: 500 });
-      const visible = list.items.filter((i) => onBoardOf(room, area, i));
-      const loadedRows = await Promise.all(visible.map((i) => rowOf(client, i)));
-      if (live) {
-        setRows(new Map(loadedRows.map((r) => [r.incident.incidentId, r])));
+    client
+      .call('board', { query: { scope } })
+      .then((board) => {
+        if (!live) return;
+        setCards(board.items);
         setLoaded(true);
-      }
-    })().catch((e: unknown) => console.warn('board', e));
+      })
+      .catch((e: unknown) => console.warn('board', e));
     return () => {
       live = false;
     };
-  }, [client, room, area, listedAt]);
+  }, [client, scope, listedAt]);
 
-  /** Re-reads one incident after its events; several events in a burst cause one read. */
+  /** Reads one card again after its incident's events: a burst of events causes one read. */
   const refresh = useCallback(
     (incidentId: string) => {
       const timers = pending.current;
@@ -98,30 +66,13 @@ export function Board() {
         setTimeout(() => {
           timers.delete(incidentId);
           client
-            .getIncident(incidentId)
-            .then(async (incident) => {
-              const row = onBoardOf(room, area, incident) ? await rowOf(client, incident) : null;
-              setRows((current) => {
-                const next = new Map(current);
-                if (row) next.set(incidentId, row);
-                else next.delete(incidentId);
-                return next;
-              });
-            })
-            .catch((error: unknown) => {
-              // No longer ours to see (the link was removed): off the board.
-              if (error instanceof MusterApiError && (error.status === 403 || error.status === 404)) {
-                setRows((current) => {
-                  const next = new Map(current);
-                  next.delete(incidentId);
-                  return next;
-                });
-              }
-            });
+            .call('board', { query: { scope, incident: incidentId } })
+            .then((board) => setCards((current) => withCard(current, incidentId, board.items[0] ?? null)))
+            .catch((e: unknown) => console.warn('board card', e));
         }, 150),
       );
     },
-    [client, room, area],
+    [client, scope],
   );
 
   const connection = useLiveFeed({ rooms: area ? [...area].sort() : [room] }, (event) => refresh(event.meta.incidentId ?? event.streamId));
@@ -129,11 +80,9 @@ export function Board() {
     if (connection === 'live') setListedAt((n) => n + 1);
   }, [connection]);
 
-  const sorted = [...rows.values()].sort(
-    (a, b) =>
-      (SEVERITY_ORDER[a.incident.severity ?? ''] ?? 9) - (SEVERITY_ORDER[b.incident.severity ?? ''] ?? 9) ||
-      (b.incident.updatedAt ?? '').localeCompare(a.incident.updatedAt ?? ''),
-  );
+  // Drills (演练) apart from real incidents, so that nobody mistakes one for the other.
+  const real = cards.filter((c) => !c.incident.exercise);
+  const drills = cards.filter((c) => c.incident.exercise);
 
   return (
     <section className="board">
@@ -166,11 +115,44 @@ export function Board() {
         </div>
       ) : null}
       <h2>
-        {t('liveIncidents')} ({sorted.length})
+        {t('liveIncidents')} ({real.length})
       </h2>
-      {loaded && sorted.length === 0 ? <p className="empty">{t('noIncidents')}</p> : null}
-      <ul className="cards" data-testid="board">
-        {sorted.map(({ incident, commander, report, overdue }) => (
+      {loaded && real.length === 0 ? <p className="empty">{t('noIncidents')}</p> : null}
+      <Cards cards={real} room={room} testId="board" />
+      {drills.length > 0 ? (
+        <>
+          <h2>
+            {t('drills')} ({drills.length})
+          </h2>
+          <Cards cards={drills} room={room} testId="drill-board" />
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+/**
+ * The board with `card` in place of the incident's old one (null: off the board), in the api's
+ * order: most severe first, then the latest reported.
+ */
+function withCard(cards: readonly BoardCard[], incidentId: string, card: BoardCard | null): BoardCard[] {
+  const others = cards.filter((c) => c.incident.incidentId !== incidentId);
+  if (!card) return others;
+  const rank = (c: BoardCard) => (c.incident.severity ? SeveritySchema.options.indexOf(c.incident.severity) : -1);
+  const order = (a: BoardCard, b: BoardCard) => {
+    const [ra, rb] = [rank(a), rank(b)];
+    return (ra < 0 ? 9 : ra) - (rb < 0 ? 9 : rb) || (b.incident.reportedAt ?? '').localeCompare(a.incident.reportedAt ?? '');
+  };
+  return [...others, card].sort(order);
+}
+
+function Cards({ cards, room, testId }: { cards: readonly BoardCard[]; room: string; testId: string }) {
+  const { jurisdictions } = useApp();
+  const i18n = useI18n();
+  const { t, tr, lang } = i18n;
+  return (
+      <ul className="cards" data-testid={testId}>
+        {cards.map(({ incident, commander, report, overdue }) => (
           <li key={incident.incidentId} className={`card sev-border-${incident.severity ?? 'none'}`} data-testid="incident-card" data-incident-id={incident.incidentId}>
             <div className="card-head">
               <SeverityBadge severity={incident.severity} />
@@ -219,7 +201,6 @@ export function Board() {
           </li>
         ))}
       </ul>
-    </section>
   );
 }
 

@@ -1,4 +1,4 @@
-import { BriefingSchema, SCENE_COMMAND_SCHEMAS, CreateResourceRequestSchema, RequestedItemSchema } from '@muster/contracts';
+import { BriefingSchema, SCENE_COMMAND_SCHEMAS } from '@muster/contracts';
 import { CommandForm } from '../lib/command-form';
 import { newId } from '../lib/forms';
 import { useI18n } from '../lib/i18n';
@@ -8,7 +8,8 @@ import { fill, nameIn } from '../lib/reports';
 import { href } from '../lib/route';
 import { useApp } from '../lib/session';
 import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
-import { useLiveIncident } from './Incident';
+import { useIncident } from '../lib/live-incident';
+import { RequestForm } from './RequestForm';
 import { LatestFigures, NextStep } from './SceneNextStep';
 
 const SCENE_FIELDS = ['dead', 'injured', 'missing', 'trapped', 'evacuated', 'sheltered'] as const;
@@ -23,17 +24,13 @@ const BRIEFING_LABELS = { situation: 'situation', objectives: 'objectives', acti
  */
 export function CommanderView({ incidentId }: { incidentId: string }) {
   const { client, session } = useApp();
-  const { t, tr, lang } = useI18n();
-  // A phone on the scene reads only what this view shows: the incident and its command structure.
-  const { data, error, connection, reload } = useLiveIncident(incidentId, async (api, id) => {
-    const [incident, scene] = await Promise.all([api.getIncident(id), api.getScene(id)]);
-    return { incident, scene };
-  });
+  const { t, lang } = useI18n();
+  const { data, error, connection, reload } = useIncident(incidentId);
   // Whom command may be handed to: the people of the rooms the incident involves, by name.
   const rooms = data ? [data.incident.leadJurisdiction, ...data.incident.linkedJurisdictions, ...data.incident.supportingJurisdictions] : [];
   const { people } = usePeople(rooms);
   if (!data) return <p className={error ? 'form-error' : 'loading'}>{error ?? t('loading')}</p>;
-  const { incident, scene } = data;
+  const { incident, scene, offered } = data;
   const me = session.user.userId;
   // Once the incident is over the scene is read-only: no report, request or transfer is offered.
   const open = !isOver(incident.state);
@@ -48,7 +45,6 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
     people.filter((p) => !p.roles.includes('reviewer')).map((p) => ({ ...p, name: nameIn(p.name, lang) })),
     [me, ...scene.offers.map((o) => o.to.userId)],
   );
-  const priorities = RequestedItemSchema.shape.priority.options.map((p) => ({ value: p, label: tr('priority', p) }));
 
   return (
     <section className="commander" data-testid="commander-view">
@@ -88,23 +84,9 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
         />
       ) : null}
 
-      {inCommand ? (
-        <CommandForm
-          title={t('requestResources')}
-          testId="request-resources"
-          schema={CreateResourceRequestSchema.shape.data.shape.items.element}
-          fields={[
-            { name: 'kind', label: 'kind', kind: 'text' },
-            { name: 'quantity', label: 'quantity', kind: 'int' },
-            { name: 'priority', label: 'priority', kind: 'select', options: priorities, initial: 'urgent' },
-            { name: 'deliverTo', label: 'deliverTo', kind: 'text', initial: incident.location?.description ?? '' },
-          ]}
-          send={(item) => client.submitResourceRequest(incidentId, { data: { items: [item] } })}
-          onSent={reload}
-        />
-      ) : null}
+      {inCommand ? <RequestForm incidentId={incidentId} deliverTo={incident.location?.description ?? ''} onSent={reload} /> : null}
 
-      {inCommand ? null : <NextStep incident={incident} scene={scene} send={sendCommand} onSent={reload} />}
+      {inCommand ? null : <NextStep incident={incident} scene={scene} offered={offered.scene} send={sendCommand} onSent={reload} />}
 
       {isCommander && scene.state === 'provisional' ? (
         <p className="hint" data-testid="transfer-needs-appointment">
@@ -112,8 +94,8 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
         </p>
       ) : null}
 
-      {/* OfferTransfer: the commander, while the command is held by appointment (the machine's commanded and transferPending). */}
-      {open && isCommander && (scene.state === 'commanded' || scene.state === 'transferPending') ? (
+      {/* OfferTransfer: the commander himself (the room offers from its own screen), when the server offers it. */}
+      {isCommander && offered.scene.includes('OfferTransfer') ? (
         <CommandForm
           title={t('offerTransfer')}
           testId="offer-transfer"
@@ -137,7 +119,7 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
               <p>
                 <strong data-testid="pending-offer-name">{nameIn(o.to.name, lang)}</strong> · {briefed(o) ? t('briefingDone') : t('briefingPending')}
               </p>
-              {briefed(o) ? null : (
+              {!briefed(o) && offered.scene.includes('RecordTransferBriefing') ? (
                 <CommandForm
                   title={`${t('recordBriefing')} → ${nameIn(o.to.name, lang)}`}
                   testId="briefing"
@@ -147,17 +129,19 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
                   send={sendCommand('RecordTransferBriefing')}
                   onSent={reload}
                 />
-              )}
-              <CommandForm
-                title={t('withdrawTransfer')}
-                testId="withdraw-transfer"
-                schema={SCENE_COMMAND_SCHEMAS.WithdrawTransfer}
-                fields={[{ name: 'reason', label: 'reason', kind: 'textarea' }]}
-                extra={() => ({ offerId: o.offerId })}
-                send={sendCommand('WithdrawTransfer')}
-                submitLabel={t('withdrawTransfer')}
-                onSent={reload}
-              />
+              ) : null}
+              {offered.scene.includes('WithdrawTransfer') ? (
+                <CommandForm
+                  title={t('withdrawTransfer')}
+                  testId="withdraw-transfer"
+                  schema={SCENE_COMMAND_SCHEMAS.WithdrawTransfer}
+                  fields={[{ name: 'reason', label: 'reason', kind: 'textarea' }]}
+                  extra={() => ({ offerId: o.offerId })}
+                  send={sendCommand('WithdrawTransfer')}
+                  submitLabel={t('withdrawTransfer')}
+                  onSent={reload}
+                />
+              ) : null}
             </div>
           ))}
         </section>
@@ -166,7 +150,7 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
       {offersToMe.map((o) => (
         <section key={o.offerId} className="panel" data-testid="offer-to-me">
           <h3>{fill(t('offerFromCommander'), { name: scene.commander ? nameIn(scene.commander.name, lang) : t('commander') })}</h3>
-          {briefed(o) ? (
+          {briefed(o) && offered.scene.includes('AcceptTransfer') ? (
             <CommandForm
               title={t('acceptTransfer')}
               testId="accept-transfer"
@@ -180,16 +164,18 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
           ) : (
             <p className="empty">{t('briefingPending')} …</p>
           )}
-          <CommandForm
-            title={t('declineTransfer')}
-            testId="decline-transfer"
-            schema={SCENE_COMMAND_SCHEMAS.DeclineTransfer}
-            fields={[{ name: 'reason', label: 'reason', kind: 'textarea' }]}
-            extra={() => ({ offerId: o.offerId })}
-            send={sendCommand('DeclineTransfer')}
-            submitLabel={t('declineTransfer')}
-            onSent={reload}
-          />
+          {offered.scene.includes('DeclineTransfer') ? (
+            <CommandForm
+              title={t('declineTransfer')}
+              testId="decline-transfer"
+              schema={SCENE_COMMAND_SCHEMAS.DeclineTransfer}
+              fields={[{ name: 'reason', label: 'reason', kind: 'textarea' }]}
+              extra={() => ({ offerId: o.offerId })}
+              send={sendCommand('DeclineTransfer')}
+              submitLabel={t('declineTransfer')}
+              onSent={reload}
+            />
+          ) : null}
         </section>
       ))}
     </section>

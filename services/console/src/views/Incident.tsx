@@ -1,97 +1,20 @@
-import type { SceneView, MusterHttpClient, ReportsView, ResourceRequestView, SupervisionItem, TimelineEntry } from '@muster/client';
-import { CategorySchema, INCIDENT_COMMAND_SCHEMAS, REQUEST_COMMAND_SCHEMAS, SeveritySchema, type IncidentView as Incident } from '@muster/contracts';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { CategorySchema, INCIDENT_COMMAND_SCHEMAS, SeveritySchema } from '@muster/contracts';
 import { CommandForm } from '../lib/command-form';
 import { useI18n } from '../lib/i18n';
 import { isOver, offeredActions } from '../lib/incident-actions';
 import { href } from '../lib/route';
-import { jurisdictionName, useApp, useLiveFeed } from '../lib/session';
+import { jurisdictionName, useApp } from '../lib/session';
+import { useIncident } from '../lib/live-incident';
 import { actorLabel, summary } from '../lib/timeline-text';
 import { formatTime } from '../lib/time';
 import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
-import { LeadPromptBanner, responseLevelOptions, SuggestionBanner, type ResponseAuthority } from './IncidentRules';
+import { LeadPromptBanner, responseLevelOptions, SuggestionBanner } from './IncidentRules';
 import { ReportsPanel } from './Reports';
+import { ResourceRequestsPanel } from './ResourceRequests';
 import { SupervisionPanel } from './Supervision';
 
 const FIGURES = ['dead', 'injured', 'missing', 'trapped', 'evacuated', 'sheltered'] as const;
 
-interface Loaded {
-  incident: Incident;
-  /** Who may activate which response level under the rules of the incident's lead; null when unknown. */
-  responseAuthority: ResponseAuthority | null;
-  scene: SceneView;
-  requests: ResourceRequestView[];
-  reports: ReportsView;
-  supervision: SupervisionItem[];
-  timeline: TimelineEntry[];
-}
-
-/**
- * What `read` returns for an incident, read now and again after each of its events (a burst of
- * events causes one read). The timeline is read whole, not from a cursor: its reads do not wait for
- * the commit-safe horizon, so a cursor could step past an entry whose transaction commits late.
- */
-export function useLiveIncident<T>(incidentId: string, read: (client: MusterHttpClient, incidentId: string) => Promise<T>) {
-  const { client } = useApp();
-  const [data, setData] = useState<T | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  const reader = useRef(read);
-  reader.current = read;
-
-  const load = useCallback(async () => {
-    try {
-      setData(await reader.current(client, incidentId));
-      setError(null);
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    }
-  }, [client, incidentId]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  const connection = useLiveFeed({ incidents: [incidentId] }, () => {
-    clearTimeout(timer.current);
-    timer.current = setTimeout(() => void load(), 120);
-  });
-  return { data, error, connection, reload: load };
-}
-
-/** The whole record of one incident as the room sees it. */
-async function readRecord(client: MusterHttpClient, incidentId: string): Promise<Loaded> {
-  const [incident, scene, requests, reports, supervision, timeline] = await Promise.all([
-    client.getIncident(incidentId),
-    client.getScene(incidentId),
-    client.listResourceRequests(incidentId),
-    client.getReports(incidentId),
-    client.listSupervision(incidentId),
-    wholeTimeline(client, incidentId),
-  ]);
-  // The rules in force are the lead's; without them the forms offer every level and the api decides.
-  const responseAuthority = await client
-    .call('rules', { query: { jurisdiction: incident.leadJurisdiction } })
-    .then((answer) => answer.rules.responseAuthority)
-    .catch(() => null);
-  return { incident, scene, requests: requests.items, reports, supervision: supervision.items, timeline, responseAuthority };
-}
-
-async function wholeTimeline(client: MusterHttpClient, incidentId: string): Promise<TimelineEntry[]> {
-  const items: TimelineEntry[] = [];
-  let after: string | undefined;
-  for (let page = 0; page < 20; page++) {
-    const answer = await client.timeline(incidentId, { limit: 1000, ...(after ? { after } : {}) });
-    items.push(...answer.items);
-    if (!answer.next) break;
-    after = answer.next;
-  }
-  return items;
-}
-
-export function useIncident(incidentId: string) {
-  return useLiveIncident(incidentId, readRecord);
-}
 
 /** Whether `room` lies above `lead` in the tree the console knows (its parent, or further up). */
 function isAbove(jurisdictions: ReturnType<typeof useApp>['jurisdictions'], room: string, lead: string): boolean {
@@ -216,40 +139,7 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
 
           <SupervisionPanel incident={incident} items={supervision} onChanged={() => void reload()} />
 
-          <section className="panel" data-testid="resource-requests">
-            <h2>{t('resourceRequests')}</h2>
-            {requests.length === 0 ? <p className="empty">{t('noRequests')}</p> : null}
-            {requests.map((r) => (
-              <div key={r.requestId} className="request" data-testid="resource-request" data-state={r.state} data-request-id={r.requestId}>
-                <div>
-                  <strong>{tr('rstate', r.state)}</strong> · {(r.items ?? []).map((i) => `${i.kind} × ${i.quantity}`).join('、')}
-                </div>
-                {offered.requests && r.state === 'submitted' ? (
-                  <button
-                    type="button"
-                    data-testid="approve-request"
-                    onClick={() => void client.sendResourceRequestCommand(r.requestId, { type: 'ApproveResourceRequest', data: {} }).then(reload)}
-                  >
-                    {t('approve')}
-                  </button>
-                ) : null}
-                {offered.requests && r.state === 'approved' ? (
-                  <CommandForm
-                    title={t('dispatch')}
-                    testId={`dispatch-${r.requestId}`}
-                    schema={REQUEST_COMMAND_SCHEMAS.DispatchResources}
-                    fields={[
-                      { name: 'depotId', label: 'depot', kind: 'text' },
-                      { name: 'orderNumber', label: 'orderNumber', kind: 'text' },
-                    ]}
-                    extra={() => ({ items: (r.items ?? []).map((i) => ({ kind: i.kind, quantity: i.quantity })) })}
-                    send={(data) => client.sendResourceRequestCommand(r.requestId, { type: 'DispatchResources', data })}
-                    submitLabel={t('dispatch')}
-                  />
-                ) : null}
-              </div>
-            ))}
-          </section>
+          <ResourceRequestsPanel incident={incident} scene={scene} requests={requests} timeline={timeline} offered={offered} commandRoom={leads || above} onChanged={() => void reload()} />
         </div>
 
         <div>

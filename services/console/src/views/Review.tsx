@@ -10,14 +10,13 @@ import { href } from '../lib/route';
 import { jurisdictionName, useApp, useLoad } from '../lib/session';
 import { formatTime, fromLocalInput, toLocalInput, zoneLabel } from '../lib/time';
 import { SeverityBadge } from '../lib/widgets';
-import { useIncident } from './Incident';
+import { useIncident } from '../lib/live-incident';
 import { download } from '../lib/download';
 import { nameIn } from '../lib/reports';
 import { labelRows, labelWidth, latenessLine, leadTimeLine, metricLines, sceneFigureLines, tenureLine, tooltipHtml, type ReviewWords } from '../lib/review-text';
 import { actorLabel } from '../lib/timeline-text';
 import { LANES, roomsIn } from '../lib/timeline-filter';
 import { usePeople } from '../lib/people';
-import { mayCorrect } from '../lib/corrections';
 import { ReviewTimeline } from './ReviewTimeline';
 
 echarts.use([ScatterChart, GridComponent, TooltipComponent, LegendComponent, MarkAreaComponent, CanvasRenderer]);
@@ -132,7 +131,7 @@ function FigureRow({ line }: { line: { key: string; label: string; value: string
 }
 
 export function ReviewView({ incidentId }: { incidentId: string }) {
-  const { client, jurisdictions, session } = useApp();
+  const { client, jurisdictions } = useApp();
   const { t, tr, lang } = useI18n();
   const { data, error, reload } = useIncident(incidentId);
   const metrics = useLoad(() => client.metrics(incidentId), [client, incidentId, data?.timeline.length]);
@@ -297,7 +296,8 @@ export function ReviewView({ incidentId }: { incidentId: string }) {
         entries={timeline}
         words={words}
         person={person}
-        mayCorrect={mayCorrect(incident.state, { roles: session.user.roles, room: session.user.jurisdiction }, incident.leadJurisdiction, (code) => jurisdictions.get(code)?.parent)}
+        // The server's correction rule (the lead room and the rooms above it, never a reviewer, while open).
+        mayCorrect={data.offered.correction.includes('CorrectEntry')}
         onCorrected={() => void reload()}
       />
     </section>

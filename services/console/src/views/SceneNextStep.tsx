@@ -6,7 +6,6 @@ import { isOver } from '../lib/incident-actions';
 import { nameIn } from '../lib/reports';
 import { sceneFigureLines } from '../lib/review-text';
 import { useApp } from '../lib/session';
-import { involves } from '../lib/standing';
 
 /**
  * The phone's next step for someone not in command: take command (临时指挥) when nobody holds it
@@ -15,19 +14,19 @@ import { involves } from '../lib/standing';
 export function NextStep(props: {
   incident: Incident;
   scene: SceneView;
+  /** The scene commands the server offers this person now (the record's `offered.scene`). */
+  offered: readonly string[];
   send: (type: keyof typeof SCENE_COMMAND_SCHEMAS) => (data: unknown) => Promise<unknown>;
   onSent(): void;
 }) {
-  const { session, jurisdictions } = useApp();
+  const { session } = useApp();
   const { t, lang } = useI18n();
   const { incident, scene } = props;
   const me = session.user;
   if (isOver(incident.state)) return null;
   const commander = scene.commander;
-  // The policy lets the person taking command send AssumeProvisionalCommand for himself when his room
-  // is involved (lead, above it, linked, supporting); the machine only while nobody commands.
-  const mayAssume =
-    scene.state === 'none' && commander === null && !me.roles.includes('reviewer') && involves(me.jurisdiction, incident, (code) => jurisdictions.get(code)?.parent);
+  // The server offers AssumeProvisionalCommand while nobody commands, to someone of a room the incident involves.
+  const mayAssume = props.offered.includes('AssumeProvisionalCommand');
 
   return (
     <section className="panel next-step" data-testid="next-step">

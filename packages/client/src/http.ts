@@ -77,6 +77,8 @@ type Metrics = z.infer<typeof MetricsSchema>;
 export type ReportScores = AnswerOf<'reportScores'>;
 export type IncidentRecord = AnswerOf<'incidentRecord'>;
 export type BoardCard = AnswerOf<'board'>['items'][number];
+/** One person of GET /people (the login directory), for pickers that name people. */
+export type DirectoryPerson = AnswerOf<'people'>['items'][number];
 /** Query of the scores: the period [from, to) and optionally one unit (default: the caller's room and every unit below it). */
 interface ScoresQuery {
   from: string;

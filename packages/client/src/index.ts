@@ -9,6 +9,7 @@ export type {
   ReportsView,
   ReportItemView,
   ReportScores,
+  DirectoryPerson,
   WatchEntry,
   TimelineEntry,
   StateAtView,

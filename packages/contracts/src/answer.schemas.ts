@@ -39,6 +39,11 @@ export const JurisdictionSchema = z
   .looseObject({ code: z.string(), name: z.string(), nameEn: z.string().optional(), level: z.string().optional(), parent: z.string().nullable().optional() })
   .meta({ id: 'Jurisdiction' });
 export const JurisdictionListSchema = z.object({ items: z.array(JurisdictionSchema) });
+/** One person of the login directory, as the console's pickers show them (GET /people). */
+const DirectoryPersonSchema = z
+  .object({ userId: z.string(), name: z.string(), roles: z.array(z.string()), jurisdiction: z.string() })
+  .meta({ id: 'DirectoryPerson' });
+export const PeopleListSchema = z.object({ items: z.array(DirectoryPersonSchema) }).meta({ id: 'PeopleList' });
 export const ConsoleConfigSchema = z
   .object({
     gateway: z.object({ port: z.int(), path: z.string() }),

@@ -12,6 +12,7 @@ import {
   MetricsSchema,
   OnDutySchema,
   OpenApiDocumentSchema,
+  PeopleListSchema,
   ReportsViewSchema,
   ResourceRequestListSchema,
   ResourceRequestViewSchema,
@@ -142,6 +143,9 @@ export const ROUTE_CATALOG = {
   jurisdictions: { method: 'GET', path: '/jurisdictions', summary: 'The jurisdiction tree served', access: { kind: 'signed-in' }, status: 200, answer: JurisdictionListSchema },
   // Plan rules are no secret (a county follows its city's), so any signed-in caller reads those of any jurisdiction of the tree.
   rules: { method: 'GET', path: '/rules', summary: 'The plan rules in force in a jurisdiction (default the caller’s), each section with the file it comes from', access: { kind: 'signed-in' }, status: 200, query: JurisdictionQuerySchema, answer: RulesViewSchema },
+
+  // Names for the pickers (appoint a commander, a deputy): people are named, never typed as login ids.
+  people: { method: 'GET', path: '/people', summary: 'People of the login directory in a room (default the caller’s and the rooms below it), for pickers; empty when logins are the identity provider’s', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: JurisdictionQuerySchema, answer: PeopleListSchema },
 
   reportIncident: { method: 'POST', path: '/incidents', summary: 'Report an incident (opens its stream)', access: { kind: 'command', streamType: 'incident' }, status: 201, body: CreateIncidentRequestSchema, answer: CommandResultSchema },
   listIncidents: { method: 'GET', path: '/incidents', summary: 'List the incidents the caller may see', access: { kind: 'signed-in' }, status: 200, query: ListIncidentsQuerySchema, answer: IncidentListSchema },

@@ -1,6 +1,6 @@
 import { catalogRoutes, DEFAULT_MAX_JSON_DEPTH } from '@muster/contracts';
 import type { JurisdictionTree, RuleBook } from '@muster/domain';
-import type { TokenVerifier } from '@muster/identity';
+import type { TokenVerifier, UserDirectory } from '@muster/identity';
 import type { Engine } from '@muster/engine';
 import type { Database } from '@muster/store-postgres';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
@@ -14,6 +14,7 @@ import { registerAuthRoutes, type LoginOptions } from './routes/auth';
 import { registerConsoleRoutes, type ConsoleOptions } from './routes/console';
 import { registerDutyRoutes } from './routes/duty';
 import { registerIncidentRoutes } from './routes/incidents';
+import { registerPeopleRoutes } from './routes/people';
 import { registerRecordRoutes } from './routes/record';
 import { registerReferenceDataRoutes } from './routes/reference-data';
 import { registerResourceRequestRoutes } from './routes/resource-requests';
@@ -35,6 +36,8 @@ export interface ApiDependencies {
   verifier: TokenVerifier;
   /** Password logins; without it POST /auth/login answers 404. */
   login?: LoginOptions;
+  /** The people GET /people lists (default: the login directory); none with JWKS-only logins. */
+  users?: UserDirectory | undefined;
   /** Failed-login limits of POST /auth/login, per user name and per address (defaults: DEFAULT_LOGIN_LIMITS). */
   loginLimits?: LoginLimitOptions | undefined;
   /** The jurisdictions served (jurisdictionsFromEnv): the engine's tree, loaded once by the process. */
@@ -100,6 +103,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   registerDutyRoutes(context);
   registerReviewRoutes(context);
   registerRulesRoutes(context);
+  registerPeopleRoutes(context, deps.users ?? deps.login?.users);
   registerSupervisionRoutes(context);
 
   return app;

@@ -70,6 +70,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     bodyLimit: options.limits.maxBodyBytes,
     maxJsonDepth: options.limits.maxJsonDepth,
     ...(login ? { login } : {}),
+    users: auth.users,
     loginLimits: auth.loginLimits,
     ...(options.console ? { console: options.console } : {}),
   });

@@ -246,10 +246,10 @@ describe('web console in chromium', () => {
     await live(incoming.page);
 
     const offer = outgoing.page.getByTestId('offer-transfer');
-    await offer.locator('input[name="to.userId"]').fill('deputy');
-    await offer.locator('input[name="to.name"]').fill('王副指挥');
+    // The successor is picked by name from the people of the incident's rooms: no typed login id.
+    await offer.locator('select[name=to]').selectOption({ label: '副指挥官' });
     await offer.locator('button[type=submit]').click();
-    const briefing = outgoing.page.locator('[data-testid^=briefing-]');
+    const briefing = outgoing.page.getByTestId('briefing');
     await briefing.waitFor({ timeout: LIVE_WITHIN_MS });
     for (const [field, text] of [
       ['situation', '火线长约 800 米，向东北蔓延'],
@@ -268,7 +268,7 @@ describe('web console in chromium', () => {
     await accept.waitFor({ timeout: LIVE_WITHIN_MS });
     await accept.locator('button[type=submit]').click();
     await expect.poll(() => incoming.page.getByTestId('command-role').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('你是现场指挥官');
-    await expect.poll(() => roomView.page.getByTestId('incident-commander').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('王副指挥');
+    await expect.poll(() => roomView.page.getByTestId('incident-commander').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('副指挥官');
     await expect.poll(() => outgoing.page.getByTestId('command-role').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('你不是现场指挥官');
     expect((await room.getScene(incidentId)).commander?.userId).toBe('deputy');
     await incoming.page.screenshot({ path: join(SHOTS, 'commander-accepted.png'), fullPage: true });

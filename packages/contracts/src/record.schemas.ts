@@ -37,6 +37,8 @@ export const IncidentRecordSchema = z
     /** Who may activate which response level under the rules of the incident's lead. */
     responseAuthority: RulesViewSchema.shape.rules.shape.responseAuthority,
     offered: OfferedCommandsSchema,
+    /** Closed or dismissed (the machine's `over` tag): nothing more happens under it. */
+    over: z.boolean(),
   })
   .meta({ id: 'IncidentRecord' });
 

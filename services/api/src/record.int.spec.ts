@@ -47,6 +47,7 @@ interface Record_ {
   supervision: unknown[];
   responseAuthority: unknown[];
   offered: Offered;
+  over: boolean;
 }
 interface Card {
   incident: { incidentId: string; title: string };
@@ -145,6 +146,8 @@ describe('GET /incidents/:id/record — the commands offered to this caller now'
     await incidentCommand(dinghuDuty, 'rec-3', 'DismissIncident', { reason: '误报' });
     const over = await record(dinghuDuty, 'rec-3');
     expect(over.incident.state).toBe('dismissed');
+    expect(over.over).toBe(true);
+    expect(room.over).toBe(false);
     const all = [...over.offered.incident, ...over.offered.scene, ...over.offered.report, ...over.offered.correction, ...Object.values(over.offered.requests).flat(), ...Object.values(over.offered.supervision).flat()];
     expect(all).toStrictEqual([]);
   });

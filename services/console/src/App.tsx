@@ -7,6 +7,7 @@ import { AppProvider, anonymousClient, jurisdictionName, loadSession, saveSessio
 import { Board } from './views/Board';
 import { CommanderView } from './views/Commander';
 import { DepotsView } from './views/Depots';
+import { DutyView } from './views/Duty';
 import { IncidentView } from './views/Incident';
 import { InterviewsView } from './views/Interviews';
 import { Login } from './views/Login';
@@ -91,6 +92,9 @@ export function App() {
               <a href={href({ view: 'depots' })} data-testid="menu-depots">
                 {t('depots')}
               </a>
+              <a href={href({ view: 'duty' })} data-testid="menu-duty">
+                {t('dutyRoom')}
+              </a>
             </nav>
           )}
           <span className="who" data-testid="who">
@@ -111,6 +115,7 @@ export function App() {
           {route.view === 'review' ? <ReviewView key={route.incidentId} incidentId={route.incidentId} /> : null}
           {route.view === 'interviews' ? <InterviewsView /> : null}
           {route.view === 'depots' ? <DepotsView /> : null}
+          {route.view === 'duty' ? <DutyView /> : null}
         </main>
       </div>
     </AppProvider>

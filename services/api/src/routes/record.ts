@@ -63,6 +63,7 @@ export function registerRecordRoutes({ serve, engine, db, tree, rules, clock }: 
       reports,
       supervision,
       responseAuthority: rulesFor(rules, tree, stream.state.context.leadJurisdiction).responseAuthority,
+      over: isOver(incidentAggregate, stream.state),
       offered: {
         incident: on(refs[0]),
         scene: on(refs[1]),

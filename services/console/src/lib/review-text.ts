@@ -137,3 +137,69 @@ export function labelRows(labels: readonly { x: number; width: number }[], gap =
   }
   return rows;
 }
+
+/** One correction of an entry as the timeline answers it (`correctedBy`): strike or amend, why, by whom, when. */
+export interface Correction {
+  kind: 'strike' | 'amend';
+  reason: string;
+  amendedData: Record<string, unknown> | null;
+  /** The user id of who corrected: shown by name, never as is. */
+  by: string;
+  recordedAt: string;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** The corrections of an entry, oldest first; anything the console cannot read is left out rather than shown raw. */
+export function correctionsOf(entry: Pick<TimelineEntry, 'correctedBy'>): Correction[] {
+  return entry.correctedBy.flatMap((c): Correction[] => {
+    if (!isRecord(c) || (c['kind'] !== 'strike' && c['kind'] !== 'amend')) return [];
+    return [
+      {
+        kind: c['kind'],
+        reason: typeof c['reason'] === 'string' ? c['reason'] : '',
+        amendedData: isRecord(c['amendedData']) ? c['amendedData'] : null,
+        by: typeof c['by'] === 'string' ? c['by'] : '',
+        recordedAt: typeof c['recordedAt'] === 'string' ? c['recordedAt'] : '',
+      },
+    ];
+  });
+}
+
+/** Whether the entry stands struck from the record (its last strike is not undone: a strike is final). */
+export function isStruck(entry: Pick<TimelineEntry, 'correctedBy'>): boolean {
+  return correctionsOf(entry).some((c) => c.kind === 'strike');
+}
+
+/**
+ * A correction in words: 已划除 / 已更正 伤亡：3 — the reason, who corrected by name and when:
+ * `已更正 受伤：3 更正理由：误报 更正人：鼎湖区值班员 2026-07-01 10:00:00` (parts set apart by
+ * an ideographic space).
+ */
+export function correctionLine(correction: Correction, words: Pick<ReviewWords, 'tr' | 'time'> & { person(userId: string): string }): string {
+  const { tr } = words;
+  const amended = Object.entries(correction.amendedData ?? {})
+    .filter(([, value]) => typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    .map(([key, value]) => `${tr('field', key)}：${String(value)}`);
+  return [
+    tr('correction', correction.kind),
+    ...amended,
+    `${tr('correction', 'reason')}：${correction.reason}`,
+    `${tr('correction', 'by')}：${words.person(correction.by)}`,
+    correction.recordedAt ? words.time(correction.recordedAt) : '',
+  ]
+    .filter((part) => part !== '')
+    .join('　');
+}
+
+/**
+ * The fields of an entry that an amendment may restate: its plain values (text, numbers) that the
+ * console has a name for; ids, codes and nested parts are not for a reviewer to retype.
+ */
+export function amendableFields(data: Record<string, unknown>, words: Pick<ReviewWords, 'tr'>): { key: string; label: string; value: string; numeric: boolean }[] {
+  return Object.entries(data).flatMap(([key, value]) => {
+    if (typeof value !== 'string' && typeof value !== 'number') return [];
+    const label = words.tr('field', key);
+    return label === key ? [] : [{ key, label, value: String(value), numeric: typeof value === 'number' }];
+  });
+}

@@ -1,7 +1,7 @@
 import type { TimelineEntry } from '@muster/client';
 import { describe, expect, it } from 'vitest';
 import { translator } from './i18n';
-import { eventName, labelRows, labelWidth, latenessLine, leadTimeLine, metricLines, sceneFigureLines, tenureLine, timelinessText, tooltipHtml, type ReviewWords } from './review-text';
+import { amendableFields, correctionLine, correctionsOf, eventName, isStruck, labelRows, labelWidth, latenessLine, leadTimeLine, metricLines, sceneFigureLines, tenureLine, timelinessText, tooltipHtml, type ReviewWords } from './review-text';
 import { formatTime } from './time';
 
 const { tr } = translator('zh-CN');
@@ -157,5 +157,36 @@ describe('phase labels on the chart', () => {
   it('measures a Chinese label wider than a Latin one of the same length', () => {
     expect(labelWidth('应急响应', 11)).toBeGreaterThan(labelWidth('resp', 11));
     expect(labelWidth('先期处置', 11)).toBe(4 * 11 + 6);
+  });
+});
+
+describe('corrections of the record, in words', () => {
+  const people: Record<string, string> = { 'dinghu-duty': '鼎湖区值班员' };
+  const correctionWords = { ...words, person: (userId: string) => people[userId] ?? '—' };
+  const strike = { eventId: REQUEST_ID, kind: 'strike', reason: '误报', amendedData: null, by: 'dinghu-duty', recordedAt: '2026-07-01T02:00:00.000Z' };
+  const amend = { eventId: REQUEST_ID, kind: 'amend', reason: '核实后更正', amendedData: { injured: 3 }, by: 'dinghu-duty', recordedAt: '2026-07-01T03:00:00.000Z' };
+
+  it('reads the corrections of an entry, and skips what it cannot read', () => {
+    const list = correctionsOf({ correctedBy: [strike, 'junk', { kind: 'delete' }, amend] });
+    expect(list.map((c) => c.kind)).toStrictEqual(['strike', 'amend']);
+    expect(isStruck({ correctedBy: [amend] })).toBe(false);
+    expect(isStruck({ correctedBy: [amend, strike] })).toBe(true);
+  });
+
+  it('says what was struck or amended, why, by whom by name and when, without ids', () => {
+    const [struck, amended] = correctionsOf({ correctedBy: [strike, amend] });
+    if (!struck || !amended) throw new Error('two corrections expected');
+    expect(correctionLine(struck, correctionWords)).toBe('已划除　更正理由：误报　更正人：鼎湖区值班员　2026-07-01 10:00:00');
+    expect(correctionLine(amended, correctionWords)).toBe('已更正　受伤：3　更正理由：核实后更正　更正人：鼎湖区值班员　2026-07-01 11:00:00');
+    expect(correctionLine(amended, correctionWords)).not.toMatch(UUID);
+    expect(correctionLine(amended, correctionWords)).not.toMatch(LATIN);
+  });
+
+  it('offers to amend only the plain fields it has a name for', () => {
+    const fields = amendableFields({ requestId: REQUEST_ID, injured: 2, needs: '帐篷', items: [{ kind: 'x' }], reportId: 'sr-1' }, words);
+    expect(fields).toStrictEqual([
+      { key: 'injured', label: '受伤', value: '2', numeric: true },
+      { key: 'needs', label: '需求', value: '帐篷', numeric: false },
+    ]);
   });
 });

@@ -8,13 +8,15 @@ export type Route =
   | { view: 'commander'; incidentId: string }
   | { view: 'review'; incidentId: string }
   | { view: 'interviews' }
-  | { view: 'depots' };
+  | { view: 'depots' }
+  | { view: 'duty' };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   const [first, incidentId, sub] = parts;
   if (first === 'interviews') return { view: 'interviews' };
   if (first === 'depots') return { view: 'depots' };
+  if (first === 'duty') return { view: 'duty' };
   if (first === 'incidents' && incidentId) {
     if (sub === 'scene') return { view: 'commander', incidentId };
     if (sub === 'review') return { view: 'review', incidentId };
@@ -40,6 +42,8 @@ export function href(route: Route): string {
       return '#/interviews';
     case 'depots':
       return '#/depots';
+    case 'duty':
+      return '#/duty';
     default: {
       const unreachable: never = route;
       return unreachable;

@@ -11,6 +11,7 @@ describe('console routes in the URL hash', () => {
     ['#/scores', { view: 'scores' }],
     ['#/interviews', { view: 'interviews' }],
     ['#/depots', { view: 'depots' }],
+    ['#/duty', { view: 'duty' }],
     ['#/nowhere/else', { view: 'board' }],
   ])('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
@@ -25,6 +26,7 @@ describe('console routes in the URL hash', () => {
       { view: 'review', incidentId: '事件-1' },
       { view: 'interviews' },
       { view: 'depots' },
+      { view: 'duty' },
     ];
     for (const route of routes) expect(parseRoute(href(route))).toEqual(route);
   });

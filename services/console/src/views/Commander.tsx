@@ -3,11 +3,14 @@ import { CommandForm } from '../lib/command-form';
 import { newId } from '../lib/forms';
 import { useI18n } from '../lib/i18n';
 import { isOver } from '../lib/incident-actions';
+import { peopleOptions, pickPerson, usePeople } from '../lib/people';
+import { fill, nameIn } from '../lib/reports';
 import { href } from '../lib/route';
 import { useApp } from '../lib/session';
 import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
 import { useIncident } from '../lib/live-incident';
 import { RequestForm } from './RequestForm';
+import { LatestFigures, NextStep } from './SceneNextStep';
 
 const SCENE_FIELDS = ['dead', 'injured', 'missing', 'trapped', 'evacuated', 'sheltered'] as const;
 const BRIEFING_FIELDS = ['situation', 'objectives', 'actions', 'organisation', 'resources', 'hazards'] as const;
@@ -15,14 +18,19 @@ const BRIEFING_LABELS = { situation: 'situation', objectives: 'objectives', acti
 
 /**
  * What the on-scene commander does from a phone: post the scene status, request resources, and hand
- * command over (offer → ICS 201 briefing → accept) or take it when it is offered to him.
+ * command over (offer → ICS 201 briefing → accept, decline or withdraw) or take it when it is
+ * offered to him. A responder not in command sees his next step: take command when nobody holds it,
+ * or who commands and how to reach him.
  */
 export function CommanderView({ incidentId }: { incidentId: string }) {
   const { client, session } = useApp();
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const { data, error, connection, reload } = useIncident(incidentId);
+  // Whom command may be handed to: the people of the rooms the incident involves, by name.
+  const rooms = data ? [data.incident.leadJurisdiction, ...data.incident.linkedJurisdictions, ...data.incident.supportingJurisdictions] : [];
+  const { people } = usePeople(rooms);
   if (!data) return <p className={error ? 'form-error' : 'loading'}>{error ?? t('loading')}</p>;
-  const { incident, scene } = data;
+  const { incident, scene, offered } = data;
   const me = session.user.userId;
   // Once the incident is over the scene is read-only: no report, request or transfer is offered.
   const open = !isOver(incident.state);
@@ -31,6 +39,12 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
   const offersToMe = open ? scene.offers.filter((o) => o.to.userId === me) : [];
   const sendCommand = (type: keyof typeof SCENE_COMMAND_SCHEMAS) => (data: unknown) =>
     client.sendOnSceneCommand(incidentId, { type, data: data as Record<string, unknown> });
+  const briefed = (offer: (typeof scene.offers)[number]) => Boolean((offer as { briefing?: unknown }).briefing);
+  // Not the commander himself, nobody already offered, and no reviewer (who reads and never commands).
+  const candidates = peopleOptions(
+    people.filter((p) => !p.roles.includes('reviewer')).map((p) => ({ ...p, name: nameIn(p.name, lang) })),
+    [me, ...scene.offers.map((o) => o.to.userId)],
+  );
 
   return (
     <section className="commander" data-testid="commander-view">
@@ -49,8 +63,10 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
       )}
       <p className={inCommand ? 'you ok' : 'you'} data-testid="command-role">
         {isCommander ? t('youAreCommander') : t('notCommander')}
-        {scene.commander ? ` · ${t('commander')}: ${scene.commander.name}` : ''}
+        {scene.commander ? ` · ${t('commander')}: ${nameIn(scene.commander.name, lang)}` : ''}
       </p>
+
+      <LatestFigures scene={scene} />
 
       {inCommand ? (
         <CommandForm
@@ -70,47 +86,74 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
 
       {inCommand ? <RequestForm incidentId={incidentId} deliverTo={incident.location?.description ?? ''} onSent={reload} /> : null}
 
-      {open && isCommander ? (
+      {inCommand ? null : <NextStep incident={incident} scene={scene} offered={offered.scene} send={sendCommand} onSent={reload} />}
+
+      {isCommander && scene.state === 'provisional' ? (
+        <p className="hint" data-testid="transfer-needs-appointment">
+          {t('transferNeedsAppointment')}
+        </p>
+      ) : null}
+
+      {/* OfferTransfer: the commander himself (the room offers from its own screen), when the server offers it. */}
+      {isCommander && offered.scene.includes('OfferTransfer') ? (
         <CommandForm
           title={t('offerTransfer')}
           testId="offer-transfer"
           schema={SCENE_COMMAND_SCHEMAS.OfferTransfer}
-          fields={[
-            { name: 'to.userId', label: 'toUserId', kind: 'text' },
-            { name: 'to.name', label: 'toName', kind: 'text' },
-          ]}
+          fields={[{ name: 'to', label: 'offerTo', kind: 'select', options: candidates }]}
           extra={() => ({ offerId: newId('offer') })}
+          // The picker holds a login id; the command names the person as the directory does.
+          prepare={(payload) => ({ ...payload, to: pickPerson(people, typeof payload['to'] === 'string' ? payload['to'] : undefined) })}
           send={sendCommand('OfferTransfer')}
           onSent={reload}
+          note={candidates.length ? undefined : t('noPeople')}
         />
       ) : null}
 
-      {open && isCommander
-        ? scene.offers
-            .filter((o) => !(o as { briefing?: unknown }).briefing)
-            .map((o) => (
-              <CommandForm
-                key={o.offerId}
-                title={`${t('recordBriefing')} → ${o.to.name}`}
-                testId={`briefing-${o.offerId}`}
-                schema={SCENE_COMMAND_SCHEMAS.RecordTransferBriefing}
-                fields={BRIEFING_FIELDS.map((name) => ({ name: `briefing.${name}`, label: BRIEFING_LABELS[name], kind: 'textarea' as const }))}
-                extra={() => ({ offerId: o.offerId })}
-                send={sendCommand('RecordTransferBriefing')}
-                onSent={reload}
-              />
-            ))
-        : null}
+      {open && isCommander ? (
+        <section className="panel" data-testid="pending-offers">
+          <h3>{t('pendingOffers')}</h3>
+          {scene.offers.length === 0 ? <p className="empty">{t('noPendingOffers')}</p> : null}
+          {scene.offers.map((o) => (
+            <div key={o.offerId} className="offer" data-testid="pending-offer" data-person={nameIn(o.to.name, lang)}>
+              <p>
+                <strong data-testid="pending-offer-name">{nameIn(o.to.name, lang)}</strong> · {briefed(o) ? t('briefingDone') : t('briefingPending')}
+              </p>
+              {!briefed(o) && offered.scene.includes('RecordTransferBriefing') ? (
+                <CommandForm
+                  title={`${t('recordBriefing')} → ${nameIn(o.to.name, lang)}`}
+                  testId="briefing"
+                  schema={SCENE_COMMAND_SCHEMAS.RecordTransferBriefing}
+                  fields={BRIEFING_FIELDS.map((name) => ({ name: `briefing.${name}`, label: BRIEFING_LABELS[name], kind: 'textarea' as const }))}
+                  extra={() => ({ offerId: o.offerId })}
+                  send={sendCommand('RecordTransferBriefing')}
+                  onSent={reload}
+                />
+              ) : null}
+              {offered.scene.includes('WithdrawTransfer') ? (
+                <CommandForm
+                  title={t('withdrawTransfer')}
+                  testId="withdraw-transfer"
+                  schema={SCENE_COMMAND_SCHEMAS.WithdrawTransfer}
+                  fields={[{ name: 'reason', label: 'reason', kind: 'textarea' }]}
+                  extra={() => ({ offerId: o.offerId })}
+                  send={sendCommand('WithdrawTransfer')}
+                  submitLabel={t('withdrawTransfer')}
+                  onSent={reload}
+                />
+              ) : null}
+            </div>
+          ))}
+        </section>
+      ) : null}
 
       {offersToMe.map((o) => (
         <section key={o.offerId} className="panel" data-testid="offer-to-me">
-          <h3>
-            {t('pendingOffer')}: {o.offerId}
-          </h3>
-          {(o as { briefing?: unknown }).briefing ? (
+          <h3>{fill(t('offerFromCommander'), { name: scene.commander ? nameIn(scene.commander.name, lang) : t('commander') })}</h3>
+          {briefed(o) && offered.scene.includes('AcceptTransfer') ? (
             <CommandForm
               title={t('acceptTransfer')}
-              testId={`accept-${o.offerId}`}
+              testId="accept-transfer"
               schema={SCENE_COMMAND_SCHEMAS.AcceptTransfer}
               fields={[]}
               extra={() => ({ offerId: o.offerId })}
@@ -119,8 +162,20 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
               onSent={reload}
             />
           ) : (
-            <p className="empty">{t('recordBriefing')} …</p>
+            <p className="empty">{t('briefingPending')} …</p>
           )}
+          {offered.scene.includes('DeclineTransfer') ? (
+            <CommandForm
+              title={t('declineTransfer')}
+              testId="decline-transfer"
+              schema={SCENE_COMMAND_SCHEMAS.DeclineTransfer}
+              fields={[{ name: 'reason', label: 'reason', kind: 'textarea' }]}
+              extra={() => ({ offerId: o.offerId })}
+              send={sendCommand('DeclineTransfer')}
+              submitLabel={t('declineTransfer')}
+              onSent={reload}
+            />
+          ) : null}
         </section>
       ))}
     </section>

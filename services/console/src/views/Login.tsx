@@ -6,7 +6,8 @@ import { useI18n } from '../lib/i18n';
 import { anonymousClient, type Session } from '../lib/session';
 
 export function Login({ config, onLogin }: { config: ConsoleConfig; onLogin(session: Session): void }) {
-  const { t, lang, setLang } = useI18n();
+  const i18n = useI18n();
+  const { t, lang, setLang } = i18n;
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
@@ -20,7 +21,7 @@ export function Login({ config, onLogin }: { config: ConsoleConfig; onLogin(sess
       const answer = await anonymousClient().login(checked.value.username, checked.value.password);
       onLogin({ token: answer.token, expiresAt: answer.expiresAt, user: answer.user });
     } catch (error) {
-      setErrors(apiErrors(error));
+      setErrors(apiErrors(error, i18n));
     } finally {
       setBusy(false);
     }

@@ -21,8 +21,8 @@ interface Reference {
 }
 
 /**
- * The depots and teams of the room and the rooms below it, read again whenever a request changes (a
- * dispatch takes stock and assigns teams). A room that may not read them (a reviewer) sees none.
+ * The depots and teams of the room and the rooms below it, read again whenever another request
+ * awaits dispatch (its picker shows the stock of that moment). A room that may not read them (a reviewer) sees none.
  */
 function useReference(client: MusterHttpClient, enabled: boolean, changeKey: string): Reference {
   const [reference, setReference] = useState<Reference>({ depots: [], teams: [] });
@@ -62,7 +62,12 @@ export function ResourceRequestsPanel(props: {
   // Approve, reject, dispatch and tracking: the command room or a supporting room (the api's rule).
   const worksRequests = offered.requests && (commandRoom || incident.supportingJurisdictions.includes(me));
   const records = useMemo(() => props.requests.map(readRequest), [props.requests]);
-  const changeKey = records.map((r) => `${r.requestId}:${r.state}`).join(',');
+  // Stock is read again when a request comes up for dispatch (its picker shows stock now), not on
+  // every event of every request: one live event costs the view one read of its record.
+  const changeKey = records
+    .filter((r) => r.state === 'approved')
+    .map((r) => r.requestId)
+    .join(',');
   const reference = useReference(client, worksRequests || records.some((r) => r.dispatch), changeKey);
   const known = useMemo(() => {
     const names = new Map(config.demoUsers.map((u) => [u.username, u.name]));

@@ -13,12 +13,14 @@ import { SeverityBadge } from '../lib/widgets';
 import { useIncident } from '../lib/live-incident';
 import { download } from '../lib/download';
 import { nameIn } from '../lib/reports';
-import { eventName, labelRows, labelWidth, latenessLine, leadTimeLine, metricLines, sceneFigureLines, tenureLine, tooltipHtml, type ReviewWords } from '../lib/review-text';
-import { actorLabel, summary } from '../lib/timeline-text';
+import { labelRows, labelWidth, latenessLine, leadTimeLine, metricLines, sceneFigureLines, tenureLine, tooltipHtml, type ReviewWords } from '../lib/review-text';
+import { actorLabel } from '../lib/timeline-text';
+import { LANES, roomsIn } from '../lib/timeline-filter';
+import { usePeople } from '../lib/people';
+import { ReviewTimeline } from './ReviewTimeline';
 
 echarts.use([ScatterChart, GridComponent, TooltipComponent, LegendComponent, MarkAreaComponent, CanvasRenderer]);
 
-const LANES = ['incident', 'scene', 'resourceRequest', 'report', 'correction', 'supervision'] as const;
 
 /** The phases of an incident between its milestones (reference §4): each a band on the chart. */
 function phasesOf(incident: Incident, end: string): { key: MessageKey; from: string; to: string }[] {
@@ -131,12 +133,14 @@ function FigureRow({ line }: { line: { key: string; label: string; value: string
 export function ReviewView({ incidentId }: { incidentId: string }) {
   const { client, jurisdictions } = useApp();
   const { t, tr, lang } = useI18n();
-  const { data, error } = useIncident(incidentId);
+  const { data, error, reload } = useIncident(incidentId);
   const metrics = useLoad(() => client.metrics(incidentId), [client, incidentId, data?.timeline.length]);
   const [at, setAt] = useState(() => toLocalInput(new Date().toISOString()));
   const [basis, setBasis] = useState<'recorded' | 'occurred'>('recorded');
   const [stateAt, setStateAt] = useState<StateAtView | null>(null);
   const [stateError, setStateError] = useState<string | null>(null);
+  // The rooms that acted, for their people's names (the record names people by login id only).
+  const { people } = usePeople(roomsIn(data?.timeline ?? []));
   const words = useMemo<ReviewWords>(() => ({ tr, lang, room: (code) => jurisdictionName(jurisdictions, code, lang), time: (iso) => formatTime(iso, lang) }), [tr, lang, jurisdictions]);
 
   if (!data) return <p className={error ? 'form-error' : 'loading'}>{error ?? t('loading')}</p>;
@@ -153,6 +157,13 @@ export function ReviewView({ incidentId }: { incidentId: string }) {
     }
   }
 
+  // A person by name: the people directory when it knows him, else the room and role he acted in.
+  const person = (userId: string): string => {
+    const known = people.find((p) => p.userId === userId);
+    if (known) return nameIn(known.name, lang);
+    const acted = timeline.find((e) => e.actor === userId);
+    return acted ? actorLabel(acted, words.room, tr) : '—';
+  };
   const commanderAt = (stateAt?.scene?.state?.context['commander'] as { name?: string } | null | undefined)?.name;
   const phases = phasesOf(incident, timeline[timeline.length - 1]?.recordedAt ?? new Date().toISOString());
   const m = metrics.value;
@@ -265,14 +276,14 @@ export function ReviewView({ incidentId }: { incidentId: string }) {
         <section className="panel" data-testid="exports">
           <h2>{t('exports')}</h2>
           <div className="buttons column">
-            <button type="button" onClick={() => void client.exportTimeline(incidentId, 'csv').then((text) => download(`timeline-${incidentId}.csv`, 'text/csv', text))}>
+            <button type="button" data-testid="export-csv" onClick={() => void client.exportTimeline(incidentId, 'csv').then((text) => download(`timeline-${incidentId}.csv`, 'text/csv', text))}>
               {t('timelineCsv')}
             </button>
             <button type="button" onClick={() => void client.exportTimeline(incidentId, 'json').then((text) => download(`timeline-${incidentId}.json`, 'application/json', text))}>
               {t('timelineJson')}
             </button>
             {(['ics201', 'ics209', 'ics214'] as const).map((form) => (
-              <button key={form} type="button" onClick={() => void client.form(incidentId, form).then((html) => download(`${form}-${incidentId}.html`, 'text/html', html))}>
+              <button key={form} type="button" data-testid={`form-${form}`} onClick={() => void client.form(incidentId, form).then((html) => download(`${form}-${incidentId}.html`, 'text/html', html))}>
                 {form.toUpperCase().replace('ICS', 'ICS ')}
               </button>
             ))}
@@ -280,17 +291,15 @@ export function ReviewView({ incidentId }: { incidentId: string }) {
         </section>
       </div>
 
-      <section className="panel">
-        <h2>{t('timeline')}</h2>
-        <ol className="timeline">
-          {timeline.map((e) => (
-            <li key={e.eventId} className={e.correctedBy.length ? 'corrected' : ''}>
-              <time>{formatTime(e.recordedAt, lang)}</time> <strong>{eventName(e.type, words)}</strong>{' '}
-              <span className="actor">{actorLabel(e, (code) => jurisdictionName(jurisdictions, code, lang), tr)}</span> <span className="summary">{summary(e, { tr, lang, room: (code) => jurisdictionName(jurisdictions, code, lang) })}</span>
-            </li>
-          ))}
-        </ol>
-      </section>
+      <ReviewTimeline
+        incidentId={incidentId}
+        entries={timeline}
+        words={words}
+        person={person}
+        // The server's correction rule (the lead room and the rooms above it, never a reviewer, while open).
+        mayCorrect={data.offered.correction.includes('CorrectEntry')}
+        onCorrected={() => void reload()}
+      />
     </section>
   );
 }

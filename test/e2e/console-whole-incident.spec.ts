@@ -275,6 +275,8 @@ describe('a whole county incident through the console, in Chinese', () => {
     expect(Date.now() - raisedAt).toBeLessThan(LIVE);
     expect(await cityCard.getByTestId('severity').getAttribute('data-severity')).toBe('III');
     expect(await cityCard.getByTestId('lead-badge').textContent()).toContain('鼎湖区');
+    // People by name in the console's language: the directory's bilingual name shows its Chinese part.
+    expect(await cityCard.getByTestId('commander').textContent()).toBe('现场指挥官');
     expect(await city.page.evaluate(() => Reflect.get(globalThis, '__sameDocument'))).toBe(true);
     await step('raised-city-board', city.page);
 

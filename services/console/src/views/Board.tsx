@@ -3,6 +3,7 @@ import { ReportIncidentSchema, SeveritySchema } from '@muster/contracts';
 import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { classificationFields, CommandForm } from '../lib/command-form';
 import { useI18n } from '../lib/i18n';
+import { nameIn } from '../lib/reports';
 import { href } from '../lib/route';
 import { jurisdictionName, useApp, useLiveFeed } from '../lib/session';
 import { formatTime } from '../lib/time';
@@ -190,7 +191,7 @@ function Cards({ cards, room, testId }: { cards: readonly BoardCard[]; room: str
               <dt>{t('state')}</dt>
               <dd data-testid="state">{tr('state', incident.state)}</dd>
               <dt>{t('commander')}</dt>
-              <dd data-testid="commander">{commander ? `${commander.name}${commander.unit ? ` (${commander.unit})` : ''}` : t('noCommander')}</dd>
+              <dd data-testid="commander">{commander ? `${nameIn(commander.name, lang)}${commander.unit ? ` (${commander.unit})` : ''}` : t('noCommander')}</dd>
               <dt>{t('overdueReports')}</dt>
               <dd data-testid="overdue" className={overdue > 0 ? 'overdue' : ''}>
                 {overdue}

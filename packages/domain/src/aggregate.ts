@@ -89,6 +89,16 @@ export function commandsAllowedIn(def: AggregateDefinition, state: StateIn): str
 }
 
 /**
+ * Whether the machine would take `command` now, its guards evaluated on this payload (no action
+ * runs). For a guard that reads only the stream's state — whether the lead was ever raised — any
+ * payload answers the same.
+ */
+export function acceptsNow(def: AggregateDefinition, state: StateIn, command: MachineCommand): boolean {
+  const snapshot = resolve(def, state);
+  return command.type in def.eventFor && snapshot.status !== 'done' && snapshot.can(command);
+}
+
+/**
  * The pure decider: the machine's `transition()` applied to a command. It never reads a clock or
  * generates ids; both arrive in `command.meta`.
  */

@@ -6,7 +6,7 @@ export {
   severityAtLeast,
 } from './shared';
 export type { Role, Actor, CommandMeta, EmittedEvent, Severity } from './shared';
-export { commandsAllowedIn, decide, replay, initialState, isOver } from './aggregate';
+export { acceptsNow, commandsAllowedIn, decide, replay, initialState, isOver } from './aggregate';
 export type { AggregateDefinition, Decision, PersistedState, ReplayableEvent } from './aggregate';
 export { STREAM_TYPES, isStreamType, isStreamOf } from './streams';
 export type { StreamType, MachineOf, ContextOf, CommandTypeOf, PayloadOf } from './streams';

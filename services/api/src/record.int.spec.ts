@@ -97,6 +97,14 @@ describe('GET /incidents/:id/record — the commands offered to this caller now'
     expect(review.offered.incident).toStrictEqual([]);
     expect(review.offered.scene).toStrictEqual([]);
 
+    // The lead was never raised: nothing to hand back (the machine's guard reads the state).
+    expect(lead.offered.incident).not.toContain('HandBackLead');
+    await incidentCommand(dinghuDuty, 'rec-1', 'RaiseLead', { reason: '跨区影响' });
+    const raised = await record(cityDuty, 'rec-1');
+    expect(raised.offered.incident).toContain('HandBackLead');
+    expect((await record(dinghuDuty, 'rec-1')).offered.incident).not.toContain('HandBackLead');
+    await incidentCommand(cityDuty, 'rec-1', 'HandBackLead', { reason: '由区处置' });
+
     await incidentCommand(dinghuDuty, 'rec-1', 'BeginVerification');
     const verifying = await record(dinghuDuty, 'rec-1');
     expect(verifying.offered.incident).toContain('ConfirmIncident');

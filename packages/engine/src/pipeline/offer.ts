@@ -1,5 +1,5 @@
 import { ForbiddenError, ValidationError } from '@muster/contracts';
-import { commandsAllowedIn, isOver, rulesFor, type Actor, type IncidentContext, type StreamType } from '@muster/domain';
+import { acceptsNow, commandsAllowedIn, isOver, rulesFor, type Actor, type IncidentContext, type StreamType } from '@muster/domain';
 import { AGGREGATES, type AggregateRegistration, type Payload } from '../aggregates';
 import { loadRelated, loadStream } from './load';
 import type { PipelineContext } from './types';
@@ -34,6 +34,13 @@ function probesFor(command: string, actor: Actor, context: Record<string, unknow
       return [{}];
   }
 }
+
+/**
+ * Commands whose guard reads only the stream's state (the lead was raised, a room was prompted, a
+ * severity was suggested): their guard is evaluated too, so that HandBackLead is not offered on an
+ * incident whose lead was never raised. Guards that read the payload are left to the command sent.
+ */
+const GUARDED_BY_STATE: ReadonlySet<string> = new Set(['HandBackLead', 'DeclineLead', 'ConfirmSuggestedSeverity', 'DismissSuggestedSeverity']);
 
 /**
  * The commands `actor` may send to each stream now, by stream id: those its machine takes in its
@@ -79,5 +86,8 @@ async function offeredOn<K extends StreamType>(
       throw error;
     }
   };
-  return candidates.filter((command) => probesFor(command, actor, context).some((p) => mayWith(command, p)));
+  const meta = { commandId: 'offer-probe', actor, now: ctx.clock.now().toISOString(), occurredAt: ctx.clock.now().toISOString() };
+  const guardAllows = (command: string, payload: Payload) =>
+    !stream || !GUARDED_BY_STATE.has(command) || acceptsNow(registration.definition, stream.state, { ...payload, type: command, meta });
+  return candidates.filter((command) => probesFor(command, actor, context).some((p) => mayWith(command, p) && guardAllows(command, p)));
 }

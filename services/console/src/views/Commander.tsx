@@ -2,7 +2,6 @@ import { BriefingSchema, SCENE_COMMAND_SCHEMAS } from '@muster/contracts';
 import { CommandForm } from '../lib/command-form';
 import { newId } from '../lib/forms';
 import { useI18n } from '../lib/i18n';
-import { isOver } from '../lib/incident-actions';
 import { peopleOptions, pickPerson, usePeople } from '../lib/people';
 import { fill, nameIn } from '../lib/reports';
 import { href } from '../lib/route';
@@ -33,7 +32,7 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
   const { incident, scene, offered } = data;
   const me = session.user.userId;
   // Once the incident is over the scene is read-only: no report, request or transfer is offered.
-  const open = !isOver(incident.state);
+  const open = !data.over;
   const isCommander = scene.commander?.userId === me;
   const inCommand = open && (isCommander || scene.deputies.some((d) => d.userId === me));
   const offersToMe = open ? scene.offers.filter((o) => o.to.userId === me) : [];
@@ -86,7 +85,7 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
 
       {inCommand ? <RequestForm incidentId={incidentId} deliverTo={incident.location?.description ?? ''} onSent={reload} /> : null}
 
-      {inCommand ? null : <NextStep incident={incident} scene={scene} offered={offered.scene} send={sendCommand} onSent={reload} />}
+      {inCommand ? null : <NextStep incident={incident} scene={scene} offered={offered.scene} over={data.over} send={sendCommand} onSent={reload} />}
 
       {isCommander && scene.state === 'provisional' ? (
         <p className="hint" data-testid="transfer-needs-appointment">

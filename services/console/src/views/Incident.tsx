@@ -1,6 +1,5 @@
 import { INCIDENT_COMMAND_SCHEMAS } from '@muster/contracts';
 import { useI18n } from '../lib/i18n';
-import { isOver, offeredActions } from '../lib/incident-actions';
 import { incidentForms, sceneForms } from '../lib/incident-forms';
 import { href } from '../lib/route';
 import { jurisdictionName, useApp } from '../lib/session';
@@ -18,33 +17,20 @@ import { SupervisionPanel } from './Supervision';
 const FIGURES = ['dead', 'injured', 'missing', 'trapped', 'evacuated', 'sheltered'] as const;
 
 
-/** Whether `room` lies above `lead` in the tree the console knows (its parent, or further up). */
-function isAbove(jurisdictions: ReturnType<typeof useApp>['jurisdictions'], room: string, lead: string): boolean {
-  const seen = new Set<string>();
-  for (let code = jurisdictions.get(lead)?.parent ?? null; code != null && !seen.has(code); code = jurisdictions.get(code)?.parent ?? null) {
-    if (code === room) return true;
-    seen.add(code);
-  }
-  return false;
-}
-
 export function IncidentView({ incidentId }: { incidentId: string }) {
-  const { client, jurisdictions, hasRole, session } = useApp();
+  const { client, jurisdictions, session } = useApp();
   const { t, tr, lang } = useI18n();
   const { data, error, connection, reload } = useIncident(incidentId);
 
   if (!data) return <p className={error ? 'form-error' : 'loading'}>{error ?? t('loading')}</p>;
   const { incident, scene, requests, reports, supervision, timeline, responseAuthority } = data;
-  const staff = hasRole('duty_officer', 'leader');
   const me = session.user.jurisdiction;
-  // 以县为主: the lead room runs the incident; a room above it follows, grades it, activates the
-  // responses of its level and may take the lead (the api enforces the same, by the plan's rules).
-  const leads = staff && incident.leadJurisdiction === me;
-  const above = staff && !leads && isAbove(jurisdictions, me, incident.leadJurisdiction);
-  const offered = offeredActions(incident.state, { staff, leads, above });
-  const over = isOver(incident.state);
-  // The forms offered are the commands the api says this user may send now (data.offered).
-  const formsNow = incidentForms(incident, data.offered.incident, { leads, above });
+  // Every form is offered from what the api says this user may send now (data.offered: the machines'
+  // states and the command policy); the console decides nothing of who may do what. Whether the
+  // viewer's room leads only tells which of RaiseLead's two forms (raise it, take it) to show.
+  const leads = incident.leadJurisdiction === me;
+  const over = data.over;
+  const formsNow = incidentForms(incident, data.offered.incident, { leads, above: !leads });
   const sceneFormsNow = sceneForms(scene, data.offered.scene);
   const send = (type: keyof typeof INCIDENT_COMMAND_SCHEMAS) => (payload: unknown) =>
     client.sendCommand(incidentId, { type, data: payload as Record<string, unknown> } as Parameters<typeof client.sendCommand>[1]).then(reload);
@@ -87,7 +73,7 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
       ) : (
         <LeadPromptBanner incident={incident} send={send} />
       )}
-      <SuggestionBanner incident={incident} mayAnswer={offered.lifecycle} send={send} />
+      <SuggestionBanner incident={incident} mayAnswer={data.offered.incident.includes('ConfirmSuggestedSeverity')} send={send} />
 
       <div className="columns">
         <div>
@@ -123,9 +109,9 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
 
           <SceneCommandPanel incident={incident} scene={scene} forms={sceneFormsNow} onChanged={() => void reload()} />
 
-          <SupervisionPanel incident={incident} items={supervision} onChanged={() => void reload()} />
+          <SupervisionPanel incident={incident} items={supervision} offered={data.offered.supervision} onChanged={() => void reload()} />
 
-          <ResourceRequestsPanel incident={incident} scene={scene} requests={requests} timeline={timeline} offered={offered} commandRoom={leads || above} onChanged={() => void reload()} />
+          <ResourceRequestsPanel incident={incident} scene={scene} requests={requests} timeline={timeline} offered={data.offered.requests} onChanged={() => void reload()} />
         </div>
 
         <div>
@@ -148,7 +134,7 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
         </div>
       </div>
 
-      <ReportsPanel incident={incident} reports={reports} timeline={timeline} onChanged={() => void reload()} />
+      <ReportsPanel incident={incident} reports={reports} timeline={timeline} offered={data.offered.report} onChanged={() => void reload()} />
     </section>
   );
 }

@@ -3,7 +3,6 @@ import { REPORT_COMMAND_SCHEMAS, type IncidentView as Incident } from '@muster/c
 import { Fragment, useMemo, useState } from 'react';
 import { CommandForm, type FieldSpec } from '../lib/command-form';
 import { useI18n } from '../lib/i18n';
-import { isOver } from '../lib/incident-actions';
 import {
   awaitsReceiptBy,
   fill,
@@ -93,15 +92,29 @@ function fieldsOf(kind: ReportKind, incident: Incident, receivedAt: string | nul
  * for III+ the city on to the province), each report's deadline, filing, receipt, 越级, 退回 and
  * 缺项; the signed-in room files what it owes and acknowledges or returns what was sent to it.
  */
-export function ReportsPanel({ incident, reports, timeline, onChanged }: { incident: Incident; reports: ReportsView; timeline: readonly TimelineEntry[]; onChanged(): void }) {
-  const { client, session, hasRole, jurisdictions, config } = useApp();
+export function ReportsPanel({
+  incident,
+  reports,
+  timeline,
+  offered,
+  onChanged,
+}: {
+  incident: Incident;
+  reports: ReportsView;
+  timeline: readonly TimelineEntry[];
+  /** The report commands the api says this user may send now. */
+  offered: readonly string[];
+  onChanged(): void;
+}) {
+  const { client, session, jurisdictions, config } = useApp();
   const { t, tr, lang } = useI18n();
   const [returning, setReturning] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const now = Date.now();
   const room = session.user.jurisdiction;
-  // Nothing is filed, acknowledged or returned once the incident is over: the server refuses it.
-  const acts = hasRole('duty_officer', 'leader') && !isOver(incident.state);
+  // Filing, acknowledging and returning are offered when the api offers any report command to this
+  // user now (none once the incident is over); which report each applies to is read per item below.
+  const acts = offered.length > 0;
   const roomName = (code: string) => jurisdictionName(jurisdictions, code, lang);
   const time = (iso: string | null) => formatTime(iso, lang, { zone: false });
   const known = useMemo(() => {

@@ -4,7 +4,6 @@ import { useEffect, useMemo, useState } from 'react';
 import { CommandForm } from '../lib/command-form';
 import { Field } from '../lib/forms';
 import { useI18n } from '../lib/i18n';
-import type { OfferedActions } from '../lib/incident-actions';
 import { fill, personName } from '../lib/reports';
 import { namesFromRecord, readRequest, returnedPayload, roomOfActor, stepNotes, type RequestRecord } from '../lib/requests';
 import { jurisdictionName, useApp } from '../lib/session';
@@ -50,18 +49,19 @@ export function ResourceRequestsPanel(props: {
   scene: SceneView;
   requests: readonly ResourceRequestView[];
   timeline: readonly TimelineEntry[];
-  offered: OfferedActions;
-  /** The viewer's room leads the incident or lies above the lead (the command room). */
-  commandRoom: boolean;
+  /** The commands the api says this user may send now, by request id (the incident record's `offered.requests`). */
+  offered: Readonly<Record<string, readonly string[]>>;
   onChanged(): void;
 }) {
-  const { incident, scene, timeline, offered, commandRoom } = props;
+  const { incident, scene, timeline, offered } = props;
   const { client, config, session, jurisdictions } = useApp();
   const { t, tr, lang } = useI18n();
   const me = session.user.jurisdiction;
-  // Approve, reject, dispatch and tracking: the command room or a supporting room (the api's rule).
-  const worksRequests = offered.requests && (commandRoom || incident.supportingJurisdictions.includes(me));
+  // Each form is offered when the api offers its command on that request now (state and policy).
+  const may = (r: { requestId: string }, type: RequestCommandType) => offered[r.requestId]?.includes(type) ?? false;
   const records = useMemo(() => props.requests.map(readRequest), [props.requests]);
+  // Depots and teams are read for a dispatch picker, or to name the depot of a dispatched request.
+  const worksRequests = records.some((r) => may(r, 'DispatchResources'));
   // Stock is read again when a request comes up for dispatch (its picker shows stock now), not on
   // every event of every request: one live event costs the view one read of its record.
   const changeKey = records
@@ -115,7 +115,7 @@ export function ResourceRequestsPanel(props: {
           </table>
           <RequestFacts record={r} notes={stepNotes(timeline, r.requestId)} person={(userId) => person(r, userId)} time={time} reference={reference} roomName={roomName} />
 
-          {worksRequests && r.state === 'submitted' ? (
+          {may(r, 'ApproveResourceRequest') ? (
             <CommandForm
               title={t('approve')}
               testId="approve-request"
@@ -125,7 +125,7 @@ export function ResourceRequestsPanel(props: {
               submitLabel={t('approve')}
             />
           ) : null}
-          {worksRequests && r.state === 'submitted' ? (
+          {may(r, 'RejectResourceRequest') ? (
             <CommandForm
               title={t('reject')}
               testId="reject-request"
@@ -135,8 +135,8 @@ export function ResourceRequestsPanel(props: {
               submitLabel={t('reject')}
             />
           ) : null}
-          {worksRequests && r.state === 'approved' ? <DispatchForm record={r} reference={reference} room={me} send={send(r, 'DispatchResources')} /> : null}
-          {worksRequests && r.state === 'dispatched' ? (
+          {may(r, 'DispatchResources') ? <DispatchForm record={r} reference={reference} room={me} send={send(r, 'DispatchResources')} /> : null}
+          {may(r, 'MarkEnRoute') ? (
             <CommandForm
               title={t('markEnRoute')}
               testId="enroute-request"
@@ -146,7 +146,7 @@ export function ResourceRequestsPanel(props: {
               submitLabel={t('markEnRoute')}
             />
           ) : null}
-          {worksRequests && (r.state === 'dispatched' || r.state === 'enRoute') ? (
+          {may(r, 'ConfirmArrival') ? (
             <CommandForm
               title={t('confirmArrival')}
               testId="arrive-request"
@@ -156,8 +156,8 @@ export function ResourceRequestsPanel(props: {
               submitLabel={t('confirmArrival')}
             />
           ) : null}
-          {worksRequests && r.state === 'arrived' ? <ReleaseForm record={r} send={send(r, 'ReleaseResources')} /> : null}
-          {offered.requests && commandRoom && (r.state === 'submitted' || r.state === 'approved') ? (
+          {may(r, 'ReleaseResources') ? <ReleaseForm record={r} send={send(r, 'ReleaseResources')} /> : null}
+          {may(r, 'CancelResourceRequest') ? (
             <CommandForm
               title={t('cancelRequest')}
               testId="cancel-request"

@@ -2,7 +2,6 @@ import type { SceneView } from '@muster/client';
 import { SCENE_COMMAND_SCHEMAS, type IncidentView as Incident } from '@muster/contracts';
 import { CommandForm } from '../lib/command-form';
 import { useI18n } from '../lib/i18n';
-import { isOver } from '../lib/incident-actions';
 import { nameIn } from '../lib/reports';
 import { sceneFigureLines } from '../lib/review-text';
 import { useApp } from '../lib/session';
@@ -16,14 +15,16 @@ export function NextStep(props: {
   scene: SceneView;
   /** The scene commands the server offers this person now (the record's `offered.scene`). */
   offered: readonly string[];
+  /** The incident is over (the record's `over`): nothing more to do on scene. */
+  over: boolean;
   send: (type: keyof typeof SCENE_COMMAND_SCHEMAS) => (data: unknown) => Promise<unknown>;
   onSent(): void;
 }) {
   const { session } = useApp();
   const { t, lang } = useI18n();
-  const { incident, scene } = props;
+  const { scene } = props;
   const me = session.user;
-  if (isOver(incident.state)) return null;
+  if (props.over) return null;
   const commander = scene.commander;
   // The server offers AssumeProvisionalCommand while nobody commands, to someone of a room the incident involves.
   const mayAssume = props.offered.includes('AssumeProvisionalCommand');

@@ -2,7 +2,6 @@ import type { Jurisdiction, SupervisionItem } from '@muster/client';
 import { SUPERVISION_COMMAND_SCHEMAS, type IncidentView as Incident } from '@muster/contracts';
 import { CommandForm } from '../lib/command-form';
 import { useI18n } from '../lib/i18n';
-import { isOver } from '../lib/incident-actions';
 import { jurisdictionName, useApp } from '../lib/session';
 import { actorLabel, summary } from '../lib/timeline-text';
 import { formatTime } from '../lib/time';
@@ -30,15 +29,26 @@ const lines = (text: unknown): string[] =>
  * deadline; the responsible room reports progress (报告进展) and completion with evidence (办结报告).
  * An item whose deadline passed is shown in red with 已逾期, and how often it escalated.
  */
-export function SupervisionPanel({ incident, items, onChanged }: { incident: Incident; items: SupervisionItem[]; onChanged(): void }) {
-  const { client, session, hasRole, jurisdictions } = useApp();
+export function SupervisionPanel({
+  incident,
+  items,
+  offered,
+  onChanged,
+}: {
+  incident: Incident;
+  items: SupervisionItem[];
+  /** The commands the api says this user may send now, by item id (`new`: opening one). */
+  offered: Readonly<Record<string, readonly string[]>>;
+  onChanged(): void;
+}) {
+  const { client, session, jurisdictions } = useApp();
   const { t, tr, lang } = useI18n();
   const room = session.user.jurisdiction;
-  // An incident that is over is read-only here too.
-  const staff = hasRole('duty_officer', 'leader') && !isOver(incident.state);
   const roomName = (code: string | null | undefined) => jurisdictionName(jurisdictions, code, lang);
   const time = (iso: string | null | undefined) => formatTime(iso, lang, { zone: false });
-  const supervises = staff && isAbove(jurisdictions, room, incident.leadJurisdiction);
+  const may = (id: string, command: string) => offered[id]?.includes(command) ?? false;
+  // Opening an item is the room above's, on an incident of severity III or above (the api's policy).
+  const supervises = may('new', 'OpenSupervision');
   // The lead, or a supporting room below the supervising one.
   const owners = [incident.leadJurisdiction, ...incident.supportingJurisdictions].filter((j) => isAbove(jurisdictions, room, j));
   const send = (supervisionId: string, type: 'ReportSupervisionProgress' | 'ReportSupervisionDone' | 'CloseSupervision' | 'ReturnSupervision' | 'ExtendSupervision') => (data: unknown) =>
@@ -49,8 +59,8 @@ export function SupervisionPanel({ incident, items, onChanged }: { incident: Inc
       <h2>{t('supervision')}</h2>
       {items.length === 0 ? <p className="empty">{t('noSupervision')}</p> : null}
       {items.map((item) => {
-        const owes = staff && item.owner.jurisdiction === room;
-        const keeps = staff && item.supervisingJurisdiction === room;
+        const owes = may(item.supervisionId, 'ReportSupervisionProgress') || may(item.supervisionId, 'ReportSupervisionDone');
+        const keeps = may(item.supervisionId, 'CloseSupervision') || may(item.supervisionId, 'ReturnSupervision') || may(item.supervisionId, 'ExtendSupervision');
         const working = item.state === 'open' || item.state === 'overdue';
         return (
           <article key={item.supervisionId} className={`supervision-item${item.overdue ? ' overdue-item' : ''}`} data-testid="supervision-item" data-state={item.state}>

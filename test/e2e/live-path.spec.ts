@@ -243,7 +243,11 @@ describe('live path across processes', () => {
     const effective = seen.find((e) => e.type === 'TransferEffective');
     expect(effective?.streamId).toBe('scene:cmd-live');
     expect(effective?.data).toMatchObject({ commander: { userId: 'u-next' } });
-    expect(seen.map((e) => e.type)).toEqual(['CommanderAppointed', 'TransferOffered', 'TransferBriefingRecorded', 'TransferAccepted', 'TransferEffective']);
+    // The subscription starts at the head of the published log: on a loaded machine the relay may
+    // publish the incident's IncidentReported after the feed went live, so it may or may not be seen.
+    // The on-scene events all came after, and arrive each once, in order.
+    expect(seen.filter((e) => e.streamType === 'scene').map((e) => e.type)).toEqual(['CommanderAppointed', 'TransferOffered', 'TransferBriefingRecorded', 'TransferAccepted', 'TransferEffective']);
+    expect(seen.every((e) => e.streamType === 'scene' || e.type === 'IncidentReported')).toBe(true);
     await feed.close();
   });
 

@@ -8,12 +8,50 @@ import { z } from 'zod';
 import { tokenSecret } from './auth';
 import { startAll } from './start';
 import { musterEnv, type MusterEnv } from './config';
-import { startEmbeddedDatabase } from './embedded-database';
+import { besideRunningDatabase, startEmbeddedDatabase } from './embedded-database';
+import { claimDataDir, DataDirBusy, dataDirOwner } from './running-server';
 
-/** The database to use: DATABASE_URL when set, otherwise the embedded one under MUSTER_DATA_DIR. */
-async function database(env: MusterEnv, logger: Logger): Promise<{ url: string; stop(): Promise<void> }> {
+interface DatabaseTarget {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The database of a tool (migrate, verify): DATABASE_URL when set; otherwise the embedded PostgreSQL
+ * of MUSTER_DATA_DIR, used beside the server that runs it when one does (never stopped or started
+ * under it), or started for the tool alone and stopped after it when none does.
+ */
+async function toolDatabase(env: MusterEnv, logger: Logger, command: string): Promise<DatabaseTarget> {
   if (env.DATABASE_URL) return { url: env.DATABASE_URL, stop: async () => undefined };
-  return startEmbeddedDatabase(env.MUSTER_DATA_DIR, env.MUSTER_PG_PORT, logger);
+  const beside = await besideRunningDatabase(env.MUSTER_DATA_DIR);
+  if (beside) {
+    logger.info({ dataDir: env.MUSTER_DATA_DIR, postgres: beside.pid }, 'using the embedded PostgreSQL of the running server beside it');
+    return { url: beside.url, stop: async () => undefined };
+  }
+  // A server that owns the directory but whose PostgreSQL is not up yet (starting, or restarting it).
+  const owner = dataDirOwner(env.MUSTER_DATA_DIR);
+  if (owner) throw new DataDirBusy(env.MUSTER_DATA_DIR, owner);
+  const claim = await claimDataDir(env.MUSTER_DATA_DIR, 'tool', command);
+  try {
+    const db = await startEmbeddedDatabase(env.MUSTER_DATA_DIR, env.MUSTER_PG_PORT, logger);
+    return {
+      url: db.url,
+      async stop() {
+        await db.stop();
+        await claim.release();
+      },
+    };
+  } catch (error) {
+    await claim.release();
+    throw error;
+  }
+}
+
+/** The same address, every transaction of its sessions read-only: `verify` can change nothing. */
+function readOnly(url: string): string {
+  const u = new URL(url);
+  u.searchParams.set('options', '-c default_transaction_read_only=on');
+  return u.toString();
 }
 
 const program = new Command('muster').description('Muster incident command engine');
@@ -24,7 +62,7 @@ program
   .action(async () => {
     const env = musterEnv();
     const logger = pino({ level: env.LOG_LEVEL, name: 'muster' });
-    const db = await database(env, logger);
+    const db = await serverDatabase(env, logger);
     const muster = await startAll(env, db.url, logger).catch(async (error: unknown) => {
       await db.stop();
       throw error;
@@ -39,9 +77,36 @@ program
       await db.stop();
       process.exit(0);
     };
+    // The embedded PostgreSQL is ours to keep up: started again when it stops under us, and when it
+    // cannot be, the process exits non-zero so that its supervisor sees it (never 503s forever).
+    db.supervise?.((error) => {
+      logger.fatal({ err: error }, 'the database is gone; exiting');
+      stopping = true;
+      void muster.stop().finally(() => process.exit(1));
+    });
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
   });
+
+/** The database of `muster start`: DATABASE_URL, or the embedded one, refusing a data directory another process uses. */
+async function serverDatabase(env: MusterEnv, logger: Logger): Promise<DatabaseTarget & { supervise?: (giveUp: (error: Error) => void) => void }> {
+  if (env.DATABASE_URL) return { url: env.DATABASE_URL, stop: async () => undefined };
+  const claim = await claimDataDir(env.MUSTER_DATA_DIR, 'server', 'start');
+  try {
+    const db = await startEmbeddedDatabase(env.MUSTER_DATA_DIR, env.MUSTER_PG_PORT, logger);
+    return {
+      url: db.url,
+      supervise: (giveUp) => db.supervise(giveUp),
+      async stop() {
+        await db.stop();
+        await claim.release();
+      },
+    };
+  } catch (error) {
+    await claim.release();
+    throw error;
+  }
+}
 
 program
   .command('token')
@@ -68,8 +133,8 @@ program
   .action(async () => {
     const env = musterEnv();
     const logger = pino({ level: env.LOG_LEVEL, name: 'muster' });
-    const target = await database(env, logger);
-    const db = connect({ connectionString: target.url, maxConnections: 1 });
+    const target = await toolDatabase(env, logger, 'migrate');
+    const db = connect({ connectionString: target.url, maxConnections: 1, applicationName: 'muster-migrate' });
     try {
       const result = await migrateToLatest(db);
       for (const r of result.results ?? []) logger.info({ migration: r.migrationName, status: r.status }, 'migration');
@@ -86,8 +151,8 @@ program
   .action(async () => {
     const env = musterEnv();
     const logger = pino({ level: env.LOG_LEVEL, name: 'muster' });
-    const target = await database(env, logger);
-    const db = connect({ connectionString: target.url, maxConnections: 1 });
+    const target = await toolDatabase(env, logger, 'verify');
+    const db = connect({ connectionString: readOnly(target.url), maxConnections: 1, applicationName: 'muster-verify' });
     let ok = false;
     try {
       const report = await verifyHashChains(db);
@@ -120,6 +185,10 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
+  if (error instanceof DataDirBusy) {
+    process.stderr.write(`muster: ${error.message}\n`);
+    process.exit(2);
+  }
   // A bad variable, option or configuration file (jurisdictions, rules, users): its path and what is wrong, no stack.
   if (!(error instanceof ValidationError)) throw error;
   process.stderr.write(`muster: invalid configuration\n${error.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}\n`);

@@ -10,6 +10,7 @@ import { startAll } from './start';
 import { musterEnv, type MusterEnv } from './config';
 import { besideRunningDatabase, startEmbeddedDatabase } from './embedded-database';
 import { claimDataDir, DataDirBusy, dataDirOwner } from './running-server';
+import { backupDatabase, restoreDatabase, RestoreHorizonError } from './backup';
 
 interface DatabaseTarget {
   url: string;
@@ -165,6 +166,47 @@ program
     }
     // An explicit exit: the embedded database's exit hook otherwise ends the process with status 0.
     process.exit(ok ? 0 : 1);
+  });
+
+program
+  .command('backup')
+  .description('dump the database (pg_dump, custom format) to a file: events, projections, migrations and relay checkpoints')
+  .requiredOption('--file <path>', 'the dump to write')
+  .action(async (options: { file: string }) => {
+    const env = musterEnv();
+    const logger = pino({ level: env.LOG_LEVEL, name: 'muster' });
+    const target = await toolDatabase(env, logger, 'backup');
+    try {
+      const done = await backupDatabase(target.url, options.file);
+      process.stdout.write(`BACKUP file=${options.file} postgres=${done.serverMajor} tool=${done.tool}\n`);
+    } finally {
+      await target.stop();
+    }
+    process.exit(0);
+  });
+
+program
+  .command('restore')
+  .description('restore a dump of `muster backup` into a new database on the same PostgreSQL server (pg_restore); run `muster verify` on it next')
+  .requiredOption('--file <path>', 'the dump to read')
+  .requiredOption('--database <name>', 'the database to create and restore into (must not exist)')
+  .action(async (options: { file: string; database: string }) => {
+    const env = musterEnv();
+    const logger = pino({ level: env.LOG_LEVEL, name: 'muster' });
+    const name = parseOrThrow(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _'), options.database, ['options', 'database']);
+    const target = await toolDatabase(env, logger, 'restore');
+    let code = 0;
+    try {
+      const done = await restoreDatabase(target.url, options.file, name);
+      process.stdout.write(`RESTORED database=${name} events=${done.events} checkpoints=${done.checkpoints.join(',') || '-'}\n`);
+    } catch (error) {
+      if (!(error instanceof RestoreHorizonError)) throw error;
+      process.stderr.write(`muster restore: ${error.message}\n`);
+      code = 1;
+    } finally {
+      await target.stop();
+    }
+    process.exit(code);
   });
 
 program

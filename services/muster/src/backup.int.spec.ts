@@ -13,7 +13,7 @@ import { connectEventBus, decodeEvent, type NatsEventBus } from '@muster/bus-nat
 import { jetstreamManager } from '@nats-io/jetstream';
 import { createEngine, type Engine } from '@muster/engine';
 import { startRelay } from '@muster/relay';
-import { connect, loadCheckpoint, PostgresEventStore, readHeadPosition, type Database } from '@muster/store-postgres';
+import { connect, loadCheckpoint, PostgresEventStore, type Database } from '@muster/store-postgres';
 import { createTestDatabase, natsTestNames, TEST_JURISDICTIONS, TEST_NATS_URL, type TestDatabase } from '@muster/testkit';
 import { sql, type Kysely } from 'kysely';
 import pino from 'pino';
@@ -55,11 +55,15 @@ async function logIds(db: Kysely<Database>): Promise<string[]> {
   return rows.map((r) => r.event_id);
 }
 
-/** Runs a relay on `db` until its checkpoint is the log's head, then stops it. */
+/**
+ * Runs a relay on `db` until its checkpoint is the log's last event, then stops it. The last row, not
+ * readHeadPosition: that one stops at the horizon of transactions open anywhere on the shared server.
+ */
 async function relayAll(db: Kysely<Database>): Promise<void> {
   const relay = startRelay({ db, bus, logger: pino({ level: 'silent' }) });
-  const head = await readHeadPosition(db);
-  const deadline = Date.now() + 30_000;
+  const { rows } = await sql<{ position: string }>`select tx_id::text || '.' || seq::text as position from event order by tx_id desc, seq desc limit 1`.execute(db);
+  const head = rows[0]?.position;
+  const deadline = Date.now() + 60_000;
   while ((await loadCheckpoint(db, 'main')) !== head) {
     if (Date.now() > deadline) throw new Error(`the relay did not reach ${head}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -86,9 +90,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await restored?.destroy();
   if (restoredName) await sql`drop database if exists ${sql.id(restoredName)} with (force)`.execute(original.db).catch(() => undefined);
-  await bus?.close();
   if (bus) await (await jetstreamManager(bus.connection)).streams.delete(stream).catch(() => false);
-  await bus?.connection.close();
+  // The bus owns its connection: closing it closes that too.
+  await bus?.close();
   await original?.drop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });

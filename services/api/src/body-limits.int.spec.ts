@@ -71,6 +71,29 @@ describe('a 2 MB body to the command route', () => {
     });
   }
 
+  apiTest('is read to its end: the same connection then answers the next request', async ({ apiUrl }) => {
+    const { hostname, port } = new URL(apiUrl);
+    const { authorization } = await authHeader({ userId: 'do-dinghu', roles: ['duty_officer'], jurisdiction: '441203' });
+    const body = Buffer.alloc(2 * 1024 * 1024, 'x');
+    const socket = connect(Number(port), hostname);
+    let received = '';
+    let failure = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.on('error', (error: NodeJS.ErrnoException) => (failure = error.code ?? error.message));
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write(`POST /incidents/big-2/commands HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: ${authorization}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+    for (let at = 0; at < body.length && !socket.destroyed; at += 16 * 1024) {
+      await new Promise<void>((done) => socket.write(body.subarray(at, at + 16 * 1024), () => done()));
+    }
+    // A second request behind the refused body: answered only if the server read past all of it.
+    socket.end(`GET /health/live HTTP/1.1\r\nHost: ${hostname}\r\nConnection: close\r\n\r\n`);
+    await closed;
+    expect(failure).toBe('');
+    const statuses = [...received.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
+    expect(statuses).toEqual([413, 200]);
+  });
+
   apiTest('a body under the limit still reaches the route on the same server', async ({ apiUrl }) => {
     const auth = await authHeader({ userId: 'do-dinghu', roles: ['duty_officer'], jurisdiction: '441203' });
     // No such incident: the route itself answers, so the body was read and parsed whole.

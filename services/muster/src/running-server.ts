@@ -47,12 +47,26 @@ function parseOwner(text: string): DataDirOwner | null {
   }
 }
 
+/**
+ * Whether `pid` is still a Muster process: after a kill -9 its pid may be reused by anything. Where
+ * /proc tells (Linux), its command line must name Muster's entry point; elsewhere a live pid counts.
+ */
+function isMuster(pid: number): boolean {
+  const cmdline = `/proc/${pid}/cmdline`;
+  if (!existsSync(cmdline)) return isAlive(pid);
+  try {
+    return /muster/.test(readFileSync(cmdline, 'utf8'));
+  } catch {
+    return isAlive(pid);
+  }
+}
+
 /** The live process that owns `dataDir`, or null when none does (no file, or its process is gone). */
 export function dataDirOwner(dataDir: string): DataDirOwner | null {
   const file = join(resolve(dataDir), SERVER_FILE);
   if (!existsSync(file)) return null;
   const owner = parseOwner(readFileSync(file, 'utf8'));
-  if (!owner || owner.pid === process.pid || !isAlive(owner.pid)) return null;
+  if (!owner || owner.pid === process.pid || !isAlive(owner.pid) || !isMuster(owner.pid)) return null;
   return owner;
 }
 

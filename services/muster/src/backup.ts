@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -60,11 +60,17 @@ async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T
 /** Dumps the database at `url` to `file` (pg_dump's custom format, for pg_restore). */
 export async function backupDatabase(url: string, file: string): Promise<{ tool: string; serverMajor: number }> {
   const tool = await findPgTool('pg_dump');
-  const serverMajor = await withClient(url, async (c) => Math.floor(Number((await c.query<{ v: string }>('show server_version_num')).rows[0]?.v) / 10_000));
+  const serverMajor = await withClient(url, async (c) => Math.floor(Number((await c.query<{ v: string }>("select current_setting('server_version_num') as v")).rows[0]?.v) / 10_000));
   // pg_dump refuses a server newer than itself; say which one to install rather than pass its error on.
   if (serverMajor > tool.major) throw new Error(`the database is PostgreSQL ${serverMajor} but the newest pg_dump found is ${tool.major} (${tool.path}); install the client tools of PostgreSQL ${serverMajor} or newer`);
   const { dbname, env } = split(url);
-  await execFileAsync(tool.path, ['--format=custom', '--no-owner', '--no-privileges', `--file=${file}`, `--dbname=${dbname}`], { env });
+  try {
+    await execFileAsync(tool.path, ['--format=custom', '--no-owner', '--no-privileges', `--file=${file}`, `--dbname=${dbname}`], { env });
+  } catch (error) {
+    // A half-written dump must not pass for a backup.
+    await rm(file, { force: true });
+    throw error;
+  }
   return { tool: tool.path, serverMajor };
 }
 

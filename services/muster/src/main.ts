@@ -176,13 +176,18 @@ program
     const env = musterEnv();
     const logger = pino({ level: env.LOG_LEVEL, name: 'muster' });
     const target = await toolDatabase(env, logger, 'backup');
+    let code = 0;
     try {
       const done = await backupDatabase(target.url, options.file);
       process.stdout.write(`BACKUP file=${options.file} postgres=${done.serverMajor} tool=${done.tool}\n`);
+    } catch (error) {
+      // pg_dump missing or too old, or its own error (its stderr is in the message): said plainly, exit 1.
+      process.stderr.write(`muster backup: ${error instanceof Error ? error.message : String(error)}\n`);
+      code = 1;
     } finally {
       await target.stop();
     }
-    process.exit(0);
+    process.exit(code);
   });
 
 program

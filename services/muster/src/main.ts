@@ -1,59 +1,16 @@
 import { connect, migrateToLatest, verifyHashChains } from '@muster/store-postgres';
 import { Command } from 'commander';
-import pino, { type Logger } from 'pino';
+import pino from 'pino';
 import { ActorSchema, parseOrThrow, ValidationError } from '@muster/contracts';
 import { hashPassword, issueToken } from '@muster/identity';
 import { jurisdictionsFromEnv } from '@muster/service-runtime';
 import { z } from 'zod';
 import { tokenSecret } from './auth';
 import { startAll } from './start';
-import { musterEnv, type MusterEnv } from './config';
-import { besideRunningDatabase, startEmbeddedDatabase } from './embedded-database';
-import { claimDataDir, DataDirBusy, dataDirOwner } from './running-server';
+import { musterEnv } from './config';
+import { readOnly, serverDatabase, toolDatabase } from './databases';
+import { DataDirBusy } from './running-server';
 import { backupDatabase, restoreDatabase, RestoreHorizonError } from './backup';
-
-interface DatabaseTarget {
-  url: string;
-  stop(): Promise<void>;
-}
-
-/**
- * The database of a tool (migrate, verify): DATABASE_URL when set; otherwise the embedded PostgreSQL
- * of MUSTER_DATA_DIR, used beside the server that runs it when one does (never stopped or started
- * under it), or started for the tool alone and stopped after it when none does.
- */
-async function toolDatabase(env: MusterEnv, logger: Logger, command: string): Promise<DatabaseTarget> {
-  if (env.DATABASE_URL) return { url: env.DATABASE_URL, stop: async () => undefined };
-  const beside = await besideRunningDatabase(env.MUSTER_DATA_DIR);
-  if (beside) {
-    logger.info({ dataDir: env.MUSTER_DATA_DIR, postgres: beside.pid }, 'using the embedded PostgreSQL of the running server beside it');
-    return { url: beside.url, stop: async () => undefined };
-  }
-  // A server that owns the directory but whose PostgreSQL is not up yet (starting, or restarting it).
-  const owner = dataDirOwner(env.MUSTER_DATA_DIR);
-  if (owner) throw new DataDirBusy(env.MUSTER_DATA_DIR, owner);
-  const claim = await claimDataDir(env.MUSTER_DATA_DIR, 'tool', command);
-  try {
-    const db = await startEmbeddedDatabase(env.MUSTER_DATA_DIR, env.MUSTER_PG_PORT, logger);
-    return {
-      url: db.url,
-      async stop() {
-        await db.stop();
-        await claim.release();
-      },
-    };
-  } catch (error) {
-    await claim.release();
-    throw error;
-  }
-}
-
-/** The same address, every transaction of its sessions read-only: `verify` can change nothing. */
-function readOnly(url: string): string {
-  const u = new URL(url);
-  u.searchParams.set('options', '-c default_transaction_read_only=on');
-  return u.toString();
-}
 
 const program = new Command('muster').description('Muster incident command engine');
 
@@ -88,26 +45,6 @@ program
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
   });
-
-/** The database of `muster start`: DATABASE_URL, or the embedded one, refusing a data directory another process uses. */
-async function serverDatabase(env: MusterEnv, logger: Logger): Promise<DatabaseTarget & { supervise?: (giveUp: (error: Error) => void) => void }> {
-  if (env.DATABASE_URL) return { url: env.DATABASE_URL, stop: async () => undefined };
-  const claim = await claimDataDir(env.MUSTER_DATA_DIR, 'server', 'start');
-  try {
-    const db = await startEmbeddedDatabase(env.MUSTER_DATA_DIR, env.MUSTER_PG_PORT, logger);
-    return {
-      url: db.url,
-      supervise: (giveUp) => db.supervise(giveUp),
-      async stop() {
-        await db.stop();
-        await claim.release();
-      },
-    };
-  } catch (error) {
-    await claim.release();
-    throw error;
-  }
-}
 
 program
   .command('token')

@@ -135,5 +135,6 @@ describe('backup and restore', () => {
     await bus.connection.flush();
     expect(published).toEqual(all.slice(10));
     expect(published).toHaveLength(6);
-  });
+    // Five CLI runs, each loading the code through tsx: minutes on a loaded machine, not a speed check.
+  }, 300_000);
 });

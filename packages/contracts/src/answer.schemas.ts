@@ -23,6 +23,17 @@ export const ErrorBodySchema = z
   .meta({ id: 'Error' });
 
 export const HealthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
+/**
+ * `/health/ready`: whether this process can serve commands now (200) or not (503), each check with
+ * what it found; `reasons` repeats the failed checks' details, empty when ready.
+ */
+export const ReadinessSchema = z
+  .object({
+    status: z.enum(['ok', 'unavailable']),
+    reasons: z.array(z.string()),
+    checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
+  })
+  .meta({ id: 'Readiness' });
 export const OpenApiDocumentSchema = z.looseObject({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) });
 
 const PersonViewSchema = z.looseObject({ userId: z.string(), name: z.string(), unit: z.string().optional(), phone: z.string().optional() }).meta({ id: 'PersonView' });

@@ -97,6 +97,7 @@ export {
   LoginAnswerSchema,
   MeSchema,
   MetricsSchema,
+  ReadinessSchema,
   ReportItemViewSchema,
   ReportsViewSchema,
   ResourceRequestViewSchema,

@@ -6,6 +6,7 @@ import {
   DepotListSchema,
   DepotViewSchema,
   HealthSchema,
+  ReadinessSchema,
   JurisdictionListSchema,
   LoginAnswerSchema,
   MeSchema,
@@ -117,6 +118,8 @@ export interface RouteSpec {
   contentType?: 'text/csv' | 'text/html' | 'text/csv+json';
   body?: z.ZodType;
   query?: z.ZodObject;
+  /** The answer with status 503 when the route reports the process unavailable (readiness), instead of the error body. */
+  unavailable?: z.ZodType;
   /** For a command route: the payload (`data`) schema of each command `type` it takes. */
   commands?: Readonly<Record<string, z.ZodType>>;
 }
@@ -136,7 +139,9 @@ export const FormQuerySchema = z.strictObject({ version: z.enum(ICS209_VERSIONS)
  * table (a route not in it cannot be served), and a test walks it with actors of every other room.
  */
 export const ROUTE_CATALOG = {
-  health: { method: 'GET', path: '/health', summary: 'Liveness', access: { kind: 'public' }, status: 200, answer: HealthSchema },
+  health: { method: 'GET', path: '/health', summary: 'Liveness (the same as /health/live)', access: { kind: 'public' }, status: 200, answer: HealthSchema },
+  healthLive: { method: 'GET', path: '/health/live', summary: 'Liveness: the process is up and answering', access: { kind: 'public' }, status: 200, answer: HealthSchema },
+  healthReady: { method: 'GET', path: '/health/ready', summary: 'Readiness: PostgreSQL reachable, migrations current, NATS connected and relay lag under its bound where this process runs them; 503 with the reasons otherwise', access: { kind: 'public' }, status: 200, answer: ReadinessSchema, unavailable: ReadinessSchema },
   openApi: { method: 'GET', path: '/openapi.json', summary: 'This API as OpenAPI 3.1', access: { kind: 'public' }, status: 200, answer: OpenApiDocumentSchema },
   login: { method: 'POST', path: '/auth/login', summary: 'Log in with a user name and password; answers a token', access: { kind: 'public' }, status: 200, body: LoginSchema, answer: LoginAnswerSchema },
   me: { method: 'GET', path: '/me', summary: 'Who the token is for', access: { kind: 'signed-in' }, status: 200, answer: MeSchema },

@@ -1,14 +1,14 @@
 export { connect } from './connect';
 
 export type { Database } from './database';
-export { migrateToLatest } from './migrate';
+export { migrateToLatest, pendingMigrations } from './migrate';
 export { PostgresEventStore } from './postgres-event-store';
 export { readGlobalLog, readHeadPosition } from './global-log';
 
 export { listIncidents, InvalidCursor } from './incident-queries';
 
 export { incidentView } from './incident-projection';
-export { loadCheckpoint, saveCheckpoint } from './relay-checkpoint';
+export { loadCheckpoint, relayLag, saveCheckpoint } from './relay-checkpoint';
 export {
   listResourceRequests,
   createDepot,

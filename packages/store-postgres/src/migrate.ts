@@ -61,3 +61,9 @@ export async function migrateTo<DB>(db: Kysely<DB>, migrationName: string): Prom
   }
   return result;
 }
+
+/** Migrations this code has that the database has not run yet (none when it is current): `/health/ready` checks it. */
+export async function pendingMigrations<DB>(db: Kysely<DB>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+  return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
+}

@@ -1,4 +1,4 @@
-import { isPosition } from '@muster/contracts';
+import { isPosition, parsePosition, START_POSITION } from '@muster/contracts';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './database';
 
@@ -30,4 +30,29 @@ export async function saveCheckpoint(db: Kysely<Database>, name: string, positio
     )
     .executeTakeFirst();
   return result.numInsertedOrUpdatedRows === undefined || result.numInsertedOrUpdatedRows > 0n;
+}
+
+interface RelayLag {
+  /** Events a reader of the log can see that the relay has not saved as published yet. */
+  events: number;
+  /** Age of the oldest of them (its recorded time to the database's now), 0 when there is none. */
+  ms: number;
+}
+
+/**
+ * How far relay `name` is behind the global log, from its saved checkpoint, counting at most `cap`
+ * events (an index range scan, so a huge backlog costs no more than `cap` rows).
+ */
+export async function relayLag(db: Kysely<Database>, name: string, cap = 10_000): Promise<RelayLag> {
+  const { tx, seq } = parsePosition((await loadCheckpoint(db, name)) ?? START_POSITION);
+  const { rows } = await sql<{ events: string; ms: string | null }>`
+    select count(*)::text as events,
+           (extract(epoch from (now() - min(recorded_at))) * 1000)::bigint::text as ms
+      from (select recorded_at from event
+             where tx_id < pg_snapshot_xmin(pg_current_snapshot())
+               and (tx_id, seq) > (${tx.toString()}::xid8, ${seq.toString()}::bigint)
+             order by tx_id, seq
+             limit ${cap}) behind`.execute(db);
+  const row = rows[0];
+  return { events: Number(row?.events ?? 0), ms: Math.max(0, Number(row?.ms ?? 0)) };
 }

@@ -23,8 +23,12 @@ import { registerReviewRoutes } from './routes/review';
 import { registerSceneRoutes } from './routes/scene';
 import { registerSupervisionRoutes } from './routes/supervision';
 import type { LoginLimitOptions } from './login-throttle';
+import { databaseProbes, type ReadinessProbe } from './readiness';
 
 export type { ConsoleOptions } from './routes/console';
+
+/** Time to receive a whole request unless told otherwise: generous for a phone on a poor network. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /** Routes that answer without a token: the catalog's public ones. */
 const OPEN_ROUTES = new Set(catalogRoutes().filter((r) => r.access.kind === 'public').map((r) => r.path));
@@ -47,6 +51,10 @@ export interface ApiDependencies {
   logger?: FastifyBaseLogger | false;
   /** Largest accepted request body in bytes; larger ones get 413. */
   bodyLimit?: number;
+  /** Time to receive a whole request, headers and body (DEFAULT_REQUEST_TIMEOUT_MS); slower ones get 408. */
+  requestTimeoutMs?: number | undefined;
+  /** What `/health/ready` checks besides the database and its migrations (the bus, the relay's lag). */
+  readinessProbes?: readonly ReadinessProbe[] | undefined;
   /** Deepest nesting of objects and arrays accepted in a body (DEFAULT_MAX_JSON_DEPTH); deeper ones get 400. */
   maxJsonDepth?: number;
   /** Called with every route as it is registered, before any of them (tests enumerate the routes with it). */
@@ -59,10 +67,18 @@ export interface ApiDependencies {
 }
 
 export function buildApi(deps: ApiDependencies): FastifyInstance {
+  const requestTimeout = deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const options = {
     bodyLimit: deps.bodyLimit ?? 256 * 1024,
     // Ids are ours to validate; never let an oversized path segment through.
     routerOptions: { maxParamLength: 200 },
+    // Slow bodies (slowloris): a request not fully received within this gets a 408 and its connection
+    // closed; a socket idle for twice as long is closed. Node looks for such connections every
+    // connectionsCheckingInterval, so that interval is kept well under the timeout. The timeout goes
+    // to Node's constructor too: set only afterwards (as Fastify does), Node did not enforce it.
+    requestTimeout,
+    connectionTimeout: 2 * requestTimeout,
+    http: { requestTimeout, connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(requestTimeout / 4))) },
   };
   const app: FastifyInstance = deps.logger ? Fastify({ ...options, loggerInstance: deps.logger }) : Fastify(options);
   const tree = deps.jurisdictions;
@@ -75,8 +91,13 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const { status, body, internal } = toHttpError(error);
+    const { status, body, internal } = toHttpError(error, { bodyLimit: request.routeOptions.bodyLimit });
     if (internal) request.log.error({ err: error }, 'unhandled error');
+    // Fastify asks to close the connection after refusing a body it did not read. Closing a socket with
+    // the client's bytes still unread resets it, and the client sees EPIPE or ECONNRESET instead of
+    // this answer (issue 19). Kept open, Node reads the rest of the body and discards it after the
+    // answer; a body that never ends is cut by the request timeout.
+    if (status === 413) reply.removeHeader('connection');
     void reply.status(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {
@@ -93,7 +114,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
     newId: deps.ids?.newId ?? (() => crypto.randomUUID()),
   };
   // Every route of the catalog, by resource (services/api/src/routes/).
-  registerAuthRoutes(app, context, deps.login, deps.loginLimits);
+  registerAuthRoutes(app, context, deps.login, deps.loginLimits, [...databaseProbes(deps.db), ...(deps.readinessProbes ?? [])]);
   if (deps.console) registerConsoleRoutes(app, context, deps.console, deps.login?.users);
   registerIncidentRoutes(context);
   registerRecordRoutes(context);

@@ -29,6 +29,8 @@ export function loginLimitsFromEnv(env: { MUSTER_LOGIN_MAX_PER_USER?: number | u
 export const RequestLimitsEnvShape = {
   MUSTER_MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(256 * 1024),
   MUSTER_MAX_JSON_DEPTH: z.coerce.number().int().min(4).max(1000).default(DEFAULT_MAX_JSON_DEPTH),
+  /** Time to receive a whole request (headers and body); a slower one gets 408 and its connection closed. */
+  MUSTER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
 };
 
 /** Environment of the api process, parsed like any other input (DESIGN §3 guarantee 8). */

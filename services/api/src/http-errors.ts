@@ -16,8 +16,18 @@ function isDatabaseUnavailable(error: unknown): boolean {
   );
 }
 
-/** Maps any thrown value to the one error model; the only place HTTP statuses are chosen. */
-export function toHttpError(error: unknown): { status: number; body: ErrorBody; internal: boolean } {
+/** A limit in words a person reads: 262144 bytes is "256 KiB (262144 bytes)". */
+function describeBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB (${bytes} bytes)`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB (${bytes} bytes)`;
+  return `${bytes} bytes`;
+}
+
+/**
+ * Maps any thrown value to the one error model; the only place HTTP statuses are chosen. `bodyLimit`
+ * is the limit of the route that refused the body, named in a 413 so the client knows what fits.
+ */
+export function toHttpError(error: unknown, context: { bodyLimit?: number | undefined } = {}): { status: number; body: ErrorBody; internal: boolean } {
   if (error instanceof MusterError) return { status: HTTP_STATUS[error.code], body: error.toBody(), internal: false };
   if (error instanceof InvalidCursor) {
     const e = new ValidationError([{ path: 'after', message: error.message }]);
@@ -26,7 +36,8 @@ export function toHttpError(error: unknown): { status: number; body: ErrorBody; 
   const fastifyError = error as Partial<FastifyError>;
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE': {
-      const e = new MusterError('payload_too_large', 'request body is larger than the limit');
+      const limit = context.bodyLimit === undefined ? 'the limit' : `the limit of ${describeBytes(context.bodyLimit)}`;
+      const e = new MusterError('payload_too_large', `request body is larger than ${limit}`);
       return { status: HTTP_STATUS[e.code], body: e.toBody(), internal: false };
     }
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {

@@ -39,7 +39,7 @@ await runService('api', apiEnv, async ({ env, logger, hold }) => {
       auth,
       host: env.HOST,
       port: env.PORT,
-      limits: { maxBodyBytes: env.MUSTER_MAX_BODY_BYTES, maxJsonDepth: env.MUSTER_MAX_JSON_DEPTH },
+      limits: { maxBodyBytes: env.MUSTER_MAX_BODY_BYTES, maxJsonDepth: env.MUSTER_MAX_JSON_DEPTH, requestTimeoutMs: env.MUSTER_REQUEST_TIMEOUT_MS },
     }),
     (api) => api.close(),
   );

@@ -49,6 +49,7 @@ function operationOf(spec: RouteSpec & { id: string; errors: number[] }): ZodOpe
     responses: {
       ...successOf(spec),
       ...Object.fromEntries(spec.errors.map((status) => [String(status), { description: 'refused', ...json(ErrorBodySchema) }])),
+      ...(spec.unavailable ? { '503': { description: 'not ready: the reasons', ...json(spec.unavailable) } } : {}),
     },
   };
 }

@@ -6,6 +6,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { buildApi, type ConsoleOptions } from './app';
 import type { LoginLimitOptions } from './login-throttle';
+import type { ReadinessProbe } from './readiness';
 
 /**
  * What the api listens with. The process that runs it builds the pool, the engine and the verifier
@@ -22,8 +23,10 @@ export interface ApiServerOptions {
   host: string;
   port: number;
   auth: ApiAuthOptions;
-  /** Body limits (MUSTER_MAX_BODY_BYTES, MUSTER_MAX_JSON_DEPTH). */
-  limits: { maxBodyBytes: number; maxJsonDepth: number };
+  /** Body limits (MUSTER_MAX_BODY_BYTES, MUSTER_MAX_JSON_DEPTH, MUSTER_REQUEST_TIMEOUT_MS). */
+  limits: { maxBodyBytes: number; maxJsonDepth: number; requestTimeoutMs?: number | undefined };
+  /** What `/health/ready` checks besides the database and its migrations (the bus, the relay's lag). */
+  readinessProbes?: readonly ReadinessProbe[] | undefined;
   /** Serve the web console (see ConsoleOptions in routes/console.ts). */
   console?: ConsoleOptions | undefined;
 }
@@ -69,6 +72,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     verifier: options.verifier,
     bodyLimit: options.limits.maxBodyBytes,
     maxJsonDepth: options.limits.maxJsonDepth,
+    requestTimeoutMs: options.limits.requestTimeoutMs,
+    readinessProbes: options.readinessProbes,
     ...(login ? { login } : {}),
     users: auth.users,
     loginLimits: auth.loginLimits,

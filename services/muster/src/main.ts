@@ -1,20 +1,16 @@
 import { connect, migrateToLatest, verifyHashChains } from '@muster/store-postgres';
 import { Command } from 'commander';
-import pino, { type Logger } from 'pino';
+import pino from 'pino';
 import { ActorSchema, parseOrThrow, ValidationError } from '@muster/contracts';
 import { hashPassword, issueToken } from '@muster/identity';
 import { jurisdictionsFromEnv } from '@muster/service-runtime';
 import { z } from 'zod';
 import { tokenSecret } from './auth';
 import { startAll } from './start';
-import { musterEnv, type MusterEnv } from './config';
-import { startEmbeddedDatabase } from './embedded-database';
-
-/** The database to use: DATABASE_URL when set, otherwise the embedded one under MUSTER_DATA_DIR. */
-async function database(env: MusterEnv, logger: Logger): Promise<{ url: string; stop(): Promise<void> }> {
-  if (env.DATABASE_URL) return { url: env.DATABASE_URL, stop: async () => undefined };
-  return startEmbeddedDatabase(env.MUSTER_DATA_DIR, env.MUSTER_PG_PORT, logger);
-}
+import { musterEnv } from './config';
+import { readOnly, serverDatabase, toolDatabase } from './databases';
+import { DataDirBusy } from './running-server';
+import { backupDatabase, restoreDatabase, RestoreHorizonError } from './backup';
 
 const program = new Command('muster').description('Muster incident command engine');
 
@@ -24,7 +20,7 @@ program
   .action(async () => {
     const env = musterEnv();
     const logger = pino({ level: env.LOG_LEVEL, name: 'muster' });
-    const db = await database(env, logger);
+    const db = await serverDatabase(env, logger);
     const muster = await startAll(env, db.url, logger).catch(async (error: unknown) => {
       await db.stop();
       throw error;
@@ -39,6 +35,13 @@ program
       await db.stop();
       process.exit(0);
     };
+    // The embedded PostgreSQL is ours to keep up: started again when it stops under us, and when it
+    // cannot be, the process exits non-zero so that its supervisor sees it (never 503s forever).
+    db.supervise?.((error) => {
+      logger.fatal({ err: error }, 'the database is gone; exiting');
+      stopping = true;
+      void muster.stop().finally(() => process.exit(1));
+    });
     process.once('SIGINT', () => void stop('SIGINT'));
     process.once('SIGTERM', () => void stop('SIGTERM'));
   });
@@ -68,8 +71,8 @@ program
   .action(async () => {
     const env = musterEnv();
     const logger = pino({ level: env.LOG_LEVEL, name: 'muster' });
-    const target = await database(env, logger);
-    const db = connect({ connectionString: target.url, maxConnections: 1 });
+    const target = await toolDatabase(env, logger, 'migrate');
+    const db = connect({ connectionString: target.url, maxConnections: 1, applicationName: 'muster-migrate' });
     try {
       const result = await migrateToLatest(db);
       for (const r of result.results ?? []) logger.info({ migration: r.migrationName, status: r.status }, 'migration');
@@ -86,8 +89,8 @@ program
   .action(async () => {
     const env = musterEnv();
     const logger = pino({ level: env.LOG_LEVEL, name: 'muster' });
-    const target = await database(env, logger);
-    const db = connect({ connectionString: target.url, maxConnections: 1 });
+    const target = await toolDatabase(env, logger, 'verify');
+    const db = connect({ connectionString: readOnly(target.url), maxConnections: 1, applicationName: 'muster-verify' });
     let ok = false;
     try {
       const report = await verifyHashChains(db);
@@ -100,6 +103,52 @@ program
     }
     // An explicit exit: the embedded database's exit hook otherwise ends the process with status 0.
     process.exit(ok ? 0 : 1);
+  });
+
+program
+  .command('backup')
+  .description('dump the database (pg_dump, custom format) to a file: events, projections, migrations and relay checkpoints')
+  .requiredOption('--file <path>', 'the dump to write')
+  .action(async (options: { file: string }) => {
+    const env = musterEnv();
+    const logger = pino({ level: env.LOG_LEVEL, name: 'muster' });
+    const target = await toolDatabase(env, logger, 'backup');
+    let code = 0;
+    try {
+      const done = await backupDatabase(target.url, options.file);
+      process.stdout.write(`BACKUP file=${options.file} postgres=${done.serverMajor} tool=${done.tool}\n`);
+    } catch (error) {
+      // pg_dump missing or too old, or its own error (its stderr is in the message): said plainly, exit 1.
+      process.stderr.write(`muster backup: ${error instanceof Error ? error.message : String(error)}\n`);
+      code = 1;
+    } finally {
+      await target.stop();
+    }
+    process.exit(code);
+  });
+
+program
+  .command('restore')
+  .description('restore a dump of `muster backup` into a new database on the same PostgreSQL server (pg_restore); run `muster verify` on it next')
+  .requiredOption('--file <path>', 'the dump to read')
+  .requiredOption('--database <name>', 'the database to create and restore into (must not exist)')
+  .action(async (options: { file: string; database: string }) => {
+    const env = musterEnv();
+    const logger = pino({ level: env.LOG_LEVEL, name: 'muster' });
+    const name = parseOrThrow(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _'), options.database, ['options', 'database']);
+    const target = await toolDatabase(env, logger, 'restore');
+    let code = 0;
+    try {
+      const done = await restoreDatabase(target.url, options.file, name);
+      process.stdout.write(`RESTORED database=${name} events=${done.events} checkpoints=${done.checkpoints.join(',') || '-'}\n`);
+    } catch (error) {
+      if (!(error instanceof RestoreHorizonError)) throw error;
+      process.stderr.write(`muster restore: ${error.message}\n`);
+      code = 1;
+    } finally {
+      await target.stop();
+    }
+    process.exit(code);
   });
 
 program
@@ -120,6 +169,10 @@ program
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
+  if (error instanceof DataDirBusy) {
+    process.stderr.write(`muster: ${error.message}\n`);
+    process.exit(2);
+  }
   // A bad variable, option or configuration file (jurisdictions, rules, users): its path and what is wrong, no stack.
   if (!(error instanceof ValidationError)) throw error;
   process.stderr.write(`muster: invalid configuration\n${error.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}\n`);

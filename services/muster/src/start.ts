@@ -1,5 +1,5 @@
-import { startApiServer, verifierFor } from '@muster/api';
-import { connectEventBus } from '@muster/bus-nats';
+import { relayLagProbe, startApiServer, verifierFor, type ReadinessProbe } from '@muster/api';
+import { connectEventBus, NatsEventBus } from '@muster/bus-nats';
 import { createEngine, InProcessEventBus, type EventBus } from '@muster/engine';
 import { startGateway } from '@muster/gateway';
 import { startRelay } from '@muster/relay';
@@ -12,6 +12,21 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { authOptions } from './auth';
 import type { MusterEnv } from './config';
+
+/** The relay of `muster start` (the relay's default name): its checkpoint is what /health/ready measures lag from. */
+const RELAY_NAME = 'main';
+
+/** NATS answers a round trip (PING/PONG) on the bus's connection. */
+function natsProbe(bus: NatsEventBus): ReadinessProbe {
+  return {
+    name: 'nats',
+    async check() {
+      if (bus.connection.isClosed()) return { ok: false, detail: 'the connection to NATS is closed' };
+      await bus.connection.flush();
+      return { ok: true, detail: `connected to ${bus.connection.getServer()}` };
+    },
+  };
+}
 
 export interface RunningMuster {
   apiUrl: string;
@@ -49,7 +64,7 @@ export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logg
   const store = new GroupCommitEventStore(db);
   const engine = createEngine({ store, ...settings });
   const verifier = verifierFor(auth, jurisdictions);
-  const relay = startRelay({ db, bus, logger: logger.child({ service: 'relay' }) });
+  const relay = startRelay({ db, bus, name: RELAY_NAME, logger: logger.child({ service: 'relay' }) });
   const gateway = await startGateway({
     db,
     bus,
@@ -74,7 +89,9 @@ export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logg
     auth,
     host: env.HOST,
     port: env.PORT,
-    limits: { maxBodyBytes: env.MUSTER_MAX_BODY_BYTES, maxJsonDepth: env.MUSTER_MAX_JSON_DEPTH },
+    limits: { maxBodyBytes: env.MUSTER_MAX_BODY_BYTES, maxJsonDepth: env.MUSTER_MAX_JSON_DEPTH, requestTimeoutMs: env.MUSTER_REQUEST_TIMEOUT_MS },
+    // Ready also means the relay of this process keeps up, and NATS answers when it carries the events.
+    readinessProbes: [...(bus instanceof NatsEventBus ? [natsProbe(bus)] : []), relayLagProbe(db, RELAY_NAME, env.MUSTER_READY_RELAY_LAG_MS)],
     console: hasConsole ? { dir: consoleDir, gatewayPort: Number(new URL(gateway.url).port), showDemoUsers: auth.demo } : undefined,
   });
   // Report deadlines fire here too; other timers processes may share the rows (services/timers).

@@ -5,6 +5,7 @@ import { openApiDocument } from '../openapi';
 import type { FastifyInstance } from 'fastify';
 import { registerLoginThrottle, type LoginLimitOptions } from '../login-throttle';
 import type { RouteContext } from './access';
+import { readiness, type ReadinessProbe } from '../readiness';
 
 export interface LoginOptions {
   users: UserDirectory;
@@ -13,11 +14,25 @@ export interface LoginOptions {
 }
 
 /** Health, the OpenAPI document, password login, and who the caller is. */
-export function registerAuthRoutes(app: FastifyInstance, { serve, tree }: RouteContext, login: LoginOptions | undefined, limits: LoginLimitOptions | undefined): void {
+export function registerAuthRoutes(
+  app: FastifyInstance,
+  { serve, tree }: RouteContext,
+  login: LoginOptions | undefined,
+  limits: LoginLimitOptions | undefined,
+  probes: readonly ReadinessProbe[],
+): void {
   const document = openApiDocument();
   const loginThrottle = registerLoginThrottle(app, limits);
 
+  // Liveness: the process answers. `/health` keeps its old meaning (what supervisors and scripts poll).
   serve('health', async () => ({ status: 'ok' }));
+  serve('healthLive', async () => ({ status: 'ok' }));
+  // Readiness: what this process needs to serve commands, each check with what it found; 503 when one fails.
+  serve('healthReady', async (_request, reply) => {
+    const answer = await readiness(probes);
+    if (answer.status !== 'ok') void reply.status(503);
+    return answer;
+  });
   serve('openApi', async () => document);
 
   serve('login', async (request, reply) => {

@@ -17,7 +17,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { START_POSITION, type CommandResult, type EventEnvelope } from '@muster/contracts';
@@ -31,6 +31,7 @@ import { sql } from 'kysely';
 import { WebSocketServer } from 'ws';
 import { REPO_ROOT, startProcess, waitFor, type RunningProcess } from '../support/processes';
 import { latencyChartSvg } from './chart';
+import { profilesIn, summarise, type ProfileWindow } from './profile-summary';
 import { wallClock, type ConsoleKind, type ConsoleStats, type FleetReply, type FleetRequest, type LatencyHistogram } from './console-process';
 
 const PHASES = ['raw', 'commands', 'console', 'gateway', 'storm', 'load', 'replay'] as const;
@@ -45,6 +46,8 @@ const CONSOLE_PROCESSES = Math.max(1, num('BENCH_CONSOLE_PROCESSES', 2));
 const DRAIN_SECONDS = num('BENCH_DRAIN_SECONDS', 180);
 const CONSOLE_CLIENT: ConsoleKind = process.env['BENCH_CONSOLE_CLIENT'] === 'client' ? 'client' : 'protocol';
 const PROFILE_DIR = process.env['BENCH_PROFILE_DIR'];
+/** api processes for the second 64-client run (default: one per core; 1 skips it). */
+const API_WORKERS = Math.max(1, num('BENCH_API_WORKERS', cpus().length));
 const SELECTED = selectedPhases(process.env['BENCH_PHASES']);
 const FULL_RUN = SELECTED.length === PHASES.length;
 const OUT_DIR = process.env['BENCH_OUT'] ?? (FULL_RUN ? join(REPO_ROOT, 'test/bench') : join(tmpdir(), 'muster-bench'));
@@ -208,6 +211,33 @@ function postJson(base: string, token: string, path: string, value: Record<strin
   });
 }
 
+/** clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU time (user + system, ms) used so far by process `pid` and every process below it (the api's
+ * cluster workers), read from /proc: the bench reads it, so the api needs no hook of its own.
+ */
+async function cpuMsOfTree(pid: number): Promise<number> {
+  const stats: { pid: number; ppid: number; ticks: number }[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const text = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    if (fields.length < 13) continue;
+    stats.push({ pid: Number(entry), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+  }
+  let ticks = 0;
+  let frontier = [pid];
+  while (frontier.length) {
+    const level = stats.filter((s) => frontier.includes(s.pid));
+    ticks += level.reduce((sum, s) => sum + s.ticks, 0);
+    frontier = stats.filter((s) => frontier.includes(s.ppid)).map((s) => s.pid);
+  }
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+
 /** The gateway's counters; it gives them only for a valid token (issue 14). */
 async function gatewayHealth(port: number, token: string): Promise<{ connections: number; stats: Record<string, number> }> {
   return (await (await fetch(`http://127.0.0.1:${port}/health`, { headers: { authorization: `Bearer ${token}` } })).json()) as { connections: number; stats: Record<string, number> };
@@ -231,8 +261,9 @@ async function main(): Promise<void> {
   const post = (path: string, value: Record<string, unknown>) => postJson(base, token, path, value);
   const incidents = Array.from({ length: INCIDENTS }, (_, i) => `b-${i}`);
 
-  const spawnService = (name: string, env: Record<string, string>): RunningProcess => {
-    const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, name)}`] : [];
+  const spawnService = (name: string, env: Record<string, string>, profileName = name): RunningProcess => {
+    // A cluster's workers inherit the flags and write a profile each into the same directory.
+    const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, profileName)}`] : [];
     // BENCH_GATEWAY_ENTRY runs another gateway build (e.g. a copy of the last commit's) for an A/B in the same conditions.
     const entry = name === 'gateway' && process.env['BENCH_GATEWAY_ENTRY'] ? join(REPO_ROOT, process.env['BENCH_GATEWAY_ENTRY']) : join(REPO_ROOT, `services/${name}/src/main.ts`);
     return startProcess(process.execPath, [...profile, '--import', 'tsx', entry], { LOG_LEVEL: 'warn', HOST: '127.0.0.1', MUSTER_JWT_SECRET: SECRET, ...common, ...env });
@@ -266,6 +297,35 @@ async function main(): Promise<void> {
   const command = async () => {
     const i = n++;
     await post(`/incidents/${incidents[i % INCIDENTS] ?? ''}/commands`, { type: 'UpdateIncidentDetails', commandId: `bench-${i}`, data: { description: `update ${i}` } });
+  };
+
+  /** The 64-client runs, for the api's profile: which directory, how many commands, when. */
+  const profileWindows: { dir: string; workers: number; ops: number; window: ProfileWindow }[] = [];
+  /** API CPU ms per acknowledged command at 64 clients, by the number of api processes. */
+  const cpuPerAck = new Map<number, number>();
+  const measuredCommands = async (concurrency: number, seconds: number, workers: number) => {
+    const pid = services.get('api')?.child.pid ?? 0;
+    const cpuBefore = await cpuMsOfTree(pid);
+    const fromUs = Number(process.hrtime.bigint() / 1000n);
+    const run = await closedLoop(concurrency, seconds, command);
+    const toUs = Number(process.hrtime.bigint() / 1000n);
+    const cpu = (await cpuMsOfTree(pid)) - cpuBefore;
+    if (concurrency === 64) {
+      cpuPerAck.set(workers, cpu / run.ops);
+      profileWindows.push({ dir: workers > 1 ? `api-${workers}-workers` : 'api', workers, ops: run.ops, window: { fromUs, toUs } });
+    }
+    log(`  api CPU ${round(cpu)} ms for ${run.ops} commands (${round(cpu / run.ops, 3)} ms each, ${workers} process${workers > 1 ? 'es' : ''})`);
+    return run;
+  };
+  const restartApi = async (workers: number): Promise<void> => {
+    const api = services.get('api');
+    if (api) {
+      const exited = await Promise.race([api.stop('SIGTERM'), sleep(10_000).then(() => 'timeout')]);
+      if (exited === 'timeout') await api.stop('SIGKILL');
+    }
+    // One pool's worth of connections across the workers, so N processes do not get N times the database.
+    services.set('api', spawnService('api', { PORT: String(ports.api), DB_POOL_SIZE: String(Math.max(4, Math.ceil(20 / workers))), MUSTER_API_WORKERS: String(workers) }, workers > 1 ? `api-${workers}-workers` : 'api'));
+    await waitFor('api', async () => ((await fetch(`${base}/health`)).ok ? true : undefined), 120_000);
   };
 
   let rawPgPerSecond: number | undefined;
@@ -327,14 +387,26 @@ async function main(): Promise<void> {
           await ensureServices();
           // Latency against load: 1, 4, 16 and 64 concurrent clients.
           for (const concurrency of [1, 4, 16, 64]) {
-            const run = await closedLoop(concurrency, concurrency === 64 ? SECONDS : Math.max(2, SECONDS / 2), command);
+            const run = await measuredCommands(concurrency, concurrency === 64 ? SECONDS : Math.max(2, SECONDS / 2), 1);
             chart.push({ concurrency, perSecond: round(run.perSecond), p50: round(pct(run.latencies, 50)), p99: round(pct(run.latencies, 99)) });
             log(`commands, ${concurrency} clients: ${round(run.perSecond)}/s p50 ${round(pct(run.latencies, 50))} ms p99 ${round(pct(run.latencies, 99))} ms`);
           }
           const at64 = chart[chart.length - 1] ?? { perSecond: 0, p50: 0, p99: 0 };
-          figures.push({ name: 'acknowledged commands/s (64 clients, 1,000 incidents)', value: at64.perSecond, unit: '/s', baseline: { name: 'raw BEGIN; INSERT; COMMIT, 8 clients', value: round(pg), unit: 'tx/s' }, target: '≥ 1.0 × raw', ratio: at64.perSecond / pg, met: at64.perSecond >= pg });
+          const cpu1 = cpuPerAck.get(1) ?? Number.NaN;
+          figures.push({ name: 'acknowledged commands/s (64 clients, 1,000 incidents)', value: at64.perSecond, unit: '/s', baseline: { name: 'raw BEGIN; INSERT; COMMIT, 8 clients', value: round(pg), unit: 'tx/s' }, target: '≥ 1.0 × raw', ratio: at64.perSecond / pg, met: at64.perSecond >= pg, note: '1 api process' });
           figures.push({ name: 'ack latency p50 (64 clients)', value: at64.p50, unit: 'ms' });
           figures.push({ name: 'ack latency p99 (64 clients)', value: at64.p99, unit: 'ms' });
+          figures.push({ name: 'api CPU per acknowledged command (64 clients, 1 process)', value: round(cpu1, 3), unit: 'ms', target: '≤ 0.3 ms', ratio: 0.3 / cpu1, met: cpu1 <= 0.3, note: "user + system time of the api process (/proc/<pid>/stat) over the 64-client phase, divided by the commands it acknowledged" });
+          // The same 64 clients against API_WORKERS processes on the same port (node:cluster).
+          if (API_WORKERS > 1) {
+            await restartApi(API_WORKERS);
+            const run = await measuredCommands(64, SECONDS, API_WORKERS);
+            const cpuN = cpuPerAck.get(API_WORKERS) ?? Number.NaN;
+            log(`commands, 64 clients, ${API_WORKERS} api workers: ${round(run.perSecond)}/s p50 ${round(pct(run.latencies, 50))} ms p99 ${round(pct(run.latencies, 99))} ms; api CPU ${round(cpuN, 3)} ms per ack`);
+            figures.push({ name: `acknowledged commands/s (64 clients, ${API_WORKERS} api workers)`, value: round(run.perSecond), unit: '/s', baseline: { name: 'raw BEGIN; INSERT; COMMIT, 8 clients', value: round(pg), unit: 'tx/s' }, target: '≥ 1.0 × raw', ratio: run.perSecond / pg, met: run.perSecond >= pg, note: `MUSTER_API_WORKERS=${API_WORKERS}; p50 ${round(pct(run.latencies, 50))} ms, p99 ${round(pct(run.latencies, 99))} ms; ${round(run.perSecond / Math.max(at64.perSecond, 1e-9), 2)} × the 1-process rate of this run` });
+            figures.push({ name: `api CPU per acknowledged command (64 clients, ${API_WORKERS} workers)`, value: round(cpuN, 3), unit: 'ms', note: 'summed over the primary and its workers' });
+            await restartApi(1);
+          }
           break;
         }
         case 'console': {
@@ -534,7 +606,13 @@ async function main(): Promise<void> {
     await t.drop();
   }
   machine.loadAtEnd = loadavg().map((l) => round(l, 2));
-  await writeResults(figures, chart, machine);
+  // The profiles are written when the services exit, so they are read only now.
+  const profiles: string[] = [];
+  for (const { dir, workers, ops, window } of PROFILE_DIR ? profileWindows : []) {
+    const summary = summarise(await profilesIn(join(PROFILE_DIR ?? '', dir)), 25, window);
+    profiles.push(`### The api's CPU profile, 64-client commands phase, ${workers} process${workers > 1 ? 'es' : ''} (${ops} commands acknowledged)\n\n${summary}`);
+  }
+  await writeResults(figures, chart, machine, profiles);
 }
 
 /**
@@ -578,7 +656,7 @@ function asciiChart(chart: ChartRow[]): string {
   return ['```', 'ack latency against load (█ p50, ░ up to p99)', ...lines, '```'].join('\n');
 }
 
-async function writeResults(figures: Figure[], chart: ChartRow[], machine: { cpus: number; model: string; loadAtStart: number[]; loadAtEnd: number[] }): Promise<void> {
+async function writeResults(figures: Figure[], chart: ChartRow[], machine: { cpus: number; model: string; loadAtStart: number[]; loadAtEnd: number[] }, profiles: string[]): Promise<void> {
   await mkdir(OUT_DIR, { recursive: true });
   const at = new Date().toISOString();
   const settings = { PHASES: SELECTED, SECONDS, CONSOLES, CONSOLE_PROCESSES, CONSOLE_CLIENT, BIG_EVENTS, CONSOLE_RATE, INCIDENTS };
@@ -612,7 +690,9 @@ async function writeResults(figures: Figure[], chart: ChartRow[], machine: { cpu
     '- reconnect storm: every console closes, 500 commands are committed, all reconnect at once with their last position; time until each has every room event after its position (read from PostgreSQL), with gaps and duplicates counted by position.',
     '- 100,000-event incident: filled through the store (batches of 2,000, same write path as commands) with the services stopped, then loaded 200 times; the store keeps the state as a snapshot on the stream row, so the load reads one row and no tail.',
     '- replay: the whole global log read with `readGlobalLog` in pages of 5,000 (the relay\'s and the gateway\'s catch-up read), three passes with the services stopped, the best reported.',
+    '- api CPU per acknowledged command: user + system time of the api process and its cluster workers (/proc/<pid>/stat, read by the bench before and after the 64-client loop) divided by the commands acknowledged in it. With BENCH_PROFILE_DIR the api runs under `--cpu-prof` and the profile\'s samples of the same loop are summarised below (test/bench/profile-summary.ts; sampled wall time on CPU, so on a loaded machine a frame also counts time the process waited for a core).',
     '',
+    ...(profiles.length ? ['## Where the api spends its CPU', '', ...profiles.flatMap((p) => [p, ''])] : []),
   ].join('\n');
   await writeFile(join(OUT_DIR, 'REPORT.md'), report);
   log(report);

@@ -12,13 +12,15 @@
  *   consoles, default 2), BENCH_CONSOLE_CLIENT (`protocol`, the default, or `client` for the real
  *   @muster/client feed), BENCH_DRAIN_SECONDS (how long to wait for every console to get everything,
  *   default 180), BENCH_PROFILE_DIR (write a --cpu-prof of the api, gateway and relay there),
- *   BENCH_GATEWAY_ENTRY (another gateway main.ts, relative to the repository, for an A/B).
+ *   BENCH_GATEWAY_ENTRY (another gateway main.ts, relative to the repository, for an A/B),
+ *   BENCH_API_ENTRY (the same for the api, e.g. a worktree of main's services/api/src/main.ts),
+ *   BENCH_API_WORKERS (api processes for a second 64-client run, default one per core; 1 skips it).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { START_POSITION, type CommandResult, type EventEnvelope } from '@muster/contracts';
 import type { Actor } from '@muster/domain';
@@ -264,8 +266,9 @@ async function main(): Promise<void> {
   const spawnService = (name: string, env: Record<string, string>, profileName = name): RunningProcess => {
     // A cluster's workers inherit the flags and write a profile each into the same directory.
     const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, profileName)}`] : [];
-    // BENCH_GATEWAY_ENTRY runs another gateway build (e.g. a copy of the last commit's) for an A/B in the same conditions.
-    const entry = name === 'gateway' && process.env['BENCH_GATEWAY_ENTRY'] ? join(REPO_ROOT, process.env['BENCH_GATEWAY_ENTRY']) : join(REPO_ROOT, `services/${name}/src/main.ts`);
+    // BENCH_GATEWAY_ENTRY / BENCH_API_ENTRY run another build (e.g. a copy of the last commit's) for an A/B in the same conditions.
+    const other = process.env[`BENCH_${name.toUpperCase()}_ENTRY`];
+    const entry = (name === 'gateway' || name === 'api') && other ? resolvePath(REPO_ROOT, other) : join(REPO_ROOT, `services/${name}/src/main.ts`);
     return startProcess(process.execPath, [...profile, '--import', 'tsx', entry], { LOG_LEVEL: 'warn', HOST: '127.0.0.1', MUSTER_JWT_SECRET: SECRET, ...common, ...env });
   };
   /** Starts the api, relay and gateway once, when the first phase needs them. */
@@ -326,6 +329,17 @@ async function main(): Promise<void> {
     // One pool's worth of connections across the workers, so N processes do not get N times the database.
     services.set('api', spawnService('api', { PORT: String(ports.api), DB_POOL_SIZE: String(Math.max(4, Math.ceil(20 / workers))), MUSTER_API_WORKERS: String(workers) }, workers > 1 ? `api-${workers}-workers` : 'api'));
     await waitFor('api', async () => ((await fetch(`${base}/health`)).ok ? true : undefined), 120_000);
+    // The first worker to listen answers /health while the others may still be compiling: wait until
+    // the whole tree is idle, so neither their start-up nor a port held by one worker is measured.
+    const pid = services.get('api')?.child.pid ?? 0;
+    for (let last = await cpuMsOfTree(pid), i = 0; i < 120; i++) {
+      await sleep(1000);
+      const now = await cpuMsOfTree(pid);
+      if (now - last < 100) break;
+      last = now;
+    }
+    // Warm up the new processes' code the way the 1-process api was by the smaller loops before it.
+    await closedLoop(64, Math.max(2, SECONDS / 2), command);
   };
 
   let rawPgPerSecond: number | undefined;

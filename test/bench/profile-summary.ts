@@ -27,7 +27,7 @@ interface CpuProfile {
 }
 
 /** The package a frame belongs to, from its file: node_modules/<pkg>, packages|services/<name>, node: internals. */
-export function packageOf(frame: CallFrame): string {
+function packageOf(frame: CallFrame): string {
   const { url, functionName } = frame;
   if (!url) return functionName.startsWith('(') ? functionName : '(native)';
   if (url.startsWith('node:')) return 'node (internals)';

@@ -202,5 +202,6 @@ describe('api process: MUSTER_API_WORKERS runs a worker per core on one port', (
     api.child.kill('SIGTERM');
     expect(await api.exited).toBe(0);
     expect(await childrenOf(pid)).toEqual([]);
-  });
+    // Three api processes start in this test (each compiles its TypeScript under tsx): minutes on a busy machine.
+  }, 300_000);
 });

@@ -62,7 +62,7 @@ export async function startApiWorkers(count: number, logger: Logger): Promise<Ap
     // Asked over IPC, not with a signal: a worker that got the terminal's SIGINT or a process-group
     // SIGTERM along with the primary is stopping already, and a second signal would kill it mid-stop.
     for (const worker of Object.values(cluster.workers ?? {})) if (worker?.isConnected()) worker.send(STOP_MESSAGE);
-    await Promise.all([...exits]);
+    await Promise.all(exits);
   };
   try {
     await Promise.all(listening);

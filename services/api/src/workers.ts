@@ -33,8 +33,12 @@ export async function startApiWorkers(count: number, logger: Logger): Promise<Ap
   let stopping = false;
   const exits = new Set<Promise<void>>();
 
+  /** Workers that listen, and so have their stop listener (stopWhenPrimaryAsks runs before the server starts). */
+  const serving = new WeakSet<Worker>();
+
   const fork = (): Worker => {
     const worker = cluster.fork();
+    worker.once('listening', () => serving.add(worker));
     const exited = new Promise<void>((resolve) => {
       worker.once('exit', (code, signal) => {
         exits.delete(exited);
@@ -59,9 +63,15 @@ export async function startApiWorkers(count: number, logger: Logger): Promise<Ap
   });
   const stop = async (): Promise<void> => {
     stopping = true;
-    // Asked over IPC, not with a signal: a worker that got the terminal's SIGINT or a process-group
-    // SIGTERM along with the primary is stopping already, and a second signal would kill it mid-stop.
-    for (const worker of Object.values(cluster.workers ?? {})) if (worker?.isConnected()) worker.send(STOP_MESSAGE);
+    // A serving worker is asked over IPC, not with a signal: one that got the terminal's SIGINT or a
+    // process-group SIGTERM along with the primary is stopping already, and a second signal would
+    // kill it mid-stop. One still starting may not listen for the message yet; it serves nothing, so a
+    // signal ends it (its own handler, once installed, stops it cleanly).
+    for (const worker of Object.values(cluster.workers ?? {})) {
+      if (!worker) continue;
+      if (serving.has(worker) && worker.isConnected()) worker.send(STOP_MESSAGE);
+      else worker.process.kill('SIGTERM');
+    }
     await Promise.all(exits);
   };
   try {

@@ -32,7 +32,11 @@ export async function attempt<K extends StreamType>(
   const dated = command.occurredAt !== undefined && command.system === undefined;
   const opened = async <S extends { streamId: string; openedAt?: string | undefined }>(s: S | null): Promise<S | null> =>
     s && dated && s.openedAt === undefined ? { ...s, openedAt: await ctx.store.openingOf(s.streamId) } : s;
-  checkOccurredAt(ctx, command, now, notBeforeOf(ctx, registration, { stream: await opened(stream), parent: await opened(parent), incident }, now));
+  // Only a command that states when it happened has anything to check (most do not: the profile
+  // of issue 18 showed the bounds' date parsing on every command).
+  if (command.occurredAt !== undefined) {
+    checkOccurredAt(ctx, command, now, notBeforeOf(ctx, registration, { stream: await opened(stream), parent: await opened(parent), incident }, now));
+  }
   const enriched = registration.enrich?.(command.type, payload, stream?.state.context ?? null, ctx.tree, { incident, actor: command.actor, now, rules: ctx.env.rules }) ?? payload;
 
   const nowIso = now.toISOString();

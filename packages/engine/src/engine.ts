@@ -8,7 +8,8 @@ import { offeredCommands, type StreamRef } from './pipeline/offer';
 import { attempt } from './pipeline/run';
 import { KeyedTurns, withRetries } from './pipeline/turns';
 import type { CommandEnvelope, PipelineContext } from './pipeline/types';
-import { randomIds, systemClock, type Clock, type EventStore, type Ids, type StoredStream } from './ports';
+import { StreamCache } from './pipeline/stream-cache';
+import { randomIds, systemClock, type Clock, type EventStore, type Ids, type StoredStream, type StreamRecord } from './ports';
 
 export type { CommandEnvelope } from './pipeline/types';
 export type { StreamRef } from './pipeline/offer';
@@ -28,10 +29,13 @@ export interface EngineOptions {
   maxClockSkewMs?: number;
   /** How far before now a newly reported incident may say it happened; default 30 days. */
   maxReportBackdateMs?: number;
+  /** Streams kept to decide the next command on without reading them again (see StreamCache); default 10,000, 0 for none. */
+  streamCacheSize?: number;
 }
 
 const DEFAULT_MAX_CLOCK_SKEW_MS = 5 * 60_000;
 const DEFAULT_MAX_REPORT_BACKDATE_MS = 30 * 24 * 60 * 60_000;
+const DEFAULT_STREAM_CACHE_SIZE = 10_000;
 
 export interface Engine {
   handle(command: CommandEnvelope): Promise<CommandResult>;
@@ -64,6 +68,7 @@ export function createEngine(options: EngineOptions): Engine {
     env: { rules: options.rules ?? DEFAULT_RULE_BOOK, tree },
     maxClockSkewMs: options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS,
     maxReportBackdateMs: options.maxReportBackdateMs ?? DEFAULT_MAX_REPORT_BACKDATE_MS,
+    streams: (options.streamCacheSize ?? DEFAULT_STREAM_CACHE_SIZE) > 0 ? new StreamCache(options.streamCacheSize ?? DEFAULT_STREAM_CACHE_SIZE) : null,
   };
   const maxRetries = options.maxConflictRetries ?? 12;
   const streamTurns = new KeyedTurns();
@@ -87,16 +92,27 @@ export function createEngine(options: EngineOptions): Engine {
       expectedVersion: command.expectedVersion,
       occurredAt: command.occurredAt,
     });
-    if (command.commandId !== undefined) {
-      const earlier = await ctx.store.findCommand(key);
-      if (earlier) return answerFor(earlier, key, fingerprint);
-    }
     const known = { ...command, streamType, type };
     // Commands to one stream from this process take turns: racing them would only make all but
     // one lose and retry. Writers in other processes still race, and the retry handles it.
-    return streamTurns.run(command.streamId, () =>
-      withRetries(command, maxRetries, () => attempt(ctx, registration, known, { commandId, key, fingerprint }, payload)),
-    );
+    return streamTurns.run(command.streamId, async () => {
+      // One round trip answers both the idempotency lookup and whether the copy of the stream this
+      // engine holds is still the stored one; inside the turn, so an earlier command to the stream
+      // from this process has left its state in the cache already.
+      const cached = ctx.streams?.get(command.streamId);
+      let stream: StreamRecord | null | undefined;
+      if (command.commandId !== undefined || cached) {
+        const seen = await ctx.store.peek(command.commandId === undefined ? undefined : key, command.streamId);
+        if (seen.command) return answerFor(seen.command, key, fingerprint);
+        stream = seen.version === null ? null : cached?.version === seen.version ? cached : undefined;
+      }
+      return withRetries(command, maxRetries, () => {
+        // Only the first attempt may use what was peeked: a retry follows a lost race, so it reads the stream.
+        const first = stream;
+        stream = undefined;
+        return attempt(ctx, registration, known, { commandId, key, fingerprint }, payload, first);
+      });
+    });
   }
 
   return {

@@ -576,6 +576,74 @@ describe('engine: optimistic concurrency', () => {
 // Stock and team effects (what the engine hands the store)
 // ---------------------------------------------------------------------------------------------------
 
+describe('engine: the streams it keeps (stream cache)', () => {
+  /** The store, counting the snapshot reads the engine makes. */
+  function counted(w: World) {
+    const loads: string[] = [];
+    const load = w.store.loadStream.bind(w.store);
+    w.store.loadStream = (streamId) => {
+      loads.push(streamId);
+      return load(streamId);
+    };
+    return loads;
+  }
+
+  it('a stream this engine wrote is not read again for its next command', async () => {
+    const w = world();
+    await commanded(w);
+    const loads = counted(w);
+    await w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-1' }));
+    await w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-2' }));
+    // The incident (the parent, read for visibility) is read each time; the scene stream is not.
+    expect(loads.filter((id) => id === CMD)).toEqual([]);
+    expect((await w.engine.load('scene', CMD)).version).toBe(3);
+    await expectReplayable(w, 'scene', CMD);
+  });
+
+  it('a copy another process made stale is never decided on: the engine reads the stored stream', async () => {
+    const w = world(0);
+    await commanded(w);
+    await w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-1' }));
+    const [other] = peers(w, 1, 0);
+    await other?.handle({ ...command('PostSceneReport', { reportId: 'r-2', injured: 3 }), actor: DEPUTY });
+    const loads = counted(w);
+    // A stale copy (version 2) would refuse expectedVersion 3 and would lose the other process's report.
+    const result = await w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-3' }), { expectedVersion: 3 });
+    expect(result.version).toBe(4);
+    expect(loads.filter((id) => id === CMD)).toEqual([CMD]);
+    expect((await sceneContext(w)).reportCount).toBe(3);
+    await expectReplayable(w, 'scene', CMD);
+  });
+
+  it('a command after another process moved the stream keeps both changes, whether the copy or the write catches it', async () => {
+    const w = world();
+    await reported(w);
+    await w.send(COUNTY_DUTY, incident('UpdateIncidentDetails', { description: 'first' }));
+    // Another writer moves the incident on behind this engine's back (as the timers process would).
+    const [other] = peers(w, 1);
+    await other?.handle({ ...incident('UpdateIncidentDetails', { description: 'second' }), actor: COUNTY_DUTY });
+    await w.send(COUNTY_DUTY, incident('UpdateIncidentDetails', { title: 'renamed' }));
+    const stored = await w.engine.load('incident', INC);
+    expect(stored.version).toBe(4);
+    expect(stored.state.context.description).toBe('second');
+    expect(stored.state.context.title).toBe('renamed');
+  });
+
+  it('with the cache off, every command reads its stream', async () => {
+    const store = new InMemoryEventStore();
+    const engine = createEngine({ store, streamCacheSize: 0 });
+    await engine.handle({ ...incident('ReportIncident', { title: 'Landslide', leadJurisdiction: '441203' }), actor: COUNTY_DUTY });
+    let loads = 0;
+    const load = store.loadStream.bind(store);
+    store.loadStream = (streamId) => {
+      loads += 1;
+      return load(streamId);
+    };
+    await engine.handle({ ...incident('UpdateIncidentDetails', { description: 'x' }), actor: COUNTY_DUTY });
+    expect(loads).toBe(1);
+  });
+});
+
 describe('resource request effects', () => {
   const effectsOf = AGGREGATES['resourceRequest']?.effectsOf;
   const dispatch = { depotId: 'depot-dh', orderNumber: 'ZQ-1', items: [{ kind: 'tent', quantity: 15 }], teams: ['team-1'], dispatchedAt: iso(1), dispatchedBy: 'u', room: '441203' };

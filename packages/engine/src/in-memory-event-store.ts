@@ -1,6 +1,6 @@
 import { formatPosition, type EventEnvelope } from '@muster/contracts';
 import { answerFor, type StoredCommand } from './command-key';
-import { StreamVersionConflict, keyOf, type AppendOutcome, type EventStore, type StoreEffect, type StreamRecord, type StreamWrite } from './ports';
+import { StreamVersionConflict, keyOf, type AppendOutcome, type EventStore, type Peeked, type StoreEffect, type StreamRecord, type StreamWrite } from './ports';
 
 /**
  * When a stream's record opens, given its first event's times: the earlier of when it happened and
@@ -31,6 +31,10 @@ export class InMemoryEventStore implements EventStore {
 
   async findCommand(commandKey: string): Promise<StoredCommand | null> {
     return this.commands.get(commandKey) ?? null;
+  }
+
+  async peek(commandKey: string | undefined, streamId: string): Promise<Peeked> {
+    return { command: commandKey === undefined ? null : (this.commands.get(commandKey) ?? null), version: this.streams.get(streamId)?.version ?? null };
   }
 
   async append(write: StreamWrite): Promise<AppendOutcome> {

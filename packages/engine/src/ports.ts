@@ -100,6 +100,12 @@ export function keyOf(write: Pick<StreamWrite, 'commandId' | 'commandKey'>): str
   return write.commandKey ?? write.commandId;
 }
 
+/** What EventStore.peek found. */
+export interface Peeked {
+  command: StoredCommand | null;
+  version: number | null;
+}
+
 /** Thrown by a store when the stream moved past `expectedVersion` (or already exists). */
 export class StreamVersionConflict extends Error {
   constructor(
@@ -125,6 +131,13 @@ export interface EventStore {
   openingOf(streamId: string): Promise<string | undefined>;
   /** The command recorded under an idempotency key (see commandKey), if any. */
   findCommand(commandKey: string): Promise<StoredCommand | null>;
+  /**
+   * In one round trip: the command recorded under `commandKey` (none is looked up when it is
+   * undefined) and the version `streamId` is stored at (null: no such stream). The engine asks it
+   * before every command it can answer from a stream state it holds: the state is used only when its
+   * version is the stored one, so a stale copy never decides (see StreamCache).
+   */
+  peek(commandKey: string | undefined, streamId: string): Promise<Peeked>;
   append(write: StreamWrite): Promise<AppendOutcome>;
   readStream(streamId: string, afterVersion?: number): Promise<EventEnvelope[]>;
 }

@@ -1,5 +1,5 @@
 import { MusterError, type EventEnvelope } from '@muster/contracts';
-import { answerFor, keyOf, StreamVersionConflict, type AppendOutcome, type EventStore, type StoredCommand, type StreamRecord, type StreamWrite } from '@muster/engine';
+import { answerFor, keyOf, StreamVersionConflict, type AppendOutcome, type EventStore, type Peeked, type StoredCommand, type StreamRecord, type StreamWrite } from '@muster/engine';
 import type { ControlledTransaction, Kysely } from 'kysely';
 import type { Database } from './database';
 import { DuplicateCommand, PostgresEventStore, storedCommand } from './postgres-event-store';
@@ -133,6 +133,10 @@ export class GroupCommitEventStore implements EventStore {
 
   findCommand(commandKey: string): Promise<StoredCommand | null> {
     return this.solo.findCommand(commandKey);
+  }
+
+  peek(commandKey: string | undefined, streamId: string): Promise<Peeked> {
+    return this.solo.peek(commandKey, streamId);
   }
 
   readStream(streamId: string, afterVersion?: number): Promise<EventEnvelope[]> {

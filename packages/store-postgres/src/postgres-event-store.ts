@@ -1,6 +1,6 @@
-import type { EventEnvelope } from '@muster/contracts';
+import type { CommandResult, EventEnvelope } from '@muster/contracts';
 import { isStreamOf, type ContextOf, type PersistedState, type StreamType } from '@muster/domain';
-import { answerFor, keyOf, openingOf, StreamVersionConflict, type AppendOutcome, type EventStore, type StoredCommand, type StreamRecord, type StreamWrite } from '@muster/engine';
+import { answerFor, keyOf, openingOf, StreamVersionConflict, type AppendOutcome, type EventStore, type Peeked, type StoredCommand, type StreamRecord, type StreamWrite } from '@muster/engine';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './database';
 import { EVENT_COLUMNS, toEnvelope } from './event-mapping';
@@ -59,6 +59,16 @@ export class PostgresEventStore implements EventStore {
 
   async findCommand(commandKey: string): Promise<StoredCommand | null> {
     return storedCommand(this.db, commandKey);
+  }
+
+  async peek(commandKey: string | undefined, streamId: string): Promise<Peeked> {
+    // One row always: the stream's version (null without a stream) and the command, if one is stored.
+    const { rows } = await sql<{ version: number | null; result: CommandResult | null; fingerprint: string | null }>`
+      select (select version from stream where stream_id = ${streamId}) as version, c.result, c.fingerprint
+      from (values (1)) as one (x) left join command c on c.command_key = ${commandKey ?? null}
+    `.execute(this.db);
+    const row = rows[0];
+    return { command: row?.result ? { result: row.result, fingerprint: row.fingerprint } : null, version: row?.version ?? null };
   }
 
   async append(write: StreamWrite): Promise<AppendOutcome> {

@@ -40,6 +40,11 @@ const ApiEnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   ...BaseEnvShape,
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  /**
+   * api processes serving the port (node:cluster); each has its own pool of DB_POOL_SIZE. One per
+   * core lets the api use the machine; 1 (the default) runs no cluster at all.
+   */
+  MUSTER_API_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   ...AuthEnvShape,
   ...EngineEnvShape,
   ...RequestLimitsEnvShape,

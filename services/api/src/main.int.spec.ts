@@ -2,10 +2,11 @@
  * The api as its own process (src/main.ts, `node --import tsx`), with its configuration files (issue
  * 16): a bad MUSTER_RULES_FILES or MUSTER_JURISDICTIONS_FILE stops the start with exit code 2 before
  * the process touches the database or listens, and stderr names the file, the entry and the field; a
- * good pair is served as loaded.
+ * good pair is served as loaded. With MUSTER_API_WORKERS the process is a cluster primary whose
+ * workers share the port (issue 18).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,4 +136,72 @@ describe('api process: a good jurisdictions file and rules file', () => {
     api.child.kill('SIGTERM');
     expect(await api.exited).toBe(0);
   });
+});
+
+/** The pids of the processes whose parent is `pid` (read from /proc). */
+async function childrenOf(pid: number): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // The field after the state, past the command name in parentheses.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid === pid) found.push(Number(entry));
+  }
+  return found.sort((a, b) => a - b);
+}
+
+async function until<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 600; i++) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('api process: MUSTER_API_WORKERS runs a worker per core on one port', () => {
+  it('two workers share the port and the database: concurrent commands to one stream all land gap-free, a command id is stored once, a dead worker is replaced, SIGTERM stops all', async () => {
+    const port = await freePort();
+    const api = spawnApi(port, { MUSTER_API_WORKERS: '2', LOG_LEVEL: 'warn' });
+    const base = `http://127.0.0.1:${port}`;
+    await until('the api', async () => ((await fetch(`${base}/health`)).ok ? true : undefined));
+    const pid = api.child.pid ?? 0;
+    const workers = await until('two workers', async () => {
+      const children = await childrenOf(pid);
+      return children.length === 2 ? children : undefined;
+    });
+
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${await testToken({ userId: 'do-cluster', roles: ['duty_officer'], jurisdiction: '441203' })}` };
+    const post = async (path: string, body: unknown) => {
+      // A fresh connection each time, so the primary hands requests to both workers.
+      const answer = await fetch(`${base}${path}`, { method: 'POST', headers: { ...headers, connection: 'close' }, body: JSON.stringify(body) });
+      return { status: answer.status, body: (await answer.json()) as { version?: number; events?: { eventId: string }[] } };
+    };
+    expect((await post('/incidents', { incidentId: 'cluster-1', data: { title: 'Cluster', leadJurisdiction: '441203' } })).status).toBe(201);
+    const updates = await Promise.all(Array.from({ length: 16 }, (_, i) => post('/incidents/cluster-1/commands', { type: 'UpdateIncidentDetails', data: { description: `update ${i}` } })));
+    expect(updates.map((u) => u.status)).toEqual(updates.map(() => 200));
+    expect(updates.map((u) => u.body.version).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(Array.from({ length: 16 }, (_, i) => i + 2));
+    // One command id sent many times at once, to both workers: stored once, one answer for all.
+    const same = await Promise.all(Array.from({ length: 8 }, () => post('/incidents/cluster-1/commands', { type: 'UpdateIncidentDetails', commandId: 'once', data: { description: 'once' } })));
+    expect(new Set(same.map((s) => JSON.stringify(s.body))).size).toBe(1);
+    const stored = await sql<{ n: string }>`select count(*)::text as n from event where stream_id = 'cluster-1'`.execute(t.db);
+    expect(stored.rows[0]?.n).toBe('18');
+    const versions = await sql<{ version: number }>`select version from event where stream_id = 'cluster-1' order by version`.execute(t.db);
+    expect(versions.rows.map((r) => r.version)).toEqual(Array.from({ length: 18 }, (_, i) => i + 1));
+
+    // A worker killed outright is replaced; the port keeps answering meanwhile.
+    process.kill(workers[0] ?? 0, 'SIGKILL');
+    const replaced = await until('a replacement worker', async () => {
+      const children = await childrenOf(pid);
+      return children.length === 2 && !children.includes(workers[0] ?? 0) ? children : undefined;
+    });
+    expect(replaced).toContain(workers[1]);
+    expect((await post('/incidents/cluster-1/commands', { type: 'UpdateIncidentDetails', data: { description: 'after' } })).body.version).toBe(19);
+
+    api.child.kill('SIGTERM');
+    expect(await api.exited).toBe(0);
+    expect(await childrenOf(pid)).toEqual([]);
+    // Three api processes start in this test (each compiles its TypeScript under tsx): minutes on a busy machine.
+  }, 300_000);
 });

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { readFile } from 'node:fs/promises';
 import { createEngine } from '@muster/engine';
 import { UserDirectory, type UserRecord } from '@muster/identity';
@@ -5,11 +6,23 @@ import { engineSettingsFromEnv, jurisdictionsFromEnv, runService } from '@muster
 import { connect, GroupCommitEventStore, migrateToLatest } from '@muster/store-postgres';
 import { apiEnv, loginLimitsFromEnv } from './config';
 import { startApiServer, verifierFor } from './server';
+import { startApiWorkers, stopWhenPrimaryAsks } from './workers';
 
 await runService('api', apiEnv, async ({ env, logger, hold }) => {
   // Configuration files first: a bad one stops the start (exit 2, naming the entry) before the database is touched.
   const jurisdictions = await jurisdictionsFromEnv(env);
   const settings = await engineSettingsFromEnv(env, jurisdictions);
+  if (env.MUSTER_API_WORKERS > 1 && cluster.isPrimary) {
+    // The primary only migrates (once, before any worker reads a table) and keeps the workers running.
+    const db = connect({ connectionString: env.DATABASE_URL, maxConnections: 1, applicationName: 'muster-api-primary' });
+    try {
+      await migrateToLatest(db);
+    } finally {
+      await db.destroy();
+    }
+    hold(await startApiWorkers(env.MUSTER_API_WORKERS, logger), (workers) => workers.stop());
+    return;
+  }
   // The directory checks every record against its schema and the tree (a bad file stops the start, naming the field).
   const users = env.MUSTER_USERS_FILE
     ? new UserDirectory(JSON.parse(await readFile(env.MUSTER_USERS_FILE, 'utf8')) as UserRecord[], {
@@ -18,7 +31,9 @@ await runService('api', apiEnv, async ({ env, logger, hold }) => {
       })
     : undefined;
   const db = hold(connect({ connectionString: env.DATABASE_URL, maxConnections: env.DB_POOL_SIZE, applicationName: 'muster-api' }), (pool) => pool.destroy());
-  await migrateToLatest(db);
+  // A worker's primary has migrated already.
+  if (cluster.isPrimary) await migrateToLatest(db);
+  else stopWhenPrimaryAsks();
   // Commands of concurrent requests share transactions (group commit); each is acknowledged after its COMMIT.
   const engine = createEngine({ store: new GroupCommitEventStore(db), ...settings });
   const auth = {

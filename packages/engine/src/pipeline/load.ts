@@ -1,8 +1,8 @@
 import { ConflictError } from '@muster/contracts';
 import { isStreamOf, type StreamType } from '@muster/domain';
 import type { AggregateRegistration } from '../aggregates';
-import type { EventStore, StoredStream } from '../ports';
-import type { KnownCommand } from './types';
+import type { EventStore, StoredStream, StreamRecord } from '../ports';
+import type { KnownCommand, PipelineContext } from './types';
 
 /** The stream of type K under an id; null when there is none, or when the id holds a stream of another type. */
 export async function loadStream<K extends StreamType>(store: EventStore, streamType: K, streamId: string): Promise<StoredStream<K> | null> {
@@ -15,8 +15,18 @@ export async function loadStream<K extends StreamType>(store: EventStore, stream
  * ever opens a stream is refused on an id in use before anything is known about who holds it: one
  * answer for everyone, with no version or state in it (not even for a sender who may see the stream).
  */
-export async function loadTarget<K extends StreamType>(store: EventStore, registration: AggregateRegistration<K>, command: KnownCommand<K>): Promise<StoredStream<K> | null> {
-  const stream = await store.loadStream(command.streamId);
+export async function loadTarget<K extends StreamType>(
+  ctx: Pick<PipelineContext, 'store' | 'streams'>,
+  registration: AggregateRegistration<K>,
+  command: KnownCommand<K>,
+  /** The stream as the engine already knows it at its stored version (null: none stored); undefined: read it. */
+  known?: StreamRecord | null,
+): Promise<StoredStream<K> | null> {
+  let stream = known;
+  if (stream === undefined) {
+    stream = await ctx.store.loadStream(command.streamId);
+    if (stream) ctx.streams?.set(stream);
+  }
   if (stream && registration.opensOnly.includes(command.type)) {
     throw new ConflictError(`${command.streamType} id ${command.streamId} is already in use; choose another`);
   }

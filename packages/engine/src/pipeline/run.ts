@@ -6,6 +6,7 @@ import { decideOn } from './decide';
 import { loadTarget } from './load';
 import { checkOccurredAt, notBeforeOf } from './occurred-at';
 import { reactionsOf } from './react';
+import type { AppendOutcome, StreamRecord } from '../ports';
 import type { Handled, KnownCommand, PipelineContext } from './types';
 import { writeFor } from './write';
 
@@ -20,8 +21,10 @@ export async function attempt<K extends StreamType>(
   command: KnownCommand<K>,
   handled: Handled,
   payload: Payload,
+  /** The target stream at its stored version, when the engine knows it already (see loadTarget). */
+  known?: StreamRecord | null,
 ): Promise<CommandResult> {
-  const stream = await loadTarget(ctx.store, registration, command);
+  const stream = await loadTarget(ctx, registration, command, known);
   const { incidentId, parent, incident } = await authorize(ctx, registration, command, payload, stream);
 
   const now = ctx.clock.now();
@@ -29,7 +32,11 @@ export async function attempt<K extends StreamType>(
   const dated = command.occurredAt !== undefined && command.system === undefined;
   const opened = async <S extends { streamId: string; openedAt?: string | undefined }>(s: S | null): Promise<S | null> =>
     s && dated && s.openedAt === undefined ? { ...s, openedAt: await ctx.store.openingOf(s.streamId) } : s;
-  checkOccurredAt(ctx, command, now, notBeforeOf(ctx, registration, { stream: await opened(stream), parent: await opened(parent), incident }, now));
+  // Only a command that states when it happened has anything to check (most do not: the profile
+  // of issue 18 showed the bounds' date parsing on every command).
+  if (command.occurredAt !== undefined) {
+    checkOccurredAt(ctx, command, now, notBeforeOf(ctx, registration, { stream: await opened(stream), parent: await opened(parent), incident }, now));
+  }
   const enriched = registration.enrich?.(command.type, payload, stream?.state.context ?? null, ctx.tree, { incident, actor: command.actor, now, rules: ctx.env.rules }) ?? payload;
 
   const nowIso = now.toISOString();
@@ -45,6 +52,18 @@ export async function attempt<K extends StreamType>(
   write.commandKey = handled.key;
   write.fingerprint = fingerprint;
   write.reactions = await reactionsOf(ctx, registration, decision, { meta, key: handled.key, fingerprint, incidentId, lead });
-  const outcome = await ctx.store.append(write);
-  return outcome.kind === 'duplicate' ? outcome.result : write.result;
+  let outcome: AppendOutcome;
+  try {
+    outcome = await ctx.store.append(write);
+  } catch (error) {
+    ctx.streams?.forget(write);
+    throw error;
+  }
+  if (outcome.kind === 'duplicate') {
+    // Another write of the same command got there first: what the streams hold now is not this write's.
+    ctx.streams?.forget(write);
+    return outcome.result;
+  }
+  ctx.streams?.written(write);
+  return write.result;
 }

@@ -3,6 +3,7 @@ import type { ReactionEnv } from '../aggregates';
 import type { Policy } from '../authorization';
 import type { SystemCaller } from '../command-key';
 import type { Clock, EventStore, Ids } from '../ports';
+import type { StreamCache } from './stream-cache';
 
 /** A command as it reaches the engine from any entry point (HTTP, timers, CLI). */
 export interface CommandEnvelope {
@@ -35,6 +36,8 @@ export interface PipelineContext {
   env: ReactionEnv;
   maxClockSkewMs: number;
   maxReportBackdateMs: number;
+  /** Streams this engine last loaded or wrote (null: no cache). */
+  streams: StreamCache | null;
 }
 
 /** How one command is recorded: its id as sent (or given), its idempotency key and its fingerprint. */

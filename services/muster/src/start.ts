@@ -49,7 +49,8 @@ export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logg
   const store = new GroupCommitEventStore(db);
   const engine = createEngine({ store, ...settings });
   const verifier = verifierFor(auth, jurisdictions);
-  const relay = startRelay({ db, bus, logger: logger.child({ service: 'relay' }) });
+  // The relay reads the log on each commit's NOTIFY (its own LISTEN session) and polls only as a fallback.
+  const relay = startRelay({ db, bus, listenUrl: databaseUrl, logger: logger.child({ service: 'relay' }) });
   const gateway = await startGateway({
     db,
     bus,

@@ -3,7 +3,7 @@
  * NATS, written to results.json and REPORT.md. Not part of `pnpm test`.
  *
  * Environment:
- * - BENCH_PHASES: comma-separated subset of raw, commands, console, gateway, storm, load, replay
+ * - BENCH_PHASES: comma-separated subset of raw, commands, latency, console, gateway, storm, load, replay, start
  *   (default: all, in that order). A subset writes its report to $TMPDIR/muster-bench unless
  *   BENCH_OUT says where, so measuring one thing never overwrites the committed full report.
  * - BENCH_SECONDS (per throughput phase, default 5), BENCH_CONSOLES (default 1000, the issue's size),
@@ -13,6 +13,8 @@
  *   @muster/client feed), BENCH_DRAIN_SECONDS (how long to wait for every console to get everything,
  *   default 180), BENCH_PROFILE_DIR (write a --cpu-prof of the api, gateway and relay there),
  *   BENCH_GATEWAY_ENTRY (another gateway main.ts, relative to the repository, for an A/B).
+ * - latency phase (phase-latency.ts): BENCH_LATENCY_CONSOLES (200), BENCH_LATENCY_RATE (200/s), BENCH_LATENCY_SECONDS (30).
+ * - start phase (phase-start.ts): `pnpm start` on a new data directory, restarts, `pnpm muster token`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -32,9 +34,11 @@ import { WebSocketServer } from 'ws';
 import { REPO_ROOT, startProcess, waitFor, type RunningProcess } from '../support/processes';
 import { latencyChartSvg } from './chart';
 import { figuresTable, informational, judged, unmetSection, type Figure } from './figures';
+import { latencyFigures } from './phase-latency';
+import { startFigures } from './phase-start';
 import { wallClock, type ConsoleKind, type ConsoleStats, type FleetReply, type FleetRequest, type LatencyHistogram } from './console-process';
 
-const PHASES = ['raw', 'commands', 'console', 'gateway', 'storm', 'load', 'replay'] as const;
+const PHASES = ['raw', 'commands', 'latency', 'console', 'gateway', 'storm', 'load', 'replay', 'start'] as const;
 type Phase = (typeof PHASES)[number];
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -334,6 +338,35 @@ async function main(): Promise<void> {
           figures.push(judged('commands.ack_rate_64', 'acknowledged commands/s (64 clients, 1,000 incidents)', at64.perSecond, '/s', { atLeastTimesBaseline: 1 }, { baseline: { name: 'raw BEGIN; INSERT; COMMIT, 8 clients', value: round(pg), unit: 'tx/s' } }));
           figures.push(informational('commands.ack_p50_64', 'ack latency p50 (64 clients)', at64.p50, 'ms'));
           figures.push(informational('commands.ack_p99_64', 'ack latency p99 (64 clients)', at64.p99, 'ms'));
+          break;
+        }
+        case 'latency': {
+          await ensureServices();
+          await closeConsoles();
+          figures.push(
+            ...(await latencyFigures({
+              fleet,
+              kind: CONSOLE_CLIENT,
+              gatewayUrl,
+              token,
+              incidents,
+              post,
+              prepareBurst: async () => {
+                await post('/incidents', { incidentId: 'latency-burst', data: { title: 'latency burst', leadJurisdiction: ROOM } });
+                await post('/incidents/latency-burst/commands', { type: 'UpdateIncidentDetails', data: { description: 'template' } });
+              },
+              burst: (count) => appendCopies(store, 'latency-burst', count, 100),
+              waitFor,
+              log,
+            })),
+          );
+          break;
+        }
+        case 'start': {
+          // Its own embedded PostgreSQL and ports: the benchmark's services are stopped first.
+          await closeConsoles();
+          await stopServices();
+          figures.push(...(await startFigures()));
           break;
         }
         case 'console': {

@@ -50,7 +50,7 @@ function histogramPct(histogram: Map<number, number>, p: number): number {
   return Number.NaN;
 }
 
-const histogramMax = (histogram: Map<number, number>) => Math.max(...histogram.keys()) / 10;
+const histogramMax = (histogram: Map<number, number>) => [...histogram.keys()].reduce((a, b) => Math.max(a, b), 0) / 10;
 
 export async function latencyFigures(ctx: LatencyContext): Promise<Figure[]> {
   const { fleet } = ctx;

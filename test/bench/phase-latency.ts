@@ -13,6 +13,8 @@ const CONSOLES = num('BENCH_LATENCY_CONSOLES', 200);
 const RATE = num('BENCH_LATENCY_RATE', 200);
 const SECONDS = num('BENCH_LATENCY_SECONDS', 30);
 const BURST = 1000;
+const QUIET_RATE = 5;
+const QUIET_SECONDS = 4;
 
 /** What run.ts lends this phase: its console fleet, the api and a way to commit a burst. */
 export interface LatencyContext {
@@ -71,32 +73,43 @@ export async function latencyFigures(ctx: LatencyContext): Promise<Figure[]> {
   const capacity = (BURST * CONSOLES) / ((performance.now() - burstStart) / 1000);
   ctx.log(`latency: gateway capacity ${round(capacity)} deliveries/s to ${CONSOLES} consoles`);
 
+  /** Offers `rate` commands/s open-loop for `seconds`: command i is due at start + i/rate and its latency counts from then (no coordinated omission). */
+  const paced = async (rate: number, seconds: number, tag: string): Promise<{ ackedCount: number; achieved: number; total: number }> => {
+    const total = Math.round(rate * seconds);
+    const acked: Promise<boolean>[] = [];
+    const paceStart = performance.now();
+    const paceWall = wallClock();
+    let lastAck = paceStart;
+    for (let i = 0; i < total; ) {
+      const now = performance.now();
+      for (; i < total && paceStart + (i * 1000) / rate <= now; i++) {
+        const due = paceWall + (i * 1000) / rate;
+        acked.push(
+          ctx.post(`/incidents/${ctx.incidents[i % ctx.incidents.length] ?? ''}/commands`, { type: 'UpdateIncidentDetails', commandId: `latency-${tag}-${i}`, data: { description: `paced ${i} t=${due.toFixed(2)}` } }).then(
+            () => {
+              lastAck = performance.now();
+              return true;
+            },
+            () => false,
+          ),
+        );
+      }
+      await sleep(1);
+    }
+    const ackedCount = (await Promise.all(acked)).filter(Boolean).length;
+    return { ackedCount, achieved: ackedCount / ((lastAck - paceStart) / 1000), total };
+  };
+
+  // A quiet room first: a few commands a second, nothing queued anywhere; what NOTIFY and no fixed waits give.
+  await openFresh();
+  const quiet = await paced(QUIET_RATE, QUIET_SECONDS, 'quiet');
+  await ctx.waitFor('quiet events on every console', async () => ((await fleet.stats()).every((c) => c.unique >= quiet.ackedCount) ? true : undefined), 60_000).catch(() => false);
+  const quietLatency = (await fleet.latencies()).fromSend;
+  ctx.log(`latency: quiet room, ${quiet.ackedCount} commands at ${QUIET_RATE}/s: p50 ${round(histogramPct(quietLatency, 50))} ms`);
+
   // The paced load, on fresh consoles and histograms.
   await openFresh();
-  const total = Math.round(RATE * SECONDS);
-  const acked: Promise<boolean>[] = [];
-  const paceStart = performance.now();
-  const paceWall = wallClock();
-  let lastAck = paceStart;
-  for (let i = 0; i < total; ) {
-    const now = performance.now();
-    // Open loop: command i is due at start + i/rate and its latency counts from then (no coordinated omission).
-    for (; i < total && paceStart + (i * 1000) / RATE <= now; i++) {
-      const due = paceWall + (i * 1000) / RATE;
-      acked.push(
-        ctx.post(`/incidents/${ctx.incidents[i % ctx.incidents.length] ?? ''}/commands`, { type: 'UpdateIncidentDetails', commandId: `latency-${i}`, data: { description: `paced ${i} t=${due.toFixed(2)}` } }).then(
-          () => {
-            lastAck = performance.now();
-            return true;
-          },
-          () => false,
-        ),
-      );
-    }
-    await sleep(1);
-  }
-  const ackedCount = (await Promise.all(acked)).filter(Boolean).length;
-  const achieved = ackedCount / ((lastAck - paceStart) / 1000);
+  const { ackedCount, achieved, total } = await paced(RATE, SECONDS, 'room');
   const drained = await ctx
     .waitFor('paced events on every console', async () => ((await fleet.stats()).every((c) => c.unique >= ackedCount) ? true : undefined), 120_000)
     .catch(() => false);
@@ -124,6 +137,9 @@ export async function latencyFigures(ctx: LatencyContext): Promise<Figure[]> {
     judged('latency.command_to_console_p50', `command → console p50 (${load})`, round(histogramPct(fromSend, 50)), 'ms', { atMost: 15 }, { baseline, note, conditions }),
     judged('latency.command_to_console_p99', `command → console p99 (${load})`, round(histogramPct(fromSend, 99)), 'ms', { atMost: 50 }, { baseline, conditions }),
     informational('latency.command_to_console_max', `command → console max (${load})`, round(fromSend.size ? histogramMax(fromSend) : Number.NaN), 'ms'),
+    informational('latency.quiet_command_to_console_p50', `command → console p50 in a quiet room (${CONSOLES} consoles, ${QUIET_RATE}/s for ${QUIET_SECONDS} s)`, round(histogramPct(quietLatency, 50)), 'ms', {
+      note: `max ${round(quietLatency.size ? histogramMax(quietLatency) : Number.NaN)} ms, ${quiet.ackedCount} commands: nothing queued, so this is the path's own latency (api, commit, NOTIFY, relay, JetStream, gateway)`,
+    }),
     informational('latency.recorded_to_console_p99', `recorded → console p99 (${load})`, round(histogramPct(fromRecorded, 99)), 'ms', {
       note: `p50 ${round(histogramPct(fromRecorded, 50))} ms: from meta.recordedAt (the api's clock, ms resolution), without the HTTP queue before the api`,
     }),

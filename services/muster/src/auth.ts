@@ -1,8 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { loginLimitsFromEnv, type ApiAuthOptions } from '@muster/api';
 import { demoDirectory, UserDirectory, UsersFileSchema } from '@muster/identity';
 import { parseOrThrow } from '@muster/contracts';
 import type { MusterEnv } from './config';
+import { keptDemoHashes } from './demo-hashes';
 import { tokenSecret } from './token-secret';
 
 /**
@@ -17,7 +19,7 @@ export async function authOptions(env: MusterEnv, knownJurisdiction: (code: stri
         source: 'MUSTER_USERS_FILE',
       })
     : demo
-      ? await demoDirectory(knownJurisdiction)
+      ? await demoUsers(env, knownJurisdiction)
       : undefined;
   return {
     secret: await tokenSecret(env),
@@ -27,4 +29,10 @@ export async function authOptions(env: MusterEnv, knownJurisdiction: (code: stri
     loginLimits: loginLimitsFromEnv(env),
     demo: demo && !env.MUSTER_USERS_FILE,
   };
+}
+
+/** The demo directory, with the password hashes of an earlier start of the same data directory. */
+async function demoUsers(env: MusterEnv, knownJurisdiction: (code: string) => boolean): Promise<UserDirectory> {
+  await mkdir(resolve(env.MUSTER_DATA_DIR), { recursive: true });
+  return keptDemoHashes(resolve(env.MUSTER_DATA_DIR, 'demo-password-hashes.json'), (hashFor) => demoDirectory(knownJurisdiction, hashFor));
 }

@@ -1,13 +1,14 @@
 import { Command } from 'commander';
 import type { Logger } from 'pino';
 import type { MusterEnv } from './config';
+import type { DatabaseEnv } from './database-env';
 
 // Each command imports what it needs when it runs (issue 18): `muster token` must answer within a
 // second, and loading the api, the gateway, the store and the embedded database for it took most of
 // the 11–20 s it used to take. Only commander is loaded for every command.
 
 /** The database to use: DATABASE_URL when set, otherwise the embedded one under MUSTER_DATA_DIR. */
-async function database(env: MusterEnv, logger: Logger): Promise<{ url: string; stop(): Promise<void> }> {
+async function database(env: DatabaseEnv, logger: Logger): Promise<{ url: string; stop(): Promise<void> }> {
   if (env.DATABASE_URL) return { url: env.DATABASE_URL, stop: async () => undefined };
   const { startEmbeddedDatabase } = await import('./embedded-database');
   return startEmbeddedDatabase(env.MUSTER_DATA_DIR, env.MUSTER_PG_PORT, logger);
@@ -25,10 +26,25 @@ program
   .command('start')
   .description('run every service in one process (embedded PostgreSQL when DATABASE_URL is not set)')
   .action(async () => {
-    const { env, logger } = await envAndLogger();
-    // The services' modules load while the embedded PostgreSQL starts (a process of its own): a
-    // restart waits for the slower of the two instead of both (issue 18: healthy within 3 s).
-    const [{ startAll }, db] = await Promise.all([import('./start'), database(env, logger)]);
+    // The embedded PostgreSQL (a process of its own) starts first and the services' modules load
+    // meanwhile: a restart waits for the slower of the two instead of both (issue 18: healthy within 3 s).
+    const [{ databaseEnv }, { default: pino }] = await Promise.all([import('./database-env'), import('pino')]);
+    const early = databaseEnv();
+    const logger = pino({ level: early.LOG_LEVEL, name: 'muster' });
+    const starting = database(early, logger);
+    // Not left unhandled while the modules load; awaited (and its error thrown) below.
+    starting.catch(() => undefined);
+    let env: MusterEnv;
+    let startAll: (typeof import('./start'))['startAll'];
+    try {
+      const [config, start] = await Promise.all([import('./config'), import('./start')]);
+      env = config.musterEnv();
+      startAll = start.startAll;
+    } catch (error) {
+      await starting.then((db) => db.stop()).catch(() => undefined);
+      throw error;
+    }
+    const db = await starting;
     const muster = await startAll(env, db.url, logger).catch(async (error: unknown) => {
       await db.stop();
       throw error;

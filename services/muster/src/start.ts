@@ -50,7 +50,7 @@ export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logg
   const engine = createEngine({ store, ...settings });
   const verifier = verifierFor(auth, jurisdictions);
   // The relay reads the log on each commit's NOTIFY (its own LISTEN session) and polls only as a fallback.
-  const relay = startRelay({ db, bus, listenUrl: databaseUrl, logger: logger.child({ service: 'relay' }) });
+  const relay = startRelay({ db, bus, listen: 'pool', logger: logger.child({ service: 'relay' }) });
   const gateway = await startGateway({
     db,
     bus,

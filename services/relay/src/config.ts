@@ -16,7 +16,7 @@ const RelayEnvSchema = z.object({
   // The fallback poll: the relay reads the log on each commit's NOTIFY and polls only when no LISTEN session is up.
   RELAY_POLL_MS: z.coerce.number().int().min(1).max(60_000).default(1_000),
   ...BaseEnvShape,
-  // The leader holds one connection for its lock; a second serves migrations at start.
+  // The leader holds one connection for its lock and one for LISTEN; migrations at start use one before.
   DB_POOL_SIZE: z.coerce.number().int().min(2).max(50).default(4),
 });
 export type RelayEnv = z.infer<typeof RelayEnvSchema>;

@@ -63,7 +63,7 @@ const storedCount = async () => (await jsm.streams.info(names.stream)).state.mes
 /** The backend pid of the relay's LISTEN session, once it is listening. */
 async function listenerPid(): Promise<number | undefined> {
   const { rows } = await sql<{ pid: number }>`
-    select pid from pg_stat_activity where datname = current_database() and application_name = 'muster-relay-listen:main' and query ilike 'listen%'`.execute(t.db);
+    select pid from pg_stat_activity where datname = current_database() and query = 'listen muster_event'`.execute(t.db);
   return rows.length === 1 ? rows[0]?.pid : undefined;
 }
 
@@ -82,7 +82,7 @@ async function oneEvent(tag: string): Promise<number> {
 
 describe('relay on LISTEN/NOTIFY', () => {
   isolatedTest('a single event on a quiet system is relayed on its commit, without waiting for the poll', async () => {
-    const r = await relay({ listenUrl: t.url, idlePollMs: SLOW_POLL_MS });
+    const r = await relay({ listen: { connectionString: t.url }, idlePollMs: SLOW_POLL_MS });
     await eventually(async () => (await listenerPid()) !== undefined, 10_000, 'the LISTEN session');
     await settled(r, 0);
     for (const [i, expected] of [1, 2, 3].entries()) {
@@ -91,8 +91,16 @@ describe('relay on LISTEN/NOTIFY', () => {
     }
   });
 
+  isolatedTest('listening on a connection of its own pool (as the services do), a single event is relayed on its commit', async () => {
+    const r = await relay({ listen: 'pool', idlePollMs: SLOW_POLL_MS });
+    await eventually(async () => (await listenerPid()) !== undefined, 10_000, 'the LISTEN session');
+    await settled(r, 0);
+    await oneEvent('pooled');
+    await eventually(async () => (await storedCount()) === 1, WOKEN_WITHIN_MS, 'the event relayed on its NOTIFY');
+  });
+
   isolatedTest('after its LISTEN session is terminated the relay listens again and still relays at once', async () => {
-    const r = await relay({ listenUrl: t.url, idlePollMs: SLOW_POLL_MS });
+    const r = await relay({ listen: { connectionString: t.url }, idlePollMs: SLOW_POLL_MS });
     await eventually(async () => (await listenerPid()) !== undefined, 10_000, 'the LISTEN session');
     await oneEvent('before');
     await settled(r, 1);
@@ -108,7 +116,7 @@ describe('relay on LISTEN/NOTIFY', () => {
 
   isolatedTest('without any LISTEN session (its server unreachable) the relay delivers by polling', async () => {
     const nowhere = `postgresql://muster@127.0.0.1:${await freePort()}/nowhere`;
-    const r = await relay({ listenUrl: nowhere, idlePollMs: 200 });
+    const r = await relay({ listen: { connectionString: nowhere }, idlePollMs: 200 });
     await oneEvent('polled-1');
     await settled(r, 1);
     await oneEvent('polled-2');
@@ -117,7 +125,7 @@ describe('relay on LISTEN/NOTIFY', () => {
   });
 
   isolatedTest('an event held behind an older open transaction is relayed once that transaction ends, not at the next poll', async () => {
-    const r = await relay({ listenUrl: t.url, idlePollMs: SLOW_POLL_MS });
+    const r = await relay({ listen: { connectionString: t.url }, idlePollMs: SLOW_POLL_MS });
     await eventually(async () => (await listenerPid()) !== undefined, 10_000, 'the LISTEN session');
     await settled(r, 0);
     // A transaction with a transaction id, begun before the event's: readers may not pass it yet.

@@ -13,12 +13,13 @@ export interface RelayOptions {
   /** Events read from the global log per round trip. */
   batchSize?: number;
   /**
-   * A connection string for a dedicated LISTEN session (the same database as `db`): the relay then
-   * reads the log as soon as a transaction that added events commits, and `idlePollMs` is only the
-   * fallback for a lost session. Without it the relay polls every `idlePollMs`.
+   * LISTEN for commits: on a connection of `db`'s pool held for it (`'pool'`, what the services do:
+   * one pool per process), or on a session of its own to the same database (`{ connectionString }`).
+   * The relay then reads the log as soon as a transaction that added events commits, and
+   * `idlePollMs` is only the fallback for a lost session. Without it the relay polls every `idlePollMs`.
    */
-  listenUrl?: string;
-  /** Pause between reads when the log has nothing new and no notification came (default 25 ms, 1 s with `listenUrl`). */
+  listen?: 'pool' | { connectionString: string };
+  /** Pause between reads when the log has nothing new and no notification came (default 25 ms, 1 s with `listen`). */
   idlePollMs?: number;
   /** Pause between attempts to become the leader while another relay is. */
   lockRetryMs?: number;
@@ -142,7 +143,7 @@ export function startRelay(options: RelayOptions): Relay {
   const name = options.name ?? 'main';
   const logger = options.logger ?? pino({ name: 'relay', level: 'info' });
   const batchSize = options.batchSize ?? 256;
-  const idlePollMs = options.idlePollMs ?? (options.listenUrl ? 1_000 : 25);
+  const idlePollMs = options.idlePollMs ?? (options.listen ? 1_000 : 25);
   const lockRetryMs = options.lockRetryMs ?? 250;
   const publishTimeoutMs = options.publishTimeoutMs ?? 10_000;
   const backoff = options.retryBackoff ?? { initialMs: 50, maxMs: 2_000 };
@@ -204,7 +205,7 @@ export function startRelay(options: RelayOptions): Relay {
       bell.clear();
       const batch = await readGlobalLog(conn, position, batchSize);
       if (batch.length === 0) {
-        if (options.listenUrl && (await eventsBehindHorizon(conn, position))) {
+        if (options.listen && (await eventsBehindHorizon(conn, position))) {
           await sleeper.sleep(heldBackMs);
           heldBackMs = Math.min(heldBackMs * 2, 50);
         } else {
@@ -254,7 +255,7 @@ export function startRelay(options: RelayOptions): Relay {
    * was notified meanwhile is lost) and reconnects with backoff. Polling covers the time between.
    */
   let listener: EventListener | undefined;
-  async function listen(url: string): Promise<void> {
+  async function listen(from: NonNullable<RelayOptions['listen']>): Promise<void> {
     for (let attempt = 0; !stopping; attempt++) {
       let lost: () => void = () => undefined;
       const gone = new Promise<void>((resolve) => {
@@ -262,8 +263,7 @@ export function startRelay(options: RelayOptions): Relay {
       });
       try {
         listener = await listenForEvents({
-          connectionString: url,
-          applicationName: `muster-relay-listen:${name}`,
+          source: from === 'pool' ? { db } : { connectionString: from.connectionString, applicationName: `muster-relay-listen:${name}` },
           onEvents: () => bell.ring(),
           onLost: (error) => {
             log.warn({ err: error }, 'relay lost its LISTEN session; polling until it is back');
@@ -289,7 +289,7 @@ export function startRelay(options: RelayOptions): Relay {
   const stopped = new Promise<void>((resolve) => {
     markStopped = resolve;
   });
-  const listening = options.listenUrl ? listen(options.listenUrl) : Promise.resolve();
+  const listening = options.listen ? listen(options.listen) : Promise.resolve();
   const running = run();
   return {
     async stop() {

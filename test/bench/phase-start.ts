@@ -7,6 +7,7 @@
  * Run by `pnpm bench` (phase `start`) or alone: `node --import tsx test/bench/phase-start.ts`.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,9 +69,21 @@ export async function startFigures(): Promise<Figure[]> {
     await untilHealthy(health, running, 120_000);
     return performance.now() - t0;
   };
+  /**
+   * Until the server is really down: pnpm exits on the signal before Node has stopped, and a restart
+   * timed from then would be answered by the old process. Down = /health refused and the embedded
+   * PostgreSQL gone (a clean stop removes its postmaster.pid).
+   */
   const stop = async () => {
     await running?.stop('SIGTERM');
     running = undefined;
+    const deadline = performance.now() + 60_000;
+    while (performance.now() < deadline) {
+      const answering = await fetch(health).then(() => true, () => false);
+      if (!answering && !existsSync(join(dataDir, 'pg', 'postmaster.pid'))) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('the stopped server is still up after 60 s');
   };
   try {
     const first = await start();

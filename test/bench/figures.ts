@@ -108,6 +108,6 @@ export function unmetSection(figures: readonly Figure[]): string {
   const judgedCount = figures.filter((f) => f.met !== null).length;
   if (judgedCount === 0) return '## Targets\n\nNo figure with a target in this run.';
   if (unmet.length === 0) return `## Targets\n\nAll ${judgedCount} targets of this run were met.`;
-  const lines = unmet.map((f) => `- \`${f.name}\` (${f.label}): ${f.value} ${f.unit}, target ${f.target}, ratio ${f.ratio}${f.baseline ? ` to ${f.baseline.name}` : ''}${f.note ? `. Why: ${f.note}` : ''}`);
+  const lines = unmet.map((f) => `- \`${f.name}\` (${f.label}): ${f.value} ${f.unit}, target ${f.target}, ratio ${f.ratio}${f.baseline && f.target?.includes('× baseline') ? ` to ${f.baseline.name}` : ''}${f.note ? `. Why: ${f.note}` : ''}`);
   return [`## Targets not met (${unmet.length} of ${judgedCount})`, '', ...lines].join('\n');
 }

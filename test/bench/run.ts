@@ -3,7 +3,7 @@
  * NATS, written to results.json and REPORT.md. Not part of `pnpm test`.
  *
  * Environment:
- * - BENCH_PHASES: comma-separated subset of raw, commands, console, gateway, storm, load, replay
+ * - BENCH_PHASES: comma-separated subset of raw, commands, latency, console, gateway, storm, load, replay, start
  *   (default: all, in that order). A subset writes its report to $TMPDIR/muster-bench unless
  *   BENCH_OUT says where, so measuring one thing never overwrites the committed full report.
  * - BENCH_SECONDS (per throughput phase, default 5), BENCH_CONSOLES (default 1000, the issue's size),
@@ -15,6 +15,8 @@
  *   BENCH_GATEWAY_ENTRY (another gateway main.ts, relative to the repository, for an A/B),
  *   BENCH_API_ENTRY (the same for the api, e.g. a worktree of main's services/api/src/main.ts),
  *   BENCH_API_WORKERS (api processes for a second 64-client run, default one per core; 1 skips it).
+ * - latency phase (phase-latency.ts): BENCH_LATENCY_CONSOLES (200), BENCH_LATENCY_RATE (200/s), BENCH_LATENCY_SECONDS (30).
+ * - start phase (phase-start.ts): `pnpm start` on a new data directory, restarts, `pnpm muster token`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -35,9 +37,11 @@ import { REPO_ROOT, startProcess, waitFor, type RunningProcess } from '../suppor
 import { latencyChartSvg } from './chart';
 import { profilesIn, summarise, type ProfileWindow } from './profile-summary';
 import { figuresTable, informational, judged, unmetSection, type Figure } from './figures';
+import { latencyFigures } from './phase-latency';
+import { startFigures } from './phase-start';
 import { wallClock, type ConsoleKind, type ConsoleStats, type FleetReply, type FleetRequest, type LatencyHistogram } from './console-process';
 
-const PHASES = ['raw', 'commands', 'console', 'gateway', 'storm', 'load', 'replay'] as const;
+const PHASES = ['raw', 'commands', 'latency', 'console', 'gateway', 'storm', 'load', 'replay', 'start'] as const;
 type Phase = (typeof PHASES)[number];
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -420,6 +424,35 @@ async function main(): Promise<void> {
             figures.push(informational('commands.api_cpu_per_ack_64_workers', `api CPU per acknowledged command (64 clients, ${API_WORKERS} api workers)`, round(cpuN, 3), 'ms', { note: 'summed over the primary and its workers' }));
             await restartApi(1);
           }
+          break;
+        }
+        case 'latency': {
+          await ensureServices();
+          await closeConsoles();
+          figures.push(
+            ...(await latencyFigures({
+              fleet,
+              kind: CONSOLE_CLIENT,
+              gatewayUrl,
+              token,
+              incidents,
+              post,
+              prepareBurst: async () => {
+                await post('/incidents', { incidentId: 'latency-burst', data: { title: 'latency burst', leadJurisdiction: ROOM } });
+                await post('/incidents/latency-burst/commands', { type: 'UpdateIncidentDetails', data: { description: 'template' } });
+              },
+              burst: (count) => appendCopies(store, 'latency-burst', count, 100),
+              waitFor,
+              log,
+            })),
+          );
+          break;
+        }
+        case 'start': {
+          // Its own embedded PostgreSQL and ports: the benchmark's services are stopped first.
+          await closeConsoles();
+          await stopServices();
+          figures.push(...(await startFigures()));
           break;
         }
         case 'console': {

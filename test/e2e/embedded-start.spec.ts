@@ -1,11 +1,11 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@muster/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { subscribe } from '@muster/client';
 import type { EventEnvelope } from '@muster/contracts';
-import { descendantsMatching, startProcess, waitFor, waitForHttp, type RunningProcess } from '../support/processes';
+import { descendantsMatching, REPO_ROOT, startProcess, waitFor, waitForHttp, type RunningProcess } from '../support/processes';
 
 // `pnpm start` with no DATABASE_URL: Muster runs on its own embedded, real PostgreSQL.
 describe('pnpm start without DATABASE_URL', () => {
@@ -88,8 +88,12 @@ describe('pnpm start without DATABASE_URL', () => {
     const read = async () => (await fetch(`${base}/incidents/embedded-1`, { headers: { authorization: token } })).json() as Promise<Record<string, unknown>>;
     expect(await read()).toMatchObject({ incidentId: 'embedded-1', title: 'Landslide on G321', state: 'reported' });
 
+    // A restart with nothing changed does not build the console again (issue 18): same file, same mtime.
+    const builtConsole = join(REPO_ROOT, 'services/console/dist/index.html');
+    const builtAt = (await stat(builtConsole)).mtimeMs;
     await muster.stop('SIGTERM');
     muster = await start(port, pgPort);
+    expect((await stat(builtConsole)).mtimeMs).toBe(builtAt);
     expect(await read()).toMatchObject({ incidentId: 'embedded-1', title: 'Landslide on G321', version: 1 });
     const verified = await fetch(`${base}/incidents/embedded-1/commands`, {
       method: 'POST',
@@ -100,7 +104,7 @@ describe('pnpm start without DATABASE_URL', () => {
 
     // kill -9 of the Muster process alone leaves its embedded PostgreSQL running; the next start
     // must shut that orphan down and start cleanly on the same data.
-    const node = (await descendantsMatching(muster.child.pid ?? -1, 'services/muster/src/main.ts')).at(-1);
+    const node = (await descendantsMatching(muster.child.pid ?? -1, 'scripts/start.mjs')).at(-1);
     expect(node).toBeDefined();
     process.kill(node ?? -1, 'SIGKILL');
     await muster.exited;

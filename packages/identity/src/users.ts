@@ -63,9 +63,11 @@ const DEMO_USERS: readonly Omit<UserRecord, 'passwordHash'>[] = [
 
 /**
  * The demo users whose room the served tree has (`knownJurisdiction`; all of them without it): a
- * deployment that loads another tree keeps only those of its rooms.
+ * deployment that loads another tree keeps only those of its rooms. Each password is the user name;
+ * `hashFor` gives its hash (by default a fresh scrypt hash: ten of them take a noticeable part of a
+ * start, so `muster start` passes hashes kept in its data directory, issue 18).
  */
-export async function demoDirectory(knownJurisdiction?: (code: string) => boolean): Promise<UserDirectory> {
+export async function demoDirectory(knownJurisdiction?: (code: string) => boolean, hashFor: (username: string) => Promise<string> = hashPassword): Promise<UserDirectory> {
   const users = DEMO_USERS.filter((u) => knownJurisdiction?.(u.jurisdiction) ?? true);
-  return new UserDirectory(await Promise.all(users.map(async (u) => ({ ...u, passwordHash: await hashPassword(u.username) }))));
+  return new UserDirectory(await Promise.all(users.map(async (u) => ({ ...u, passwordHash: await hashFor(u.username) }))));
 }

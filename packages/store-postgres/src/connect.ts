@@ -11,6 +11,13 @@ export interface ConnectOptions {
   applicationName?: string;
 }
 
+/** The pool behind each handle `connect` made: a LISTEN session is one of its connections (listenForEvents). */
+const pools = new WeakMap<Kysely<Database>, pg.Pool>();
+
+export function poolOf(db: Kysely<Database>): pg.Pool | undefined {
+  return pools.get(db);
+}
+
 export function connect(options: ConnectOptions): Kysely<Database> {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
@@ -24,5 +31,7 @@ export function connect(options: ConnectOptions): Kysely<Database> {
   // ones): e.g. the relay's lock session, terminated by an operator or a failover. The error still
   // fails that client's next query, and the pool discards it on release.
   pool.on('connect', (client) => client.on('error', () => undefined));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
+  return db;
 }

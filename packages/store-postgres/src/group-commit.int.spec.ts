@@ -144,6 +144,35 @@ describe('group commit: sharing transactions', () => {
   });
 });
 
+describe('group commit: no fixed wait (issue 18)', () => {
+  it('an append with nothing queued goes to PostgreSQL at once, alone; appends arriving while it is in flight share the next transaction', async () => {
+    const store = new GroupCommitEventStore(t.db, { maxConcurrentBatches: 1 });
+    expect(await solo.append(probe('gate'))).toStrictEqual({ kind: 'appended' });
+    // Another session holds the gate stream's row: the next append to it starts and then waits on the lock.
+    const holder = await observer.connect();
+    try {
+      await holder.query('begin');
+      await holder.query("select 1 from stream where stream_id = 'gate' for update");
+      const first = store.append(probe('gate', { expectedVersion: 1 }));
+      // Nothing else is queued, and nothing is waited for before it is sent: its transaction is at the lock.
+      await expect.poll(async () => {
+        const { rows } = await observer.query<{ n: string }>("select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'");
+        return Number(rows[0]?.n ?? 0);
+      }, { timeout: 10_000 }).toBe(1);
+      const later = Array.from({ length: 3 }, (_, i) => probe(`while-in-flight-${i}`));
+      const queued = later.map((w) => store.append(w));
+      await holder.query('commit');
+      expect(await first).toStrictEqual({ kind: 'appended' });
+      expect(await Promise.all(queued)).toStrictEqual(later.map(() => ({ kind: 'appended' })));
+    } finally {
+      holder.release();
+    }
+    expect(await transactionsOf(['while-in-flight-0', 'while-in-flight-1', 'while-in-flight-2'])).toBe(1);
+    expect(await transactionsOf(['gate', 'while-in-flight-0'])).toBe(3);
+    expect(store.stats()).toMatchObject({ soloAppends: 1, batches: 1, batchedAppends: 3, retriedAlone: 0 });
+  });
+});
+
 describe('group commit: one member failing', () => {
   it('version conflict, duplicate command and stock shortage are refused alone, as a solo append refuses them; the neighbours commit together', async () => {
     await solo.append(probe('moved', { events: 2 }));

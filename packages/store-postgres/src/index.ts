@@ -36,3 +36,5 @@ export { readTimeline, readIncidentEvents, ENTRY_CORRECTED } from './timeline';
 export type { TimelineEntry } from './timeline';
 export { GroupCommitEventStore } from './group-commit-event-store';
 export type { GroupCommitStats } from './group-commit-event-store';
+export { listenForEvents, eventsBehindHorizon } from './event-notifications';
+export type { EventListener } from './event-notifications';

@@ -1,20 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { loginLimitsFromEnv, type ApiAuthOptions } from '@muster/api';
 import { demoDirectory, UserDirectory, UsersFileSchema } from '@muster/identity';
 import { parseOrThrow } from '@muster/contracts';
 import type { MusterEnv } from './config';
-import { secretFile } from './secret-file';
-
-/**
- * The HS256 secret: MUSTER_JWT_SECRET, or one generated on first start and kept beside the data so
- * that tokens survive restarts (mode 0600).
- */
-export async function tokenSecret(env: MusterEnv): Promise<Uint8Array> {
-  if (env.MUSTER_JWT_SECRET) return new TextEncoder().encode(env.MUSTER_JWT_SECRET);
-  return new TextEncoder().encode(await secretFile(resolve(env.MUSTER_DATA_DIR, 'jwt-secret'), () => randomBytes(48).toString('base64url')));
-}
+import { keptDemoHashes } from './demo-hashes';
+import { tokenSecret } from './token-secret';
 
 /**
  * Logins and token checks. `knownJurisdiction` is the served tree's `has`: configured users of a room
@@ -28,7 +19,7 @@ export async function authOptions(env: MusterEnv, knownJurisdiction: (code: stri
         source: 'MUSTER_USERS_FILE',
       })
     : demo
-      ? await demoDirectory(knownJurisdiction)
+      ? await demoUsers(env, knownJurisdiction)
       : undefined;
   return {
     secret: await tokenSecret(env),
@@ -38,4 +29,10 @@ export async function authOptions(env: MusterEnv, knownJurisdiction: (code: stri
     loginLimits: loginLimitsFromEnv(env),
     demo: demo && !env.MUSTER_USERS_FILE,
   };
+}
+
+/** The demo directory, with the password hashes of an earlier start of the same data directory. */
+async function demoUsers(env: MusterEnv, knownJurisdiction: (code: string) => boolean): Promise<UserDirectory> {
+  await mkdir(resolve(env.MUSTER_DATA_DIR), { recursive: true });
+  return keptDemoHashes(resolve(env.MUSTER_DATA_DIR, 'demo-password-hashes.json'), (hashFor) => demoDirectory(knownJurisdiction, hashFor));
 }

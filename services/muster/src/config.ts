@@ -2,14 +2,11 @@ import { parseOrThrow } from '@muster/contracts';
 import { AuthEnvShape, RequestLimitsEnvShape } from '@muster/api';
 import { BaseEnvShape, EngineEnvShape } from '@muster/service-runtime';
 import { z } from 'zod';
+import { DatabaseEnvShape } from './database-env';
 
 /** Environment of `muster start` and the other commands, parsed like any other input. */
 const MusterEnvSchema = z.object({
-  /** An existing PostgreSQL; without it Muster runs its own embedded PostgreSQL under MUSTER_DATA_DIR. */
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-  MUSTER_DATA_DIR: z.string().min(1).default('.muster'),
-  /** Port of the embedded PostgreSQL (loopback only). */
-  MUSTER_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  ...DatabaseEnvShape,
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   ...BaseEnvShape,

@@ -1,16 +1,17 @@
-import { connect, migrateToLatest, verifyHashChains } from '@muster/store-postgres';
 import { Command } from 'commander';
-import pino from 'pino';
-import { ActorSchema, parseOrThrow, ValidationError } from '@muster/contracts';
-import { hashPassword, issueToken } from '@muster/identity';
-import { jurisdictionsFromEnv } from '@muster/service-runtime';
-import { z } from 'zod';
-import { tokenSecret } from './auth';
-import { startAll } from './start';
-import { musterEnv } from './config';
-import { readOnly, serverDatabase, toolDatabase } from './databases';
-import { DataDirBusy } from './running-server';
-import { backupDatabase, restoreDatabase, RestoreHorizonError } from './backup';
+import type { Logger } from 'pino';
+import type { MusterEnv } from './config';
+
+// Each command imports what it needs when it runs (issue 18): `muster token` must answer within a
+// second, and loading the api, the gateway, the store and the embedded database for it took most of
+// the 11–20 s it used to take. Only commander is loaded for every command. Which database a command
+// uses (the running server's, or its own embedded one) is ./databases (issue 19).
+
+async function envAndLogger(): Promise<{ env: MusterEnv; logger: Logger }> {
+  const [{ musterEnv }, { default: pino }] = await Promise.all([import('./config'), import('pino')]);
+  const env = musterEnv();
+  return { env, logger: pino({ level: env.LOG_LEVEL, name: 'muster' }) };
+}
 
 const program = new Command('muster').description('Muster incident command engine');
 
@@ -18,9 +19,25 @@ program
   .command('start')
   .description('run every service in one process (embedded PostgreSQL when DATABASE_URL is not set)')
   .action(async () => {
-    const env = musterEnv();
-    const logger = pino({ level: env.LOG_LEVEL, name: 'muster' });
-    const db = await serverDatabase(env, logger);
+    // The embedded PostgreSQL (a process of its own) starts first and the services' modules load
+    // meanwhile: a restart waits for the slower of the two instead of both (issue 18: healthy within 3 s).
+    const [{ databaseEnv }, { default: pino }] = await Promise.all([import('./database-env'), import('pino')]);
+    const early = databaseEnv();
+    const logger = pino({ level: early.LOG_LEVEL, name: 'muster' });
+    const starting = import('./databases').then(({ serverDatabase }) => serverDatabase(early, logger));
+    // Not left unhandled while the modules load; awaited (and its error thrown) below.
+    starting.catch(() => undefined);
+    let env: MusterEnv;
+    let startAll: (typeof import('./start'))['startAll'];
+    try {
+      const [config, start] = await Promise.all([import('./config'), import('./start')]);
+      env = config.musterEnv();
+      startAll = start.startAll;
+    } catch (error) {
+      await starting.then((db) => db.stop()).catch(() => undefined);
+      throw error;
+    }
+    const db = await starting;
     const muster = await startAll(env, db.url, logger).catch(async (error: unknown) => {
       await db.stop();
       throw error;
@@ -55,22 +72,16 @@ program
   .option('--name <name>', 'display name')
   .option('--ttl <seconds>', 'validity in seconds', '3600')
   .action(async (options: { user: string; roles: string; jurisdiction: string; name?: string; ttl: string }) => {
-    const env = musterEnv();
-    const actor = parseOrThrow(ActorSchema, { userId: options.user, roles: options.roles.split(','), jurisdiction: options.jurisdiction }, ['options']);
-    // A token for a room outside the served tree would be refused by every service: refuse to print it.
-    const tree = await jurisdictionsFromEnv(env);
-    if (!tree.has(actor.jurisdiction)) throw new ValidationError([{ path: 'options.jurisdiction', message: `unknown jurisdiction ${actor.jurisdiction}: not in the served tree` }]);
-    const ttlSeconds = parseOrThrow(z.coerce.number().int().min(1).max(30 * 24 * 3600), options.ttl, ['options', 'ttl']);
-    const token = await issueToken({ ...actor, name: options.name ?? actor.userId }, { secret: await tokenSecret(env), ttlSeconds });
-    process.stdout.write(`${token}\n`);
+    const { developmentToken } = await import('./token');
+    process.stdout.write(`${await developmentToken(options)}\n`);
   });
 
 program
   .command('migrate')
   .description('apply database migrations and exit')
   .action(async () => {
-    const env = musterEnv();
-    const logger = pino({ level: env.LOG_LEVEL, name: 'muster' });
+    const { env, logger } = await envAndLogger();
+    const [{ connect, migrateToLatest }, { toolDatabase }] = await Promise.all([import('@muster/store-postgres'), import('./databases')]);
     const target = await toolDatabase(env, logger, 'migrate');
     const db = connect({ connectionString: target.url, maxConnections: 1, applicationName: 'muster-migrate' });
     try {
@@ -87,8 +98,8 @@ program
   .command('verify')
   .description('check the hash chain of every stream; exit 1 naming the first changed event of each broken one')
   .action(async () => {
-    const env = musterEnv();
-    const logger = pino({ level: env.LOG_LEVEL, name: 'muster' });
+    const { env, logger } = await envAndLogger();
+    const [{ connect, verifyHashChains }, { readOnly, toolDatabase }] = await Promise.all([import('@muster/store-postgres'), import('./databases')]);
     const target = await toolDatabase(env, logger, 'verify');
     const db = connect({ connectionString: readOnly(target.url), maxConnections: 1, applicationName: 'muster-verify' });
     let ok = false;
@@ -110,8 +121,8 @@ program
   .description('dump the database (pg_dump, custom format) to a file: events, projections, migrations and relay checkpoints')
   .requiredOption('--file <path>', 'the dump to write')
   .action(async (options: { file: string }) => {
-    const env = musterEnv();
-    const logger = pino({ level: env.LOG_LEVEL, name: 'muster' });
+    const { env, logger } = await envAndLogger();
+    const [{ toolDatabase }, { backupDatabase }] = await Promise.all([import('./databases'), import('./backup')]);
     const target = await toolDatabase(env, logger, 'backup');
     let code = 0;
     try {
@@ -133,8 +144,13 @@ program
   .requiredOption('--file <path>', 'the dump to read')
   .requiredOption('--database <name>', 'the database to create and restore into (must not exist)')
   .action(async (options: { file: string; database: string }) => {
-    const env = musterEnv();
-    const logger = pino({ level: env.LOG_LEVEL, name: 'muster' });
+    const { env, logger } = await envAndLogger();
+    const [{ toolDatabase }, { restoreDatabase, RestoreHorizonError }, { parseOrThrow }, { z }] = await Promise.all([
+      import('./databases'),
+      import('./backup'),
+      import('@muster/contracts'),
+      import('zod'),
+    ]);
     const name = parseOrThrow(z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _'), options.database, ['options', 'database']);
     const target = await toolDatabase(env, logger, 'restore');
     let code = 0;
@@ -163,17 +179,20 @@ program
       process.stderr.write('muster hash-password: no password on standard input\n');
       process.exit(2);
     }
+    const { hashPassword } = await import('@muster/identity');
     process.stdout.write(`${await hashPassword(password)}\n`);
   });
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
+  const { DataDirBusy } = await import('./running-server');
   if (error instanceof DataDirBusy) {
     process.stderr.write(`muster: ${error.message}\n`);
     process.exit(2);
   }
   // A bad variable, option or configuration file (jurisdictions, rules, users): its path and what is wrong, no stack.
+  const { ValidationError } = await import('@muster/contracts');
   if (!(error instanceof ValidationError)) throw error;
   process.stderr.write(`muster: invalid configuration\n${error.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}\n`);
   process.exit(2);

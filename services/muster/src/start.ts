@@ -64,7 +64,8 @@ export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logg
   const store = new GroupCommitEventStore(db);
   const engine = createEngine({ store, ...settings });
   const verifier = verifierFor(auth, jurisdictions);
-  const relay = startRelay({ db, bus, name: RELAY_NAME, logger: logger.child({ service: 'relay' }) });
+  // The relay reads the log on each commit's NOTIFY (its own LISTEN session) and polls only as a fallback.
+  const relay = startRelay({ db, bus, name: RELAY_NAME, listen: 'pool', logger: logger.child({ service: 'relay' }) });
   const gateway = await startGateway({
     db,
     bus,

@@ -13,9 +13,10 @@ const RelayEnvSchema = z.object({
     .regex(/^[A-Za-z0-9_.:-]{1,100}$/)
     .default('main'),
   RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(256),
-  RELAY_POLL_MS: z.coerce.number().int().min(1).max(60_000).default(25),
+  // The fallback poll: the relay reads the log on each commit's NOTIFY and polls only when no LISTEN session is up.
+  RELAY_POLL_MS: z.coerce.number().int().min(1).max(60_000).default(1_000),
   ...BaseEnvShape,
-  // The leader holds one connection for its lock; a second serves migrations at start.
+  // The leader holds one connection for its lock and one for LISTEN; migrations at start use one before.
   DB_POOL_SIZE: z.coerce.number().int().min(2).max(50).default(4),
 });
 export type RelayEnv = z.infer<typeof RelayEnvSchema>;

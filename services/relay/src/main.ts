@@ -10,6 +10,6 @@ await runService('relay', relayEnv, async ({ env, logger, stopping, hold }) => {
   const bus = await connectEventBusWhenReachable({ ...connectionFromEnv(env, `muster-relay:${env.RELAY_NAME}`), logger: logger.child({ component: 'bus' }), stopping });
   if (!bus) return;
   hold(bus, (b) => b.close());
-  hold(startRelay({ db, bus, name: env.RELAY_NAME, logger, batchSize: env.RELAY_BATCH_SIZE, idlePollMs: env.RELAY_POLL_MS }), (relay) => relay.stop());
+  hold(startRelay({ db, bus, name: env.RELAY_NAME, logger, batchSize: env.RELAY_BATCH_SIZE, idlePollMs: env.RELAY_POLL_MS, listen: 'pool' }), (relay) => relay.stop());
   logger.info({ stream: env.NATS_STREAM, subjectPrefix: env.NATS_SUBJECT_PREFIX, name: env.RELAY_NAME }, 'relay started');
 });

@@ -1,6 +1,6 @@
 import { START_POSITION, type EventEnvelope } from '@muster/contracts';
 import type { EventBus } from '@muster/engine';
-import { loadCheckpoint, readGlobalLog, saveCheckpoint, type Database } from '@muster/store-postgres';
+import { eventsBehindHorizon, listenForEvents, loadCheckpoint, readGlobalLog, saveCheckpoint, type Database, type EventListener } from '@muster/store-postgres';
 import { sql, type Kysely } from 'kysely';
 import pino, { type Logger } from 'pino';
 
@@ -12,7 +12,14 @@ export interface RelayOptions {
   logger?: Logger;
   /** Events read from the global log per round trip. */
   batchSize?: number;
-  /** Pause between reads when the log has nothing new. */
+  /**
+   * LISTEN for commits: on a connection of `db`'s pool held for it (`'pool'`, what the services do:
+   * one pool per process), or on a session of its own to the same database (`{ connectionString }`).
+   * The relay then reads the log as soon as a transaction that added events commits, and
+   * `idlePollMs` is only the fallback for a lost session. Without it the relay polls every `idlePollMs`.
+   */
+  listen?: 'pool' | { connectionString: string };
+  /** Pause between reads when the log has nothing new and no notification came (default 25 ms, 1 s with `listen`). */
   idlePollMs?: number;
   /** Pause between attempts to become the leader while another relay is. */
   lockRetryMs?: number;
@@ -60,6 +67,39 @@ class Sleeper {
   }
 }
 
+/**
+ * A wake-up that is not lost when it rings while nobody waits: `wait` returns at once if it rang
+ * since the last `clear`. The relay clears it before each read, so a commit notified during a read
+ * makes the next wait return immediately.
+ */
+class Doorbell {
+  private rang = false;
+  private waiter: (() => void) | undefined;
+
+  ring(): void {
+    this.rang = true;
+    this.waiter?.();
+  }
+
+  clear(): void {
+    this.rang = false;
+  }
+
+  /** Until it rings or `ms` passed; stop() rings it. */
+  wait(ms: number): Promise<void> {
+    if (this.rang) return Promise.resolve();
+    return new Promise((resolve) => {
+      // The timer goes with the wake-up: a busy relay is woken hundreds of times a second.
+      const timer = setTimeout(() => this.waiter?.(), ms);
+      this.waiter = () => {
+        clearTimeout(timer);
+        this.waiter = undefined;
+        resolve();
+      };
+    });
+  }
+}
+
 class PublishTimeout extends Error {
   constructor(ms: number) {
     super(`publish not acknowledged within ${ms} ms`);
@@ -103,7 +143,7 @@ export function startRelay(options: RelayOptions): Relay {
   const name = options.name ?? 'main';
   const logger = options.logger ?? pino({ name: 'relay', level: 'info' });
   const batchSize = options.batchSize ?? 256;
-  const idlePollMs = options.idlePollMs ?? 25;
+  const idlePollMs = options.idlePollMs ?? (options.listen ? 1_000 : 25);
   const lockRetryMs = options.lockRetryMs ?? 250;
   const publishTimeoutMs = options.publishTimeoutMs ?? 10_000;
   const backoff = options.retryBackoff ?? { initialMs: 50, maxMs: 2_000 };
@@ -112,6 +152,7 @@ export function startRelay(options: RelayOptions): Relay {
   let stopping = false;
   let leader = false;
   let checkpoint: string | null = null;
+  const bell = new Doorbell();
 
   async function tryLock(conn: Kysely<Database>): Promise<boolean> {
     const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${RELAY_LOCK_NAMESPACE}::int4, hashtext(${name})) as locked`.execute(conn);
@@ -157,12 +198,23 @@ export function startRelay(options: RelayOptions): Relay {
       }
     };
 
+    // Events committed but held behind an older transaction still in flight: their notification is
+    // spent, so look again after a short pause that doubles while they stay held.
+    let heldBackMs = 1;
     while (!stopping) {
+      bell.clear();
       const batch = await readGlobalLog(conn, position, batchSize);
       if (batch.length === 0) {
-        await sleeper.sleep(idlePollMs);
+        if (options.listen && (await eventsBehindHorizon(conn, position))) {
+          await sleeper.sleep(heldBackMs);
+          heldBackMs = Math.min(heldBackMs * 2, 50);
+        } else {
+          heldBackMs = 1;
+          await bell.wait(idlePollMs);
+        }
         continue;
       }
+      heldBackMs = 1;
       for (const event of batch) {
         if (!(await publish(event))) break;
         position = event.position;
@@ -198,12 +250,55 @@ export function startRelay(options: RelayOptions): Relay {
     }
   }
 
+  /**
+   * Keeps a LISTEN session open while the relay runs; after losing one it reads the log once (what
+   * was notified meanwhile is lost) and reconnects with backoff. Polling covers the time between.
+   */
+  let listener: EventListener | undefined;
+  async function listen(from: NonNullable<RelayOptions['listen']>): Promise<void> {
+    for (let attempt = 0; !stopping; attempt++) {
+      let lost: () => void = () => undefined;
+      const gone = new Promise<void>((resolve) => {
+        lost = resolve;
+      });
+      try {
+        listener = await listenForEvents({
+          source: from === 'pool' ? { db } : { connectionString: from.connectionString, applicationName: `muster-relay-listen:${name}` },
+          onEvents: () => bell.ring(),
+          onLost: (error) => {
+            log.warn({ err: error }, 'relay lost its LISTEN session; polling until it is back');
+            lost();
+          },
+        });
+        if (attempt > 0) log.info('relay listens for commits again');
+        attempt = 0;
+        // Whatever committed while no session listened was notified to no one.
+        bell.ring();
+        if (stopping) await listener.close();
+        await Promise.race([gone, stopped]);
+      } catch (error) {
+        if (attempt === 0) log.warn({ err: error }, 'relay cannot LISTEN; polling every idlePollMs until it can');
+      }
+      listener = undefined;
+      bell.ring();
+      if (!stopping) await sleeper.sleep(Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(attempt, 20)));
+    }
+  }
+
+  let markStopped: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    markStopped = resolve;
+  });
+  const listening = options.listen ? listen(options.listen) : Promise.resolve();
   const running = run();
   return {
     async stop() {
       stopping = true;
+      markStopped();
       sleeper.wakeAll();
-      await running;
+      bell.ring();
+      await listener?.close();
+      await Promise.all([running, listening]);
     },
     status: () => ({ leader, checkpoint }),
   };

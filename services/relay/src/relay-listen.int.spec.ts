@@ -1,0 +1,143 @@
+/**
+ * The relay on LISTEN/NOTIFY (issue 18): a commit wakes it, so one event on a quiet system is relayed
+ * without waiting for the poll; polling remains the fallback when the LISTEN session is lost or
+ * cannot be opened. The poll interval is set long (10 s) and delivery is required far below it: a
+ * behaviour check (woken, not polled), not a speed benchmark.
+ */
+import { connectEventBus, ensureEventStream } from '@muster/bus-nats';
+import type { Engine, EventBus } from '@muster/engine';
+import { TEST_NATS_URL, freePort, natsTestNames, type TestDatabase } from '@muster/testkit';
+import { isolatedTest } from '@muster/testkit/fixtures';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { sql } from 'kysely';
+import pg from 'pg';
+import pino from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
+import { startRelay, type Relay, type RelayOptions } from './relay';
+import { eventually, writeIncidents } from './test-fixtures';
+
+const logger = pino({ level: process.env['RELAY_TEST_LOG'] ?? 'silent' });
+/** Far longer than any bound below: an event seen within the bound was not found by a poll. */
+const SLOW_POLL_MS = 10_000;
+/** Generous for a loaded machine, and still a third of the poll interval. */
+const WOKEN_WITHIN_MS = 3_000;
+
+let admin: NatsConnection;
+let jsm: JetStreamManager;
+beforeAll(async () => {
+  admin = await connect({ servers: TEST_NATS_URL });
+  jsm = await jetstreamManager(admin);
+});
+afterAll(async () => admin?.close());
+
+let t: TestDatabase;
+let engine: Engine;
+let names: { stream: string; subjectPrefix: string };
+const relays: Relay[] = [];
+const buses: EventBus[] = [];
+const clients: pg.Client[] = [];
+
+isolatedTest.beforeEach(async ({ database, engine: testEngine }) => {
+  [t, engine] = [database, testEngine];
+  names = natsTestNames('relay-listen');
+  await ensureEventStream(jsm, { name: names.stream, subjectPrefix: names.subjectPrefix });
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.end().catch(() => undefined)));
+  await Promise.all(relays.splice(0).map((r) => r.stop()));
+  await Promise.all(buses.splice(0).map((b) => b.close()));
+  await jsm.streams.delete(names.stream).catch(() => false);
+});
+
+async function relay(options: Partial<RelayOptions>): Promise<Relay> {
+  const bus = await connectEventBus({ servers: TEST_NATS_URL, ...names, publishTimeoutMs: 2_000 });
+  buses.push(bus);
+  const r = startRelay({ db: t.db, bus, logger, lockRetryMs: 50, retryBackoff: { initialMs: 20, maxMs: 200 }, ...options });
+  relays.push(r);
+  return r;
+}
+
+const storedCount = async () => (await jsm.streams.info(names.stream)).state.messages;
+
+/** The backend pid of the relay's LISTEN session, once it is listening. */
+async function listenerPid(): Promise<number | undefined> {
+  const { rows } = await sql<{ pid: number }>`
+    select pid from pg_stat_activity where datname = current_database() and query = 'listen muster_event'`.execute(t.db);
+  return rows.length === 1 ? rows[0]?.pid : undefined;
+}
+
+/** A leading relay whose first reads are done: from here only a notification (or the poll) reads again. */
+async function settled(r: Relay, count: number): Promise<void> {
+  await eventually(() => r.status().leader, 10_000, 'the relay leads');
+  await eventually(async () => (await storedCount()) === count, 10_000, `${count} events on the bus`);
+  await new Promise((res) => setTimeout(res, 300));
+}
+
+async function oneEvent(tag: string): Promise<number> {
+  const start = performance.now();
+  await writeIncidents(engine, tag, 1, 0);
+  return start;
+}
+
+describe('relay on LISTEN/NOTIFY', () => {
+  isolatedTest('a single event on a quiet system is relayed on its commit, without waiting for the poll', async () => {
+    const r = await relay({ listen: { connectionString: t.url }, idlePollMs: SLOW_POLL_MS });
+    await eventually(async () => (await listenerPid()) !== undefined, 10_000, 'the LISTEN session');
+    await settled(r, 0);
+    for (const [i, expected] of [1, 2, 3].entries()) {
+      await oneEvent(`quiet-${i}`);
+      await eventually(async () => (await storedCount()) === expected, WOKEN_WITHIN_MS, `event ${expected} relayed on its NOTIFY`);
+    }
+  });
+
+  isolatedTest('listening on a connection of its own pool (as the services do), a single event is relayed on its commit', async () => {
+    const r = await relay({ listen: 'pool', idlePollMs: SLOW_POLL_MS });
+    await eventually(async () => (await listenerPid()) !== undefined, 10_000, 'the LISTEN session');
+    await settled(r, 0);
+    await oneEvent('pooled');
+    await eventually(async () => (await storedCount()) === 1, WOKEN_WITHIN_MS, 'the event relayed on its NOTIFY');
+  });
+
+  isolatedTest('after its LISTEN session is terminated the relay listens again and still relays at once', async () => {
+    const r = await relay({ listen: { connectionString: t.url }, idlePollMs: SLOW_POLL_MS });
+    await eventually(async () => (await listenerPid()) !== undefined, 10_000, 'the LISTEN session');
+    await oneEvent('before');
+    await settled(r, 1);
+    const pid = await listenerPid();
+    await sql`select pg_terminate_backend(${pid})`.execute(t.db);
+    await eventually(async () => {
+      const next = await listenerPid();
+      return next !== undefined && next !== pid;
+    }, 10_000, 'a new LISTEN session');
+    await oneEvent('after');
+    await eventually(async () => (await storedCount()) === 2, WOKEN_WITHIN_MS, 'the event after the drop');
+  });
+
+  isolatedTest('without any LISTEN session (its server unreachable) the relay delivers by polling', async () => {
+    const nowhere = `postgresql://muster@127.0.0.1:${await freePort()}/nowhere`;
+    const r = await relay({ listen: { connectionString: nowhere }, idlePollMs: 200 });
+    await oneEvent('polled-1');
+    await settled(r, 1);
+    await oneEvent('polled-2');
+    await eventually(async () => (await storedCount()) === 2, 15_000, 'the event found by the fallback poll');
+    expect(await listenerPid()).toBeUndefined();
+  });
+
+  isolatedTest('an event held behind an older open transaction is relayed once that transaction ends, not at the next poll', async () => {
+    const r = await relay({ listen: { connectionString: t.url }, idlePollMs: SLOW_POLL_MS });
+    await eventually(async () => (await listenerPid()) !== undefined, 10_000, 'the LISTEN session');
+    await settled(r, 0);
+    // A transaction with a transaction id, begun before the event's: readers may not pass it yet.
+    const blocker = new pg.Client({ connectionString: t.url });
+    clients.push(blocker);
+    await blocker.connect();
+    await blocker.query('begin');
+    await blocker.query('select pg_current_xact_id()');
+    await oneEvent('held');
+    await new Promise((res) => setTimeout(res, 300));
+    expect(await storedCount(), 'not readable while the older transaction is open').toBe(0);
+    await blocker.query('commit');
+    await eventually(async () => (await storedCount()) === 1, WOKEN_WITHIN_MS, 'the held event once the horizon moved');
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * The start-up figures (issue 18, item 5), measured the way a person meets them: `pnpm start` on a
+ * fresh data directory, then restarts of the same one (clean stop, start again) until GET /health
+ * answers 200, and `pnpm muster token` for that data directory, each from the command to its answer.
+ * The token is then used against the running server: it must be signed with the server's secret.
+ *
+ * Run by `pnpm bench` (phase `start`) or alone: `node --import tsx test/bench/phase-start.ts`.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '@muster/testkit';
+import { REPO_ROOT, startProcess, type RunningProcess } from '../support/processes';
+import { informational, judged, type Figure } from './figures';
+
+const RESTARTS = 3;
+const TOKENS = 3;
+
+const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+const round = (n: number) => Math.round(n);
+
+/** Polls fast (20 ms): the figure is a few seconds, the usual 100 ms poll would be a visible part of it. */
+async function untilHealthy(url: string, process: RunningProcess, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  let exited = false;
+  void process.exited.then(() => {
+    exited = true;
+  });
+  while (performance.now() < deadline) {
+    if (exited) throw new Error(`pnpm start exited before it was healthy\n${process.output()}`);
+    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`pnpm start not healthy within ${timeoutMs} ms\n${process.output()}`);
+}
+
+function runToEnd(command: string, args: readonly string[], env: Record<string, string | undefined>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(Buffer.concat(out).toString('utf8')) : reject(new Error(`${command} ${args.join(' ')}: ${String(code)} ${Buffer.concat(err).toString('utf8')}`))));
+  });
+}
+
+export async function startFigures(): Promise<Figure[]> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'muster-bench-start-'));
+  const ports = { api: await freePort(), gateway: await freePort(), pg: await freePort() };
+  const env = {
+    DATABASE_URL: undefined,
+    NATS_URL: undefined,
+    MUSTER_JWT_SECRET: undefined,
+    MUSTER_DATA_DIR: dataDir,
+    PORT: String(ports.api),
+    GATEWAY_PORT: String(ports.gateway),
+    MUSTER_PG_PORT: String(ports.pg),
+    LOG_LEVEL: 'warn',
+  };
+  const health = `http://127.0.0.1:${ports.api}/health`;
+  let running: RunningProcess | undefined;
+  const start = async (): Promise<number> => {
+    const t0 = performance.now();
+    running = startProcess('pnpm', ['start'], env);
+    await untilHealthy(health, running, 120_000);
+    return performance.now() - t0;
+  };
+  /**
+   * Until the server is really down: pnpm exits on the signal before Node has stopped, and a restart
+   * timed from then would be answered by the old process. Down = /health refused and the embedded
+   * PostgreSQL gone (a clean stop removes its postmaster.pid).
+   */
+  const stop = async () => {
+    await running?.stop('SIGTERM');
+    running = undefined;
+    const deadline = performance.now() + 60_000;
+    while (performance.now() < deadline) {
+      const answering = await fetch(health).then(() => true, () => false);
+      if (!answering && !existsSync(join(dataDir, 'pg', 'postmaster.pid'))) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('the stopped server is still up after 60 s');
+  };
+  try {
+    const first = await start();
+    const restarts: number[] = [];
+    for (let i = 0; i < RESTARTS; i++) {
+      await stop();
+      restarts.push(await start());
+    }
+    const tokens: number[] = [];
+    let token = '';
+    for (let i = 0; i < TOKENS; i++) {
+      const t0 = performance.now();
+      token = (await runToEnd('pnpm', ['--silent', 'muster', 'token', '--user', 'bench', '--jurisdiction', '441203'], env)).trim();
+      tokens.push(performance.now() - t0);
+    }
+    const accepted = (await fetch(`http://127.0.0.1:${ports.api}/incidents`, { headers: { authorization: `Bearer ${token}` } })).status === 200;
+    return [
+      judged('start.first_to_healthy', 'pnpm start on a new data directory → healthy (initdb included; install check and console build only if their sources changed)', round(first), 'ms', { atMost: 15_000 }),
+      judged('start.restart_to_healthy', `pnpm start again on the same data directory → healthy (median of ${RESTARTS})`, round(median(restarts)), 'ms', { atMost: 3_000 }, { note: `each: ${restarts.map(round).join(', ')} ms` }),
+      judged('start.token', `pnpm muster token → printed (median of ${TOKENS})`, round(median(tokens)), 'ms', { atMost: 1_000 }, {
+        note: `each: ${tokens.map(round).join(', ')} ms`,
+        conditions: [{ holds: accepted, text: 'the token was refused by the running server (another secret?)' }],
+      }),
+      informational('start.node_baseline', 'node -e 0 (one Node process start on this machine now)', round(await nodeStart()), 'ms', { note: 'baseline: pnpm start and pnpm muster token each start two (pnpm, then Node)' }),
+    ];
+  } finally {
+    await stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function nodeStart(): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    await runToEnd(process.execPath, ['-e', '0'], {});
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
+  for (const f of await startFigures()) process.stdout.write(`${JSON.stringify(f)}\n`);
+}

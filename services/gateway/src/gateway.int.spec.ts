@@ -345,6 +345,7 @@ describe('resume', () => {
 
   it('starts at the head of the log when the first subscribe has no position', async () => {
     const g = await gateway();
+    const before = await headPosition();
     await report(DINGHU);
     const head = await headPosition();
     await until(() => relay.position() === head, 'relay at head');
@@ -353,7 +354,12 @@ describe('resume', () => {
     await c.waitFor((x) => x.of('caught_up').length === 1, 'caught_up');
     // At or after the head the test saw (other writes may have become readable since), never before it.
     expect(comparePositions(c.of('caught_up')[0]?.position ?? START_POSITION, head)).toBeGreaterThanOrEqual(0);
-    expect(c.events).toEqual([]);
+    // Nothing of the log before this test: the earlier tests' Dinghu events are not replayed. The
+    // gateway starts at the commit-safe head, which a transaction open anywhere on the PostgreSQL
+    // server (another test file's database) may hold just behind the latest write: this test's own
+    // report may then still come, as catch-up.
+    expect(c.events.filter((e) => comparePositions(e.position, before) <= 0)).toEqual([]);
+    expect(c.events.length).toBeLessThanOrEqual(1);
   });
 
   it('closes every console with its resume position when the gateway stops, and a new gateway resumes it', async () => {

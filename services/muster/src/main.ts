@@ -71,7 +71,8 @@ program
   .requiredOption('--jurisdiction <code>', 'jurisdiction code of the served tree (6 digits, 9 for a township)')
   .option('--name <name>', 'display name')
   .option('--ttl <seconds>', 'validity in seconds', '3600')
-  .action(async (options: { user: string; roles: string; jurisdiction: string; name?: string; ttl: string }) => {
+  .option('--create-secret', "create the data directory's secret when it has none (otherwise: an error saying where it looked)")
+  .action(async (options: { user: string; roles: string; jurisdiction: string; name?: string; ttl: string; createSecret?: boolean }) => {
     const { developmentToken } = await import('./token');
     process.stdout.write(`${await developmentToken(options)}\n`);
   });

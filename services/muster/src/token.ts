@@ -2,7 +2,7 @@ import { ActorSchema, parseOrThrow, ValidationError } from '@muster/contracts';
 import { issueToken } from '@muster/identity';
 import { JurisdictionsEnvShape, jurisdictionsFromEnv } from '@muster/service-runtime';
 import { z } from 'zod';
-import { tokenSecret } from './token-secret';
+import { existingTokenSecret } from './token-secret';
 
 /**
  * What `muster token` reads of the environment: only what the token depends on. It does not parse the
@@ -22,6 +22,8 @@ export interface TokenOptions {
   jurisdiction: string;
   name?: string;
   ttl: string;
+  /** Make a new secret in the data directory when it has none (otherwise that is an error). */
+  createSecret?: boolean;
 }
 
 /** A signed token for development, with the secret the server of the same MUSTER_DATA_DIR uses. */
@@ -32,5 +34,5 @@ export async function developmentToken(options: TokenOptions, processEnv: NodeJS
   const tree = await jurisdictionsFromEnv(env);
   if (!tree.has(actor.jurisdiction)) throw new ValidationError([{ path: 'options.jurisdiction', message: `unknown jurisdiction ${actor.jurisdiction}: not in the served tree` }]);
   const ttlSeconds = parseOrThrow(z.coerce.number().int().min(1).max(30 * 24 * 3600), options.ttl, ['options', 'ttl']);
-  return issueToken({ ...actor, name: options.name ?? actor.userId }, { secret: await tokenSecret(env), ttlSeconds });
+  return issueToken({ ...actor, name: options.name ?? actor.userId }, { secret: await existingTokenSecret(env, options.createSecret === true), ttlSeconds });
 }

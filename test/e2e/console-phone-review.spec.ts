@@ -1,14 +1,10 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { createHttpClient, type MusterHttpClient } from '@muster/client';
-import { freePort, TEST_JWT_SECRET_TEXT } from '@muster/testkit';
 import { integrationTest } from '@muster/testkit/fixtures';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { startConsoleUnderTest, SHOTS, type ConsoleUnderTest } from '../support/console-under-test';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, TSX, startProcess, waitForHttp, type RunningProcess } from '../support/processes';
 
 /**
  * The phone's command screens, the review's corrections and filters, and the duty room, in a real
@@ -16,51 +12,23 @@ import { REPO_ROOT, TSX, startProcess, waitForHttp, type RunningProcess } from '
  * the api as setup; every step under test is done on the screen, logged in through the demo buttons.
  */
 
-const run = promisify(execFile);
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const SHOTS = join(REPO_ROOT, 'test-results/console');
-// Its own build and data folders, so that the other console specs can run beside it.
-const CONSOLE_DIR = join(REPO_ROOT, 'test-results/console-dist-phone-review');
 const LIVE_WITHIN_MS = 5_000;
 const PHONE = { viewport: { width: 390, height: 844 }, mobile: true };
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
-let muster: RunningProcess;
 let browser: Browser;
 let base: string;
 
+let ui: ConsoleUnderTest | undefined;
 integrationTest.beforeAll(async ({ database }) => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: .ci/run installs Debian's chromium (apt-get install chromium)`);
-  await mkdir(SHOTS, { recursive: true });
-  await run(join(REPO_ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn', '--outDir', CONSOLE_DIR, '--emptyOutDir'], {
-    cwd: join(REPO_ROOT, 'services/console'),
-  });
-  const [port, gatewayPort] = [await freePort(), await freePort()];
-  base = `http://127.0.0.1:${port}`;
-  muster = startProcess(TSX, [join(REPO_ROOT, 'services/muster/src/main.ts'), 'start'], {
-    DATABASE_URL: database.url,
-    NATS_URL: undefined,
-    PORT: String(port),
-    GATEWAY_PORT: String(gatewayPort),
-    MUSTER_DEMO_USERS: 'true',
-    MUSTER_JWT_SECRET: TEST_JWT_SECRET_TEXT,
-    MUSTER_CONSOLE_DIR: CONSOLE_DIR,
-    MUSTER_DATA_DIR: join(REPO_ROOT, 'test-results/console-data-phone-review'),
-    LOG_LEVEL: 'warn',
-  });
-  await waitForHttp(`${base}/console/`).catch((error: unknown) => {
-    throw new Error(`muster start did not serve the console: ${String(error)}\n${muster.output()}`);
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  ui = await startConsoleUnderTest(database.url, 'phone-review');
+  ({ base, browser } = ui);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await muster?.stop();
+  await ui?.stop();
 });
+
 
 async function loggedIn(username: string, options: { viewport?: { width: number; height: number }; mobile?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({

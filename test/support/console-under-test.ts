@@ -1,0 +1,68 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort, TEST_JWT_SECRET_TEXT } from '@muster/testkit';
+import { chromium, type Browser } from 'playwright-core';
+import { REPO_ROOT, TSX, startProcess, waitForHttp } from './processes';
+
+const run = promisify(execFile);
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+/** Screenshots of the console's views, for people to look at (CI keeps test-results/). */
+export const SHOTS = join(REPO_ROOT, 'test-results/console');
+
+export interface ConsoleUnderTest {
+  /** Where `muster start` serves the api and the console, e.g. `http://127.0.0.1:41234`. */
+  base: string;
+  browser: Browser;
+  stop(): Promise<void>;
+}
+
+/**
+ * The web console as the browser tests use it: its own Vite build, `muster start` as a process of
+ * its own on the test database (demo users, no NATS), and Debian's chromium driven by playwright-core.
+ * `name` keeps each spec file's build and data folders apart, so files running side by side cannot
+ * empty each other's.
+ */
+export async function startConsoleUnderTest(databaseUrl: string, name: string): Promise<ConsoleUnderTest> {
+  if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: .ci/run installs Debian's chromium (apt-get install chromium)`);
+  await mkdir(SHOTS, { recursive: true });
+  const consoleDir = join(REPO_ROOT, `test-results/console-dist-${name}`);
+  await run(join(REPO_ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn', '--outDir', consoleDir, '--emptyOutDir'], {
+    cwd: join(REPO_ROOT, 'services/console'),
+  });
+  const [port, gatewayPort] = [await freePort(), await freePort()];
+  const base = `http://127.0.0.1:${port}`;
+  const muster = startProcess(TSX, [join(REPO_ROOT, 'services/muster/src/main.ts'), 'start'], {
+    DATABASE_URL: databaseUrl,
+    NATS_URL: undefined,
+    PORT: String(port),
+    GATEWAY_PORT: String(gatewayPort),
+    MUSTER_DEMO_USERS: 'true',
+    MUSTER_JWT_SECRET: TEST_JWT_SECRET_TEXT,
+    MUSTER_CONSOLE_DIR: consoleDir,
+    MUSTER_DATA_DIR: join(REPO_ROOT, `test-results/console-data-${name}`),
+    LOG_LEVEL: 'warn',
+  });
+  await waitForHttp(`${base}/console/`).catch(async (error: unknown) => {
+    await muster.stop();
+    throw new Error(`muster start did not serve the console: ${String(error)}\n${muster.output()}`);
+  });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    // As root in CI: no sandbox; and no calls home, which this machine's closed network refuses.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  }).catch(async (error: unknown) => {
+    await muster.stop();
+    throw error;
+  });
+  return {
+    base,
+    browser,
+    async stop() {
+      await browser.close();
+      await muster.stop();
+    },
+  };
+}

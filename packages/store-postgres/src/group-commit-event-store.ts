@@ -32,6 +32,8 @@ export interface GroupCommitStats {
   soloAppends: number;
   /** Appends run again alone because their batch failed as a whole or they hit a transient error in it. */
   retriedAlone: number;
+  /** Appends that ran alone (or again alone) written in one statement (see writeInOneStatement). */
+  oneStatementAppends: number;
 }
 
 /** One append waiting for its batch, and what became of it inside the batch transaction. */
@@ -112,7 +114,7 @@ export class GroupCommitEventStore implements EventStore {
   private readonly queue: Member[] = [];
   private batchesInFlight = 0;
   private drainScheduled = false;
-  private readonly counters: GroupCommitStats = { batches: 0, batchedAppends: 0, writtenInSet: 0, soloAppends: 0, retriedAlone: 0 };
+  private readonly counters: Omit<GroupCommitStats, 'oneStatementAppends'> = { batches: 0, batchedAppends: 0, writtenInSet: 0, soloAppends: 0, retriedAlone: 0 };
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -144,7 +146,7 @@ export class GroupCommitEventStore implements EventStore {
   }
 
   stats(): Readonly<GroupCommitStats> {
-    return { ...this.counters };
+    return { ...this.counters, oneStatementAppends: this.solo.stats().oneStatement };
   }
 
   append(write: StreamWrite): Promise<AppendOutcome> {

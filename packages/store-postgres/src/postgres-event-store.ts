@@ -8,6 +8,7 @@ import { projectIncident } from './incident-projection';
 import { projectReport } from './report-items';
 import { applyEffects, projectResourceRequest } from './resources';
 import { eventHash } from './hash-chain';
+import { canWriteInOneStatement, StreamHeads, writeInOneStatement } from './one-statement-write';
 
 type InlineProjection = (trx: Transaction<Database>, write: StreamWrite) => Promise<void>;
 
@@ -38,12 +39,30 @@ export class DuplicateCommand extends Error {
   }
 }
 
+/** How appends were written, for tests and benchmarks. */
+export interface PostgresStoreStats {
+  /** Appends written in one statement (see writeInOneStatement). */
+  oneStatement: number;
+  /** Appends written in a transaction of their own statements. */
+  transaction: number;
+}
+
 export class PostgresEventStore implements EventStore {
+  /** The hash each stream ends with as this store last saw it: the next write to it can then go in one statement. */
+  private readonly heads = new StreamHeads();
+  private readonly counters: PostgresStoreStats = { oneStatement: 0, transaction: 0 };
+
   constructor(private readonly db: Kysely<Database>) {}
 
+  stats(): Readonly<PostgresStoreStats> {
+    return { ...this.counters };
+  }
+
   async loadStream(streamId: string): Promise<StreamRecord | null> {
-    const row = await this.db.selectFrom('stream').select(['stream_id', 'stream_type', 'version', 'snapshot']).where('stream_id', '=', streamId).executeTakeFirst();
-    return row ? { streamId: row.stream_id, streamType: row.stream_type, version: row.version, state: row.snapshot } : null;
+    const row = await this.db.selectFrom('stream').select(['stream_id', 'stream_type', 'version', 'snapshot', 'last_hash']).where('stream_id', '=', streamId).executeTakeFirst();
+    if (!row) return null;
+    this.heads.set(row.stream_id, row.version, row.last_hash);
+    return { streamId: row.stream_id, streamType: row.stream_type, version: row.version, state: row.snapshot };
   }
 
   async openingOf(streamId: string): Promise<string | undefined> {
@@ -63,30 +82,63 @@ export class PostgresEventStore implements EventStore {
 
   async peek(commandKey: string | undefined, streamId: string): Promise<Peeked> {
     // One row always: the stream's version (null without a stream) and the command, if one is stored.
-    const { rows } = await sql<{ version: number | null; result: CommandResult | null; fingerprint: string | null }>`
-      select (select version from stream where stream_id = ${streamId}) as version, c.result, c.fingerprint
-      from (values (1)) as one (x) left join command c on c.command_key = ${commandKey ?? null}
+    const { rows } = await sql<{ version: number | null; last_hash: string | null; result: CommandResult | null; fingerprint: string | null }>`
+      select s.version, s.last_hash, c.result, c.fingerprint
+      from (values (1)) as one (x)
+        left join stream s on s.stream_id = ${streamId}
+        left join command c on c.command_key = ${commandKey ?? null}
     `.execute(this.db);
     const row = rows[0];
+    if (row?.version != null) this.heads.set(streamId, row.version, row.last_hash);
     return { command: row?.result ? { result: row.result, fingerprint: row.fingerprint } : null, version: row?.version ?? null };
   }
 
   async append(write: StreamWrite): Promise<AppendOutcome> {
+    const prevHash = write.expectedVersion === 0 ? null : this.heads.hashAt(write.streamId, write.expectedVersion);
+    if (prevHash !== undefined && canWriteInOneStatement(write)) {
+      const outcome = await writeInOneStatement(this.db, write, prevHash);
+      switch (outcome.kind) {
+        case 'written':
+          this.counters.oneStatement += 1;
+          this.heads.set(write.streamId, write.expectedVersion + write.events.length, outcome.lastHash);
+          return { kind: 'appended' };
+        case 'keyTaken':
+          return this.duplicateOf(write);
+        case 'notWritten':
+          // A lost race or a stale hint: the transaction below tells which, and reads the head afresh.
+          this.heads.forget(write.streamId);
+          break;
+        default: {
+          const unknown: never = outcome;
+          throw new Error(`unknown one-statement outcome ${JSON.stringify(unknown)}`);
+        }
+      }
+    }
     try {
-      await this.db.transaction().execute((trx) => this.write(trx, write));
+      const heads = await this.db.transaction().execute((trx) => this.write(trx, write));
+      this.counters.transaction += 1;
+      for (const head of heads) this.heads.set(head.streamId, head.version, head.lastHash);
       return { kind: 'appended' };
     } catch (error) {
       if (!(error instanceof DuplicateCommand)) throw error;
-      const key = keyOf(write);
-      const stored = await this.findCommand(key);
-      if (!stored) throw new Error(`command ${key} conflicted but has no stored result`);
-      // The same key for another command is a conflict, never the first command's answer.
-      return { kind: 'duplicate', result: answerFor(stored, key, write.fingerprint) };
+      return this.duplicateOf(write);
     }
   }
 
-  /** Writes one command's effects in the caller's transaction: used alone and by group commit. */
-  async write(trx: Transaction<Database>, write: StreamWrite): Promise<void> {
+  /** The stored answer for a write whose command key another transaction committed first. */
+  private async duplicateOf(write: StreamWrite): Promise<AppendOutcome> {
+    const key = keyOf(write);
+    const stored = await this.findCommand(key);
+    if (!stored) throw new Error(`command ${key} conflicted but has no stored result`);
+    // The same key for another command is a conflict, never the first command's answer.
+    return { kind: 'duplicate', result: answerFor(stored, key, write.fingerprint) };
+  }
+
+  /**
+   * Writes one command's effects in the caller's transaction: used alone and by group commit. Returns
+   * where it left each stream it wrote (the command's and its reactions'), valid once the transaction commits.
+   */
+  async write(trx: Transaction<Database>, write: StreamWrite): Promise<StreamHead[]> {
     // Claiming the command key first makes a concurrent retry wait for this transaction, then see it.
     const claimed = await trx
       .insertInto('command')
@@ -100,8 +152,10 @@ export class PostgresEventStore implements EventStore {
     const snapshot = JSON.stringify(write.state);
     const now = write.events[0]?.meta.recordedAt ?? new Date().toISOString();
     // The hash chain (issue 7) continues from the hash the stream row keeps: none for a new stream.
-    let rows = chainRows(write, null);
+    let rows: EventRowOfWrite[] = [];
+    let prevHash: string | null = null;
     if (write.expectedVersion === 0) {
+      rows = chainRows(write, null);
       const inserted = await trx
         .insertInto('stream')
         .values({ stream_id: write.streamId, stream_type: write.streamType, version, snapshot, created_at: now, updated_at: now, last_hash: lastHash(rows, null) })
@@ -121,6 +175,7 @@ export class PostgresEventStore implements EventStore {
         .returning('before.prev_hash')
         .executeTakeFirst();
       if (!updated) throw new StreamVersionConflict(write.streamId, write.expectedVersion);
+      prevHash = updated.prev_hash;
       if (write.events.length > 0) {
         rows = chainRows(write, updated.prev_hash);
         await trx.updateTable('stream').set({ last_hash: lastHash(rows, updated.prev_hash) }).where('stream_id', '=', write.streamId).execute();
@@ -132,9 +187,11 @@ export class PostgresEventStore implements EventStore {
     }
     await applyEffects(trx, write.effects);
     await INLINE_PROJECTIONS[write.streamType]?.(trx, write);
+    const heads: StreamHead[] = [{ streamId: write.streamId, version, lastHash: lastHash(rows, prevHash) }];
     // What the command caused on other streams commits with it (e.g. the report obligation opened
     // by confirming the incident).
-    for (const reaction of write.reactions ?? []) await this.write(trx, reaction);
+    for (const reaction of write.reactions ?? []) heads.push(...(await this.write(trx, reaction)));
+    return heads;
   }
 
   async readStream(streamId: string, afterVersion = 0): Promise<EventEnvelope[]> {
@@ -147,6 +204,15 @@ export class PostgresEventStore implements EventStore {
       .execute();
     return rows.map(toEnvelope);
   }
+}
+
+type EventRowOfWrite = ReturnType<typeof chainRows>[number];
+
+/** Where a write left a stream: its version and the hash its chain ends with. */
+interface StreamHead {
+  streamId: string;
+  version: number;
+  lastHash: string | null;
 }
 
 /** The command row a write claims. */

@@ -34,6 +34,8 @@ export interface GroupCommitStats {
   retriedAlone: number;
   /** Appends that ran alone (or again alone) written in one statement (see writeInOneStatement). */
   oneStatementAppends: number;
+  /** Peeks answered by a query shared with other peeks. */
+  sharedPeeks: number;
 }
 
 /** One append waiting for its batch, and what became of it inside the batch transaction. */
@@ -49,6 +51,16 @@ type MemberResult =
   | { kind: 'refused'; error: unknown }
   /** Rolled back for a reason that may not be the member's own (deadlock, unexpected error): run it alone. */
   | { kind: 'retryAlone' };
+
+/** A peek waiting for the next shared query. */
+interface WaitingPeek {
+  asked: { commandKey: string | undefined; streamId: string };
+  resolve(seen: Peeked): void;
+  reject(error: unknown): void;
+}
+
+/** Most peeks in one query: far more than the clients a pool serves at once, few enough for one plan. */
+const MAX_PEEKS_AT_ONCE = 256;
 
 const SAVEPOINT = 'member';
 const SET_SAVEPOINT = 'set';
@@ -113,8 +125,11 @@ export class GroupCommitEventStore implements EventStore {
   private readonly maxConcurrentBatches: number;
   private readonly queue: Member[] = [];
   private batchesInFlight = 0;
+  private readonly peeks: WaitingPeek[] = [];
+  private peekInFlight = false;
+  private peekScheduled = false;
   private drainScheduled = false;
-  private readonly counters: Omit<GroupCommitStats, 'oneStatementAppends'> = { batches: 0, batchedAppends: 0, writtenInSet: 0, soloAppends: 0, retriedAlone: 0 };
+  private readonly counters: Omit<GroupCommitStats, 'oneStatementAppends'> = { batches: 0, batchedAppends: 0, writtenInSet: 0, soloAppends: 0, retriedAlone: 0, sharedPeeks: 0 };
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -137,8 +152,47 @@ export class GroupCommitEventStore implements EventStore {
     return this.solo.findCommand(commandKey);
   }
 
+  /**
+   * Peeks share round trips like appends share transactions: one goes out at once when none is in
+   * flight; those asked meanwhile go together in the next query (issue 18: at 64 clients the peek
+   * was the one statement every command still paid alone).
+   */
   peek(commandKey: string | undefined, streamId: string): Promise<Peeked> {
-    return this.solo.peek(commandKey, streamId);
+    return new Promise<Peeked>((resolve, reject) => {
+      this.peeks.push({ asked: { commandKey, streamId }, resolve, reject });
+      if (!this.peekInFlight && !this.peekScheduled) {
+        this.peekScheduled = true;
+        queueMicrotask(() => {
+          this.peekScheduled = false;
+          this.sendPeeks();
+        });
+      }
+    });
+  }
+
+  private sendPeeks(): void {
+    if (this.peekInFlight || this.peeks.length === 0) return;
+    const waiting = this.peeks.splice(0, MAX_PEEKS_AT_ONCE);
+    if (waiting.length > 1) this.counters.sharedPeeks += waiting.length;
+    this.peekInFlight = true;
+    this.solo
+      .peekAll(waiting.map((w) => w.asked))
+      .then(
+        (seen) => {
+          for (const [i, w] of waiting.entries()) {
+            const answer = seen[i];
+            if (answer) w.resolve(answer);
+            else w.reject(new Error(`no answer to the peek of ${w.asked.streamId}`));
+          }
+        },
+        (error: unknown) => {
+          for (const w of waiting) w.reject(error);
+        },
+      )
+      .finally(() => {
+        this.peekInFlight = false;
+        this.sendPeeks();
+      });
   }
 
   readStream(streamId: string, afterVersion?: number): Promise<EventEnvelope[]> {

@@ -81,16 +81,29 @@ export class PostgresEventStore implements EventStore {
   }
 
   async peek(commandKey: string | undefined, streamId: string): Promise<Peeked> {
-    // One row always: the stream's version (null without a stream) and the command, if one is stored.
+    const [seen] = await this.peekAll([{ commandKey, streamId }]);
+    if (!seen) throw new Error(`no answer to the peek of ${streamId}`);
+    return seen;
+  }
+
+  /**
+   * Several peeks in one round trip, answered in the order asked: what the group-commit store sends
+   * for the commands that arrive while a peek is in flight (issue 18).
+   */
+  async peekAll(asked: readonly { commandKey: string | undefined; streamId: string }[]): Promise<Peeked[]> {
+    // One row per peek: the stream's version and hash (null without a stream) and the command, if one is stored.
     const { rows } = await sql<{ version: number | null; last_hash: string | null; result: CommandResult | null; fingerprint: string | null }>`
       select s.version, s.last_hash, c.result, c.fingerprint
-      from (values (1)) as one (x)
-        left join stream s on s.stream_id = ${streamId}
-        left join command c on c.command_key = ${commandKey ?? null}
+      from unnest(${asked.map((a) => a.streamId)}::text[], ${asked.map((a) => a.commandKey ?? null)}::text[]) with ordinality as p (stream_id, command_key, n)
+        left join stream s on s.stream_id = p.stream_id
+        left join command c on c.command_key = p.command_key
+      order by p.n
     `.execute(this.db);
-    const row = rows[0];
-    if (row?.version != null) this.heads.set(streamId, row.version, row.last_hash);
-    return { command: row?.result ? { result: row.result, fingerprint: row.fingerprint } : null, version: row?.version ?? null };
+    return asked.map(({ streamId }, i) => {
+      const row = rows[i];
+      if (row?.version != null) this.heads.set(streamId, row.version, row.last_hash);
+      return { command: row?.result ? { result: row.result, fingerprint: row.fingerprint } : null, version: row?.version ?? null };
+    });
   }
 
   async append(write: StreamWrite): Promise<AppendOutcome> {

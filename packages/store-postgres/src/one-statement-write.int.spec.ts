@@ -119,4 +119,26 @@ describe('one-statement writes', () => {
     expect(store.stats().oneStatementAppends - before.oneStatementAppends).toBe(1);
     expect(await rowsOf('one-4')).toStrictEqual({ events: 2, version: 2, commands: 2 });
   });
+
+  it('a group of appends to peeked streams goes in one statement; a member whose stream moved writes nothing and is refused alone', async () => {
+    const store = new GroupCommitEventStore(t.db);
+    const other = new PostgresEventStore(t.db);
+    const ids = Array.from({ length: 5 }, (_, i) => `one-5-${i}`);
+    for (const id of ids) await other.append(probeWrite(id, 0, `${id}-open`));
+    await Promise.all(ids.map((id) => store.peek(undefined, id)));
+    await other.append(probeWrite('one-5-2', 1, 'moved-meanwhile'));
+    const before = store.stats();
+
+    const settled = await Promise.allSettled(ids.map((id) => store.append(probeWrite(id, 1, `${id}-next`))));
+    expect(settled.map((s) => s.status)).toStrictEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(settled[2]).toMatchObject({ reason: expect.any(StreamVersionConflict) });
+    const after = store.stats();
+    expect(after.oneStatementAppends - before.oneStatementAppends).toBe(4);
+    expect(after.batches - before.batches).toBe(1);
+    const written = ids.filter((id) => id !== 'one-5-2');
+    const transactions = await t.db.selectFrom('event').select('tx_id').distinct().where('stream_id', 'in', written).where('version', '=', 2).execute();
+    expect(transactions).toHaveLength(1);
+    expect(await rowsOf('one-5-2')).toStrictEqual({ events: 2, version: 2, commands: 2 });
+    expect((await verifyHashChains(t.db)).broken).toStrictEqual([]);
+  });
 });

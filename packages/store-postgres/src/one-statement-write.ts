@@ -37,19 +37,29 @@ export class StreamHeads {
   }
 }
 
-/** What the one statement did: `written`, or nothing at all (the stream was not where expected, or the command key was taken). */
-export type OneStatementOutcome = { kind: 'written'; lastHash: string | null } | { kind: 'notWritten' } | { kind: 'keyTaken' };
+/** A write for the one statement, with the hash its stream ends with now (null: a new stream, or none yet). */
+export interface HeadedWrite {
+  write: StreamWrite;
+  prevHash: string | null;
+}
+
+/**
+ * What the one statement did: the writes whose stream was where they expected (`written`, with the
+ * hash each stream now ends with; the others wrote nothing), or nothing at all (`failed`: a command
+ * key committed meanwhile by another transaction, or a deadlock).
+ */
+export type OneStatementOutcome = { kind: 'written'; lastHashes: (string | null | undefined)[] } | { kind: 'failed'; keyTaken: boolean };
 
 /** Whether a write can go in one statement: what a set write takes (its own stream, its read model set-wise). */
 export function canWriteInOneStatement(write: StreamWrite): boolean {
   return canWriteInSet(write);
 }
 
-/** JSON text of the event rows, their data and meta spliced in as the text that was hashed (no second stringify). */
-function eventRowsJson(rows: ReturnType<typeof chainRows>): string {
-  return `[${rows
-    .map(({ data, meta, ...rest }) => `{"data":${data},"meta":${meta},${JSON.stringify(rest).slice(1)}`)
-    .join(',')}]`;
+/** `{"key":<raw JSON text>,...rest}`: values already serialised are spliced in, not stringified twice. */
+function jsonWithRaw(raw: Record<string, string>, rest: Record<string, unknown>): string {
+  const spliced = Object.entries(raw).map(([key, text]) => `"${key}":${text}`);
+  const others = JSON.stringify(rest);
+  return `{${spliced.join(',')}${others === '{}' ? '' : `,${others.slice(1, -1)}`}}`;
 }
 
 /** PostgreSQL's error code and constraint of a failed statement, if it is one. */
@@ -63,73 +73,108 @@ const KEY_TAKEN = '23505';
 const DEADLOCK = '40P01';
 
 /**
- * Writes a command that touches only its own stream (see canWriteInOneStatement) in one statement,
- * in PostgreSQL's implicit transaction of that statement: the stream row (version-checked, and for
- * an existing stream checked against the hash its chain is continued from), the command key, the
- * events and the incident's board row. One round trip instead of BEGIN, five statements and COMMIT:
- * for a client alone the round trips were most of the wait (issue 18).
+ * Writes commands that touch only their own streams (see canWriteInOneStatement; distinct streams
+ * and command keys) in one statement, in PostgreSQL's implicit transaction of that statement: the
+ * stream rows (version-checked, and checked against the hash each chain is continued from), the
+ * command keys, the events and the incidents' board rows. One round trip instead of BEGIN, five
+ * statements and COMMIT (a client alone), or of the nine of a group's transaction (issue 18).
  *
- * Every other statement of the WITH reads from the stream's CTE, so when the stream is not where
- * the write expects, nothing is written and `notWritten` says so; the caller then runs the ordinary
- * transaction, which tells a lost race from a stale hint. A command key committed meanwhile by
- * another transaction fails the statement as a whole (`keyTaken`): nothing of it stays.
+ * Every other part of the WITH joins the streams written, so a write whose stream is not where it
+ * expects writes nothing and is reported so: the caller runs it in the ordinary transaction, which
+ * tells a lost race from a stale hash. A command key committed meanwhile by another transaction fails
+ * the statement as a whole (`failed`, nothing of it stays), and so does a deadlock.
  *
- * The stream row is locked before the command key is claimed (the transaction path claims first).
- * The same key is only ever written to the same stream, and one process takes one stream's commands
- * in turn, so the two orders meet only for one command sent twice at once to two processes; then
- * PostgreSQL's deadlock detection refuses one statement, which the caller runs again as a transaction.
+ * The stream rows are locked before the command keys are claimed (the transaction path claims
+ * first). The same key is only ever written to the same stream, and one process takes one stream's
+ * commands in turn, so the two orders meet only for one command sent twice at once to two processes;
+ * PostgreSQL's deadlock detection then refuses one statement, which the caller runs again as a transaction.
  */
-export async function writeInOneStatement(db: Kysely<Database>, write: StreamWrite, prevHash: string | null): Promise<OneStatementOutcome> {
-  const rows = chainRows(write, prevHash);
-  const head = lastHash(rows, prevHash);
-  const version = write.expectedVersion + write.events.length;
-  const now = write.events[0]?.meta.recordedAt ?? new Date().toISOString();
-  const snapshot = JSON.stringify(write.state);
-  const claim = commandRow(write);
-  const stream =
-    write.expectedVersion === 0
-      ? sql`insert into stream (stream_id, stream_type, version, snapshot, created_at, updated_at, last_hash)
-          values (${write.streamId}, ${write.streamType}, ${version}, ${snapshot}::jsonb, ${now}, ${now}, ${head})
-          on conflict (stream_id) do nothing
-          returning stream_id`
-      : sql`update stream set version = ${version}, snapshot = ${snapshot}::jsonb, updated_at = ${now}, last_hash = ${head}
-          where stream_id = ${write.streamId} and version = ${write.expectedVersion} and last_hash is not distinct from ${prevHash}
-          returning stream_id`;
-  const board = isStreamOf(write, 'incident') ? [incidentRow(write.streamId, version, write.state)] : [];
+export async function writeInOneStatement(db: Kysely<Database>, writes: readonly HeadedWrite[]): Promise<OneStatementOutcome> {
+  const streams: string[] = [];
+  const commands: string[] = [];
+  const events: string[] = [];
+  const boards: ReturnType<typeof incidentRow>[] = [];
+  const lastHashes: (string | null)[] = [];
+  for (const { write, prevHash } of writes) {
+    const rows = chainRows(write, prevHash);
+    const head = lastHash(rows, prevHash);
+    lastHashes.push(head);
+    const version = write.expectedVersion + write.events.length;
+    streams.push(
+      jsonWithRaw(
+        { snapshot: JSON.stringify(write.state) },
+        {
+          stream_id: write.streamId,
+          stream_type: write.streamType,
+          expected_version: write.expectedVersion,
+          version,
+          updated_at: write.events[0]?.meta.recordedAt ?? new Date().toISOString(),
+          prev_hash: prevHash,
+          last_hash: head,
+        },
+      ),
+    );
+    // The result column is json, kept as the text it was written as: sent as a string, not as jsonb.
+    commands.push(JSON.stringify(commandRow(write)));
+    for (const { data, meta, ...rest } of rows) events.push(jsonWithRaw({ data, meta }, rest));
+    if (isStreamOf(write, 'incident')) boards.push(incidentRow(write.streamId, version, write.state));
+  }
   try {
-    const { rows: result } = await sql<{ written: number }>`
-      with won as (${stream}),
+    const { rows: won } = await sql<{ stream_id: string }>`
+      with input as (
+        select * from jsonb_to_recordset(${`[${streams.join(',')}]`}::jsonb) as v(
+          stream_id text, stream_type text, expected_version integer, version integer, snapshot jsonb, updated_at timestamptz, prev_hash text, last_hash text)
+      ),
+      created as (
+        insert into stream (stream_id, stream_type, version, snapshot, created_at, updated_at, last_hash)
+        select stream_id, stream_type, version, snapshot, updated_at, updated_at, last_hash from input where expected_version = 0
+        on conflict (stream_id) do nothing
+        returning stream_id
+      ),
+      updated as (
+        update stream set version = v.version, snapshot = v.snapshot, updated_at = v.updated_at, last_hash = v.last_hash
+        from input v
+        where v.expected_version > 0 and stream.stream_id = v.stream_id and stream.version = v.expected_version
+          and stream.last_hash is not distinct from v.prev_hash
+        returning stream.stream_id
+      ),
+      won as (select stream_id from created union all select stream_id from updated),
       claimed as (
         insert into command (command_key, command_id, stream_id, result, fingerprint)
-        select ${claim.command_key}, ${claim.command_id}, ${claim.stream_id}, ${claim.result}::json, ${claim.fingerprint} from won
+        select c.command_key, c.command_id, c.stream_id, c.result::json, c.fingerprint
+        from jsonb_to_recordset(${`[${commands.join(',')}]`}::jsonb) as c(command_key text, command_id text, stream_id text, result text, fingerprint text)
+        join won on won.stream_id = c.stream_id
       ),
       appended as (
         insert into event (event_id, stream_id, stream_type, version, type, data, meta, jurisdiction, incident_id, rooms, exercise, recorded_at, prev_hash, hash)
         select e.event_id, e.stream_id, e.stream_type, e.version, e.type, e.data, e.meta, e.jurisdiction, e.incident_id, e.rooms, e.exercise, e.recorded_at, e.prev_hash, e.hash
-        from won, rows from (jsonb_to_recordset(${eventRowsJson(rows)}::jsonb) as (
+        from rows from (jsonb_to_recordset(${`[${events.join(',')}]`}::jsonb) as (
           event_id uuid, stream_id text, stream_type text, version integer, type text, data jsonb, meta jsonb, jurisdiction text,
           incident_id text, rooms text[], exercise boolean, recorded_at timestamptz, prev_hash text, hash text
         )) with ordinality as e
+        join won on won.stream_id = e.stream_id
         order by e.ordinality
       ),
       projected as (
         insert into incident (incident_id, state, severity, category, lead_jurisdiction, supporting_jurisdictions, rooms, exercise, version, reported_at, updated_at, view)
         select b.incident_id, b.state, b.severity, b.category, b.lead_jurisdiction, b.supporting_jurisdictions, b.rooms, b.exercise, b.version, b.reported_at, b.updated_at, b.view
-        from won, jsonb_to_recordset(${JSON.stringify(board)}::jsonb) as b(
+        from jsonb_to_recordset(${JSON.stringify(boards)}::jsonb) as b(
           incident_id text, state text, severity text, category text, lead_jurisdiction text, supporting_jurisdictions text[], rooms text[],
           exercise boolean, version integer, reported_at timestamptz, updated_at timestamptz, view jsonb
         )
+        join won on won.stream_id = b.incident_id
         on conflict (incident_id) do update set
           state = excluded.state, severity = excluded.severity, category = excluded.category, lead_jurisdiction = excluded.lead_jurisdiction,
           supporting_jurisdictions = excluded.supporting_jurisdictions, rooms = excluded.rooms, exercise = excluded.exercise,
           version = excluded.version, updated_at = excluded.updated_at, view = excluded.view
       )
-      select count(*)::int as written from won`.execute(db);
-    return (result[0]?.written ?? 0) > 0 ? { kind: 'written', lastHash: head } : { kind: 'notWritten' };
+      select stream_id from won`.execute(db);
+    const written = new Set(won.map((r) => r.stream_id));
+    return { kind: 'written', lastHashes: writes.map(({ write }, i) => (written.has(write.streamId) ? lastHashes[i] : undefined)) };
   } catch (error) {
     const { code, constraint } = pgErrorOf(error);
-    if (code === KEY_TAKEN && constraint === 'command_pkey') return { kind: 'keyTaken' };
-    if (code === DEADLOCK) return { kind: 'notWritten' };
+    if (code === KEY_TAKEN && constraint === 'command_pkey') return { kind: 'failed', keyTaken: true };
+    if (code === DEADLOCK) return { kind: 'failed', keyTaken: false };
     throw error;
   }
 }

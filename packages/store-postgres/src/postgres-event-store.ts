@@ -8,7 +8,7 @@ import { projectIncident } from './incident-projection';
 import { projectReport } from './report-items';
 import { applyEffects, projectResourceRequest } from './resources';
 import { eventHash } from './hash-chain';
-import { canWriteInOneStatement, StreamHeads, writeInOneStatement } from './one-statement-write';
+import { canWriteInOneStatement, StreamHeads, writeInOneStatement, type HeadedWrite } from './one-statement-write';
 
 type InlineProjection = (trx: Transaction<Database>, write: StreamWrite) => Promise<void>;
 
@@ -107,26 +107,10 @@ export class PostgresEventStore implements EventStore {
   }
 
   async append(write: StreamWrite): Promise<AppendOutcome> {
-    const prevHash = write.expectedVersion === 0 ? null : this.heads.hashAt(write.streamId, write.expectedVersion);
-    if (prevHash !== undefined && canWriteInOneStatement(write)) {
-      const outcome = await writeInOneStatement(this.db, write, prevHash);
-      switch (outcome.kind) {
-        case 'written':
-          this.counters.oneStatement += 1;
-          this.heads.set(write.streamId, write.expectedVersion + write.events.length, outcome.lastHash);
-          return { kind: 'appended' };
-        case 'keyTaken':
-          return this.duplicateOf(write);
-        case 'notWritten':
-          // A lost race or a stale hint: the transaction below tells which, and reads the head afresh.
-          this.heads.forget(write.streamId);
-          break;
-        default: {
-          const unknown: never = outcome;
-          throw new Error(`unknown one-statement outcome ${JSON.stringify(unknown)}`);
-        }
-      }
-    }
+    const together = await this.writeTogether([write]);
+    if (together.kind === 'failed' && together.keyTaken) return this.duplicateOf(write);
+    if (together.kind === 'tried' && together.written[0]) return { kind: 'appended' };
+    // Not tried, not written (a lost race or a stale hash: the transaction tells which) or a deadlock.
     try {
       const heads = await this.db.transaction().execute((trx) => this.write(trx, write));
       this.counters.transaction += 1;
@@ -136,6 +120,50 @@ export class PostgresEventStore implements EventStore {
       if (!(error instanceof DuplicateCommand)) throw error;
       return this.duplicateOf(write);
     }
+  }
+
+  /**
+   * Writes in one statement those of `writes` (distinct streams and command keys) that can go so and
+   * whose stream's hash this store knows at their expected version (see writeInOneStatement). Per
+   * write, whether it is written; the others are the caller's to write otherwise. `failed`: the
+   * statement failed as a whole and wrote nothing (`keyTaken`: a command key was taken meanwhile).
+   */
+  async writeTogether(writes: readonly StreamWrite[]): Promise<{ kind: 'tried'; written: boolean[] } | { kind: 'failed'; keyTaken: boolean }> {
+    const chosen: number[] = [];
+    const headed: HeadedWrite[] = [];
+    for (const [i, write] of writes.entries()) {
+      const prevHash = this.prevHashOf(write);
+      if (prevHash === undefined || !canWriteInOneStatement(write)) continue;
+      chosen.push(i);
+      headed.push({ write, prevHash });
+    }
+    const written = writes.map(() => false);
+    if (headed.length === 0) return { kind: 'tried', written };
+    const outcome = await writeInOneStatement(this.db, headed);
+    if (outcome.kind === 'failed') return outcome;
+    for (const [k, { write }] of headed.entries()) {
+      const head = outcome.lastHashes[k];
+      const i = chosen[k];
+      if (head === undefined || i === undefined) {
+        // Not where this store thought: the next look at it reads the head afresh.
+        this.heads.forget(write.streamId);
+        continue;
+      }
+      written[i] = true;
+      this.counters.oneStatement += 1;
+      this.heads.set(write.streamId, write.expectedVersion + write.events.length, head);
+    }
+    return { kind: 'tried', written };
+  }
+
+  /** Whether writeTogether would try `write` now. */
+  canWriteTogether(write: StreamWrite): boolean {
+    return canWriteInOneStatement(write) && this.prevHashOf(write) !== undefined;
+  }
+
+  /** The hash `write` continues its stream's chain from, when known (null: a new stream). */
+  private prevHashOf(write: StreamWrite): string | null | undefined {
+    return write.expectedVersion === 0 ? null : this.heads.hashAt(write.streamId, write.expectedVersion);
   }
 
   /** The stored answer for a write whose command key another transaction committed first. */

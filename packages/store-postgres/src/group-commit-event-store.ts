@@ -2,7 +2,7 @@ import { MusterError, type EventEnvelope } from '@muster/contracts';
 import { answerFor, keyOf, StreamVersionConflict, type AppendOutcome, type EventStore, type Peeked, type StoredCommand, type StreamRecord, type StreamWrite } from '@muster/engine';
 import type { ControlledTransaction, Kysely } from 'kysely';
 import type { Database } from './database';
-import { DuplicateCommand, PostgresEventStore, storedCommand } from './postgres-event-store';
+import { DuplicateCommand, PostgresEventStore, storedCommand, type StreamHead } from './postgres-event-store';
 import { canWriteInSet, writeSet, type SetWriteResult } from './set-write';
 
 export interface GroupCommitOptions {
@@ -47,7 +47,8 @@ interface Member {
 
 /** What a member's savepoint ended with; settled on the caller only after the batch committed. */
 type MemberResult =
-  | { kind: 'settled'; outcome: AppendOutcome }
+  /** `heads`: where an appended write left its streams, for the store's hints once committed. */
+  | { kind: 'settled'; outcome: AppendOutcome; heads?: StreamHead[] }
   | { kind: 'refused'; error: unknown }
   /** Rolled back for a reason that may not be the member's own (deadlock, unexpected error): run it alone. */
   | { kind: 'retryAlone' };
@@ -79,10 +80,10 @@ function setMembers(members: readonly Member[]): number[] {
   return chosen;
 }
 
-function memberResultOf(result: SetWriteResult): MemberResult | undefined {
+function memberResultOf(write: StreamWrite, result: SetWriteResult): MemberResult | undefined {
   switch (result.kind) {
     case 'appended':
-      return { kind: 'settled', outcome: { kind: 'appended' } };
+      return { kind: 'settled', outcome: { kind: 'appended' }, heads: [{ streamId: write.streamId, version: write.expectedVersion + write.events.length, lastHash: result.lastHash }] };
     case 'duplicate':
       return { kind: 'settled', outcome: { kind: 'duplicate', result: result.result } };
     case 'conflict':
@@ -262,6 +263,7 @@ export class GroupCommitEventStore implements EventStore {
       const result = results[i];
       switch (result?.kind) {
         case 'settled':
+          for (const head of result.heads ?? []) this.solo.noteHead(head);
           member.resolve(result.outcome);
           break;
         case 'refused':
@@ -324,7 +326,8 @@ export class GroupCommitEventStore implements EventStore {
           for (const [k, result] of written.entries()) {
             const i = inSet[k];
             if (i === undefined) continue;
-            results[i] = memberResultOf(result);
+            const write = members[i]?.write;
+            if (write) results[i] = memberResultOf(write, result);
             if (results[i] !== undefined) writtenInSet += 1;
           }
         } catch {
@@ -349,8 +352,8 @@ export class GroupCommitEventStore implements EventStore {
     const member = await trx.savepoint(SAVEPOINT).execute();
     let result: MemberResult;
     try {
-      await this.solo.write(member, write);
-      result = { kind: 'settled', outcome: { kind: 'appended' } };
+      const heads = await this.solo.write(member, write);
+      result = { kind: 'settled', outcome: { kind: 'appended' }, heads };
     } catch (error) {
       // If the connection is gone this throws too, and the whole batch is run again member by member.
       await member.rollbackToSavepoint(SAVEPOINT).execute();

@@ -156,6 +156,11 @@ export class PostgresEventStore implements EventStore {
     return { kind: 'tried', written };
   }
 
+  /** Where a committed write (of group commit's transaction path) left a stream: the next write to it may go in one statement. */
+  noteHead(head: StreamHead): void {
+    this.heads.set(head.streamId, head.version, head.lastHash);
+  }
+
   /** Whether writeTogether would try `write` now. */
   canWriteTogether(write: StreamWrite): boolean {
     return canWriteInOneStatement(write) && this.prevHashOf(write) !== undefined;
@@ -250,7 +255,7 @@ export class PostgresEventStore implements EventStore {
 type EventRowOfWrite = ReturnType<typeof chainRows>[number];
 
 /** Where a write left a stream: its version and the hash its chain ends with. */
-interface StreamHead {
+export interface StreamHead {
   streamId: string;
   version: number;
   lastHash: string | null;

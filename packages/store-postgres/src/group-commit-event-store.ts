@@ -295,12 +295,16 @@ export class GroupCommitEventStore implements EventStore {
     // Thrown (a lost connection): whether or not it committed, the transaction path finds out (claimed keys answer as duplicates).
     const outcome = await this.solo.writeTogether(members.map((m) => m.write)).catch(() => null);
     if (outcome?.kind !== 'tried') return false;
-    const written = members.filter((_, i) => outcome.written[i]);
+    const written = members.filter((_, i) => outcome.results[i] === 'written');
     this.counters.batches += 1;
     this.counters.batchedAppends += members.length;
     this.counters.writtenInSet += written.length;
     for (const member of written) member.resolve({ kind: 'appended' });
-    await Promise.all(members.filter((_, i) => !outcome.written[i]).map((m) => this.settleAlone(m)));
+    // A stream found at another version lost its race: refused as in the transaction. The others run alone, which tells.
+    for (const [i, member] of members.entries()) {
+      if (outcome.results[i] === 'moved') member.reject(new StreamVersionConflict(member.write.streamId, member.write.expectedVersion));
+    }
+    await Promise.all(members.filter((_, i) => outcome.results[i] === 'unknown' || outcome.results[i] === 'notTried').map((m) => this.settleAlone(m)));
     return true;
   }
 

@@ -94,6 +94,15 @@ describe('one-statement writes', () => {
     expect((await verifyHashChains(t.db)).broken).toStrictEqual([]);
   });
 
+  it('a command sent again after its stream moved on gets its first answer, not a lost race', async () => {
+    const mine = new PostgresEventStore(t.db);
+    const first = { ...probeWrite('one-7', 0, 'first'), fingerprint: 'asked' };
+    await mine.append(first);
+    await mine.append(probeWrite('one-7', 1, 'second'));
+    expect(await mine.append(first)).toStrictEqual({ kind: 'duplicate', result: first.result });
+    expect(await rowsOf('one-7')).toStrictEqual({ events: 2, version: 2, commands: 2 });
+  });
+
   it('a command key committed by another transaction: the whole statement is undone and the stored answer returned', async () => {
     const mine = new PostgresEventStore(t.db);
     const other = new PostgresEventStore(t.db);

@@ -1,5 +1,5 @@
 import { isStreamOf } from '@muster/domain';
-import type { StreamWrite } from '@muster/engine';
+import { keyOf, type StreamWrite } from '@muster/engine';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './database';
 import { incidentRow } from './incident-projection';
@@ -48,7 +48,15 @@ export interface HeadedWrite {
  * hash each stream now ends with; the others wrote nothing), or nothing at all (`failed`: a command
  * key committed meanwhile by another transaction, or a deadlock).
  */
-export type OneStatementOutcome = { kind: 'written'; lastHashes: (string | null | undefined)[] } | { kind: 'failed'; keyTaken: boolean };
+export type OneStatementOutcome = { kind: 'written'; results: WriteResult[] } | { kind: 'failed'; keyTaken: boolean };
+
+/**
+ * What became of one write of the statement: written (`lastHash`: where its chain ends now); `moved`:
+ * its stream was at another version before the statement and its command key was not stored (a lost
+ * race); `unknown`: not written for another reason (a stale hash, a race within the statement, a key
+ * already stored, whose answer the transaction path gives).
+ */
+export type WriteResult = { kind: 'written'; lastHash: string | null } | { kind: 'moved' } | { kind: 'unknown' };
 
 /** Whether a write can go in one statement: what a set write takes (its own stream, its read model set-wise). */
 export function canWriteInOneStatement(write: StreamWrite): boolean {
@@ -111,6 +119,7 @@ export async function writeInOneStatement(db: Kysely<Database>, writes: readonly
           updated_at: write.events[0]?.meta.recordedAt ?? new Date().toISOString(),
           prev_hash: prevHash,
           last_hash: head,
+          command_key: keyOf(write),
         },
       ),
     );
@@ -120,10 +129,11 @@ export async function writeInOneStatement(db: Kysely<Database>, writes: readonly
     if (isStreamOf(write, 'incident')) boards.push(incidentRow(write.streamId, version, write.state));
   }
   try {
-    const { rows: won } = await sql<{ stream_id: string }>`
+    const { rows: won } = await sql<{ stream_id: string; written: boolean; found_version: number | null; key_found: boolean }>`
       with input as (
         select * from jsonb_to_recordset(${`[${streams.join(',')}]`}::jsonb) as v(
-          stream_id text, stream_type text, expected_version integer, version integer, snapshot jsonb, updated_at timestamptz, prev_hash text, last_hash text)
+          stream_id text, stream_type text, expected_version integer, version integer, snapshot jsonb, updated_at timestamptz, prev_hash text, last_hash text,
+          command_key text)
       ),
       created as (
         insert into stream (stream_id, stream_type, version, snapshot, created_at, updated_at, last_hash)
@@ -168,9 +178,21 @@ export async function writeInOneStatement(db: Kysely<Database>, writes: readonly
           supporting_jurisdictions = excluded.supporting_jurisdictions, rooms = excluded.rooms, exercise = excluded.exercise,
           version = excluded.version, updated_at = excluded.updated_at, view = excluded.view
       )
-      select stream_id from won`.execute(db);
-    const written = new Set(won.map((r) => r.stream_id));
-    return { kind: 'written', lastHashes: writes.map(({ write }, i) => (written.has(write.streamId) ? lastHashes[i] : undefined)) };
+      -- The stream rows as the statement found them (its snapshot: not its own changes).
+      select v.stream_id, w.stream_id is not null as written, s.version as found_version, k.command_key is not null as key_found
+      from input v left join won w on w.stream_id = v.stream_id left join stream s on s.stream_id = v.stream_id
+        left join command k on k.command_key = v.command_key`.execute(db);
+    const found = new Map(won.map((r) => [r.stream_id, r]));
+    const results = writes.map(({ write }, i): WriteResult => {
+      const row = found.get(write.streamId);
+      if (row?.written) return { kind: 'written', lastHash: lastHashes[i] ?? null };
+      // Versions only grow, and the write's expected version was read from a commit: another one means
+      // it moved on. Unless its command key is stored: then the earlier answer wins, which the transaction gives.
+      const foundVersion = row?.found_version ?? null;
+      const moved = foundVersion !== null ? foundVersion !== write.expectedVersion : write.expectedVersion > 0;
+      return moved && row?.key_found === false ? { kind: 'moved' } : { kind: 'unknown' };
+    });
+    return { kind: 'written', results };
   } catch (error) {
     const { code, constraint } = pgErrorOf(error);
     if (code === KEY_TAKEN && constraint === 'command_pkey') return { kind: 'failed', keyTaken: true };

@@ -109,8 +109,12 @@ export class PostgresEventStore implements EventStore {
   async append(write: StreamWrite): Promise<AppendOutcome> {
     const together = await this.writeTogether([write]);
     if (together.kind === 'failed' && together.keyTaken) return this.duplicateOf(write);
-    if (together.kind === 'tried' && together.written[0]) return { kind: 'appended' };
-    // Not tried, not written (a lost race or a stale hash: the transaction tells which) or a deadlock.
+    if (together.kind === 'tried') {
+      const [result] = together.results;
+      if (result === 'written') return { kind: 'appended' };
+      if (result === 'moved') throw new StreamVersionConflict(write.streamId, write.expectedVersion);
+    }
+    // Not tried, not written for a reason the statement cannot tell (a stale hash), or a deadlock: the transaction tells.
     try {
       const heads = await this.db.transaction().execute((trx) => this.write(trx, write));
       this.counters.transaction += 1;
@@ -128,7 +132,7 @@ export class PostgresEventStore implements EventStore {
    * write, whether it is written; the others are the caller's to write otherwise. `failed`: the
    * statement failed as a whole and wrote nothing (`keyTaken`: a command key was taken meanwhile).
    */
-  async writeTogether(writes: readonly StreamWrite[]): Promise<{ kind: 'tried'; written: boolean[] } | { kind: 'failed'; keyTaken: boolean }> {
+  async writeTogether(writes: readonly StreamWrite[]): Promise<{ kind: 'tried'; results: TogetherResult[] } | { kind: 'failed'; keyTaken: boolean }> {
     const chosen: number[] = [];
     const headed: HeadedWrite[] = [];
     for (const [i, write] of writes.entries()) {
@@ -137,23 +141,25 @@ export class PostgresEventStore implements EventStore {
       chosen.push(i);
       headed.push({ write, prevHash });
     }
-    const written = writes.map(() => false);
-    if (headed.length === 0) return { kind: 'tried', written };
+    const results: TogetherResult[] = writes.map(() => 'notTried');
+    if (headed.length === 0) return { kind: 'tried', results };
     const outcome = await writeInOneStatement(this.db, headed);
     if (outcome.kind === 'failed') return outcome;
     for (const [k, { write }] of headed.entries()) {
-      const head = outcome.lastHashes[k];
+      const result = outcome.results[k];
       const i = chosen[k];
-      if (head === undefined || i === undefined) {
+      if (result === undefined || i === undefined) continue;
+      if (result.kind !== 'written') {
         // Not where this store thought: the next look at it reads the head afresh.
         this.heads.forget(write.streamId);
+        results[i] = result.kind;
         continue;
       }
-      written[i] = true;
+      results[i] = 'written';
       this.counters.oneStatement += 1;
-      this.heads.set(write.streamId, write.expectedVersion + write.events.length, head);
+      this.heads.set(write.streamId, write.expectedVersion + write.events.length, result.lastHash);
     }
-    return { kind: 'tried', written };
+    return { kind: 'tried', results };
   }
 
   /** Where a committed write (of group commit's transaction path) left a stream: the next write to it may go in one statement. */
@@ -253,6 +259,9 @@ export class PostgresEventStore implements EventStore {
 }
 
 type EventRowOfWrite = ReturnType<typeof chainRows>[number];
+
+/** What writeTogether did with one write: see WriteResult; `notTried`: it could not go in the statement. */
+type TogetherResult = 'written' | 'moved' | 'unknown' | 'notTried';
 
 /** Where a write left a stream: its version and the hash its chain ends with. */
 export interface StreamHead {

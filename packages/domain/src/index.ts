@@ -21,6 +21,7 @@ export type {
 export { sceneMachine, sceneAggregate, pendingTransferDeadlines } from './scene/scene.machine';
 export { SCENE_STATES } from './scene/scene.types';
 export type {
+  Briefing,
   Person,
   SceneContext,
   OnSceneCommand,

@@ -5,7 +5,7 @@ import { sceneStreamId, type Engine } from '@muster/engine';
 import { startGateway, type RunningGateway } from '@muster/gateway';
 import { createTokenVerifier } from '@muster/identity';
 import { startRelay, type Relay } from '@muster/relay';
-import { listDeadlines, PostgresEventStore, type DeadlineView } from '@muster/store-postgres';
+import { listDeadlines, PostgresEventStore } from '@muster/store-postgres';
 import { closingSteps, TEST_JURISDICTIONS, TEST_JWT_SECRET, testToken, type TestDatabase } from '@muster/testkit';
 import { integrationTest } from '@muster/testkit/fixtures';
 import { sql } from 'kysely';
@@ -75,7 +75,7 @@ async function sceneOf(incidentId: string): Promise<{ state: string; context: Sc
   return { state: stream.state.value, context: stream.state.context as SceneContext };
 }
 
-const rowsOf = (incidentId: string): Promise<DeadlineView[]> => listDeadlines(t.db, { incidentId });
+const rowsOf = (incidentId: string) => listDeadlines(t.db, { incidentId });
 
 async function eventsOf(incidentId: string, type: string) {
   const { rows } = await sql<{ command_id: string; occurred_at: string; data: Record<string, unknown> }>`

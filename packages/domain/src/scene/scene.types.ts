@@ -36,7 +36,7 @@ export interface Briefing {
 }
 
 /** The briefing under which the current commander took command (the last transfer that took effect). */
-export interface BriefingOnRecord {
+interface BriefingOnRecord {
   offerId: string;
   briefing: Briefing;
   /** When command changed hands under it. */

@@ -1256,7 +1256,17 @@ function randomCommand(rng: () => number, type: OnSceneCommandType, state: Persi
     case 'RemoveDeputy':
       return c.deputies.length === 0 ? null : { body: { type, userId: pick(rng, c.deputies).userId }, ...now };
     case 'OfferTransfer':
-      return { body: { type, offerId: `o-${tag}`, to: pick(rng, notCommander), ...maybe(rng, { expiresAt: iso(clock + int(rng, 1, 60)) }) }, ...now };
+      return {
+        body: {
+          type,
+          offerId: `o-${tag}`,
+          to: pick(rng, notCommander),
+          ...maybe(rng, { expiresAt: iso(clock + int(rng, 1, 60)) }),
+          ...maybe(rng, { effectiveAt: iso(clock + int(rng, -5, 40)) }),
+          ...maybe(rng, { briefing: fullBriefing }),
+        },
+        ...now,
+      };
     case 'RecordTransferBriefing':
       return c.offers.length === 0 ? null : { body: { type, offerId: pick(rng, c.offers).offerId, briefing: briefing(int(rng, 0, 99)) }, ...now };
     case 'AcceptTransfer': {
@@ -1277,7 +1287,8 @@ function randomCommand(rng: () => number, type: OnSceneCommandType, state: Persi
     }
     case 'MakeTransferEffective':
       if (c.pendingTransfer === null) return null;
-      return { body: { type }, at: Math.max(clock, minuteOf(c.pendingTransfer.effectiveAt) + int(rng, 0, 3)) };
+      // As a person sends it (no offer named) or as the timers fire it (naming the pending transfer).
+      return { body: { type, ...maybe(rng, { offerId: c.pendingTransfer.offerId }) }, at: Math.max(clock, minuteOf(c.pendingTransfer.effectiveAt) + int(rng, 0, 3)) };
     case 'JoinUnifiedCommand': {
       const absent = AGENCIES.filter((x) => !c.agencies.some((g) => g.agency === x));
       return absent.length === 0 ? null : { body: { type, agency: pick(rng, absent), representative: pick(rng, POOL) }, ...now };

@@ -76,23 +76,30 @@ export function relayMetrics(metrics: MetricsRegistry, lag: () => Promise<RelayL
   const { registry } = metrics;
   const published = once(registry, 'muster_relay_published_total', () => new Counter({ name: 'muster_relay_published_total', help: 'Events the relay published and the bus acknowledged', registers: [registry] }));
   const errors = once(registry, 'muster_jetstream_publish_errors_total', () => new Counter({ name: 'muster_jetstream_publish_errors_total', help: 'Publishes to JetStream that failed or were not acknowledged in time (each is retried)', registers: [registry] }));
-  // Both gauges come from one query per scrape: the positions gauge asks, the seconds gauge reads its answer.
+  // Both gauges come from one query when scraped together; a failed read keeps the last answer.
   let last: RelayLag = { events: 0, ms: 0 };
+  let reading: Promise<RelayLag> | null = null;
+  const current = (): Promise<RelayLag> =>
+    (reading ??= lag()
+      .then((answer) => (last = answer))
+      .catch(() => last)
+      .finally(() => {
+        reading = null;
+      }));
   once(registry, 'muster_relay_lag_positions', () => new Gauge({
     name: 'muster_relay_lag_positions',
     help: 'Events committed to the log and not yet published by the relay',
     registers: [registry],
     async collect() {
-      last = await lag().catch(() => last);
-      this.set(last.events);
+      this.set((await current()).events);
     },
   }));
   once(registry, 'muster_relay_lag_seconds', () => new Gauge({
     name: 'muster_relay_lag_seconds',
     help: 'Age of the oldest event not yet published by the relay (0 when none)',
     registers: [registry],
-    collect() {
-      this.set(last.ms / 1000);
+    async collect() {
+      this.set((await current()).ms / 1000);
     },
   }));
   return { published: () => published.inc(), publishFailed: () => errors.inc() };

@@ -144,17 +144,17 @@ function figure(value: number | null): string {
 }
 
 /**
- * The briefing an ICS 201 prints: the one a pending transfer was accepted under, else the one the
- * current commander took command under, else the latest briefed open offer (null: none recorded).
+ * The briefing an ICS 201 prints: the one a pending transfer was accepted under, else the latest
+ * briefed open offer's, else the one of the last transfer that took effect (null: none recorded).
  */
 function briefingOf(scene: SceneContext | null): { briefing: Briefing; note: string } | null {
   if (!scene) return null;
   const pending = scene.pendingTransfer;
   if (pending) return { briefing: pending.briefing, note: `transfer to ${pending.to.name} accepted, effective ${pending.effectiveAt}` };
-  const onRecord = scene.briefingOnRecord;
-  if (onRecord) return { briefing: onRecord.briefing, note: `command transferred to ${scene.commander?.name ?? ''}, effective ${onRecord.effectiveAt}` };
   const offer = scene.offers.findLast((o) => o.briefing !== null);
-  return offer?.briefing ? { briefing: offer.briefing, note: `offered to ${offer.to.name}, not yet accepted` } : null;
+  if (offer?.briefing) return { briefing: offer.briefing, note: `offered to ${offer.to.name}, not yet accepted` };
+  const onRecord = scene.briefingOnRecord;
+  return onRecord ? { briefing: onRecord.briefing, note: `last transfer of command: to ${onRecord.to.name}, effective ${onRecord.effectiveAt}` } : null;
 }
 
 /** Transfers that will happen or lapse by themselves (issue 20): the timers fire them at these times. */

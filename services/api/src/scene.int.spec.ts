@@ -114,6 +114,15 @@ describe('timed transfer with the full ICS 201 briefing (issue 20)', () => {
       expect(form.body).toContain(`<td>${label}</td><td>${text}</td>`);
     }
     expect(form.body).toContain(`<td>Command passes to ${person('u-next').name}</td><td>${effectiveAt}</td>`);
+
+    // Accepted for now: the briefing stays on the record the successor commands under, and the form prints it.
+    await incidentWithCommander('ics201-2');
+    await ok(responder('u-chief'), '/incidents/ics201-2/command', { type: 'OfferTransfer', data: { offerId: 'o1', to: person('u-next'), briefing: fullBriefing } });
+    await ok(responder('u-next'), '/incidents/ics201-2/command', { type: 'AcceptTransfer', data: { offerId: 'o1' } });
+    const after = (await as.call(room, 'GET', '/incidents/ics201-2/forms/ics201')).body;
+    expect(after).toContain(`last transfer of command: to ${person('u-next').name}`);
+    expect(after).toContain(`<td>Delegation of authority</td><td>${fullBriefing.delegationOfAuthority}</td>`);
+    expect(after).not.toContain('Timed transfer of command');
   });
 
   it('bad input is a 400 naming the field, nothing stored: an expiry already past, an empty briefing block, a malformed effective time', async () => {

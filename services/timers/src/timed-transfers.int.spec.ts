@@ -142,7 +142,7 @@ describe('timed transfers: deadlines fired by the timers process', () => {
     expect(scene.context.pendingTransfer).toBeNull();
     // The tenure starts at the agreed time, and the successor commands under the briefing he accepted.
     expect(scene.context.tenures.at(-1)).toStrictEqual({ commander: INCOMING, kind: 'appointed', from: effectiveAt, appointedBy: OUTGOING.userId });
-    expect(scene.context.briefingOnRecord).toStrictEqual({ offerId: 'o-1', briefing: BRIEFING, effectiveAt });
+    expect(scene.context.briefingOnRecord).toStrictEqual({ offerId: 'o-1', to: INCOMING, briefing: BRIEFING, effectiveAt });
 
     const [row] = (await rowsOf('eff-1')).filter((r) => r.key === 'transfer/o-1/effective');
     await until('the effective row to be marked fired', async () => ((await rowsOf('eff-1')).some((r) => r.key === 'transfer/o-1/effective' && r.outcome === 'fired') ? true : undefined));

@@ -225,7 +225,7 @@ export const sceneMachine = setup({
       const briefing = pending?.briefing ?? offer?.briefing ?? null;
       return {
         // The successor commands under the briefing he accepted: the ICS 201 export reads it from here.
-        ...(briefing === null ? {} : { briefingOnRecord: { offerId: pending?.offerId ?? offer?.offerId ?? '', briefing, effectiveAt: from } }),
+        ...(briefing === null ? {} : { briefingOnRecord: { offerId: pending?.offerId ?? offer?.offerId ?? '', to: successor, briefing, effectiveAt: from } }),
         commander: successor,
         appointedBy,
         deputies: context.deputies.filter((d) => d.userId !== successor.userId),

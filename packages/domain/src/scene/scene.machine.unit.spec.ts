@@ -300,7 +300,7 @@ const handOverToS1 = (m: CommandMeta, b: SceneContext): Partial<SceneContext> =>
   offers: [],
   pendingTransfer: null,
   tenures: [...b.tenures, { commander: S1, kind: 'appointed', from: m.now, appointedBy: C1.userId }],
-  briefingOnRecord: { offerId: 'o-1', briefing: briefing(1), effectiveAt: m.now },
+  briefingOnRecord: { offerId: 'o-1', to: S1, briefing: briefing(1), effectiveAt: m.now },
 });
 const immediateEffect = (payload: Record<string, unknown>, commander: Person) => (): EmittedEvent[] => [
   { type: 'TransferAccepted', data: payload },
@@ -558,7 +558,7 @@ const CASES: readonly AnyCase[] = [
       appointedBy: DUTY.userId,
       offers: [],
       tenures: [...b.tenures, { commander: S2, kind: 'appointed', from: m.now, appointedBy: DUTY.userId }],
-      briefingOnRecord: { offerId: 'o-2', briefing: briefing(2), effectiveAt: m.now },
+      briefingOnRecord: { offerId: 'o-2', to: S2, briefing: briefing(2), effectiveAt: m.now },
     }),
   },
   {
@@ -605,7 +605,7 @@ const CASES: readonly AnyCase[] = [
       appointedBy: C1.userId,
       offers: [],
       tenures: [...b.tenures, { commander: S2, kind: 'appointed', from: m.now, appointedBy: C1.userId }],
-      briefingOnRecord: { offerId: 'o-4', briefing: fullBriefing, effectiveAt: m.now },
+      briefingOnRecord: { offerId: 'o-4', to: S2, briefing: fullBriefing, effectiveAt: m.now },
     }),
   },
   {
@@ -717,7 +717,7 @@ const CASES: readonly AnyCase[] = [
       deputies: [D1],
       pendingTransfer: null,
       tenures: [...b.tenures, { commander: S1, kind: 'appointed', from: iso(130), appointedBy: C1.userId }],
-      briefingOnRecord: { offerId: 'o-1', briefing: briefing(1), effectiveAt: iso(130) },
+      briefingOnRecord: { offerId: 'o-1', to: S1, briefing: briefing(1), effectiveAt: iso(130) },
     }),
   },
   {
@@ -736,7 +736,7 @@ const CASES: readonly AnyCase[] = [
       deputies: [D1],
       pendingTransfer: null,
       tenures: [...b.tenures, { commander: S1, kind: 'appointed', from: iso(130), appointedBy: C1.userId }],
-      briefingOnRecord: { offerId: 'o-1', briefing: briefing(1), effectiveAt: iso(130) },
+      briefingOnRecord: { offerId: 'o-1', to: S1, briefing: briefing(1), effectiveAt: iso(130) },
     }),
   },
   {
@@ -755,7 +755,7 @@ const CASES: readonly AnyCase[] = [
       deputies: [D1],
       pendingTransfer: null,
       tenures: [...b.tenures, { commander: S1, kind: 'appointed', from: iso(130), appointedBy: C1.userId }],
-      briefingOnRecord: { offerId: 'o-1', briefing: briefing(1), effectiveAt: iso(130) },
+      briefingOnRecord: { offerId: 'o-1', to: S1, briefing: briefing(1), effectiveAt: iso(130) },
     }),
   },
 ];

@@ -35,9 +35,11 @@ export interface Briefing {
   delegationOfAuthority?: string;
 }
 
-/** The briefing under which the current commander took command (the last transfer that took effect). */
+/** The briefing of the last transfer that took effect: what the successor took command under. */
 interface BriefingOnRecord {
   offerId: string;
+  /** Whom command passed to under it (the record stays when the room later appoints someone else). */
+  to: Person;
   briefing: Briefing;
   /** When command changed hands under it. */
   effectiveAt: string;

@@ -1,4 +1,5 @@
 export { runService } from './run-service';
+export { createLogger } from './logger';
 
 export { BaseEnvShape, EngineEnvShape, JurisdictionsEnvShape, MetricsEnvShape, engineSettingsFromEnv, jurisdictionsFromEnv, loadJurisdictions, loadRuleBook } from './env';
 export { commandMetrics, createMetricsRegistry, deadlineMetrics, gatewayMetrics, groupCommitMetrics, poolMetrics, relayMetrics } from './metrics';

@@ -17,6 +17,8 @@ import { z } from 'zod';
 /** What every service's environment holds: each service's schema extends this shape. */
 export const BaseEnvShape = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `pretty` (for people) or `json` (one object a line); unset: pretty when standard output is a terminal, JSON otherwise. */
+  LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
 };
 
 /** The jurisdictions served, read by every process that checks a room: the api, the gateway, the timers, `muster start`, `muster token`. */
@@ -139,3 +141,12 @@ export async function loadRuleBook(files: readonly string[], tree: JurisdictionT
   }
   return ruleBookOf(own, defaults);
 }
+
+/**
+ * Where a service without an HTTP server of its own (the relay, the timers) serves `/metrics` and its
+ * health: unset, none; 0, a free port (logged).
+ */
+export const MetricsEnvShape = {
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+};

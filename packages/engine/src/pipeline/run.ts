@@ -23,6 +23,8 @@ export async function attempt<K extends StreamType>(
   payload: Payload,
   /** The target stream at its stored version, when the engine knows it already (see loadTarget). */
   known?: StreamRecord | null,
+  /** Marked when the store finds this command already written (by a racing send of it): the answer is the stored one. */
+  seen?: { duplicate: boolean },
 ): Promise<CommandResult> {
   const stream = await loadTarget(ctx, registration, command, known);
   const { incidentId, parent, incident } = await authorize(ctx, registration, command, payload, stream);
@@ -40,7 +42,7 @@ export async function attempt<K extends StreamType>(
   const enriched = registration.enrich?.(command.type, payload, stream?.state.context ?? null, ctx.tree, { incident, actor: command.actor, now, rules: ctx.env.rules }) ?? payload;
 
   const nowIso = now.toISOString();
-  const meta = { commandId: handled.commandId, actor: command.actor, now: nowIso, occurredAt: command.occurredAt ?? nowIso };
+  const meta = { commandId: handled.commandId, actor: command.actor, now: nowIso, occurredAt: command.occurredAt ?? nowIso, requestId: command.requestId };
   const fields = stream ? enriched : { ...enriched, ...registration.creationFields(command.streamId, incidentId) };
   const decision = decideOn(registration, stream, command.type, fields, meta);
   if (!decision.ok) throw new IllegalTransitionError(command.streamType, command.type, decision.state, decision.allowed);
@@ -62,6 +64,7 @@ export async function attempt<K extends StreamType>(
   if (outcome.kind === 'duplicate') {
     // Another write of the same command got there first: what the streams hold now is not this write's.
     ctx.streams?.forget(write);
+    if (seen) seen.duplicate = true;
     return outcome.result;
   }
   ctx.streams?.written(write);

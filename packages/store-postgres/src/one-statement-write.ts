@@ -56,7 +56,7 @@ export type OneStatementOutcome = { kind: 'written'; results: WriteResult[] } | 
  * race); `unknown`: not written for another reason (a stale hash, a race within the statement, a key
  * already stored, whose answer the transaction path gives).
  */
-export type WriteResult = { kind: 'written'; lastHash: string | null } | { kind: 'moved' } | { kind: 'unknown' };
+type WriteResult = { kind: 'written'; lastHash: string | null } | { kind: 'moved' } | { kind: 'unknown' };
 
 /** Whether a write can go in one statement: what a set write takes (its own stream, its read model set-wise). */
 export function canWriteInOneStatement(write: StreamWrite): boolean {

@@ -1,6 +1,6 @@
 // Draws the phone app's icons (a white cross on the emergency red, rounded, with a safe zone for
-// "maskable") as PNG files, with nothing but node:zlib: `node scripts/make-icons.mjs` rewrites
-// public/icons/. The SVG beside them is the same drawing for browsers that take vector icons.
+// "maskable") as PNG files, with nothing but node:zlib: `node scripts/console-icons.mjs` rewrites
+// services/console/public/icons/. The SVG beside them is the same drawing for browsers that take vector icons.
 import { writeFileSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
 
@@ -56,7 +56,7 @@ function png(size, maskable) {
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
 
-const dir = new URL('../public/icons/', import.meta.url);
+const dir = new URL('../services/console/public/icons/', import.meta.url);
 for (const size of [192, 512]) writeFileSync(new URL(`icon-${size}.png`, dir), png(size, false));
 writeFileSync(new URL('icon-maskable-512.png', dir), png(512, true));
 writeFileSync(new URL('apple-touch-icon-180.png', dir), png(180, true));

@@ -34,7 +34,7 @@ const readRecord = (client: MusterHttpClient, incidentId: string) => client.call
 export function useIncident(incidentId: string) {
   const { client, session } = useApp();
   const userId = session.user.userId;
-  const { confirmed } = useOffline();
+  const { confirmed, network } = useOffline();
   const [data, setData] = useState<LiveIncident | null>(null);
   /** When the server last confirmed the state shown, while it is the device's copy (no network). */
   const [offlineSince, setOfflineSince] = useState<string | null>(null);
@@ -72,7 +72,11 @@ export function useIncident(incidentId: string) {
     const [record, timeline] = [want.record, want.timeline];
     want.record = false;
     want.timeline = false;
-    if (record) readRecord(client, incidentId).then((r) => setData((d) => (d ? { ...d, ...r } : d)), fail);
+    if (record)
+      readRecord(client, incidentId).then((r) => {
+        setData((d) => (d ? { ...d, ...r } : d));
+        setOfflineSince(null);
+      }, fail);
     if (timeline) wholeTimeline(client, incidentId).then((t) => setData((d) => (d ? { ...d, timeline: mergeTimelines(t, d.timeline) } : d)), fail);
   }, [client, incidentId, fail]);
 
@@ -105,6 +109,17 @@ export function useIncident(incidentId: string) {
     const { timeline, ...record } = data;
     void saveSnapshot(userId, incidentId, { record, timeline, confirmedAt: new Date().toISOString() }).catch(() => undefined);
   }, [data, offlineSince, userId, incidentId]);
+
+  // The network is back (the phone's queue reached the server again): read the whole, for what the
+  // device's copy did not know. The live feed's socket may have stayed open through the outage.
+  const wasOffline = useRef(false);
+  useEffect(() => {
+    if (network === 'offline') wasOffline.current = true;
+    else if (wasOffline.current) {
+      wasOffline.current = false;
+      void load();
+    }
+  }, [network, load]);
 
   useEffect(() => () => clearTimeout(pending.current.timer), []);
   return { data, error, connection, offlineSince, reload: load };

@@ -44,7 +44,9 @@ function useReason(): (command: QueuedCommand) => string {
     const r = command.refusal;
     if (!r) return '';
     const error = new MusterApiError(r.status, { code: r.code, message: r.message, issues: r.issues, details: r.details }, undefined);
-    return Object.entries(apiErrors(error, i18n))
+    // Scene commands have no `cmd.` names of their own in the console's messages: the queue's names serve.
+    const words = { ...i18n, tr: (prefix: string, value: string | null | undefined) => (prefix === 'cmd' && value && i18n.tr(prefix, value) === value ? commandName(i18n.lang, value) : i18n.tr(prefix, value)) };
+    return Object.entries(apiErrors(error, words))
       .map(([field, message]) => (field === '_form' ? message : `${fieldLabel(field, i18n.t)}：${message}`))
       .join('；');
   };

@@ -173,6 +173,8 @@ describe('the commander’s phone with no network (issue 20)', () => {
     await page.locator('[data-testid=network][data-state=online]').waitFor({ timeout: LIVE_WITHIN_MS });
     await expect.poll(() => page.getByTestId('queued-command').count(), { timeout: LIVE_WITHIN_MS }).toBe(0);
     expect(await page.getByTestId('refused-command').count()).toBe(0);
+    // Confirmed by the server again: no longer marked as the device's copy.
+    await expect.poll(() => page.getByTestId('offline-snapshot').count(), { timeout: LIVE_WITHIN_MS }).toBe(0);
     expect(await page.getByTestId('last-confirmed').innerText()).toMatch(/^最后确认于 \d{2}:\d{2}:\d{2}/);
 
     // Exactly once each, in the queue's order, with the moment the commander acted.
@@ -189,7 +191,7 @@ describe('the commander’s phone with no network (issue 20)', () => {
     expect(scene.latestReport).toMatchObject({ injured: 2, evacuated: 120, trapped: 3, needs: '帐篷 30 顶' });
     const requests = await room.listResourceRequests(incidentId);
     expect(requests.items).toHaveLength(1);
-    expect(requests.items[0]?.items.map((i) => [i.kind, i.quantity])).toStrictEqual([
+    expect(requests.items[0]?.items?.map((i) => [i.kind, i.quantity])).toStrictEqual([
       ['冲锋舟', 2],
       ['救生衣', 50],
     ]);
@@ -264,6 +266,69 @@ describe('the commander’s phone with no network (issue 20)', () => {
     await refusedOffer.getByTestId('discard').click();
     await expect.poll(() => page.locator('[data-testid=refused-command][data-type=OfferTransfer]').count()).toBe(0);
     expect(await page.getByTestId('refused-command').count()).toBe(refusedTypes.length - 1);
+    await phone.context.close();
+  });
+
+  it('a transfer refused because the structure moved on is edited and resent with a new command id; a refused withdrawal goes out as a scene report', async () => {
+    const room = await apiAs('dinghu-duty');
+    const created = await room.createIncident({ data: { title: '鼎湖区坑口街道内涝', leadJurisdiction: '441203', category: 'natural_disaster', severity: 'IV' } });
+    const incidentId = created.streamId;
+    await room.sendOnSceneCommand(incidentId, { type: 'AppointCommander', data: { commander: { userId: 'commander', name: '现场指挥官 On-scene commander' } } });
+    const phone = await phoneOn(incidentId);
+    const { page } = phone;
+    const offer = page.getByTestId('offer-transfer');
+    await expect.poll(() => offer.locator('select[name=to] option').allInnerTexts()).toContain('副指挥官');
+
+    // Offline, he offers command to the deputy; meanwhile the room moves the command post.
+    await phone.context.setOffline(true);
+    await page.locator('[data-testid=network][data-state=offline]').waitFor();
+    await offer.locator('select[name=to]').selectOption({ label: '副指挥官' });
+    await offer.locator('button[type=submit]').click();
+    await offer.getByTestId('offer-transfer-queued').waitFor();
+    await room.sendOnSceneCommand(incidentId, { type: 'EstablishCommandPost', data: { location: { description: '坑口街道办事处' } } });
+    await phone.context.setOffline(false);
+
+    const refused = page.locator('[data-testid=refused-command][data-type=OfferTransfer]');
+    await refused.waitFor({ timeout: LIVE_WITHIN_MS });
+    expect(await refused.getByTestId('refusal-reason').innerText()).toBe('服务器答复：记录已被他人更新，请刷新后再试');
+    const [first] = await queueOnDevice(page);
+    expect((await room.getScene(incidentId)).offers).toHaveLength(0);
+
+    // 修改后重发: against the structure he sees now, with a new command id.
+    await refused.getByTestId('edit-resend').click();
+    await refused.getByTestId('resend').click();
+    await expect.poll(() => page.getByTestId('refused-command').count(), { timeout: LIVE_WITHIN_MS }).toBe(0);
+    await expect.poll(async () => (await room.getScene(incidentId)).offers.map((o) => o.to.userId), { timeout: LIVE_WITHIN_MS }).toStrictEqual(['deputy']);
+    const offered = (await room.timeline(incidentId, { kind: ['TransferOffered'] })).items;
+    expect(offered).toHaveLength(1);
+    expect(offered[0]?.data['offerId']).toBeDefined();
+    const { rows: resentRows } = await sql<{ command_id: string }>`select meta->>'commandId' as command_id from event where type = 'TransferOffered' and stream_id = ${offered[0]?.streamId ?? ''}`.execute(db);
+    expect(resentRows.map((r) => r.command_id)).not.toContain(first?.commandId);
+    await page.getByTestId('pending-offer').waitFor({ timeout: LIVE_WITHIN_MS });
+
+    // Offline again, he withdraws the offer; the room moves the post again, so the withdrawal is refused.
+    await phone.context.setOffline(true);
+    await page.locator('[data-testid=network][data-state=offline]').waitFor();
+    const withdraw = page.getByTestId('pending-offer').getByTestId('withdraw-transfer');
+    await withdraw.locator('textarea[name=reason]').fill('水位回落，继续由本人指挥');
+    await withdraw.locator('button[type=submit]').click();
+    await withdraw.getByTestId('withdraw-transfer-queued').waitFor();
+    const [withdrawal] = await queueOnDevice(page);
+    await room.sendOnSceneCommand(incidentId, { type: 'EstablishCommandPost', data: { location: { description: '坑口街道应急避难场所' } } });
+    await phone.context.setOffline(false);
+    const refusedWithdrawal = page.locator('[data-testid=refused-command][data-type=WithdrawTransfer]');
+    await refusedWithdrawal.waitFor({ timeout: LIVE_WITHIN_MS });
+    expect(await refusedWithdrawal.innerText()).toContain('撤回移交：水位回落，继续由本人指挥');
+
+    // 改为现场报告: its text lands as a scene report, dated when he acted.
+    await refusedWithdrawal.getByTestId('as-report').click();
+    await expect.poll(() => page.getByTestId('refused-command').count(), { timeout: LIVE_WITHIN_MS }).toBe(0);
+    await expect.poll(async () => (await room.getScene(incidentId)).latestReport?.objectives, { timeout: LIVE_WITHIN_MS }).toBe('撤回移交：水位回落，继续由本人指挥');
+    const reports = (await room.timeline(incidentId, { kind: ['SceneReportPosted'] })).items;
+    expect(reports).toHaveLength(1);
+    expect(Date.parse(reports[0]?.occurredAt ?? '')).toBe(Date.parse(withdrawal?.occurredAt ?? ''));
+    expect((await room.getScene(incidentId)).offers).toHaveLength(1);
+    await shot(page, '06-resent-and-reported');
     await phone.context.close();
   });
 });

@@ -55,6 +55,8 @@ async function apiAs(username: string): Promise<MusterHttpClient> {
 /** The commander's phone on the incident's scene view, its service worker in control and the state stored on the device. */
 async function phoneOn(incidentId: string): Promise<{ context: BrowserContext; page: Page }> {
   const phone = await loggedIn('commander', true);
+  // The board read once online: its cards are the device's list of the user's incidents.
+  await phone.page.locator(`[data-testid=incident-card][data-incident-id="${incidentId}"]`).waitFor({ timeout: LIVE_WITHIN_MS });
   await phone.page.goto(`${base}/console/#/incidents/${incidentId}/scene`);
   await phone.page.locator('[data-testid=connection][data-state=live]').waitFor({ timeout: LIVE_WITHIN_MS });
   await phone.page.locator('[data-testid=network][data-state=online]').waitFor();
@@ -166,6 +168,13 @@ describe('the commander’s phone with no network (issue 20)', () => {
     expect(texts[3]).toContain('冲锋舟 2');
     expect(texts[3]).toContain('救生衣 50');
     await shot(page, '02-reloaded-offline');
+    // The user's incidents too: the board, offline, lists them as last confirmed.
+    await page.evaluate(() => Reflect.set(Reflect.get(globalThis, 'location') as object, 'hash', '#/'));
+    await page.locator(`[data-testid=incident-card][data-incident-id="${incidentId}"]`).waitFor();
+    expect(await page.getByTestId('offline-snapshot').innerText()).toMatch(/^离线 · 最后确认于 \d{2}:\d{2}:\d{2}/);
+    await page.evaluate((id) => Reflect.set(Reflect.get(globalThis, 'location') as object, 'hash', `#/incidents/${id}/scene`), incidentId);
+    await page.getByTestId('commander-view').waitFor();
+    await expect.poll(() => page.getByTestId('queued-command').count()).toBe(4);
     // Nothing reached the server while offline.
     expect(await eventsOf(queued.map((c) => c.commandId))).toHaveLength(0);
 

@@ -1,4 +1,4 @@
-import type { ConsoleConfig, IncidentRecord, Jurisdiction, TimelineEntry } from '@muster/client';
+import type { BoardCard, ConsoleConfig, IncidentRecord, Jurisdiction, TimelineEntry } from '@muster/client';
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { QueuedCommand } from './offline-queue';
 
@@ -21,6 +21,8 @@ export interface IncidentSnapshot {
 interface KeptValues {
   config: ConsoleConfig;
   jurisdictions: Jurisdiction[];
+  /** Per user: the room board's cards as the server last gave them, and when. */
+  board: { cards: BoardCard[]; at: string };
   /** Per user: the last answer of the server to him, of any kind. */
   confirmed: string;
 }

@@ -57,7 +57,8 @@ function fieldLabel(path: string, t: (key: MessageKey) => string): string {
   const parts = path.split('.');
   const last = parts[parts.length - 1] ?? path;
   const row = parts.find((p) => /^\d+$/.test(p));
-  const label = (t as (key: string) => string | undefined)(last) ?? last;
+  // The command's own occurredAt (the phone's clock when the user acted) is the 事发时间 of the server's words.
+  const label = last === 'occurredAt' && parts.length === 1 ? t('occurredAtField') : ((t as (key: string) => string | undefined)(last) ?? last);
   return row === undefined ? label : `${label} ${Number(row) + 1}`;
 }
 

@@ -226,6 +226,10 @@ describe('the commander’s phone with no network (issue 20)', () => {
     await expect.poll(() => offer.locator('select[name=to] option').allInnerTexts()).toContain('副指挥官');
 
     await phone.context.setOffline(true);
+    // Reopened with no network: the people to hand command to are the device's copy.
+    await page.reload();
+    await page.getByTestId('offline-snapshot').waitFor({ timeout: LIVE_WITHIN_MS });
+    await expect.poll(() => offer.locator('select[name=to] option').allInnerTexts()).toContain('副指挥官');
     await page.locator('[data-testid=network][data-state=offline]').waitFor();
     await postReport(page, { injured: '5' }, '挖掘机 1 台');
     await offer.locator('select[name=to]').selectOption({ label: '副指挥官' });

@@ -1,4 +1,4 @@
-import type { BoardCard, ConsoleConfig, IncidentRecord, Jurisdiction, TimelineEntry } from '@muster/client';
+import type { BoardCard, ConsoleConfig, DirectoryPerson, IncidentRecord, Jurisdiction, TimelineEntry } from '@muster/client';
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { QueuedCommand } from './offline-queue';
 
@@ -21,6 +21,8 @@ export interface IncidentSnapshot {
 interface KeptValues {
   config: ConsoleConfig;
   jurisdictions: Jurisdiction[];
+  /** Per room: its people (GET /people), for the pickers (offer command to someone by name). */
+  people: DirectoryPerson[];
   /** Per user: the room board's cards as the server last gave them, and when. */
   board: { cards: BoardCard[]; at: string };
   /** Per user: the last answer of the server to him, of any kind. */
@@ -76,10 +78,11 @@ export async function removeQueued(seq: number): Promise<void> {
   await (await db()).delete('queue', seq);
 }
 
-export async function keep<K extends keyof KeptValues>(key: K, value: KeptValues[K], userId?: string): Promise<void> {
-  await (await db()).put('kept', value, userId ? `${key}\u0000${userId}` : key);
+/** Keeps a value, for everyone or for one owner (a user, a room). */
+export async function keep<K extends keyof KeptValues>(key: K, value: KeptValues[K], owner?: string): Promise<void> {
+  await (await db()).put('kept', value, owner ? `${key}\u0000${owner}` : key);
 }
 
-export async function kept<K extends keyof KeptValues>(key: K, userId?: string): Promise<KeptValues[K] | undefined> {
-  return (await (await db()).get('kept', userId ? `${key}\u0000${userId}` : key)) as KeptValues[K] | undefined;
+export async function kept<K extends keyof KeptValues>(key: K, owner?: string): Promise<KeptValues[K] | undefined> {
+  return (await (await db()).get('kept', owner ? `${key}\u0000${owner}` : key)) as KeptValues[K] | undefined;
 }

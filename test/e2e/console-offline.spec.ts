@@ -1,3 +1,5 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHttpClient, type MusterHttpClient } from '@muster/client';
 import type { Database } from '@muster/store-postgres';
@@ -5,7 +7,7 @@ import { integrationTest } from '@muster/testkit/fixtures';
 import { sql, type Kysely } from 'kysely';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startConsoleUnderTest, SHOTS, type ConsoleUnderTest } from '../support/console-under-test';
+import { browserWithProfile, startConsoleUnderTest, SHOTS, type ConsoleUnderTest } from '../support/console-under-test';
 
 /**
  * Issue 20: the commander's phone keeps working when the network drops. A real chromium (390×844)
@@ -343,5 +345,43 @@ describe('the commander’s phone with no network (issue 20)', () => {
     expect((await room.getScene(incidentId)).offers).toHaveLength(1);
     await shot(page, '06-resent-and-reported');
     await phone.context.close();
+  });
+
+  it('the queue survives a restart of the browser: sent once the commander is logged in again', async () => {
+    const room = await apiAs('dinghu-duty');
+    const created = await room.createIncident({ data: { title: '鼎湖区永安镇道路塌陷', leadJurisdiction: '441203', category: 'accident', severity: 'IV' } });
+    const incidentId = created.streamId;
+    await room.sendOnSceneCommand(incidentId, { type: 'AppointCommander', data: { commander: { userId: 'commander', name: '现场指挥官 On-scene commander' } } });
+    const profile = await mkdtemp(join(tmpdir(), 'muster-phone-'));
+    const open = async () => {
+      const context = await browserWithProfile(profile, { ...PHONE, locale: 'zh-CN', serviceWorkers: 'allow' });
+      context.setDefaultTimeout(20_000);
+      const page = context.pages()[0] ?? (await context.newPage());
+      await page.goto(`${base}/console/`);
+      await page.getByTestId('demo-commander').click();
+      await page.getByTestId('who').waitFor();
+      await page.goto(`${base}/console/#/incidents/${incidentId}/scene`);
+      await page.getByTestId('commander-view').waitFor({ timeout: LIVE_WITHIN_MS });
+      return { context, page };
+    };
+    try {
+      const first = await open();
+      await first.page.getByTestId('post-status').waitFor();
+      await first.context.setOffline(true);
+      await first.page.locator('[data-testid=network][data-state=offline]').waitFor();
+      await postReport(first.page, { missing: '2' }, '生命探测仪 1 台');
+      const [queued] = await queueOnDevice(first.page);
+      await first.context.close();
+      expect(await eventsOf([queued?.commandId ?? ''])).toHaveLength(0);
+
+      // The browser starts again, online; logging in again sends what waited, with when it was made.
+      const second = await open();
+      await expect.poll(async () => (await eventsOf([queued?.commandId ?? ''])).map((e) => Date.parse(e.occurred_at)), { timeout: LIVE_WITHIN_MS }).toStrictEqual([Date.parse(queued?.occurredAt ?? '')]);
+      await expect.poll(() => second.page.getByTestId('queued-command').count(), { timeout: LIVE_WITHIN_MS }).toBe(0);
+      expect((await room.getScene(incidentId)).latestReport).toMatchObject({ missing: 2, needs: '生命探测仪 1 台' });
+      await second.context.close();
+    } finally {
+      await rm(profile, { recursive: true, force: true });
+    }
   });
 });

@@ -4,7 +4,6 @@ import { newId } from '../lib/forms';
 import { useI18n } from '../lib/i18n';
 import { useOffline } from '../lib/offline-sync';
 import { useOfflineWords } from '../lib/offline-text';
-import { formatTime } from '../lib/time';
 import { peopleOptions, pickPerson, usePeople } from '../lib/people';
 import { fill, nameIn } from '../lib/reports';
 import { formatTime } from '../lib/time';

@@ -58,7 +58,7 @@ export function writeFor<K extends StreamType>(ids: Ids, accepted: AcceptedOn<K>
     },
   }));
   const { context } = decision.state;
-  const effects = decision.events.flatMap((event) => registration.effectsOf(event, context));
+  const effects = decision.events.flatMap((event) => registration.effectsOf(event, context, lead));
   if (decision.ends) effects.push(...(registration.whenOver?.(context) ?? []));
   const result: CommandResult = {
     streamId,

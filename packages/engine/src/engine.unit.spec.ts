@@ -720,3 +720,43 @@ describe('resource request effects', () => {
     ]);
   });
 });
+
+// ---------------------------------------------------------------------------------------------------
+// Commands queued on a phone with no network (issue 20)
+// ---------------------------------------------------------------------------------------------------
+
+describe('engine: scene reports sent late from a phone that was offline', () => {
+  it('a scene report whose occurredAt is older than the latest report is accepted, in order of arrival, keeping its occurredAt', async () => {
+    const w = world();
+    await commanded(w);
+    // The deputy, online, reports at minute 30.
+    w.at(30);
+    await w.send(DEPUTY, command('PostSceneReport', { reportId: 'r-online', injured: 4 }), { occurredAt: iso(30) });
+    // The commander's phone was offline from minute 10: its reports, made at 12 and 20, arrive at 40 in the order made.
+    w.at(40);
+    const first = await w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-queued-1', trapped: 3 }), { commandId: 'phone-1', occurredAt: iso(12) });
+    const second = await w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-queued-2', injured: 6 }), { commandId: 'phone-2', occurredAt: iso(20) });
+    expect(second.version).toBe(first.version + 1);
+    const stored = w.store.log.filter((e) => e.type === 'SceneReportPosted').map((e) => [e.data['reportId'], e.meta.occurredAt, e.meta.recordedAt]);
+    expect(stored).toStrictEqual([
+      ['r-online', iso(30), iso(30)],
+      ['r-queued-1', iso(12), iso(40)],
+      ['r-queued-2', iso(20), iso(40)],
+    ]);
+    // The latest report is the last to arrive; figures it does not give carry over.
+    const ctx = await sceneContext(w);
+    expect(ctx.latestReport).toMatchObject({ reportId: 'r-queued-2', injured: 6, trapped: 3, occurredAt: iso(20), recordedAt: iso(40) });
+    expect(ctx.reportCount).toBe(3);
+    // The phone's retry of a report whose answer it lost is answered, not doubled.
+    expect(await w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-queued-1', trapped: 3 }), { commandId: 'phone-1', occurredAt: iso(12) })).toStrictEqual(first);
+    expect((await sceneContext(w)).reportCount).toBe(3);
+  });
+
+  it('a queued report may not claim to precede the command structure it is posted to', async () => {
+    const w = world();
+    await commanded(w);
+    w.at(40);
+    const error = await rejection(w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-too-early', injured: 1 }), { occurredAt: iso(0) }));
+    expect(error.code).toBe('validation');
+  });
+});

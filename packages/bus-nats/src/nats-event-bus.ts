@@ -1,5 +1,5 @@
 import { EventEnvelopeSchema, type EventEnvelope } from '@muster/contracts';
-import type { EventBus, LiveSubscription } from '@muster/engine';
+import type { EventBus, LiveSubscription, PublishOptions } from '@muster/engine';
 import { jetstream, jetstreamManager, type Consumer, type ConsumerMessages, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { silentLogger, type BusLogger } from './logger';
@@ -79,7 +79,7 @@ export class NatsEventBus implements EventBus {
     return this.nc;
   }
 
-  async publish(event: EventEnvelope): Promise<void> {
+  async publish(event: EventEnvelope, options: PublishOptions = {}): Promise<void> {
     if (this.closed) throw new Error('the event bus is closed');
     const h = headers();
     h.set(MUSTER_HEADERS.streamId, event.streamId);
@@ -90,7 +90,8 @@ export class NatsEventBus implements EventBus {
       headers: h,
       timeout: this.publishTimeoutMs,
       // A subject bound by some other stream would be a misconfiguration; fail instead of storing there.
-      expect: { streamName: this.stream },
+      // `after`: Nats-Expected-Last-Msg-Id, so publishes in flight together are stored in order or not at all.
+      expect: options.after === undefined ? { streamName: this.stream } : { streamName: this.stream, lastMsgID: options.after },
     });
     if (ack.duplicate) this.logger.debug({ eventId: event.eventId, seq: ack.seq }, 'duplicate publish absorbed by Nats-Msg-Id');
   }

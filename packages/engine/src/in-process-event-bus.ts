@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '@muster/contracts';
-import { systemClock, type Clock, type EventBus, type LiveSubscription } from './ports';
+import { systemClock, type Clock, type EventBus, type LiveSubscription, type PublishOptions } from './ports';
 
 export interface InProcessEventBusOptions {
   /**
@@ -72,6 +72,8 @@ export class InProcessEventBus implements EventBus {
   /** eventId → time it was first accepted; Map order is acceptance order, so expiry prunes the front. */
   private readonly seen = new Map<string, number>();
   private readonly duplicateWindowMs: number;
+  /** The id of the event accepted last, for `PublishOptions.after`. */
+  private lastAccepted: string | undefined;
   private readonly clock: Clock;
   private readonly onHandlerError: (error: unknown, event: EventEnvelope) => void;
   private closed = false;
@@ -82,12 +84,17 @@ export class InProcessEventBus implements EventBus {
     this.onHandlerError = options.onHandlerError ?? (() => undefined);
   }
 
-  async publish(event: EventEnvelope): Promise<void> {
+  async publish(event: EventEnvelope, options: PublishOptions = {}): Promise<void> {
     if (this.closed) throw new Error('the event bus is closed');
     const now = this.clock.now().getTime();
     this.forgetBefore(now - this.duplicateWindowMs);
+    // As JetStream: a duplicate is absorbed before the expectation is checked.
     if (this.seen.has(event.eventId)) return;
+    if (options.after !== undefined && options.after !== this.lastAccepted) {
+      throw new Error(`publish of ${event.eventId} expected ${options.after} to be the last event stored, not ${this.lastAccepted ?? 'none'}`);
+    }
     this.seen.set(event.eventId, now);
+    this.lastAccepted = event.eventId;
     // A frozen copy: the publisher may reuse its object, and no subscriber can change what the others
     // see (over NATS each subscriber parses its own copy; here they share one).
     const frozen = deepFreeze(structuredClone(event));

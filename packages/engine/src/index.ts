@@ -3,7 +3,7 @@ export type { Engine, CommandEnvelope, StreamRef } from './engine';
 export { StreamVersionConflict, systemClock, keyOf } from './ports';
 export { answerFor, fingerprintOf } from './command-key';
 export type { StoredCommand } from './command-key';
-export type { EventStore, Peeked, StoredStream, StreamRecord, StreamWrite, AppendOutcome, Clock, StoreEffect, DeadlineSpec, EventBus, LiveSubscription } from './ports';
+export type { EventStore, Peeked, StoredStream, StreamRecord, StreamWrite, AppendOutcome, Clock, StoreEffect, DeadlineSpec, EventBus, LiveSubscription, PublishOptions } from './ports';
 export { timersActor, TIMERS_USER_ID } from './authorization';
 
 export { sceneStreamId, reportStreamId } from './aggregates';

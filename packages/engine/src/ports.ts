@@ -159,14 +159,23 @@ export interface LiveSubscription {
   unsubscribe(): Promise<void>;
 }
 
+export interface PublishOptions {
+  /** The eventId the bus must have stored last, or the publish is rejected and nothing is stored. */
+  after?: string;
+}
+
 /**
  * The bus that carries committed events from the relay to gateways (DESIGN §2). Implemented by
  * JetStream (packages/bus-nats) and by an in-process bus for the embedded mode; both pass the same
  * contract tests. Delivery is at least once and in publish order; consumers deduplicate by position.
  */
 export interface EventBus {
-  /** Resolves only once the bus has stored the event (JetStream PubAck); duplicates by eventId are absorbed. */
-  publish(event: EventEnvelope): Promise<void>;
+  /**
+   * Resolves only once the bus has stored the event (JetStream PubAck); duplicates by eventId are absorbed.
+   * With `after`, the bus stores the event only if the last event it stored is the one with that id, and
+   * rejects otherwise: a publisher with several publishes in flight can never store them out of order.
+   */
+  publish(event: EventEnvelope, options?: PublishOptions): Promise<void>;
   /** Events published from now on, in publish order. */
   subscribe(handler: (event: EventEnvelope) => void): Promise<LiveSubscription>;
   close(): Promise<void>;

@@ -98,6 +98,22 @@ export function eventBusContract(name: string, makeBus: () => Promise<EventBus> 
       expect(events.map((e) => e.eventId)).toEqual([first.eventId, second.eventId]);
     });
 
+    it('with `after`, stores an event only right behind the named one, so publishes in flight together keep their order', async () => {
+      const { events } = await collect();
+      const [a, b, c, d] = [contractEvent('inc-after', 1), contractEvent('inc-after', 2), contractEvent('inc-after', 3), contractEvent('inc-after', 4)];
+      await bus.publish(a);
+      // In flight together, each naming its predecessor: the relay's pipeline.
+      await Promise.all([bus.publish(b, { after: a.eventId }), bus.publish(c, { after: b.eventId })]);
+      // d names an event that is not the last stored (c is): refused, nothing stored.
+      await expect(bus.publish(d, { after: a.eventId })).rejects.toThrow();
+      // A duplicate is absorbed before its expectation is looked at: a relay re-publishing after a failure goes on.
+      await bus.publish(b, { after: a.eventId });
+      await bus.publish(d, { after: c.eventId });
+      await waitUntil(() => events.length >= 4, timeout, 'four events');
+      await sleep(quiet);
+      expect(events.map((e) => e.eventId)).toEqual([a, b, c, d].map((e) => e.eventId));
+    });
+
     it('gives a subscriber only events published after it subscribed', async () => {
       await bus.publish(contractEvent('inc-early', 1));
       await bus.publish(contractEvent('inc-early', 2));

@@ -34,6 +34,11 @@ export interface LatencyContext {
   /** Commits `count` events of that incident straight through the store, 100 per transaction. */
   burst(count: number): Promise<void>;
   waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T>;
+  /**
+   * A probe splitting the path in two: for each event of these commands on the bus, ms from its
+   * `meta.recordedAt` (api) to JetStream's timestamp of storing it (commit, NOTIFY, relay, publish).
+   */
+  recordedToStored(commandIdPrefix: string): Promise<number[]>;
   log(line: string): void;
 }
 
@@ -119,6 +124,9 @@ export async function latencyFigures(ctx: LatencyContext): Promise<Figure[]> {
   const duplicates = stats.reduce((s, c) => s + (c.received - c.unique), 0);
   const outOfOrder = stats.reduce((s, c) => s + c.outOfOrder, 0);
   const { fromSend, fromRecorded }: { fromSend: Map<number, number>; fromRecorded: Map<number, number> } = await fleet.latencies();
+  const toStored = (await ctx.recordedToStored('latency-room-')).sort((a, b) => a - b);
+  const storedPct = (p: number) => toStored[Math.min(toStored.length - 1, Math.ceil((p / 100) * toStored.length) - 1)] ?? Number.NaN;
+  ctx.log(`latency: recorded → stored on the bus p50 ${storedPct(50)} ms, p99 ${storedPct(99)} ms (${toStored.length} events); recorded → console p50 ${round(histogramPct(fromRecorded, 50))} ms, p99 ${round(histogramPct(fromRecorded, 99))} ms`);
   const deliveries = [...fromSend.values()].reduce((a, b) => a + b, 0);
   await fleet.closeAll();
   ctx.log(`latency: ${ackedCount} of ${total} acknowledged at ${round(achieved)}/s; ${deliveries} deliveries, gaps ${gaps}, duplicates ${duplicates}`);
@@ -142,6 +150,9 @@ export async function latencyFigures(ctx: LatencyContext): Promise<Figure[]> {
     }),
     informational('latency.recorded_to_console_p99', `recorded → console p99 (${load})`, round(histogramPct(fromRecorded, 99)), 'ms', {
       note: `p50 ${round(histogramPct(fromRecorded, 50))} ms: from meta.recordedAt (the api's clock, ms resolution), without the HTTP queue before the api`,
+    }),
+    informational('latency.recorded_to_stored_p99', `recorded → stored in JetStream p99 (${load})`, storedPct(99), 'ms', {
+      note: `p50 ${storedPct(50)} ms, ${toStored.length} events: the api's commit, NOTIFY, the relay's read and publish; the rest of recorded → console is JetStream → gateway → console (both clocks ms resolution)`,
     }),
     informational('latency.gaps', `events missing on a console after the run (${load})`, gaps, 'events'),
     informational('latency.duplicates', `frames received twice (${load})`, duplicates, 'frames'),

@@ -442,6 +442,7 @@ async function main(): Promise<void> {
                 await post('/incidents/latency-burst/commands', { type: 'UpdateIncidentDetails', data: { description: 'template' } });
               },
               burst: (count) => appendCopies(store, 'latency-burst', count, 100),
+              recordedToStored: (prefix) => recordedToStored(names.stream, prefix),
               waitFor,
               log,
             })),
@@ -747,3 +748,28 @@ async function writeResults(figures: Figure[], chart: ChartRow[], machine: { cpu
 }
 
 await main();
+
+/** ms from each event's meta.recordedAt to JetStream's timestamp of storing it, for commands whose id starts with `prefix`. */
+async function recordedToStored(stream: string, prefix: string): Promise<number[]> {
+  const nc = await natsConnect({ servers: TEST_NATS_URL });
+  try {
+    const js = jetstream(nc);
+    const last = (await (await js.streams.get(stream)).info()).state.last_seq;
+    const consumer = await js.consumers.get(stream);
+    const delays: number[] = [];
+    for (let seq = 0; seq < last; ) {
+      const batch = await consumer.fetch({ max_messages: 1000, expires: 2000 });
+      let got = 0;
+      for await (const m of batch) {
+        got++;
+        seq = m.seq;
+        const event = m.json<EventEnvelope>();
+        if (event.meta.commandId.startsWith(prefix)) delays.push(Math.round(m.info.timestampNanos / 1e6 - Date.parse(event.meta.recordedAt)));
+      }
+      if (got === 0) break;
+    }
+    return delays;
+  } finally {
+    await nc.close();
+  }
+}

@@ -255,17 +255,15 @@ export function startRelay(options: RelayOptions): Relay {
     };
 
     // Events committed but held behind an older transaction still in flight: their notification is
-    // spent, so look again after a short pause that doubles while they stay held (up to a few ms: the
-    // older transaction is usually another command's, committing a moment later), or at once when a
-    // commit is notified meanwhile.
+    // spent, so look again after a short pause that doubles while they stay held.
     let heldBackMs = 1;
     while (!stopping) {
       bell.clear();
       const batch = await readGlobalLog(conn, position, batchSize);
       if (batch.length === 0) {
         if (options.listen && (await eventsBehindHorizon(conn, position))) {
-          await bell.wait(heldBackMs);
-          heldBackMs = Math.min(heldBackMs * 2, 8);
+          await sleeper.sleep(heldBackMs);
+          heldBackMs = Math.min(heldBackMs * 2, 50);
         } else {
           heldBackMs = 1;
           await bell.wait(idlePollMs);

@@ -20,6 +20,7 @@ import type { Actor } from '@muster/domain';
 import { issueToken } from '@muster/identity';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { relayLag } from '@muster/store-postgres';
 import { freePort, type TestDatabase } from '@muster/testkit';
 import { integrationTest } from '@muster/testkit/fixtures';
 import { sql } from 'kysely';
@@ -358,8 +359,15 @@ describe('scale-out behind one address (infra/haproxy, infra/nats/cluster.conf)'
       'every console to converge on the store',
       async () => (consoles.every((c) => c.received.length >= expected.length) ? true : undefined),
       60_000,
-    ).catch((error: unknown) => {
-      throw new Error(`${error instanceof Error ? error.message : String(error)}; consoles have ${consoles.map((c) => c.received.length).join(', ')} of ${expected.length}`);
+    ).catch(async (error: unknown) => {
+      // Where the feed stopped: the relay (checkpoint behind the log) or the gateways (stream ahead of the consoles).
+      const lag = await relayLag(t.db, 'main');
+      const stream = await jsm.streams.info(STREAM).then((i) => JSON.stringify({ state: i.state, cluster: i.cluster }), (e: unknown) => String(e));
+      const tails = ['relay-1', 'relay-2', 'gateway-2'].map((name) => `--- ${name}\n${byName(name).process.output().slice(-4_000)}`).join('\n');
+      throw new Error(
+        `${error instanceof Error ? error.message : String(error)}; consoles have ${consoles.map((c) => c.received.length).join(', ')} of ${expected.length}; ` +
+          `relay lag ${JSON.stringify(lag)}; stream ${stream}\n${tails}`,
+      );
     });
     const perStream = (events: { eventId: string; streamId: string }[]) => {
       const streams = new Map<string, string[]>();

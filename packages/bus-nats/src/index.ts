@@ -7,3 +7,4 @@ export { ensureEventStream } from './stream';
 
 export { NatsEnvShape, connectEventBusWhenReachable, connectionFromEnv } from './env';
 
+export { natsProbe } from './readiness';

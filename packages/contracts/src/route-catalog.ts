@@ -115,7 +115,7 @@ export interface RouteSpec {
   /** What a successful answer holds (a redirect holds nothing). */
   answer?: z.ZodType;
   /** Media type of the answer when it is not JSON; `text/csv` routes answer JSON unless asked for CSV. */
-  contentType?: 'text/csv' | 'text/html' | 'text/csv+json';
+  contentType?: 'text/csv' | 'text/html' | 'text/csv+json' | 'text/plain';
   body?: z.ZodType;
   query?: z.ZodObject;
   /** The answer with status 503 when the route reports the process unavailable (readiness), instead of the error body. */
@@ -142,6 +142,7 @@ export const ROUTE_CATALOG = {
   health: { method: 'GET', path: '/health', summary: 'Liveness (the same as /health/live)', access: { kind: 'public' }, status: 200, answer: HealthSchema },
   healthLive: { method: 'GET', path: '/health/live', summary: 'Liveness: the process is up and answering', access: { kind: 'public' }, status: 200, answer: HealthSchema },
   healthReady: { method: 'GET', path: '/health/ready', summary: 'Readiness: PostgreSQL reachable, migrations current, NATS connected and relay lag under its bound where this process runs them; 503 with the reasons otherwise', access: { kind: 'public' }, status: 200, answer: ReadinessSchema, unavailable: ReadinessSchema },
+  prometheusMetrics: { method: 'GET', path: '/metrics', summary: 'Prometheus metrics of this process (text exposition format); without a token, unless MUSTER_METRICS_TOKEN asks for it as a bearer', access: { kind: 'public' }, status: 200, answer: TextFileSchema, contentType: 'text/plain' },
   openApi: { method: 'GET', path: '/openapi.json', summary: 'This API as OpenAPI 3.1', access: { kind: 'public' }, status: 200, answer: OpenApiDocumentSchema },
   login: { method: 'POST', path: '/auth/login', summary: 'Log in with a user name and password; answers a token', access: { kind: 'public' }, status: 200, body: LoginSchema, answer: LoginAnswerSchema },
   me: { method: 'GET', path: '/me', summary: 'Who the token is for', access: { kind: 'signed-in' }, status: 200, answer: MeSchema },

@@ -1,4 +1,4 @@
-import { NotFoundError, ValidationError, parseOrThrow, type CommandResult } from '@muster/contracts';
+import { HTTP_STATUS, MusterError, NotFoundError, ValidationError, parseOrThrow, type CommandResult } from '@muster/contracts';
 import { DEFAULT_RULE_BOOK, isStreamType, JurisdictionTree, ZHAOQING_JURISDICTIONS, type Actor, type RuleBook, type StreamType } from '@muster/domain';
 import { AGGREGATES, isCommandOf } from './aggregates';
 import { commandPolicy, type Policy } from './authorization';
@@ -31,6 +31,29 @@ export interface EngineOptions {
   maxReportBackdateMs?: number;
   /** Streams kept to decide the next command on without reading them again (see StreamCache); default 10,000, 0 for none. */
   streamCacheSize?: number;
+  /** Told of every command's end (metrics: muster_commands_total, muster_command_duration_seconds). */
+  observer?: CommandObserver;
+}
+
+/** How a command ended: stored, refused (a 4xx answer), answered from an earlier identical send, or failed (a 5xx). */
+type CommandOutcome = 'accepted' | 'rejected' | 'duplicate' | 'error';
+
+/**
+ * Watches commands end, e.g. to count them. `type` is a command type of the engine's registrations or
+ * `unknown` (what a client sends is never a label as it is); `seconds` runs from `handle` to the answer.
+ */
+interface CommandObserver {
+  commandHandled(type: string, outcome: CommandOutcome, seconds: number): void;
+}
+
+/** A command type as a metric label: one of the stream type's commands, or `unknown`. */
+function commandLabel<K extends StreamType>(streamType: K, type: string): string {
+  return isCommandOf(AGGREGATES[streamType], type) ? type : 'unknown';
+}
+
+/** What a failed command counts as: the error vocabulary's refusals are the caller's (4xx); anything else is ours. */
+function failureOutcome(error: unknown): CommandOutcome {
+  return error instanceof MusterError && HTTP_STATUS[error.code] < 500 ? 'rejected' : 'error';
 }
 
 const DEFAULT_MAX_CLOCK_SKEW_MS = 5 * 60_000;
@@ -73,7 +96,7 @@ export function createEngine(options: EngineOptions): Engine {
   const maxRetries = options.maxConflictRetries ?? 12;
   const streamTurns = new KeyedTurns();
 
-  async function handleOf<K extends StreamType>(streamType: K, command: CommandEnvelope): Promise<CommandResult> {
+  async function handleOf<K extends StreamType>(streamType: K, command: CommandEnvelope, seen: { duplicate: boolean }): Promise<CommandResult> {
     const registration = AGGREGATES[streamType];
     const { type } = command;
     if (!isCommandOf(registration, type)) {
@@ -102,24 +125,45 @@ export function createEngine(options: EngineOptions): Engine {
       const cached = ctx.streams?.get(command.streamId);
       let stream: StreamRecord | null | undefined;
       if (command.commandId !== undefined || cached) {
-        const seen = await ctx.store.peek(command.commandId === undefined ? undefined : key, command.streamId);
-        if (seen.command) return answerFor(seen.command, key, fingerprint);
-        stream = seen.version === null ? null : cached?.version === seen.version ? cached : undefined;
+        const peeked = await ctx.store.peek(command.commandId === undefined ? undefined : key, command.streamId);
+        if (peeked.command) {
+          seen.duplicate = true;
+          return answerFor(peeked.command, key, fingerprint);
+        }
+        stream = peeked.version === null ? null : cached?.version === peeked.version ? cached : undefined;
       }
       return withRetries(command, maxRetries, () => {
         // Only the first attempt may use what was peeked: a retry follows a lost race, so it reads the stream.
         const first = stream;
         stream = undefined;
-        return attempt(ctx, registration, known, { commandId, key, fingerprint }, payload, first);
+        return attempt(ctx, registration, known, { commandId, key, fingerprint }, payload, first, seen);
       });
     });
   }
 
+  const observer = options.observer;
+  async function handle(command: CommandEnvelope, seen: { duplicate: boolean }): Promise<CommandResult> {
+    const { streamType } = command;
+    if (!isStreamType(streamType)) throw new ValidationError([{ path: 'streamType', message: `unknown stream type ${streamType}` }]);
+    return handleOf(streamType, command, seen);
+  }
+
   return {
     async handle(command) {
-      const { streamType } = command;
-      if (!isStreamType(streamType)) throw new ValidationError([{ path: 'streamType', message: `unknown stream type ${streamType}` }]);
-      return handleOf(streamType, command);
+      const seen = { duplicate: false };
+      if (!observer) return handle(command, seen);
+      const started = performance.now();
+      const { streamType, type } = command;
+      // A label takes only the engine's own command types: a client's made-up type is `unknown`.
+      const label = isStreamType(streamType) ? commandLabel(streamType, type) : 'unknown';
+      try {
+        const result = await handle(command, seen);
+        observer.commandHandled(label, seen.duplicate ? 'duplicate' : 'accepted', (performance.now() - started) / 1000);
+        return result;
+      } catch (error) {
+        observer.commandHandled(label, failureOutcome(error), (performance.now() - started) / 1000);
+        throw error;
+      }
     },
     tryLoad: (streamType, streamId) => loadStream(ctx.store, streamType, streamId),
     offered: (actor, incidentId, streams) => offeredCommands(ctx, actor, incidentId, streams),

@@ -139,3 +139,12 @@ export async function loadRuleBook(files: readonly string[], tree: JurisdictionT
   }
   return ruleBookOf(own, defaults);
 }
+
+/**
+ * Where a service without an HTTP server of its own (the relay, the timers) serves `/metrics` and its
+ * health: unset, none; 0, a free port (logged).
+ */
+export const MetricsEnvShape = {
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+};

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database';
 
@@ -13,6 +13,16 @@ export interface ConnectOptions {
 
 /** The pool behind each handle `connect` made: a LISTEN session is one of its connections (listenForEvents). */
 const pools = new WeakMap<Kysely<Database>, pg.Pool>();
+
+/**
+ * Connections of `db`'s pool checked out (by a query, a transaction, a held session) and callers
+ * waiting for one (metrics: muster_db_pool_in_use, muster_db_pool_waiting); zeros for a handle
+ * `connect` did not make.
+ */
+export function poolUsage(db: Kysely<Database>): { inUse: number; waiting: number } {
+  const pool = pools.get(db);
+  return pool ? { inUse: pool.totalCount - pool.idleCount, waiting: pool.waitingCount } : { inUse: 0, waiting: 0 };
+}
 
 export function poolOf(db: Kysely<Database>): pg.Pool | undefined {
   return pools.get(db);
@@ -34,4 +44,15 @@ export function connect(options: ConnectOptions): Kysely<Database> {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   pools.set(db, pool);
   return db;
+}
+
+/** `/health/ready`'s check of PostgreSQL (a ReadinessProbe of @muster/service-runtime, by shape): it answers a query. */
+export function databaseProbe(db: Kysely<Database>): { name: string; check(): Promise<{ ok: boolean; detail: string }> } {
+  return {
+    name: 'database',
+    async check() {
+      await sql`select 1`.execute(db);
+      return { ok: true, detail: 'PostgreSQL answers' };
+    },
+  };
 }

@@ -137,6 +137,18 @@ export async function fireDueDeadlines(
   });
 }
 
+/** Deadlines due at `now` and neither fired nor cancelled (metrics: muster_deadlines_due). */
+export async function countDueDeadlines(db: Kysely<Database>, now: Date): Promise<number> {
+  const row = await db
+    .selectFrom('deadline')
+    .select((eb) => eb.fn.countAll<string>().as('due'))
+    .where('due_at', '<=', now)
+    .where('fired_at', 'is', null)
+    .where('cancelled_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.due);
+}
+
 export interface DeadlineView {
   deadlineId: string;
   streamId: string;

@@ -6,6 +6,8 @@ import { DuplicateCommand, PostgresEventStore, storedCommand } from './postgres-
 import { canWriteInSet, writeSet, type SetWriteResult } from './set-write';
 
 export interface GroupCommitOptions {
+  /** Told the size of every group as it goes to the database (metrics: muster_group_commit_batch_size). */
+  onBatch?: (size: number) => void;
   /**
    * Most writes in one transaction (default 32). A member written one by one runs in a savepoint and
    * takes a subtransaction id; past 64 of them in one transaction PostgreSQL's per-backend cache
@@ -109,6 +111,7 @@ export class GroupCommitEventStore implements EventStore {
   private readonly solo: PostgresEventStore;
   private readonly maxBatchSize: number;
   private readonly maxConcurrentBatches: number;
+  private readonly onBatch: ((size: number) => void) | undefined;
   private readonly queue: Member[] = [];
   private batchesInFlight = 0;
   private drainScheduled = false;
@@ -121,6 +124,7 @@ export class GroupCommitEventStore implements EventStore {
     this.solo = new PostgresEventStore(db);
     this.maxBatchSize = Math.max(1, options.maxBatchSize ?? 32);
     this.maxConcurrentBatches = Math.max(1, options.maxConcurrentBatches ?? 1);
+    this.onBatch = options.onBatch;
   }
 
   loadStream(streamId: string): Promise<StreamRecord | null> {
@@ -179,6 +183,7 @@ export class GroupCommitEventStore implements EventStore {
   }
 
   private async commit(members: Member[]): Promise<void> {
+    this.onBatch?.(members.length);
     const [only] = members;
     if (only && members.length === 1) {
       // Nothing to share the transaction with: no savepoint round trips.

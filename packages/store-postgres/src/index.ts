@@ -1,4 +1,4 @@
-export { connect } from './connect';
+export { connect, databaseProbe, poolUsage } from './connect';
 
 export type { Database } from './database';
 export { migrateToLatest, pendingMigrations } from './migrate';
@@ -22,7 +22,7 @@ export {
   listTeams,
 } from './resources';
 export type { DepotView, TeamView } from './resources';
-export { listDeadlines, fireDueDeadlines } from './deadlines';
+export { countDueDeadlines, listDeadlines, fireDueDeadlines } from './deadlines';
 export type { DueDeadline, FiringOutcome, FiringBatch } from './deadlines';
 export { reportScores } from './report-items';
 export type { ReportScore } from './report-items';

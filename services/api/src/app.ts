@@ -14,6 +14,7 @@ import { registerAuthRoutes, type LoginOptions } from './routes/auth';
 import { registerConsoleRoutes, type ConsoleOptions } from './routes/console';
 import { registerDutyRoutes } from './routes/duty';
 import { registerIncidentRoutes } from './routes/incidents';
+import { registerMetricsRoute, type ApiMetricsOptions } from './routes/metrics';
 import { registerPeopleRoutes } from './routes/people';
 import { registerRecordRoutes } from './routes/record';
 import { registerReferenceDataRoutes } from './routes/reference-data';
@@ -64,6 +65,8 @@ export interface ApiDependencies {
   clock?: { now(): Date };
   /** Serves the web console (services/console, built) under /console/ and tells it where the live feed is. */
   console?: ConsoleOptions;
+  /** The process's metrics, served at GET /metrics (without them that route answers 404). */
+  metrics?: ApiMetricsOptions | undefined;
 }
 
 export function buildApi(deps: ApiDependencies): FastifyInstance {
@@ -116,6 +119,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   // Every route of the catalog, by resource (services/api/src/routes/).
   registerAuthRoutes(app, context, deps.login, deps.loginLimits, [...databaseProbes(deps.db), ...(deps.readinessProbes ?? [])]);
   if (deps.console) registerConsoleRoutes(app, context, deps.console, deps.login?.users);
+  registerMetricsRoute(context, deps.metrics);
   registerIncidentRoutes(context);
   registerRecordRoutes(context);
   registerSceneRoutes(context);

@@ -33,6 +33,12 @@ export const RequestLimitsEnvShape = {
   MUSTER_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
 };
 
+/** Who may scrape GET /metrics of the api (and of `muster start`). */
+export const MetricsTokenEnvShape = {
+  /** Unset: /metrics is open, like /health (scrape it on a trusted network); set: a scrape sends it as a bearer token. */
+  MUSTER_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+};
+
 /** Environment of the api process, parsed like any other input (DESIGN §3 guarantee 8). */
 const ApiEnvSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
@@ -48,6 +54,7 @@ const ApiEnvSchema = z.object({
   ...AuthEnvShape,
   ...EngineEnvShape,
   ...RequestLimitsEnvShape,
+  ...MetricsTokenEnvShape,
 });
 export type ApiEnv = z.infer<typeof ApiEnvSchema>;
 

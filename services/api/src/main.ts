@@ -2,8 +2,8 @@ import cluster from 'node:cluster';
 import { readFile } from 'node:fs/promises';
 import { createEngine } from '@muster/engine';
 import { UserDirectory, type UserRecord } from '@muster/identity';
-import { engineSettingsFromEnv, jurisdictionsFromEnv, runService } from '@muster/service-runtime';
-import { connect, GroupCommitEventStore, migrateToLatest } from '@muster/store-postgres';
+import { commandMetrics, createMetricsRegistry, engineSettingsFromEnv, groupCommitMetrics, jurisdictionsFromEnv, poolMetrics, runService } from '@muster/service-runtime';
+import { connect, GroupCommitEventStore, migrateToLatest, poolUsage } from '@muster/store-postgres';
 import { apiEnv, loginLimitsFromEnv } from './config';
 import { startApiServer, verifierFor } from './server';
 import { startApiWorkers, stopWhenPrimaryAsks } from './workers';
@@ -34,8 +34,11 @@ await runService('api', apiEnv, async ({ env, logger, hold }) => {
   // A worker's primary has migrated already.
   if (cluster.isPrimary) await migrateToLatest(db);
   else stopWhenPrimaryAsks();
+  // One registry for the process (each worker has its own): served at GET /metrics on the api's port.
+  const metrics = createMetricsRegistry();
+  poolMetrics(metrics, 'api', () => poolUsage(db));
   // Commands of concurrent requests share transactions (group commit); each is acknowledged after its COMMIT.
-  const engine = createEngine({ store: new GroupCommitEventStore(db), ...settings });
+  const engine = createEngine({ store: new GroupCommitEventStore(db, { onBatch: groupCommitMetrics(metrics) }), ...settings, observer: commandMetrics(metrics) });
   const auth = {
     secret: env.MUSTER_JWT_SECRET ? new TextEncoder().encode(env.MUSTER_JWT_SECRET) : undefined,
     jwksUrl: env.MUSTER_JWKS_URL,
@@ -55,6 +58,7 @@ await runService('api', apiEnv, async ({ env, logger, hold }) => {
       host: env.HOST,
       port: env.PORT,
       limits: { maxBodyBytes: env.MUSTER_MAX_BODY_BYTES, maxJsonDepth: env.MUSTER_MAX_JSON_DEPTH, requestTimeoutMs: env.MUSTER_REQUEST_TIMEOUT_MS },
+      metrics: { registry: metrics, token: env.MUSTER_METRICS_TOKEN },
     }),
     (api) => api.close(),
   );

@@ -27,6 +27,7 @@ function successOf(spec: RouteSpec): ZodOpenApiResponsesObject {
       return { [spec.status]: { description: spec.summary, ...json(answer) } };
     case 'text/csv':
     case 'text/html':
+    case 'text/plain':
       return { [spec.status]: { description: spec.summary, content: { [`${spec.contentType}; charset=utf-8`]: { schema: answer } } } };
     case 'text/csv+json':
       return { [spec.status]: { description: spec.summary, content: { 'application/json': { schema: answer }, 'text/csv; charset=utf-8': { schema: z.string() } } } };

@@ -1,53 +1,14 @@
-import type { ReadinessSchema } from '@muster/contracts';
-import { pendingMigrations, relayLag, type Database } from '@muster/store-postgres';
-import { sql, type Kysely } from 'kysely';
-import type { z } from 'zod';
+import type { ReadinessProbe } from '@muster/service-runtime';
+import { databaseProbe, pendingMigrations, relayLag, type Database } from '@muster/store-postgres';
+import type { Kysely } from 'kysely';
 
-type Readiness = z.infer<typeof ReadinessSchema>;
-type ReadinessCheck = Readiness['checks'][number];
-
-/** One thing `/health/ready` looks at; it throws or answers `ok: false` with what it found. */
-export interface ReadinessProbe {
-  name: string;
-  check(): Promise<{ ok: boolean; detail: string }>;
-}
-
-/** A probe that has not answered by then fails: a database that hangs is as unready as one that refuses. */
-const PROBE_TIMEOUT_MS = 1_000;
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Runs every probe at once; ready when all are ok. */
-export async function readiness(probes: readonly ReadinessProbe[]): Promise<Readiness> {
-  const checks = await Promise.all(
-    probes.map(async (probe): Promise<ReadinessCheck> => {
-      try {
-        return { name: probe.name, ...(await withTimeout(probe.check(), PROBE_TIMEOUT_MS)) };
-      } catch (error) {
-        return { name: probe.name, ok: false, detail: error instanceof Error ? error.message : String(error) };
-      }
-    }),
-  );
-  const failed = checks.filter((c) => !c.ok);
-  return { status: failed.length ? 'unavailable' : 'ok', reasons: failed.map((c) => `${c.name}: ${c.detail}`), checks };
-}
+export { readiness } from '@muster/service-runtime';
+export type { ReadinessProbe } from '@muster/service-runtime';
 
 /** PostgreSQL answers a query, and it has run every migration this code knows. */
 export function databaseProbes(db: Kysely<Database>): ReadinessProbe[] {
   return [
-    {
-      name: 'database',
-      async check() {
-        await sql`select 1`.execute(db);
-        return { ok: true, detail: 'PostgreSQL answers' };
-      },
-    },
+    databaseProbe(db),
     {
       name: 'migrations',
       async check() {

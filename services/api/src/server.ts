@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import { buildApi, type ConsoleOptions } from './app';
 import type { LoginLimitOptions } from './login-throttle';
 import type { ReadinessProbe } from './readiness';
+import type { ApiMetricsOptions } from './routes/metrics';
 
 /**
  * What the api listens with. The process that runs it builds the pool, the engine and the verifier
@@ -29,6 +30,8 @@ export interface ApiServerOptions {
   readinessProbes?: readonly ReadinessProbe[] | undefined;
   /** Serve the web console (see ConsoleOptions in routes/console.ts). */
   console?: ConsoleOptions | undefined;
+  /** The process's metrics registry, served at GET /metrics, and the token a scrape must send (MUSTER_METRICS_TOKEN). */
+  metrics?: ApiMetricsOptions | undefined;
 }
 
 export interface ApiAuthOptions {
@@ -78,6 +81,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     users: auth.users,
     loginLimits: auth.loginLimits,
     ...(options.console ? { console: options.console } : {}),
+    metrics: options.metrics,
   });
   const url = await app.listen({ host: options.host, port: options.port });
   return { app, url, close: () => app.close() };

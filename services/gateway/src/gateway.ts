@@ -7,6 +7,7 @@ import { canReadIncident, canReadJurisdiction, canSeeEvent, incidentContextOf, t
 import { readGlobalLog, readHeadPosition, type Database } from '@muster/store-postgres';
 import type { Kysely } from 'kysely';
 import pino, { type Logger } from 'pino';
+import { handleOpsRequest, type OpsEndpoints } from '@muster/service-runtime';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Session, incidentOf, liveDelivery, roomsOf, type GatewayStats, type LogReader, type SessionLimits, type SessionMode, type TopicIndex, type Viewer } from './session';
 import { SharedLogReader } from './shared-log-reader';
@@ -63,6 +64,8 @@ export interface GatewayOptions extends Partial<GatewayLimits> {
   host?: string;
   port?: number;
   logger?: Logger;
+  /** Serve `/metrics`, `/health/live` and `/health/ready` on the gateway's port (services/gateway/src/main.ts; not in `muster start`, whose api serves them). */
+  ops?: OpsEndpoints;
 }
 
 interface SessionInfo {
@@ -80,6 +83,8 @@ export interface RunningGateway {
   port: number;
   /** Counters and peaks since start: how many events were sent, the largest buffers seen. */
   stats(): Readonly<GatewayStats>;
+  /** Open WebSocket connections. */
+  openSockets(): number;
   sessions(): SessionInfo[];
   /**
    * Stops the gateway. By default every console gets a `closing` frame (1001, with its resume
@@ -146,6 +151,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const stats: GatewayStats = {
     connectionsAccepted: 0,
     eventsSent: 0,
+    framesSent: 0,
     duplicatesDropped: 0,
     peakBufferedBytes: 0,
     peakCatchUpBuffer: 0,
@@ -265,6 +271,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       );
       return;
     }
+    if (options.ops && handleOpsRequest(options.ops, request, response)) return;
     response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'not_found', message: 'the live feed is at /ws' } }));
   });
 
@@ -334,6 +341,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     url,
     port: address.port,
     stats: currentStats,
+    openSockets: () => sockets.size,
     sessions: () => [...sessions.values()].map((s) => ({ id: s.id, ...s.state })),
     async close(closeOptions = {}) {
       if (stopping) return;

@@ -1,7 +1,7 @@
-import { connectEventBusWhenReachable, connectionFromEnv } from '@muster/bus-nats';
+import { connectEventBusWhenReachable, connectionFromEnv, natsProbe } from '@muster/bus-nats';
 import { createTokenVerifier } from '@muster/identity';
-import { jurisdictionsFromEnv, runService } from '@muster/service-runtime';
-import { connect } from '@muster/store-postgres';
+import { createMetricsRegistry, gatewayMetrics, jurisdictionsFromEnv, poolMetrics, runService } from '@muster/service-runtime';
+import { connect, databaseProbe, poolUsage } from '@muster/store-postgres';
 import { gatewayEnv } from './config';
 import { startGateway } from './gateway';
 
@@ -10,6 +10,8 @@ await runService('gateway', gatewayEnv, async ({ env, logger, stopping, hold }) 
   const jurisdictions = await jurisdictionsFromEnv(env);
   // The gateway only reads; it never migrates (the api and relay do), so it cannot race them.
   const db = hold(connect({ connectionString: env.DATABASE_URL, maxConnections: env.DB_POOL_SIZE, applicationName: 'muster-gateway' }), (pool) => pool.destroy());
+  const metrics = createMetricsRegistry();
+  poolMetrics(metrics, 'gateway', () => poolUsage(db));
   const bus = await connectEventBusWhenReachable({ ...connectionFromEnv(env, 'muster-gateway'), logger: logger.child({ component: 'bus' }), stopping });
   if (!bus) return;
   hold(bus, (b) => b.close());
@@ -29,6 +31,9 @@ await runService('gateway', gatewayEnv, async ({ env, logger, stopping, hold }) 
     maxConnections: env.GATEWAY_MAX_CONNECTIONS,
     maxSocketsPerUser: env.GATEWAY_MAX_SOCKETS_PER_USER,
     closeGraceMs: env.GATEWAY_CLOSE_GRACE_MS,
+    // /metrics and /health/live|ready on the gateway's own port.
+    ops: { metrics, probes: [databaseProbe(db), natsProbe(() => bus)] },
   }), (g) => g.close());
+  gatewayMetrics(metrics, () => ({ sockets: gateway.openSockets(), framesSent: gateway.stats().framesSent, slowConsumersClosed: gateway.stats().slowConsumersClosed }));
   logger.info({ url: gateway.url, stream: env.NATS_STREAM, subjectPrefix: env.NATS_SUBJECT_PREFIX }, 'gateway started');
 });

@@ -54,6 +54,8 @@ export interface SessionLimits {
 export interface GatewayStats {
   connectionsAccepted: number;
   eventsSent: number;
+  /** Every frame sent: events and control frames (caught_up, pong, closing, error). */
+  framesSent: number;
   duplicatesDropped: number;
   /** Largest `bufferedAmount` seen on any socket right after a send. */
   peakBufferedBytes: number;
@@ -521,6 +523,7 @@ export class Session {
   private sent(event: EventEnvelope, at?: LogPosition): void {
     this.moveTo(event.position, at);
     this.deps.stats.eventsSent++;
+    this.deps.stats.framesSent++;
     const buffered = this.socket.bufferedAmount;
     if (buffered > this.deps.stats.peakBufferedBytes) this.deps.stats.peakBufferedBytes = buffered;
   }
@@ -548,6 +551,7 @@ export class Session {
     if (this.socket.readyState !== this.socket.OPEN) return;
     this.hold();
     this.socket.send(JSON.stringify(frame));
+    this.deps.stats.framesSent++;
   }
 
   private refuse(code: ErrorCode, message: string, issues?: FieldIssue[]): void {

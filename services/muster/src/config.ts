@@ -1,5 +1,5 @@
 import { parseOrThrow } from '@muster/contracts';
-import { AuthEnvShape, RequestLimitsEnvShape } from '@muster/api';
+import { AuthEnvShape, MetricsTokenEnvShape, RequestLimitsEnvShape } from '@muster/api';
 import { BaseEnvShape, EngineEnvShape } from '@muster/service-runtime';
 import { z } from 'zod';
 import { DatabaseEnvShape } from './database-env';
@@ -15,6 +15,7 @@ const MusterEnvSchema = z.object({
   ...AuthEnvShape,
   ...EngineEnvShape,
   ...RequestLimitsEnvShape,
+  ...MetricsTokenEnvShape,
   /** Port of the live WebSocket feed (the gateway), at ws://HOST:GATEWAY_PORT/ws. */
   GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   /** Open live-feed sockets one user may hold at once (the gateway's GATEWAY_MAX_SOCKETS_PER_USER). */

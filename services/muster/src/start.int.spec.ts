@@ -97,4 +97,28 @@ describe('muster start', () => {
     expect(overdue).not.toBeNull();
     expect(appended(muster.commitStats())).toBeGreaterThan(afterApi);
   });
+
+  it('serves ONE /metrics on the api port for all its services: commands, group commit, relay, gateway, deadlines, its pool', async () => {
+    await send('POST', '/incidents', { data: { title: 'Culvert blocked', leadJurisdiction: '441203' } });
+    // The gateway's port serves no second /metrics: the api's is the whole process's.
+    expect((await fetch(`${muster.gatewayUrl.replace(/^ws/, 'http').replace(/\/ws$/, '')}/metrics`)).status).toBe(404);
+    let text = '';
+    for (let i = 0; i < 100; i++) {
+      text = await (await fetch(`${muster.apiUrl}/metrics`)).text();
+      if (/^muster_relay_lag_positions 0$/m.test(text) && !/^muster_relay_published_total 0$/m.test(text)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(text).toMatch(/^muster_commands_total\{type="ReportIncident",outcome="accepted"\} [1-9]\d*$/m);
+    expect(text).toMatch(/^muster_group_commit_batch_size_count [1-9]\d*$/m);
+    expect(text).toMatch(/^muster_relay_published_total [1-9]\d*$/m);
+    expect(text).toMatch(/^muster_relay_lag_positions 0$/m);
+    expect(text).toMatch(/^muster_gateway_sockets 0$/m);
+    expect(text).toMatch(/^muster_gateway_frames_sent_total \d+$/m);
+    expect(text).toMatch(/^muster_deadlines_due \d+$/m);
+    expect(text).toMatch(/^muster_db_pool_in_use\{pool="muster"\} \d+$/m);
+    // One registry: each metric is described once, default process metrics included.
+    for (const name of ['muster_commands_total', 'muster_relay_published_total', 'muster_gateway_sockets', 'muster_deadlines_fired_total', 'nodejs_eventloop_lag_seconds']) {
+      expect(text.match(new RegExp(`^# TYPE ${name} `, 'gm')), name).toHaveLength(1);
+    }
+  });
 });

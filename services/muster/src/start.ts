@@ -1,10 +1,10 @@
-import { relayLagProbe, startApiServer, verifierFor, type ReadinessProbe } from '@muster/api';
-import { connectEventBus, NatsEventBus } from '@muster/bus-nats';
+import { relayLagProbe, startApiServer, verifierFor } from '@muster/api';
+import { connectEventBus, natsProbe, NatsEventBus } from '@muster/bus-nats';
 import { createEngine, InProcessEventBus, type EventBus } from '@muster/engine';
 import { startGateway } from '@muster/gateway';
 import { startRelay } from '@muster/relay';
-import { engineSettingsFromEnv, jurisdictionsFromEnv } from '@muster/service-runtime';
-import { connect, GroupCommitEventStore, migrateToLatest, type GroupCommitStats } from '@muster/store-postgres';
+import { commandMetrics, createMetricsRegistry, deadlineMetrics, engineSettingsFromEnv, gatewayMetrics, groupCommitMetrics, jurisdictionsFromEnv, poolMetrics, relayMetrics } from '@muster/service-runtime';
+import { connect, countDueDeadlines, GroupCommitEventStore, migrateToLatest, poolUsage, relayLag, type GroupCommitStats } from '@muster/store-postgres';
 import { startTimers } from '@muster/timers';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -15,18 +15,6 @@ import type { MusterEnv } from './config';
 
 /** The relay of `muster start` (the relay's default name): its checkpoint is what /health/ready measures lag from. */
 const RELAY_NAME = 'main';
-
-/** NATS answers a round trip (PING/PONG) on the bus's connection. */
-function natsProbe(bus: NatsEventBus): ReadinessProbe {
-  return {
-    name: 'nats',
-    async check() {
-      if (bus.connection.isClosed()) return { ok: false, detail: 'the connection to NATS is closed' };
-      await bus.connection.flush();
-      return { ok: true, detail: `connected to ${bus.connection.getServer()}` };
-    },
-  };
-}
 
 export interface RunningMuster {
   apiUrl: string;
@@ -61,11 +49,14 @@ export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logg
         name: 'muster-start',
       })
     : new InProcessEventBus();
-  const store = new GroupCommitEventStore(db);
-  const engine = createEngine({ store, ...settings });
+  // One metrics registry for every service of the process: the api serves it at GET /metrics.
+  const metrics = createMetricsRegistry();
+  poolMetrics(metrics, 'muster', () => poolUsage(db));
+  const store = new GroupCommitEventStore(db, { onBatch: groupCommitMetrics(metrics) });
+  const engine = createEngine({ store, ...settings, observer: commandMetrics(metrics) });
   const verifier = verifierFor(auth, jurisdictions);
   // The relay reads the log on each commit's NOTIFY (its own LISTEN session) and polls only as a fallback.
-  const relay = startRelay({ db, bus, name: RELAY_NAME, listen: 'pool', logger: logger.child({ service: 'relay' }) });
+  const relay = startRelay({ db, bus, name: RELAY_NAME, listen: 'pool', logger: logger.child({ service: 'relay' }), observer: relayMetrics(metrics, () => relayLag(db, RELAY_NAME)) });
   const gateway = await startGateway({
     db,
     bus,
@@ -76,6 +67,7 @@ export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logg
     maxSocketsPerUser: env.GATEWAY_MAX_SOCKETS_PER_USER,
     logger: logger.child({ service: 'gateway' }),
   });
+  gatewayMetrics(metrics, () => ({ sockets: gateway.openSockets(), framesSent: gateway.stats().framesSent, slowConsumersClosed: gateway.stats().slowConsumersClosed }));
   // The console learns the gateway's port from the api, so the gateway listens first.
   const consoleDir = resolve(env.MUSTER_CONSOLE_DIR ?? fileURLToPath(new URL('../../console/dist', import.meta.url)));
   const hasConsole = existsSync(resolve(consoleDir, 'index.html'));
@@ -92,11 +84,12 @@ export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logg
     port: env.PORT,
     limits: { maxBodyBytes: env.MUSTER_MAX_BODY_BYTES, maxJsonDepth: env.MUSTER_MAX_JSON_DEPTH, requestTimeoutMs: env.MUSTER_REQUEST_TIMEOUT_MS },
     // Ready also means the relay of this process keeps up, and NATS answers when it carries the events.
-    readinessProbes: [...(bus instanceof NatsEventBus ? [natsProbe(bus)] : []), relayLagProbe(db, RELAY_NAME, env.MUSTER_READY_RELAY_LAG_MS)],
+    readinessProbes: [...(bus instanceof NatsEventBus ? [natsProbe(() => bus)] : []), relayLagProbe(db, RELAY_NAME, env.MUSTER_READY_RELAY_LAG_MS)],
     console: hasConsole ? { dir: consoleDir, gatewayPort: Number(new URL(gateway.url).port), showDemoUsers: auth.demo } : undefined,
+    metrics: { registry: metrics, token: env.MUSTER_METRICS_TOKEN },
   });
   // Report deadlines fire here too; other timers processes may share the rows (services/timers).
-  const timers = startTimers({ db, engine, logger: logger.child({ service: 'timers' }) });
+  const timers = startTimers({ db, engine, logger: logger.child({ service: 'timers' }), observer: deadlineMetrics(metrics, () => countDueDeadlines(db, new Date())) });
   logger.info({ api: api.url, console: hasConsole ? `${api.url}/console/` : null, gateway: gateway.url, bus: env.NATS_URL ? 'nats' : 'in-process' }, 'muster started');
   return {
     apiUrl: api.url,

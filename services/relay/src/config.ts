@@ -1,6 +1,6 @@
 import { parseOrThrow } from '@muster/contracts';
 import { NatsEnvShape } from '@muster/bus-nats';
-import { BaseEnvShape } from '@muster/service-runtime';
+import { BaseEnvShape, MetricsEnvShape } from '@muster/service-runtime';
 import { z } from 'zod';
 
 /** Environment of the relay process, parsed like any other input (DESIGN §3 guarantee 8). */
@@ -16,6 +16,7 @@ const RelayEnvSchema = z.object({
   // The fallback poll: the relay reads the log on each commit's NOTIFY and polls only when no LISTEN session is up.
   RELAY_POLL_MS: z.coerce.number().int().min(1).max(60_000).default(1_000),
   ...BaseEnvShape,
+  ...MetricsEnvShape,
   // The leader holds one connection for its lock and one for LISTEN; migrations at start use one before.
   DB_POOL_SIZE: z.coerce.number().int().min(2).max(50).default(4),
 });

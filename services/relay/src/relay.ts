@@ -27,6 +27,8 @@ export interface RelayOptions {
   publishTimeoutMs?: number;
   /** Retry backoff while the bus fails: doubles from `initialMs` up to `maxMs`. */
   retryBackoff?: { initialMs: number; maxMs: number };
+  /** Told of each acknowledged publish and each failed one (metrics: muster_relay_published_total, muster_jetstream_publish_errors_total). */
+  observer?: { published(): void; publishFailed(): void };
 }
 
 interface RelayStatus {
@@ -183,9 +185,11 @@ export function startRelay(options: RelayOptions): Relay {
         if (stopping) return false;
         try {
           await withTimeout(bus.publish(event), publishTimeoutMs);
+          options.observer?.published();
           if (attempt > 0) log.info({ eventId: event.eventId, position: event.position, attempts: attempt + 1 }, 'bus is back; publishing again');
           return true;
         } catch (error) {
+          options.observer?.publishFailed();
           const details = { err: error, eventId: event.eventId, position: event.position, attempt: attempt + 1 };
           if (attempt === 0) log.warn(details, 'publish failed; retrying with backoff and not moving past this event');
           else log.debug(details, 'publish failed again');

@@ -1,5 +1,5 @@
 import { parseOrThrow } from '@muster/contracts';
-import { BaseEnvShape, EngineEnvShape } from '@muster/service-runtime';
+import { BaseEnvShape, EngineEnvShape, MetricsEnvShape } from '@muster/service-runtime';
 import { z } from 'zod';
 
 /** Environment of the timers process, parsed like any other input (DESIGN §3 guarantee 8). */
@@ -10,6 +10,7 @@ const TimersEnvSchema = z.object({
   /** Deadlines claimed per transaction. */
   TIMERS_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000).default(50),
   ...BaseEnvShape,
+  ...MetricsEnvShape,
   ...EngineEnvShape,
   // One connection holds a batch's claim, another runs the commands it fires.
   DB_POOL_SIZE: z.coerce.number().int().min(2).max(50).default(4),

@@ -1,6 +1,6 @@
 import { createEngine } from '@muster/engine';
-import { engineSettingsFromEnv, jurisdictionsFromEnv, runService } from '@muster/service-runtime';
-import { connect, GroupCommitEventStore, migrateToLatest } from '@muster/store-postgres';
+import { commandMetrics, createMetricsRegistry, deadlineMetrics, engineSettingsFromEnv, groupCommitMetrics, jurisdictionsFromEnv, poolMetrics, runService, startOpsServer } from '@muster/service-runtime';
+import { connect, countDueDeadlines, databaseProbe, GroupCommitEventStore, migrateToLatest, poolUsage } from '@muster/store-postgres';
 import { timersEnv } from './config';
 import { startTimers } from './timers';
 
@@ -9,8 +9,16 @@ await runService('timers', timersEnv, async ({ env, logger, hold }) => {
   // under the rules that set it; a bad file stops the start before the database is touched.
   const settings = await engineSettingsFromEnv(env, await jurisdictionsFromEnv(env));
   const db = hold(connect({ connectionString: env.DATABASE_URL, maxConnections: env.DB_POOL_SIZE, applicationName: 'muster-timers' }), (pool) => pool.destroy());
+  const metrics = createMetricsRegistry();
+  poolMetrics(metrics, 'timers', () => poolUsage(db));
+  const observer = deadlineMetrics(metrics, () => countDueDeadlines(db, new Date()));
+  // Metrics and health first: timers waiting for their database are seen waiting.
+  if (env.METRICS_PORT !== undefined) {
+    const ops = hold(await startOpsServer({ metrics, probes: [databaseProbe(db)] }, { host: env.METRICS_HOST, port: env.METRICS_PORT }), (server) => server.close());
+    logger.info({ url: `${ops.url}/metrics` }, 'timers serve metrics and health');
+  }
   await migrateToLatest(db);
-  const engine = createEngine({ store: new GroupCommitEventStore(db), ...settings });
-  hold(startTimers({ db, engine, logger, pollMs: env.TIMERS_POLL_MS, batchSize: env.TIMERS_BATCH_SIZE }), (timers) => timers.stop());
+  const engine = createEngine({ store: new GroupCommitEventStore(db, { onBatch: groupCommitMetrics(metrics) }), ...settings, observer: commandMetrics(metrics) });
+  hold(startTimers({ db, engine, logger, pollMs: env.TIMERS_POLL_MS, batchSize: env.TIMERS_BATCH_SIZE, observer }), (timers) => timers.stop());
   logger.info({ pollMs: env.TIMERS_POLL_MS, batchSize: env.TIMERS_BATCH_SIZE }, 'timers started');
 });

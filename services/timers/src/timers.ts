@@ -17,6 +17,8 @@ export interface TimersOptions {
   logger?: Logger;
   /** false: no background loop; the caller drives the timers with `tick()`. */
   autoStart?: boolean;
+  /** Told of each deadline fired and how long after its due time (metrics: muster_deadlines_fired_total, muster_deadlines_late_total). */
+  observer?: { deadlineFired(lateMs: number): void };
 }
 
 interface TimersStats extends FiringBatch {
@@ -75,6 +77,7 @@ export function startTimers(options: TimersOptions): Timers {
         occurredAt: deadline.dueAt,
       });
       logger?.info({ deadlineId: deadline.deadlineId, streamId: deadline.streamId, key: deadline.key, events: result.events.map((e) => e.type) }, 'deadline fired');
+      options.observer?.deadlineFired(clock.now().getTime() - Date.parse(deadline.dueAt));
       return { kind: 'fired' };
     } catch (error) {
       if (isFinalRefusal(error)) {

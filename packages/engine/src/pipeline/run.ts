@@ -23,6 +23,8 @@ export async function attempt<K extends StreamType>(
   payload: Payload,
   /** The target stream at its stored version, when the engine knows it already (see loadTarget). */
   known?: StreamRecord | null,
+  /** Marked when the store finds this command already written (by a racing send of it): the answer is the stored one. */
+  seen?: { duplicate: boolean },
 ): Promise<CommandResult> {
   const stream = await loadTarget(ctx, registration, command, known);
   const { incidentId, parent, incident } = await authorize(ctx, registration, command, payload, stream);
@@ -62,6 +64,7 @@ export async function attempt<K extends StreamType>(
   if (outcome.kind === 'duplicate') {
     // Another write of the same command got there first: what the streams hold now is not this write's.
     ctx.streams?.forget(write);
+    if (seen) seen.duplicate = true;
     return outcome.result;
   }
   ctx.streams?.written(write);

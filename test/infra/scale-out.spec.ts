@@ -25,6 +25,7 @@ import { freePort, type TestDatabase } from '@muster/testkit';
 import { integrationTest } from '@muster/testkit/fixtures';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sampleOf, scrape } from '../support/metrics-text';
 import { REPO_ROOT, startProcess, waitFor, type RunningProcess } from '../support/processes';
 
 const NATS_SERVER = process.env['NATS_SERVER_BIN'] ?? '/usr/sbin/nats-server';
@@ -122,18 +123,6 @@ async function healthy(node: Node, path: string): Promise<void> {
   );
 }
 
-/** Until the process has logged `line` (relay and timers log at info level here). */
-async function logged(node: Node, line: string): Promise<void> {
-  await waitFor(
-    `${node.name} to log "${line}"`,
-    async () => {
-      if (!alive(node)) throw new Error(`${node.name} exited:\n${node.process.output()}`);
-      return node.process.output().includes(line) ? true : undefined;
-    },
-    90_000,
-  );
-}
-
 /** HAProxy from infra/haproxy/muster.cfg, in the foreground, its addresses from the environment. */
 async function startProxy(apis: Node[], gateways: Node[]): Promise<void> {
   proxyPort = await freePort();
@@ -151,21 +140,8 @@ async function startProxy(apis: Node[], gateways: Node[]): Promise<void> {
   });
 }
 
-/** Sum of one metric's samples (every label set) in a Prometheus text exposition. */
-function metricSum(exposition: string, name: string): number | undefined {
-  let sum: number | undefined;
-  for (const line of exposition.split('\n')) {
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
-    if (match?.[1] !== name) continue;
-    sum = (sum ?? 0) + Number(match[3]);
-  }
-  return sum;
-}
-
-async function metricsOf(node: Node): Promise<string> {
-  const response = await fetch(`http://127.0.0.1:${node.port}/metrics`);
-  expect(response.status, `${node.name} /metrics`).toBe(200);
-  return response.text();
+function metricsOf(node: Node): Promise<string> {
+  return scrape(`http://127.0.0.1:${node.port}/metrics`);
 }
 
 /** A console of the room through the proxy, recording what it gets and how often its socket opened. */
@@ -240,18 +216,14 @@ integrationTest.beforeAll(async ({ database }) => {
     startService('api-1', 'api', api1 ?? 0, { MUSTER_API_WORKERS: '1', DB_POOL_SIZE: '10' }),
     startService('api-2', 'api', api2 ?? 0, { MUSTER_API_WORKERS: '1', DB_POOL_SIZE: '10' }),
   ];
-  const relays = [startService('relay-1', 'relay', relay1 ?? 0, { ...bus, LOG_LEVEL: 'info' }), startService('relay-2', 'relay', relay2 ?? 0, { ...bus, LOG_LEVEL: 'info' })];
+  const relays = [startService('relay-1', 'relay', relay1 ?? 0, bus), startService('relay-2', 'relay', relay2 ?? 0, bus)];
   const gateways = [startService('gateway-1', 'gateway', gw1 ?? 0, bus), startService('gateway-2', 'gateway', gw2 ?? 0, bus)];
   const timers = [
-    startService('timers-1', 'timers', timers1 ?? 0, { TIMERS_POLL_MS: '200', LOG_LEVEL: 'info' }),
-    startService('timers-2', 'timers', timers2 ?? 0, { TIMERS_POLL_MS: '200', LOG_LEVEL: 'info' }),
+    startService('timers-1', 'timers', timers1 ?? 0, { TIMERS_POLL_MS: '200' }),
+    startService('timers-2', 'timers', timers2 ?? 0, { TIMERS_POLL_MS: '200' }),
   ];
-  await Promise.all([
-    ...apis.map((n) => healthy(n, '/health/ready')),
-    ...gateways.map((n) => healthy(n, '/health')),
-    ...relays.map((n) => logged(n, 'relay started')),
-    ...timers.map((n) => logged(n, 'timers started')),
-  ]);
+  // Ready: the api and the gateways on their own port, the relays and the timers on METRICS_PORT.
+  await Promise.all([...apis, ...gateways, ...relays, ...timers].map((n) => healthy(n, '/health/ready')));
   await startProxy(apis, gateways);
 }, 180_000);
 
@@ -387,13 +359,13 @@ describe('scale-out behind one address (infra/haproxy, infra/nats/cluster.conf)'
 
     // Metrics of every live process show the traffic.
     const api = await metricsOf(byName('api-2'));
-    expect(metricSum(api, 'muster_commands_total')).toBeGreaterThan(0);
+    expect(sampleOf(api, 'muster_commands_total')).toBeGreaterThan(0);
     const gateway = await metricsOf(byName('gateway-2'));
-    expect(metricSum(gateway, 'muster_gateway_frames_sent_total')).toBeGreaterThan(0);
-    expect(metricSum(gateway, 'muster_gateway_sockets')).toBe(CONSOLES);
-    const published = await Promise.all(['relay-1', 'relay-2'].map(async (name) => metricSum(await metricsOf(byName(name)), 'muster_relay_published_total') ?? 0));
+    expect(sampleOf(gateway, 'muster_gateway_frames_sent_total')).toBeGreaterThan(0);
+    expect(sampleOf(gateway, 'muster_gateway_sockets')).toBe(CONSOLES);
+    const published = await Promise.all(['relay-1', 'relay-2'].map(async (name) => sampleOf(await metricsOf(byName(name)), 'muster_relay_published_total')));
     expect(Math.max(...published), 'the leading relay published').toBeGreaterThan(0);
-    const fired = await Promise.all(['timers-1', 'timers-2'].map(async (name) => metricSum(await metricsOf(byName(name)), 'muster_deadlines_fired_total') ?? 0));
+    const fired = await Promise.all(['timers-1', 'timers-2'].map(async (name) => sampleOf(await metricsOf(byName(name)), 'muster_deadlines_fired_total')));
     expect(fired.reduce((a, b) => a + b, 0), 'the timers fired the overdue reports').toBeGreaterThanOrEqual(2);
 
     // The figures of the run, for the README and the report.

@@ -10,7 +10,6 @@
  * dropped one reconnects to whichever gateway HAProxy picks and resumes from its position) converge
  * to the room's whole log with no gap and no duplicate; `/metrics` of every live process shows the traffic.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -328,8 +328,9 @@ describe('scale-out behind one address (infra/haproxy, infra/nats/cluster.conf)'
     const expected = await roomLog();
     await waitFor(
       'every console to converge on the store',
+      // A gateway whose consumer died with the NATS node notices within two check periods (10 s each).
       async () => (consoles.every((c) => c.received.length >= expected.length) ? true : undefined),
-      60_000,
+      90_000,
     ).catch(async (error: unknown) => {
       // Where the feed stopped: the relay (checkpoint behind the log) or the gateways (stream ahead of the consoles).
       const lag = await relayLag(t.db, 'main');

@@ -132,7 +132,8 @@ describe('phone command screens, review corrections and filters, duty room', () 
     // Offer by name: a list of people, no typed id; the pending offer shows the person's name.
     const offer = commander.page.getByTestId('offer-transfer');
     await offer.waitFor({ timeout: LIVE_WITHIN_MS });
-    expect(await offer.locator('input').count()).toBe(0);
+    // No typed id: the only inputs are the effective time and expiry pickers.
+    expect(await offer.locator('input:not([type=datetime-local])').count()).toBe(0);
     const options = await offer.locator('select[name=to] option').allInnerTexts();
     expect(options).toContain('副指挥官');
     expect(options).not.toContain('现场指挥官');

@@ -240,6 +240,70 @@ describe('web console in chromium', () => {
     await Promise.all([roomView.context.close(), outgoing.context.close(), incoming.context.close()]);
   });
 
+  it('a timed transfer on two phones: the offer carries the whole ICS 201 briefing and an effective time; command changes hands by itself at that time', async () => {
+    const room = await apiAs('dinghu-duty');
+    const created = await room.createIncident({ data: { title: '鼎湖山体滑坡', leadJurisdiction: '441203', category: 'natural_disaster', severity: 'IV' } });
+    const incidentId = created.streamId;
+    await room.sendOnSceneCommand(incidentId, { type: 'AppointCommander', data: { commander: { userId: 'commander', name: '李指挥' } } });
+
+    const phone = { viewport: { width: 390, height: 844 }, mobile: true };
+    const roomView = await loggedIn('dinghu-duty');
+    const outgoing = await loggedIn('commander', phone);
+    const incoming = await loggedIn('deputy', phone);
+    await roomView.page.goto(`${base}/console/#/incidents/${incidentId}`);
+    for (const p of [outgoing.page, incoming.page]) await p.goto(`${base}/console/#/incidents/${incidentId}/scene`);
+    await Promise.all([live(roomView.page), live(outgoing.page), live(incoming.page)]);
+
+    // Far enough ahead for the acceptance to come first; the timers make it effective, nobody clicks.
+    const effectiveAt = new Date(Math.ceil((Date.now() + 25_000) / 1_000) * 1_000).toISOString();
+    const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
+    const offer = outgoing.page.getByTestId('offer-transfer');
+    await offer.locator('select[name=to]').selectOption({ label: '副指挥官' });
+    await offer.locator('input[name=effectiveAt]').fill(beijing(effectiveAt).replace(' ', 'T'));
+    await offer.locator('input[name=expiresAt]').fill(beijing(expiresAt).replace(' ', 'T'));
+    const briefing: [string, string][] = [
+      ['situation', '滑坡体约 2 万方，两车被埋'],
+      ['objectives', '搜救被埋人员，防止二次滑坡'],
+      ['actions', '北端已开始挖掘'],
+      ['organisation', '消防、公安、卫健联合编组'],
+      ['resources', '挖掘机 2 台，救援队 1 支'],
+      ['hazards', '降雨后可能再次滑坡'],
+      ['facilities', '指挥部设在村小学操场'],
+      ['communications', '消防 3 频道，指挥部电话 0758-1234567'],
+      ['constraints', 'S358 线封闭，雨停前直升机无法起降'],
+      ['incidentPotential', '持续降雨可能引发二次滑坡'],
+      ['delegationOfAuthority', '区政府授权下达撤离令和封路'],
+    ];
+    for (const [field, text] of briefing) await offer.locator(`textarea[name="briefing.${field}"]`).fill(text);
+    await offer.locator('button[type=submit]').click();
+
+    // Briefed with the offer: the incoming commander may accept at once; both phones show the times in Beijing time.
+    const toMe = incoming.page.getByTestId('offer-to-me');
+    await toMe.waitFor({ timeout: LIVE_WITHIN_MS });
+    expect(await toMe.getByTestId('offer-to-me-time').allInnerTexts()).toEqual([`提议于${beijing(effectiveAt)} (UTC+8 北京时间)生效`, `${beijing(expiresAt)} (UTC+8 北京时间)未接受即自动失效`]);
+    await toMe.getByTestId('accept-transfer').locator('button[type=submit]').click();
+
+    const scheduled = `将于${beijing(effectiveAt)} (UTC+8 北京时间)自动生效`;
+    await expect.poll(() => incoming.page.getByTestId('transfer-scheduled').count(), { timeout: LIVE_WITHIN_MS }).toBe(1);
+    expect(await incoming.page.getByTestId('transfer-scheduled').innerText()).toContain(scheduled);
+    await expect.poll(() => roomView.page.getByTestId('pending-offers').textContent(), { timeout: LIVE_WITHIN_MS }).toContain(scheduled);
+    // Until then the outgoing commander keeps command.
+    expect(await outgoing.page.getByTestId('command-role').textContent()).toContain('你是现场指挥官');
+    expect(Date.now()).toBeLessThan(Date.parse(effectiveAt));
+    await incoming.page.screenshot({ path: join(SHOTS, 'commander-transfer-scheduled.png'), fullPage: true });
+
+    await expect.poll(() => incoming.page.getByTestId('command-role').textContent(), { timeout: 60_000 }).toContain('你是现场指挥官');
+    await expect.poll(() => roomView.page.getByTestId('incident-commander').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('副指挥官');
+    await expect.poll(() => outgoing.page.getByTestId('command-role').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('你不是现场指挥官');
+    const scene = await room.getScene(incidentId);
+    expect(scene.commander?.userId).toBe('deputy');
+    const effective = (await room.timeline(incidentId, { kind: ['TransferEffective'] })).items;
+    expect(effective).toHaveLength(1);
+    expect(effective[0]?.actor).toBe('muster-timers');
+    expect(effective[0]?.occurredAt).toBe(effectiveAt);
+    await Promise.all([roomView.context.close(), outgoing.context.close(), incoming.context.close()]);
+  });
+
   it('along the reporting chain: the county files, the city acknowledges, sends a 初报 back with a reason and the county sees it reopened with its new deadline', async () => {
     const room = await apiAs('dinghu-duty');
     const created = await room.createIncident({ data: { title: '鼎湖区化工厂火灾', leadJurisdiction: '441203', category: 'accident' } });

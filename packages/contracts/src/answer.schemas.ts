@@ -82,8 +82,9 @@ export const SceneViewSchema = z
     version: z.int(),
     commander: PersonViewSchema.nullable(),
     deputies: z.array(PersonViewSchema),
-    offers: z.array(z.looseObject({ offerId: z.string(), to: PersonViewSchema })),
-    pendingTransfer: z.looseObject({ offerId: z.string() }).nullable(),
+    // Timed transfers (issue 20): when an offer lapses and the effective time it proposes; when an accepted transfer takes effect.
+    offers: z.array(z.looseObject({ offerId: z.string(), to: PersonViewSchema, expiresAt: z.string().nullable().optional(), effectiveAt: z.string().optional() })),
+    pendingTransfer: z.looseObject({ offerId: z.string(), to: PersonViewSchema.optional(), effectiveAt: z.string().optional() }).nullable(),
     agencies: z.array(z.unknown()),
     commandPost: z.unknown().nullable(),
     latestReport: SceneReportViewSchema.nullable(),

@@ -20,6 +20,12 @@ export const BriefingSchema = z.strictObject({
   organisation: text(10_000),
   resources: text(10_000),
   hazards: text(10_000),
+  // The rest of the ICS 201 briefing (ref §2.3, issue 20); optional, so briefings given before them still parse.
+  facilities: text(10_000).optional(),
+  communications: text(10_000).optional(),
+  constraints: text(10_000).optional(),
+  incidentPotential: text(10_000).optional(),
+  delegationOfAuthority: text(10_000).optional(),
 });
 
 /** Payloads of the on-scene command commands (现场指挥), by command type. */
@@ -28,13 +34,19 @@ export const SCENE_COMMAND_SCHEMAS = {
   AppointCommander: z.strictObject({ commander: PersonSchema, deputies: z.array(PersonSchema).max(20).optional() }),
   AppointDeputy: z.strictObject({ deputy: PersonSchema }),
   RemoveDeputy: z.strictObject({ userId: UserIdSchema }),
-  OfferTransfer: z.strictObject({ offerId: IdSchema, to: PersonSchema, expiresAt: IsoTimeSchema.optional() }),
+  OfferTransfer: z.strictObject({
+    offerId: IdSchema,
+    to: PersonSchema,
+    expiresAt: IsoTimeSchema.optional(),
+    effectiveAt: IsoTimeSchema.optional(),
+    briefing: BriefingSchema.optional(),
+  }),
   RecordTransferBriefing: z.strictObject({ offerId: IdSchema, briefing: BriefingSchema }),
   AcceptTransfer: z.strictObject({ offerId: IdSchema, effectiveAt: IsoTimeSchema.optional() }),
   DeclineTransfer: z.strictObject({ offerId: IdSchema, reason: z.string().max(2000).optional() }),
   WithdrawTransfer: z.strictObject({ offerId: IdSchema, reason: z.string().max(2000).optional() }),
   ExpireTransfer: z.strictObject({ offerId: IdSchema }),
-  MakeTransferEffective: z.strictObject({}),
+  MakeTransferEffective: z.strictObject({ offerId: IdSchema.optional() }),
   JoinUnifiedCommand: z.strictObject({ agency: text(100), representative: PersonSchema }),
   LeaveUnifiedCommand: z.strictObject({ agency: text(100) }),
   EstablishCommandPost: z.strictObject({ location: LocationSchema }),

@@ -25,6 +25,8 @@ export const EventEnvelopeSchema = z
       derived: z.boolean().optional(),
       /** The incident the event belongs to: the stream itself, or the incident of a scene or request stream. */
       incidentId: z.string().optional(),
+      /** The HTTP request that carried the command (x-request-id), when it came over HTTP. */
+      requestId: z.string().optional(),
     }),
   })
   .meta({ id: 'EventEnvelope' });

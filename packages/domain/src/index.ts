@@ -18,9 +18,10 @@ export type {
   IncidentState,
   SuggestionFigures,
 } from './incident/incident.types';
-export { sceneMachine, sceneAggregate } from './scene/scene.machine';
+export { sceneMachine, sceneAggregate, pendingTransferDeadlines } from './scene/scene.machine';
 export { SCENE_STATES } from './scene/scene.types';
 export type {
+  Briefing,
   Person,
   SceneContext,
   OnSceneCommand,

@@ -9,6 +9,7 @@ import {
   linkageAbove,
   severitySetBy,
   pendingDeadlines,
+  pendingTransferDeadlines,
   reportAggregate,
   reportStreamId,
   levelAtLeast,
@@ -105,8 +106,11 @@ export interface AggregateRegistration<K extends StreamType> {
   enrich?(type: CommandTypeOf<K>, payload: Payload, context: ContextOf<K> | null, tree: JurisdictionTree, facts: EnrichFacts): Payload;
   /** Other streams of the same incident whose state the policy needs (e.g. who is in command). */
   related(incidentId: string): readonly { streamType: StreamType; streamId: string }[];
-  /** Side effects on reference data and deadlines that must commit with the event or not at all. */
-  effectsOf(event: EmittedEvent, context: ContextOf<K>): StoreEffect[];
+  /**
+   * Side effects on reference data and deadlines that must commit with the event or not at all
+   * (`incident`: as it stands after the command; its lead is whom the timers act for).
+   */
+  effectsOf(event: EmittedEvent, context: ContextOf<K>, incident: IncidentContext | null): StoreEffect[];
   /** Side effects of the command that brings the stream to a state tagged `over` (see isOver). */
   whenOver?(context: ContextOf<K>): StoreEffect[];
   /**
@@ -329,6 +333,51 @@ function reportEffects(event: EmittedEvent, report: ReportContext): StoreEffect[
   }
 }
 
+/** The scene events that change which offers are open or which transfer is pending. */
+const TRANSFER_EVENTS: ReadonlySet<string> = new Set([
+  'TransferOffered',
+  'TransferAccepted',
+  'TransferDeclined',
+  'TransferWithdrawn',
+  'TransferExpired',
+  'TransferEffective',
+  'CommandDeactivated',
+]);
+
+/**
+ * Timed transfers (issue 20): keeps the deadline rows of the scene equal to its open offers' expiries
+ * and its accepted transfer's effective time, in the transaction of the event that changes them. A
+ * withdrawn, declined or early-accepted offer thus loses its expiry row as it happens, a hand-over its
+ * effective row; a row a timers process is firing at that instant is left to the machine to judge.
+ */
+function sceneEffects(event: EmittedEvent, scene: SceneContext, incident: IncidentContext | null): StoreEffect[] {
+  if (!TRANSFER_EVENTS.has(event.type)) return [];
+  const streamId = sceneStreamId(scene.incidentId);
+  const pending = pendingTransferDeadlines(scene);
+  return [
+    { kind: 'cancelDeadlines', incidentId: scene.incidentId, streamId, keep: pending.map(({ key, dueAt }) => ({ key, dueAt })) },
+    ...pending.map(
+      ({ key, dueAt, command }): StoreEffect => ({
+        kind: 'scheduleDeadline',
+        // The timers act for the lead room, which may send these commands itself.
+        deadline: { streamType: 'scene', streamId, incidentId: scene.incidentId, jurisdiction: incident?.leadJurisdiction ?? '', key, dueAt, command },
+      }),
+    ),
+  ];
+}
+
+/**
+ * An offer's expiry must lie ahead (a 400 naming the field, before the machine refuses it as a
+ * transition): an offer that lapsed before it was made offers nothing.
+ */
+function sceneChecks(type: CommandTypeOf<'scene'>, payload: Payload, _scene: SceneContext | null, _tree: JurisdictionTree, { now }: EnrichFacts): Payload {
+  const expiresAt = payload['expiresAt'];
+  if (type === 'OfferTransfer' && typeof expiresAt === 'string' && Date.parse(expiresAt) <= now.getTime()) {
+    throw new ValidationError([{ path: 'data.expiresAt', message: 'must lie ahead: the offer would have lapsed before it was made' }]);
+  }
+  return payload;
+}
+
 /** Stock leaves its depot on dispatch and comes back on release; teams are assigned and released. */
 function requestEffects(event: EmittedEvent, request: Pick<RequestContext, 'incidentId' | 'dispatch'>): StoreEffect[] {
   const { dispatch } = request;
@@ -446,8 +495,9 @@ export const AGGREGATES: { readonly [K in StreamType]: AggregateRegistration<K> 
     schemas: COMMAND_PAYLOAD_SCHEMAS.scene,
     incidentOf: (streamId) => streamId.replace(/^scene:/, ''),
     creationFields: (_streamId, incidentId) => ({ incidentId }),
+    enrich: sceneChecks,
     related: none,
-    effectsOf: none,
+    effectsOf: sceneEffects,
     reactions: sceneReactions,
   },
   resourceRequest: {

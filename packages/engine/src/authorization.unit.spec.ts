@@ -2,6 +2,7 @@ import { ForbiddenError, MusterError, NotFoundError, type CommandResult } from '
 import { canSee, JurisdictionTree, ruleBookOf, ZHAOQING_JURISDICTIONS, type Actor, type IncidentContext, type Person } from '@muster/domain';
 import { describe, expect, it } from 'vitest';
 import { sceneStreamId } from './aggregates';
+import { timersActor } from './authorization';
 import { createEngine, type CommandEnvelope, type Engine } from './engine';
 import { InMemoryEventStore } from './in-memory-event-store';
 
@@ -783,6 +784,25 @@ describe('who may do what: details', () => {
     await w.send(DEPUTY, command('PostSceneReport', { reportId: 'r-1' }));
     await w.send(COUNTY_DUTY, command('RemoveDeputy', { userId: DEPUTY.userId }));
     expect((await rejection(w.send(DEPUTY, command('PostSceneReport', { reportId: 'r-2' })))).code).toBe('forbidden');
+  });
+
+  it('the timers service fires ExpireTransfer and MakeTransferEffective (issue 20); the same identity sent by a client is judged as anyone', async () => {
+    const timers = timersActor('441200');
+    const lapsed = world();
+    await pendingLapsed(lapsed);
+    // Without the system caller, the city's admin is not the commander, the incoming one or the lead room.
+    expect((await rejection(lapsed.send(timers, command('ExpireTransfer', { offerId: 'o-1' })))).code).toBe('forbidden');
+    await lapsed.engine.handle({ ...command('ExpireTransfer', { offerId: 'o-1' }), actor: timers, system: 'timers', commandId: 'deadline-1' });
+    // o-1 lapsed; the room's o-2 stays open.
+    expect((await lapsed.engine.load('scene', CMD)).state.context['offers']).toMatchObject([{ offerId: 'o-2' }]);
+
+    const due = world();
+    await acceptedDue(due);
+    expect((await rejection(due.send(timers, command('MakeTransferEffective', { offerId: 'o-1' })))).code).toBe('forbidden');
+    await due.engine.handle({ ...command('MakeTransferEffective', { offerId: 'o-1' }), actor: timers, system: 'timers', commandId: 'deadline-2' });
+    const scene = await due.engine.load('scene', CMD);
+    expect(scene.state.value).toBe('commanded');
+    expect((scene.state.context as { commander: Person | null }).commander?.userId).toBe(SUCCESSOR.userId);
   });
 
   it('the incoming commander gains the right to report at the effective time, and the outgoing one loses it', async () => {

@@ -669,7 +669,7 @@ describe('resource request effects', () => {
 
   it('a dispatch takes the dispatched items from its depot and assigns its teams, both of the dispatching room', () => {
     if (effectsOf === undefined) throw new Error('no resourceRequest registration');
-    expect(effectsOf({ type: 'ResourcesDispatched', data: { depotId: 'depot-dh', orderNumber: 'ZQ-1', items: [{ kind: 'tent', quantity: 15 }] } }, context)).toStrictEqual([
+    expect(effectsOf({ type: 'ResourcesDispatched', data: { depotId: 'depot-dh', orderNumber: 'ZQ-1', items: [{ kind: 'tent', quantity: 15 }] } }, context, null)).toStrictEqual([
       { kind: 'takeStock', depotId: 'depot-dh', items: [{ kind: 'tent', quantity: 15 }], room: '441203' },
       { kind: 'assignTeams', teamIds: ['team-1'], incidentId: INC, room: '441203' },
     ]);
@@ -677,12 +677,12 @@ describe('resource request effects', () => {
 
   it('a release returns what comes back and frees the teams; other events have no effect', () => {
     if (effectsOf === undefined) throw new Error('no resourceRequest registration');
-    expect(effectsOf({ type: 'ResourcesReleased', data: { returned: [{ kind: 'tent', quantity: 4 }] } }, context)).toStrictEqual([
+    expect(effectsOf({ type: 'ResourcesReleased', data: { returned: [{ kind: 'tent', quantity: 4 }] } }, context, null)).toStrictEqual([
       { kind: 'returnStock', depotId: 'depot-dh', items: [{ kind: 'tent', quantity: 4 }] },
       { kind: 'releaseTeams', teamIds: ['team-1'] },
     ]);
-    expect(effectsOf({ type: 'ResourcesReleased', data: {} }, { ...context, dispatch: { ...dispatch, teams: [] } })).toStrictEqual([]);
-    expect(effectsOf({ type: 'ResourcesArrived', data: {} }, context)).toStrictEqual([]);
+    expect(effectsOf({ type: 'ResourcesReleased', data: {} }, { ...context, dispatch: { ...dispatch, teams: [] } }, null)).toStrictEqual([]);
+    expect(effectsOf({ type: 'ResourcesArrived', data: {} }, context, null)).toStrictEqual([]);
   });
 
   it('the dispatch event the engine stores carries the resolved items the stock effect is computed from', async () => {

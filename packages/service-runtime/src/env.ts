@@ -17,6 +17,8 @@ import { z } from 'zod';
 /** What every service's environment holds: each service's schema extends this shape. */
 export const BaseEnvShape = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `pretty` (for people) or `json` (one object a line); unset: pretty when standard output is a terminal, JSON otherwise. */
+  LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
 };
 
 /** The jurisdictions served, read by every process that checks a room: the api, the gateway, the timers, `muster start`, `muster token`. */

@@ -1,5 +1,6 @@
 import { ValidationError } from '@muster/contracts';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger, type LogFormat } from './logger';
 
 export interface ServiceContext<E> {
   env: E;
@@ -20,7 +21,7 @@ export interface ServiceContext<E> {
  * clean stop on SIGINT/SIGTERM that releases every held resource, newest first. A ValidationError
  * from `parseEnv` or from `start` (a file the environment names) exits with 2 and the failing paths.
  */
-export async function runService<E extends { LOG_LEVEL: string }>(name: string, parseEnv: () => E, start: (context: ServiceContext<E>) => Promise<void>): Promise<void> {
+export async function runService<E extends { LOG_LEVEL: string; LOG_FORMAT?: LogFormat | undefined }>(name: string, parseEnv: () => E, start: (context: ServiceContext<E>) => Promise<void>): Promise<void> {
   let env: E;
   try {
     env = parseEnv();
@@ -29,7 +30,7 @@ export async function runService<E extends { LOG_LEVEL: string }>(name: string, 
     process.stderr.write(`${name}: invalid environment\n${error.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}\n`);
     process.exit(2);
   }
-  const logger = pino({ name, level: env.LOG_LEVEL });
+  const logger = await createLogger({ name, level: env.LOG_LEVEL, format: env.LOG_FORMAT });
   const releases: (() => Promise<void>)[] = [];
   let stopping = false;
   const stop = async () => {

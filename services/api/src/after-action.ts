@@ -1,5 +1,5 @@
 import type { ICS209_VERSIONS } from '@muster/contracts';
-import type { SceneContext, IncidentContext } from '@muster/domain';
+import type { Briefing, SceneContext, IncidentContext } from '@muster/domain';
 import type { TimelineEntry } from '@muster/store-postgres';
 import { stringify } from 'csv-stringify/sync';
 
@@ -143,7 +143,57 @@ function figure(value: number | null): string {
   return value === null ? '—' : String(value);
 }
 
-/** ICS 201 Incident Briefing from the incident, its command structure and the latest scene report. */
+/**
+ * The briefing an ICS 201 prints: the one a pending transfer was accepted under, else the latest
+ * briefed open offer's, else the one of the last transfer that took effect (null: none recorded).
+ */
+function briefingOf(scene: SceneContext | null): { briefing: Briefing; note: string } | null {
+  if (!scene) return null;
+  const pending = scene.pendingTransfer;
+  if (pending) return { briefing: pending.briefing, note: `transfer to ${pending.to.name} accepted, effective ${pending.effectiveAt}` };
+  const offer = scene.offers.findLast((o) => o.briefing !== null);
+  if (offer?.briefing) return { briefing: offer.briefing, note: `offered to ${offer.to.name}, not yet accepted` };
+  const onRecord = scene.briefingOnRecord;
+  return onRecord ? { briefing: onRecord.briefing, note: `last transfer of command: to ${onRecord.to.name}, effective ${onRecord.effectiveAt}` } : null;
+}
+
+/** Transfers that will happen or lapse by themselves (issue 20): the timers fire them at these times. */
+function timedTransfers(scene: SceneContext | null): string[][] {
+  if (!scene) return [];
+  const pending = scene.pendingTransfer;
+  return [
+    ...(pending ? [[`Command passes to ${pending.to.name}`, pending.effectiveAt]] : []),
+    ...scene.offers.flatMap((o) => [
+      ...(o.effectiveAt === undefined ? [] : [[`Offer to ${o.to.name}: proposed effective time`, o.effectiveAt]]),
+      ...(o.expiresAt === null ? [] : [[`Offer to ${o.to.name} lapses unless accepted`, o.expiresAt]]),
+    ]),
+  ];
+}
+
+/** The transfer-of-command briefing blocks (ref §2.3); '—' for a block a briefing recorded before issue 20 lacks. */
+function briefingSection(scene: SceneContext | null): string {
+  const found = briefingOf(scene);
+  const timed = timedTransfers(scene);
+  const timedTable = timed.length === 0 ? '' : `<h2>Timed transfer of command</h2><table><tr><th>What</th><th>When</th></tr>${rows(timed)}</table>`;
+  if (!found) return `<h2>Transfer of command briefing</h2><p>No briefing recorded.</p>${timedTable}`;
+  const { briefing: b, note } = found;
+  const block = (value: string | undefined) => value ?? '—';
+  return `<h2>Transfer of command briefing</h2><p>${escapeHtml(note)}</p><table>${rows([
+    ['Situation', b.situation],
+    ['Objectives and priorities', b.objectives],
+    ['Current and planned actions', b.actions],
+    ['Organisation', b.organisation],
+    ['Resources assigned, ordered and needed', b.resources],
+    ['Hazards and safety', b.hazards],
+    ['Facilities', block(b.facilities)],
+    ['Communications', block(b.communications)],
+    ['Constraints', block(b.constraints)],
+    ['Incident potential', block(b.incidentPotential)],
+    ['Delegation of authority', block(b.delegationOfAuthority)],
+  ])}</table>${timedTable}`;
+}
+
+/** ICS 201 Incident Briefing from the incident, its command structure, the transfer briefing and the latest scene report. */
 export function ics201Html(incident: IncidentContext, scene: SceneContext | null, requests: readonly RequestFacts[], entries: readonly TimelineEntry[]): string {
   const report = scene?.latestReport ?? null;
   const actions = entries.filter((e) => !e.correctedBy.some((c) => c.kind === 'strike')).map((e) => [e.occurredAt, activity(e)]);
@@ -158,7 +208,7 @@ export function ics201Html(incident: IncidentContext, scene: SceneContext | null
       ['7. Current objectives', report?.objectives ?? ''],
       ['9. Current organisation', [scene?.commander ? `IC: ${scene.commander.name}` : 'no commander', ...(scene?.deputies ?? []).map((d) => `Deputy: ${d.name}`), ...(scene?.agencies ?? []).map((a) => `Agency: ${a.agency}`)].join('; ')],
       ['Command post', scene?.commandPost?.description ?? ''],
-    ])}</table><h2>8. Current and planned actions</h2><table><tr><th>Time</th><th>Action</th></tr>${rows(actions)}</table><h2>10. Resource summary</h2><table><tr><th>Request</th><th>State</th><th>Ordered</th><th>Arrived</th></tr>${rows(requests.map((r) => [r.requestId, r.state, r.requestedAt ?? '', r.arrivedAt ?? '']))}</table>`,
+    ])}</table><h2>8. Current and planned actions</h2><table><tr><th>Time</th><th>Action</th></tr>${rows(actions)}</table><h2>10. Resource summary</h2><table><tr><th>Request</th><th>State</th><th>Ordered</th><th>Arrived</th></tr>${rows(requests.map((r) => [r.requestId, r.state, r.requestedAt ?? '', r.arrivedAt ?? '']))}</table>${briefingSection(scene)}`,
   );
 }
 

@@ -3,10 +3,11 @@ import type { JurisdictionTree, RuleBook } from '@muster/domain';
 import type { TokenVerifier, UserDirectory } from '@muster/identity';
 import type { Engine } from '@muster/engine';
 import type { Database } from '@muster/store-postgres';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { Kysely } from 'kysely';
 
 import { toHttpError } from './http-errors';
+import { requestIdOf } from './request-id';
 import { registerHardening } from './hardening';
 import { authenticate } from './identity';
 import { routeRegistrar, type RouteContext } from './routes/access';
@@ -82,11 +83,22 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
     requestTimeout,
     connectionTimeout: 2 * requestTimeout,
     http: { requestTimeout, connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(requestTimeout / 4))) },
+    // Request ids (issue 19): the caller's x-request-id when sane, else a new one (request-id.ts);
+    // every log line of the request carries it as `requestId`.
+    requestIdHeader: false as const,
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    genReqId: (raw: { headers: Record<string, string | string[] | undefined> }) => requestIdOf(raw.headers['x-request-id']),
   };
   const app: FastifyInstance = deps.logger ? Fastify({ ...options, loggerInstance: deps.logger }) : Fastify(options);
   const tree = deps.jurisdictions;
   // Headers, JSON-only bodies and the storable-text check first, so they cover every hook and route below.
   registerHardening(app, { maxJsonDepth: deps.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH, gatewayPort: deps.console?.gatewayPort, onRoute: deps.onRoute });
+
+  // Every answer names its request, errors included, so a caller can quote it and an operator find it in the logs.
+  app.addHook('onSend', async (request, reply, payload) => {
+    void reply.header('x-request-id', request.id);
+    return payload;
+  });
 
   app.addHook('onRequest', async (request) => {
     if (OPEN_ROUTES.has(request.routeOptions.url ?? '')) return;
@@ -95,7 +107,9 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
 
   app.setErrorHandler((error, request, reply) => {
     const { status, body, internal } = toHttpError(error, { bodyLimit: request.routeOptions.bodyLimit });
+    // Logged with the request's id (the log's `requestId`, the answer's x-request-id): what the caller quotes finds it.
     if (internal) request.log.error({ err: error }, 'unhandled error');
+    else if (status >= 500) request.log.warn({ err: error, statusCode: status }, 'unavailable');
     // Fastify asks to close the connection after refusing a body it did not read. Closing a socket with
     // the client's bytes still unread resets it, and the client sees EPIPE or ECONNRESET instead of
     // this answer (issue 19). Kept open, Node reads the rest of the body and discards it after the

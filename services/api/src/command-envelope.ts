@@ -18,5 +18,6 @@ export function commandOf(
     commandId: body.commandId,
     expectedVersion: body.expectedVersion,
     occurredAt: body.occurredAt,
+    requestId: request.id,
   };
 }

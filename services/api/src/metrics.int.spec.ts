@@ -1,6 +1,6 @@
 import type { Actor } from '@muster/domain';
 import { createEngine, type Engine } from '@muster/engine';
-import { commandMetrics, createMetricsRegistry, groupCommitMetrics, type MetricsRegistry } from '@muster/service-runtime';
+import { commandMetrics, createMetricsRegistry, groupCommitMetrics, type MetricsRegistry } from '@muster/service-runtime/metrics';
 import { GroupCommitEventStore } from '@muster/store-postgres';
 import { authHeader, TEST_JURISDICTIONS, type TestDatabase } from '@muster/testkit';
 import { integrationTest } from '@muster/testkit/fixtures';

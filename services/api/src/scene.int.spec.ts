@@ -74,6 +74,76 @@ describe('transfer of command', () => {
   });
 });
 
+describe('timed transfer with the full ICS 201 briefing (issue 20)', () => {
+  const fullBriefing = {
+    ...briefing,
+    facilities: 'Command post at Huaiji No. 2 school; staging at the S263 km 12 lay-by',
+    communications: 'Fire channel 3, police talk group 12; post phone 0758-5550123',
+    constraints: 'S263 closed both ways; no flights before the rain stops',
+    incidentPotential: 'A second slide above Lengkeng village if rain continues',
+    delegationOfAuthority: 'Evacuation orders and road closures delegated; spending over 1 M yuan needs the county head',
+  };
+
+  it('the offer carries the briefing and the proposed effective time; the deadline rows follow; ICS 201 prints every block', async () => {
+    await incidentWithCommander('ics201-1');
+    const base = '/incidents/ics201-1/command';
+    const effectiveAt = new Date(Date.now() + 3_600_000).toISOString();
+    const expiresAt = new Date(Date.now() + 1_800_000).toISOString();
+    await ok(responder('u-chief'), base, { type: 'OfferTransfer', data: { offerId: 'o1', to: person('u-next'), expiresAt, effectiveAt, briefing: fullBriefing } });
+    const rows = () => t.db.selectFrom('deadline').select(['key', 'outcome']).where('incident_id', '=', 'ics201-1').orderBy('key').execute();
+    expect(await rows()).toStrictEqual([{ key: 'transfer/o1/expiry', outcome: null }]);
+    // Accepted with no time of its own: the proposed one holds, the outgoing commander stays until then.
+    await ok(responder('u-next'), base, { type: 'AcceptTransfer', data: { offerId: 'o1' } });
+    const view = (await app.inject({ method: 'GET', url: base, headers: await headers(room) })).json<Record<string, unknown>>();
+    expect(view).toMatchObject({ state: 'transferAccepted', commander: { userId: 'u-chief' }, pendingTransfer: { to: { userId: 'u-next' }, effectiveAt, briefing: fullBriefing } });
+    expect(await rows()).toStrictEqual([
+      { key: 'transfer/o1/effective', outcome: null },
+      { key: 'transfer/o1/expiry', outcome: 'cancelled' },
+    ]);
+
+    const form = await as.call(room, 'GET', '/incidents/ics201-1/forms/ics201');
+    expect(form.statusCode).toBe(200);
+    for (const [label, text] of [
+      ['Facilities', fullBriefing.facilities],
+      ['Communications', fullBriefing.communications],
+      ['Constraints', fullBriefing.constraints],
+      ['Incident potential', fullBriefing.incidentPotential],
+      ['Delegation of authority', fullBriefing.delegationOfAuthority],
+      ['Hazards and safety', fullBriefing.hazards],
+    ]) {
+      expect(form.body).toContain(`<td>${label}</td><td>${text}</td>`);
+    }
+    expect(form.body).toContain(`<td>Command passes to ${person('u-next').name}</td><td>${effectiveAt}</td>`);
+
+    // Accepted for now: the briefing stays on the record the successor commands under, and the form prints it.
+    await incidentWithCommander('ics201-2');
+    await ok(responder('u-chief'), '/incidents/ics201-2/command', { type: 'OfferTransfer', data: { offerId: 'o1', to: person('u-next'), briefing: fullBriefing } });
+    await ok(responder('u-next'), '/incidents/ics201-2/command', { type: 'AcceptTransfer', data: { offerId: 'o1' } });
+    const after = (await as.call(room, 'GET', '/incidents/ics201-2/forms/ics201')).body;
+    expect(after).toContain(`last transfer of command: to ${person('u-next').name}`);
+    expect(after).toContain(`<td>Delegation of authority</td><td>${fullBriefing.delegationOfAuthority}</td>`);
+    expect(after).not.toContain('Timed transfer of command');
+  });
+
+  it('bad input is a 400 naming the field, nothing stored: an expiry already past, an empty briefing block, a malformed effective time', async () => {
+    await incidentWithCommander('ics201-bad');
+    const base = '/incidents/ics201-bad/command';
+    const cases: [Record<string, unknown>, string][] = [
+      [{ offerId: 'o1', to: person('u-next'), expiresAt: new Date(Date.now() - 60_000).toISOString() }, 'data.expiresAt'],
+      [{ offerId: 'o1', to: person('u-next'), briefing: { ...fullBriefing, constraints: '  ' } }, 'data.briefing.constraints'],
+      [{ offerId: 'o1', to: person('u-next'), effectiveAt: 'tomorrow at noon' }, 'data.effectiveAt'],
+    ];
+    for (const [data, path] of cases) {
+      const response = await send(responder('u-chief'), base, { type: 'OfferTransfer', data });
+      expect(response.statusCode, path).toBe(400);
+      expect(JSON.stringify(response.json()), path).toContain(path);
+    }
+    const view = (await app.inject({ method: 'GET', url: base, headers: await headers(room) })).json<Record<string, unknown>>();
+    expect(view).toMatchObject({ state: 'commanded', offers: [] });
+    expect(await t.db.selectFrom('deadline').select('key').where('incident_id', '=', 'ics201-bad').execute()).toStrictEqual([]);
+  });
+});
+
 describe('scene reports', () => {
   it('a deputy may report; a responder not in command gets 403; a report to a closed incident gets 409', async () => {
     await incidentWithCommander('scene-1');

@@ -1,6 +1,7 @@
 import { connectEventBusWhenReachable, connectionFromEnv, natsProbe } from '@muster/bus-nats';
 import { createTokenVerifier } from '@muster/identity';
-import { createMetricsRegistry, gatewayMetrics, jurisdictionsFromEnv, poolMetrics, runService } from '@muster/service-runtime';
+import { jurisdictionsFromEnv, runService } from '@muster/service-runtime';
+import { createMetricsRegistry, gatewayMetrics, poolMetrics } from '@muster/service-runtime/metrics';
 import { connect, databaseProbe, poolUsage } from '@muster/store-postgres';
 import { gatewayEnv } from './config';
 import { startGateway } from './gateway';

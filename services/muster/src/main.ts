@@ -8,9 +8,9 @@ import type { MusterEnv } from './config';
 // uses (the running server's, or its own embedded one) is ./databases (issue 19).
 
 async function envAndLogger(): Promise<{ env: MusterEnv; logger: Logger }> {
-  const [{ musterEnv }, { default: pino }] = await Promise.all([import('./config'), import('pino')]);
+  const [{ musterEnv }, { createLogger }] = await Promise.all([import('./config'), import('@muster/service-runtime')]);
   const env = musterEnv();
-  return { env, logger: pino({ level: env.LOG_LEVEL, name: 'muster' }) };
+  return { env, logger: await createLogger({ name: 'muster', level: env.LOG_LEVEL, format: env.LOG_FORMAT }) };
 }
 
 const program = new Command('muster').description('Muster incident command engine');
@@ -21,9 +21,9 @@ program
   .action(async () => {
     // The embedded PostgreSQL (a process of its own) starts first and the services' modules load
     // meanwhile: a restart waits for the slower of the two instead of both (issue 18: healthy within 3 s).
-    const [{ databaseEnv }, { default: pino }] = await Promise.all([import('./database-env'), import('pino')]);
+    const [{ databaseEnv }, { createLogger }] = await Promise.all([import('./database-env'), import('@muster/service-runtime')]);
     const early = databaseEnv();
-    const logger = pino({ level: early.LOG_LEVEL, name: 'muster' });
+    const logger = await createLogger({ name: 'muster', level: early.LOG_LEVEL, format: early.LOG_FORMAT });
     const starting = import('./databases').then(({ serverDatabase }) => serverDatabase(early, logger));
     // Not left unhandled while the modules load; awaited (and its error thrown) below.
     starting.catch(() => undefined);

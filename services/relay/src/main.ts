@@ -1,5 +1,6 @@
 import { connectEventBusWhenReachable, connectionFromEnv, natsProbe, type NatsEventBus } from '@muster/bus-nats';
-import { createMetricsRegistry, poolMetrics, relayMetrics, runService, startOpsServer } from '@muster/service-runtime';
+import { runService, startOpsServer } from '@muster/service-runtime';
+import { createMetricsRegistry, poolMetrics, relayMetrics } from '@muster/service-runtime/metrics';
 import { connect, databaseProbe, migrateToLatest, poolUsage, relayLag } from '@muster/store-postgres';
 import { relayEnv } from './config';
 import { startRelay } from './relay';

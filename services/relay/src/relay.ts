@@ -151,6 +151,8 @@ export function startRelay(options: RelayOptions): Relay {
   const backoff = options.retryBackoff ?? { initialMs: 50, maxMs: 2_000 };
   const sleeper = new Sleeper();
   const log = logger.child({ relay: name });
+  // One line per published event only at debug: at info a busy relay would log every event.
+  const traced = log.isLevelEnabled('debug');
   let stopping = false;
   let leader = false;
   let checkpoint: string | null = null;
@@ -186,11 +188,13 @@ export function startRelay(options: RelayOptions): Relay {
         try {
           await withTimeout(bus.publish(event), publishTimeoutMs);
           options.observer?.published();
+          // The request that wrote the event (api's x-request-id) joins this line to the api's log of it.
+          if (traced) log.debug({ eventId: event.eventId, position: event.position, type: event.type, requestId: event.meta.requestId }, 'published');
           if (attempt > 0) log.info({ eventId: event.eventId, position: event.position, attempts: attempt + 1 }, 'bus is back; publishing again');
           return true;
         } catch (error) {
           options.observer?.publishFailed();
-          const details = { err: error, eventId: event.eventId, position: event.position, attempt: attempt + 1 };
+          const details = { err: error, eventId: event.eventId, position: event.position, requestId: event.meta.requestId, attempt: attempt + 1 };
           if (attempt === 0) log.warn(details, 'publish failed; retrying with backoff and not moving past this event');
           else log.debug(details, 'publish failed again');
           // While the bus is down: keep what it did acknowledge (a restart then re-publishes less),

@@ -1,5 +1,6 @@
 import { createEngine } from '@muster/engine';
-import { commandMetrics, createMetricsRegistry, deadlineMetrics, engineSettingsFromEnv, groupCommitMetrics, jurisdictionsFromEnv, poolMetrics, runService, startOpsServer } from '@muster/service-runtime';
+import { engineSettingsFromEnv, jurisdictionsFromEnv, runService, startOpsServer } from '@muster/service-runtime';
+import { commandMetrics, createMetricsRegistry, deadlineMetrics, groupCommitMetrics, poolMetrics } from '@muster/service-runtime/metrics';
 import { connect, countDueDeadlines, databaseProbe, GroupCommitEventStore, migrateToLatest, poolUsage } from '@muster/store-postgres';
 import { timersEnv } from './config';
 import { startTimers } from './timers';

@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { Actor } from '@muster/domain';
 import type { Engine } from '@muster/engine';
 import { listDeadlines } from '@muster/store-postgres';
@@ -7,62 +5,10 @@ import { type TestDatabase } from '@muster/testkit';
 import { integrationTest } from '@muster/testkit/fixtures';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
+import { killTimersProcesses, startTimersProcess, until } from './timers-child';
 import { deadlineCommandId } from './timers';
 
 const COUNTY_DUTY: Actor = { userId: 'duty-dinghu', roles: ['duty_officer'], jurisdiction: '441203' };
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
-const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
-const timersMain = fileURLToPath(new URL('./main.ts', import.meta.url));
-
-interface TimersChild {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<unknown>;
-  /** Signals the whole process group: tsx runs the real process as a child of its own. */
-  kill(signal: NodeJS.Signals): Promise<unknown>;
-}
-
-const children: TimersChild[] = [];
-
-function startTimersProcess(databaseUrl: string): TimersChild {
-  const child = spawn(tsx, [timersMain], {
-    cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: databaseUrl, TIMERS_POLL_MS: '50', TIMERS_BATCH_SIZE: '2', LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
-  const handle: TimersChild = {
-    child,
-    output: () => output,
-    exited,
-    async kill(signal) {
-      if (child.exitCode === null && child.signalCode === null && child.pid) {
-        try {
-          process.kill(-child.pid, signal);
-        } catch {
-          // already gone
-        }
-      }
-      return exited;
-    },
-  };
-  children.push(handle);
-  return handle;
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 let t: TestDatabase;
 let engine: Engine;
@@ -70,9 +16,7 @@ let engine: Engine;
 integrationTest.beforeAll(({ database, engine: fileEngine }) => {
   [t, engine] = [database, fileEngine];
 });
-afterAll(async () => {
-  for (const c of children) await c.kill('SIGKILL');
-});
+afterAll(killTimersProcesses);
 
 /** Phone reports: the county's to the city and the city's to the province (III reaches the province). */
 const phoneRows = async () => (await listDeadlines(t.db)).filter((d) => d.key.endsWith('/phone'));

@@ -25,10 +25,14 @@ function offerOf(context: SceneContext, event: OnSceneCommand): TransferOffer | 
   return context.offers.find((o) => o.offerId === offerId);
 }
 
-/** When an accepted transfer takes effect: the agreed time, or at once when none or already past. */
-function effectiveAt(event: OnSceneCommand): string {
+/**
+ * When an accepted transfer takes effect: the time the acceptance names, else the one the offer
+ * proposed; at once when neither names one or the time has already passed.
+ */
+function effectiveAt(context: SceneContext, event: OnSceneCommand): string {
   const c = as(event, 'AcceptTransfer');
-  return c.effectiveAt && Date.parse(c.effectiveAt) > Date.parse(c.meta.now) ? c.effectiveAt : c.meta.now;
+  const agreed = c.effectiveAt ?? offerOf(context, event)?.effectiveAt;
+  return agreed !== undefined && Date.parse(agreed) > Date.parse(c.meta.now) ? agreed : c.meta.now;
 }
 
 function isExpired(context: SceneContext, event: OnSceneCommand): boolean {
@@ -64,6 +68,31 @@ const emptyContext: SceneContext = {
   updatedAt: null,
 };
 
+/** What a deadline row of a scene fires: the scene command, with its payload. */
+interface TransferDeadline {
+  key: string;
+  dueAt: string;
+  command: { type: 'ExpireTransfer'; data: { offerId: string } } | { type: 'MakeTransferEffective'; data: { offerId: string } };
+}
+
+/**
+ * The deadline rows the timers should hold for a scene (issue 20): the expiry of each open offer that
+ * has one, and the effective time of an accepted transfer. Read from the context alone, so the engine
+ * keeps the rows equal to it after every event: withdrawing, declining or accepting an offer drops its
+ * expiry, a hand-over or a deactivation drops everything. The machine still judges each firing.
+ */
+export function pendingTransferDeadlines(context: SceneContext): TransferDeadline[] {
+  const expiries = context.offers.flatMap((o): TransferDeadline[] =>
+    o.expiresAt === null ? [] : [{ key: `transfer/${o.offerId}/expiry`, dueAt: o.expiresAt, command: { type: 'ExpireTransfer', data: { offerId: o.offerId } } }],
+  );
+  const pending = context.pendingTransfer;
+  const effective: TransferDeadline[] =
+    pending === null
+      ? []
+      : [{ key: `transfer/${pending.offerId}/effective`, dueAt: pending.effectiveAt, command: { type: 'MakeTransferEffective', data: { offerId: pending.offerId } } }];
+  return [...expiries, ...effective];
+}
+
 const withoutOffer = (offers: TransferOffer[], offerId: string) => offers.filter((o) => o.offerId !== offerId);
 const samePerson = (a: Person | null, userId: string) => a !== null && a.userId === userId;
 
@@ -76,16 +105,25 @@ export const sceneMachine = setup({
   guards: {
     offerOpen: ({ context, event }) => offerOf(context, event) !== undefined,
     // A new offer needs an unused id and a successor who is not already the commander.
+    // An expiry, when given, lies ahead: an offer that has lapsed before it is made offers nothing.
     offerValid: ({ context, event }) =>
-      event.type === 'OfferTransfer' && offerOf(context, event) === undefined && !samePerson(context.commander, event.to.userId),
+      event.type === 'OfferTransfer' &&
+      offerOf(context, event) === undefined &&
+      !samePerson(context.commander, event.to.userId) &&
+      (event.expiresAt === undefined || Date.parse(event.expiresAt) > Date.parse(event.meta.now)),
     lastOffer: ({ context, event }) => offerOf(context, event) !== undefined && context.offers.length === 1,
-    briefedNow: ({ context, event }) => acceptable(context, event) && effectiveAt(event) === event.meta.now,
-    briefedLater: ({ context, event }) => acceptable(context, event) && effectiveAt(event) !== event.meta.now,
+    briefedNow: ({ context, event }) => acceptable(context, event) && effectiveAt(context, event) === event.meta.now,
+    briefedLater: ({ context, event }) => acceptable(context, event) && effectiveAt(context, event) !== event.meta.now,
     appointmentValid: ({ event }) => appointmentValid(event),
     offerExpired: ({ context, event }) => isExpired(context, event),
     lastOfferExpired: ({ context, event }) => context.offers.length === 1 && isExpired(context, event),
+    // Due once its time has come; a firing that names a transfer must name the pending one (a stale
+    // deadline row never hands command to anyone else).
     transferDue: ({ context, event }) =>
-      context.pendingTransfer !== null && Date.parse(event.meta.now) >= Date.parse(context.pendingTransfer.effectiveAt),
+      event.type === 'MakeTransferEffective' &&
+      context.pendingTransfer !== null &&
+      (event.offerId === undefined || event.offerId === context.pendingTransfer.offerId) &&
+      Date.parse(event.meta.now) >= Date.parse(context.pendingTransfer.effectiveAt),
     notDeputyYet: ({ context, event }) =>
       event.type === 'AppointDeputy' &&
       !context.deputies.some((d) => d.userId === event.deputy.userId) &&
@@ -143,8 +181,9 @@ export const sceneMachine = setup({
           offeredBy: c.meta.actor.userId,
           offeredAt: c.meta.now,
           expiresAt: c.expiresAt ?? null,
-          briefing: null,
-          briefedAt: null,
+          ...(c.effectiveAt === undefined ? {} : { effectiveAt: c.effectiveAt }),
+          briefing: c.briefing ?? null,
+          briefedAt: c.briefing === undefined ? null : c.meta.now,
         };
         return [...context.offers, offer];
       },
@@ -170,7 +209,7 @@ export const sceneMachine = setup({
           to: offer.to,
           offeredBy: offer.offeredBy,
           acceptedAt: c.meta.now,
-          effectiveAt: effectiveAt(event),
+          effectiveAt: effectiveAt(context, event),
           briefing: offer.briefing,
         },
       };
@@ -182,7 +221,11 @@ export const sceneMachine = setup({
       if (!successor) return {};
       // Whoever offered the command appointed the successor, whether it takes effect at once or later.
       const appointedBy = pending?.offeredBy ?? offer?.offeredBy ?? context.appointedBy;
+      const from = pending?.effectiveAt ?? event.meta.now;
+      const briefing = pending?.briefing ?? offer?.briefing ?? null;
       return {
+        // The successor commands under the briefing he accepted: the ICS 201 export reads it from here.
+        ...(briefing === null ? {} : { briefingOnRecord: { offerId: pending?.offerId ?? offer?.offerId ?? '', to: successor, briefing, effectiveAt: from } }),
         commander: successor,
         appointedBy,
         deputies: context.deputies.filter((d) => d.userId !== successor.userId),
@@ -190,7 +233,7 @@ export const sceneMachine = setup({
         pendingTransfer: null,
         tenures: [
           ...context.tenures,
-          { commander: successor, kind: 'appointed' as const, from: pending?.effectiveAt ?? event.meta.now, appointedBy },
+          { commander: successor, kind: 'appointed' as const, from, appointedBy },
         ],
       };
     }),

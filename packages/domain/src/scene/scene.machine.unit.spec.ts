@@ -16,7 +16,7 @@ import {
   type Step as ScriptStep,
 } from '../testing/decider-spec';
 import { int, maybe, mulberry32, pick } from '../testing/seeded-random';
-import { sceneAggregate } from './scene.machine';
+import { pendingTransferDeadlines, sceneAggregate } from './scene.machine';
 import {
   SCENE_EVENT_FOR,
   SCENE_STATES,
@@ -68,6 +68,16 @@ const briefing = (n: number): Briefing => ({
   hazards: 'further slides after rain',
 });
 
+/** A briefing with every ICS 201 block (ref §2.3), as the offer may carry it since issue 20. */
+const fullBriefing: Briefing = {
+  ...briefing(4),
+  facilities: 'command post at the school yard; staging at S358 km 41; shelter in the village hall',
+  communications: 'fire channel 3, police talk group 12; command post phone 0758-1234567',
+  constraints: 'road S358 closed; no helicopter before the rain stops',
+  incidentPotential: 'a second slide above the village if the rain continues',
+  delegationOfAuthority: 'the district delegates evacuation orders and road closures; spending above 1 M yuan needs the district head',
+};
+
 type CommandBody = BodyOf<OnSceneCommand>;
 type PayloadOf<K extends OnSceneCommandType> = PayloadOfCommand<OnSceneCommand, K>;
 type Step = ScriptStep<CommandBody>;
@@ -117,6 +127,11 @@ const PENDING_TWO: Step[] = [
 const PENDING_UNBRIEFED: Step[] = [...COMMANDED, { body: { type: 'OfferTransfer', offerId: 'o-3', to: S2 }, at: 6, by: DUTY }];
 /** o-1 accepted by S1 at minute 10, to take effect at minute 130; o-2 lapsed with it. */
 const ACCEPTED: Step[] = [...PENDING_TWO, { body: { type: 'AcceptTransfer', offerId: 'o-1', effectiveAt: iso(130) }, at: 10, by: actorOf(S1) }];
+/** An offer o-4 to S2 that carries its full briefing and proposes to take effect at minute 140; it lapses at minute 200. */
+const PENDING_PROPOSED: Step[] = [
+  ...COMMANDED,
+  { body: { type: 'OfferTransfer', offerId: 'o-4', to: S2, expiresAt: iso(200), effectiveAt: iso(140), briefing: fullBriefing }, at: 6, by: actorOf(C1) },
+];
 const DEACTIVATED: Step[] = [...COMMANDED, { body: { type: 'DeactivateCommand', reason: 'scene cleared' }, at: 6, by: DUTY }];
 
 const FIXTURE_STEPS = {
@@ -126,6 +141,7 @@ const FIXTURE_STEPS = {
   pendingOne: PENDING_ONE,
   pendingTwo: PENDING_TWO,
   pendingUnbriefed: PENDING_UNBRIEFED,
+  pendingProposed: PENDING_PROPOSED,
   accepted: ACCEPTED,
   deactivated: DEACTIVATED,
 } as const satisfies Record<string, readonly Step[]>;
@@ -138,6 +154,7 @@ const FIXTURE_STATE: Readonly<Record<FixtureName, SceneState>> = {
   pendingOne: 'transferPending',
   pendingTwo: 'transferPending',
   pendingUnbriefed: 'transferPending',
+  pendingProposed: 'transferPending',
   accepted: 'transferAccepted',
   deactivated: 'deactivated',
 };
@@ -283,6 +300,7 @@ const handOverToS1 = (m: CommandMeta, b: SceneContext): Partial<SceneContext> =>
   offers: [],
   pendingTransfer: null,
   tenures: [...b.tenures, { commander: S1, kind: 'appointed', from: m.now, appointedBy: C1.userId }],
+  briefingOnRecord: { offerId: 'o-1', to: S1, briefing: briefing(1), effectiveAt: m.now },
 });
 const immediateEffect = (payload: Record<string, unknown>, commander: Person) => (): EmittedEvent[] => [
   { type: 'TransferAccepted', data: payload },
@@ -429,6 +447,19 @@ const CASES: readonly AnyCase[] = [
     }),
   },
   {
+    name: 'commanded: an offer carries the full ICS 201 briefing and proposes an effective time',
+    fixture: 'commanded',
+    from: 'commanded',
+    command: 'OfferTransfer',
+    payload: { offerId: 'o-9', to: S2, expiresAt: iso(160), effectiveAt: iso(150), briefing: fullBriefing },
+    by: actorOf(C1),
+    guard: 'offerValid',
+    to: 'transferPending',
+    changes: (m) => ({
+      offers: [{ offerId: 'o-9', to: S2, offeredBy: C1.userId, offeredAt: m.now, expiresAt: iso(160), effectiveAt: iso(150), briefing: fullBriefing, briefedAt: m.now }],
+    }),
+  },
+  {
     name: 'commanded: DeactivateCommand',
     fixture: 'commanded',
     from: 'commanded',
@@ -527,6 +558,54 @@ const CASES: readonly AnyCase[] = [
       appointedBy: DUTY.userId,
       offers: [],
       tenures: [...b.tenures, { commander: S2, kind: 'appointed', from: m.now, appointedBy: DUTY.userId }],
+      briefingOnRecord: { offerId: 'o-2', to: S2, briefing: briefing(2), effectiveAt: m.now },
+    }),
+  },
+  {
+    name: 'transferPending: AcceptTransfer naming no time takes the effective time the offer proposed',
+    fixture: 'pendingProposed',
+    from: 'transferPending',
+    command: 'AcceptTransfer',
+    payload: { offerId: 'o-4' },
+    by: actorOf(S2),
+    guard: 'briefedLater',
+    to: 'transferAccepted',
+    changes: (m) => ({
+      offers: [],
+      pendingTransfer: { offerId: 'o-4', to: S2, offeredBy: C1.userId, acceptedAt: m.now, effectiveAt: iso(140), briefing: fullBriefing },
+    }),
+  },
+  {
+    name: 'transferPending: AcceptTransfer naming its own time overrides the proposed one',
+    fixture: 'pendingProposed',
+    from: 'transferPending',
+    command: 'AcceptTransfer',
+    payload: { offerId: 'o-4', effectiveAt: iso(120) },
+    by: actorOf(S2),
+    guard: 'briefedLater',
+    to: 'transferAccepted',
+    changes: (m) => ({
+      offers: [],
+      pendingTransfer: { offerId: 'o-4', to: S2, offeredBy: C1.userId, acceptedAt: m.now, effectiveAt: iso(120), briefing: fullBriefing },
+    }),
+  },
+  {
+    name: 'transferPending: AcceptTransfer after the proposed time has passed hands over at once, under the full briefing',
+    fixture: 'pendingProposed',
+    from: 'transferPending',
+    command: 'AcceptTransfer',
+    payload: { offerId: 'o-4' },
+    at: 150,
+    by: actorOf(S2),
+    guard: 'briefedNow',
+    to: 'commanded',
+    events: immediateEffect({ offerId: 'o-4' }, S2),
+    changes: (m, b) => ({
+      commander: S2,
+      appointedBy: C1.userId,
+      offers: [],
+      tenures: [...b.tenures, { commander: S2, kind: 'appointed', from: m.now, appointedBy: C1.userId }],
+      briefingOnRecord: { offerId: 'o-4', to: S2, briefing: fullBriefing, effectiveAt: m.now },
     }),
   },
   {
@@ -638,6 +717,26 @@ const CASES: readonly AnyCase[] = [
       deputies: [D1],
       pendingTransfer: null,
       tenures: [...b.tenures, { commander: S1, kind: 'appointed', from: iso(130), appointedBy: C1.userId }],
+      briefingOnRecord: { offerId: 'o-1', to: S1, briefing: briefing(1), effectiveAt: iso(130) },
+    }),
+  },
+  {
+    name: 'transferAccepted: MakeTransferEffective fired by the timers for the pending transfer (named) hands over',
+    fixture: 'accepted',
+    from: 'transferAccepted',
+    command: 'MakeTransferEffective',
+    payload: { offerId: 'o-1' },
+    at: 130,
+    guard: 'transferDue',
+    to: 'commanded',
+    events: () => [{ type: 'TransferEffective', data: { offerId: 'o-1', commander: S1 } }],
+    changes: (_m, b) => ({
+      commander: S1,
+      appointedBy: C1.userId,
+      deputies: [D1],
+      pendingTransfer: null,
+      tenures: [...b.tenures, { commander: S1, kind: 'appointed', from: iso(130), appointedBy: C1.userId }],
+      briefingOnRecord: { offerId: 'o-1', to: S1, briefing: briefing(1), effectiveAt: iso(130) },
     }),
   },
   {
@@ -656,6 +755,7 @@ const CASES: readonly AnyCase[] = [
       deputies: [D1],
       pendingTransfer: null,
       tenures: [...b.tenures, { commander: S1, kind: 'appointed', from: iso(130), appointedBy: C1.userId }],
+      briefingOnRecord: { offerId: 'o-1', to: S1, briefing: briefing(1), effectiveAt: iso(130) },
     }),
   },
 ];
@@ -719,6 +819,28 @@ const GUARD_FAILURES: readonly GuardFailure[] = [
     fixture: 'pendingTwo',
     body: { type: 'OfferTransfer', offerId: 'o-1', to: D2 },
     fixed: { type: 'OfferTransfer', offerId: 'o-4', to: D2 },
+  },
+  {
+    name: 'OfferTransfer whose expiry has already come',
+    fixture: 'commanded',
+    body: { type: 'OfferTransfer', offerId: 'o-9', to: S2, expiresAt: iso(AT) },
+    fixed: { type: 'OfferTransfer', offerId: 'o-9', to: S2, expiresAt: iso(AT + 1) },
+  },
+  {
+    name: 'MakeTransferEffective fired for another transfer than the pending one (a stale deadline row)',
+    fixture: 'accepted',
+    body: { type: 'MakeTransferEffective', offerId: 'o-2' },
+    at: 130,
+    fixed: { type: 'MakeTransferEffective', offerId: 'o-1' },
+    fixedAt: 130,
+  },
+  {
+    name: 'MakeTransferEffective fired before the effective time',
+    fixture: 'accepted',
+    body: { type: 'MakeTransferEffective', offerId: 'o-1' },
+    at: 129,
+    fixed: { type: 'MakeTransferEffective', offerId: 'o-1' },
+    fixedAt: 130,
   },
   {
     name: 'AcceptTransfer before a briefing is recorded',
@@ -1000,6 +1122,39 @@ describe('command machine: exactly one commander at any instant', () => {
   });
 });
 
+describe('timed transfers: the deadline rows a scene holds (issue 20)', () => {
+  it('each open offer with an expiry, none for an offer without one', () => {
+    expect(pendingTransferDeadlines(ctx(fixture('pendingTwo')))).toStrictEqual([
+      { key: 'transfer/o-1/expiry', dueAt: iso(200), command: { type: 'ExpireTransfer', data: { offerId: 'o-1' } } },
+    ]);
+  });
+
+  it('an accepted transfer: its effective time only (the expiries of the lapsed offers are gone)', () => {
+    expect(pendingTransferDeadlines(ctx(fixture('accepted')))).toStrictEqual([
+      { key: 'transfer/o-1/effective', dueAt: iso(130), command: { type: 'MakeTransferEffective', data: { offerId: 'o-1' } } },
+    ]);
+  });
+
+  it('none once the offer is withdrawn, declined, accepted at once, expired, or the transfer took effect, or command ended', () => {
+    const after = (name: FixtureName, body: CommandBody, at: number, by: Actor = DUTY) => ctx(expectAccepted(decide(a, fixture(name), { ...body, meta: metaAt(at, by) })).state);
+    expect(pendingTransferDeadlines(after('pendingOne', { type: 'WithdrawTransfer', offerId: 'o-1' }, AT, actorOf(C1)))).toStrictEqual([]);
+    expect(pendingTransferDeadlines(after('pendingOne', { type: 'DeclineTransfer', offerId: 'o-1' }, AT, actorOf(S1)))).toStrictEqual([]);
+    expect(pendingTransferDeadlines(after('pendingOne', { type: 'AcceptTransfer', offerId: 'o-1' }, AT, actorOf(S1)))).toStrictEqual([]);
+    expect(pendingTransferDeadlines(after('pendingOne', { type: 'ExpireTransfer', offerId: 'o-1' }, 200))).toStrictEqual([]);
+    expect(pendingTransferDeadlines(after('accepted', { type: 'MakeTransferEffective', offerId: 'o-1' }, 130))).toStrictEqual([]);
+    expect(pendingTransferDeadlines(ctx(fixture('deactivated')))).toStrictEqual([]);
+    expect(pendingTransferDeadlines(ctx(fixture('commanded')))).toStrictEqual([]);
+  });
+
+  it('a repeated or late firing changes nothing: the expiry of an offer already gone and a second effect are refused', () => {
+    const withdrawn = expectAccepted(decide(a, fixture('pendingOne'), { type: 'WithdrawTransfer', offerId: 'o-1', meta: metaAt(AT, actorOf(C1)) })).state;
+    expect(decide(a, withdrawn, { type: 'ExpireTransfer', offerId: 'o-1', meta: metaAt(200) }).ok).toBe(false);
+    const effective = expectAccepted(decide(a, fixture('accepted'), { type: 'MakeTransferEffective', offerId: 'o-1', meta: metaAt(130) })).state;
+    expect(decide(a, effective, { type: 'MakeTransferEffective', offerId: 'o-1', meta: metaAt(131) }).ok).toBe(false);
+    expect(ctx(effective).commander).toStrictEqual(S1);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------------
 // 4. Replay
 // ---------------------------------------------------------------------------------------------------
@@ -1101,7 +1256,17 @@ function randomCommand(rng: () => number, type: OnSceneCommandType, state: Persi
     case 'RemoveDeputy':
       return c.deputies.length === 0 ? null : { body: { type, userId: pick(rng, c.deputies).userId }, ...now };
     case 'OfferTransfer':
-      return { body: { type, offerId: `o-${tag}`, to: pick(rng, notCommander), ...maybe(rng, { expiresAt: iso(clock + int(rng, 1, 60)) }) }, ...now };
+      return {
+        body: {
+          type,
+          offerId: `o-${tag}`,
+          to: pick(rng, notCommander),
+          ...maybe(rng, { expiresAt: iso(clock + int(rng, 1, 60)) }),
+          ...maybe(rng, { effectiveAt: iso(clock + int(rng, -5, 40)) }),
+          ...maybe(rng, { briefing: fullBriefing }),
+        },
+        ...now,
+      };
     case 'RecordTransferBriefing':
       return c.offers.length === 0 ? null : { body: { type, offerId: pick(rng, c.offers).offerId, briefing: briefing(int(rng, 0, 99)) }, ...now };
     case 'AcceptTransfer': {
@@ -1122,7 +1287,8 @@ function randomCommand(rng: () => number, type: OnSceneCommandType, state: Persi
     }
     case 'MakeTransferEffective':
       if (c.pendingTransfer === null) return null;
-      return { body: { type }, at: Math.max(clock, minuteOf(c.pendingTransfer.effectiveAt) + int(rng, 0, 3)) };
+      // As a person sends it (no offer named) or as the timers fire it (naming the pending transfer).
+      return { body: { type, ...maybe(rng, { offerId: c.pendingTransfer.offerId }) }, at: Math.max(clock, minuteOf(c.pendingTransfer.effectiveAt) + int(rng, 0, 3)) };
     case 'JoinUnifiedCommand': {
       const absent = AGENCIES.filter((x) => !c.agencies.some((g) => g.agency === x));
       return absent.length === 0 ? null : { body: { type, agency: pick(rng, absent), representative: pick(rng, POOL) }, ...now };

@@ -10,7 +10,12 @@ export interface Person {
   phone?: string;
 }
 
-/** ICS 201 briefing content, recorded before command changes hands. */
+/**
+ * ICS 201 briefing content, recorded before command changes hands (ref §2.3: history, priorities and
+ * objectives, current plan, resource assignments, organisation, resources ordered/needed, facilities,
+ * communications, constraints, incident potential, delegation of authority). The last five came with
+ * issue 20: optional, so briefings recorded before it (and their events) still read.
+ */
 export interface Briefing {
   situation: string;
   objectives: string;
@@ -18,6 +23,26 @@ export interface Briefing {
   organisation: string;
   resources: string;
   hazards: string;
+  /** Command post, staging areas, bases, shelters in use. */
+  facilities?: string;
+  /** Radio channels and talk groups, phone lines, who is reached how. */
+  communications?: string;
+  /** What limits the response: access, weather windows, legal or budget limits. */
+  constraints?: string;
+  /** How the incident may develop (secondary slides, dam failure, spread). */
+  incidentPotential?: string;
+  /** What the appointing authority delegates to the commander, and its limits (授权范围). */
+  delegationOfAuthority?: string;
+}
+
+/** The briefing of the last transfer that took effect: what the successor took command under. */
+interface BriefingOnRecord {
+  offerId: string;
+  /** Whom command passed to under it (the record stays when the room later appoints someone else). */
+  to: Person;
+  briefing: Briefing;
+  /** When command changed hands under it. */
+  effectiveAt: string;
 }
 
 export interface TransferOffer {
@@ -27,6 +52,8 @@ export interface TransferOffer {
   offeredAt: string;
   /** The offer lapses unless accepted by then. */
   expiresAt: string | null;
+  /** The effective time the offer proposes (ICS: agreed with the briefing); the acceptance may name another. Absent when none was proposed. */
+  effectiveAt?: string;
   briefing: Briefing | null;
   briefedAt: string | null;
 }
@@ -90,6 +117,8 @@ export type SceneContext = {
   tenures: CommandTenure[];
   deactivatedAt: string | null;
   updatedAt: string | null;
+  /** The briefing of the transfer that gave the current commander command; absent before the first one (and in states kept before issue 20). */
+  briefingOnRecord?: BriefingOnRecord;
 };
 
 interface Cmd<T extends string> {
@@ -101,13 +130,15 @@ type AssumeProvisionalCommand = Cmd<'AssumeProvisionalCommand'> & { incidentId: 
 type AppointCommander = Cmd<'AppointCommander'> & { incidentId?: string; commander: Person; deputies?: Person[] };
 type AppointDeputy = Cmd<'AppointDeputy'> & { deputy: Person };
 type RemoveDeputy = Cmd<'RemoveDeputy'> & { userId: string };
-type OfferTransfer = Cmd<'OfferTransfer'> & { offerId: string; to: Person; expiresAt?: string };
+/** An offer may carry its briefing and propose the effective time; its expiry, when given, lies ahead. */
+type OfferTransfer = Cmd<'OfferTransfer'> & { offerId: string; to: Person; expiresAt?: string; effectiveAt?: string; briefing?: Briefing };
 type RecordTransferBriefing = Cmd<'RecordTransferBriefing'> & { offerId: string; briefing: Briefing };
 type AcceptTransfer = Cmd<'AcceptTransfer'> & { offerId: string; effectiveAt?: string };
 type DeclineTransfer = Cmd<'DeclineTransfer'> & { offerId: string; reason?: string };
 type WithdrawTransfer = Cmd<'WithdrawTransfer'> & { offerId: string; reason?: string };
 type ExpireTransfer = Cmd<'ExpireTransfer'> & { offerId: string };
-type MakeTransferEffective = Cmd<'MakeTransferEffective'>;
+/** `offerId`: the transfer the firing is for (the timers name it); a firing for another transfer is refused. */
+type MakeTransferEffective = Cmd<'MakeTransferEffective'> & { offerId?: string };
 type JoinUnifiedCommand = Cmd<'JoinUnifiedCommand'> & { agency: string; representative: Person };
 type LeaveUnifiedCommand = Cmd<'LeaveUnifiedCommand'> & { agency: string };
 type EstablishCommandPost = Cmd<'EstablishCommandPost'> & { location: Location };

@@ -1,10 +1,10 @@
-import { isStreamOf, type CommandMeta, type CommandTypeOf, type IncidentContext, type StreamType } from '@muster/domain';
+import { isStreamOf, type CommandTypeOf, type IncidentContext, type StreamType } from '@muster/domain';
 import { AGGREGATES, type AggregateRegistration, type Payload, type Reaction } from '../aggregates';
 import { reactionKey } from '../command-key';
 import type { StreamWrite } from '../ports';
 import { decideOn, type Accepted } from './decide';
 import type { PipelineContext } from './types';
-import { writeFor } from './write';
+import { writeFor, type RecordedMeta } from './write';
 
 /** A reaction to a stream of type K (every Reaction is one, for its own K). */
 interface ReactionTo<K extends StreamType> {
@@ -18,7 +18,7 @@ interface ReactionTo<K extends StreamType> {
 async function reactionWrite<K extends StreamType>(
   ctx: PipelineContext,
   reaction: ReactionTo<K>,
-  meta: CommandMeta,
+  meta: RecordedMeta,
   incidentId: string,
   lead: IncidentContext | null,
 ): Promise<StreamWrite | null> {
@@ -43,7 +43,7 @@ export async function reactionsOf<K extends StreamType>(
   ctx: PipelineContext,
   registration: AggregateRegistration<K>,
   decision: Accepted<K>,
-  caused: { meta: CommandMeta; key: string; fingerprint: string; incidentId: string; lead: IncidentContext | null },
+  caused: { meta: RecordedMeta; key: string; fingerprint: string; incidentId: string; lead: IncidentContext | null },
 ): Promise<StreamWrite[]> {
   const reactions: Reaction[] = decision.events.flatMap((event) => registration.reactions?.(event, decision.state.context, ctx.env, caused.lead) ?? []);
   const writes: StreamWrite[] = [];

@@ -42,7 +42,7 @@ export async function attempt<K extends StreamType>(
   const enriched = registration.enrich?.(command.type, payload, stream?.state.context ?? null, ctx.tree, { incident, actor: command.actor, now, rules: ctx.env.rules }) ?? payload;
 
   const nowIso = now.toISOString();
-  const meta = { commandId: handled.commandId, actor: command.actor, now: nowIso, occurredAt: command.occurredAt ?? nowIso };
+  const meta = { commandId: handled.commandId, actor: command.actor, now: nowIso, occurredAt: command.occurredAt ?? nowIso, requestId: command.requestId };
   const fields = stream ? enriched : { ...enriched, ...registration.creationFields(command.streamId, incidentId) };
   const decision = decideOn(registration, stream, command.type, fields, meta);
   if (!decision.ok) throw new IllegalTransitionError(command.streamType, command.type, decision.state, decision.allowed);

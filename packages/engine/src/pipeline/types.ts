@@ -21,6 +21,12 @@ export interface CommandEnvelope {
    * Their occurredAt is trusted beyond a sanity check (a deadline's due time, however late it fires).
    */
   system?: SystemCaller | undefined;
+  /**
+   * The HTTP request that carried the command (the api's request id): recorded on its events' meta,
+   * so the relay's log of what it publishes names the request. Not part of the command's identity
+   * (idempotency and fingerprint ignore it: a retry is a new request of the same command).
+   */
+  requestId?: string | undefined;
 }
 
 /** A command whose stream type and command type are known: what the pipeline's steps take. */

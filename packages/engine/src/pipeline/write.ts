@@ -4,6 +4,12 @@ import type { AggregateRegistration } from '../aggregates';
 import type { Ids, NewEvent, StreamWrite } from '../ports';
 import type { Accepted } from './decide';
 
+/**
+ * What the events of a command carry about it: the machine's CommandMeta and, for a command that came
+ * in over HTTP, the request's id (so the relay's and the api's logs of one request can be joined).
+ */
+export type RecordedMeta = CommandMeta & { requestId?: string | undefined };
+
 /** One accepted decision on one stream, with what filing its events needs. */
 export interface AcceptedOn<K extends StreamType> {
   registration: AggregateRegistration<K>;
@@ -11,7 +17,7 @@ export interface AcceptedOn<K extends StreamType> {
   /** The stream's version before the command (0 for a new stream). */
   version: number;
   decision: Accepted<K>;
-  meta: CommandMeta;
+  meta: RecordedMeta;
   incidentId: string;
   /** The incident before the command, and as it stands after it (its lead files the events). */
   before: IncidentContext | null;
@@ -47,10 +53,12 @@ export function writeFor<K extends StreamType>(ids: Ids, accepted: AcceptedOn<K>
       exercise,
       incidentId,
       ...(event.derived ? { derived: true } : {}),
+      // Only when there is one: events without it hash exactly as before (store-postgres hash-chain.ts).
+      ...(meta.requestId === undefined ? {} : { requestId: meta.requestId }),
     },
   }));
   const { context } = decision.state;
-  const effects = decision.events.flatMap((event) => registration.effectsOf(event, context));
+  const effects = decision.events.flatMap((event) => registration.effectsOf(event, context, lead));
   if (decision.ends) effects.push(...(registration.whenOver?.(context) ?? []));
   const result: CommandResult = {
     streamId,

@@ -124,6 +124,7 @@ export function registerDutyRoutes(deps: RouteContext): void {
             actor,
             commandId: `watch-${open.entryId}`,
             occurredAt: open.occurredAt ?? open.receivedAt,
+            requestId: request.id,
           });
           incidentResult = result;
           return { status: 'incident_created', incidentId: result.streamId };

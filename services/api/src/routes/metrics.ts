@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { NotFoundError, UnauthorizedError } from '@muster/contracts';
-import type { MetricsRegistry } from '@muster/service-runtime';
+import type { MetricsRegistry } from '@muster/service-runtime/metrics';
 import type { RouteContext } from './access';
 
 /** The process's metrics as GET /metrics serves them. */

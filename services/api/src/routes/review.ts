@@ -52,6 +52,7 @@ export function registerReviewRoutes(deps: RouteContext): void {
       actor: actorOf(request),
       commandId: body.commandId,
       occurredAt: body.occurredAt,
+      requestId: request.id,
     });
     return reply.status(201).send(result);
   });

@@ -4,6 +4,7 @@ import { newId } from '../lib/forms';
 import { useI18n } from '../lib/i18n';
 import { peopleOptions, pickPerson, usePeople } from '../lib/people';
 import { fill, nameIn } from '../lib/reports';
+import { formatTime } from '../lib/time';
 import { href } from '../lib/route';
 import { useApp } from '../lib/session';
 import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
@@ -12,8 +13,34 @@ import { RequestForm } from './RequestForm';
 import { LatestFigures, NextStep } from './SceneNextStep';
 
 const SCENE_FIELDS = ['dead', 'injured', 'missing', 'trapped', 'evacuated', 'sheltered'] as const;
-const BRIEFING_FIELDS = ['situation', 'objectives', 'actions', 'organisation', 'resources', 'hazards'] as const;
-const BRIEFING_LABELS = { situation: 'situation', objectives: 'objectives', actions: 'actionsTaken', organisation: 'organisation', resources: 'resources', hazards: 'hazards' } as const;
+// The ICS 201 briefing (ref §2.3), every block of it.
+const BRIEFING_FIELDS = [
+  'situation',
+  'objectives',
+  'actions',
+  'organisation',
+  'resources',
+  'hazards',
+  'facilities',
+  'communications',
+  'constraints',
+  'incidentPotential',
+  'delegationOfAuthority',
+] as const;
+const BRIEFING_LABELS = {
+  situation: 'situation',
+  objectives: 'objectives',
+  actions: 'actionsTaken',
+  organisation: 'organisation',
+  resources: 'resources',
+  hazards: 'hazards',
+  facilities: 'facilities',
+  communications: 'communications',
+  constraints: 'constraints',
+  incidentPotential: 'incidentPotential',
+  delegationOfAuthority: 'delegationOfAuthority',
+} as const;
+const briefingFields = BRIEFING_FIELDS.map((name) => ({ name: `briefing.${name}`, label: BRIEFING_LABELS[name], kind: 'textarea' as const }));
 
 /**
  * What the on-scene commander does from a phone: post the scene status, request resources, and hand
@@ -39,6 +66,13 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
   const sendCommand = (type: keyof typeof SCENE_COMMAND_SCHEMAS) => (data: unknown) =>
     client.sendOnSceneCommand(incidentId, { type, data: data as Record<string, unknown> });
   const briefed = (offer: (typeof scene.offers)[number]) => Boolean((offer as { briefing?: unknown }).briefing);
+  // What the timers will do by themselves (issue 20): the offer lapses, the proposed or agreed time comes.
+  const offerTimes = (offer: (typeof scene.offers)[number]) =>
+    [
+      offer.effectiveAt ? fill(t('offerProposesTime'), { time: formatTime(offer.effectiveAt, lang) }) : null,
+      offer.expiresAt ? fill(t('offerWillLapse'), { time: formatTime(offer.expiresAt, lang) }) : null,
+    ].filter((line): line is string => line !== null);
+  const pending = open ? scene.pendingTransfer : null;
   // Not the commander himself, nobody already offered, and no reviewer (who reads and never commands).
   const candidates = peopleOptions(
     people.filter((p) => !p.roles.includes('reviewer')).map((p) => ({ ...p, name: nameIn(p.name, lang) })),
@@ -99,7 +133,13 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
           title={t('offerTransfer')}
           testId="offer-transfer"
           schema={SCENE_COMMAND_SCHEMAS.OfferTransfer}
-          fields={[{ name: 'to', label: 'offerTo', kind: 'select', options: candidates }]}
+          // The briefing may be given with the offer (or recorded afterwards); the timers make it effective or let it lapse.
+          fields={[
+            { name: 'to', label: 'offerTo', kind: 'select', options: candidates },
+            { name: 'effectiveAt', label: 'transferEffectiveAt', kind: 'datetime' },
+            { name: 'expiresAt', label: 'transferExpiresAt', kind: 'datetime' },
+            ...briefingFields,
+          ]}
           extra={() => ({ offerId: newId('offer') })}
           // The picker holds a login id; the command names the person as the directory does.
           prepare={(payload) => ({ ...payload, to: pickPerson(people, typeof payload['to'] === 'string' ? payload['to'] : undefined) })}
@@ -118,12 +158,17 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
               <p>
                 <strong data-testid="pending-offer-name">{nameIn(o.to.name, lang)}</strong> · {briefed(o) ? t('briefingDone') : t('briefingPending')}
               </p>
+              {offerTimes(o).map((line) => (
+                <p key={line} className="hint" data-testid="pending-offer-time">
+                  {line}
+                </p>
+              ))}
               {!briefed(o) && offered.scene.includes('RecordTransferBriefing') ? (
                 <CommandForm
                   title={`${t('recordBriefing')} → ${nameIn(o.to.name, lang)}`}
                   testId="briefing"
                   schema={SCENE_COMMAND_SCHEMAS.RecordTransferBriefing}
-                  fields={BRIEFING_FIELDS.map((name) => ({ name: `briefing.${name}`, label: BRIEFING_LABELS[name], kind: 'textarea' as const }))}
+                  fields={briefingFields}
                   extra={() => ({ offerId: o.offerId })}
                   send={sendCommand('RecordTransferBriefing')}
                   onSent={reload}
@@ -146,15 +191,26 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
         </section>
       ) : null}
 
+      {pending?.to && pending.effectiveAt && (isCommander || pending.to.userId === me) ? (
+        <p className="banner" data-testid="transfer-scheduled">
+          {fill(t('transferAcceptedTo'), { name: nameIn(pending.to.name, lang) })} · {fill(t('transferWillTakeEffect'), { time: formatTime(pending.effectiveAt, lang) })}
+        </p>
+      ) : null}
+
       {offersToMe.map((o) => (
         <section key={o.offerId} className="panel" data-testid="offer-to-me">
           <h3>{fill(t('offerFromCommander'), { name: scene.commander ? nameIn(scene.commander.name, lang) : t('commander') })}</h3>
+          {offerTimes(o).map((line) => (
+            <p key={line} className="hint" data-testid="offer-to-me-time">
+              {line}
+            </p>
+          ))}
           {briefed(o) && offered.scene.includes('AcceptTransfer') ? (
             <CommandForm
               title={t('acceptTransfer')}
               testId="accept-transfer"
               schema={SCENE_COMMAND_SCHEMAS.AcceptTransfer}
-              fields={[]}
+              fields={[{ name: 'effectiveAt', label: 'acceptEffectiveAt', kind: 'datetime' }]}
               extra={() => ({ offerId: o.offerId })}
               send={sendCommand('AcceptTransfer')}
               submitLabel={t('acceptTransfer')}
@@ -182,5 +238,6 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
 }
 
 // Checked at build time: the briefing form covers every field of the ICS 201 briefing.
-const _everyBriefingField: Record<keyof typeof BriefingSchema.shape, true> = { situation: true, objectives: true, actions: true, organisation: true, resources: true, hazards: true };
+type BriefingFieldMissing = Exclude<keyof typeof BriefingSchema.shape, (typeof BRIEFING_FIELDS)[number]>;
+const _everyBriefingField: [BriefingFieldMissing] extends [never] ? true : BriefingFieldMissing = true;
 void _everyBriefingField;

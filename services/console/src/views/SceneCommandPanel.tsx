@@ -7,6 +7,7 @@ import type { SceneFormId } from '../lib/incident-forms';
 import { peopleOptions, personFields, usePeople, withPeople } from '../lib/people';
 import { nameIn } from '../lib/reports';
 import { useApp } from '../lib/session';
+import { formatTime } from '../lib/time';
 
 interface Person {
   userId: string;
@@ -45,7 +46,16 @@ export function SceneCommandPanel({ incident, scene, forms, onChanged }: { incid
   const agencies = scene.agencies as AgencySeat[];
   const post = scene.commandPost as { description?: string } | null;
   const inPost = [scene.commander?.userId, ...scene.deputies.map((d) => d.userId)].filter((id): id is string => id !== undefined);
-  const pending = scene.pendingTransfer as { to?: Person } | null;
+  const pending = scene.pendingTransfer;
+  // Timed transfers (issue 20): the times at which the timers make a transfer effective or let an offer lapse.
+  const offerLine = (o: SceneView['offers'][number]) =>
+    [
+      `${t('offerToPerson').replace('{name}', name(o.to))}（${(o as { briefing?: unknown }).briefing ? t('offerBriefed') : t('offerUnbriefed')}）`,
+      o.effectiveAt ? t('offerProposesTime').replace('{time}', formatTime(o.effectiveAt, lang)) : null,
+      o.expiresAt ? t('offerWillLapse').replace('{time}', formatTime(o.expiresAt, lang)) : null,
+    ]
+      .filter((part): part is string => part !== null)
+      .join('，');
   const anyForm = (Object.keys(forms) as SceneFormId[]).some((f) => forms[f]);
 
   return (
@@ -65,10 +75,10 @@ export function SceneCommandPanel({ incident, scene, forms, onChanged }: { incid
         <dt>{t('pendingOffer')}</dt>
         <dd data-testid="pending-offers">
           {pending?.to
-            ? t('transferAcceptedTo').replace('{name}', name(pending.to))
-            : scene.offers
-                .map((o) => `${t('offerToPerson').replace('{name}', name(o.to))}（${(o as { briefing?: unknown }).briefing ? t('offerBriefed') : t('offerUnbriefed')}）`)
-                .join('、') || '—'}
+            ? [t('transferAcceptedTo').replace('{name}', name(pending.to)), pending.effectiveAt ? t('transferWillTakeEffect').replace('{time}', formatTime(pending.effectiveAt, lang)) : null]
+                .filter((part): part is string => part !== null)
+                .join('，')
+            : scene.offers.map(offerLine).join('；') || '—'}
         </dd>
       </dl>
 

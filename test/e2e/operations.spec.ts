@@ -2,6 +2,7 @@
  * Issue 19, operations of `muster start` on its embedded PostgreSQL (own temp data dir):
  * - `muster verify` and `muster migrate` run on the same MUSTER_DATA_DIR work beside the running
  *   server: its PostgreSQL is neither stopped nor started, and the server still takes commands;
+ * - `muster replay` and `muster export` read the same database beside it, read-only;
  * - `/health/live` and `/health/ready`; when the embedded PostgreSQL is stopped under the server,
  *   ready turns 503 with the reason within 2 s, and the server recovers by itself or exits non-zero.
  */
@@ -10,7 +11,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { connect } from '@muster/store-postgres';
 import { freePort } from '@muster/testkit';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, startProcess, TSX, waitFor, waitForHttp, type RunningProcess } from '../support/processes';
 
@@ -101,6 +104,47 @@ describe('tools beside a running `muster start`', () => {
     expect(await command('beside-1', 'BeginVerification')).toBe(200);
     expect(muster.child.exitCode).toBeNull();
   }, 120_000);
+
+  it('replay and export read the server’s log beside it; replay names a stream whose stored state the log does not imply', async () => {
+    const created = await fetch(`${base}/incidents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: token },
+      body: JSON.stringify({ incidentId: 'beside-2', data: { title: 'Landslide on the county road', leadJurisdiction: '441203' } }),
+    });
+    expect(created.status).toBe(201);
+    expect(await command('beside-2', 'BeginVerification')).toBe(200);
+    const postgres = await postmasterPid();
+
+    const replayed = await tool('replay');
+    expect(replayed.stdout, replayed.stderr).toMatch(/^OK streams=\d+ events=\d+ differing=0$/m);
+    expect(replayed.code).toBe(0);
+    const one = await tool('replay', '--incident', 'beside-2');
+    expect(one.stdout, one.stderr).toMatch(/^OK streams=[1-9]\d* events=[1-9]\d* differing=0$/m);
+
+    const exported = await tool('export', '--incident', 'beside-2');
+    expect(exported.code, exported.stderr).toBe(0);
+    const lines = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as { streamId: string; streamType: string; version: number; type: string });
+    const reported = lines.find((l) => l.type === 'IncidentReported');
+    expect(reported).toMatchObject({ streamType: 'incident', version: 1 });
+    const incidentStream = reported?.streamId ?? '';
+    expect(lines.filter((l) => l.streamId === incidentStream).map((l) => l.version)).toEqual([1, 2]);
+    expect((await tool('export', '--incident', 'no-such-incident')).code).toBe(1);
+
+    // A stored state moved behind the engine's back (by hand, through the server's own database):
+    // replay must name that stream and fail, and the server must still be the one running.
+    const password = (await readFile(join(dataDir, 'pg-password'), 'utf8')).trim();
+    const db = connect({ connectionString: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${env.MUSTER_PG_PORT ?? ''}/muster`, maxConnections: 1 });
+    try {
+      await sql`update stream set snapshot = jsonb_set(snapshot, '{value}', '"closed"') where stream_id = ${incidentStream}`.execute(db);
+    } finally {
+      await db.destroy();
+    }
+    const broken = await tool('replay', '--incident', 'beside-2');
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/^DIFFERS stream=\S+ type=incident version=\d+ reason=stored state "closed", replay gives /m);
+    expect(await postmasterPid()).toBe(postgres);
+    expect(muster.child.exitCode).toBeNull();
+  }, 300_000);
 
   it('a second `muster start` on the same data directory is refused and leaves the first one running', async () => {
     const second = await tool('start');

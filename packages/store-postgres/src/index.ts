@@ -32,8 +32,8 @@ export { verifyHashChains } from './hash-chain';
 export { createInterview, listInterviews } from './interviews';
 export { listSupervisionItems } from './supervision';
 
-export { readTimeline, readIncidentEvents, ENTRY_CORRECTED } from './timeline';
-export type { TimelineEntry } from './timeline';
+export { readTimeline, readIncidentEvents, readStreamsWithEvents, ENTRY_CORRECTED } from './timeline';
+export type { TimelineEntry, StreamWithEvents } from './timeline';
 export { GroupCommitEventStore } from './group-commit-event-store';
 export type { GroupCommitStats } from './group-commit-event-store';
 export { listenForEvents, eventsBehindHorizon } from './event-notifications';

@@ -177,3 +177,44 @@ export async function readIncidentEvents(db: Kysely<Database>, incidentId: strin
     .orderBy('version')
     .execute();
 }
+
+/** A stream's stored row and every event of it, as `muster replay` compares them. */
+export interface StreamWithEvents {
+  streamId: string;
+  streamType: string;
+  version: number;
+  snapshot: { value: unknown; context: Record<string, unknown> };
+  events: { version: number; type: string; data: Record<string, unknown>; meta: Record<string, unknown>; recordedAt: Date }[];
+}
+
+/**
+ * Streams in id order after `after` (at most `limit`), each with its events in version order; with
+ * `incidentId`, only the streams holding an event of that incident. Read in batches so a replay of
+ * the whole log never holds more than a batch of streams in memory.
+ */
+export async function readStreamsWithEvents(db: Kysely<Database>, options: { after: string | null; limit: number; incidentId?: string | undefined }): Promise<StreamWithEvents[]> {
+  let query = db.selectFrom('stream').select(['stream_id', 'stream_type', 'version', 'snapshot']).orderBy('stream_id').limit(options.limit);
+  if (options.after !== null) query = query.where('stream_id', '>', options.after);
+  const incidentId = options.incidentId;
+  if (incidentId !== undefined) query = query.where('stream_id', 'in', (eb) => eb.selectFrom('event').select('stream_id').where('incident_id', '=', incidentId));
+  const streams = await query.execute();
+  if (streams.length === 0) return [];
+  const events = await db
+    .selectFrom('event')
+    .select(['stream_id', 'version', 'type', 'data', 'meta', 'recorded_at'])
+    .where(
+      'stream_id',
+      'in',
+      streams.map((s) => s.stream_id),
+    )
+    .orderBy('stream_id')
+    .orderBy('version')
+    .execute();
+  const byStream = new Map<string, StreamWithEvents['events']>();
+  for (const e of events) {
+    const list = byStream.get(e.stream_id) ?? [];
+    list.push({ version: e.version, type: e.type, data: e.data, meta: e.meta as Record<string, unknown>, recordedAt: e.recorded_at });
+    byStream.set(e.stream_id, list);
+  }
+  return streams.map((s) => ({ streamId: s.stream_id, streamType: s.stream_type, version: s.version, snapshot: s.snapshot, events: byStream.get(s.stream_id) ?? [] }));
+}

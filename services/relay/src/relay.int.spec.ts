@@ -169,6 +169,30 @@ describe('relay', () => {
     await expectStreamEqualsLog();
   });
 
+  isolatedTest('with PubAcks in flight together, an event lost on its way is never overtaken by the events behind it', async () => {
+    await writeIncidents(engine, 'lossy', 10, 2);
+    const inner = await natsBus();
+    let inFlight = 0;
+    let lost: EventEnvelope | undefined;
+    const lossy: EventBus = {
+      publish: async (e, options) => {
+        // The fourth publish in flight never reaches NATS (a connection cut mid-batch); those behind it are already on their way.
+        if (!lost && options?.after !== undefined && ++inFlight === 4) {
+          lost = e;
+          throw new Error('lost on the way (test)');
+        }
+        await inner.publish(e, options);
+      },
+      subscribe: (h) => inner.subscribe(h),
+      close: () => inner.close(),
+    };
+    relay({ bus: lossy, batchSize: 50 });
+    await eventually(async () => (await storedCount()) === 30, 15_000, 'all 30 events on the bus');
+    expect(lost, 'an event was lost once').toBeDefined();
+    // Stored once each and in log order: JetStream refused every event sent behind the lost one until it was re-sent.
+    await expectStreamEqualsLog();
+  });
+
   isolatedTest("takes over when the leader's database session is killed, and the old leader stands down", async () => {
     const a = relay({ bus: await natsBus(), batchSize: 5 });
     const b = relay({ bus: await natsBus(), batchSize: 5 });

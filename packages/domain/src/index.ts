@@ -63,7 +63,7 @@ export { supervisionAggregate, supervisionDeadlineIssue, pendingSupervisionDeadl
 export { SUPERVISION_MIN_SEVERITY, supervisionStreamId } from './supervision/supervision.types';
 export type { SupervisionContext } from './supervision/supervision.types';
 
-export { warningAggregate, pendingWarningDeadline } from './warning/warning.machine';
-export { CAP_LEVEL_MAPPING, WARNING_APPROVAL_RULES, capStatusOf, gbStatusOf, beijingStamp } from './warning/warning.rules';
-export { WARNING_LEVELS, WARNING_CHANNELS, warningStreamId } from './warning/warning.types';
-export type { WarningContext, WarningMessage, WarningContent, WarningLevel } from './warning/warning.types';
+export { warningAggregate } from './warning/warning.machine';
+export { CAP_LEVEL_MAPPING, capStatusOf, gbStatusOf, beijingStamp } from './warning/warning.rules';
+export { WARNING_CHANNELS } from './warning/warning.types';
+export type { WarningMessage, WarningContent } from './warning/warning.types';

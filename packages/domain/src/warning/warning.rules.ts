@@ -46,9 +46,9 @@ export function warningApprovalRuleFor(jurisdiction: string, level: WarningLevel
 }
 
 /** CAP 1.2 severity, urgency and certainty (OASIS enumerations, ref §3.1). */
-export type CapSeverity = 'Extreme' | 'Severe' | 'Moderate' | 'Minor';
-export type CapUrgency = 'Immediate' | 'Expected' | 'Future';
-export type CapCertainty = 'Observed' | 'Likely' | 'Possible';
+type CapSeverity = 'Extreme' | 'Severe' | 'Moderate' | 'Minor';
+type CapUrgency = 'Immediate' | 'Expected' | 'Future';
+type CapCertainty = 'Observed' | 'Likely' | 'Possible';
 
 export interface CapLevelMapping {
   level: WarningLevel;

@@ -16,25 +16,25 @@ export const WARNING_LEVELS = ['red', 'orange', 'yellow', 'blue'] as const;
 export type WarningLevel = (typeof WARNING_LEVELS)[number];
 
 /** A drill's warnings are exercise messages: GB/T 35965.1 `Test`, CAP `Exercise`; never `Actual`. */
-export const WARNING_STATUSES = ['actual', 'exercise'] as const;
+const WARNING_STATUSES = ['actual', 'exercise'] as const;
 export type WarningStatus = (typeof WARNING_STATUSES)[number];
 
 /** CAP 1.2 `info.category` values (OASIS XSD, ref §3.1). */
-export const CAP_CATEGORIES = ['Geo', 'Met', 'Safety', 'Security', 'Rescue', 'Fire', 'Health', 'Env', 'Transport', 'Infra', 'CBRNE', 'Other'] as const;
-export type CapCategory = (typeof CAP_CATEGORIES)[number];
+const CAP_CATEGORIES = ['Geo', 'Met', 'Safety', 'Security', 'Rescue', 'Fire', 'Health', 'Env', 'Transport', 'Infra', 'CBRNE', 'Other'] as const;
+type CapCategory = (typeof CAP_CATEGORIES)[number];
 
 /** Release channels as GB/T 35965.1 codes them (ref §1.6, `code`). */
 export const WARNING_CHANNELS = ['SMS', 'LED', 'SPEAKER', 'TV', 'BROADCAST', 'WEB', 'PHONE', 'FAX'] as const;
-export type WarningChannel = (typeof WARNING_CHANNELS)[number];
+type WarningChannel = (typeof WARNING_CHANNELS)[number];
 
 /** A WGS-84 point. */
-export interface GeoPoint {
+interface GeoPoint {
   lat: number;
   lon: number;
 }
 
 /** 可能影响的范围 (§64): the administrative areas it covers, as named, and optionally a polygon or circles. */
-export type WarningArea = {
+type WarningArea = {
   /** areaDesc: how the drafter names the area (the console fills it from the jurisdiction tree). */
   description: string;
   /** GB/T 2260 codes of the areas covered (GB geocode, CAP geocode). */
@@ -46,7 +46,7 @@ export type WarningArea = {
 };
 
 /** Texts of one language: CAP `event`, `headline`, `description` (警示事项), `instruction` (应当采取的措施). */
-export type WarningTexts = {
+type WarningTexts = {
   event: string;
   headline: string;
   description: string;
@@ -71,13 +71,13 @@ export type WarningContent = {
 };
 
 /** 发布单位: the release agency, named and coded as GB/T 35965.1 identifiers need it. */
-export type WarningSender = {
+type WarningSender = {
   name: string;
   /** 3-digit GB/T 4657 agency code. */
   agencyCode: string;
 };
 
-export const WARNING_MESSAGE_TYPES = ['Alert', 'Update', 'Cancel'] as const;
+const WARNING_MESSAGE_TYPES = ['Alert', 'Update', 'Cancel'] as const;
 export type WarningMessageType = (typeof WARNING_MESSAGE_TYPES)[number];
 
 /**
@@ -107,7 +107,7 @@ export type WarningMessage = {
   content: WarningContent;
 };
 
-export type WarningMessageRef = { identifier: string; sent: string };
+type WarningMessageRef = { identifier: string; sent: string };
 
 /** A type, not an interface: a machine's context is also a plain record (PersistedState). */
 export type WarningContext = {
@@ -180,8 +180,3 @@ export const WARNING_EVENT_FOR = {
 
 /** The key of a warning's expiry row; a warning holds at most one pending deadline. */
 export const WARNING_EXPIRY_KEY = 'expires';
-
-/** Warning X is the stream `warning:X`. */
-export function warningStreamId(warningId: string): string {
-  return `warning:${warningId}`;
-}

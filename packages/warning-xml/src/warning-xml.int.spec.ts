@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decide, initialState, warningAggregate, type PersistedState, type WarningContent } from '@muster/domain';
-import { capXml, gbFieldsOf, gbFileName, gbProfileViolations, gbXml, releasedMessages } from './index';
+import { atomFeed, capIndex, capXml, currentWarnings, gbFieldsOf, gbFileName, gbProfileViolations, gbXml, latestMessages, releasedMessages } from './index';
 
 // The OASIS CAP 1.2 schema, kept unchanged in the repo (schema/README.md says where it comes from).
 const PACKAGE = join(import.meta.dirname, '..');
@@ -179,6 +179,48 @@ describe('the two XML forms of every released message', () => {
     expect(broken({ codes: ['PIGEON'] })).toEqual(['channel-codes']);
     expect(broken({ geocode: '441203 441204' })).toEqual(['geocode-admin-codes']);
     expect(gbProfileViolations({ ...good, severity: 'Extreme' })[0]).toContain('GB/T 35965.1-2018 annex A');
+  });
+});
+
+describe('the CAP index and the Atom feed of current warnings', () => {
+  const links = {
+    self: 'http://muster.example/warnings/feed.atom?jurisdiction=441200',
+    cap: (m: { identifier: string }) => `http://muster.example/warnings/messages/${m.identifier}.cap.xml`,
+    gb: (m: { identifier: string }) => `http://muster.example/warnings/messages/${m.identifier}.gb.xml`,
+  };
+  const [alert, update] = [nth(ACTUAL, 0), nth(ACTUAL, 1)];
+  const within = (room: string) => (code: string) => code.startsWith(room.replace(/0+$/, ''));
+
+  it('only warnings in force: the latest message of each, not lifted, not expired, not a drill, in the area asked for', () => {
+    // Before the lift, the actual warning is in force as updated; the drill never is (public feed).
+    const beforeLift = latestMessages([alert, update, ...DRILL.slice(0, 2)]);
+    expect(currentWarnings(beforeLift, at(200), within('441200')).map((m) => m.identifier)).toEqual([update.identifier]);
+    expect(currentWarnings(beforeLift, at(200), within('441224'))).toEqual([]);
+    // Past its expiry (minute 900) it is gone; once lifted too.
+    expect(currentWarnings(beforeLift, at(901), within('441200'))).toEqual([]);
+    expect(currentWarnings(latestMessages(ACTUAL), at(200), within('441200'))).toEqual([]);
+  });
+
+  it('the index lists each current warning with its colour, CAP severity and the addresses of both forms', () => {
+    const index = capIndex(currentWarnings(latestMessages([alert, update]), at(200), within('441200')), links);
+    expect(index).toEqual([
+      expect.objectContaining({ identifier: update.identifier, msgType: 'Update', status: 'Actual', colour: 'Orange', severity: 'Severe', geocodes: ['441203'], capUrl: links.cap(update), gbUrl: links.gb(update) }),
+    ]);
+  });
+
+  it('the Atom feed is well-formed XML with one entry per current warning linking its CAP form', () => {
+    const current = currentWarnings(latestMessages([alert, update]), at(200), within('441200'));
+    const feed = atomFeed('肇庆市 当前预警', current, links, at(200));
+    const file = join(scratch, 'feed.atom');
+    writeFileSync(file, feed);
+    expect(() => execFileSync('xmllint', ['--noout', file], { stdio: 'pipe' })).not.toThrow();
+    expect(feed).toContain('<feed xmlns="http://www.w3.org/2005/Atom">');
+    expect(feed.match(/<entry>/g)).toHaveLength(1);
+    expect(feed).toContain(`<link rel="alternate" type="application/cap+xml" href="${links.cap(update)}"/>`);
+    expect(feed).toContain('<title>鼎湖区暴雨橙色预警</title>');
+    const empty = atomFeed('怀集县 当前预警', [], links, at(200));
+    expect(empty).not.toContain('<entry>');
+    expect(empty).toContain('<updated>2026-07-01T17:20:00+08:00</updated>');
   });
 });
 

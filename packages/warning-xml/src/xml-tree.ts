@@ -2,11 +2,14 @@ import { create } from 'xmlbuilder2';
 
 type XMLBuilder = ReturnType<typeof create>;
 
-/** An element: its name and either its text or its children, in document order; absent ones are left out. */
-export type XmlNode = readonly [name: string, content: string | readonly (XmlNode | null)[]];
+/**
+ * An element: its name, either its text or its children in document order (absent ones, null, are
+ * left out), and its attributes if any.
+ */
+export type XmlNode = readonly [name: string, content: string | readonly (XmlNode | null)[], attributes?: Readonly<Record<string, string>>];
 
-function append(parent: XMLBuilder, namespace: string | null, [name, content]: XmlNode): void {
-  const element = parent.ele(namespace, name);
+function append(parent: XMLBuilder, namespace: string | null, [name, content, attributes]: XmlNode): void {
+  const element = parent.ele(namespace, name, attributes ?? {});
   if (typeof content === 'string') {
     element.txt(content);
     return;

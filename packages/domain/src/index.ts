@@ -65,5 +65,5 @@ export type { SupervisionContext } from './supervision/supervision.types';
 
 export { warningAggregate } from './warning/warning.machine';
 export { CAP_LEVEL_MAPPING, capStatusOf, gbStatusOf, beijingStamp } from './warning/warning.rules';
-export { WARNING_CHANNELS } from './warning/warning.types';
+export { CAP_CATEGORIES, WARNING_CHANNELS, WARNING_LEVELS, WARNING_STATUSES } from './warning/warning.types';
 export type { WarningMessage, WarningContent } from './warning/warning.types';

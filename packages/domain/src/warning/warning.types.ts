@@ -16,11 +16,11 @@ export const WARNING_LEVELS = ['red', 'orange', 'yellow', 'blue'] as const;
 export type WarningLevel = (typeof WARNING_LEVELS)[number];
 
 /** A drill's warnings are exercise messages: GB/T 35965.1 `Test`, CAP `Exercise`; never `Actual`. */
-const WARNING_STATUSES = ['actual', 'exercise'] as const;
+export const WARNING_STATUSES = ['actual', 'exercise'] as const;
 export type WarningStatus = (typeof WARNING_STATUSES)[number];
 
 /** CAP 1.2 `info.category` values (OASIS XSD, ref §3.1). */
-const CAP_CATEGORIES = ['Geo', 'Met', 'Safety', 'Security', 'Rescue', 'Fire', 'Health', 'Env', 'Transport', 'Infra', 'CBRNE', 'Other'] as const;
+export const CAP_CATEGORIES = ['Geo', 'Met', 'Safety', 'Security', 'Rescue', 'Fire', 'Health', 'Env', 'Transport', 'Infra', 'CBRNE', 'Other'] as const;
 type CapCategory = (typeof CAP_CATEGORIES)[number];
 
 /** Release channels as GB/T 35965.1 codes them (ref §1.6, `code`). */

@@ -58,13 +58,11 @@ const WarningContentSchema = z.strictObject({
 const WarningLevelSchema = z.enum(WARNING_LEVELS).meta({ description: 'red 一级 (highest) … blue 四级 (§63)' });
 
 /**
- * Payloads of the warning commands, by command type. The engine is to fill in `warningId` (from the
+ * Payloads of the warning commands, by command type. The engine fills in `warningId` (from the
  * stream) and `jurisdiction` (the sender's room) of DraftWarning; DeadlinePassed comes from the timers.
  */
 export const WARNING_COMMAND_SCHEMAS = {
   DraftWarning: z.strictObject({
-    warningId: IdSchema,
-    jurisdiction: JurisdictionCodeSchema,
     status: z.enum(WARNING_STATUSES).default('actual'),
     level: WarningLevelSchema,
     /** 发布单位 and its 3-digit GB/T 4657 agency code (GB/T 35965.1 identifiers). */

@@ -6,8 +6,6 @@ const DUTY = { userId: 'dinghu-duty', roles: ['duty_officer' as const], jurisdic
 const meta = { commandId: 'c-1', actor: DUTY, now: '2026-07-01T06:00:00.000Z', occurredAt: '2026-07-01T06:00:00.000Z' };
 
 const DRAFT = {
-  warningId: 'w-1',
-  jurisdiction: '441203',
   level: 'yellow',
   sender: { name: '鼎湖区突发事件预警信息发布中心', agencyCode: '416' },
   content: {
@@ -33,7 +31,7 @@ describe('warning command payloads', () => {
     const parsed = WARNING_COMMAND_SCHEMAS.DraftWarning.parse(DRAFT);
     expect(parsed.status).toBe('actual');
     expect(parsed.content).toMatchObject({ eventCode: null, en: null, onset: null, area: { polygon: null, circles: [] } });
-    expect(decide(warningAggregate, initialState(warningAggregate), { type: 'DraftWarning', ...parsed, meta }).ok).toBe(true);
+    expect(decide(warningAggregate, initialState(warningAggregate), { type: 'DraftWarning', ...parsed, warningId: 'w-1', jurisdiction: '441203', meta }).ok).toBe(true);
   });
 
   it('bad input is refused naming the field', () => {

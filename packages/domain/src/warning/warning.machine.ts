@@ -33,7 +33,7 @@ const expiresAfter = (content: WarningContent, now: string): boolean => Date.par
  * Whether `actor` may approve (or re-release: update, lift) a warning of `level` of room
  * `jurisdiction` under the release rules; the rule that allows it, else null.
  */
-function approvalBy(actor: Actor, jurisdiction: string, level: WarningLevel): WarningApprovalRule | null {
+export function approvalBy(actor: Actor, jurisdiction: string, level: WarningLevel): WarningApprovalRule | null {
   const rule = warningApprovalRuleFor(jurisdiction, level);
   if (rule === null) return null;
   const roomFits = rule.approverRoom === 'issuing' && actor.jurisdiction === jurisdiction;

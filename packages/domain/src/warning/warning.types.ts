@@ -180,3 +180,8 @@ export const WARNING_EVENT_FOR = {
 
 /** The key of a warning's expiry row; a warning holds at most one pending deadline. */
 export const WARNING_EXPIRY_KEY = 'expires';
+
+/** Warning X is the stream `warning:X`. */
+export function warningStreamId(warningId: string): string {
+  return `warning:${warningId}`;
+}

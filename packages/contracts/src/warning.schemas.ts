@@ -1,6 +1,6 @@
 import { CAP_CATEGORIES, WARNING_CHANNELS, WARNING_LEVELS, WARNING_STATUSES } from '@muster/domain';
 import { z } from 'zod';
-import { ComputedTimeSchema, IdSchema, IsoTimeSchema, JurisdictionCodeSchema } from './incident.schemas';
+import { CommandOptionsSchema, ComputedTimeSchema, IdSchema, IsoTimeSchema, JurisdictionCodeSchema } from './incident.schemas';
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 
@@ -80,3 +80,66 @@ export const WARNING_COMMAND_SCHEMAS = {
   LinkWarningToIncident: z.strictObject({ incidentId: IdSchema }),
   DeadlinePassed: z.strictObject({ key: z.string().min(1).max(100), dueAt: ComputedTimeSchema }),
 } as const;
+
+/** What people send to a drafted warning; the draft has its own route and DeadlinePassed comes from the timers. */
+const WARNING_FILING_NAMES = ['ReviseWarningDraft', 'ApproveWarning', 'IssueWarning', 'UpdateWarning', 'LiftWarning', 'LinkWarningToIncident'] as const;
+
+export const WARNING_FILINGS = Object.fromEntries(WARNING_FILING_NAMES.map((name) => [name, WARNING_COMMAND_SCHEMAS[name]]));
+
+export const CreateWarningRequestSchema = CommandOptionsSchema.extend({
+  warningId: IdSchema.optional(),
+  data: WARNING_COMMAND_SCHEMAS.DraftWarning,
+}).meta({ id: 'CreateWarningRequest' });
+
+export const WarningCommandRequestSchema = CommandOptionsSchema.extend({
+  type: z.enum(WARNING_FILING_NAMES),
+  data: z.record(z.string(), z.unknown()).optional(),
+}).meta({ id: 'WarningCommandRequest', description: '`data` is checked against the schema of `type`' });
+
+/** Which released message of a warning (1: the first issue); the latest when absent. */
+export const WarningMessageQuerySchema = z.strictObject({ message: z.coerce.number().int().min(1).max(10_000).optional() });
+
+export const WarningViewSchema = z
+  .looseObject({
+    warningId: z.string(),
+    state: z.enum(['draft', 'approved', 'issued', 'updated', 'lifted', 'expired']),
+    version: z.int(),
+    jurisdiction: z.string(),
+    status: z.enum(WARNING_STATUSES),
+    level: WarningLevelSchema,
+    content: z.looseObject({ expires: z.string() }),
+    approval: z.object({ by: z.string(), at: z.string(), rule: z.string(), source: z.string() }).nullable(),
+    issuedAt: z.string().nullable(),
+    liftedAt: z.string().nullable(),
+    expiredAt: z.string().nullable(),
+    incidents: z.array(z.string()),
+    /** Every released message, oldest first (its CAP and GB forms: ?message=n). */
+    messages: z.array(z.object({ identifier: z.string(), sent: z.string() })),
+  })
+  .meta({ id: 'Warning' });
+export const WarningListSchema = z.object({ items: z.array(WarningViewSchema) }).meta({ id: 'WarningList' });
+
+/** One row of a jurisdiction's public CAP index. */
+export const CapIndexSchema = z
+  .object({
+    jurisdiction: z.string(),
+    items: z.array(
+      z.object({
+        identifier: z.string(),
+        sender: z.string(),
+        sent: z.string(),
+        status: z.string(),
+        msgType: z.string(),
+        colour: z.string(),
+        severity: z.string(),
+        event: z.string(),
+        headline: z.string(),
+        areaDesc: z.string(),
+        geocodes: z.array(z.string()),
+        expires: z.string(),
+        capUrl: z.string(),
+        gbUrl: z.string(),
+      }),
+    ),
+  })
+  .meta({ id: 'CapIndex' });

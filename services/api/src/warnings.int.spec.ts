@@ -169,6 +169,23 @@ describe('warnings over HTTP', () => {
     expect(await stored()).toBe(before);
   });
 
+  apiTest("a warning links to incidents its room can see; another county's incident is a 400 like a missing one", async () => {
+    moveTo(1);
+    await ok(dinghuDuty, 'POST', '/incidents', { incidentId: 'inc-rain', data: { title: 'Flooding at Shakeng', leadJurisdiction: DINGHU, category: 'natural_disaster' } });
+    await ok(huaijiDuty, 'POST', '/incidents', { incidentId: 'inc-huaiji', data: { title: 'Landslide in Huaiji', leadJurisdiction: HUAIJI, category: 'natural_disaster' } });
+    await ok(dinghuDuty, 'POST', '/warnings', draftBody('w-link', { incidents: ['inc-rain'] }));
+    const before = await stored();
+    for (const incidentId of ['inc-huaiji', 'inc-none']) {
+      const refused = await call(dinghuDuty, 'POST', '/warnings/w-link/commands', { type: 'LinkWarningToIncident', data: { incidentId } });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json<{ error: { issues: { path: string; message: string }[] } }>().error.issues).toStrictEqual([{ path: 'data.incidentId', message: 'must be an incident your room can see' }]);
+    }
+    expect(await stored()).toBe(before);
+    await ok(dinghuDuty, 'POST', '/incidents', { incidentId: 'inc-rain-2', data: { title: 'Road flooded', leadJurisdiction: DINGHU, category: 'natural_disaster' } });
+    await ok(dinghuDuty, 'POST', '/warnings/w-link/commands', { type: 'LinkWarningToIncident', data: { incidentId: 'inc-rain-2' } });
+    expect((await ok<{ incidents: string[] }>(dinghuDuty, 'GET', '/warnings/w-link')).incidents).toStrictEqual(['inc-rain', 'inc-rain-2']);
+  });
+
   apiTest('the public CAP index and Atom feed carry the warnings in force over a jurisdiction; the timers expire one exactly once', async () => {
     await released('w-public');
     moveTo(10);

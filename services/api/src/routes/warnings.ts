@@ -1,4 +1,4 @@
-import { CreateWarningRequestSchema, JurisdictionQuerySchema, NotFoundError, WarningCommandRequestSchema, WarningMessageQuerySchema, parseOrThrow } from '@muster/contracts';
+import { CreateWarningRequestSchema, JurisdictionQuerySchema, NotFoundError, ValidationError, WarningCommandRequestSchema, WarningMessageQuerySchema, parseOrThrow } from '@muster/contracts';
 import { warningStreamId, type WarningMessage } from '@muster/domain';
 import { jurisdictionsWithin } from '@muster/engine';
 import { listWarningStreams, warningReleaseEvents, type StoredWarning } from '@muster/store-postgres';
@@ -6,7 +6,7 @@ import { atomFeed, capIndex, capXml, currentWarnings, gbXml, latestMessages, rel
 import type { FastifyReply } from 'fastify';
 import { commandOf } from '../command-envelope';
 import { actorOf } from '../identity';
-import { pathParam, validId, type RouteContext, type RouteRequest } from './access';
+import { loadReadableIncident, pathParam, validId, type RouteContext, type RouteRequest } from './access';
 
 const XML = 'application/xml; charset=utf-8';
 
@@ -27,6 +27,21 @@ export function registerWarningRoutes({ serve, engine, db, tree, clock, newId }:
     return warningStreamId(validId('warning', warningId));
   }
 
+  /**
+   * A warning is linked only to incidents the sender's room can see: any other id, existing or not,
+   * is the same 400 naming the field (rooms stay in their lane; nothing about the incident is told).
+   */
+  async function checkLinkable(request: RouteRequest, incidentIds: readonly unknown[], path: (i: number) => string): Promise<void> {
+    for (const [i, incidentId] of incidentIds.entries()) {
+      try {
+        await loadReadableIncident({ engine, tree }, actorOf(request), String(incidentId));
+      } catch (error) {
+        if (error instanceof NotFoundError) throw new ValidationError([{ path: path(i), message: 'must be an incident your room can see' }]);
+        throw error;
+      }
+    }
+  }
+
   async function messagesOf(streamId: string): Promise<WarningMessage[]> {
     return releasedMessages(await warningReleaseEvents(db, streamId));
   }
@@ -42,14 +57,18 @@ export function registerWarningRoutes({ serve, engine, db, tree, clock, newId }:
 
   serve('draftWarning', async (request, reply) => {
     const body = parseOrThrow(CreateWarningRequestSchema, request.body);
+    await checkLinkable(request, body.data.incidents ?? [], (i) => `data.incidents.${i}`);
     const streamId = warningStreamId(body.warningId ?? `w-${newId()}`);
     const result = await engine.handle(commandOf(request, 'warning', streamId, { ...body, type: 'DraftWarning', data: body.data }));
     return reply.status(201).send(result);
   });
 
-  serve('warningCommand', async (request) =>
-    engine.handle(commandOf(request, 'warning', warningStream(pathParam(request, 'warningId')), parseOrThrow(WarningCommandRequestSchema, request.body))),
-  );
+  serve('warningCommand', async (request) => {
+    const body = parseOrThrow(WarningCommandRequestSchema, request.body);
+    const streamId = warningStream(pathParam(request, 'warningId'));
+    if (body.type === 'LinkWarningToIncident') await checkLinkable(request, [body.data?.['incidentId']], () => 'data.incidentId');
+    return engine.handle(commandOf(request, 'warning', streamId, body));
+  });
 
   // The catalog's `read` rule resolved the warning: the caller's room is its room or one above it.
   serve('getWarning', async (_request, _reply, warning) => viewOf(warning));

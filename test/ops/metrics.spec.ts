@@ -4,6 +4,7 @@
  * real work each one's /metrics shows it; the relay's and the timers' /health/ready say 503 and why
  * when their database is gone.
  */
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { subscribe, type LiveFeed } from '@muster/client';
 import type { EventEnvelope } from '@muster/contracts';
@@ -167,6 +168,47 @@ describe('every service serves /metrics showing its own work', () => {
     // The timers' commands go through their engine: counted there as DeadlinePassed-style system commands.
     expect(sampleOf(text, 'muster_commands_total', { outcome: 'accepted' })).toBe(due);
     await waitFor('nothing due left', async () => (sampleOf(await scrape(url(ports.timers, '/metrics')), 'muster_deadlines_due') === 0 ? true : undefined));
+  });
+});
+
+/** One HTTP request on a connection of its own (no keep-alive): the cluster's primary hands each new connection to the next worker. */
+function onNewConnection(target: string, init: { method: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(target, { method: init.method, headers: init.headers ?? {}, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+describe('an api of several workers (MUSTER_API_WORKERS)', () => {
+  it('whichever worker takes the scrape answers for all of them: the commands of every worker, summed', async () => {
+    const port = await freePort();
+    const api = service('api', t.url, { PORT: String(port), MUSTER_API_WORKERS: '2', LOG_LEVEL: 'info', LOG_FORMAT: 'json' });
+    // Both workers listening (the primary says so), not just the first to answer a health check.
+    await waitFor('both api workers to listen', async () => {
+      if (api.child.exitCode !== null) throw new Error(`api exited:\n${api.output()}`);
+      return api.output().includes('"msg":"api workers listening"') ? true : undefined;
+    }, 90_000);
+    // Each on a new connection: the primary deals connections to the workers in turn, so both take some.
+    for (let i = 0; i < 6; i++) {
+      const sent = await onNewConnection(url(port, '/incidents'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ incidentId: `ops-workers-${i}`, data: { title: `Worker test ${i}`, leadJurisdiction: ROOM } }),
+      });
+      expect(sent.status, sent.body).toBe(201);
+    }
+    for (let i = 0; i < 4; i++) {
+      const scraped = await onNewConnection(url(port, '/metrics'), { method: 'GET' });
+      expect(scraped.status, scraped.body).toBe(200);
+      expect(sampleOf(scraped.body, 'muster_commands_total', { type: 'ReportIncident', outcome: 'accepted' })).toBe(6);
+      expect(sampleOf(scraped.body, 'muster_command_duration_seconds_count', { type: 'ReportIncident' })).toBe(6);
+      expect(scraped.body).toMatch(/^muster_db_pool_in_use\{pool="api"\} \d+$/m);
+    }
   });
 });
 

@@ -4,13 +4,24 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, TEST_JWT_SECRET_TEXT } from '@muster/testkit';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { REPO_ROOT, TSX, startProcess, waitForHttp } from './processes';
 
 const run = promisify(execFile);
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 /** Screenshots of the console's views, for people to look at (CI keeps test-results/). */
 export const SHOTS = join(REPO_ROOT, 'test-results/console');
+
+// As root in CI: no sandbox; and no calls home, which this machine's closed network refuses.
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/**
+ * A browser with a profile on disk (IndexedDB, service workers), as a phone keeps it: closing the
+ * context and opening the same directory again is a restart of the browser.
+ */
+export async function browserWithProfile(profileDir: string, options: Parameters<typeof chromium.launchPersistentContext>[1] = {}): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profileDir, { ...options, executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
 
 export interface ConsoleUnderTest {
   /** Where `muster start` serves the api and the console, e.g. `http://127.0.0.1:41234`. */
@@ -49,11 +60,7 @@ export async function startConsoleUnderTest(databaseUrl: string, name: string): 
     await muster.stop();
     throw new Error(`muster start did not serve the console: ${String(error)}\n${muster.output()}`);
   });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    // As root in CI: no sandbox; and no calls home, which this machine's closed network refuses.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  }).catch(async (error: unknown) => {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }).catch(async (error: unknown) => {
     await muster.stop();
     throw error;
   });

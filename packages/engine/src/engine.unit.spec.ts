@@ -600,7 +600,7 @@ describe('engine: the streams it keeps (stream cache)', () => {
     await expectReplayable(w, 'scene', CMD);
   });
 
-  it('a copy another process made stale is never decided on: the engine reads the stored stream', async () => {
+  it('a copy another process made stale never lands: its refusal sends the engine to the stored stream', async () => {
     const w = world(0);
     await commanded(w);
     await w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-1' }));
@@ -627,6 +627,29 @@ describe('engine: the streams it keeps (stream cache)', () => {
     expect(stored.version).toBe(4);
     expect(stored.state.context.description).toBe('second');
     expect(stored.state.context.title).toBe('renamed');
+  });
+
+  it('a command to a kept stream asks the store nothing before its write; a retry of it still gets its first answer', async () => {
+    const w = world();
+    await reported(w);
+    await w.send(COUNTY_DUTY, incident('UpdateIncidentDetails', { description: 'first' }));
+    const peeks: string[] = [];
+    const peek = w.store.peek.bind(w.store);
+    w.store.peek = (key, streamId) => {
+      peeks.push(streamId);
+      return peek(key, streamId);
+    };
+    const loads = counted(w);
+    const sent = { ...incident('UpdateIncidentDetails', { description: 'second' }), commandId: 'kept-1', actor: COUNTY_DUTY };
+    const first = await w.engine.handle(sent);
+    expect(peeks).toEqual([]);
+    expect(loads).toEqual([]);
+    // The retry is decided on the copy too; its write finds the key taken and answers what was stored.
+    expect(await w.engine.handle(sent)).toStrictEqual(first);
+    expect((await w.engine.load('incident', INC)).version).toBe(first.version);
+    // The same key for another command is refused, never answered with the first result.
+    await expect(w.engine.handle({ ...sent, data: { description: 'other' } })).rejects.toBeInstanceOf(ConflictError);
+    expect((await w.engine.load('incident', INC)).version).toBe(first.version);
   });
 
   it('with the cache off, every command reads its stream', async () => {
@@ -695,5 +718,45 @@ describe('resource request effects', () => {
       { kind: 'tent', quantity: 20 },
       { kind: 'quilt', quantity: 100 },
     ]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Commands queued on a phone with no network (issue 20)
+// ---------------------------------------------------------------------------------------------------
+
+describe('engine: scene reports sent late from a phone that was offline', () => {
+  it('a scene report whose occurredAt is older than the latest report is accepted, in order of arrival, keeping its occurredAt', async () => {
+    const w = world();
+    await commanded(w);
+    // The deputy, online, reports at minute 30.
+    w.at(30);
+    await w.send(DEPUTY, command('PostSceneReport', { reportId: 'r-online', injured: 4 }), { occurredAt: iso(30) });
+    // The commander's phone was offline from minute 10: its reports, made at 12 and 20, arrive at 40 in the order made.
+    w.at(40);
+    const first = await w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-queued-1', trapped: 3 }), { commandId: 'phone-1', occurredAt: iso(12) });
+    const second = await w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-queued-2', injured: 6 }), { commandId: 'phone-2', occurredAt: iso(20) });
+    expect(second.version).toBe(first.version + 1);
+    const stored = w.store.log.filter((e) => e.type === 'SceneReportPosted').map((e) => [e.data['reportId'], e.meta.occurredAt, e.meta.recordedAt]);
+    expect(stored).toStrictEqual([
+      ['r-online', iso(30), iso(30)],
+      ['r-queued-1', iso(12), iso(40)],
+      ['r-queued-2', iso(20), iso(40)],
+    ]);
+    // The latest report is the last to arrive; figures it does not give carry over.
+    const ctx = await sceneContext(w);
+    expect(ctx.latestReport).toMatchObject({ reportId: 'r-queued-2', injured: 6, trapped: 3, occurredAt: iso(20), recordedAt: iso(40) });
+    expect(ctx.reportCount).toBe(3);
+    // The phone's retry of a report whose answer it lost is answered, not doubled.
+    expect(await w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-queued-1', trapped: 3 }), { commandId: 'phone-1', occurredAt: iso(12) })).toStrictEqual(first);
+    expect((await sceneContext(w)).reportCount).toBe(3);
+  });
+
+  it('a queued report may not claim to precede the command structure it is posted to', async () => {
+    const w = world();
+    await commanded(w);
+    w.at(40);
+    const error = await rejection(w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-too-early', injured: 1 }), { occurredAt: iso(0) }));
+    expect(error.code).toBe('validation');
   });
 });

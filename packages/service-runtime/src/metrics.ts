@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
+import cluster from 'node:cluster';
+import { AggregatorRegistry, collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
 
 /**
  * Prometheus metrics of Muster's processes (issue 19). One registry per process: a process that runs
@@ -18,16 +19,68 @@ export interface MetricsRegistry {
   exposition(): Promise<{ contentType: string; body: string }>;
 }
 
-/** A registry with prom-client's default process metrics (CPU, memory, GC, `nodejs_eventloop_lag_seconds`). */
-export function createMetricsRegistry(): MetricsRegistry {
+/** A worker's request to its primary for the metrics of every worker, and the answer. */
+const CLUSTER_ASK = 'muster:metrics?';
+const CLUSTER_ANSWER = 'muster:metrics';
+type ClusterAnswer = { type: typeof CLUSTER_ANSWER; id: number; body?: string; error?: string };
+
+function isMessage<T extends string>(message: unknown, type: T): message is { type: T; id: number } {
+  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === type && typeof (message as { id?: unknown }).id === 'number';
+}
+
+/**
+ * A registry with prom-client's default process metrics (CPU, memory, GC, `nodejs_eventloop_lag_seconds`).
+ *
+ * `clusterWorker`: this process is one of the api's `node:cluster` workers (MUSTER_API_WORKERS), whose
+ * primary runs serveClusterMetrics. A scrape reaches whichever worker the primary hands the
+ * connection to, so a worker answers with the metrics of ALL workers, summed by the primary
+ * (prom-client's AggregatorRegistry): counters never seem to go back when another worker answers.
+ */
+export function createMetricsRegistry(options: { clusterWorker?: boolean } = {}): MetricsRegistry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const own = async () => ({ contentType: registry.contentType, body: await registry.metrics() });
+  if (!options.clusterWorker || !process.send) return { registry, exposition: own };
+  // Answers the primary's requests for this worker's metrics (prom-client's cluster protocol).
+  AggregatorRegistry.setRegistries([registry]);
+  new AggregatorRegistry();
+  const pending = new Map<number, (answer: ClusterAnswer) => void>();
+  let next = 0;
+  process.on('message', (message: unknown) => {
+    if (isMessage(message, CLUSTER_ANSWER)) pending.get(message.id)?.(message as ClusterAnswer);
+  });
   return {
     registry,
-    async exposition() {
-      return { contentType: registry.contentType, body: await registry.metrics() };
+    exposition() {
+      const id = next++;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => settle({ type: CLUSTER_ANSWER, id, error: 'the cluster primary did not answer within 10 s' }), 10_000);
+        const settle = (answer: ClusterAnswer) => {
+          clearTimeout(timer);
+          pending.delete(id);
+          if (answer.body !== undefined) resolve({ contentType: registry.contentType, body: answer.body });
+          else reject(new Error(answer.error ?? 'no metrics from the cluster primary'));
+        };
+        pending.set(id, settle);
+        process.send?.({ type: CLUSTER_ASK, id });
+      });
     },
   };
+}
+
+/** In the primary of the api's workers: answers a worker's scrape with every worker's metrics, summed. */
+export function serveClusterMetrics(): void {
+  const aggregator = new AggregatorRegistry();
+  cluster.on('message', (worker, message: unknown) => {
+    if (!isMessage(message, CLUSTER_ASK)) return;
+    const answer = (reply: Omit<ClusterAnswer, 'type' | 'id'>) => {
+      if (worker.isConnected()) worker.send({ type: CLUSTER_ANSWER, id: message.id, ...reply });
+    };
+    aggregator.clusterMetrics().then(
+      (body) => answer({ body }),
+      (error: unknown) => answer({ error: error instanceof Error ? error.message : String(error) }),
+    );
+  });
 }
 
 /** The metric named so in the registry, made once: two parts of one process (api and timers engines) share it. */

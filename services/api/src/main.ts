@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createEngine } from '@muster/engine';
 import { UserDirectory, type UserRecord } from '@muster/identity';
 import { engineSettingsFromEnv, jurisdictionsFromEnv, runService } from '@muster/service-runtime';
-import { commandMetrics, createMetricsRegistry, groupCommitMetrics, poolMetrics } from '@muster/service-runtime/metrics';
+import { commandMetrics, createMetricsRegistry, groupCommitMetrics, poolMetrics, serveClusterMetrics } from '@muster/service-runtime/metrics';
 import { connect, GroupCommitEventStore, migrateToLatest, poolUsage } from '@muster/store-postgres';
 import { apiEnv, loginLimitsFromEnv } from './config';
 import { startApiServer, verifierFor } from './server';
@@ -21,6 +21,8 @@ await runService('api', apiEnv, async ({ env, logger, hold }) => {
     } finally {
       await db.destroy();
     }
+    // A scrape of any worker answers for all of them, summed here.
+    serveClusterMetrics();
     hold(await startApiWorkers(env.MUSTER_API_WORKERS, logger), (workers) => workers.stop());
     return;
   }
@@ -35,8 +37,8 @@ await runService('api', apiEnv, async ({ env, logger, hold }) => {
   // A worker's primary has migrated already.
   if (cluster.isPrimary) await migrateToLatest(db);
   else stopWhenPrimaryAsks();
-  // One registry for the process (each worker has its own): served at GET /metrics on the api's port.
-  const metrics = createMetricsRegistry();
+  // One registry for the process, served at GET /metrics on the api's port; a worker's scrape answers for all workers.
+  const metrics = createMetricsRegistry({ clusterWorker: !cluster.isPrimary });
   poolMetrics(metrics, 'api', () => poolUsage(db));
   // Commands of concurrent requests share transactions (group commit); each is acknowledged after its COMMIT.
   const engine = createEngine({ store: new GroupCommitEventStore(db, { onBatch: groupCommitMetrics(metrics) }), ...settings, observer: commandMetrics(metrics) });

@@ -1,6 +1,8 @@
 import { createHttpClient, MusterApiError, type ConsoleConfig, type Jurisdiction } from '@muster/client';
 import { useEffect, useMemo, useState } from 'react';
 import { useI18n } from './lib/i18n';
+import { keep, kept } from './lib/offline-store';
+import { OfflineProvider } from './lib/offline-sync';
 import { nameIn } from './lib/reports';
 import { href, useRoute } from './lib/route';
 import { AppProvider, anonymousClient, jurisdictionName, loadSession, saveSession, type AppContextValue, type Session } from './lib/session';
@@ -23,9 +25,16 @@ export function App() {
   const route = useRoute();
 
   useEffect(() => {
+    // With no network (the phone app opened from its service worker) the last configuration seen serves.
     anonymousClient()
       .consoleConfig()
-      .then(setConfig, (e: unknown) => setFatal(String(e)));
+      .then(
+        (answer) => {
+          setConfig(answer);
+          void keep('config', answer);
+        },
+        (e: unknown) => void kept('config').then((last) => (last ? setConfig(last) : setFatal(String(e))), () => setFatal(String(e))),
+      );
   }, []);
 
   const client = useMemo(
@@ -36,10 +45,14 @@ export function App() {
   useEffect(() => {
     if (!client) return;
     client.jurisdictions().then(
-      (list) => setJurisdictions(new Map(list.items.map((j) => [j.code, j]))),
+      (list) => {
+        setJurisdictions(new Map(list.items.map((j) => [j.code, j])));
+        void keep('jurisdictions', list.items);
+      },
       (e: unknown) => {
         // An expired or revoked token: back to the login page rather than a broken console.
         if (e instanceof MusterApiError && e.status === 401) logout();
+        else void kept('jurisdictions').then((last) => last && setJurisdictions(new Map(last.map((j) => [j.code, j]))));
       },
     );
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -75,6 +88,7 @@ export function App() {
   const phone = route.view === 'commander';
   return (
     <AppProvider value={value}>
+      <OfflineProvider client={client} userId={session.user.userId}>
       <div className={phone ? 'app phone' : 'app'}>
         <header className="top">
           <a className="brand" href={href({ view: 'board' })}>
@@ -118,6 +132,7 @@ export function App() {
           {route.view === 'duty' ? <DutyView /> : null}
         </main>
       </div>
+      </OfflineProvider>
     </AppProvider>
   );
 }

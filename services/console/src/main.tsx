@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { I18nProvider } from './lib/i18n';
+import { registerServiceWorker } from './lib/offline-register';
 import './styles.css';
 
 const root = document.getElementById('root');
@@ -13,3 +14,5 @@ createRoot(root).render(
     </I18nProvider>
   </StrictMode>,
 );
+
+registerServiceWorker();

@@ -3,7 +3,10 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import type { z } from 'zod';
 import { apiErrors, check, Field, FormError, optionalInt, type FieldErrors } from './forms';
 import { useI18n, type I18n, type MessageKey } from './i18n';
+import { offlineWord } from './offline-text';
 import { fromLocalInput, toLocalInput, zoneLabel } from './time';
+
+const isQueued = (answer: unknown): boolean => typeof answer === 'object' && answer !== null && 'queued' in answer && answer.queued === true;
 
 export interface FieldSpec {
   /** The payload path, dotted for nested fields (`location.description`). */
@@ -77,20 +80,21 @@ export function CommandForm<S extends z.ZodType>(props: {
   const [values, setValues] = useState<Record<string, string>>(initial);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
-  const [sent, setSent] = useState(false);
+  const [sent, setSent] = useState<'sent' | 'queued' | null>(null);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setSent(false);
+    setSent(null);
     const payload = { ...payloadOf(props.fields, values), ...props.extra?.() };
     const checked = check(props.schema, props.prepare ? props.prepare(payload) : payload);
     if (!checked.ok) return setErrors(checked.errors);
     setErrors({});
     setBusy(true);
     try {
-      await props.send(checked.value);
+      const answer = await props.send(checked.value);
       setValues(initial);
-      setSent(true);
+      // The phone's queue kept it for later (no network): say so, not 已提交.
+      setSent(isQueued(answer) ? 'queued' : 'sent');
       props.onSent?.();
     } catch (error) {
       setErrors(apiErrors(error, i18n));
@@ -147,8 +151,8 @@ export function CommandForm<S extends z.ZodType>(props: {
           {props.submitLabel ?? t('submit')}
         </button>
         {sent ? (
-          <span className="sent" data-testid={`${props.testId}-sent`}>
-            ✓ {t('sent')}
+          <span className="sent" data-testid={`${props.testId}-${sent}`}>
+            ✓ {sent === 'queued' ? offlineWord(lang, 'queuedNotice') : t('sent')}
           </span>
         ) : null}
       </div>

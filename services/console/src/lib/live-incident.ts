@@ -1,4 +1,6 @@
-import type { IncidentRecord, MusterHttpClient, TimelineEntry } from '@muster/client';
+import { MusterApiError, type IncidentRecord, type MusterHttpClient, type TimelineEntry } from '@muster/client';
+import { loadSnapshot, saveSnapshot } from './offline-store';
+import { useOffline } from './offline-sync';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useApp, useLiveFeed } from './session';
 import { mergeTimelines, rereadFor, timelineEntryOf, withEntry } from './timeline-merge';
@@ -30,8 +32,12 @@ const readRecord = (client: MusterHttpClient, incidentId: string) => client.call
  * is live again, so nothing committed between a read and the subscription is missed.
  */
 export function useIncident(incidentId: string) {
-  const { client } = useApp();
+  const { client, session } = useApp();
+  const userId = session.user.userId;
+  const { confirmed, network } = useOffline();
   const [data, setData] = useState<LiveIncident | null>(null);
+  /** When the server last confirmed the state shown, while it is the device's copy (no network). */
+  const [offlineSince, setOfflineSince] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const pending = useRef<{ timer: ReturnType<typeof setTimeout> | undefined; record: boolean; timeline: boolean }>({ timer: undefined, record: false, timeline: false });
 
@@ -41,10 +47,19 @@ export function useIncident(incidentId: string) {
       const [record, timeline] = await Promise.all([readRecord(client, incidentId), wholeTimeline(client, incidentId)]);
       setData((d) => ({ ...record, timeline: mergeTimelines(timeline, d?.timeline ?? []) }));
       setError(null);
+      setOfflineSince(null);
+      confirmed();
     } catch (e) {
-      fail(e);
+      // Unreachable (not refused): the last state the server confirmed to this user, marked as such.
+      const unreachable = !(e instanceof MusterApiError) || e.status === 0 || e.code === 'unavailable';
+      const snapshot = unreachable ? await loadSnapshot(userId, incidentId).catch(() => undefined) : undefined;
+      if (snapshot) {
+        setData((d) => d ?? { ...snapshot.record, timeline: snapshot.timeline });
+        setOfflineSince((since) => since ?? snapshot.confirmedAt);
+        setError(null);
+      } else fail(e);
     }
-  }, [client, incidentId, fail]);
+  }, [client, incidentId, fail, userId, confirmed]);
 
   useEffect(() => {
     setData(null);
@@ -57,7 +72,11 @@ export function useIncident(incidentId: string) {
     const [record, timeline] = [want.record, want.timeline];
     want.record = false;
     want.timeline = false;
-    if (record) readRecord(client, incidentId).then((r) => setData((d) => (d ? { ...d, ...r } : d)), fail);
+    if (record)
+      readRecord(client, incidentId).then((r) => {
+        setData((d) => (d ? { ...d, ...r } : d));
+        setOfflineSince(null);
+      }, fail);
     if (timeline) wholeTimeline(client, incidentId).then((t) => setData((d) => (d ? { ...d, timeline: mergeTimelines(t, d.timeline) } : d)), fail);
   }, [client, incidentId, fail]);
 
@@ -83,6 +102,25 @@ export function useIncident(incidentId: string) {
     }
   }, [connection, load]);
 
+  // The last known state, kept on the device for the phone with no network (issue 20): each state the
+  // server confirmed (a read, or the live feed's events), never the device's own copy shown offline.
+  useEffect(() => {
+    if (!data || offlineSince !== null) return;
+    const { timeline, ...record } = data;
+    void saveSnapshot(userId, incidentId, { record, timeline, confirmedAt: new Date().toISOString() }).catch(() => undefined);
+  }, [data, offlineSince, userId, incidentId]);
+
+  // The network is back (the phone's queue reached the server again): read the whole, for what the
+  // device's copy did not know. The live feed's socket may have stayed open through the outage.
+  const wasOffline = useRef(false);
+  useEffect(() => {
+    if (network === 'offline') wasOffline.current = true;
+    else if (wasOffline.current) {
+      wasOffline.current = false;
+      void load();
+    }
+  }, [network, load]);
+
   useEffect(() => () => clearTimeout(pending.current.timer), []);
-  return { data, error, connection, reload: load };
+  return { data, error, connection, offlineSince, reload: load };
 }

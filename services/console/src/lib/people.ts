@@ -2,6 +2,7 @@ import type { DirectoryPerson, MusterHttpClient } from '@muster/client';
 import { useEffect, useState } from 'react';
 import type { FieldSpec } from './command-form';
 import type { MessageKey } from './i18n';
+import { keep, kept } from './offline-store';
 import { useApp } from './session';
 
 /** A person as the scene commands name one (commander, deputy, representative). */
@@ -32,7 +33,18 @@ export function usePeople(jurisdictions: readonly string[]): { people: Directory
 }
 
 async function readPeople(client: MusterHttpClient, rooms: readonly string[]): Promise<DirectoryPerson[]> {
-  const answers = await Promise.all(rooms.map((jurisdiction) => client.call('people', { query: { jurisdiction } }).then((a) => a.items, () => [])));
+  const answers = await Promise.all(
+    rooms.map((jurisdiction) =>
+      client.call('people', { query: { jurisdiction } }).then(
+        (a) => {
+          void keep('people', a.items, jurisdiction).catch(() => undefined);
+          return a.items;
+        },
+        // No network (the phone app, issue 20): the room's people as this device last read them.
+        async () => (await kept('people', jurisdiction).catch(() => undefined)) ?? [],
+      ),
+    ),
+  );
   return uniquePeople(answers.flat());
 }
 

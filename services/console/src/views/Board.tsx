@@ -3,6 +3,8 @@ import { ReportIncidentSchema, SeveritySchema } from '@muster/contracts';
 import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { classificationFields, CommandForm } from '../lib/command-form';
 import { useI18n } from '../lib/i18n';
+import { keep, kept } from '../lib/offline-store';
+import { offlineWord } from '../lib/offline-text';
 import { nameIn } from '../lib/reports';
 import { href } from '../lib/route';
 import { jurisdictionName, useApp, useLiveFeed } from '../lib/session';
@@ -37,6 +39,8 @@ export function Board() {
   // The cards as the api puts them together (GET /board), most severe first, then patched card by card.
   const [cards, setCards] = useState<BoardCard[]>([]);
   const [loaded, setLoaded] = useState(false);
+  /** When the server last confirmed the cards shown, while they are the device's copy. */
+  const [offlineSince, setOfflineSince] = useState<string | null>(null);
   // Bumped each time the feed is live again: a new subscription starts at the head of the log, so
   // whatever changed between the board read and that moment is read again rather than missed.
   const [listedAt, setListedAt] = useState(0);
@@ -50,8 +54,18 @@ export function Board() {
         if (!live) return;
         setCards(board.items);
         setLoaded(true);
+        setOfflineSince(null);
+        void keep('board', { cards: board.items, at: new Date().toISOString() }, session.user.userId);
       })
-      .catch((e: unknown) => console.warn('board', e));
+      .catch((e: unknown) => {
+        console.warn('board', e);
+        // No network (the phone app): the cards the server last gave this user, marked as such.
+        void kept('board', session.user.userId).then((last) => {
+          if (!live || !last) return;
+          setCards((current) => (current.length ? current : last.cards));
+          setOfflineSince(last.at);
+        });
+      });
     return () => {
       live = false;
     };
@@ -92,6 +106,11 @@ export function Board() {
           {t('board')} · {jurisdictionName(jurisdictions, room, lang)}
         </h1>
         <ConnectionBadge state={connection} />
+        {offlineSince ? (
+          <span className="banner offline" data-testid="offline-snapshot">
+            {offlineWord(lang, 'offlineSnapshot', { time: formatTime(offlineSince, lang, { date: false }) })}
+          </span>
+        ) : null}
         {everywhere.size > 1 ? (
           <label className="scope">
             <input

@@ -2,6 +2,8 @@ import { BriefingSchema, SCENE_COMMAND_SCHEMAS } from '@muster/contracts';
 import { CommandForm } from '../lib/command-form';
 import { newId } from '../lib/forms';
 import { useI18n } from '../lib/i18n';
+import { useOffline } from '../lib/offline-sync';
+import { useOfflineWords } from '../lib/offline-text';
 import { peopleOptions, pickPerson, usePeople } from '../lib/people';
 import { fill, nameIn } from '../lib/reports';
 import { formatTime } from '../lib/time';
@@ -10,6 +12,7 @@ import { useApp } from '../lib/session';
 import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
 import { useIncident } from '../lib/live-incident';
 import { RequestForm } from './RequestForm';
+import { NetworkBar, QueuePanel } from './OfflineQueue';
 import { LatestFigures, NextStep } from './SceneNextStep';
 
 const SCENE_FIELDS = ['dead', 'injured', 'missing', 'trapped', 'evacuated', 'sheltered'] as const;
@@ -49,13 +52,21 @@ const briefingFields = BRIEFING_FIELDS.map((name) => ({ name: `briefing.${name}`
  * or who commands and how to reach him.
  */
 export function CommanderView({ incidentId }: { incidentId: string }) {
-  const { client, session } = useApp();
+  const { session } = useApp();
   const { t, lang } = useI18n();
-  const { data, error, connection, reload } = useIncident(incidentId);
+  const offline = useOffline();
+  const w = useOfflineWords();
+  const { data, error, connection, offlineSince, reload } = useIncident(incidentId);
   // Whom command may be handed to: the people of the rooms the incident involves, by name.
   const rooms = data ? [data.incident.leadJurisdiction, ...data.incident.linkedJurisdictions, ...data.incident.supportingJurisdictions] : [];
   const { people } = usePeople(rooms);
-  if (!data) return <p className={error ? 'form-error' : 'loading'}>{error ?? t('loading')}</p>;
+  if (!data)
+    return (
+      <>
+        <NetworkBar />
+        <p className={error ? 'form-error' : 'loading'}>{error ?? t('loading')}</p>
+      </>
+    );
   const { incident, scene, offered } = data;
   const me = session.user.userId;
   // Once the incident is over the scene is read-only: no report, request or transfer is offered.
@@ -63,8 +74,9 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
   const isCommander = scene.commander?.userId === me;
   const inCommand = open && (isCommander || scene.deputies.some((d) => d.userId === me));
   const offersToMe = open ? scene.offers.filter((o) => o.to.userId === me) : [];
+  // Through the phone's queue (issue 20): sent at once when it can be, else kept and sent in order later.
   const sendCommand = (type: keyof typeof SCENE_COMMAND_SCHEMAS) => (data: unknown) =>
-    client.sendOnSceneCommand(incidentId, { type, data: data as Record<string, unknown> });
+    offline.submit({ kind: 'scene', incidentId, type, data: data as Record<string, unknown>, seenVersion: scene.version });
   const briefed = (offer: (typeof scene.offers)[number]) => Boolean((offer as { briefing?: unknown }).briefing);
   // What the timers will do by themselves (issue 20): the offer lapses, the proposed or agreed time comes.
   const offerTimes = (offer: (typeof scene.offers)[number]) =>
@@ -86,6 +98,13 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
         <h1>{incident.title}</h1>
         <ConnectionBadge state={connection} />
       </div>
+      <NetworkBar />
+      {offlineSince ? (
+        <p className="banner offline" data-testid="offline-snapshot">
+          {w('offlineSnapshot', { time: formatTime(offlineSince, lang, { date: false }) })}
+        </p>
+      ) : null}
+      <QueuePanel incidentId={incidentId} sceneVersion={scene.version} />
       <nav className="tabs">
         <a href={href({ view: 'incident', incidentId })}>← {t('incident')}</a>
       </nav>

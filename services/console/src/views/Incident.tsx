@@ -5,7 +5,7 @@ import { href } from '../lib/route';
 import { jurisdictionName, useApp } from '../lib/session';
 import { useIncident } from '../lib/live-incident';
 import { actorLabel, summary } from '../lib/timeline-text';
-import { formatTime } from '../lib/time';
+import { entryTime } from '../lib/entry-time';
 import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
 import { IncidentLifecycle } from './IncidentLifecycle';
 import { LeadPromptBanner, responseLevelOptions, SuggestionBanner } from './IncidentRules';
@@ -124,7 +124,7 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
             <ol className="timeline">
               {[...timeline].reverse().map((e) => (
                 <li key={e.eventId} className={e.correctedBy.length ? 'corrected' : ''} data-testid="timeline-entry" data-type={e.type}>
-                  <time>{formatTime(e.recordedAt, lang)}</time> <strong>{tr('event', e.type)}</strong>{' '}
+                  <time>{entryTime(e, lang)}</time> <strong>{tr('event', e.type)}</strong>{' '}
                   <span className="actor">{actorLabel(e, (code) => jurisdictionName(jurisdictions, code, lang), tr)}</span>{' '}
                   <span className="summary">{summary(e, { tr, lang, room: (code) => jurisdictionName(jurisdictions, code, lang) })}</span>
                 </li>

@@ -3,7 +3,8 @@ import { useState, type FormEvent } from 'react';
 import { apiErrors, check, Field, FormError, optionalInt, type FieldErrors } from '../lib/forms';
 import { useI18n } from '../lib/i18n';
 import { fill } from '../lib/reports';
-import { useApp } from '../lib/session';
+import { useOffline } from '../lib/offline-sync';
+import { useOfflineWords } from '../lib/offline-text';
 
 interface ItemRow {
   /** A key for React only: rows are added and removed in any order. */
@@ -22,16 +23,17 @@ const PAYLOAD = CreateResourceRequestSchema.shape.data;
  * with the api's own schema first; a bad entry shows beside its field and nothing is sent.
  */
 export function RequestForm({ incidentId, deliverTo, onSent }: { incidentId: string; deliverTo: string; onSent(): void }) {
-  const { client } = useApp();
+  const offline = useOffline();
   const i18n = useI18n();
   const { t, tr } = i18n;
+  const w = useOfflineWords();
   const [next, setNext] = useState(1);
   const blank = (key: number): ItemRow => ({ key, kind: '', quantity: '', priority: 'urgent', deliverTo });
   const [rows, setRows] = useState<ItemRow[]>(() => [blank(0)]);
   const [justification, setJustification] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
-  const [sent, setSent] = useState(false);
+  const [sent, setSent] = useState<'sent' | 'queued' | null>(null);
   const priorities = RequestedItemSchema.shape.priority.options;
 
   const update = (key: number, change: Partial<ItemRow>) => setRows(rows.map((r) => (r.key === key ? { ...r, ...change } : r)));
@@ -42,7 +44,7 @@ export function RequestForm({ incidentId, deliverTo, onSent }: { incidentId: str
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setSent(false);
+    setSent(null);
     const payload = {
       items: rows.map((r) => ({ kind: r.kind, quantity: optionalInt(r.quantity), priority: r.priority, deliverTo: r.deliverTo })),
       ...(justification.trim() ? { justification } : {}),
@@ -52,11 +54,12 @@ export function RequestForm({ incidentId, deliverTo, onSent }: { incidentId: str
     setErrors({});
     setBusy(true);
     try {
-      await client.submitResourceRequest(incidentId, { data: checked.value });
+      // Through the phone's queue (issue 20): sent at once when it can be, else kept and sent in order later.
+      const { queued } = await offline.submit({ kind: 'request', incidentId, type: 'SubmitResourceRequest', data: checked.value });
       setRows([blank(next)]);
       setNext(next + 1);
       setJustification('');
-      setSent(true);
+      setSent(queued ? 'queued' : 'sent');
       onSent();
     } catch (error) {
       setErrors(apiErrors(error, i18n));
@@ -113,8 +116,8 @@ export function RequestForm({ incidentId, deliverTo, onSent }: { incidentId: str
           {t('submit')}
         </button>
         {sent ? (
-          <span className="sent" data-testid="request-resources-sent">
-            ✓ {t('sent')}
+          <span className="sent" data-testid={`request-resources-${sent}`}>
+            ✓ {sent === 'queued' ? w('queuedNotice') : t('sent')}
           </span>
         ) : null}
       </div>

@@ -7,7 +7,8 @@ import { amendableFields, correctionLine, correctionsOf, eventName, isStruck, ty
 import { fill } from '../lib/reports';
 import { jurisdictionName, useApp } from '../lib/session';
 import { filterTimeline, isFiltered, isLane, LANES, NO_FILTER, peopleIn, roomsIn, type TimelineFilter } from '../lib/timeline-filter';
-import { formatTime, fromLocalInput, zoneLabel } from '../lib/time';
+import { entryTime } from '../lib/entry-time';
+import { fromLocalInput, zoneLabel } from '../lib/time';
 import { actorLabel, summary } from '../lib/timeline-text';
 
 /**
@@ -138,7 +139,7 @@ export function ReviewTimeline(props: {
               data-amended={!struck && corrections.length ? 'true' : undefined}
             >
               <span className="entry-line">
-                <time>{formatTime(e.recordedAt, lang)}</time> <strong>{eventName(e.type, words)}</strong> <span className="actor">{actorLabel(e, room, tr)}</span>{' '}
+                <time>{entryTime(e, lang)}</time> <strong>{eventName(e.type, words)}</strong> <span className="actor">{actorLabel(e, room, tr)}</span>{' '}
                 <span className="summary">{summary(e, { tr, lang, room })}</span>
               </span>
               {corrections.map((c) => (

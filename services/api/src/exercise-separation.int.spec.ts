@@ -111,4 +111,24 @@ describe('drills apart from the real record (issue 22, exercise separation)', ()
       ['real-1', 1],
     ]);
   });
+
+  it('a drill’s 督办 escalates inside the drill: to the room that opened it there, flagged, on no real board', async () => {
+    moveTo(400);
+    await ok(huaiji, 'POST', '/incidents', { incidentId: 'drill-sv', data: { title: '演练：堤防管涌', leadJurisdiction: HUAIJI, category: 'natural_disaster', severity: 'III', exercise: true } });
+    await ok(city, 'POST', '/incidents/drill-sv/supervision', {
+      supervisionId: 'drill-sv-1',
+      data: { task: '演练：组织转移下游群众', owner: { jurisdiction: HUAIJI }, deadline: at(460) },
+    });
+    moveTo(461);
+    expect((await timers.tick()).fired).toBe(1);
+    const { rows } = await sql<{ type: string; rooms: string[]; exercise: boolean; data: Record<string, unknown> }>`
+      select type, rooms, exercise, data from event where stream_id = 'supervision:drill-sv-1' and type in ('SupervisionOverdue', 'SupervisionEscalated') order by version`.execute(t.db);
+    expect(rows.map((r) => [r.type, r.exercise])).toStrictEqual([
+      ['SupervisionOverdue', true],
+      ['SupervisionEscalated', true],
+    ]);
+    expect(rows[1]?.data).toMatchObject({ to: { jurisdiction: CITY, role: 'leader' } });
+    expect([...(rows[1]?.rooms ?? [])].sort()).toStrictEqual([CITY, HUAIJI].sort());
+    expect(await boardIds(city)).toStrictEqual(['real-1']);
+  });
 });

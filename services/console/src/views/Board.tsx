@@ -90,7 +90,7 @@ export function Board() {
     [client, scope],
   );
 
-  const connection = useLiveFeed({ rooms: area ? [...area].sort() : [room] }, (event) => refresh(event.meta.incidentId ?? event.streamId));
+  const connection = useLiveFeed({ rooms: area ? [...area].sort() : [room], drills: true }, (event) => refresh(event.meta.incidentId ?? event.streamId));
   useEffect(() => {
     if (connection === 'live') setListedAt((n) => n + 1);
   }, [connection]);

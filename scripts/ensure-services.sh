@@ -3,6 +3,7 @@
 #   PostgreSQL on 127.0.0.1:5432 (user postgres, no password over TCP)
 #   NATS with JetStream on 127.0.0.1:4222
 #   Debian's chromium (and a CJK font) for the console's browser tests
+#   Debian's haproxy for the scale-out test (test/infra/scale-out.spec.ts runs it from infra/haproxy/)
 # Starts them when they are not running, installs them (Debian: apt-get) when they are missing.
 # Never stops or restarts a running service. Idempotent; prints nothing when everything already runs.
 #
@@ -170,11 +171,19 @@ ensure_browser() {
   return 0
 }
 
+# The scale-out test puts Debian's haproxy in front of two api and two gateway processes; it is only
+# installed here, never started as a service (the test runs its own on a free port).
+ensure_haproxy() {
+  command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || apt_install haproxy
+  return 0
+}
+
 main() {
   ensure_postgres
   check_postgres_login
   ensure_nats
   ensure_browser
+  ensure_haproxy
 }
 
 # Sourcing the file (tests) defines the functions without running anything.

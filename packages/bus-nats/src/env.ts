@@ -27,16 +27,21 @@ export const NatsEnvShape = {
     .string()
     .regex(/^[A-Za-z0-9_-]{1,200}$/, 'letters, digits, _ or -')
     .default('MUSTER_EVENTS'),
+  /**
+   * Copies of the stream JetStream keeps (1, or 3 on a three-node cluster: infra/nats/cluster.conf).
+   * Every process on the bus must give the same number: each brings the stream to its own setting at start.
+   */
+  NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
 };
 
-export type NatsEnv = { NATS_URL: string[]; NATS_SUBJECT_PREFIX: string; NATS_STREAM: string };
+export type NatsEnv = { NATS_URL: string[]; NATS_SUBJECT_PREFIX: string; NATS_STREAM: string; NATS_STREAM_REPLICAS: number };
 
 /**
  * How a service connects, from its NatsEnvShape variables. The stream is created when missing, so a
  * gateway can subscribe before the first relay has run, and either may start first.
  */
 export function connectionFromEnv(env: NatsEnv, name: string): ConnectEventBusOptions {
-  return { servers: env.NATS_URL, name, stream: env.NATS_STREAM, subjectPrefix: env.NATS_SUBJECT_PREFIX, ensureStream: true };
+  return { servers: env.NATS_URL, name, stream: env.NATS_STREAM, subjectPrefix: env.NATS_SUBJECT_PREFIX, ensureStream: { replicas: env.NATS_STREAM_REPLICAS } };
 }
 
 /**

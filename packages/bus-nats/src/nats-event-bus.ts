@@ -150,9 +150,44 @@ class NatsLiveSubscription implements LiveSubscription {
   private messages: ConsumerMessages | null = null;
   private restartTimer: NodeJS.Timeout | null = null;
   private restarts = 0;
+  private stallTimer: NodeJS.Timeout | null = null;
+  /** nextSeq at the previous stall check: unchanged means nothing was delivered since. */
+  private seqAtLastCheck = -1;
+  private checkingStall = false;
 
   constructor(private readonly o: SubscriptionOptions) {
     this.nextSeq = o.nextSeq;
+    // A watchdog of our own under nats.js's: a consumer can die with a cluster node without any
+    // status reaching this client (after a reconnect nats.js 3.4 may neither reset the ordered
+    // consumer nor report missed heartbeats), and the feed would then stall for good.
+    this.stallTimer = setInterval(() => void this.replaceIfStalled(), o.pullExpiresMs);
+    this.stallTimer.unref();
+  }
+
+  /**
+   * Replaces the consumer when nothing was delivered for a whole check period while the stream holds
+   * messages at or past the cursor: a live consumer would have delivered them. A quiet stream costs
+   * one stream-info request per period.
+   */
+  private async replaceIfStalled(): Promise<void> {
+    const messages = this.messages;
+    if (this.stopped || this.checkingStall || !messages || this.o.nc.isClosed()) return;
+    const progressed = this.nextSeq !== this.seqAtLastCheck;
+    this.seqAtLastCheck = this.nextSeq;
+    if (progressed) return;
+    this.checkingStall = true;
+    try {
+      const info = await (await this.o.js.streams.get(this.o.stream)).info();
+      if (info.state.last_seq >= this.nextSeq && this.messages === messages && this.nextSeq === this.seqAtLastCheck) {
+        this.o.logger.warn({ stream: this.o.stream, nextSeq: this.nextSeq, lastSeq: info.state.last_seq }, 'live feed stalled behind the stream; replacing the consumer');
+        await messages.close().catch(() => undefined);
+      }
+    } catch (error) {
+      // No answer (NATS down, a leader election): the next period checks again.
+      this.o.logger.debug({ err: error, stream: this.o.stream }, 'stall check failed');
+    } finally {
+      this.checkingStall = false;
+    }
   }
 
   async start(): Promise<void> {
@@ -201,12 +236,19 @@ class NatsLiveSubscription implements LiveSubscription {
   private async watchStatus(messages: ConsumerMessages): Promise<void> {
     for await (const s of messages.status()) {
       switch (s.type) {
+        case 'heartbeats_missed':
+          // The consumer is gone without a word: on a cluster, the node that held it died while this
+          // connection's own node lives on, so nats.js sees no disconnect and keeps pulling from a
+          // consumer that no longer exists (nats.js 3.4 never recreates it: the feed would stall
+          // forever). Replace it at the cursor; deliver() drops anything a late message would repeat.
+          this.o.logger.warn({ stream: this.o.stream, nextSeq: this.nextSeq, missed: s.count }, 'consumer heartbeats missed; replacing the consumer');
+          if (this.messages === messages) await messages.close().catch(() => undefined);
+          break;
         case 'reset':
         case 'ordered_consumer_recreated':
         case 'consumer_not_found':
         case 'stream_not_found':
         case 'consumer_deleted':
-        case 'heartbeats_missed':
         case 'no_responders':
         case 'exceeded_limits':
           this.o.logger.debug({ stream: this.o.stream, status: s }, 'consumer status');
@@ -233,6 +275,7 @@ class NatsLiveSubscription implements LiveSubscription {
     if (this.o.nc.isClosed()) {
       this.o.logger.warn({ stream: this.o.stream }, 'connection closed; live subscription ended');
       this.stopped = true;
+      if (this.stallTimer) clearInterval(this.stallTimer);
       this.o.onClosed(this);
       return;
     }
@@ -257,6 +300,7 @@ class NatsLiveSubscription implements LiveSubscription {
     if (this.stopped) return;
     this.stopped = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
+    if (this.stallTimer) clearInterval(this.stallTimer);
     this.o.onClosed(this);
     const messages = this.messages;
     const consumer = this.consumer;

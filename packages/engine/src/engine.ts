@@ -9,7 +9,7 @@ import { attempt } from './pipeline/run';
 import { KeyedTurns, withRetries } from './pipeline/turns';
 import type { CommandEnvelope, PipelineContext } from './pipeline/types';
 import { StreamCache } from './pipeline/stream-cache';
-import { randomIds, systemClock, type Clock, type EventStore, type Ids, type StoredStream, type StreamRecord } from './ports';
+import { randomIds, StreamVersionConflict, systemClock, type Clock, type EventStore, type Ids, type StoredStream, type StreamRecord } from './ports';
 
 export type { CommandEnvelope } from './pipeline/types';
 export type { StreamRef } from './pipeline/offer';
@@ -118,25 +118,43 @@ export function createEngine(options: EngineOptions): Engine {
     const known = { ...command, streamType, type };
     // Commands to one stream from this process take turns: racing them would only make all but
     // one lose and retry. Writers in other processes still race, and the retry handles it.
+    const handled = { commandId, key, fingerprint };
     return streamTurns.run(command.streamId, async () => {
-      // One round trip answers both the idempotency lookup and whether the copy of the stream this
-      // engine holds is still the stored one; inside the turn, so an earlier command to the stream
-      // from this process has left its state in the cache already.
+      // Inside the turn, so an earlier command to the stream from this process has left its state in the cache already.
       const cached = ctx.streams?.get(command.streamId);
       let stream: StreamRecord | null | undefined;
-      if (command.commandId !== undefined || cached) {
-        const peeked = await ctx.store.peek(command.commandId === undefined ? undefined : key, command.streamId);
+      if (cached) {
+        // Decided on the copy this engine holds without asking the store first (issue 18: for a
+        // client alone the question was one of two round trips). The write checks the copy's version,
+        // so a copy another process made stale is never written from: it fails with a lost race. Any
+        // failure then asks the store what it holds: an earlier answer under the key wins, as it would
+        // have first; a copy that was not the stored one is dropped and the command runs on the stored
+        // stream; a failure on the stored state stands.
+        try {
+          return await attempt(ctx, registration, known, handled, payload, cached, seen);
+        } catch (error) {
+          const peeked = await ctx.store.peek(command.commandId === undefined ? undefined : key, command.streamId);
+          if (peeked.command) {
+            seen.duplicate = true;
+            return answerFor(peeked.command, key, fingerprint);
+          }
+          if (peeked.version === cached.version && !(error instanceof StreamVersionConflict)) throw error;
+          ctx.streams?.forget({ streamId: command.streamId });
+        }
+      } else if (command.commandId !== undefined) {
+        // One round trip answers both the idempotency lookup and whether the stream exists.
+        const peeked = await ctx.store.peek(key, command.streamId);
         if (peeked.command) {
           seen.duplicate = true;
           return answerFor(peeked.command, key, fingerprint);
         }
-        stream = peeked.version === null ? null : cached?.version === peeked.version ? cached : undefined;
+        if (peeked.version === null) stream = null;
       }
       return withRetries(command, maxRetries, () => {
         // Only the first attempt may use what was peeked: a retry follows a lost race, so it reads the stream.
         const first = stream;
         stream = undefined;
-        return attempt(ctx, registration, known, { commandId, key, fingerprint }, payload, first, seen);
+        return attempt(ctx, registration, known, handled, payload, first, seen);
       });
     });
   }

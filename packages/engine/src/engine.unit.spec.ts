@@ -600,7 +600,7 @@ describe('engine: the streams it keeps (stream cache)', () => {
     await expectReplayable(w, 'scene', CMD);
   });
 
-  it('a copy another process made stale is never decided on: the engine reads the stored stream', async () => {
+  it('a copy another process made stale never lands: its refusal sends the engine to the stored stream', async () => {
     const w = world(0);
     await commanded(w);
     await w.send(COMMANDER, command('PostSceneReport', { reportId: 'r-1' }));
@@ -627,6 +627,29 @@ describe('engine: the streams it keeps (stream cache)', () => {
     expect(stored.version).toBe(4);
     expect(stored.state.context.description).toBe('second');
     expect(stored.state.context.title).toBe('renamed');
+  });
+
+  it('a command to a kept stream asks the store nothing before its write; a retry of it still gets its first answer', async () => {
+    const w = world();
+    await reported(w);
+    await w.send(COUNTY_DUTY, incident('UpdateIncidentDetails', { description: 'first' }));
+    const peeks: string[] = [];
+    const peek = w.store.peek.bind(w.store);
+    w.store.peek = (key, streamId) => {
+      peeks.push(streamId);
+      return peek(key, streamId);
+    };
+    const loads = counted(w);
+    const sent = { ...incident('UpdateIncidentDetails', { description: 'second' }), commandId: 'kept-1', actor: COUNTY_DUTY };
+    const first = await w.engine.handle(sent);
+    expect(peeks).toEqual([]);
+    expect(loads).toEqual([]);
+    // The retry is decided on the copy too; its write finds the key taken and answers what was stored.
+    expect(await w.engine.handle(sent)).toStrictEqual(first);
+    expect((await w.engine.load('incident', INC)).version).toBe(first.version);
+    // The same key for another command is refused, never answered with the first result.
+    await expect(w.engine.handle({ ...sent, data: { description: 'other' } })).rejects.toBeInstanceOf(ConflictError);
+    expect((await w.engine.load('incident', INC)).version).toBe(first.version);
   });
 
   it('with the cache off, every command reads its stream', async () => {

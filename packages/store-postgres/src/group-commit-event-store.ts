@@ -2,7 +2,7 @@ import { MusterError, type EventEnvelope } from '@muster/contracts';
 import { answerFor, keyOf, StreamVersionConflict, type AppendOutcome, type EventStore, type Peeked, type StoredCommand, type StreamRecord, type StreamWrite } from '@muster/engine';
 import type { ControlledTransaction, Kysely } from 'kysely';
 import type { Database } from './database';
-import { DuplicateCommand, PostgresEventStore, storedCommand } from './postgres-event-store';
+import { DuplicateCommand, PostgresEventStore, storedCommand, type StreamHead } from './postgres-event-store';
 import { canWriteInSet, writeSet, type SetWriteResult } from './set-write';
 
 export interface GroupCommitOptions {
@@ -34,6 +34,10 @@ export interface GroupCommitStats {
   soloAppends: number;
   /** Appends run again alone because their batch failed as a whole or they hit a transient error in it. */
   retriedAlone: number;
+  /** Appends that ran alone (or again alone) written in one statement (see writeInOneStatement). */
+  oneStatementAppends: number;
+  /** Peeks answered by a query shared with other peeks. */
+  sharedPeeks: number;
 }
 
 /** One append waiting for its batch, and what became of it inside the batch transaction. */
@@ -45,10 +49,21 @@ interface Member {
 
 /** What a member's savepoint ended with; settled on the caller only after the batch committed. */
 type MemberResult =
-  | { kind: 'settled'; outcome: AppendOutcome }
+  /** `heads`: where an appended write left its streams, for the store's hints once committed. */
+  | { kind: 'settled'; outcome: AppendOutcome; heads?: StreamHead[] }
   | { kind: 'refused'; error: unknown }
   /** Rolled back for a reason that may not be the member's own (deadlock, unexpected error): run it alone. */
   | { kind: 'retryAlone' };
+
+/** A peek waiting for the next shared query. */
+interface WaitingPeek {
+  asked: { commandKey: string | undefined; streamId: string };
+  resolve(seen: Peeked): void;
+  reject(error: unknown): void;
+}
+
+/** Most peeks in one query: far more than the clients a pool serves at once, few enough for one plan. */
+const MAX_PEEKS_AT_ONCE = 256;
 
 const SAVEPOINT = 'member';
 const SET_SAVEPOINT = 'set';
@@ -67,10 +82,10 @@ function setMembers(members: readonly Member[]): number[] {
   return chosen;
 }
 
-function memberResultOf(result: SetWriteResult): MemberResult | undefined {
+function memberResultOf(write: StreamWrite, result: SetWriteResult): MemberResult | undefined {
   switch (result.kind) {
     case 'appended':
-      return { kind: 'settled', outcome: { kind: 'appended' } };
+      return { kind: 'settled', outcome: { kind: 'appended' }, heads: [{ streamId: write.streamId, version: write.expectedVersion + write.events.length, lastHash: result.lastHash }] };
     case 'duplicate':
       return { kind: 'settled', outcome: { kind: 'duplicate', result: result.result } };
     case 'conflict':
@@ -114,8 +129,11 @@ export class GroupCommitEventStore implements EventStore {
   private readonly onBatch: ((size: number) => void) | undefined;
   private readonly queue: Member[] = [];
   private batchesInFlight = 0;
+  private readonly peeks: WaitingPeek[] = [];
+  private peekInFlight = false;
+  private peekScheduled = false;
   private drainScheduled = false;
-  private readonly counters: GroupCommitStats = { batches: 0, batchedAppends: 0, writtenInSet: 0, soloAppends: 0, retriedAlone: 0 };
+  private readonly counters: Omit<GroupCommitStats, 'oneStatementAppends'> = { batches: 0, batchedAppends: 0, writtenInSet: 0, soloAppends: 0, retriedAlone: 0, sharedPeeks: 0 };
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -139,8 +157,47 @@ export class GroupCommitEventStore implements EventStore {
     return this.solo.findCommand(commandKey);
   }
 
+  /**
+   * Peeks share round trips like appends share transactions: one goes out at once when none is in
+   * flight; those asked meanwhile go together in the next query (issue 18: at 64 clients the peek
+   * was the one statement every command still paid alone).
+   */
   peek(commandKey: string | undefined, streamId: string): Promise<Peeked> {
-    return this.solo.peek(commandKey, streamId);
+    return new Promise<Peeked>((resolve, reject) => {
+      this.peeks.push({ asked: { commandKey, streamId }, resolve, reject });
+      if (!this.peekInFlight && !this.peekScheduled) {
+        this.peekScheduled = true;
+        queueMicrotask(() => {
+          this.peekScheduled = false;
+          this.sendPeeks();
+        });
+      }
+    });
+  }
+
+  private sendPeeks(): void {
+    if (this.peekInFlight || this.peeks.length === 0) return;
+    const waiting = this.peeks.splice(0, MAX_PEEKS_AT_ONCE);
+    if (waiting.length > 1) this.counters.sharedPeeks += waiting.length;
+    this.peekInFlight = true;
+    this.solo
+      .peekAll(waiting.map((w) => w.asked))
+      .then(
+        (seen) => {
+          for (const [i, w] of waiting.entries()) {
+            const answer = seen[i];
+            if (answer) w.resolve(answer);
+            else w.reject(new Error(`no answer to the peek of ${w.asked.streamId}`));
+          }
+        },
+        (error: unknown) => {
+          for (const w of waiting) w.reject(error);
+        },
+      )
+      .finally(() => {
+        this.peekInFlight = false;
+        this.sendPeeks();
+      });
   }
 
   readStream(streamId: string, afterVersion?: number): Promise<EventEnvelope[]> {
@@ -148,7 +205,7 @@ export class GroupCommitEventStore implements EventStore {
   }
 
   stats(): Readonly<GroupCommitStats> {
-    return { ...this.counters };
+    return { ...this.counters, oneStatementAppends: this.solo.stats().oneStatement };
   }
 
   append(write: StreamWrite): Promise<AppendOutcome> {
@@ -191,6 +248,7 @@ export class GroupCommitEventStore implements EventStore {
       await this.settleAlone(only);
       return;
     }
+    if (await this.commitInOneStatement(members)) return;
     let results: MemberResult[];
     try {
       const batch = await this.runBatch(members);
@@ -210,6 +268,7 @@ export class GroupCommitEventStore implements EventStore {
       const result = results[i];
       switch (result?.kind) {
         case 'settled':
+          for (const head of result.heads ?? []) this.solo.noteHead(head);
           member.resolve(result.outcome);
           break;
         case 'refused':
@@ -227,6 +286,31 @@ export class GroupCommitEventStore implements EventStore {
     }
     this.counters.retriedAlone += again.length;
     await Promise.all(again.map((m) => this.settleAlone(m)));
+  }
+
+  /**
+   * The common group, every member a write to its own stream whose hash the store knows (commands
+   * to streams just peeked), goes in one statement: one round trip for the whole group instead of a
+   * transaction's nine (issue 18). A member whose stream was not where it expected wrote nothing and
+   * runs alone, which tells a lost race from a stale hash. False, with nothing written, when the
+   * group is not such a group or the statement failed as a whole: the transaction path takes it.
+   */
+  private async commitInOneStatement(members: Member[]): Promise<boolean> {
+    if (setMembers(members).length !== members.length || !members.every((m) => this.solo.canWriteTogether(m.write))) return false;
+    // Thrown (a lost connection): whether or not it committed, the transaction path finds out (claimed keys answer as duplicates).
+    const outcome = await this.solo.writeTogether(members.map((m) => m.write)).catch(() => null);
+    if (outcome?.kind !== 'tried') return false;
+    const written = members.filter((_, i) => outcome.results[i] === 'written');
+    this.counters.batches += 1;
+    this.counters.batchedAppends += members.length;
+    this.counters.writtenInSet += written.length;
+    for (const member of written) member.resolve({ kind: 'appended' });
+    // A stream found at another version lost its race: refused as in the transaction. The others run alone, which tells.
+    for (const [i, member] of members.entries()) {
+      if (outcome.results[i] === 'moved') member.reject(new StreamVersionConflict(member.write.streamId, member.write.expectedVersion));
+    }
+    await Promise.all(members.filter((_, i) => outcome.results[i] === 'unknown' || outcome.results[i] === 'notTried').map((m) => this.settleAlone(m)));
+    return true;
   }
 
   /**
@@ -251,7 +335,8 @@ export class GroupCommitEventStore implements EventStore {
           for (const [k, result] of written.entries()) {
             const i = inSet[k];
             if (i === undefined) continue;
-            results[i] = memberResultOf(result);
+            const write = members[i]?.write;
+            if (write) results[i] = memberResultOf(write, result);
             if (results[i] !== undefined) writtenInSet += 1;
           }
         } catch {
@@ -276,8 +361,8 @@ export class GroupCommitEventStore implements EventStore {
     const member = await trx.savepoint(SAVEPOINT).execute();
     let result: MemberResult;
     try {
-      await this.solo.write(member, write);
-      result = { kind: 'settled', outcome: { kind: 'appended' } };
+      const heads = await this.solo.write(member, write);
+      result = { kind: 'settled', outcome: { kind: 'appended' }, heads };
     } catch (error) {
       // If the connection is gone this throws too, and the whole batch is run again member by member.
       await member.rollbackToSavepoint(SAVEPOINT).execute();

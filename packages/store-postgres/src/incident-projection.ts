@@ -37,6 +37,26 @@ export function incidentView(incidentId: string, version: number, state: Persist
   };
 }
 
+/** The board row of an incident at `version` (its view as a value: the callers serialise it their way). */
+export function incidentRow(incidentId: string, version: number, state: PersistedState<IncidentContext>) {
+  const view = incidentView(incidentId, version, state);
+  const updatedAt = view.updatedAt ?? new Date(0).toISOString();
+  return {
+    incident_id: incidentId,
+    state: view.state,
+    severity: view.severity,
+    category: view.category,
+    lead_jurisdiction: view.leadJurisdiction,
+    supporting_jurisdictions: view.supportingJurisdictions,
+    rooms: [...new Set([view.leadJurisdiction, ...view.linkedJurisdictions, ...view.supportingJurisdictions])],
+    exercise: view.exercise,
+    version,
+    reported_at: view.reportedAt ?? updatedAt,
+    updated_at: updatedAt,
+    view,
+  };
+}
+
 /** Upserts the board row of an incident inside the command's transaction. */
 export async function projectIncident(trx: Transaction<Database>, incidentId: string, version: number, state: PersistedState<IncidentContext>): Promise<void> {
   await projectIncidents(trx, [{ incidentId, version, state }]);
@@ -52,22 +72,8 @@ export async function projectIncidents(
 ): Promise<void> {
   if (incidents.length === 0) return;
   const rows = incidents.map(({ incidentId, version, state }) => {
-    const view = incidentView(incidentId, version, state);
-    const updatedAt = view.updatedAt ?? new Date(0).toISOString();
-    return {
-      incident_id: incidentId,
-      state: view.state,
-      severity: view.severity,
-      category: view.category,
-      lead_jurisdiction: view.leadJurisdiction,
-      supporting_jurisdictions: view.supportingJurisdictions,
-      rooms: [...new Set([view.leadJurisdiction, ...view.linkedJurisdictions, ...view.supportingJurisdictions])],
-      exercise: view.exercise,
-      version,
-      reported_at: view.reportedAt ?? updatedAt,
-      updated_at: updatedAt,
-      view: JSON.stringify(view),
-    };
+    const row = incidentRow(incidentId, version, state);
+    return { ...row, view: JSON.stringify(row.view) };
   });
   await trx
     .insertInto('incident')

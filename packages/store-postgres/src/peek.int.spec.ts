@@ -41,6 +41,29 @@ describe('PostgresEventStore.peek', () => {
     expect(await new GroupCommitEventStore(t.db).peek(key, 'peek-1')).toStrictEqual(seen);
   });
 
+  it('peeks asked together share one query, each answered as if asked alone', async () => {
+    const engine = createEngine({ store: new PostgresEventStore(t.db) });
+    await engine.handle({ streamType: 'incident', streamId: 'peek-3', type: 'ReportIncident', data: { title: 'Peek 3', leadJurisdiction: '441203' }, actor: room });
+    await engine.handle({ streamType: 'incident', streamId: 'peek-3', type: 'UpdateIncidentDetails', commandId: 'c-3', data: { description: 'third' }, actor: room });
+    const asked: [string | undefined, string][] = [
+      ['u/do-peek/peek-3/c-3', 'peek-3'],
+      [undefined, 'peek-3'],
+      ['u/do-peek/peek-3/unknown', 'peek-3'],
+      ['u/do-peek/none/c-3', 'none'],
+      [undefined, 'peek-1'],
+    ];
+    const alone = new PostgresEventStore(t.db);
+    const expected = [];
+    for (const [key, stream] of asked) expected.push(await alone.peek(key, stream));
+    expect(expected[0]?.command).not.toBeNull();
+    expect(expected.map((e) => e.version)).toStrictEqual([2, 2, 2, null, 2]);
+
+    const shared = new GroupCommitEventStore(t.db);
+    const together = await Promise.all(asked.map(([key, stream]) => shared.peek(key, stream)));
+    expect(together).toStrictEqual(expected);
+    expect(shared.stats().sharedPeeks).toBe(asked.length);
+  });
+
   it('an engine that keeps a stream sees another writer move it: its next command lands on the stored state', async () => {
     const mine = createEngine({ store: new GroupCommitEventStore(t.db) });
     const other = createEngine({ store: new GroupCommitEventStore(t.db) });

@@ -8,6 +8,7 @@ import { projectIncident } from './incident-projection';
 import { projectReport } from './report-items';
 import { applyEffects, projectResourceRequest } from './resources';
 import { eventHash } from './hash-chain';
+import { canWriteInOneStatement, StreamHeads, writeInOneStatement, type HeadedWrite } from './one-statement-write';
 
 type InlineProjection = (trx: Transaction<Database>, write: StreamWrite) => Promise<void>;
 
@@ -38,12 +39,30 @@ export class DuplicateCommand extends Error {
   }
 }
 
+/** How appends were written, for tests and benchmarks. */
+export interface PostgresStoreStats {
+  /** Appends written in one statement (see writeInOneStatement). */
+  oneStatement: number;
+  /** Appends written in a transaction of their own statements. */
+  transaction: number;
+}
+
 export class PostgresEventStore implements EventStore {
+  /** The hash each stream ends with as this store last saw it: the next write to it can then go in one statement. */
+  private readonly heads = new StreamHeads();
+  private readonly counters: PostgresStoreStats = { oneStatement: 0, transaction: 0 };
+
   constructor(private readonly db: Kysely<Database>) {}
 
+  stats(): Readonly<PostgresStoreStats> {
+    return { ...this.counters };
+  }
+
   async loadStream(streamId: string): Promise<StreamRecord | null> {
-    const row = await this.db.selectFrom('stream').select(['stream_id', 'stream_type', 'version', 'snapshot']).where('stream_id', '=', streamId).executeTakeFirst();
-    return row ? { streamId: row.stream_id, streamType: row.stream_type, version: row.version, state: row.snapshot } : null;
+    const row = await this.db.selectFrom('stream').select(['stream_id', 'stream_type', 'version', 'snapshot', 'last_hash']).where('stream_id', '=', streamId).executeTakeFirst();
+    if (!row) return null;
+    this.heads.set(row.stream_id, row.version, row.last_hash);
+    return { streamId: row.stream_id, streamType: row.stream_type, version: row.version, state: row.snapshot };
   }
 
   async openingOf(streamId: string): Promise<string | undefined> {
@@ -62,31 +81,116 @@ export class PostgresEventStore implements EventStore {
   }
 
   async peek(commandKey: string | undefined, streamId: string): Promise<Peeked> {
-    // One row always: the stream's version (null without a stream) and the command, if one is stored.
-    const { rows } = await sql<{ version: number | null; result: CommandResult | null; fingerprint: string | null }>`
-      select (select version from stream where stream_id = ${streamId}) as version, c.result, c.fingerprint
-      from (values (1)) as one (x) left join command c on c.command_key = ${commandKey ?? null}
+    const [seen] = await this.peekAll([{ commandKey, streamId }]);
+    if (!seen) throw new Error(`no answer to the peek of ${streamId}`);
+    return seen;
+  }
+
+  /**
+   * Several peeks in one round trip, answered in the order asked: what the group-commit store sends
+   * for the commands that arrive while a peek is in flight (issue 18).
+   */
+  async peekAll(asked: readonly { commandKey: string | undefined; streamId: string }[]): Promise<Peeked[]> {
+    // One row per peek: the stream's version and hash (null without a stream) and the command, if one is stored.
+    const { rows } = await sql<{ version: number | null; last_hash: string | null; result: CommandResult | null; fingerprint: string | null }>`
+      select s.version, s.last_hash, c.result, c.fingerprint
+      from unnest(${asked.map((a) => a.streamId)}::text[], ${asked.map((a) => a.commandKey ?? null)}::text[]) with ordinality as p (stream_id, command_key, n)
+        left join stream s on s.stream_id = p.stream_id
+        left join command c on c.command_key = p.command_key
+      order by p.n
     `.execute(this.db);
-    const row = rows[0];
-    return { command: row?.result ? { result: row.result, fingerprint: row.fingerprint } : null, version: row?.version ?? null };
+    return asked.map(({ streamId }, i) => {
+      const row = rows[i];
+      if (row?.version != null) this.heads.set(streamId, row.version, row.last_hash);
+      return { command: row?.result ? { result: row.result, fingerprint: row.fingerprint } : null, version: row?.version ?? null };
+    });
   }
 
   async append(write: StreamWrite): Promise<AppendOutcome> {
+    const together = await this.writeTogether([write]);
+    if (together.kind === 'failed' && together.keyTaken) return this.duplicateOf(write);
+    if (together.kind === 'tried') {
+      const [result] = together.results;
+      if (result === 'written') return { kind: 'appended' };
+      if (result === 'moved') throw new StreamVersionConflict(write.streamId, write.expectedVersion);
+    }
+    // Not tried, not written for a reason the statement cannot tell (a stale hash), or a deadlock: the transaction tells.
     try {
-      await this.db.transaction().execute((trx) => this.write(trx, write));
+      const heads = await this.db.transaction().execute((trx) => this.write(trx, write));
+      this.counters.transaction += 1;
+      for (const head of heads) this.heads.set(head.streamId, head.version, head.lastHash);
       return { kind: 'appended' };
     } catch (error) {
       if (!(error instanceof DuplicateCommand)) throw error;
-      const key = keyOf(write);
-      const stored = await this.findCommand(key);
-      if (!stored) throw new Error(`command ${key} conflicted but has no stored result`);
-      // The same key for another command is a conflict, never the first command's answer.
-      return { kind: 'duplicate', result: answerFor(stored, key, write.fingerprint) };
+      return this.duplicateOf(write);
     }
   }
 
-  /** Writes one command's effects in the caller's transaction: used alone and by group commit. */
-  async write(trx: Transaction<Database>, write: StreamWrite): Promise<void> {
+  /**
+   * Writes in one statement those of `writes` (distinct streams and command keys) that can go so and
+   * whose stream's hash this store knows at their expected version (see writeInOneStatement). Per
+   * write, whether it is written; the others are the caller's to write otherwise. `failed`: the
+   * statement failed as a whole and wrote nothing (`keyTaken`: a command key was taken meanwhile).
+   */
+  async writeTogether(writes: readonly StreamWrite[]): Promise<{ kind: 'tried'; results: TogetherResult[] } | { kind: 'failed'; keyTaken: boolean }> {
+    const chosen: number[] = [];
+    const headed: HeadedWrite[] = [];
+    for (const [i, write] of writes.entries()) {
+      const prevHash = this.prevHashOf(write);
+      if (prevHash === undefined || !canWriteInOneStatement(write)) continue;
+      chosen.push(i);
+      headed.push({ write, prevHash });
+    }
+    const results: TogetherResult[] = writes.map(() => 'notTried');
+    if (headed.length === 0) return { kind: 'tried', results };
+    const outcome = await writeInOneStatement(this.db, headed);
+    if (outcome.kind === 'failed') return outcome;
+    for (const [k, { write }] of headed.entries()) {
+      const result = outcome.results[k];
+      const i = chosen[k];
+      if (result === undefined || i === undefined) continue;
+      if (result.kind !== 'written') {
+        // Not where this store thought: the next look at it reads the head afresh.
+        this.heads.forget(write.streamId);
+        results[i] = result.kind;
+        continue;
+      }
+      results[i] = 'written';
+      this.counters.oneStatement += 1;
+      this.heads.set(write.streamId, write.expectedVersion + write.events.length, result.lastHash);
+    }
+    return { kind: 'tried', results };
+  }
+
+  /** Where a committed write (of group commit's transaction path) left a stream: the next write to it may go in one statement. */
+  noteHead(head: StreamHead): void {
+    this.heads.set(head.streamId, head.version, head.lastHash);
+  }
+
+  /** Whether writeTogether would try `write` now. */
+  canWriteTogether(write: StreamWrite): boolean {
+    return canWriteInOneStatement(write) && this.prevHashOf(write) !== undefined;
+  }
+
+  /** The hash `write` continues its stream's chain from, when known (null: a new stream). */
+  private prevHashOf(write: StreamWrite): string | null | undefined {
+    return write.expectedVersion === 0 ? null : this.heads.hashAt(write.streamId, write.expectedVersion);
+  }
+
+  /** The stored answer for a write whose command key another transaction committed first. */
+  private async duplicateOf(write: StreamWrite): Promise<AppendOutcome> {
+    const key = keyOf(write);
+    const stored = await this.findCommand(key);
+    if (!stored) throw new Error(`command ${key} conflicted but has no stored result`);
+    // The same key for another command is a conflict, never the first command's answer.
+    return { kind: 'duplicate', result: answerFor(stored, key, write.fingerprint) };
+  }
+
+  /**
+   * Writes one command's effects in the caller's transaction: used alone and by group commit. Returns
+   * where it left each stream it wrote (the command's and its reactions'), valid once the transaction commits.
+   */
+  async write(trx: Transaction<Database>, write: StreamWrite): Promise<StreamHead[]> {
     // Claiming the command key first makes a concurrent retry wait for this transaction, then see it.
     const claimed = await trx
       .insertInto('command')
@@ -100,8 +204,10 @@ export class PostgresEventStore implements EventStore {
     const snapshot = JSON.stringify(write.state);
     const now = write.events[0]?.meta.recordedAt ?? new Date().toISOString();
     // The hash chain (issue 7) continues from the hash the stream row keeps: none for a new stream.
-    let rows = chainRows(write, null);
+    let rows: EventRowOfWrite[] = [];
+    let prevHash: string | null = null;
     if (write.expectedVersion === 0) {
+      rows = chainRows(write, null);
       const inserted = await trx
         .insertInto('stream')
         .values({ stream_id: write.streamId, stream_type: write.streamType, version, snapshot, created_at: now, updated_at: now, last_hash: lastHash(rows, null) })
@@ -121,6 +227,7 @@ export class PostgresEventStore implements EventStore {
         .returning('before.prev_hash')
         .executeTakeFirst();
       if (!updated) throw new StreamVersionConflict(write.streamId, write.expectedVersion);
+      prevHash = updated.prev_hash;
       if (write.events.length > 0) {
         rows = chainRows(write, updated.prev_hash);
         await trx.updateTable('stream').set({ last_hash: lastHash(rows, updated.prev_hash) }).where('stream_id', '=', write.streamId).execute();
@@ -132,9 +239,11 @@ export class PostgresEventStore implements EventStore {
     }
     await applyEffects(trx, write.effects);
     await INLINE_PROJECTIONS[write.streamType]?.(trx, write);
+    const heads: StreamHead[] = [{ streamId: write.streamId, version, lastHash: lastHash(rows, prevHash) }];
     // What the command caused on other streams commits with it (e.g. the report obligation opened
     // by confirming the incident).
-    for (const reaction of write.reactions ?? []) await this.write(trx, reaction);
+    for (const reaction of write.reactions ?? []) heads.push(...(await this.write(trx, reaction)));
+    return heads;
   }
 
   async readStream(streamId: string, afterVersion = 0): Promise<EventEnvelope[]> {
@@ -147,6 +256,18 @@ export class PostgresEventStore implements EventStore {
       .execute();
     return rows.map(toEnvelope);
   }
+}
+
+type EventRowOfWrite = ReturnType<typeof chainRows>[number];
+
+/** What writeTogether did with one write: see WriteResult; `notTried`: it could not go in the statement. */
+type TogetherResult = 'written' | 'moved' | 'unknown' | 'notTried';
+
+/** Where a write left a stream: its version and the hash its chain ends with. */
+export interface StreamHead {
+  streamId: string;
+  version: number;
+  lastHash: string | null;
 }
 
 /** The command row a write claims. */

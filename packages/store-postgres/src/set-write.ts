@@ -8,7 +8,8 @@ import { chainRows, commandRow, INLINE_PROJECTIONS, lastHash } from './postgres-
 
 /** What became of one write of a set written together. */
 export type SetWriteResult =
-  | { kind: 'appended' }
+  /** `lastHash`: the hash the stream's chain ends with after the write. */
+  | { kind: 'appended'; lastHash: string | null }
   | { kind: 'duplicate'; result: CommandResult }
   /** Lost its stream (StreamVersionConflict), or its key was used for another command (ConflictError). */
   | { kind: 'conflict'; error: StreamVersionConflict | ConflictError }
@@ -52,10 +53,14 @@ export async function writeSet(trx: Transaction<Database>, writes: readonly Stre
   const mine = writes.flatMap((write, i) => (claimed.has(keyOf(write)) ? [{ write, i }] : []));
 
   const rowsOf = new Map<number, ReturnType<typeof chainRows>>();
+  const headOf = new Map<number, string | null>();
   const won = new Set<number>();
   const creating = mine.filter(({ write }) => write.expectedVersion === 0);
   if (creating.length > 0) {
-    for (const { write, i } of creating) rowsOf.set(i, chainRows(write, null));
+    for (const { write, i } of creating) {
+      rowsOf.set(i, chainRows(write, null));
+      headOf.set(i, lastHash(rowsOf.get(i) ?? [], null));
+    }
     const inserted = await trx
       .insertInto('stream')
       .values(
@@ -108,6 +113,7 @@ export async function writeSet(trx: Transaction<Database>, writes: readonly Stre
       const prev = prevHash.get(write.streamId) ?? null;
       const chained = chainRows(write, prev);
       rowsOf.set(i, chained);
+      headOf.set(i, lastHash(chained, prev));
       if (chained.length > 0) heads.push({ stream_id: write.streamId, last_hash: lastHash(chained, prev) });
     }
     if (heads.length > 0) {
@@ -134,7 +140,7 @@ export async function writeSet(trx: Transaction<Database>, writes: readonly Stre
       isStreamOf(write, 'incident') ? [{ incidentId: write.streamId, version: write.expectedVersion + write.events.length, state: write.state }] : [],
     ),
   );
-  for (const { i } of winners) results[i] = { kind: 'appended' };
+  for (const { i } of winners) results[i] = { kind: 'appended', lastHash: headOf.get(i) ?? null };
 
   const duplicates = writes.flatMap((write, i) => (claimed.has(keyOf(write)) ? [] : [{ write, i }]));
   if (duplicates.length > 0) {

@@ -24,6 +24,8 @@ const MusterEnvSchema = z.object({
   NATS_URL: z.string().min(1).optional(),
   NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]{1,200}$/).default('MUSTER_EVENTS'),
   NATS_SUBJECT_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/).default('muster'),
+  /** Copies of the stream on a NATS cluster (the same number as the relay's and gateway's). */
+  NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** `/health/ready` fails while the oldest event the relay has not published is older than this. */
   MUSTER_READY_RELAY_LAG_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   /** Seed the demo logins (password = user name); on by default with the embedded database. */

@@ -45,7 +45,7 @@ export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logg
         servers: env.NATS_URL.split(',').map((s) => s.trim()),
         stream: env.NATS_STREAM,
         subjectPrefix: env.NATS_SUBJECT_PREFIX,
-        ensureStream: true,
+        ensureStream: { replicas: env.NATS_STREAM_REPLICAS },
         waitOnFirstConnect: true,
         name: 'muster-start',
       })

@@ -41,8 +41,8 @@ export class StreamCache {
     }
   }
 
-  /** Forgets the streams of a write whose outcome is not known to be this write (refused, failed, a duplicate). */
-  forget(write: StreamWrite): void {
+  /** Forgets the streams of a write whose outcome is not known to be this write (refused, failed, a duplicate), or a stale copy. */
+  forget(write: Pick<StreamWrite, 'streamId' | 'reactions'>): void {
     for (const w of [write, ...(write.reactions ?? [])]) this.streams.delete(w.streamId);
   }
 }

@@ -578,8 +578,9 @@ export const AGGREGATES: { readonly [K in StreamType]: AggregateRegistration<K> 
     creationFields: (_streamId, incidentId) => ({ incidentId }),
     related: none,
     effectsOf: reportEffects,
-    // Reports go up: the room above the lead receives them, and an overdue one escalates to it.
-    extraRooms: (incident) => (incident.upperJurisdiction ? [incident.upperJurisdiction] : []),
+    // Reports go up: the room above the lead receives them, and an overdue one escalates to it. Not
+    // in a drill (演练): its reports and their deadlines stay with the rooms that take part in it.
+    extraRooms: (incident) => (incident.upperJurisdiction && !incident.exercise ? [incident.upperJurisdiction] : []),
   },
   // 督办 (issue 16): a room above the lead supervises a task of a room of the incident.
   supervision: {

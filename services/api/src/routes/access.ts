@@ -198,3 +198,8 @@ export interface RouteContext extends AccessDependencies {
   clock: { now(): Date };
   newId(): string;
 }
+
+/** The store's filter for a list's `exercise` query: real incidents only, drills only, or (`all`) no filter. */
+export function exerciseFlag(filter: 'false' | 'true' | 'all'): boolean | undefined {
+  return filter === 'all' ? undefined : filter === 'true';
+}

@@ -4,6 +4,7 @@
 #   NATS with JetStream on 127.0.0.1:4222
 #   Debian's chromium (and a CJK font) for the console's browser tests
 #   Debian's haproxy for the scale-out test (test/infra/scale-out.spec.ts runs it from infra/haproxy/)
+#   xmllint (Debian's libxml2-utils) that validates the warnings' CAP 1.2 XML against the OASIS schema
 # Starts them when they are not running, installs them (Debian: apt-get) when they are missing.
 # Never stops or restarts a running service. Idempotent; prints nothing when everything already runs.
 #
@@ -178,12 +179,19 @@ ensure_haproxy() {
   return 0
 }
 
+# The warnings' CAP 1.2 messages are validated against the OASIS schema with libxml2's xmllint (issue 21).
+ensure_xmllint() {
+  command -v xmllint >/dev/null 2>&1 || apt_install libxml2-utils
+  return 0
+}
+
 main() {
   ensure_postgres
   check_postgres_login
   ensure_nats
   ensure_browser
   ensure_haproxy
+  ensure_xmllint
 }
 
 # Sourcing the file (tests) defines the functions without running anything.

@@ -101,7 +101,8 @@ interface ListIncidentsQuery {
   state?: IncidentView['state'];
   severity?: NonNullable<IncidentView['severity']>;
   jurisdiction?: string;
-  exercise?: boolean;
+  /** Drills (演练) are left out unless asked: `true` drills only, `'all'` both. */
+  exercise?: boolean | 'all';
   limit?: number;
   after?: string;
 }

@@ -65,6 +65,8 @@ export interface SubscribeOptions {
   url: string;
   rooms?: string[];
   incidents?: string[];
+  /** Whether the rooms carry drill (演练) events too; without it they carry real incidents' only. */
+  drills?: boolean;
   /** Resume after this position; without it the feed starts live at the head of the log. */
   after?: string;
   /** Each event of the subscription once, in log order, across reconnects. */
@@ -107,6 +109,7 @@ export function subscribe(options: SubscribeOptions): LiveFeed {
     type: 'subscribe',
     ...(options.rooms ? { rooms: options.rooms } : {}),
     ...(options.incidents ? { incidents: options.incidents } : {}),
+    ...(options.drills !== undefined ? { drills: options.drills } : {}),
     ...(options.after !== undefined ? { after: options.after } : {}),
   });
   const initialMs = options.backoff?.initialMs ?? 250;

@@ -155,11 +155,17 @@ export const IncidentCommandRequestSchema = CommandOptionsSchema.extend({
   data: z.record(z.string(), z.unknown()).optional(),
 }).meta({ id: 'IncidentCommandRequest', description: '`data` is checked against the schema of `type`' });
 
+/**
+ * Which incidents a list or board shows by their drill flag (演练): `false` (the default) real ones
+ * only, so that a drill never reads as a real incident; `true` drills only; `all` both.
+ */
+export const ExerciseFilterSchema = z.enum(['false', 'true', 'all']).default('false');
+
 export const ListIncidentsQuerySchema = z.strictObject({
   state: IncidentStateSchema.optional(),
   severity: SeveritySchema.optional(),
   jurisdiction: JurisdictionCodeSchema.optional(),
-  exercise: z.enum(['true', 'false']).optional(),
+  exercise: ExerciseFilterSchema,
   limit: z.coerce.number().int().min(1).max(500).optional(),
   after: z.string().max(200).optional(),
 });

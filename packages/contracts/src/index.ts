@@ -86,6 +86,7 @@ export {
   InterviewSchema,
   InterviewViewSchema,
 } from './supervision.schemas';
+export { CreateWarningRequestSchema, WarningCommandRequestSchema, WarningMessageQuerySchema } from './warning.schemas';
 
 export { ROUTE_CATALOG, catalogRoutes, FormQuerySchema, ICS_FORMS, ICS209_VERSIONS, JurisdictionQuerySchema, TimelineExportQuerySchema } from './route-catalog';
 export type { RouteAccess, RouteId, RouteSpec, RouteTargetKind } from './route-catalog';

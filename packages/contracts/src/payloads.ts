@@ -5,6 +5,7 @@ import { REPORT_COMMAND_SCHEMAS } from './duty.schemas';
 import { INCIDENT_COMMAND_SCHEMAS, ReportIncidentSchema } from './incident.schemas';
 import { CORRECTION_COMMAND_SCHEMAS } from './review.schemas';
 import { SUPERVISION_COMMAND_SCHEMAS } from './supervision.schemas';
+import { WARNING_COMMAND_SCHEMAS } from './warning.schemas';
 
 /**
  * A value as parsed: zod's optional fields (`?: T | undefined`) read as the domain writes them
@@ -59,4 +60,5 @@ export const COMMAND_PAYLOAD_SCHEMAS = tiedToDomain({
   report: REPORT_COMMAND_SCHEMAS,
   correction: CORRECTION_COMMAND_SCHEMAS,
   supervision: SUPERVISION_COMMAND_SCHEMAS,
+  warning: WARNING_COMMAND_SCHEMAS,
 });

@@ -1,4 +1,4 @@
-import { sceneAggregate, correctionAggregate, incidentAggregate, reportAggregate, requestAggregate, supervisionAggregate, STREAM_TYPES, type AggregateDefinition, type StreamType } from '@muster/domain';
+import { sceneAggregate, correctionAggregate, incidentAggregate, reportAggregate, requestAggregate, supervisionAggregate, warningAggregate, STREAM_TYPES, type AggregateDefinition, type StreamType } from '@muster/domain';
 import { describe, expect, it } from 'vitest';
 import { COMMAND_PAYLOAD_SCHEMAS } from './payloads';
 
@@ -9,6 +9,7 @@ const AGGREGATES: Record<StreamType, AggregateDefinition> = {
   report: reportAggregate,
   correction: correctionAggregate,
   supervision: supervisionAggregate,
+  warning: warningAggregate,
 };
 
 // The payload types are tied to the domain's at compile time (payloads.ts); this checks the same at
@@ -18,7 +19,7 @@ describe('command payload schemas', () => {
     expect(Object.keys(COMMAND_PAYLOAD_SCHEMAS[type]).sort()).toEqual(Object.keys(AGGREGATES[type].eventFor).sort());
   });
 
-  it('cover the 68 commands', () => {
-    expect(STREAM_TYPES.reduce((n, type) => n + Object.keys(COMMAND_PAYLOAD_SCHEMAS[type]).length, 0)).toBe(68);
+  it('cover the 76 commands', () => {
+    expect(STREAM_TYPES.reduce((n, type) => n + Object.keys(COMMAND_PAYLOAD_SCHEMAS[type]).length, 0)).toBe(76);
   });
 });

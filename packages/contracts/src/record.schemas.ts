@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ReportsViewSchema, ResourceRequestViewSchema, RulesViewSchema, SceneViewSchema } from './answer.schemas';
-import { IncidentViewSchema } from './incident.schemas';
+import { ExerciseFilterSchema, IncidentViewSchema } from './incident.schemas';
 import { SupervisionItemViewSchema } from './supervision.schemas';
 
 /**
@@ -59,6 +59,8 @@ export const BoardQuerySchema = z.strictObject({
   scope: z.enum(BOARD_SCOPES).default('room'),
   /** Only this incident's card (empty when it is not on the board): what a console reads after an event. */
   incident: z.string().max(200).optional(),
+  /** Drills (演练) stay off the board unless asked: `true` their cards only, `all` beside the real ones. */
+  exercise: ExerciseFilterSchema,
 });
 
 /** GET /board: the cards of the caller's room's board, open incidents only, most severe first. */

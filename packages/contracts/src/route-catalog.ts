@@ -76,9 +76,10 @@ import {
   SupervisionCommandRequestSchema,
   SupervisionListSchema,
 } from './supervision.schemas';
+import { CapIndexSchema, CreateWarningRequestSchema, WARNING_FILINGS, WarningCommandRequestSchema, WarningListSchema, WarningMessageQuerySchema, WarningViewSchema } from './warning.schemas';
 
 /** Things a route can name in its path, each owned by a jurisdiction (directly or through its incident). */
-export type RouteTargetKind = 'incident' | 'resourceRequest' | 'depot' | 'team' | 'watchEntry';
+export type RouteTargetKind = 'incident' | 'resourceRequest' | 'depot' | 'team' | 'watchEntry' | 'warning';
 
 /**
  * Who may call a route, decided before the route looks at anything else (issue 14):
@@ -100,7 +101,7 @@ export type RouteAccess =
   | { kind: 'keep'; target: RouteTargetKind; param: string }
   | { kind: 'read-jurisdiction'; from: 'query'; optional: boolean }
   | { kind: 'keep-jurisdiction'; from: 'body'; rule: 'duty-records' | 'reference-data' | 'interviews' }
-  | { kind: 'command'; streamType: 'incident' | 'scene' | 'resourceRequest' | 'report' | 'supervision' };
+  | { kind: 'command'; streamType: 'incident' | 'scene' | 'resourceRequest' | 'report' | 'supervision' | 'warning' };
 
 type HttpMethod = 'GET' | 'POST' | 'PUT';
 
@@ -115,7 +116,7 @@ export interface RouteSpec {
   /** What a successful answer holds (a redirect holds nothing). */
   answer?: z.ZodType;
   /** Media type of the answer when it is not JSON; `text/csv` routes answer JSON unless asked for CSV. */
-  contentType?: 'text/csv' | 'text/html' | 'text/csv+json' | 'text/plain';
+  contentType?: 'text/csv' | 'text/html' | 'text/csv+json' | 'text/plain' | 'application/xml' | 'application/atom+xml';
   body?: z.ZodType;
   query?: z.ZodObject;
   /** The answer with status 503 when the route reports the process unavailable (readiness), instead of the error body. */
@@ -128,6 +129,7 @@ export interface RouteSpec {
 const REPORT_FILINGS = Object.fromEntries(REPORT_FILING_NAMES.map((name) => [name, REPORT_COMMAND_SCHEMAS[name]]));
 
 const incidentRead = { kind: 'read', target: 'incident', param: 'incidentId' } as const;
+const warningRead = { kind: 'read', target: 'warning', param: 'warningId' } as const;
 export const JurisdictionQuerySchema = z.strictObject({ jurisdiction: JurisdictionCodeSchema.optional() });
 export const TimelineExportQuerySchema = z.strictObject({ format: z.enum(['json', 'csv']).default('json') });
 export const ICS_FORMS = ['ics201', 'ics209', 'ics214'] as const;
@@ -195,6 +197,16 @@ export const ROUTE_CATALOG = {
   createInterview: { method: 'POST', path: '/interviews', summary: 'Record a 约谈 (accountability interview) of a room below the caller’s', access: { kind: 'keep-jurisdiction', from: 'body', rule: 'interviews' }, status: 201, body: InterviewSchema, answer: InterviewViewSchema },
   listInterviews: { method: 'GET', path: '/interviews', summary: '约谈 records of the caller’s room and the rooms below it (or of one of them), newest first', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: JurisdictionQuerySchema, answer: InterviewListSchema },
 
+  draftWarning: { method: 'POST', path: '/warnings', summary: 'Draft a warning (预警) of the caller’s room', access: { kind: 'command', streamType: 'warning' }, status: 201, body: CreateWarningRequestSchema, answer: CommandResultSchema },
+  warningCommand: { method: 'POST', path: '/warnings/:warningId/commands', summary: 'Revise, approve, issue, update (a level change included), lift a warning, or link it to an incident', access: { kind: 'command', streamType: 'warning' }, status: 200, body: WarningCommandRequestSchema, answer: CommandResultSchema, commands: WARNING_FILINGS },
+  listWarnings: { method: 'GET', path: '/warnings', summary: 'The warnings of a room and the rooms below it (or of one of them), newest first', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: JurisdictionQuerySchema, answer: WarningListSchema },
+  getWarning: { method: 'GET', path: '/warnings/:warningId', summary: 'A warning as its room and the rooms above it see it, with its released messages', access: warningRead, status: 200, answer: WarningViewSchema },
+  warningCap: { method: 'GET', path: '/warnings/:warningId/cap.xml', summary: 'A released message of a warning as OASIS CAP 1.2 XML (the latest unless ?message=n)', access: warningRead, status: 200, query: WarningMessageQuerySchema, answer: TextFileSchema, contentType: 'application/xml' },
+  warningGb: { method: 'GET', path: '/warnings/:warningId/gb.xml', summary: 'A released message of a warning in the GB/T 35965.1 profile (the latest unless ?message=n)', access: warningRead, status: 200, query: WarningMessageQuerySchema, answer: TextFileSchema, contentType: 'application/xml' },
+  publicCapIndex: { method: 'GET', path: '/public/warnings/:jurisdiction/index.json', summary: 'The CAP index of the warnings in force over a jurisdiction (drills never), for downstream systems', access: { kind: 'public' }, status: 200, answer: CapIndexSchema },
+  publicWarningFeed: { method: 'GET', path: '/public/warnings/:jurisdiction/feed.atom', summary: 'The Atom feed of the warnings in force over a jurisdiction (drills never), each linking its CAP message', access: { kind: 'public' }, status: 200, answer: TextFileSchema, contentType: 'application/atom+xml' },
+  publicWarningCap: { method: 'GET', path: '/public/warnings/messages/:warningId/cap.xml', summary: 'The latest message of a warning in force as OASIS CAP 1.2 XML (public; drills and drafts are not found)', access: { kind: 'public' }, status: 200, answer: TextFileSchema, contentType: 'application/xml' },
+  publicWarningGb: { method: 'GET', path: '/public/warnings/messages/:warningId/gb.xml', summary: 'The same message in the GB/T 35965.1 profile', access: { kind: 'public' }, status: 200, answer: TextFileSchema, contentType: 'application/xml' },
   timeline: { method: 'GET', path: '/incidents/:incidentId/timeline', summary: 'The incident and every stream under it, in commit order', access: incidentRead, status: 200, query: TimelineQuerySchema, answer: TimelinePageSchema },
   correctEntry: { method: 'POST', path: '/incidents/:incidentId/corrections', summary: 'Strike or amend an entry of the record (the command policy then decides who may)', access: incidentRead, status: 201, body: CorrectEntryRequestSchema, answer: CommandResultSchema },
   stateAt: { method: 'GET', path: '/incidents/:incidentId/state', summary: 'The incident and its command structure at instant T by replay', access: incidentRead, status: 200, query: StateAtQuerySchema, answer: StateAtViewSchema },

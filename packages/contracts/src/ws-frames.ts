@@ -42,6 +42,12 @@ export const SubscribeFrameSchema = z.strictObject({
   type: z.literal('subscribe'),
   ...topics,
   after: PositionSchema.optional(),
+  /**
+   * Whether the connection's rooms carry drill (演练) events too: off until a subscribe says `true`
+   * (the last subscribe that names it wins), so a room's feed is the real record. A watched incident
+   * always carries its own events, drill or not.
+   */
+  drills: z.boolean().optional(),
 });
 
 /** Removes rooms and incidents from the subscription; the position is kept. */

@@ -63,3 +63,7 @@ export { supervisionAggregate, supervisionDeadlineIssue, pendingSupervisionDeadl
 export { SUPERVISION_MIN_SEVERITY, supervisionStreamId } from './supervision/supervision.types';
 export type { SupervisionContext } from './supervision/supervision.types';
 
+export { warningAggregate, approvalBy, pendingWarningDeadline } from './warning/warning.machine';
+export { CAP_LEVEL_MAPPING, capStatusOf, gbStatusOf, beijingStamp } from './warning/warning.rules';
+export { CAP_CATEGORIES, WARNING_CHANNELS, WARNING_LEVELS, WARNING_STATUSES, warningStreamId } from './warning/warning.types';
+export type { WarningMessage, WarningContent, WarningContext, WarningLevel } from './warning/warning.types';

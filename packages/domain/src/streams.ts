@@ -11,6 +11,8 @@ import type { requestMachine } from './request/request.machine';
 import type { REQUEST_EVENT_FOR, RequestCommand } from './request/request.types';
 import type { supervisionMachine } from './supervision/supervision.machine';
 import type { SUPERVISION_EVENT_FOR, SupervisionCommand } from './supervision/supervision.types';
+import type { warningMachine } from './warning/warning.machine';
+import type { WARNING_EVENT_FOR, WarningCommand } from './warning/warning.types';
 
 /**
  * Every stream type: the machine that keeps its state, the commands it takes and the events it
@@ -24,11 +26,13 @@ interface StreamTypes {
   report: { machine: typeof reportMachine; command: ReportCommand; eventFor: typeof REPORT_EVENT_FOR };
   correction: { machine: typeof correctionMachine; command: CorrectionCommand; eventFor: typeof CORRECTION_EVENT_FOR };
   supervision: { machine: typeof supervisionMachine; command: SupervisionCommand; eventFor: typeof SUPERVISION_EVENT_FOR };
+  /** A warning belongs to the room that issues it, not to an incident (it may come before any). */
+  warning: { machine: typeof warningMachine; command: WarningCommand; eventFor: typeof WARNING_EVENT_FOR };
 }
 
 export type StreamType = keyof StreamTypes;
 
-export const STREAM_TYPES = ['incident', 'scene', 'resourceRequest', 'report', 'correction', 'supervision'] as const satisfies readonly StreamType[];
+export const STREAM_TYPES = ['incident', 'scene', 'resourceRequest', 'report', 'correction', 'supervision', 'warning'] as const satisfies readonly StreamType[];
 
 /** The machine of a stream type. */
 export type MachineOf<K extends StreamType> = StreamTypes[K]['machine'];
@@ -57,6 +61,7 @@ interface EngineFilled {
   SubmitResourceRequest: 'requestId';
   CorrectEntry: 'incidentId';
   OpenSupervision: 'supervisionId' | 'supervisingJurisdiction' | 'severity';
+  DraftWarning: 'warningId' | 'jurisdiction';
 }
 type FilledBy<T extends string> = T extends keyof EngineFilled ? EngineFilled[T] : never;
 

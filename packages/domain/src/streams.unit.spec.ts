@@ -11,6 +11,8 @@ import { requestAggregate } from './request/request.machine';
 import { REQUEST_STATES } from './request/request.types';
 import { supervisionAggregate } from './supervision/supervision.machine';
 import { SUPERVISION_STATES } from './supervision/supervision.types';
+import { warningAggregate } from './warning/warning.machine';
+import { WARNING_STATES } from './warning/warning.types';
 import { isStreamOf, isStreamType, STREAM_TYPES, type StreamType } from './streams';
 
 const STREAMS: Record<StreamType, { definition: AggregateDefinition; states: readonly string[]; over: readonly string[] }> = {
@@ -21,6 +23,7 @@ const STREAMS: Record<StreamType, { definition: AggregateDefinition; states: rea
   report: { definition: reportAggregate, states: REPORT_STATES, over: [] },
   correction: { definition: correctionAggregate, states: CORRECTION_STATES, over: [] },
   supervision: { definition: supervisionAggregate, states: SUPERVISION_STATES, over: ['closed'] },
+  warning: { definition: warningAggregate, states: WARNING_STATES, over: ['lifted', 'expired'] },
 };
 
 describe('stream types', () => {

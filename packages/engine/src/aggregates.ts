@@ -23,7 +23,10 @@ import {
   type Severity,
   requestAggregate,
   pendingSupervisionDeadline,
+  pendingWarningDeadline,
   supervisionAggregate,
+  warningAggregate,
+  warningStreamId,
   supervisionDeadlineIssue,
   supervisionStreamId,
   type Actor,
@@ -43,6 +46,7 @@ import {
   type StreamType,
   type SuggestionFigures,
   type SupervisionContext,
+  type WarningContext,
 } from '@muster/domain';
 import type { StoreEffect } from './ports';
 
@@ -96,6 +100,13 @@ export interface AggregateRegistration<K extends StreamType> {
    * stream belongs to an incident stream, whose visibility and state the engine loads first.
    */
   ownIncident?(context: ContextOf<K>): IncidentContext;
+  /**
+   * Present for a stream that belongs to a room rather than to an incident (a warning, which often
+   * comes before any incident): the room (from the stream's state, or the sender's for the command
+   * that opens it) and whether its events are a drill's. Such a stream is seen by its room and the
+   * rooms above it, and its records (events, deadlines) are keyed by its own stream id.
+   */
+  ownRoom?(context: ContextOf<K> | null, actor: Actor): { jurisdiction: string; exercise: boolean };
   /** Fields a creating command gets from the engine rather than from the caller. */
   creationFields(streamId: string, incidentId: string): Record<string, unknown>;
   /**
@@ -472,6 +483,43 @@ function supervisionEffects(event: EmittedEvent, item: SupervisionContext): Stor
   }
 }
 
+/**
+ * A draft names areas the tree knows, within the issuing room (a county warns its own townships; the
+ * city its counties); the issuing room is the sender's.
+ */
+function warningChecks(type: CommandTypeOf<'warning'>, payload: Payload, warning: WarningContext | null, tree: JurisdictionTree, { actor }: EnrichFacts): Payload {
+  const content = payload['content'] as { area?: { jurisdictions?: unknown } } | undefined;
+  const codes = content?.area?.jurisdictions;
+  if (Array.isArray(codes)) {
+    const room = warning?.jurisdiction ?? actor.jurisdiction;
+    for (const [i, code] of codes.entries()) {
+      // A 9-digit township code lies within its county's 6 digits.
+      const county = typeof code === 'string' ? code.slice(0, 6) : '';
+      if (!tree.has(county) || !tree.isWithin(county, room)) {
+        throw new ValidationError([{ path: `data.content.area.jurisdictions.${i}`, message: `must be an area the tree knows within ${room}` }]);
+      }
+    }
+  }
+  return type === 'DraftWarning' ? { ...payload, jurisdiction: actor.jurisdiction } : payload;
+}
+
+/** Keeps the warning's expiry row equal to its `expires` while it is in force; none otherwise. */
+function warningEffects(event: EmittedEvent, warning: WarningContext): StoreEffect[] {
+  if (event.type === 'WarningExpired') return [];
+  const streamId = warningStreamId(warning.warningId);
+  const pending = pendingWarningDeadline(warning);
+  const keep = pending === null ? [] : [pending];
+  return [
+    { kind: 'cancelDeadlines', incidentId: streamId, streamId, keep },
+    ...keep.map(
+      ({ key, dueAt }): StoreEffect => ({
+        kind: 'scheduleDeadline',
+        deadline: { streamType: 'warning', streamId, incidentId: streamId, jurisdiction: warning.jurisdiction, key, dueAt, command: { type: 'DeadlinePassed', data: { key, dueAt } } },
+      }),
+    ),
+  ];
+}
+
 export const AGGREGATES: { readonly [K in StreamType]: AggregateRegistration<K> } = {
   incident: {
     definition: incidentAggregate,
@@ -530,8 +578,9 @@ export const AGGREGATES: { readonly [K in StreamType]: AggregateRegistration<K> 
     creationFields: (_streamId, incidentId) => ({ incidentId }),
     related: none,
     effectsOf: reportEffects,
-    // Reports go up: the room above the lead receives them, and an overdue one escalates to it.
-    extraRooms: (incident) => (incident.upperJurisdiction ? [incident.upperJurisdiction] : []),
+    // Reports go up: the room above the lead receives them, and an overdue one escalates to it. Not
+    // in a drill (演练): its reports and their deadlines stay with the rooms that take part in it.
+    extraRooms: (incident) => (incident.upperJurisdiction && !incident.exercise ? [incident.upperJurisdiction] : []),
   },
   // 督办 (issue 16): a room above the lead supervises a task of a room of the incident.
   supervision: {
@@ -547,6 +596,20 @@ export const AGGREGATES: { readonly [K in StreamType]: AggregateRegistration<K> 
     effectsOf: supervisionEffects,
     // The supervising room follows its items even when it does not follow the incident (a province over a county).
     extraRooms: (_incident, item) => (item.supervisingJurisdiction ? [item.supervisingJurisdiction] : []),
+  },
+  // 预警 (issue 21): a room's warning, approved before release, expired by the timers.
+  warning: {
+    definition: warningAggregate,
+    creates: ['DraftWarning'],
+    opensOnly: ['DraftWarning'],
+    schemas: COMMAND_PAYLOAD_SCHEMAS.warning,
+    // Its records are its own: keyed by its stream id, like an incident's by the incident's.
+    incidentOf: (streamId) => streamId,
+    ownRoom: (warning, actor) => ({ jurisdiction: warning?.jurisdiction || actor.jurisdiction, exercise: warning?.status === 'exercise' }),
+    creationFields: (streamId) => ({ warningId: streamId.replace(/^warning:/, '') }),
+    enrich: warningChecks,
+    related: none,
+    effectsOf: warningEffects,
   },
 };
 

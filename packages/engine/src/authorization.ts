@@ -13,6 +13,10 @@ import {
   type RequestContext,
   type Severity,
   type SupervisionContext,
+  type WarningContext,
+  type WarningLevel,
+  WARNING_LEVELS,
+  approvalBy,
 } from '@muster/domain';
 import { hasRole, isRoomStaff } from './access';
 
@@ -378,6 +382,42 @@ function supervisionRule(request: AuthorizationRequest): void {
 }
 
 /**
+ * 预警: the issuing room's duty officers and leaders draft, revise, release and link its warnings;
+ * approving, updating and lifting take whom the release rules allow for the level (Guangdong: the
+ * government of the level approves before release, WARNING_APPROVAL_RULES); only the timers expire
+ * one. A room above sees its rooms' warnings but does not act on them.
+ */
+function warningRule(request: AuthorizationRequest): void {
+  const { actor, command } = request;
+  const warning = request.context as WarningContext | null;
+  const room = warning?.jurisdiction ?? actor.jurisdiction;
+  const approver = () => warning !== null && approvalBy(actor, room, command === 'UpdateWarning' ? levelIn(request.payload) ?? warning.level : warning.level) !== null;
+  switch (command) {
+    case 'DraftWarning':
+    case 'ReviseWarningDraft':
+    case 'IssueWarning':
+    case 'LinkWarningToIncident':
+      if (!isRoomStaff(actor) || actor.jurisdiction !== room) deny(request, 'a duty officer or leader of the issuing room');
+      return;
+    case 'ApproveWarning':
+    case 'UpdateWarning':
+    case 'LiftWarning':
+      if (!approver()) deny(request, 'whom the release rules allow to approve a warning of this level in the issuing room (its leader)');
+      return;
+    case 'DeadlinePassed':
+      if (!isTimers(request)) deny(request, 'the timers service');
+      return;
+    default:
+      deny(request, 'nobody (unknown command)');
+  }
+}
+
+/** The level an update sets (its payload is parsed: one of WARNING_LEVELS). */
+function levelIn(payload: Record<string, unknown>): WarningLevel | null {
+  return WARNING_LEVELS.find((level) => level === payload['level']) ?? null;
+}
+
+/**
  * Who may do what (README, "Who may do what"). Reviewers read and never write, whatever else they
  * hold; every other rule depends on the stream type and the command.
  */
@@ -400,6 +440,8 @@ export const commandPolicy: Policy = (request) => {
       return;
     case 'supervision':
       return supervisionRule(request);
+    case 'warning':
+      return warningRule(request);
     default:
       throw new ForbiddenError(`no policy for ${request.streamType}`);
   }

@@ -31,6 +31,8 @@ export type { WatchEntryView, TriageDecision } from './duty-watch';
 export { verifyHashChains } from './hash-chain';
 export { createInterview, listInterviews } from './interviews';
 export { listSupervisionItems } from './supervision';
+export { listWarningStreams, warningReleaseEvents } from './warnings';
+export type { StoredWarning } from './warnings';
 
 export { readTimeline, readIncidentEvents, readStreamsWithEvents, ENTRY_CORRECTED } from './timeline';
 export type { TimelineEntry, StreamWithEvents } from './timeline';

@@ -24,6 +24,7 @@ import { registerRulesRoutes } from './routes/rules';
 import { registerReviewRoutes } from './routes/review';
 import { registerSceneRoutes } from './routes/scene';
 import { registerSupervisionRoutes } from './routes/supervision';
+import { registerWarningRoutes } from './routes/warnings';
 import type { LoginLimitOptions } from './login-throttle';
 import { databaseProbes, type ReadinessProbe } from './readiness';
 
@@ -144,6 +145,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   registerRulesRoutes(context);
   registerPeopleRoutes(context, deps.users ?? deps.login?.users);
   registerSupervisionRoutes(context);
+  registerWarningRoutes(context);
 
   return app;
 }

@@ -28,6 +28,8 @@ function successOf(spec: RouteSpec): ZodOpenApiResponsesObject {
     case 'text/csv':
     case 'text/html':
     case 'text/plain':
+    case 'application/xml':
+    case 'application/atom+xml':
       return { [spec.status]: { description: spec.summary, content: { [`${spec.contentType}; charset=utf-8`]: { schema: answer } } } };
     case 'text/csv+json':
       return { [spec.status]: { description: spec.summary, content: { 'application/json': { schema: answer }, 'text/csv; charset=utf-8': { schema: z.string() } } } };

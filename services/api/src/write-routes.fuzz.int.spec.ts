@@ -140,6 +140,26 @@ const WRITE_ROUTES: Record<string, WriteRoute> = {
     stores: true,
     actor: county,
   },
+  'POST /warnings': {
+    body: () => ({
+      data: {
+        level: 'blue',
+        sender: { name: '肇庆市预警信息发布中心 Zhaoqing', agencyCode: '416' },
+        content: { category: 'Met', zh: { event: '大风', headline: '肇庆市大风蓝色预警', description: 'Strong wind 大风', instruction: 'Secure loose objects' }, expires: soon(240), channels: ['SMS'], area: { description: '肇庆市', jurisdictions: [CITY] } },
+      },
+    }),
+    stores: true,
+  },
+  'POST /warnings/:warningId/commands': {
+    prepare: async () => {
+      const drafted = await send('POST', '/warnings', JSON.stringify(WRITE_ROUTES['POST /warnings']?.body('')));
+      expect(drafted.statusCode, drafted.body).toBe(201);
+      return drafted.json<{ streamId: string }>().streamId.replace(/^warning:/, '');
+    },
+    params: (warningId) => ({ warningId }),
+    body: () => ({ type: 'LinkWarningToIncident', data: { incidentId: fixture.incident } }),
+    stores: true,
+  },
   'POST /interviews': {
     body: () => ({
       jurisdiction: DINGHU,

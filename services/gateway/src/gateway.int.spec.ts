@@ -108,6 +108,32 @@ describe('live delivery', () => {
     for (const frame of room.of('event')) expect(frame.position).toBe(frame.event.position);
   });
 
+  it('keeps drill (演练) events off a room feed unless it asks for drills; a watched drill incident carries them', async () => {
+    const g = await gateway();
+    const real = await open(g);
+    const withDrills = await open(g);
+    real.send({ type: 'subscribe', rooms: [DINGHU] });
+    withDrills.send({ type: 'subscribe', rooms: [DINGHU], drills: true });
+    await Promise.all([real, withDrills].map((c) => c.waitFor((x) => x.of('caught_up').length === 1, 'caught_up')));
+
+    const drillId = `drill-${++incidentCounter}`;
+    const drill = await engine.handle({ streamType: 'incident', streamId: drillId, type: 'ReportIncident', data: { title: '演练：堤防管涌', leadJurisdiction: DINGHU, exercise: true }, actor });
+    count(DINGHU, drill.events.length);
+    roomOf.set(drillId, DINGHU);
+    const watcher = await open(g);
+    watcher.send({ type: 'subscribe', incidents: [drillId], after: START_POSITION });
+    const realId = await report(DINGHU);
+    await update(drillId, 'drill update');
+    await Promise.all([real, withDrills].map((c) => settle(c, DINGHU)));
+    await watcher.waitFor((c) => c.events.filter((e) => e.streamId === drillId).length === 2, 'the drill incident’s two events');
+
+    const of = (c: TestConsole, id: string) => c.events.filter((e) => e.streamId === id).length;
+    expect([of(real, drillId), of(real, realId)]).toStrictEqual([0, 1]);
+    expect(real.events.some((e) => e.meta.exercise)).toBe(false);
+    expect([of(withDrills, drillId), of(withDrills, realId)]).toStrictEqual([2, 1]);
+    expect(watcher.events.every((e) => e.meta.exercise && e.streamId === drillId)).toBe(true);
+  });
+
   it('sends an event that matches both a room and an incident of the subscription once', async () => {
     const g = await gateway();
     const id = await report(DINGHU);

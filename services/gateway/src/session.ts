@@ -174,6 +174,8 @@ export class Session {
   private readonly deps: SessionDeps;
   private readonly rooms = new Set<string>();
   private readonly incidents = new Set<string>();
+  /** Whether the rooms carry drill (演练) events too (SubscribeFrame `drills`). */
+  private drills = false;
   private mode: SessionMode = 'idle';
   /** Position of the last event sent; null until the first subscribe sets it. */
   private position: string | null = null;
@@ -358,6 +360,7 @@ export class Session {
       ]);
       return;
     }
+    if (frame.drills !== undefined) this.drills = frame.drills;
     for (const room of newRooms) {
       this.rooms.add(room);
       this.deps.index.add(this, 'room', room);
@@ -408,7 +411,9 @@ export class Session {
   }
 
   private matches(event: EventEnvelope): boolean {
-    const watched = roomsOf(event).some((room) => this.rooms.has(room)) || this.incidents.has(incidentOf(event));
+    // A room's feed is the real record: a drill's events reach it only when asked for (`drills`).
+    const byRoom = (this.drills || !event.meta.exercise) && roomsOf(event).some((room) => this.rooms.has(room));
+    const watched = byRoom || this.incidents.has(incidentOf(event));
     return watched && this.deps.viewer.maySee(event);
   }
 

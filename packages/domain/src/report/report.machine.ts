@@ -308,7 +308,8 @@ export const reportMachine = setup({
       if (!isFiling(event)) throw new Error(`report machine: ${event.type} is not a filing`);
       return file(context, event);
     }),
-    // Consoles of the receiving room show the overdue report with whose it is (escalation, 督办).
+    // Consoles of the receiving room show the overdue report with whose it is (escalation, 督办);
+    // in a drill (演练) no room receives it but the drill's own.
     recordOverdue: emit(({ context, event }) => {
       const c = as(event, 'DeadlinePassed');
       const item = namedItem(context, c);
@@ -320,8 +321,10 @@ export const reportMachine = setup({
           kind: item?.kind ?? null,
           number: item?.number ?? null,
           jurisdiction: item?.from ?? context.lead,
-          upperJurisdiction: item?.to ?? null,
+          // A drill's overdue report stays in the drill: it escalates to no real room above.
+          upperJurisdiction: context.exercise ? null : (item?.to ?? null),
           incidentId: context.incidentId,
+          exercise: context.exercise,
         },
       };
     }),

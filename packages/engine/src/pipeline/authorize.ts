@@ -62,6 +62,7 @@ export async function authorize<K extends StreamType>(
   stream: StoredStream<K> | null,
 ): Promise<Authorized> {
   const missing = () => new NotFoundError(command.streamType, command.streamId);
+  if (registration.ownRoom) return authorizeInRoom(ctx, registration, command, payload, stream, missing);
 
   // Who may see the incident is decided before anything about the stream is: for a stream named
   // after its incident the answer is about the incident, whether or not the stream itself exists.
@@ -102,6 +103,12 @@ export async function authorize<K extends StreamType>(
     tree: ctx.tree,
     rules: rulesFor(ctx.env.rules, ctx.tree, incident?.leadJurisdiction ?? leadNamedBy(payload) ?? command.actor.jurisdiction),
   });
+  checkVersion(command, stream);
+  return { incidentId, parent, incident };
+}
+
+/** The stream's version, last: told only to a sender the policy let through. */
+function checkVersion<K extends StreamType>(command: KnownCommand<K>, stream: StoredStream<K> | null): void {
   const version = stream?.version ?? 0;
   if (command.expectedVersion !== undefined && command.expectedVersion !== version) {
     throw new ConflictError(`${command.streamType} ${command.streamId} is at version ${version}, not ${command.expectedVersion}`, {
@@ -109,5 +116,35 @@ export async function authorize<K extends StreamType>(
       actualVersion: version,
     });
   }
-  return { incidentId, parent, incident };
+}
+
+/**
+ * A stream that belongs to a room (a warning): seen by that room and the rooms above it, like the
+ * room's own records; to anyone else it does not exist. Then the policy, then the version.
+ */
+function authorizeInRoom<K extends StreamType>(
+  ctx: PipelineContext,
+  registration: AggregateRegistration<K>,
+  command: KnownCommand<K>,
+  payload: Payload,
+  stream: StoredStream<K> | null,
+  missing: () => NotFoundError,
+): Authorized {
+  const room = registration.ownRoom?.(stream?.state.context ?? null, command.actor).jurisdiction ?? command.actor.jurisdiction;
+  if (stream && command.system === undefined && !(command.actor.roles.length > 0 && ctx.tree.isWithin(room, command.actor.jurisdiction))) throw missing();
+  if (!stream && !registration.creates.includes(command.type)) throw missing();
+  ctx.policy({
+    actor: command.actor,
+    system: command.system ?? null,
+    streamType: command.streamType,
+    command: command.type,
+    context: stream?.state.context ?? null,
+    incident: null,
+    payload,
+    related: {},
+    tree: ctx.tree,
+    rules: rulesFor(ctx.env.rules, ctx.tree, room),
+  });
+  checkVersion(command, stream);
+  return { incidentId: registration.incidentOf(command.streamId, payload, stream?.state.context ?? null), parent: null, incident: null };
 }

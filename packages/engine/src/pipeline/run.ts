@@ -49,7 +49,8 @@ export async function attempt<K extends StreamType>(
 
   // Events are filed under the incident's lead jurisdiction as it stands after this command.
   const lead = (registration.ownIncident ? registration.ownIncident(decision.state.context) : incident) ?? null;
-  const write = writeFor(ctx.ids, { registration, streamId: command.streamId, version: stream?.version ?? 0, decision, meta, incidentId, before: incident, lead });
+  const room = registration.ownRoom?.(decision.state.context, command.actor) ?? null;
+  const write = writeFor(ctx.ids, { registration, streamId: command.streamId, version: stream?.version ?? 0, decision, meta, incidentId, before: incident, lead, room });
   const { fingerprint } = handled;
   write.commandKey = handled.key;
   write.fingerprint = fingerprint;

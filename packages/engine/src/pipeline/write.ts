@@ -22,18 +22,22 @@ export interface AcceptedOn<K extends StreamType> {
   /** The incident before the command, and as it stands after it (its lead files the events). */
   before: IncidentContext | null;
   lead: IncidentContext | null;
+  /** For a stream that belongs to a room (see ownRoom): the room it is filed under and whether it is a drill's. */
+  room?: { jurisdiction: string; exercise: boolean } | null;
 }
 
 /** The write of one accepted decision: its events with ids, versions and rooms, its effects and result. */
 export function writeFor<K extends StreamType>(ids: Ids, accepted: AcceptedOn<K>): StreamWrite {
-  const { registration, streamId, version, decision, meta, incidentId, before, lead } = accepted;
+  const { registration, streamId, version, decision, meta, incidentId, before, lead, room } = accepted;
   const { streamType } = registration.definition;
-  const jurisdiction = lead?.leadJurisdiction ?? '';
-  const exercise = lead?.exercise ?? false;
+  const jurisdiction = room?.jurisdiction ?? lead?.leadJurisdiction ?? '';
+  const exercise = room?.exercise ?? lead?.exercise ?? false;
   // A room that stops following the incident still gets the event that says so; some streams go
   // to further rooms too (reports: the room above, which receives them and hears when one is late;
   // supervision items: the supervising room).
-  const rooms = [
+  const rooms = room
+    ? [room.jurisdiction]
+    : [
     ...new Set([...(before ? roomsOf(before) : []), ...(lead ? roomsOf(lead) : []), ...(lead ? (registration.extraRooms?.(lead, decision.state.context) ?? []) : [])]),
   ];
   const events: NewEvent[] = decision.events.map((event, i) => ({

@@ -72,6 +72,15 @@ apiTest.beforeAll(async ({ database, api }) => {
   // A level III incident of Dinghu's that the city supervises (督办).
   await ok(dinghuDuty, 'POST', '/incidents', { incidentId: 'inc-dh-iii', data: { title: 'Landslide at Fenghuang', leadJurisdiction: DINGHU, severity: 'III' }, occurredAt: minutesAgo(30) });
   await ok(cityDuty, 'POST', '/incidents/inc-dh-iii/supervision', { supervisionId: 'sv-dh', data: { task: 'Evacuate the valley', owner: { jurisdiction: DINGHU }, deadline: new Date(Date.now() + 3_600_000).toISOString() } });
+  // A warning (预警) of Dinghu's, drafted.
+  await ok(dinghuDuty, 'POST', '/warnings', {
+    warningId: 'wa-dh',
+    data: {
+      level: 'yellow',
+      sender: { name: 'Dinghu warning centre', agencyCode: '416' },
+      content: { category: 'Met', zh: { event: '暴雨', headline: 'Rainstorm', description: 'Heavy rain', instruction: 'Stay inside' }, expires: new Date(Date.now() + 3_600_000).toISOString(), channels: ['SMS'], area: { description: 'Dinghu', jurisdictions: [DINGHU] } },
+    },
+  });
   await ok(dinghuDuty, 'POST', '/watch-log', {
     entryId: 'w-dh',
     jurisdiction: DINGHU,
@@ -137,6 +146,7 @@ const TARGET_IDS: Record<string, { real: string; missing: string }> = {
   teamId: { real: 'team-dh', missing: 'team-no' },
   entryId: { real: 'w-dh', missing: 'w-no' },
   supervisionId: { real: 'sv-dh', missing: 'sv-no' },
+  warningId: { real: 'wa-dh', missing: 'wa-no' },
 };
 
 /** A body each write route would accept from someone allowed: the refusal must come from access, not from validation. */
@@ -164,6 +174,8 @@ function validBody(id: RouteId, eventId: string): unknown {
       return { data: { task: 'Report the evacuation', owner: { jurisdiction: DINGHU }, deadline: new Date(Date.now() + 3_600_000).toISOString() } };
     case 'supervisionCommand':
       return { type: 'ReportSupervisionProgress', data: { note: 'nothing yet' } };
+    case 'warningCommand':
+      return { type: 'ApproveWarning' };
     default:
       return undefined;
   }

@@ -1,5 +1,5 @@
 import { ForbiddenError, IdSchema, NotFoundError, ROUTE_CATALOG, ValidationError, type RouteAccess, type RouteId, type RouteTargetKind } from '@muster/contracts';
-import type { Actor, JurisdictionTree, RuleBook } from '@muster/domain';
+import { warningStreamId, type Actor, type JurisdictionTree, type RuleBook } from '@muster/domain';
 import { canKeepDutyRecordsOf, canKeepInterviewsOf, canKeepReferenceDataOf, canReadIncident, canReadJurisdiction, type Engine, type StoredStream } from '@muster/engine';
 import { findDepot, findTeam, getWatchEntry, type Database, type DepotView, type TeamView, type WatchEntryView } from '@muster/store-postgres';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -13,6 +13,7 @@ export interface RouteTargets {
   depot: DepotView;
   team: TeamView;
   watchEntry: WatchEntryView;
+  warning: StoredStream<'warning'>;
 }
 
 type AccessOf<Id extends RouteId> = (typeof ROUTE_CATALOG)[Id]['access'];
@@ -99,6 +100,12 @@ export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
         if (!canReadJurisdiction(tree, actor, entry.jurisdiction)) throw new NotFoundError('watch entry', id);
         if (keep && !canKeepDutyRecordsOf(tree, actor, entry.jurisdiction)) throw new ForbiddenError(`watch entry ${id} is kept by its duty room or a room above it`, { entryId: id });
         return entry;
+      }
+      case 'warning': {
+        // A warning belongs to its room: read by it and the rooms above it, like the room's records.
+        const stream = await engine.tryLoad('warning', warningStreamId(validId('warning', id)));
+        if (!stream || !canReadJurisdiction(tree, actor, stream.state.context.jurisdiction)) throw new NotFoundError('warning', id);
+        return stream;
       }
       default: {
         const unknown: never = kind;
@@ -190,4 +197,9 @@ export interface RouteContext extends AccessDependencies {
   rules: RuleBook;
   clock: { now(): Date };
   newId(): string;
+}
+
+/** The store's filter for a list's `exercise` query: real incidents only, drills only, or (`all`) no filter. */
+export function exerciseFlag(filter: 'false' | 'true' | 'all'): boolean | undefined {
+  return filter === 'all' ? undefined : filter === 'true';
 }

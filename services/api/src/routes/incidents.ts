@@ -3,7 +3,7 @@ import { jurisdictionsWithin } from '@muster/engine';
 import { incidentView, listIncidents } from '@muster/store-postgres';
 import { commandOf } from '../command-envelope';
 import { actorOf } from '../identity';
-import { pathParam, type RouteContext } from './access';
+import { exerciseFlag, pathParam, type RouteContext } from './access';
 
 /** Incidents: report one, list the ones the caller may see, read one, send it a command. */
 export function registerIncidentRoutes({ serve, engine, db, tree, newId }: RouteContext): void {
@@ -28,7 +28,7 @@ export function registerIncidentRoutes({ serve, engine, db, tree, newId }: Route
       state: query.state,
       severity: query.severity,
       jurisdiction: query.jurisdiction,
-      exercise: query.exercise === undefined ? undefined : query.exercise === 'true',
+      exercise: exerciseFlag(query.exercise),
       limit: query.limit,
       after: query.after,
     });

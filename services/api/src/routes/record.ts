@@ -4,7 +4,7 @@ import { jurisdictionsWithin, reportStreamId, sceneStreamId, type Engine, type S
 import { incidentView, listDeadlines, listIncidents, listResourceRequests, listSupervisionItems, type Database } from '@muster/store-postgres';
 import type { Kysely } from 'kysely';
 import { actorOf } from '../identity';
-import type { RouteContext } from './access';
+import { exerciseFlag, type RouteContext } from './access';
 
 /** The id under which the offered commands list what opens a new request or supervision item. */
 const NEW = 'new';
@@ -86,7 +86,8 @@ export function registerRecordRoutes({ serve, engine, db, tree, rules, clock }: 
     // 本级: the room leads, was linked to (联动) or supports the incident; 含下辖: also led below it.
     const onBoard = (i: Pick<IncidentContext, 'leadJurisdiction' | 'linkedJurisdictions' | 'supportingJurisdictions'>) =>
       (query.scope === 'area' && area.has(i.leadJurisdiction)) || i.leadJurisdiction === room || i.linkedJurisdictions.includes(room) || i.supportingJurisdictions.includes(room);
-    const candidates = query.incident !== undefined ? await oneIncident(query.incident) : (await listIncidents(db, { visibleTo: { leads: [...area], room }, limit: 500 })).items;
+    const exercise = exerciseFlag(query.exercise);
+    const candidates = query.incident !== undefined ? await oneIncident(query.incident) : (await listIncidents(db, { visibleTo: { leads: [...area], room }, exercise, limit: 500 })).items;
     const open = candidates.filter((i) => !isOver(incidentAggregate, { value: i.state }) && onBoard(i));
     const items = await Promise.all(
       open.map(async (incident) => {
@@ -100,7 +101,7 @@ export function registerRecordRoutes({ serve, engine, db, tree, rules, clock }: 
 
     /** The one incident asked for, when the caller may see it (else none: the answer says nothing more). */
     async function oneIncident(incidentId: string) {
-      const found = await listIncidents(db, { visibleTo: { leads: [...area], room }, incidentId, limit: 1 });
+      const found = await listIncidents(db, { visibleTo: { leads: [...area], room }, incidentId, exercise, limit: 1 });
       return found.items;
     }
   });

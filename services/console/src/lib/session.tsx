@@ -71,7 +71,7 @@ function gatewayUrl(config: ConsoleConfig): string {
  * A live subscription for as long as the component is mounted. It resumes by itself after a drop
  * (the client reconnects with its last position); the returned state is what the header shows.
  */
-export function useLiveFeed(target: { rooms?: string[]; incidents?: string[] }, onEvent: (event: EventEnvelope) => void): LiveState {
+export function useLiveFeed(target: { rooms?: string[]; incidents?: string[]; drills?: boolean }, onEvent: (event: EventEnvelope) => void): LiveState {
   const { config, session, logout } = useApp();
   const [state, setState] = useState<LiveState>('connecting');
   const handler = useRef(onEvent);

@@ -49,7 +49,7 @@ export function Board() {
   useEffect(() => {
     let live = true;
     client
-      .call('board', { query: { scope } })
+      .call('board', { query: { scope, exercise: 'all' } })
       .then((board) => {
         if (!live) return;
         setCards(board.items);
@@ -81,7 +81,7 @@ export function Board() {
         setTimeout(() => {
           timers.delete(incidentId);
           client
-            .call('board', { query: { scope, incident: incidentId } })
+            .call('board', { query: { scope, incident: incidentId, exercise: 'all' } })
             .then((board) => setCards((current) => withCard(current, incidentId, board.items[0] ?? null)))
             .catch((e: unknown) => console.warn('board card', e));
         }, 150),
@@ -90,12 +90,13 @@ export function Board() {
     [client, scope],
   );
 
-  const connection = useLiveFeed({ rooms: area ? [...area].sort() : [room] }, (event) => refresh(event.meta.incidentId ?? event.streamId));
+  const connection = useLiveFeed({ rooms: area ? [...area].sort() : [room], drills: true }, (event) => refresh(event.meta.incidentId ?? event.streamId));
   useEffect(() => {
     if (connection === 'live') setListedAt((n) => n + 1);
   }, [connection]);
 
-  // Drills (演练) apart from real incidents, so that nobody mistakes one for the other.
+  // Drills (演练) apart from real incidents, so that nobody mistakes one for the other (the board asks
+  // for them with `exercise=all`: by default GET /board leaves them out).
   const real = cards.filter((c) => !c.incident.exercise);
   const drills = cards.filter((c) => c.incident.exercise);
 

@@ -1,0 +1,226 @@
+import { describe, expect, it } from 'vitest';
+import { decide, replay, type PersistedState } from '../aggregate';
+import type { Actor } from '../shared';
+import { expectAccepted, fixturesFromScripts, minuteClock, runCommands, type BodyOf, type Step as ScriptStep } from '../testing/decider-spec';
+import { drillAggregate, drillViewFor, pendingInjectDeadlines } from './drill.machine';
+import { DRILL_EVENT_FOR, DRILL_STATES, type DrillCommand, type DrillCommandType, type DrillContext, type DrillState } from './drill.types';
+
+const T0 = Date.UTC(2026, 6, 1, 1, 0, 0);
+const CONTROLLER: Actor = { userId: 'controller-city', roles: ['duty_officer'], jurisdiction: '441200' };
+const PLAYER: Actor = { userId: 'duty-huaiji', roles: ['duty_officer'], jurisdiction: '441224' };
+const TIMERS: Actor = { userId: 'muster-timers', roles: ['admin'], jurisdiction: '441200' };
+const { iso, metaAt } = minuteClock(T0, CONTROLLER);
+const AT = 100;
+
+type Body = BodyOf<DrillCommand>;
+type Step = ScriptStep<Body>;
+const a = drillAggregate;
+const ctx = (state: PersistedState): DrillContext => state.context as DrillContext;
+const last = (states: readonly PersistedState[]): PersistedState => {
+  const state = states.at(-1);
+  if (state === undefined) throw new Error('no state');
+  return state;
+};
+const run = (steps: readonly Step[]) => runCommands(a, steps, (step) => ({ ...step.body, meta: metaAt(step.at, step.by) }));
+
+const PLAN: Body = {
+  type: 'PlanDrill',
+  drillId: 'drill-1',
+  title: '怀集县山体滑坡双盲功能演练',
+  kind: 'functional',
+  doubleBlind: true,
+  controller: '441200',
+  participants: ['441224'],
+  objectives: ['接报后 30 分钟内初报', '转移受威胁群众'],
+  scenario: '暴雨引发冷坑镇山体滑坡，掩埋民房',
+  scheduledStart: '2026-07-01T09:30:00+08:00',
+  injects: [
+    { injectId: 'i-1', kind: 'watchLogCall', dueAt: iso(10), content: '群众来电：冷坑镇后山有响声', expectedAction: '记录值班日志并核实' },
+    { injectId: 'i-2', kind: 'sceneReport', dueAt: iso(200), content: '现场报告：2 户房屋被掩埋' },
+    { injectId: 'i-3', kind: 'casualtyFigure', dueAt: iso(300), content: '失联人数升至 5 人' },
+  ],
+};
+const PLANNED: Step[] = [{ body: PLAN, at: 1, by: CONTROLLER }];
+const RUNNING: Step[] = [
+  ...PLANNED,
+  { body: { type: 'StartDrill' }, at: 5, by: CONTROLLER },
+  { body: { type: 'LinkDrillIncident', incidentId: 'drill-inc-1' }, at: 6, by: CONTROLLER },
+  { body: { type: 'DeadlinePassed', key: 'inject:i-1', dueAt: iso(10) }, at: 10, by: TIMERS },
+];
+const PAUSED: Step[] = [...RUNNING, { body: { type: 'PauseInjects', reason: '真实警情，暂停演练' }, at: 20, by: CONTROLLER }];
+const HOT_WASH: Step[] = [...RUNNING, { body: { type: 'EndDrill' }, at: 50, by: CONTROLLER }];
+const AAR: Body = {
+  type: 'DraftAfterActionReport',
+  capabilities: [{ capability: '信息报送', rating: 'S', strengths: ['初报及时'], improvements: ['续报缺伤亡数字'] }],
+  correctiveActions: [{ actionId: 'ca-1', action: '修订续报模板', owner: '441224', deadline: iso(60 * 24 * 30) }],
+};
+const AAR_DRAFTED: Step[] = [...HOT_WASH, { body: AAR, at: 60, by: CONTROLLER }];
+const CLOSED: Step[] = [...AAR_DRAFTED, { body: { type: 'CloseDrill' }, at: 70, by: CONTROLLER }];
+const CANCELLED: Step[] = [...PLANNED, { body: { type: 'CancelDrill', reason: '防汛应急响应启动' }, at: 2, by: CONTROLLER }];
+
+const SCRIPTS = { none: [], planned: PLANNED, running: RUNNING, paused: PAUSED, hotWash: HOT_WASH, aarDrafted: AAR_DRAFTED, closed: CLOSED, cancelled: CANCELLED };
+type Fixture = keyof typeof SCRIPTS;
+const fixture = fixturesFromScripts(SCRIPTS, run);
+
+/** A well-formed body of every command, valid against every fixture whose state takes the command. */
+const BODIES: Record<DrillCommandType, Body> = {
+  PlanDrill: PLAN,
+  AddInject: { type: 'AddInject', inject: { injectId: 'i-live', kind: 'sensorAlarm', dueAt: iso(AT + 5), content: '雨量站报警：1 小时降雨 80 毫米' } },
+  SkipInject: { type: 'SkipInject', injectId: 'i-2', reason: '已由参演单位自行发现' },
+  StartDrill: { type: 'StartDrill' },
+  LinkDrillIncident: { type: 'LinkDrillIncident', incidentId: 'drill-inc-2' },
+  PauseInjects: { type: 'PauseInjects' },
+  ResumeInjects: { type: 'ResumeInjects' },
+  EndDrill: { type: 'EndDrill' },
+  RecordObservation: { type: 'RecordObservation', objective: '接报后 30 分钟内初报', note: '初报用时 22 分钟' },
+  RecordHotWash: { type: 'RecordHotWash', note: '现场与指挥部通信中断 10 分钟' },
+  DraftAfterActionReport: AAR,
+  CloseDrill: { type: 'CloseDrill' },
+  CancelDrill: { type: 'CancelDrill', reason: '真实事件' },
+  DeadlinePassed: { type: 'DeadlinePassed', key: 'inject:i-2', dueAt: iso(200) },
+};
+
+/** The (state × command) table: where each command leads from each fixture; absent: refused. */
+const TABLE: Record<Fixture, Partial<Record<DrillCommandType, DrillState>>> = {
+  none: { PlanDrill: 'planned' },
+  planned: { AddInject: 'planned', SkipInject: 'planned', StartDrill: 'running', CancelDrill: 'cancelled' },
+  running: {
+    AddInject: 'running',
+    SkipInject: 'running',
+    LinkDrillIncident: 'running',
+    PauseInjects: 'running',
+    DeadlinePassed: 'running',
+    RecordObservation: 'running',
+    EndDrill: 'hotWash',
+  },
+  // Paused: nothing is delivered and it cannot be paused twice; the rest as running.
+  paused: { AddInject: 'running', SkipInject: 'running', LinkDrillIncident: 'running', ResumeInjects: 'running', RecordObservation: 'running', EndDrill: 'hotWash' },
+  hotWash: { RecordObservation: 'hotWash', RecordHotWash: 'hotWash', DraftAfterActionReport: 'aarDrafted' },
+  aarDrafted: { DraftAfterActionReport: 'aarDrafted', CloseDrill: 'closed' },
+  closed: {},
+  cancelled: {},
+};
+
+const FIXTURE_STATE: Record<Fixture, DrillState> = {
+  none: 'none',
+  planned: 'planned',
+  running: 'running',
+  paused: 'running',
+  hotWash: 'hotWash',
+  aarDrafted: 'aarDrafted',
+  closed: 'closed',
+  cancelled: 'cancelled',
+};
+
+const COMMANDS = Object.keys(DRILL_EVENT_FOR) as DrillCommandType[];
+
+describe('drill machine: the (state × command) table', () => {
+  it('the fixtures cover every state', () => {
+    expect(new Set(Object.values(FIXTURE_STATE))).toStrictEqual(new Set(DRILL_STATES));
+    for (const [name, state] of Object.entries(FIXTURE_STATE)) expect(fixture(name as Fixture).value, name).toBe(state);
+  });
+
+  for (const name of Object.keys(TABLE) as Fixture[]) {
+    for (const command of COMMANDS) {
+      const to = TABLE[name][command];
+      it(`${name} × ${command} → ${to ?? 'refused'}`, () => {
+        const before = fixture(name);
+        const d = decide(a, before, { ...BODIES[command], meta: metaAt(AT) });
+        if (to === undefined) {
+          expect(d.ok).toBe(false);
+          return;
+        }
+        const accepted = expectAccepted(d);
+        expect(accepted.state.value).toBe(to);
+        expect(accepted.events.map((e) => e.type)).toStrictEqual([DRILL_EVENT_FOR[command]]);
+      });
+    }
+  }
+});
+
+describe('drill machine: guards and what the context keeps', () => {
+  const expectRefused = (name: Fixture, body: Body) => expect(decide(a, fixture(name), { ...body, meta: metaAt(AT) }).ok).toBe(false);
+
+  it('a plan without participants, with the controller playing, without objectives or with duplicate inject ids is refused', () => {
+    expectRefused('none', { ...PLAN, participants: [] });
+    expectRefused('none', { ...PLAN, participants: ['441224', '441200'] });
+    expectRefused('none', { ...PLAN, objectives: [] });
+    const twice = { injectId: 'i-9', kind: 'sceneReport', dueAt: iso(9), content: '重复' } as const;
+    expectRefused('none', { ...PLAN, injects: [twice, twice] });
+    expectRefused('none', { ...PLAN, scheduledStart: '下周二' });
+  });
+
+  it('an inject id already used, a skip of a delivered inject, a link of an incident already linked, an empty note, an AAR without ratings are refused', () => {
+    expectRefused('running', { type: 'AddInject', inject: { injectId: 'i-1', kind: 'sceneReport', dueAt: iso(AT), content: '重复' } });
+    expectRefused('running', { type: 'SkipInject', injectId: 'i-1' });
+    expectRefused('running', { type: 'LinkDrillIncident', incidentId: 'drill-inc-1' });
+    expectRefused('running', { type: 'RecordObservation', objective: '接报', note: ' ' });
+    expectRefused('hotWash', { ...AAR, capabilities: [] });
+    expectRefused('hotWash', { ...AAR, correctiveActions: [{ actionId: 'ca-1', action: '修订', owner: '', deadline: iso(1000) }] });
+    expectRefused('planned', { type: 'CancelDrill', reason: '' });
+  });
+
+  it('a firing of another time, of a skipped inject or a second firing of a delivered one delivers nothing', () => {
+    expectRefused('running', { type: 'DeadlinePassed', key: 'inject:i-2', dueAt: iso(201) });
+    expectRefused('running', { type: 'DeadlinePassed', key: 'inject:i-1', dueAt: iso(10) });
+    const skipped = expectAccepted(decide(a, fixture('running'), { ...BODIES.SkipInject, meta: metaAt(AT) })).state;
+    expect(decide(a, skipped, { ...BODIES.DeadlinePassed, meta: metaAt(AT + 1, TIMERS) }).ok).toBe(false);
+  });
+
+  it('the delivered inject names its drill incident and what the players receive, never what the controller expects', () => {
+    const { events, states } = run(RUNNING);
+    const delivered = events.find((e) => e.type === 'InjectDelivered');
+    expect(delivered?.data).toStrictEqual({ key: 'inject:i-1', dueAt: iso(10), drillId: 'drill-1', injectId: 'i-1', kind: 'watchLogCall', incidentId: 'drill-inc-1', content: '群众来电：冷坑镇后山有响声' });
+    expect(ctx(last(states)).injects.map((i) => [i.injectId, i.status, i.deliveredAt])).toStrictEqual([
+      ['i-1', 'delivered', iso(10)],
+      ['i-2', 'scheduled', null],
+      ['i-3', 'scheduled', null],
+    ]);
+  });
+
+  it('inject rows are pending only while the drill runs unpaused: none before StartEx, while paused, after EndEx', () => {
+    expect(pendingInjectDeadlines(ctx(fixture('planned')))).toStrictEqual([]);
+    expect(pendingInjectDeadlines(ctx(fixture('running')))).toStrictEqual([
+      { key: 'inject:i-2', dueAt: iso(200) },
+      { key: 'inject:i-3', dueAt: iso(300) },
+    ]);
+    expect(pendingInjectDeadlines(ctx(fixture('paused')))).toStrictEqual([]);
+    const resumed = expectAccepted(decide(a, fixture('paused'), { type: 'ResumeInjects', meta: metaAt(AT) })).state;
+    expect(pendingInjectDeadlines(ctx(resumed)).map((d) => d.key)).toStrictEqual(['inject:i-2', 'inject:i-3']);
+    expect(pendingInjectDeadlines(ctx(fixture('hotWash')))).toStrictEqual([]);
+  });
+
+  it('the AAR/IP keeps P/S/M/U ratings and corrective actions with owner and deadline', () => {
+    expect(ctx(fixture('aarDrafted'))).toMatchObject({ capabilities: [{ capability: '信息报送', rating: 'S' }], correctiveActions: [{ actionId: 'ca-1', owner: '441224', deadline: iso(60 * 24 * 30) }], aarDraftedAt: iso(60) });
+  });
+
+  it('replaying the stored events gives the same state', () => {
+    for (const steps of [CLOSED, PAUSED, CANCELLED]) {
+      const { events, states } = run(steps);
+      expect(replay(a, events)).toStrictEqual(last(states));
+    }
+  });
+});
+
+describe('drill view: the controller’s view is hidden from double-blind participants until EndEx', () => {
+  it('a double-blind participant sees neither scenario, objectives, start time nor undelivered injects while the drill runs', () => {
+    const running = fixture('running');
+    const seen = drillViewFor(ctx(running), 'running', 'participant');
+    expect(seen).toMatchObject({ title: '', scenario: '', objectives: [], scheduledStart: null });
+    expect(seen.injects.map((i) => [i.injectId, i.expectedAction])).toStrictEqual([['i-1', null]]);
+    expect(drillViewFor(ctx(running), 'running', 'controller').injects).toHaveLength(3);
+  });
+
+  it('a participant of a drill that is not double-blind knows the scenario but not the MSEL ahead', () => {
+    const open = last(run([{ body: { ...PLAN, doubleBlind: false }, at: 1, by: CONTROLLER }, ...RUNNING.slice(1)]).states);
+    const seen = drillViewFor(ctx(open), 'running', 'participant');
+    expect(seen.scenario).toBe('暴雨引发冷坑镇山体滑坡，掩埋民房');
+    expect(seen.injects.map((i) => i.injectId)).toStrictEqual(['i-1']);
+  });
+
+  it('after EndEx every participant sees the whole drill', () => {
+    const ended = fixture('hotWash');
+    expect(drillViewFor(ctx(ended), 'hotWash', 'participant')).toStrictEqual(ctx(ended));
+    expect(PLAYER.jurisdiction).toBe(ctx(ended).participants[0]);
+  });
+});

@@ -6,6 +6,7 @@
  * straight to the store, timed from the first commit until every console has all of it.
  */
 import { informational, judged, type Figure } from './figures';
+import { histogramMax, histogramPct } from './histogram';
 import { wallClock, type ConsoleKind, type ConsoleStats } from './console-process';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -45,19 +46,6 @@ export interface LatencyContext {
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function histogramPct(histogram: Map<number, number>, p: number): number {
-  const total = [...histogram.values()].reduce((a, b) => a + b, 0);
-  if (total === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * total);
-  let seen = 0;
-  for (const [key, count] of [...histogram.entries()].sort((a, b) => a[0] - b[0])) {
-    seen += count;
-    if (seen >= rank) return key / 10;
-  }
-  return Number.NaN;
-}
-
-const histogramMax = (histogram: Map<number, number>) => [...histogram.keys()].reduce((a, b) => Math.max(a, b), 0) / 10;
 
 export async function latencyFigures(ctx: LatencyContext): Promise<Figure[]> {
   const { fleet } = ctx;

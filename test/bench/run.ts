@@ -37,6 +37,7 @@ import { REPO_ROOT, startProcess, waitFor, type RunningProcess } from '../suppor
 import { latencyChartSvg } from './chart';
 import { profilesIn, summarise, type ProfileWindow } from './profile-summary';
 import { figuresTable, informational, judged, unmetSection, type Figure } from './figures';
+import { histogramPct } from './histogram';
 import { latencyFigures } from './phase-latency';
 import { startFigures } from './phase-start';
 import { wallClock, type ConsoleKind, type ConsoleStats, type FleetReply, type FleetRequest, type LatencyHistogram } from './console-process';
@@ -80,19 +81,6 @@ const pct = (values: number[], p: number) => {
 };
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 const log = (line: string) => process.stdout.write(`${line}\n`);
-
-/** Percentile of a histogram whose keys are tenths of a millisecond. */
-function histogramPct(histogram: Map<number, number>, p: number): number {
-  const total = [...histogram.values()].reduce((a, b) => a + b, 0);
-  if (total === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * total);
-  let seen = 0;
-  for (const [key, count] of [...histogram.entries()].sort((a, b) => a[0] - b[0])) {
-    seen += count;
-    if (seen >= rank) return key / 10;
-  }
-  return Number.NaN;
-}
 
 /** Runs `workers` loops of `work` for `seconds`; returns completed operations and their latencies. */
 async function closedLoop(workers: number, seconds: number, work: (worker: number) => Promise<void>): Promise<{ ops: number; perSecond: number; latencies: number[] }> {

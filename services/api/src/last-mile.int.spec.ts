@@ -295,3 +295,40 @@ describe('the contact registry: a room keeps its own and below; nobody edits ano
     expect(recipients.items.map((r) => r.recipientId)).not.toContain(created.contactId);
   });
 });
+
+describe('warnings of one room in one second; the list by drill flag', () => {
+  apiTest('two warnings of one room released in the same second get different GB/T 35965.1 identifiers', async () => {
+    await issued('w-same-1');
+    await issued('w-same-2');
+    const [a, b] = await Promise.all(['w-same-1', 'w-same-2'].map((id) => ok<{ messages: { identifier: string; sent: string }[] }>(dinghuDuty, 'GET', `/warnings/${id}`)));
+    expect(a?.messages[0]?.sent).toBe(b?.messages[0]?.sent);
+    expect(a?.messages[0]?.identifier).toMatch(/^441203416\d{5}_\d{14}_\d$/);
+    expect(a?.messages[0]?.identifier).not.toBe(b?.messages[0]?.identifier);
+    // The lift of one, in that same second, takes a third.
+    await ok(dinghuLeader, 'POST', '/warnings/w-same-1/commands', { type: 'LiftWarning', data: { reason: '险情解除' } });
+    const lifted = await ok<{ messages: { identifier: string }[] }>(dinghuDuty, 'GET', '/warnings/w-same-1');
+    const all = [...(lifted.messages ?? []), ...(b?.messages ?? [])].map((m) => m.identifier);
+    expect(new Set(all).size).toBe(3);
+    // A client cannot pick its own slot: it is not part of what people send.
+    const forced = await call(dinghuLeader, 'POST', '/warnings/w-same-2/commands', { type: 'LiftWarning', data: { reason: '险情解除', identifierSlot: { stamp: '20260701140300', sequence: 0 } } });
+    expect(forced.statusCode).toBe(200);
+    const after = await ok<{ messages: { identifier: string }[] }>(dinghuDuty, 'GET', '/warnings/w-same-2');
+    expect(new Set([...all, ...after.messages.map((m) => m.identifier)]).size).toBe(4);
+  });
+
+  apiTest('GET /warnings shows real warnings unless ?exercise=true|all, like /incidents', async () => {
+    moveTo(1);
+    const draft = (warningId: string, status: string) => ok(dinghuDuty, 'POST', '/warnings', { warningId, data: { status, level: 'blue', sender: { name: '鼎湖区突发事件预警信息发布中心', agencyCode: '416' }, content: content() } });
+    await draft('w-real', 'actual');
+    await draft('w-drill', 'exercise');
+    const ids = async (query: string) => (await ok<{ items: { warningId: string }[] }>(dinghuDuty, 'GET', `/warnings${query}`)).items.map((w) => w.warningId);
+    expect(await ids('')).toContain('w-real');
+    expect(await ids('')).not.toContain('w-drill');
+    expect(await ids('?exercise=false')).not.toContain('w-drill');
+    expect(await ids('?exercise=true')).toStrictEqual(['w-drill']);
+    expect(await ids('?exercise=all')).toEqual(expect.arrayContaining(['w-real', 'w-drill']));
+    const bad = await call(dinghuDuty, 'GET', '/warnings?exercise=maybe');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('exercise');
+  });
+});

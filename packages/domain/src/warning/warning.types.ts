@@ -127,7 +127,7 @@ export interface WarningRecipient extends Recipient {
 }
 
 /** The last mile of an issued warning: its recipients, fixed at issue, and the acknowledgement deadline. */
-export type WarningLastMile = LastMileDeliveries<WarningRecipient> & {
+type WarningLastMile = LastMileDeliveries<WarningRecipient> & {
   /** When unacknowledged recipients become manual tasks (issue + ACK_DEADLINE_MINUTES of the level). */
   ackDeadline: string;
   /** Recipients not yet sent to: the delivery worker's outbox (it looks for warnings with some). */

@@ -90,3 +90,16 @@ export async function reserveWarningIdentifier(
   }
   throw new Error(`no free GB/T 35965.1 identifier for ${request.senderCode} from ${request.stamp}`);
 }
+
+/** The warnings linked to an incident (LinkWarningToIncident, or linked at draft), oldest first. */
+export async function linkedWarningStreams(db: Kysely<Database>, incidentId: string): Promise<StoredWarning[]> {
+  const rows = await db
+    .selectFrom('stream')
+    .select(['stream_id', 'stream_type', 'version', 'snapshot'])
+    .where('stream_type', '=', 'warning')
+    .where(sql<boolean>`snapshot->'context'->'incidents' ? ${incidentId}`)
+    .orderBy('created_at')
+    .orderBy('stream_id')
+    .execute();
+  return toStoredWarnings(rows);
+}

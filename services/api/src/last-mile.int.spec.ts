@@ -66,13 +66,13 @@ const { call, ok } = actorRequests(() => app);
 const ROLES = ['township_head', 'village_cadre', 'reservoir_keeper', 'school_contact'] as const;
 const TOWNSHIPS = Array.from({ length: 10 }, (_, i) => ({ code: `441203${String(100 + i)}`, name: `鼎湖第${i + 1}镇` }));
 
-const content = (headline = '鼎湖区暴雨黄色预警') => ({
+const content = (headline = '鼎湖区暴雨黄色预警', areas: string[] = [DINGHU]) => ({
   category: 'Met',
   eventCode: '11B03',
   zh: { event: '暴雨', headline, description: '预计6小时内降雨量50毫米以上。', instruction: '转移低洼地带群众。' },
   expires: at(600),
   channels: ['SMS', 'SPEAKER'],
-  area: { description: '肇庆市鼎湖区', jurisdictions: [DINGHU] },
+  area: { description: '肇庆市鼎湖区', jurisdictions: areas },
 });
 
 async function issued(warningId: string, issueData: Record<string, unknown> = {}): Promise<void> {
@@ -330,5 +330,63 @@ describe('warnings of one room in one second; the list by drill flag', () => {
     const bad = await call(dinghuDuty, 'GET', '/warnings?exercise=maybe');
     expect(bad.statusCode).toBe(400);
     expect(bad.body).toContain('exercise');
+  });
+});
+
+describe('review: a warning linked to an incident, in its timeline and its after-action metrics', () => {
+  apiTest('time from the first report to the first warning, and the share acknowledged within the deadline; releases and the ack summary in the timeline', async () => {
+    const township = '441203150';
+    const keepers: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const c = await ok<{ contactId: string }>(dinghuDuty, 'POST', '/contacts', { jurisdiction: DINGHU, area: township, areaName: '永安镇', name: `永安镇联系人${i}`, role: 'village_cadre', phone: `1360000000${i}`, channels: ['sms'] });
+      keepers.push(c.contactId);
+    }
+    moveTo(0);
+    await ok(dinghuDuty, 'POST', '/incidents', { incidentId: 'inc-rain', data: { title: '永安镇内涝', leadJurisdiction: DINGHU, severity: 'IV' } });
+    moveTo(1);
+    await ok(dinghuDuty, 'POST', '/warnings', { warningId: 'w-review', data: { level: 'yellow', sender: { name: '鼎湖区突发事件预警信息发布中心', agencyCode: '416' }, content: content('永安镇暴雨黄色预警', [township]), incidents: ['inc-rain'] } });
+    await ok(dinghuLeader, 'POST', '/warnings/w-review/commands', { type: 'ApproveWarning' });
+    moveTo(12);
+    await ok(dinghuDuty, 'POST', '/warnings/w-review/commands', { type: 'IssueWarning', data: { recipientRoles: ['village_cadre'] } });
+    const recipients = await ok<{ items: { recipientId: string }[] }>(dinghuDuty, 'GET', '/warnings/w-review/recipients');
+    expect(recipients.items.map((r) => r.recipientId).sort()).toStrictEqual([...keepers].sort());
+    const tap = async (recipientId: string) => {
+      const token = await signAckLink({ warningId: 'w-review', recipientId }, { secret: TEST_JWT_SECRET, ttlSeconds: 24 * 3600, now: clock.now() });
+      expect((await app.inject({ method: 'POST', url: `/public/warning-ack/${token}`, payload: {} })).statusCode).toBe(200);
+    };
+    // Two in time, one after the deadline (12 + 60 minutes), one never.
+    moveTo(20);
+    await tap(keepers[0] ?? '');
+    await tap(keepers[1] ?? '');
+    moveTo(72);
+    await timers.tick();
+    moveTo(80);
+    await tap(keepers[2] ?? '');
+
+    const metrics = await ok<{ minutesTo: Record<string, number | null>; warnings: { firstWarningAt: string; shareAcknowledgedWithinDeadline: number; items: Record<string, unknown>[] } }>(dinghuDuty, 'GET', '/incidents/inc-rain/metrics');
+    expect(metrics.minutesTo['firstWarning']).toBe(12);
+    expect(metrics.warnings.firstWarningAt).toBe(at(12));
+    expect(metrics.warnings.shareAcknowledgedWithinDeadline).toBe(0.5);
+    expect(metrics.warnings.items).toStrictEqual([
+      { warningId: 'w-review', level: 'yellow', issuedAt: at(12), ackDeadline: at(72), recipients: 4, acknowledged: 3, acknowledgedWithinDeadline: 2, shareAcknowledgedWithinDeadline: 0.5 },
+    ]);
+
+    const timeline = await ok<{ items: { type: string; streamId: string; data: Record<string, unknown> }[] }>(dinghuDuty, 'GET', '/incidents/inc-rain/timeline?limit=500');
+    const warningEntries = timeline.items.filter((e) => e.streamId === 'warning:w-review');
+    expect(warningEntries.map((e) => e.type)).toStrictEqual(['WarningIssued', 'WarningAckDeadlinePassed']);
+    // The list is told by its size: no names or phones in the incident's record.
+    expect(warningEntries[0]?.data).toMatchObject({ recipientCount: 4 });
+    expect(warningEntries[0]?.data['recipients']).toBeUndefined();
+    expect(warningEntries[1]?.data).toMatchObject({ acknowledged: 2, total: 4 });
+    expect(new Set(warningEntries[1]?.data['overdue'] as string[])).toStrictEqual(new Set(keepers.slice(2)));
+    // The lift follows when it comes; an incident with no linked warning has none.
+    moveTo(90);
+    await ok(dinghuLeader, 'POST', '/warnings/w-review/commands', { type: 'LiftWarning', data: { reason: '降雨减弱' } });
+    const after = await ok<{ items: { type: string; streamId: string }[] }>(dinghuDuty, 'GET', '/incidents/inc-rain/timeline?limit=500');
+    expect(after.items.filter((e) => e.streamId === 'warning:w-review').map((e) => e.type)).toStrictEqual(['WarningIssued', 'WarningAckDeadlinePassed', 'WarningLifted']);
+    await ok(dinghuDuty, 'POST', '/incidents', { incidentId: 'inc-dry', data: { title: '无关事件', leadJurisdiction: DINGHU, severity: 'IV' } });
+    const dry = await ok<{ minutesTo: Record<string, number | null>; warnings: { firstWarningAt: string | null; shareAcknowledgedWithinDeadline: number | null; items: unknown[] } }>(dinghuDuty, 'GET', '/incidents/inc-dry/metrics');
+    expect(dry.minutesTo['firstWarning']).toBeNull();
+    expect(dry.warnings).toStrictEqual({ firstWarningAt: null, shareAcknowledgedWithinDeadline: null, items: [] });
   });
 });

@@ -184,7 +184,7 @@ const WRITE_ROUTES: Record<string, WriteRoute> = {
     // A city warning over Dinghu, issued to a reservoir keeper just registered; the link signed for them.
     prepare: async () => {
       const contact = await newContact('reservoir_keeper');
-      const drafted = await send('POST', '/warnings', JSON.stringify({ data: { ...(WRITE_ROUTES['POST /warnings']?.body('') as { data: Record<string, unknown> }).data, content: dinghuContent() } }));
+      const drafted = await send('POST', '/warnings', JSON.stringify({ data: { level: 'blue', sender: { name: '肇庆市预警信息发布中心 Zhaoqing', agencyCode: '416' }, content: dinghuContent() } }));
       expect(drafted.statusCode, drafted.body).toBe(201);
       const warningId = drafted.json<{ streamId: string }>().streamId.replace(/^warning:/, '');
       for (const [type, actor] of [['ApproveWarning', cityLeader], ['IssueWarning', city]] as const) {

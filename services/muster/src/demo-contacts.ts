@@ -27,7 +27,7 @@ const DEMO_ROLES: readonly { role: string; post: string; channels: string[] }[] 
 ];
 
 /** The demo registry, as rows to insert (ids stable, so a look at two demo starts finds the same people). */
-export function demoContacts(now: string) {
+function demoContacts(now: string) {
   return DEMO_TOWNSHIPS.flatMap(({ county, townships }) =>
     townships.flatMap(([area, areaName], t) =>
       DEMO_ROLES.map(({ role, post, channels }, r) => ({

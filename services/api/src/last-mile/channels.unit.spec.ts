@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalDeliveryChannel, localChannels, type DeliveryMessage, type DeliveryReceipt } from './channels';
 
@@ -39,6 +42,23 @@ describe('the local delivery channel (the adapter tests and `muster start` use)'
     });
     await expect(voice.send(message(4))).resolves.toMatchObject({ providerMessageId: 'local-voice-2' });
     await new Promise((resolve) => setImmediate(resolve));
+  });
+
+  it('with an outbox file (muster start), it appends each message as one JSON line, creating the directory', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'muster-outbox-'));
+    try {
+      const file = join(dir, 'data', 'local-outbox.jsonl');
+      const channels = localChannels(file);
+      await channels.sms.send(message(5));
+      await channels.loudspeaker.send(message(6));
+      const lines = (await readFile(file, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines).toStrictEqual([
+        { channel: 'sms', providerMessageId: 'local-sms-1', ...message(5) },
+        { channel: 'loudspeaker', providerMessageId: 'local-loudspeaker-1', ...message(6) },
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('one channel of each kind', () => {

@@ -73,6 +73,9 @@ describe('the delivery worker: durable, at least once, never twice at once', () 
     const workerA = startDeliveryWorker({ ...options, channels: channelsOf(first), secret: TEST_JWT_SECRET, linkBase: 'https://muster.test/console/ack', clock, autoStart: false });
     expect(await workerA.tick()).toBe(6);
     expect(new Set(await queued('w-flaky'))).toStrictEqual(new Set(ids.slice(0, 4)));
+    // A provider that refused is not asked again at once (30 s by default).
+    expect(await workerA.tick()).toBe(0);
+    expect(first.taken).toHaveLength(10);
     // The process goes away; a new one (nothing in memory) finds the rest in the warning's state.
     await workerA.stop();
     const second = new LocalDeliveryChannel('sms');
@@ -97,5 +100,15 @@ describe('the delivery worker: durable, at least once, never twice at once', () 
     expect(counts.reduce((n, c) => n + c, 0)).toBe(20);
     expect(await queued('w-race')).toStrictEqual([]);
     await Promise.all(workers.map((w) => w.stop()));
+  });
+
+  apiTest('a warning lifted before its messages went out is sent to nobody', async () => {
+    await issueTo('w-gone', '441203103', 3);
+    await ok(leader, 'POST', '/warnings/w-gone/commands', { type: 'LiftWarning', data: { reason: '误报' } });
+    const sms = new LocalDeliveryChannel('sms');
+    const worker = startDeliveryWorker({ ...options, channels: channelsOf(sms), secret: TEST_JWT_SECRET, linkBase: 'https://muster.test/console/ack', clock, autoStart: false });
+    expect(await worker.tick()).toBe(0);
+    expect(sms.sent.filter((m) => m.reference.startsWith('w-gone/'))).toStrictEqual([]);
+    await worker.stop();
   });
 });

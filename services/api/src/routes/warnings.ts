@@ -12,7 +12,7 @@ import {
   WarningMessageQuerySchema,
   parseOrThrow,
 } from '@muster/contracts';
-import { beijingStamp, boardOf, CONTACT_ROLES, senderCodeOf, warningStreamId, type ContactRole, type DeliveryChannelName, type WarningContext, type WarningMessage, type WarningRecipient } from '@muster/domain';
+import { beijingStamp, boardOf, CONTACT_ROLES, nextBeijingSecond, senderCodeOf, warningStreamId, type ContactRole, type DeliveryChannelName, type WarningContext, type WarningMessage, type WarningRecipient } from '@muster/domain';
 import { canReadJurisdiction, jurisdictionsWithin, lastMileActor } from '@muster/engine';
 import { verifyAckLink } from '@muster/identity';
 import { contactsCovering, listWarningStreams, reserveWarningIdentifier, warningReleaseEvents, type StoredWarning } from '@muster/store-postgres';
@@ -24,11 +24,6 @@ import { exerciseFlag, loadReadableIncident, pathParam, validId, type RouteConte
 
 const XML = 'application/xml; charset=utf-8';
 
-/** The Beijing-time second after `stamp` (`YYYYMMDDhhmmss`): Beijing time has no daylight saving, so UTC arithmetic serves. */
-function nextStamp(stamp: string): string {
-  const [y, mo, d, h, mi, se] = [0, 4, 6, 8, 10, 12].map((i, n) => Number(stamp.slice(i, n === 0 ? 4 : i + 2)));
-  return new Date(Date.UTC(y ?? 0, (mo ?? 1) - 1, d, h, mi, (se ?? 0) + 1)).toISOString().replace(/[-:T]/g, '').slice(0, 14);
-}
 
 
 /** A warning as its room reads it: its state, without who last touched it. */
@@ -124,7 +119,7 @@ export function registerWarningRoutes({ serve, engine, db, tree, clock, newId, a
         // GB/T 35965.1: two warnings of one room released in the same second must not share an identifier.
         const context = warning.state.context;
         const key = `${actorOf(request).userId}/${streamId}/${body.commandId ?? newId()}`;
-        extra['identifierSlot'] = await reserveWarningIdentifier(db, { senderCode: senderCodeOf(context.jurisdiction, context.sender.agencyCode), stamp: beijingStamp(clock.now().toISOString()), key, nextStamp });
+        extra['identifierSlot'] = await reserveWarningIdentifier(db, { senderCode: senderCodeOf(context.jurisdiction, context.sender.agencyCode), stamp: beijingStamp(clock.now().toISOString()), key, nextStamp: nextBeijingSecond });
       }
       return engine.handle(commandOf(request, 'warning', streamId, { ...body, data: { ...data, ...extra } }));
     }

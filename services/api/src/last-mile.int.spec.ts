@@ -181,6 +181,10 @@ describe('the last mile: 200 recipients, 190 acknowledge, 10 become manual tasks
     expect(board.deadlinePassed).toBe(true);
     expect(new Set(board.manualTasks.map((r) => r.recipientId))).toStrictEqual(silent);
     expect(board.manualTasks.every((r) => r.manual === null)).toBe(true);
+    // The warning itself carries the figures, not the list.
+    const warning = await ok<Record<string, unknown>>(dinghuDuty, 'GET', '/warnings/w-last');
+    expect(warning['ack']).toStrictEqual({ total: 200, acknowledged: 190, ackDeadline: at(63), deadlinePassed: true, openManualTasks: 10 });
+    expect(warning['lastMile']).toBeUndefined();
     expect(board.byArea).toHaveLength(10);
     for (const area of board.byArea) expect(area).toMatchObject({ total: 20, acknowledged: 19, areaName: expect.stringMatching(/^鼎湖第\d+镇$/) });
     // A second firing of the same row changes nothing.

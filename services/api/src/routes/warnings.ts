@@ -26,10 +26,18 @@ const XML = 'application/xml; charset=utf-8';
 
 
 
-/** A warning as its room reads it: its state, without who last touched it. */
+/**
+ * A warning as its room reads it: its state, without who last touched it; of its last mile only the
+ * counts (the recipients, with their phones, are on /recipients and /ack-board).
+ */
 function viewOf({ state, version }: StoredWarning) {
-  const { updatedAt: _updatedAt, sender: _sender, ...warning } = state.context;
-  return { ...warning, state: state.value, version };
+  const { updatedAt: _updatedAt, sender: _sender, lastMile, ...warning } = state.context;
+  const board = lastMile === null ? null : boardOf(lastMile);
+  const ack =
+    lastMile === null || board === null
+      ? null
+      : { total: board.total, acknowledged: board.acknowledged, ackDeadline: lastMile.ackDeadline, deadlinePassed: lastMile.deadlinePassed, openManualTasks: board.manualTasks.length };
+  return { ...warning, state: state.value, version, ack };
 }
 
 /**

@@ -12,7 +12,7 @@ import {
   WarningMessageQuerySchema,
   parseOrThrow,
 } from '@muster/contracts';
-import { beijingStamp, boardOf, CONTACT_ROLES, nextBeijingSecond, senderCodeOf, warningStreamId, type ContactRole, type DeliveryChannelName, type WarningContext, type WarningMessage, type WarningRecipient } from '@muster/domain';
+import { approvalBy, beijingStamp, boardOf, CONTACT_ROLES, nextBeijingSecond, senderCodeOf, WARNING_LEVELS, warningStreamId, type Actor, type ContactRole, type DeliveryChannelName, type WarningContext, type WarningMessage, type WarningRecipient } from '@muster/domain';
 import { canReadJurisdiction, jurisdictionsWithin, lastMileActor } from '@muster/engine';
 import { verifyAckLink } from '@muster/identity';
 import { contactsCovering, listWarningStreams, reserveWarningIdentifier, warningReleaseEvents, type StoredWarning } from '@muster/store-postgres';
@@ -93,10 +93,8 @@ export function registerWarningRoutes({ serve, engine, db, tree, clock, newId, a
    * for a caller who may see the warning (the engine then decides whether it may issue it); fixed in
    * the issue's event, so a later change of the registry changes no list already sent.
    */
-  async function recipientsFor(request: RouteRequest, streamId: string, roles: readonly ContactRole[]): Promise<WarningRecipient[] | null> {
-    const warning = await engine.tryLoad('warning', streamId);
-    if (!warning || !canReadJurisdiction(tree, actorOf(request), warning.state.context.jurisdiction)) return null;
-    const contacts = await contactsCovering(db, warning.state.context.content.area.jurisdictions, roles);
+  async function recipientsFor(warning: WarningContext, roles: readonly ContactRole[]): Promise<WarningRecipient[]> {
+    const contacts = await contactsCovering(db, warning.content.area.jurisdictions, roles);
     return contacts.map((c) => ({
       recipientId: c.contactId,
       name: c.name,
@@ -108,6 +106,19 @@ export function registerWarningRoutes({ serve, engine, db, tree, clock, newId, a
     }));
   }
 
+  /**
+   * Whether a release would be taken, as far as the api can tell before the engine decides: the state
+   * takes it and the sender may send it (the issuing room; its approver for an update or a lift). An
+   * identifier slot is handed out only then, so that refusals use up none.
+   */
+  function releasable(type: 'IssueWarning' | 'UpdateWarning' | 'LiftWarning', stream: StoredWarning, actor: Actor, data: Record<string, unknown>): boolean {
+    const { value, context } = { value: stream.state.value, context: stream.state.context };
+    if (actor.jurisdiction !== context.jurisdiction) return false;
+    if (type === 'IssueWarning') return value === 'approved';
+    const level = type === 'UpdateWarning' ? WARNING_LEVELS.find((l) => l === data['level']) : context.level;
+    return (value === 'issued' || value === 'updated') && level !== undefined && approvalBy(actor, context.jurisdiction, level) !== null;
+  }
+
   serve('warningCommand', async (request) => {
     const body = parseOrThrow(WarningCommandRequestSchema, request.body);
     const streamId = warningStream(pathParam(request, 'warningId'));
@@ -115,18 +126,19 @@ export function registerWarningRoutes({ serve, engine, db, tree, clock, newId, a
     if (body.type === 'IssueWarning' || body.type === 'UpdateWarning' || body.type === 'LiftWarning') {
       // What only the api fills in: never taken from the client.
       const { identifierSlot: _slot, recipients: _recipients, ...data } = body.data ?? {};
+      const actor = actorOf(request);
       const warning = await engine.tryLoad('warning', streamId);
-      const readable = warning !== null && canReadJurisdiction(tree, actorOf(request), warning.state.context.jurisdiction);
+      // Only for a caller who may see the warning; anyone else gets the engine's 404 with nothing looked up.
+      const readable = warning !== null && canReadJurisdiction(tree, actor, warning.state.context.jurisdiction);
       const extra: Record<string, unknown> = {};
       if (body.type === 'IssueWarning') {
         const { recipientRoles } = parseOrThrow(IssueWarningFilingSchema, data, ['data']);
-        const recipients = await recipientsFor(request, streamId, recipientRoles ?? CONTACT_ROLES);
-        if (recipients !== null) extra['recipients'] = recipients;
+        if (readable) extra['recipients'] = await recipientsFor(warning.state.context, recipientRoles ?? CONTACT_ROLES);
       }
-      if (readable) {
+      if (readable && releasable(body.type, warning, actor, data)) {
         // GB/T 35965.1: two warnings of one room released in the same second must not share an identifier.
         const context = warning.state.context;
-        const key = `${actorOf(request).userId}/${streamId}/${body.commandId ?? newId()}`;
+        const key = `${actor.userId}/${streamId}/${body.commandId ?? newId()}`;
         extra['identifierSlot'] = await reserveWarningIdentifier(db, { senderCode: senderCodeOf(context.jurisdiction, context.sender.agencyCode), stamp: beijingStamp(clock.now().toISOString()), key, nextStamp: nextBeijingSecond });
       }
       return engine.handle(commandOf(request, 'warning', streamId, { ...body, data: { ...data, ...extra } }));

@@ -95,6 +95,7 @@ export function registerWarningRoutes({ serve, engine, db, tree, clock, newId, a
    */
   async function recipientsFor(warning: WarningContext, roles: readonly ContactRole[]): Promise<WarningRecipient[]> {
     const contacts = await contactsCovering(db, warning.content.area.jurisdictions, roles);
+    // The registry's rows were written through ContactSchema: role and channels are of its enums.
     return contacts.map((c) => ({
       recipientId: c.contactId,
       name: c.name,

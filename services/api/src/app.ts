@@ -25,6 +25,7 @@ import { registerReviewRoutes } from './routes/review';
 import { registerSceneRoutes } from './routes/scene';
 import { registerSupervisionRoutes } from './routes/supervision';
 import { registerWarningRoutes } from './routes/warnings';
+import { registerDrillRoutes } from './routes/drills';
 import type { LoginLimitOptions } from './login-throttle';
 import { databaseProbes, type ReadinessProbe } from './readiness';
 
@@ -146,6 +147,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   registerPeopleRoutes(context, deps.users ?? deps.login?.users);
   registerSupervisionRoutes(context);
   registerWarningRoutes(context);
+  registerDrillRoutes(context);
 
   return app;
 }

@@ -1,7 +1,7 @@
 import { assign, emit, setup } from 'xstate';
 import { OVER_TAG, type AggregateDefinition } from '../aggregate';
 import type { EmittedEvent } from '../shared';
-import { correctiveActionDeadlineKey, DRILL_EVENT_FOR, injectDeadlineKey, type DrillCommand, type DrillCommandType, type DrillContext, type DrillState, type InjectInput } from './drill.types';
+import { correctiveActionDeadlineKey, DRILL_EVENT_FOR, injectDeadlineKey, type DrillCommand, type DrillCommandType, type DrillContext, type DrillState, type InjectFigures, type InjectInput } from './drill.types';
 
 function as<T extends DrillCommandType>(event: DrillCommand, type: T): Extract<DrillCommand, { type: T }> {
   if (event.type !== type) throw new Error(`drill machine: expected ${type}, got ${event.type}`);
@@ -66,6 +66,32 @@ export function pendingDrillDeadlines(context: DrillContext): { key: string; due
     ...pendingInjectDeadlines(context).map((d) => ({ ...d, command: { type: 'DeadlinePassed' as const, data: { key: d.key, dueAt: d.dueAt } } })),
     ...pendingActionDeadlines(context).map((d) => ({ ...d, command: { type: 'MarkCorrectiveActionOverdue' as const, data: { key: d.key, dueAt: d.dueAt } } })),
   ];
+}
+
+/**
+ * How an inject due now reaches the drill's incidents, as if from outside (the timers send it through
+ * the ordinary incident and scene commands): into its incident (or the drill's first), whose details
+ * take what the caller, sensor or scene says and whose scene, if one is in command, the figures; with
+ * no drill incident yet, the call or alarm opens one in the first participant's room. Null when the
+ * key names no inject pending now (skipped, delivered, paused: nothing is delivered).
+ */
+export function injectDeliveryFor(
+  context: DrillContext,
+  key: string,
+):
+  | { open: { title: string; description: string; leadJurisdiction: string; source: 'phone' | 'sensor'; exercise: true } }
+  | { incidentId: string; details: { description: string }; figures: InjectFigures | null; reportId: string }
+  | null {
+  if (!pendingInjectDeadlines(context).some((d) => d.key === key)) return null;
+  const inject = context.injects.find((i) => injectDeadlineKey(i.injectId) === key);
+  if (!inject) return null;
+  const incidentId = inject.incidentId ?? context.incidents[0] ?? null;
+  if (incidentId === null) {
+    const lead = context.participants[0] ?? context.controller;
+    const title = inject.content.length > 100 ? `${inject.content.slice(0, 99)}…` : inject.content;
+    return { open: { title, description: inject.content, leadJurisdiction: lead, source: inject.kind === 'sensorAlarm' ? 'sensor' : 'phone', exercise: true } };
+  }
+  return { incidentId, details: { description: inject.content }, figures: inject.figures, reportId: `inject-${inject.injectId}` };
 }
 
 /** The room that may act as the drill's: its controller, or one of its participants. */

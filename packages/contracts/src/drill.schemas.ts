@@ -168,7 +168,7 @@ export const StartDrillAnswerSchema = z
 /** One entry of the controller's feed: an inject delivered, a participant's response, or the drill's own steps. */
 const DrillFeedItemSchema = z.object({
   position: z.string(),
-  /** inject: the drill records an inject delivered; delivery: what it put into an incident; response: anyone else's command on a drill incident; control: the drill's own steps. */
+  /** inject: the drill records an inject delivered; delivery: what the timers put into an incident; response: a participant's command on a drill incident; control: the controller's steps. */
   kind: z.enum(['inject', 'delivery', 'response', 'control']),
   streamId: z.string(),
   streamType: z.string(),

@@ -110,12 +110,14 @@ export function registerDrillRoutes({ serve, engine, db, tree, newId }: RouteCon
    */
   serve('drillFeed', async (request, _reply, stream) => {
     const query = parseOrThrow(DrillFeedQuerySchema, request.query, ['query']);
-    const { incidents } = stream.state.context;
+    const { incidents, controller } = stream.state.context;
     const page = await readDrillFeed(db, { keys: [stream.streamId, ...incidents], after: query.after, limit: query.limit });
     const kindOf = (e: (typeof page.items)[number]) => {
       if (e.streamType === 'drill') return e.type === 'InjectDelivered' ? ('inject' as const) : ('control' as const);
-      // What the timers put into an incident or its scene is the inject arriving; the rest is play.
-      return e.actor === TIMERS_USER_ID && (e.streamType === 'incident' || e.streamType === 'scene') ? ('delivery' as const) : ('response' as const);
+      // What the timers put into an incident or its scene is the inject arriving; what the
+      // controlling room does there is control (the incident it opened); the rest is play.
+      if (e.actor === TIMERS_USER_ID && (e.streamType === 'incident' || e.streamType === 'scene')) return 'delivery' as const;
+      return e.actorJurisdiction === controller ? ('control' as const) : ('response' as const);
     };
     return { items: page.items.map((e) => ({ ...e, kind: kindOf(e) })), next: page.next };
   });

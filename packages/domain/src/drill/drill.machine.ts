@@ -343,9 +343,9 @@ export const drillMachine = setup({
         MarkCorrectiveActionOverdue: { guard: 'actionDue', actions: ['recordOverdue', 'markOverdue', 'touch'] },
       },
     },
-    // The drill is over (no more play, no redraft), but its improvement plan is tracked to closure.
+    // No more play nor redraft, but not over: its improvement plan is tracked to closure (like a
+    // report obligation, which the upper room still acknowledges after the 终报).
     closed: {
-      tags: [OVER_TAG],
       on: {
         CloseCorrectiveAction: { guard: 'actionOpen', actions: ['closeAction', 'touch', 'record'] },
         MarkCorrectiveActionOverdue: { guard: 'actionDue', actions: ['recordOverdue', 'markOverdue', 'touch'] },

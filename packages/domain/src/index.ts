@@ -70,4 +70,4 @@ export type { WarningMessage, WarningContent, WarningContext, WarningLevel } fro
 
 export { drillAggregate, drillViewFor, drillRoleOf, injectDeliveryFor, pendingDrillDeadlines } from './drill/drill.machine';
 export { CAPABILITY_RATINGS, DRILL_KINDS, DRILL_STATES, INJECT_KINDS, drillStreamId, injectDeadlineKey } from './drill/drill.types';
-export type { DrillContext, DrillState, Inject } from './drill/drill.types';
+export type { DrillContext } from './drill/drill.types';

@@ -188,4 +188,3 @@ export const correctiveActionDeadlineKey = (actionId: string): string => `action
 export const drillStreamId = (drillId: string): string => `drill:${drillId}`;
 
 export { CAPABILITY_RATINGS, DRILL_KINDS, INJECT_KINDS };
-export type { Inject };

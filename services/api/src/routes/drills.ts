@@ -4,7 +4,7 @@ import { canReadIncident, TIMERS_USER_ID, type StoredStream } from '@muster/engi
 import { listDrillStreams, readDrillFeed } from '@muster/store-postgres';
 import { commandOf } from '../command-envelope';
 import { actorOf } from '../identity';
-import { pathParam, validId, type RouteContext, type RouteRequest } from './access';
+import { pathParam, validId, type RouteContext } from './access';
 
 /** A drill as the caller's room may see it: the whole of it for the controller, the players' part for a participant. */
 function viewOf(stream: { streamId: string; version: number; state: PersistedState<DrillContext> }, role: 'controller' | 'participant') {
@@ -51,7 +51,12 @@ export function registerDrillRoutes({ serve, engine, db, tree, newId }: RouteCon
     const actor = actorOf(request);
     if (actor.roles.length === 0) return { items: [] };
     const drills = await listDrillStreams(db, actor.jurisdiction);
-    return { items: drills.flatMap((d) => (drillRoleOf(d.state.context, actor.jurisdiction) === null ? [] : [viewOf(d, drillRoleOf(d.state.context, actor.jurisdiction) ?? 'participant')])) };
+    return {
+      items: drills.flatMap((d) => {
+        const role = drillRoleOf(d.state.context, actor.jurisdiction);
+        return role === null ? [] : [viewOf(d, role)];
+      }),
+    };
   });
 
   // The catalog's `read` rule resolved the drill: the caller's room controls or plays it.

@@ -30,6 +30,7 @@ import {
   drillAggregate,
   drillRoleOf,
   drillStreamId,
+  drillViewerOf,
   pendingDrillDeadlines,
   type DrillContext,
   supervisionDeadlineIssue,
@@ -683,10 +684,12 @@ export const AGGREGATES: { readonly [K in StreamType]: AggregateRegistration<K> 
     schemas: COMMAND_PAYLOAD_SCHEMAS.drill,
     // Its records are its own (events, deadlines), keyed by its stream id: never a real incident's.
     incidentOf: (streamId) => streamId,
-    // Seen by its controller and its participants only; filed under the controller, always a drill's.
+    // Seen by its controller and its participants only (a double-blind drill's from StartEx on);
+    // filed under the controller, always a drill's.
     ownRoom: (drill, actor) => {
       const controller = drill?.controller || actor.jurisdiction;
-      return { jurisdiction: controller, exercise: true, members: [controller, ...(drill?.participants ?? [])] };
+      const players = drill?.participants.filter((room) => drillViewerOf(drill, room) !== null) ?? [];
+      return { jurisdiction: controller, exercise: true, members: [controller, ...players] };
     },
     creationFields: (streamId) => ({ drillId: streamId.replace(/^drill:/, '') }),
     enrich: drillChecks,

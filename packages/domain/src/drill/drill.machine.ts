@@ -100,6 +100,16 @@ export function drillRoleOf(context: Pick<DrillContext, 'controller' | 'particip
   return context.participants.includes(jurisdiction) ? 'participant' : null;
 }
 
+/**
+ * Whether and how a room sees the drill at all: its controller always; a participant once the drill
+ * has started, or from its planning when it is not double-blind — a double-blind drill comes without
+ * notice (不打招呼, ref §1.8), so before StartEx its players do not know it exists.
+ */
+export function drillViewerOf(context: Pick<DrillContext, 'controller' | 'participants' | 'doubleBlind' | 'startedAt'>, jurisdiction: string): 'controller' | 'participant' | null {
+  const role = drillRoleOf(context, jurisdiction);
+  return role === 'participant' && context.doubleBlind && context.startedAt === null ? null : role;
+}
+
 /** The states in which a participant of a double-blind drill may not yet see its plan (before EndEx). */
 const BLIND_STATES: ReadonlySet<DrillState> = new Set(['planned', 'running']);
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decide, replay, type PersistedState } from '../aggregate';
 import type { Actor } from '../shared';
 import { expectAccepted, fixturesFromScripts, minuteClock, runCommands, type BodyOf, type Step as ScriptStep } from '../testing/decider-spec';
-import { drillAggregate, drillViewFor, pendingDrillDeadlines, pendingInjectDeadlines } from './drill.machine';
+import { drillAggregate, drillViewerOf, drillViewFor, pendingDrillDeadlines, pendingInjectDeadlines } from './drill.machine';
 import { DRILL_EVENT_FOR, DRILL_STATES, type DrillCommand, type DrillCommandType, type DrillContext, type DrillState } from './drill.types';
 
 const T0 = Date.UTC(2026, 6, 1, 1, 0, 0);
@@ -275,6 +275,16 @@ describe('drill view: the controller’s view is hidden from double-blind partic
     const seen = drillViewFor(ctx(open), 'running', 'participant');
     expect(seen.scenario).toBe('暴雨引发冷坑镇山体滑坡，掩埋民房');
     expect(seen.injects.map((i) => i.injectId)).toStrictEqual(['i-1']);
+  });
+
+  it('a double-blind drill comes without notice: its players do not know of it before StartEx; other rooms never', () => {
+    expect(drillViewerOf(ctx(fixture('planned')), '441224')).toBeNull();
+    expect(drillViewerOf(ctx(fixture('planned')), '441200')).toBe('controller');
+    expect(drillViewerOf(ctx(fixture('running')), '441224')).toBe('participant');
+    expect(drillViewerOf(ctx(fixture('running')), '441203')).toBeNull();
+    expect(drillViewerOf(ctx(fixture('cancelled')), '441224')).toBeNull();
+    const announced = last(run([{ body: { ...PLAN, doubleBlind: false }, at: 1, by: CONTROLLER }]).states);
+    expect(drillViewerOf(ctx(announced), '441224')).toBe('participant');
   });
 
   it('after EndEx every participant sees the whole drill', () => {

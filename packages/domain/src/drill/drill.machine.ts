@@ -85,7 +85,9 @@ export function injectDeliveryFor(
   if (!pendingInjectDeadlines(context).some((d) => d.key === key)) return null;
   const inject = context.injects.find((i) => injectDeadlineKey(i.injectId) === key);
   if (!inject) return null;
-  const incidentId = inject.incidentId ?? context.incidents[0] ?? null;
+  // Only ever one of the drill's own incidents: an id the MSEL names that is not one goes to the first.
+  const named = inject.incidentId !== null && context.incidents.includes(inject.incidentId) ? inject.incidentId : null;
+  const incidentId = named ?? context.incidents[0] ?? null;
   if (incidentId === null) {
     const lead = context.participants[0] ?? context.controller;
     const title = inject.content.length > 100 ? `${inject.content.slice(0, 99)}…` : inject.content;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decide, replay, type PersistedState } from '../aggregate';
 import type { Actor } from '../shared';
 import { expectAccepted, fixturesFromScripts, minuteClock, runCommands, type BodyOf, type Step as ScriptStep } from '../testing/decider-spec';
-import { drillAggregate, drillViewerOf, drillViewFor, pendingDrillDeadlines, pendingInjectDeadlines } from './drill.machine';
+import { drillAggregate, drillViewerOf, drillViewFor, injectDeliveryFor, pendingDrillDeadlines, pendingInjectDeadlines } from './drill.machine';
 import { DRILL_EVENT_FOR, DRILL_STATES, type DrillCommand, type DrillCommandType, type DrillContext, type DrillState } from './drill.types';
 
 const T0 = Date.UTC(2026, 6, 1, 1, 0, 0);
@@ -250,6 +250,22 @@ describe('drill machine: corrective actions tracked to closure', () => {
     const closed = expectAccepted(step(overdue, BODIES.CloseCorrectiveAction, 60 * 24 * 30 + 6)).state;
     // A closed action may not be dropped from the plan.
     expect(step(closed, { ...AAR, correctiveActions: [] }, 60 * 24 * 30 + 7).ok).toBe(false);
+  });
+
+  it('how an inject due now reaches the drill’s incidents: into its own incident only, a new one when the drill has none, nothing when not pending', () => {
+    const running = ctx(fixture('running'));
+    expect(injectDeliveryFor(running, 'inject:i-2')).toStrictEqual({ incidentId: 'drill-inc-1', details: { description: '现场报告：2 户房屋被掩埋' }, figures: null, reportId: 'inject-i-2' });
+    // Delivered, skipped, paused or unknown: nothing to deliver.
+    expect(injectDeliveryFor(running, 'inject:i-1')).toBeNull();
+    expect(injectDeliveryFor(ctx(fixture('paused')), 'inject:i-2')).toBeNull();
+    expect(injectDeliveryFor(running, 'inject:nope')).toBeNull();
+    // An incident the MSEL names that is not the drill's (a real one) is never the target.
+    const aimed = expectAccepted(decide(a, fixture('running'), { type: 'AddInject', inject: { injectId: 'i-x', kind: 'sceneReport', dueAt: iso(AT), incidentId: 'real-1', content: '越界', figures: { dead: 1 } }, meta: metaAt(AT) })).state;
+    expect(injectDeliveryFor(ctx(aimed), 'inject:i-x')).toMatchObject({ incidentId: 'drill-inc-1', figures: { dead: 1 } });
+    const started = last(run([...PLANNED, { body: { type: 'StartDrill' }, at: 5, by: CONTROLLER }]).states);
+    expect(injectDeliveryFor(ctx(started), 'inject:i-1')).toStrictEqual({
+      open: { title: '群众来电：冷坑镇后山有响声', description: '群众来电：冷坑镇后山有响声', leadJurisdiction: '441224', source: 'phone', exercise: true },
+    });
   });
 
   it('an inject the timers delivered into an incident they opened brings that incident into the drill', () => {

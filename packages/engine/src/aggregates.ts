@@ -552,6 +552,9 @@ function drillChecks(type: CommandTypeOf<'drill'>, payload: Payload, drill: Dril
     }
     return { ...payload, controller: actor.jurisdiction };
   }
+  if (type === 'RecordObservation' && drill && !drill.objectives.includes(String(payload['objective']))) {
+    throw new ValidationError([{ path: 'data.objective', message: `must be one of the drill's objectives: ${drill.objectives.join('; ')}` }]);
+  }
   if (type === 'DraftAfterActionReport' && drill) {
     const actions = Array.isArray(payload['correctiveActions']) ? (payload['correctiveActions'] as { owner?: unknown }[]) : [];
     for (const [i, action] of actions.entries()) {

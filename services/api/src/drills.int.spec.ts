@@ -284,6 +284,9 @@ describe('a double-blind functional drill beside a real incident (issue 22)', ()
 
   it('EndEx: the hot wash, observations and the AAR/IP; then the players see the whole drill', async () => {
     moveTo(24 * 60 - 20);
+    const offObjective = await call(cityDuty, 'POST', '/drills/d1/commands', { type: 'RecordObservation', data: { objective: '别的目标', note: '—' } });
+    expect(offObjective.statusCode, offObjective.body).toBe(400);
+    expect(offObjective.json()).toMatchObject({ error: { issues: [{ path: 'data.objective' }] } });
     await ok(cityDuty, 'POST', '/drills/d1/commands', { type: 'RecordObservation', data: { objective: '接报后 30 分钟内初报', note: '核实用时 2 分钟，未按时初报' } });
     await ok(cityDuty, 'POST', '/drills/d1/commands', { type: 'EndDrill' });
     const after = await drill(huaiji);

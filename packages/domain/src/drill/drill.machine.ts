@@ -184,7 +184,9 @@ export const drillMachine = setup({
     // drill paused in the meantime) is refused, so no inject is delivered twice or while paused.
     injectDue: ({ context, event }) =>
       event.type === 'DeadlinePassed' && pendingInjectDeadlines(context).some((d) => d.key === event.key && Date.parse(d.dueAt) === Date.parse(event.dueAt)),
-    noteFilled: ({ event }) => (event.type === 'RecordObservation' ? filled(event.objective) && filled(event.note) : event.type === 'RecordHotWash' && filled(event.note)),
+    // An evaluator's observation is against one of the drill's objectives.
+    noteFilled: ({ context, event }) =>
+      event.type === 'RecordObservation' ? context.objectives.includes(event.objective) && filled(event.note) : event.type === 'RecordHotWash' && filled(event.note),
     // The AAR/IP rates at least one capability, and every corrective action has an owner (a room of
     // the drill) and a deadline; an action once closed stays in the plan (it may not be dropped).
     draftable: ({ context, event }) =>

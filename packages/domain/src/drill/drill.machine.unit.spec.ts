@@ -157,7 +157,9 @@ describe('drill machine: guards and what the context keeps', () => {
     expectRefused('running', { type: 'AddInject', inject: { injectId: 'i-1', kind: 'sceneReport', dueAt: iso(AT), content: '重复' } });
     expectRefused('running', { type: 'SkipInject', injectId: 'i-1' });
     expectRefused('running', { type: 'LinkDrillIncident', incidentId: 'drill-inc-1' });
-    expectRefused('running', { type: 'RecordObservation', objective: '接报', note: ' ' });
+    expectRefused('running', { type: 'RecordObservation', objective: '接报后 30 分钟内初报', note: ' ' });
+    // Against one of the drill's objectives only.
+    expectRefused('running', { type: 'RecordObservation', objective: '接报', note: '初报用时 22 分钟' });
     expectRefused('hotWash', { ...AAR, capabilities: [] });
     expectRefused('hotWash', { ...AAR, correctiveActions: [{ actionId: 'ca-1', action: '修订', owner: '', deadline: iso(1000) }] });
     expectRefused('planned', { type: 'CancelDrill', reason: '' });

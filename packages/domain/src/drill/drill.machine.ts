@@ -118,7 +118,7 @@ const BLIND_STATES: ReadonlySet<DrillState> = new Set(['planned', 'running']);
 /**
  * What a room sees of a drill. The controller sees all of it. A participant never sees what the
  * controller expects of it nor an inject before it is delivered; in a double-blind drill (双盲) it also
- * sees neither title, scenario, objectives nor start time until the drill ends (EndEx).
+ * sees neither title, scenario, objectives, plan nor start time until the drill ends (EndEx).
  */
 export function drillViewFor(context: DrillContext, state: DrillState, viewer: 'controller' | 'participant') {
   if (viewer === 'controller') return context;
@@ -126,7 +126,7 @@ export function drillViewFor(context: DrillContext, state: DrillState, viewer: '
   const ended = !BLIND_STATES.has(state);
   if (ended) return { ...context, injects: context.injects.map((i) => ({ ...i })) };
   if (!context.doubleBlind) return { ...context, injects: delivered };
-  return { ...context, title: '', scenario: '', objectives: [], scheduledStart: null, injects: delivered, observations: [] };
+  return { ...context, title: '', scenario: '', objectives: [], planId: null, scheduledStart: null, injects: delivered, observations: [] };
 }
 
 const emptyContext: DrillContext = {
@@ -138,6 +138,7 @@ const emptyContext: DrillContext = {
   participants: [],
   objectives: [],
   scenario: '',
+  planId: null,
   scheduledStart: null,
   injects: [],
   injectsPaused: false,
@@ -146,6 +147,7 @@ const emptyContext: DrillContext = {
   hotWash: [],
   capabilities: [],
   correctiveActions: [],
+  planRevision: null,
   plannedBy: '',
   startedAt: null,
   endedAt: null,
@@ -233,6 +235,7 @@ export const drillMachine = setup({
         participants: [...c.participants],
         objectives: [...c.objectives],
         scenario: c.scenario,
+        planId: c.planId ?? null,
         scheduledStart: c.scheduledStart === undefined ? null : instant(c.scheduledStart),
         injects: (c.injects ?? []).map(injectOf),
         plannedBy: c.meta.actor.userId,
@@ -283,6 +286,7 @@ export const drillMachine = setup({
             overdueAt: moved ? null : (before?.overdueAt ?? null),
           };
         }),
+        planRevision: c.planRevision ?? null,
         aarDraftedAt: c.meta.now,
       };
     }),

@@ -33,6 +33,7 @@ const PLAN: Body = {
   participants: ['441224'],
   objectives: ['接报后 30 分钟内初报', '转移受威胁群众'],
   scenario: '暴雨引发冷坑镇山体滑坡，掩埋民房',
+  planId: 'plan-landslide',
   scheduledStart: '2026-07-01T09:30:00+08:00',
   injects: [
     { injectId: 'i-1', kind: 'watchLogCall', dueAt: iso(10), content: '群众来电：冷坑镇后山有响声', expectedAction: '记录值班日志并核实' },
@@ -195,7 +196,10 @@ describe('drill machine: guards and what the context keeps', () => {
     expect(pendingInjectDeadlines(ctx(fixture('hotWash')))).toStrictEqual([]);
   });
 
-  it('the AAR/IP keeps P/S/M/U ratings and corrective actions with owner and deadline', () => {
+  it('the AAR/IP keeps P/S/M/U ratings, corrective actions with owner and deadline, and whether it asks for the plan’s revision', () => {
+    expect(ctx(fixture('aarDrafted')).planRevision).toBeNull();
+    const asking = expectAccepted(decide(a, fixture('hotWash'), { ...AAR, planRevision: '预案未规定夜间转移路线', meta: metaAt(AT) })).state;
+    expect(ctx(asking).planRevision).toBe('预案未规定夜间转移路线');
     expect(ctx(fixture('aarDrafted'))).toMatchObject({ capabilities: [{ capability: '信息报送', rating: 'S' }], correctiveActions: [{ actionId: 'ca-1', owner: '441224', deadline: iso(60 * 24 * 30) }], aarDraftedAt: iso(60) });
   });
 
@@ -283,7 +287,8 @@ describe('drill view: the controller’s view is hidden from double-blind partic
   it('a double-blind participant sees neither scenario, objectives, start time nor undelivered injects while the drill runs', () => {
     const running = fixture('running');
     const seen = drillViewFor(ctx(running), 'running', 'participant');
-    expect(seen).toMatchObject({ title: '', scenario: '', objectives: [], scheduledStart: null });
+    expect(seen).toMatchObject({ title: '', scenario: '', objectives: [], planId: null, scheduledStart: null });
+    expect(drillViewFor(ctx(running), 'running', 'controller').planId).toBe('plan-landslide');
     expect(seen.injects.map((i) => [i.injectId, i.expectedAction])).toStrictEqual([['i-1', null]]);
     expect(drillViewFor(ctx(running), 'running', 'controller').injects).toHaveLength(3);
   });

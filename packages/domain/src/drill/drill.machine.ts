@@ -251,11 +251,13 @@ export const drillMachine = setup({
     resume: assign({ injectsPaused: false }),
     deliver: assign(({ context, event }) => {
       const c = as(event, 'DeadlinePassed');
+      // Replayed from its event, the firing names the incident it was delivered into, or null for none.
+      const into = typeof c.incidentId === 'string' ? c.incidentId : null;
       const injects = context.injects.map((i) =>
-        injectDeadlineKey(i.injectId) === c.key ? { ...i, status: 'delivered' as const, deliveredAt: event.meta.now, incidentId: c.incidentId ?? i.incidentId ?? context.incidents[0] ?? null } : i,
+        injectDeadlineKey(i.injectId) === c.key ? { ...i, status: 'delivered' as const, deliveredAt: event.meta.now, incidentId: into ?? i.incidentId ?? context.incidents[0] ?? null } : i,
       );
       // An incident the timers opened for the inject (a call before any drill incident) joins the drill.
-      const incidents = c.incidentId === undefined || context.incidents.includes(c.incidentId) ? context.incidents : [...context.incidents, c.incidentId];
+      const incidents = into === null || context.incidents.includes(into) ? context.incidents : [...context.incidents, into];
       return { injects, incidents };
     }),
     end: assign({ endedAt: ({ event }) => event.meta.now }),

@@ -204,7 +204,20 @@ describe('drill machine: guards and what the context keeps', () => {
   });
 
   it('replaying the stored events gives the same state', () => {
-    for (const steps of [CLOSED, PAUSED, CANCELLED]) {
+    const tracked: Step[] = [
+      ...CLOSED,
+      { body: BODIES.MarkCorrectiveActionOverdue, at: 60 * 24 * 30, by: TIMERS },
+      { body: BODIES.CloseCorrectiveAction, at: 60 * 24 * 31, by: PLAYER },
+    ];
+    // No drill incident yet: the first inject's firing names the incident the timers opened; one without any names none.
+    const opened: Step[] = [
+      ...PLANNED,
+      { body: { type: 'StartDrill' }, at: 5, by: CONTROLLER },
+      { body: { type: 'DeadlinePassed', key: 'inject:i-1', dueAt: iso(10) }, at: 10, by: TIMERS },
+      { body: { type: 'DeadlinePassed', key: 'inject:i-2', dueAt: iso(200), incidentId: 'drill-inc-9' }, at: 200, by: TIMERS },
+    ];
+    expect(ctx(last(run(opened).states)).incidents).toStrictEqual(['drill-inc-9']);
+    for (const steps of [CLOSED, PAUSED, CANCELLED, tracked, opened]) {
       const { events, states } = run(steps);
       expect(replay(a, events)).toStrictEqual(last(states));
     }

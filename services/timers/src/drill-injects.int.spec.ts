@@ -79,8 +79,10 @@ describe('drill injects across a kill -9 of the timers process', () => {
     await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(dues[2] ?? '') - Date.now()) + 500));
     expect(await deliveredOf('kill-d')).toStrictEqual(['kill-d-i1']);
 
+    // Two processes from here on, racing for every row.
     const second = startTimersProcess(t.url);
-    await started(second);
+    const third = startTimersProcess(t.url);
+    await Promise.all([started(second), started(third)]);
     await until('every inject to be delivered', async () => ((await deliveredOf('kill-d')).length === 3 ? true : undefined));
     // Running and past their times, the paused drill's injects are not delivered.
     await until('the rows of the killed drill to be marked', async () =>
@@ -90,8 +92,6 @@ describe('drill injects across a kill -9 of the timers process', () => {
     expect(await deliveredOf('pause-d')).toStrictEqual([]);
 
     // Resumed with two timers processes running: still once each.
-    const third = startTimersProcess(t.url);
-    await started(third);
     await send('pause-d', 'ResumeInjects');
     await until('the paused drill’s injects to be delivered', async () => ((await deliveredOf('pause-d')).length === 2 ? true : undefined));
     await until('its rows to be marked', async () => ((await listDeadlines(t.db, { incidentId: drillStreamId('pause-d') })).filter((r) => r.outcome === 'fired').length === 2 ? true : undefined));

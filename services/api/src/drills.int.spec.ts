@@ -172,6 +172,16 @@ describe('a double-blind functional drill beside a real incident (issue 22)', ()
     expect((await timers.tick()).fired).toBe(1);
     expect((await timers.tick()).fired).toBe(0);
     expect(await ok(huaiji, 'GET', `/incidents/${drillIncident}`)).toMatchObject({ description: INJECTS[0]?.content });
+    // The call also rang in Huaiji's watch log, as a drill's: not in the real log, there when drills are asked for.
+    const watchLog = async (query: string) => (await ok<{ items: { entryId: string; course: string; exercise: boolean; status: string }[] }>(huaiji, 'GET', `/watch-log?jurisdiction=${HUAIJI}${query}`)).items;
+    expect(await watchLog('')).toStrictEqual([]);
+    const [rang] = await watchLog('&exercise=true');
+    expect(rang).toMatchObject({ course: INJECTS[0]?.content, exercise: true, status: 'open' });
+    // Huaiji triages it: a drill's call attaches to the drill's incident, never to the real one.
+    const toReal = await call(huaiji, 'POST', `/watch-log/${rang?.entryId ?? ''}/triage`, { action: 'attach', incidentId: 'real-1' });
+    expect(toReal.statusCode, toReal.body).toBe(400);
+    expect(toReal.json()).toMatchObject({ error: { issues: [{ path: 'incidentId' }] } });
+    await ok(huaiji, 'POST', `/watch-log/${rang?.entryId ?? ''}/triage`, { action: 'attach', incidentId: drillIncident });
     moveTo(12);
     await response('BeginVerification');
     await response('ConfirmIncident', { severity: 'IV' });

@@ -150,6 +150,15 @@ describe('a double-blind functional drill beside a real incident (issue 22)', ()
     drillIncident = started.incidents[0] ?? '';
     expect(await ok(huaiji, 'GET', `/incidents/${drillIncident}`)).toMatchObject({ exercise: true, leadJurisdiction: HUAIJI });
     expect((await drill(cityDuty)).incidents).toStrictEqual([drillIncident]);
+    // A retry of the same start answers the same and opens nothing more; another start is a 409.
+    const events = await eventCount();
+    const retried = await ok<{ incidents: string[] }>(cityDuty, 'POST', '/drills/d1/start', {
+      commandId: 'start-d1',
+      open: { title: '演练：冷坑镇山体滑坡', leadJurisdiction: HUAIJI, category: 'natural_disaster' },
+    });
+    expect(retried.incidents).toStrictEqual([drillIncident]);
+    expect((await call(cityDuty, 'POST', '/drills/d1/start', { open: { title: '再来一次', leadJurisdiction: HUAIJI } })).statusCode).toBe(409);
+    expect(await eventCount()).toBe(events);
   });
 
   it('double-blind: once it runs the players see neither scenario, objectives, start time nor MSEL, nor the controller’s feed', async () => {

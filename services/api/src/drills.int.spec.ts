@@ -226,12 +226,17 @@ describe('a double-blind functional drill beside a real incident (issue 22)', ()
     expect(scene.latestReport?.missing).toBe(5);
     moveTo(47);
     await response('UpdateIncidentDetails', { title: '演练：冷坑镇山体滑坡（已转移 30 人）' });
+    // The controller adds an inject live, then thinks better of it: its row comes and goes.
+    await ok(cityDuty, 'POST', '/drills/d1/commands', { type: 'AddInject', data: { inject: { injectId: 'i-7', kind: 'sensorAlarm', dueAt: at(55), content: '水位站报警' } } });
+    expect(await pendingRows()).toStrictEqual(['inject:i-5', 'inject:i-6', 'inject:i-7']);
+    await ok(cityDuty, 'POST', '/drills/d1/commands', { type: 'SkipInject', data: { injectId: 'i-7', reason: '参演单位已自行发现' } });
+    expect(await pendingRows()).toStrictEqual(['inject:i-5', 'inject:i-6']);
     moveTo(50);
     expect((await timers.tick()).fired).toBe(1);
     moveTo(60);
     expect((await timers.tick()).fired).toBe(1);
     expect((await timers.tick()).fired).toBe(0);
-    expect((await drill(cityDuty)).injects.map((i) => [i.injectId, i.status, i.incidentId])).toStrictEqual(INJECTS.map((i) => [i.injectId, 'delivered', drillIncident]));
+    expect((await drill(cityDuty)).injects.map((i) => [i.injectId, i.status, i.incidentId])).toStrictEqual([...INJECTS.map((i) => [i.injectId, 'delivered', drillIncident]), ['i-7', 'skipped', null]]);
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from event where stream_id = 'drill:d1' and type = 'InjectDelivered'`.execute(t.db);
     expect(rows[0]?.n).toBe(6);
   });
@@ -258,7 +263,16 @@ describe('a double-blind functional drill beside a real incident (issue 22)', ()
     expect(deliveries.filter((t) => t === 'IncidentDetailsUpdated')).toHaveLength(6);
     expect(deliveries.filter((t) => t === 'SceneReportPosted')).toHaveLength(2);
     // The controller's own steps: the drill's, and the incident it opened at StartEx.
-    expect(items.filter((i) => i.kind === 'control').map((i) => i.type)).toStrictEqual(['DrillPlanned', 'DrillStarted', 'IncidentReported', 'DrillIncidentLinked', 'InjectsPaused', 'InjectsResumed']);
+    expect(items.filter((i) => i.kind === 'control').map((i) => i.type)).toStrictEqual([
+      'DrillPlanned',
+      'DrillStarted',
+      'IncidentReported',
+      'DrillIncidentLinked',
+      'InjectsPaused',
+      'InjectsResumed',
+      'InjectAdded',
+      'InjectSkipped',
+    ]);
     // Paged: after the last position read, nothing more.
     const last = (await ok<{ items: { position: string }[] }>(cityDuty, 'GET', '/drills/d1/feed')).items.at(-1)?.position ?? '';
     expect((await ok<{ items: unknown[] }>(cityDuty, 'GET', `/drills/d1/feed?after=${last}`)).items).toStrictEqual([]);
@@ -297,8 +311,8 @@ describe('a double-blind functional drill beside a real incident (issue 22)', ()
       expect(row.rooms).toStrictEqual([HUAIJI]);
     }
     const { rows: drillRows } = await sql<{ jurisdiction: string; stream_id: string }>`select jurisdiction, stream_id from deadline where incident_id = 'drill:d1'`.execute(t.db);
-    // Six injects; the pause cancelled the three pending rows and the resume scheduled them again.
-    expect(drillRows.length).toBe(9);
+    // Six injects; the pause cancelled the three pending rows and the resume scheduled them again; one added live.
+    expect(drillRows.length).toBe(10);
     for (const row of drillRows) expect(row).toStrictEqual({ jurisdiction: CITY, stream_id: 'drill:d1' });
   });
 
@@ -311,7 +325,7 @@ describe('a double-blind functional drill beside a real incident (issue 22)', ()
     await ok(cityDuty, 'POST', '/drills/d1/commands', { type: 'EndDrill' });
     const after = await drill(huaiji);
     expect(after).toMatchObject({ state: 'hotWash', title: PLAN.title, scenario: PLAN.scenario, objectives: PLAN.objectives });
-    expect(after.injects.map((i) => i.expectedAction)).toStrictEqual(INJECTS.map((i) => i.expectedAction ?? null));
+    expect(after.injects.map((i) => i.expectedAction)).toStrictEqual([...INJECTS.map((i) => i.expectedAction ?? null), null]);
 
     await ok(huaiji, 'POST', '/drills/d1/commands', { type: 'RecordHotWash', data: { note: '现场与指挥部通信中断 10 分钟' } });
     const aar = {

@@ -88,6 +88,8 @@ export {
 } from './supervision.schemas';
 export { CreateWarningRequestSchema, IssueWarningFilingSchema, WarningCommandRequestSchema, WarningMessageQuerySchema } from './warning.schemas';
 export { ContactListQuerySchema, ContactSchema, ContactUpdateSchema, EmptyBodySchema, WarningListQuerySchema } from './last-mile.schemas';
+// Drills (演练, issue 22)
+export { DrillCommandRequestSchema, DrillFeedQuerySchema, PlanDrillRequestSchema, StartDrillRequestSchema } from './drill.schemas';
 
 export { ROUTE_CATALOG, catalogRoutes, FormQuerySchema, ICS_FORMS, ICS209_VERSIONS, JurisdictionQuerySchema, TimelineExportQuerySchema } from './route-catalog';
 export type { RouteAccess, RouteId, RouteSpec, RouteTargetKind } from './route-catalog';

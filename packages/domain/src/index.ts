@@ -71,3 +71,7 @@ export type { WarningMessage, WarningContent, WarningContext, WarningLevel } fro
 export { CONTACT_ROLES, DELIVERY_CHANNELS, WARNING_ACK_DEADLINE_EVENT } from './warning/warning.types';
 export type { ContactRole, DeliveryChannelName, WarningRecipient } from './warning/warning.types';
 export { boardOf } from './warning/last-mile';
+
+export { drillAggregate, drillViewFor, drillRoleOf, drillViewerOf, injectDeliveryFor, pendingDrillDeadlines } from './drill/drill.machine';
+export { CAPABILITY_RATINGS, DRILL_KINDS, DRILL_STATES, INJECT_KINDS, drillStreamId, injectDeadlineKey } from './drill/drill.types';
+export type { DrillContext } from './drill/drill.types';

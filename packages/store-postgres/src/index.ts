@@ -26,7 +26,7 @@ export { countDueDeadlines, listDeadlines, fireDueDeadlines } from './deadlines'
 export type { DueDeadline, FiringOutcome, FiringBatch } from './deadlines';
 export { reportScores } from './report-items';
 export type { ReportScore } from './report-items';
-export { createShift, listShifts, onDuty, createWatchEntry, getWatchEntry, listWatchEntries, triageWatchEntry } from './duty-watch';
+export { createShift, listShifts, onDuty, createWatchEntry, getWatchEntry, listWatchEntries, logInjectedCall, triageWatchEntry } from './duty-watch';
 export type { WatchEntryView, TriageDecision } from './duty-watch';
 export { verifyHashChains } from './hash-chain';
 export { createInterview, listInterviews } from './interviews';
@@ -34,6 +34,8 @@ export { contactsCovering, createContact, findContact, listContacts, updateConta
 export { listSupervisionItems } from './supervision';
 export { linkedWarningStreams, listWarningStreams, reserveWarningIdentifier, warningReleaseEvents, warningsWithQueuedDeliveries } from './warnings';
 export type { StoredWarning } from './warnings';
+// Drills (演练, issue 22)
+export { listDrillStreams, readDrillFeed } from './drills';
 
 export { readTimeline, readIncidentEvents, readStreamsWithEvents, ENTRY_CORRECTED } from './timeline';
 export type { TimelineEntry, StreamWithEvents } from './timeline';

@@ -15,6 +15,8 @@ import * as createInterview from './migrations/2026_12_16_13_00_00_create_interv
 import * as notifyEvent from './migrations/2026_12_17_10_00_00_notify_event';
 import * as createContact from './migrations/2026_12_20_10_00_00_create_contact';
 import * as createWarningIdentifier from './migrations/2026_12_20_10_10_00_create_warning_identifier';
+// Drills (issue 22)
+import * as watchEntryExercise from './migrations/2026_12_21_10_00_00_watch_entry_exercise';
 
 /** Migrations are listed here rather than read from disk, so they run the same under tsx and bundled. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -34,6 +36,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_17_10_00_00_notify_event': notifyEvent,
   '2026_12_20_10_00_00_create_contact': createContact,
   '2026_12_20_10_10_00_create_warning_identifier': createWarningIdentifier,
+  '2026_12_21_10_00_00_watch_entry_exercise': watchEntryExercise,
 };
 
 export class MigrationFailed extends Error {

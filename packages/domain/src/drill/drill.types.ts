@@ -2,8 +2,9 @@ import type { CommandMeta } from '../shared';
 
 /**
  * A drill (演练, issue 22; HSEEP, ref §4): planned, run against scheduled injects (the MSEL), talked
- * over in the hot wash, written up in the after-action report (AAR/IP), closed. Stream type `drill`
- * (not yet registered with the engine), stream `drill:<drillId>`.
+ * over in the hot wash, written up in the after-action report (AAR/IP), closed; its corrective actions
+ * are tracked to closure after that. Stream type `drill` (an engine stream seen by its controller and
+ * its participants only, see @muster/engine aggregates.ts), stream `drill:<drillId>`.
  *
  * The drill's incidents are ordinary incidents reported with `exercise: true`: their events, rows and
  * deadlines carry that flag, and the drill lists them by id (`incidents`). That flag, not the drill id,
@@ -30,13 +31,18 @@ type Inject = {
   content: string;
   /** What the controller expects the players to do (never shown to them). */
   expectedAction: string | null;
+  /** The figures a scene report or a rising casualty figure gives (delivered as a scene report's figures). */
+  figures: InjectFigures | null;
   status: 'scheduled' | 'delivered' | 'skipped';
   deliveredAt: string | null;
 };
-export type InjectInput = Omit<Inject, 'status' | 'deliveredAt' | 'dueAt' | 'incidentId' | 'expectedAction'> & {
+/** Casualty and displacement figures an inject may carry (those of a scene report). */
+export type InjectFigures = { dead?: number; injured?: number; missing?: number; trapped?: number; evacuated?: number };
+export type InjectInput = Omit<Inject, 'status' | 'deliveredAt' | 'dueAt' | 'incidentId' | 'expectedAction' | 'figures'> & {
   dueAt: string;
   incidentId?: string;
   expectedAction?: string;
+  figures?: InjectFigures;
 };
 
 /** An evaluator's note against an objective (HSEEP exercise evaluation guide). */
@@ -47,8 +53,18 @@ const CAPABILITY_RATINGS = ['P', 'S', 'M', 'U'] as const;
 type CapabilityRating = (typeof CAPABILITY_RATINGS)[number];
 
 type CapabilityAssessment = { capability: string; rating: CapabilityRating; strengths: string[]; improvements: string[] };
-/** An improvement-plan item: who does what by when (tracked to closure; the tracking is not built yet). */
-type CorrectiveAction = { actionId: string; action: string; owner: string; deadline: string };
+/** An improvement-plan item as the AAR/IP drafts it: who (an owner room of the drill) does what by when. */
+type CorrectiveActionInput = { actionId: string; action: string; owner: string; deadline: string };
+/**
+ * An improvement-plan item tracked to closure: closed by its owner room or the controller (who and
+ * when is kept); past its deadline while open it is marked overdue once, which the controller hears of.
+ */
+type CorrectiveAction = CorrectiveActionInput & {
+  closedAt: string | null;
+  closedBy: string | null;
+  closure: string | null;
+  overdueAt: string | null;
+};
 
 /** A type, not an interface: a machine's context is also a plain record (PersistedState). */
 export type DrillContext = {
@@ -63,6 +79,8 @@ export type DrillContext = {
   participants: string[];
   objectives: string[];
   scenario: string;
+  /** The plan (预案) the drill exercises, if it names one (the plan library's id). */
+  planId: string | null;
   scheduledStart: string | null;
   injects: Inject[];
   /** While true the timers deliver nothing: no inject row is pending. */
@@ -73,6 +91,8 @@ export type DrillContext = {
   hotWash: string[];
   capabilities: CapabilityAssessment[];
   correctiveActions: CorrectiveAction[];
+  /** Why the AAR/IP asks for the drilled plan to be revised (修编); null: it does not. */
+  planRevision: string | null;
   plannedBy: string;
   startedAt: string | null;
   endedAt: string | null;
@@ -96,6 +116,7 @@ type PlanDrill = Cmd<'PlanDrill'> & {
   participants: string[];
   objectives: string[];
   scenario: string;
+  planId?: string;
   scheduledStart?: string;
   injects?: InjectInput[];
 };
@@ -111,11 +132,18 @@ type ResumeInjects = Cmd<'ResumeInjects'>;
 type EndDrill = Cmd<'EndDrill'>;
 type RecordObservation = Cmd<'RecordObservation'> & { objective: string; note: string };
 type RecordHotWash = Cmd<'RecordHotWash'> & { note: string };
-type DraftAfterActionReport = Cmd<'DraftAfterActionReport'> & { capabilities: CapabilityAssessment[]; correctiveActions: CorrectiveAction[] };
+type DraftAfterActionReport = Cmd<'DraftAfterActionReport'> & { capabilities: CapabilityAssessment[]; correctiveActions: CorrectiveActionInput[]; planRevision?: string };
+/** The owner room (or the controller) closes a corrective action, saying what was done. */
+type CloseCorrectiveAction = Cmd<'CloseCorrectiveAction'> & { actionId: string; closure: string };
+/** Sent by the timers when a corrective action's row falls due (key `action:<actionId>`): it is overdue. */
+type MarkCorrectiveActionOverdue = Cmd<'MarkCorrectiveActionOverdue'> & { key: string; dueAt: string };
 type CloseDrill = Cmd<'CloseDrill'>;
 type CancelDrill = Cmd<'CancelDrill'> & { reason: string };
-/** Sent by the timers when an inject's row falls due (key `inject:<injectId>`): the inject is delivered. */
-type DeadlinePassed = Cmd<'DeadlinePassed'> & { key: string; dueAt: string };
+/**
+ * Sent by the timers when an inject's row falls due (key `inject:<injectId>`): the inject is delivered.
+ * `incidentId`: the drill incident the timers delivered it into (one they opened joins the drill).
+ */
+type DeadlinePassed = Cmd<'DeadlinePassed'> & { key: string; dueAt: string; incidentId?: string };
 
 export type DrillCommand =
   | PlanDrill
@@ -131,7 +159,9 @@ export type DrillCommand =
   | DraftAfterActionReport
   | CloseDrill
   | CancelDrill
-  | DeadlinePassed;
+  | DeadlinePassed
+  | CloseCorrectiveAction
+  | MarkCorrectiveActionOverdue;
 export type DrillCommandType = DrillCommand['type'];
 
 export const DRILL_STATES = ['none', 'planned', 'running', 'hotWash', 'aarDrafted', 'closed', 'cancelled'] as const;
@@ -152,7 +182,15 @@ export const DRILL_EVENT_FOR = {
   CloseDrill: 'DrillClosed',
   CancelDrill: 'DrillCancelled',
   DeadlinePassed: 'InjectDelivered',
+  CloseCorrectiveAction: 'CorrectiveActionClosed',
+  MarkCorrectiveActionOverdue: 'CorrectiveActionOverdue',
 } as const satisfies Record<DrillCommandType, string>;
 
 /** The key of an inject's deadline row. */
 export const injectDeadlineKey = (injectId: string): string => `inject:${injectId}`;
+/** The key of a corrective action's deadline row. */
+export const correctiveActionDeadlineKey = (actionId: string): string => `action:${actionId}`;
+/** The stream of a drill. */
+export const drillStreamId = (drillId: string): string => `drill:${drillId}`;
+
+export { CAPABILITY_RATINGS, DRILL_KINDS, INJECT_KINDS };

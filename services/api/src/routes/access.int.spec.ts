@@ -72,6 +72,11 @@ apiTest.beforeAll(async ({ database, api }) => {
   // A level III incident of Dinghu's that the city supervises (督办).
   await ok(dinghuDuty, 'POST', '/incidents', { incidentId: 'inc-dh-iii', data: { title: 'Landslide at Fenghuang', leadJurisdiction: DINGHU, severity: 'III' }, occurredAt: minutesAgo(30) });
   await ok(cityDuty, 'POST', '/incidents/inc-dh-iii/supervision', { supervisionId: 'sv-dh', data: { task: 'Evacuate the valley', owner: { jurisdiction: DINGHU }, deadline: new Date(Date.now() + 3_600_000).toISOString() } });
+  // A drill (演练) the city controls and Dinghu plays: only those two rooms see it.
+  await ok(cityDuty, 'POST', '/drills', {
+    drillId: 'dr-dh',
+    data: { title: 'Dinghu flood drill', kind: 'tabletop', doubleBlind: false, participants: [DINGHU], objectives: ['report in 30 minutes'], scenario: 'embankment breach' },
+  });
   // A warning (预警) of Dinghu's, drafted.
   await ok(dinghuDuty, 'POST', '/warnings', {
     warningId: 'wa-dh',
@@ -150,6 +155,7 @@ const TARGET_IDS: Record<string, { real: string; missing: string }> = {
   entryId: { real: 'w-dh', missing: 'w-no' },
   supervisionId: { real: 'sv-dh', missing: 'sv-no' },
   warningId: { real: 'wa-dh', missing: 'wa-no' },
+  drillId: { real: 'dr-dh', missing: 'dr-no' },
 };
 
 /** A body each write route would accept from someone allowed: the refusal must come from access, not from validation. */
@@ -182,6 +188,10 @@ function validBody(id: RouteId, eventId: string): unknown {
     case 'updateContact':
       return { phone: '13800000002' };
     case 'deactivateContact':
+      return {};
+    case 'drillCommand':
+      return { type: 'RecordHotWash', data: { note: 'intruder' } };
+    case 'startDrill':
       return {};
     default:
       return undefined;

@@ -1,5 +1,5 @@
 import { ForbiddenError, IdSchema, NotFoundError, ROUTE_CATALOG, ValidationError, type RouteAccess, type RouteId, type RouteTargetKind } from '@muster/contracts';
-import { warningStreamId, type Actor, type JurisdictionTree, type RuleBook } from '@muster/domain';
+import { drillStreamId, drillViewerOf, warningStreamId, type Actor, type JurisdictionTree, type RuleBook } from '@muster/domain';
 import { canKeepDutyRecordsOf, canKeepInterviewsOf, canKeepReferenceDataOf, canReadIncident, canReadJurisdiction, type Engine, type StoredStream } from '@muster/engine';
 import { findContact, findDepot, findTeam, getWatchEntry, type ContactRecord, type Database, type DepotView, type TeamView, type WatchEntryView } from '@muster/store-postgres';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -15,6 +15,7 @@ export interface RouteTargets {
   watchEntry: WatchEntryView;
   warning: StoredStream<'warning'>;
   contact: ContactRecord;
+  drill: StoredStream<'drill'>;
 }
 
 type AccessOf<Id extends RouteId> = (typeof ROUTE_CATALOG)[Id]['access'];
@@ -114,6 +115,16 @@ export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
         if (!contact || !canReadJurisdiction(tree, actor, contact.jurisdiction)) throw new NotFoundError('contact', id);
         if (keep && !canKeepDutyRecordsOf(tree, actor, contact.jurisdiction)) throw new ForbiddenError(`contact ${id} is kept by its county's room or a room above it`, { contactId: id });
         return contact;
+      }
+      case 'drill': {
+        // A drill is its controller's and its participants' alone (not the rooms above them; a
+        // double-blind one not its players' before StartEx); what it keeps for its controller (the
+        // feed) a participant may not read.
+        const stream = await engine.tryLoad('drill', drillStreamId(validId('drill', id)));
+        const role = stream && actor.roles.length > 0 ? drillViewerOf(stream.state.context, actor.jurisdiction) : null;
+        if (!stream || role === null) throw new NotFoundError('drill', id);
+        if (keep && role !== 'controller') throw new ForbiddenError(`drill ${id} is its controlling room's to keep`, { drillId: id });
+        return stream;
       }
       default: {
         const unknown: never = kind;

@@ -1,4 +1,4 @@
-import { sceneAggregate, correctionAggregate, incidentAggregate, reportAggregate, requestAggregate, supervisionAggregate, warningAggregate, STREAM_TYPES, type AggregateDefinition, type StreamType } from '@muster/domain';
+import { sceneAggregate, correctionAggregate, incidentAggregate, reportAggregate, requestAggregate, supervisionAggregate, warningAggregate, hazardAggregate, STREAM_TYPES, type AggregateDefinition, type StreamType } from '@muster/domain';
 import { describe, expect, it } from 'vitest';
 import { COMMAND_PAYLOAD_SCHEMAS } from './payloads';
 
@@ -10,6 +10,7 @@ const AGGREGATES: Record<StreamType, AggregateDefinition> = {
   correction: correctionAggregate,
   supervision: supervisionAggregate,
   warning: warningAggregate,
+  hazard: hazardAggregate,
 };
 
 // The payload types are tied to the domain's at compile time (payloads.ts); this checks the same at

@@ -76,10 +76,26 @@ import {
   SupervisionCommandRequestSchema,
   SupervisionListSchema,
 } from './supervision.schemas';
+import {
+  CreateHazardRequestSchema,
+  HAZARD_FILINGS,
+  HazardCommandRequestSchema,
+  HazardHistorySchema,
+  HazardListQuerySchema,
+  HazardListSchema,
+  HazardViewSchema,
+  IncidentHazardsSchema,
+  InspectionListSchema,
+  InspectionSchema,
+  InspectionViewSchema,
+  TipOffFormSchema,
+  TipOffReceiptSchema,
+  TipOffReporterSchema,
+} from './hazard.schemas';
 import { CapIndexSchema, CreateWarningRequestSchema, WARNING_FILINGS, WarningCommandRequestSchema, WarningListSchema, WarningMessageQuerySchema, WarningViewSchema } from './warning.schemas';
 
 /** Things a route can name in its path, each owned by a jurisdiction (directly or through its incident). */
-export type RouteTargetKind = 'incident' | 'resourceRequest' | 'depot' | 'team' | 'watchEntry' | 'warning';
+export type RouteTargetKind = 'incident' | 'resourceRequest' | 'depot' | 'team' | 'watchEntry' | 'warning' | 'hazard';
 
 /**
  * Who may call a route, decided before the route looks at anything else (issue 14):
@@ -101,7 +117,7 @@ export type RouteAccess =
   | { kind: 'keep'; target: RouteTargetKind; param: string }
   | { kind: 'read-jurisdiction'; from: 'query'; optional: boolean }
   | { kind: 'keep-jurisdiction'; from: 'body'; rule: 'duty-records' | 'reference-data' | 'interviews' }
-  | { kind: 'command'; streamType: 'incident' | 'scene' | 'resourceRequest' | 'report' | 'supervision' | 'warning' };
+  | { kind: 'command'; streamType: 'incident' | 'scene' | 'resourceRequest' | 'report' | 'supervision' | 'warning' | 'hazard' };
 
 type HttpMethod = 'GET' | 'POST' | 'PUT';
 
@@ -130,6 +146,7 @@ const REPORT_FILINGS = Object.fromEntries(REPORT_FILING_NAMES.map((name) => [nam
 
 const incidentRead = { kind: 'read', target: 'incident', param: 'incidentId' } as const;
 const warningRead = { kind: 'read', target: 'warning', param: 'warningId' } as const;
+const hazardRead = { kind: 'read', target: 'hazard', param: 'hazardId' } as const;
 export const JurisdictionQuerySchema = z.strictObject({ jurisdiction: JurisdictionCodeSchema.optional() });
 export const TimelineExportQuerySchema = z.strictObject({ format: z.enum(['json', 'csv']).default('json') });
 export const ICS_FORMS = ['ics201', 'ics209', 'ics214'] as const;
@@ -207,6 +224,19 @@ export const ROUTE_CATALOG = {
   publicWarningFeed: { method: 'GET', path: '/public/warnings/:jurisdiction/feed.atom', summary: 'The Atom feed of the warnings in force over a jurisdiction (drills never), each linking its CAP message', access: { kind: 'public' }, status: 200, answer: TextFileSchema, contentType: 'application/atom+xml' },
   publicWarningCap: { method: 'GET', path: '/public/warnings/messages/:warningId/cap.xml', summary: 'The latest message of a warning in force as OASIS CAP 1.2 XML (public; drills and drafts are not found)', access: { kind: 'public' }, status: 200, answer: TextFileSchema, contentType: 'application/xml' },
   publicWarningGb: { method: 'GET', path: '/public/warnings/messages/:warningId/gb.xml', summary: 'The same message in the GB/T 35965.1 profile', access: { kind: 'public' }, status: 200, answer: TextFileSchema, contentType: 'application/xml' },
+  // ---- Hazards (风险隐患, issue 24): register, rectification, inspections, tip-offs ----
+  reportHazard: { method: 'POST', path: '/hazards', summary: 'Report a hazard (风险隐患) found by an inspection or a self-check, in the caller’s room or one below it', access: { kind: 'command', streamType: 'hazard' }, status: 201, body: CreateHazardRequestSchema, answer: CommandResultSchema },
+  hazardCommand: { method: 'POST', path: '/hazards/:hazardId/commands', summary: 'Verify, dismiss, grade, assign, report, accept or return a rectification, write off, list for supervision (the city), record a finding, a fine or a reward payment, or link to an incident', access: { kind: 'command', streamType: 'hazard' }, status: 200, body: HazardCommandRequestSchema, answer: CommandResultSchema, commands: HAZARD_FILINGS },
+  listHazards: { method: 'GET', path: '/hazards', summary: 'The hazard register of a room and the rooms below it, filtered by grade, state, overdue, source, supervision', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: HazardListQuerySchema, answer: HazardListSchema },
+  exportHazards: { method: 'GET', path: '/hazards/export.csv', summary: 'The hazard register as CSV (the same filters)', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: HazardListQuerySchema, answer: TextFileSchema, contentType: 'text/csv' },
+  getHazard: { method: 'GET', path: '/hazards/:hazardId', summary: 'A hazard as its room and the rooms above it see it', access: hazardRead, status: 200, answer: HazardViewSchema },
+  hazardHistory: { method: 'GET', path: '/hazards/:hazardId/history', summary: 'What happened to a hazard, oldest first', access: hazardRead, status: 200, answer: HazardHistorySchema },
+  incidentHazards: { method: 'GET', path: '/incidents/:incidentId/hazards', summary: 'The hazards an incident came from, each with its history before the incident', access: incidentRead, status: 200, answer: IncidentHazardsSchema },
+  createInspection: { method: 'POST', path: '/inspections', summary: 'Record a planned or unannounced (暗访) inspection; each finding opens or updates a hazard', access: { kind: 'keep-jurisdiction', from: 'body', rule: 'duty-records' }, status: 201, body: InspectionSchema, answer: InspectionViewSchema },
+  listInspections: { method: 'GET', path: '/inspections', summary: 'Inspections of a room and the rooms below it, newest first', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: JurisdictionQuerySchema, answer: InspectionListSchema },
+  publicTipOff: { method: 'POST', path: '/public/tip-offs', summary: 'The public tip-off form (举报, no login, rate-limited): opens a hazard report; the reporter’s identity is kept apart', access: { kind: 'public' }, status: 201, body: TipOffFormSchema, answer: TipOffReceiptSchema },
+  tipOffReporter: { method: 'GET', path: '/tip-offs/:tipOffId/reporter', summary: 'Who reported a tip-off: only for the role the identity rule names (the owning room’s leader); 404 for anyone else', access: { kind: 'signed-in' }, status: 200, answer: TipOffReporterSchema },
+
   timeline: { method: 'GET', path: '/incidents/:incidentId/timeline', summary: 'The incident and every stream under it, in commit order', access: incidentRead, status: 200, query: TimelineQuerySchema, answer: TimelinePageSchema },
   correctEntry: { method: 'POST', path: '/incidents/:incidentId/corrections', summary: 'Strike or amend an entry of the record (the command policy then decides who may)', access: incidentRead, status: 201, body: CorrectEntryRequestSchema, answer: CommandResultSchema },
   stateAt: { method: 'GET', path: '/incidents/:incidentId/state', summary: 'The incident and its command structure at instant T by replay', access: incidentRead, status: 200, query: StateAtQuerySchema, answer: StateAtViewSchema },

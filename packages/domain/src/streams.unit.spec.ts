@@ -13,6 +13,8 @@ import { supervisionAggregate } from './supervision/supervision.machine';
 import { SUPERVISION_STATES } from './supervision/supervision.types';
 import { warningAggregate } from './warning/warning.machine';
 import { WARNING_STATES } from './warning/warning.types';
+import { hazardAggregate } from './hazard/hazard.machine';
+import { HAZARD_STATES } from './hazard/hazard.types';
 import { isStreamOf, isStreamType, STREAM_TYPES, type StreamType } from './streams';
 
 const STREAMS: Record<StreamType, { definition: AggregateDefinition; states: readonly string[]; over: readonly string[] }> = {
@@ -24,6 +26,8 @@ const STREAMS: Record<StreamType, { definition: AggregateDefinition; states: rea
   correction: { definition: correctionAggregate, states: CORRECTION_STATES, over: [] },
   supervision: { definition: supervisionAggregate, states: SUPERVISION_STATES, over: ['closed'] },
   warning: { definition: warningAggregate, states: WARNING_STATES, over: ['lifted', 'expired'] },
+  // A written-off hazard is closed but not over: an incident may still name it, a reward still be paid.
+  hazard: { definition: hazardAggregate, states: HAZARD_STATES, over: ['dismissed'] },
 };
 
 describe('stream types', () => {

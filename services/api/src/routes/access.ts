@@ -1,5 +1,5 @@
 import { ForbiddenError, IdSchema, NotFoundError, ROUTE_CATALOG, ValidationError, type RouteAccess, type RouteId, type RouteTargetKind } from '@muster/contracts';
-import { warningStreamId, type Actor, type JurisdictionTree, type RuleBook } from '@muster/domain';
+import { hazardStreamId, warningStreamId, type Actor, type JurisdictionTree, type RuleBook } from '@muster/domain';
 import { canKeepDutyRecordsOf, canKeepInterviewsOf, canKeepReferenceDataOf, canReadIncident, canReadJurisdiction, type Engine, type StoredStream } from '@muster/engine';
 import { findDepot, findTeam, getWatchEntry, type Database, type DepotView, type TeamView, type WatchEntryView } from '@muster/store-postgres';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -14,6 +14,7 @@ export interface RouteTargets {
   team: TeamView;
   watchEntry: WatchEntryView;
   warning: StoredStream<'warning'>;
+  hazard: StoredStream<'hazard'>;
 }
 
 type AccessOf<Id extends RouteId> = (typeof ROUTE_CATALOG)[Id]['access'];
@@ -105,6 +106,12 @@ export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
         // A warning belongs to its room: read by it and the rooms above it, like the room's records.
         const stream = await engine.tryLoad('warning', warningStreamId(validId('warning', id)));
         if (!stream || !canReadJurisdiction(tree, actor, stream.state.context.jurisdiction)) throw new NotFoundError('warning', id);
+        return stream;
+      }
+      case 'hazard': {
+        // A hazard belongs to its county's room: read by it and the rooms above it.
+        const stream = await engine.tryLoad('hazard', hazardStreamId(validId('hazard', id)));
+        if (!stream || !canReadJurisdiction(tree, actor, stream.state.context.jurisdiction)) throw new NotFoundError('hazard', id);
         return stream;
       }
       default: {

@@ -91,10 +91,15 @@ const emptyContext: HazardContext = {
   fine: null,
   reward: null,
   incidents: [],
+  updatedAt: null,
 };
 
 const dueNow = (event: HazardCommand, key: string, dueAt: string | undefined): boolean =>
   event.type === 'DeadlinePassed' && event.key === key && dueAt !== undefined && Date.parse(event.dueAt) === Date.parse(dueAt);
+
+/** What every hazard still open takes: a later inspection's finding, and a link to an incident that came of it. */
+const FINDING = { RecordInspectionFinding: { actions: ['finding', 'record', 'touch'] } } as const;
+const LINK = { LinkHazardToIncident: { guard: 'newIncident', actions: ['link', 'record', 'touch'] } } as const;
 
 export const hazardMachine = setup({
   types: { context: {} as HazardContext, events: {} as HazardCommand, emitted: {} as EmittedEvent },
@@ -111,9 +116,7 @@ export const hazardMachine = setup({
     // The reward follows a fine once, and only for a hazard a tip-off revealed.
     fineable: ({ context, event }) => event.type === 'RecordFine' && context.fine === null && context.tipOffId !== null,
     rewardDue: ({ context, event }) => event.type === 'RecordRewardPayment' && context.reward !== null && context.reward.paidAt === null,
-    // Root handlers: a hazard that exists (not before its report) and, for findings, is not written off.
-    openHazard: ({ context }) => context.hazardId !== '' && context.writtenOffAt === null,
-    newIncident: ({ context, event }) => event.type === 'LinkHazardToIncident' && context.hazardId !== '' && !context.incidents.includes(event.incidentId),
+    newIncident: ({ context, event }) => event.type === 'LinkHazardToIncident' && !context.incidents.includes(event.incidentId),
   },
   actions: {
     record: emit(({ event }) => ({ type: HAZARD_EVENT_FOR[event.type], data: payload(event) })),
@@ -130,6 +133,7 @@ export const hazardMachine = setup({
       const { amount } = as(event, 'RecordFine');
       return { type: HAZARD_EVENT_FOR[event.type], data: { amount, reward: tipOffReward(amount), rule: TIP_OFF_REWARD_RULE.id, tipOffId: context.tipOffId } };
     }),
+    touch: assign({ updatedAt: ({ event }) => event.meta.now }),
     report: assign(({ event }) => {
       const c = as(event, 'ReportHazard');
       return {
@@ -226,76 +230,84 @@ export const hazardMachine = setup({
   id: 'hazard',
   initial: 'none',
   context: emptyContext,
-  // What any open hazard takes: a finding of a later inspection, a link to an incident that came of it.
-  on: {
-    RecordInspectionFinding: { guard: 'openHazard', actions: ['finding', 'record'] },
-    LinkHazardToIncident: { guard: 'newIncident', actions: ['link', 'record'] },
-  },
   states: {
-    none: { on: { ReportHazard: { target: 'reported', actions: ['report', 'record'] } } },
+    none: { on: { ReportHazard: { target: 'reported', actions: ['report', 'record', 'touch'] } } },
     // 待核实: the tip-off intake queue, or an inspector's report awaiting its check.
     reported: {
       on: {
-        VerifyHazard: { target: 'verified', actions: ['verify', 'record'] },
-        DismissHazard: { target: 'dismissed', actions: ['dismiss', 'record'] },
+        ...FINDING,
+        ...LINK,
+        VerifyHazard: { target: 'verified', actions: ['verify', 'record', 'touch'] },
+        DismissHazard: { target: 'dismissed', actions: ['dismiss', 'record', 'touch'] },
       },
     },
     // 已核实: awaiting its grade.
     verified: {
       on: {
-        GradeHazard: { guard: 'graded', target: 'graded', actions: ['grade', 'recordGrade'] },
-        RecordFine: { guard: 'fineable', actions: ['fine', 'recordFine'] },
-        RecordRewardPayment: { guard: 'rewardDue', actions: ['payReward', 'record'] },
+        ...FINDING,
+        ...LINK,
+        GradeHazard: { guard: 'graded', target: 'graded', actions: ['grade', 'recordGrade', 'touch'] },
+        RecordFine: { guard: 'fineable', actions: ['fine', 'recordFine', 'touch'] },
+        RecordRewardPayment: { guard: 'rewardDue', actions: ['payReward', 'record', 'touch'] },
       },
     },
     // 已定级: graded, awaiting its rectification (a grade may still be revised).
     graded: {
       on: {
-        GradeHazard: { guard: 'graded', actions: ['grade', 'recordGrade'] },
-        AssignRectification: { guard: 'assignable', target: 'rectifying', actions: ['assignRectification', 'record'] },
-        ListForSupervision: { guard: 'listable', actions: ['list', 'record'] },
-        DeadlinePassed: { guard: 'supervisionDue', actions: ['supervisionOverdue', 'recordSupervisionOverdue'] },
-        RecordFine: { guard: 'fineable', actions: ['fine', 'recordFine'] },
-        RecordRewardPayment: { guard: 'rewardDue', actions: ['payReward', 'record'] },
+        ...FINDING,
+        ...LINK,
+        GradeHazard: { guard: 'graded', actions: ['grade', 'recordGrade', 'touch'] },
+        AssignRectification: { guard: 'assignable', target: 'rectifying', actions: ['assignRectification', 'record', 'touch'] },
+        ListForSupervision: { guard: 'listable', actions: ['list', 'record', 'touch'] },
+        DeadlinePassed: { guard: 'supervisionDue', actions: ['supervisionOverdue', 'recordSupervisionOverdue', 'touch'] },
+        RecordFine: { guard: 'fineable', actions: ['fine', 'recordFine', 'touch'] },
+        RecordRewardPayment: { guard: 'rewardDue', actions: ['payReward', 'record', 'touch'] },
       },
     },
     // 整改中: under its deadline; overdue once it passes (escalated one level).
     rectifying: {
       on: {
-        ReportRectification: { target: 'rectificationReported', actions: ['reportRectification', 'record'] },
-        ListForSupervision: { guard: 'listable', actions: ['list', 'record'] },
+        ...FINDING,
+        ...LINK,
+        ReportRectification: { target: 'rectificationReported', actions: ['reportRectification', 'record', 'touch'] },
+        ListForSupervision: { guard: 'listable', actions: ['list', 'record', 'touch'] },
         DeadlinePassed: [
-          { guard: 'rectificationDue', actions: ['escalate', 'recordEscalation'] },
-          { guard: 'supervisionDue', actions: ['supervisionOverdue', 'recordSupervisionOverdue'] },
+          { guard: 'rectificationDue', actions: ['escalate', 'recordEscalation', 'touch'] },
+          { guard: 'supervisionDue', actions: ['supervisionOverdue', 'recordSupervisionOverdue', 'touch'] },
         ],
-        RecordFine: { guard: 'fineable', actions: ['fine', 'recordFine'] },
-        RecordRewardPayment: { guard: 'rewardDue', actions: ['payReward', 'record'] },
+        RecordFine: { guard: 'fineable', actions: ['fine', 'recordFine', 'touch'] },
+        RecordRewardPayment: { guard: 'rewardDue', actions: ['payReward', 'record', 'touch'] },
       },
     },
     // 已报整改完成: awaiting acceptance on inspection (验收).
     rectificationReported: {
       on: {
-        AcceptRectification: { target: 'accepted', actions: ['accept', 'record'] },
-        ReturnRectification: { guard: 'newDeadlineAhead', target: 'rectifying', actions: ['returnRectification', 'record'] },
-        ListForSupervision: { guard: 'listable', actions: ['list', 'record'] },
-        DeadlinePassed: { guard: 'supervisionDue', actions: ['supervisionOverdue', 'recordSupervisionOverdue'] },
-        RecordFine: { guard: 'fineable', actions: ['fine', 'recordFine'] },
-        RecordRewardPayment: { guard: 'rewardDue', actions: ['payReward', 'record'] },
+        ...FINDING,
+        ...LINK,
+        AcceptRectification: { target: 'accepted', actions: ['accept', 'record', 'touch'] },
+        ReturnRectification: { guard: 'newDeadlineAhead', target: 'rectifying', actions: ['returnRectification', 'record', 'touch'] },
+        ListForSupervision: { guard: 'listable', actions: ['list', 'record', 'touch'] },
+        DeadlinePassed: { guard: 'supervisionDue', actions: ['supervisionOverdue', 'recordSupervisionOverdue', 'touch'] },
+        RecordFine: { guard: 'fineable', actions: ['fine', 'recordFine', 'touch'] },
+        RecordRewardPayment: { guard: 'rewardDue', actions: ['payReward', 'record', 'touch'] },
       },
     },
     // 已验收: awaiting 销号.
     accepted: {
       on: {
-        WriteOffHazard: { target: 'writtenOff', actions: ['writeOff', 'record'] },
-        RecordFine: { guard: 'fineable', actions: ['fine', 'recordFine'] },
-        RecordRewardPayment: { guard: 'rewardDue', actions: ['payReward', 'record'] },
+        ...FINDING,
+        ...LINK,
+        WriteOffHazard: { target: 'writtenOff', actions: ['writeOff', 'record', 'touch'] },
+        RecordFine: { guard: 'fineable', actions: ['fine', 'recordFine', 'touch'] },
+        RecordRewardPayment: { guard: 'rewardDue', actions: ['payReward', 'record', 'touch'] },
       },
     },
     // 已销号: closed, yet not final (nor tagged over): an incident may still name it, a reward still be paid.
     writtenOff: {
       on: {
-        RecordFine: { guard: 'fineable', actions: ['fine', 'recordFine'] },
-        RecordRewardPayment: { guard: 'rewardDue', actions: ['payReward', 'record'] },
+        ...LINK,
+        RecordFine: { guard: 'fineable', actions: ['fine', 'recordFine', 'touch'] },
+        RecordRewardPayment: { guard: 'rewardDue', actions: ['payReward', 'record', 'touch'] },
       },
     },
     // 不予立案: not a hazard (or a repeat of a known one).

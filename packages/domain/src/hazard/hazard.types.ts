@@ -96,6 +96,7 @@ export type HazardContext = {
   fine: { amount: number; at: string } | null;
   reward: { amount: number; rule: string; source: string; tipOffId: string; decidedAt: string; paidAt: string | null; paidAmount: number | null; reference: string | null } | null;
   incidents: string[];
+  updatedAt: string | null;
 };
 
 interface Cmd<T extends string> {

@@ -171,7 +171,7 @@ export const TipOffReporterSchema = z
 
 // ---- Inspections (明查暗访) -------------------------------------------------------------------------
 
-export const INSPECTION_KINDS = ['planned', 'unannounced'] as const;
+const INSPECTION_KINDS = ['planned', 'unannounced'] as const;
 
 /** A finding: a new hazard (location, title, description) or an existing one (hazardId) it updates. */
 const FindingSchema = z.union([

@@ -68,7 +68,7 @@ export { CAP_LEVEL_MAPPING, capStatusOf, gbStatusOf, beijingStamp } from './warn
 export { CAP_CATEGORIES, WARNING_CHANNELS, WARNING_LEVELS, WARNING_STATUSES, warningStreamId } from './warning/warning.types';
 export type { WarningMessage, WarningContent, WarningContext, WarningLevel } from './warning/warning.types';
 
-export { hazardAggregate, pendingHazardDeadlines, rectificationGaps, RECTIFICATION_PLAN_PARTS } from './hazard/hazard.machine';
-export { HAZARD_GRADING_RULES, HAZARD_LISTING_RULE, TIP_OFF_IDENTITY_RULE, TIP_OFF_REWARD_RULE, gradeHazard, tipOffReward } from './hazard/hazard.rules';
+export { hazardAggregate, pendingHazardDeadlines, rectificationGaps } from './hazard/hazard.machine';
+export { HAZARD_LISTING_RULE, TIP_OFF_IDENTITY_RULE } from './hazard/hazard.rules';
 export { HAZARD_CRITERIA, HAZARD_GRADES, HAZARD_SOURCES, HAZARD_STATES, hazardStreamId } from './hazard/hazard.types';
-export type { HazardContext, HazardGrade, HazardState } from './hazard/hazard.types';
+export type { HazardContext } from './hazard/hazard.types';

@@ -420,7 +420,7 @@ function levelIn(payload: Record<string, unknown>): WarningLevel | null {
 }
 
 /** The user id under which the public tip-off form reports a hazard. */
-export const TIP_OFF_INTAKE_USER_ID = 'muster-tip-off-intake';
+const TIP_OFF_INTAKE_USER_ID = 'muster-tip-off-intake';
 
 /** The identity under which the public tip-off form reports a hazard into `jurisdiction` (the county named). */
 export function tipOffIntakeActor(jurisdiction: string): Actor {

@@ -19,8 +19,8 @@ import { buildApi } from '@muster/api';
 import { connectEventBus } from '@muster/bus-nats';
 import { START_POSITION, type EventEnvelope } from '@muster/contracts';
 import { DEFAULT_RULE_BOOK, type Actor } from '@muster/domain';
+import type { InProcessEventBus } from '@muster/engine';
 import { authHeader, natsTestNames, TEST_JURISDICTIONS, TEST_NATS_URL, testToken, type TestDatabase } from '@muster/testkit';
-import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, describe, expect } from 'vitest';
 import type { RunningGateway } from './gateway';
@@ -53,7 +53,8 @@ gatewayTest.override('bus', { scope: 'file' }, async ({}, { onCleanup }) => {
   // Messages age out of the test stream; the stream itself is named for this run only.
   const bus = await connectEventBus({ servers: TEST_NATS_URL, stream, subjectPrefix, ensureStream: { maxAgeMs: 10 * 60 * 1000 } });
   onCleanup(() => bus.close());
-  return bus;
+  // The fixture is typed as the in-process bus it defaults to; the relay and the gateway take any EventBus.
+  return bus as unknown as InProcessEventBus;
 });
 
 let t: TestDatabase;
@@ -74,7 +75,15 @@ afterAll(() => app?.close());
 /** Every answer of the scenario but the one the rule allows, with what asked for it. */
 const answers: { what: string; body: string }[] = [];
 
-async function call(actor: Actor | null, method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>): Promise<LightMyRequestResponse> {
+/** What the scenario reads of an answer. */
+interface Answer {
+  statusCode: number;
+  body: string;
+  headers: Record<string, unknown>;
+  json<T>(): T;
+}
+
+async function call(actor: Actor | null, method: 'GET' | 'POST', url: string, payload?: Record<string, unknown>): Promise<Answer> {
   const response = await app.inject({ method, url, headers: actor === null ? {} : await authHeader(actor), ...(payload === undefined ? {} : { payload }) });
   answers.push({ what: `${actor?.userId ?? 'public'} ${method} ${url} → ${response.statusCode}`, body: `${JSON.stringify(response.headers)}\n${response.body}` });
   return response;

@@ -26,7 +26,7 @@ const instant = (iso: string): string => new Date(Date.parse(iso)).toISOString()
 const ahead = (deadline: string, now: string): boolean => Date.parse(deadline) > Date.parse(now);
 
 /** The six parts of a 重大 plan, each written (order 16 §15). */
-export const RECTIFICATION_PLAN_PARTS = ['objectives', 'methods', 'funding', 'organisation', 'timeline', 'safetyMeasures'] as const satisfies readonly (keyof RectificationPlan)[];
+const RECTIFICATION_PLAN_PARTS = ['objectives', 'methods', 'funding', 'organisation', 'timeline', 'safetyMeasures'] as const satisfies readonly (keyof RectificationPlan)[];
 
 /**
  * What a rectification of a hazard of this grade still lacks (a 重大 one: its plan's six parts and

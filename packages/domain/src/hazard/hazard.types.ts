@@ -16,17 +16,17 @@ export type HazardGrade = (typeof HAZARD_GRADES)[number];
 
 /** How the hazard came to be known: an inspection (明查 or 暗访), a unit's self-check (自查) or a tip-off (举报). */
 export const HAZARD_SOURCES = ['inspection', 'self_check', 'tip_off'] as const;
-export type HazardSource = (typeof HAZARD_SOURCES)[number];
+type HazardSource = (typeof HAZARD_SOURCES)[number];
 
 /** The facts the grading rules read (order 16 §3): each names why a hazard cannot be fixed at once. */
 export const HAZARD_CRITERIA = ['requires_stoppage', 'external_factors', 'fixable_at_once'] as const;
 export type HazardCriterion = (typeof HAZARD_CRITERIA)[number];
 
 /** A photo or file, attached by reference (stored elsewhere): what it is and where to find it. */
-export type AttachmentRef = { name: string; ref: string };
+type AttachmentRef = { name: string; ref: string };
 
 /** Where the hazard lies, map-free: the jurisdiction (county or township code) and the address. */
-export type HazardLocation = { jurisdiction: string; address: string };
+type HazardLocation = { jurisdiction: string; address: string };
 
 /**
  * The six parts of a 重大 rectification plan (治理方案, order 16 §15, ref §1.7): 目标和任务、方法和措施、
@@ -41,7 +41,7 @@ export type RectificationPlan = {
   safetyMeasures: string;
 };
 
-export type Rectification = {
+type Rectification = {
   /** 责任单位 */
   responsibleUnit: string;
   measures: string;

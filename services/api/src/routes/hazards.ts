@@ -10,7 +10,7 @@ import {
   parseOrThrow,
 } from '@muster/contracts';
 import { hazardStreamId, TIP_OFF_IDENTITY_RULE, type Actor } from '@muster/domain';
-import { jurisdictionsWithin, tipOffIntakeActor, type CommandEnvelope } from '@muster/engine';
+import { canReadJurisdiction, jurisdictionsWithin, tipOffIntakeActor, type CommandEnvelope } from '@muster/engine';
 import {
   findTipOffReporter,
   hazardEvents,
@@ -126,24 +126,46 @@ export function registerHazardRoutes(app: FastifyInstance, { serve, engine, db, 
 
   // ---- Inspections (明查暗访) ----------------------------------------------------------------------
 
+  /**
+   * Checks every finding of an inspection before any is filed, so that a refused inspection leaves
+   * nothing behind: a known hazard must be one the sender's room sees and that still takes findings;
+   * a new one must lie in a jurisdiction the tree knows, within the sender's room (each a 400 naming
+   * the finding's field).
+   */
+  async function checkFindings(actor: Actor, findings: z.output<typeof InspectionSchema>['findings']): Promise<void> {
+    for (const [i, finding] of findings.entries()) {
+      if ('hazardId' in finding) {
+        const stream = await engine.tryLoad('hazard', hazardStreamId(finding.hazardId));
+        if (!stream || !canReadJurisdiction(tree, actor, stream.state.context.jurisdiction)) {
+          throw new ValidationError([{ path: `findings.${i}.hazardId`, message: 'must be a hazard your room can see' }]);
+        }
+        if (stream.state.value === 'writtenOff' || stream.state.value === 'dismissed') {
+          throw new ValidationError([{ path: `findings.${i}.hazardId`, message: 'must be a hazard still open (not written off or dismissed)' }]);
+        }
+      } else {
+        const county = finding.location.jurisdiction.slice(0, 6);
+        if (!tree.has(county) || !tree.isWithin(county, actor.jurisdiction)) {
+          throw new ValidationError([{ path: `findings.${i}.location.jurisdiction`, message: 'must be a jurisdiction the tree knows within your room' }]);
+        }
+      }
+    }
+  }
+
   serve('createInspection', async (request, reply) => {
     const body = parseOrThrow(InspectionSchema, request.body);
     const actor = actorOf(request);
+    await checkFindings(actor, body.findings);
     const inspectionId = `in-${newId()}`;
     // Each finding opens a hazard or updates one the room can see; the inspection is recorded after its findings.
     const hazards: string[] = [];
-    for (const [i, finding] of body.findings.entries()) {
+    for (const finding of body.findings) {
       if ('hazardId' in finding) {
-        const command = commandOf(request, 'hazard', hazardStreamId(finding.hazardId), {
-          type: 'RecordInspectionFinding',
-          data: { inspectionId, note: finding.note, ...(finding.attachments ? { attachments: finding.attachments } : {}) },
-        });
-        try {
-          await engine.handle(command);
-        } catch (error) {
-          if (error instanceof NotFoundError) throw new ValidationError([{ path: `findings.${i}.hazardId`, message: 'must be a hazard your room can see' }]);
-          throw error;
-        }
+        await engine.handle(
+          commandOf(request, 'hazard', hazardStreamId(finding.hazardId), {
+            type: 'RecordInspectionFinding',
+            data: { inspectionId, note: finding.note, ...(finding.attachments ? { attachments: finding.attachments } : {}) },
+          }),
+        );
         hazards.push(finding.hazardId);
       } else {
         const hazardId = `h-${newId()}`;

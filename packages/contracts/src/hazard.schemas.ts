@@ -124,6 +124,13 @@ export const HazardViewSchema = z
     grade: z.enum(HAZARD_GRADES).nullable(),
     overdue: z.boolean(),
     tipOffId: z.string().nullable(),
+    description: z.string(),
+    reportedAt: z.string(),
+    rectification: z.looseObject({ responsibleUnit: z.string(), measures: z.string(), deadline: z.string(), round: z.int() }).nullable(),
+    listedSupervision: z.looseObject({ jurisdiction: z.string(), deadline: z.string(), note: z.string(), overdueAt: z.string().nullable() }).nullable(),
+    escalations: z.array(z.looseObject({ to: z.string(), at: z.string() })),
+    fine: z.looseObject({ amount: z.number() }).nullable(),
+    reward: z.looseObject({ amount: z.number(), paidAt: z.string().nullable(), paidAmount: z.number().nullable() }).nullable(),
   })
   .meta({ id: 'Hazard' });
 export const HazardListSchema = z.object({ items: z.array(HazardViewSchema) }).meta({ id: 'HazardList' });

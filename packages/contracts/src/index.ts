@@ -87,7 +87,7 @@ export {
   InterviewViewSchema,
 } from './supervision.schemas';
 export { CreateWarningRequestSchema, WarningCommandRequestSchema, WarningMessageQuerySchema } from './warning.schemas';
-export { CreateHazardRequestSchema, HazardCommandRequestSchema, HazardListQuerySchema, InspectionSchema, TipOffFormSchema } from './hazard.schemas';
+export { CreateHazardRequestSchema, HAZARD_COMMAND_SCHEMAS, HazardCommandRequestSchema, HazardListQuerySchema, InspectionSchema, TipOffFormSchema } from './hazard.schemas';
 
 export { ROUTE_CATALOG, catalogRoutes, FormQuerySchema, ICS_FORMS, ICS209_VERSIONS, JurisdictionQuerySchema, TimelineExportQuerySchema } from './route-catalog';
 export type { RouteAccess, RouteId, RouteSpec, RouteTargetKind } from './route-catalog';

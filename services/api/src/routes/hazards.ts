@@ -203,6 +203,8 @@ export function registerHazardRoutes(app: FastifyInstance, { serve, engine, db, 
 
   // ---- Tip-offs (举报) ----------------------------------------------------------------------------
 
+  serve('publicJurisdictions', async () => ({ items: tree.all() }));
+
   serve('publicTipOff', async (request, reply) => {
     await throttle(request, reply);
     const form = parseOrThrow(TipOffFormSchema, request.body);

@@ -129,6 +129,7 @@ export const HazardViewSchema = z
     rectification: z.looseObject({ responsibleUnit: z.string(), measures: z.string(), deadline: z.string(), round: z.int() }).nullable(),
     listedSupervision: z.looseObject({ jurisdiction: z.string(), deadline: z.string(), note: z.string(), overdueAt: z.string().nullable() }).nullable(),
     escalations: z.array(z.looseObject({ to: z.string(), at: z.string() })),
+    incidents: z.array(z.string()),
     fine: z.looseObject({ amount: z.number() }).nullable(),
     reward: z.looseObject({ amount: z.number(), paidAt: z.string().nullable(), paidAmount: z.number().nullable() }).nullable(),
   })

@@ -11,6 +11,7 @@ import { CommanderView } from './views/Commander';
 import { DepotsView } from './views/Depots';
 import { DutyView } from './views/Duty';
 import { HazardsView, HazardView } from './views/Hazards';
+import { InspectionsView } from './views/Inspections';
 import { TipOffForm } from './views/TipOffForm';
 import { IncidentView } from './views/Incident';
 import { InterviewsView } from './views/Interviews';
@@ -139,6 +140,7 @@ export function App() {
           {route.view === 'duty' ? <DutyView /> : null}
           {route.view === 'hazards' ? <HazardsView /> : null}
           {route.view === 'hazard' ? <HazardView key={route.hazardId} hazardId={route.hazardId} /> : null}
+          {route.view === 'inspections' ? <InspectionsView /> : null}
         </main>
       </div>
       </OfflineProvider>

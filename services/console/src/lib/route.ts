@@ -12,7 +12,8 @@ export type Route =
   | { view: 'duty' }
   | { view: 'hazards' }
   | { view: 'hazard'; hazardId: string }
-  | { view: 'tipOff' };
+  | { view: 'tipOff' }
+  | { view: 'inspections' };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
@@ -22,6 +23,7 @@ export function parseRoute(hash: string): Route {
   if (first === 'duty') return { view: 'duty' };
   if (first === 'hazards') return incidentId ? { view: 'hazard', hazardId: incidentId } : { view: 'hazards' };
   if (first === 'tip-off') return { view: 'tipOff' };
+  if (first === 'inspections') return { view: 'inspections' };
   if (first === 'incidents' && incidentId) {
     if (sub === 'scene') return { view: 'commander', incidentId };
     if (sub === 'review') return { view: 'review', incidentId };
@@ -55,6 +57,8 @@ export function href(route: Route): string {
       return `#/hazards/${encodeURIComponent(route.hazardId)}`;
     case 'tipOff':
       return '#/tip-off';
+    case 'inspections':
+      return '#/inspections';
     default: {
       const unreachable: never = route;
       return unreachable;

@@ -80,6 +80,9 @@ export function HazardsView() {
             {t(name === 'register' ? 'hazardRegister' : name === 'tipOffs' ? 'tipOffQueue' : 'supervisionList')}
           </button>
         ))}
+        <a href={href({ view: 'inspections' })} data-testid="hazards-inspections">
+          {t('inspections')}
+        </a>
       </nav>
       <h1>{t(tab === 'register' ? 'hazardRegister' : tab === 'tipOffs' ? 'tipOffQueue' : 'supervisionList')}</h1>
       <div className="filters">
@@ -174,6 +177,7 @@ export function HazardView({ hazardId }: { hazardId: string }) {
   const { t, tr, lang } = useI18n();
   const hazard = useLoad(() => client.call('getHazard', { params: { hazardId } }), [client, hazardId]);
   const history = useLoad(() => client.call('hazardHistory', { params: { hazardId } }), [client, hazardId]);
+  const incidents = useLoad(() => client.listIncidents({}), [client]);
   const [reporter, setReporter] = useState<{ name: string; phone: string; idNumber: string | null; address: string | null } | null>(null);
   const reloadBoth = () => {
     hazard.reload();
@@ -238,6 +242,16 @@ export function HazardView({ hazardId }: { hazardId: string }) {
       ? form('RecordRewardPayment', 'recordRewardPayment', [
           { name: 'amount', label: 'rewardAmount', kind: 'int' },
           { name: 'reference', label: 'rewardReference', kind: 'text' },
+        ])
+      : null,
+    owns && h.state !== 'dismissed'
+      ? form('LinkHazardToIncident', 'linkIncident', [
+          {
+            name: 'incidentId',
+            label: 'incidentToLink',
+            kind: 'select',
+            options: (incidents.value?.items ?? []).filter((i) => !h.incidents.includes(i.incidentId)).map((i) => ({ value: i.incidentId, label: i.title })),
+          },
         ])
       : null,
   ].filter((x) => x !== null);

@@ -132,4 +132,48 @@ describe('hazards in the console', () => {
       expect(text).not.toContain(REPORTER.phone);
     }
   }, 300_000);
+
+  it('an unannounced inspection opens a hazard from its screen; the hazard names the incident it led to, and the review shows its history', async () => {
+    const county = await loggedIn('dinghu-duty');
+    await county.goto(`${base}/console/#/inspections`);
+    const form = county.getByTestId('record-inspection');
+    await form.locator('select[name=kind]').selectOption('unannounced');
+    await form.locator('input[name=subject]').fill('鼎湖区某商场');
+    await form.locator('input[name=inspectedAt]').fill(beijingIn(-600));
+    await form.locator('textarea[name=inspectors]').fill('李明\n王芳');
+    await form.locator('select[name="new.place"]').selectOption({ label: '鼎湖区' });
+    await form.locator('input[name="new.address"]').fill('地下车库');
+    await form.locator('input[name="new.title"]').fill('消防栓无水');
+    await form.locator('textarea[name="new.description"]').fill('压力不足');
+    await form.locator('button[type=submit]').click();
+    await county.getByTestId('inspection').filter({ hasText: '暗访' }).filter({ hasText: '消防栓无水' }).waitFor({ timeout: 15_000 });
+    await county.screenshot({ path: join(SHOTS, 'hazards-inspections.png'), fullPage: true });
+    await expectCleanPages('inspections', [{ name: 'county', page: county }]);
+
+    // An incident came of it: the hazard names it, and the incident's review shows the hazard's history.
+    await county.getByTestId('inspection').getByRole('link', { name: '消防栓无水' }).click();
+    await county.getByTestId('hazard-view').waitFor();
+    const url = county.url();
+    const hazardId = decodeURIComponent(url.slice(url.lastIndexOf('/') + 1));
+    const api = await fetch(`${base}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'dinghu-duty', password: 'dinghu-duty' }) });
+    const { token } = (await api.json()) as { token: string };
+    const created = await fetch(`${base}/incidents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ data: { title: '商场地下车库火灾', leadJurisdiction: '441203', category: 'accident' } }),
+    });
+    const { streamId: incidentId } = (await created.json()) as { streamId: string };
+    expect(hazardId).not.toBe('');
+    await county.reload();
+    const link = county.getByTestId('hazard-LinkHazardToIncident');
+    await link.locator('select[name=incidentId] option', { hasText: '商场地下车库火灾' }).waitFor({ state: 'attached', timeout: 15_000 });
+    await link.locator('select[name=incidentId]').selectOption({ label: '商场地下车库火灾' });
+    await link.locator('button[type=submit]').click();
+    await county.getByTestId('hazard-history').filter({ hasText: '关联事件' }).waitFor({ timeout: 15_000 });
+    await county.goto(`${base}/console/#/incidents/${encodeURIComponent(incidentId)}/review`);
+    const panel = county.getByTestId('incident-hazards');
+    await panel.filter({ hasText: '消防栓无水' }).filter({ hasText: '隐患登记' }).waitFor({ timeout: 15_000 });
+    await county.screenshot({ path: join(SHOTS, 'hazards-review.png'), fullPage: true });
+    await expectCleanPages('the review with its hazard', [{ name: 'county', page: county }]);
+  }, 300_000);
 });

@@ -85,7 +85,7 @@ export function HazardsView() {
         </a>
       </nav>
       <h1>{t(tab === 'register' ? 'hazardRegister' : tab === 'tipOffs' ? 'tipOffQueue' : 'supervisionList')}</h1>
-      <div className="filters">
+      <div className="hazard-filters">
         <select value={grade} onChange={(e) => setGrade(e.target.value)} data-testid="hazards-grade">
           <option value="">{t('allGrades')}</option>
           {GRADES.map((g) => (

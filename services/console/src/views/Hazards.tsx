@@ -24,6 +24,16 @@ function roomsWithin(tree: ReadonlyMap<string, Jurisdiction>, room: string): Jur
   });
 }
 
+/** A room's name indented by its depth below `room`, so a flat list reads as the jurisdiction tree. */
+function treeLabel(tree: ReadonlyMap<string, Jurisdiction>, room: string, code: string, name: string): string {
+  let depth = 0;
+  for (let up = tree.get(code)?.parent; up && code !== room; up = tree.get(up)?.parent) {
+    depth += 1;
+    if (up === room) break;
+  }
+  return `${'\u3000'.repeat(depth)}${name}`;
+}
+
 /** Reads again every REFRESH_MS while the screen is open. */
 function useRefresh(reload: () => void): void {
   useEffect(() => {
@@ -106,7 +116,7 @@ export function HazardsView() {
           <option value="">{t('allRooms')}</option>
           {places.map((j) => (
             <option key={j.code} value={j.code}>
-              {roomName(j.code)}
+              {treeLabel(jurisdictions, room, j.code, roomName(j.code))}
             </option>
           ))}
         </select>
@@ -155,7 +165,7 @@ export function HazardsView() {
           testId="report-hazard"
           schema={CreateHazardRequestSchema}
           fields={[
-            { name: 'data.location.jurisdiction', label: 'hazardLocation', kind: 'select', options: places.map((j) => ({ value: j.code, label: roomName(j.code) })) },
+            { name: 'data.location.jurisdiction', label: 'hazardLocation', kind: 'select', options: places.map((j) => ({ value: j.code, label: treeLabel(jurisdictions, room, j.code, roomName(j.code)) })) },
             { name: 'data.location.address', label: 'hazardAddress', kind: 'text' },
             { name: 'data.title', label: 'hazardTitle', kind: 'text' },
             { name: 'data.description', label: 'hazardDescription', kind: 'textarea' },

@@ -1,4 +1,4 @@
-import { sceneAggregate, correctionAggregate, incidentAggregate, reportAggregate, requestAggregate, supervisionAggregate, warningAggregate, drillAggregate, STREAM_TYPES, type AggregateDefinition, type StreamType } from '@muster/domain';
+import { sceneAggregate, correctionAggregate, incidentAggregate, reportAggregate, requestAggregate, supervisionAggregate, warningAggregate, drillAggregate, hazardAggregate, STREAM_TYPES, type AggregateDefinition, type StreamType } from '@muster/domain';
 import { describe, expect, it } from 'vitest';
 import { COMMAND_PAYLOAD_SCHEMAS } from './payloads';
 
@@ -11,6 +11,7 @@ const AGGREGATES: Record<StreamType, AggregateDefinition> = {
   supervision: supervisionAggregate,
   warning: warningAggregate,
   drill: drillAggregate,
+  hazard: hazardAggregate,
 };
 
 // The payload types are tied to the domain's at compile time (payloads.ts); this checks the same at
@@ -20,7 +21,7 @@ describe('command payload schemas', () => {
     expect(Object.keys(COMMAND_PAYLOAD_SCHEMAS[type]).sort()).toEqual(Object.keys(AGGREGATES[type].eventFor).sort());
   });
 
-  it('cover the 92 commands', () => {
-    expect(STREAM_TYPES.reduce((n, type) => n + Object.keys(COMMAND_PAYLOAD_SCHEMAS[type]).length, 0)).toBe(92);
+  it('cover the 107 commands', () => {
+    expect(STREAM_TYPES.reduce((n, type) => n + Object.keys(COMMAND_PAYLOAD_SCHEMAS[type]).length, 0)).toBe(107);
   });
 });

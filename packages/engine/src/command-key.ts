@@ -7,7 +7,8 @@ import { canonicalJson, ConflictError, type CommandResult } from '@muster/contra
  * ids live in a namespace of their own, and rules that only they may pass check this, not a user id
  * that a token could also carry.
  */
-const SYSTEM_CALLERS = ['timers'] as const;
+// 'tip-off-intake': the api's public tip-off form, which reports a hazard on nobody's login.
+const SYSTEM_CALLERS = ['timers', 'tip-off-intake'] as const;
 export type SystemCaller = (typeof SYSTEM_CALLERS)[number];
 
 /**

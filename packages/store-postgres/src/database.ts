@@ -12,6 +12,8 @@ import type { DutyShiftTable } from './tables/duty-shift.table';
 import type { WatchEntryTable } from './tables/watch-entry.table';
 import type { ReportItemTable } from './tables/report-item.table';
 import type { InterviewTable } from './tables/interview.table';
+import type { InspectionTable } from './tables/inspection.table';
+import type { TipOffReporterTable } from './tables/tip-off-reporter.table';
 
 export interface Database {
   event: EventTable;
@@ -28,4 +30,6 @@ export interface Database {
   watch_entry: WatchEntryTable;
   report_item: ReportItemTable;
   interview: InterviewTable;
+  tip_off_reporter: TipOffReporterTable;
+  inspection: InspectionTable;
 }

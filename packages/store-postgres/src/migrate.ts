@@ -12,6 +12,7 @@ import * as scopeCommandKeys from './migrations/2026_12_06_10_00_00_scope_comman
 import * as renameCommandStreamsToScene from './migrations/2026_12_08_10_00_00_rename_command_streams_to_scene';
 import * as reportChain from './migrations/2026_12_09_10_00_00_report_chain';
 import * as createInterview from './migrations/2026_12_16_13_00_00_create_interview';
+import * as createHazardRecords from './migrations/2026_12_24_10_00_00_create_hazard_records';
 import * as notifyEvent from './migrations/2026_12_17_10_00_00_notify_event';
 // Drills (issue 22)
 import * as watchEntryExercise from './migrations/2026_12_21_10_00_00_watch_entry_exercise';
@@ -33,6 +34,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_16_13_00_00_create_interview': createInterview,
   '2026_12_17_10_00_00_notify_event': notifyEvent,
   '2026_12_21_10_00_00_watch_entry_exercise': watchEntryExercise,
+  '2026_12_24_10_00_00_create_hazard_records': createHazardRecords,
 };
 
 export class MigrationFailed extends Error {

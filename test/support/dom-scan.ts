@@ -10,6 +10,7 @@ import {
   requestAggregate,
   sceneAggregate,
   supervisionAggregate,
+  hazardAggregate,
   type AggregateDefinition,
 } from '@muster/domain';
 import type { Page } from 'playwright-core';
@@ -26,12 +27,13 @@ const DERIVED_EVENTS = ['LeadPrompted', 'SupervisionEscalated'];
 const KEY_PREFIXES = [
   'state', 'event', 'cat', 'sev', 'resp', 'rstate', 'svstate', 'cmd', 'field', 'role', 'conn', 'priority', 'channel', 'lane', 'metric',
   'phase', 'report', 'reportField', 'line', 'jlevel', 'reasonCode', 'basis', 'tenure', 'review', 'score', 'err', 'actor', 'person',
+  'hsource', 'hgrade', 'hstate', 'hcrit', 'hevent',
 ];
 const KEY = new RegExp(`(?<![A-Za-z0-9_.])(?:${KEY_PREFIXES.join('|')})\\.[A-Za-z_][A-Za-z0-9_]*`);
 
 /** Every state name of the domain's machines and every command and event type, from the domain itself. */
 export function domainNames(): string[] {
-  const aggregates: AggregateDefinition<never>[] = [incidentAggregate, sceneAggregate, requestAggregate, reportAggregate, correctionAggregate, supervisionAggregate].map(
+  const aggregates: AggregateDefinition<never>[] = [incidentAggregate, sceneAggregate, requestAggregate, reportAggregate, correctionAggregate, supervisionAggregate, hazardAggregate].map(
     (a) => a as unknown as AggregateDefinition<never>,
   );
   const names = new Set<string>(DERIVED_EVENTS);

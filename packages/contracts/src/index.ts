@@ -90,6 +90,7 @@ export { CreateWarningRequestSchema, IssueWarningFilingSchema, WarningCommandReq
 export { ContactListQuerySchema, ContactSchema, ContactUpdateSchema, EmptyBodySchema, WarningListQuerySchema } from './last-mile.schemas';
 // Drills (演练, issue 22)
 export { DrillCommandRequestSchema, DrillFeedQuerySchema, PlanDrillRequestSchema, StartDrillRequestSchema } from './drill.schemas';
+export { CreateHazardRequestSchema, HAZARD_COMMAND_SCHEMAS, HazardCommandRequestSchema, HazardListQuerySchema, InspectionSchema, TipOffFormSchema } from './hazard.schemas';
 
 export { ROUTE_CATALOG, catalogRoutes, FormQuerySchema, ICS_FORMS, ICS209_VERSIONS, JurisdictionQuerySchema, TimelineExportQuerySchema } from './route-catalog';
 export type { RouteAccess, RouteId, RouteSpec, RouteTargetKind } from './route-catalog';

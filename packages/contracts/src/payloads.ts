@@ -7,6 +7,7 @@ import { CORRECTION_COMMAND_SCHEMAS } from './review.schemas';
 import { SUPERVISION_COMMAND_SCHEMAS } from './supervision.schemas';
 import { WARNING_COMMAND_SCHEMAS } from './warning.schemas';
 import { DRILL_COMMAND_SCHEMAS } from './drill.schemas';
+import { HAZARD_COMMAND_SCHEMAS } from './hazard.schemas';
 
 /**
  * A value as parsed: zod's optional fields (`?: T | undefined`) read as the domain writes them
@@ -63,4 +64,5 @@ export const COMMAND_PAYLOAD_SCHEMAS = tiedToDomain({
   supervision: SUPERVISION_COMMAND_SCHEMAS,
   warning: WARNING_COMMAND_SCHEMAS,
   drill: DRILL_COMMAND_SCHEMAS,
+  hazard: HAZARD_COMMAND_SCHEMAS,
 });

@@ -77,6 +77,22 @@ import {
   SupervisionListSchema,
 } from './supervision.schemas';
 import { DRILL_FILINGS, DrillCommandRequestSchema, DrillFeedQuerySchema, DrillFeedSchema, DrillListSchema, DrillViewSchema, PlanDrillRequestSchema, StartDrillAnswerSchema, StartDrillRequestSchema } from './drill.schemas';
+import {
+  CreateHazardRequestSchema,
+  HAZARD_FILINGS,
+  HazardCommandRequestSchema,
+  HazardHistorySchema,
+  HazardListQuerySchema,
+  HazardListSchema,
+  HazardViewSchema,
+  IncidentHazardsSchema,
+  InspectionListSchema,
+  InspectionSchema,
+  InspectionViewSchema,
+  TipOffFormSchema,
+  TipOffReceiptSchema,
+  TipOffReporterSchema,
+} from './hazard.schemas';
 import { CapIndexSchema, CreateWarningRequestSchema, WARNING_FILINGS, WarningCommandRequestSchema, WarningListSchema, WarningMessageQuerySchema, WarningViewSchema } from './warning.schemas';
 import {
   AckBoardSchema,
@@ -93,7 +109,7 @@ import {
 } from './last-mile.schemas';
 
 /** Things a route can name in its path, each owned by a jurisdiction (directly or through its incident). */
-export type RouteTargetKind = 'incident' | 'resourceRequest' | 'depot' | 'team' | 'watchEntry' | 'warning' | 'contact' | 'drill';
+export type RouteTargetKind = 'incident' | 'resourceRequest' | 'depot' | 'team' | 'watchEntry' | 'warning' | 'contact' | 'drill' | 'hazard';
 
 /**
  * Who may call a route, decided before the route looks at anything else (issue 14):
@@ -115,7 +131,7 @@ export type RouteAccess =
   | { kind: 'keep'; target: RouteTargetKind; param: string }
   | { kind: 'read-jurisdiction'; from: 'query'; optional: boolean }
   | { kind: 'keep-jurisdiction'; from: 'body'; rule: 'duty-records' | 'reference-data' | 'interviews' | 'contacts' }
-  | { kind: 'command'; streamType: 'incident' | 'scene' | 'resourceRequest' | 'report' | 'supervision' | 'warning' | 'drill' };
+  | { kind: 'command'; streamType: 'incident' | 'scene' | 'resourceRequest' | 'report' | 'supervision' | 'warning' | 'drill' | 'hazard' };
 
 type HttpMethod = 'GET' | 'POST' | 'PUT';
 
@@ -146,6 +162,7 @@ const incidentRead = { kind: 'read', target: 'incident', param: 'incidentId' } a
 const warningRead = { kind: 'read', target: 'warning', param: 'warningId' } as const;
 /** A drill is read by its controller and its participants (each its own view); `keep`: its controller only. */
 const drillRead = { kind: 'read', target: 'drill', param: 'drillId' } as const;
+const hazardRead = { kind: 'read', target: 'hazard', param: 'hazardId' } as const;
 export const JurisdictionQuerySchema = z.strictObject({ jurisdiction: JurisdictionCodeSchema.optional() });
 export const TimelineExportQuerySchema = z.strictObject({ format: z.enum(['json', 'csv']).default('json') });
 export const ICS_FORMS = ['ics201', 'ics209', 'ics214'] as const;
@@ -239,6 +256,19 @@ export const ROUTE_CATALOG = {
   startDrill: { method: 'POST', path: '/drills/:drillId/start', summary: 'StartEx: attach exercise incidents and/or open one in a participant’s room, then start the injects’ clock', access: { kind: 'command', streamType: 'drill' }, status: 200, body: StartDrillRequestSchema, answer: StartDrillAnswerSchema },
   drillCommand: { method: 'POST', path: '/drills/:drillId/commands', summary: 'Control or evaluate a drill: add, skip, pause or resume injects, end it, record observations and hot-wash notes, draft the AAR/IP, close it, close a corrective action', access: { kind: 'command', streamType: 'drill' }, status: 200, body: DrillCommandRequestSchema, answer: CommandResultSchema, commands: DRILL_FILINGS },
   drillFeed: { method: 'GET', path: '/drills/:drillId/feed', summary: 'The controller’s feed: every inject delivered and every participant response on the drill’s incidents, in commit order', access: { kind: 'keep', target: 'drill', param: 'drillId' }, status: 200, query: DrillFeedQuerySchema, answer: DrillFeedSchema },
+  // ---- Hazards (风险隐患, issue 24): register, rectification, inspections, tip-offs ----
+  reportHazard: { method: 'POST', path: '/hazards', summary: 'Report a hazard (风险隐患) found by an inspection or a self-check, in the caller’s room or one below it', access: { kind: 'command', streamType: 'hazard' }, status: 201, body: CreateHazardRequestSchema, answer: CommandResultSchema },
+  hazardCommand: { method: 'POST', path: '/hazards/:hazardId/commands', summary: 'Verify, dismiss, grade, assign, report, accept or return a rectification, write off, list for supervision (the city), record a finding, a fine or a reward payment, or link to an incident', access: { kind: 'command', streamType: 'hazard' }, status: 200, body: HazardCommandRequestSchema, answer: CommandResultSchema, commands: HAZARD_FILINGS },
+  listHazards: { method: 'GET', path: '/hazards', summary: 'The hazard register of a room and the rooms below it, filtered by grade, state, overdue, source, supervision', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: HazardListQuerySchema, answer: HazardListSchema },
+  exportHazards: { method: 'GET', path: '/hazards/export.csv', summary: 'The hazard register as CSV (the same filters)', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: HazardListQuerySchema, answer: TextFileSchema, contentType: 'text/csv' },
+  getHazard: { method: 'GET', path: '/hazards/:hazardId', summary: 'A hazard as its room and the rooms above it see it', access: hazardRead, status: 200, answer: HazardViewSchema },
+  hazardHistory: { method: 'GET', path: '/hazards/:hazardId/history', summary: 'What happened to a hazard, oldest first', access: hazardRead, status: 200, answer: HazardHistorySchema },
+  incidentHazards: { method: 'GET', path: '/incidents/:incidentId/hazards', summary: 'The hazards an incident came from, each with its history before the incident', access: incidentRead, status: 200, answer: IncidentHazardsSchema },
+  createInspection: { method: 'POST', path: '/inspections', summary: 'Record a planned or unannounced (暗访) inspection; each finding opens or updates a hazard', access: { kind: 'keep-jurisdiction', from: 'body', rule: 'duty-records' }, status: 201, body: InspectionSchema, answer: InspectionViewSchema },
+  listInspections: { method: 'GET', path: '/inspections', summary: 'Inspections of a room and the rooms below it, newest first', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: JurisdictionQuerySchema, answer: InspectionListSchema },
+  publicTipOff: { method: 'POST', path: '/public/tip-offs', summary: 'The public tip-off form (举报, no login, rate-limited): opens a hazard report; the reporter’s identity is kept apart', access: { kind: 'public' }, status: 201, body: TipOffFormSchema, answer: TipOffReceiptSchema },
+  publicJurisdictions: { method: 'GET', path: '/public/jurisdictions', summary: 'The jurisdiction tree, for the public tip-off form (jurisdictions are public)', access: { kind: 'public' }, status: 200, answer: JurisdictionListSchema },
+  tipOffReporter: { method: 'GET', path: '/tip-offs/:tipOffId/reporter', summary: 'Who reported a tip-off: only for the role the identity rule names (the owning room’s leader); 404 for anyone else', access: { kind: 'signed-in' }, status: 200, answer: TipOffReporterSchema },
 
   timeline: { method: 'GET', path: '/incidents/:incidentId/timeline', summary: 'The incident and every stream under it, in commit order', access: incidentRead, status: 200, query: TimelineQuerySchema, answer: TimelinePageSchema },
   correctEntry: { method: 'POST', path: '/incidents/:incidentId/corrections', summary: 'Strike or amend an entry of the record (the command policy then decides who may)', access: incidentRead, status: 201, body: CorrectEntryRequestSchema, answer: CommandResultSchema },

@@ -75,3 +75,7 @@ export { boardOf } from './warning/last-mile';
 export { drillAggregate, drillViewFor, drillRoleOf, drillViewerOf, injectDeliveryFor, pendingDrillDeadlines } from './drill/drill.machine';
 export { CAPABILITY_RATINGS, DRILL_KINDS, DRILL_STATES, INJECT_KINDS, drillStreamId, injectDeadlineKey } from './drill/drill.types';
 export type { DrillContext } from './drill/drill.types';
+export { hazardAggregate, pendingHazardDeadlines, rectificationGaps } from './hazard/hazard.machine';
+export { HAZARD_LISTING_RULE, TIP_OFF_IDENTITY_RULE } from './hazard/hazard.rules';
+export { HAZARD_CRITERIA, HAZARD_GRADES, HAZARD_SOURCES, HAZARD_STATES, hazardStreamId } from './hazard/hazard.types';
+export type { HazardContext } from './hazard/hazard.types';

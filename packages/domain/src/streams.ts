@@ -15,6 +15,8 @@ import type { warningMachine } from './warning/warning.machine';
 import type { WARNING_EVENT_FOR, WarningCommand } from './warning/warning.types';
 import type { drillMachine } from './drill/drill.machine';
 import type { DRILL_EVENT_FOR, DrillCommand } from './drill/drill.types';
+import type { hazardMachine } from './hazard/hazard.machine';
+import type { HAZARD_EVENT_FOR, HazardCommand } from './hazard/hazard.types';
 
 /**
  * Every stream type: the machine that keeps its state, the commands it takes and the events it
@@ -32,11 +34,13 @@ interface StreamTypes {
   warning: { machine: typeof warningMachine; command: WarningCommand; eventFor: typeof WARNING_EVENT_FOR };
   /** A drill (演练, issue 22) is controlled by one room and played by others; its incidents are ordinary exercise incidents. */
   drill: { machine: typeof drillMachine; command: DrillCommand; eventFor: typeof DRILL_EVENT_FOR };
+  /** A hazard (风险隐患, issue 24) belongs to the room of the county where it lies. */
+  hazard: { machine: typeof hazardMachine; command: HazardCommand; eventFor: typeof HAZARD_EVENT_FOR };
 }
 
 export type StreamType = keyof StreamTypes;
 
-export const STREAM_TYPES = ['incident', 'scene', 'resourceRequest', 'report', 'correction', 'supervision', 'warning', 'drill'] as const satisfies readonly StreamType[];
+export const STREAM_TYPES = ['incident', 'scene', 'resourceRequest', 'report', 'correction', 'supervision', 'warning', 'drill', 'hazard'] as const satisfies readonly StreamType[];
 
 /** The machine of a stream type. */
 export type MachineOf<K extends StreamType> = StreamTypes[K]['machine'];
@@ -67,6 +71,7 @@ interface EngineFilled {
   OpenSupervision: 'supervisionId' | 'supervisingJurisdiction' | 'severity';
   DraftWarning: 'warningId' | 'jurisdiction';
   PlanDrill: 'drillId' | 'controller';
+  ReportHazard: 'hazardId' | 'jurisdiction' | 'upperJurisdiction';
 }
 type FilledBy<T extends string> = T extends keyof EngineFilled ? EngineFilled[T] : never;
 

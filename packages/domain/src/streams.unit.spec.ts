@@ -15,6 +15,8 @@ import { warningAggregate } from './warning/warning.machine';
 import { WARNING_STATES } from './warning/warning.types';
 import { drillAggregate } from './drill/drill.machine';
 import { DRILL_STATES } from './drill/drill.types';
+import { hazardAggregate } from './hazard/hazard.machine';
+import { HAZARD_STATES } from './hazard/hazard.types';
 import { isStreamOf, isStreamType, STREAM_TYPES, type StreamType } from './streams';
 
 const STREAMS: Record<StreamType, { definition: AggregateDefinition; states: readonly string[]; over: readonly string[] }> = {
@@ -28,6 +30,8 @@ const STREAMS: Record<StreamType, { definition: AggregateDefinition; states: rea
   warning: { definition: warningAggregate, states: WARNING_STATES, over: ['lifted', 'expired'] },
   // A closed drill is not over: its corrective actions are still tracked to closure.
   drill: { definition: drillAggregate, states: DRILL_STATES, over: ['cancelled'] },
+  // A written-off hazard is closed but not over: an incident may still name it, a reward still be paid.
+  hazard: { definition: hazardAggregate, states: HAZARD_STATES, over: ['dismissed'] },
 };
 
 describe('stream types', () => {

@@ -34,6 +34,11 @@ import {
   drillViewerOf,
   pendingDrillDeadlines,
   type DrillContext,
+  hazardAggregate,
+  hazardStreamId,
+  pendingHazardDeadlines,
+  rectificationGaps,
+  type HazardContext,
   supervisionDeadlineIssue,
   supervisionStreamId,
   type Actor,
@@ -595,6 +600,44 @@ function drillEffects(event: EmittedEvent, drill: DrillContext): StoreEffect[] {
   ];
 }
 
+/**
+ * A hazard is reported into a jurisdiction the tree knows (the county of a township's code owns it;
+ * the engine fills it in with the room above, to which an overdue rectification escalates); deadlines
+ * lie ahead; a 重大 hazard's rectification names its plan's six parts and interim controls — each
+ * refusal a 400 naming the field.
+ */
+function hazardChecks(type: CommandTypeOf<'hazard'>, payload: Payload, hazard: HazardContext | null, tree: JurisdictionTree, { now }: EnrichFacts): Payload {
+  const deadline = payload['deadline'];
+  if (typeof deadline === 'string' && Date.parse(deadline) <= now.getTime()) {
+    throw new ValidationError([{ path: 'data.deadline', message: 'must lie ahead' }]);
+  }
+  if (type === 'AssignRectification' && hazard !== null) {
+    const gaps = rectificationGaps(hazard.grade, payload['plan'] as Parameters<typeof rectificationGaps>[1], payload['interimControls'] as string[] | undefined);
+    if (gaps.length > 0) throw new ValidationError(gaps.map((gap) => ({ path: `data.${gap}`, message: 'a 重大 hazard’s rectification needs its plan (six parts) and interim controls' })));
+  }
+  if (type !== 'ReportHazard') return payload;
+  const code = String((payload['location'] as { jurisdiction?: unknown } | undefined)?.jurisdiction);
+  const county = code.slice(0, 6);
+  if (!tree.has(county)) throw new ValidationError([{ path: 'data.location.jurisdiction', message: `unknown jurisdiction ${code}` }]);
+  return { ...payload, jurisdiction: county, upperJurisdiction: tree.parentOf(county) };
+}
+
+/** Keeps the hazard's deadline rows equal to what it holds (its rectification's, its listed supervision's). */
+function hazardEffects(event: EmittedEvent, hazard: HazardContext): StoreEffect[] {
+  if (event.type === 'HazardDeadlinePassed') return [];
+  const streamId = hazardStreamId(hazard.hazardId);
+  const pending = pendingHazardDeadlines(hazard);
+  return [
+    { kind: 'cancelDeadlines', incidentId: streamId, streamId, keep: pending },
+    ...pending.map(
+      ({ key, dueAt }): StoreEffect => ({
+        kind: 'scheduleDeadline',
+        deadline: { streamType: 'hazard', streamId, incidentId: streamId, jurisdiction: hazard.jurisdiction, key, dueAt, command: { type: 'DeadlinePassed', data: { key, dueAt } } },
+      }),
+    ),
+  ];
+}
+
 export const AGGREGATES: { readonly [K in StreamType]: AggregateRegistration<K> } = {
   incident: {
     definition: incidentAggregate,
@@ -705,6 +748,20 @@ export const AGGREGATES: { readonly [K in StreamType]: AggregateRegistration<K> 
     enrich: drillChecks,
     related: none,
     effectsOf: drillEffects,
+  },
+  // 风险隐患 (issue 24): a county's hazard, its rectification under deadlines fired by the timers.
+  hazard: {
+    definition: hazardAggregate,
+    creates: ['ReportHazard'],
+    opensOnly: ['ReportHazard'],
+    schemas: COMMAND_PAYLOAD_SCHEMAS.hazard,
+    incidentOf: (streamId) => streamId,
+    // Before its report the room is the sender's (a tip-off's intake acts as the county named).
+    ownRoom: (hazard, actor) => ({ jurisdiction: hazard?.jurisdiction || actor.jurisdiction, exercise: false }),
+    creationFields: (streamId) => ({ hazardId: streamId.replace(/^hazard:/, '') }),
+    enrich: hazardChecks,
+    related: none,
+    effectsOf: hazardEffects,
   },
 };
 

@@ -19,6 +19,8 @@ import {
   approvalBy,
   drillRoleOf,
   type DrillContext,
+  HAZARD_LISTING_RULE,
+  type HazardContext,
 } from '@muster/domain';
 import { hasRole, isRoomStaff } from './access';
 
@@ -501,6 +503,61 @@ function levelIn(payload: Record<string, unknown>): WarningLevel | null {
   return WARNING_LEVELS.find((level) => level === payload['level']) ?? null;
 }
 
+/** The user id under which the public tip-off form reports a hazard. */
+const TIP_OFF_INTAKE_USER_ID = 'muster-tip-off-intake';
+
+/** The identity under which the public tip-off form reports a hazard into `jurisdiction` (the county named). */
+export function tipOffIntakeActor(jurisdiction: string): Actor {
+  return { userId: TIP_OFF_INTAKE_USER_ID, roles: ['duty_officer'], jurisdiction };
+}
+
+/**
+ * 风险隐患: a room reports hazards of its own jurisdiction or one below it (a tip-off only through the
+ * public form's intake); the owning room verifies, grades, rectifies, accepts and writes off; only a
+ * city room lists one for supervision (HAZARD_LISTING_RULE); only the timers fire its deadlines.
+ */
+function hazardRule(request: AuthorizationRequest): void {
+  const { actor, command, payload, tree } = request;
+  const hazard = request.context as HazardContext | null;
+  const intake = request.system === 'tip-off-intake' && actor.userId === TIP_OFF_INTAKE_USER_ID;
+  switch (command) {
+    case 'ReportHazard': {
+      if (payload['source'] === 'tip_off' || payload['tipOffId'] !== undefined) {
+        if (!intake) deny(request, 'the public tip-off form');
+        return;
+      }
+      if (!hasRole(actor, ['duty_officer', 'leader', 'responder'])) deny(request, 'a duty officer, leader or responder');
+      const code = String((payload['location'] as { jurisdiction?: unknown } | undefined)?.jurisdiction).slice(0, 6);
+      if (tree.has(code) && !tree.isWithin(code, actor.jurisdiction)) deny(request, `someone of jurisdiction ${code} or above`);
+      return;
+    }
+    case 'ListForSupervision': {
+      const level = tree.get(actor.jurisdiction)?.level;
+      if (level !== HAZARD_LISTING_RULE.level || !hasRole(actor, HAZARD_LISTING_RULE.roles)) deny(request, `a duty officer or leader of the city room (${HAZARD_LISTING_RULE.source})`, { rule: 'hazardListing' });
+      return;
+    }
+    case 'DeadlinePassed':
+      if (!isTimers(request)) deny(request, 'the timers service');
+      return;
+    case 'VerifyHazard':
+    case 'DismissHazard':
+    case 'GradeHazard':
+    case 'AssignRectification':
+    case 'ReportRectification':
+    case 'AcceptRectification':
+    case 'ReturnRectification':
+    case 'WriteOffHazard':
+    case 'RecordInspectionFinding':
+    case 'RecordFine':
+    case 'RecordRewardPayment':
+    case 'LinkHazardToIncident':
+      if (!isRoomStaff(actor) || actor.jurisdiction !== hazard?.jurisdiction) deny(request, 'a duty officer or leader of the room the hazard belongs to');
+      return;
+    default:
+      deny(request, 'nobody (unknown command)');
+  }
+}
+
 /**
  * Who may do what (README, "Who may do what"). Reviewers read and never write, whatever else they
  * hold; every other rule depends on the stream type and the command.
@@ -531,6 +588,8 @@ export const commandPolicy: Policy = (request) => {
       return warningRule(request);
     case 'drill':
       return drillRule(request);
+    case 'hazard':
+      return hazardRule(request);
     default:
       throw new ForbiddenError(`no policy for ${request.streamType}`);
   }

@@ -8,7 +8,8 @@ import { canonicalJson, ConflictError, type CommandResult } from '@muster/contra
  * that a token could also carry.
  */
 // 'last-mile': the api's delivery worker and the public acknowledgement link (issue 21).
-const SYSTEM_CALLERS = ['timers', 'last-mile'] as const;
+// 'tip-off-intake': the api's public tip-off form, which reports a hazard on nobody's login.
+const SYSTEM_CALLERS = ['timers', 'last-mile', 'tip-off-intake'] as const;
 export type SystemCaller = (typeof SYSTEM_CALLERS)[number];
 
 /**

@@ -250,7 +250,7 @@ describe('engine: bad input never reaches the domain', () => {
     ['a payload that fails its schema', incident('ReportIncident', { title: '', leadJurisdiction: '441203' }, 'inc-9'), 'data.title'],
     ['an unknown field', incident('ReportIncident', { title: 'x', leadJurisdiction: '441203', colour: 'red' }, 'inc-9'), 'data'],
     ['an unknown command type', incident('ExplodeIncident'), 'type'],
-    ['an unknown stream type', { streamType: 'hazard', streamId: 'h-1', type: 'VerifyHazard', data: {} }, 'streamType'],
+    ['an unknown stream type', { streamType: 'evacuation', streamId: 'ev-1', type: 'OpenEvacuation', data: {} }, 'streamType'],
     ['a scene report with a negative count', command('PostSceneReport', { reportId: 'r-1', dead: -1 }), 'data.dead'],
   ] as const)('%s is a ValidationError and stores nothing', async (_name, c, path) => {
     const w = world();

@@ -14,6 +14,8 @@ import type { ReportItemTable } from './tables/report-item.table';
 import type { InterviewTable } from './tables/interview.table';
 import type { ContactTable } from './tables/contact.table';
 import type { WarningIdentifierTable } from './tables/warning-identifier.table';
+import type { InspectionTable } from './tables/inspection.table';
+import type { TipOffReporterTable } from './tables/tip-off-reporter.table';
 
 export interface Database {
   event: EventTable;
@@ -32,4 +34,6 @@ export interface Database {
   interview: InterviewTable;
   contact: ContactTable;
   warning_identifier: WarningIdentifierTable;
+  tip_off_reporter: TipOffReporterTable;
+  inspection: InspectionTable;
 }

@@ -43,3 +43,5 @@ export { GroupCommitEventStore } from './group-commit-event-store';
 export type { GroupCommitStats } from './group-commit-event-store';
 export { listenForEvents, eventsBehindHorizon } from './event-notifications';
 export type { EventListener } from './event-notifications';
+export { findTipOffReporter, hazardEvents, hazardsLinkedTo, listHazardStreams, listInspections, removeTipOffReporter, saveInspection, saveTipOffReporter } from './hazards';
+export type { StoredHazard } from './hazards';

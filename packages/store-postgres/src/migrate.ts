@@ -12,6 +12,7 @@ import * as scopeCommandKeys from './migrations/2026_12_06_10_00_00_scope_comman
 import * as renameCommandStreamsToScene from './migrations/2026_12_08_10_00_00_rename_command_streams_to_scene';
 import * as reportChain from './migrations/2026_12_09_10_00_00_report_chain';
 import * as createInterview from './migrations/2026_12_16_13_00_00_create_interview';
+import * as createHazardRecords from './migrations/2026_12_24_10_00_00_create_hazard_records';
 import * as notifyEvent from './migrations/2026_12_17_10_00_00_notify_event';
 import * as createContact from './migrations/2026_12_20_10_00_00_create_contact';
 import * as createWarningIdentifier from './migrations/2026_12_20_10_10_00_create_warning_identifier';
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_20_10_00_00_create_contact': createContact,
   '2026_12_20_10_10_00_create_warning_identifier': createWarningIdentifier,
   '2026_12_21_10_00_00_watch_entry_exercise': watchEntryExercise,
+  '2026_12_24_10_00_00_create_hazard_records': createHazardRecords,
 };
 
 export class MigrationFailed extends Error {

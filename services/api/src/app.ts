@@ -27,6 +27,8 @@ import { registerSceneRoutes } from './routes/scene';
 import { registerSupervisionRoutes } from './routes/supervision';
 import { registerWarningRoutes } from './routes/warnings';
 import { registerDrillRoutes } from './routes/drills';
+import { registerHazardRoutes } from './routes/hazards';
+import type { TipOffLimitOptions } from './tip-off-throttle';
 import type { LoginLimitOptions } from './login-throttle';
 import { databaseProbes, type ReadinessProbe } from './readiness';
 
@@ -49,6 +51,8 @@ export interface ApiDependencies {
   users?: UserDirectory | undefined;
   /** Failed-login limits of POST /auth/login, per user name and per address (defaults: DEFAULT_LOGIN_LIMITS). */
   loginLimits?: LoginLimitOptions | undefined;
+  /** Limits on the public tip-off form (issue 24), per client address. */
+  tipOffLimits?: TipOffLimitOptions | undefined;
   /** The jurisdictions served (jurisdictionsFromEnv): the engine's tree, loaded once by the process. */
   jurisdictions: JurisdictionTree;
   /** The plan rules in force (engineSettingsFromEnv), the engine's: GET /rules shows them. */
@@ -154,6 +158,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   registerWarningRoutes(context);
   registerContactRoutes(context);
   registerDrillRoutes(context);
+  registerHazardRoutes(app, context, deps.tipOffLimits);
 
   return app;
 }

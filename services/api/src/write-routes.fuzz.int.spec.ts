@@ -224,6 +224,35 @@ const WRITE_ROUTES: Record<string, WriteRoute> = {
     body: () => ({ type: 'AddInject', data: { inject: { injectId: fresh('inj'), kind: 'sceneReport', dueAt: soon(90), content: '现场报告 scene report', expectedAction: 'Appoint 指挥' } } }),
     stores: true,
   },
+  'POST /hazards': {
+    body: () => ({ data: { location: { jurisdiction: CITY, address: '端州区 Duanzhou' }, title: '储罐泄漏 tank leak', description: '阀门锈蚀 valve rust', source: 'inspection' } }),
+    stores: true,
+  },
+  'POST /hazards/:hazardId/commands': {
+    prepare: async () => {
+      const reported = await send('POST', '/hazards', JSON.stringify(WRITE_ROUTES['POST /hazards']?.body('')));
+      expect(reported.statusCode, reported.body).toBe(201);
+      return reported.json<{ streamId: string }>().streamId.replace(/^hazard:/, '');
+    },
+    params: (hazardId) => ({ hazardId }),
+    body: () => ({ type: 'RecordInspectionFinding', data: { inspectionId: 'in-fuzz', note: '复查 recheck', attachments: [{ name: '照片 photo.jpg', ref: 'files/in-fuzz/1.jpg' }] } }),
+    stores: true,
+  },
+  'POST /inspections': {
+    body: () => ({
+      jurisdiction: CITY,
+      kind: 'unannounced',
+      subject: '某商场 mall',
+      inspectedAt: soon(-60),
+      inspectors: ['李明 Li'],
+      findings: [{ location: { jurisdiction: DINGHU, address: '地下车库 garage' }, title: '消防栓无水 no water', description: '压力不足 low pressure' }],
+    }),
+    stores: true,
+  },
+  'POST /public/tip-offs': {
+    body: () => ({ location: { jurisdiction: DINGHU, address: '某工地 site' }, title: '脚手架松动 scaffold', description: '临街 street side', reporter: { name: '张三 Zhang', phone: '13800000000' } }),
+    stores: true,
+  },
   'POST /interviews': {
     body: () => ({
       jurisdiction: DINGHU,
@@ -481,6 +510,8 @@ function urlOf(route: string, params: Record<string, string>): string {
 apiTest.override('apiOptions', { scope: 'file' }, async () => ({
   login: await testLogins(),
   ackLinks: { secret: TEST_JWT_SECRET },
+  // The tip-off form's limit per address would answer the fuzz's runs 429 before it looks at them.
+  tipOffLimits: { maxPerAddress: 100_000 },
   onRoute: (route: RouteOptions) => {
     for (const method of [route.method].flat()) if (WRITE_METHODS.has(method)) registered.add(`${method} ${route.url}`);
   },

@@ -10,6 +10,9 @@ import { Board } from './views/Board';
 import { CommanderView } from './views/Commander';
 import { DepotsView } from './views/Depots';
 import { DutyView } from './views/Duty';
+import { HazardsView, HazardView } from './views/Hazards';
+import { InspectionsView } from './views/Inspections';
+import { TipOffForm } from './views/TipOffForm';
 import { IncidentView } from './views/Incident';
 import { InterviewsView } from './views/Interviews';
 import { Login } from './views/Login';
@@ -65,6 +68,8 @@ export function App() {
 
   if (fatal) return <p className="form-error">{fatal}</p>;
   if (!config) return <p className="loading">{t('loading')}</p>;
+  // The public tip-off form (举报) takes no login.
+  if (route.view === 'tipOff') return <TipOffForm />;
   if (!session || !client) {
     return (
       <Login
@@ -109,6 +114,9 @@ export function App() {
               <a href={href({ view: 'duty' })} data-testid="menu-duty">
                 {t('dutyRoom')}
               </a>
+              <a href={href({ view: 'hazards' })} data-testid="menu-hazards">
+                {t('hazardMenu')}
+              </a>
             </nav>
           )}
           <span className="who" data-testid="who">
@@ -130,6 +138,9 @@ export function App() {
           {route.view === 'interviews' ? <InterviewsView /> : null}
           {route.view === 'depots' ? <DepotsView /> : null}
           {route.view === 'duty' ? <DutyView /> : null}
+          {route.view === 'hazards' ? <HazardsView /> : null}
+          {route.view === 'hazard' ? <HazardView key={route.hazardId} hazardId={route.hazardId} /> : null}
+          {route.view === 'inspections' ? <InspectionsView /> : null}
         </main>
       </div>
       </OfflineProvider>

@@ -89,6 +89,15 @@ apiTest.beforeAll(async ({ database, api }) => {
   // A contact of Dinghu's registry (通讯录, issue 21); its id is the registry's.
   const contact = await ok<{ contactId: string }>(dinghuDuty, 'POST', '/contacts', { jurisdiction: DINGHU, area: '441203100', areaName: 'Shakeng', name: 'Shakeng township head', role: 'township_head', phone: '13800000001', channels: ['sms'] });
   TARGET_IDS['contactId'] = { real: contact.contactId, missing: 'ct-no' };
+  // A hazard (风险隐患) of Dinghu's, and a tip-off into Dinghu from the public form.
+  await ok(dinghuDuty, 'POST', '/hazards', { hazardId: 'hz-dh', data: { location: { jurisdiction: DINGHU, address: 'Shakeng quarry' }, title: 'Loose rock face', description: 'Cracks above the road', source: 'inspection' } });
+  const tipOff = await app.inject({
+    method: 'POST',
+    url: '/public/tip-offs',
+    payload: { location: { jurisdiction: DINGHU, address: 'Shakeng' }, title: 'Blocked exit', description: 'Fire exit chained', reporter: { name: 'Wang Wu', phone: '13700000000' } },
+  });
+  if (tipOff.statusCode !== 201) throw new Error(`the tip-off form refused the fixture: ${tipOff.body}`);
+  TARGET_IDS['tipOffId'] = { real: tipOff.json<{ tipOffId: string }>().tipOffId, missing: 't-no' };
   await ok(dinghuDuty, 'POST', '/watch-log', {
     entryId: 'w-dh',
     jurisdiction: DINGHU,
@@ -156,6 +165,7 @@ const TARGET_IDS: Record<string, { real: string; missing: string }> = {
   supervisionId: { real: 'sv-dh', missing: 'sv-no' },
   warningId: { real: 'wa-dh', missing: 'wa-no' },
   drillId: { real: 'dr-dh', missing: 'dr-no' },
+  hazardId: { real: 'hz-dh', missing: 'hz-no' },
 };
 
 /** A body each write route would accept from someone allowed: the refusal must come from access, not from validation. */
@@ -193,6 +203,8 @@ function validBody(id: RouteId, eventId: string): unknown {
       return { type: 'RecordHotWash', data: { note: 'intruder' } };
     case 'startDrill':
       return {};
+    case 'hazardCommand':
+      return { type: 'VerifyHazard' };
     default:
       return undefined;
   }
@@ -212,8 +224,11 @@ function urlFor(path: string, ids: 'real' | 'missing'): { url: string; id: strin
   return { url, id };
 }
 
-/** Routes whose path names something of Dinghu's (read/keep targets, and commands to a named stream). */
-const targeted = catalogRoutes().filter((r) => r.path.includes(':') && (r.access.kind === 'read' || r.access.kind === 'keep' || r.access.kind === 'command'));
+/**
+ * Routes whose path names something of Dinghu's (read/keep targets, commands to a named stream, and the
+ * signed-in tip-off reporter route, which answers a stranger as if the tip-off did not exist).
+ */
+const targeted = catalogRoutes().filter((r) => r.path.includes(':') && (r.access.kind === 'read' || r.access.kind === 'keep' || r.access.kind === 'command' || r.access.kind === 'signed-in'));
 
 describe('a refusal reveals nothing', () => {
   it('names every targeted route of the catalog (the walk below covers them all)', () => {

@@ -1,5 +1,5 @@
 import { ForbiddenError, IdSchema, NotFoundError, ROUTE_CATALOG, ValidationError, type RouteAccess, type RouteId, type RouteTargetKind } from '@muster/contracts';
-import { drillStreamId, drillViewerOf, warningStreamId, type Actor, type JurisdictionTree, type RuleBook } from '@muster/domain';
+import { drillStreamId, drillViewerOf, hazardStreamId, warningStreamId, type Actor, type JurisdictionTree, type RuleBook } from '@muster/domain';
 import { canKeepDutyRecordsOf, canKeepInterviewsOf, canKeepReferenceDataOf, canReadIncident, canReadJurisdiction, type Engine, type StoredStream } from '@muster/engine';
 import { findContact, findDepot, findTeam, getWatchEntry, type ContactRecord, type Database, type DepotView, type TeamView, type WatchEntryView } from '@muster/store-postgres';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -16,6 +16,7 @@ export interface RouteTargets {
   warning: StoredStream<'warning'>;
   contact: ContactRecord;
   drill: StoredStream<'drill'>;
+  hazard: StoredStream<'hazard'>;
 }
 
 type AccessOf<Id extends RouteId> = (typeof ROUTE_CATALOG)[Id]['access'];
@@ -124,6 +125,12 @@ export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
         const role = stream && actor.roles.length > 0 ? drillViewerOf(stream.state.context, actor.jurisdiction) : null;
         if (!stream || role === null) throw new NotFoundError('drill', id);
         if (keep && role !== 'controller') throw new ForbiddenError(`drill ${id} is its controlling room's to keep`, { drillId: id });
+        return stream;
+      }
+      case 'hazard': {
+        // A hazard belongs to its county's room: read by it and the rooms above it.
+        const stream = await engine.tryLoad('hazard', hazardStreamId(validId('hazard', id)));
+        if (!stream || !canReadJurisdiction(tree, actor, stream.state.context.jurisdiction)) throw new NotFoundError('hazard', id);
         return stream;
       }
       default: {

@@ -1,5 +1,6 @@
 import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
 import { EVENT_LABELS_EN, EVENT_LABELS_ZH, FIELD_LABELS_EN, FIELD_LABELS_ZH } from './timeline-text';
+import { HAZARD_LABELS_EN, HAZARD_LABELS_ZH } from './hazard-text';
 import { z } from 'zod';
 import { en as zodEn, zhCN as zodZhCN } from 'zod/locales';
 
@@ -8,6 +9,7 @@ export type Lang = 'zh-CN' | 'en';
 const zh = {
   ...EVENT_LABELS_ZH,
   ...FIELD_LABELS_ZH,
+  ...HAZARD_LABELS_ZH,
   'role.duty_officer': '值班员',
   'role.leader': '带班领导',
   'role.responder': '处置人员',
@@ -598,6 +600,7 @@ export type MessageKey = keyof typeof zh;
 const en: Record<MessageKey, string> = {
   ...EVENT_LABELS_EN,
   ...FIELD_LABELS_EN,
+  ...HAZARD_LABELS_EN,
   'role.duty_officer': 'duty officer',
   'role.leader': 'leader on duty',
   'role.responder': 'responder',

@@ -9,7 +9,11 @@ export type Route =
   | { view: 'review'; incidentId: string }
   | { view: 'interviews' }
   | { view: 'depots' }
-  | { view: 'duty' };
+  | { view: 'duty' }
+  | { view: 'hazards' }
+  | { view: 'hazard'; hazardId: string }
+  | { view: 'tipOff' }
+  | { view: 'inspections' };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
@@ -17,6 +21,9 @@ export function parseRoute(hash: string): Route {
   if (first === 'interviews') return { view: 'interviews' };
   if (first === 'depots') return { view: 'depots' };
   if (first === 'duty') return { view: 'duty' };
+  if (first === 'hazards') return incidentId ? { view: 'hazard', hazardId: incidentId } : { view: 'hazards' };
+  if (first === 'tip-off') return { view: 'tipOff' };
+  if (first === 'inspections') return { view: 'inspections' };
   if (first === 'incidents' && incidentId) {
     if (sub === 'scene') return { view: 'commander', incidentId };
     if (sub === 'review') return { view: 'review', incidentId };
@@ -44,6 +51,14 @@ export function href(route: Route): string {
       return '#/depots';
     case 'duty':
       return '#/duty';
+    case 'hazards':
+      return '#/hazards';
+    case 'hazard':
+      return `#/hazards/${encodeURIComponent(route.hazardId)}`;
+    case 'tipOff':
+      return '#/tip-off';
+    case 'inspections':
+      return '#/inspections';
     default: {
       const unreachable: never = route;
       return unreachable;

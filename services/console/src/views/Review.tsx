@@ -1,5 +1,6 @@
 import type { StateAtView, TimelineEntry } from '@muster/client';
 import type { IncidentView as Incident } from '@muster/contracts';
+import { IncidentHazardsPanel } from './Inspections';
 import { ScatterChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, MarkAreaComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
@@ -290,6 +291,8 @@ export function ReviewView({ incidentId }: { incidentId: string }) {
           </div>
         </section>
       </div>
+
+      <IncidentHazardsPanel incidentId={incidentId} />
 
       <ReviewTimeline
         incidentId={incidentId}

@@ -67,3 +67,6 @@ export { warningAggregate, approvalBy, pendingWarningDeadline } from './warning/
 export { CAP_LEVEL_MAPPING, capStatusOf, gbStatusOf, beijingStamp } from './warning/warning.rules';
 export { CAP_CATEGORIES, WARNING_CHANNELS, WARNING_LEVELS, WARNING_STATUSES, warningStreamId } from './warning/warning.types';
 export type { WarningMessage, WarningContent, WarningContext, WarningLevel } from './warning/warning.types';
+
+export { PLAN_KINDS, REVISION_SOURCES, planInForce, revisionReasons } from './plan/plan.revision';
+export type { PlanKind, PlanVersion, RevisionReason, RevisionRequest } from './plan/plan.revision';

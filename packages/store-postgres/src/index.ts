@@ -40,3 +40,4 @@ export { GroupCommitEventStore } from './group-commit-event-store';
 export type { GroupCommitStats } from './group-commit-event-store';
 export { listenForEvents, eventsBehindHorizon } from './event-notifications';
 export type { EventListener } from './event-notifications';
+export { createPlan, findPlan, listPlans, markPlan, planInForceFor, publishPlanVersion } from './plans';

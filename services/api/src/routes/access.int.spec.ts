@@ -46,6 +46,9 @@ async function digest(): Promise<string> {
     await q('select count(*) as n from duty_shift'),
     await q('select count(*) as n from command'),
     await q('select count(*) as n from interview'),
+    await q('select plan_id, current_version, title from plan order by 1'),
+    await q('select count(*) as n from plan_version'),
+    await q('select count(*) as n from plan_mark'),
   ].join('\n');
 }
 
@@ -81,6 +84,8 @@ apiTest.beforeAll(async ({ database, api }) => {
       content: { category: 'Met', zh: { event: '暴雨', headline: 'Rainstorm', description: 'Heavy rain', instruction: 'Stay inside' }, expires: new Date(Date.now() + 3_600_000).toISOString(), channels: ['SMS'], area: { description: 'Dinghu', jurisdictions: [DINGHU] } },
     },
   });
+  // A plan (预案) of Dinghu's.
+  await ok(dinghuDuty, 'POST', '/plans', { planId: 'plan-dh', jurisdiction: DINGHU, category: 'natural_disaster', title: 'Dinghu flood plan', version: planContent });
   await ok(dinghuDuty, 'POST', '/watch-log', {
     entryId: 'w-dh',
     jurisdiction: DINGHU,
@@ -147,7 +152,10 @@ const TARGET_IDS: Record<string, { real: string; missing: string }> = {
   entryId: { real: 'w-dh', missing: 'w-no' },
   supervisionId: { real: 'sv-dh', missing: 'sv-no' },
   warningId: { real: 'wa-dh', missing: 'wa-no' },
+  planId: { real: 'plan-dh', missing: 'plan-no' },
 };
+
+const planContent = { owner: { unit: 'Dinghu emergency bureau', person: 'Li Na' }, measures: { I: 'a', II: 'b', III: 'c', IV: 'd' } };
 
 /** A body each write route would accept from someone allowed: the refusal must come from access, not from validation. */
 function validBody(id: RouteId, eventId: string): unknown {
@@ -176,6 +184,12 @@ function validBody(id: RouteId, eventId: string): unknown {
       return { type: 'ReportSupervisionProgress', data: { note: 'nothing yet' } };
     case 'warningCommand':
       return { type: 'ApproveWarning' };
+    case 'publishPlanVersion':
+      return { basedOn: 1, version: planContent };
+    case 'requestPlanRevision':
+      return { source: 'change', ref: 'x', reason: 'taken over' };
+    case 'recordPlanDrill':
+      return { ref: 'x', endedAt: new Date().toISOString() };
     default:
       return undefined;
   }

@@ -12,6 +12,8 @@ import { DepotsView } from './views/Depots';
 import { DutyView } from './views/Duty';
 import { IncidentView } from './views/Incident';
 import { InterviewsView } from './views/Interviews';
+import { PlanDetailView, PlansView } from './views/Plans';
+import { planWord } from './lib/plan-text';
 import { Login } from './views/Login';
 import { ReviewView } from './views/Review';
 import { ScoresView } from './views/Scores';
@@ -109,6 +111,9 @@ export function App() {
               <a href={href({ view: 'duty' })} data-testid="menu-duty">
                 {t('dutyRoom')}
               </a>
+              <a href={href({ view: 'plans' })} data-testid="menu-plans">
+                {planWord(lang, 'plans')}
+              </a>
             </nav>
           )}
           <span className="who" data-testid="who">
@@ -130,6 +135,8 @@ export function App() {
           {route.view === 'interviews' ? <InterviewsView /> : null}
           {route.view === 'depots' ? <DepotsView /> : null}
           {route.view === 'duty' ? <DutyView /> : null}
+          {route.view === 'plans' ? <PlansView /> : null}
+          {route.view === 'plan' ? <PlanDetailView key={route.planId} planId={route.planId} /> : null}
         </main>
       </div>
       </OfflineProvider>

@@ -12,6 +12,8 @@ describe('console routes in the URL hash', () => {
     ['#/interviews', { view: 'interviews' }],
     ['#/depots', { view: 'depots' }],
     ['#/duty', { view: 'duty' }],
+    ['#/plans', { view: 'plans' }],
+    ['#/plans/plan-1', { view: 'plan', planId: 'plan-1' }],
     ['#/nowhere/else', { view: 'board' }],
   ])('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
@@ -27,6 +29,8 @@ describe('console routes in the URL hash', () => {
       { view: 'interviews' },
       { view: 'depots' },
       { view: 'duty' },
+      { view: 'plans' },
+      { view: 'plan', planId: '预案 1/2' },
     ];
     for (const route of routes) expect(parseRoute(href(route))).toEqual(route);
   });

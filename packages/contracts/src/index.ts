@@ -122,8 +122,5 @@ export {
   RequestPlanRevisionSchema,
   RecordPlanDrillSchema,
   ListPlansQuerySchema,
-  PlanViewSchema,
-  PlanListSchema,
-  IncidentPlanSchema,
 } from './plan.schemas';
 export type { PlanView, PlanSummary } from './plan.schemas';

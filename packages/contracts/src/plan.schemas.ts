@@ -6,7 +6,7 @@ import { CategorySchema, IdSchema, IsoTimeSchema, JurisdictionCodeSchema } from 
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 
-export const PlanKindSchema = z.enum(PLAN_KINDS).meta({ description: 'overall 总体预案, special 专项预案, departmental 部门预案, grassroots 基层预案' });
+const PlanKindSchema = z.enum(PLAN_KINDS).meta({ description: 'overall 总体预案, special 专项预案, departmental 部门预案, grassroots 基层预案' });
 const RevisionSourceSchema = z.enum(REVISION_SOURCES);
 
 /** What one version of a plan says: who owns it, the measures per response level, when it is to be reviewed. */

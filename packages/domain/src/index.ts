@@ -69,4 +69,4 @@ export { CAP_CATEGORIES, WARNING_CHANNELS, WARNING_LEVELS, WARNING_STATUSES, war
 export type { WarningMessage, WarningContent, WarningContext, WarningLevel } from './warning/warning.types';
 
 export { PLAN_KINDS, REVISION_SOURCES, planInForce, revisionReasons } from './plan/plan.revision';
-export type { PlanKind, PlanVersion, RevisionReason, RevisionRequest } from './plan/plan.revision';
+export type { RevisionRequest } from './plan/plan.revision';

@@ -9,7 +9,7 @@
  * plan (总体) has no drill interval of its own here.
  */
 export const PLAN_KINDS = ['overall', 'special', 'departmental', 'grassroots'] as const;
-export type PlanKind = (typeof PLAN_KINDS)[number];
+type PlanKind = (typeof PLAN_KINDS)[number];
 
 /** What can ask for a revision: an AAR/IP of a drill or a real incident, or a change (law, parent plan, command body, risks, resources). */
 export const REVISION_SOURCES = ['drill', 'incident', 'change'] as const;

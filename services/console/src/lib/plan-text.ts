@@ -157,7 +157,7 @@ export function dueReasonText(reason: DueReason, lang: Lang): string {
 }
 
 export const LEVELS = ['I', 'II', 'III', 'IV'] as const;
-export type Level = (typeof LEVELS)[number];
+type Level = (typeof LEVELS)[number];
 
 /** The plan's measures for a response level the user picked; null when none is picked (or the value is no level). */
 export function measuresFor(plan: Pick<PlanSummary, 'current'> | null, level: string | undefined): string | null {

@@ -23,7 +23,7 @@ function roomAndBelow(tree: ReadonlyMap<string, Jurisdiction>, room: string): Ju
 }
 
 /** Due for revision (修订到期) with why, or in force. */
-export function PlanStatus({ plan }: { plan: Pick<PlanSummary, 'due' | 'dueReasons'> }) {
+function PlanStatus({ plan }: { plan: Pick<PlanSummary, 'due' | 'dueReasons'> }) {
   const w = usePlanWords();
   const { lang } = useI18n();
   if (!plan.due) return <span data-testid="plan-status">{w('inDate')}</span>;
@@ -40,7 +40,7 @@ export function PlanStatus({ plan }: { plan: Pick<PlanSummary, 'due' | 'dueReaso
 }
 
 /** The measures of a version per response level (一级响应 … 四级响应). */
-export function PlanMeasures({ measures }: { measures: PlanView['current']['measures'] }) {
+function PlanMeasures({ measures }: { measures: PlanView['current']['measures'] }) {
   const { tr } = useI18n();
   return (
     <dl className="facts measures" data-testid="plan-measures">

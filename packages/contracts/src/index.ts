@@ -87,6 +87,8 @@ export {
   InterviewViewSchema,
 } from './supervision.schemas';
 export { CreateWarningRequestSchema, WarningCommandRequestSchema, WarningMessageQuerySchema } from './warning.schemas';
+// Drills (演练, issue 22)
+export { DrillCommandRequestSchema, DrillFeedQuerySchema, PlanDrillRequestSchema, StartDrillRequestSchema } from './drill.schemas';
 
 export { ROUTE_CATALOG, catalogRoutes, FormQuerySchema, ICS_FORMS, ICS209_VERSIONS, JurisdictionQuerySchema, TimelineExportQuerySchema } from './route-catalog';
 export type { RouteAccess, RouteId, RouteSpec, RouteTargetKind } from './route-catalog';

@@ -6,6 +6,7 @@ import { INCIDENT_COMMAND_SCHEMAS, ReportIncidentSchema } from './incident.schem
 import { CORRECTION_COMMAND_SCHEMAS } from './review.schemas';
 import { SUPERVISION_COMMAND_SCHEMAS } from './supervision.schemas';
 import { WARNING_COMMAND_SCHEMAS } from './warning.schemas';
+import { DRILL_COMMAND_SCHEMAS } from './drill.schemas';
 
 /**
  * A value as parsed: zod's optional fields (`?: T | undefined`) read as the domain writes them
@@ -61,4 +62,5 @@ export const COMMAND_PAYLOAD_SCHEMAS = tiedToDomain({
   correction: CORRECTION_COMMAND_SCHEMAS,
   supervision: SUPERVISION_COMMAND_SCHEMAS,
   warning: WARNING_COMMAND_SCHEMAS,
+  drill: DRILL_COMMAND_SCHEMAS,
 });

@@ -1,4 +1,4 @@
-import { sceneAggregate, correctionAggregate, incidentAggregate, reportAggregate, requestAggregate, supervisionAggregate, warningAggregate, STREAM_TYPES, type AggregateDefinition, type StreamType } from '@muster/domain';
+import { sceneAggregate, correctionAggregate, incidentAggregate, reportAggregate, requestAggregate, supervisionAggregate, warningAggregate, drillAggregate, STREAM_TYPES, type AggregateDefinition, type StreamType } from '@muster/domain';
 import { describe, expect, it } from 'vitest';
 import { COMMAND_PAYLOAD_SCHEMAS } from './payloads';
 
@@ -10,6 +10,7 @@ const AGGREGATES: Record<StreamType, AggregateDefinition> = {
   correction: correctionAggregate,
   supervision: supervisionAggregate,
   warning: warningAggregate,
+  drill: drillAggregate,
 };
 
 // The payload types are tied to the domain's at compile time (payloads.ts); this checks the same at
@@ -19,7 +20,7 @@ describe('command payload schemas', () => {
     expect(Object.keys(COMMAND_PAYLOAD_SCHEMAS[type]).sort()).toEqual(Object.keys(AGGREGATES[type].eventFor).sort());
   });
 
-  it('cover the 76 commands', () => {
-    expect(STREAM_TYPES.reduce((n, type) => n + Object.keys(COMMAND_PAYLOAD_SCHEMAS[type]).length, 0)).toBe(76);
+  it('cover the 92 commands', () => {
+    expect(STREAM_TYPES.reduce((n, type) => n + Object.keys(COMMAND_PAYLOAD_SCHEMAS[type]).length, 0)).toBe(92);
   });
 });

@@ -77,10 +77,11 @@ import {
   SupervisionListSchema,
 } from './supervision.schemas';
 import { CreatePlanSchema, IncidentPlanSchema, ListPlansQuerySchema, PlanListSchema, PlanViewSchema, PublishPlanVersionSchema, RecordPlanDrillSchema, RequestPlanRevisionSchema } from './plan.schemas';
+import { DRILL_FILINGS, DrillCommandRequestSchema, DrillFeedQuerySchema, DrillFeedSchema, DrillListSchema, DrillViewSchema, PlanDrillRequestSchema, StartDrillAnswerSchema, StartDrillRequestSchema } from './drill.schemas';
 import { CapIndexSchema, CreateWarningRequestSchema, WARNING_FILINGS, WarningCommandRequestSchema, WarningListSchema, WarningMessageQuerySchema, WarningViewSchema } from './warning.schemas';
 
 /** Things a route can name in its path, each owned by a jurisdiction (directly or through its incident). */
-export type RouteTargetKind = 'incident' | 'resourceRequest' | 'depot' | 'team' | 'watchEntry' | 'warning' | 'plan';
+export type RouteTargetKind = 'incident' | 'resourceRequest' | 'depot' | 'team' | 'watchEntry' | 'warning' | 'drill' | 'plan';
 
 /**
  * Who may call a route, decided before the route looks at anything else (issue 14):
@@ -102,7 +103,7 @@ export type RouteAccess =
   | { kind: 'keep'; target: RouteTargetKind; param: string }
   | { kind: 'read-jurisdiction'; from: 'query'; optional: boolean }
   | { kind: 'keep-jurisdiction'; from: 'body'; rule: 'duty-records' | 'reference-data' | 'interviews' | 'plans' }
-  | { kind: 'command'; streamType: 'incident' | 'scene' | 'resourceRequest' | 'report' | 'supervision' | 'warning' };
+  | { kind: 'command'; streamType: 'incident' | 'scene' | 'resourceRequest' | 'report' | 'supervision' | 'warning' | 'drill' };
 
 type HttpMethod = 'GET' | 'POST' | 'PUT';
 
@@ -131,6 +132,8 @@ const REPORT_FILINGS = Object.fromEntries(REPORT_FILING_NAMES.map((name) => [nam
 
 const incidentRead = { kind: 'read', target: 'incident', param: 'incidentId' } as const;
 const warningRead = { kind: 'read', target: 'warning', param: 'warningId' } as const;
+/** A drill is read by its controller and its participants (each its own view); `keep`: its controller only. */
+const drillRead = { kind: 'read', target: 'drill', param: 'drillId' } as const;
 export const JurisdictionQuerySchema = z.strictObject({ jurisdiction: JurisdictionCodeSchema.optional() });
 export const TimelineExportQuerySchema = z.strictObject({ format: z.enum(['json', 'csv']).default('json') });
 export const ICS_FORMS = ['ics201', 'ics209', 'ics214'] as const;
@@ -208,6 +211,14 @@ export const ROUTE_CATALOG = {
   publicWarningFeed: { method: 'GET', path: '/public/warnings/:jurisdiction/feed.atom', summary: 'The Atom feed of the warnings in force over a jurisdiction (drills never), each linking its CAP message', access: { kind: 'public' }, status: 200, answer: TextFileSchema, contentType: 'application/atom+xml' },
   publicWarningCap: { method: 'GET', path: '/public/warnings/messages/:warningId/cap.xml', summary: 'The latest message of a warning in force as OASIS CAP 1.2 XML (public; drills and drafts are not found)', access: { kind: 'public' }, status: 200, answer: TextFileSchema, contentType: 'application/xml' },
   publicWarningGb: { method: 'GET', path: '/public/warnings/messages/:warningId/gb.xml', summary: 'The same message in the GB/T 35965.1 profile', access: { kind: 'public' }, status: 200, answer: TextFileSchema, contentType: 'application/xml' },
+  // ---- Drills (演练, issue 22): planned, run against injects, evaluated, corrective actions tracked ----
+  planDrill: { method: 'POST', path: '/drills', summary: 'Plan a drill (演练) controlled by the caller’s room: kind, double-blind, participants, objectives, scenario and MSEL of injects', access: { kind: 'command', streamType: 'drill' }, status: 201, body: PlanDrillRequestSchema, answer: CommandResultSchema },
+  listDrills: { method: 'GET', path: '/drills', summary: 'The drills the caller’s room controls or plays, each as that room may see it', access: { kind: 'signed-in' }, status: 200, answer: DrillListSchema },
+  getDrill: { method: 'GET', path: '/drills/:drillId', summary: 'A drill: the whole of it for its controller; for a participant what players may see (double-blind: nothing of the plan before EndEx)', access: drillRead, status: 200, answer: DrillViewSchema },
+  startDrill: { method: 'POST', path: '/drills/:drillId/start', summary: 'StartEx: attach exercise incidents and/or open one in a participant’s room, then start the injects’ clock', access: { kind: 'command', streamType: 'drill' }, status: 200, body: StartDrillRequestSchema, answer: StartDrillAnswerSchema },
+  drillCommand: { method: 'POST', path: '/drills/:drillId/commands', summary: 'Control or evaluate a drill: add, skip, pause or resume injects, end it, record observations and hot-wash notes, draft the AAR/IP, close it, close a corrective action', access: { kind: 'command', streamType: 'drill' }, status: 200, body: DrillCommandRequestSchema, answer: CommandResultSchema, commands: DRILL_FILINGS },
+  drillFeed: { method: 'GET', path: '/drills/:drillId/feed', summary: 'The controller’s feed: every inject delivered and every participant response on the drill’s incidents, in commit order', access: { kind: 'keep', target: 'drill', param: 'drillId' }, status: 200, query: DrillFeedQuerySchema, answer: DrillFeedSchema },
+
   timeline: { method: 'GET', path: '/incidents/:incidentId/timeline', summary: 'The incident and every stream under it, in commit order', access: incidentRead, status: 200, query: TimelineQuerySchema, answer: TimelinePageSchema },
   correctEntry: { method: 'POST', path: '/incidents/:incidentId/corrections', summary: 'Strike or amend an entry of the record (the command policy then decides who may)', access: incidentRead, status: 201, body: CorrectEntryRequestSchema, answer: CommandResultSchema },
   stateAt: { method: 'GET', path: '/incidents/:incidentId/state', summary: 'The incident and its command structure at instant T by replay', access: incidentRead, status: 200, query: StateAtQuerySchema, answer: StateAtViewSchema },

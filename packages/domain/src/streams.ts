@@ -13,6 +13,8 @@ import type { supervisionMachine } from './supervision/supervision.machine';
 import type { SUPERVISION_EVENT_FOR, SupervisionCommand } from './supervision/supervision.types';
 import type { warningMachine } from './warning/warning.machine';
 import type { WARNING_EVENT_FOR, WarningCommand } from './warning/warning.types';
+import type { drillMachine } from './drill/drill.machine';
+import type { DRILL_EVENT_FOR, DrillCommand } from './drill/drill.types';
 
 /**
  * Every stream type: the machine that keeps its state, the commands it takes and the events it
@@ -28,11 +30,13 @@ interface StreamTypes {
   supervision: { machine: typeof supervisionMachine; command: SupervisionCommand; eventFor: typeof SUPERVISION_EVENT_FOR };
   /** A warning belongs to the room that issues it, not to an incident (it may come before any). */
   warning: { machine: typeof warningMachine; command: WarningCommand; eventFor: typeof WARNING_EVENT_FOR };
+  /** A drill (演练, issue 22) is controlled by one room and played by others; its incidents are ordinary exercise incidents. */
+  drill: { machine: typeof drillMachine; command: DrillCommand; eventFor: typeof DRILL_EVENT_FOR };
 }
 
 export type StreamType = keyof StreamTypes;
 
-export const STREAM_TYPES = ['incident', 'scene', 'resourceRequest', 'report', 'correction', 'supervision', 'warning'] as const satisfies readonly StreamType[];
+export const STREAM_TYPES = ['incident', 'scene', 'resourceRequest', 'report', 'correction', 'supervision', 'warning', 'drill'] as const satisfies readonly StreamType[];
 
 /** The machine of a stream type. */
 export type MachineOf<K extends StreamType> = StreamTypes[K]['machine'];
@@ -62,6 +66,7 @@ interface EngineFilled {
   CorrectEntry: 'incidentId';
   OpenSupervision: 'supervisionId' | 'supervisingJurisdiction' | 'severity';
   DraftWarning: 'warningId' | 'jurisdiction';
+  PlanDrill: 'drillId' | 'controller';
 }
 type FilledBy<T extends string> = T extends keyof EngineFilled ? EngineFilled[T] : never;
 

@@ -13,6 +13,8 @@ import { supervisionAggregate } from './supervision/supervision.machine';
 import { SUPERVISION_STATES } from './supervision/supervision.types';
 import { warningAggregate } from './warning/warning.machine';
 import { WARNING_STATES } from './warning/warning.types';
+import { drillAggregate } from './drill/drill.machine';
+import { DRILL_STATES } from './drill/drill.types';
 import { isStreamOf, isStreamType, STREAM_TYPES, type StreamType } from './streams';
 
 const STREAMS: Record<StreamType, { definition: AggregateDefinition; states: readonly string[]; over: readonly string[] }> = {
@@ -24,6 +26,8 @@ const STREAMS: Record<StreamType, { definition: AggregateDefinition; states: rea
   correction: { definition: correctionAggregate, states: CORRECTION_STATES, over: [] },
   supervision: { definition: supervisionAggregate, states: SUPERVISION_STATES, over: ['closed'] },
   warning: { definition: warningAggregate, states: WARNING_STATES, over: ['lifted', 'expired'] },
+  // A closed drill is over (no more play) though its corrective actions are still tracked.
+  drill: { definition: drillAggregate, states: DRILL_STATES, over: ['closed', 'cancelled'] },
 };
 
 describe('stream types', () => {

@@ -27,6 +27,11 @@ import {
   supervisionAggregate,
   warningAggregate,
   warningStreamId,
+  drillAggregate,
+  drillRoleOf,
+  drillStreamId,
+  pendingDrillDeadlines,
+  type DrillContext,
   supervisionDeadlineIssue,
   supervisionStreamId,
   type Actor,
@@ -77,6 +82,17 @@ interface EnrichFacts {
 }
 
 /**
+ * The room a stream belongs to and whether its events are a drill's. `members`, when given, are the
+ * only rooms that see the stream (a drill: its controller and its participants, not the rooms above
+ * them); without it the room and the rooms above it do.
+ */
+interface OwnRoom {
+  jurisdiction: string;
+  exercise: boolean;
+  members?: readonly string[];
+}
+
+/**
  * What the engine needs to know of one stream type: its machine, its payload schemas and the hooks
  * by which it differs from the others. The pipeline (./pipeline) asks these and nothing else about
  * a stream type.
@@ -106,7 +122,7 @@ export interface AggregateRegistration<K extends StreamType> {
    * that opens it) and whether its events are a drill's. Such a stream is seen by its room and the
    * rooms above it, and its records (events, deadlines) are keyed by its own stream id.
    */
-  ownRoom?(context: ContextOf<K> | null, actor: Actor): { jurisdiction: string; exercise: boolean };
+  ownRoom?(context: ContextOf<K> | null, actor: Actor): OwnRoom;
   /** Fields a creating command gets from the engine rather than from the caller. */
   creationFields(streamId: string, incidentId: string): Record<string, unknown>;
   /**
@@ -520,6 +536,54 @@ function warningEffects(event: EmittedEvent, warning: WarningContext): StoreEffe
   ];
 }
 
+/**
+ * A drill names rooms the tree knows: its participants lie below its controlling room (the sender's,
+ * which is filled in), so that the controller sees the drill's incidents as the rooms above see a
+ * county's; a corrective action is owed by a room of the drill.
+ */
+function drillChecks(type: CommandTypeOf<'drill'>, payload: Payload, drill: DrillContext | null, tree: JurisdictionTree, { actor }: EnrichFacts): Payload {
+  if (type === 'PlanDrill') {
+    const participants = Array.isArray(payload['participants']) ? (payload['participants'] as unknown[]) : [];
+    for (const [i, code] of participants.entries()) {
+      if (typeof code !== 'string' || !tree.has(code) || code === actor.jurisdiction || !tree.isWithin(code, actor.jurisdiction)) {
+        throw new ValidationError([{ path: `data.participants.${i}`, message: `must be a room the tree knows below the controlling room ${actor.jurisdiction}` }]);
+      }
+    }
+    return { ...payload, controller: actor.jurisdiction };
+  }
+  if (type === 'DraftAfterActionReport' && drill) {
+    const actions = Array.isArray(payload['correctiveActions']) ? (payload['correctiveActions'] as { owner?: unknown }[]) : [];
+    for (const [i, action] of actions.entries()) {
+      if (typeof action.owner !== 'string' || drillRoleOf(drill, action.owner) === null) {
+        throw new ValidationError([{ path: `data.correctiveActions.${i}.owner`, message: 'must be the controlling room or a participant of the drill' }]);
+      }
+    }
+  }
+  return payload;
+}
+
+/**
+ * Keeps the drill's deadline rows equal to what it holds pending (its injects while it runs
+ * unpaused, its open corrective actions): a pause cancels the inject rows, a resume schedules them
+ * again, a closed action loses its row, all in the transaction of the command. Filed under the drill's
+ * own stream id and acted on for the controller: a drill's deadline never reaches a real room.
+ */
+function drillEffects(event: EmittedEvent, drill: DrillContext): StoreEffect[] {
+  // The fired row is marked by the timers that hold it; nothing else is due.
+  if (event.type === 'InjectDelivered' || event.type === 'CorrectiveActionOverdue') return [];
+  const streamId = drillStreamId(drill.drillId);
+  const pending = pendingDrillDeadlines(drill);
+  return [
+    { kind: 'cancelDeadlines', incidentId: streamId, streamId, keep: pending.map(({ key, dueAt }) => ({ key, dueAt })) },
+    ...pending.map(
+      ({ key, dueAt, command }): StoreEffect => ({
+        kind: 'scheduleDeadline',
+        deadline: { streamType: 'drill', streamId, incidentId: streamId, jurisdiction: drill.controller, key, dueAt, command },
+      }),
+    ),
+  ];
+}
+
 export const AGGREGATES: { readonly [K in StreamType]: AggregateRegistration<K> } = {
   incident: {
     definition: incidentAggregate,
@@ -610,6 +674,24 @@ export const AGGREGATES: { readonly [K in StreamType]: AggregateRegistration<K> 
     enrich: warningChecks,
     related: none,
     effectsOf: warningEffects,
+  },
+  // 演练 (issue 22): controlled by one room, played by others; its incidents are ordinary exercise incidents.
+  drill: {
+    definition: drillAggregate,
+    creates: ['PlanDrill'],
+    opensOnly: ['PlanDrill'],
+    schemas: COMMAND_PAYLOAD_SCHEMAS.drill,
+    // Its records are its own (events, deadlines), keyed by its stream id: never a real incident's.
+    incidentOf: (streamId) => streamId,
+    // Seen by its controller and its participants only; filed under the controller, always a drill's.
+    ownRoom: (drill, actor) => {
+      const controller = drill?.controller || actor.jurisdiction;
+      return { jurisdiction: controller, exercise: true, members: [controller, ...(drill?.participants ?? [])] };
+    },
+    creationFields: (streamId) => ({ drillId: streamId.replace(/^drill:/, '') }),
+    enrich: drillChecks,
+    related: none,
+    effectsOf: drillEffects,
   },
 };
 

@@ -17,6 +17,8 @@ import {
   type WarningLevel,
   WARNING_LEVELS,
   approvalBy,
+  drillRoleOf,
+  type DrillContext,
 } from '@muster/domain';
 import { hasRole, isRoomStaff } from './access';
 
@@ -412,6 +414,63 @@ function warningRule(request: AuthorizationRequest): void {
   }
 }
 
+/**
+ * 演练: the controlling room (导调) plans, starts, steers, ends and evaluates its drill; players speak
+ * in the hot wash; a corrective action is closed by the room that owes it or by the controller; only
+ * the timers deliver injects and mark actions overdue.
+ */
+function drillRule(request: AuthorizationRequest): void {
+  const { actor, command } = request;
+  const drill = request.context as DrillContext | null;
+  const role = drill === null ? null : drillRoleOf(drill, actor.jurisdiction);
+  const staff = isRoomStaff(actor);
+  switch (command) {
+    case 'PlanDrill':
+      // The sender's room becomes the controller (the engine fills it in).
+      if (!staff) deny(request, 'a duty officer or leader of the controlling room');
+      return;
+    case 'AddInject':
+    case 'SkipInject':
+    case 'StartDrill':
+    case 'LinkDrillIncident':
+    case 'PauseInjects':
+    case 'ResumeInjects':
+    case 'EndDrill':
+    case 'RecordObservation':
+    case 'DraftAfterActionReport':
+    case 'CloseDrill':
+    case 'CancelDrill':
+      if (!staff || role !== 'controller') deny(request, 'a duty officer or leader of the controlling room (导调)');
+      return;
+    case 'RecordHotWash':
+      if (!staff || role === null) deny(request, 'a duty officer or leader of the controlling room or a participating room');
+      return;
+    case 'CloseCorrectiveAction': {
+      const owner = drill?.correctiveActions.find((a) => a.actionId === request.payload['actionId'])?.owner;
+      if (!staff || (role !== 'controller' && actor.jurisdiction !== owner)) deny(request, 'the room that owes the corrective action, or the controlling room');
+      return;
+    }
+    case 'DeadlinePassed':
+    case 'MarkCorrectiveActionOverdue':
+      if (!isTimers(request)) deny(request, 'the timers service');
+      return;
+    default:
+      deny(request, 'nobody (unknown command)');
+  }
+}
+
+/**
+ * A drill's inject reaches its incidents as if from outside (issue 22): the timers open an exercise
+ * incident (a call, an alarm) or update one or post its scene report. Only ever an exercise incident's.
+ */
+function deliversInject(request: AuthorizationRequest): boolean {
+  if (!isTimers(request)) return false;
+  const { streamType, command, incident, payload } = request;
+  if (streamType === 'incident' && command === 'ReportIncident') return payload['exercise'] === true;
+  if (streamType === 'incident' && command === 'UpdateIncidentDetails') return incident?.exercise === true;
+  return streamType === 'scene' && command === 'PostSceneReport' && incident?.exercise === true;
+}
+
 /** The level an update sets (its payload is parsed: one of WARNING_LEVELS). */
 function levelIn(payload: Record<string, unknown>): WarningLevel | null {
   return WARNING_LEVELS.find((level) => level === payload['level']) ?? null;
@@ -425,6 +484,7 @@ export const commandPolicy: Policy = (request) => {
   if (request.actor.roles.length === 0 || request.actor.roles.includes('reviewer')) {
     throw new ForbiddenError(`a reviewer may not send ${request.command}`, { command: request.command, roles: request.actor.roles });
   }
+  if (deliversInject(request)) return;
   switch (request.streamType) {
     case 'incident':
       return incidentRule(request);
@@ -442,6 +502,8 @@ export const commandPolicy: Policy = (request) => {
       return supervisionRule(request);
     case 'warning':
       return warningRule(request);
+    case 'drill':
+      return drillRule(request);
     default:
       throw new ForbiddenError(`no policy for ${request.streamType}`);
   }

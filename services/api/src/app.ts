@@ -26,6 +26,7 @@ import { registerReviewRoutes } from './routes/review';
 import { registerSceneRoutes } from './routes/scene';
 import { registerSupervisionRoutes } from './routes/supervision';
 import { registerWarningRoutes } from './routes/warnings';
+import { registerDrillRoutes } from './routes/drills';
 import type { LoginLimitOptions } from './login-throttle';
 import { databaseProbes, type ReadinessProbe } from './readiness';
 
@@ -149,6 +150,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   registerSupervisionRoutes(context);
   registerPlanRoutes(context);
   registerWarningRoutes(context);
+  registerDrillRoutes(context);
 
   return app;
 }

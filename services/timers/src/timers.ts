@@ -1,5 +1,6 @@
 import { ForbiddenError, IllegalTransitionError, NotFoundError, ValidationError } from '@muster/contracts';
-import { systemClock, timersActor, type Clock, type Engine } from '@muster/engine';
+import { injectDeadlineKey, injectDeliveryFor } from '@muster/domain';
+import { systemClock, timersActor, type Clock, type CommandEnvelope, type Engine } from '@muster/engine';
 import { fireDueDeadlines, type Database, type DueDeadline, type FiringBatch, type FiringOutcome } from '@muster/store-postgres';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -61,13 +62,53 @@ export function startTimers(options: TimersOptions): Timers {
   const pollMs = options.pollMs ?? 1_000;
   const stats: TimersStats = { claimed: 0, fired: 0, obsolete: 0, retried: 0, ticks: 0, errors: 0 };
 
+  /**
+   * A drill's inject (issue 22) reaches its incidents before the drill records it delivered: through
+   * the ordinary incident and scene commands, as the timers, under ids derived from the row. A firing
+   * repeated after a crash sends the same commands, which the engine answers from the first time; the
+   * drill's own DeadlinePassed, sent last, is accepted once. So an inject is delivered exactly once.
+   * Answers the incident the inject went into (one it opened joins the drill).
+   */
+  async function deliverInject(deadline: DueDeadline): Promise<string | undefined> {
+    const drill = await engine.tryLoad('drill', deadline.streamId);
+    if (!drill) return undefined;
+    const delivery = injectDeliveryFor(drill.state.context, deadline.key);
+    if (!delivery) {
+      // Delivered already (the drill's command committed, the row not yet marked, then a crash): the
+      // same command again, which the engine answers from the first time. Otherwise nothing is due.
+      const done = drill.state.context.injects.find((i) => injectDeadlineKey(i.injectId) === deadline.key && i.status === 'delivered');
+      return done?.incidentId ?? undefined;
+    }
+    const base = deadlineCommandId(deadline.deadlineId);
+    const send = (command: Omit<CommandEnvelope, 'actor' | 'system'>) => engine.handle({ ...command, actor: timersActor(deadline.jurisdiction), system: 'timers', occurredAt: deadline.dueAt });
+    if ('open' in delivery) {
+      const opened = await send({ streamType: 'incident', streamId: `dri-${deadline.deadlineId}`, type: 'ReportIncident', data: delivery.open, commandId: `${base}-open` });
+      return opened.streamId;
+    }
+    const { incidentId } = delivery;
+    try {
+      await send({ streamType: 'incident', streamId: incidentId, type: 'UpdateIncidentDetails', data: delivery.details, commandId: `${base}-details` });
+      const scene = delivery.figures ? await engine.tryLoad('scene', `scene:${incidentId}`) : null;
+      if (delivery.figures && scene && scene.state.context.deactivatedAt === null && scene.state.context.commander !== null) {
+        await send({ streamType: 'scene', streamId: scene.streamId, type: 'PostSceneReport', data: { reportId: delivery.reportId, ...delivery.figures }, commandId: `${base}-scene` });
+      }
+    } catch (error) {
+      // The incident takes nothing more (closed, dismissed): the drill still records the inject as
+      // delivered, into that incident, so the controller sees it was sent.
+      if (!isFinalRefusal(error)) throw error;
+      logger?.info({ deadlineId: deadline.deadlineId, incidentId, reason: (error as Error).message }, 'inject refused by its incident');
+    }
+    return incidentId;
+  }
+
   async function fire(deadline: DueDeadline): Promise<FiringOutcome> {
     try {
+      const injected = deadline.streamType === 'drill' && deadline.commandType === 'DeadlinePassed' ? await deliverInject(deadline) : undefined;
       const result = await engine.handle({
         streamType: deadline.streamType,
         streamId: deadline.streamId,
         type: deadline.commandType,
-        data: deadline.commandData,
+        data: injected === undefined ? deadline.commandData : { ...deadline.commandData, incidentId: injected },
         actor: timersActor(deadline.jurisdiction),
         // The system namespace: no client can send a command under this id (issue 14), so a county
         // cannot pre-claim it to keep its overdue report from being recorded.

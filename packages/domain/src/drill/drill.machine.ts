@@ -1,7 +1,7 @@
 import { assign, emit, setup } from 'xstate';
 import { OVER_TAG, type AggregateDefinition } from '../aggregate';
 import type { EmittedEvent } from '../shared';
-import { DRILL_EVENT_FOR, injectDeadlineKey, type DrillCommand, type DrillCommandType, type DrillContext, type DrillState, type InjectInput } from './drill.types';
+import { correctiveActionDeadlineKey, DRILL_EVENT_FOR, injectDeadlineKey, type DrillCommand, type DrillCommandType, type DrillContext, type DrillState, type InjectFigures, type InjectInput } from './drill.types';
 
 function as<T extends DrillCommandType>(event: DrillCommand, type: T): Extract<DrillCommand, { type: T }> {
   if (event.type !== type) throw new Error(`drill machine: expected ${type}, got ${event.type}`);
@@ -25,6 +25,7 @@ const injectOf = (input: InjectInput) => ({
   incidentId: input.incidentId ?? null,
   content: input.content,
   expectedAction: input.expectedAction ?? null,
+  figures: input.figures === undefined ? null : { ...input.figures },
   status: 'scheduled' as const,
   deliveredAt: null,
 });
@@ -43,6 +44,60 @@ const injectsAcceptable = (inputs: readonly InjectInput[], taken: readonly strin
 export function pendingInjectDeadlines(context: DrillContext): { key: string; dueAt: string }[] {
   if (context.startedAt === null || context.endedAt !== null || context.cancelledAt !== null || context.injectsPaused) return [];
   return context.injects.filter((i) => i.status === 'scheduled').map((i) => ({ key: injectDeadlineKey(i.injectId), dueAt: i.dueAt }));
+}
+
+/**
+ * The corrective-action rows the timers should hold: each open action of a drafted AAR/IP that is not
+ * yet overdue, at its deadline. Closing it or its firing (overdue, once) removes its row.
+ */
+function pendingActionDeadlines(context: DrillContext): { key: string; dueAt: string }[] {
+  if (context.aarDraftedAt === null || context.cancelledAt !== null) return [];
+  return context.correctiveActions
+    .filter((a) => a.closedAt === null && a.overdueAt === null)
+    .map((a) => ({ key: correctiveActionDeadlineKey(a.actionId), dueAt: a.deadline }));
+}
+
+/**
+ * Every deadline row a drill holds now, with the command the timers send when it falls due: its
+ * injects' deliveries and its corrective actions' deadlines. The engine keeps the rows equal to these.
+ */
+export function pendingDrillDeadlines(context: DrillContext): { key: string; dueAt: string; command: { type: 'DeadlinePassed' | 'MarkCorrectiveActionOverdue'; data: { key: string; dueAt: string } } }[] {
+  return [
+    ...pendingInjectDeadlines(context).map((d) => ({ ...d, command: { type: 'DeadlinePassed' as const, data: { key: d.key, dueAt: d.dueAt } } })),
+    ...pendingActionDeadlines(context).map((d) => ({ ...d, command: { type: 'MarkCorrectiveActionOverdue' as const, data: { key: d.key, dueAt: d.dueAt } } })),
+  ];
+}
+
+/**
+ * How an inject due now reaches the drill's incidents, as if from outside (the timers send it through
+ * the ordinary incident and scene commands): into its incident (or the drill's first), whose details
+ * take what the caller, sensor or scene says and whose scene, if one is in command, the figures; with
+ * no drill incident yet, the call or alarm opens one in the first participant's room. Null when the
+ * key names no inject pending now (skipped, delivered, paused: nothing is delivered).
+ */
+export function injectDeliveryFor(
+  context: DrillContext,
+  key: string,
+):
+  | { open: { title: string; description: string; leadJurisdiction: string; source: 'phone' | 'sensor'; exercise: true } }
+  | { incidentId: string; details: { description: string }; figures: InjectFigures | null; reportId: string }
+  | null {
+  if (!pendingInjectDeadlines(context).some((d) => d.key === key)) return null;
+  const inject = context.injects.find((i) => injectDeadlineKey(i.injectId) === key);
+  if (!inject) return null;
+  const incidentId = inject.incidentId ?? context.incidents[0] ?? null;
+  if (incidentId === null) {
+    const lead = context.participants[0] ?? context.controller;
+    const title = inject.content.length > 100 ? `${inject.content.slice(0, 99)}…` : inject.content;
+    return { open: { title, description: inject.content, leadJurisdiction: lead, source: inject.kind === 'sensorAlarm' ? 'sensor' : 'phone', exercise: true } };
+  }
+  return { incidentId, details: { description: inject.content }, figures: inject.figures, reportId: `inject-${inject.injectId}` };
+}
+
+/** The room that may act as the drill's: its controller, or one of its participants. */
+export function drillRoleOf(context: Pick<DrillContext, 'controller' | 'participants'>, jurisdiction: string): 'controller' | 'participant' | null {
+  if (jurisdiction === context.controller) return 'controller';
+  return context.participants.includes(jurisdiction) ? 'participant' : null;
 }
 
 /** The states in which a participant of a double-blind drill may not yet see its plan (before EndEx). */
@@ -97,6 +152,7 @@ export const drillMachine = setup({
       filled(event.title) &&
       filled(event.controller) &&
       event.participants.length > 0 &&
+      new Set(event.participants).size === event.participants.length &&
       !event.participants.includes(event.controller) &&
       event.objectives.length > 0 &&
       event.objectives.every(filled) &&
@@ -117,12 +173,20 @@ export const drillMachine = setup({
     injectDue: ({ context, event }) =>
       event.type === 'DeadlinePassed' && pendingInjectDeadlines(context).some((d) => d.key === event.key && Date.parse(d.dueAt) === Date.parse(event.dueAt)),
     noteFilled: ({ event }) => (event.type === 'RecordObservation' ? filled(event.objective) && filled(event.note) : event.type === 'RecordHotWash' && filled(event.note)),
-    // The AAR/IP rates at least one capability, and every corrective action has an owner and a deadline.
-    draftable: ({ event }) =>
+    // The AAR/IP rates at least one capability, and every corrective action has an owner (a room of
+    // the drill) and a deadline; an action once closed stays in the plan (it may not be dropped).
+    draftable: ({ context, event }) =>
       event.type === 'DraftAfterActionReport' &&
       event.capabilities.length > 0 &&
       event.capabilities.every((c) => filled(c.capability)) &&
-      event.correctiveActions.every((a) => filled(a.action) && filled(a.owner) && isInstant(a.deadline)),
+      new Set(event.correctiveActions.map((a) => a.actionId)).size === event.correctiveActions.length &&
+      event.correctiveActions.every((a) => filled(a.actionId) && filled(a.action) && drillRoleOf(context, a.owner) !== null && isInstant(a.deadline)) &&
+      context.correctiveActions.every((a) => a.closedAt === null || event.correctiveActions.some((b) => b.actionId === a.actionId)),
+    actionOpen: ({ context, event }) =>
+      event.type === 'CloseCorrectiveAction' && filled(event.closure) && context.correctiveActions.some((a) => a.actionId === event.actionId && a.closedAt === null),
+    // Only the row the action holds now: a closed, already overdue or moved action is not marked again.
+    actionDue: ({ context, event }) =>
+      event.type === 'MarkCorrectiveActionOverdue' && pendingActionDeadlines(context).some((d) => d.key === event.key && Date.parse(d.dueAt) === Date.parse(event.dueAt)),
     reasonGiven: ({ event }) => event.type === 'CancelDrill' && filled(event.reason),
   },
   actions: {
@@ -138,7 +202,7 @@ export const drillMachine = setup({
           drillId: context.drillId,
           injectId: inject?.injectId ?? null,
           kind: inject?.kind ?? null,
-          incidentId: inject?.incidentId ?? context.incidents[0] ?? null,
+          incidentId: c.incidentId ?? inject?.incidentId ?? context.incidents[0] ?? null,
           content: inject?.content ?? null,
         },
       };
@@ -168,13 +232,14 @@ export const drillMachine = setup({
     link: assign({ incidents: ({ context, event }) => [...context.incidents, as(event, 'LinkDrillIncident').incidentId] }),
     pause: assign({ injectsPaused: true }),
     resume: assign({ injectsPaused: false }),
-    deliver: assign({
-      injects: ({ context, event }) => {
-        const c = as(event, 'DeadlinePassed');
-        return context.injects.map((i) =>
-          injectDeadlineKey(i.injectId) === c.key ? { ...i, status: 'delivered' as const, deliveredAt: event.meta.now, incidentId: i.incidentId ?? context.incidents[0] ?? null } : i,
-        );
-      },
+    deliver: assign(({ context, event }) => {
+      const c = as(event, 'DeadlinePassed');
+      const injects = context.injects.map((i) =>
+        injectDeadlineKey(i.injectId) === c.key ? { ...i, status: 'delivered' as const, deliveredAt: event.meta.now, incidentId: c.incidentId ?? i.incidentId ?? context.incidents[0] ?? null } : i,
+      );
+      // An incident the timers opened for the inject (a call before any drill incident) joins the drill.
+      const incidents = c.incidentId === undefined || context.incidents.includes(c.incidentId) ? context.incidents : [...context.incidents, c.incidentId];
+      return { injects, incidents };
     }),
     end: assign({ endedAt: ({ event }) => event.meta.now }),
     observe: assign({
@@ -184,12 +249,48 @@ export const drillMachine = setup({
       },
     }),
     hotWash: assign({ hotWash: ({ context, event }) => [...context.hotWash, as(event, 'RecordHotWash').note] }),
-    draft: assign(({ event }) => {
+    draft: assign(({ context, event }) => {
       const c = as(event, 'DraftAfterActionReport');
+      // A redraft keeps what happened to an action already tracked (closed, overdue) under its id.
+      const tracked = new Map(context.correctiveActions.map((a) => [a.actionId, a]));
       return {
         capabilities: c.capabilities.map((cap) => ({ ...cap, strengths: [...cap.strengths], improvements: [...cap.improvements] })),
-        correctiveActions: c.correctiveActions.map((a) => ({ ...a, deadline: instant(a.deadline) })),
+        correctiveActions: c.correctiveActions.map((a) => {
+          const before = tracked.get(a.actionId);
+          const deadline = instant(a.deadline);
+          const moved = before !== undefined && before.deadline !== deadline;
+          return {
+            ...a,
+            deadline,
+            closedAt: before?.closedAt ?? null,
+            closedBy: before?.closedBy ?? null,
+            closure: before?.closure ?? null,
+            // A new deadline is a new chance: the action may be overdue again, once, at it.
+            overdueAt: moved ? null : (before?.overdueAt ?? null),
+          };
+        }),
         aarDraftedAt: c.meta.now,
+      };
+    }),
+    closeAction: assign({
+      correctiveActions: ({ context, event }) => {
+        const c = as(event, 'CloseCorrectiveAction');
+        return context.correctiveActions.map((a) => (a.actionId === c.actionId ? { ...a, closedAt: c.meta.now, closedBy: c.meta.actor.userId, closure: c.closure } : a));
+      },
+    }),
+    markOverdue: assign({
+      correctiveActions: ({ context, event }) => {
+        const c = as(event, 'MarkCorrectiveActionOverdue');
+        return context.correctiveActions.map((a) => (correctiveActionDeadlineKey(a.actionId) === c.key ? { ...a, overdueAt: c.meta.now } : a));
+      },
+    }),
+    // Who hears of an overdue action: its owner and the controller (see the engine's drill rooms).
+    recordOverdue: emit(({ context, event }) => {
+      const c = as(event, 'MarkCorrectiveActionOverdue');
+      const action = context.correctiveActions.find((a) => correctiveActionDeadlineKey(a.actionId) === c.key);
+      return {
+        type: DRILL_EVENT_FOR.MarkCorrectiveActionOverdue,
+        data: { ...payload(c), drillId: context.drillId, actionId: action?.actionId ?? null, owner: action?.owner ?? null, escalatedTo: context.controller },
       };
     }),
     close: assign({ closedAt: ({ event }) => event.meta.now }),
@@ -232,14 +333,24 @@ export const drillMachine = setup({
         DraftAfterActionReport: { guard: 'draftable', target: 'aarDrafted', actions: ['draft', 'touch', 'record'] },
       },
     },
-    // AAR/IP drafted: it may be redrafted until the controller closes the drill.
+    // AAR/IP drafted: it may be redrafted until the controller closes the drill; its corrective
+    // actions are tracked from here on.
     aarDrafted: {
       on: {
         DraftAfterActionReport: { guard: 'draftable', actions: ['draft', 'touch', 'record'] },
         CloseDrill: { target: 'closed', actions: ['close', 'touch', 'record'] },
+        CloseCorrectiveAction: { guard: 'actionOpen', actions: ['closeAction', 'touch', 'record'] },
+        MarkCorrectiveActionOverdue: { guard: 'actionDue', actions: ['recordOverdue', 'markOverdue', 'touch'] },
       },
     },
-    closed: { type: 'final', tags: [OVER_TAG] },
+    // The drill is over (no more play, no redraft), but its improvement plan is tracked to closure.
+    closed: {
+      tags: [OVER_TAG],
+      on: {
+        CloseCorrectiveAction: { guard: 'actionOpen', actions: ['closeAction', 'touch', 'record'] },
+        MarkCorrectiveActionOverdue: { guard: 'actionDue', actions: ['recordOverdue', 'markOverdue', 'touch'] },
+      },
+    },
     cancelled: { type: 'final', tags: [OVER_TAG] },
   },
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decide, replay, type PersistedState } from '../aggregate';
 import type { Actor } from '../shared';
 import { expectAccepted, fixturesFromScripts, minuteClock, runCommands, type BodyOf, type Step as ScriptStep } from '../testing/decider-spec';
-import { drillAggregate, drillViewFor, pendingInjectDeadlines } from './drill.machine';
+import { drillAggregate, drillViewFor, pendingDrillDeadlines, pendingInjectDeadlines } from './drill.machine';
 import { DRILL_EVENT_FOR, DRILL_STATES, type DrillCommand, type DrillCommandType, type DrillContext, type DrillState } from './drill.types';
 
 const T0 = Date.UTC(2026, 6, 1, 1, 0, 0);
@@ -78,6 +78,8 @@ const BODIES: Record<DrillCommandType, Body> = {
   CloseDrill: { type: 'CloseDrill' },
   CancelDrill: { type: 'CancelDrill', reason: '真实事件' },
   DeadlinePassed: { type: 'DeadlinePassed', key: 'inject:i-2', dueAt: iso(200) },
+  CloseCorrectiveAction: { type: 'CloseCorrectiveAction', actionId: 'ca-1', closure: '续报模板已修订并下发' },
+  MarkCorrectiveActionOverdue: { type: 'MarkCorrectiveActionOverdue', key: 'action:ca-1', dueAt: iso(60 * 24 * 30) },
 };
 
 /** The (state × command) table: where each command leads from each fixture; absent: refused. */
@@ -96,8 +98,9 @@ const TABLE: Record<Fixture, Partial<Record<DrillCommandType, DrillState>>> = {
   // Paused: nothing is delivered and it cannot be paused twice; the rest as running.
   paused: { AddInject: 'running', SkipInject: 'running', LinkDrillIncident: 'running', ResumeInjects: 'running', RecordObservation: 'running', EndDrill: 'hotWash' },
   hotWash: { RecordObservation: 'hotWash', RecordHotWash: 'hotWash', DraftAfterActionReport: 'aarDrafted' },
-  aarDrafted: { DraftAfterActionReport: 'aarDrafted', CloseDrill: 'closed' },
-  closed: {},
+  aarDrafted: { DraftAfterActionReport: 'aarDrafted', CloseDrill: 'closed', CloseCorrectiveAction: 'aarDrafted', MarkCorrectiveActionOverdue: 'aarDrafted' },
+  // Closed: no more play nor redraft, but the improvement plan is tracked to closure.
+  closed: { CloseCorrectiveAction: 'closed', MarkCorrectiveActionOverdue: 'closed' },
   cancelled: {},
 };
 
@@ -199,6 +202,62 @@ describe('drill machine: guards and what the context keeps', () => {
       const { events, states } = run(steps);
       expect(replay(a, events)).toStrictEqual(last(states));
     }
+  });
+});
+
+describe('drill machine: corrective actions tracked to closure', () => {
+  const DUE = iso(60 * 24 * 30);
+  const step = (state: PersistedState, body: Body, at: number, by: Actor = CONTROLLER) => decide(a, state, { ...body, meta: metaAt(at, by) });
+
+  it('an owner that is not a room of the drill, or a repeated action id, is refused', () => {
+    const expectRefused = (body: Body) => expect(step(fixture('hotWash'), body, AT).ok).toBe(false);
+    expectRefused({ ...AAR, correctiveActions: [{ actionId: 'ca-1', action: '修订', owner: '441225', deadline: DUE }] });
+    const twice = { actionId: 'ca-1', action: '修订', owner: '441224', deadline: DUE };
+    expectRefused({ ...AAR, correctiveActions: [twice, twice] });
+  });
+
+  it('each open action holds a row at its deadline from the draft on; closing records who and when and removes the row', () => {
+    expect(pendingDrillDeadlines(ctx(fixture('hotWash')))).toStrictEqual([]);
+    expect(pendingDrillDeadlines(ctx(fixture('aarDrafted')))).toStrictEqual([
+      { key: 'action:ca-1', dueAt: DUE, command: { type: 'MarkCorrectiveActionOverdue', data: { key: 'action:ca-1', dueAt: DUE } } },
+    ]);
+    const closed = expectAccepted(step(fixture('closed'), BODIES.CloseCorrectiveAction, 90, PLAYER));
+    expect(ctx(closed.state).correctiveActions[0]).toMatchObject({ closedAt: iso(90), closedBy: PLAYER.userId, closure: '续报模板已修订并下发', overdueAt: null });
+    expect(pendingDrillDeadlines(ctx(closed.state))).toStrictEqual([]);
+    // Closed once: neither closed again nor marked overdue at its deadline.
+    expect(step(closed.state, BODIES.CloseCorrectiveAction, 91).ok).toBe(false);
+    expect(step(closed.state, BODIES.MarkCorrectiveActionOverdue, 92, TIMERS).ok).toBe(false);
+  });
+
+  it('an action past its deadline is marked overdue exactly once, naming its owner and the controller it escalates to', () => {
+    const overdue = expectAccepted(step(fixture('closed'), BODIES.MarkCorrectiveActionOverdue, 60 * 24 * 30, TIMERS));
+    expect(overdue.events).toStrictEqual([
+      { type: 'CorrectiveActionOverdue', data: { key: 'action:ca-1', dueAt: DUE, drillId: 'drill-1', actionId: 'ca-1', owner: '441224', escalatedTo: '441200' } },
+    ]);
+    expect(pendingDrillDeadlines(ctx(overdue.state))).toStrictEqual([]);
+    expect(step(overdue.state, BODIES.MarkCorrectiveActionOverdue, 60 * 24 * 30 + 1, TIMERS).ok).toBe(false);
+    // Still open: its owner may close it late.
+    expect(expectAccepted(step(overdue.state, BODIES.CloseCorrectiveAction, 60 * 24 * 31, PLAYER)).state.value).toBe('closed');
+  });
+
+  it('a redraft keeps what happened to an action; a new deadline gives it a new row', () => {
+    const overdue = expectAccepted(step(fixture('aarDrafted'), BODIES.MarkCorrectiveActionOverdue, 60 * 24 * 30, TIMERS)).state;
+    const same = expectAccepted(step(overdue, AAR, 60 * 24 * 30 + 5)).state;
+    expect(ctx(same).correctiveActions[0]?.overdueAt).toBe(iso(60 * 24 * 30));
+    const later = iso(60 * 24 * 60);
+    const moved = expectAccepted(step(overdue, { ...AAR, correctiveActions: [{ actionId: 'ca-1', action: '修订续报模板', owner: '441224', deadline: later }] }, 60 * 24 * 30 + 5)).state;
+    expect(pendingDrillDeadlines(ctx(moved)).map((d) => d.dueAt)).toStrictEqual([later]);
+    const closed = expectAccepted(step(overdue, BODIES.CloseCorrectiveAction, 60 * 24 * 30 + 6)).state;
+    // A closed action may not be dropped from the plan.
+    expect(step(closed, { ...AAR, correctiveActions: [] }, 60 * 24 * 30 + 7).ok).toBe(false);
+  });
+
+  it('an inject the timers delivered into an incident they opened brings that incident into the drill', () => {
+    const started = run([...PLANNED, { body: { type: 'StartDrill' }, at: 5, by: CONTROLLER }]).states;
+    const delivered = expectAccepted(step(last(started), { type: 'DeadlinePassed', key: 'inject:i-1', dueAt: iso(10), incidentId: 'drill-inc-9' }, 10, TIMERS));
+    expect(ctx(delivered.state).incidents).toStrictEqual(['drill-inc-9']);
+    expect(ctx(delivered.state).injects[0]).toMatchObject({ status: 'delivered', incidentId: 'drill-inc-9' });
+    expect(delivered.events[0]?.data).toMatchObject({ incidentId: 'drill-inc-9' });
   });
 });
 

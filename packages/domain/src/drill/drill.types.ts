@@ -30,13 +30,18 @@ type Inject = {
   content: string;
   /** What the controller expects the players to do (never shown to them). */
   expectedAction: string | null;
+  /** The figures a scene report or a rising casualty figure gives (delivered as a scene report's figures). */
+  figures: InjectFigures | null;
   status: 'scheduled' | 'delivered' | 'skipped';
   deliveredAt: string | null;
 };
-export type InjectInput = Omit<Inject, 'status' | 'deliveredAt' | 'dueAt' | 'incidentId' | 'expectedAction'> & {
+/** Casualty and displacement figures an inject may carry (those of a scene report). */
+export type InjectFigures = { dead?: number; injured?: number; missing?: number; trapped?: number; evacuated?: number };
+export type InjectInput = Omit<Inject, 'status' | 'deliveredAt' | 'dueAt' | 'incidentId' | 'expectedAction' | 'figures'> & {
   dueAt: string;
   incidentId?: string;
   expectedAction?: string;
+  figures?: InjectFigures;
 };
 
 /** An evaluator's note against an objective (HSEEP exercise evaluation guide). */
@@ -47,8 +52,18 @@ const CAPABILITY_RATINGS = ['P', 'S', 'M', 'U'] as const;
 type CapabilityRating = (typeof CAPABILITY_RATINGS)[number];
 
 type CapabilityAssessment = { capability: string; rating: CapabilityRating; strengths: string[]; improvements: string[] };
-/** An improvement-plan item: who does what by when (tracked to closure; the tracking is not built yet). */
-type CorrectiveAction = { actionId: string; action: string; owner: string; deadline: string };
+/** An improvement-plan item as the AAR/IP drafts it: who (an owner room of the drill) does what by when. */
+type CorrectiveActionInput = { actionId: string; action: string; owner: string; deadline: string };
+/**
+ * An improvement-plan item tracked to closure: closed by its owner room or the controller (who and
+ * when is kept); past its deadline while open it is marked overdue once, which the controller hears of.
+ */
+type CorrectiveAction = CorrectiveActionInput & {
+  closedAt: string | null;
+  closedBy: string | null;
+  closure: string | null;
+  overdueAt: string | null;
+};
 
 /** A type, not an interface: a machine's context is also a plain record (PersistedState). */
 export type DrillContext = {
@@ -111,11 +126,18 @@ type ResumeInjects = Cmd<'ResumeInjects'>;
 type EndDrill = Cmd<'EndDrill'>;
 type RecordObservation = Cmd<'RecordObservation'> & { objective: string; note: string };
 type RecordHotWash = Cmd<'RecordHotWash'> & { note: string };
-type DraftAfterActionReport = Cmd<'DraftAfterActionReport'> & { capabilities: CapabilityAssessment[]; correctiveActions: CorrectiveAction[] };
+type DraftAfterActionReport = Cmd<'DraftAfterActionReport'> & { capabilities: CapabilityAssessment[]; correctiveActions: CorrectiveActionInput[] };
+/** The owner room (or the controller) closes a corrective action, saying what was done. */
+type CloseCorrectiveAction = Cmd<'CloseCorrectiveAction'> & { actionId: string; closure: string };
+/** Sent by the timers when a corrective action's row falls due (key `action:<actionId>`): it is overdue. */
+type MarkCorrectiveActionOverdue = Cmd<'MarkCorrectiveActionOverdue'> & { key: string; dueAt: string };
 type CloseDrill = Cmd<'CloseDrill'>;
 type CancelDrill = Cmd<'CancelDrill'> & { reason: string };
-/** Sent by the timers when an inject's row falls due (key `inject:<injectId>`): the inject is delivered. */
-type DeadlinePassed = Cmd<'DeadlinePassed'> & { key: string; dueAt: string };
+/**
+ * Sent by the timers when an inject's row falls due (key `inject:<injectId>`): the inject is delivered.
+ * `incidentId`: the drill incident the timers delivered it into (one they opened joins the drill).
+ */
+type DeadlinePassed = Cmd<'DeadlinePassed'> & { key: string; dueAt: string; incidentId?: string };
 
 export type DrillCommand =
   | PlanDrill
@@ -131,7 +153,9 @@ export type DrillCommand =
   | DraftAfterActionReport
   | CloseDrill
   | CancelDrill
-  | DeadlinePassed;
+  | DeadlinePassed
+  | CloseCorrectiveAction
+  | MarkCorrectiveActionOverdue;
 export type DrillCommandType = DrillCommand['type'];
 
 export const DRILL_STATES = ['none', 'planned', 'running', 'hotWash', 'aarDrafted', 'closed', 'cancelled'] as const;
@@ -152,7 +176,16 @@ export const DRILL_EVENT_FOR = {
   CloseDrill: 'DrillClosed',
   CancelDrill: 'DrillCancelled',
   DeadlinePassed: 'InjectDelivered',
+  CloseCorrectiveAction: 'CorrectiveActionClosed',
+  MarkCorrectiveActionOverdue: 'CorrectiveActionOverdue',
 } as const satisfies Record<DrillCommandType, string>;
 
 /** The key of an inject's deadline row. */
 export const injectDeadlineKey = (injectId: string): string => `inject:${injectId}`;
+/** The key of a corrective action's deadline row. */
+export const correctiveActionDeadlineKey = (actionId: string): string => `action:${actionId}`;
+/** The stream of a drill. */
+export const drillStreamId = (drillId: string): string => `drill:${drillId}`;
+
+export { CAPABILITY_RATINGS, DRILL_KINDS, INJECT_KINDS };
+export type { Inject };

@@ -120,7 +120,8 @@ function checkVersion<K extends StreamType>(command: KnownCommand<K>, stream: St
 
 /**
  * A stream that belongs to a room (a warning): seen by that room and the rooms above it, like the
- * room's own records; to anyone else it does not exist. Then the policy, then the version.
+ * room's own records; a stream with members (a drill) by its members only. To anyone else it does
+ * not exist. Then the policy, then the version.
  */
 function authorizeInRoom<K extends StreamType>(
   ctx: PipelineContext,
@@ -130,8 +131,11 @@ function authorizeInRoom<K extends StreamType>(
   stream: StoredStream<K> | null,
   missing: () => NotFoundError,
 ): Authorized {
-  const room = registration.ownRoom?.(stream?.state.context ?? null, command.actor).jurisdiction ?? command.actor.jurisdiction;
-  if (stream && command.system === undefined && !(command.actor.roles.length > 0 && ctx.tree.isWithin(room, command.actor.jurisdiction))) throw missing();
+  const owner = registration.ownRoom?.(stream?.state.context ?? null, command.actor);
+  const room = owner?.jurisdiction ?? command.actor.jurisdiction;
+  // A stream with members (a drill) is theirs alone; otherwise the room's and the rooms' above it.
+  const sees = owner?.members ? owner.members.includes(command.actor.jurisdiction) : ctx.tree.isWithin(room, command.actor.jurisdiction);
+  if (stream && command.system === undefined && !(command.actor.roles.length > 0 && sees)) throw missing();
   if (!stream && !registration.creates.includes(command.type)) throw missing();
   ctx.policy({
     actor: command.actor,

@@ -1,5 +1,5 @@
 import { ForbiddenError, IdSchema, NotFoundError, ROUTE_CATALOG, type PlanView, ValidationError, type RouteAccess, type RouteId, type RouteTargetKind } from '@muster/contracts';
-import { warningStreamId, type Actor, type JurisdictionTree, type RuleBook } from '@muster/domain';
+import { drillRoleOf, drillStreamId, warningStreamId, type Actor, type JurisdictionTree, type RuleBook } from '@muster/domain';
 import { canKeepDutyRecordsOf, canKeepInterviewsOf, canKeepPlansOf, canKeepReferenceDataOf, canReadIncident, canReadJurisdiction, type Engine, type StoredStream } from '@muster/engine';
 import { findDepot, findPlan, findTeam, getWatchEntry, type Database, type DepotView, type TeamView, type WatchEntryView } from '@muster/store-postgres';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -14,6 +14,7 @@ export interface RouteTargets {
   team: TeamView;
   watchEntry: WatchEntryView;
   warning: StoredStream<'warning'>;
+  drill: StoredStream<'drill'>;
   plan: PlanView;
 }
 
@@ -116,6 +117,15 @@ export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
         if (!plan || !canReadJurisdiction(tree, actor, plan.jurisdiction)) throw new NotFoundError('plan', id);
         if (keep && !canKeepPlansOf(actor, plan.jurisdiction)) throw new ForbiddenError(`plan ${id} is kept by its own room`, { planId: id });
         return plan;
+      }
+      case 'drill': {
+        // A drill is its controller's and its participants' alone (not the rooms above them); what
+        // it keeps for its controller (the feed) a participant may not read.
+        const stream = await engine.tryLoad('drill', drillStreamId(validId('drill', id)));
+        const role = stream && actor.roles.length > 0 ? drillRoleOf(stream.state.context, actor.jurisdiction) : null;
+        if (!stream || role === null) throw new NotFoundError('drill', id);
+        if (keep && role !== 'controller') throw new ForbiddenError(`drill ${id} is its controlling room's to keep`, { drillId: id });
+        return stream;
       }
       default: {
         const unknown: never = kind;

@@ -1,0 +1,334 @@
+import type { Actor } from '@muster/domain';
+import type { TestDatabase } from '@muster/testkit';
+import { startTimers } from '@muster/timers';
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { actorRequests, apiTest } from './test-fixtures';
+
+/**
+ * Drills (演练, issue 22) through the api, with real PostgreSQL and the timers driven by a clock the
+ * test moves: a double-blind functional drill, controlled by the city and played by Huaiji and
+ * Guangning, runs six scheduled injects while a real Huaiji incident is open. The real board, metrics
+ * and scores never show it; its deadlines stay inside it; the controller's feed shows every inject and
+ * every response in order; the players see nothing of the MSEL before EndEx; a corrective action of
+ * its AAR/IP escalates to the controller once when overdue.
+ */
+
+const CITY = '441200';
+const HUAIJI = '441224';
+const GUANGNING = '441223';
+const DINGHU = '441203';
+const PROVINCE = '440000';
+const DRILL_ROOMS = [CITY, HUAIJI, GUANGNING];
+const cityDuty: Actor = { userId: 'duty-city', roles: ['duty_officer'], jurisdiction: CITY };
+const huaiji: Actor = { userId: 'duty-huaiji', roles: ['duty_officer'], jurisdiction: HUAIJI };
+const guangning: Actor = { userId: 'duty-guangning', roles: ['duty_officer'], jurisdiction: GUANGNING };
+const dinghu: Actor = { userId: 'duty-dinghu', roles: ['duty_officer'], jurisdiction: DINGHU };
+const province: Actor = { userId: 'duty-province', roles: ['duty_officer'], jurisdiction: PROVINCE };
+
+const T0 = Date.UTC(2026, 6, 1, 1, 0, 0);
+const at = (minute: number) => new Date(T0 + minute * 60_000).toISOString();
+
+let t: TestDatabase;
+let app: FastifyInstance;
+let timers: ReturnType<typeof startTimers>;
+let now = T0;
+const clock = { now: () => new Date(now) };
+const moveTo = (minute: number) => {
+  now = T0 + minute * 60_000;
+};
+apiTest.override('clock', { scope: 'file' }, clock);
+apiTest.override('apiOptions', { scope: 'file' }, { clock });
+apiTest.beforeAll(({ database, api, engine }) => {
+  t = database;
+  app = api;
+  timers = startTimers({ db: database.db, engine, clock, autoStart: false });
+});
+const { call, ok } = actorRequests(() => app);
+
+/** The MSEL: six injects, one of each kind and two rising figures, every ten minutes from minute 10. */
+const INJECTS = [
+  { injectId: 'i-1', kind: 'watchLogCall', dueAt: at(10), content: '群众来电：冷坑镇后山有异响，房屋开裂', expectedAction: '记录并核实，30 分钟内初报' },
+  { injectId: 'i-2', kind: 'sceneReport', dueAt: at(20), content: '现场报告：2 户房屋被掩埋', expectedAction: '任命现场指挥' },
+  { injectId: 'i-3', kind: 'sensorAlarm', dueAt: at(30), content: '雨量站报警：1 小时降雨 80 毫米' },
+  { injectId: 'i-4', kind: 'casualtyFigure', dueAt: at(40), content: '失联人数升至 5 人', figures: { missing: 5 } },
+  { injectId: 'i-5', kind: 'sceneReport', dueAt: at(50), content: '现场报告：道路中断，救援队受阻' },
+  { injectId: 'i-6', kind: 'casualtyFigure', dueAt: at(60), content: '确认 1 人死亡，失联 4 人', figures: { dead: 1, missing: 4 } },
+];
+const PLAN = {
+  title: '怀集县山体滑坡双盲功能演练',
+  kind: 'functional',
+  doubleBlind: true,
+  participants: [HUAIJI, GUANGNING],
+  objectives: ['接报后 30 分钟内初报', '转移受威胁群众'],
+  scenario: '暴雨引发冷坑镇山体滑坡，掩埋民房',
+  scheduledStart: at(5),
+  injects: INJECTS,
+};
+
+interface DrillView {
+  state: string;
+  role: string;
+  title: string;
+  scenario: string;
+  objectives: string[];
+  incidents: string[];
+  injects: { injectId: string; status: string; expectedAction: string | null; incidentId: string | null }[];
+  correctiveActions: { actionId: string; closedAt: string | null; closedBy: string | null; overdueAt: string | null }[];
+}
+interface FeedItem {
+  kind: string;
+  type: string;
+  streamType: string;
+  incidentId: string | null;
+  actor: string;
+  data: Record<string, unknown>;
+}
+const drill = (as: Actor, id = 'd1') => ok<DrillView>(as, 'GET', `/drills/${id}`);
+const feed = async () => (await ok<{ items: FeedItem[] }>(cityDuty, 'GET', '/drills/d1/feed')).items;
+const boardIds = async (as: Actor, query = '') =>
+  (await ok<{ items: { incident: { incidentId: string } }[] }>(as, 'GET', `/board?scope=area${query}`)).items.map((c) => c.incident.incidentId).sort();
+const listIds = async (as: Actor) => (await ok<{ items: { incidentId: string }[] }>(as, 'GET', '/incidents')).items.map((i) => i.incidentId).sort();
+const command = (as: Actor, type: string, data: Record<string, unknown> = {}) => call(as, 'POST', '/drills/d1/commands', { type, data });
+const eventCount = async () => Number((await sql<{ n: string }>`select count(*) as n from event`.execute(t.db)).rows[0]?.n);
+
+let drillIncident = '';
+
+describe('a double-blind functional drill beside a real incident (issue 22)', () => {
+  it('plans it for the city, with participants below it; other rooms, even the province above, do not see it', async () => {
+    moveTo(0);
+    await ok(huaiji, 'POST', '/incidents', { incidentId: 'real-1', data: { title: '怀集县真实内涝', leadJurisdiction: HUAIJI, category: 'natural_disaster' } });
+    await ok(huaiji, 'POST', '/incidents/real-1/commands', { type: 'BeginVerification' });
+    await ok(huaiji, 'POST', '/incidents/real-1/commands', { type: 'ConfirmIncident', data: { severity: 'IV' } });
+
+    // A participant that is not below the controller, a participant twice: 400 naming the field, nothing stored.
+    const before = await eventCount();
+    const above = await call(cityDuty, 'POST', '/drills', { drillId: 'd0', data: { ...PLAN, participants: [HUAIJI, PROVINCE] } });
+    expect(above.statusCode, above.body).toBe(400);
+    expect(above.json()).toMatchObject({ error: { issues: [{ path: 'data.participants.1' }] } });
+    const twice = await call(cityDuty, 'POST', '/drills', { drillId: 'd0', data: { ...PLAN, participants: [HUAIJI, HUAIJI] } });
+    expect(twice.statusCode, twice.body).toBe(400);
+    expect(JSON.stringify(twice.json())).toContain('data.participants');
+    expect(await eventCount()).toBe(before);
+
+    const planned = await call(cityDuty, 'POST', '/drills', { drillId: 'd1', data: PLAN });
+    expect(planned.statusCode, planned.body).toBe(201);
+    expect(await drill(cityDuty)).toMatchObject({ state: 'planned', role: 'controller', title: PLAN.title, injects: INJECTS.map((i) => ({ injectId: i.injectId, status: 'scheduled' })) });
+
+    for (const outsider of [dinghu, province]) {
+      expect((await call(outsider, 'GET', '/drills/d1')).statusCode).toBe(404);
+      expect((await call(outsider, 'GET', '/drills/d1/feed')).statusCode).toBe(404);
+      expect((await call(outsider, 'POST', '/drills/d1/commands', { type: 'EndDrill' })).statusCode).toBe(404);
+      expect((await ok<{ items: unknown[] }>(outsider, 'GET', '/drills')).items).toStrictEqual([]);
+    }
+  });
+
+  it('double-blind: before EndEx the players see neither scenario, objectives, start time nor MSEL, nor the controller’s feed', async () => {
+    for (const player of [huaiji, guangning]) {
+      const seen = await drill(player);
+      expect(seen).toMatchObject({ role: 'participant', title: '', scenario: '', objectives: [], scheduledStart: null, injects: [] });
+      expect(JSON.stringify(seen)).not.toMatch(/冷坑|后山|预期|expectedAction":"/);
+      expect((await call(player, 'GET', '/drills/d1/feed')).statusCode).toBe(403);
+      // Only the controller steers the drill.
+      expect((await command(player, 'PauseInjects')).statusCode).toBe(403);
+    }
+    const listed = await ok<{ items: DrillView[] }>(huaiji, 'GET', '/drills');
+    expect(listed.items.map((d) => [d.role, d.scenario])).toStrictEqual([['participant', '']]);
+  });
+
+  it('StartEx opens the drill’s exercise incident in Huaiji; a wrong one to attach is a 400 and starts nothing', async () => {
+    moveTo(5);
+    const wrong = await call(cityDuty, 'POST', '/drills/d1/start', { attach: ['real-1'] });
+    expect(wrong.statusCode, wrong.body).toBe(400);
+    expect(wrong.json()).toMatchObject({ error: { issues: [{ path: 'attach.0' }] } });
+    const outside = await call(cityDuty, 'POST', '/drills/d1/start', { open: { title: '演练', leadJurisdiction: DINGHU } });
+    expect(outside.statusCode).toBe(400);
+    expect((await drill(cityDuty)).state).toBe('planned');
+
+    const started = await ok<{ drill: { state: string }; incidents: string[] }>(cityDuty, 'POST', '/drills/d1/start', {
+      commandId: 'start-d1',
+      open: { title: '演练：冷坑镇山体滑坡', leadJurisdiction: HUAIJI, category: 'natural_disaster' },
+    });
+    expect(started.drill.state).toBe('running');
+    expect(started.incidents).toHaveLength(1);
+    drillIncident = started.incidents[0] ?? '';
+    expect(await ok(huaiji, 'GET', `/incidents/${drillIncident}`)).toMatchObject({ exercise: true, leadJurisdiction: HUAIJI });
+    expect((await drill(cityDuty)).incidents).toStrictEqual([drillIncident]);
+  });
+
+  it('runs six injects at their times, exactly once, into the drill incident as if from outside; a pause holds them', async () => {
+    const response = (type: string, data: Record<string, unknown> = {}) => ok(huaiji, 'POST', `/incidents/${drillIncident}/commands`, { type, data });
+
+    moveTo(10);
+    expect((await timers.tick()).fired).toBe(1);
+    expect((await timers.tick()).fired).toBe(0);
+    expect(await ok(huaiji, 'GET', `/incidents/${drillIncident}`)).toMatchObject({ description: INJECTS[0]?.content });
+    moveTo(12);
+    await response('BeginVerification');
+    await response('ConfirmIncident', { severity: 'IV' });
+    await ok(huaiji, 'POST', `/incidents/${drillIncident}/command`, { type: 'AppointCommander', data: { commander: { userId: 'cmdr-huaiji', name: '李娜' } } });
+
+    moveTo(20);
+    expect((await timers.tick()).fired).toBe(1);
+    moveTo(30);
+    expect((await timers.tick()).fired).toBe(1);
+    // The players see what was delivered, never what the controller expects of them, nor what is to come.
+    const midway = await drill(huaiji);
+    expect(midway.injects.map((i) => [i.injectId, i.status, i.expectedAction])).toStrictEqual([
+      ['i-1', 'delivered', null],
+      ['i-2', 'delivered', null],
+      ['i-3', 'delivered', null],
+    ]);
+    expect(midway.title).toBe('');
+
+    moveTo(31);
+    await ok(cityDuty, 'POST', '/drills/d1/commands', { type: 'PauseInjects', data: { reason: '真实警情处置' } });
+    const pendingRows = async () =>
+      (await sql<{ key: string }>`select key from deadline where incident_id = 'drill:d1' and fired_at is null and cancelled_at is null order by key`.execute(t.db)).rows.map((r) => r.key);
+    expect(await pendingRows()).toStrictEqual([]);
+    moveTo(45);
+    expect((await timers.tick()).fired).toBe(0);
+    expect((await drill(cityDuty)).injects.filter((i) => i.status === 'delivered')).toHaveLength(3);
+    await ok(cityDuty, 'POST', '/drills/d1/commands', { type: 'ResumeInjects' });
+    expect(await pendingRows()).toStrictEqual(['inject:i-4', 'inject:i-5', 'inject:i-6']);
+    moveTo(46);
+    // i-4 fell due during the pause: delivered now, its figures as a scene report of the commander's scene.
+    expect((await timers.tick()).fired).toBe(1);
+    const scene = await ok<{ latestReport: { missing: number | null } | null }>(huaiji, 'GET', `/incidents/${drillIncident}/command`);
+    expect(scene.latestReport?.missing).toBe(5);
+    moveTo(47);
+    await response('UpdateIncidentDetails', { title: '演练：冷坑镇山体滑坡（已转移 30 人）' });
+    moveTo(50);
+    expect((await timers.tick()).fired).toBe(1);
+    moveTo(60);
+    expect((await timers.tick()).fired).toBe(1);
+    expect((await timers.tick()).fired).toBe(0);
+    expect((await drill(cityDuty)).injects.map((i) => [i.injectId, i.status, i.incidentId])).toStrictEqual(INJECTS.map((i) => [i.injectId, 'delivered', drillIncident]));
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from event where stream_id = 'drill:d1' and type = 'InjectDelivered'`.execute(t.db);
+    expect(rows[0]?.n).toBe(6);
+  });
+
+  it('the controller’s feed shows every inject and the players’ responses, in the order they happened', async () => {
+    const items = await feed();
+    const story = items.filter((i) => i.kind === 'inject' || i.kind === 'response').map((i) => (i.kind === 'inject' ? `inject ${String(i.data['injectId'])}` : `${i.actor} ${i.type}`));
+    expect(story).toStrictEqual([
+      'inject i-1',
+      'duty-huaiji VerificationStarted',
+      'duty-huaiji IncidentConfirmed',
+      // The obligation the confirmation opens is the engine's, on the player's behalf.
+      'duty-huaiji ReportObligationOpened',
+      'duty-huaiji CommanderAppointed',
+      'inject i-2',
+      'inject i-3',
+      'inject i-4',
+      'duty-huaiji IncidentDetailsUpdated',
+      'inject i-5',
+      'inject i-6',
+    ]);
+    // What the timers put into the incident is there too, each just before the drill records it.
+    const deliveries = items.filter((i) => i.kind === 'delivery').map((i) => i.type);
+    expect(deliveries.filter((t) => t === 'IncidentDetailsUpdated')).toHaveLength(6);
+    expect(deliveries.filter((t) => t === 'SceneReportPosted')).toHaveLength(2);
+    // The controller's own steps: the drill's, and the incident it opened at StartEx.
+    expect(items.filter((i) => i.kind === 'control').map((i) => i.type)).toStrictEqual(['DrillPlanned', 'DrillStarted', 'IncidentReported', 'DrillIncidentLinked', 'InjectsPaused', 'InjectsResumed']);
+    // Paged: after the last position read, nothing more.
+    const last = (await ok<{ items: { position: string }[] }>(cityDuty, 'GET', '/drills/d1/feed')).items.at(-1)?.position ?? '';
+    expect((await ok<{ items: unknown[] }>(cityDuty, 'GET', `/drills/d1/feed?after=${last}`)).items).toStrictEqual([]);
+    expect((await call(cityDuty, 'GET', '/drills/d1/feed?after=yesterday')).statusCode).toBe(400);
+  });
+
+  it('the real board, lists, metrics and scores never show the drill; its deadlines never reach a real room', async () => {
+    for (const as of [huaiji, cityDuty]) {
+      expect(await boardIds(as)).toStrictEqual(['real-1']);
+      expect(await listIds(as)).toStrictEqual(['real-1']);
+    }
+    expect(await boardIds(huaiji, '&exercise=true')).toStrictEqual([drillIncident]);
+    // The real incident's after-action metrics hold its own record only.
+    const metrics = await ok<{ commanderTenures: unknown[]; reportLateness: { owedBy: string }[] }>(cityDuty, 'GET', '/incidents/real-1/metrics');
+    expect(metrics.commanderTenures).toStrictEqual([]);
+    expect(JSON.stringify(metrics)).not.toContain(drillIncident);
+
+    // Both 初报 fall due at 360 minutes after receipt: the real one counts, the drill's does not.
+    moveTo(24 * 60 - 30);
+    await timers.tick();
+    const period = `from=${encodeURIComponent(at(-60))}&to=${encodeURIComponent(at(24 * 60))}`;
+    const scores = await ok<{ items: { jurisdiction: string; assessed: number }[] }>(cityDuty, 'GET', `/report-scores?${period}`);
+    expect(scores.items.find((s) => s.jurisdiction === HUAIJI)).toMatchObject({ assessed: 1 });
+
+    // Every event of the drill and its incident is a drill's, and reaches only rooms of the drill.
+    const { rows } = await sql<{ exercise: boolean; rooms: string[]; jurisdiction: string }>`
+      select exercise, rooms, jurisdiction from event where incident_id in ('drill:d1', ${drillIncident})`.execute(t.db);
+    expect(rows.length).toBeGreaterThan(20);
+    for (const row of rows) {
+      expect(row.exercise).toBe(true);
+      for (const room of [...row.rooms, row.jurisdiction]) expect(DRILL_ROOMS).toContain(room);
+    }
+    // The drill's overdue 初报 escalates to no room above Huaiji, the drill's own rows act for the controller.
+    const overdue = await sql<{ data: Record<string, unknown>; rooms: string[] }>`select data, rooms from event where incident_id = ${drillIncident} and type = 'ReportOverdue'`.execute(t.db);
+    expect(overdue.rows.length).toBeGreaterThan(0);
+    for (const row of overdue.rows) {
+      expect(row.data).toMatchObject({ upperJurisdiction: null, exercise: true });
+      expect(row.rooms).toStrictEqual([HUAIJI]);
+    }
+    const { rows: drillRows } = await sql<{ jurisdiction: string; stream_id: string }>`select jurisdiction, stream_id from deadline where incident_id = 'drill:d1'`.execute(t.db);
+    // Six injects; the pause cancelled the three pending rows and the resume scheduled them again.
+    expect(drillRows.length).toBe(9);
+    for (const row of drillRows) expect(row).toStrictEqual({ jurisdiction: CITY, stream_id: 'drill:d1' });
+  });
+
+  it('EndEx: the hot wash, observations and the AAR/IP; then the players see the whole drill', async () => {
+    moveTo(24 * 60 - 20);
+    await ok(cityDuty, 'POST', '/drills/d1/commands', { type: 'RecordObservation', data: { objective: '接报后 30 分钟内初报', note: '核实用时 2 分钟，未按时初报' } });
+    await ok(cityDuty, 'POST', '/drills/d1/commands', { type: 'EndDrill' });
+    const after = await drill(huaiji);
+    expect(after).toMatchObject({ state: 'hotWash', title: PLAN.title, scenario: PLAN.scenario, objectives: PLAN.objectives });
+    expect(after.injects.map((i) => i.expectedAction)).toStrictEqual(INJECTS.map((i) => i.expectedAction ?? null));
+
+    await ok(huaiji, 'POST', '/drills/d1/commands', { type: 'RecordHotWash', data: { note: '现场与指挥部通信中断 10 分钟' } });
+    const aar = {
+      capabilities: [{ capability: '信息报送', rating: 'M', strengths: ['核实及时'], improvements: ['初报超时'] }],
+      correctiveActions: [
+        { actionId: 'ca-report', action: '修订初报流程', owner: HUAIJI, deadline: at(2 * 24 * 60) },
+        { actionId: 'ca-radio', action: '配备卫星电话', owner: GUANGNING, deadline: at(2 * 24 * 60) },
+      ],
+    };
+    // Only the controller drafts; an owner outside the drill is a 400 naming it.
+    expect((await call(huaiji, 'POST', '/drills/d1/commands', { type: 'DraftAfterActionReport', data: aar })).statusCode).toBe(403);
+    const stray = await call(cityDuty, 'POST', '/drills/d1/commands', { type: 'DraftAfterActionReport', data: { ...aar, correctiveActions: [{ ...aar.correctiveActions[0], owner: DINGHU }] } });
+    expect(stray.statusCode, stray.body).toBe(400);
+    expect(stray.json()).toMatchObject({ error: { issues: [{ path: 'data.correctiveActions.0.owner' }] } });
+    const badRating = await call(cityDuty, 'POST', '/drills/d1/commands', { type: 'DraftAfterActionReport', data: { ...aar, capabilities: [{ ...aar.capabilities[0], rating: 'X' }] } });
+    expect(badRating.statusCode).toBe(400);
+    expect(JSON.stringify(badRating.json())).toContain('data.capabilities.0.rating');
+
+    await ok(cityDuty, 'POST', '/drills/d1/commands', { type: 'DraftAfterActionReport', data: aar });
+    await ok(cityDuty, 'POST', '/drills/d1/commands', { type: 'CloseDrill' });
+    expect((await drill(cityDuty)).state).toBe('closed');
+  });
+
+  it('a corrective action past its deadline escalates to the controller exactly once; one closed in time never does', async () => {
+    // Guangning closes its action in time; only Huaiji's (or the controller) may close Huaiji's.
+    moveTo(2 * 24 * 60 - 60);
+    expect((await call(guangning, 'POST', '/drills/d1/commands', { type: 'CloseCorrectiveAction', data: { actionId: 'ca-report', closure: '不是我的' } })).statusCode).toBe(403);
+    await ok(guangning, 'POST', '/drills/d1/commands', { type: 'CloseCorrectiveAction', data: { actionId: 'ca-radio', closure: '已配备 2 部卫星电话' } });
+
+    moveTo(2 * 24 * 60 + 1);
+    expect((await timers.tick()).fired).toBe(1);
+    moveTo(2 * 24 * 60 + 2);
+    expect((await timers.tick()).fired).toBe(0);
+    const { rows } = await sql<{ data: Record<string, unknown>; rooms: string[]; exercise: boolean }>`
+      select data, rooms, exercise from event where stream_id = 'drill:d1' and type = 'CorrectiveActionOverdue'`.execute(t.db);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ data: { actionId: 'ca-report', owner: HUAIJI, escalatedTo: CITY }, rooms: [CITY], exercise: true });
+    expect((await feed()).filter((i) => i.type === 'CorrectiveActionOverdue')).toHaveLength(1);
+
+    // Late, its owner closes it: who and when are kept.
+    moveTo(2 * 24 * 60 + 30);
+    await ok(huaiji, 'POST', '/drills/d1/commands', { type: 'CloseCorrectiveAction', data: { actionId: 'ca-report', closure: '初报流程已修订' } });
+    expect((await drill(cityDuty)).correctiveActions).toMatchObject([
+      { actionId: 'ca-report', closedAt: at(2 * 24 * 60 + 30), closedBy: 'duty-huaiji', overdueAt: at(2 * 24 * 60 + 1) },
+      { actionId: 'ca-radio', closedAt: at(2 * 24 * 60 - 60), closedBy: 'duty-guangning', overdueAt: null },
+    ]);
+  });
+});

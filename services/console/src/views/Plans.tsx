@@ -1,8 +1,8 @@
 import type { Jurisdiction } from '@muster/client';
 import { CategorySchema, CreatePlanSchema, PublishPlanVersionSchema, RecordPlanDrillSchema, RequestPlanRevisionSchema, type PlanSummary, type PlanView } from '@muster/contracts';
-import { useState, type FormEvent, type ReactNode } from 'react';
-import type { z } from 'zod';
-import { apiErrors, check, Field, FormError, type FieldErrors } from '../lib/forms';
+import { useState } from 'react';
+import { Field, type FieldErrors } from '../lib/forms';
+import { SimpleForm, type Values } from '../lib/simple-form';
 import { useI18n } from '../lib/i18n';
 import { beijingDay, dueReasonText, LEVELS, usePlanWords } from '../lib/plan-text';
 import { href } from '../lib/route';
@@ -10,7 +10,6 @@ import { jurisdictionName, useApp, useLoad } from '../lib/session';
 import { formatTime, fromLocalInput, toLocalInput } from '../lib/time';
 
 type Words = ReturnType<typeof usePlanWords>;
-type Values = Record<string, string>;
 
 /** The room and the rooms below it in the loaded tree, the room first. */
 function roomAndBelow(tree: ReadonlyMap<string, Jurisdiction>, room: string): Jurisdiction[] {
@@ -51,63 +50,6 @@ function PlanMeasures({ measures }: { measures: PlanView['current']['measures'] 
         </div>
       ))}
     </dl>
-  );
-}
-
-/**
- * A small form of plain inputs checked with the api's own zod schema before it is sent; the api's
- * refusal is shown beside the field it names (as every console form does).
- */
-function PlanForm<S extends z.ZodType>(props: {
-  title: string;
-  testId: string;
-  schema: S;
-  initial: Values;
-  toPayload(values: Values): unknown;
-  send(payload: z.output<S>): Promise<unknown>;
-  children(values: Values, set: (name: string, value: string) => void, errors: FieldErrors): ReactNode;
-  submitLabel: string;
-  onSent(): void;
-}) {
-  const i18n = useI18n();
-  const w = usePlanWords();
-  const [values, setValues] = useState<Values>(props.initial);
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [busy, setBusy] = useState(false);
-  const [sent, setSent] = useState(false);
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setSent(false);
-    const checked = check(props.schema, props.toPayload(values));
-    if (!checked.ok) return setErrors(checked.errors);
-    setErrors({});
-    setBusy(true);
-    try {
-      await props.send(checked.value);
-      setSent(true);
-      props.onSent();
-    } catch (error) {
-      setErrors(apiErrors(error, i18n));
-    } finally {
-      setBusy(false);
-    }
-  }
-  return (
-    <form className="panel command-form" onSubmit={(e) => void submit(e)} noValidate data-testid={props.testId}>
-      <h3>{props.title}</h3>
-      {props.children(values, (name, value) => setValues((v) => ({ ...v, [name]: value })), errors)}
-      <FormError errors={errors} />
-      <div className="buttons">
-        <button type="submit" disabled={busy}>
-          {props.submitLabel}
-        </button>
-        {sent ? (
-          <span className="sent" data-testid={`${props.testId}-sent`}>
-            ✓ {w('sent')}
-          </span>
-        ) : null}
-      </div>
-    </form>
   );
 }
 
@@ -249,7 +191,7 @@ export function PlansView() {
           ) : null}
         </section>
         {keeper ? (
-          <PlanForm
+          <SimpleForm
             title={`${w('createPlan')}（${roomName(room)}）`}
             testId="create-plan"
             schema={CreatePlanSchema}
@@ -264,6 +206,7 @@ export function PlansView() {
             })}
             send={(payload) => client.call('createPlan', { body: payload })}
             submitLabel={w('createPlan')}
+            sentLabel={w('sent')}
             onSent={reload}
           >
             {(v, set, errors) => (
@@ -296,7 +239,7 @@ export function PlansView() {
                 <VersionInputs values={v} set={set} errors={errors} w={w} />
               </>
             )}
-          </PlanForm>
+          </SimpleForm>
         ) : null}
       </div>
     </section>
@@ -400,7 +343,7 @@ export function PlanDetailView({ planId }: { planId: string }) {
         </div>
         <div>
           {ownRoom ? (
-            <PlanForm
+            <SimpleForm
               key={`publish-${plan.current.version}`}
               title={w('publishVersion')}
               testId="publish-plan-version"
@@ -409,6 +352,7 @@ export function PlanDetailView({ planId }: { planId: string }) {
               toPayload={(v) => ({ basedOn: plan.current.version, title: v['title'], version: versionPayload(v) })}
               send={(payload) => client.call('publishPlanVersion', { params: { planId }, body: payload })}
               submitLabel={w('publish')}
+              sentLabel={w('sent')}
               onSent={() => {
                 setPicked(null);
                 reload();
@@ -422,9 +366,9 @@ export function PlanDetailView({ planId }: { planId: string }) {
                   <VersionInputs values={v} set={set} errors={errors} w={w} />
                 </>
               )}
-            </PlanForm>
+            </SimpleForm>
           ) : null}
-          <PlanForm
+          <SimpleForm
             title={w('requestRevision')}
             testId="request-plan-revision"
             schema={RequestPlanRevisionSchema}
@@ -432,6 +376,7 @@ export function PlanDetailView({ planId }: { planId: string }) {
             toPayload={(v) => ({ source: v['source'], ref: v['ref'] ?? '', reason: v['reason'] ?? '' })}
             send={(payload) => client.call('requestPlanRevision', { params: { planId }, body: payload })}
             submitLabel={w('requestRevision')}
+            sentLabel={w('sent')}
             onSent={reload}
           >
             {(v, set, errors) => (
@@ -453,8 +398,8 @@ export function PlanDetailView({ planId }: { planId: string }) {
                 </Field>
               </>
             )}
-          </PlanForm>
-          <PlanForm
+          </SimpleForm>
+          <SimpleForm
             title={w('recordDrill')}
             testId="record-plan-drill"
             schema={RecordPlanDrillSchema}
@@ -462,6 +407,7 @@ export function PlanDetailView({ planId }: { planId: string }) {
             toPayload={(v) => ({ ref: v['ref'] ?? '', endedAt: fromLocalInput(v['endedAt'] ?? '') ?? v['endedAt'] })}
             send={(payload) => client.call('recordPlanDrill', { params: { planId }, body: payload })}
             submitLabel={w('recordDrill')}
+            sentLabel={w('sent')}
             onSent={reload}
           >
             {(v, set, errors) => (
@@ -474,7 +420,7 @@ export function PlanDetailView({ planId }: { planId: string }) {
                 </Field>
               </>
             )}
-          </PlanForm>
+          </SimpleForm>
         </div>
       </div>
     </section>

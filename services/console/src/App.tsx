@@ -13,6 +13,8 @@ import { DutyView } from './views/Duty';
 import { IncidentView } from './views/Incident';
 import { InterviewsView } from './views/Interviews';
 import { PlanDetailView, PlansView } from './views/Plans';
+import { DrillDetailView, DrillsView } from './views/Drills';
+import { drillWord } from './lib/drill';
 import { planWord } from './lib/plan-text';
 import { Login } from './views/Login';
 import { ReviewView } from './views/Review';
@@ -114,6 +116,9 @@ export function App() {
               <a href={href({ view: 'plans' })} data-testid="menu-plans">
                 {planWord(lang, 'plans')}
               </a>
+              <a href={href({ view: 'drills' })} data-testid="menu-drills">
+                {drillWord(lang, 'drills')}
+              </a>
             </nav>
           )}
           <span className="who" data-testid="who">
@@ -137,6 +142,8 @@ export function App() {
           {route.view === 'duty' ? <DutyView /> : null}
           {route.view === 'plans' ? <PlansView /> : null}
           {route.view === 'plan' ? <PlanDetailView key={route.planId} planId={route.planId} /> : null}
+          {route.view === 'drills' ? <DrillsView /> : null}
+          {route.view === 'drill' ? <DrillDetailView key={route.drillId} drillId={route.drillId} /> : null}
         </main>
       </div>
       </OfflineProvider>

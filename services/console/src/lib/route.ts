@@ -11,7 +11,9 @@ export type Route =
   | { view: 'depots' }
   | { view: 'duty' }
   | { view: 'plans' }
-  | { view: 'plan'; planId: string };
+  | { view: 'plan'; planId: string }
+  | { view: 'drills' }
+  | { view: 'drill'; drillId: string };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
@@ -19,6 +21,7 @@ export function parseRoute(hash: string): Route {
   if (first === 'interviews') return { view: 'interviews' };
   if (first === 'depots') return { view: 'depots' };
   if (first === 'duty') return { view: 'duty' };
+  if (first === 'drills') return incidentId ? { view: 'drill', drillId: incidentId } : { view: 'drills' };
   if (first === 'plans') return incidentId ? { view: 'plan', planId: incidentId } : { view: 'plans' };
   if (first === 'incidents' && incidentId) {
     if (sub === 'scene') return { view: 'commander', incidentId };
@@ -51,6 +54,10 @@ export function href(route: Route): string {
       return '#/plans';
     case 'plan':
       return `#/plans/${encodeURIComponent(route.planId)}`;
+    case 'drills':
+      return '#/drills';
+    case 'drill':
+      return `#/drills/${encodeURIComponent(route.drillId)}`;
     default: {
       const unreachable: never = route;
       return unreachable;

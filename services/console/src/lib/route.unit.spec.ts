@@ -14,6 +14,8 @@ describe('console routes in the URL hash', () => {
     ['#/duty', { view: 'duty' }],
     ['#/plans', { view: 'plans' }],
     ['#/plans/plan-1', { view: 'plan', planId: 'plan-1' }],
+    ['#/drills', { view: 'drills' }],
+    ['#/drills/dr-1', { view: 'drill', drillId: 'dr-1' }],
     ['#/nowhere/else', { view: 'board' }],
   ])('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
@@ -31,6 +33,8 @@ describe('console routes in the URL hash', () => {
       { view: 'duty' },
       { view: 'plans' },
       { view: 'plan', planId: '预案 1/2' },
+      { view: 'drills' },
+      { view: 'drill', drillId: 'dr 1' },
     ];
     for (const route of routes) expect(parseRoute(href(route))).toEqual(route);
   });

@@ -10,6 +10,7 @@ import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
 import { IncidentLifecycle } from './IncidentLifecycle';
 import { LeadPromptBanner, responseLevelOptions, SuggestionBanner } from './IncidentRules';
 import { IncidentPlanPanel } from './Plans';
+import { DrillBanner } from './Drills';
 import { ReportsPanel } from './Reports';
 import { ResourceRequestsPanel } from './ResourceRequests';
 import { SceneCommandPanel } from './SceneCommandPanel';
@@ -44,6 +45,7 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
 
   return (
     <section className="incident" data-testid="incident-view" data-incident-id={incidentId}>
+      {incident.exercise ? <DrillBanner /> : null}
       <div className="incident-head">
         <SeverityBadge severity={incident.severity} />
         <h1 data-testid="incident-title">{incident.title}</h1>

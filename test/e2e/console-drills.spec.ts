@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { createHttpClient, type MusterHttpClient } from '@muster/client';
 import { integrationTest } from '@muster/testkit/fixtures';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,11 @@ import { expectCleanPages } from '../support/dom-scan';
  * incident on Dinghu's board under the 演练 banner; Dinghu begins verifying it, and the city's
  * controller view shows the inject and Dinghu's response live (its feed follows the gateway). Every
  * page is scanned for ids and English domain names after each step.
+ *
+ * And the plan library (预案库): Dinghu writes its flood plan on the console, which shows it due for
+ * revision (not drilled in three years), publishes a second version, and its incident of that category
+ * shows the plan in force and, in the response-level form, the plan's measures for the level chosen;
+ * the city reads the plan but is offered no edit of it.
  */
 
 const LIVE_WITHIN_MS = 30_000;
@@ -37,6 +43,11 @@ async function loggedIn(username: string): Promise<{ context: BrowserContext; pa
   await page.getByTestId(`demo-${username}`).click();
   await page.getByTestId('who').waitFor();
   return { context, page };
+}
+
+async function apiAs(username: string): Promise<MusterHttpClient> {
+  const answer = await createHttpClient({ baseUrl: base }).login(username, username);
+  return createHttpClient({ baseUrl: base, token: answer.token });
 }
 
 async function live(page: Page): Promise<void> {
@@ -125,4 +136,69 @@ describe('a tabletop drill in the console', () => {
     await city.context.close();
     await dinghu.context.close();
   }, 240_000);
+});
+
+describe('the plan library (预案库) in the console', () => {
+  it('a county writes its plan, sees it due for revision, publishes a new version; its incident shows the plan and the measures for the level chosen; the city only reads it', async () => {
+    const dinghu = await loggedIn('dinghu-duty');
+    await dinghu.page.getByTestId('menu-plans').click();
+    await dinghu.page.getByTestId('plans-view').waitFor();
+    const create = dinghu.page.getByTestId('create-plan');
+    await create.locator('input[name=title]').fill('鼎湖区防汛防台风应急预案');
+    await create.locator('select[name=category]').selectOption('natural_disaster');
+    await create.locator('select[name=kind]').selectOption('special');
+    await create.locator('input[name=lastDrilledAt]').fill('2022-05-10T09:00');
+    await create.locator('input[name="owner.unit"]').fill('鼎湖区应急管理局');
+    await create.locator('input[name="owner.person"]').fill('陈科长');
+    for (const [level, text] of [['I', '区防指总指挥坐镇指挥'], ['II', '区防指副总指挥带队'], ['III', '转移沙浦镇堤段群众'], ['IV', '加强巡堤查险']] as const) {
+      await create.locator(`textarea[name="measures.${level}"]`).fill(text);
+    }
+    await create.locator('button[type=submit]').click();
+    await create.getByTestId('create-plan-sent').waitFor({ timeout: LIVE_WITHIN_MS });
+    const row = dinghu.page.getByTestId('plan-row').filter({ hasText: '鼎湖区防汛防台风应急预案' });
+    await row.waitFor({ timeout: LIVE_WITHIN_MS });
+    expect(await row.getAttribute('data-due')).toBe('true');
+    expect(await row.getByTestId('plan-status').textContent()).toContain('超过 3 年未演练');
+    await expectCleanPages('plan created', [{ name: 'dinghu', page: dinghu.page }]);
+
+    // A new version: the editor starts from the version in force.
+    await row.locator('a').click();
+    await dinghu.page.getByTestId('plan-view').waitFor();
+    const publish = dinghu.page.getByTestId('publish-plan-version');
+    expect(await publish.locator('textarea[name="measures.IV"]').inputValue()).toBe('加强巡堤查险');
+    await publish.locator('textarea[name="measures.IV"]').fill('加强巡堤查险，预置抢险队伍');
+    await publish.locator('textarea[name=note]').fill('根据2026年汛前检查修订');
+    await publish.locator('button[type=submit]').click();
+    await expect.poll(() => dinghu.page.getByTestId('plan-version').textContent(), { timeout: LIVE_WITHIN_MS }).toBe('第 2 版');
+    expect(await dinghu.page.getByTestId('plan-history').locator('li').count()).toBe(2);
+    expect(await dinghu.page.getByTestId('plan-measures-IV').textContent()).toBe('加强巡堤查险，预置抢险队伍');
+    await dinghu.page.screenshot({ path: join(SHOTS, 'plans-plan.png'), fullPage: true });
+    await expectCleanPages('plan version 2', [{ name: 'dinghu', page: dinghu.page }]);
+
+    // An incident of the category: the plan in force, and its measures under the response level chosen.
+    const api = await apiAs('dinghu-duty');
+    const incidentId = (await api.createIncident({ data: { title: '沙浦镇堤段渗水', leadJurisdiction: '441203', severity: 'IV', category: 'natural_disaster' } })).streamId;
+    await api.sendCommand(incidentId, { type: 'BeginVerification', data: {} });
+    await api.sendCommand(incidentId, { type: 'ConfirmIncident', data: { severity: 'IV' } });
+    await api.sendCommand(incidentId, { type: 'BeginInitialHandling', data: { measures: '组织巡堤' } });
+    await dinghu.page.goto(`${base}/console/#/incidents/${incidentId}`);
+    await dinghu.page.getByTestId('incident-view').waitFor();
+    await expect.poll(() => dinghu.page.getByTestId('incident-plan-link').textContent(), { timeout: LIVE_WITHIN_MS }).toBe('鼎湖区防汛防台风应急预案');
+    const activate = dinghu.page.getByTestId('activate-response');
+    await activate.locator('select[name=level]').selectOption('IV');
+    expect(await activate.getByTestId('plan-measures-for-level').textContent()).toContain('加强巡堤查险，预置抢险队伍');
+    await expectCleanPages('incident with its plan', [{ name: 'dinghu', page: dinghu.page }]);
+
+    // The city reads the county's plan and may ask for its revision, but is offered no edit.
+    const city = await loggedIn('city-duty');
+    await city.page.getByTestId('menu-plans').click();
+    await city.page.getByTestId('plan-row').filter({ hasText: '鼎湖区防汛防台风应急预案' }).locator('a').click();
+    await city.page.getByTestId('plan-view').waitFor();
+    await city.page.getByTestId('request-plan-revision').waitFor();
+    expect(await city.page.getByTestId('publish-plan-version').count()).toBe(0);
+    await expectCleanPages('city reads the plan', [{ name: 'city', page: city.page }]);
+
+    await city.context.close();
+    await dinghu.context.close();
+  }, 180_000);
 });

@@ -4,7 +4,7 @@ import { useI18n, type Lang } from './i18n';
 /** The words of the drill screens (演练, issue 22), in both console languages. */
 const zh = {
   drills: '演练',
-  drillBanner: '演练 — 本事件为演练，不是真实突发事件',
+  drillBanner: '演练 — 此处内容为演练，不是真实突发事件',
   drillBannerShort: '演练',
   noDrills: '暂无演练',
   planDrill: '策划演练',
@@ -101,7 +101,7 @@ type DrillKey = keyof typeof zh;
 
 const en: Record<DrillKey, string> = {
   drills: 'Drills',
-  drillBanner: 'EXERCISE — this incident is a drill, not a real emergency',
+  drillBanner: 'EXERCISE — what is shown here is a drill, not a real emergency',
   drillBannerShort: 'Exercise',
   noDrills: 'No drills',
   planDrill: 'Plan a drill',

@@ -56,6 +56,8 @@ export const DRILL_COMMAND_SCHEMAS = {
     participants: codes,
     objectives: z.array(text(500)).min(1, 'must state at least one objective').max(30),
     scenario: text(10_000),
+    /** The plan (预案) the drill exercises: its id in the plan library. */
+    planId: IdSchema.optional(),
     scheduledStart: IsoTimeSchema.optional(),
     injects: z.array(InjectSchema).max(200).optional(),
   }),
@@ -71,6 +73,8 @@ export const DRILL_COMMAND_SCHEMAS = {
   DraftAfterActionReport: z.strictObject({
     capabilities: z.array(CapabilitySchema).min(1, 'must rate at least one capability').max(50),
     correctiveActions: z.array(CorrectiveActionSchema).max(100),
+    /** Why the drilled plan must be revised (修编), when the AAR/IP asks for it. */
+    planRevision: text(2000).optional(),
   }),
   CloseDrill: z.strictObject({}),
   CancelDrill: z.strictObject({ reason: text(2000) }),

@@ -68,8 +68,8 @@ export { CAP_LEVEL_MAPPING, capStatusOf, gbStatusOf, beijingStamp } from './warn
 export { CAP_CATEGORIES, WARNING_CHANNELS, WARNING_LEVELS, WARNING_STATUSES, warningStreamId } from './warning/warning.types';
 export type { WarningMessage, WarningContent, WarningContext, WarningLevel } from './warning/warning.types';
 
-export { drillAggregate, drillViewFor, drillRoleOf, injectDeliveryFor, pendingDrillDeadlines } from './drill/drill.machine';
+export { drillAggregate, drillViewFor, drillRoleOf, drillViewerOf, injectDeliveryFor, pendingDrillDeadlines } from './drill/drill.machine';
 export { CAPABILITY_RATINGS, DRILL_KINDS, DRILL_STATES, INJECT_KINDS, drillStreamId, injectDeadlineKey } from './drill/drill.types';
-export type { DrillContext, DrillState, Inject } from './drill/drill.types';
+export type { DrillContext } from './drill/drill.types';
 export { PLAN_KINDS, REVISION_SOURCES, planInForce, revisionReasons } from './plan/plan.revision';
 export type { RevisionRequest } from './plan/plan.revision';

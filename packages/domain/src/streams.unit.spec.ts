@@ -26,8 +26,8 @@ const STREAMS: Record<StreamType, { definition: AggregateDefinition; states: rea
   correction: { definition: correctionAggregate, states: CORRECTION_STATES, over: [] },
   supervision: { definition: supervisionAggregate, states: SUPERVISION_STATES, over: ['closed'] },
   warning: { definition: warningAggregate, states: WARNING_STATES, over: ['lifted', 'expired'] },
-  // A closed drill is over (no more play) though its corrective actions are still tracked.
-  drill: { definition: drillAggregate, states: DRILL_STATES, over: ['closed', 'cancelled'] },
+  // A closed drill is not over: its corrective actions are still tracked to closure.
+  drill: { definition: drillAggregate, states: DRILL_STATES, over: ['cancelled'] },
 };
 
 describe('stream types', () => {

@@ -87,7 +87,11 @@ export function incidentContextOf(stream: { streamType: string; state: Persisted
 /**
  * A recorded event may be seen by the rooms at and above the jurisdiction it was filed under and by
  * the rooms that followed its incident when it was recorded (the live feed's rule for each event).
+ * A drill's own events (its MSEL, its evaluation) are seen by the rooms they name alone (its
+ * controller), not by the rooms above it nor by its players (issue 22).
  */
-export function canSeeEvent(tree: JurisdictionTree, actor: Actor, event: { jurisdiction: string; rooms: readonly string[] }): boolean {
-  return actor.roles.length > 0 && (tree.isWithin(event.jurisdiction, actor.jurisdiction) || event.rooms.includes(actor.jurisdiction));
+export function canSeeEvent(tree: JurisdictionTree, actor: Actor, event: { jurisdiction: string; rooms: readonly string[]; streamType?: string }): boolean {
+  if (actor.roles.length === 0) return false;
+  if (event.streamType === 'drill') return event.rooms.includes(actor.jurisdiction);
+  return tree.isWithin(event.jurisdiction, actor.jurisdiction) || event.rooms.includes(actor.jurisdiction);
 }

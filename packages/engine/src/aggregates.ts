@@ -30,6 +30,7 @@ import {
   drillAggregate,
   drillRoleOf,
   drillStreamId,
+  drillViewerOf,
   pendingDrillDeadlines,
   type DrillContext,
   supervisionDeadlineIssue,
@@ -551,6 +552,9 @@ function drillChecks(type: CommandTypeOf<'drill'>, payload: Payload, drill: Dril
     }
     return { ...payload, controller: actor.jurisdiction };
   }
+  if (type === 'RecordObservation' && drill && !drill.objectives.includes(String(payload['objective']))) {
+    throw new ValidationError([{ path: 'data.objective', message: `must be one of the drill's objectives: ${drill.objectives.join('; ')}` }]);
+  }
   if (type === 'DraftAfterActionReport' && drill) {
     const actions = Array.isArray(payload['correctiveActions']) ? (payload['correctiveActions'] as { owner?: unknown }[]) : [];
     for (const [i, action] of actions.entries()) {
@@ -683,10 +687,12 @@ export const AGGREGATES: { readonly [K in StreamType]: AggregateRegistration<K> 
     schemas: COMMAND_PAYLOAD_SCHEMAS.drill,
     // Its records are its own (events, deadlines), keyed by its stream id: never a real incident's.
     incidentOf: (streamId) => streamId,
-    // Seen by its controller and its participants only; filed under the controller, always a drill's.
+    // Seen by its controller and its participants only (a double-blind drill's from StartEx on);
+    // filed under the controller, always a drill's.
     ownRoom: (drill, actor) => {
       const controller = drill?.controller || actor.jurisdiction;
-      return { jurisdiction: controller, exercise: true, members: [controller, ...(drill?.participants ?? [])] };
+      const players = drill?.participants.filter((room) => drillViewerOf(drill, room) !== null) ?? [];
+      return { jurisdiction: controller, exercise: true, members: [controller, ...players] };
     },
     creationFields: (streamId) => ({ drillId: streamId.replace(/^drill:/, '') }),
     enrich: drillChecks,

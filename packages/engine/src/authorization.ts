@@ -485,6 +485,8 @@ export const commandPolicy: Policy = (request) => {
     throw new ForbiddenError(`a reviewer may not send ${request.command}`, { command: request.command, roles: request.actor.roles });
   }
   if (deliversInject(request)) return;
+  // The timers open an incident only as a drill's inject (a call, an alarm), never a real one.
+  if (isTimers(request) && request.command === 'ReportIncident') deny(request, 'a room’s staff (the timers open exercise incidents only)');
   switch (request.streamType) {
     case 'incident':
       return incidentRule(request);

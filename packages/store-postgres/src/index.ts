@@ -35,7 +35,6 @@ export { listWarningStreams, warningReleaseEvents } from './warnings';
 export type { StoredWarning } from './warnings';
 // Drills (演练, issue 22)
 export { listDrillStreams, readDrillFeed } from './drills';
-export type { StoredDrill } from './drills';
 
 export { readTimeline, readIncidentEvents, readStreamsWithEvents, ENTRY_CORRECTED } from './timeline';
 export type { TimelineEntry, StreamWithEvents } from './timeline';

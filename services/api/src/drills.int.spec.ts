@@ -116,25 +116,17 @@ describe('a double-blind functional drill beside a real incident (issue 22)', ()
     expect(planned.statusCode, planned.body).toBe(201);
     expect(await drill(cityDuty)).toMatchObject({ state: 'planned', role: 'controller', title: PLAN.title, injects: INJECTS.map((i) => ({ injectId: i.injectId, status: 'scheduled' })) });
 
+    // Double-blind: no notice (不打招呼). Before StartEx its players do not know it exists.
+    for (const player of [huaiji, guangning]) {
+      expect((await call(player, 'GET', '/drills/d1')).statusCode).toBe(404);
+      expect((await ok<{ items: unknown[] }>(player, 'GET', '/drills')).items).toStrictEqual([]);
+    }
     for (const outsider of [dinghu, province]) {
       expect((await call(outsider, 'GET', '/drills/d1')).statusCode).toBe(404);
       expect((await call(outsider, 'GET', '/drills/d1/feed')).statusCode).toBe(404);
       expect((await call(outsider, 'POST', '/drills/d1/commands', { type: 'EndDrill' })).statusCode).toBe(404);
       expect((await ok<{ items: unknown[] }>(outsider, 'GET', '/drills')).items).toStrictEqual([]);
     }
-  });
-
-  it('double-blind: before EndEx the players see neither scenario, objectives, start time nor MSEL, nor the controller’s feed', async () => {
-    for (const player of [huaiji, guangning]) {
-      const seen = await drill(player);
-      expect(seen).toMatchObject({ role: 'participant', title: '', scenario: '', objectives: [], scheduledStart: null, injects: [] });
-      expect(JSON.stringify(seen)).not.toMatch(/冷坑|后山|预期|expectedAction":"/);
-      expect((await call(player, 'GET', '/drills/d1/feed')).statusCode).toBe(403);
-      // Only the controller steers the drill.
-      expect((await command(player, 'PauseInjects')).statusCode).toBe(403);
-    }
-    const listed = await ok<{ items: DrillView[] }>(huaiji, 'GET', '/drills');
-    expect(listed.items.map((d) => [d.role, d.scenario])).toStrictEqual([['participant', '']]);
   });
 
   it('StartEx opens the drill’s exercise incident in Huaiji; a wrong one to attach is a 400 and starts nothing', async () => {
@@ -155,6 +147,19 @@ describe('a double-blind functional drill beside a real incident (issue 22)', ()
     drillIncident = started.incidents[0] ?? '';
     expect(await ok(huaiji, 'GET', `/incidents/${drillIncident}`)).toMatchObject({ exercise: true, leadJurisdiction: HUAIJI });
     expect((await drill(cityDuty)).incidents).toStrictEqual([drillIncident]);
+  });
+
+  it('double-blind: once it runs the players see neither scenario, objectives, start time nor MSEL, nor the controller’s feed', async () => {
+    for (const player of [huaiji, guangning]) {
+      const seen = await drill(player);
+      expect(seen).toMatchObject({ role: 'participant', title: '', scenario: '', objectives: [], scheduledStart: null, injects: [] });
+      expect(JSON.stringify(seen)).not.toMatch(/冷坑|后山|预期|expectedAction":"/);
+      expect((await call(player, 'GET', '/drills/d1/feed')).statusCode).toBe(403);
+      // Only the controller steers the drill.
+      expect((await command(player, 'PauseInjects')).statusCode).toBe(403);
+    }
+    const listed = await ok<{ items: DrillView[] }>(huaiji, 'GET', '/drills');
+    expect(listed.items.map((d) => [d.role, d.scenario])).toStrictEqual([['participant', '']]);
   });
 
   it('runs six injects at their times, exactly once, into the drill incident as if from outside; a pause holds them', async () => {
@@ -279,6 +284,9 @@ describe('a double-blind functional drill beside a real incident (issue 22)', ()
 
   it('EndEx: the hot wash, observations and the AAR/IP; then the players see the whole drill', async () => {
     moveTo(24 * 60 - 20);
+    const offObjective = await call(cityDuty, 'POST', '/drills/d1/commands', { type: 'RecordObservation', data: { objective: '别的目标', note: '—' } });
+    expect(offObjective.statusCode, offObjective.body).toBe(400);
+    expect(offObjective.json()).toMatchObject({ error: { issues: [{ path: 'data.objective' }] } });
     await ok(cityDuty, 'POST', '/drills/d1/commands', { type: 'RecordObservation', data: { objective: '接报后 30 分钟内初报', note: '核实用时 2 分钟，未按时初报' } });
     await ok(cityDuty, 'POST', '/drills/d1/commands', { type: 'EndDrill' });
     const after = await drill(huaiji);

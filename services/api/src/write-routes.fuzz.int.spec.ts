@@ -160,6 +160,33 @@ const WRITE_ROUTES: Record<string, WriteRoute> = {
     body: () => ({ type: 'LinkWarningToIncident', data: { incidentId: fixture.incident } }),
     stores: true,
   },
+  // Drills (演练, issue 22): the city controls, Dinghu plays.
+  'POST /drills': {
+    body: () => ({
+      data: { title: '鼎湖区防汛桌面演练 drill', kind: 'tabletop', doubleBlind: true, participants: [DINGHU], objectives: ['30 分钟内初报'], scenario: 'Embankment breach 堤防溃口', injects: [{ injectId: fresh('inj'), kind: 'watchLogCall', dueAt: soon(60), content: '群众来电 call' }] },
+    }),
+    stores: true,
+  },
+  'POST /drills/:drillId/start': {
+    prepare: async () => {
+      const planned = await send('POST', '/drills', JSON.stringify(WRITE_ROUTES['POST /drills']?.body('')));
+      expect(planned.statusCode, planned.body).toBe(201);
+      return planned.json<{ streamId: string }>().streamId.replace(/^drill:/, '');
+    },
+    params: (drillId) => ({ drillId }),
+    body: () => ({ open: { title: '演练：堤防溃口 breach', leadJurisdiction: DINGHU, description: 'Drill 演练' } }),
+    stores: true,
+  },
+  'POST /drills/:drillId/commands': {
+    prepare: async () => {
+      const planned = await send('POST', '/drills', JSON.stringify(WRITE_ROUTES['POST /drills']?.body('')));
+      expect(planned.statusCode, planned.body).toBe(201);
+      return planned.json<{ streamId: string }>().streamId.replace(/^drill:/, '');
+    },
+    params: (drillId) => ({ drillId }),
+    body: () => ({ type: 'AddInject', data: { inject: { injectId: fresh('inj'), kind: 'sceneReport', dueAt: soon(90), content: '现场报告 scene report', expectedAction: 'Appoint 指挥' } } }),
+    stores: true,
+  },
   'POST /interviews': {
     body: () => ({
       jurisdiction: DINGHU,

@@ -201,7 +201,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       return canReadIncident(tree, identity.actor, incidentContextOf({ streamType: row.stream_type, state: row.snapshot }));
     },
     // The event says where the incident stood when it was recorded: its lead and the rooms following it.
-    maySee: (event) => canSeeEvent(tree, identity.actor, { jurisdiction: event.meta.jurisdiction, rooms: roomsOf(event) }),
+    maySee: (event) => canSeeEvent(tree, identity.actor, { jurisdiction: event.meta.jurisdiction, rooms: roomsOf(event), streamType: event.streamType }),
   });
 
   wss.on('connection', (socket: WebSocket, _request: IncomingMessage, identity: Identity, transport: Corkable) => {

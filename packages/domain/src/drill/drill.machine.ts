@@ -85,7 +85,9 @@ export function injectDeliveryFor(
   if (!pendingInjectDeadlines(context).some((d) => d.key === key)) return null;
   const inject = context.injects.find((i) => injectDeadlineKey(i.injectId) === key);
   if (!inject) return null;
-  const incidentId = inject.incidentId ?? context.incidents[0] ?? null;
+  // Only ever one of the drill's own incidents: an id the MSEL names that is not one goes to the first.
+  const named = inject.incidentId !== null && context.incidents.includes(inject.incidentId) ? inject.incidentId : null;
+  const incidentId = named ?? context.incidents[0] ?? null;
   if (incidentId === null) {
     const lead = context.participants[0] ?? context.controller;
     const title = inject.content.length > 100 ? `${inject.content.slice(0, 99)}…` : inject.content;
@@ -100,13 +102,23 @@ export function drillRoleOf(context: Pick<DrillContext, 'controller' | 'particip
   return context.participants.includes(jurisdiction) ? 'participant' : null;
 }
 
+/**
+ * Whether and how a room sees the drill at all: its controller always; a participant once the drill
+ * has started, or from its planning when it is not double-blind — a double-blind drill comes without
+ * notice (不打招呼, ref §1.8), so before StartEx its players do not know it exists.
+ */
+export function drillViewerOf(context: Pick<DrillContext, 'controller' | 'participants' | 'doubleBlind' | 'startedAt'>, jurisdiction: string): 'controller' | 'participant' | null {
+  const role = drillRoleOf(context, jurisdiction);
+  return role === 'participant' && context.doubleBlind && context.startedAt === null ? null : role;
+}
+
 /** The states in which a participant of a double-blind drill may not yet see its plan (before EndEx). */
 const BLIND_STATES: ReadonlySet<DrillState> = new Set(['planned', 'running']);
 
 /**
  * What a room sees of a drill. The controller sees all of it. A participant never sees what the
  * controller expects of it nor an inject before it is delivered; in a double-blind drill (双盲) it also
- * sees neither title, scenario, objectives nor start time until the drill ends (EndEx).
+ * sees neither title, scenario, objectives, plan nor start time until the drill ends (EndEx).
  */
 export function drillViewFor(context: DrillContext, state: DrillState, viewer: 'controller' | 'participant') {
   if (viewer === 'controller') return context;
@@ -114,7 +126,7 @@ export function drillViewFor(context: DrillContext, state: DrillState, viewer: '
   const ended = !BLIND_STATES.has(state);
   if (ended) return { ...context, injects: context.injects.map((i) => ({ ...i })) };
   if (!context.doubleBlind) return { ...context, injects: delivered };
-  return { ...context, title: '', scenario: '', objectives: [], scheduledStart: null, injects: delivered, observations: [] };
+  return { ...context, title: '', scenario: '', objectives: [], planId: null, scheduledStart: null, injects: delivered, observations: [] };
 }
 
 const emptyContext: DrillContext = {
@@ -126,6 +138,7 @@ const emptyContext: DrillContext = {
   participants: [],
   objectives: [],
   scenario: '',
+  planId: null,
   scheduledStart: null,
   injects: [],
   injectsPaused: false,
@@ -134,6 +147,7 @@ const emptyContext: DrillContext = {
   hotWash: [],
   capabilities: [],
   correctiveActions: [],
+  planRevision: null,
   plannedBy: '',
   startedAt: null,
   endedAt: null,
@@ -172,7 +186,9 @@ export const drillMachine = setup({
     // drill paused in the meantime) is refused, so no inject is delivered twice or while paused.
     injectDue: ({ context, event }) =>
       event.type === 'DeadlinePassed' && pendingInjectDeadlines(context).some((d) => d.key === event.key && Date.parse(d.dueAt) === Date.parse(event.dueAt)),
-    noteFilled: ({ event }) => (event.type === 'RecordObservation' ? filled(event.objective) && filled(event.note) : event.type === 'RecordHotWash' && filled(event.note)),
+    // An evaluator's observation is against one of the drill's objectives.
+    noteFilled: ({ context, event }) =>
+      event.type === 'RecordObservation' ? context.objectives.includes(event.objective) && filled(event.note) : event.type === 'RecordHotWash' && filled(event.note),
     // The AAR/IP rates at least one capability, and every corrective action has an owner (a room of
     // the drill) and a deadline; an action once closed stays in the plan (it may not be dropped).
     draftable: ({ context, event }) =>
@@ -219,6 +235,7 @@ export const drillMachine = setup({
         participants: [...c.participants],
         objectives: [...c.objectives],
         scenario: c.scenario,
+        planId: c.planId ?? null,
         scheduledStart: c.scheduledStart === undefined ? null : instant(c.scheduledStart),
         injects: (c.injects ?? []).map(injectOf),
         plannedBy: c.meta.actor.userId,
@@ -234,11 +251,13 @@ export const drillMachine = setup({
     resume: assign({ injectsPaused: false }),
     deliver: assign(({ context, event }) => {
       const c = as(event, 'DeadlinePassed');
+      // Replayed from its event, the firing names the incident it was delivered into, or null for none.
+      const into = typeof c.incidentId === 'string' ? c.incidentId : null;
       const injects = context.injects.map((i) =>
-        injectDeadlineKey(i.injectId) === c.key ? { ...i, status: 'delivered' as const, deliveredAt: event.meta.now, incidentId: c.incidentId ?? i.incidentId ?? context.incidents[0] ?? null } : i,
+        injectDeadlineKey(i.injectId) === c.key ? { ...i, status: 'delivered' as const, deliveredAt: event.meta.now, incidentId: into ?? i.incidentId ?? context.incidents[0] ?? null } : i,
       );
       // An incident the timers opened for the inject (a call before any drill incident) joins the drill.
-      const incidents = c.incidentId === undefined || context.incidents.includes(c.incidentId) ? context.incidents : [...context.incidents, c.incidentId];
+      const incidents = into === null || context.incidents.includes(into) ? context.incidents : [...context.incidents, into];
       return { injects, incidents };
     }),
     end: assign({ endedAt: ({ event }) => event.meta.now }),
@@ -269,6 +288,7 @@ export const drillMachine = setup({
             overdueAt: moved ? null : (before?.overdueAt ?? null),
           };
         }),
+        planRevision: c.planRevision ?? null,
         aarDraftedAt: c.meta.now,
       };
     }),
@@ -343,9 +363,9 @@ export const drillMachine = setup({
         MarkCorrectiveActionOverdue: { guard: 'actionDue', actions: ['recordOverdue', 'markOverdue', 'touch'] },
       },
     },
-    // The drill is over (no more play, no redraft), but its improvement plan is tracked to closure.
+    // No more play nor redraft, but not over: its improvement plan is tracked to closure (like a
+    // report obligation, which the upper room still acknowledges after the 终报).
     closed: {
-      tags: [OVER_TAG],
       on: {
         CloseCorrectiveAction: { guard: 'actionOpen', actions: ['closeAction', 'touch', 'record'] },
         MarkCorrectiveActionOverdue: { guard: 'actionDue', actions: ['recordOverdue', 'markOverdue', 'touch'] },

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decide, replay, type PersistedState } from '../aggregate';
 import type { Actor } from '../shared';
 import { expectAccepted, fixturesFromScripts, minuteClock, runCommands, type BodyOf, type Step as ScriptStep } from '../testing/decider-spec';
-import { drillAggregate, drillViewFor, pendingDrillDeadlines, pendingInjectDeadlines } from './drill.machine';
+import { drillAggregate, drillViewerOf, drillViewFor, injectDeliveryFor, pendingDrillDeadlines, pendingInjectDeadlines } from './drill.machine';
 import { DRILL_EVENT_FOR, DRILL_STATES, type DrillCommand, type DrillCommandType, type DrillContext, type DrillState } from './drill.types';
 
 const T0 = Date.UTC(2026, 6, 1, 1, 0, 0);
@@ -33,6 +33,7 @@ const PLAN: Body = {
   participants: ['441224'],
   objectives: ['接报后 30 分钟内初报', '转移受威胁群众'],
   scenario: '暴雨引发冷坑镇山体滑坡，掩埋民房',
+  planId: 'plan-landslide',
   scheduledStart: '2026-07-01T09:30:00+08:00',
   injects: [
     { injectId: 'i-1', kind: 'watchLogCall', dueAt: iso(10), content: '群众来电：冷坑镇后山有响声', expectedAction: '记录值班日志并核实' },
@@ -157,7 +158,9 @@ describe('drill machine: guards and what the context keeps', () => {
     expectRefused('running', { type: 'AddInject', inject: { injectId: 'i-1', kind: 'sceneReport', dueAt: iso(AT), content: '重复' } });
     expectRefused('running', { type: 'SkipInject', injectId: 'i-1' });
     expectRefused('running', { type: 'LinkDrillIncident', incidentId: 'drill-inc-1' });
-    expectRefused('running', { type: 'RecordObservation', objective: '接报', note: ' ' });
+    expectRefused('running', { type: 'RecordObservation', objective: '接报后 30 分钟内初报', note: ' ' });
+    // Against one of the drill's objectives only.
+    expectRefused('running', { type: 'RecordObservation', objective: '接报', note: '初报用时 22 分钟' });
     expectRefused('hotWash', { ...AAR, capabilities: [] });
     expectRefused('hotWash', { ...AAR, correctiveActions: [{ actionId: 'ca-1', action: '修订', owner: '', deadline: iso(1000) }] });
     expectRefused('planned', { type: 'CancelDrill', reason: '' });
@@ -193,12 +196,28 @@ describe('drill machine: guards and what the context keeps', () => {
     expect(pendingInjectDeadlines(ctx(fixture('hotWash')))).toStrictEqual([]);
   });
 
-  it('the AAR/IP keeps P/S/M/U ratings and corrective actions with owner and deadline', () => {
+  it('the AAR/IP keeps P/S/M/U ratings, corrective actions with owner and deadline, and whether it asks for the plan’s revision', () => {
+    expect(ctx(fixture('aarDrafted')).planRevision).toBeNull();
+    const asking = expectAccepted(decide(a, fixture('hotWash'), { ...AAR, planRevision: '预案未规定夜间转移路线', meta: metaAt(AT) })).state;
+    expect(ctx(asking).planRevision).toBe('预案未规定夜间转移路线');
     expect(ctx(fixture('aarDrafted'))).toMatchObject({ capabilities: [{ capability: '信息报送', rating: 'S' }], correctiveActions: [{ actionId: 'ca-1', owner: '441224', deadline: iso(60 * 24 * 30) }], aarDraftedAt: iso(60) });
   });
 
   it('replaying the stored events gives the same state', () => {
-    for (const steps of [CLOSED, PAUSED, CANCELLED]) {
+    const tracked: Step[] = [
+      ...CLOSED,
+      { body: BODIES.MarkCorrectiveActionOverdue, at: 60 * 24 * 30, by: TIMERS },
+      { body: BODIES.CloseCorrectiveAction, at: 60 * 24 * 31, by: PLAYER },
+    ];
+    // No drill incident yet: the first inject's firing names the incident the timers opened; one without any names none.
+    const opened: Step[] = [
+      ...PLANNED,
+      { body: { type: 'StartDrill' }, at: 5, by: CONTROLLER },
+      { body: { type: 'DeadlinePassed', key: 'inject:i-1', dueAt: iso(10) }, at: 10, by: TIMERS },
+      { body: { type: 'DeadlinePassed', key: 'inject:i-2', dueAt: iso(200), incidentId: 'drill-inc-9' }, at: 200, by: TIMERS },
+    ];
+    expect(ctx(last(run(opened).states)).incidents).toStrictEqual(['drill-inc-9']);
+    for (const steps of [CLOSED, PAUSED, CANCELLED, tracked, opened]) {
       const { events, states } = run(steps);
       expect(replay(a, events)).toStrictEqual(last(states));
     }
@@ -252,6 +271,22 @@ describe('drill machine: corrective actions tracked to closure', () => {
     expect(step(closed, { ...AAR, correctiveActions: [] }, 60 * 24 * 30 + 7).ok).toBe(false);
   });
 
+  it('how an inject due now reaches the drill’s incidents: into its own incident only, a new one when the drill has none, nothing when not pending', () => {
+    const running = ctx(fixture('running'));
+    expect(injectDeliveryFor(running, 'inject:i-2')).toStrictEqual({ incidentId: 'drill-inc-1', details: { description: '现场报告：2 户房屋被掩埋' }, figures: null, reportId: 'inject-i-2' });
+    // Delivered, skipped, paused or unknown: nothing to deliver.
+    expect(injectDeliveryFor(running, 'inject:i-1')).toBeNull();
+    expect(injectDeliveryFor(ctx(fixture('paused')), 'inject:i-2')).toBeNull();
+    expect(injectDeliveryFor(running, 'inject:nope')).toBeNull();
+    // An incident the MSEL names that is not the drill's (a real one) is never the target.
+    const aimed = expectAccepted(decide(a, fixture('running'), { type: 'AddInject', inject: { injectId: 'i-x', kind: 'sceneReport', dueAt: iso(AT), incidentId: 'real-1', content: '越界', figures: { dead: 1 } }, meta: metaAt(AT) })).state;
+    expect(injectDeliveryFor(ctx(aimed), 'inject:i-x')).toMatchObject({ incidentId: 'drill-inc-1', figures: { dead: 1 } });
+    const started = last(run([...PLANNED, { body: { type: 'StartDrill' }, at: 5, by: CONTROLLER }]).states);
+    expect(injectDeliveryFor(ctx(started), 'inject:i-1')).toStrictEqual({
+      open: { title: '群众来电：冷坑镇后山有响声', description: '群众来电：冷坑镇后山有响声', leadJurisdiction: '441224', source: 'phone', exercise: true },
+    });
+  });
+
   it('an inject the timers delivered into an incident they opened brings that incident into the drill', () => {
     const started = run([...PLANNED, { body: { type: 'StartDrill' }, at: 5, by: CONTROLLER }]).states;
     const delivered = expectAccepted(step(last(started), { type: 'DeadlinePassed', key: 'inject:i-1', dueAt: iso(10), incidentId: 'drill-inc-9' }, 10, TIMERS));
@@ -265,7 +300,8 @@ describe('drill view: the controller’s view is hidden from double-blind partic
   it('a double-blind participant sees neither scenario, objectives, start time nor undelivered injects while the drill runs', () => {
     const running = fixture('running');
     const seen = drillViewFor(ctx(running), 'running', 'participant');
-    expect(seen).toMatchObject({ title: '', scenario: '', objectives: [], scheduledStart: null });
+    expect(seen).toMatchObject({ title: '', scenario: '', objectives: [], planId: null, scheduledStart: null });
+    expect(drillViewFor(ctx(running), 'running', 'controller').planId).toBe('plan-landslide');
     expect(seen.injects.map((i) => [i.injectId, i.expectedAction])).toStrictEqual([['i-1', null]]);
     expect(drillViewFor(ctx(running), 'running', 'controller').injects).toHaveLength(3);
   });
@@ -275,6 +311,16 @@ describe('drill view: the controller’s view is hidden from double-blind partic
     const seen = drillViewFor(ctx(open), 'running', 'participant');
     expect(seen.scenario).toBe('暴雨引发冷坑镇山体滑坡，掩埋民房');
     expect(seen.injects.map((i) => i.injectId)).toStrictEqual(['i-1']);
+  });
+
+  it('a double-blind drill comes without notice: its players do not know of it before StartEx; other rooms never', () => {
+    expect(drillViewerOf(ctx(fixture('planned')), '441224')).toBeNull();
+    expect(drillViewerOf(ctx(fixture('planned')), '441200')).toBe('controller');
+    expect(drillViewerOf(ctx(fixture('running')), '441224')).toBe('participant');
+    expect(drillViewerOf(ctx(fixture('running')), '441203')).toBeNull();
+    expect(drillViewerOf(ctx(fixture('cancelled')), '441224')).toBeNull();
+    const announced = last(run([{ body: { ...PLAN, doubleBlind: false }, at: 1, by: CONTROLLER }]).states);
+    expect(drillViewerOf(ctx(announced), '441224')).toBe('participant');
   });
 
   it('after EndEx every participant sees the whole drill', () => {

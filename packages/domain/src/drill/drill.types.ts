@@ -78,6 +78,8 @@ export type DrillContext = {
   participants: string[];
   objectives: string[];
   scenario: string;
+  /** The plan (预案) the drill exercises, if it names one (the plan library's id). */
+  planId: string | null;
   scheduledStart: string | null;
   injects: Inject[];
   /** While true the timers deliver nothing: no inject row is pending. */
@@ -88,6 +90,8 @@ export type DrillContext = {
   hotWash: string[];
   capabilities: CapabilityAssessment[];
   correctiveActions: CorrectiveAction[];
+  /** Why the AAR/IP asks for the drilled plan to be revised (修编); null: it does not. */
+  planRevision: string | null;
   plannedBy: string;
   startedAt: string | null;
   endedAt: string | null;
@@ -111,6 +115,7 @@ type PlanDrill = Cmd<'PlanDrill'> & {
   participants: string[];
   objectives: string[];
   scenario: string;
+  planId?: string;
   scheduledStart?: string;
   injects?: InjectInput[];
 };
@@ -126,7 +131,7 @@ type ResumeInjects = Cmd<'ResumeInjects'>;
 type EndDrill = Cmd<'EndDrill'>;
 type RecordObservation = Cmd<'RecordObservation'> & { objective: string; note: string };
 type RecordHotWash = Cmd<'RecordHotWash'> & { note: string };
-type DraftAfterActionReport = Cmd<'DraftAfterActionReport'> & { capabilities: CapabilityAssessment[]; correctiveActions: CorrectiveActionInput[] };
+type DraftAfterActionReport = Cmd<'DraftAfterActionReport'> & { capabilities: CapabilityAssessment[]; correctiveActions: CorrectiveActionInput[]; planRevision?: string };
 /** The owner room (or the controller) closes a corrective action, saying what was done. */
 type CloseCorrectiveAction = Cmd<'CloseCorrectiveAction'> & { actionId: string; closure: string };
 /** Sent by the timers when a corrective action's row falls due (key `action:<actionId>`): it is overdue. */
@@ -188,4 +193,3 @@ export const correctiveActionDeadlineKey = (actionId: string): string => `action
 export const drillStreamId = (drillId: string): string => `drill:${drillId}`;
 
 export { CAPABILITY_RATINGS, DRILL_KINDS, INJECT_KINDS };
-export type { Inject };

@@ -75,6 +75,11 @@ apiTest.beforeAll(async ({ database, api }) => {
   // A level III incident of Dinghu's that the city supervises (督办).
   await ok(dinghuDuty, 'POST', '/incidents', { incidentId: 'inc-dh-iii', data: { title: 'Landslide at Fenghuang', leadJurisdiction: DINGHU, severity: 'III' }, occurredAt: minutesAgo(30) });
   await ok(cityDuty, 'POST', '/incidents/inc-dh-iii/supervision', { supervisionId: 'sv-dh', data: { task: 'Evacuate the valley', owner: { jurisdiction: DINGHU }, deadline: new Date(Date.now() + 3_600_000).toISOString() } });
+  // A drill (演练) the city controls and Dinghu plays: only those two rooms see it.
+  await ok(cityDuty, 'POST', '/drills', {
+    drillId: 'dr-dh',
+    data: { title: 'Dinghu flood drill', kind: 'tabletop', doubleBlind: false, participants: [DINGHU], objectives: ['report in 30 minutes'], scenario: 'embankment breach' },
+  });
   // A warning (预警) of Dinghu's, drafted.
   await ok(dinghuDuty, 'POST', '/warnings', {
     warningId: 'wa-dh',
@@ -153,6 +158,7 @@ const TARGET_IDS: Record<string, { real: string; missing: string }> = {
   supervisionId: { real: 'sv-dh', missing: 'sv-no' },
   warningId: { real: 'wa-dh', missing: 'wa-no' },
   planId: { real: 'plan-dh', missing: 'plan-no' },
+  drillId: { real: 'dr-dh', missing: 'dr-no' },
 };
 
 const planContent = { owner: { unit: 'Dinghu emergency bureau', person: 'Li Na' }, measures: { I: 'a', II: 'b', III: 'c', IV: 'd' } };
@@ -190,6 +196,10 @@ function validBody(id: RouteId, eventId: string): unknown {
       return { source: 'change', ref: 'x', reason: 'taken over' };
     case 'recordPlanDrill':
       return { ref: 'x', endedAt: new Date().toISOString() };
+    case 'drillCommand':
+      return { type: 'RecordHotWash', data: { note: 'intruder' } };
+    case 'startDrill':
+      return {};
     default:
       return undefined;
   }

@@ -1,5 +1,5 @@
 import { ForbiddenError, IdSchema, NotFoundError, ROUTE_CATALOG, type PlanView, ValidationError, type RouteAccess, type RouteId, type RouteTargetKind } from '@muster/contracts';
-import { drillRoleOf, drillStreamId, warningStreamId, type Actor, type JurisdictionTree, type RuleBook } from '@muster/domain';
+import { drillStreamId, drillViewerOf, warningStreamId, type Actor, type JurisdictionTree, type RuleBook } from '@muster/domain';
 import { canKeepDutyRecordsOf, canKeepInterviewsOf, canKeepPlansOf, canKeepReferenceDataOf, canReadIncident, canReadJurisdiction, type Engine, type StoredStream } from '@muster/engine';
 import { findDepot, findPlan, findTeam, getWatchEntry, type Database, type DepotView, type TeamView, type WatchEntryView } from '@muster/store-postgres';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -119,10 +119,11 @@ export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
         return plan;
       }
       case 'drill': {
-        // A drill is its controller's and its participants' alone (not the rooms above them); what
-        // it keeps for its controller (the feed) a participant may not read.
+        // A drill is its controller's and its participants' alone (not the rooms above them; a
+        // double-blind one not its players' before StartEx); what it keeps for its controller (the
+        // feed) a participant may not read.
         const stream = await engine.tryLoad('drill', drillStreamId(validId('drill', id)));
-        const role = stream && actor.roles.length > 0 ? drillRoleOf(stream.state.context, actor.jurisdiction) : null;
+        const role = stream && actor.roles.length > 0 ? drillViewerOf(stream.state.context, actor.jurisdiction) : null;
         if (!stream || role === null) throw new NotFoundError('drill', id);
         if (keep && role !== 'controller') throw new ForbiddenError(`drill ${id} is its controlling room's to keep`, { drillId: id });
         return stream;

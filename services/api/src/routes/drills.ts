@@ -1,10 +1,10 @@
 import { ConflictError, DrillCommandRequestSchema, DrillFeedQuerySchema, ForbiddenError, NotFoundError, PlanDrillRequestSchema, StartDrillRequestSchema, ValidationError, parseOrThrow, type CommandResult } from '@muster/contracts';
-import { drillRoleOf, drillStreamId, drillViewFor, type Actor, type DrillContext, type PersistedState } from '@muster/domain';
+import { drillStreamId, drillViewerOf, drillViewFor, type Actor, type DrillContext, type PersistedState } from '@muster/domain';
 import { canReadIncident, TIMERS_USER_ID, type StoredStream } from '@muster/engine';
 import { listDrillStreams, readDrillFeed } from '@muster/store-postgres';
 import { commandOf } from '../command-envelope';
 import { actorOf } from '../identity';
-import { pathParam, validId, type RouteContext, type RouteRequest } from './access';
+import { pathParam, validId, type RouteContext } from './access';
 
 /** A drill as the caller's room may see it: the whole of it for the controller, the players' part for a participant. */
 function viewOf(stream: { streamId: string; version: number; state: PersistedState<DrillContext> }, role: 'controller' | 'participant') {
@@ -23,7 +23,7 @@ export function registerDrillRoutes({ serve, engine, db, tree, newId }: RouteCon
   /** The drill of the path, if the caller's room controls or plays it; otherwise as if it did not exist. */
   async function drillFor(actor: Actor, drillId: string): Promise<{ stream: StoredStream<'drill'>; role: 'controller' | 'participant' }> {
     const stream = await engine.tryLoad('drill', drillStreamId(validId('drill', drillId)));
-    const role = stream && actor.roles.length > 0 ? drillRoleOf(stream.state.context, actor.jurisdiction) : null;
+    const role = stream && actor.roles.length > 0 ? drillViewerOf(stream.state.context, actor.jurisdiction) : null;
     if (!stream || role === null) throw new NotFoundError('drill', drillId);
     return { stream, role };
   }
@@ -51,12 +51,17 @@ export function registerDrillRoutes({ serve, engine, db, tree, newId }: RouteCon
     const actor = actorOf(request);
     if (actor.roles.length === 0) return { items: [] };
     const drills = await listDrillStreams(db, actor.jurisdiction);
-    return { items: drills.flatMap((d) => (drillRoleOf(d.state.context, actor.jurisdiction) === null ? [] : [viewOf(d, drillRoleOf(d.state.context, actor.jurisdiction) ?? 'participant')])) };
+    return {
+      items: drills.flatMap((d) => {
+        const role = drillViewerOf(d.state.context, actor.jurisdiction);
+        return role === null ? [] : [viewOf(d, role)];
+      }),
+    };
   });
 
   // The catalog's `read` rule resolved the drill: the caller's room controls or plays it.
   serve('getDrill', async (request, _reply, stream) => {
-    const role = drillRoleOf(stream.state.context, actorOf(request).jurisdiction) ?? 'participant';
+    const role = drillViewerOf(stream.state.context, actorOf(request).jurisdiction) ?? 'participant';
     return viewOf(stream, role);
   });
 

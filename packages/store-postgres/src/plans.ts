@@ -205,8 +205,9 @@ export async function publishPlanVersion(
 
 /**
  * Records a drill of a plan, or a request to revise it (from a drill's or an incident's AAR/IP, or a
- * change). Called by the plan routes, and directly by anything in the api that concludes one (a
- * drill's AAR/IP asking for revision).
+ * change). Called by the plan routes, and by the drill routes when a drill that names its plan ends
+ * or its AAR/IP asks for revision. The same mark twice (plan, kind, ref, time) is stored once, so a
+ * retried command marks nothing more.
  */
 export async function markPlan(
   db: Kysely<Database>,
@@ -225,6 +226,7 @@ export async function markPlan(
       at: mark.at,
       recorded_by: recordedBy,
     })
+    .onConflict((oc) => oc.columns(['plan_id', 'kind', 'ref', 'at']).doNothing())
     .execute();
 }
 

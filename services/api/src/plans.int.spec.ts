@@ -197,3 +197,44 @@ describe('the plan in force for an incident', () => {
     expect((await call(gaoyaoDuty, 'GET', '/incidents/inc-huaiji/plan')).statusCode).toBe(404);
   });
 });
+
+describe('a drill that names the plan it exercises', () => {
+  it('marks the plan drilled when it ends and due for revision when its AAR/IP asks, once however often the command is sent; it may name only a plan its room reads', async () => {
+    now = T0 + 4 * day;
+    const drillBody = (drillId: string, planId: string) => ({
+      drillId,
+      data: { title: '2026年怀集县防汛桌面推演', kind: 'tabletop', doubleBlind: false, participants: [HUAIJI], objectives: ['检验转移群众流程'], scenario: '绥江超警', planId },
+    });
+    // Gaoyao may not name Huaiji's plan: the same 400 as a plan that does not exist, nothing stored.
+    const before = await stored();
+    const foreign = await call(gaoyaoDuty, 'POST', '/drills', { ...drillBody('dr-foreign', 'huaiji-flood'), data: { ...drillBody('dr-foreign', 'huaiji-flood').data, participants: ['441204100'] } });
+    const missing = await call(gaoyaoDuty, 'POST', '/drills', { ...drillBody('dr-foreign', 'no-such-plan'), data: { ...drillBody('dr-foreign', 'no-such-plan').data, participants: ['441204100'] } });
+    expect(foreign.statusCode, foreign.body).toBe(400);
+    expect(foreign.body).toBe(missing.body);
+    expect(foreign.json<{ error: { issues: { path: string }[] } }>().error.issues.map((i) => i.path)).toStrictEqual(['data.planId']);
+    expect(await stored()).toBe(before);
+
+    await ok(cityDuty, 'POST', '/drills', drillBody('dr-flood', 'huaiji-flood'));
+    await ok(cityDuty, 'POST', '/drills/dr-flood/start', {});
+    now += 60 * 60_000;
+    await ok(cityDuty, 'POST', '/drills/dr-flood/commands', { type: 'EndDrill', commandId: 'end-flood' });
+    // A retried command (same id) marks nothing more.
+    await ok(cityDuty, 'POST', '/drills/dr-flood/commands', { type: 'EndDrill', commandId: 'end-flood' });
+    const drilled = await ok<Plan & { drills: { ref: string; at: string }[] }>(huaijiDuty, 'GET', '/plans/huaiji-flood');
+    expect(drilled.drills).toStrictEqual([expect.objectContaining({ ref: '2026年怀集县防汛桌面推演', at: new Date(now).toISOString() })]);
+    expect(drilled.lastDrilledAt).toBe(new Date(now).toISOString());
+    expect(drilled.due).toBe(false);
+
+    now += 60 * 60_000;
+    const aar = {
+      type: 'DraftAfterActionReport',
+      commandId: 'aar-flood',
+      data: { capabilities: [{ capability: '群众转移', rating: 'M', strengths: [], improvements: ['夜间转移路线未规定'] }], correctiveActions: [], planRevision: '预案未规定夜间转移路线' },
+    };
+    await ok(cityDuty, 'POST', '/drills/dr-flood/commands', aar);
+    await ok(cityDuty, 'POST', '/drills/dr-flood/commands', aar);
+    const asked = await ok<Plan>(huaijiDuty, 'GET', '/plans/huaiji-flood');
+    expect(asked).toMatchObject({ due: true, dueReasons: [{ trigger: 'revisionAsked', source: 'drill', ref: '2026年怀集县防汛桌面推演', reason: '预案未规定夜间转移路线' }] });
+    expect(asked.revisionRequests.filter((r) => r.reason === '预案未规定夜间转移路线')).toHaveLength(1);
+  });
+});

@@ -43,6 +43,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addCheckConstraint('plan_mark_request_has_source', sql`kind <> 'revision_requested' or (source is not null and reason is not null)`)
     .execute();
   await db.schema.createIndex('plan_mark_plan_idx').on('plan_mark').columns(['plan_id', 'at']).execute();
+  // A drill's end or its AAR/IP marks its plan once, however often the command is retried.
+  await db.schema.createIndex('plan_mark_once').on('plan_mark').columns(['plan_id', 'kind', 'ref', 'at']).unique().execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -95,6 +95,10 @@ const zh = {
   sent: '已提交',
   backToDrills: '返回演练列表',
   drillOf: '所属演练',
+  plan: '演练所依预案（可不选）',
+  planShort: '所依预案',
+  planRevision: '预案修订建议（填写后，所依预案将标为修订到期）',
+  planRevisionShort: '预案修订建议',
 } as const;
 
 type DrillKey = keyof typeof zh;
@@ -192,6 +196,10 @@ const en: Record<DrillKey, string> = {
   sent: 'Sent',
   backToDrills: 'Back to the drills',
   drillOf: 'Drill',
+  plan: 'Plan exercised (optional)',
+  planShort: 'Plan exercised',
+  planRevision: 'Plan revision needed (marks the plan due for revision)',
+  planRevisionShort: 'Plan revision needed',
 };
 
 export function drillWord(lang: Lang, key: DrillKey): string {
@@ -228,6 +236,8 @@ const DrillDetails = z.object({
   participants: z.array(z.string()),
   incidents: z.array(z.string()),
   injectsPaused: z.boolean(),
+  planId: z.string().nullable().catch(null),
+  planRevision: z.string().nullable().catch(null),
   objectives: z.array(z.string()).catch([]),
   scenario: z.string().catch(''),
   scheduledStart: z.string().nullable().catch(null),

@@ -73,6 +73,7 @@ const stateKey = (state: DrillDetails['state']) => (state === 'none' ? 'planned'
 /** The planning form: kind, double-blind, participants, objectives, scenario, and the MSEL rows. */
 function PlanDrillForm({ below, onSent }: { below: string[]; onSent(): void }) {
   const { client, jurisdictions } = useApp();
+  const plans = useLoad(() => client.call('listPlans', { query: {} }), [client]).value?.items ?? [];
   const { lang } = useI18n();
   const w = useDrillWords();
   const roomName = (code: string) => jurisdictionName(jurisdictions, code, lang);
@@ -106,6 +107,7 @@ function PlanDrillForm({ below, onSent }: { below: string[]; onSent(): void }) {
             objectives: lines(v['objectives']),
             scenario: v['scenario'] ?? '',
             ...(start ? { scheduledStart: start } : {}),
+            ...(v['planId'] ? { planId: v['planId'] } : {}),
             injects,
           },
         };
@@ -161,6 +163,16 @@ function PlanDrillForm({ below, onSent }: { below: string[]; onSent(): void }) {
             </Field>
             <Field name="scenario" label={w('scenario')} error={e('scenario')}>
               <textarea name="scenario" value={v['scenario'] ?? ''} onChange={(ev) => set('scenario', ev.target.value)} />
+            </Field>
+            <Field name="planId" label={w('plan')} error={e('planId')}>
+              <select name="planId" value={v['planId'] ?? ''} onChange={(ev) => set('planId', ev.target.value)}>
+                <option value="">—</option>
+                {plans.map((p) => (
+                  <option key={p.planId} value={p.planId}>
+                    {roomName(p.jurisdiction)} · {p.title}
+                  </option>
+                ))}
+              </select>
             </Field>
             <Field name="scheduledStart" label={w('scheduledStart')} error={e('scheduledStart')}>
               <input name="scheduledStart" type="datetime-local" step={1} value={v['scheduledStart'] ?? ''} onChange={(ev) => set('scheduledStart', ev.target.value)} />
@@ -270,6 +282,9 @@ export function DrillDetailView({ drillId }: { drillId: string }) {
   const drill = value ? drillDetails(value) : null;
   const controller = drill?.role === 'controller';
   const feed = useLoad(() => (controller ? client.call('drillFeed', { params: { drillId } }) : Promise.resolve(null)), [client, drillId, controller]);
+  // The plan the drill exercises, by its title (a room that may not read it sees the link only).
+  const planId = drill?.planId ?? null;
+  const planTitle = useLoad(() => (planId ? client.call('getPlan', { params: { planId } }).then((p) => p.title, () => null) : Promise.resolve(null)), [client, planId]).value;
   // Live: the room's feed with drills, and the drill's incidents; any event re-reads the drill and the feed.
   const incidents = drill?.incidents ?? [];
   const connection = useLiveFeed({ rooms: [me], incidents: [...incidents].sort(), drills: true }, () => {
@@ -317,6 +332,16 @@ export function DrillDetailView({ drillId }: { drillId: string }) {
         <dd>{drill.participants.map(roomName).join('、')}</dd>
         <dt>{w('role')}</dt>
         <dd>{w(`role.${drill.role}`)}</dd>
+        {drill.planId ? (
+          <>
+            <dt>{w('planShort')}</dt>
+            <dd>
+              <a href={href({ view: 'plan', planId: drill.planId })} data-testid="drill-plan-link">
+                {planTitle ?? drillWord(lang, 'planShort')}
+              </a>
+            </dd>
+          </>
+        ) : null}
       </dl>
       {blind ? (
         <p className="hint">{w('hiddenUntilEnd')}</p>
@@ -578,7 +603,11 @@ function DraftAarForm({ drill, w, onSent }: { drill: DrillDetails; w: Words; onS
       initial={{}}
       toPayload={(v) => ({
         type: 'DraftAfterActionReport',
-        data: { capabilities: parseCapabilities(v['capabilities'] ?? ''), correctiveActions: parseCorrectiveActions(v['actions'] ?? '', codeOf, () => newId('ca')) },
+        data: {
+          capabilities: parseCapabilities(v['capabilities'] ?? ''),
+          correctiveActions: parseCorrectiveActions(v['actions'] ?? '', codeOf, () => newId('ca')),
+          ...(v['planRevision']?.trim() ? { planRevision: v['planRevision'] } : {}),
+        },
       })}
       send={(payload) => client.call('drillCommand', { params: { drillId: drill.drillId }, body: payload })}
       submitLabel={w('draftAar')}
@@ -594,6 +623,11 @@ function DraftAarForm({ drill, w, onSent }: { drill: DrillDetails; w: Words; onS
           <Field name="actions" label={w('correctiveActionsInput')} error={errorAt(errors, 'correctiveActions')}>
             <textarea name="actions" value={v['actions'] ?? ''} onChange={(ev) => set('actions', ev.target.value)} />
           </Field>
+          {drill.planId ? (
+            <Field name="planRevision" label={w('planRevision')} error={errorAt(errors, 'planRevision')}>
+              <textarea name="planRevision" value={v['planRevision'] ?? ''} onChange={(ev) => set('planRevision', ev.target.value)} />
+            </Field>
+          ) : null}
         </>
       )}
     </SimpleForm>
@@ -629,7 +663,7 @@ function Evaluation({ drill, w, me, onSent }: { drill: DrillDetails; w: Words; m
           </ul>
         </section>
       ) : null}
-      {drill.capabilities.length || drill.correctiveActions.length ? (
+      {drill.capabilities.length || drill.correctiveActions.length || drill.planRevision ? (
         <section className="panel" data-testid="drill-aar">
           <h2>{w('aar')}</h2>
           <ul>
@@ -641,6 +675,11 @@ function Evaluation({ drill, w, me, onSent }: { drill: DrillDetails; w: Words; m
               </li>
             ))}
           </ul>
+          {drill.planRevision ? (
+            <p data-testid="aar-plan-revision">
+              {w('planRevisionShort')}：{drill.planRevision}
+            </p>
+          ) : null}
           <h3>{w('correctiveActions')}</h3>
           <table className="plans-table" data-testid="corrective-actions">
             <tbody>

@@ -133,9 +133,51 @@ describe('a tabletop drill in the console', () => {
     expect(await dinghu.page.getByTestId('drill-view').textContent()).not.toContain('鼎湖区值班员核实并初报');
     await expectCleanPages('participant drill view', pages);
 
+    // The controller steers it live: an inject added now is delivered into the drill's incident;
+    // injects paused and resumed; an observation against an objective; then EndEx.
+    const add = city.page.getByTestId('add-inject');
+    await add.locator('textarea[name=content]').fill('沙浦镇报告：管涌扩大，需转移群众');
+    await add.locator('button[type=submit]').click();
+    await expect.poll(() => city.page.locator('[data-testid=msel-inject][data-status=delivered]').count(), { timeout: 60_000 }).toBe(2);
+    await city.page.getByTestId('pause-injects').click();
+    await city.page.getByTestId('resume-injects').click({ timeout: LIVE_WITHIN_MS });
+    await city.page.getByTestId('pause-injects').waitFor({ timeout: LIVE_WITHIN_MS });
+    const observe = city.page.getByTestId('record-observation');
+    await observe.locator('textarea[name=note]').fill('鼎湖区 2 分钟内开始核实');
+    await observe.locator('button[type=submit]').click();
+    await city.page.getByTestId('drill-observations').waitFor({ timeout: LIVE_WITHIN_MS });
+    await city.page.getByTestId('end-drill').click();
+    await expect.poll(() => city.page.getByTestId('drill-state').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('现场讲评');
+
+    // Hot wash by the participant; the AAR/IP with a rating and a corrective action Dinghu owes.
+    await dinghu.page.reload();
+    const wash = dinghu.page.getByTestId('record-hot-wash');
+    await wash.locator('textarea[name=note]').fill('核实环节顺畅，初报偏慢');
+    await wash.locator('button[type=submit]').click();
+    await dinghu.page.getByTestId('drill-hot-wash').waitFor({ timeout: LIVE_WITHIN_MS });
+    const aar = city.page.getByTestId('draft-aar');
+    await aar.locator('textarea[name=capabilities]').fill('接报核实 S 核实及时 | 初报偏慢');
+    await aar.locator('textarea[name=actions]').fill('完善堤段巡查台账｜鼎湖区｜2026-12-31');
+    await aar.locator('button[type=submit]').click();
+    await expect.poll(() => city.page.getByTestId('drill-state').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('评估报告已起草');
+    expect(await city.page.getByTestId('aar-capability').first().textContent()).toContain('S 完成但有一些问题');
+    expect(await city.page.getByTestId('corrective-action').getAttribute('data-state')).toBe('open');
+    await expectCleanPages('AAR/IP drafted', pages);
+
+    // The owner room closes its corrective action on the tracker; the controller sees it closed.
+    await dinghu.page.reload();
+    const action = dinghu.page.getByTestId('corrective-action');
+    await action.locator('input[name=closure]').fill('台账已建立并下发各镇街');
+    await action.locator('button[type=submit]').click();
+    await expect.poll(() => dinghu.page.getByTestId('corrective-action').getAttribute('data-state'), { timeout: LIVE_WITHIN_MS }).toBe('closed');
+    await city.page.reload();
+    await expect.poll(() => city.page.getByTestId('corrective-action').getAttribute('data-state'), { timeout: LIVE_WITHIN_MS }).toBe('closed');
+    await city.page.screenshot({ path: join(SHOTS, 'drills-aar.png'), fullPage: true });
+    await expectCleanPages('corrective action closed', pages);
+
     await city.context.close();
     await dinghu.context.close();
-  }, 240_000);
+  }, 300_000);
 });
 
 describe('the plan library (预案库) in the console', () => {

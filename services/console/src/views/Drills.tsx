@@ -477,20 +477,7 @@ export function DrillDetailView({ drillId }: { drillId: string }) {
           {controller && planning ? (
             <CommandBox drillId={drillId} type="CancelDrill" title={w('cancel')} testId="cancel-drill" fields={[['reason', w('cancelReason')]]} w={w} onSent={after} />
           ) : null}
-          {controller && (running || drill.state === 'hotWash') ? (
-            <CommandBox
-              drillId={drillId}
-              type="RecordObservation"
-              title={w('recordObservation')}
-              testId="record-observation"
-              fields={[
-                ['objective', w('objective')],
-                ['note', w('note')],
-              ]}
-              w={w}
-              onSent={after}
-            />
-          ) : null}
+          {controller && (running || drill.state === 'hotWash') ? <ObservationForm drill={drill} w={w} onSent={after} /> : null}
           {drill.state === 'hotWash' ? <CommandBox drillId={drillId} type="RecordHotWash" title={w('recordHotWash')} testId="record-hot-wash" fields={[['note', w('note')]]} w={w} onSent={after} /> : null}
           {controller && drill.state === 'hotWash' ? <DraftAarForm drill={drill} w={w} onSent={after} /> : null}
           {controller && drill.state === 'aarDrafted' ? (
@@ -529,6 +516,41 @@ function CommandBox({ drillId, type, title, testId, fields, w, onSent }: { drill
           </Field>
         ))
       }
+    </SimpleForm>
+  );
+}
+
+/** An evaluator's observation against one of the drill's objectives. */
+function ObservationForm({ drill, w, onSent }: { drill: DrillDetails; w: Words; onSent(): void }) {
+  const { client } = useApp();
+  return (
+    <SimpleForm
+      title={w('recordObservation')}
+      testId="record-observation"
+      schema={DrillCommandRequestSchema}
+      initial={{ objective: drill.objectives[0] ?? '' }}
+      toPayload={(v) => ({ type: 'RecordObservation', data: { objective: v['objective'] ?? '', note: v['note'] ?? '' } })}
+      send={(payload) => client.call('drillCommand', { params: { drillId: drill.drillId }, body: payload })}
+      submitLabel={w('recordObservation')}
+      sentLabel={w('sent')}
+      onSent={onSent}
+    >
+      {(v, set, errors) => (
+        <>
+          <Field name="objective" label={w('objective')} error={errorAt(errors, 'objective')}>
+            <select name="objective" value={v['objective'] ?? ''} onChange={(ev) => set('objective', ev.target.value)}>
+              {drill.objectives.map((o) => (
+                <option key={o} value={o}>
+                  {o}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field name="note" label={w('note')} error={errorAt(errors, 'note')}>
+            <textarea name="note" value={v['note'] ?? ''} onChange={(ev) => set('note', ev.target.value)} />
+          </Field>
+        </>
+      )}
     </SimpleForm>
   );
 }

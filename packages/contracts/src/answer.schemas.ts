@@ -152,6 +152,8 @@ export const WatchEntryViewSchema = z
     recorderName: z.string(),
     status: z.enum(['open', 'incident_created', 'attached', 'dismissed']),
     incidentId: z.string().nullable(),
+    /** A call a drill's inject put into the log (演练). */
+    exercise: z.boolean(),
   })
   .meta({ id: 'WatchEntryView' });
 export const WatchEntryListSchema = z.object({ items: z.array(WatchEntryViewSchema) });

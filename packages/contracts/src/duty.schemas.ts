@@ -4,6 +4,7 @@ import {
   CategorySchema,
   CommandOptionsSchema,
   ComputedTimeSchema,
+  ExerciseFilterSchema,
   IdSchema,
   UserIdSchema,
   IsoTimeSchema,
@@ -201,6 +202,8 @@ export const ListWatchQuerySchema = z.strictObject({
   from: IsoTimeSchema.optional(),
   to: IsoTimeSchema.optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
+  /** Real calls only (default), a drill's calls only (`true`), or both (`all`). */
+  exercise: ExerciseFilterSchema,
 });
 
 // ---- Timeliness scores (考核通报) ------------------------------------------------------------------

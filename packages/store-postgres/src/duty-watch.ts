@@ -144,6 +144,8 @@ export interface WatchEntryView {
   triagedBy: string | null;
   triagedAt: string | null;
   dismissReason: string | null;
+  /** A drill's call (演练). */
+  exercise: boolean;
 }
 
 function entryView(r: WatchEntryRow): WatchEntryView {
@@ -170,6 +172,7 @@ function entryView(r: WatchEntryRow): WatchEntryView {
     triagedBy: r.triaged_by,
     triagedAt: r.triaged_at?.toISOString() ?? null,
     dismissReason: r.dismiss_reason,
+    exercise: r.exercise,
   };
 }
 
@@ -203,6 +206,34 @@ export async function createWatchEntry(db: Kysely<Database>, entry: WatchEntryIn
   return entryView(row);
 }
 
+/**
+ * A drill's call (inject, issue 22) logged in a room's watch log as if it had rung there: open, for
+ * the room to triage, flagged as a drill's. Its id derives from the inject's deadline row, so logging
+ * it again (a firing repeated after a crash) adds nothing.
+ */
+export async function logInjectedCall(db: Kysely<Database>, entry: Pick<WatchEntryInput, 'entryId' | 'jurisdiction' | 'channel' | 'receivedAt' | 'place' | 'course' | 'recorderName' | 'recordedBy' | 'recordedAt'>): Promise<void> {
+  await db
+    .insertInto('watch_entry')
+    .values({
+      entry_id: entry.entryId,
+      jurisdiction: entry.jurisdiction,
+      channel: entry.channel,
+      received_at: entry.receivedAt,
+      occurred_at: null,
+      place: entry.place,
+      course: entry.course,
+      informed: JSON.stringify([]),
+      caller: JSON.stringify({}),
+      recorded_by: entry.recordedBy,
+      recorder_name: entry.recorderName,
+      recorded_at: entry.recordedAt,
+      status: 'open',
+      exercise: true,
+    })
+    .onConflict((oc) => oc.column('entry_id').doNothing())
+    .execute();
+}
+
 export async function getWatchEntry(db: Kysely<Database>, entryId: string): Promise<WatchEntryView> {
   const row = await db.selectFrom('watch_entry').selectAll().where('entry_id', '=', entryId).executeTakeFirst();
   if (!row) throw new NotFoundError('watch entry', entryId);
@@ -215,12 +246,15 @@ export interface WatchFilter {
   from?: string | undefined;
   to?: string | undefined;
   limit?: number | undefined;
+  /** Real calls only (false), a drill's only (true), or both (absent). */
+  exercise?: boolean | undefined;
 }
 
 /** The log of one room, newest first. */
 export async function listWatchEntries(db: Kysely<Database>, filter: WatchFilter): Promise<WatchEntryView[]> {
   let query = db.selectFrom('watch_entry').selectAll().where('jurisdiction', '=', filter.jurisdiction);
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+  if (filter.exercise !== undefined) query = query.where('exercise', '=', filter.exercise);
   if (filter.from !== undefined) query = query.where('received_at', '>=', new Date(filter.from));
   if (filter.to !== undefined) query = query.where('received_at', '<', new Date(filter.to));
   const rows = await query.orderBy('received_at', 'desc').orderBy('entry_id', 'desc').limit(filter.limit ?? 100).execute();

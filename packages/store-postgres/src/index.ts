@@ -26,7 +26,7 @@ export { countDueDeadlines, listDeadlines, fireDueDeadlines } from './deadlines'
 export type { DueDeadline, FiringOutcome, FiringBatch } from './deadlines';
 export { reportScores } from './report-items';
 export type { ReportScore } from './report-items';
-export { createShift, listShifts, onDuty, createWatchEntry, getWatchEntry, listWatchEntries, triageWatchEntry } from './duty-watch';
+export { createShift, listShifts, onDuty, createWatchEntry, getWatchEntry, listWatchEntries, logInjectedCall, triageWatchEntry } from './duty-watch';
 export type { WatchEntryView, TriageDecision } from './duty-watch';
 export { verifyHashChains } from './hash-chain';
 export { createInterview, listInterviews } from './interviews';

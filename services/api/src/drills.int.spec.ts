@@ -94,6 +94,8 @@ const command = (as: Actor, type: string, data: Record<string, unknown> = {}) =>
 const eventCount = async () => Number((await sql<{ n: string }>`select count(*) as n from event`.execute(t.db)).rows[0]?.n);
 
 let drillIncident = '';
+/** The real incident's after-action metrics before the drill: the drill must change nothing in them. */
+let realMetrics: unknown;
 
 describe('a double-blind functional drill beside a real incident (issue 22)', () => {
   it('plans it for the city, with participants below it; other rooms, even the province above, do not see it', async () => {
@@ -101,6 +103,7 @@ describe('a double-blind functional drill beside a real incident (issue 22)', ()
     await ok(huaiji, 'POST', '/incidents', { incidentId: 'real-1', data: { title: '怀集县真实内涝', leadJurisdiction: HUAIJI, category: 'natural_disaster' } });
     await ok(huaiji, 'POST', '/incidents/real-1/commands', { type: 'BeginVerification' });
     await ok(huaiji, 'POST', '/incidents/real-1/commands', { type: 'ConfirmIncident', data: { severity: 'IV' } });
+    realMetrics = await ok(cityDuty, 'GET', '/incidents/real-1/metrics');
 
     // A participant that is not below the controller, a participant twice: 400 naming the field, nothing stored.
     const before = await eventCount();
@@ -147,6 +150,15 @@ describe('a double-blind functional drill beside a real incident (issue 22)', ()
     drillIncident = started.incidents[0] ?? '';
     expect(await ok(huaiji, 'GET', `/incidents/${drillIncident}`)).toMatchObject({ exercise: true, leadJurisdiction: HUAIJI });
     expect((await drill(cityDuty)).incidents).toStrictEqual([drillIncident]);
+    // A retry of the same start answers the same and opens nothing more; another start is a 409.
+    const events = await eventCount();
+    const retried = await ok<{ incidents: string[] }>(cityDuty, 'POST', '/drills/d1/start', {
+      commandId: 'start-d1',
+      open: { title: '演练：冷坑镇山体滑坡', leadJurisdiction: HUAIJI, category: 'natural_disaster' },
+    });
+    expect(retried.incidents).toStrictEqual([drillIncident]);
+    expect((await call(cityDuty, 'POST', '/drills/d1/start', { open: { title: '再来一次', leadJurisdiction: HUAIJI } })).statusCode).toBe(409);
+    expect(await eventCount()).toBe(events);
   });
 
   it('double-blind: once it runs the players see neither scenario, objectives, start time nor MSEL, nor the controller’s feed', async () => {
@@ -169,6 +181,16 @@ describe('a double-blind functional drill beside a real incident (issue 22)', ()
     expect((await timers.tick()).fired).toBe(1);
     expect((await timers.tick()).fired).toBe(0);
     expect(await ok(huaiji, 'GET', `/incidents/${drillIncident}`)).toMatchObject({ description: INJECTS[0]?.content });
+    // The call also rang in Huaiji's watch log, as a drill's: not in the real log, there when drills are asked for.
+    const watchLog = async (query: string) => (await ok<{ items: { entryId: string; course: string; exercise: boolean; status: string }[] }>(huaiji, 'GET', `/watch-log?jurisdiction=${HUAIJI}${query}`)).items;
+    expect(await watchLog('')).toStrictEqual([]);
+    const [rang] = await watchLog('&exercise=true');
+    expect(rang).toMatchObject({ course: INJECTS[0]?.content, exercise: true, status: 'open' });
+    // Huaiji triages it: a drill's call attaches to the drill's incident, never to the real one.
+    const toReal = await call(huaiji, 'POST', `/watch-log/${rang?.entryId ?? ''}/triage`, { action: 'attach', incidentId: 'real-1' });
+    expect(toReal.statusCode, toReal.body).toBe(400);
+    expect(toReal.json()).toMatchObject({ error: { issues: [{ path: 'incidentId' }] } });
+    await ok(huaiji, 'POST', `/watch-log/${rang?.entryId ?? ''}/triage`, { action: 'attach', incidentId: drillIncident });
     moveTo(12);
     await response('BeginVerification');
     await response('ConfirmIncident', { severity: 'IV' });
@@ -204,12 +226,17 @@ describe('a double-blind functional drill beside a real incident (issue 22)', ()
     expect(scene.latestReport?.missing).toBe(5);
     moveTo(47);
     await response('UpdateIncidentDetails', { title: '演练：冷坑镇山体滑坡（已转移 30 人）' });
+    // The controller adds an inject live, then thinks better of it: its row comes and goes.
+    await ok(cityDuty, 'POST', '/drills/d1/commands', { type: 'AddInject', data: { inject: { injectId: 'i-7', kind: 'sensorAlarm', dueAt: at(55), content: '水位站报警' } } });
+    expect(await pendingRows()).toStrictEqual(['inject:i-5', 'inject:i-6', 'inject:i-7']);
+    await ok(cityDuty, 'POST', '/drills/d1/commands', { type: 'SkipInject', data: { injectId: 'i-7', reason: '参演单位已自行发现' } });
+    expect(await pendingRows()).toStrictEqual(['inject:i-5', 'inject:i-6']);
     moveTo(50);
     expect((await timers.tick()).fired).toBe(1);
     moveTo(60);
     expect((await timers.tick()).fired).toBe(1);
     expect((await timers.tick()).fired).toBe(0);
-    expect((await drill(cityDuty)).injects.map((i) => [i.injectId, i.status, i.incidentId])).toStrictEqual(INJECTS.map((i) => [i.injectId, 'delivered', drillIncident]));
+    expect((await drill(cityDuty)).injects.map((i) => [i.injectId, i.status, i.incidentId])).toStrictEqual([...INJECTS.map((i) => [i.injectId, 'delivered', drillIncident]), ['i-7', 'skipped', null]]);
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from event where stream_id = 'drill:d1' and type = 'InjectDelivered'`.execute(t.db);
     expect(rows[0]?.n).toBe(6);
   });
@@ -236,7 +263,16 @@ describe('a double-blind functional drill beside a real incident (issue 22)', ()
     expect(deliveries.filter((t) => t === 'IncidentDetailsUpdated')).toHaveLength(6);
     expect(deliveries.filter((t) => t === 'SceneReportPosted')).toHaveLength(2);
     // The controller's own steps: the drill's, and the incident it opened at StartEx.
-    expect(items.filter((i) => i.kind === 'control').map((i) => i.type)).toStrictEqual(['DrillPlanned', 'DrillStarted', 'IncidentReported', 'DrillIncidentLinked', 'InjectsPaused', 'InjectsResumed']);
+    expect(items.filter((i) => i.kind === 'control').map((i) => i.type)).toStrictEqual([
+      'DrillPlanned',
+      'DrillStarted',
+      'IncidentReported',
+      'DrillIncidentLinked',
+      'InjectsPaused',
+      'InjectsResumed',
+      'InjectAdded',
+      'InjectSkipped',
+    ]);
     // Paged: after the last position read, nothing more.
     const last = (await ok<{ items: { position: string }[] }>(cityDuty, 'GET', '/drills/d1/feed')).items.at(-1)?.position ?? '';
     expect((await ok<{ items: unknown[] }>(cityDuty, 'GET', `/drills/d1/feed?after=${last}`)).items).toStrictEqual([]);
@@ -249,10 +285,8 @@ describe('a double-blind functional drill beside a real incident (issue 22)', ()
       expect(await listIds(as)).toStrictEqual(['real-1']);
     }
     expect(await boardIds(huaiji, '&exercise=true')).toStrictEqual([drillIncident]);
-    // The real incident's after-action metrics hold its own record only.
-    const metrics = await ok<{ commanderTenures: unknown[]; reportLateness: { owedBy: string }[] }>(cityDuty, 'GET', '/incidents/real-1/metrics');
-    expect(metrics.commanderTenures).toStrictEqual([]);
-    expect(JSON.stringify(metrics)).not.toContain(drillIncident);
+    // The real incident's after-action metrics are what they were before the drill began.
+    expect(await ok(cityDuty, 'GET', '/incidents/real-1/metrics')).toStrictEqual(realMetrics);
 
     // Both 初报 fall due at 360 minutes after receipt: the real one counts, the drill's does not.
     moveTo(24 * 60 - 30);
@@ -277,8 +311,8 @@ describe('a double-blind functional drill beside a real incident (issue 22)', ()
       expect(row.rooms).toStrictEqual([HUAIJI]);
     }
     const { rows: drillRows } = await sql<{ jurisdiction: string; stream_id: string }>`select jurisdiction, stream_id from deadline where incident_id = 'drill:d1'`.execute(t.db);
-    // Six injects; the pause cancelled the three pending rows and the resume scheduled them again.
-    expect(drillRows.length).toBe(9);
+    // Six injects; the pause cancelled the three pending rows and the resume scheduled them again; one added live.
+    expect(drillRows.length).toBe(10);
     for (const row of drillRows) expect(row).toStrictEqual({ jurisdiction: CITY, stream_id: 'drill:d1' });
   });
 
@@ -291,7 +325,7 @@ describe('a double-blind functional drill beside a real incident (issue 22)', ()
     await ok(cityDuty, 'POST', '/drills/d1/commands', { type: 'EndDrill' });
     const after = await drill(huaiji);
     expect(after).toMatchObject({ state: 'hotWash', title: PLAN.title, scenario: PLAN.scenario, objectives: PLAN.objectives });
-    expect(after.injects.map((i) => i.expectedAction)).toStrictEqual(INJECTS.map((i) => i.expectedAction ?? null));
+    expect(after.injects.map((i) => i.expectedAction)).toStrictEqual([...INJECTS.map((i) => i.expectedAction ?? null), null]);
 
     await ok(huaiji, 'POST', '/drills/d1/commands', { type: 'RecordHotWash', data: { note: '现场与指挥部通信中断 10 分钟' } });
     const aar = {

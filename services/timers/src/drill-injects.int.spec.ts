@@ -106,6 +106,11 @@ describe('drill injects across a kill -9 of the timers process', () => {
     expect(delivered.map((e) => Date.parse(e.occurred_at))).toStrictEqual(dues.map((d) => Date.parse(d)));
     expect(updates.map((u) => [u.description, u.command_id])).toStrictEqual(rows.map((r, i) => [`kill-d 第 ${i + 1} 条来电`, `${deadlineCommandId(r.deadlineId)}-details`]));
 
+    // Each call also rang once in Huaiji's watch log, as a drill's.
+    const { rows: calls } = await sql<{ entry_id: string; exercise: boolean; jurisdiction: string }>`
+      select entry_id, exercise, jurisdiction from watch_entry where course like 'kill-d %' order by received_at`.execute(t.db);
+    expect(calls).toStrictEqual(rows.map((r) => ({ entry_id: `inject-${r.deadlineId}`, exercise: true, jurisdiction: HUAIJI })));
+
     const paused = await recorded('pause-d', pausedIncident);
     expect(paused.delivered.map((e) => e.inject_id)).toStrictEqual(['pause-d-i1', 'pause-d-i2']);
     expect(paused.updates).toHaveLength(2);

@@ -1,7 +1,7 @@
 import { ForbiddenError, IllegalTransitionError, NotFoundError, ValidationError } from '@muster/contracts';
 import { injectDeadlineKey, injectDeliveryFor } from '@muster/domain';
-import { systemClock, timersActor, type Clock, type CommandEnvelope, type Engine } from '@muster/engine';
-import { fireDueDeadlines, type Database, type DueDeadline, type FiringBatch, type FiringOutcome } from '@muster/store-postgres';
+import { systemClock, timersActor, TIMERS_USER_ID, type Clock, type CommandEnvelope, type Engine } from '@muster/engine';
+import { fireDueDeadlines, logInjectedCall, type Database, type DueDeadline, type FiringBatch, type FiringOutcome } from '@muster/store-postgres';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 
@@ -81,11 +81,20 @@ export function startTimers(options: TimersOptions): Timers {
     }
     const base = deadlineCommandId(deadline.deadlineId);
     const send = (command: Omit<CommandEnvelope, 'actor' | 'system'>) => engine.handle({ ...command, actor: timersActor(deadline.jurisdiction), system: 'timers', occurredAt: deadline.dueAt });
+    // The call rings in the room's watch log first, under an id derived from the row (logged once).
+    const logCall = async (room: string, course: string) => {
+      if (!delivery.call) return;
+      const at = clock.now().toISOString();
+      await logInjectedCall(db, { entryId: `inject-${deadline.deadlineId}`, jurisdiction: room, channel: 'phone', receivedAt: deadline.dueAt, place: '来电未说明', course, recorderName: '演练导调', recordedBy: TIMERS_USER_ID, recordedAt: at });
+    };
     if ('open' in delivery) {
+      await logCall(delivery.open.leadJurisdiction, delivery.open.description);
       const opened = await send({ streamType: 'incident', streamId: `dri-${deadline.deadlineId}`, type: 'ReportIncident', data: delivery.open, commandId: `${base}-open` });
       return opened.streamId;
     }
     const { incidentId } = delivery;
+    const lead = (await engine.tryLoad('incident', incidentId))?.state.context.leadJurisdiction;
+    if (lead !== undefined) await logCall(lead, delivery.details.description);
     try {
       await send({ streamType: 'incident', streamId: incidentId, type: 'UpdateIncidentDetails', data: delivery.details, commandId: `${base}-details` });
       const scene = delivery.figures ? await engine.tryLoad('scene', `scene:${incidentId}`) : null;

@@ -72,28 +72,31 @@ export function pendingDrillDeadlines(context: DrillContext): { key: string; due
  * How an inject due now reaches the drill's incidents, as if from outside (the timers send it through
  * the ordinary incident and scene commands): into its incident (or the drill's first), whose details
  * take what the caller, sensor or scene says and whose scene, if one is in command, the figures; with
- * no drill incident yet, the call or alarm opens one in the first participant's room. Null when the
+ * no drill incident yet, the call or alarm opens one in the first participant's room; a call (`call`)
+ * is also logged in the watch log of the incident's room. Null when the
  * key names no inject pending now (skipped, delivered, paused: nothing is delivered).
  */
 export function injectDeliveryFor(
   context: DrillContext,
   key: string,
 ):
-  | { open: { title: string; description: string; leadJurisdiction: string; source: 'phone' | 'sensor'; exercise: true } }
-  | { incidentId: string; details: { description: string }; figures: InjectFigures | null; reportId: string }
+  | { open: { title: string; description: string; leadJurisdiction: string; source: 'phone' | 'sensor'; exercise: true }; call: boolean }
+  | { incidentId: string; details: { description: string }; figures: InjectFigures | null; reportId: string; call: boolean }
   | null {
   if (!pendingInjectDeadlines(context).some((d) => d.key === key)) return null;
   const inject = context.injects.find((i) => injectDeadlineKey(i.injectId) === key);
   if (!inject) return null;
+  // A call also rings in the room's watch log (值班记录), as a drill's call.
+  const call = inject.kind === 'watchLogCall';
   // Only ever one of the drill's own incidents: an id the MSEL names that is not one goes to the first.
   const named = inject.incidentId !== null && context.incidents.includes(inject.incidentId) ? inject.incidentId : null;
   const incidentId = named ?? context.incidents[0] ?? null;
   if (incidentId === null) {
     const lead = context.participants[0] ?? context.controller;
     const title = inject.content.length > 100 ? `${inject.content.slice(0, 99)}…` : inject.content;
-    return { open: { title, description: inject.content, leadJurisdiction: lead, source: inject.kind === 'sensorAlarm' ? 'sensor' : 'phone', exercise: true } };
+    return { open: { title, description: inject.content, leadJurisdiction: lead, source: inject.kind === 'sensorAlarm' ? 'sensor' : 'phone', exercise: true }, call };
   }
-  return { incidentId, details: { description: inject.content }, figures: inject.figures, reportId: `inject-${inject.injectId}` };
+  return { incidentId, details: { description: inject.content }, figures: inject.figures, reportId: `inject-${inject.injectId}`, call };
 }
 
 /** The room that may act as the drill's: its controller, or one of its participants. */

@@ -273,7 +273,7 @@ describe('drill machine: corrective actions tracked to closure', () => {
 
   it('how an inject due now reaches the drill’s incidents: into its own incident only, a new one when the drill has none, nothing when not pending', () => {
     const running = ctx(fixture('running'));
-    expect(injectDeliveryFor(running, 'inject:i-2')).toStrictEqual({ incidentId: 'drill-inc-1', details: { description: '现场报告：2 户房屋被掩埋' }, figures: null, reportId: 'inject-i-2' });
+    expect(injectDeliveryFor(running, 'inject:i-2')).toStrictEqual({ incidentId: 'drill-inc-1', details: { description: '现场报告：2 户房屋被掩埋' }, figures: null, reportId: 'inject-i-2', call: false });
     // Delivered, skipped, paused or unknown: nothing to deliver.
     expect(injectDeliveryFor(running, 'inject:i-1')).toBeNull();
     expect(injectDeliveryFor(ctx(fixture('paused')), 'inject:i-2')).toBeNull();
@@ -284,6 +284,7 @@ describe('drill machine: corrective actions tracked to closure', () => {
     const started = last(run([...PLANNED, { body: { type: 'StartDrill' }, at: 5, by: CONTROLLER }]).states);
     expect(injectDeliveryFor(ctx(started), 'inject:i-1')).toStrictEqual({
       open: { title: '群众来电：冷坑镇后山有响声', description: '群众来电：冷坑镇后山有响声', leadJurisdiction: '441224', source: 'phone', exercise: true },
+      call: true,
     });
   });
 

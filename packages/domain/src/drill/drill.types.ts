@@ -2,8 +2,9 @@ import type { CommandMeta } from '../shared';
 
 /**
  * A drill (演练, issue 22; HSEEP, ref §4): planned, run against scheduled injects (the MSEL), talked
- * over in the hot wash, written up in the after-action report (AAR/IP), closed. Stream type `drill`
- * (not yet registered with the engine), stream `drill:<drillId>`.
+ * over in the hot wash, written up in the after-action report (AAR/IP), closed; its corrective actions
+ * are tracked to closure after that. Stream type `drill` (an engine stream seen by its controller and
+ * its participants only, see @muster/engine aggregates.ts), stream `drill:<drillId>`.
  *
  * The drill's incidents are ordinary incidents reported with `exercise: true`: their events, rows and
  * deadlines carry that flag, and the drill lists them by id (`incidents`). That flag, not the drill id,

@@ -35,5 +35,7 @@ export interface WatchEntryTable {
   triaged_by: string | null;
   triaged_at: ColumnType<Date | null, string | null | undefined, string | null>;
   dismiss_reason: string | null;
+  /** A call a drill's inject put into the log (issue 22): left out of the real log unless asked for. */
+  exercise: ColumnType<boolean, boolean | undefined, boolean>;
 }
 export type WatchEntryRow = Selectable<WatchEntryTable>;

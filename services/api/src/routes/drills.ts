@@ -1,4 +1,4 @@
-import { ConflictError, IdSchema, DrillCommandRequestSchema, DrillFeedQuerySchema, ForbiddenError, NotFoundError, PlanDrillRequestSchema, StartDrillRequestSchema, ValidationError, parseOrThrow, type CommandResult } from '@muster/contracts';
+import { IdSchema, DrillCommandRequestSchema, DrillFeedQuerySchema, ForbiddenError, NotFoundError, PlanDrillRequestSchema, StartDrillRequestSchema, ValidationError, parseOrThrow, type CommandResult } from '@muster/contracts';
 import { drillStreamId, drillViewerOf, drillViewFor, type Actor, type DrillContext, type PersistedState } from '@muster/domain';
 import { canReadIncident, canReadJurisdiction, TIMERS_USER_ID, type StoredStream } from '@muster/engine';
 import { findPlan, listDrillStreams, markPlan, readDrillFeed } from '@muster/store-postgres';
@@ -82,9 +82,10 @@ export function registerDrillRoutes({ serve, engine, db, tree, clock, newId }: R
     if (body.open && !drill.participants.includes(body.open.leadJurisdiction)) {
       throw new ValidationError([{ path: 'open.leadJurisdiction', message: 'must be a participant of the drill' }]);
     }
-    if (stream.state.value !== 'planned') throw new ConflictError(`drill ${drill.drillId} is ${stream.state.value}, not planned`, { state: stream.state.value });
+    // A drill that is not planned refuses StartDrill (409) before anything is opened, unless this is a
+    // retry of the same start (same commandId): then every step answers as the first time.
     const step = (n: string) => (body.commandId === undefined ? undefined : `${body.commandId}-${n}`);
-    let result: CommandResult = await engine.handle(commandOf(request, 'drill', stream.streamId, { type: 'StartDrill', commandId: step('start'), expectedVersion: stream.version }));
+    let result: CommandResult = await engine.handle(commandOf(request, 'drill', stream.streamId, { type: 'StartDrill', commandId: step('start') }));
     const incidents = [...attach];
     if (body.open) {
       const opened = await engine.handle(

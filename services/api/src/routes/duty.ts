@@ -29,7 +29,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { FastifyRequest } from 'fastify';
 import { commandOf } from '../command-envelope';
 import { actorOf } from '../identity';
-import { loadReadableIncident, pathParam, validId, type RouteContext } from './access';
+import { exerciseFlag, loadReadableIncident, pathParam, validId, type RouteContext } from './access';
 import { reportsOf } from './record';
 
 
@@ -89,7 +89,7 @@ export function registerDutyRoutes(deps: RouteContext): void {
   serve('listWatchEntries', async (request) => {
     const query = parseOrThrow(ListWatchQuerySchema, request.query, ['query']);
     known(query.jurisdiction, 'query.jurisdiction');
-    return { items: await listWatchEntries(db, query) };
+    return { items: await listWatchEntries(db, { ...query, exercise: exerciseFlag(query.exercise) }) };
   });
 
   serve('getWatchEntry', async (_request, _reply, entry) => entry);
@@ -119,7 +119,8 @@ export function registerDutyRoutes(deps: RouteContext): void {
               ...(body.incident.subtype ? { subtype: body.incident.subtype } : {}),
               ...(body.incident.category ? { category: body.incident.category } : {}),
               ...(body.incident.severity ? { severity: body.incident.severity } : {}),
-              ...(body.incident.exercise === undefined ? {} : { exercise: body.incident.exercise }),
+              // A drill's call makes a drill's incident, whatever the form says (演练, issue 22).
+              ...(open.exercise ? { exercise: true } : body.incident.exercise === undefined ? {} : { exercise: body.incident.exercise }),
             },
             actor,
             commandId: `watch-${open.entryId}`,
@@ -132,6 +133,10 @@ export function registerDutyRoutes(deps: RouteContext): void {
         case 'attach': {
           const stream = await loadReadableIncident(deps, actor, body.incidentId);
           if (isOver(incidentAggregate, stream.state)) throw new IllegalTransitionError('incident', 'attach', stream.state.value, []);
+          // A drill's call and a real incident (or the reverse) never meet.
+          if (stream.state.context.exercise !== open.exercise) {
+            throw new ValidationError([{ path: 'incidentId', message: open.exercise ? "a drill's call attaches to a drill's incident" : "a real call attaches to a real incident" }]);
+          }
           return { status: 'attached', incidentId: stream.streamId };
         }
         case 'dismiss':

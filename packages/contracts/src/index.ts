@@ -117,3 +117,13 @@ export { BoardQuerySchema } from './record.schemas';
 export { canonicalJson } from './canonical-json';
 export { parsePlanRules, describeRulesIssue } from './plan-rules.schemas';
 export { parseJurisdictionsFile, describeJurisdictionIssue } from './jurisdiction.schemas';
+
+// ---- Plans (预案, issue 22) ----
+export {
+  CreatePlanSchema,
+  PublishPlanVersionSchema,
+  RequestPlanRevisionSchema,
+  RecordPlanDrillSchema,
+  ListPlansQuerySchema,
+} from './plan.schemas';
+export type { PlanView, PlanSummary } from './plan.schemas';

@@ -76,6 +76,7 @@ import {
   SupervisionCommandRequestSchema,
   SupervisionListSchema,
 } from './supervision.schemas';
+import { CreatePlanSchema, IncidentPlanSchema, ListPlansQuerySchema, PlanListSchema, PlanViewSchema, PublishPlanVersionSchema, RecordPlanDrillSchema, RequestPlanRevisionSchema } from './plan.schemas';
 import { DRILL_FILINGS, DrillCommandRequestSchema, DrillFeedQuerySchema, DrillFeedSchema, DrillListSchema, DrillViewSchema, PlanDrillRequestSchema, StartDrillAnswerSchema, StartDrillRequestSchema } from './drill.schemas';
 import {
   CreateHazardRequestSchema,
@@ -96,7 +97,7 @@ import {
 import { CapIndexSchema, CreateWarningRequestSchema, WARNING_FILINGS, WarningCommandRequestSchema, WarningListSchema, WarningMessageQuerySchema, WarningViewSchema } from './warning.schemas';
 
 /** Things a route can name in its path, each owned by a jurisdiction (directly or through its incident). */
-export type RouteTargetKind = 'incident' | 'resourceRequest' | 'depot' | 'team' | 'watchEntry' | 'warning' | 'drill' | 'hazard';
+export type RouteTargetKind = 'incident' | 'resourceRequest' | 'depot' | 'team' | 'watchEntry' | 'warning' | 'drill' | 'hazard' | 'plan';
 
 /**
  * Who may call a route, decided before the route looks at anything else (issue 14):
@@ -107,7 +108,7 @@ export type RouteTargetKind = 'incident' | 'resourceRequest' | 'depot' | 'team' 
  * - `keep`: as `read`, then the caller must also be allowed to change it (else 403);
  * - `keep-jurisdiction` / `read-jurisdiction`: the body's or query's `jurisdiction` names what is kept
  *   or read (jurisdictions are public, so a refusal here is a plain 403); `interviews` are kept only by
- *   the rooms strictly above the jurisdiction named;
+ *   the rooms strictly above the jurisdiction named; `plans` only by the room named;
  * - `command`: the engine authorizes: the stream's incident must be visible (else 404, as if missing),
  *   then the command policy of the stream type decides (else 403).
  */
@@ -117,7 +118,7 @@ export type RouteAccess =
   | { kind: 'read'; target: RouteTargetKind; param: string }
   | { kind: 'keep'; target: RouteTargetKind; param: string }
   | { kind: 'read-jurisdiction'; from: 'query'; optional: boolean }
-  | { kind: 'keep-jurisdiction'; from: 'body'; rule: 'duty-records' | 'reference-data' | 'interviews' }
+  | { kind: 'keep-jurisdiction'; from: 'body'; rule: 'duty-records' | 'reference-data' | 'interviews' | 'plans' }
   | { kind: 'command'; streamType: 'incident' | 'scene' | 'resourceRequest' | 'report' | 'supervision' | 'warning' | 'drill' | 'hazard' };
 
 type HttpMethod = 'GET' | 'POST' | 'PUT';
@@ -254,6 +255,15 @@ export const ROUTE_CATALOG = {
   metrics: { method: 'GET', path: '/incidents/:incidentId/metrics', summary: 'After-action metrics', access: incidentRead, status: 200, answer: MetricsSchema },
   timelineExport: { method: 'GET', path: '/incidents/:incidentId/timeline/export', summary: 'The whole timeline as JSON or CSV', access: incidentRead, status: 200, answer: TimelineExportSchema, contentType: 'text/csv+json', query: TimelineExportQuerySchema },
   form: { method: 'GET', path: '/incidents/:incidentId/forms/:form', summary: 'Printable HTML: ICS 214, ICS 201, ICS 209', access: incidentRead, status: 200, answer: TextFileSchema, contentType: 'text/html', query: FormQuerySchema },
+
+  // ---- Plans (预案, issue 22): kept by their own room, read by it and the rooms above it ----
+  createPlan: { method: 'POST', path: '/plans', summary: 'Create a plan (预案) of the caller’s room for an incident category, with its first version', access: { kind: 'keep-jurisdiction', from: 'body', rule: 'plans' }, status: 201, body: CreatePlanSchema, answer: PlanViewSchema },
+  listPlans: { method: 'GET', path: '/plans', summary: 'The plans of a room and the rooms below it (or of one of them, or one category), each with its current version and whether it is due for revision', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: ListPlansQuerySchema, answer: PlanListSchema },
+  getPlan: { method: 'GET', path: '/plans/:planId', summary: 'A plan with every version, its drills, the requests to revise it and why it is due for revision', access: { kind: 'read', target: 'plan', param: 'planId' }, status: 200, answer: PlanViewSchema },
+  publishPlanVersion: { method: 'POST', path: '/plans/:planId/versions', summary: 'Publish a new version of a plan of the caller’s room (the history is kept)', access: { kind: 'keep', target: 'plan', param: 'planId' }, status: 201, body: PublishPlanVersionSchema, answer: PlanViewSchema },
+  requestPlanRevision: { method: 'POST', path: '/plans/:planId/revision-requests', summary: 'Ask for a plan’s revision (an AAR/IP of a drill or an incident, or a change): the plan shows as due until a new version is published', access: { kind: 'read', target: 'plan', param: 'planId' }, status: 201, body: RequestPlanRevisionSchema, answer: PlanViewSchema },
+  recordPlanDrill: { method: 'POST', path: '/plans/:planId/drills', summary: 'Record that a plan was drilled (the three-year drill rule counts from the last one)', access: { kind: 'read', target: 'plan', param: 'planId' }, status: 201, body: RecordPlanDrillSchema, answer: PlanViewSchema },
+  incidentPlan: { method: 'GET', path: '/incidents/:incidentId/plan', summary: 'The plan in force for an incident: of its category, its lead room’s own or the nearest room above’s', access: incidentRead, status: 200, answer: IncidentPlanSchema },
 
   consoleConfig: { method: 'GET', path: '/console-config', summary: 'Where the console finds the live feed; the demo logins in demo mode', access: { kind: 'public' }, status: 200, answer: ConsoleConfigSchema },
   root: { method: 'GET', path: '/', summary: 'Redirects to the console', access: { kind: 'public' }, status: 302 },

@@ -75,3 +75,5 @@ export { hazardAggregate, pendingHazardDeadlines, rectificationGaps } from './ha
 export { HAZARD_LISTING_RULE, TIP_OFF_IDENTITY_RULE } from './hazard/hazard.rules';
 export { HAZARD_CRITERIA, HAZARD_GRADES, HAZARD_SOURCES, HAZARD_STATES, hazardStreamId } from './hazard/hazard.types';
 export type { HazardContext } from './hazard/hazard.types';
+export { PLAN_KINDS, REVISION_SOURCES, planInForce, revisionReasons } from './plan/plan.revision';
+export type { RevisionRequest } from './plan/plan.revision';

@@ -14,6 +14,7 @@ import type { ReportItemTable } from './tables/report-item.table';
 import type { InterviewTable } from './tables/interview.table';
 import type { InspectionTable } from './tables/inspection.table';
 import type { TipOffReporterTable } from './tables/tip-off-reporter.table';
+import type { PlanMarkTable, PlanTable, PlanVersionTable } from './tables/plan.table';
 
 export interface Database {
   event: EventTable;
@@ -32,4 +33,7 @@ export interface Database {
   interview: InterviewTable;
   tip_off_reporter: TipOffReporterTable;
   inspection: InspectionTable;
+  plan: PlanTable;
+  plan_version: PlanVersionTable;
+  plan_mark: PlanMarkTable;
 }

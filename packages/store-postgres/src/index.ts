@@ -44,3 +44,4 @@ export { listenForEvents, eventsBehindHorizon } from './event-notifications';
 export type { EventListener } from './event-notifications';
 export { findTipOffReporter, hazardEvents, hazardsLinkedTo, listHazardStreams, listInspections, removeTipOffReporter, saveInspection, saveTipOffReporter } from './hazards';
 export type { StoredHazard } from './hazards';
+export { createPlan, findPlan, listPlans, markPlan, planInForceFor, publishPlanVersion } from './plans';

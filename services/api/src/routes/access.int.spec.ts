@@ -46,6 +46,9 @@ async function digest(): Promise<string> {
     await q('select count(*) as n from duty_shift'),
     await q('select count(*) as n from command'),
     await q('select count(*) as n from interview'),
+    await q('select plan_id, current_version, title from plan order by 1'),
+    await q('select count(*) as n from plan_version'),
+    await q('select count(*) as n from plan_mark'),
   ].join('\n');
 }
 
@@ -95,6 +98,8 @@ apiTest.beforeAll(async ({ database, api }) => {
   });
   if (tipOff.statusCode !== 201) throw new Error(`the tip-off form refused the fixture: ${tipOff.body}`);
   TARGET_IDS['tipOffId'] = { real: tipOff.json<{ tipOffId: string }>().tipOffId, missing: 't-no' };
+  // A plan (预案) of Dinghu's.
+  await ok(dinghuDuty, 'POST', '/plans', { planId: 'plan-dh', jurisdiction: DINGHU, category: 'natural_disaster', title: 'Dinghu flood plan', version: planContent });
   await ok(dinghuDuty, 'POST', '/watch-log', {
     entryId: 'w-dh',
     jurisdiction: DINGHU,
@@ -161,9 +166,12 @@ const TARGET_IDS: Record<string, { real: string; missing: string }> = {
   entryId: { real: 'w-dh', missing: 'w-no' },
   supervisionId: { real: 'sv-dh', missing: 'sv-no' },
   warningId: { real: 'wa-dh', missing: 'wa-no' },
+  planId: { real: 'plan-dh', missing: 'plan-no' },
   drillId: { real: 'dr-dh', missing: 'dr-no' },
   hazardId: { real: 'hz-dh', missing: 'hz-no' },
 };
+
+const planContent = { owner: { unit: 'Dinghu emergency bureau', person: 'Li Na' }, measures: { I: 'a', II: 'b', III: 'c', IV: 'd' } };
 
 /** A body each write route would accept from someone allowed: the refusal must come from access, not from validation. */
 function validBody(id: RouteId, eventId: string): unknown {
@@ -192,6 +200,12 @@ function validBody(id: RouteId, eventId: string): unknown {
       return { type: 'ReportSupervisionProgress', data: { note: 'nothing yet' } };
     case 'warningCommand':
       return { type: 'ApproveWarning' };
+    case 'publishPlanVersion':
+      return { basedOn: 1, version: planContent };
+    case 'requestPlanRevision':
+      return { source: 'change', ref: 'x', reason: 'taken over' };
+    case 'recordPlanDrill':
+      return { ref: 'x', endedAt: new Date().toISOString() };
     case 'drillCommand':
       return { type: 'RecordHotWash', data: { note: 'intruder' } };
     case 'startDrill':

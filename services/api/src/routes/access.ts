@@ -1,7 +1,7 @@
-import { ForbiddenError, IdSchema, NotFoundError, ROUTE_CATALOG, ValidationError, type RouteAccess, type RouteId, type RouteTargetKind } from '@muster/contracts';
+import { ForbiddenError, IdSchema, NotFoundError, ROUTE_CATALOG, type PlanView, ValidationError, type RouteAccess, type RouteId, type RouteTargetKind } from '@muster/contracts';
 import { drillStreamId, drillViewerOf, hazardStreamId, warningStreamId, type Actor, type JurisdictionTree, type RuleBook } from '@muster/domain';
-import { canKeepDutyRecordsOf, canKeepInterviewsOf, canKeepReferenceDataOf, canReadIncident, canReadJurisdiction, type Engine, type StoredStream } from '@muster/engine';
-import { findDepot, findTeam, getWatchEntry, type Database, type DepotView, type TeamView, type WatchEntryView } from '@muster/store-postgres';
+import { canKeepDutyRecordsOf, canKeepInterviewsOf, canKeepPlansOf, canKeepReferenceDataOf, canReadIncident, canReadJurisdiction, type Engine, type StoredStream } from '@muster/engine';
+import { findDepot, findPlan, findTeam, getWatchEntry, type Database, type DepotView, type TeamView, type WatchEntryView } from '@muster/store-postgres';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { actorOf } from '../identity';
@@ -16,6 +16,7 @@ export interface RouteTargets {
   warning: StoredStream<'warning'>;
   drill: StoredStream<'drill'>;
   hazard: StoredStream<'hazard'>;
+  plan: PlanView;
 }
 
 type AccessOf<Id extends RouteId> = (typeof ROUTE_CATALOG)[Id]['access'];
@@ -29,6 +30,8 @@ export interface AccessDependencies {
   engine: Engine;
   db: Kysely<Database>;
   tree: JurisdictionTree;
+  /** The api's clock: what a target looks like now (a plan due for revision) depends on it. */
+  clock: { now(): Date };
 }
 
 /**
@@ -109,6 +112,13 @@ export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
         if (!stream || !canReadJurisdiction(tree, actor, stream.state.context.jurisdiction)) throw new NotFoundError('warning', id);
         return stream;
       }
+      case 'plan': {
+        // A plan is read by its room and the rooms above it, kept by its own room only (issue 22).
+        const plan = await findPlan(db, validId('plan', id), deps.clock.now().toISOString());
+        if (!plan || !canReadJurisdiction(tree, actor, plan.jurisdiction)) throw new NotFoundError('plan', id);
+        if (keep && !canKeepPlansOf(actor, plan.jurisdiction)) throw new ForbiddenError(`plan ${id} is kept by its own room`, { planId: id });
+        return plan;
+      }
       case 'drill': {
         // A drill is its controller's and its participants' alone (not the rooms above them; a
         // double-blind one not its players' before StartEx); what it keeps for its controller (the
@@ -151,6 +161,8 @@ export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
         return canKeepReferenceDataOf(actor, jurisdiction) ? null : `the depots and teams of ${jurisdiction} are kept by its own room`;
       case 'interviews':
         return canKeepInterviewsOf(tree, actor, jurisdiction) ? null : `约谈 records of ${jurisdiction} are kept by the rooms above it`;
+      case 'plans':
+        return canKeepPlansOf(actor, jurisdiction) ? null : `the plans of ${jurisdiction} are kept by its own room`;
       default: {
         const unknown: never = rule;
         throw new Error(`no keeping rule ${String(unknown)}`);
@@ -213,7 +225,6 @@ type RouteRegistrar = ReturnType<typeof routeRegistrar>;
 export interface RouteContext extends AccessDependencies {
   serve: RouteRegistrar;
   rules: RuleBook;
-  clock: { now(): Date };
   newId(): string;
 }
 

@@ -13,7 +13,11 @@ export type Route =
   | { view: 'hazards' }
   | { view: 'hazard'; hazardId: string }
   | { view: 'tipOff' }
-  | { view: 'inspections' };
+  | { view: 'inspections' }
+  | { view: 'plans' }
+  | { view: 'plan'; planId: string }
+  | { view: 'drills' }
+  | { view: 'drill'; drillId: string };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
@@ -24,6 +28,8 @@ export function parseRoute(hash: string): Route {
   if (first === 'hazards') return incidentId ? { view: 'hazard', hazardId: incidentId } : { view: 'hazards' };
   if (first === 'tip-off') return { view: 'tipOff' };
   if (first === 'inspections') return { view: 'inspections' };
+  if (first === 'drills') return incidentId ? { view: 'drill', drillId: incidentId } : { view: 'drills' };
+  if (first === 'plans') return incidentId ? { view: 'plan', planId: incidentId } : { view: 'plans' };
   if (first === 'incidents' && incidentId) {
     if (sub === 'scene') return { view: 'commander', incidentId };
     if (sub === 'review') return { view: 'review', incidentId };
@@ -59,6 +65,14 @@ export function href(route: Route): string {
       return '#/tip-off';
     case 'inspections':
       return '#/inspections';
+    case 'plans':
+      return '#/plans';
+    case 'plan':
+      return `#/plans/${encodeURIComponent(route.planId)}`;
+    case 'drills':
+      return '#/drills';
+    case 'drill':
+      return `#/drills/${encodeURIComponent(route.drillId)}`;
     default: {
       const unreachable: never = route;
       return unreachable;

@@ -67,3 +67,11 @@ export { warningAggregate, approvalBy, pendingWarningDeadline } from './warning/
 export { CAP_LEVEL_MAPPING, capStatusOf, gbStatusOf, beijingStamp } from './warning/warning.rules';
 export { CAP_CATEGORIES, WARNING_CHANNELS, WARNING_LEVELS, WARNING_STATUSES, warningStreamId } from './warning/warning.types';
 export type { WarningMessage, WarningContent, WarningContext, WarningLevel } from './warning/warning.types';
+
+// Registries of teams, experts, shelters and depots (issue 23).
+export { REGISTRIES, TEAM_KINDS, READINESS, EXPERT_FIELDS, DEPOT_OWNERS, registryStreamId } from './registry/registry.types';
+export type { Registry, Registration, RegistryCommand, RegistryEntry, EntryOf, RegistryEvent, StockLine, Readiness } from './registry/registry.types';
+export { decideRegistration, decideRegistry, applyRegistryEvent } from './registry/registry.decide';
+export type { RegistryRefusal } from './registry/registry.decide';
+export { foldAvailability, distanceKm, bandOf, DISTANCE_BANDS } from './registry/availability';
+export type { AvailabilityState, LoggedEvent, DistanceBand } from './registry/availability';

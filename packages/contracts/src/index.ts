@@ -114,3 +114,17 @@ export { BoardQuerySchema } from './record.schemas';
 export { canonicalJson } from './canonical-json';
 export { parsePlanRules, describeRulesIssue } from './plan-rules.schemas';
 export { parseJurisdictionsFile, describeJurisdictionIssue } from './jurisdiction.schemas';
+
+// Registries of teams, experts, shelters and depots (issue 23).
+export {
+  REGISTRATION_SCHEMAS,
+  REGISTRY_COMMAND_SCHEMAS,
+  RegistryCommandRequestSchema,
+  RegistryImportSchema,
+  RegistryListQuerySchema,
+  RegistrySchema,
+  CsvFileSchema,
+  CSV_FILES,
+  StockLineSchema,
+  AvailabilityQuerySchema,
+} from './registry.schemas';

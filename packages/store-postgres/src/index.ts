@@ -40,3 +40,7 @@ export { GroupCommitEventStore } from './group-commit-event-store';
 export type { GroupCommitStats } from './group-commit-event-store';
 export { listenForEvents, eventsBehindHorizon } from './event-notifications';
 export type { EventListener } from './event-notifications';
+
+// Registries of teams, experts, shelters and depots (issue 23).
+export { registerEntry, registerAll, countAllStock, changeEntry, findEntry, listEntries, storedAvailability, availabilityFromLog, rebuildAvailability } from './registries';
+export type { RegistryChange, RegistryEntryView, FiledUnder } from './registries';

@@ -27,6 +27,7 @@ export function foldAvailability(events: Iterable<LoggedEvent>): AvailabilitySta
   const stock = new Map<string, Map<string, number>>();
   const teams = new Map<string, { readiness: Readiness; incidentId: string | null }>();
   const dispatches = new Map<string, { depotId: string; teams: string[] }>();
+  const registered = new Set<string>();
   const add = (depotId: string, items: Items, sign: 1 | -1) => {
     const depot = stock.get(depotId) ?? new Map<string, number>();
     for (const item of items) depot.set(item.kind, (depot.get(item.kind) ?? 0) + sign * item.quantity);
@@ -36,6 +37,7 @@ export function foldAvailability(events: Iterable<LoggedEvent>): AvailabilitySta
     const id = event.streamId.slice(event.streamId.indexOf(':') + 1);
     switch (event.type) {
       case 'DepotRegistered':
+        registered.add(event.streamId);
         stock.set(id, new Map());
         break;
       case 'StockCounted': {
@@ -45,6 +47,7 @@ export function foldAvailability(events: Iterable<LoggedEvent>): AvailabilitySta
         break;
       }
       case 'TeamRegistered':
+        registered.add(event.streamId);
         teams.set(id, { readiness: 'available', incidentId: null });
         break;
       case 'TeamReadinessChanged':
@@ -69,6 +72,10 @@ export function foldAvailability(events: Iterable<LoggedEvent>): AvailabilitySta
         break;
     }
   }
+  // Depots and teams made outside the registries (the old /depots and /teams routes) have no
+  // registration in the log: the fold speaks only of registered ones.
+  for (const id of [...stock.keys()]) if (!registered.has(`depot:${id}`)) stock.delete(id);
+  for (const id of [...teams.keys()]) if (!registered.has(`team:${id}`)) teams.delete(id);
   return {
     stock: [...stock]
       .flatMap(([depotId, kinds]) => [...kinds].map(([kind, quantity]) => ({ depotId, kind, quantity })))

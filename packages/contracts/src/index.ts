@@ -122,9 +122,8 @@ export {
   RegistryCommandRequestSchema,
   RegistryImportSchema,
   RegistryListQuerySchema,
-  RegistrySchema,
-  CsvFileSchema,
-  CSV_FILES,
-  StockLineSchema,
+  RegistryExportQuerySchema,
+  RegistrationRequestSchema,
   AvailabilityQuerySchema,
+  StockLineSchema,
 } from './registry.schemas';

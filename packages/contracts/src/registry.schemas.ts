@@ -9,6 +9,9 @@ const DaySchema = z.iso.date('must be a day YYYY-MM-DD');
 const PositionSchema = z.strictObject({ lat: z.number().min(18).max(54), lon: z.number().min(73).max(136) });
 
 export const RegistrySchema = z.enum(REGISTRIES);
+/** The CSV files of the registries: one per registry, and `stock` (one line per depot and kind). */
+export const CSV_FILES = [...REGISTRIES, 'stock'] as const;
+export const CsvFileSchema = z.enum(CSV_FILES);
 
 const TeamFieldsSchema = z.strictObject({
   name: text(200),
@@ -86,13 +89,14 @@ export const REGISTRY_COMMAND_SCHEMAS = {
 export const RegistryCommandRequestSchema = z.strictObject({ type: z.string().max(50), data: z.record(z.string(), z.unknown()).default({}) });
 
 /** A CSV import: the file's text (UTF-8, a BOM allowed); `dryRun` checks every row and stores nothing. */
-export const RegistryImportSchema = z.strictObject({ csv: z.string().min(1, 'the file is empty').max(20_000_000), dryRun: z.boolean().default(false) });
+export const RegistryImportSchema = z.strictObject({ file: CsvFileSchema, csv: z.string().min(1, 'the file is empty').max(20_000_000), dryRun: z.boolean().default(false) });
 
-/** The CSV files of the registries: one per registry, and `stock` (one line per depot and kind). */
-export const CSV_FILES = [...REGISTRIES, 'stock'] as const;
-export const CsvFileSchema = z.enum(CSV_FILES);
 
-export const RegistryListQuerySchema = z.strictObject({ jurisdiction: JurisdictionCodeSchema.optional() });
+export const RegistryListQuerySchema = z.strictObject({ registry: RegistrySchema, jurisdiction: JurisdictionCodeSchema.optional() });
+export const RegistryExportQuerySchema = z.strictObject({ file: CsvFileSchema, jurisdiction: JurisdictionCodeSchema.optional() });
+
+/** A registration names its registry beside the entry's fields (each registry's schema then checks them). */
+export const RegistrationRequestSchema = z.looseObject({ registry: RegistrySchema, jurisdiction: JurisdictionCodeSchema });
 
 /** The availability view: what of a kind is available, where, and how far from a point or an incident. */
 export const AvailabilityQuerySchema = z.strictObject({

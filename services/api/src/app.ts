@@ -19,6 +19,7 @@ import { registerMetricsRoute, type ApiMetricsOptions } from './routes/metrics';
 import { registerPeopleRoutes } from './routes/people';
 import { registerRecordRoutes } from './routes/record';
 import { registerReferenceDataRoutes } from './routes/reference-data';
+import { registerRegistryRoutes } from './routes/registries';
 import { registerResourceRequestRoutes } from './routes/resource-requests';
 import { registerRulesRoutes } from './routes/rules';
 import { registerReviewRoutes } from './routes/review';
@@ -146,6 +147,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   registerPeopleRoutes(context, deps.users ?? deps.login?.users);
   registerSupervisionRoutes(context);
   registerWarningRoutes(context);
+  registerRegistryRoutes(context);
 
   return app;
 }

@@ -46,6 +46,7 @@ async function digest(): Promise<string> {
     await q('select count(*) as n from duty_shift'),
     await q('select count(*) as n from command'),
     await q('select count(*) as n from interview'),
+    await q('select registry, entry_id, version from registry_entry order by 1, 2'),
   ].join('\n');
 }
 
@@ -69,6 +70,8 @@ apiTest.beforeAll(async ({ database, api }) => {
   await ok(dinghuDuty, 'POST', '/depots', { depotId: 'depot-dh', name: 'Dinghu depot', jurisdiction: DINGHU });
   await ok(dinghuDuty, 'PUT', '/depots/depot-dh/stock', { items: [{ kind: 'pump', quantity: 40 }] });
   await ok(dinghuDuty, 'POST', '/teams', { teamId: 'team-dh', name: 'Dinghu flood team', jurisdiction: DINGHU });
+  // A team of the registries (issue 23).
+  await ok(dinghuDuty, 'POST', '/registries', { registry: 'team', id: 'team-dh-reg', name: 'Dinghu flood team 2', jurisdiction: DINGHU, kind: 'flood', headcount: 20, equipment: [], certifications: [], position: null });
   // A level III incident of Dinghu's that the city supervises (督办).
   await ok(dinghuDuty, 'POST', '/incidents', { incidentId: 'inc-dh-iii', data: { title: 'Landslide at Fenghuang', leadJurisdiction: DINGHU, severity: 'III' }, occurredAt: minutesAgo(30) });
   await ok(cityDuty, 'POST', '/incidents/inc-dh-iii/supervision', { supervisionId: 'sv-dh', data: { task: 'Evacuate the valley', owner: { jurisdiction: DINGHU }, deadline: new Date(Date.now() + 3_600_000).toISOString() } });
@@ -147,6 +150,8 @@ const TARGET_IDS: Record<string, { real: string; missing: string }> = {
   entryId: { real: 'w-dh', missing: 'w-no' },
   supervisionId: { real: 'sv-dh', missing: 'sv-no' },
   warningId: { real: 'wa-dh', missing: 'wa-no' },
+  registry: { real: 'team', missing: 'team' },
+  itemId: { real: 'team-dh-reg', missing: 'team-no-reg' },
 };
 
 /** A body each write route would accept from someone allowed: the refusal must come from access, not from validation. */
@@ -176,6 +181,8 @@ function validBody(id: RouteId, eventId: string): unknown {
       return { type: 'ReportSupervisionProgress', data: { note: 'nothing yet' } };
     case 'warningCommand':
       return { type: 'ApproveWarning' };
+    case 'entryCommand':
+      return { type: 'ChangeReadiness', data: { readiness: 'resting' } };
     default:
       return undefined;
   }
@@ -264,7 +271,7 @@ describe('reference data belongs to its room (finding 1)', () => {
     expect((await call(cityDuty, 'POST', '/teams/team-dh/status', { status: 'out_of_service' })).statusCode).toBe(403);
     expect(await digest()).toBe(before);
     const teams = await ok(cityDuty, 'GET', `/teams?jurisdiction=${DINGHU}`);
-    expect(teams['items']).toMatchObject([{ teamId: 'team-dh', status: 'available' }]);
+    expect(teams['items']).toMatchObject([{ teamId: 'team-dh', status: 'available' }, { teamId: 'team-dh-reg', status: 'available' }]);
   });
 
   it('Huaiji cannot register a depot or team for another room, nor for a jurisdiction outside the tree', async () => {

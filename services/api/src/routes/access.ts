@@ -1,7 +1,7 @@
 import { ForbiddenError, IdSchema, NotFoundError, ROUTE_CATALOG, ValidationError, type RouteAccess, type RouteId, type RouteTargetKind } from '@muster/contracts';
-import { warningStreamId, type Actor, type JurisdictionTree, type RuleBook } from '@muster/domain';
+import { REGISTRIES, warningStreamId, type Actor, type JurisdictionTree, type RuleBook } from '@muster/domain';
 import { canKeepDutyRecordsOf, canKeepInterviewsOf, canKeepReferenceDataOf, canReadIncident, canReadJurisdiction, type Engine, type StoredStream } from '@muster/engine';
-import { findDepot, findTeam, getWatchEntry, type Database, type DepotView, type TeamView, type WatchEntryView } from '@muster/store-postgres';
+import { findDepot, findEntry, findTeam, getWatchEntry, type Database, type DepotView, type RegistryEntryView, type TeamView, type WatchEntryView } from '@muster/store-postgres';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { actorOf } from '../identity';
@@ -14,6 +14,7 @@ export interface RouteTargets {
   team: TeamView;
   watchEntry: WatchEntryView;
   warning: StoredStream<'warning'>;
+  registryEntry: RegistryEntryView;
 }
 
 type AccessOf<Id extends RouteId> = (typeof ROUTE_CATALOG)[Id]['access'];
@@ -66,7 +67,7 @@ export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
 
   const readableIncident = (actor: Actor, incidentId: string, missing: NotFoundError) => loadReadableIncident(deps, actor, incidentId, missing);
 
-  async function resolve(kind: RouteTargetKind, actor: Actor, id: string, keep: boolean): Promise<RouteTargets[RouteTargetKind]> {
+  async function resolve(kind: RouteTargetKind, actor: Actor, id: string, keep: boolean, request: RouteRequest): Promise<RouteTargets[RouteTargetKind]> {
     switch (kind) {
       case 'incident':
         return readableIncident(actor, validId('incident', id), new NotFoundError('incident', id));
@@ -106,6 +107,14 @@ export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
         const stream = await engine.tryLoad('warning', warningStreamId(validId('warning', id)));
         if (!stream || !canReadJurisdiction(tree, actor, stream.state.context.jurisdiction)) throw new NotFoundError('warning', id);
         return stream;
+      }
+      case 'registryEntry': {
+        // An entry of a registry (issue 23): read by its room and the rooms above, kept by its own room only.
+        const registry = REGISTRIES.find((r) => r === pathParam(request, 'registry'));
+        const entry = registry ? await findEntry(db, registry, validId(registry, id)) : null;
+        if (!registry || !entry || !canReadJurisdiction(tree, actor, entry.jurisdiction)) throw new NotFoundError(registry ?? 'registry entry', id);
+        if (keep && !canKeepReferenceDataOf(actor, entry.jurisdiction)) throw new ForbiddenError(`${registry} ${id} is kept by its own room`, { registry, id });
+        return entry;
       }
       default: {
         const unknown: never = kind;
@@ -150,7 +159,7 @@ export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
         return undefined;
       case 'read':
       case 'keep':
-        return resolve(access.target, actorOf(request), pathParam(request, access.param), access.kind === 'keep');
+        return resolve(access.target, actorOf(request), pathParam(request, access.param), access.kind === 'keep', request);
       case 'read-jurisdiction': {
         const actor = actorOf(request);
         const jurisdiction = namedJurisdiction(request.query, 'query.jurisdiction');

@@ -90,7 +90,7 @@ export function registerRegistryRoutes(context: RouteContext): void {
     const imported =
       file.data === 'stock'
         ? await countAllStock(db, rows.map((r) => ({ line: r.line, ...(r.value as StockRow) })), change, mayKeep)
-        : await registerAll(db, file.data, rows as never, change);
+        : await registerAll(db, file.data, rows.map((r) => ({ line: r.line, registration: r.value as never })), change);
     return { ...report, imported };
   });
 

@@ -15,6 +15,8 @@ import { InterviewsView } from './views/Interviews';
 import { Login } from './views/Login';
 import { ReviewView } from './views/Review';
 import { ScoresView } from './views/Scores';
+import { AvailabilityView } from './views/Availability';
+import { RegistriesView } from './views/Registries';
 
 export function App() {
   const { t, lang, setLang } = useI18n();
@@ -109,6 +111,12 @@ export function App() {
               <a href={href({ view: 'duty' })} data-testid="menu-duty">
                 {t('dutyRoom')}
               </a>
+              <a href={href({ view: 'registries' })} data-testid="menu-registries">
+                {t('registries')}
+              </a>
+              <a href={href({ view: 'availability' })} data-testid="menu-availability">
+                {t('availability')}
+              </a>
             </nav>
           )}
           <span className="who" data-testid="who">
@@ -130,6 +138,8 @@ export function App() {
           {route.view === 'interviews' ? <InterviewsView /> : null}
           {route.view === 'depots' ? <DepotsView /> : null}
           {route.view === 'duty' ? <DutyView /> : null}
+          {route.view === 'registries' ? <RegistriesView /> : null}
+          {route.view === 'availability' ? <AvailabilityView /> : null}
         </main>
       </div>
       </OfflineProvider>

@@ -9,7 +9,9 @@ export type Route =
   | { view: 'review'; incidentId: string }
   | { view: 'interviews' }
   | { view: 'depots' }
-  | { view: 'duty' };
+  | { view: 'duty' }
+  | { view: 'registries' }
+  | { view: 'availability' };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
@@ -17,6 +19,8 @@ export function parseRoute(hash: string): Route {
   if (first === 'interviews') return { view: 'interviews' };
   if (first === 'depots') return { view: 'depots' };
   if (first === 'duty') return { view: 'duty' };
+  if (first === 'registries') return { view: 'registries' };
+  if (first === 'availability') return { view: 'availability' };
   if (first === 'incidents' && incidentId) {
     if (sub === 'scene') return { view: 'commander', incidentId };
     if (sub === 'review') return { view: 'review', incidentId };
@@ -44,6 +48,10 @@ export function href(route: Route): string {
       return '#/depots';
     case 'duty':
       return '#/duty';
+    case 'registries':
+      return '#/registries';
+    case 'availability':
+      return '#/availability';
     default: {
       const unreachable: never = route;
       return unreachable;

@@ -58,6 +58,10 @@ export const EVENT_LABELS_ZH = {
   'event.ResourcesArrived': '资源到达',
   'event.ResourcesReleased': '资源撤回',
   'event.ResourceRequestCancelled': '取消资源请求',
+  // Registries (issue 23): an expert's consultation and advice, a shelter's occupancy join the incident timeline.
+  'event.ExpertAttached': '专家参与处置会商',
+  'event.ExpertAdviceRecorded': '专家意见',
+  'event.ShelterOccupancyReported': '避难场所安置人数',
   'event.ReportObligationOpened': '产生报送义务',
   'event.ReportObligationAdjusted': '调整报送时限',
   'event.ReportObligationRecharged': '报送责任随主办单位调整',

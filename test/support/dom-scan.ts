@@ -26,6 +26,8 @@ const DERIVED_EVENTS = ['LeadPrompted', 'SupervisionEscalated'];
 const KEY_PREFIXES = [
   'state', 'event', 'cat', 'sev', 'resp', 'rstate', 'svstate', 'cmd', 'field', 'role', 'conn', 'priority', 'channel', 'lane', 'metric',
   'phase', 'report', 'reportField', 'line', 'jlevel', 'reasonCode', 'basis', 'tenure', 'review', 'score', 'err', 'actor', 'person',
+  // Registries (issue 23).
+  'registry', 'regstate', 'regevent', 'teamKind', 'expertField', 'owner', 'band', 'csvFile',
 ];
 const KEY = new RegExp(`(?<![A-Za-z0-9_.])(?:${KEY_PREFIXES.join('|')})\\.[A-Za-z_][A-Za-z0-9_]*`);
 

@@ -74,8 +74,8 @@ export function foldAvailability(events: Iterable<LoggedEvent>): AvailabilitySta
   }
   // Depots and teams made outside the registries (the old /depots and /teams routes) have no
   // registration in the log: the fold speaks only of registered ones.
-  for (const id of [...stock.keys()]) if (!registered.has(`depot:${id}`)) stock.delete(id);
-  for (const id of [...teams.keys()]) if (!registered.has(`team:${id}`)) teams.delete(id);
+  for (const id of stock.keys()) if (!registered.has(`depot:${id}`)) stock.delete(id);
+  for (const id of teams.keys()) if (!registered.has(`team:${id}`)) teams.delete(id);
   return {
     stock: [...stock]
       .flatMap(([depotId, kinds]) => [...kinds].map(([kind, quantity]) => ({ depotId, kind, quantity })))

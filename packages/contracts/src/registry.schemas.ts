@@ -8,10 +8,10 @@ const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(
 const DaySchema = z.iso.date('must be a day YYYY-MM-DD');
 const PositionSchema = z.strictObject({ lat: z.number().min(18).max(54), lon: z.number().min(73).max(136) });
 
-export const RegistrySchema = z.enum(REGISTRIES);
+const RegistrySchema = z.enum(REGISTRIES);
 /** The CSV files of the registries: one per registry, and `stock` (one line per depot and kind). */
-export const CSV_FILES = [...REGISTRIES, 'stock'] as const;
-export const CsvFileSchema = z.enum(CSV_FILES);
+const CSV_FILES = [...REGISTRIES, 'stock'] as const;
+const CsvFileSchema = z.enum(CSV_FILES);
 
 const TeamFieldsSchema = z.strictObject({
   name: text(200),

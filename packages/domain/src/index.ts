@@ -70,8 +70,8 @@ export type { WarningMessage, WarningContent, WarningContext, WarningLevel } fro
 
 // Registries of teams, experts, shelters and depots (issue 23).
 export { REGISTRIES, TEAM_KINDS, READINESS, EXPERT_FIELDS, DEPOT_OWNERS, registryStreamId } from './registry/registry.types';
-export type { Registry, Registration, RegistryCommand, RegistryEntry, EntryOf, RegistryEvent, StockLine, Readiness } from './registry/registry.types';
+export type { Registry, Registration, RegistryCommand, RegistryEntry, EntryOf, RegistryEvent, StockLine } from './registry/registry.types';
 export { decideRegistration, decideRegistry, applyRegistryEvent, foldRegistry } from './registry/registry.decide';
 export type { RegistryRefusal } from './registry/registry.decide';
-export { foldAvailability, distanceKm, bandOf, DISTANCE_BANDS } from './registry/availability';
-export type { AvailabilityState, LoggedEvent, DistanceBand } from './registry/availability';
+export { foldAvailability, distanceKm, bandOf } from './registry/availability';
+export type { AvailabilityState } from './registry/availability';

@@ -11,7 +11,7 @@ import { z } from 'zod';
  * columns take yes/no, true/false or 是/否; an empty cell is "none" where a column may be empty.
  * Export writes exactly what import reads.
  */
-export const CSV_COLUMNS = {
+const CSV_COLUMNS = {
   team: ['id', 'name', 'jurisdiction', 'kind', 'headcount', 'equipment', 'certifications', 'lat', 'lon'],
   expert: ['id', 'name', 'jurisdiction', 'fields', 'phone', 'organisation', 'available'],
   shelter: ['id', 'name', 'jurisdiction', 'address', 'lat', 'lon', 'capacity', 'facilities', 'manager', 'managerPhone'],

@@ -85,13 +85,13 @@ export function foldAvailability(events: Iterable<LoggedEvent>): AvailabilitySta
 }
 
 /** Distance bands of the availability view, in km from the point asked about. */
-export const DISTANCE_BANDS = [
+const DISTANCE_BANDS = [
   { band: 'within10km', upToKm: 10 },
   { band: 'within30km', upToKm: 30 },
   { band: 'within60km', upToKm: 60 },
   { band: 'beyond60km', upToKm: Number.POSITIVE_INFINITY },
 ] as const;
-export type DistanceBand = (typeof DISTANCE_BANDS)[number]['band'];
+type DistanceBand = (typeof DISTANCE_BANDS)[number]['band'];
 
 /** Great-circle distance in km (haversine; good to well under 1% at a city's scale). */
 export function distanceKm(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {

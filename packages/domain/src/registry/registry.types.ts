@@ -22,18 +22,18 @@ type ExpertField = (typeof EXPERT_FIELDS)[number];
 export const DEPOT_OWNERS = ['government', 'enterprise', 'social_group'] as const;
 type DepotOwner = (typeof DEPOT_OWNERS)[number];
 
-export interface Position {
+interface Position {
   lat: number;
   lon: number;
 }
 
-export interface Certification {
+interface Certification {
   name: string;
   /** The last day it is valid (YYYY-MM-DD). */
   expiresOn: string;
 }
 
-export interface EquipmentLine {
+interface EquipmentLine {
   item: string;
   quantity: number;
 }
@@ -65,17 +65,17 @@ interface EntryBase {
   history: HistoryEntry[];
 }
 
-export type TeamFields = { kind: TeamKind; headcount: number; equipment: EquipmentLine[]; certifications: Certification[]; position: Position | null };
+type TeamFields = { kind: TeamKind; headcount: number; equipment: EquipmentLine[]; certifications: Certification[]; position: Position | null };
 export type TeamEntry = EntryBase & TeamFields & { registry: 'team'; readiness: Readiness; incidentId: string | null };
 
-export type ExpertFields = { fields: ExpertField[]; phone: string; organisation: string };
-export interface Consultation {
+type ExpertFields = { fields: ExpertField[]; phone: string; organisation: string };
+interface Consultation {
   incidentId: string;
   /** The 会商 the expert joined, when it was one (its title). */
   consultation: string | null;
   at: string;
 }
-export interface Advice {
+interface Advice {
   incidentId: string;
   advice: string;
   at: string;
@@ -83,15 +83,15 @@ export interface Advice {
 }
 export type ExpertEntry = EntryBase & ExpertFields & { registry: 'expert'; available: boolean; attachments: Consultation[]; advice: Advice[] };
 
-export type ShelterFields = { address: string; position: Position | null; capacity: number; facilities: string[]; manager: string; managerPhone: string };
-export interface OccupancyReport {
+type ShelterFields = { address: string; position: Position | null; capacity: number; facilities: string[]; manager: string; managerPhone: string };
+interface OccupancyReport {
   at: string;
   occupancy: number;
   incidentId: string | null;
 }
 export type ShelterEntry = EntryBase & ShelterFields & { registry: 'shelter'; open: boolean; occupancy: number; overCapacity: boolean; occupancyReports: OccupancyReport[] };
 
-export type DepotFields = { ownerType: DepotOwner; ownerName: string; location: string | null; position: Position | null };
+type DepotFields = { ownerType: DepotOwner; ownerName: string; location: string | null; position: Position | null };
 export type DepotEntry = EntryBase & DepotFields & { registry: 'depot'; stock: StockLine[] };
 
 export type RegistryEntry = TeamEntry | ExpertEntry | ShelterEntry | DepotEntry;
@@ -119,7 +119,6 @@ export type RegistryCommand =
   | { registry: 'shelter'; type: 'ReportOccupancy'; occupancy: number; incidentId?: string | undefined }
   | { registry: 'depot'; type: 'UpdateDepot'; changes: Partial<DepotFields & { name: string }> }
   | { registry: 'depot'; type: 'CountStock'; items: StockLine[] };
-export type RegistryCommandType = RegistryCommand['type'];
 
 /** A registry event as the decider emits it and the log keeps it. */
 export interface RegistryEvent {

@@ -128,6 +128,37 @@ describe('registries and the availability view in the console', () => {
     await expect
       .poll(() => city.page.locator(`[data-testid=availability-line][data-depot-name="${SIHUI_DEPOT}"] [data-testid=availability-quantity]`).textContent(), { timeout: LIVE_WITHIN_MS })
       .toBe('6 台');
+
+    // The city's hydrologist joins the incident's consultation (会商) and gives advice, all on the
+    // registries screen; the advice joins the incident's timeline.
+    await city.page.getByTestId('menu-registries').click();
+    await city.page.getByTestId('registry-tab-expert').click();
+    const registerExpert = city.page.getByTestId('register-expert');
+    await registerExpert.waitFor();
+    await registerExpert.locator('input[name=name]').fill('陈水文');
+    await registerExpert.locator('select[name=fields]').selectOption('hydrology');
+    await registerExpert.locator('input[name=phone]').fill('13800000001');
+    await registerExpert.locator('input[name=organisation]').fill('肇庆市水文局');
+    await registerExpert.locator('button[type=submit]').click();
+    const expert = city.page.locator('[data-testid=registry-entry][data-entry-name="陈水文"]');
+    await expert.waitFor({ timeout: LIVE_WITHIN_MS });
+    const attach = expert.getByTestId('expert-attach');
+    await attach.locator('select[name=attachTo]').selectOption(incidentId);
+    await attach.locator('input[name=consultation]').fill('沙浦镇内涝会商');
+    await attach.getByTestId('expert-attach-submit').click();
+    const advice = expert.getByTestId('expert-advice');
+    await advice.waitFor({ timeout: LIVE_WITHIN_MS });
+    await advice.locator('select[name=adviceOn]').selectOption(incidentId);
+    await advice.locator('textarea[name=advice]').fill('建议先抽排低洼处积水，堤段加密巡查');
+    await advice.getByTestId('expert-advice-submit').click();
+    await expect.poll(() => expert.textContent(), { timeout: LIVE_WITHIN_MS }).toContain('建议先抽排低洼处积水');
+    await expert.locator('summary').first().click();
+    expect(await expert.getByTestId('entry-history').textContent()).toContain('提出意见');
+    await city.page.screenshot({ path: join(SHOTS, 'registries-expert.png'), fullPage: true });
+    await expectCleanPages('the city records an expert’s advice', [{ name: 'city', page: city.page }]);
+    const timeline = await dinghu.timeline(incidentId);
+    expect(timeline.items.map((e) => e.type)).toEqual(expect.arrayContaining(['ExpertAttached', 'ExpertAdviceRecorded']));
+
     await city.context.close();
     await sihui.context.close();
   });

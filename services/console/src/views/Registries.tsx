@@ -30,6 +30,9 @@ export function RegistriesView() {
   const { t, tr, lang } = useI18n();
   const [registry, setRegistry] = useState<Registry>('team');
   const { value, error, reload } = useLoad(() => client.call('listEntries', { query: { registry } }), [client, registry]);
+  // The incidents an expert can be attached to, or a shelter's occupancy filed under, picked by title.
+  const incidents = useLoad(() => client.listIncidents(), [client]);
+  const incidentList = (incidents.value?.items ?? []).map((i) => ({ incidentId: i.incidentId, title: i.title }));
   const me = session.user.jurisdiction;
   const keeper = hasRole('duty_officer', 'leader');
   const entries = (value?.items ?? []) as Entry[];
@@ -57,7 +60,13 @@ export function RegistriesView() {
             <dd data-testid="entry-room">{jurisdictionName(jurisdictions, e.jurisdiction, lang)}</dd>
             <EntryFacts entry={e} />
           </dl>
-          {keeper && e.jurisdiction === me ? <EntryActions entry={e} send={send} /> : null}
+          {keeper && e.jurisdiction === me ? <EntryActions entry={e} send={send} incidents={incidentList} /> : null}
+          {keeper && e.jurisdiction === me ? (
+            <details data-testid="entry-edit">
+              <summary>{t('editEntry')}</summary>
+              <RegisterForm registry={e.registry} entry={e} onSaved={reload} />
+            </details>
+          ) : null}
           <details>
             <summary>{t('entryHistory')}</summary>
             <ul data-testid="entry-history">
@@ -144,7 +153,9 @@ function EntryFacts({ entry: e }: { entry: Entry }) {
 }
 
 /** What the room does with its own entry: readiness, availability, opening, occupancy, a stock count. */
-function EntryActions({ entry: e, send }: { entry: Entry; send(entry: Entry, type: string, data: Record<string, unknown>): Promise<unknown> }) {
+type IncidentChoice = { incidentId: string; title: string };
+
+function EntryActions({ entry: e, send, incidents }: { entry: Entry; send(entry: Entry, type: string, data: Record<string, unknown>): Promise<unknown>; incidents: readonly IncidentChoice[] }) {
   const i18n = useI18n();
   const { t, tr } = i18n;
   const [errors, setErrors] = useState<FieldErrors>({});
@@ -154,6 +165,19 @@ function EntryActions({ entry: e, send }: { entry: Entry; send(entry: Entry, typ
       () => setErrors({}),
       (error: unknown) => setErrors(apiErrors(error, i18n)),
     );
+  const incidentPicker = (name: string, label: MessageKey, choices: readonly IncidentChoice[], none: MessageKey | null) => (
+    <Field name={name} label={t(label)} error={errors[`data.${name}`]}>
+      <select name={name} value={text[name] ?? ''} onChange={(ev) => setText({ ...text, [name]: ev.target.value })}>
+        <option value="">{none ? t(none) : '—'}</option>
+        {choices.map((i) => (
+          <option key={i.incidentId} value={i.incidentId}>
+            {i.title}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+  const title = (incidentId: string) => incidents.find((i) => i.incidentId === incidentId)?.title ?? t('anIncident');
   const input = (name: string, label: MessageKey) => (
     <Field name={name} label={t(label)} error={errors[`data.${name}`] ?? errors[`data.items.0.${name}`]}>
       <input name={name} value={text[name] ?? ''} onChange={(ev) => setText({ ...text, [name]: ev.target.value })} />
@@ -170,13 +194,42 @@ function EntryActions({ entry: e, send }: { entry: Entry; send(entry: Entry, typ
           </button>
         ));
       break;
-    case 'expert':
+    case 'expert': {
+      const attached = [...new Set((e['attachments'] as { incidentId: string }[]).map((a) => a.incidentId))];
       body = (
-        <button type="button" className="secondary" data-testid="expert-availability" onClick={act('ChangeExpertAvailability', { available: !e['available'] })}>
-          {e['available'] ? t('markUnavailable') : t('markAvailable')}
-        </button>
+        <>
+          <button type="button" className="secondary" data-testid="expert-availability" onClick={act('ChangeExpertAvailability', { available: !e['available'] })}>
+            {e['available'] ? t('markUnavailable') : t('markAvailable')}
+          </button>
+          {e['available'] ? (
+            <div className="stock-row" data-testid="expert-attach">
+              {incidentPicker('attachTo', 'attachTo', incidents, null)}
+              {input('consultation', 'consultationTitle')}
+              <button
+                type="button"
+                className="secondary"
+                data-testid="expert-attach-submit"
+                onClick={act('AttachExpert', { incidentId: text['attachTo'] ?? '', ...(text['consultation']?.trim() ? { consultation: text['consultation'] } : {}) })}
+              >
+                {t('attachExpert')}
+              </button>
+            </div>
+          ) : null}
+          {attached.length > 0 ? (
+            <div className="stock-row" data-testid="expert-advice">
+              {incidentPicker('adviceOn', 'adviceOn', attached.map((incidentId) => ({ incidentId, title: title(incidentId) })), null)}
+              <Field name="advice" label={t('advice')} error={errors['data.advice']}>
+                <textarea name="advice" rows={3} value={text['advice'] ?? ''} onChange={(ev) => setText({ ...text, advice: ev.target.value })} />
+              </Field>
+              <button type="button" className="secondary" data-testid="expert-advice-submit" onClick={act('RecordAdvice', { incidentId: text['adviceOn'] ?? '', advice: text['advice'] ?? '' })}>
+                {t('recordAdvice')}
+              </button>
+            </div>
+          ) : null}
+        </>
       );
       break;
+    }
     case 'shelter':
       body = (
         <>
@@ -184,7 +237,13 @@ function EntryActions({ entry: e, send }: { entry: Entry; send(entry: Entry, typ
             {e['open'] ? t('closeShelter') : t('openShelter')}
           </button>
           {input('occupancy', 'occupancy')}
-          <button type="button" className="secondary" data-testid="shelter-report" onClick={act('ReportOccupancy', { occupancy: optionalInt(text['occupancy'] ?? '') })}>
+          {incidentPicker('occupancyIncident', 'shelteredFrom', incidents, 'noIncidentChosen')}
+          <button
+            type="button"
+            className="secondary"
+            data-testid="shelter-report"
+            onClick={act('ReportOccupancy', { occupancy: optionalInt(text['occupancy'] ?? ''), ...(text['occupancyIncident'] ? { incidentId: text['occupancyIncident'] } : {}) })}
+          >
             {t('reportOccupancy')}
           </button>
         </>
@@ -229,6 +288,7 @@ const FIELDS: Record<Registry, FieldSpec[]> = {
     ['kind', 'teamKind', 'select', TEAM_KINDS],
     ['headcount', 'headcount', 'number'],
     ['equipment', 'equipmentInput', 'text'],
+    ['certifications', 'certificationsInput', 'text'],
     ['lat', 'lat', 'text'],
     ['lon', 'lon', 'text'],
   ],
@@ -261,9 +321,9 @@ const FIELDS: Record<Registry, FieldSpec[]> = {
 const number = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : Number.isFinite(Number(v)) ? Number(v) : v);
 
 /** The registration the form's text stands for, as the api takes it. */
-function registrationOf(registry: Registry, v: Record<string, string>, jurisdiction: string): Record<string, unknown> {
+function registrationOf(registry: Registry, v: Record<string, string>, jurisdiction: string, id: string): Record<string, unknown> {
   const position = (v['lat'] ?? '') === '' && (v['lon'] ?? '') === '' ? null : { lat: number(v['lat']), lon: number(v['lon']) };
-  const base = { id: newId(registry), jurisdiction, name: v['name'] ?? '' };
+  const base = { id, jurisdiction, name: v['name'] ?? '' };
   switch (registry) {
     case 'team':
       return {
@@ -274,7 +334,10 @@ function registrationOf(registry: Registry, v: Record<string, string>, jurisdict
           const [item = '', quantity = '1'] = part.split(/[×x*:：]/);
           return { item: item.trim(), quantity: optionalInt(quantity.trim()) };
         }),
-        certifications: [],
+        certifications: list(v['certifications'] ?? '').map((part) => {
+          const at = part.search(/[:：]\s*\d{4}-/);
+          return at < 0 ? { name: part, expiresOn: '' } : { name: part.slice(0, at).trim(), expiresOn: part.slice(at + 1).trim() };
+        }),
         position,
       };
     case 'expert':
@@ -288,17 +351,36 @@ function registrationOf(registry: Registry, v: Record<string, string>, jurisdict
   }
 }
 
-function RegisterForm({ registry, onSaved }: { registry: Registry; onSaved(): void }) {
+/** The form's text of an entry, for its edit form. */
+function valuesOf(e: Entry): Record<string, string> {
+  const v: Record<string, string> = {};
+  for (const [key, value] of Object.entries(e)) if (typeof value === 'string' || typeof value === 'number') v[key] = String(value);
+  const position = e['position'] as { lat: number; lon: number } | null | undefined;
+  if (position) Object.assign(v, { lat: String(position.lat), lon: String(position.lon) });
+  if (e.registry === 'team') {
+    v['equipment'] = (e['equipment'] as { item: string; quantity: number }[]).map((x) => `${x.item}×${x.quantity}`).join('；');
+    v['certifications'] = (e['certifications'] as { name: string; expiresOn: string }[]).map((c) => `${c.name}:${c.expiresOn}`).join('；');
+  }
+  if (e.registry === 'expert') v['fields'] = (e['fields'] as string[])[0] ?? '';
+  if (e.registry === 'shelter') v['facilities'] = (e['facilities'] as string[]).join('；');
+  if (e.registry === 'depot') v['location'] = (e['location'] as string | null) ?? '';
+  return v;
+}
+
+const UPDATE: Record<Registry, string> = { team: 'UpdateTeam', expert: 'UpdateExpert', shelter: 'UpdateShelter', depot: 'UpdateDepot' };
+
+/** Registers an entry of the room, or (given `entry`) changes one: the same fields, sent as its Update command. */
+function RegisterForm({ registry, entry, onSaved }: { registry: Registry; entry?: Entry; onSaved(): void }) {
   const { client, session } = useApp();
   const i18n = useI18n();
   const { t, tr } = i18n;
-  const [values, setValues] = useState<Record<string, string>>({});
+  const [values, setValues] = useState<Record<string, string>>(() => (entry ? valuesOf(entry) : {}));
   const [errors, setErrors] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const checked = check(REGISTRATION_SCHEMAS[registry], registrationOf(registry, values, session.user.jurisdiction));
+    const checked = check(REGISTRATION_SCHEMAS[registry], registrationOf(registry, values, entry?.jurisdiction ?? session.user.jurisdiction, entry?.id ?? newId(registry)));
     if (!checked.ok) {
       // The form's lat/lon stand for the position.
       const errs = { ...checked.errors };
@@ -307,8 +389,13 @@ function RegisterForm({ registry, onSaved }: { registry: Registry; onSaved(): vo
     }
     setBusy(true);
     try {
-      await client.call('registerEntry', { body: { registry, ...checked.value } });
-      setValues({});
+      if (entry) {
+        const { id: _id, jurisdiction: _jurisdiction, ...changes } = checked.value;
+        await client.call('entryCommand', { params: { registry, itemId: entry.id }, body: { type: UPDATE[registry], data: { changes } } });
+      } else {
+        await client.call('registerEntry', { body: { registry, ...checked.value } });
+        setValues({});
+      }
       setErrors({});
       onSaved();
     } catch (error) {
@@ -319,9 +406,9 @@ function RegisterForm({ registry, onSaved }: { registry: Registry; onSaved(): vo
   }
 
   return (
-    <form className="command-form" onSubmit={(e) => void submit(e)} noValidate data-testid={`register-${registry}`}>
+    <form className="command-form" onSubmit={(e) => void submit(e)} noValidate data-testid={entry ? `edit-${registry}` : `register-${registry}`}>
       <h3>
-        {t('registerEntry')}：{tr('registry', registry)}
+        {entry ? t('editEntry') : t('registerEntry')}：{tr('registry', registry)}
       </h3>
       {FIELDS[registry].map(([name, label, kind, options]) => (
         <Field key={name} name={name} label={t(label)} error={errors[name] ?? errors[`${name}.0`] ?? errors[`${name}.0.quantity`]}>

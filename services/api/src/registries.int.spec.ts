@@ -275,4 +275,14 @@ describe('the availability view is what the event log implies', () => {
     await rebuildAvailability(t.db);
     expect(await storedAvailability(t.db)).toEqual(kept);
   });
+  it('the older 物资库 stocktake and team status routes change a registered depot or team by events too', async () => {
+    await ok(huaijiDuty, 'POST', '/registries', depot('d-old', HUAIJI, null));
+    await ok(huaijiDuty, 'PUT', '/depots/d-old/stock', { items: [{ kind: 'pump', quantity: 7, returnable: true }] });
+    await ok(huaijiDuty, 'POST', '/registries', team('t-old', HUAIJI));
+    await ok(huaijiDuty, 'POST', '/teams/t-old/status', { status: 'out_of_service' });
+    expect(await eventTypes('depot:d-old')).toEqual(['DepotRegistered', 'StockCounted']);
+    expect(await eventTypes('team:t-old')).toEqual(['TeamRegistered', 'TeamReadinessChanged']);
+    expect(await ok<Entry>(huaijiDuty, 'GET', '/registries/team/t-old')).toMatchObject({ readiness: 'out_of_service' });
+    expect(await storedAvailability(t.db)).toEqual(await availabilityFromLog(t.db));
+  });
 });

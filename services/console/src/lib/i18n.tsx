@@ -593,6 +593,7 @@ const zh = {
   filterRoom: '单位',
   // Registries and the availability view (issue 23).
   editEntry: '修改',
+  csvChooseFile: '选择表格文件',
   attachTo: '参与处置的事件',
   consultationTitle: '会商名称（可不填）',
   attachExpert: '参加会商',
@@ -1312,6 +1313,7 @@ const en: Record<MessageKey, string> = {
   filterRoom: 'Room',
   // Registries and the availability view (issue 23).
   editEntry: 'Edit',
+  csvChooseFile: 'Choose a CSV file',
   attachTo: 'Incident',
   consultationTitle: 'Consultation (optional)',
   attachExpert: 'Attach to the consultation',

@@ -162,7 +162,10 @@ function EntryActions({ entry: e, send, incidents }: { entry: Entry; send(entry:
   const [text, setText] = useState<Record<string, string>>({});
   const act = (type: string, data: Record<string, unknown>) => () =>
     void send(e, type, data).then(
-      () => setErrors({}),
+      () => {
+        setErrors({});
+        setText({});
+      },
       (error: unknown) => setErrors(apiErrors(error, i18n)),
     );
   const incidentPicker = (name: string, label: MessageKey, choices: readonly IncidentChoice[], none: MessageKey | null) => (
@@ -481,7 +484,11 @@ function CsvPanel({ registry, keeper, onImported }: { registry: Registry; keeper
           <Field name="csv" label={t('csvText')} error={errors['csv']}>
             <textarea name="csv" rows={6} value={csv} onChange={(e) => setCsv(e.target.value)} />
           </Field>
-          <input type="file" accept=".csv,text/csv" data-testid="csv-file" onChange={(e) => void e.target.files?.[0]?.text().then(setCsv)} />
+          {/* The browser's own file button would speak its own language: a labelled button opens it. */}
+          <label className="button secondary file-pick">
+            {t('csvChooseFile')}
+            <input type="file" accept=".csv,text/csv" hidden data-testid="csv-file" onChange={(e) => void e.target.files?.[0]?.text().then(setCsv)} />
+          </label>
           <div className="buttons">
             <button type="button" className="secondary" data-testid="csv-check" onClick={() => void run(true)}>
               {t('csvCheck')}

@@ -15,6 +15,7 @@ import {
   type RegistryEvent,
   type RegistryRefusal,
 } from '@muster/domain';
+import { StreamVersionConflict } from '@muster/engine';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './database';
 import { PostgresEventStore } from './postgres-event-store';
@@ -122,8 +123,22 @@ async function registerIn<R extends Registry>(trx: Transaction<Database>, regist
   return { ...entry, version: decision.events.length };
 }
 
+/**
+ * Two registrations of one id racing: the loser's stream or row insert fails on its key; it gets the
+ * conflict a registration of an id in use gets, not a server error.
+ */
+function asConflict(error: unknown, registry: Registry, id: string): unknown {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? (error as { code: unknown }).code : undefined;
+  if (error instanceof StreamVersionConflict || code === '23505') return new ConflictError(`${registry} ${id} already exists`);
+  return error;
+}
+
 export async function registerEntry<R extends Registry>(db: Kysely<Database>, registry: R, registration: Registration[R], change: RegistryChange): Promise<RegistryEntryView> {
-  return db.transaction().execute((trx) => registerIn(trx, registry, registration, change));
+  try {
+    return await db.transaction().execute((trx) => registerIn(trx, registry, registration, change));
+  } catch (error) {
+    throw asConflict(error, registry, registration.id);
+  }
 }
 
 /**
@@ -136,7 +151,8 @@ export async function registerAll<R extends Registry>(db: Kysely<Database>, regi
       try {
         await registerIn(trx, registry, row.registration, { ...change, commandId: `${change.commandId}-${row.line}` });
       } catch (error) {
-        if (error instanceof ConflictError) throw new ValidationError([{ path: `line ${row.line}.id`, message: error.message }]);
+        const conflict = asConflict(error, registry, row.registration.id);
+        if (conflict instanceof ConflictError) throw new ValidationError([{ path: `line ${row.line}.id`, message: conflict.message }]);
         throw error;
       }
     }

@@ -143,6 +143,14 @@ describe('the life of each registry, as events with history', () => {
   });
 });
 
+describe('a registration race', () => {
+  it('ten registrations of one id at once: one is stored, the others get 409, never a 5xx', async () => {
+    const answers = await Promise.all(Array.from({ length: 10 }, () => call(huaijiDuty, 'POST', '/registries', team('t-race', HUAIJI))));
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([201, ...Array.from({ length: 9 }, () => 409)]);
+    expect(await eventTypes('team:t-race')).toEqual(['TeamRegistered']);
+  });
+});
+
 describe('rights: a county edits its own, the city sees all, nobody edits another’s', () => {
   it('Dinghu keeps its team; Huaiji neither reads nor edits it; the city reads it but does not edit it; nobody registers for another room', async () => {
     await ok(dinghuDuty, 'POST', '/registries', team('t-dh', DINGHU));

@@ -152,7 +152,7 @@ describe('registries and the availability view in the console', () => {
     await advice.locator('textarea[name=advice]').fill('建议先抽排低洼处积水，堤段加密巡查');
     await advice.getByTestId('expert-advice-submit').click();
     await expect.poll(() => expert.textContent(), { timeout: LIVE_WITHIN_MS }).toContain('建议先抽排低洼处积水');
-    await expert.locator('details', { has: expert.getByTestId('entry-history') }).locator('summary').click();
+    await expert.getByTestId('entry-history-toggle').click();
     expect(await expert.getByTestId('entry-history').textContent()).toContain('提出意见');
     await city.page.screenshot({ path: join(SHOTS, 'registries-expert.png'), fullPage: true });
     await expectCleanPages('the city records an expert’s advice', [{ name: 'city', page: city.page }]);

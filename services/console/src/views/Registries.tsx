@@ -68,7 +68,7 @@ export function RegistriesView() {
             </details>
           ) : null}
           <details>
-            <summary>{t('entryHistory')}</summary>
+            <summary data-testid="entry-history-toggle">{t('entryHistory')}</summary>
             <ul data-testid="entry-history">
               {e.history.map((h, i) => (
                 <li key={i}>

@@ -86,7 +86,8 @@ export const REGISTRY_COMMAND_SCHEMAS = {
   },
 } as const;
 
-export const RegistryCommandRequestSchema = z.strictObject({ type: z.string().max(50), data: z.record(z.string(), z.unknown()).default({}) });
+/** `commandId`: the client's own id of the command; sent again (a retry), it records nothing twice. */
+export const RegistryCommandRequestSchema = z.strictObject({ type: z.string().max(50), data: z.record(z.string(), z.unknown()).default({}), commandId: IdSchema.optional() });
 
 /** A CSV import: the file's text (UTF-8, a BOM allowed); `dryRun` checks every row and stores nothing. */
 export const RegistryImportSchema = z.strictObject({ file: CsvFileSchema, csv: z.string().min(1, 'the file is empty').max(20_000_000), dryRun: z.boolean().default(false) });
@@ -96,7 +97,7 @@ export const RegistryListQuerySchema = z.strictObject({ registry: RegistrySchema
 export const RegistryExportQuerySchema = z.strictObject({ file: CsvFileSchema, jurisdiction: JurisdictionCodeSchema.optional() });
 
 /** A registration names its registry beside the entry's fields (each registry's schema then checks them). */
-export const RegistrationRequestSchema = z.looseObject({ registry: RegistrySchema, jurisdiction: JurisdictionCodeSchema });
+export const RegistrationRequestSchema = z.looseObject({ registry: RegistrySchema, jurisdiction: JurisdictionCodeSchema, commandId: IdSchema.optional() });
 
 /** The availability view: what of a kind is available, where, and how far from a point or an incident. */
 export const AvailabilityQuerySchema = z.strictObject({

@@ -86,7 +86,7 @@ async function writeEvents(
     state,
     events: newEvents,
     commandId: change.commandId,
-    commandKey: `u/${change.actor.userId}/${streamId}/${change.commandId}`,
+    commandKey: keyOfChange(change, streamId),
     result: { streamId, streamType: entry.registry, version: version + events.length, state: 'registered', events: newEvents.map((e) => ({ eventId: e.eventId, type: e.type, version: e.version })) },
     effects: [],
   });
@@ -94,9 +94,21 @@ async function writeEvents(
 
 const metaOf = (change: RegistryChange) => ({ occurredAt: change.now, actor: change.actor });
 
+const keyOfChange = (change: RegistryChange, streamId: string) => `u/${change.actor.userId}/${streamId}/${change.commandId}`;
+
+/**
+ * Whether this sender already sent this command id to this entry: a retry (the client resends after a
+ * lost answer) is answered with the entry as it is, and records nothing again.
+ */
+async function handledBefore(trx: Transaction<Database>, change: RegistryChange, streamId: string): Promise<boolean> {
+  const row = await trx.selectFrom('command').select('command_key').where('command_key', '=', keyOfChange(change, streamId)).executeTakeFirst();
+  return row !== undefined;
+}
+
 /** Registers an entry inside the caller's transaction (a single registration, or a row of an import). */
 async function registerIn<R extends Registry>(trx: Transaction<Database>, registry: R, registration: Registration[R], change: RegistryChange): Promise<RegistryEntryView> {
-  const existing = await trx.selectFrom('registry_entry').select('view').where('registry', '=', registry).where('entry_id', '=', registration.id).executeTakeFirst();
+  const existing = await trx.selectFrom('registry_entry').select(['view', 'version']).where('registry', '=', registry).where('entry_id', '=', registration.id).executeTakeFirst();
+  if (existing && (await handledBefore(trx, change, registryStreamId(registry, registration.id)))) return { ...existing.view, version: existing.version };
   // Depots and teams made before the registries existed hold their ids too.
   const legacy =
     registry === 'depot'
@@ -181,6 +193,7 @@ async function changeIn(trx: Transaction<Database>, registry: Registry, id: stri
   if (registry === 'team') await trx.selectFrom('rescue_team').select('team_id').where('team_id', '=', id).forUpdate().executeTakeFirst();
   const row = await trx.selectFrom('registry_entry').select(['view', 'version']).where('registry', '=', registry).where('entry_id', '=', id).forUpdate().executeTakeFirst();
   if (!row) throw new NotFoundError(registry, id);
+  if (await handledBefore(trx, change, registryStreamId(registry, id))) return { ...row.view, version: row.version };
   const decision = decideRegistry(row.view, command);
   if (!decision.ok) throw refused(decision.refusal);
   const streamId = registryStreamId(registry, id);

@@ -143,6 +143,21 @@ describe('the life of each registry, as events with history', () => {
   });
 });
 
+describe('a retry with the same command id records nothing twice', () => {
+  it('a registration and a readiness change sent twice with their command ids: one event each, the same answer', async () => {
+    const body = { ...team('t-retry', HUAIJI), commandId: 'c-reg-1' };
+    const first = await ok<Entry>(huaijiDuty, 'POST', '/registries', body);
+    const again = await ok<Entry>(huaijiDuty, 'POST', '/registries', body);
+    expect(again).toEqual(first);
+    const change = { type: 'ChangeReadiness', data: { readiness: 'resting' }, commandId: 'c-rest-1' };
+    const rested = await ok<Entry>(huaijiDuty, 'POST', '/registries/team/t-retry/commands', change);
+    expect(await ok<Entry>(huaijiDuty, 'POST', '/registries/team/t-retry/commands', change)).toEqual(rested);
+    expect(await eventTypes('team:t-retry')).toEqual(['TeamRegistered', 'TeamReadinessChanged']);
+    // Without a command id the same change again is a new command, refused by the team's state.
+    expect((await call(huaijiDuty, 'POST', '/registries/team/t-retry/commands', { type: 'ChangeReadiness', data: { readiness: 'resting' } })).statusCode).toBe(409);
+  });
+});
+
 describe('a registration race', () => {
   it('ten registrations of one id at once: one is stored, the others get 409, never a 5xx', async () => {
     const answers = await Promise.all(Array.from({ length: 10 }, () => call(huaijiDuty, 'POST', '/registries', team('t-race', HUAIJI))));

@@ -27,17 +27,17 @@ import { loadReadableIncident, type RouteContext } from './access';
 export function registerRegistryRoutes(context: RouteContext): void {
   const { serve, db, tree, clock, newId } = context;
 
-  const changeBy = (actor: Actor): RegistryChange => ({ actor, now: clock.now().toISOString(), commandId: newId(), newId });
+  const changeBy = (actor: Actor, commandId?: string): RegistryChange => ({ actor, now: clock.now().toISOString(), commandId: commandId ?? newId(), newId });
   const readable = (actor: Actor, jurisdiction: string | undefined): string[] => {
     if (actor.roles.length === 0) return [];
     return jurisdiction !== undefined ? [jurisdiction] : jurisdictionsWithin(tree, actor.jurisdiction);
   };
 
   serve('registerEntry', async (request, reply) => {
-    const { registry, ...fields } = parseOrThrow(RegistrationRequestSchema, request.body);
+    const { registry, commandId, ...fields } = parseOrThrow(RegistrationRequestSchema, request.body);
     const body = parseOrThrow(REGISTRATION_SCHEMAS[registry], fields);
     if (!tree.has(body.jurisdiction)) throw new ValidationError([{ path: 'jurisdiction', message: `unknown jurisdiction ${body.jurisdiction}` }]);
-    return reply.status(201).send(await registerEntry(db, registry, body, changeBy(actorOf(request))));
+    return reply.status(201).send(await registerEntry(db, registry, body, changeBy(actorOf(request), commandId)));
   });
 
   serve('listEntries', async (request) => {
@@ -62,7 +62,7 @@ export function registerRegistryRoutes(context: RouteContext): void {
       const incident = await loadReadableIncident(context, actor, incidentId);
       filed = { incidentId, rooms: roomsOf(incident.state.context), exercise: incident.state.context.exercise };
     }
-    return changeEntry(db, entry.registry, entry.id, command, changeBy(actor), filed);
+    return changeEntry(db, entry.registry, entry.id, command, changeBy(actor, body.commandId), filed);
   });
 
   serve('importEntries', async (request) => {

@@ -29,6 +29,8 @@ const KEY_PREFIXES = [
   'state', 'event', 'cat', 'sev', 'resp', 'rstate', 'svstate', 'cmd', 'field', 'role', 'conn', 'priority', 'channel', 'lane', 'metric',
   'phase', 'report', 'reportField', 'line', 'jlevel', 'reasonCode', 'basis', 'tenure', 'review', 'score', 'err', 'actor', 'person',
   'hsource', 'hgrade', 'hstate', 'hcrit', 'hevent',
+  // Registries (issue 23).
+  'registry', 'regstate', 'regevent', 'teamKind', 'expertField', 'owner', 'band', 'csvFile',
 ];
 const KEY = new RegExp(`(?<![A-Za-z0-9_.])(?:${KEY_PREFIXES.join('|')})\\.[A-Za-z_][A-Za-z0-9_]*`);
 

@@ -127,3 +127,15 @@ export {
   ListPlansQuerySchema,
 } from './plan.schemas';
 export type { PlanView, PlanSummary } from './plan.schemas';
+// Registries of teams, experts, shelters and depots (issue 23).
+export {
+  REGISTRATION_SCHEMAS,
+  REGISTRY_COMMAND_SCHEMAS,
+  RegistryCommandRequestSchema,
+  RegistryImportSchema,
+  RegistryListQuerySchema,
+  RegistryExportQuerySchema,
+  RegistrationRequestSchema,
+  AvailabilityQuerySchema,
+  StockLineSchema,
+} from './registry.schemas';

@@ -94,10 +94,23 @@ import {
   TipOffReceiptSchema,
   TipOffReporterSchema,
 } from './hazard.schemas';
+
+import {
+  AvailabilityQuerySchema,
+  AvailabilityViewSchema,
+  ImportReportSchema,
+  RegistryCommandRequestSchema,
+  RegistryEntryListSchema,
+  RegistryEntryViewSchema,
+  RegistryImportSchema,
+  RegistryListQuerySchema,
+  RegistryExportQuerySchema,
+  RegistrationRequestSchema,
+} from './registry.schemas';
 import { CapIndexSchema, CreateWarningRequestSchema, WARNING_FILINGS, WarningCommandRequestSchema, WarningListSchema, WarningMessageQuerySchema, WarningViewSchema } from './warning.schemas';
 
 /** Things a route can name in its path, each owned by a jurisdiction (directly or through its incident). */
-export type RouteTargetKind = 'incident' | 'resourceRequest' | 'depot' | 'team' | 'watchEntry' | 'warning' | 'drill' | 'hazard' | 'plan';
+export type RouteTargetKind = 'incident' | 'resourceRequest' | 'depot' | 'team' | 'watchEntry' | 'warning' | 'drill' | 'hazard' | 'plan' | 'registryEntry';
 
 /**
  * Who may call a route, decided before the route looks at anything else (issue 14):
@@ -264,6 +277,14 @@ export const ROUTE_CATALOG = {
   requestPlanRevision: { method: 'POST', path: '/plans/:planId/revision-requests', summary: 'Ask for a plan’s revision (an AAR/IP of a drill or an incident, or a change): the plan shows as due until a new version is published', access: { kind: 'read', target: 'plan', param: 'planId' }, status: 201, body: RequestPlanRevisionSchema, answer: PlanViewSchema },
   recordPlanDrill: { method: 'POST', path: '/plans/:planId/drills', summary: 'Record that a plan was drilled (the three-year drill rule counts from the last one)', access: { kind: 'read', target: 'plan', param: 'planId' }, status: 201, body: RecordPlanDrillSchema, answer: PlanViewSchema },
   incidentPlan: { method: 'GET', path: '/incidents/:incidentId/plan', summary: 'The plan in force for an incident: of its category, its lead room’s own or the nearest room above’s', access: incidentRead, status: 200, answer: IncidentPlanSchema },
+  // Registries of teams, experts, shelters and depots (issue 23); `registry` is team, expert, shelter or depot (a CSV `file` also `stock`, the depots' stock).
+  registerEntry: { method: 'POST', path: '/registries', summary: 'Register a team, expert, shelter or depot of the caller’s room', access: { kind: 'keep-jurisdiction', from: 'body', rule: 'reference-data' }, status: 201, body: RegistrationRequestSchema, answer: RegistryEntryViewSchema },
+  listEntries: { method: 'GET', path: '/registries', summary: 'Entries of a registry of the caller’s room and the rooms below it (or one of them)', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: RegistryListQuerySchema, answer: RegistryEntryListSchema },
+  getEntry: { method: 'GET', path: '/registries/:registry/:itemId', summary: 'One entry with its history', access: { kind: 'read', target: 'registryEntry', param: 'itemId' }, status: 200, answer: RegistryEntryViewSchema },
+  entryCommand: { method: 'POST', path: '/registries/:registry/:itemId/commands', summary: 'Update an entry or change its state (readiness, availability, attachment and advice, opening, occupancy, stock count)', access: { kind: 'keep', target: 'registryEntry', param: 'itemId' }, status: 200, body: RegistryCommandRequestSchema, answer: RegistryEntryViewSchema },
+  importEntries: { method: 'POST', path: '/registries/import', summary: 'Import a registry’s CSV (or the depots’ stock): a dry run reports every bad row by line and field; nothing is stored on any error; all rows in one transaction', access: { kind: 'signed-in' }, status: 200, body: RegistryImportSchema, answer: ImportReportSchema },
+  exportEntries: { method: 'GET', path: '/registries/export.csv', summary: 'A registry’s entries (or the depots’ stock) of the caller’s room and below, as the CSV import reads', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: RegistryExportQuerySchema, answer: TextFileSchema, contentType: 'text/csv' },
+  availability: { method: 'GET', path: '/availability', summary: 'What is available where: stock by kind and available teams of the rooms the caller reads, by distance band from a point or an incident', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: AvailabilityQuerySchema, answer: AvailabilityViewSchema },
 
   consoleConfig: { method: 'GET', path: '/console-config', summary: 'Where the console finds the live feed; the demo logins in demo mode', access: { kind: 'public' }, status: 200, answer: ConsoleConfigSchema },
   root: { method: 'GET', path: '/', summary: 'Redirects to the console', access: { kind: 'public' }, status: 302 },

@@ -15,6 +15,7 @@ import type { InterviewTable } from './tables/interview.table';
 import type { InspectionTable } from './tables/inspection.table';
 import type { TipOffReporterTable } from './tables/tip-off-reporter.table';
 import type { PlanMarkTable, PlanTable, PlanVersionTable } from './tables/plan.table';
+import type { RegistryEntryTable } from './tables/registry-entry.table';
 
 export interface Database {
   event: EventTable;
@@ -36,4 +37,5 @@ export interface Database {
   plan: PlanTable;
   plan_version: PlanVersionTable;
   plan_mark: PlanMarkTable;
+  registry_entry: RegistryEntryTable;
 }

@@ -20,6 +20,7 @@ import { registerPeopleRoutes } from './routes/people';
 import { registerPlanRoutes } from './routes/plans';
 import { registerRecordRoutes } from './routes/record';
 import { registerReferenceDataRoutes } from './routes/reference-data';
+import { registerRegistryRoutes } from './routes/registries';
 import { registerResourceRequestRoutes } from './routes/resource-requests';
 import { registerRulesRoutes } from './routes/rules';
 import { registerReviewRoutes } from './routes/review';
@@ -156,6 +157,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   registerWarningRoutes(context);
   registerDrillRoutes(context);
   registerHazardRoutes(app, context, deps.tipOffLimits);
+  registerRegistryRoutes(context);
 
   return app;
 }

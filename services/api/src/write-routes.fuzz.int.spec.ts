@@ -262,6 +262,37 @@ const WRITE_ROUTES: Record<string, WriteRoute> = {
     body: () => ({ data: { eventId: fixture.firstEvent, kind: 'amend', reason: 'typo in the title', amendedData: { title: 'Flooding on the Xijiang', note: ['a', { b: 'c' }] } } }),
     stores: true,
   },
+  // Registries (issue 23).
+  'POST /registries': {
+    body: () => ({
+      registry: 'team',
+      id: fresh('reg-team'),
+      name: '端州区防汛抢险队 flood team',
+      jurisdiction: CITY,
+      kind: 'flood',
+      headcount: 30,
+      equipment: [{ item: '水泵 pump', quantity: 4 }],
+      certifications: [{ name: '水域救援证', expiresOn: '2027-06-30' }],
+      position: { lat: 23.05, lon: 112.46 },
+    }),
+    stores: true,
+  },
+  'POST /registries/:registry/:itemId/commands': {
+    prepare: async () => {
+      const id = fresh('reg-depot');
+      const made = await send('POST', '/registries', JSON.stringify({ registry: 'depot', id, name: '市级储备库 depot', jurisdiction: CITY, ownerType: 'government', ownerName: '市应急管理局', location: null, position: null }));
+      expect(made.statusCode, made.body).toBe(201);
+      return id;
+    },
+    params: (itemId) => ({ registry: 'depot', itemId }),
+    body: () => ({ type: 'CountStock', data: { items: [{ kind: '水泵 pump', quantity: 12, unit: '台', returnable: true, expiresOn: null }] } }),
+    stores: true,
+  },
+  // A dry run: checks every row and stores nothing, whatever it is sent.
+  'POST /registries/import': {
+    body: () => ({ file: 'expert', csv: `id,name,jurisdiction,fields,phone,organisation,available\n${fresh('reg-x')},陈工 Chen,${CITY},geology;structures,13800000001,市地质站,yes\n`, dryRun: true }),
+    stores: false,
+  },
 };
 
 function planVersion() {

@@ -22,6 +22,8 @@ import { planWord } from './lib/plan-text';
 import { Login } from './views/Login';
 import { ReviewView } from './views/Review';
 import { ScoresView } from './views/Scores';
+import { AvailabilityView } from './views/Availability';
+import { RegistriesView } from './views/Registries';
 
 export function App() {
   const { t, lang, setLang } = useI18n();
@@ -127,6 +129,12 @@ export function App() {
               <a href={href({ view: 'drills' })} data-testid="menu-drills">
                 {drillWord(lang, 'drills')}
               </a>
+              <a href={href({ view: 'registries' })} data-testid="menu-registries">
+                {t('registries')}
+              </a>
+              <a href={href({ view: 'availability' })} data-testid="menu-availability">
+                {t('availability')}
+              </a>
             </nav>
           )}
           <span className="who" data-testid="who">
@@ -155,6 +163,8 @@ export function App() {
           {route.view === 'plan' ? <PlanDetailView key={route.planId} planId={route.planId} /> : null}
           {route.view === 'drills' ? <DrillsView /> : null}
           {route.view === 'drill' ? <DrillDetailView key={route.drillId} drillId={route.drillId} /> : null}
+          {route.view === 'registries' ? <RegistriesView /> : null}
+          {route.view === 'availability' ? <AvailabilityView /> : null}
         </main>
       </div>
       </OfflineProvider>

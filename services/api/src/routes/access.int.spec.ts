@@ -49,6 +49,7 @@ async function digest(): Promise<string> {
     await q('select plan_id, current_version, title from plan order by 1'),
     await q('select count(*) as n from plan_version'),
     await q('select count(*) as n from plan_mark'),
+    await q('select registry, entry_id, version from registry_entry order by 1, 2'),
   ].join('\n');
 }
 
@@ -72,6 +73,8 @@ apiTest.beforeAll(async ({ database, api }) => {
   await ok(dinghuDuty, 'POST', '/depots', { depotId: 'depot-dh', name: 'Dinghu depot', jurisdiction: DINGHU });
   await ok(dinghuDuty, 'PUT', '/depots/depot-dh/stock', { items: [{ kind: 'pump', quantity: 40 }] });
   await ok(dinghuDuty, 'POST', '/teams', { teamId: 'team-dh', name: 'Dinghu flood team', jurisdiction: DINGHU });
+  // A team of the registries (issue 23).
+  await ok(dinghuDuty, 'POST', '/registries', { registry: 'team', id: 'team-dh-reg', name: 'Dinghu flood team 2', jurisdiction: DINGHU, kind: 'flood', headcount: 20, equipment: [], certifications: [], position: null });
   // A level III incident of Dinghu's that the city supervises (督办).
   await ok(dinghuDuty, 'POST', '/incidents', { incidentId: 'inc-dh-iii', data: { title: 'Landslide at Fenghuang', leadJurisdiction: DINGHU, severity: 'III' }, occurredAt: minutesAgo(30) });
   await ok(cityDuty, 'POST', '/incidents/inc-dh-iii/supervision', { supervisionId: 'sv-dh', data: { task: 'Evacuate the valley', owner: { jurisdiction: DINGHU }, deadline: new Date(Date.now() + 3_600_000).toISOString() } });
@@ -169,6 +172,8 @@ const TARGET_IDS: Record<string, { real: string; missing: string }> = {
   planId: { real: 'plan-dh', missing: 'plan-no' },
   drillId: { real: 'dr-dh', missing: 'dr-no' },
   hazardId: { real: 'hz-dh', missing: 'hz-no' },
+  registry: { real: 'team', missing: 'team' },
+  itemId: { real: 'team-dh-reg', missing: 'team-no-reg' },
 };
 
 const planContent = { owner: { unit: 'Dinghu emergency bureau', person: 'Li Na' }, measures: { I: 'a', II: 'b', III: 'c', IV: 'd' } };
@@ -212,6 +217,8 @@ function validBody(id: RouteId, eventId: string): unknown {
       return {};
     case 'hazardCommand':
       return { type: 'VerifyHazard' };
+    case 'entryCommand':
+      return { type: 'ChangeReadiness', data: { readiness: 'resting' } };
     default:
       return undefined;
   }
@@ -303,7 +310,7 @@ describe('reference data belongs to its room (finding 1)', () => {
     expect((await call(cityDuty, 'POST', '/teams/team-dh/status', { status: 'out_of_service' })).statusCode).toBe(403);
     expect(await digest()).toBe(before);
     const teams = await ok(cityDuty, 'GET', `/teams?jurisdiction=${DINGHU}`);
-    expect(teams['items']).toMatchObject([{ teamId: 'team-dh', status: 'available' }]);
+    expect(teams['items']).toMatchObject([{ teamId: 'team-dh', status: 'available' }, { teamId: 'team-dh-reg', status: 'available' }]);
   });
 
   it('Huaiji cannot register a depot or team for another room, nor for a jurisdiction outside the tree', async () => {

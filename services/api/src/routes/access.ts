@@ -1,7 +1,7 @@
 import { ForbiddenError, IdSchema, NotFoundError, ROUTE_CATALOG, type PlanView, ValidationError, type RouteAccess, type RouteId, type RouteTargetKind } from '@muster/contracts';
-import { drillStreamId, drillViewerOf, hazardStreamId, warningStreamId, type Actor, type JurisdictionTree, type RuleBook } from '@muster/domain';
+import { REGISTRIES, drillStreamId, drillViewerOf, hazardStreamId, warningStreamId, type Actor, type JurisdictionTree, type RuleBook } from '@muster/domain';
 import { canKeepDutyRecordsOf, canKeepInterviewsOf, canKeepPlansOf, canKeepReferenceDataOf, canReadIncident, canReadJurisdiction, type Engine, type StoredStream } from '@muster/engine';
-import { findDepot, findPlan, findTeam, getWatchEntry, type Database, type DepotView, type TeamView, type WatchEntryView } from '@muster/store-postgres';
+import { findDepot, findEntry, findPlan, findTeam, getWatchEntry, type Database, type DepotView, type RegistryEntryView, type TeamView, type WatchEntryView } from '@muster/store-postgres';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { actorOf } from '../identity';
@@ -17,6 +17,7 @@ export interface RouteTargets {
   drill: StoredStream<'drill'>;
   hazard: StoredStream<'hazard'>;
   plan: PlanView;
+  registryEntry: RegistryEntryView;
 }
 
 type AccessOf<Id extends RouteId> = (typeof ROUTE_CATALOG)[Id]['access'];
@@ -71,7 +72,7 @@ export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
 
   const readableIncident = (actor: Actor, incidentId: string, missing: NotFoundError) => loadReadableIncident(deps, actor, incidentId, missing);
 
-  async function resolve(kind: RouteTargetKind, actor: Actor, id: string, keep: boolean): Promise<RouteTargets[RouteTargetKind]> {
+  async function resolve(kind: RouteTargetKind, actor: Actor, id: string, keep: boolean, request: RouteRequest): Promise<RouteTargets[RouteTargetKind]> {
     switch (kind) {
       case 'incident':
         return readableIncident(actor, validId('incident', id), new NotFoundError('incident', id));
@@ -135,6 +136,14 @@ export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
         if (!stream || !canReadJurisdiction(tree, actor, stream.state.context.jurisdiction)) throw new NotFoundError('hazard', id);
         return stream;
       }
+      case 'registryEntry': {
+        // An entry of a registry (issue 23): read by its room and the rooms above, kept by its own room only.
+        const registry = REGISTRIES.find((r) => r === pathParam(request, 'registry'));
+        const entry = registry ? await findEntry(db, registry, validId(registry, id)) : null;
+        if (!registry || !entry || !canReadJurisdiction(tree, actor, entry.jurisdiction)) throw new NotFoundError(registry ?? 'registry entry', id);
+        if (keep && !canKeepReferenceDataOf(actor, entry.jurisdiction)) throw new ForbiddenError(`${registry} ${id} is kept by its own room`, { registry, id });
+        return entry;
+      }
       default: {
         const unknown: never = kind;
         throw new Error(`no resolver for route target ${String(unknown)}`);
@@ -180,7 +189,7 @@ export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
         return undefined;
       case 'read':
       case 'keep':
-        return resolve(access.target, actorOf(request), pathParam(request, access.param), access.kind === 'keep');
+        return resolve(access.target, actorOf(request), pathParam(request, access.param), access.kind === 'keep', request);
       case 'read-jurisdiction': {
         const actor = actorOf(request);
         const jurisdiction = namedJurisdiction(request.query, 'query.jurisdiction');

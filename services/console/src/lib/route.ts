@@ -17,7 +17,9 @@ export type Route =
   | { view: 'plans' }
   | { view: 'plan'; planId: string }
   | { view: 'drills' }
-  | { view: 'drill'; drillId: string };
+  | { view: 'drill'; drillId: string }
+  | { view: 'registries' }
+  | { view: 'availability' };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
@@ -30,6 +32,8 @@ export function parseRoute(hash: string): Route {
   if (first === 'inspections') return { view: 'inspections' };
   if (first === 'drills') return incidentId ? { view: 'drill', drillId: incidentId } : { view: 'drills' };
   if (first === 'plans') return incidentId ? { view: 'plan', planId: incidentId } : { view: 'plans' };
+  if (first === 'registries') return { view: 'registries' };
+  if (first === 'availability') return { view: 'availability' };
   if (first === 'incidents' && incidentId) {
     if (sub === 'scene') return { view: 'commander', incidentId };
     if (sub === 'review') return { view: 'review', incidentId };
@@ -73,6 +77,10 @@ export function href(route: Route): string {
       return '#/drills';
     case 'drill':
       return `#/drills/${encodeURIComponent(route.drillId)}`;
+    case 'registries':
+      return '#/registries';
+    case 'availability':
+      return '#/availability';
     default: {
       const unreachable: never = route;
       return unreachable;

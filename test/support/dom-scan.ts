@@ -5,6 +5,7 @@
  */
 import {
   correctionAggregate,
+  drillAggregate,
   incidentAggregate,
   reportAggregate,
   requestAggregate,
@@ -28,12 +29,14 @@ const KEY_PREFIXES = [
   'state', 'event', 'cat', 'sev', 'resp', 'rstate', 'svstate', 'cmd', 'field', 'role', 'conn', 'priority', 'channel', 'lane', 'metric',
   'phase', 'report', 'reportField', 'line', 'jlevel', 'reasonCode', 'basis', 'tenure', 'review', 'score', 'err', 'actor', 'person',
   'hsource', 'hgrade', 'hstate', 'hcrit', 'hevent',
+  // Registries (issue 23).
+  'registry', 'regstate', 'regevent', 'teamKind', 'expertField', 'owner', 'band', 'csvFile',
 ];
 const KEY = new RegExp(`(?<![A-Za-z0-9_.])(?:${KEY_PREFIXES.join('|')})\\.[A-Za-z_][A-Za-z0-9_]*`);
 
 /** Every state name of the domain's machines and every command and event type, from the domain itself. */
 export function domainNames(): string[] {
-  const aggregates: AggregateDefinition<never>[] = [incidentAggregate, sceneAggregate, requestAggregate, reportAggregate, correctionAggregate, supervisionAggregate, hazardAggregate].map(
+  const aggregates: AggregateDefinition<never>[] = [incidentAggregate, sceneAggregate, requestAggregate, reportAggregate, correctionAggregate, supervisionAggregate, drillAggregate, hazardAggregate].map(
     (a) => a as unknown as AggregateDefinition<never>,
   );
   const names = new Set<string>(DERIVED_EVENTS);

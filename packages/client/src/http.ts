@@ -202,6 +202,8 @@ export interface MusterHttpClient {
   listDepots(query?: { jurisdiction?: string }): Promise<{ items: DepotView[] }>;
   /** Rescue teams: the caller's room and the rooms below it, or one of them. */
   listTeams(query?: { jurisdiction?: string }): Promise<{ items: TeamView[] }>;
+  /** A registry's entries (or the depots' stock) as CSV text, in the format its import reads (issue 23). */
+  exportRegistry(query: { file: 'team' | 'expert' | 'shelter' | 'depot' | 'stock'; jurisdiction?: string }): Promise<string>;
   /**
    * Any route of the catalog by its id: path parameters filled in, the answer checked against the
    * catalog's schema for that route.
@@ -331,5 +333,6 @@ export function createHttpClient(options: HttpClientOptions): MusterHttpClient {
     metrics: (incidentId) => call('metrics', { params: { incidentId } }),
     exportTimeline: (incidentId, format) => text(pathOf('timelineExport', { params: { incidentId }, query: { format } })),
     form: (incidentId, form) => text(pathOf('form', { params: { incidentId, form } })),
+    exportRegistry: (query) => text(pathOf('exportEntries', { query: { ...query } })),
   };
 }

@@ -110,7 +110,7 @@ export const DepotViewSchema = z
   })
   .meta({ id: 'DepotView' });
 export const DepotListSchema = z.object({ items: z.array(DepotViewSchema) });
-const TeamStatusViewSchema = z.enum(['available', 'assigned', 'out_of_service']);
+const TeamStatusViewSchema = z.enum(['available', 'assigned', 'resting', 'out_of_service']);
 export const TeamViewSchema = z
   .object({
     teamId: z.string(),

@@ -118,3 +118,25 @@ export { BoardQuerySchema } from './record.schemas';
 export { canonicalJson } from './canonical-json';
 export { parsePlanRules, describeRulesIssue } from './plan-rules.schemas';
 export { parseJurisdictionsFile, describeJurisdictionIssue } from './jurisdiction.schemas';
+
+// ---- Plans (预案, issue 22) ----
+export {
+  CreatePlanSchema,
+  PublishPlanVersionSchema,
+  RequestPlanRevisionSchema,
+  RecordPlanDrillSchema,
+  ListPlansQuerySchema,
+} from './plan.schemas';
+export type { PlanView, PlanSummary } from './plan.schemas';
+// Registries of teams, experts, shelters and depots (issue 23).
+export {
+  REGISTRATION_SCHEMAS,
+  REGISTRY_COMMAND_SCHEMAS,
+  RegistryCommandRequestSchema,
+  RegistryImportSchema,
+  RegistryListQuerySchema,
+  RegistryExportQuerySchema,
+  RegistrationRequestSchema,
+  AvailabilityQuerySchema,
+  StockLineSchema,
+} from './registry.schemas';

@@ -76,6 +76,7 @@ import {
   SupervisionCommandRequestSchema,
   SupervisionListSchema,
 } from './supervision.schemas';
+import { CreatePlanSchema, IncidentPlanSchema, ListPlansQuerySchema, PlanListSchema, PlanViewSchema, PublishPlanVersionSchema, RecordPlanDrillSchema, RequestPlanRevisionSchema } from './plan.schemas';
 import { DRILL_FILINGS, DrillCommandRequestSchema, DrillFeedQuerySchema, DrillFeedSchema, DrillListSchema, DrillViewSchema, PlanDrillRequestSchema, StartDrillAnswerSchema, StartDrillRequestSchema } from './drill.schemas';
 import {
   CreateHazardRequestSchema,
@@ -93,6 +94,19 @@ import {
   TipOffReceiptSchema,
   TipOffReporterSchema,
 } from './hazard.schemas';
+
+import {
+  AvailabilityQuerySchema,
+  AvailabilityViewSchema,
+  ImportReportSchema,
+  RegistryCommandRequestSchema,
+  RegistryEntryListSchema,
+  RegistryEntryViewSchema,
+  RegistryImportSchema,
+  RegistryListQuerySchema,
+  RegistryExportQuerySchema,
+  RegistrationRequestSchema,
+} from './registry.schemas';
 import { CapIndexSchema, CreateWarningRequestSchema, WARNING_FILINGS, WarningCommandRequestSchema, WarningListSchema, WarningMessageQuerySchema, WarningViewSchema } from './warning.schemas';
 import {
   AckBoardSchema,
@@ -109,7 +123,7 @@ import {
 } from './last-mile.schemas';
 
 /** Things a route can name in its path, each owned by a jurisdiction (directly or through its incident). */
-export type RouteTargetKind = 'incident' | 'resourceRequest' | 'depot' | 'team' | 'watchEntry' | 'warning' | 'contact' | 'drill' | 'hazard';
+export type RouteTargetKind = 'incident' | 'resourceRequest' | 'depot' | 'team' | 'watchEntry' | 'warning' | 'contact' | 'drill' | 'hazard' | 'plan' | 'registryEntry';
 
 /**
  * Who may call a route, decided before the route looks at anything else (issue 14):
@@ -120,7 +134,7 @@ export type RouteTargetKind = 'incident' | 'resourceRequest' | 'depot' | 'team' 
  * - `keep`: as `read`, then the caller must also be allowed to change it (else 403);
  * - `keep-jurisdiction` / `read-jurisdiction`: the body's or query's `jurisdiction` names what is kept
  *   or read (jurisdictions are public, so a refusal here is a plain 403); `interviews` are kept only by
- *   the rooms strictly above the jurisdiction named;
+ *   the rooms strictly above the jurisdiction named; `plans` only by the room named;
  * - `command`: the engine authorizes: the stream's incident must be visible (else 404, as if missing),
  *   then the command policy of the stream type decides (else 403).
  */
@@ -130,7 +144,7 @@ export type RouteAccess =
   | { kind: 'read'; target: RouteTargetKind; param: string }
   | { kind: 'keep'; target: RouteTargetKind; param: string }
   | { kind: 'read-jurisdiction'; from: 'query'; optional: boolean }
-  | { kind: 'keep-jurisdiction'; from: 'body'; rule: 'duty-records' | 'reference-data' | 'interviews' | 'contacts' }
+  | { kind: 'keep-jurisdiction'; from: 'body'; rule: 'duty-records' | 'reference-data' | 'interviews' | 'contacts' | 'plans' }
   | { kind: 'command'; streamType: 'incident' | 'scene' | 'resourceRequest' | 'report' | 'supervision' | 'warning' | 'drill' | 'hazard' };
 
 type HttpMethod = 'GET' | 'POST' | 'PUT';
@@ -276,6 +290,23 @@ export const ROUTE_CATALOG = {
   metrics: { method: 'GET', path: '/incidents/:incidentId/metrics', summary: 'After-action metrics', access: incidentRead, status: 200, answer: MetricsSchema },
   timelineExport: { method: 'GET', path: '/incidents/:incidentId/timeline/export', summary: 'The whole timeline as JSON or CSV', access: incidentRead, status: 200, answer: TimelineExportSchema, contentType: 'text/csv+json', query: TimelineExportQuerySchema },
   form: { method: 'GET', path: '/incidents/:incidentId/forms/:form', summary: 'Printable HTML: ICS 214, ICS 201, ICS 209', access: incidentRead, status: 200, answer: TextFileSchema, contentType: 'text/html', query: FormQuerySchema },
+
+  // ---- Plans (预案, issue 22): kept by their own room, read by it and the rooms above it ----
+  createPlan: { method: 'POST', path: '/plans', summary: 'Create a plan (预案) of the caller’s room for an incident category, with its first version', access: { kind: 'keep-jurisdiction', from: 'body', rule: 'plans' }, status: 201, body: CreatePlanSchema, answer: PlanViewSchema },
+  listPlans: { method: 'GET', path: '/plans', summary: 'The plans of a room and the rooms below it (or of one of them, or one category), each with its current version and whether it is due for revision', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: ListPlansQuerySchema, answer: PlanListSchema },
+  getPlan: { method: 'GET', path: '/plans/:planId', summary: 'A plan with every version, its drills, the requests to revise it and why it is due for revision', access: { kind: 'read', target: 'plan', param: 'planId' }, status: 200, answer: PlanViewSchema },
+  publishPlanVersion: { method: 'POST', path: '/plans/:planId/versions', summary: 'Publish a new version of a plan of the caller’s room (the history is kept)', access: { kind: 'keep', target: 'plan', param: 'planId' }, status: 201, body: PublishPlanVersionSchema, answer: PlanViewSchema },
+  requestPlanRevision: { method: 'POST', path: '/plans/:planId/revision-requests', summary: 'Ask for a plan’s revision (an AAR/IP of a drill or an incident, or a change): the plan shows as due until a new version is published', access: { kind: 'read', target: 'plan', param: 'planId' }, status: 201, body: RequestPlanRevisionSchema, answer: PlanViewSchema },
+  recordPlanDrill: { method: 'POST', path: '/plans/:planId/drills', summary: 'Record that a plan was drilled (the three-year drill rule counts from the last one)', access: { kind: 'read', target: 'plan', param: 'planId' }, status: 201, body: RecordPlanDrillSchema, answer: PlanViewSchema },
+  incidentPlan: { method: 'GET', path: '/incidents/:incidentId/plan', summary: 'The plan in force for an incident: of its category, its lead room’s own or the nearest room above’s', access: incidentRead, status: 200, answer: IncidentPlanSchema },
+  // Registries of teams, experts, shelters and depots (issue 23); `registry` is team, expert, shelter or depot (a CSV `file` also `stock`, the depots' stock).
+  registerEntry: { method: 'POST', path: '/registries', summary: 'Register a team, expert, shelter or depot of the caller’s room', access: { kind: 'keep-jurisdiction', from: 'body', rule: 'reference-data' }, status: 201, body: RegistrationRequestSchema, answer: RegistryEntryViewSchema },
+  listEntries: { method: 'GET', path: '/registries', summary: 'Entries of a registry of the caller’s room and the rooms below it (or one of them)', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: RegistryListQuerySchema, answer: RegistryEntryListSchema },
+  getEntry: { method: 'GET', path: '/registries/:registry/:itemId', summary: 'One entry with its history', access: { kind: 'read', target: 'registryEntry', param: 'itemId' }, status: 200, answer: RegistryEntryViewSchema },
+  entryCommand: { method: 'POST', path: '/registries/:registry/:itemId/commands', summary: 'Update an entry or change its state (readiness, availability, attachment and advice, opening, occupancy, stock count)', access: { kind: 'keep', target: 'registryEntry', param: 'itemId' }, status: 200, body: RegistryCommandRequestSchema, answer: RegistryEntryViewSchema },
+  importEntries: { method: 'POST', path: '/registries/import', summary: 'Import a registry’s CSV (or the depots’ stock): a dry run reports every bad row by line and field; nothing is stored on any error; all rows in one transaction', access: { kind: 'signed-in' }, status: 200, body: RegistryImportSchema, answer: ImportReportSchema },
+  exportEntries: { method: 'GET', path: '/registries/export.csv', summary: 'A registry’s entries (or the depots’ stock) of the caller’s room and below, as the CSV import reads', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: RegistryExportQuerySchema, answer: TextFileSchema, contentType: 'text/csv' },
+  availability: { method: 'GET', path: '/availability', summary: 'What is available where: stock by kind and available teams of the rooms the caller reads, by distance band from a point or an incident', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: AvailabilityQuerySchema, answer: AvailabilityViewSchema },
 
   consoleConfig: { method: 'GET', path: '/console-config', summary: 'Where the console finds the live feed; the demo logins in demo mode', access: { kind: 'public' }, status: 200, answer: ConsoleConfigSchema },
   root: { method: 'GET', path: '/', summary: 'Redirects to the console', access: { kind: 'public' }, status: 302 },

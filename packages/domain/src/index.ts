@@ -79,3 +79,12 @@ export { hazardAggregate, pendingHazardDeadlines, rectificationGaps } from './ha
 export { HAZARD_LISTING_RULE, TIP_OFF_IDENTITY_RULE } from './hazard/hazard.rules';
 export { HAZARD_CRITERIA, HAZARD_GRADES, HAZARD_SOURCES, HAZARD_STATES, hazardStreamId } from './hazard/hazard.types';
 export type { HazardContext } from './hazard/hazard.types';
+export { PLAN_KINDS, REVISION_SOURCES, planInForce, revisionReasons } from './plan/plan.revision';
+export type { RevisionRequest } from './plan/plan.revision';
+// Registries of teams, experts, shelters and depots (issue 23).
+export { REGISTRIES, TEAM_KINDS, READINESS, EXPERT_FIELDS, DEPOT_OWNERS, registryStreamId } from './registry/registry.types';
+export type { Registry, Registration, RegistryCommand, RegistryEntry, EntryOf, RegistryEvent, StockLine } from './registry/registry.types';
+export { decideRegistration, decideRegistry, applyRegistryEvent, foldRegistry } from './registry/registry.decide';
+export type { RegistryRefusal } from './registry/registry.decide';
+export { foldAvailability, distanceKm, bandOf } from './registry/availability';
+export type { AvailabilityState } from './registry/availability';

@@ -62,6 +62,14 @@ export function canKeepReferenceDataOf(actor: Actor, jurisdiction: string): bool
   return isRoomKeeper(actor) && actor.jurisdiction === jurisdiction;
 }
 
+/**
+ * A plan (预案, issue 22) is kept by its own room only: the city reads every county's plans but does
+ * not edit them, and no county edits another's (read like everything of the room, canReadJurisdiction).
+ */
+export function canKeepPlansOf(actor: Actor, jurisdiction: string): boolean {
+  return isRoomKeeper(actor) && actor.jurisdiction === jurisdiction;
+}
+
 /** The jurisdictions whose incidents an actor's room leads or sits above: its own and every one below it. */
 export function jurisdictionsWithin(tree: JurisdictionTree, jurisdiction: string): string[] {
   return tree

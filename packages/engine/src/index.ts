@@ -17,6 +17,7 @@ export {
   canKeepDutyRecordsOf,
   canKeepInterviewsOf,
   canKeepReferenceDataOf,
+  canKeepPlansOf,
   canReadIncident,
   canReadJurisdiction,
   canSeeEvent,

@@ -16,6 +16,8 @@ import type { ContactTable } from './tables/contact.table';
 import type { WarningIdentifierTable } from './tables/warning-identifier.table';
 import type { InspectionTable } from './tables/inspection.table';
 import type { TipOffReporterTable } from './tables/tip-off-reporter.table';
+import type { PlanMarkTable, PlanTable, PlanVersionTable } from './tables/plan.table';
+import type { RegistryEntryTable } from './tables/registry-entry.table';
 
 export interface Database {
   event: EventTable;
@@ -36,4 +38,8 @@ export interface Database {
   warning_identifier: WarningIdentifierTable;
   tip_off_reporter: TipOffReporterTable;
   inspection: InspectionTable;
+  plan: PlanTable;
+  plan_version: PlanVersionTable;
+  plan_mark: PlanMarkTable;
+  registry_entry: RegistryEntryTable;
 }

@@ -45,3 +45,8 @@ export { listenForEvents, eventsBehindHorizon } from './event-notifications';
 export type { EventListener } from './event-notifications';
 export { findTipOffReporter, hazardEvents, hazardsLinkedTo, listHazardStreams, listInspections, removeTipOffReporter, saveInspection, saveTipOffReporter } from './hazards';
 export type { StoredHazard } from './hazards';
+export { createPlan, findPlan, listPlans, markPlan, planInForceFor, publishPlanVersion } from './plans';
+
+// Registries of teams, experts, shelters and depots (issue 23).
+export { registerEntry, registerAll, countAllStock, changeEntry, findEntry, listEntries, storedAvailability, availabilityFromLog, rebuildAvailability } from './registries';
+export type { RegistryChange, RegistryEntryView, FiledUnder } from './registries';

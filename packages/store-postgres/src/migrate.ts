@@ -18,6 +18,8 @@ import * as createContact from './migrations/2026_12_20_10_00_00_create_contact'
 import * as createWarningIdentifier from './migrations/2026_12_20_10_10_00_create_warning_identifier';
 // Drills (issue 22)
 import * as watchEntryExercise from './migrations/2026_12_21_10_00_00_watch_entry_exercise';
+import * as createPlan from './migrations/2026_12_22_10_00_00_create_plan';
+import * as createRegistries from './migrations/2026_12_23_10_00_00_create_registries';
 
 /** Migrations are listed here rather than read from disk, so they run the same under tsx and bundled. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -39,6 +41,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_20_10_10_00_create_warning_identifier': createWarningIdentifier,
   '2026_12_21_10_00_00_watch_entry_exercise': watchEntryExercise,
   '2026_12_24_10_00_00_create_hazard_records': createHazardRecords,
+  '2026_12_22_10_00_00_create_plan': createPlan,
+  '2026_12_23_10_00_00_create_registries': createRegistries,
 };
 
 export class MigrationFailed extends Error {

@@ -5,6 +5,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './database';
 import type { RescueTeamRow } from './tables/rescue-team.table';
 import { cancelDeadlines, scheduleDeadline } from './deadlines';
+import { recordTeamMoves } from './registries';
 
 type Items = { kind: string; quantity: number }[];
 
@@ -87,15 +88,22 @@ async function assignTeams(trx: Transaction<Database>, teamIds: string[], incide
     const unavailable = ids.filter((id) => !got.has(id));
     throw new ConflictError(`teams not available: ${unavailable.join(', ')}`, { unavailable });
   }
+  await recordTeamMoves(trx, ids, { readiness: 'assigned', incidentId, by: room ?? 'system', type: 'TeamAssigned' });
 }
 
 async function releaseTeams(trx: Transaction<Database>, teamIds: string[]): Promise<void> {
-  await trx
+  const released = await trx
     .updateTable('rescue_team')
     .set({ status: 'available', incident_id: null })
     .where('team_id', 'in', [...new Set(teamIds)].sort())
     .where('status', '=', 'assigned')
+    .returning('team_id')
     .execute();
+  await recordTeamMoves(
+    trx,
+    released.map((r) => r.team_id),
+    { readiness: 'available', incidentId: null, by: 'system', type: 'TeamReleased' },
+  );
 }
 
 /** Applies reference-data effects inside the command's transaction; any failure rolls back the command. */

@@ -18,8 +18,10 @@ import { registerDutyRoutes } from './routes/duty';
 import { registerIncidentRoutes } from './routes/incidents';
 import { registerMetricsRoute, type ApiMetricsOptions } from './routes/metrics';
 import { registerPeopleRoutes } from './routes/people';
+import { registerPlanRoutes } from './routes/plans';
 import { registerRecordRoutes } from './routes/record';
 import { registerReferenceDataRoutes } from './routes/reference-data';
+import { registerRegistryRoutes } from './routes/registries';
 import { registerResourceRequestRoutes } from './routes/resource-requests';
 import { registerRulesRoutes } from './routes/rules';
 import { registerReviewRoutes } from './routes/review';
@@ -131,13 +133,14 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
     void reply.status(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url}` } });
   });
 
+  const clock = deps.clock ?? { now: () => new Date() };
   const context: RouteContext = {
-    serve: routeRegistrar(app, { engine: deps.engine, db: deps.db, tree }),
+    serve: routeRegistrar(app, { engine: deps.engine, db: deps.db, tree, clock }),
     engine: deps.engine,
     db: deps.db,
     tree,
     rules: deps.rules,
-    clock: deps.clock ?? { now: () => new Date() },
+    clock,
     newId: deps.ids?.newId ?? (() => crypto.randomUUID()),
     ackLinks: deps.ackLinks ?? null,
   };
@@ -155,10 +158,12 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   registerRulesRoutes(context);
   registerPeopleRoutes(context, deps.users ?? deps.login?.users);
   registerSupervisionRoutes(context);
+  registerPlanRoutes(context);
   registerWarningRoutes(context);
   registerContactRoutes(context);
   registerDrillRoutes(context);
   registerHazardRoutes(app, context, deps.tipOffLimits);
+  registerRegistryRoutes(context);
 
   return app;
 }

@@ -122,4 +122,25 @@ describe('the console routes through @muster/client', () => {
     expect((error as MusterApiError).issues?.map((i) => i.path)).toEqual(['data.injured']);
     expect((await room.getScene(created.streamId)).latestReport).toBeNull();
   });
+  it('the registries and the availability view (issue 23), each answer as the client checks it', async () => {
+    const sihui = await as('sihui-duty');
+    const shelter = await sihui.call('registerEntry', {
+      body: { registry: 'shelter', id: 'cc-shelter', name: '四会中学', jurisdiction: '441284', address: '东城街道', position: null, capacity: 200, facilities: ['饮用水'], manager: '王', managerPhone: '1' },
+    });
+    expect(shelter).toMatchObject({ registry: 'shelter', version: 1 });
+    await sihui.call('entryCommand', { params: { registry: 'shelter', itemId: 'cc-shelter' }, body: { type: 'OpenShelter', data: {} } });
+    expect(await sihui.call('getEntry', { params: { registry: 'shelter', itemId: 'cc-shelter' } })).toMatchObject({ open: true, version: 2 });
+    expect((await sihui.call('listEntries', { query: { registry: 'shelter' } })).items.map((e) => e.id)).toEqual(['cc-shelter']);
+    await sihui.call('registerEntry', {
+      body: { registry: 'depot', id: 'cc-depot', name: '四会库', jurisdiction: '441284', ownerType: 'social_group', ownerName: '四会市红十字会', location: null, position: { lat: 23.33, lon: 112.73 } },
+    });
+    const check = await sihui.call('importEntries', { body: { file: 'stock', csv: 'depotId,kind,quantity,unit,returnable,expiresOn\ncc-depot,bottled-water,-3,箱,no,2027-01-01\n', dryRun: true } });
+    expect(check.errors).toEqual([{ line: 2, field: 'quantity', message: expect.any(String) }]);
+    const done = await sihui.call('importEntries', { body: { file: 'stock', csv: 'depotId,kind,quantity,unit,returnable,expiresOn\ncc-depot,bottled-water,300,箱,no,2027-01-01\n' } });
+    expect(done).toMatchObject({ imported: 1, errors: [] });
+    expect(await sihui.exportRegistry({ file: 'stock' })).toContain('cc-depot,bottled-water,300,箱,no,2027-01-01');
+    const city = await as('city-duty');
+    const view = await city.call('availability', { query: { kind: 'bottled-water', lat: 23.05, lon: 112.47 } });
+    expect(view.stock).toEqual([expect.objectContaining({ depotName: '四会库', quantity: 300, unit: '箱', ownerType: 'social_group', band: 'within60km' })]);
+  });
 });

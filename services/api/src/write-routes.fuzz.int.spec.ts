@@ -40,7 +40,7 @@ const auth = new Map<Actor, { authorization: string }>();
 const registered = new Set<string>();
 
 /** Ids of what the routes act on, made once in beforeAll. */
-const fixture = { incident: '', reportIncident: '', countyIncident: '', firstEvent: '', depot: 'fuzz-depot', team: 'fuzz-team' };
+const fixture = { incident: '', reportIncident: '', countyIncident: '', firstEvent: '', depot: 'fuzz-depot', team: 'fuzz-team', plan: 'fuzz-plan' };
 let counter = 0;
 /** A fresh id per run, for routes that create or may act only once on what they name. */
 const fresh = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
@@ -265,12 +265,82 @@ const WRITE_ROUTES: Record<string, WriteRoute> = {
     }),
     stores: true,
   },
+  // ---- Plans (预案, issue 22) ----
+  'POST /plans': {
+    // One plan per room and category: each run frees the city's accident plan first, so that a body
+    // the fuzz leaves valid is stored (and checked), not refused as a second plan of the category.
+    prepare: async () => {
+      const ids = t.db.selectFrom('plan').select('plan_id').where('jurisdiction', '=', CITY).where('category', '=', 'accident');
+      await t.db.deleteFrom('plan_mark').where('plan_id', 'in', ids).execute();
+      await t.db.deleteFrom('plan_version').where('plan_id', 'in', ids).execute();
+      await t.db.deleteFrom('plan').where('jurisdiction', '=', CITY).where('category', '=', 'accident').execute();
+      return '';
+    },
+    body: () => ({ planId: fresh('plan'), jurisdiction: CITY, category: 'accident', kind: 'special', title: '肇庆市生产安全事故应急预案', lastDrilledAt: soon(-60 * 24 * 400), version: planVersion() }),
+    stores: true,
+  },
+  'POST /plans/:planId/versions': {
+    prepare: async () => {
+      const plan = await t.db.selectFrom('plan').select('current_version').where('plan_id', '=', fixture.plan).executeTakeFirstOrThrow();
+      return String(plan.current_version);
+    },
+    params: () => ({ planId: fixture.plan }),
+    body: (current) => ({ basedOn: Number(current), title: '肇庆市防汛防旱防风应急预案（修订）', version: planVersion() }),
+    stores: true,
+  },
+  'POST /plans/:planId/revision-requests': {
+    params: () => ({ planId: fixture.plan }),
+    body: () => ({ source: 'drill', ref: '2026年防汛演练 drill', reason: 'AAR/IP：转移名单不符', at: soon(-5) }),
+    stores: true,
+  },
+  'POST /plans/:planId/drills': { params: () => ({ planId: fixture.plan }), body: () => ({ ref: '2026年防汛桌面推演', endedAt: soon(-5) }), stores: true },
   'POST /incidents/:incidentId/corrections': {
     params: () => ({ incidentId: fixture.incident }),
     body: () => ({ data: { eventId: fixture.firstEvent, kind: 'amend', reason: 'typo in the title', amendedData: { title: 'Flooding on the Xijiang', note: ['a', { b: 'c' }] } } }),
     stores: true,
   },
+  // Registries (issue 23).
+  'POST /registries': {
+    body: () => ({
+      registry: 'team',
+      id: fresh('reg-team'),
+      name: '端州区防汛抢险队 flood team',
+      jurisdiction: CITY,
+      kind: 'flood',
+      headcount: 30,
+      equipment: [{ item: '水泵 pump', quantity: 4 }],
+      certifications: [{ name: '水域救援证', expiresOn: '2027-06-30' }],
+      position: { lat: 23.05, lon: 112.46 },
+    }),
+    stores: true,
+  },
+  'POST /registries/:registry/:itemId/commands': {
+    prepare: async () => {
+      const id = fresh('reg-depot');
+      const made = await send('POST', '/registries', JSON.stringify({ registry: 'depot', id, name: '市级储备库 depot', jurisdiction: CITY, ownerType: 'government', ownerName: '市应急管理局', location: null, position: null }));
+      expect(made.statusCode, made.body).toBe(201);
+      return id;
+    },
+    params: (itemId) => ({ registry: 'depot', itemId }),
+    body: () => ({ type: 'CountStock', data: { items: [{ kind: '水泵 pump', quantity: 12, unit: '台', returnable: true, expiresOn: null }] } }),
+    stores: true,
+  },
+  // A dry run: checks every row and stores nothing, whatever it is sent.
+  'POST /registries/import': {
+    body: () => ({ file: 'expert', csv: `id,name,jurisdiction,fields,phone,organisation,available\n${fresh('reg-x')},陈工 Chen,${CITY},geology;structures,13800000001,市地质站,yes\n`, dryRun: true }),
+    stores: false,
+  },
 };
+
+function planVersion() {
+  return {
+    owner: { unit: '市应急管理局', person: '李华 Li' },
+    summary: '防汛 flood',
+    measures: { I: '一级 I', II: '二级 II', III: '三级 III', IV: '四级 IV' },
+    reviewBy: soon(60 * 24 * 365),
+    note: '修订 revised',
+  };
+}
 
 function watchEntry() {
   return {
@@ -556,6 +626,7 @@ apiTest.beforeAll(async ({ database, api }) => {
   fixture.countyIncident = (await ok('POST', '/incidents', { data: { title: 'Landslide in Dinghu', leadJurisdiction: DINGHU, severity: 'III' } })).streamId ?? '';
   await ok('POST', '/depots', { depotId: fixture.depot, name: 'City depot', jurisdiction: CITY });
   await ok('POST', '/teams', { teamId: fixture.team, name: 'City team', jurisdiction: CITY });
+  await ok('POST', '/plans', { planId: fixture.plan, jurisdiction: CITY, category: 'natural_disaster', title: '肇庆市防汛防旱防风应急预案', version: planVersion() });
 });
 
 describe('fuzz of every write route', () => {

@@ -15,9 +15,15 @@ import { InspectionsView } from './views/Inspections';
 import { TipOffForm } from './views/TipOffForm';
 import { IncidentView } from './views/Incident';
 import { InterviewsView } from './views/Interviews';
+import { PlanDetailView, PlansView } from './views/Plans';
+import { DrillDetailView, DrillsView } from './views/Drills';
+import { drillWord } from './lib/drill';
+import { planWord } from './lib/plan-text';
 import { Login } from './views/Login';
 import { ReviewView } from './views/Review';
 import { ScoresView } from './views/Scores';
+import { AvailabilityView } from './views/Availability';
+import { RegistriesView } from './views/Registries';
 
 export function App() {
   const { t, lang, setLang } = useI18n();
@@ -117,6 +123,18 @@ export function App() {
               <a href={href({ view: 'hazards' })} data-testid="menu-hazards">
                 {t('hazardMenu')}
               </a>
+              <a href={href({ view: 'plans' })} data-testid="menu-plans">
+                {planWord(lang, 'plans')}
+              </a>
+              <a href={href({ view: 'drills' })} data-testid="menu-drills">
+                {drillWord(lang, 'drills')}
+              </a>
+              <a href={href({ view: 'registries' })} data-testid="menu-registries">
+                {t('registries')}
+              </a>
+              <a href={href({ view: 'availability' })} data-testid="menu-availability">
+                {t('availability')}
+              </a>
             </nav>
           )}
           <span className="who" data-testid="who">
@@ -141,6 +159,12 @@ export function App() {
           {route.view === 'hazards' ? <HazardsView /> : null}
           {route.view === 'hazard' ? <HazardView key={route.hazardId} hazardId={route.hazardId} /> : null}
           {route.view === 'inspections' ? <InspectionsView /> : null}
+          {route.view === 'plans' ? <PlansView /> : null}
+          {route.view === 'plan' ? <PlanDetailView key={route.planId} planId={route.planId} /> : null}
+          {route.view === 'drills' ? <DrillsView /> : null}
+          {route.view === 'drill' ? <DrillDetailView key={route.drillId} drillId={route.drillId} /> : null}
+          {route.view === 'registries' ? <RegistriesView /> : null}
+          {route.view === 'availability' ? <AvailabilityView /> : null}
         </main>
       </div>
       </OfflineProvider>

@@ -1,3 +1,4 @@
+import { foldRegistry, REGISTRIES } from '@muster/domain';
 import { stateAt, type ReviewEvent } from '@muster/engine';
 import { readIncidentEvents, readStreamsWithEvents, type StreamWithEvents } from '@muster/store-postgres';
 
@@ -48,6 +49,7 @@ function compare(stream: StreamWithEvents): ReplayMismatch | null {
   const base = { streamId: stream.streamId, streamType: stream.streamType, version: stream.version };
   const last = stream.events.at(-1)?.version ?? 0;
   if (last !== stream.version) return { ...base, reason: `stream row at version ${stream.version}, events end at ${last}` };
+  if ((REGISTRIES as readonly string[]).includes(stream.streamType)) return compareRegistry(stream, base);
   let replayed;
   try {
     replayed = stateAt(reviewEvents(stream), END_OF_TIME, 'recorded')[0];
@@ -64,6 +66,18 @@ function compare(stream: StreamWithEvents): ReplayMismatch | null {
     const keys = [...new Set([...Object.keys(stored), ...Object.keys(fromLog)])].filter((k) => canonical(stored[k]) !== canonical(fromLog[k])).sort();
     return { ...base, reason: `stored context differs from replay in ${keys.join(', ')}` };
   }
+  return null;
+}
+
+/** A registry entry (issue 23) is the fold of its events: its stored snapshot must be that fold. */
+function compareRegistry(stream: StreamWithEvents, base: Omit<ReplayMismatch, 'reason'>): ReplayMismatch | null {
+  let folded;
+  try {
+    folded = foldRegistry(reviewEvents(stream).map((e) => ({ type: e.type, data: e.data, meta: { occurredAt: e.meta.occurredAt, actor: e.meta.actor } })));
+  } catch (error) {
+    return { ...base, reason: `the registry refuses the log: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  if (canonical(folded) !== canonical(stream.snapshot.context)) return { ...base, reason: 'stored entry differs from the fold of its events' };
   return null;
 }
 

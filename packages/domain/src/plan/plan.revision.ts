@@ -1,6 +1,6 @@
 /**
  * When a plan (预案) is due for revision (issue 22; ref §1.8, 突发事件应急预案管理办法). Pure: the plan
- * library (not built yet) asks it with the current version, what asked for revision since, and now.
+ * library (store-postgres plans.ts) asks it with the current version, what asked for revision since, and now.
  */
 
 /**
@@ -8,7 +8,11 @@
  * Guangdong's townships, streets and villages (基层) at least once a year (ref §1.6, §1.8); the overall
  * plan (总体) has no drill interval of its own here.
  */
-type PlanKind = 'overall' | 'special' | 'departmental' | 'grassroots';
+export const PLAN_KINDS = ['overall', 'special', 'departmental', 'grassroots'] as const;
+type PlanKind = (typeof PLAN_KINDS)[number];
+
+/** What can ask for a revision: an AAR/IP of a drill or a real incident, or a change (law, parent plan, command body, risks, resources). */
+export const REVISION_SOURCES = ['drill', 'incident', 'change'] as const;
 
 const DRILL_INTERVAL_YEARS: Readonly<Record<PlanKind, number | null>> = {
   overall: null,
@@ -36,14 +40,14 @@ export interface PlanVersion {
  * that found the plan wanting, or a change of law, parent plan, command body, risk or key resources.
  */
 export interface RevisionRequest {
-  source: 'drill' | 'incident' | 'change';
+  source: (typeof REVISION_SOURCES)[number];
   /** The drill, incident or change record that asks. */
   ref: string;
   at: string;
   reason: string;
 }
 
-type RevisionReason =
+export type RevisionReason =
   | { trigger: 'reviewDate'; since: string }
   | { trigger: 'drillOverdue'; since: string; intervalYears: number }
   | { trigger: 'revisionAsked'; source: RevisionRequest['source']; ref: string; since: string; reason: string };
@@ -76,4 +80,17 @@ export function revisionReasons(plan: PlanVersion, requests: readonly RevisionRe
     }
   }
   return reasons;
+}
+
+/**
+ * The plan in force for an incident of `jurisdiction`: the room's own plan of the category, else the
+ * nearest room above it that has one (a county without its own special plan works to the city's).
+ * `chain` is the jurisdiction and its ancestors, nearest first; `plansByJurisdiction` the plans of the category.
+ */
+export function planInForce<P>(chain: readonly string[], plansByJurisdiction: ReadonlyMap<string, P>): P | null {
+  for (const code of chain) {
+    const plan = plansByJurisdiction.get(code);
+    if (plan !== undefined) return plan;
+  }
+  return null;
 }

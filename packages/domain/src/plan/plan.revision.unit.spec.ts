@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { revisionReasons, type PlanVersion, type RevisionRequest } from './plan.revision';
+import { planInForce, revisionReasons, type PlanVersion, type RevisionRequest } from './plan.revision';
 
 const FLOOD: PlanVersion = {
   planId: 'huaiji-flood',
@@ -39,5 +39,19 @@ describe('plan revision triggers (预案修编, ref §1.8)', () => {
     ]);
     // Not yet at `now`: a request dated later does not count.
     expect(revisionReasons(FLOOD, [AAR], '2026-07-19T00:00:00.000Z')).toStrictEqual([]);
+  });
+});
+
+describe('the plan in force for an incident (预案衔接)', () => {
+  const plans = new Map([
+    ['441200', 'city flood plan'],
+    ['441224', 'Huaiji flood plan'],
+  ]);
+  it('is the room’s own plan of the category when it has one', () => {
+    expect(planInForce(['441224', '441200', '440000'], plans)).toBe('Huaiji flood plan');
+  });
+  it('is the nearest room above’s when the room has none, and none when no room up the chain has one', () => {
+    expect(planInForce(['441203', '441200', '440000'], plans)).toBe('city flood plan');
+    expect(planInForce(['440100', '440000'], plans)).toBeNull();
   });
 });

@@ -5,7 +5,7 @@ export interface RescueTeamTable {
   name: string;
   jurisdiction: string;
   specialty: string | null;
-  status: 'available' | 'assigned' | 'out_of_service';
+  status: 'available' | 'assigned' | 'resting' | 'out_of_service';
   incident_id: string | null;
 }
 export type RescueTeamRow = Selectable<RescueTeamTable>;

@@ -46,6 +46,10 @@ async function digest(): Promise<string> {
     await q('select count(*) as n from duty_shift'),
     await q('select count(*) as n from command'),
     await q('select count(*) as n from interview'),
+    await q('select plan_id, current_version, title from plan order by 1'),
+    await q('select count(*) as n from plan_version'),
+    await q('select count(*) as n from plan_mark'),
+    await q('select registry, entry_id, version from registry_entry order by 1, 2'),
   ].join('\n');
 }
 
@@ -69,6 +73,8 @@ apiTest.beforeAll(async ({ database, api }) => {
   await ok(dinghuDuty, 'POST', '/depots', { depotId: 'depot-dh', name: 'Dinghu depot', jurisdiction: DINGHU });
   await ok(dinghuDuty, 'PUT', '/depots/depot-dh/stock', { items: [{ kind: 'pump', quantity: 40 }] });
   await ok(dinghuDuty, 'POST', '/teams', { teamId: 'team-dh', name: 'Dinghu flood team', jurisdiction: DINGHU });
+  // A team of the registries (issue 23).
+  await ok(dinghuDuty, 'POST', '/registries', { registry: 'team', id: 'team-dh-reg', name: 'Dinghu flood team 2', jurisdiction: DINGHU, kind: 'flood', headcount: 20, equipment: [], certifications: [], position: null });
   // A level III incident of Dinghu's that the city supervises (督办).
   await ok(dinghuDuty, 'POST', '/incidents', { incidentId: 'inc-dh-iii', data: { title: 'Landslide at Fenghuang', leadJurisdiction: DINGHU, severity: 'III' }, occurredAt: minutesAgo(30) });
   await ok(cityDuty, 'POST', '/incidents/inc-dh-iii/supervision', { supervisionId: 'sv-dh', data: { task: 'Evacuate the valley', owner: { jurisdiction: DINGHU }, deadline: new Date(Date.now() + 3_600_000).toISOString() } });
@@ -98,6 +104,8 @@ apiTest.beforeAll(async ({ database, api }) => {
   });
   if (tipOff.statusCode !== 201) throw new Error(`the tip-off form refused the fixture: ${tipOff.body}`);
   TARGET_IDS['tipOffId'] = { real: tipOff.json<{ tipOffId: string }>().tipOffId, missing: 't-no' };
+  // A plan (预案) of Dinghu's.
+  await ok(dinghuDuty, 'POST', '/plans', { planId: 'plan-dh', jurisdiction: DINGHU, category: 'natural_disaster', title: 'Dinghu flood plan', version: planContent });
   await ok(dinghuDuty, 'POST', '/watch-log', {
     entryId: 'w-dh',
     jurisdiction: DINGHU,
@@ -164,9 +172,14 @@ const TARGET_IDS: Record<string, { real: string; missing: string }> = {
   entryId: { real: 'w-dh', missing: 'w-no' },
   supervisionId: { real: 'sv-dh', missing: 'sv-no' },
   warningId: { real: 'wa-dh', missing: 'wa-no' },
+  planId: { real: 'plan-dh', missing: 'plan-no' },
   drillId: { real: 'dr-dh', missing: 'dr-no' },
   hazardId: { real: 'hz-dh', missing: 'hz-no' },
+  registry: { real: 'team', missing: 'team' },
+  itemId: { real: 'team-dh-reg', missing: 'team-no-reg' },
 };
+
+const planContent = { owner: { unit: 'Dinghu emergency bureau', person: 'Li Na' }, measures: { I: 'a', II: 'b', III: 'c', IV: 'd' } };
 
 /** A body each write route would accept from someone allowed: the refusal must come from access, not from validation. */
 function validBody(id: RouteId, eventId: string): unknown {
@@ -199,12 +212,20 @@ function validBody(id: RouteId, eventId: string): unknown {
       return { phone: '13800000002' };
     case 'deactivateContact':
       return {};
+    case 'publishPlanVersion':
+      return { basedOn: 1, version: planContent };
+    case 'requestPlanRevision':
+      return { source: 'change', ref: 'x', reason: 'taken over' };
+    case 'recordPlanDrill':
+      return { ref: 'x', endedAt: new Date().toISOString() };
     case 'drillCommand':
       return { type: 'RecordHotWash', data: { note: 'intruder' } };
     case 'startDrill':
       return {};
     case 'hazardCommand':
       return { type: 'VerifyHazard' };
+    case 'entryCommand':
+      return { type: 'ChangeReadiness', data: { readiness: 'resting' } };
     default:
       return undefined;
   }
@@ -296,7 +317,7 @@ describe('reference data belongs to its room (finding 1)', () => {
     expect((await call(cityDuty, 'POST', '/teams/team-dh/status', { status: 'out_of_service' })).statusCode).toBe(403);
     expect(await digest()).toBe(before);
     const teams = await ok(cityDuty, 'GET', `/teams?jurisdiction=${DINGHU}`);
-    expect(teams['items']).toMatchObject([{ teamId: 'team-dh', status: 'available' }]);
+    expect(teams['items']).toMatchObject([{ teamId: 'team-dh', status: 'available' }, { teamId: 'team-dh-reg', status: 'available' }]);
   });
 
   it('Huaiji cannot register a depot or team for another room, nor for a jurisdiction outside the tree', async () => {

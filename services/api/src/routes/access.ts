@@ -1,7 +1,7 @@
-import { ForbiddenError, IdSchema, NotFoundError, ROUTE_CATALOG, ValidationError, type RouteAccess, type RouteId, type RouteTargetKind } from '@muster/contracts';
-import { drillStreamId, drillViewerOf, hazardStreamId, warningStreamId, type Actor, type JurisdictionTree, type RuleBook } from '@muster/domain';
-import { canKeepDutyRecordsOf, canKeepInterviewsOf, canKeepReferenceDataOf, canReadIncident, canReadJurisdiction, type Engine, type StoredStream } from '@muster/engine';
-import { findContact, findDepot, findTeam, getWatchEntry, type ContactRecord, type Database, type DepotView, type TeamView, type WatchEntryView } from '@muster/store-postgres';
+import { ForbiddenError, IdSchema, NotFoundError, ROUTE_CATALOG, type PlanView, ValidationError, type RouteAccess, type RouteId, type RouteTargetKind } from '@muster/contracts';
+import { REGISTRIES, drillStreamId, drillViewerOf, hazardStreamId, warningStreamId, type Actor, type JurisdictionTree, type RuleBook } from '@muster/domain';
+import { canKeepDutyRecordsOf, canKeepInterviewsOf, canKeepPlansOf, canKeepReferenceDataOf, canReadIncident, canReadJurisdiction, type Engine, type StoredStream } from '@muster/engine';
+import { findContact, findDepot, findEntry, findPlan, findTeam, getWatchEntry, type ContactRecord, type Database, type DepotView, type RegistryEntryView, type TeamView, type WatchEntryView } from '@muster/store-postgres';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { actorOf } from '../identity';
@@ -17,6 +17,8 @@ export interface RouteTargets {
   contact: ContactRecord;
   drill: StoredStream<'drill'>;
   hazard: StoredStream<'hazard'>;
+  plan: PlanView;
+  registryEntry: RegistryEntryView;
 }
 
 type AccessOf<Id extends RouteId> = (typeof ROUTE_CATALOG)[Id]['access'];
@@ -30,6 +32,8 @@ export interface AccessDependencies {
   engine: Engine;
   db: Kysely<Database>;
   tree: JurisdictionTree;
+  /** The api's clock: what a target looks like now (a plan due for revision) depends on it. */
+  clock: { now(): Date };
 }
 
 /**
@@ -69,7 +73,7 @@ export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
 
   const readableIncident = (actor: Actor, incidentId: string, missing: NotFoundError) => loadReadableIncident(deps, actor, incidentId, missing);
 
-  async function resolve(kind: RouteTargetKind, actor: Actor, id: string, keep: boolean): Promise<RouteTargets[RouteTargetKind]> {
+  async function resolve(kind: RouteTargetKind, actor: Actor, id: string, keep: boolean, request: RouteRequest): Promise<RouteTargets[RouteTargetKind]> {
     switch (kind) {
       case 'incident':
         return readableIncident(actor, validId('incident', id), new NotFoundError('incident', id));
@@ -117,6 +121,13 @@ export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
         if (keep && !canKeepDutyRecordsOf(tree, actor, contact.jurisdiction)) throw new ForbiddenError(`contact ${id} is kept by its county's room or a room above it`, { contactId: id });
         return contact;
       }
+      case 'plan': {
+        // A plan is read by its room and the rooms above it, kept by its own room only (issue 22).
+        const plan = await findPlan(db, validId('plan', id), deps.clock.now().toISOString());
+        if (!plan || !canReadJurisdiction(tree, actor, plan.jurisdiction)) throw new NotFoundError('plan', id);
+        if (keep && !canKeepPlansOf(actor, plan.jurisdiction)) throw new ForbiddenError(`plan ${id} is kept by its own room`, { planId: id });
+        return plan;
+      }
       case 'drill': {
         // A drill is its controller's and its participants' alone (not the rooms above them; a
         // double-blind one not its players' before StartEx); what it keeps for its controller (the
@@ -132,6 +143,14 @@ export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
         const stream = await engine.tryLoad('hazard', hazardStreamId(validId('hazard', id)));
         if (!stream || !canReadJurisdiction(tree, actor, stream.state.context.jurisdiction)) throw new NotFoundError('hazard', id);
         return stream;
+      }
+      case 'registryEntry': {
+        // An entry of a registry (issue 23): read by its room and the rooms above, kept by its own room only.
+        const registry = REGISTRIES.find((r) => r === pathParam(request, 'registry'));
+        const entry = registry ? await findEntry(db, registry, validId(registry, id)) : null;
+        if (!registry || !entry || !canReadJurisdiction(tree, actor, entry.jurisdiction)) throw new NotFoundError(registry ?? 'registry entry', id);
+        if (keep && !canKeepReferenceDataOf(actor, entry.jurisdiction)) throw new ForbiddenError(`${registry} ${id} is kept by its own room`, { registry, id });
+        return entry;
       }
       default: {
         const unknown: never = kind;
@@ -161,6 +180,8 @@ export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
         return canKeepInterviewsOf(tree, actor, jurisdiction) ? null : `约谈 records of ${jurisdiction} are kept by the rooms above it`;
       case 'contacts':
         return canKeepDutyRecordsOf(tree, actor, jurisdiction) ? null : `the contacts of ${jurisdiction} are kept by its room or a room above it`;
+      case 'plans':
+        return canKeepPlansOf(actor, jurisdiction) ? null : `the plans of ${jurisdiction} are kept by its own room`;
       default: {
         const unknown: never = rule;
         throw new Error(`no keeping rule ${String(unknown)}`);
@@ -178,7 +199,7 @@ export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
         return undefined;
       case 'read':
       case 'keep':
-        return resolve(access.target, actorOf(request), pathParam(request, access.param), access.kind === 'keep');
+        return resolve(access.target, actorOf(request), pathParam(request, access.param), access.kind === 'keep', request);
       case 'read-jurisdiction': {
         const actor = actorOf(request);
         const jurisdiction = namedJurisdiction(request.query, 'query.jurisdiction');
@@ -223,7 +244,6 @@ type RouteRegistrar = ReturnType<typeof routeRegistrar>;
 export interface RouteContext extends AccessDependencies {
   serve: RouteRegistrar;
   rules: RuleBook;
-  clock: { now(): Date };
   newId(): string;
   /** The secret of warnings' acknowledgement links (issue 21); null: the public ack routes answer 404. */
   ackLinks: { secret: Uint8Array } | null;

@@ -1,7 +1,7 @@
-import { DrillCommandRequestSchema, DrillFeedQuerySchema, ForbiddenError, NotFoundError, PlanDrillRequestSchema, StartDrillRequestSchema, ValidationError, parseOrThrow, type CommandResult } from '@muster/contracts';
+import { IdSchema, DrillCommandRequestSchema, DrillFeedQuerySchema, ForbiddenError, NotFoundError, PlanDrillRequestSchema, StartDrillRequestSchema, ValidationError, parseOrThrow, type CommandResult } from '@muster/contracts';
 import { drillStreamId, drillViewerOf, drillViewFor, type Actor, type DrillContext, type PersistedState } from '@muster/domain';
-import { canReadIncident, TIMERS_USER_ID, type StoredStream } from '@muster/engine';
-import { listDrillStreams, readDrillFeed } from '@muster/store-postgres';
+import { canReadIncident, canReadJurisdiction, TIMERS_USER_ID, type StoredStream } from '@muster/engine';
+import { findPlan, listDrillStreams, markPlan, readDrillFeed } from '@muster/store-postgres';
 import { commandOf } from '../command-envelope';
 import { actorOf } from '../identity';
 import { pathParam, validId, type RouteContext } from './access';
@@ -19,7 +19,7 @@ function viewOf(stream: { streamId: string; version: number; state: PersistedSta
  * participants, each as they may see it (double-blind: nothing of the plan before EndEx), by nobody
  * else (404). The drill's incidents are ordinary incidents reported with `exercise: true`.
  */
-export function registerDrillRoutes({ serve, engine, db, tree, newId }: RouteContext): void {
+export function registerDrillRoutes({ serve, engine, db, tree, clock, newId }: RouteContext): void {
   /** The drill of the path, if the caller's room controls or plays it; otherwise as if it did not exist. */
   async function drillFor(actor: Actor, drillId: string): Promise<{ stream: StoredStream<'drill'>; role: 'controller' | 'participant' }> {
     const stream = await engine.tryLoad('drill', drillStreamId(validId('drill', drillId)));
@@ -42,6 +42,7 @@ export function registerDrillRoutes({ serve, engine, db, tree, newId }: RouteCon
 
   serve('planDrill', async (request, reply) => {
     const body = parseOrThrow(PlanDrillRequestSchema, request.body);
+    if (body.data.planId !== undefined) await checkDrillPlan(actorOf(request), body.data.planId);
     const streamId = drillStreamId(body.drillId ?? `dr-${newId()}`);
     const result = await engine.handle(commandOf(request, 'drill', streamId, { ...body, type: 'PlanDrill', data: body.data }));
     return reply.status(201).send(result);
@@ -107,8 +108,33 @@ export function registerDrillRoutes({ serve, engine, db, tree, newId }: RouteCon
       const { stream, role } = await drillFor(actor, pathParam(request, 'drillId'));
       if (role === 'controller') await checkDrillIncident(actor, stream.state.context, body.data?.['incidentId'], 'data.incidentId');
     }
-    return engine.handle(commandOf(request, 'drill', streamId, body));
+    const result = await engine.handle(commandOf(request, 'drill', streamId, body));
+    if (body.type === 'EndDrill' || body.type === 'DraftAfterActionReport') await markDrilledPlan(streamId, actor);
+    return result;
   });
+
+  // ---- The plan a drill exercises (预案, issue 22) --------------------------------------------------
+
+  /** A plan a drill may name: one the planning room reads; any other id, existing or not, is the same 400. */
+  async function checkDrillPlan(actor: Actor, planId: string): Promise<void> {
+    const plan = IdSchema.safeParse(planId).success ? await findPlan(db, planId, clock.now().toISOString()) : undefined;
+    if (!plan || !canReadJurisdiction(tree, actor, plan.jurisdiction)) throw new ValidationError([{ path: 'data.planId', message: 'must be a plan your room can read' }]);
+  }
+
+  /**
+   * A drill that names its plan marks it: drilled when the drill ended (the three-year rule counts
+   * from then), asked for revision when its AAR/IP says why. Read from the drill as committed, at the
+   * drill's own times, so a retried command marks nothing twice.
+   */
+  async function markDrilledPlan(streamId: string, actor: Actor): Promise<void> {
+    const drill = (await engine.tryLoad('drill', streamId))?.state.context;
+    if (!drill?.planId || !(await findPlan(db, drill.planId, clock.now().toISOString()))) return;
+    const ref = drill.title;
+    if (drill.endedAt) await markPlan(db, drill.planId, { kind: 'drilled', ref, at: drill.endedAt }, actor.userId);
+    if (drill.planRevision && drill.aarDraftedAt) {
+      await markPlan(db, drill.planId, { kind: 'revision_requested', source: 'drill', ref, reason: drill.planRevision, at: drill.aarDraftedAt }, actor.userId);
+    }
+  }
 
   /**
    * The controller's feed: the drill's own events (injects delivered, pauses, skips, the end) and

@@ -73,6 +73,8 @@ export function CommandForm<S extends z.ZodType>(props: {
   more?: (errors: FieldErrors) => ReactNode;
   /** A line under the title (where the report goes, when it is due). */
   note?: ReactNode;
+  /** Shown under the inputs and redrawn as they change (the plan's measures for the level being chosen). */
+  aside?: (values: Readonly<Record<string, string>>) => ReactNode;
 }) {
   const i18n = useI18n();
   const { t, lang } = i18n;
@@ -145,6 +147,7 @@ export function CommandForm<S extends z.ZodType>(props: {
         </Field>
       ))}
       {props.more?.(errors)}
+      {props.aside?.(values)}
       <FormError errors={errors} />
       <div className="buttons">
         <button type="submit" disabled={busy}>

@@ -13,7 +13,13 @@ export type Route =
   | { view: 'hazards' }
   | { view: 'hazard'; hazardId: string }
   | { view: 'tipOff' }
-  | { view: 'inspections' };
+  | { view: 'inspections' }
+  | { view: 'plans' }
+  | { view: 'plan'; planId: string }
+  | { view: 'drills' }
+  | { view: 'drill'; drillId: string }
+  | { view: 'registries' }
+  | { view: 'availability' };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
@@ -24,6 +30,10 @@ export function parseRoute(hash: string): Route {
   if (first === 'hazards') return incidentId ? { view: 'hazard', hazardId: incidentId } : { view: 'hazards' };
   if (first === 'tip-off') return { view: 'tipOff' };
   if (first === 'inspections') return { view: 'inspections' };
+  if (first === 'drills') return incidentId ? { view: 'drill', drillId: incidentId } : { view: 'drills' };
+  if (first === 'plans') return incidentId ? { view: 'plan', planId: incidentId } : { view: 'plans' };
+  if (first === 'registries') return { view: 'registries' };
+  if (first === 'availability') return { view: 'availability' };
   if (first === 'incidents' && incidentId) {
     if (sub === 'scene') return { view: 'commander', incidentId };
     if (sub === 'review') return { view: 'review', incidentId };
@@ -59,6 +69,18 @@ export function href(route: Route): string {
       return '#/tip-off';
     case 'inspections':
       return '#/inspections';
+    case 'plans':
+      return '#/plans';
+    case 'plan':
+      return `#/plans/${encodeURIComponent(route.planId)}`;
+    case 'drills':
+      return '#/drills';
+    case 'drill':
+      return `#/drills/${encodeURIComponent(route.drillId)}`;
+    case 'registries':
+      return '#/registries';
+    case 'availability':
+      return '#/availability';
     default: {
       const unreachable: never = route;
       return unreachable;

@@ -12,6 +12,10 @@ describe('console routes in the URL hash', () => {
     ['#/interviews', { view: 'interviews' }],
     ['#/depots', { view: 'depots' }],
     ['#/duty', { view: 'duty' }],
+    ['#/plans', { view: 'plans' }],
+    ['#/plans/plan-1', { view: 'plan', planId: 'plan-1' }],
+    ['#/drills', { view: 'drills' }],
+    ['#/drills/dr-1', { view: 'drill', drillId: 'dr-1' }],
     ['#/nowhere/else', { view: 'board' }],
   ])('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
@@ -27,6 +31,10 @@ describe('console routes in the URL hash', () => {
       { view: 'interviews' },
       { view: 'depots' },
       { view: 'duty' },
+      { view: 'plans' },
+      { view: 'plan', planId: '预案 1/2' },
+      { view: 'drills' },
+      { view: 'drill', drillId: 'dr 1' },
     ];
     for (const route of routes) expect(parseRoute(href(route))).toEqual(route);
   });

@@ -58,6 +58,10 @@ export const EVENT_LABELS_ZH = {
   'event.ResourcesArrived': '资源到达',
   'event.ResourcesReleased': '资源撤回',
   'event.ResourceRequestCancelled': '取消资源请求',
+  // Registries (issue 23): an expert's consultation and advice, a shelter's occupancy join the incident timeline.
+  'event.ExpertAttached': '专家参与处置会商',
+  'event.ExpertAdviceRecorded': '专家意见',
+  'event.ShelterOccupancyReported': '避难场所安置人数',
   'event.ReportObligationOpened': '产生报送义务',
   'event.ReportObligationAdjusted': '调整报送时限',
   'event.ReportObligationRecharged': '报送责任随主办单位调整',
@@ -125,6 +129,9 @@ export const FIELD_LABELS_ZH = {
   'field.resubmitted': '退回后重报',
   'field.economicLoss': '直接经济损失（元）',
   'field.jurisdiction': '单位',
+  'field.consultation': '会商',
+  'field.advice': '专家意见',
+  'field.occupancy': '在避人数',
   'reasonCode.severity': '按事件级别',
 } as const;
 
@@ -163,6 +170,9 @@ export const FIELD_LABELS_EN: Record<FieldKey, string> = {
   'field.resubmitted': 'filed again after a return',
   'field.economicLoss': 'direct economic loss (yuan)',
   'field.jurisdiction': 'room',
+  'field.consultation': 'consultation',
+  'field.advice': 'advice',
+  'field.occupancy': 'occupancy',
   'reasonCode.severity': 'by severity',
 };
 
@@ -193,6 +203,10 @@ const SHOWN = new Set([
   'deadline',
   'dueAt',
   'escalationLevel',
+  // An expert's consultation and advice, a shelter's occupancy (issue 23).
+  'consultation',
+  'advice',
+  'occupancy',
 ]);
 const LOSSES = ['dead', 'injured', 'missing', 'economicLoss'] as const;
 const REPORT_KINDS: readonly string[] = ['phone', 'initial', 'followUp', 'final', 'supplementary'];

@@ -1,3 +1,4 @@
+import { DrillBanner } from './Drills';
 import type { BoardCard } from '@muster/client';
 import { ReportIncidentSchema, SeveritySchema } from '@muster/contracts';
 import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from 'react';
@@ -145,6 +146,7 @@ export function Board() {
           <h2>
             {t('drills')} ({drills.length})
           </h2>
+          <DrillBanner />
           <Cards cards={drills} room={room} testId="drill-board" />
         </>
       ) : null}

@@ -1,3 +1,4 @@
+import { DrillBanner } from './Drills';
 import { BriefingSchema, SCENE_COMMAND_SCHEMAS } from '@muster/contracts';
 import { CommandForm } from '../lib/command-form';
 import { newId } from '../lib/forms';
@@ -93,6 +94,7 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
 
   return (
     <section className="commander" data-testid="commander-view">
+      {incident.exercise ? <DrillBanner /> : null}
       <div className="incident-head">
         <SeverityBadge severity={incident.severity} />
         <h1>{incident.title}</h1>

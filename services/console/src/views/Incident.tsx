@@ -2,13 +2,15 @@ import { INCIDENT_COMMAND_SCHEMAS } from '@muster/contracts';
 import { useI18n } from '../lib/i18n';
 import { incidentForms, sceneForms } from '../lib/incident-forms';
 import { href } from '../lib/route';
-import { jurisdictionName, useApp } from '../lib/session';
+import { jurisdictionName, useApp, useLoad } from '../lib/session';
 import { useIncident } from '../lib/live-incident';
 import { actorLabel, summary } from '../lib/timeline-text';
 import { entryTime } from '../lib/entry-time';
 import { ConnectionBadge, SeverityBadge } from '../lib/widgets';
 import { IncidentLifecycle } from './IncidentLifecycle';
 import { LeadPromptBanner, responseLevelOptions, SuggestionBanner } from './IncidentRules';
+import { IncidentPlanPanel } from './Plans';
+import { DrillBanner } from './Drills';
 import { ReportsPanel } from './Reports';
 import { ResourceRequestsPanel } from './ResourceRequests';
 import { SceneCommandPanel } from './SceneCommandPanel';
@@ -21,6 +23,10 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
   const { client, jurisdictions, session } = useApp();
   const { t, tr, lang } = useI18n();
   const { data, error, connection, reload } = useIncident(incidentId);
+  // The plan in force (预案) of the incident's category: read again when the category changes.
+  const category = data?.incident.category ?? null;
+  const { value: planAnswer } = useLoad(() => client.call('incidentPlan', { params: { incidentId } }), [client, incidentId, category]);
+  const plan = planAnswer?.plan ?? null;
 
   if (!data) return <p className={error ? 'form-error' : 'loading'}>{error ?? t('loading')}</p>;
   const { incident, scene, requests, reports, supervision, timeline, responseAuthority } = data;
@@ -39,6 +45,7 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
 
   return (
     <section className="incident" data-testid="incident-view" data-incident-id={incidentId}>
+      {incident.exercise ? <DrillBanner /> : null}
       <div className="incident-head">
         <SeverityBadge severity={incident.severity} />
         <h1 data-testid="incident-title">{incident.title}</h1>
@@ -115,7 +122,8 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
         </div>
 
         <div>
-          <IncidentLifecycle incident={incident} forms={formsNow} levelOptions={levelOptions} send={send} />
+          <IncidentPlanPanel plan={plan} />
+          <IncidentLifecycle incident={incident} forms={formsNow} levelOptions={levelOptions} send={send} plan={plan} />
 
           <section className="panel" data-testid="timeline">
             <h2>

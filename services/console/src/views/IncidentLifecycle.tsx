@@ -1,9 +1,10 @@
-import type { IncidentView as Incident } from '@muster/contracts';
+import type { IncidentView as Incident, PlanSummary } from '@muster/contracts';
 import { CategorySchema, INCIDENT_COMMAND_SCHEMAS, SeveritySchema } from '@muster/contracts';
 import { CommandForm } from '../lib/command-form';
 import { useI18n } from '../lib/i18n';
 import { linkageRooms, type IncidentFormId } from '../lib/incident-forms';
 import { jurisdictionName, useApp } from '../lib/session';
+import { measuresFor, planWord } from '../lib/plan-text';
 import type { SendIncidentCommand } from './IncidentRules';
 
 /**
@@ -16,11 +17,14 @@ export function IncidentLifecycle({
   forms,
   levelOptions,
   send,
+  plan = null,
 }: {
   incident: Incident;
   forms: Record<IncidentFormId, boolean>;
   levelOptions: { value: string; label: string }[];
   send: SendIncidentCommand;
+  /** The plan in force for the incident: its measures for the level being chosen show under the level (issue 22). */
+  plan?: PlanSummary | null;
 }) {
   const { jurisdictions, session } = useApp();
   const { t, tr, lang } = useI18n();
@@ -30,6 +34,16 @@ export function IncidentLifecycle({
   const tree = [...jurisdictions.values()].filter((j) => j.level !== 'province').map((j) => j.code);
   const rooms = linkageRooms(incident, tree);
   const roomOptions = (codes: readonly string[]) => codes.map((code) => ({ value: code, label: jurisdictionName(jurisdictions, code, lang) }));
+  const planMeasures = (values: Readonly<Record<string, string>>) => {
+    const measures = measuresFor(plan, values['level']);
+    if (measures === null || !plan) return null;
+    return (
+      <div className="plan-measures" data-testid="plan-measures-for-level">
+        <strong>{planWord(lang, 'measuresOfPlan', { level: tr('resp', values['level']) })}</strong>（{plan.title}）
+        <div>{measures}</div>
+      </div>
+    );
+  };
   const lifecycle = (Object.keys(forms) as IncidentFormId[]).some((f) => forms[f] && !LINKAGE_FORMS.has(f));
   const linkage = [...LINKAGE_FORMS].some((f) => forms[f]);
   if (!lifecycle && !linkage) return null;
@@ -81,6 +95,7 @@ export function IncidentLifecycle({
             { name: 'measures', label: 'measures', kind: 'textarea', tag: 'required' },
           ]}
           send={send('ActivateResponse')}
+          aside={planMeasures}
         />
       ) : null}
       {forms.changeResponseLevel ? (
@@ -94,6 +109,7 @@ export function IncidentLifecycle({
             { name: 'reason', label: 'reason', kind: 'text', tag: 'required' },
           ]}
           send={send('ChangeResponseLevel')}
+          aside={planMeasures}
         />
       ) : null}
       {forms.declareControlled ? (

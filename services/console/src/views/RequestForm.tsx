@@ -1,10 +1,11 @@
 import { CreateResourceRequestSchema, RequestedItemSchema } from '@muster/contracts';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { apiErrors, check, Field, FormError, optionalInt, type FieldErrors } from '../lib/forms';
 import { useI18n } from '../lib/i18n';
 import { fill } from '../lib/reports';
 import { useOffline } from '../lib/offline-sync';
 import { useOfflineWords } from '../lib/offline-text';
+import { useApp } from '../lib/session';
 
 interface ItemRow {
   /** A key for React only: rows are added and removed in any order. */
@@ -35,6 +36,7 @@ export function RequestForm({ incidentId, deliverTo, onSent }: { incidentId: str
   const [busy, setBusy] = useState(false);
   const [sent, setSent] = useState<'sent' | 'queued' | null>(null);
   const priorities = RequestedItemSchema.shape.priority.options;
+  const kinds = useKnownKinds();
 
   const update = (key: number, change: Partial<ItemRow>) => setRows(rows.map((r) => (r.key === key ? { ...r, ...change } : r)));
   function addRow() {
@@ -71,11 +73,16 @@ export function RequestForm({ incidentId, deliverTo, onSent }: { incidentId: str
   return (
     <form className="panel command-form request-form" onSubmit={(e) => void submit(e)} noValidate data-testid="request-resources">
       <h3>{t('requestResources')}</h3>
+      <datalist id="known-kinds" data-testid="known-kinds">
+        {kinds.map((k) => (
+          <option key={k} value={k} />
+        ))}
+      </datalist>
       {rows.map((row, index) => (
         <fieldset key={row.key} className="item-row" data-testid="request-item-row">
           <legend>{fill(t('itemNo'), { n: String(index + 1) })}</legend>
           <Field name={`items.${index}.kind`} label={t('kind')} error={errors[`items.${index}.kind`]}>
-            <input name={`items.${index}.kind`} value={row.kind} onChange={(e) => update(row.key, { kind: e.target.value })} />
+            <input name={`items.${index}.kind`} list="known-kinds" value={row.kind} onChange={(e) => update(row.key, { kind: e.target.value })} />
           </Field>
           <Field name={`items.${index}.quantity`} label={t('quantity')} error={errors[`items.${index}.quantity`]}>
             <input name={`items.${index}.quantity`} inputMode="numeric" value={row.quantity} onChange={(e) => update(row.key, { quantity: e.target.value })} />
@@ -123,4 +130,25 @@ export function RequestForm({ incidentId, deliverTo, onSent }: { incidentId: str
       </div>
     </form>
   );
+}
+
+/**
+ * The kinds of stock the commander's room and the rooms below it hold (the availability view, issue
+ * 23), offered as the item kinds to pick, so a request names a kind the depots know. Without the
+ * network the kinds are simply not offered: typing one still works.
+ */
+function useKnownKinds(): string[] {
+  const { client } = useApp();
+  const [kinds, setKinds] = useState<string[]>([]);
+  useEffect(() => {
+    let current = true;
+    client.call('availability', { query: {} }).then(
+      (view) => current && setKinds([...new Set(view.stock.map((s) => s.kind))].sort()),
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
+  }, [client]);
+  return kinds;
 }

@@ -1,3 +1,4 @@
+import { DrillBanner } from './Drills';
 import type { StateAtView, TimelineEntry } from '@muster/client';
 import type { IncidentView as Incident } from '@muster/contracts';
 import { IncidentHazardsPanel } from './Inspections';
@@ -171,6 +172,7 @@ export function ReviewView({ incidentId }: { incidentId: string }) {
 
   return (
     <section className="review" data-testid="review-view">
+      {incident.exercise ? <DrillBanner /> : null}
       <div className="incident-head">
         <SeverityBadge severity={incident.severity} />
         <h1>{incident.title}</h1>

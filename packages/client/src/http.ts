@@ -79,6 +79,8 @@ export type ReportScores = AnswerOf<'reportScores'>;
 export type DirectoryPerson = AnswerOf<'people'>['items'][number];
 export type IncidentRecord = AnswerOf<'incidentRecord'>;
 export type BoardCard = AnswerOf<'board'>['items'][number];
+/** A warning (预警) as its room and the rooms above it read it. */
+export type WarningView = AnswerOf<'getWarning'>;
 /** Query of the scores: the period [from, to) and optionally one unit (default: the caller's room and every unit below it). */
 interface ScoresQuery {
   from: string;
@@ -202,6 +204,8 @@ export interface MusterHttpClient {
   listDepots(query?: { jurisdiction?: string }): Promise<{ items: DepotView[] }>;
   /** Rescue teams: the caller's room and the rooms below it, or one of them. */
   listTeams(query?: { jurisdiction?: string }): Promise<{ items: TeamView[] }>;
+  /** A released message of a warning as XML text: OASIS CAP 1.2 or the GB/T 35965.1 profile (the latest unless `message`, 1 the first issue). */
+  warningXml(warningId: string, form: 'cap' | 'gb', message?: number): Promise<string>;
   /**
    * Any route of the catalog by its id: path parameters filled in, the answer checked against the
    * catalog's schema for that route.
@@ -331,5 +335,6 @@ export function createHttpClient(options: HttpClientOptions): MusterHttpClient {
     metrics: (incidentId) => call('metrics', { params: { incidentId } }),
     exportTimeline: (incidentId, format) => text(pathOf('timelineExport', { params: { incidentId }, query: { format } })),
     form: (incidentId, form) => text(pathOf('form', { params: { incidentId, form } })),
+    warningXml: (warningId, form, message) => text(pathOf(form === 'cap' ? 'warningCap' : 'warningGb', { params: { warningId }, query: { message } })),
   };
 }

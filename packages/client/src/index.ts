@@ -17,6 +17,7 @@ export type {
   Interview,
   IncidentRecord,
   BoardCard,
+  WarningView,
 } from './http';
 export { subscribe } from './live';
 export type { LiveFeed, LiveState, StateChange } from './live';

@@ -15,6 +15,11 @@ import { InterviewsView } from './views/Interviews';
 import { Login } from './views/Login';
 import { ReviewView } from './views/Review';
 import { ScoresView } from './views/Scores';
+import { ContactsView } from './views/Contacts';
+import { WarningAckPage } from './views/WarningAck';
+import { WarningPage } from './views/Warning';
+import { WarningsView } from './views/Warnings';
+import { warningWord } from './lib/warning-text';
 
 export function App() {
   const { t, lang, setLang } = useI18n();
@@ -63,6 +68,8 @@ export function App() {
     setSession(null);
   }
 
+  // 预警 (issue 21): the recipient's phone page is public, opened from the signed link without a login.
+  if (route.view === 'ack') return <WarningAckPage token={route.token} />;
   if (fatal) return <p className="form-error">{fatal}</p>;
   if (!config) return <p className="loading">{t('loading')}</p>;
   if (!session || !client) {
@@ -109,6 +116,9 @@ export function App() {
               <a href={href({ view: 'duty' })} data-testid="menu-duty">
                 {t('dutyRoom')}
               </a>
+              <a href={href({ view: 'warnings' })} data-testid="menu-warnings">
+                {warningWord(lang, 'warnings')}
+              </a>
             </nav>
           )}
           <span className="who" data-testid="who">
@@ -130,6 +140,9 @@ export function App() {
           {route.view === 'interviews' ? <InterviewsView /> : null}
           {route.view === 'depots' ? <DepotsView /> : null}
           {route.view === 'duty' ? <DutyView /> : null}
+          {route.view === 'warnings' ? <WarningsView /> : null}
+          {route.view === 'warning' ? <WarningPage key={route.warningId} warningId={route.warningId} /> : null}
+          {route.view === 'contacts' ? <ContactsView /> : null}
         </main>
       </div>
       </OfflineProvider>

@@ -9,7 +9,13 @@ export type Route =
   | { view: 'review'; incidentId: string }
   | { view: 'interviews' }
   | { view: 'depots' }
-  | { view: 'duty' };
+  | { view: 'duty' }
+  // 预警 (issue 21): the room's warnings, one warning, the contacts registry, and the recipient's
+  // public phone page opened from the signed link (no login).
+  | { view: 'warnings' }
+  | { view: 'warning'; warningId: string }
+  | { view: 'contacts' }
+  | { view: 'ack'; token: string };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
@@ -17,6 +23,9 @@ export function parseRoute(hash: string): Route {
   if (first === 'interviews') return { view: 'interviews' };
   if (first === 'depots') return { view: 'depots' };
   if (first === 'duty') return { view: 'duty' };
+  if (first === 'warnings') return incidentId ? { view: 'warning', warningId: incidentId } : { view: 'warnings' };
+  if (first === 'contacts') return { view: 'contacts' };
+  if (first === 'ack' && incidentId) return { view: 'ack', token: incidentId };
   if (first === 'incidents' && incidentId) {
     if (sub === 'scene') return { view: 'commander', incidentId };
     if (sub === 'review') return { view: 'review', incidentId };
@@ -44,6 +53,14 @@ export function href(route: Route): string {
       return '#/depots';
     case 'duty':
       return '#/duty';
+    case 'warnings':
+      return '#/warnings';
+    case 'warning':
+      return `#/warnings/${encodeURIComponent(route.warningId)}`;
+    case 'contacts':
+      return '#/contacts';
+    case 'ack':
+      return `#/ack/${encodeURIComponent(route.token)}`;
     default: {
       const unreachable: never = route;
       return unreachable;

@@ -12,6 +12,11 @@ describe('console routes in the URL hash', () => {
     ['#/interviews', { view: 'interviews' }],
     ['#/depots', { view: 'depots' }],
     ['#/duty', { view: 'duty' }],
+    ['#/warnings', { view: 'warnings' }],
+    ['#/warnings/w-1', { view: 'warning', warningId: 'w-1' }],
+    ['#/contacts', { view: 'contacts' }],
+    ['#/ack/abc.def', { view: 'ack', token: 'abc.def' }],
+    ['#/ack', { view: 'board' }],
     ['#/nowhere/else', { view: 'board' }],
   ])('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
@@ -27,6 +32,10 @@ describe('console routes in the URL hash', () => {
       { view: 'interviews' },
       { view: 'depots' },
       { view: 'duty' },
+      { view: 'warnings' },
+      { view: 'warning', warningId: 'w 1/2' },
+      { view: 'contacts' },
+      { view: 'ack', token: 'a.b-c_d' },
     ];
     for (const route of routes) expect(parseRoute(href(route))).toEqual(route);
   });

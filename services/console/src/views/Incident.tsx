@@ -13,6 +13,7 @@ import { ReportsPanel } from './Reports';
 import { ResourceRequestsPanel } from './ResourceRequests';
 import { SceneCommandPanel } from './SceneCommandPanel';
 import { SupervisionPanel } from './Supervision';
+import { IncidentWarnings } from './Warnings';
 
 const FIGURES = ['dead', 'injured', 'missing', 'trapped', 'evacuated', 'sheltered'] as const;
 
@@ -116,6 +117,8 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
 
         <div>
           <IncidentLifecycle incident={incident} forms={formsNow} levelOptions={levelOptions} send={send} />
+
+          <IncidentWarnings incidentId={incidentId} />
 
           <section className="panel" data-testid="timeline">
             <h2>

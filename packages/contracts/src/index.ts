@@ -86,7 +86,8 @@ export {
   InterviewSchema,
   InterviewViewSchema,
 } from './supervision.schemas';
-export { CreateWarningRequestSchema, WarningCommandRequestSchema, WarningMessageQuerySchema } from './warning.schemas';
+export { CreateWarningRequestSchema, IssueWarningFilingSchema, WarningCommandRequestSchema, WarningMessageQuerySchema } from './warning.schemas';
+export { ContactListQuerySchema, ContactSchema, ContactUpdateSchema, EmptyBodySchema, WarningListQuerySchema } from './last-mile.schemas';
 
 export { ROUTE_CATALOG, catalogRoutes, FormQuerySchema, ICS_FORMS, ICS209_VERSIONS, JurisdictionQuerySchema, TimelineExportQuerySchema } from './route-catalog';
 export type { RouteAccess, RouteId, RouteSpec, RouteTargetKind } from './route-catalog';

@@ -77,9 +77,22 @@ import {
   SupervisionListSchema,
 } from './supervision.schemas';
 import { CapIndexSchema, CreateWarningRequestSchema, WARNING_FILINGS, WarningCommandRequestSchema, WarningListSchema, WarningMessageQuerySchema, WarningViewSchema } from './warning.schemas';
+import {
+  AckBoardSchema,
+  ContactListQuerySchema,
+  ContactListSchema,
+  ContactSchema,
+  ContactUpdateSchema,
+  ContactViewSchema,
+  EmptyBodySchema,
+  PublicAckAnswerSchema,
+  PublicAckViewSchema,
+  RecipientListSchema,
+  WarningListQuerySchema,
+} from './last-mile.schemas';
 
 /** Things a route can name in its path, each owned by a jurisdiction (directly or through its incident). */
-export type RouteTargetKind = 'incident' | 'resourceRequest' | 'depot' | 'team' | 'watchEntry' | 'warning';
+export type RouteTargetKind = 'incident' | 'resourceRequest' | 'depot' | 'team' | 'watchEntry' | 'warning' | 'contact';
 
 /**
  * Who may call a route, decided before the route looks at anything else (issue 14):
@@ -100,7 +113,7 @@ export type RouteAccess =
   | { kind: 'read'; target: RouteTargetKind; param: string }
   | { kind: 'keep'; target: RouteTargetKind; param: string }
   | { kind: 'read-jurisdiction'; from: 'query'; optional: boolean }
-  | { kind: 'keep-jurisdiction'; from: 'body'; rule: 'duty-records' | 'reference-data' | 'interviews' }
+  | { kind: 'keep-jurisdiction'; from: 'body'; rule: 'duty-records' | 'reference-data' | 'interviews' | 'contacts' }
   | { kind: 'command'; streamType: 'incident' | 'scene' | 'resourceRequest' | 'report' | 'supervision' | 'warning' };
 
 type HttpMethod = 'GET' | 'POST' | 'PUT';
@@ -199,7 +212,7 @@ export const ROUTE_CATALOG = {
 
   draftWarning: { method: 'POST', path: '/warnings', summary: 'Draft a warning (预警) of the caller’s room', access: { kind: 'command', streamType: 'warning' }, status: 201, body: CreateWarningRequestSchema, answer: CommandResultSchema },
   warningCommand: { method: 'POST', path: '/warnings/:warningId/commands', summary: 'Revise, approve, issue, update (a level change included), lift a warning, or link it to an incident', access: { kind: 'command', streamType: 'warning' }, status: 200, body: WarningCommandRequestSchema, answer: CommandResultSchema, commands: WARNING_FILINGS },
-  listWarnings: { method: 'GET', path: '/warnings', summary: 'The warnings of a room and the rooms below it (or of one of them), newest first', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: JurisdictionQuerySchema, answer: WarningListSchema },
+  listWarnings: { method: 'GET', path: '/warnings', summary: 'The warnings of a room and the rooms below it (or of one of them), newest first; real ones only unless ?exercise=true|all', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: WarningListQuerySchema, answer: WarningListSchema },
   getWarning: { method: 'GET', path: '/warnings/:warningId', summary: 'A warning as its room and the rooms above it see it, with its released messages', access: warningRead, status: 200, answer: WarningViewSchema },
   warningCap: { method: 'GET', path: '/warnings/:warningId/cap.xml', summary: 'A released message of a warning as OASIS CAP 1.2 XML (the latest unless ?message=n)', access: warningRead, status: 200, query: WarningMessageQuerySchema, answer: TextFileSchema, contentType: 'application/xml' },
   warningGb: { method: 'GET', path: '/warnings/:warningId/gb.xml', summary: 'A released message of a warning in the GB/T 35965.1 profile (the latest unless ?message=n)', access: warningRead, status: 200, query: WarningMessageQuerySchema, answer: TextFileSchema, contentType: 'application/xml' },
@@ -207,6 +220,15 @@ export const ROUTE_CATALOG = {
   publicWarningFeed: { method: 'GET', path: '/public/warnings/:jurisdiction/feed.atom', summary: 'The Atom feed of the warnings in force over a jurisdiction (drills never), each linking its CAP message', access: { kind: 'public' }, status: 200, answer: TextFileSchema, contentType: 'application/atom+xml' },
   publicWarningCap: { method: 'GET', path: '/public/warnings/messages/:warningId/cap.xml', summary: 'The latest message of a warning in force as OASIS CAP 1.2 XML (public; drills and drafts are not found)', access: { kind: 'public' }, status: 200, answer: TextFileSchema, contentType: 'application/xml' },
   publicWarningGb: { method: 'GET', path: '/public/warnings/messages/:warningId/gb.xml', summary: 'The same message in the GB/T 35965.1 profile', access: { kind: 'public' }, status: 200, answer: TextFileSchema, contentType: 'application/xml' },
+  // The last mile of warnings (issue 21): the contact registry, recipients, acknowledgement, manual tasks.
+  listContacts: { method: 'GET', path: '/contacts', summary: 'The contact registry (通讯录) of a room and the rooms below it (or of one county), active ones unless ?active=false|all', access: { kind: 'read-jurisdiction', from: 'query', optional: true }, status: 200, query: ContactListQuerySchema, answer: ContactListSchema },
+  createContact: { method: 'POST', path: '/contacts', summary: 'Add a contact to a county’s registry (its room or a room above it)', access: { kind: 'keep-jurisdiction', from: 'body', rule: 'contacts' }, status: 201, body: ContactSchema, answer: ContactViewSchema },
+  updateContact: { method: 'PUT', path: '/contacts/:contactId', summary: 'Change a contact (its county’s room or a room above it)', access: { kind: 'keep', target: 'contact', param: 'contactId' }, status: 200, body: ContactUpdateSchema, answer: ContactViewSchema },
+  deactivateContact: { method: 'POST', path: '/contacts/:contactId/deactivate', summary: 'Take a contact off the lists of future warnings (kept for the record)', access: { kind: 'keep', target: 'contact', param: 'contactId' }, status: 200, body: EmptyBodySchema, answer: ContactViewSchema },
+  warningAckBoard: { method: 'GET', path: '/warnings/:warningId/ack-board', summary: 'The acknowledgement board of a warning: x/y acknowledged, by township, who has not, manual tasks', access: warningRead, status: 200, answer: AckBoardSchema },
+  warningRecipients: { method: 'GET', path: '/warnings/:warningId/recipients', summary: 'The recipients of a warning, fixed at issue, with each one’s delivery state', access: warningRead, status: 200, answer: RecipientListSchema },
+  publicAckView: { method: 'GET', path: '/public/warning-ack/:token', summary: 'The warning a signed acknowledgement link is for, as its recipient sees it (no login)', access: { kind: 'public' }, status: 200, answer: PublicAckViewSchema },
+  publicAcknowledge: { method: 'POST', path: '/public/warning-ack/:token', summary: '收到并知晓: the recipient acknowledges with one tap (idempotent; no login)', access: { kind: 'public' }, status: 200, body: EmptyBodySchema, answer: PublicAckAnswerSchema },
   timeline: { method: 'GET', path: '/incidents/:incidentId/timeline', summary: 'The incident and every stream under it, in commit order', access: incidentRead, status: 200, query: TimelineQuerySchema, answer: TimelinePageSchema },
   correctEntry: { method: 'POST', path: '/incidents/:incidentId/corrections', summary: 'Strike or amend an entry of the record (the command policy then decides who may)', access: incidentRead, status: 201, body: CorrectEntryRequestSchema, answer: CommandResultSchema },
   stateAt: { method: 'GET', path: '/incidents/:incidentId/state', summary: 'The incident and its command structure at instant T by replay', access: incidentRead, status: 200, query: StateAtQuerySchema, answer: StateAtViewSchema },

@@ -1,4 +1,4 @@
-import { CAP_CATEGORIES, WARNING_CHANNELS, WARNING_LEVELS, WARNING_STATUSES } from '@muster/domain';
+import { CAP_CATEGORIES, CONTACT_ROLES, DELIVERY_CHANNELS, WARNING_CHANNELS, WARNING_LEVELS, WARNING_STATUSES } from '@muster/domain';
 import { z } from 'zod';
 import { CommandOptionsSchema, ComputedTimeSchema, IdSchema, IsoTimeSchema, JurisdictionCodeSchema } from './incident.schemas';
 
@@ -55,6 +55,23 @@ const WarningContentSchema = z.strictObject({
   area: WarningAreaSchema,
 });
 
+/** The roles of the contact registry a warning is sent to (all when not named). */
+const RecipientRolesSchema = z
+  .array(z.enum(CONTACT_ROLES))
+  .min(1, 'must name at least one role')
+  .refine((roles) => new Set(roles).size === roles.length, { message: 'must not repeat a role' });
+
+/** A recipient as the api fixes it at issue from the registry (never sent by a client). */
+const WarningRecipientSchema = z.strictObject({
+  recipientId: IdSchema,
+  name: text(100),
+  role: z.enum(CONTACT_ROLES),
+  area: z.string().regex(/^\d{9}(\d{3})?$/),
+  areaName: text(100),
+  phone: text(30),
+  channel: z.enum(DELIVERY_CHANNELS),
+});
+
 const WarningLevelSchema = z.enum(WARNING_LEVELS).meta({ description: 'red 一级 (highest) … blue 四级 (§63)' });
 
 /**
@@ -72,19 +89,28 @@ export const WARNING_COMMAND_SCHEMAS = {
   }),
   ReviseWarningDraft: z.strictObject({ level: WarningLevelSchema, content: WarningContentSchema }),
   ApproveWarning: z.strictObject({ note: z.string().max(2000).optional() }),
-  IssueWarning: z.strictObject({}),
+  IssueWarning: z.strictObject({ recipientRoles: RecipientRolesSchema.optional(), recipients: z.array(WarningRecipientSchema).max(5000).optional() }),
   /** 续发/调整: the reason is required, a level change included (§70). */
   UpdateWarning: z.strictObject({ reason: text(2000), level: WarningLevelSchema, content: WarningContentSchema }),
   /** 解除: the reason goes into the GB/T 35965.1 `note`. */
   LiftWarning: z.strictObject({ reason: text(2000) }),
   LinkWarningToIncident: z.strictObject({ incidentId: IdSchema }),
   DeadlinePassed: z.strictObject({ key: z.string().min(1).max(100), dueAt: ComputedTimeSchema }),
+  // The last mile (issue 21): the delivery worker, the signed ack link and the duty room.
+  RecordWarningSent: z.strictObject({ recipientId: IdSchema, channel: z.enum(DELIVERY_CHANNELS), providerMessageId: text(200) }),
+  RecordWarningDelivered: z.strictObject({ recipientId: IdSchema }),
+  AcknowledgeWarning: z.strictObject({ recipientId: IdSchema }),
+  /** 人工通知: what the duty officer's call came to. */
+  RecordManualOutcome: z.strictObject({ recipientId: IdSchema, outcome: z.enum(['reached', 'unreachable']), note: z.string().trim().max(2000).default('') }),
 } as const;
 
 /** What people send to a drafted warning; the draft has its own route and DeadlinePassed comes from the timers. */
-const WARNING_FILING_NAMES = ['ReviseWarningDraft', 'ApproveWarning', 'IssueWarning', 'UpdateWarning', 'LiftWarning', 'LinkWarningToIncident'] as const;
+const WARNING_FILING_NAMES = ['ReviseWarningDraft', 'ApproveWarning', 'IssueWarning', 'UpdateWarning', 'LiftWarning', 'LinkWarningToIncident', 'RecordManualOutcome'] as const;
 
-export const WARNING_FILINGS = Object.fromEntries(WARNING_FILING_NAMES.map((name) => [name, WARNING_COMMAND_SCHEMAS[name]]));
+/** IssueWarning as people send it: the roles to send to; the api builds the recipients from the registry. */
+export const IssueWarningFilingSchema = z.strictObject({ recipientRoles: RecipientRolesSchema.optional() });
+
+export const WARNING_FILINGS = Object.fromEntries(WARNING_FILING_NAMES.map((name) => [name, name === 'IssueWarning' ? IssueWarningFilingSchema : WARNING_COMMAND_SCHEMAS[name]]));
 
 export const CreateWarningRequestSchema = CommandOptionsSchema.extend({
   warningId: IdSchema.optional(),

@@ -23,10 +23,11 @@ import {
   type Severity,
   requestAggregate,
   pendingSupervisionDeadline,
-  pendingWarningDeadline,
+  pendingWarningDeadlines,
   supervisionAggregate,
   warningAggregate,
   warningStreamId,
+  WARNING_ACK_DEADLINE_EVENT,
   supervisionDeadlineIssue,
   supervisionStreamId,
   type Actor,
@@ -503,12 +504,18 @@ function warningChecks(type: CommandTypeOf<'warning'>, payload: Payload, warning
   return type === 'DraftWarning' ? { ...payload, jurisdiction: actor.jurisdiction } : payload;
 }
 
-/** Keeps the warning's expiry row equal to its `expires` while it is in force; none otherwise. */
+/** Delivery facts: many per warning, none of them moves a deadline. */
+const LAST_MILE_EVENTS: ReadonlySet<string> = new Set(['WarningSent', 'WarningDelivered', 'WarningAcknowledged', 'WarningManualOutcomeRecorded']);
+
+/**
+ * Keeps the warning's deadline rows equal to what it holds: its expiry while it is in force, and its
+ * acknowledgement deadline (last mile) until that passed; none otherwise.
+ */
 function warningEffects(event: EmittedEvent, warning: WarningContext): StoreEffect[] {
-  if (event.type === 'WarningExpired') return [];
+  // Neither the firing of a row nor a delivery fact changes what is due.
+  if (event.type === 'WarningExpired' || event.type === WARNING_ACK_DEADLINE_EVENT || LAST_MILE_EVENTS.has(event.type)) return [];
   const streamId = warningStreamId(warning.warningId);
-  const pending = pendingWarningDeadline(warning);
-  const keep = pending === null ? [] : [pending];
+  const keep = pendingWarningDeadlines(warning);
   return [
     { kind: 'cancelDeadlines', incidentId: streamId, streamId, keep },
     ...keep.map(

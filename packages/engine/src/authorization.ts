@@ -283,6 +283,22 @@ export function timersActor(jurisdiction: string): Actor {
   return { userId: TIMERS_USER_ID, roles: ['admin'], jurisdiction };
 }
 
+/** The user id the last mile acts as (issue 21): the delivery worker and the recipients' signed links. */
+const LAST_MILE_USER_ID = 'muster-last-mile';
+
+/**
+ * The identity under which the api records delivery facts of a warning of room `jurisdiction`: what
+ * the delivery worker sent, what a channel reported delivered, and an acknowledgement through a
+ * signed link (whose recipient has no login; the link's signature is what authorizes it).
+ */
+export function lastMileActor(jurisdiction: string): Actor {
+  return { userId: LAST_MILE_USER_ID, roles: ['admin'], jurisdiction };
+}
+
+function isLastMile(request: AuthorizationRequest): boolean {
+  return request.system === 'last-mile' && request.actor.userId === LAST_MILE_USER_ID && hasRole(request.actor, ['admin']);
+}
+
 /** A room owes reports on the incident: it has a line of the chain, or a report it still owes from before a lead change. */
 function owesReports(request: AuthorizationRequest): boolean {
   const { actor } = request;
@@ -406,6 +422,15 @@ function warningRule(request: AuthorizationRequest): void {
       return;
     case 'DeadlinePassed':
       if (!isTimers(request)) deny(request, 'the timers service');
+      return;
+    // 人工通知: the issuing room's duty officers call the overdue recipients and record what came of it.
+    case 'RecordManualOutcome':
+      if (!isRoomStaff(actor) || actor.jurisdiction !== room) deny(request, 'a duty officer or leader of the issuing room');
+      return;
+    case 'RecordWarningSent':
+    case 'RecordWarningDelivered':
+    case 'AcknowledgeWarning':
+      if (!isLastMile(request)) deny(request, 'the delivery worker or a signed acknowledgement link');
       return;
     default:
       deny(request, 'nobody (unknown command)');

@@ -7,7 +7,8 @@ import { canonicalJson, ConflictError, type CommandResult } from '@muster/contra
  * ids live in a namespace of their own, and rules that only they may pass check this, not a user id
  * that a token could also carry.
  */
-const SYSTEM_CALLERS = ['timers'] as const;
+// 'last-mile': the api's delivery worker and the public acknowledgement link (issue 21).
+const SYSTEM_CALLERS = ['timers', 'last-mile'] as const;
 export type SystemCaller = (typeof SYSTEM_CALLERS)[number];
 
 /**

@@ -4,7 +4,7 @@ export { StreamVersionConflict, systemClock, keyOf } from './ports';
 export { answerFor, fingerprintOf } from './command-key';
 export type { StoredCommand } from './command-key';
 export type { EventStore, Peeked, StoredStream, StreamRecord, StreamWrite, AppendOutcome, Clock, StoreEffect, DeadlineSpec, EventBus, LiveSubscription, PublishOptions } from './ports';
-export { timersActor, TIMERS_USER_ID } from './authorization';
+export { lastMileActor, timersActor, TIMERS_USER_ID } from './authorization';
 
 export { sceneStreamId, reportStreamId } from './aggregates';
 

@@ -1,8 +1,11 @@
 import { assign, emit, setup } from 'xstate';
 import { OVER_TAG, type AggregateDefinition } from '../aggregate';
 import type { Actor, EmittedEvent } from '../shared';
+import { ACK_DEADLINE_MINUTES, applyLastMileFact, boardOf, factApplies, queuedDeliveries, type LastMileFact } from './last-mile';
 import { senderCodeOf, warningApprovalRuleFor, warningIdentifier, type WarningApprovalRule } from './warning.rules';
 import {
+  WARNING_ACK_DEADLINE_EVENT,
+  WARNING_ACK_KEY,
   WARNING_EVENT_FOR,
   WARNING_EXPIRY_KEY,
   type WarningCommand,
@@ -41,12 +44,52 @@ export function approvalBy(actor: Actor, jurisdiction: string, level: WarningLev
 }
 
 /**
- * The expiry row the timers should hold: the warning's `expires` while it is in force (issued or
- * updated); none before release or once it was lifted or expired.
+ * The rows the timers should hold: the warning's `expires` while it is in force (issued or updated),
+ * and its acknowledgement deadline while that has not passed; none before release or once it was
+ * lifted or expired (a lifted warning asks nobody to acknowledge it any more).
  */
-export function pendingWarningDeadline(context: WarningContext): { key: string; dueAt: string } | null {
-  if (context.issuedAt === null || context.liftedAt !== null || context.expiredAt !== null) return null;
-  return { key: WARNING_EXPIRY_KEY, dueAt: context.content.expires };
+export function pendingWarningDeadlines(context: WarningContext): { key: string; dueAt: string }[] {
+  if (context.issuedAt === null || context.liftedAt !== null || context.expiredAt !== null) return [];
+  const expiry = { key: WARNING_EXPIRY_KEY, dueAt: context.content.expires };
+  const mile = context.lastMile;
+  return mile === null || mile.deadlinePassed ? [expiry] : [expiry, { key: WARNING_ACK_KEY, dueAt: mile.ackDeadline }];
+}
+
+const isPending = (context: WarningContext, key: string, dueAt: string): boolean =>
+  pendingWarningDeadlines(context).some((pending) => pending.key === key && Date.parse(pending.dueAt) === Date.parse(dueAt));
+
+/** The last-mile fact a command records, or null for a command that is not one. */
+function lastMileFactOf(event: WarningCommand): LastMileFact | null {
+  const at = event.meta.now;
+  switch (event.type) {
+    case 'RecordWarningSent':
+      return { type: 'Sent', recipientId: event.recipientId, channel: event.channel, providerMessageId: event.providerMessageId, at };
+    case 'RecordWarningDelivered':
+      return { type: 'Delivered', recipientId: event.recipientId, at };
+    case 'AcknowledgeWarning':
+      return { type: 'Acknowledged', recipientId: event.recipientId, at };
+    case 'RecordManualOutcome':
+      return { type: 'ManualOutcome', recipientId: event.recipientId, outcome: event.outcome, note: event.note, by: event.meta.actor.userId, at };
+    case 'DeadlinePassed':
+      return event.key === WARNING_ACK_KEY ? { type: 'AckDeadlinePassed', at: event.dueAt } : null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * What a last-mile event tells the consoles besides its command: the board's counts after it (the
+ * live "x/y acknowledged", the recipient's township), and at the deadline who became a manual task.
+ */
+function lastMileFigures(context: WarningContext, fact: LastMileFact): Record<string, unknown> {
+  const mile = context.lastMile;
+  if (mile === null) return {};
+  const board = boardOf(mile);
+  const counts = { total: board.total, sent: board.sent, delivered: board.delivered, acknowledged: board.acknowledged };
+  if (fact.type === 'AckDeadlinePassed') return { ...counts, overdue: board.manualTasks };
+  const recipient = mile.recipients.find((d) => d.recipient.recipientId === fact.recipientId)?.recipient;
+  const area = board.byArea.find((a) => a.area === recipient?.area);
+  return { ...counts, area: recipient?.area ?? null, areaName: recipient?.areaName ?? null, areaTotal: area?.total ?? 0, areaAcknowledged: area?.acknowledged ?? 0 };
 }
 
 /** The message a release records: its identifier is the context's last message, written just before. */
@@ -102,6 +145,7 @@ const emptyContext: WarningContext = {
   liftReason: null,
   expiredAt: null,
   updatedAt: null,
+  lastMile: null,
 };
 
 export const warningMachine = setup({
@@ -120,10 +164,12 @@ export const warningMachine = setup({
     liftApproved: ({ context, event }) => approvalBy(event.meta.actor, context.jurisdiction, context.level) !== null,
     newIncident: ({ context, event }) => event.type === 'LinkWarningToIncident' && !context.incidents.includes(event.incidentId),
     // Only the expiry the warning holds now counts: a stale firing (expiry moved by an update) is refused.
-    expiryCurrent: ({ context, event }) => {
-      if (event.type !== 'DeadlinePassed') return false;
-      const pending = pendingWarningDeadline(context);
-      return pending !== null && event.key === pending.key && Date.parse(pending.dueAt) === Date.parse(event.dueAt);
+    expiryCurrent: ({ context, event }) => event.type === 'DeadlinePassed' && event.key === WARNING_EXPIRY_KEY && isPending(context, event.key, event.dueAt),
+    ackDeadlineCurrent: ({ context, event }) => event.type === 'DeadlinePassed' && event.key === WARNING_ACK_KEY && isPending(context, event.key, event.dueAt),
+    // A fact that changes nothing (a second tap, someone not on the list) is refused: no event.
+    lastMileFact: ({ context, event }) => {
+      const fact = lastMileFactOf(event);
+      return context.lastMile !== null && fact !== null && factApplies(context.lastMile, fact);
     },
   },
   actions: {
@@ -143,6 +189,13 @@ export const warningMachine = setup({
         default:
           throw new Error(`warning machine: ${event.type} releases no message`);
       }
+    }),
+    // Recorded after `applyFact`, so the figures are the board's after the fact.
+    recordLastMile: emit(({ context, event }) => {
+      const fact = lastMileFactOf(event);
+      if (fact === null) throw new Error(`warning machine: ${event.type} is no last-mile fact`);
+      const type = fact.type === 'AckDeadlinePassed' ? WARNING_ACK_DEADLINE_EVENT : WARNING_EVENT_FOR[event.type];
+      return { type, data: { ...payload(event), ...lastMileFigures(context, fact) } };
     }),
     recordExpiry: emit(({ context, event }) => ({ type: WARNING_EVENT_FOR[event.type], data: { ...payload(event), warningId: context.warningId, jurisdiction: context.jurisdiction } })),
     touch: assign({ updatedAt: ({ event }) => event.meta.now }),
@@ -175,7 +228,18 @@ export const warningMachine = setup({
       const identifier = warningIdentifier(senderCodeOf(context.jurisdiction, context.sender.agencyCode), sent, context.messages.length);
       return { messages: [...context.messages, { identifier, sent }] };
     }),
-    issue: assign({ issuedAt: ({ event }) => event.meta.now }),
+    // The recipients are fixed at issue; each must acknowledge within the level's time (ACK_DEADLINE_MINUTES).
+    issue: assign(({ context, event }) => {
+      const recipients = as(event, 'IssueWarning').recipients ?? [];
+      const ackDeadline = new Date(Date.parse(event.meta.now) + ACK_DEADLINE_MINUTES[context.level].minutes * 60_000).toISOString();
+      return { issuedAt: event.meta.now, lastMile: recipients.length === 0 ? null : { ...queuedDeliveries(recipients), ackDeadline, queued: recipients.length } };
+    }),
+    applyFact: assign(({ context, event }) => {
+      const fact = lastMileFactOf(event);
+      if (context.lastMile === null || fact === null) return {};
+      const mile = applyLastMileFact(context.lastMile, fact);
+      return { lastMile: { ...context.lastMile, ...mile, queued: mile.recipients.filter((d) => d.sentAt === null).length } };
+    }),
     update: assign(({ event }) => {
       const c = as(event, 'UpdateWarning');
       return { level: c.level, content: withInstants(c.content) };
@@ -211,7 +275,14 @@ export const warningMachine = setup({
         UpdateWarning: { guard: 'updateApproved', target: 'updated', actions: ['nextMessage', 'recordRelease', 'update', 'touch'] },
         LiftWarning: { guard: 'liftApproved', target: 'lifted', actions: ['lift', 'nextMessage', 'touch', 'recordRelease'] },
         LinkWarningToIncident: { guard: 'newIncident', actions: ['link', 'touch', 'record'] },
-        DeadlinePassed: { guard: 'expiryCurrent', target: 'expired', actions: ['expire', 'touch', 'recordExpiry'] },
+        RecordWarningSent: { guard: 'lastMileFact', actions: ['applyFact', 'touch', 'recordLastMile'] },
+        RecordWarningDelivered: { guard: 'lastMileFact', actions: ['applyFact', 'touch', 'recordLastMile'] },
+        AcknowledgeWarning: { guard: 'lastMileFact', actions: ['applyFact', 'touch', 'recordLastMile'] },
+        RecordManualOutcome: { guard: 'lastMileFact', actions: ['applyFact', 'touch', 'recordLastMile'] },
+        DeadlinePassed: [
+          { guard: 'expiryCurrent', target: 'expired', actions: ['expire', 'touch', 'recordExpiry'] },
+          { guard: 'ackDeadlineCurrent', actions: ['applyFact', 'touch', 'recordLastMile'] },
+        ],
       },
     },
     // 已调整/续发: in force, as last updated.
@@ -220,7 +291,14 @@ export const warningMachine = setup({
         UpdateWarning: { guard: 'updateApproved', actions: ['nextMessage', 'recordRelease', 'update', 'touch'] },
         LiftWarning: { guard: 'liftApproved', target: 'lifted', actions: ['lift', 'nextMessage', 'touch', 'recordRelease'] },
         LinkWarningToIncident: { guard: 'newIncident', actions: ['link', 'touch', 'record'] },
-        DeadlinePassed: { guard: 'expiryCurrent', target: 'expired', actions: ['expire', 'touch', 'recordExpiry'] },
+        RecordWarningSent: { guard: 'lastMileFact', actions: ['applyFact', 'touch', 'recordLastMile'] },
+        RecordWarningDelivered: { guard: 'lastMileFact', actions: ['applyFact', 'touch', 'recordLastMile'] },
+        AcknowledgeWarning: { guard: 'lastMileFact', actions: ['applyFact', 'touch', 'recordLastMile'] },
+        RecordManualOutcome: { guard: 'lastMileFact', actions: ['applyFact', 'touch', 'recordLastMile'] },
+        DeadlinePassed: [
+          { guard: 'expiryCurrent', target: 'expired', actions: ['expire', 'touch', 'recordExpiry'] },
+          { guard: 'ackDeadlineCurrent', actions: ['applyFact', 'touch', 'recordLastMile'] },
+        ],
       },
     },
     // 已解除

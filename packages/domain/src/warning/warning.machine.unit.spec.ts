@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { commandsAllowedIn, decide, initialState, replay, type PersistedState, type ReplayableEvent } from '../aggregate';
 import type { Actor } from '../shared';
 import { expectAccepted, minuteClock, toStored, type BodyOf } from '../testing/decider-spec';
-import { pendingWarningDeadline, warningAggregate } from './warning.machine';
+import { pendingWarningDeadlines, warningAggregate } from './warning.machine';
 import { CAP_LEVEL_MAPPING, WARNING_APPROVAL_RULES, beijingStamp, capStatusOf, gbStatusOf, warningApprovalRuleFor } from './warning.rules';
 import {
   WARNING_EVENT_FOR,
@@ -45,7 +45,14 @@ const DRAFT: Step = {
   by: DUTY,
 };
 const APPROVE: Step = { body: { type: 'ApproveWarning' }, at: 2, by: LEADER };
-const ISSUE: Step = { body: { type: 'IssueWarning' }, at: 3, by: DUTY };
+const RECIPIENTS = [
+  { recipientId: 'c-1', name: '坑口街道负责人', role: 'township_head', area: '441203001', areaName: '坑口街道', phone: '13800000001', channel: 'sms' },
+  { recipientId: 'c-2', name: '凤凰镇水库安全责任人', role: 'reservoir_keeper', area: '441203101', areaName: '凤凰镇', phone: '13800000002', channel: 'voice' },
+] as const;
+const ISSUE: Step = { body: { type: 'IssueWarning', recipients: RECIPIENTS.map((r) => ({ ...r })) }, at: 3, by: DUTY };
+const LAST_MILE: Actor = { userId: 'muster-last-mile', roles: ['admin'], jurisdiction: '441203' };
+/** Yellow: 60 minutes from the issue at minute 3 (ACK_DEADLINE_MINUTES). */
+const ACK_DEADLINE: Step = { body: { type: 'DeadlinePassed', key: 'ack', dueAt: iso(63) }, at: 63, by: TIMERS };
 const UPDATE: Step = { body: { type: 'UpdateWarning', reason: '雨势加强，升级为橙色', level: 'orange', content: { ...CONTENT, expires: iso(900) } }, at: 60, by: LEADER };
 const LIFT: Step = { body: { type: 'LiftWarning', reason: '降雨减弱，险情解除' }, at: 120, by: LEADER };
 const EXPIRE_ISSUED: Step = { body: { type: 'DeadlinePassed', key: 'expires', dueAt: iso(600) }, at: 600, by: TIMERS };
@@ -84,6 +91,11 @@ const SAMPLE: { [K in WarningCommandType]: Step } = {
   LinkWarningToIncident: { body: { type: 'LinkWarningToIncident', incidentId: 'inc-7' }, at: 200, by: DUTY },
   // The expiry the warning holds in the state it is sent to (see expiryOf); fired at that time.
   DeadlinePassed: { body: { type: 'DeadlinePassed', key: 'expires', dueAt: iso(600) }, at: 600, by: TIMERS },
+  RecordWarningSent: { body: { type: 'RecordWarningSent', recipientId: 'c-1', channel: 'sms', providerMessageId: 'local-1' }, at: 200, by: LAST_MILE },
+  RecordWarningDelivered: { body: { type: 'RecordWarningDelivered', recipientId: 'c-1' }, at: 200, by: LAST_MILE },
+  AcknowledgeWarning: { body: { type: 'AcknowledgeWarning', recipientId: 'c-1' }, at: 200, by: LAST_MILE },
+  // Sent after the acknowledgement deadline (see needsDeadline): c-2 is then overdue.
+  RecordManualOutcome: { body: { type: 'RecordManualOutcome', recipientId: 'c-2', outcome: 'reached', note: '电话已通知' }, at: 200, by: DUTY },
 };
 
 type Row = { to: WarningState; source: string };
@@ -91,6 +103,8 @@ const LAW_70 = 'Emergency Response Law 2024 §70 (ref §1.1): the issuing govern
 const REF_52 = 'ref §5.2 Warning: Draft → Approved → Issued ⇄ Updated → Lifted | Expired';
 const GD_APPROVAL = '粤府办〔2008〕19号 (ref §1.6): approved by the government of its level before release';
 const LINK = 'issue 21 Deliver 1: a warning may be linked to incidents (CAP `incidents`, ref §3.1)';
+const LAST_MILE_ROW = '粤条例 2025 §44 (ref §1.6): the warning must reach and be understood (收到并知晓) by those responsible; recorded while it is in force';
+const MANUAL = 'issue 21 Deliver 4: at the acknowledgement deadline the unacknowledged become manual tasks (人工通知) whose outcome is recorded';
 const FINAL = 'ref §5.2: Lifted and Expired end the 预警期 (§70); nothing follows';
 const NOT_YET = 'ref §5.2: not before the warning is';
 
@@ -108,12 +122,20 @@ const TABLE: Record<WarningState, Partial<Record<WarningCommandType, Row>>> = {
     LiftWarning: { to: 'lifted', source: `${LAW_70}; GB/T 35965.1 msgType Cancel, reason in note (ref §1.6)` },
     LinkWarningToIncident: { to: 'issued', source: LINK },
     DeadlinePassed: { to: 'expired', source: `${REF_52}: ExpiryReached when expires passes` },
+    RecordWarningSent: { to: 'issued', source: LAST_MILE_ROW },
+    RecordWarningDelivered: { to: 'issued', source: LAST_MILE_ROW },
+    AcknowledgeWarning: { to: 'issued', source: LAST_MILE_ROW },
+    RecordManualOutcome: { to: 'issued', source: MANUAL },
   },
   updated: {
     UpdateWarning: { to: 'updated', source: LAW_70 },
     LiftWarning: { to: 'lifted', source: LAW_70 },
     LinkWarningToIncident: { to: 'updated', source: LINK },
     DeadlinePassed: { to: 'expired', source: `${REF_52}: ExpiryReached when expires passes` },
+    RecordWarningSent: { to: 'updated', source: LAST_MILE_ROW },
+    RecordWarningDelivered: { to: 'updated', source: LAST_MILE_ROW },
+    AcknowledgeWarning: { to: 'updated', source: LAST_MILE_ROW },
+    RecordManualOutcome: { to: 'updated', source: MANUAL },
   },
   lifted: {},
   expired: {},
@@ -135,7 +157,8 @@ describe('warning machine: the (state × command) table', () => {
       const row = TABLE[state][command];
       const source = row?.source ?? refusedBecause(state, command);
       it(`${state} × ${command} → ${row ? row.to : 'refused'} (${source})`, () => {
-        const { state: from } = run(PATH[state]);
+        const overdueFirst = command === 'RecordManualOutcome' && (state === 'issued' || state === 'updated');
+        const { state: from } = run(overdueFirst ? [...PATH[state], ACK_DEADLINE] : PATH[state]);
         const sample = SAMPLE[command];
         const body = command === 'DeadlinePassed' ? { ...sample.body, dueAt: expiryOf(state) } : sample.body;
         const at = command === 'DeadlinePassed' ? (state === 'updated' ? 900 : 600) : sample.at;
@@ -187,6 +210,26 @@ describe('warning machine: guards', () => {
     expect(decide(a, expired.state, { type: 'DeadlinePassed', key: 'expires', dueAt: iso(900), meta: metaAt(901, TIMERS) }).ok).toBe(false);
   });
 
+  it('the last mile: each fact once; the ack deadline makes the unacknowledged overdue, once; a call only for the overdue', () => {
+    const sent = run([...PATH.issued, SAMPLE.RecordWarningSent]);
+    expect(ctx(sent.state).lastMile?.queued).toBe(1);
+    expect(refused([...PATH.issued, SAMPLE.RecordWarningSent], SAMPLE.RecordWarningSent)).toBe(false);
+    expect(refused(PATH.issued, { ...SAMPLE.AcknowledgeWarning, body: { type: 'AcknowledgeWarning', recipientId: 'c-9' } })).toBe(false);
+    expect(refused(PATH.issued, SAMPLE.RecordManualOutcome)).toBe(false);
+    const acked = run([...PATH.issued, SAMPLE.AcknowledgeWarning]);
+    expect(acked.events.at(-1)).toMatchObject({ type: 'WarningAcknowledged', data: { recipientId: 'c-1', acknowledged: 1, total: 2, area: '441203001', areaAcknowledged: 1, areaTotal: 1 } });
+    expect(refused([...PATH.issued, SAMPLE.AcknowledgeWarning], SAMPLE.AcknowledgeWarning)).toBe(false);
+    const due = run([...PATH.issued, SAMPLE.AcknowledgeWarning, ACK_DEADLINE]);
+    expect(due.events.at(-1)).toMatchObject({ type: 'WarningAckDeadlinePassed', data: { overdue: ['c-2'], acknowledged: 1, total: 2 } });
+    expect(due.state.value).toBe('issued');
+    expect(refused([...PATH.issued, SAMPLE.AcknowledgeWarning, ACK_DEADLINE], { ...ACK_DEADLINE, at: 64 })).toBe(false);
+    expect(refused([...PATH.issued, SAMPLE.AcknowledgeWarning, ACK_DEADLINE], { ...SAMPLE.RecordManualOutcome, body: { ...SAMPLE.RecordManualOutcome.body, recipientId: 'c-1' } as Body })).toBe(false);
+    const called = run([...PATH.issued, SAMPLE.AcknowledgeWarning, ACK_DEADLINE, SAMPLE.RecordManualOutcome]);
+    expect(ctx(called.state).lastMile?.recipients.find((d) => d.recipient.recipientId === 'c-2')?.manual).toEqual({ outcome: 'reached', note: '电话已通知', by: 'dinghu-duty', at: iso(200) });
+    expect(pendingWarningDeadlines(ctx(due.state))).toEqual([{ key: 'expires', dueAt: iso(600) }]);
+    expect(pendingWarningDeadlines(ctx(sent.state))).toEqual([{ key: 'expires', dueAt: iso(600) }, { key: 'ack', dueAt: iso(63) }]);
+  });
+
   it('an incident is linked once', () => {
     const linked = run([...PATH.issued, SAMPLE.LinkWarningToIncident]);
     expect(ctx(linked.state).incidents).toEqual(['inc-7']);
@@ -217,11 +260,11 @@ describe('warning machine: the messages its releases carry', () => {
   });
 
   it('the expiry row is held exactly while the warning is in force', () => {
-    expect(pendingWarningDeadline(ctx(run(PATH.approved).state))).toBeNull();
-    expect(pendingWarningDeadline(ctx(run(PATH.issued).state))).toEqual({ key: 'expires', dueAt: iso(600) });
-    expect(pendingWarningDeadline(ctx(run(PATH.updated).state))).toEqual({ key: 'expires', dueAt: iso(900) });
-    expect(pendingWarningDeadline(ctx(run(PATH.lifted).state))).toBeNull();
-    expect(pendingWarningDeadline(ctx(run(PATH.expired).state))).toBeNull();
+    expect(pendingWarningDeadlines(ctx(run(PATH.approved).state))).toEqual([]);
+    expect(pendingWarningDeadlines(ctx(run(PATH.issued).state))).toEqual([{ key: 'expires', dueAt: iso(600) }, { key: 'ack', dueAt: iso(63) }]);
+    expect(pendingWarningDeadlines(ctx(run(PATH.updated).state))).toEqual([{ key: 'expires', dueAt: iso(900) }, { key: 'ack', dueAt: iso(63) }]);
+    expect(pendingWarningDeadlines(ctx(run(PATH.lifted).state))).toEqual([]);
+    expect(pendingWarningDeadlines(ctx(run(PATH.expired).state))).toEqual([]);
   });
 
   it('replaying the stored events gives back the same state, messages and approval', () => {

@@ -1,4 +1,5 @@
 import type { CommandMeta } from '../shared';
+import type { LastMileDeliveries, Recipient } from './last-mile';
 
 /**
  * A warning (预警, issue 21): drafted by a room, approved by whom the release rules allow for its level
@@ -109,6 +110,30 @@ export type WarningMessage = {
 
 type WarningMessageRef = { identifier: string; sent: string };
 
+/** Whom a contact of the registry (通讯录) is: the roles a warning can be sent to (issue 21). */
+export const CONTACT_ROLES = ['township_head', 'village_cadre', 'reservoir_keeper', 'school_contact'] as const;
+export type ContactRole = (typeof CONTACT_ROLES)[number];
+
+/** How a recipient is reached: the delivery channels behind one adapter interface. */
+export const DELIVERY_CHANNELS = ['sms', 'voice', 'app', 'loudspeaker'] as const;
+export type DeliveryChannelName = (typeof DELIVERY_CHANNELS)[number];
+
+/** A recipient as fixed at issue: a contact of the registry, with the channel it is sent on. */
+export interface WarningRecipient extends Recipient {
+  role: ContactRole;
+  areaName: string;
+  phone: string;
+  channel: DeliveryChannelName;
+}
+
+/** The last mile of an issued warning: its recipients, fixed at issue, and the acknowledgement deadline. */
+export type WarningLastMile = LastMileDeliveries<WarningRecipient> & {
+  /** When unacknowledged recipients become manual tasks (issue + ACK_DEADLINE_MINUTES of the level). */
+  ackDeadline: string;
+  /** Recipients not yet sent to: the delivery worker's outbox (it looks for warnings with some). */
+  queued: number;
+};
+
 /** A type, not an interface: a machine's context is also a plain record (PersistedState). */
 export type WarningContext = {
   warningId: string;
@@ -129,6 +154,8 @@ export type WarningContext = {
   liftReason: string | null;
   expiredAt: string | null;
   updatedAt: string | null;
+  /** Recipients and their delivery, from the issue on; null before it or when nobody was on the list. */
+  lastMile: WarningLastMile | null;
 };
 
 interface Cmd<T extends string> {
@@ -150,8 +177,19 @@ type DraftWarning = Cmd<'DraftWarning'> & {
 type ReviseWarningDraft = Cmd<'ReviseWarningDraft'> & { level: WarningLevel; content: WarningContent };
 /** 审批: by a role the release rules allow for the warning's level and jurisdiction. */
 type ApproveWarning = Cmd<'ApproveWarning'> & { note?: string };
-/** 发布: releases the approved warning (msgType Alert). */
-type IssueWarning = Cmd<'IssueWarning'>;
+/**
+ * 发布: releases the approved warning (msgType Alert). `recipients` is the list the api built from
+ * the contact registry by the warning's area and `recipientRoles`, fixed here.
+ */
+type IssueWarning = Cmd<'IssueWarning'> & { recipientRoles?: ContactRole[]; recipients?: WarningRecipient[] };
+/** The delivery worker sent the warning to a recipient on a channel (the adapter's message id). */
+type RecordWarningSent = Cmd<'RecordWarningSent'> & { recipientId: string; channel: DeliveryChannelName; providerMessageId: string };
+/** A channel's delivery receipt came back for a recipient. */
+type RecordWarningDelivered = Cmd<'RecordWarningDelivered'> & { recipientId: string };
+/** 收到并知晓: the recipient tapped the signed link. */
+type AcknowledgeWarning = Cmd<'AcknowledgeWarning'> & { recipientId: string };
+/** 人工通知: a duty officer called an overdue recipient. */
+type RecordManualOutcome = Cmd<'RecordManualOutcome'> & { recipientId: string; outcome: 'reached' | 'unreachable'; note: string };
 /** 续发/调整 (§70): new level, texts, area or expiry, with the reason (msgType Update). */
 type UpdateWarning = Cmd<'UpdateWarning'> & { reason: string; level: WarningLevel; content: WarningContent };
 /** 解除 (§70): the danger is gone (msgType Cancel, the reason in `note`). */
@@ -161,7 +199,19 @@ type LinkWarningToIncident = Cmd<'LinkWarningToIncident'> & { incidentId: string
 /** Sent by the timers service when the warning's `expires` row falls due. */
 type DeadlinePassed = Cmd<'DeadlinePassed'> & { key: string; dueAt: string };
 
-export type WarningCommand = DraftWarning | ReviseWarningDraft | ApproveWarning | IssueWarning | UpdateWarning | LiftWarning | LinkWarningToIncident | DeadlinePassed;
+export type WarningCommand =
+  | DraftWarning
+  | ReviseWarningDraft
+  | ApproveWarning
+  | IssueWarning
+  | UpdateWarning
+  | LiftWarning
+  | LinkWarningToIncident
+  | DeadlinePassed
+  | RecordWarningSent
+  | RecordWarningDelivered
+  | AcknowledgeWarning
+  | RecordManualOutcome;
 export type WarningCommandType = WarningCommand['type'];
 
 export const WARNING_STATES = ['none', 'draft', 'approved', 'issued', 'updated', 'lifted', 'expired'] as const;
@@ -175,11 +225,21 @@ export const WARNING_EVENT_FOR = {
   UpdateWarning: 'WarningUpdated',
   LiftWarning: 'WarningLifted',
   LinkWarningToIncident: 'WarningLinkedToIncident',
+  /** The expiry; the acknowledgement deadline's firing records WarningAckDeadlinePassed instead. */
   DeadlinePassed: 'WarningExpired',
+  RecordWarningSent: 'WarningSent',
+  RecordWarningDelivered: 'WarningDelivered',
+  AcknowledgeWarning: 'WarningAcknowledged',
+  RecordManualOutcome: 'WarningManualOutcomeRecorded',
 } as const satisfies Record<WarningCommandType, string>;
 
-/** The key of a warning's expiry row; a warning holds at most one pending deadline. */
+/** The event of the acknowledgement deadline's firing (a DeadlinePassed with WARNING_ACK_KEY). */
+export const WARNING_ACK_DEADLINE_EVENT = 'WarningAckDeadlinePassed';
+
+/** The key of a warning's expiry row. */
 export const WARNING_EXPIRY_KEY = 'expires';
+/** The key of its acknowledgement deadline row (last mile). */
+export const WARNING_ACK_KEY = 'ack';
 
 /** Warning X is the stream `warning:X`. */
 export function warningStreamId(warningId: string): string {

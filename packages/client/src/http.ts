@@ -81,6 +81,12 @@ export type IncidentRecord = AnswerOf<'incidentRecord'>;
 export type BoardCard = AnswerOf<'board'>['items'][number];
 /** A warning (预警) as its room and the rooms above it read it. */
 export type WarningView = AnswerOf<'getWarning'>;
+/** A contact of the warning registry (通讯录). */
+export type Contact = AnswerOf<'listContacts'>['items'][number];
+/** One recipient of a warning with its delivery state (the ack board's rows). */
+export type WarningRecipient = AnswerOf<'warningRecipients'>['items'][number];
+/** The warning as its recipient's phone page shows it (public, by the signed link). */
+export type PublicAckView = AnswerOf<'publicAckView'>;
 /** Query of the scores: the period [from, to) and optionally one unit (default: the caller's room and every unit below it). */
 interface ScoresQuery {
   from: string;

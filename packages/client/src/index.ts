@@ -18,6 +18,9 @@ export type {
   IncidentRecord,
   BoardCard,
   WarningView,
+  Contact,
+  WarningRecipient,
+  PublicAckView,
 } from './http';
 export { subscribe } from './live';
 export type { LiveFeed, LiveState, StateChange } from './live';

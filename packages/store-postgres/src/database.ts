@@ -12,6 +12,7 @@ import type { DutyShiftTable } from './tables/duty-shift.table';
 import type { WatchEntryTable } from './tables/watch-entry.table';
 import type { ReportItemTable } from './tables/report-item.table';
 import type { InterviewTable } from './tables/interview.table';
+import type { ContactTable } from './tables/contact.table';
 
 export interface Database {
   event: EventTable;
@@ -28,4 +29,5 @@ export interface Database {
   watch_entry: WatchEntryTable;
   report_item: ReportItemTable;
   interview: InterviewTable;
+  contact: ContactTable;
 }

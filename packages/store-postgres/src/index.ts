@@ -30,8 +30,9 @@ export { createShift, listShifts, onDuty, createWatchEntry, getWatchEntry, listW
 export type { WatchEntryView, TriageDecision } from './duty-watch';
 export { verifyHashChains } from './hash-chain';
 export { createInterview, listInterviews } from './interviews';
+export { contactsCovering, createContact, findContact, listContacts, updateContact, type ContactRecord } from './contacts';
 export { listSupervisionItems } from './supervision';
-export { listWarningStreams, warningReleaseEvents } from './warnings';
+export { listWarningStreams, warningReleaseEvents, warningsWithQueuedDeliveries } from './warnings';
 export type { StoredWarning } from './warnings';
 
 export { readTimeline, readIncidentEvents, readStreamsWithEvents, ENTRY_CORRECTED } from './timeline';

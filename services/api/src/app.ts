@@ -13,6 +13,7 @@ import { authenticate } from './identity';
 import { routeRegistrar, type RouteContext } from './routes/access';
 import { registerAuthRoutes, type LoginOptions } from './routes/auth';
 import { registerConsoleRoutes, type ConsoleOptions } from './routes/console';
+import { registerContactRoutes } from './routes/contacts';
 import { registerDutyRoutes } from './routes/duty';
 import { registerIncidentRoutes } from './routes/incidents';
 import { registerMetricsRoute, type ApiMetricsOptions } from './routes/metrics';
@@ -67,6 +68,8 @@ export interface ApiDependencies {
   clock?: { now(): Date };
   /** Serves the web console (services/console, built) under /console/ and tells it where the live feed is. */
   console?: ConsoleOptions;
+  /** Signs and verifies the acknowledgement links of warnings (issue 21); without it the public ack routes answer 404. */
+  ackLinks?: { secret: Uint8Array } | undefined;
   /** The process's metrics, served at GET /metrics (without them that route answers 404). */
   metrics?: ApiMetricsOptions | undefined;
 }
@@ -130,6 +133,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
     rules: deps.rules,
     clock: deps.clock ?? { now: () => new Date() },
     newId: deps.ids?.newId ?? (() => crypto.randomUUID()),
+    ackLinks: deps.ackLinks ?? null,
   };
   // Every route of the catalog, by resource (services/api/src/routes/).
   registerAuthRoutes(app, context, deps.login, deps.loginLimits, [...databaseProbes(deps.db), ...(deps.readinessProbes ?? [])]);
@@ -146,6 +150,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   registerPeopleRoutes(context, deps.users ?? deps.login?.users);
   registerSupervisionRoutes(context);
   registerWarningRoutes(context);
+  registerContactRoutes(context);
 
   return app;
 }

@@ -7,6 +7,8 @@ import type { Kysely } from 'kysely';
 import { buildApi, type ConsoleOptions } from './app';
 import type { LoginLimitOptions } from './login-throttle';
 import type { ReadinessProbe } from './readiness';
+import { localChannels } from './last-mile/channels';
+import { startDeliveryWorker, type DeliveryWorker } from './last-mile/delivery-worker';
 import type { ApiMetricsOptions } from './routes/metrics';
 
 /**
@@ -82,7 +84,24 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     loginLimits: auth.loginLimits,
     ...(options.console ? { console: options.console } : {}),
     metrics: options.metrics,
+    ...(auth.secret ? { ackLinks: { secret: auth.secret } } : {}),
   });
   const url = await app.listen({ host: options.host, port: options.port });
-  return { app, url, close: () => app.close() };
+  // The last mile (issue 21): warnings' messages go out through the channel adapters — the local ones
+  // here, which record and report delivered; a real provider replaces them (last-mile/channels.ts).
+  let delivery: DeliveryWorker | null = null;
+  if (auth.secret) {
+    const channels = localChannels();
+    const worker = startDeliveryWorker({ db: options.db, engine: options.engine, channels, secret: auth.secret, linkBase: `${url}/console/ack`, logger: options.logger });
+    for (const channel of Object.values(channels)) channel.reportTo(worker.receive);
+    delivery = worker;
+  }
+  return {
+    app,
+    url,
+    close: async () => {
+      await delivery?.stop();
+      await app.close();
+    },
+  };
 }

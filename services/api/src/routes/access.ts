@@ -1,7 +1,7 @@
 import { ForbiddenError, IdSchema, NotFoundError, ROUTE_CATALOG, ValidationError, type RouteAccess, type RouteId, type RouteTargetKind } from '@muster/contracts';
 import { warningStreamId, type Actor, type JurisdictionTree, type RuleBook } from '@muster/domain';
 import { canKeepDutyRecordsOf, canKeepInterviewsOf, canKeepReferenceDataOf, canReadIncident, canReadJurisdiction, type Engine, type StoredStream } from '@muster/engine';
-import { findDepot, findTeam, getWatchEntry, type Database, type DepotView, type TeamView, type WatchEntryView } from '@muster/store-postgres';
+import { findContact, findDepot, findTeam, getWatchEntry, type ContactRecord, type Database, type DepotView, type TeamView, type WatchEntryView } from '@muster/store-postgres';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { actorOf } from '../identity';
@@ -14,6 +14,7 @@ export interface RouteTargets {
   team: TeamView;
   watchEntry: WatchEntryView;
   warning: StoredStream<'warning'>;
+  contact: ContactRecord;
 }
 
 type AccessOf<Id extends RouteId> = (typeof ROUTE_CATALOG)[Id]['access'];
@@ -107,6 +108,13 @@ export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
         if (!stream || !canReadJurisdiction(tree, actor, stream.state.context.jurisdiction)) throw new NotFoundError('warning', id);
         return stream;
       }
+      case 'contact': {
+        // The registry of a county: read by it and the rooms above it, kept by the same (the city keeps all, no county another's).
+        const contact = await findContact(db, validId('contact', id));
+        if (!contact || !canReadJurisdiction(tree, actor, contact.jurisdiction)) throw new NotFoundError('contact', id);
+        if (keep && !canKeepDutyRecordsOf(tree, actor, contact.jurisdiction)) throw new ForbiddenError(`contact ${id} is kept by its county's room or a room above it`, { contactId: id });
+        return contact;
+      }
       default: {
         const unknown: never = kind;
         throw new Error(`no resolver for route target ${String(unknown)}`);
@@ -133,6 +141,8 @@ export function routeRegistrar(app: FastifyInstance, deps: AccessDependencies) {
         return canKeepReferenceDataOf(actor, jurisdiction) ? null : `the depots and teams of ${jurisdiction} are kept by its own room`;
       case 'interviews':
         return canKeepInterviewsOf(tree, actor, jurisdiction) ? null : `约谈 records of ${jurisdiction} are kept by the rooms above it`;
+      case 'contacts':
+        return canKeepDutyRecordsOf(tree, actor, jurisdiction) ? null : `the contacts of ${jurisdiction} are kept by its room or a room above it`;
       default: {
         const unknown: never = rule;
         throw new Error(`no keeping rule ${String(unknown)}`);
@@ -197,6 +207,8 @@ export interface RouteContext extends AccessDependencies {
   rules: RuleBook;
   clock: { now(): Date };
   newId(): string;
+  /** The secret of warnings' acknowledgement links (issue 21); null: the public ack routes answer 404. */
+  ackLinks: { secret: Uint8Array } | null;
 }
 
 /** The store's filter for a list's `exercise` query: real incidents only, drills only, or (`all`) no filter. */

@@ -1,14 +1,29 @@
-import { CreateWarningRequestSchema, JurisdictionQuerySchema, NotFoundError, ValidationError, WarningCommandRequestSchema, WarningMessageQuerySchema, parseOrThrow } from '@muster/contracts';
-import { warningStreamId, type WarningMessage } from '@muster/domain';
-import { jurisdictionsWithin } from '@muster/engine';
-import { listWarningStreams, warningReleaseEvents, type StoredWarning } from '@muster/store-postgres';
+import {
+  ConflictError,
+  CreateWarningRequestSchema,
+  EmptyBodySchema,
+  IdSchema,
+  IllegalTransitionError,
+  IssueWarningFilingSchema,
+  NotFoundError,
+  ValidationError,
+  WarningCommandRequestSchema,
+  WarningListQuerySchema,
+  WarningMessageQuerySchema,
+  parseOrThrow,
+} from '@muster/contracts';
+import { boardOf, CONTACT_ROLES, warningStreamId, type ContactRole, type DeliveryChannelName, type WarningContext, type WarningMessage, type WarningRecipient } from '@muster/domain';
+import { canReadJurisdiction, jurisdictionsWithin, lastMileActor } from '@muster/engine';
+import { verifyAckLink } from '@muster/identity';
+import { contactsCovering, listWarningStreams, warningReleaseEvents, type StoredWarning } from '@muster/store-postgres';
 import { atomFeed, capIndex, capXml, currentWarnings, gbXml, latestMessages, releasedMessages } from '@muster/warning-xml';
 import type { FastifyReply } from 'fastify';
 import { commandOf } from '../command-envelope';
 import { actorOf } from '../identity';
-import { loadReadableIncident, pathParam, validId, type RouteContext, type RouteRequest } from './access';
+import { exerciseFlag, loadReadableIncident, pathParam, validId, type RouteContext, type RouteRequest } from './access';
 
 const XML = 'application/xml; charset=utf-8';
+
 
 /** A warning as its room reads it: its state, without who last touched it. */
 function viewOf({ state, version }: StoredWarning) {
@@ -22,7 +37,7 @@ function viewOf({ state, version }: StoredWarning) {
  * the CAP index, the Atom feed and the current messages of actual warnings are public, for downstream
  * systems.
  */
-export function registerWarningRoutes({ serve, engine, db, tree, clock, newId }: RouteContext): void {
+export function registerWarningRoutes({ serve, engine, db, tree, clock, newId, ackLinks }: RouteContext): void {
   function warningStream(warningId: string): string {
     return warningStreamId(validId('warning', warningId));
   }
@@ -63,10 +78,36 @@ export function registerWarningRoutes({ serve, engine, db, tree, clock, newId }:
     return reply.status(201).send(result);
   });
 
+  /**
+   * The recipients of a warning being issued (issue 21): the active contacts of the registry within
+   * its area, of the roles asked for (all by default), each on its first preferred channel. Built only
+   * for a caller who may see the warning (the engine then decides whether it may issue it); fixed in
+   * the issue's event, so a later change of the registry changes no list already sent.
+   */
+  async function recipientsFor(request: RouteRequest, streamId: string, roles: readonly ContactRole[]): Promise<WarningRecipient[] | null> {
+    const warning = await engine.tryLoad('warning', streamId);
+    if (!warning || !canReadJurisdiction(tree, actorOf(request), warning.state.context.jurisdiction)) return null;
+    const contacts = await contactsCovering(db, warning.state.context.content.area.jurisdictions, roles);
+    return contacts.map((c) => ({
+      recipientId: c.contactId,
+      name: c.name,
+      role: c.role as ContactRole,
+      area: c.area,
+      areaName: c.areaName,
+      phone: c.phone,
+      channel: (c.channels[0] ?? 'sms') as DeliveryChannelName,
+    }));
+  }
+
   serve('warningCommand', async (request) => {
     const body = parseOrThrow(WarningCommandRequestSchema, request.body);
     const streamId = warningStream(pathParam(request, 'warningId'));
     if (body.type === 'LinkWarningToIncident') await checkLinkable(request, [body.data?.['incidentId']], () => 'data.incidentId');
+    if (body.type === 'IssueWarning') {
+      const { recipientRoles } = parseOrThrow(IssueWarningFilingSchema, body.data ?? {}, ['data']);
+      const recipients = await recipientsFor(request, streamId, recipientRoles ?? CONTACT_ROLES);
+      return engine.handle(commandOf(request, 'warning', streamId, { ...body, data: { ...body.data, ...(recipients === null ? {} : { recipients }) } }));
+    }
     return engine.handle(commandOf(request, 'warning', streamId, body));
   });
 
@@ -74,10 +115,107 @@ export function registerWarningRoutes({ serve, engine, db, tree, clock, newId }:
   serve('getWarning', async (_request, _reply, warning) => viewOf(warning));
 
   serve('listWarnings', async (request) => {
-    const query = parseOrThrow(JurisdictionQuerySchema, request.query, ['query']);
+    const query = parseOrThrow(WarningListQuerySchema, request.query, ['query']);
     const actor = actorOf(request);
     const rooms = actor.roles.length === 0 ? [] : query.jurisdiction !== undefined ? jurisdictionsWithin(tree, query.jurisdiction) : jurisdictionsWithin(tree, actor.jurisdiction);
-    return { items: (await listWarningStreams(db, rooms)).map(viewOf) };
+    return { items: (await listWarningStreams(db, rooms, exerciseFlag(query.exercise) ?? null)).map(viewOf) };
+  });
+
+  // ---- the last mile (issue 21): the board, the recipients, the public acknowledgement --------
+
+  function recipientsOf(warning: WarningContext) {
+    return (warning.lastMile?.recipients ?? []).map(({ recipient, state, sentAt, deliveredAt, acknowledgedAt, late, manual }) => ({
+      ...recipient,
+      state,
+      sentAt,
+      deliveredAt,
+      acknowledgedAt,
+      late,
+      manual,
+    }));
+  }
+
+  serve('warningRecipients', async (_request, _reply, warning) => ({ items: recipientsOf(warning.state.context) }));
+
+  serve('warningAckBoard', async (_request, _reply, warning) => {
+    const context = warning.state.context;
+    const mile = context.lastMile;
+    const recipients = recipientsOf(context);
+    const board = mile === null ? null : boardOf(mile);
+    const areaNames = new Map(recipients.map((r) => [r.area, r.areaName]));
+    return {
+      warningId: context.warningId,
+      level: context.level,
+      headline: context.content.zh.headline,
+      issuedAt: context.issuedAt,
+      ackDeadline: mile?.ackDeadline ?? null,
+      deadlinePassed: mile?.deadlinePassed ?? false,
+      total: board?.total ?? 0,
+      sent: board?.sent ?? 0,
+      delivered: board?.delivered ?? 0,
+      acknowledged: board?.acknowledged ?? 0,
+      acknowledgedInTime: recipients.filter((r) => r.acknowledgedAt !== null && !r.late).length,
+      byArea: (board?.byArea ?? []).map((a) => ({ ...a, areaName: areaNames.get(a.area) ?? a.area })),
+      notAcknowledged: recipients.filter((r) => r.state !== 'acknowledged'),
+      manualTasks: recipients.filter((r) => r.state === 'overdue'),
+    };
+  });
+
+  /**
+   * The warning and recipient a signed link is for. A forged, altered or expired token, a warning that
+   * is gone or a recipient not on its list: one 404 for all, telling nothing of which.
+   */
+  async function ackTarget(request: RouteRequest) {
+    const token = pathParam(request, 'token');
+    const link = ackLinks === null || token.length > 2000 ? null : await verifyAckLink(token, { secret: ackLinks.secret, now: clock.now() });
+    const missing = new NotFoundError('acknowledgement link', 'this link is not valid or has expired');
+    if (link === null || !IdSchema.safeParse(link.warningId).success) throw missing;
+    const warning = await engine.tryLoad('warning', warningStreamId(link.warningId));
+    const delivery = warning?.state.context.lastMile?.recipients.find((d) => d.recipient.recipientId === link.recipientId);
+    if (!warning || !delivery) throw missing;
+    return { warning, delivery, streamId: warningStreamId(link.warningId) };
+  }
+
+  serve('publicAckView', async (request) => {
+    const { warning, delivery } = await ackTarget(request);
+    const context = warning.state.context;
+    return {
+      headline: context.content.zh.headline,
+      level: context.level,
+      areaDescription: context.content.area.description,
+      instruction: context.content.zh.instruction,
+      issuerRoomName: tree.get(context.jurisdiction)?.name ?? context.sender.name,
+      recipientName: delivery.recipient.name,
+      over: context.liftedAt !== null || context.expiredAt !== null,
+      acknowledged: delivery.acknowledgedAt !== null,
+      acknowledgedAt: delivery.acknowledgedAt,
+    };
+  });
+
+  // One tap: the link's signature authorizes it; a second tap (or a retry) answers the first acknowledgement.
+  serve('publicAcknowledge', async (request) => {
+    parseOrThrow(EmptyBodySchema, request.body ?? {});
+    const { warning, delivery, streamId } = await ackTarget(request);
+    if (delivery.acknowledgedAt !== null) return { acknowledged: true, acknowledgedAt: delivery.acknowledgedAt };
+    const recipientId = delivery.recipient.recipientId;
+    try {
+      await engine.handle({
+        streamType: 'warning',
+        streamId,
+        type: 'AcknowledgeWarning',
+        data: { recipientId },
+        actor: lastMileActor(warning.state.context.jurisdiction),
+        system: 'last-mile',
+        commandId: `ack-${recipientId}`,
+        requestId: request.id,
+      });
+    } catch (error) {
+      if (!(error instanceof IllegalTransitionError)) throw error;
+    }
+    const after = (await engine.load('warning', streamId)).state.context;
+    const acknowledgedAt = after.lastMile?.recipients.find((d) => d.recipient.recipientId === recipientId)?.acknowledgedAt ?? null;
+    if (acknowledgedAt === null) throw new ConflictError('this warning is no longer in force: there is nothing to acknowledge', { over: true });
+    return { acknowledged: true, acknowledgedAt };
   });
 
   serve('warningCap', async (request, reply, warning) => reply.type(XML).send(capXml(await messageAsked(request, warning))));

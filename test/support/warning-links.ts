@@ -1,29 +1,24 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-
-/** One message the local delivery adapter of `muster start` handed over (a line of its outbox file). */
-interface OutboxLine {
-  reference: string;
-  ackUrl: string;
-}
+import type { MusterHttpClient } from '@muster/client';
+import { signAckLink } from '@muster/identity';
+import { TEST_JWT_SECRET } from '@muster/testkit';
 
 /**
- * The acknowledgement link the delivery sent for a warning: read from the local adapter's outbox in
- * `muster start`'s data directory (`local-outbox.jsonl`, one JSON line per message sent), as a
- * recipient's phone would receive it. Waits until the delivery worker has sent one.
+ * A recipient's acknowledgement link for a warning, once the delivery has sent to them: the first
+ * recipient of the recipients answer (GET /warnings/:id/recipients) whose message went out, and the
+ * link as the delivery worker of `muster start` signs it (the server's secret is the tests' one,
+ * TEST_JWT_SECRET) and writes it into the SMS (`<api>/console/ack/<token>`). The local delivery
+ * adapter keeps what it sent in the server's memory, out of the test process's reach.
  */
-export async function ackLinkOf(dataDir: string, warningId: string, timeoutMs: number): Promise<string> {
-  const file = join(dataDir, 'local-outbox.jsonl');
+export async function ackLinkFor(base: string, room: MusterHttpClient, warningId: string, timeoutMs: number): Promise<{ link: string; name: string }> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const text = await readFile(file, 'utf8').catch(() => '');
-    const line = text
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as OutboxLine)
-      .find((m) => m.reference.startsWith(`${warningId}/`));
-    if (line) return line.ackUrl;
-    if (Date.now() > until) throw new Error(`no message of warning ${warningId} in ${file} within ${timeoutMs} ms`);
+    const { items } = await room.call('warningRecipients', { params: { warningId } });
+    const sent = items.find((r) => r.sentAt !== null);
+    if (sent) {
+      const token = await signAckLink({ warningId, recipientId: sent.recipientId }, { secret: TEST_JWT_SECRET, ttlSeconds: 3600 });
+      return { link: `${base}/console/ack/${token}`, name: sent.name };
+    }
+    if (Date.now() > until) throw new Error(`warning ${warningId}: no recipient sent to within ${timeoutMs} ms (${items.length} recipients)`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }

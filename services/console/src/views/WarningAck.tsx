@@ -36,7 +36,9 @@ export function WarningAckPage({ token }: { token: string }) {
       setView((v) => (v ? { ...v, acknowledged: true, acknowledgedAt: answer.acknowledgedAt } : v));
     } catch (error) {
       // No network or the server away: say so and let them tap again; a refused link is a bad link.
-      if (error instanceof MusterApiError && error.status >= 400 && error.status < 500) setBad(true);
+      // Lifted meanwhile (409): nothing left to acknowledge; any other refusal is a bad link.
+      if (error instanceof MusterApiError && error.status === 409) setView((v) => (v ? { ...v, over: true } : v));
+      else if (error instanceof MusterApiError && error.status >= 400 && error.status < 500) setBad(true);
       else setFailed(w('ackRetry'));
     } finally {
       setBusy(false);

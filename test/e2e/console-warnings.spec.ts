@@ -87,7 +87,7 @@ describe('warnings in the console (chromium)', () => {
     // A polygon left open is refused beside the polygon, in Chinese.
     await form.locator('textarea[name=draft-polygon]').fill('23.15,112.55\n23.20,112.55\n23.20,112.62\n23.16,112.55');
     await form.getByTestId('draft-warning-submit').click();
-    expect(await form.getByTestId('error-content.area.polygon').textContent()).toContain('首');
+    expect(await form.getByTestId('error-content.area.polygon').textContent()).toBe('最后一个点须与第一个点相同（闭合）');
     await expectCleanPages('draft with errors', [{ name: 'duty', page: duty.page }]);
 
     await form.locator('select[name=draft-level]').selectOption('yellow');
@@ -106,6 +106,16 @@ describe('warnings in the console (chromium)', () => {
     await form.getByTestId('draft-warning-submit').click();
 
     // The new warning's page: a draft awaiting the leader, with its area and incident by name.
+    await duty.page
+      .locator('[data-testid=warning-view], [data-testid=draft-warning] [role=alert], .form-error')
+      .first()
+      .waitFor({ timeout: LIVE_WITHIN_MS })
+      .catch(async (e: unknown) => {
+        await duty.page.screenshot({ path: join(SHOTS, 'warning-draft-failed.png'), fullPage: true });
+        throw e;
+      });
+    expect(await duty.page.locator('.form-error').allTextContents()).toEqual([]);
+    expect(await form.locator('[role=alert]').allTextContents()).toEqual([]);
     await duty.page.getByTestId('warning-view').waitFor({ timeout: LIVE_WITHIN_MS });
     const warningUrl = duty.page.url();
     const warningId = decodeURIComponent(warningUrl.split('#/warnings/')[1] ?? '');
@@ -159,7 +169,13 @@ describe('warnings in the console (chromium)', () => {
     const phoneContext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2, locale: 'zh-CN' });
     const phone = await phoneContext.newPage();
     await phone.goto(link);
-    await phone.getByTestId('ack-page').waitFor();
+    await phone
+      .getByTestId('ack-page')
+      .waitFor({ timeout: LIVE_WITHIN_MS })
+      .catch(async (e: unknown) => {
+        await phone.screenshot({ path: join(SHOTS, 'warning-phone-failed.png') });
+        throw new Error(`phone page at ${phone.url()}: ${String(e)}\n${await phone.content()}`);
+      });
     expect(phone.url()).toContain('/console/#/ack/');
     expect(await phone.getByTestId('ack-headline').textContent()).toBe('鼎湖区暴雨黄色预警');
     expect(await phone.getByTestId('ack-page').textContent()).toContain(name);

@@ -73,7 +73,7 @@ export function ContactsView() {
                     <td colSpan={6}>
                       <ContactForm
                         counties={[c.jurisdiction]}
-                        initial={{ ...c, channels: [...c.channels] }}
+                        initial={{ jurisdiction: c.jurisdiction, area: c.area, areaName: c.areaName, name: c.name, role: c.role, phone: c.phone, channels: [...c.channels] }}
                         onSaved={() => {
                           setEditing(null);
                           contacts.reload();
@@ -131,7 +131,15 @@ function ContactForm({ counties, initial, contactId, onSaved, onCancel }: { coun
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const payload = { ...inputs, area: inputs.area.trim(), areaName: inputs.areaName.trim(), name: inputs.name.trim(), phone: inputs.phone.trim(), role: inputs.role || undefined };
+    const payload = {
+      jurisdiction: inputs.jurisdiction,
+      area: inputs.area.trim(),
+      areaName: inputs.areaName.trim(),
+      name: inputs.name.trim(),
+      role: inputs.role || undefined,
+      phone: inputs.phone.trim(),
+      channels: inputs.channels,
+    };
     setBusy(true);
     try {
       if (contactId) {

@@ -28,7 +28,7 @@ type Filing = 'ReviseWarningDraft' | 'ApproveWarning' | 'IssueWarning' | 'Update
  * with its reason) and 解除 (with the reason), 关联事件. It follows the warning's live events.
  */
 export function WarningPage({ warningId }: { warningId: string }) {
-  const { client } = useApp();
+  const { client, session } = useApp();
   const { t } = useI18n();
   // Bumped once per burst of the warning's live events (an acknowledgement each): the warning and its
   // board are read again, one read per burst, so a board of hundreds of recipients stays cheap.
@@ -39,7 +39,12 @@ export function WarningPage({ warningId }: { warningId: string }) {
     timer.current = setTimeout(() => setTick((n) => n + 1), BURST_MS);
   };
   const warning = useLoad(() => client.call('getWarning', { params: { warningId } }), [client, warningId, tick]);
-  const connection = useLiveFeed({ incidents: [`warning:${warningId}`] }, bump);
+  // A warning's events go to its room's feed (the gateway's incident subscriptions take incident ids
+  // only): follow the room, and only this warning's stream counts.
+  const room = warning.value?.jurisdiction ?? session.user.jurisdiction;
+  const connection = useLiveFeed({ rooms: [room], drills: true }, (event) => {
+    if (event.streamId === `warning:${warningId}`) bump();
+  });
   // Live again (first connection or after a drop): read again, for what passed in between.
   useEffect(() => {
     if (connection === 'live') setTick((n) => n + 1);

@@ -252,6 +252,12 @@ export const MetricsSchema = z
     commanderTenures: z.array(z.looseObject({ commander: PersonViewSchema, kind: z.string(), from: z.string(), until: z.string().nullable(), minutes })),
     resourceLeadTimes: z.array(z.looseObject({ requestId: z.string(), state: z.string(), minutes })),
     reportLateness: z.array(z.looseObject({ key: z.string(), kind: z.string(), owedBy: z.string(), dueAt: z.string().nullable(), submittedAt: z.string().nullable(), minutesLate: minutes })),
+    /** The linked warnings (issue 21): the first one's release, and the share acknowledged within each deadline. */
+    warnings: z.looseObject({
+      firstWarningAt: z.string().nullable(),
+      shareAcknowledgedWithinDeadline: z.number().nullable(),
+      items: z.array(z.looseObject({ warningId: z.string(), level: z.string(), issuedAt: z.string().nullable(), recipients: z.int(), acknowledged: z.int(), acknowledgedWithinDeadline: z.int(), shareAcknowledgedWithinDeadline: z.number().nullable() })),
+    }),
   })
   .meta({ id: 'Metrics' });
 

@@ -19,7 +19,7 @@ describe('command payload schemas', () => {
     expect(Object.keys(COMMAND_PAYLOAD_SCHEMAS[type]).sort()).toEqual(Object.keys(AGGREGATES[type].eventFor).sort());
   });
 
-  it('cover the 76 commands', () => {
-    expect(STREAM_TYPES.reduce((n, type) => n + Object.keys(COMMAND_PAYLOAD_SCHEMAS[type]).length, 0)).toBe(76);
+  it('cover the 80 commands (issue 21: four last-mile commands of the warning)', () => {
+    expect(STREAM_TYPES.reduce((n, type) => n + Object.keys(COMMAND_PAYLOAD_SCHEMAS[type]).length, 0)).toBe(80);
   });
 });

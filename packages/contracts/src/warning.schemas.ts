@@ -72,6 +72,9 @@ const WarningRecipientSchema = z.strictObject({
   channel: z.enum(DELIVERY_CHANNELS),
 });
 
+/** A GB/T 35965.1 identifier slot the api hands out (never a client): Beijing-time second and sequence. */
+const IdentifierSlotSchema = z.strictObject({ stamp: z.string().regex(/^\d{14}$/), sequence: z.int().min(0).max(9) });
+
 const WarningLevelSchema = z.enum(WARNING_LEVELS).meta({ description: 'red 一级 (highest) … blue 四级 (§63)' });
 
 /**
@@ -89,11 +92,11 @@ export const WARNING_COMMAND_SCHEMAS = {
   }),
   ReviseWarningDraft: z.strictObject({ level: WarningLevelSchema, content: WarningContentSchema }),
   ApproveWarning: z.strictObject({ note: z.string().max(2000).optional() }),
-  IssueWarning: z.strictObject({ recipientRoles: RecipientRolesSchema.optional(), recipients: z.array(WarningRecipientSchema).max(5000).optional() }),
+  IssueWarning: z.strictObject({ recipientRoles: RecipientRolesSchema.optional(), recipients: z.array(WarningRecipientSchema).max(5000).optional(), identifierSlot: IdentifierSlotSchema.optional() }),
   /** 续发/调整: the reason is required, a level change included (§70). */
-  UpdateWarning: z.strictObject({ reason: text(2000), level: WarningLevelSchema, content: WarningContentSchema }),
+  UpdateWarning: z.strictObject({ reason: text(2000), level: WarningLevelSchema, content: WarningContentSchema, identifierSlot: IdentifierSlotSchema.optional() }),
   /** 解除: the reason goes into the GB/T 35965.1 `note`. */
-  LiftWarning: z.strictObject({ reason: text(2000) }),
+  LiftWarning: z.strictObject({ reason: text(2000), identifierSlot: IdentifierSlotSchema.optional() }),
   LinkWarningToIncident: z.strictObject({ incidentId: IdSchema }),
   DeadlinePassed: z.strictObject({ key: z.string().min(1).max(100), dueAt: ComputedTimeSchema }),
   // The last mile (issue 21): the delivery worker, the signed ack link and the duty room.
@@ -110,7 +113,14 @@ const WARNING_FILING_NAMES = ['ReviseWarningDraft', 'ApproveWarning', 'IssueWarn
 /** IssueWarning as people send it: the roles to send to; the api builds the recipients from the registry. */
 export const IssueWarningFilingSchema = z.strictObject({ recipientRoles: RecipientRolesSchema.optional() });
 
-export const WARNING_FILINGS = Object.fromEntries(WARNING_FILING_NAMES.map((name) => [name, name === 'IssueWarning' ? IssueWarningFilingSchema : WARNING_COMMAND_SCHEMAS[name]]));
+/** What people send: never an identifier slot (the api hands those out) nor the recipients (it builds them). */
+const FILING_OVERRIDES: Partial<Record<(typeof WARNING_FILING_NAMES)[number], z.ZodType>> = {
+  IssueWarning: IssueWarningFilingSchema,
+  UpdateWarning: WARNING_COMMAND_SCHEMAS.UpdateWarning.omit({ identifierSlot: true }),
+  LiftWarning: WARNING_COMMAND_SCHEMAS.LiftWarning.omit({ identifierSlot: true }),
+};
+
+export const WARNING_FILINGS = Object.fromEntries(WARNING_FILING_NAMES.map((name) => [name, FILING_OVERRIDES[name] ?? WARNING_COMMAND_SCHEMAS[name]]));
 
 export const CreateWarningRequestSchema = CommandOptionsSchema.extend({
   warningId: IdSchema.optional(),

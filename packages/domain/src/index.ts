@@ -64,10 +64,10 @@ export { SUPERVISION_MIN_SEVERITY, supervisionStreamId } from './supervision/sup
 export type { SupervisionContext } from './supervision/supervision.types';
 
 export { warningAggregate, approvalBy, pendingWarningDeadlines } from './warning/warning.machine';
-export { CAP_LEVEL_MAPPING, capStatusOf, gbStatusOf, beijingStamp } from './warning/warning.rules';
+export { CAP_LEVEL_MAPPING, capStatusOf, gbStatusOf, beijingStamp, senderCodeOf } from './warning/warning.rules';
 export { CAP_CATEGORIES, WARNING_CHANNELS, WARNING_LEVELS, WARNING_STATUSES, warningStreamId } from './warning/warning.types';
 export type { WarningMessage, WarningContent, WarningContext, WarningLevel } from './warning/warning.types';
 // The last mile of a warning (issue 21): contacts, recipients, delivery and acknowledgement.
-export { CONTACT_ROLES, DELIVERY_CHANNELS, WARNING_ACK_DEADLINE_EVENT, WARNING_ACK_KEY } from './warning/warning.types';
-export type { ContactRole, DeliveryChannelName, WarningRecipient, WarningLastMile } from './warning/warning.types';
-export { ACK_DEADLINE_MINUTES, boardOf } from './warning/last-mile';
+export { CONTACT_ROLES, DELIVERY_CHANNELS, WARNING_ACK_DEADLINE_EVENT } from './warning/warning.types';
+export type { ContactRole, DeliveryChannelName, WarningRecipient } from './warning/warning.types';
+export { boardOf } from './warning/last-mile';

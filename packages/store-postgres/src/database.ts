@@ -13,6 +13,7 @@ import type { WatchEntryTable } from './tables/watch-entry.table';
 import type { ReportItemTable } from './tables/report-item.table';
 import type { InterviewTable } from './tables/interview.table';
 import type { ContactTable } from './tables/contact.table';
+import type { WarningIdentifierTable } from './tables/warning-identifier.table';
 
 export interface Database {
   event: EventTable;
@@ -30,4 +31,5 @@ export interface Database {
   report_item: ReportItemTable;
   interview: InterviewTable;
   contact: ContactTable;
+  warning_identifier: WarningIdentifierTable;
 }

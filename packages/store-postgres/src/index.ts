@@ -32,7 +32,7 @@ export { verifyHashChains } from './hash-chain';
 export { createInterview, listInterviews } from './interviews';
 export { contactsCovering, createContact, findContact, listContacts, updateContact, type ContactRecord } from './contacts';
 export { listSupervisionItems } from './supervision';
-export { listWarningStreams, warningReleaseEvents, warningsWithQueuedDeliveries } from './warnings';
+export { linkedWarningStreams, listWarningStreams, reserveWarningIdentifier, warningReleaseEvents, warningsWithQueuedDeliveries } from './warnings';
 export type { StoredWarning } from './warnings';
 
 export { readTimeline, readIncidentEvents, readStreamsWithEvents, ENTRY_CORRECTED } from './timeline';

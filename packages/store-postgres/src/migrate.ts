@@ -14,6 +14,7 @@ import * as reportChain from './migrations/2026_12_09_10_00_00_report_chain';
 import * as createInterview from './migrations/2026_12_16_13_00_00_create_interview';
 import * as notifyEvent from './migrations/2026_12_17_10_00_00_notify_event';
 import * as createContact from './migrations/2026_12_20_10_00_00_create_contact';
+import * as createWarningIdentifier from './migrations/2026_12_20_10_10_00_create_warning_identifier';
 
 /** Migrations are listed here rather than read from disk, so they run the same under tsx and bundled. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_16_13_00_00_create_interview': createInterview,
   '2026_12_17_10_00_00_notify_event': notifyEvent,
   '2026_12_20_10_00_00_create_contact': createContact,
+  '2026_12_20_10_10_00_create_warning_identifier': createWarningIdentifier,
 };
 
 export class MigrationFailed extends Error {

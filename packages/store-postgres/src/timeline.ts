@@ -83,9 +83,31 @@ function decodeCursor(cursor: string): { tx: string; seq: string } {
 const nonEmpty = (list: readonly string[]) => (list.length ? [...list] : ['']);
 
 /**
+ * What a linked warning puts in an incident's timeline (issue 21): its issue, updates, lift or
+ * expiry, and the acknowledgement summary at its deadline (acknowledged/total, who was overdue).
+ */
+const WARNING_TIMELINE_TYPES = ['WarningIssued', 'WarningUpdated', 'WarningLifted', 'WarningExpired', 'WarningAckDeadlinePassed'] as const;
+
+/** The streams of the warnings linked to an incident (CAP `incidents`, LinkWarningToIncident). */
+function linkedWarnings(db: Kysely<Database>, incidentId: string) {
+  return db
+    .selectFrom('stream')
+    .select('stream_id')
+    .where('stream_type', '=', 'warning')
+    .where(sql<boolean>`snapshot->'context'->'incidents' ? ${incidentId}`);
+}
+
+/** An issue's recipient list stays out of the incident's record: its size is told, not names and phones. */
+function timelineData(type: string, data: Record<string, unknown>): Record<string, unknown> {
+  if (type !== 'WarningIssued' || !Array.isArray(data['recipients'])) return data;
+  const { recipients, ...rest } = data;
+  return { ...rest, recipientCount: recipients.length };
+}
+
+/**
  * An incident's timeline: its own events and those of every stream under it (command, resource
- * requests, report obligation, corrections), by the `incident_id` column, in commit order (tx_id,
- * seq). Keyset paging on the (incident_id, tx_id, seq) index keeps a page as cheap on the 100,000th
+ * requests, report obligation, corrections), by the `incident_id` column, and the releases of the
+ * warnings linked to it, in commit order (tx_id, seq). Keyset paging on the (incident_id, tx_id, seq) index keeps a page as cheap on the 100,000th
  * event as on the first.
  *
  * Unlike the global log this read does not stop at the snapshot horizon: the horizon is cluster-wide,
@@ -98,7 +120,13 @@ export async function readTimeline(db: Kysely<Database>, filter: TimelineFilter)
   let query = db
     .selectFrom('event')
     .select(['event_id', 'stream_id', 'stream_type', 'version', 'type', 'data', 'meta', 'jurisdiction', 'exercise', 'recorded_at', 'tx_id', 'seq'])
-    .where('incident_id', '=', filter.incidentId);
+    .where((eb) =>
+      eb.or([
+        eb('incident_id', '=', filter.incidentId),
+        // Warnings linked to the incident (issue 21): their releases and acknowledgement summary.
+        eb.and([eb('stream_id', 'in', linkedWarnings(db, filter.incidentId)), eb('type', 'in', [...WARNING_TIMELINE_TYPES])]),
+      ]),
+    );
   const { kinds, actors, roles, jurisdictions } = filter;
   if (kinds) query = query.where((eb) => eb.or([eb('type', 'in', nonEmpty(kinds)), eb('stream_type', 'in', nonEmpty(kinds))]));
   if (actors) query = query.where(sql<boolean>`meta->'actor'->>'userId' = any(${[...actors]}::text[])`);
@@ -130,7 +158,7 @@ export async function readTimeline(db: Kysely<Database>, filter: TimelineFilter)
       actorJurisdiction: meta.actor?.jurisdiction ?? '',
       jurisdiction: row.jurisdiction,
       exercise: row.exercise,
-      data: row.data,
+      data: timelineData(row.type, row.data),
       correctedBy: corrections.get(row.event_id) ?? [],
     };
   });

@@ -59,3 +59,47 @@ export async function warningReleaseEvents(db: Kysely<Database>, streamId?: stri
   const rows = await query.orderBy('stream_id').orderBy('version').execute();
   return rows.map((row) => ({ type: row.type, data: row.data }));
 }
+
+/**
+ * A free GB/T 35965.1 identifier slot of `senderCode` at `stamp` (Beijing-time second), or the slot
+ * already handed to `key` (a retried command). The lowest free sequence 0–9 of that second; when all
+ * ten are taken, of the next second (`nextStamp`). Concurrent callers race on the primary key, and the
+ * loser tries the next sequence: no two get one slot.
+ */
+export async function reserveWarningIdentifier(
+  db: Kysely<Database>,
+  request: { senderCode: string; stamp: string; key: string; nextStamp: (stamp: string) => string },
+): Promise<{ stamp: string; sequence: number }> {
+  let stamp = request.stamp;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const held = await db.selectFrom('warning_identifier').select(['stamp', 'sequence']).where('reservation_key', '=', request.key).executeTakeFirst();
+    if (held) return held;
+    const taken = await db.selectFrom('warning_identifier').select('sequence').where('sender_code', '=', request.senderCode).where('stamp', '=', stamp).execute();
+    const free = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].find((n) => !taken.some((t) => t.sequence === n));
+    if (free === undefined) {
+      stamp = request.nextStamp(stamp);
+      continue;
+    }
+    const inserted = await db
+      .insertInto('warning_identifier')
+      .values({ sender_code: request.senderCode, stamp, sequence: free, reservation_key: request.key })
+      .onConflict((oc) => oc.doNothing())
+      .returning(['stamp', 'sequence'])
+      .executeTakeFirst();
+    if (inserted) return inserted;
+  }
+  throw new Error(`no free GB/T 35965.1 identifier for ${request.senderCode} from ${request.stamp}`);
+}
+
+/** The warnings linked to an incident (LinkWarningToIncident, or linked at draft), oldest first. */
+export async function linkedWarningStreams(db: Kysely<Database>, incidentId: string): Promise<StoredWarning[]> {
+  const rows = await db
+    .selectFrom('stream')
+    .select(['stream_id', 'stream_type', 'version', 'snapshot'])
+    .where('stream_type', '=', 'warning')
+    .where(sql<boolean>`snapshot->'context'->'incidents' ? ${incidentId}`)
+    .orderBy('created_at')
+    .orderBy('stream_id')
+    .execute();
+  return toStoredWarnings(rows);
+}

@@ -1,5 +1,5 @@
 import type { ICS209_VERSIONS } from '@muster/contracts';
-import type { Briefing, SceneContext, IncidentContext } from '@muster/domain';
+import type { Briefing, SceneContext, IncidentContext, WarningContext } from '@muster/domain';
 import type { TimelineEntry } from '@muster/store-postgres';
 import { stringify } from 'csv-stringify/sync';
 
@@ -32,8 +32,16 @@ export interface ReportFacts {
  * null while the step has not happened. Times are the ones the machines kept, i.e. recorded times,
  * except a commander's tenure, which starts when the transfer became effective.
  */
-export function afterActionMetrics(incident: IncidentContext, scene: SceneContext | null, requests: readonly RequestFacts[], reports: readonly ReportFacts[], now: Date) {
+export function afterActionMetrics(
+  incident: IncidentContext,
+  scene: SceneContext | null,
+  requests: readonly RequestFacts[],
+  reports: readonly ReportFacts[],
+  now: Date,
+  linkedWarnings: readonly WarningContext[] = [],
+) {
   const start = incident.reportedAt;
+  const warnings = warningMetrics(incident, linkedWarnings);
   const tenures = (scene?.tenures ?? []).map((tenure, i, all) => {
     const until = all[i + 1]?.from ?? scene?.deactivatedAt ?? null;
     return { commander: tenure.commander, kind: tenure.kind, appointedBy: tenure.appointedBy, from: tenure.from, until, minutes: minutes(tenure.from, until ?? now.toISOString()) };
@@ -48,7 +56,10 @@ export function afterActionMetrics(incident: IncidentContext, scene: SceneContex
       responseActivation: minutes(start, incident.responseActivatedAt),
       control: minutes(start, incident.controlledAt),
       lifting: minutes(start, incident.liftedAt),
+      // From the first report to the first warning released that is linked to the incident (negative: the warning came first).
+      firstWarning: minutes(start, warnings.firstWarningAt),
     },
+    warnings,
     commanderTenures: tenures,
     resourceLeadTimes: requests.map((r) => ({ requestId: r.requestId, state: r.state, requestedAt: r.requestedAt, arrivedAt: r.arrivedAt, minutes: minutes(r.requestedAt, r.arrivedAt) })),
     // Reporting lateness (信息报送): minutes past the deadline; still open ones are late by now.
@@ -57,6 +68,39 @@ export function afterActionMetrics(incident: IncidentContext, scene: SceneContex
       const late = r.dueAt ? minutes(r.dueAt.toISOString(), (filed ?? now).toISOString()) : null;
       return { key: r.key, kind: r.kind, owedBy: r.owedBy, dueAt: r.dueAt?.toISOString() ?? null, submittedAt: filed?.toISOString() ?? null, minutesLate: late === null ? null : Math.max(0, late) };
     }),
+  };
+}
+
+/**
+ * The warnings of an incident in review (issue 21): when the first was released, and for each the
+ * share of its recipients who acknowledged (收到并知晓) within the acknowledgement deadline. A drill's
+ * incident counts only drill warnings and a real one only real warnings (DESIGN §3.9).
+ */
+function warningMetrics(incident: IncidentContext, linked: readonly WarningContext[]) {
+  const released = linked
+    .filter((w) => w.issuedAt !== null && (w.status === 'exercise') === incident.exercise)
+    .sort((a, b) => Date.parse(a.issuedAt ?? '') - Date.parse(b.issuedAt ?? ''));
+  const items = released.map((w) => {
+    const recipients = w.lastMile?.recipients ?? [];
+    const acknowledged = recipients.filter((d) => d.acknowledgedAt !== null).length;
+    const inTime = recipients.filter((d) => d.acknowledgedAt !== null && !d.late).length;
+    return {
+      warningId: w.warningId,
+      level: w.level,
+      issuedAt: w.issuedAt,
+      ackDeadline: w.lastMile?.ackDeadline ?? null,
+      recipients: recipients.length,
+      acknowledged,
+      acknowledgedWithinDeadline: inTime,
+      shareAcknowledgedWithinDeadline: recipients.length === 0 ? null : Math.round((inTime / recipients.length) * 1000) / 1000,
+    };
+  });
+  const total = items.reduce((n, w) => n + w.recipients, 0);
+  const inTime = items.reduce((n, w) => n + w.acknowledgedWithinDeadline, 0);
+  return {
+    firstWarningAt: items[0]?.issuedAt ?? null,
+    shareAcknowledgedWithinDeadline: total === 0 ? null : Math.round((inTime / total) * 1000) / 1000,
+    items,
   };
 }
 

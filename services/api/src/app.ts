@@ -79,7 +79,8 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   const options = {
     bodyLimit: deps.bodyLimit ?? 256 * 1024,
     // Ids are ours to validate; never let an oversized path segment through.
-    routerOptions: { maxParamLength: 200 },
+    // (512: a warning's signed acknowledgement link is a path segment of some 350 characters, issue 21.)
+    routerOptions: { maxParamLength: 512 },
     // Slow bodies (slowloris): a request not fully received within this gets a 408 and its connection
     // closed; a socket idle for twice as long is closed. Node looks for such connections every
     // connectionsCheckingInterval, so that interval is kept well under the timeout. The timeout goes

@@ -42,9 +42,9 @@ export type LastMileFact =
   | ({ type: 'ManualOutcome'; recipientId: string } & Omit<ManualOutcome, 'by'> & { by?: string });
 
 const DELIVERY_STATES = ['queued', 'sent', 'delivered', 'acknowledged', 'overdue'] as const;
-export type DeliveryState = (typeof DELIVERY_STATES)[number];
+type DeliveryState = (typeof DELIVERY_STATES)[number];
 
-export interface RecipientDelivery<R extends Recipient = Recipient> {
+interface RecipientDelivery<R extends Recipient = Recipient> {
   recipient: R;
   state: DeliveryState;
   sentAt: string | null;

@@ -225,7 +225,9 @@ export const warningMachine = setup({
     // Writes the next message's identifier and time; the release's event then carries the message whole.
     nextMessage: assign(({ context, event }) => {
       const sent = event.meta.now;
-      const identifier = warningIdentifier(senderCodeOf(context.jurisdiction, context.sender.agencyCode), sent, context.messages.length);
+      const senderCode = senderCodeOf(context.jurisdiction, context.sender.agencyCode);
+      const slot = event.type === 'IssueWarning' || event.type === 'UpdateWarning' || event.type === 'LiftWarning' ? event.identifierSlot : undefined;
+      const identifier = slot === undefined ? warningIdentifier(senderCode, sent, context.messages.length) : `${senderCode}_${slot.stamp}_${slot.sequence}`;
       return { messages: [...context.messages, { identifier, sent }] };
     }),
     // The recipients are fixed at issue; each must acknowledge within the level's time (ACK_DEADLINE_MINUTES).

@@ -127,7 +127,7 @@ export interface WarningRecipient extends Recipient {
 }
 
 /** The last mile of an issued warning: its recipients, fixed at issue, and the acknowledgement deadline. */
-export type WarningLastMile = LastMileDeliveries<WarningRecipient> & {
+type WarningLastMile = LastMileDeliveries<WarningRecipient> & {
   /** When unacknowledged recipients become manual tasks (issue + ACK_DEADLINE_MINUTES of the level). */
   ackDeadline: string;
   /** Recipients not yet sent to: the delivery worker's outbox (it looks for warnings with some). */
@@ -163,6 +163,13 @@ interface Cmd<T extends string> {
   meta: CommandMeta;
 }
 
+/**
+ * A release's GB/T 35965.1 identifier slot (time and sequence), handed out by the api so that two
+ * warnings of one room released in the same second never share an identifier; without one the
+ * machine numbers the warning's own messages (unique within the warning only).
+ */
+type IdentifierSlotted = { identifierSlot?: { stamp: string; sequence: number } };
+
 /** Drafts the warning; `warningId` comes from the stream id. */
 type DraftWarning = Cmd<'DraftWarning'> & {
   warningId: string;
@@ -181,7 +188,7 @@ type ApproveWarning = Cmd<'ApproveWarning'> & { note?: string };
  * 发布: releases the approved warning (msgType Alert). `recipients` is the list the api built from
  * the contact registry by the warning's area and `recipientRoles`, fixed here.
  */
-type IssueWarning = Cmd<'IssueWarning'> & { recipientRoles?: ContactRole[]; recipients?: WarningRecipient[] };
+type IssueWarning = Cmd<'IssueWarning'> & IdentifierSlotted & { recipientRoles?: ContactRole[]; recipients?: WarningRecipient[] };
 /** The delivery worker sent the warning to a recipient on a channel (the adapter's message id). */
 type RecordWarningSent = Cmd<'RecordWarningSent'> & { recipientId: string; channel: DeliveryChannelName; providerMessageId: string };
 /** A channel's delivery receipt came back for a recipient. */
@@ -191,9 +198,9 @@ type AcknowledgeWarning = Cmd<'AcknowledgeWarning'> & { recipientId: string };
 /** 人工通知: a duty officer called an overdue recipient. */
 type RecordManualOutcome = Cmd<'RecordManualOutcome'> & { recipientId: string; outcome: 'reached' | 'unreachable'; note: string };
 /** 续发/调整 (§70): new level, texts, area or expiry, with the reason (msgType Update). */
-type UpdateWarning = Cmd<'UpdateWarning'> & { reason: string; level: WarningLevel; content: WarningContent };
+type UpdateWarning = Cmd<'UpdateWarning'> & IdentifierSlotted & { reason: string; level: WarningLevel; content: WarningContent };
 /** 解除 (§70): the danger is gone (msgType Cancel, the reason in `note`). */
-type LiftWarning = Cmd<'LiftWarning'> & { reason: string };
+type LiftWarning = Cmd<'LiftWarning'> & IdentifierSlotted & { reason: string };
 /** Links the warning to an incident (CAP `incidents`). */
 type LinkWarningToIncident = Cmd<'LinkWarningToIncident'> & { incidentId: string };
 /** Sent by the timers service when the warning's `expires` row falls due. */

@@ -81,6 +81,9 @@ apiTest.beforeAll(async ({ database, api }) => {
       content: { category: 'Met', zh: { event: '暴雨', headline: 'Rainstorm', description: 'Heavy rain', instruction: 'Stay inside' }, expires: new Date(Date.now() + 3_600_000).toISOString(), channels: ['SMS'], area: { description: 'Dinghu', jurisdictions: [DINGHU] } },
     },
   });
+  // A contact of Dinghu's registry (通讯录, issue 21); its id is the registry's.
+  const contact = await ok<{ contactId: string }>(dinghuDuty, 'POST', '/contacts', { jurisdiction: DINGHU, area: '441203100', areaName: 'Shakeng', name: 'Shakeng township head', role: 'township_head', phone: '13800000001', channels: ['sms'] });
+  TARGET_IDS['contactId'] = { real: contact.contactId, missing: 'ct-no' };
   await ok(dinghuDuty, 'POST', '/watch-log', {
     entryId: 'w-dh',
     jurisdiction: DINGHU,
@@ -176,6 +179,10 @@ function validBody(id: RouteId, eventId: string): unknown {
       return { type: 'ReportSupervisionProgress', data: { note: 'nothing yet' } };
     case 'warningCommand':
       return { type: 'ApproveWarning' };
+    case 'updateContact':
+      return { phone: '13800000002' };
+    case 'deactivateContact':
+      return {};
     default:
       return undefined;
   }

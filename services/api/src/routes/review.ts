@@ -1,6 +1,6 @@
 import { CorrectEntryRequestSchema, FormQuerySchema, ICS_FORMS, NotFoundError, TimelineExportQuerySchema, StateAtQuerySchema, TimelineQuerySchema, ValidationError, parseOrThrow } from '@muster/contracts';
 import { correctionStreamId, isStreamOf } from '@muster/domain';
-import { ENTRY_CORRECTED, incidentView, listResourceRequests, readIncidentEvents, readTimeline, type Database, type TimelineEntry } from '@muster/store-postgres';
+import { ENTRY_CORRECTED, incidentView, linkedWarningStreams, listResourceRequests, readIncidentEvents, readTimeline, type Database, type TimelineEntry } from '@muster/store-postgres';
 import { sceneStreamId, stateAt, type ReviewEvent, type StoredStream } from '@muster/engine';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
@@ -113,6 +113,7 @@ export function registerReviewRoutes(deps: RouteContext): void {
       // Timeliness against the first deadline and the first filing, charged to the room that owed it.
       reports.map((r) => ({ key: r.item_id, kind: r.kind, owedBy: r.jurisdiction, dueAt: r.first_due_at, submittedAt: r.first_submitted_at })),
       deps.clock.now(),
+      (await linkedWarningStreams(deps.db, incidentId)).map((w) => w.state.context),
     );
   });
 

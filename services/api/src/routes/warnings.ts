@@ -12,10 +12,10 @@ import {
   WarningMessageQuerySchema,
   parseOrThrow,
 } from '@muster/contracts';
-import { boardOf, CONTACT_ROLES, warningStreamId, type ContactRole, type DeliveryChannelName, type WarningContext, type WarningMessage, type WarningRecipient } from '@muster/domain';
+import { beijingStamp, boardOf, CONTACT_ROLES, senderCodeOf, warningStreamId, type ContactRole, type DeliveryChannelName, type WarningContext, type WarningMessage, type WarningRecipient } from '@muster/domain';
 import { canReadJurisdiction, jurisdictionsWithin, lastMileActor } from '@muster/engine';
 import { verifyAckLink } from '@muster/identity';
-import { contactsCovering, listWarningStreams, warningReleaseEvents, type StoredWarning } from '@muster/store-postgres';
+import { contactsCovering, listWarningStreams, reserveWarningIdentifier, warningReleaseEvents, type StoredWarning } from '@muster/store-postgres';
 import { atomFeed, capIndex, capXml, currentWarnings, gbXml, latestMessages, releasedMessages } from '@muster/warning-xml';
 import type { FastifyReply } from 'fastify';
 import { commandOf } from '../command-envelope';
@@ -23,6 +23,12 @@ import { actorOf } from '../identity';
 import { exerciseFlag, loadReadableIncident, pathParam, validId, type RouteContext, type RouteRequest } from './access';
 
 const XML = 'application/xml; charset=utf-8';
+
+/** The Beijing-time second after `stamp` (`YYYYMMDDhhmmss`): Beijing time has no daylight saving, so UTC arithmetic serves. */
+function nextStamp(stamp: string): string {
+  const [y, mo, d, h, mi, se] = [0, 4, 6, 8, 10, 12].map((i, n) => Number(stamp.slice(i, n === 0 ? 4 : i + 2)));
+  return new Date(Date.UTC(y ?? 0, (mo ?? 1) - 1, d, h, mi, (se ?? 0) + 1)).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+}
 
 
 /** A warning as its room reads it: its state, without who last touched it. */
@@ -103,10 +109,24 @@ export function registerWarningRoutes({ serve, engine, db, tree, clock, newId, a
     const body = parseOrThrow(WarningCommandRequestSchema, request.body);
     const streamId = warningStream(pathParam(request, 'warningId'));
     if (body.type === 'LinkWarningToIncident') await checkLinkable(request, [body.data?.['incidentId']], () => 'data.incidentId');
-    if (body.type === 'IssueWarning') {
-      const { recipientRoles } = parseOrThrow(IssueWarningFilingSchema, body.data ?? {}, ['data']);
-      const recipients = await recipientsFor(request, streamId, recipientRoles ?? CONTACT_ROLES);
-      return engine.handle(commandOf(request, 'warning', streamId, { ...body, data: { ...body.data, ...(recipients === null ? {} : { recipients }) } }));
+    if (body.type === 'IssueWarning' || body.type === 'UpdateWarning' || body.type === 'LiftWarning') {
+      // What only the api fills in: never taken from the client.
+      const { identifierSlot: _slot, recipients: _recipients, ...data } = body.data ?? {};
+      const warning = await engine.tryLoad('warning', streamId);
+      const readable = warning !== null && canReadJurisdiction(tree, actorOf(request), warning.state.context.jurisdiction);
+      const extra: Record<string, unknown> = {};
+      if (body.type === 'IssueWarning') {
+        const { recipientRoles } = parseOrThrow(IssueWarningFilingSchema, data, ['data']);
+        const recipients = await recipientsFor(request, streamId, recipientRoles ?? CONTACT_ROLES);
+        if (recipients !== null) extra['recipients'] = recipients;
+      }
+      if (readable) {
+        // GB/T 35965.1: two warnings of one room released in the same second must not share an identifier.
+        const context = warning.state.context;
+        const key = `${actorOf(request).userId}/${streamId}/${body.commandId ?? newId()}`;
+        extra['identifierSlot'] = await reserveWarningIdentifier(db, { senderCode: senderCodeOf(context.jurisdiction, context.sender.agencyCode), stamp: beijingStamp(clock.now().toISOString()), key, nextStamp });
+      }
+      return engine.handle(commandOf(request, 'warning', streamId, { ...body, data: { ...data, ...extra } }));
     }
     return engine.handle(commandOf(request, 'warning', streamId, body));
   });

@@ -1,4 +1,4 @@
-import { useI18n, type Lang } from './i18n';
+import type { Lang } from './i18n';
 
 /**
  * The words of the warning screens (预警, issue 21): the list, the draft and its commands, the
@@ -99,6 +99,7 @@ const zh = {
   noWarningsOfIncident: '本事件暂无关联预警',
   sent: '已提交',
   unknownPerson: '本室人员',
+  recipientCount: '发送 {n} 人',
   expiresIn: '至',
   // The acknowledgement board (最后一公里).
   ackBoard: '签收情况（最后一公里）',
@@ -265,6 +266,7 @@ const en: Record<WarningWordKey, string> = {
   noWarningsOfIncident: 'No warning linked to this incident',
   sent: 'Sent',
   unknownPerson: 'Room staff',
+  recipientCount: 'Sent to {n}',
   expiresIn: 'until',
   ackBoard: 'Acknowledgements (last mile)',
   acknowledged: 'Acknowledged',
@@ -344,9 +346,4 @@ export function warningWord(lang: Lang, key: WarningWordKey, slots: Record<strin
 export function warningWordOf(lang: Lang, prefix: string, value: string): string {
   const key = `${prefix}.${value}`;
   return key in zh ? WORDS[lang][key as WarningWordKey] : value;
-}
-
-export function useWarningWords(): { w: (key: WarningWordKey, slots?: Record<string, string | number>) => string; wr: (prefix: string, value: string) => string } {
-  const { lang } = useI18n();
-  return { w: (key, slots) => warningWord(lang, key, slots), wr: (prefix, value) => warningWordOf(lang, prefix, value) };
 }

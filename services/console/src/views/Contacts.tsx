@@ -5,7 +5,7 @@ import { apiErrors, check, Field, FormError, type FieldErrors } from '../lib/for
 import { useI18n } from '../lib/i18n';
 import { href } from '../lib/route';
 import { jurisdictionName, useApp, useLoad } from '../lib/session';
-import { useWarningWords } from '../lib/warning-text';
+import { useWarningWords } from '../lib/use-warning-words';
 import { errorAt } from './WarningContentForm';
 import { roomAndBelow } from './Warnings';
 

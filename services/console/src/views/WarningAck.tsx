@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { useI18n } from '../lib/i18n';
 import { anonymousClient } from '../lib/session';
 import { formatTime } from '../lib/time';
-import { useWarningWords } from '../lib/warning-text';
+import { useWarningWords } from '../lib/use-warning-words';
 import { WarningLevelBadge } from './Warnings';
 
 /**

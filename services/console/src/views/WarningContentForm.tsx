@@ -1,7 +1,7 @@
 import { Field, type FieldErrors } from '../lib/forms';
 import { useI18n } from '../lib/i18n';
 import { zoneLabel } from '../lib/time';
-import { useWarningWords } from '../lib/warning-text';
+import { useWarningWords } from '../lib/use-warning-words';
 import { areaDescriptionOf, parsePolygon, toggleArea, WARNING_CATEGORY_OPTIONS, WARNING_CHANNEL_OPTIONS, WARNING_LEVEL_OPTIONS, type AreaNode, type ContentInputs } from '../lib/warnings';
 
 /** The error of a field or of a part of it (`content.area.jurisdictions.0` belongs to the area picker). */

@@ -6,7 +6,7 @@ import { useI18n } from '../lib/i18n';
 import { href } from '../lib/route';
 import { jurisdictionName, useApp, useLiveFeed, useLoad } from '../lib/session';
 import { formatTime } from '../lib/time';
-import { useWarningWords } from '../lib/warning-text';
+import { useWarningWords } from '../lib/use-warning-words';
 import { areaDescriptionOf, areaTree, contentOf, contentPayload, emptyInputs, warningRank, type AreaNode, type ContentInputs } from '../lib/warnings';
 import { ConnectionBadge } from '../lib/widgets';
 import { checkPolygon, errorAt, WarningContentForm } from './WarningContentForm';

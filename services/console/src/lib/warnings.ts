@@ -110,7 +110,7 @@ export function parsePolygon(text: string): PolygonParse {
 }
 
 /** A polygon as the form shows it: one `lat,lon` a line. */
-export function polygonText(points: readonly { lat: number; lon: number }[] | null): string {
+function polygonText(points: readonly { lat: number; lon: number }[] | null): string {
   return (points ?? []).map((p) => `${p.lat},${p.lon}`).join('\n');
 }
 

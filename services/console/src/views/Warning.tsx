@@ -1,5 +1,5 @@
 import type { WarningView } from '@muster/client';
-import { COMMAND_PAYLOAD_SCHEMAS } from '@muster/contracts';
+import { COMMAND_PAYLOAD_SCHEMAS, ContactSchema, IssueWarningFilingSchema } from '@muster/contracts';
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { z } from 'zod';
 import { download } from '../lib/download';
@@ -107,7 +107,7 @@ function WarningDetails({ warning, connection, tick, onChanged }: { warning: War
               </dd>
               <dt>{w('area')}</dt>
               <dd data-testid="warning-area">{content?.area.description ?? '—'}</dd>
-              <dt>{w('onset')}</dt>
+              <dt>{w('onsetShort')}</dt>
               <dd>{time(content?.onset ?? warning.issuedAt)}</dd>
               <dt>{w('expires')}</dt>
               <dd>{time(content?.expires)}</dd>
@@ -181,9 +181,7 @@ function WarningDetails({ warning, connection, tick, onChanged }: { warning: War
           {warning.state === 'draft' && leader ? (
             <NoteForm title={w('approve')} testId="approve-warning" field="note" label="approveNote" schema={WARNING.ApproveWarning} send={send('ApproveWarning')} optional />
           ) : null}
-          {warning.state === 'approved' && staff ? (
-            <NoteForm title={w('issue')} testId="issue-warning" schema={WARNING.IssueWarning} send={send('IssueWarning')} note={w('issueNote')} />
-          ) : null}
+          {warning.state === 'approved' && staff ? <IssueForm send={send('IssueWarning')} /> : null}
           {warning.state === 'draft' && staff && content ? (
             <ContentCommandForm title={w('revise')} testId="revise-warning" warning={warning} content={content} schema={WARNING.ReviseWarningDraft} send={send('ReviseWarningDraft')} />
           ) : null}
@@ -208,6 +206,53 @@ function WarningDetails({ warning, connection, tick, onChanged }: { warning: War
   );
 }
 
+const CONTACT_ROLES = ContactSchema.shape.role.options;
+
+/** 发布预警: to the registry's contacts in the warning's area, of the roles ticked (all by default). */
+function IssueForm({ send }: { send(payload: z.output<typeof IssueWarningFilingSchema>): Promise<unknown> }) {
+  const i18n = useI18n();
+  const { w, wr } = useWarningWords();
+  const [roles, setRoles] = useState<string[]>([...CONTACT_ROLES]);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [busy, setBusy] = useState(false);
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    const checked = check(IssueWarningFilingSchema, { recipientRoles: roles });
+    if (!checked.ok) return setErrors(checked.errors);
+    setBusy(true);
+    try {
+      await send(checked.value);
+      setErrors({});
+    } catch (error) {
+      setErrors(apiErrors(error, i18n));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <form className="panel command-form" onSubmit={(e) => void submit(e)} noValidate data-testid="issue-warning">
+      <h3>{w('issue')}</h3>
+      <p className="hint">{w('issueNote')}</p>
+      <Field name="recipientRoles" label={w('recipientRoles')} error={errorAt(errors, 'recipientRoles')}>
+        <span className="checks">
+          {CONTACT_ROLES.map((role) => (
+            <label key={role} className="check">
+              <input type="checkbox" checked={roles.includes(role)} onChange={() => setRoles(roles.includes(role) ? roles.filter((r) => r !== role) : [...roles, role])} />
+              {wr('crole', role)}
+            </label>
+          ))}
+        </span>
+      </Field>
+      <FormError errors={errors} />
+      <div className="buttons">
+        <button type="submit" disabled={busy}>
+          {w('issue')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
 /**
  * A command with at most one input (审批意见, 解除理由, the incident to link): checked with the
  * command's schema before it is sent, the api's refusal beside the field it names.
@@ -219,7 +264,6 @@ function NoteForm<S extends z.ZodType>(props: {
   label?: WarningWordKey;
   options?: { value: string; label: string }[];
   optional?: boolean;
-  note?: string;
   schema: S;
   send(payload: z.output<S>): Promise<unknown>;
 }) {
@@ -247,7 +291,6 @@ function NoteForm<S extends z.ZodType>(props: {
   return (
     <form className="panel command-form" onSubmit={(e) => void submit(e)} noValidate data-testid={props.testId}>
       <h3>{props.title}</h3>
-      {props.note ? <p className="hint">{props.note}</p> : null}
       {props.field && props.label ? (
         <Field name={props.field} label={w(props.label)} error={errorAt(errors, props.field)}>
           {props.options ? (

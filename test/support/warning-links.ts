@@ -1,24 +1,31 @@
-import type { MusterHttpClient } from '@muster/client';
-import { signAckLink } from '@muster/identity';
-import { TEST_JWT_SECRET } from '@muster/testkit';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** One message the local delivery channels of `muster start` handed over (a line of their dev outbox). */
+interface OutboxLine {
+  reference: string;
+  to: { name: string; phone: string };
+  ackUrl: string;
+}
 
 /**
- * A recipient's acknowledgement link for a warning, once the delivery has sent to them: the first
- * recipient of the recipients answer (GET /warnings/:id/recipients) whose message went out, and the
- * link as the delivery worker of `muster start` signs it (the server's secret is the tests' one,
- * TEST_JWT_SECRET) and writes it into the SMS (`<api>/console/ack/<token>`). The local delivery
- * adapter keeps what it sent in the server's memory, out of the test process's reach.
+ * The acknowledgement link the delivery sent for a warning, as a recipient's phone receives it: read
+ * from the dev outbox of `muster start` (`<MUSTER_DATA_DIR>/local-outbox.jsonl`, one JSON line per
+ * message its local channels sent), with the recipient's name. Waits until the delivery worker has
+ * sent one of the warning's messages.
  */
-export async function ackLinkFor(base: string, room: MusterHttpClient, warningId: string, timeoutMs: number): Promise<{ link: string; name: string }> {
+export async function ackLinkOf(dataDir: string, warningId: string, timeoutMs: number): Promise<{ link: string; name: string }> {
+  const file = join(dataDir, 'local-outbox.jsonl');
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const { items } = await room.call('warningRecipients', { params: { warningId } });
-    const sent = items.find((r) => r.sentAt !== null);
-    if (sent) {
-      const token = await signAckLink({ warningId, recipientId: sent.recipientId }, { secret: TEST_JWT_SECRET, ttlSeconds: 3600 });
-      return { link: `${base}/console/ack/${token}`, name: sent.name };
-    }
-    if (Date.now() > until) throw new Error(`warning ${warningId}: no recipient sent to within ${timeoutMs} ms (${items.length} recipients)`);
+    const text = await readFile(file, 'utf8').catch(() => '');
+    const sent = text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as OutboxLine)
+      .find((m) => m.reference.startsWith(`${warningId}/`));
+    if (sent) return { link: sent.ackUrl, name: sent.to.name };
+    if (Date.now() > until) throw new Error(`no message of warning ${warningId} in ${file} within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }

@@ -25,12 +25,16 @@ export async function listWarningStreams(db: Kysely<Database>, rooms: readonly s
   return toStoredWarnings(rows);
 }
 
-/** The warnings whose last mile still has recipients to send to (the delivery worker's outbox), oldest first. */
+/**
+ * The warnings in force whose last mile still has recipients to send to (the delivery worker's
+ * outbox), oldest first. A lifted or expired warning is sent to nobody more.
+ */
 export async function warningsWithQueuedDeliveries(db: Kysely<Database>, limit: number): Promise<StoredWarning[]> {
   const rows = await db
     .selectFrom('stream')
     .select(['stream_id', 'stream_type', 'version', 'snapshot'])
     .where('stream_type', '=', 'warning')
+    .where(sql<boolean>`snapshot->>'value' in ('issued', 'updated')`)
     .where(sql<boolean>`coalesce((snapshot->'context'->'lastMile'->>'queued')::int, 0) > 0`)
     .orderBy('created_at')
     .limit(limit)

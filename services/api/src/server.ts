@@ -34,6 +34,8 @@ export interface ApiServerOptions {
   console?: ConsoleOptions | undefined;
   /** The process's metrics registry, served at GET /metrics, and the token a scrape must send (MUSTER_METRICS_TOKEN). */
   metrics?: ApiMetricsOptions | undefined;
+  /** Warnings' last mile (issue 21): a file the local channels append each message to (`muster start`: a dev outbox). */
+  delivery?: { outboxFile?: string | undefined } | undefined;
 }
 
 export interface ApiAuthOptions {
@@ -91,8 +93,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   // here, which record and report delivered; a real provider replaces them (last-mile/channels.ts).
   let delivery: DeliveryWorker | null = null;
   if (auth.secret) {
-    const channels = localChannels();
-    const worker = startDeliveryWorker({ db: options.db, engine: options.engine, channels, secret: auth.secret, linkBase: `${url}/console/ack`, logger: options.logger });
+    const channels = localChannels(options.delivery?.outboxFile ?? null);
+    // The console's phone page (#/ack/<token>) opens the link.
+    const worker = startDeliveryWorker({ db: options.db, engine: options.engine, channels, secret: auth.secret, linkBase: `${url}/console/#/ack`, logger: options.logger });
     for (const channel of Object.values(channels)) channel.reportTo(worker.receive);
     delivery = worker;
   }

@@ -13,7 +13,8 @@
  * FUZZ_RUNS (default 25 per route) and FUZZ_SEED replay or widen a run; a failure prints its seed.
  */
 import type { Actor } from '@muster/domain';
-import { authHeader, type TestDatabase } from '@muster/testkit';
+import { signAckLink } from '@muster/identity';
+import { authHeader, TEST_JWT_SECRET, type TestDatabase } from '@muster/testkit';
 import fc from 'fast-check';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { sql } from 'kysely';
@@ -27,6 +28,8 @@ const commander: Actor = { userId: 'u-chief', roles: ['responder'], jurisdiction
 const DINGHU = '441203';
 /** The county room the city supervises (督办) and interviews (约谈). */
 const county: Actor = { userId: 'do-dinghu', roles: ['duty_officer'], jurisdiction: DINGHU };
+/** The city's leader, who approves the city's warnings. */
+const cityLeader: Actor = { userId: 'ld-city', roles: ['leader'], jurisdiction: CITY };
 const RUNS = Number(process.env['FUZZ_RUNS'] ?? 25);
 const SEED = process.env['FUZZ_SEED'] === undefined ? Date.now() ^ (Math.random() * 0x7fffffff) : Number(process.env['FUZZ_SEED']);
 const WRITE_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -160,6 +163,40 @@ const WRITE_ROUTES: Record<string, WriteRoute> = {
     body: () => ({ type: 'LinkWarningToIncident', data: { incidentId: fixture.incident } }),
     stores: true,
   },
+  // The last mile (issue 21): the contact registry and the public acknowledgement link.
+  'POST /contacts': {
+    body: () => ({ jurisdiction: DINGHU, area: '441203100', areaName: '坑口街道 Kengkou', name: '坑口街道负责人 head', role: 'township_head', phone: '13800000001', channels: ['sms', 'voice'] }),
+    stores: true,
+  },
+  'PUT /contacts/:contactId': {
+    prepare: async () => (await newContact()).contactId,
+    params: (contactId) => ({ contactId }),
+    body: () => ({ name: '坑口街道值班 duty', phone: '13800000002', channels: ['voice'] }),
+    stores: true,
+  },
+  'POST /contacts/:contactId/deactivate': {
+    prepare: async () => (await newContact()).contactId,
+    params: (contactId) => ({ contactId }),
+    body: () => ({}),
+    stores: true,
+  },
+  'POST /public/warning-ack/:token': {
+    // A city warning over Dinghu, issued to a reservoir keeper just registered; the link signed for them.
+    prepare: async () => {
+      const contact = await newContact('reservoir_keeper');
+      const drafted = await send('POST', '/warnings', JSON.stringify({ data: { level: 'blue', sender: { name: '肇庆市预警信息发布中心 Zhaoqing', agencyCode: '416' }, content: dinghuContent() } }));
+      expect(drafted.statusCode, drafted.body).toBe(201);
+      const warningId = drafted.json<{ streamId: string }>().streamId.replace(/^warning:/, '');
+      for (const [type, actor] of [['ApproveWarning', cityLeader], ['IssueWarning', city]] as const) {
+        const sent = await send('POST', `/warnings/${warningId}/commands`, JSON.stringify({ type, data: type === 'IssueWarning' ? { recipientRoles: ['reservoir_keeper'] } : {} }), actor);
+        expect(sent.statusCode, sent.body).toBe(200);
+      }
+      return signAckLink({ warningId, recipientId: contact.contactId }, { secret: TEST_JWT_SECRET, ttlSeconds: 3600 });
+    },
+    params: (token) => ({ token }),
+    body: () => ({}),
+    stores: true,
+  },
   'POST /interviews': {
     body: () => ({
       jurisdiction: DINGHU,
@@ -198,6 +235,18 @@ const isWriteMethod = (method: string): method is WriteMethod => WRITE_METHODS.h
 
 function send(method: WriteMethod, url: string, payload: string, actor: Actor = city) {
   return app.inject({ method, url, payload, headers: { ...auth.get(actor), 'content-type': 'application/json' } });
+}
+
+/** A contact of Dinghu's registry, registered by the city (which keeps its counties'). */
+async function newContact(role = 'township_head'): Promise<{ contactId: string }> {
+  const created = await send('POST', '/contacts', JSON.stringify({ ...(WRITE_ROUTES['POST /contacts']?.body('') as object), role }));
+  expect(created.statusCode, created.body).toBe(201);
+  return created.json<{ contactId: string }>();
+}
+
+/** A city warning's content over Dinghu, whose registry its recipients come from. */
+function dinghuContent() {
+  return { category: 'Met', zh: { event: '暴雨', headline: '鼎湖区暴雨预警', description: 'Rain 暴雨', instruction: 'Stay in 留在室内' }, expires: soon(240), channels: ['SMS'], area: { description: '鼎湖区', jurisdictions: [DINGHU] } };
 }
 
 /** `POST /incidents/:incidentId/commands` as its method and path. */
@@ -404,6 +453,7 @@ function urlOf(route: string, params: Record<string, string>): string {
 
 apiTest.override('apiOptions', { scope: 'file' }, async () => ({
   login: await testLogins(),
+  ackLinks: { secret: TEST_JWT_SECRET },
   onRoute: (route: RouteOptions) => {
     for (const method of [route.method].flat()) if (WRITE_METHODS.has(method)) registered.add(`${method} ${route.url}`);
   },
@@ -411,7 +461,7 @@ apiTest.override('apiOptions', { scope: 'file' }, async () => ({
 apiTest.beforeAll(async ({ database, api }) => {
   t = database;
   app = api;
-  for (const actor of [city, commander, county]) auth.set(actor, await authHeader(actor));
+  for (const actor of [city, commander, county, cityLeader]) auth.set(actor, await authHeader(actor));
 
   const ok = async (method: WriteMethod, url: string, body: unknown) => {
     const response = await send(method, url, JSON.stringify(body));

@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { authOptions } from './auth';
+import { seedDemoContacts } from './demo-contacts';
 import type { MusterEnv } from './config';
 
 /** The relay of `muster start` (the relay's default name): its checkpoint is what /health/ready measures lag from. */
@@ -40,6 +41,8 @@ export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logg
   const db = connect({ connectionString: databaseUrl, maxConnections: env.DB_POOL_SIZE, applicationName: 'muster' });
   // Before anything reads a table: the relay and the gateway start before the api (which also migrates).
   await migrateToLatest(db);
+  // Demo mode: a contact registry to send warnings to (issue 21), only into an empty one.
+  if (auth.demo) await seedDemoContacts(db, new Date());
   const bus: EventBus = env.NATS_URL
     ? await connectEventBus({
         servers: env.NATS_URL.split(',').map((s) => s.trim()),
@@ -88,6 +91,8 @@ export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logg
     readinessProbes: [...(bus instanceof NatsEventBus ? [natsProbe(() => bus)] : []), relayLagProbe(db, RELAY_NAME, env.MUSTER_READY_RELAY_LAG_MS)],
     console: hasConsole ? { dir: consoleDir, gatewayPort: Number(new URL(gateway.url).port), showDemoUsers: auth.demo } : undefined,
     metrics: { registry: metrics, token: env.MUSTER_METRICS_TOKEN },
+    // No SMS provider here: the local channels write what they would send to a file of the data directory.
+    delivery: { outboxFile: resolve(env.MUSTER_DATA_DIR, 'local-outbox.jsonl') },
   });
   // Report deadlines fire here too; other timers processes may share the rows (services/timers).
   const timers = startTimers({ db, engine, logger: logger.child({ service: 'timers' }), observer: deadlineMetrics(metrics, () => countDueDeadlines(db, new Date())) });

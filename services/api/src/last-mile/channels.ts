@@ -1,3 +1,5 @@
+import { appendFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { DeliveryChannelName, WarningLevel } from '@muster/domain';
 
 /**
@@ -38,7 +40,8 @@ export interface DeliveryChannel {
 }
 
 /**
- * The local adapter for tests and development: it records what it sent (nothing leaves the process)
+ * The local adapter for tests and development: it records what it sent (nothing leaves the process;
+ * with `outboxFile`, also one JSON line per message there, a dev outbox of what would have been sent)
  * and reports each message delivered through the sink right after, as a provider's report would.
  */
 export class LocalDeliveryChannel implements DeliveryChannel {
@@ -48,6 +51,7 @@ export class LocalDeliveryChannel implements DeliveryChannel {
   constructor(
     readonly channel: DeliveryChannelName,
     private readonly receipts: { sink: ReceiptSink | null; now: () => Date } = { sink: null, now: () => new Date() },
+    private readonly outboxFile: string | null = null,
   ) {}
 
   /** Where its delivery reports go (the delivery worker, once started). */
@@ -59,6 +63,10 @@ export class LocalDeliveryChannel implements DeliveryChannel {
     this.sent.push(message);
     this.count += 1;
     const providerMessageId = `local-${this.channel}-${this.count}`;
+    if (this.outboxFile !== null) {
+      await mkdir(dirname(this.outboxFile), { recursive: true });
+      await appendFile(this.outboxFile, `${JSON.stringify({ channel: this.channel, providerMessageId, ...message })}\n`);
+    }
     const sink = this.receipts.sink;
     if (sink !== null) {
       // Reported after the send returned, as a provider's report arrives on its own.
@@ -70,7 +78,8 @@ export class LocalDeliveryChannel implements DeliveryChannel {
   }
 }
 
-/** One local channel of each kind, for `muster start` and the tests. */
-export function localChannels(): Record<DeliveryChannelName, LocalDeliveryChannel> {
-  return { sms: new LocalDeliveryChannel('sms'), voice: new LocalDeliveryChannel('voice'), app: new LocalDeliveryChannel('app'), loudspeaker: new LocalDeliveryChannel('loudspeaker') };
+/** One local channel of each kind, for `muster start` and the tests; all writing to `outboxFile` when given. */
+export function localChannels(outboxFile: string | null = null): Record<DeliveryChannelName, LocalDeliveryChannel> {
+  const local = (channel: DeliveryChannelName) => new LocalDeliveryChannel(channel, { sink: null, now: () => new Date() }, outboxFile);
+  return { sms: local('sms'), voice: local('voice'), app: local('app'), loudspeaker: local('loudspeaker') };
 }

@@ -16,6 +16,8 @@ export interface DeliveryWorkerOptions {
   linkBase: string;
   clock?: { now(): Date };
   pollMs?: number;
+  /** How long a recipient whose send failed waits before it is tried again (default 30 s). */
+  retryDelayMs?: number;
   logger?: { warn(details: object, message: string): void; error(details: object, message: string): void } | undefined;
   /** false: no background loop; the caller drives it with `tick()`. */
   autoStart?: boolean;
@@ -56,7 +58,21 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
     }
   }
 
+  /** References whose send failed, and when they may be tried again (a provider that refuses is not asked every second). */
+  const retryAfter = new Map<string, number>();
+
   async function sendOne(warning: WarningContext, recipientId: string): Promise<boolean> {
+    const reference = `${warning.warningId}/${recipientId}`;
+    if ((retryAfter.get(reference) ?? 0) > Date.now()) return false;
+    try {
+      return await sendNow(warning, recipientId);
+    } catch (error) {
+      retryAfter.set(reference, Date.now() + (options.retryDelayMs ?? 30_000));
+      throw error;
+    }
+  }
+
+  async function sendNow(warning: WarningContext, recipientId: string): Promise<boolean> {
     const delivery = warning.lastMile?.recipients.find((d) => d.recipient.recipientId === recipientId);
     if (!delivery) return false;
     const { recipient } = delivery;

@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHttpClient, type MusterHttpClient } from '@muster/client';
+import type { Database } from '@muster/store-postgres';
 import { integrationTest } from '@muster/testkit/fixtures';
+import { sql, type Kysely } from 'kysely';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startConsoleUnderTest, SHOTS, type ConsoleUnderTest } from '../support/console-under-test';
@@ -23,8 +25,10 @@ let browser: Browser;
 let base: string;
 let ui: ConsoleUnderTest | undefined;
 let dataDir: string;
+let db: Kysely<Database>;
 
 integrationTest.beforeAll(async ({ database }) => {
+  db = database.db;
   ui = await startConsoleUnderTest(database.url, 'warnings');
   ({ base, browser, dataDir } = ui);
 });
@@ -207,6 +211,35 @@ describe('warnings in the console (chromium)', () => {
       { name: 'leader', page: leader.page },
       { name: 'phone', page: phone },
     ]);
+
+    // The acknowledgement deadline (60 minutes for yellow) cannot be waited for in a browser test: its
+    // row is brought forward in PostgreSQL and the timers of `muster start` fire it. Whoever has not
+    // acknowledged becomes a 人工通知 task on the board, live.
+    await sql`update deadline set due_at = now() where stream_id = ${`warning:${warningId}`} and key = 'ack' and fired_at is null`.execute(db);
+    const tasks = duty.page.getByTestId('manual-task');
+    await expect.poll(() => tasks.count(), { timeout: LIVE_WITHIN_MS }).toBe(total - 1);
+    expect(await duty.page.evaluate(() => Reflect.get(globalThis, '__sameDocument'))).toBe(true);
+    // The duty officer calls the first: no outcome is refused beside the field; not reached keeps the
+    // task (with the last call shown); reached closes it.
+    const task = tasks.first();
+    const called = (await task.locator('p').first().textContent()) ?? '';
+    await task.locator('button[type=submit]').click();
+    await task.getByTestId('error-outcome').waitFor();
+    await task.locator('select[name=outcome]').selectOption('unreachable');
+    await task.locator('input[name=note]').fill('无人接听');
+    await task.locator('button[type=submit]').click();
+    await expect.poll(() => task.textContent(), { timeout: LIVE_WITHIN_MS }).toContain('上次通知：未能联系上 · 无人接听');
+    expect(await tasks.count()).toBe(total - 1);
+    await task.locator('select[name=outcome]').selectOption('reached');
+    await task.locator('input[name=note]').fill('已电话告知，正在转移群众');
+    await task.locator('button[type=submit]').click();
+    await expect.poll(() => tasks.count(), { timeout: LIVE_WITHIN_MS }).toBe(total - 2);
+    const done = duty.page.getByTestId('manual-done-row');
+    expect(await done.count()).toBe(1);
+    expect(await done.first().textContent()).toContain('已联系上，已告知 · 已电话告知，正在转移群众');
+    expect(called.startsWith((await done.first().textContent())?.split('）')[0] ?? '-')).toBe(true);
+    await duty.page.screenshot({ path: join(SHOTS, 'warning-manual-tasks.png'), fullPage: true });
+    await expectCleanPages('manual tasks', [{ name: 'duty', page: duty.page }]);
 
     // The leader raises it to orange with the reason; then lifts it. The duty page follows live.
     await leader.page.getByTestId('update-warning-open').click();

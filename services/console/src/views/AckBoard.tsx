@@ -23,8 +23,10 @@ export function AckBoard({ warningId, tick, mayRecord }: { warningId: string; ti
   if (!b) return <section className="panel">{board.error ? <p className="form-error">{board.error.message}</p> : <p className="loading">…</p>}</section>;
   const time = (iso: string | null | undefined) => formatTime(iso, lang, { zone: false });
   const who = (r: WarningRecipient) => `${r.name}（${wr('crole', r.role)}，${r.areaName}）`;
-  const openTasks = b.manualTasks.filter((r) => r.manual === null);
-  const doneTasks = b.manualTasks.filter((r) => r.manual !== null);
+  // A call that did not reach them leaves the task open (they may be called again); reached closes it.
+  const openTasks = b.manualTasks.filter((r) => r.manual?.outcome !== 'reached');
+  const doneTasks = b.manualTasks.filter((r) => r.manual?.outcome === 'reached');
+  const lastCall = (r: WarningRecipient) => (r.manual ? `${w('lastCall')}：${wr('outcome', r.manual.outcome)} · ${r.manual.note} · ${time(r.manual.at)}` : null);
 
   return (
     <section className="panel ack-board" data-testid="ack-board">
@@ -66,17 +68,17 @@ export function AckBoard({ warningId, tick, mayRecord }: { warningId: string; ti
       {openTasks.length === 0 ? <p className="empty">{w('noManualTasks')}</p> : null}
       {openTasks.map((r) =>
         mayRecord ? (
-          <ManualOutcomeForm key={r.recipientId} warningId={warningId} recipient={r} label={who(r)} />
+          <ManualOutcomeForm key={r.recipientId} warningId={warningId} recipient={r} label={who(r)} lastCall={lastCall(r)} />
         ) : (
           <p key={r.recipientId}>
-            {who(r)} · <a href={`tel:${r.phone}`}>{r.phone}</a>
+            {who(r)} · <a href={`tel:${r.phone}`}>{r.phone}</a> {lastCall(r)}
           </p>
         ),
       )}
       {doneTasks.length > 0 ? (
         <ul data-testid="manual-done">
           {doneTasks.map((r) => (
-            <li key={r.recipientId}>
+            <li key={r.recipientId} data-testid="manual-done-row">
               {who(r)} · {r.manual ? `${wr('outcome', r.manual.outcome)} · ${r.manual.note} · ${time(r.manual.at)}` : ''}
             </li>
           ))}
@@ -87,7 +89,7 @@ export function AckBoard({ warningId, tick, mayRecord }: { warningId: string; ti
 }
 
 /** 记录通知结果: the duty officer called the recipient; reached (informed) or not, with a note. */
-function ManualOutcomeForm({ warningId, recipient, label }: { warningId: string; recipient: WarningRecipient; label: string }) {
+function ManualOutcomeForm({ warningId, recipient, label, lastCall }: { warningId: string; recipient: WarningRecipient; label: string; lastCall: string | null }) {
   const i18n = useI18n();
   const { client } = useApp();
   const { w, wr } = useWarningWords();
@@ -103,6 +105,8 @@ function ManualOutcomeForm({ warningId, recipient, label }: { warningId: string;
     try {
       await client.call('warningCommand', { params: { warningId }, body: { type: 'RecordManualOutcome', data: checked.value } });
       setErrors({});
+      setOutcome('');
+      setNote('');
     } catch (error) {
       setErrors(apiErrors(error, i18n));
     } finally {
@@ -114,6 +118,7 @@ function ManualOutcomeForm({ warningId, recipient, label }: { warningId: string;
       <p>
         {label} · <a href={`tel:${recipient.phone}`}>{recipient.phone}</a>
       </p>
+      {lastCall ? <p className="muted">{lastCall}</p> : null}
       <Field name="outcome" label={w('callOutcome')} error={errorAt(errors, 'outcome')}>
         <select name="outcome" value={outcome} onChange={(e) => setOutcome(e.target.value)}>
           <option value="">—</option>

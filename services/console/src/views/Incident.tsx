@@ -118,7 +118,7 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
         <div>
           <IncidentLifecycle incident={incident} forms={formsNow} levelOptions={levelOptions} send={send} />
 
-          <IncidentWarnings incidentId={incidentId} />
+          <IncidentWarnings incidentId={incidentId} timelineLength={timeline.length} />
 
           <section className="panel" data-testid="timeline">
             <h2>

@@ -198,11 +198,16 @@ function DraftWarningForm({ onDrafted }: { onDrafted(): void }) {
   );
 }
 
-/** The warnings linked to an incident, on the incident view: level, state, headline, each opening its page. */
-export function IncidentWarnings({ incidentId }: { incidentId: string }) {
+/**
+ * The warnings linked to an incident, on the incident view: level, state, headline, each opening its
+ * page. Read again when the incident's timeline grows (a linked warning's releases are in it), on
+ * the incident view's own feed rather than a second socket.
+ */
+export function IncidentWarnings({ incidentId, timelineLength }: { incidentId: string; timelineLength: number }) {
+  const { client } = useApp();
   const { lang } = useI18n();
   const { w, wr } = useWarningWords();
-  const { list } = useWarnings();
+  const list = useLoad(() => client.call('listWarnings', { query: { exercise: 'all' } }), [client, incidentId, timelineLength]);
   const linked: WarningView[] = (list.value?.items ?? []).filter((warning) => warning.incidents.includes(incidentId));
   return (
     <section className="panel" data-testid="incident-warnings">

@@ -128,6 +128,15 @@ describe('warnings in the console (chromium)', () => {
     expect(await duty.page.getByTestId('approve-warning').count()).toBe(0);
     await live(duty.page);
 
+    // Before approval the drafting room may still change it (修改草稿: the whole content, prefilled).
+    await duty.page.getByTestId('revise-warning-open').click();
+    const revise = duty.page.getByTestId('revise-warning');
+    expect(await revise.locator('input[name=revise-warning-headline]').inputValue()).toBe('鼎湖区暴雨黄色预警');
+    await revise.locator('textarea[name=revise-warning-instruction]').fill('请坑口街道转移低洼地带及危险区域群众，水库加强巡查。');
+    await revise.locator('button[type=submit]').click();
+    await expect.poll(() => duty.page.getByTestId('warning-view').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('请坑口街道转移低洼地带');
+    expect(await duty.page.getByTestId('warning-state').textContent()).toBe('草稿待审批');
+
     // The county's leader approves it in the console.
     const leader = await loggedIn('dinghu-leader');
     await leader.page.goto(warningUrl);

@@ -73,7 +73,7 @@ const RecipientViewSchema = z
     acknowledgedAt: z.string().nullable(),
     /** Acknowledged after the deadline. */
     late: z.boolean(),
-    /** The duty room's call (人工通知), once recorded; `byName` the officer's name when the directory knows it. */
+    /** The duty room's call (人工通知), once recorded; `by` is the officer's user id (GET /people names them). */
     manual: z.object({ outcome: z.enum(['reached', 'unreachable']), note: z.string(), by: z.string(), at: z.string() }).nullable(),
   })
   .meta({ id: 'WarningRecipient' });

@@ -151,6 +151,10 @@ export const WarningViewSchema = z
     incidents: z.array(z.string()),
     /** Every released message, oldest first (its CAP and GB forms: ?message=n). */
     messages: z.array(z.object({ identifier: z.string(), sent: z.string() })),
+    /** The last mile in figures (issue 21); null before the issue or with nobody on the list. */
+    ack: z
+      .object({ total: z.int(), acknowledged: z.int(), ackDeadline: z.string(), deadlinePassed: z.boolean(), openManualTasks: z.int() })
+      .nullable(),
   })
   .meta({ id: 'Warning' });
 export const WarningListSchema = z.object({ items: z.array(WarningViewSchema) }).meta({ id: 'WarningList' });

@@ -1,7 +1,7 @@
 import { ForbiddenError, IllegalTransitionError, NotFoundError, ValidationError } from '@muster/contracts';
 import { warningStreamId, type Actor } from '@muster/domain';
 import { describe, expect, it } from 'vitest';
-import { timersActor } from './authorization';
+import { lastMileActor, timersActor } from './authorization';
 import { createEngine } from './engine';
 import { InMemoryEventStore } from './in-memory-event-store';
 
@@ -30,7 +30,7 @@ async function world() {
   let now = T0;
   let n = 0;
   const engine = createEngine({ store, clock: { now: () => new Date(now) }, ids: { newId: () => `id-${++n}` } });
-  const send = (type: string, data: Record<string, unknown>, by: Actor, options: { system?: 'timers'; id?: string } = {}) =>
+  const send = (type: string, data: Record<string, unknown>, by: Actor, options: { system?: 'timers' | 'last-mile'; id?: string } = {}) =>
     engine.handle({ streamType: 'warning', streamId: warningStreamId(options.id ?? 'w-1'), type, data, actor: by, ...(options.system ? { system: options.system } : {}) });
   const draft = (data: Record<string, unknown> = {}, by: Actor = DINGHU_DUTY, id = 'w-1') =>
     send('DraftWarning', { level: 'yellow', sender: { name: '鼎湖区突发事件预警信息发布中心', agencyCode: '416' }, content: CONTENT, ...data }, by, { id });
@@ -127,3 +127,32 @@ describe('engine: warnings belong to their room', () => {
     expect(await refusal(w.send('DeadlinePassed', { key: 'expires', dueAt: at(600) }, timersActor(DINGHU), { system: 'timers' }))).toBeInstanceOf(IllegalTransitionError);
   });
 });
+
+describe('engine: the last mile of a warning (issue 21)', () => {
+  const RECIPIENT = { recipientId: 'ct-1', name: '沙浦镇负责人', role: 'township_head', area: '441203101', areaName: '沙浦镇', phone: '13800000001', channel: 'sms' };
+
+  it("only the last-mile caller records sent, delivered and acknowledged; the room's staff record calls; the ack row is scheduled and cancelled with the lift", async () => {
+    const w = await world();
+    w.at(1);
+    await w.draft();
+    await w.send('ApproveWarning', {}, DINGHU_LEADER);
+    w.at(3);
+    await w.send('IssueWarning', { recipients: [RECIPIENT] }, DINGHU_DUTY);
+    expect(w.deadlineEffects().filter((e) => e.kind === 'scheduleDeadline').map((e) => (e.kind === 'scheduleDeadline' ? [e.deadline.key, e.deadline.dueAt] : []))).toContainEqual(['ack', at(63)]);
+    // A user, even the room's leader or an admin, cannot claim a delivery or an acknowledgement; nor can the timers.
+    for (const [by, system] of [[DINGHU_LEADER, undefined], [actor('admin-dinghu', ['admin'], DINGHU), undefined], [lastMileActor(DINGHU), undefined], [timersActor(DINGHU), 'timers']] as const) {
+      expect(await refusal(w.send('AcknowledgeWarning', { recipientId: 'ct-1' }, by, system ? { system } : {}))).toBeInstanceOf(ForbiddenError);
+    }
+    const acked = await w.send('AcknowledgeWarning', { recipientId: 'ct-1' }, lastMileActor(DINGHU), { system: 'last-mile' });
+    expect(acked.events.map((e) => e.type)).toStrictEqual(['WarningAcknowledged']);
+    // A call is the issuing room's: the city's leader above it may not record one.
+    expect(await refusal(w.send('RecordManualOutcome', { recipientId: 'ct-1', outcome: 'reached', note: '' }, CITY_LEADER))).toBeInstanceOf(ForbiddenError);
+    // Nobody is overdue before the deadline: a call is refused by the machine.
+    expect(await refusal(w.send('RecordManualOutcome', { recipientId: 'ct-1', outcome: 'reached', note: '' }, DINGHU_DUTY))).toBeInstanceOf(IllegalTransitionError);
+    w.at(10);
+    await w.send('LiftWarning', { reason: '险情解除' }, DINGHU_LEADER);
+    const last = w.deadlineEffects().at(-1);
+    expect(last).toMatchObject({ kind: 'cancelDeadlines', streamId: 'warning:w-1', keep: [] });
+  });
+});
+

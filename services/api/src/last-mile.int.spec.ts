@@ -5,7 +5,7 @@ import type { Actor } from '@muster/domain';
 import { startGateway, type RunningGateway } from '@muster/gateway';
 import { createTokenVerifier, signAckLink } from '@muster/identity';
 import { startRelay, type Relay } from '@muster/relay';
-import { TEST_JURISDICTIONS, TEST_JWT_SECRET, TEST_NATS_URL, natsTestNames, testToken } from '@muster/testkit';
+import { TEST_JURISDICTIONS, TEST_JWT_SECRET, TEST_NATS_URL, natsTestNames, testToken, type TestDatabase } from '@muster/testkit';
 import { startTimers } from '@muster/timers';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect } from 'vitest';
@@ -37,6 +37,7 @@ const moveTo = (minute: number) => {
 };
 
 let app: FastifyInstance;
+let db: TestDatabase['db'];
 let timers: ReturnType<typeof startTimers>;
 let worker: DeliveryWorker;
 let bus: NatsEventBus;
@@ -48,6 +49,7 @@ apiTest.override('clock', { scope: 'file' }, clock);
 apiTest.override('apiOptions', { scope: 'file' }, { clock, ackLinks: { secret: TEST_JWT_SECRET } });
 apiTest.beforeAll(async ({ database, api, engine }) => {
   app = api;
+  db = database.db;
   timers = startTimers({ db: database.db, engine, clock, autoStart: false });
   worker = startDeliveryWorker({ db: database.db, engine, channels, secret: TEST_JWT_SECRET, linkBase: 'https://muster.test/console/ack', clock, autoStart: false });
   for (const channel of Object.values(channels)) channel.reportTo(worker.receive);
@@ -181,6 +183,10 @@ describe('the last mile: 200 recipients, 190 acknowledge, 10 become manual tasks
     expect(board.deadlinePassed).toBe(true);
     expect(new Set(board.manualTasks.map((r) => r.recipientId))).toStrictEqual(silent);
     expect(board.manualTasks.every((r) => r.manual === null)).toBe(true);
+    // The warning itself carries the figures, not the list.
+    const warning = await ok<Record<string, unknown>>(dinghuDuty, 'GET', '/warnings/w-last');
+    expect(warning['ack']).toStrictEqual({ total: 200, acknowledged: 190, ackDeadline: at(63), deadlinePassed: true, openManualTasks: 10 });
+    expect(warning['lastMile']).toBeUndefined();
     expect(board.byArea).toHaveLength(10);
     for (const area of board.byArea) expect(area).toMatchObject({ total: 20, acknowledged: 19, areaName: expect.stringMatching(/^鼎湖第\d+镇$/) });
     // A second firing of the same row changes nothing.
@@ -309,6 +315,12 @@ describe('warnings of one room in one second; the list by drill flag', () => {
     const lifted = await ok<{ messages: { identifier: string }[] }>(dinghuDuty, 'GET', '/warnings/w-same-1');
     const all = [...(lifted.messages ?? []), ...(b?.messages ?? [])].map((m) => m.identifier);
     expect(new Set(all).size).toBe(3);
+    // A refused release uses up no slot: a duty officer may not lift (403), a lifted warning takes no second lift (409).
+    const slots = async () => Number((await db.selectFrom('warning_identifier').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const held = await slots();
+    expect((await call(dinghuDuty, 'POST', '/warnings/w-same-2/commands', { type: 'LiftWarning', data: { reason: '险情解除' } })).statusCode).toBe(403);
+    expect((await call(dinghuLeader, 'POST', '/warnings/w-same-1/commands', { type: 'LiftWarning', data: { reason: '再次解除' } })).statusCode).toBe(409);
+    expect(await slots()).toBe(held);
     // A client cannot pick its own slot: it is not part of what people send.
     const forced = await call(dinghuLeader, 'POST', '/warnings/w-same-2/commands', { type: 'LiftWarning', data: { reason: '险情解除', identifierSlot: { stamp: '20260701140300', sequence: 0 } } });
     expect(forced.statusCode).toBe(200);

@@ -34,8 +34,13 @@ export interface ApiServerOptions {
   console?: ConsoleOptions | undefined;
   /** The process's metrics registry, served at GET /metrics, and the token a scrape must send (MUSTER_METRICS_TOKEN). */
   metrics?: ApiMetricsOptions | undefined;
-  /** Warnings' last mile (issue 21): a file the local channels append each message to (`muster start`: a dev outbox). */
-  delivery?: { outboxFile?: string | undefined } | undefined;
+  /**
+   * Warnings' last mile (issue 21): with it, a delivery worker sends through the local channels (they
+   * record, append each message to `outboxFile` when given, and report it delivered) — `muster start`.
+   * Without it no worker runs: recipients stay queued and become manual tasks at the deadline, which
+   * is the truth when no provider is wired.
+   */
+  delivery?: { channels: 'local'; outboxFile?: string | undefined } | undefined;
 }
 
 export interface ApiAuthOptions {
@@ -92,8 +97,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   // The last mile (issue 21): warnings' messages go out through the channel adapters — the local ones
   // here, which record and report delivered; a real provider replaces them (last-mile/channels.ts).
   let delivery: DeliveryWorker | null = null;
-  if (auth.secret) {
-    const channels = localChannels(options.delivery?.outboxFile ?? null);
+  if (auth.secret && options.delivery?.channels === 'local') {
+    const channels = localChannels(options.delivery.outboxFile ?? null);
     // The console's phone page (#/ack/<token>) opens the link.
     const worker = startDeliveryWorker({ db: options.db, engine: options.engine, channels, secret: auth.secret, linkBase: `${url}/console/#/ack`, logger: options.logger });
     for (const channel of Object.values(channels)) channel.reportTo(worker.receive);

@@ -1,7 +1,7 @@
 import { ValidationError } from '@muster/contracts';
 import { authHeader, createTestDatabase, TEST_JWT_SECRET_TEXT, type TestDatabase } from '@muster/testkit';
 import { sql } from 'kysely';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -19,6 +19,7 @@ let t: TestDatabase;
 let dataDir: string;
 let muster: RunningMuster;
 const DINGHU = { userId: 'dinghu-duty', roles: ['duty_officer' as const], jurisdiction: '441203' };
+const LEADER = { userId: 'dinghu-leader', roles: ['leader' as const], jurisdiction: '441203' };
 
 beforeAll(async () => {
   t = await createTestDatabase('muster_start');
@@ -120,5 +121,34 @@ describe('muster start', () => {
     for (const name of ['muster_commands_total', 'muster_relay_published_total', 'muster_gateway_sockets', 'muster_deadlines_fired_total', 'nodejs_eventloop_lag_seconds']) {
       expect(text.match(new RegExp(`^# TYPE ${name} `, 'gm')), name).toHaveLength(1);
     }
+  });
+
+  // Issue 21: no SMS provider in `muster start`; the local channels write what they would send.
+  it("sends a warning's messages through the local channels: one outbox line per recipient, whose link acknowledges", async () => {
+    const as = async (actor: typeof DINGHU | typeof LEADER, method: string, path: string, body?: unknown) => {
+      const json = method === 'GET' ? {} : { headers: { ...(await authHeader(actor)), 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) };
+      const response = await fetch(`${muster.apiUrl}${path}`, { method, headers: await authHeader(actor), ...json });
+      expect(response.status, await response.clone().text()).toBeLessThan(300);
+      return (await response.json()) as Record<string, unknown>;
+    };
+    for (const [i, role] of ['township_head', 'reservoir_keeper'].entries()) {
+      await as(DINGHU, 'POST', '/contacts', { jurisdiction: '441203', area: '441203101', areaName: '沙浦镇', name: `沙浦镇联系人${i}`, role, phone: `1390000000${i}`, channels: ['sms'] });
+    }
+    const content = { category: 'Met', zh: { event: '暴雨', headline: '沙浦镇暴雨黄色预警', description: '强降雨', instruction: '转移群众' }, expires: new Date(Date.now() + 3_600_000).toISOString(), channels: ['SMS'], area: { description: '沙浦镇', jurisdictions: ['441203101'] } };
+    await as(DINGHU, 'POST', '/warnings', { warningId: 'w-start', data: { level: 'yellow', sender: { name: '鼎湖区突发事件预警信息发布中心', agencyCode: '416' }, content } });
+    await as(LEADER, 'POST', '/warnings/w-start/commands', { type: 'ApproveWarning' });
+    await as(DINGHU, 'POST', '/warnings/w-start/commands', { type: 'IssueWarning' });
+    let lines: { reference: string; ackUrl: string; to: { phone: string } }[] = [];
+    for (let i = 0; i < 100 && lines.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      lines = existsSync(join(dataDir, 'local-outbox.jsonl')) ? readFileSync(join(dataDir, 'local-outbox.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as (typeof lines)[number]) : [];
+    }
+    expect(lines.map((l) => l.to.phone).sort()).toStrictEqual(['13900000000', '13900000001']);
+    expect(lines[0]?.ackUrl.startsWith(`${muster.apiUrl}/console/#/ack/`)).toBe(true);
+    const token = lines[0]?.ackUrl.split('/').at(-1) ?? '';
+    const acked = await fetch(`${muster.apiUrl}/public/warning-ack/${token}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(acked.status).toBe(200);
+    const board = await as(DINGHU, 'GET', '/warnings/w-start/ack-board');
+    expect(board).toMatchObject({ total: 2, sent: 2, acknowledged: 1 });
   });
 });

@@ -92,7 +92,7 @@ export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logg
     console: hasConsole ? { dir: consoleDir, gatewayPort: Number(new URL(gateway.url).port), showDemoUsers: auth.demo } : undefined,
     metrics: { registry: metrics, token: env.MUSTER_METRICS_TOKEN },
     // No SMS provider here: the local channels write what they would send to a file of the data directory.
-    delivery: { outboxFile: resolve(env.MUSTER_DATA_DIR, 'local-outbox.jsonl') },
+    delivery: { channels: 'local', outboxFile: resolve(env.MUSTER_DATA_DIR, 'local-outbox.jsonl') },
   });
   // Report deadlines fire here too; other timers processes may share the rows (services/timers).
   const timers = startTimers({ db, engine, logger: logger.child({ service: 'timers' }), observer: deadlineMetrics(metrics, () => countDueDeadlines(db, new Date())) });

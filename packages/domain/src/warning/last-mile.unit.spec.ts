@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../testing/seeded-random';
-import { ACK_DEADLINE_MINUTES, lastMileBoard, type LastMileFact, type Recipient } from './last-mile';
+import { ACK_DEADLINE_MINUTES, applyLastMileFact, factApplies, lastMileBoard, queuedDeliveries, type LastMileFact, type Recipient } from './last-mile';
 import { WARNING_LEVELS } from './warning.types';
 
 const ISSUED = Date.UTC(2026, 6, 1, 6, 0, 0);
@@ -69,3 +69,34 @@ describe('acknowledgement deadlines by level', () => {
     for (const level of WARNING_LEVELS) expect(ACK_DEADLINE_MINUTES[level].source).toMatch(/^unsourced: .*§44/);
   });
 });
+
+describe('which facts change anything (the machine records only those)', () => {
+  const two = RECIPIENTS.slice(0, 2);
+  const [a, b] = two.map((r) => r.recipientId);
+  const fold = (facts: LastMileFact[]) => facts.reduce((mile, fact) => applyLastMileFact(mile, fact), queuedDeliveries(two));
+
+  it('each of sent, delivered and acknowledged once per recipient; nothing for someone not on the list', () => {
+    const mile = fold([{ type: 'Sent', recipientId: a ?? '', channel: 'sms', providerMessageId: 'p-1', at: at(0) }, { type: 'Acknowledged', recipientId: a ?? '', at: at(2) }]);
+    expect(factApplies(mile, { type: 'Sent', recipientId: a ?? '', channel: 'sms', at: at(1) })).toBe(false);
+    expect(factApplies(mile, { type: 'Acknowledged', recipientId: a ?? '', at: at(3) })).toBe(false);
+    expect(factApplies(mile, { type: 'Delivered', recipientId: a ?? '', at: at(3) })).toBe(true);
+    expect(factApplies(mile, { type: 'Acknowledged', recipientId: 'r-999', at: at(3) })).toBe(false);
+    expect(mile.recipients[0]).toMatchObject({ state: 'acknowledged', providerMessageId: 'p-1', sentAt: at(0) });
+    // The fold makes new values: the queued state it started from is untouched.
+    expect(queuedDeliveries(two).recipients.every((d) => d.state === 'queued')).toBe(true);
+  });
+
+  it('the deadline passes once; a call only for the overdue; reached is final, unreachable may be called again', () => {
+    const due = fold([{ type: 'Acknowledged', recipientId: a ?? '', at: at(2) }, { type: 'AckDeadlinePassed', at: at(60) }]);
+    expect(factApplies(due, { type: 'AckDeadlinePassed', at: at(61) })).toBe(false);
+    const call = (recipientId: string, outcome: 'reached' | 'unreachable'): LastMileFact => ({ type: 'ManualOutcome', recipientId, outcome, note: '', by: 'duty', at: at(70) });
+    expect(factApplies(due, call(a ?? '', 'reached'))).toBe(false);
+    expect(factApplies(due, call(b ?? '', 'unreachable'))).toBe(true);
+    const unanswered = applyLastMileFact(due, call(b ?? '', 'unreachable'));
+    expect(factApplies(unanswered, call(b ?? '', 'reached'))).toBe(true);
+    const reached = applyLastMileFact(unanswered, call(b ?? '', 'reached'));
+    expect(factApplies(reached, call(b ?? '', 'unreachable'))).toBe(false);
+    expect(reached.recipients[1]?.manual).toMatchObject({ outcome: 'reached', by: 'duty' });
+  });
+});
+

@@ -3,7 +3,7 @@ import { commandsAllowedIn, decide, initialState, replay, type PersistedState, t
 import type { Actor } from '../shared';
 import { expectAccepted, minuteClock, toStored, type BodyOf } from '../testing/decider-spec';
 import { pendingWarningDeadlines, warningAggregate } from './warning.machine';
-import { CAP_LEVEL_MAPPING, WARNING_APPROVAL_RULES, beijingStamp, capStatusOf, gbStatusOf, warningApprovalRuleFor } from './warning.rules';
+import { CAP_LEVEL_MAPPING, WARNING_APPROVAL_RULES, beijingStamp, capStatusOf, gbStatusOf, nextBeijingSecond, warningApprovalRuleFor } from './warning.rules';
 import {
   WARNING_EVENT_FOR,
   WARNING_LEVELS,
@@ -304,5 +304,12 @@ describe('warning rules as data', () => {
 
   it('identifiers write the release time in Beijing time', () => {
     expect(beijingStamp('2026-07-01T16:30:05.000Z')).toBe('20260702003005');
+  });
+
+  it('the next Beijing second (when a sender has used all ten sequence digits of one), across minute, day and year ends', () => {
+    expect(nextBeijingSecond('20260702003005')).toBe('20260702003006');
+    expect(nextBeijingSecond('20260702003059')).toBe('20260702003100');
+    expect(nextBeijingSecond('20260228235959')).toBe('20260301000000');
+    expect(nextBeijingSecond('20261231235959')).toBe('20270101000000');
   });
 });

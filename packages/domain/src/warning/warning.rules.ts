@@ -90,6 +90,17 @@ export function beijingStamp(iso: string): string {
 }
 
 /**
+ * The Beijing-time second after `stamp` (`YYYYMMDDhhmmss`): when all ten sequence digits of a second
+ * are taken, the next release of that sender takes the next second. Beijing time has no daylight
+ * saving, so UTC arithmetic serves.
+ */
+export function nextBeijingSecond(stamp: string): string {
+  const part = (from: number, to: number) => Number(stamp.slice(from, to));
+  const next = Date.UTC(part(0, 4), part(4, 6) - 1, part(6, 8), part(8, 10), part(10, 12), part(12, 14) + 1);
+  return new Date(next).toISOString().replace(/[-:T]/g, '').slice(0, 14);
+}
+
+/**
  * The 14-digit sender code of GB/T 35965.1 (ref §1.6): 6-digit GB/T 2260 area code + 3-digit GB/T
  * 4657 agency code + 3 internal digits + 2 extension digits (Muster uses 000 and 00).
  */

@@ -12,7 +12,7 @@ import {
   WarningMessageQuerySchema,
   parseOrThrow,
 } from '@muster/contracts';
-import { beijingStamp, boardOf, CONTACT_ROLES, senderCodeOf, warningStreamId, type ContactRole, type DeliveryChannelName, type WarningContext, type WarningMessage, type WarningRecipient } from '@muster/domain';
+import { approvalBy, beijingStamp, boardOf, CONTACT_ROLES, nextBeijingSecond, senderCodeOf, WARNING_LEVELS, warningStreamId, type Actor, type ContactRole, type DeliveryChannelName, type WarningContext, type WarningMessage, type WarningRecipient } from '@muster/domain';
 import { canReadJurisdiction, jurisdictionsWithin, lastMileActor } from '@muster/engine';
 import { verifyAckLink } from '@muster/identity';
 import { contactsCovering, listWarningStreams, reserveWarningIdentifier, warningReleaseEvents, type StoredWarning } from '@muster/store-postgres';
@@ -24,17 +24,20 @@ import { exerciseFlag, loadReadableIncident, pathParam, validId, type RouteConte
 
 const XML = 'application/xml; charset=utf-8';
 
-/** The Beijing-time second after `stamp` (`YYYYMMDDhhmmss`): Beijing time has no daylight saving, so UTC arithmetic serves. */
-function nextStamp(stamp: string): string {
-  const [y, mo, d, h, mi, se] = [0, 4, 6, 8, 10, 12].map((i, n) => Number(stamp.slice(i, n === 0 ? 4 : i + 2)));
-  return new Date(Date.UTC(y ?? 0, (mo ?? 1) - 1, d, h, mi, (se ?? 0) + 1)).toISOString().replace(/[-:T]/g, '').slice(0, 14);
-}
 
 
-/** A warning as its room reads it: its state, without who last touched it. */
+/**
+ * A warning as its room reads it: its state, without who last touched it; of its last mile only the
+ * counts (the recipients, with their phones, are on /recipients and /ack-board).
+ */
 function viewOf({ state, version }: StoredWarning) {
-  const { updatedAt: _updatedAt, sender: _sender, ...warning } = state.context;
-  return { ...warning, state: state.value, version };
+  const { updatedAt: _updatedAt, sender: _sender, lastMile, ...warning } = state.context;
+  const board = lastMile === null ? null : boardOf(lastMile);
+  const ack =
+    lastMile === null || board === null
+      ? null
+      : { total: board.total, acknowledged: board.acknowledged, ackDeadline: lastMile.ackDeadline, deadlinePassed: lastMile.deadlinePassed, openManualTasks: board.manualTasks.length };
+  return { ...warning, state: state.value, version, ack };
 }
 
 /**
@@ -90,10 +93,9 @@ export function registerWarningRoutes({ serve, engine, db, tree, clock, newId, a
    * for a caller who may see the warning (the engine then decides whether it may issue it); fixed in
    * the issue's event, so a later change of the registry changes no list already sent.
    */
-  async function recipientsFor(request: RouteRequest, streamId: string, roles: readonly ContactRole[]): Promise<WarningRecipient[] | null> {
-    const warning = await engine.tryLoad('warning', streamId);
-    if (!warning || !canReadJurisdiction(tree, actorOf(request), warning.state.context.jurisdiction)) return null;
-    const contacts = await contactsCovering(db, warning.state.context.content.area.jurisdictions, roles);
+  async function recipientsFor(warning: WarningContext, roles: readonly ContactRole[]): Promise<WarningRecipient[]> {
+    const contacts = await contactsCovering(db, warning.content.area.jurisdictions, roles);
+    // The registry's rows were written through ContactSchema: role and channels are of its enums.
     return contacts.map((c) => ({
       recipientId: c.contactId,
       name: c.name,
@@ -105,6 +107,19 @@ export function registerWarningRoutes({ serve, engine, db, tree, clock, newId, a
     }));
   }
 
+  /**
+   * Whether a release would be taken, as far as the api can tell before the engine decides: the state
+   * takes it and the sender may send it (the issuing room; its approver for an update or a lift). An
+   * identifier slot is handed out only then, so that refusals use up none.
+   */
+  function releasable(type: 'IssueWarning' | 'UpdateWarning' | 'LiftWarning', stream: StoredWarning, actor: Actor, data: Record<string, unknown>): boolean {
+    const { value, context } = { value: stream.state.value, context: stream.state.context };
+    if (actor.jurisdiction !== context.jurisdiction) return false;
+    if (type === 'IssueWarning') return value === 'approved';
+    const level = type === 'UpdateWarning' ? WARNING_LEVELS.find((l) => l === data['level']) : context.level;
+    return (value === 'issued' || value === 'updated') && level !== undefined && approvalBy(actor, context.jurisdiction, level) !== null;
+  }
+
   serve('warningCommand', async (request) => {
     const body = parseOrThrow(WarningCommandRequestSchema, request.body);
     const streamId = warningStream(pathParam(request, 'warningId'));
@@ -112,19 +127,20 @@ export function registerWarningRoutes({ serve, engine, db, tree, clock, newId, a
     if (body.type === 'IssueWarning' || body.type === 'UpdateWarning' || body.type === 'LiftWarning') {
       // What only the api fills in: never taken from the client.
       const { identifierSlot: _slot, recipients: _recipients, ...data } = body.data ?? {};
+      const actor = actorOf(request);
       const warning = await engine.tryLoad('warning', streamId);
-      const readable = warning !== null && canReadJurisdiction(tree, actorOf(request), warning.state.context.jurisdiction);
+      // Only for a caller who may see the warning; anyone else gets the engine's 404 with nothing looked up.
+      const readable = warning !== null && canReadJurisdiction(tree, actor, warning.state.context.jurisdiction);
       const extra: Record<string, unknown> = {};
       if (body.type === 'IssueWarning') {
         const { recipientRoles } = parseOrThrow(IssueWarningFilingSchema, data, ['data']);
-        const recipients = await recipientsFor(request, streamId, recipientRoles ?? CONTACT_ROLES);
-        if (recipients !== null) extra['recipients'] = recipients;
+        if (readable) extra['recipients'] = await recipientsFor(warning.state.context, recipientRoles ?? CONTACT_ROLES);
       }
-      if (readable) {
+      if (readable && releasable(body.type, warning, actor, data)) {
         // GB/T 35965.1: two warnings of one room released in the same second must not share an identifier.
         const context = warning.state.context;
-        const key = `${actorOf(request).userId}/${streamId}/${body.commandId ?? newId()}`;
-        extra['identifierSlot'] = await reserveWarningIdentifier(db, { senderCode: senderCodeOf(context.jurisdiction, context.sender.agencyCode), stamp: beijingStamp(clock.now().toISOString()), key, nextStamp });
+        const key = `${actor.userId}/${streamId}/${body.commandId ?? newId()}`;
+        extra['identifierSlot'] = await reserveWarningIdentifier(db, { senderCode: senderCodeOf(context.jurisdiction, context.sender.agencyCode), stamp: beijingStamp(clock.now().toISOString()), key, nextStamp: nextBeijingSecond });
       }
       return engine.handle(commandOf(request, 'warning', streamId, { ...body, data: { ...data, ...extra } }));
     }

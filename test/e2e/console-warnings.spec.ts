@@ -245,7 +245,7 @@ describe('warnings in the console (chromium)', () => {
     await expect.poll(() => tasks.count(), { timeout: LIVE_WITHIN_MS }).toBe(total - 2);
     const done = duty.page.getByTestId('manual-done-row');
     expect(await done.count()).toBe(1);
-    expect(await done.first().textContent()).toContain('已联系上，已告知 · 已电话告知，正在转移群众');
+    expect(await done.first().textContent()).toContain('已联系上，已告知 · 已电话告知，正在转移群众 · 鼎湖区值班员');
     expect(called.startsWith((await done.first().textContent())?.split('）')[0] ?? '-')).toBe(true);
     await duty.page.screenshot({ path: join(SHOTS, 'warning-manual-tasks.png'), fullPage: true });
     await expectCleanPages('manual tasks', [{ name: 'duty', page: duty.page }]);

@@ -3,6 +3,8 @@ import { COMMAND_PAYLOAD_SCHEMAS } from '@muster/contracts';
 import { useState, type FormEvent } from 'react';
 import { apiErrors, check, Field, FormError, type FieldErrors } from '../lib/forms';
 import { useI18n } from '../lib/i18n';
+import { usePeople } from '../lib/people';
+import { nameIn } from '../lib/reports';
 import { useApp, useLoad } from '../lib/session';
 import { formatTime } from '../lib/time';
 import { useWarningWords } from '../lib/use-warning-words';
@@ -14,11 +16,17 @@ import { errorAt } from './WarningContentForm';
  * form to record the call's outcome. `tick` changes with every live event of the warning, so the
  * board is read again without a page reload.
  */
-export function AckBoard({ warningId, tick, mayRecord }: { warningId: string; tick: number; mayRecord: boolean }) {
+export function AckBoard({ warningId, room, tick, mayRecord }: { warningId: string; room: string; tick: number; mayRecord: boolean }) {
   const { client } = useApp();
   const { lang } = useI18n();
   const { w, wr } = useWarningWords();
   const board = useLoad(() => client.call('warningAckBoard', { params: { warningId } }), [client, warningId, tick]);
+  // Who made a call, by name (the board names the officer by login id).
+  const { people } = usePeople([room]);
+  const caller = (userId: string) => {
+    const found = people.find((p) => p.userId === userId);
+    return found ? nameIn(found.name, lang) : w('unknownPerson');
+  };
   const b = board.value;
   if (!b) return <section className="panel">{board.error ? <p className="form-error">{board.error.message}</p> : <p className="loading">…</p>}</section>;
   const time = (iso: string | null | undefined) => formatTime(iso, lang, { zone: false });
@@ -26,7 +34,7 @@ export function AckBoard({ warningId, tick, mayRecord }: { warningId: string; ti
   // A call that did not reach them leaves the task open (they may be called again); reached closes it.
   const openTasks = b.manualTasks.filter((r) => r.manual?.outcome !== 'reached');
   const doneTasks = b.manualTasks.filter((r) => r.manual?.outcome === 'reached');
-  const lastCall = (r: WarningRecipient) => (r.manual ? `${w('lastCall')}：${wr('outcome', r.manual.outcome)} · ${r.manual.note} · ${time(r.manual.at)}` : null);
+  const lastCall = (r: WarningRecipient) => (r.manual ? `${w('lastCall')}：${wr('outcome', r.manual.outcome)} · ${r.manual.note} · ${caller(r.manual.by)} · ${time(r.manual.at)}` : null);
 
   return (
     <section className="panel ack-board" data-testid="ack-board">
@@ -79,7 +87,7 @@ export function AckBoard({ warningId, tick, mayRecord }: { warningId: string; ti
         <ul data-testid="manual-done">
           {doneTasks.map((r) => (
             <li key={r.recipientId} data-testid="manual-done-row">
-              {who(r)} · {r.manual ? `${wr('outcome', r.manual.outcome)} · ${r.manual.note} · ${time(r.manual.at)}` : ''}
+              {who(r)} · {r.manual ? `${wr('outcome', r.manual.outcome)} · ${r.manual.note} · ${caller(r.manual.by)} · ${time(r.manual.at)}` : ''}
             </li>
           ))}
         </ul>

@@ -156,7 +156,7 @@ function WarningDetails({ warning, connection, tick, onChanged }: { warning: War
             ) : null}
           </section>
 
-          {warning.issuedAt !== null ? <AckBoard warningId={warning.warningId} tick={tick} mayRecord={staff} /> : null}
+          {warning.issuedAt !== null ? <AckBoard warningId={warning.warningId} room={warning.jurisdiction} tick={tick} mayRecord={staff} /> : null}
 
           <section className="panel" data-testid="warning-messages">
             <h2>{w('messages')}</h2>

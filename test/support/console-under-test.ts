@@ -27,6 +27,8 @@ export interface ConsoleUnderTest {
   /** Where `muster start` serves the api and the console, e.g. `http://127.0.0.1:41234`. */
   base: string;
   browser: Browser;
+  /** `muster start`'s data directory (MUSTER_DATA_DIR): the local delivery adapter's outbox is there. */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -44,6 +46,7 @@ export async function startConsoleUnderTest(databaseUrl: string, name: string): 
     cwd: join(REPO_ROOT, 'services/console'),
   });
   const [port, gatewayPort] = [await freePort(), await freePort()];
+  const dataDir = join(REPO_ROOT, `test-results/console-data-${name}`);
   const base = `http://127.0.0.1:${port}`;
   const muster = startProcess(TSX, [join(REPO_ROOT, 'services/muster/src/main.ts'), 'start'], {
     DATABASE_URL: databaseUrl,
@@ -53,7 +56,7 @@ export async function startConsoleUnderTest(databaseUrl: string, name: string): 
     MUSTER_DEMO_USERS: 'true',
     MUSTER_JWT_SECRET: TEST_JWT_SECRET_TEXT,
     MUSTER_CONSOLE_DIR: consoleDir,
-    MUSTER_DATA_DIR: join(REPO_ROOT, `test-results/console-data-${name}`),
+    MUSTER_DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
   });
   await waitForHttp(`${base}/console/`).catch(async (error: unknown) => {
@@ -67,6 +70,7 @@ export async function startConsoleUnderTest(databaseUrl: string, name: string): 
   return {
     base,
     browser,
+    dataDir,
     async stop() {
       await browser.close();
       await muster.stop();

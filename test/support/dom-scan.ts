@@ -12,6 +12,7 @@ import {
   sceneAggregate,
   supervisionAggregate,
   hazardAggregate,
+  warningAggregate,
   type AggregateDefinition,
 } from '@muster/domain';
 import type { Page } from 'playwright-core';
@@ -36,7 +37,7 @@ const KEY = new RegExp(`(?<![A-Za-z0-9_.])(?:${KEY_PREFIXES.join('|')})\\.[A-Za-
 
 /** Every state name of the domain's machines and every command and event type, from the domain itself. */
 export function domainNames(): string[] {
-  const aggregates: AggregateDefinition<never>[] = [incidentAggregate, sceneAggregate, requestAggregate, reportAggregate, correctionAggregate, supervisionAggregate, drillAggregate, hazardAggregate].map(
+  const aggregates: AggregateDefinition<never>[] = [incidentAggregate, sceneAggregate, requestAggregate, reportAggregate, correctionAggregate, supervisionAggregate, warningAggregate, drillAggregate, hazardAggregate].map(
     (a) => a as unknown as AggregateDefinition<never>,
   );
   const names = new Set<string>(DERIVED_EVENTS);

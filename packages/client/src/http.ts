@@ -79,6 +79,14 @@ export type ReportScores = AnswerOf<'reportScores'>;
 export type DirectoryPerson = AnswerOf<'people'>['items'][number];
 export type IncidentRecord = AnswerOf<'incidentRecord'>;
 export type BoardCard = AnswerOf<'board'>['items'][number];
+/** A warning (预警) as its room and the rooms above it read it. */
+export type WarningView = AnswerOf<'getWarning'>;
+/** A contact of the warning registry (通讯录). */
+export type Contact = AnswerOf<'listContacts'>['items'][number];
+/** One recipient of a warning with its delivery state (the ack board's rows). */
+export type WarningRecipient = AnswerOf<'warningRecipients'>['items'][number];
+/** The warning as its recipient's phone page shows it (public, by the signed link). */
+export type PublicAckView = AnswerOf<'publicAckView'>;
 /** Query of the scores: the period [from, to) and optionally one unit (default: the caller's room and every unit below it). */
 interface ScoresQuery {
   from: string;
@@ -204,6 +212,8 @@ export interface MusterHttpClient {
   listTeams(query?: { jurisdiction?: string }): Promise<{ items: TeamView[] }>;
   /** A registry's entries (or the depots' stock) as CSV text, in the format its import reads (issue 23). */
   exportRegistry(query: { file: 'team' | 'expert' | 'shelter' | 'depot' | 'stock'; jurisdiction?: string }): Promise<string>;
+  /** A released message of a warning as XML text: OASIS CAP 1.2 or the GB/T 35965.1 profile (the latest unless `message`, 1 the first issue). */
+  warningXml(warningId: string, form: 'cap' | 'gb', message?: number): Promise<string>;
   /**
    * Any route of the catalog by its id: path parameters filled in, the answer checked against the
    * catalog's schema for that route.
@@ -334,5 +344,6 @@ export function createHttpClient(options: HttpClientOptions): MusterHttpClient {
     exportTimeline: (incidentId, format) => text(pathOf('timelineExport', { params: { incidentId }, query: { format } })),
     form: (incidentId, form) => text(pathOf('form', { params: { incidentId, form } })),
     exportRegistry: (query) => text(pathOf('exportEntries', { query: { ...query } })),
+    warningXml: (warningId, form, message) => text(pathOf(form === 'cap' ? 'warningCap' : 'warningGb', { params: { warningId }, query: { message } })),
   };
 }

@@ -17,6 +17,10 @@ export type {
   Interview,
   IncidentRecord,
   BoardCard,
+  WarningView,
+  Contact,
+  WarningRecipient,
+  PublicAckView,
 } from './http';
 export { subscribe } from './live';
 export type { LiveFeed, LiveState, StateChange } from './live';

@@ -311,6 +311,8 @@ export const ROUTE_CATALOG = {
   consoleConfig: { method: 'GET', path: '/console-config', summary: 'Where the console finds the live feed; the demo logins in demo mode', access: { kind: 'public' }, status: 200, answer: ConsoleConfigSchema },
   root: { method: 'GET', path: '/', summary: 'Redirects to the console', access: { kind: 'public' }, status: 302 },
   consoleRoot: { method: 'GET', path: '/console', summary: 'Redirects to the console', access: { kind: 'public' }, status: 302 },
+  // 预警 (issue 21): the acknowledgement link a recipient's SMS carries opens the console's phone page.
+  consoleAckLink: { method: 'GET', path: '/console/ack/:token', summary: 'A warning’s acknowledgement link: redirects to the console’s phone page (收到并知晓, no login)', access: { kind: 'public' }, status: 302 },
   consoleFiles: { method: 'GET', path: '/console/*', summary: 'The web console’s files', access: { kind: 'public' }, status: 200, answer: TextFileSchema, contentType: 'text/html' },
 } as const satisfies Record<string, RouteSpec>;
 

@@ -54,6 +54,8 @@ const DEMO_USERS: readonly Omit<UserRecord, 'passwordHash'>[] = [
   { username: 'city-duty', name: '市应急值班员 City duty officer', roles: ['duty_officer'], jurisdiction: '441200' },
   { username: 'city-leader', name: '市应急局领导 City leader', roles: ['leader'], jurisdiction: '441200' },
   { username: 'dinghu-duty', name: '鼎湖区值班员 Dinghu duty officer', roles: ['duty_officer'], jurisdiction: '441203' },
+  // The county's leader approves its warnings before release (粤府办〔2008〕19号, WARNING_APPROVAL_RULES).
+  { username: 'dinghu-leader', name: '鼎湖区应急管理局领导 Dinghu leader', roles: ['leader'], jurisdiction: '441203' },
   { username: 'huaiji-duty', name: '怀集县值班员 Huaiji duty officer', roles: ['duty_officer'], jurisdiction: '441224' },
   { username: 'sihui-duty', name: '四会市值班员 Sihui duty officer', roles: ['duty_officer'], jurisdiction: '441284' },
   { username: 'commander', name: '现场指挥官 On-scene commander', roles: ['responder'], jurisdiction: '441203' },

@@ -42,6 +42,34 @@ describe('the console routes through @muster/client', () => {
     expect((refused as MusterApiError).status).toBe(401);
   });
 
+  it('warnings (issue 21): the routes the warning screens use answer as the client checks, the XML as text, and the SMS link opens the phone page', async () => {
+    const room = await as('dinghu-duty');
+    const leader = await as('dinghu-leader');
+    const contact = await room.call('createContact', {
+      body: { jurisdiction: '441203', area: '441203100', areaName: '永安镇', name: '张永安', role: 'township_head', phone: '13800000101', channels: ['sms'] },
+    });
+    expect((await room.call('listContacts', { query: { active: 'all' } })).items.map((c) => c.name)).toContain('张永安');
+    await room.call('updateContact', { params: { contactId: contact.contactId }, body: { phone: '13800000102' } });
+    const expires = new Date(Date.now() + 6 * 3600_000).toISOString();
+    const content = { category: 'Met', zh: { event: '暴雨', headline: '鼎湖区暴雨黄色预警', description: '强降雨', instruction: '转移群众' }, expires, channels: ['SMS'], area: { description: '鼎湖区永安镇', jurisdictions: ['441203100'] } };
+    await room.call('draftWarning', { body: { warningId: 'w-console', data: { level: 'yellow', sender: { name: '鼎湖区突发事件预警信息发布中心', agencyCode: '416' }, content } } });
+    await leader.call('warningCommand', { params: { warningId: 'w-console' }, body: { type: 'ApproveWarning', data: {} } });
+    await room.call('warningCommand', { params: { warningId: 'w-console' }, body: { type: 'IssueWarning', data: { recipientRoles: ['township_head'] } } });
+    const warning = await room.call('getWarning', { params: { warningId: 'w-console' } });
+    expect(warning).toMatchObject({ state: 'issued', level: 'yellow', messages: [expect.objectContaining({ identifier: expect.any(String) })] });
+    expect((await room.call('listWarnings', { query: { exercise: 'all' } })).items.map((w) => w.warningId)).toContain('w-console');
+    expect(await room.warningXml('w-console', 'cap', 1)).toContain('urn:oasis:names:tc:emergency:cap:1.2');
+    expect(await room.warningXml('w-console', 'gb')).toContain('<severity>Yellow</severity>');
+    const board = await room.call('warningAckBoard', { params: { warningId: 'w-console' } });
+    expect(board).toMatchObject({ total: 1, acknowledged: 0, byArea: [{ areaName: '永安镇', total: 1, acknowledged: 0 }] });
+    expect((await room.call('warningRecipients', { params: { warningId: 'w-console' } })).items.map((r) => r.name)).toEqual(['张永安']);
+    await room.call('deactivateContact', { params: { contactId: contact.contactId }, body: {} });
+    // The link in the SMS has no `#`: it redirects to the console's phone page, which routes by hash.
+    const link = await fetch(`${base}/console/ack/eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl`, { redirect: 'manual' });
+    expect(link.status).toBe(302);
+    expect(link.headers.get('location')).toBe('/console/#/ack/eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl');
+  });
+
   it('a wrong password is a typed 401, not a token', async () => {
     const error = await createHttpClient({ baseUrl: base })
       .login('city-duty', 'wrong')

@@ -41,7 +41,7 @@ async function peopleAs(actor: Actor, jurisdiction?: string) {
 describe('GET /people', () => {
   it('Dinghu reads its own people by name, with their roles, and no password hash', async () => {
     const people = await peopleAs(duty(DINGHU), DINGHU);
-    expect(people.map((p) => p.userId).sort()).toStrictEqual(['commander', 'deputy', 'dinghu-duty']);
+    expect(people.map((p) => p.userId).sort()).toStrictEqual(['commander', 'deputy', 'dinghu-duty', 'dinghu-leader']);
     expect(people.find((p) => p.userId === 'commander')).toStrictEqual({ userId: 'commander', name: '现场指挥官 On-scene commander', roles: ['responder'], jurisdiction: DINGHU });
     const raw = await call(duty(DINGHU), 'GET', `/people?jurisdiction=${DINGHU}`);
     expect(raw.body).not.toContain('scrypt');
@@ -57,7 +57,7 @@ describe('GET /people', () => {
   });
 
   it('the city reads a county’s people; a sibling county and a room above are refused with 403', async () => {
-    expect((await peopleAs(duty(CITY), DINGHU)).length).toBe(3);
+    expect((await peopleAs(duty(CITY), DINGHU)).length).toBe(4);
     expect((await call(duty(HUAIJI), 'GET', `/people?jurisdiction=${DINGHU}`)).statusCode).toBe(403);
     expect((await call(duty(DINGHU), 'GET', `/people?jurisdiction=${CITY}`)).statusCode).toBe(403);
   });

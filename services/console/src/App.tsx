@@ -24,6 +24,11 @@ import { ReviewView } from './views/Review';
 import { ScoresView } from './views/Scores';
 import { AvailabilityView } from './views/Availability';
 import { RegistriesView } from './views/Registries';
+import { ContactsView } from './views/Contacts';
+import { WarningAckPage } from './views/WarningAck';
+import { WarningPage } from './views/Warning';
+import { WarningsView } from './views/Warnings';
+import { warningWord } from './lib/warning-text';
 
 export function App() {
   const { t, lang, setLang } = useI18n();
@@ -72,6 +77,8 @@ export function App() {
     setSession(null);
   }
 
+  // 预警 (issue 21): the recipient's phone page is public, opened from the signed link without a login.
+  if (route.view === 'ack') return <WarningAckPage token={route.token} />;
   if (fatal) return <p className="form-error">{fatal}</p>;
   if (!config) return <p className="loading">{t('loading')}</p>;
   // The public tip-off form (举报) takes no login.
@@ -135,6 +142,9 @@ export function App() {
               <a href={href({ view: 'availability' })} data-testid="menu-availability">
                 {t('availability')}
               </a>
+              <a href={href({ view: 'warnings' })} data-testid="menu-warnings">
+                {warningWord(lang, 'warnings')}
+              </a>
             </nav>
           )}
           <span className="who" data-testid="who">
@@ -165,6 +175,9 @@ export function App() {
           {route.view === 'drill' ? <DrillDetailView key={route.drillId} drillId={route.drillId} /> : null}
           {route.view === 'registries' ? <RegistriesView /> : null}
           {route.view === 'availability' ? <AvailabilityView /> : null}
+          {route.view === 'warnings' ? <WarningsView /> : null}
+          {route.view === 'warning' ? <WarningPage key={route.warningId} warningId={route.warningId} /> : null}
+          {route.view === 'contacts' ? <ContactsView /> : null}
         </main>
       </div>
       </OfflineProvider>

@@ -1,7 +1,7 @@
 import fastifyStatic from '@fastify/static';
 import type { UserDirectory } from '@muster/identity';
 import type { FastifyInstance } from 'fastify';
-import type { RouteContext } from './access';
+import { pathParam, type RouteContext } from './access';
 
 export interface ConsoleOptions {
   /** The console's built files (services/console/dist). */
@@ -19,6 +19,8 @@ export function registerConsoleRoutes(app: FastifyInstance, { serve }: RouteCont
   void app.register(fastifyStatic, { root: options.dir, prefix: '/console/', index: 'index.html', maxAge: 0 });
   serve('root', async (_request, reply) => reply.redirect('/console/'));
   serve('consoleRoot', async (_request, reply) => reply.redirect('/console/'));
+  // The link in a warning's SMS has no `#` (some phones cut a link there); the console routes by hash.
+  serve('consoleAckLink', async (request, reply) => reply.redirect(`/console/#/ack/${encodeURIComponent(pathParam(request, 'token'))}`));
   serve('consoleConfig', async () => ({
     gateway: { port: options.gatewayPort, path: options.gatewayPath ?? '/ws' },
     demoUsers: options.showDemoUsers && users ? users.list().map((u) => ({ username: u.username, name: u.name, roles: [...u.roles], jurisdiction: u.jurisdiction })) : [],

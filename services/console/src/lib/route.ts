@@ -19,7 +19,13 @@ export type Route =
   | { view: 'drills' }
   | { view: 'drill'; drillId: string }
   | { view: 'registries' }
-  | { view: 'availability' };
+  | { view: 'availability' }
+  // 预警 (issue 21): the room's warnings, one warning, the contacts registry, and the recipient's
+  // public phone page opened from the signed link (no login).
+  | { view: 'warnings' }
+  | { view: 'warning'; warningId: string }
+  | { view: 'contacts' }
+  | { view: 'ack'; token: string };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
@@ -34,6 +40,9 @@ export function parseRoute(hash: string): Route {
   if (first === 'plans') return incidentId ? { view: 'plan', planId: incidentId } : { view: 'plans' };
   if (first === 'registries') return { view: 'registries' };
   if (first === 'availability') return { view: 'availability' };
+  if (first === 'warnings') return incidentId ? { view: 'warning', warningId: incidentId } : { view: 'warnings' };
+  if (first === 'contacts') return { view: 'contacts' };
+  if (first === 'ack' && incidentId) return { view: 'ack', token: incidentId };
   if (first === 'incidents' && incidentId) {
     if (sub === 'scene') return { view: 'commander', incidentId };
     if (sub === 'review') return { view: 'review', incidentId };
@@ -81,6 +90,14 @@ export function href(route: Route): string {
       return '#/registries';
     case 'availability':
       return '#/availability';
+    case 'warnings':
+      return '#/warnings';
+    case 'warning':
+      return `#/warnings/${encodeURIComponent(route.warningId)}`;
+    case 'contacts':
+      return '#/contacts';
+    case 'ack':
+      return `#/ack/${encodeURIComponent(route.token)}`;
     default: {
       const unreachable: never = route;
       return unreachable;

@@ -16,6 +16,11 @@ describe('console routes in the URL hash', () => {
     ['#/plans/plan-1', { view: 'plan', planId: 'plan-1' }],
     ['#/drills', { view: 'drills' }],
     ['#/drills/dr-1', { view: 'drill', drillId: 'dr-1' }],
+    ['#/warnings', { view: 'warnings' }],
+    ['#/warnings/w-1', { view: 'warning', warningId: 'w-1' }],
+    ['#/contacts', { view: 'contacts' }],
+    ['#/ack/abc.def', { view: 'ack', token: 'abc.def' }],
+    ['#/ack', { view: 'board' }],
     ['#/nowhere/else', { view: 'board' }],
   ])('%s', (hash, route) => {
     expect(parseRoute(hash)).toEqual(route);
@@ -35,6 +40,10 @@ describe('console routes in the URL hash', () => {
       { view: 'plan', planId: '预案 1/2' },
       { view: 'drills' },
       { view: 'drill', drillId: 'dr 1' },
+      { view: 'warnings' },
+      { view: 'warning', warningId: 'w 1/2' },
+      { view: 'contacts' },
+      { view: 'ack', token: 'a.b-c_d' },
     ];
     for (const route of routes) expect(parseRoute(href(route))).toEqual(route);
   });

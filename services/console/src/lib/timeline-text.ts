@@ -1,6 +1,7 @@
 import type { TimelineEntry } from '@muster/client';
 import { fill, missingFieldLabels, rechargeNotice, reportTitle, type ReportKind } from './reports';
 import { formatTime } from './time';
+import { warningWord, warningWordOf } from './warning-text';
 
 /**
  * How a timeline entry reads to a duty officer: the event by its name in the plan's words, who acted
@@ -83,6 +84,20 @@ export const EVENT_LABELS_ZH = {
   'event.SupervisionExtended': '督办延期',
   'event.SupervisionOverdue': '督办逾期',
   'event.SupervisionEscalated': '督办升级',
+  // 预警 (issue 21): a linked warning's releases and its acknowledgement summary show in the incident's timeline.
+  'event.WarningDrafted': '拟制预警',
+  'event.WarningDraftRevised': '修改预警草稿',
+  'event.WarningApproved': '审批预警',
+  'event.WarningIssued': '发布预警',
+  'event.WarningUpdated': '调整预警',
+  'event.WarningLifted': '解除预警',
+  'event.WarningExpired': '预警到期',
+  'event.WarningLinkedToIncident': '预警关联事件',
+  'event.WarningSent': '预警已发送',
+  'event.WarningDelivered': '预警已送达',
+  'event.WarningAcknowledged': '预警已签收',
+  'event.WarningAckDeadlinePassed': '预警签收时限已到',
+  'event.WarningManualOutcomeRecorded': '记录人工通知结果',
 } as const;
 
 type EventKey = keyof typeof EVENT_LABELS_ZH;
@@ -272,6 +287,7 @@ function reportParts(entry: Summarised, words: SummaryWords): string[] {
 /** A line of what an entry said: its labelled simple fields, shortened; never an id, a code or a raw payload. */
 export function summary(entry: Summarised, words: SummaryWords): string {
   const { tr } = words;
+  if (entry.streamType === 'warning') return warningParts(entry, words).join('　');
   const report = entry.streamType === 'report';
   const parts: string[] = report ? reportParts(entry, words) : [];
   // The room an incident event names (linked, unlinked, supporting), by name.
@@ -297,6 +313,26 @@ export function summary(entry: Summarised, words: SummaryWords): string {
   }
   const line = parts.join('　');
   return line.length > 240 ? `${line.slice(0, 237)}…` : line;
+}
+
+/**
+ * A warning's entry: its headline and level in words (黄色预警（三级）, never a response level), the
+ * reason of an update or lift, how many it went to, and at the deadline how many acknowledged.
+ */
+function warningParts(entry: Summarised, words: SummaryWords): string[] {
+  const { data } = entry;
+  const lang = words.lang === 'en' ? 'en' : 'zh-CN';
+  const message = typeof data['message'] === 'object' && data['message'] !== null ? (data['message'] as { level?: unknown; content?: { zh?: { headline?: unknown } } }) : null;
+  const parts: string[] = [];
+  const headline = text(message?.content?.zh?.headline);
+  if (headline !== null) parts.push(`${warningWord(lang, 'headline')}：${headline}`);
+  const level = text(data['level']) ?? text(message?.level);
+  if (level !== null) parts.push(`${warningWord(lang, 'level')}：${warningWordOf(lang, 'level', level)}`);
+  const reason = text(data['reason']);
+  if (reason !== null) parts.push(`${words.tr('field', 'reason')}：${reason}`);
+  if (typeof data['recipientCount'] === 'number') parts.push(warningWord(lang, 'recipientCount', { n: data['recipientCount'] }));
+  if (typeof data['acknowledged'] === 'number' && typeof data['total'] === 'number') parts.push(warningWord(lang, 'ackCount', { x: data['acknowledged'], y: data['total'] }));
+  return parts;
 }
 
 /**

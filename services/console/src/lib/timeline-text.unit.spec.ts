@@ -154,6 +154,16 @@ describe('timeline text for a duty officer', () => {
     );
   });
 
+  it('a linked warning reads by its headline and colour (never as a response level), with its reason, recipients and acknowledgements', () => {
+    const message = { level: 'yellow', content: { zh: { headline: '鼎湖区暴雨黄色预警' } }, identifier: '44120341600000_20261207150000_0' };
+    expect(tr('event', 'WarningIssued')).toBe('发布预警');
+    expect(summary(entry('WarningIssued', { message, recipientCount: 4 }, 'warning'), words)).toBe('预警标题：鼎湖区暴雨黄色预警　预警级别：黄色预警（三级）　发送 4 人');
+    expect(summary(entry('WarningUpdated', { level: 'orange', reason: '降雨加强', message: { ...message, level: 'orange' } }, 'warning'), words)).toBe(
+      '预警标题：鼎湖区暴雨黄色预警　预警级别：橙色预警（二级）　理由：降雨加强',
+    );
+    expect(summary(entry('WarningAckDeadlinePassed', { overdue: ['ct-1', 'ct-2'], acknowledged: 2, total: 4 }, 'warning'), words)).toBe('已签收 2 / 4');
+  });
+
   it('names the events of the plan rules in Chinese', () => {
     for (const type of ['LeadPrompted', 'LeadDeclined', 'SeveritySuggested', 'SuggestedSeverityConfirmed', 'SuggestedSeverityDismissed']) {
       expect(tr('event', type), type).toMatch(/^[\u4e00-\u9fff]+$/);

@@ -15,6 +15,7 @@ import { ReportsPanel } from './Reports';
 import { ResourceRequestsPanel } from './ResourceRequests';
 import { SceneCommandPanel } from './SceneCommandPanel';
 import { SupervisionPanel } from './Supervision';
+import { IncidentWarnings } from './Warnings';
 
 const FIGURES = ['dead', 'injured', 'missing', 'trapped', 'evacuated', 'sheltered'] as const;
 
@@ -124,6 +125,8 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
         <div>
           <IncidentPlanPanel plan={plan} />
           <IncidentLifecycle incident={incident} forms={formsNow} levelOptions={levelOptions} send={send} plan={plan} />
+
+          <IncidentWarnings incidentId={incidentId} timelineLength={timeline.length} />
 
           <section className="panel" data-testid="timeline">
             <h2>

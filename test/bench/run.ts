@@ -287,6 +287,8 @@ async function main(): Promise<void> {
   const profileWindows: { dir: string; workers: number; ops: number; window: ProfileWindow }[] = [];
   /** API CPU ms per acknowledged command at 64 clients, by the number of api processes. */
   const cpuPerAck = new Map<number, number>();
+  /** API CPU ms per acknowledged command with one client alone (1 process): what batching cannot share. */
+  let cpuPerAckAlone = Number.NaN;
   const measuredCommands = async (concurrency: number, seconds: number, workers: number) => {
     const pid = services.get('api')?.child.pid ?? 0;
     const cpuBefore = await cpuMsOfTree(pid);
@@ -294,6 +296,7 @@ async function main(): Promise<void> {
     const run = await closedLoop(concurrency, seconds, command);
     const toUs = Number(process.hrtime.bigint() / 1000n);
     const cpu = (await cpuMsOfTree(pid)) - cpuBefore;
+    if (concurrency === 1 && workers === 1) cpuPerAckAlone = cpu / run.ops;
     if (concurrency === 64) {
       cpuPerAck.set(workers, cpu / run.ops);
       profileWindows.push({ dir: workers > 1 ? `api-${workers}-workers` : 'api', workers, ops: run.ops, window: { fromUs, toUs } });
@@ -404,6 +407,7 @@ async function main(): Promise<void> {
           const at64 = chart[chart.length - 1] ?? { perSecond: 0, p50: 0, p99: 0 };
           figures.push(judged('commands.ack_rate_64', 'acknowledged commands/s (64 clients, 1,000 incidents, 1 api process)', at64.perSecond, '/s', { atLeastTimesBaseline: 1 }, { baseline: { name: 'raw BEGIN; INSERT; COMMIT, 8 clients', value: round(pg), unit: 'tx/s' } }));
           figures.push(informational('commands.ack_p50_64', 'ack latency p50 (64 clients)', at64.p50, 'ms'));
+          figures.push(informational('commands.api_cpu_per_ack_1', 'api CPU per acknowledged command (one client alone, 1 api process)', round(cpuPerAckAlone, 3), 'ms', { note: 'as at 64 clients, over the 1-client loop: nothing shares a round trip or a wake-up, so this is the whole fixed cost of one command' }));
           figures.push(informational('commands.ack_p99_64', 'ack latency p99 (64 clients)', at64.p99, 'ms'));
           const cpu1 = cpuPerAck.get(1) ?? Number.NaN;
           figures.push(judged('commands.api_cpu_per_ack_64', 'api CPU per acknowledged command (64 clients, 1 api process)', round(cpu1, 3), 'ms', { atMost: 0.3 }, { note: 'user + system time of the api process (/proc/<pid>/stat) over the 64-client loop, divided by the commands it acknowledged' }));

@@ -145,6 +145,28 @@ describe('aggregate: decide', () => {
     ]);
     expect(d.state.context['alarmed']).toBe(true);
   });
+
+  // The decider reuses one actor scope per machine (issue 18): nothing of one decision may reach another.
+  it('gives each decision only its own events, also after a decision that threw part-way', () => {
+    const fragile = setup({
+      types: { context: {} as { n: number }, events: {} as { type: 'Step'; meta: CommandMeta; fail: boolean }, emitted: {} as EmittedEvent },
+      actions: {
+        recordStep: emit(({ event }) => ({ type: 'Stepped', data: { fail: event.fail } })),
+        step: assign(({ context, event }) => {
+          if (event.fail) throw new Error('the step fails after its event was emitted');
+          return { n: context.n + 1 };
+        }),
+      },
+    }).createMachine({ id: 'fragile', initial: 'on', context: { n: 0 }, states: { on: { on: { Step: { actions: ['recordStep', 'step'] } } } } });
+    const def: AggregateDefinition<typeof fragile> = { streamType: 'fragile', machine: fragile, eventFor: { Step: 'Stepped' } };
+    const first = accepted(decide(def, initialState(def), { type: 'Step', meta: meta(1), fail: false }));
+    expect(() => decide(def, first.state, { type: 'Step', meta: meta(2), fail: true })).toThrow('the step fails');
+    const third = accepted(decide(def, first.state, { type: 'Step', meta: meta(3), fail: false }));
+    expect(third.events).toStrictEqual([{ type: 'Stepped', data: { fail: false } }]);
+    expect(third.state.context).toStrictEqual({ n: 2 });
+    // The first decision's events are its own array, not emptied or refilled by the later ones.
+    expect(first.events).toStrictEqual([{ type: 'Stepped', data: { fail: false } }]);
+  });
 });
 
 describe('aggregate: replay', () => {

@@ -65,6 +65,18 @@ export class PostgresEventStore implements EventStore {
     return { streamId: row.stream_id, streamType: row.stream_type, version: row.version, state: row.snapshot };
   }
 
+  async drillOfIncident(incidentId: string): Promise<string | null> {
+    // A drill lists its incidents in its snapshot (LinkDrillIncident); a handful of drill streams at most.
+    const row = await this.db
+      .selectFrom('stream')
+      .select(sql<string>`snapshot->'context'->>'drillId'`.as('drill_id'))
+      .where('stream_type', '=', 'drill')
+      .where(sql<boolean>`snapshot->'context'->'incidents' ? ${incidentId}`)
+      .orderBy('created_at')
+      .executeTakeFirst();
+    return row?.drill_id ?? null;
+  }
+
   async openingOf(streamId: string): Promise<string | undefined> {
     // The first event (unique index on stream and version) says when the stream's record opens.
     const row = await this.db

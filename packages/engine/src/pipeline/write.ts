@@ -8,7 +8,7 @@ import type { Accepted } from './decide';
  * What the events of a command carry about it: the machine's CommandMeta and, for a command that came
  * in over HTTP, the request's id (so the relay's and the api's logs of one request can be joined).
  */
-export type RecordedMeta = CommandMeta & { requestId?: string | undefined };
+export type RecordedMeta = CommandMeta & { requestId?: string | undefined; drillId?: string | undefined };
 
 /** One accepted decision on one stream, with what filing its events needs. */
 export interface AcceptedOn<K extends StreamType> {
@@ -59,11 +59,15 @@ export function writeFor<K extends StreamType>(ids: Ids, accepted: AcceptedOn<K>
       ...(event.derived ? { derived: true } : {}),
       // Only when there is one: events without it hash exactly as before (store-postgres hash-chain.ts).
       ...(meta.requestId === undefined ? {} : { requestId: meta.requestId }),
+      ...(meta.drillId === undefined ? {} : { drillId: meta.drillId }),
     },
   }));
   const { context } = decision.state;
   const effects = decision.events.flatMap((event) => registration.effectsOf(event, context, lead));
   if (decision.ends) effects.push(...(registration.whenOver?.(context) ?? []));
+  // A drill's deadlines carry its id like its events (issue 22).
+  const { drillId } = meta;
+  const filed = drillId === undefined ? effects : effects.map((e) => (e.kind === 'scheduleDeadline' ? { ...e, deadline: { ...e.deadline, drillId } } : e));
   const result: CommandResult = {
     streamId,
     streamType,
@@ -71,5 +75,5 @@ export function writeFor<K extends StreamType>(ids: Ids, accepted: AcceptedOn<K>
     state: decision.state.value,
     events: events.map((e) => ({ eventId: e.eventId, type: e.type, version: e.version })),
   };
-  return { streamId, streamType, expectedVersion: version, state: decision.state, events, commandId: meta.commandId, result, effects };
+  return { streamId, streamType, expectedVersion: version, state: decision.state, events, commandId: meta.commandId, result, effects: filed };
 }

@@ -1,5 +1,6 @@
 import type { Actor } from '@muster/domain';
 import type { TestDatabase } from '@muster/testkit';
+import { verifyHashChains } from '@muster/store-postgres';
 import { startTimers } from '@muster/timers';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
@@ -266,8 +267,9 @@ describe('a double-blind functional drill beside a real incident (issue 22)', ()
     expect(items.filter((i) => i.kind === 'control').map((i) => i.type)).toStrictEqual([
       'DrillPlanned',
       'DrillStarted',
-      'IncidentReported',
+      // The drill lists the incident it opens before reporting it: its first event carries the drill's id.
       'DrillIncidentLinked',
+      'IncidentReported',
       'InjectsPaused',
       'InjectsResumed',
       'InjectAdded',
@@ -372,5 +374,33 @@ describe('a double-blind functional drill beside a real incident (issue 22)', ()
       { actionId: 'ca-report', closedAt: at(2 * 24 * 60 + 30), closedBy: 'duty-huaiji', overdueAt: at(2 * 24 * 60 + 1) },
       { actionId: 'ca-radio', closedAt: at(2 * 24 * 60 - 60), closedBy: 'duty-guangning', overdueAt: null },
     ]);
+  });
+
+  it('every event and every deadline of the drill, its incident and the streams under it carries the drill’s id; nothing real does; the chains verify', async () => {
+    const { rows: events } = await sql<{ stream_id: string; type: string; incident_id: string | null; drill_id: string | null }>`
+      select stream_id, type, incident_id, meta->>'drillId' as drill_id from event`.execute(t.db);
+    const ofDrill = events.filter((e) => e.incident_id === 'drill:d1' || e.incident_id === drillIncident);
+    // The drill's stream, its incident, the incident's scene and its report obligation: all of them.
+    expect(new Set(ofDrill.map((e) => e.stream_id.split(':')[0]))).toStrictEqual(new Set(['drill', drillIncident, 'scene', 'report']));
+    expect(ofDrill.length).toBeGreaterThan(30);
+    for (const e of ofDrill) expect([e.stream_id, e.type, e.drill_id]).toStrictEqual([e.stream_id, e.type, 'd1']);
+    const real = events.filter((e) => e.incident_id !== 'drill:d1' && e.incident_id !== drillIncident);
+    expect(real.some((e) => e.incident_id === 'real-1')).toBe(true);
+    for (const e of real) expect([e.stream_id, e.type, e.drill_id]).toStrictEqual([e.stream_id, e.type, null]);
+
+    const { rows: deadlines } = await sql<{ incident_id: string; key: string; drill_id: string | null }>`select incident_id, key, drill_id from deadline`.execute(t.db);
+    const drillDeadlines = deadlines.filter((d) => d.incident_id === 'drill:d1' || d.incident_id === drillIncident);
+    // The injects and corrective actions on the drill's stream, the reporting deadlines of its incident.
+    expect(drillDeadlines.some((d) => d.incident_id === drillIncident)).toBe(true);
+    expect(drillDeadlines.some((d) => d.key.startsWith('inject:'))).toBe(true);
+    for (const d of drillDeadlines) expect([d.incident_id, d.key, d.drill_id]).toStrictEqual([d.incident_id, d.key, 'd1']);
+    const realDeadlines = deadlines.filter((d) => d.incident_id === 'real-1');
+    expect(realDeadlines.length).toBeGreaterThan(0);
+    for (const d of realDeadlines) expect(d.drill_id).toBeNull();
+
+    // The id is part of what each event's hash covers; events without it hash as before.
+    const verified = await verifyHashChains(t.db);
+    expect(verified.broken).toStrictEqual([]);
+    expect(verified.ok).toBe(true);
   });
 });

@@ -66,7 +66,7 @@ export type { SupervisionContext } from './supervision/supervision.types';
 export { warningAggregate, approvalBy, pendingWarningDeadline } from './warning/warning.machine';
 export { CAP_LEVEL_MAPPING, capStatusOf, gbStatusOf, beijingStamp } from './warning/warning.rules';
 export { CAP_CATEGORIES, WARNING_CHANNELS, WARNING_LEVELS, WARNING_STATUSES, warningStreamId } from './warning/warning.types';
-export type { WarningMessage, WarningContent, WarningContext, WarningLevel } from './warning/warning.types';
+export type { WarningMessage, WarningContent, WarningContext, WarningLevel, WarningStatus } from './warning/warning.types';
 
 export { drillAggregate, drillViewFor, drillRoleOf, drillViewerOf, injectDeliveryFor, pendingDrillDeadlines } from './drill/drill.machine';
 export { CAPABILITY_RATINGS, DRILL_KINDS, DRILL_STATES, INJECT_KINDS, drillStreamId, injectDeadlineKey } from './drill/drill.types';

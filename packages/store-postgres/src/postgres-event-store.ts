@@ -74,7 +74,16 @@ export class PostgresEventStore implements EventStore {
       .where(sql<boolean>`snapshot->'context'->'incidents' ? ${incidentId}`)
       .orderBy('created_at')
       .executeTakeFirst();
-    return row?.drill_id ?? null;
+    if (row) return row.drill_id;
+    // An inject into a drill without incidents opens one, `dri-<deadline id>` (services/timers),
+    // before the drill records the delivery that lists it: its deadline row names the drill.
+    const opened = await this.db
+      .selectFrom('deadline')
+      .select('drill_id')
+      .where('stream_type', '=', 'drill')
+      .where(sql<boolean>`'dri-' || deadline_id::text = ${incidentId}`)
+      .executeTakeFirst();
+    return opened?.drill_id ?? null;
   }
 
   async openingOf(streamId: string): Promise<string | undefined> {

@@ -364,7 +364,8 @@ describe('a double-blind functional drill beside a real incident (issue 22)', ()
     const { rows } = await sql<{ data: Record<string, unknown>; rooms: string[]; exercise: boolean }>`
       select data, rooms, exercise from event where stream_id = 'drill:d1' and type = 'CorrectiveActionOverdue'`.execute(t.db);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ data: { actionId: 'ca-report', owner: HUAIJI, escalatedTo: CITY }, rooms: [CITY], exercise: true });
+    // After EndEx the players' feeds carry every event of the drill: the owner hears of it too.
+    expect(rows[0]).toMatchObject({ data: { actionId: 'ca-report', owner: HUAIJI, escalatedTo: CITY }, rooms: [CITY, HUAIJI, GUANGNING], exercise: true });
     expect((await feed()).filter((i) => i.type === 'CorrectiveActionOverdue')).toHaveLength(1);
 
     // Late, its owner closes it: who and when are kept.

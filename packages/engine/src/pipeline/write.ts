@@ -23,7 +23,7 @@ export interface AcceptedOn<K extends StreamType> {
   before: IncidentContext | null;
   lead: IncidentContext | null;
   /** For a stream that belongs to a room (see ownRoom): the room it is filed under and whether it is a drill's. */
-  room?: { jurisdiction: string; exercise: boolean } | null;
+  room?: { jurisdiction: string; exercise: boolean; roomsOf?(eventType: string): readonly string[] } | null;
 }
 
 /** The write of one accepted decision: its events with ids, versions and rooms, its effects and result. */
@@ -53,7 +53,7 @@ export function writeFor<K extends StreamType>(ids: Ids, accepted: AcceptedOn<K>
       occurredAt: meta.occurredAt,
       recordedAt: meta.now,
       jurisdiction,
-      rooms,
+      rooms: room?.roomsOf ? [...room.roomsOf(event.type)] : rooms,
       exercise,
       incidentId,
       ...(event.derived ? { derived: true } : {}),

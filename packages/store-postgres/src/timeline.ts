@@ -6,7 +6,8 @@ import { InvalidCursor } from './incident-queries';
 export const ENTRY_CORRECTED = 'EntryCorrected';
 
 export interface TimelineFilter {
-  incidentId: string;
+  /** The incident, or several (a drill's own stream and its incidents: one merged timeline). */
+  incidentId: string | readonly string[];
   /** Event types (`IncidentConfirmed`) or stream types (`command`, `resourceRequest`, `report`, `correction`). */
   kinds?: readonly string[] | undefined;
   /** User ids of the actors. */
@@ -65,6 +66,10 @@ interface Meta {
   recordedAt?: string;
 }
 
+function incidentIdsOf(incidentId: string | readonly string[]): string[] {
+  return typeof incidentId === 'string' ? [incidentId] : [...incidentId];
+}
+
 function encodeCursor(tx: string, seq: string): string {
   return Buffer.from(`${tx}.${seq}`).toString('base64url');
 }
@@ -98,7 +103,7 @@ export async function readTimeline(db: Kysely<Database>, filter: TimelineFilter)
   let query = db
     .selectFrom('event')
     .select(['event_id', 'stream_id', 'stream_type', 'version', 'type', 'data', 'meta', 'jurisdiction', 'exercise', 'recorded_at', 'tx_id', 'seq'])
-    .where('incident_id', '=', filter.incidentId);
+    .where('incident_id', 'in', incidentIdsOf(filter.incidentId));
   const { kinds, actors, roles, jurisdictions } = filter;
   if (kinds) query = query.where((eb) => eb.or([eb('type', 'in', nonEmpty(kinds)), eb('stream_type', 'in', nonEmpty(kinds))]));
   if (actors) query = query.where(sql<boolean>`meta->'actor'->>'userId' = any(${[...actors]}::text[])`);
@@ -139,7 +144,7 @@ export async function readTimeline(db: Kysely<Database>, filter: TimelineFilter)
 }
 
 /** The corrections recorded against the given entries of an incident, by corrected event id. */
-async function correctionsOf(db: Kysely<Database>, incidentId: string, eventIds: readonly string[]): Promise<Map<string, TimelineCorrection[]>> {
+async function correctionsOf(db: Kysely<Database>, incidentId: string | readonly string[], eventIds: readonly string[]): Promise<Map<string, TimelineCorrection[]>> {
   const found = new Map<string, TimelineCorrection[]>();
   if (eventIds.length === 0) return found;
   const rows = await db
@@ -147,7 +152,7 @@ async function correctionsOf(db: Kysely<Database>, incidentId: string, eventIds:
     .select(['data', 'meta', 'recorded_at'])
     .where('type', '=', ENTRY_CORRECTED)
     .where(sql<boolean>`data->>'eventId' = any(${[...eventIds]}::text[])`)
-    .where('incident_id', '=', incidentId)
+    .where('incident_id', 'in', incidentIdsOf(incidentId))
     .orderBy('tx_id')
     .orderBy('seq')
     .execute();

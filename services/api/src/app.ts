@@ -27,6 +27,7 @@ import { registerSceneRoutes } from './routes/scene';
 import { registerSupervisionRoutes } from './routes/supervision';
 import { registerWarningRoutes } from './routes/warnings';
 import { registerDrillRoutes } from './routes/drills';
+import { registerDrillReviewRoutes } from './routes/drill-review';
 import { registerHazardRoutes } from './routes/hazards';
 import type { TipOffLimitOptions } from './tip-off-throttle';
 import type { LoginLimitOptions } from './login-throttle';
@@ -155,6 +156,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   registerPlanRoutes(context);
   registerWarningRoutes(context);
   registerDrillRoutes(context);
+  registerDrillReviewRoutes(context);
   registerHazardRoutes(app, context, deps.tipOffLimits);
 
   return app;

@@ -8,7 +8,7 @@ import { actorOf } from '../identity';
 import { pathParam, validId, type RouteContext } from './access';
 
 /** A drill as the caller's room may see it: the whole of it for the controller, the players' part for a participant. */
-function viewOf(stream: { streamId: string; version: number; state: PersistedState<DrillContext> }, role: 'controller' | 'participant') {
+export function viewOf(stream: { streamId: string; version: number; state: PersistedState<DrillContext> }, role: 'controller' | 'participant') {
   const { value, context } = stream.state;
   const { updatedAt: _updatedAt, ...seen } = drillViewFor(context, value as Parameters<typeof drillViewFor>[1], role);
   return { ...seen, state: value, version: stream.version, role };

@@ -1,4 +1,5 @@
 import { START_POSITION, WS_CLOSE_CODE, WS_SESSION_CLOSE_CODE, comparePositions, type EventEnvelope } from '@muster/contracts';
+import type { Actor } from '@muster/domain';
 import { timersActor, type Engine } from '@muster/engine';
 import { testToken, type TestDatabase } from '@muster/testkit';
 import { describe, expect, it } from 'vitest';
@@ -146,7 +147,7 @@ describe('live delivery', () => {
 
     const streamId = `drill:gw-${++incidentCounter}`;
     const dueAt = new Date(Date.now() + 10 * 60_000).toISOString();
-    const drill = async (type: string, data: Record<string, unknown> = {}, as: typeof actor = actor) => {
+    const drill = async (type: string, data: Record<string, unknown> = {}, as: Actor = actor) => {
       const system = as.userId === timersActor(CITY).userId ? { system: 'timers' as const } : {};
       const result = await engine.handle({ streamType: 'drill', streamId, type, data, actor: as, ...system });
       count(CITY, result.events.length);

@@ -7,6 +7,7 @@ import { jurisdictionName, useApp, useLiveFeed, useLoad } from '../lib/session';
 import { SimpleForm, type Values } from '../lib/simple-form';
 import { formatTime, fromLocalInput, toLocalInput } from '../lib/time';
 import { ConnectionBadge } from '../lib/widgets';
+import { DrillReviewPanel } from './DrillReview';
 
 type Words = ReturnType<typeof useDrillWords>;
 const INJECT_KINDS = ['watchLogCall', 'sceneReport', 'sensorAlarm', 'casualtyFigure'] as const;
@@ -490,6 +491,8 @@ export function DrillDetailView({ drillId }: { drillId: string }) {
           <Evaluation drill={drill} w={w} me={me} onSent={after} />
         </div>
       </div>
+      {/* 演练复盘: the controller's at any time, the participants' once the drill has ended. */}
+      {controller || ['hotWash', 'aarDrafted', 'closed'].includes(drill.state) ? <DrillReviewPanel drill={drill} revision={drill.version} /> : null}
     </section>
   );
 }

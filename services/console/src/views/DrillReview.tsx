@@ -9,6 +9,7 @@ import { jurisdictionName, useApp, useLoad } from '../lib/session';
 import { formatTime, fromLocalInput, toLocalInput, zoneLabel } from '../lib/time';
 import { roomsIn } from '../lib/timeline-filter';
 import { actorLabel } from '../lib/timeline-text';
+import { drillEventName } from './Drills';
 import { ReviewTimeline } from './ReviewTimeline';
 
 const stateKey = (state: DrillDetails['state']) => (state === 'none' ? 'planned' : state);
@@ -33,7 +34,16 @@ export function DrillReviewPanel({ drill, revision }: { drill: DrillDetails; rev
   const [stateError, setStateError] = useState<string | null>(null);
   const entries = timeline.value?.items ?? [];
   const { people } = usePeople(roomsIn(entries));
-  const words = useMemo<ReviewWords>(() => ({ tr, lang, room: (code) => jurisdictionName(jurisdictions, code, lang), time: (iso) => formatTime(iso, lang) }), [tr, lang, jurisdictions]);
+  // The drill's own events by their names (开始演练, 注入…), the incidents' as in any review.
+  const words = useMemo<ReviewWords>(
+    () => ({
+      tr: (prefix, value) => (prefix === 'event' && value ? (drillEventName(value, lang) ?? tr(prefix, value)) : tr(prefix, value)),
+      lang,
+      room: (code) => jurisdictionName(jurisdictions, code, lang),
+      time: (iso) => formatTime(iso, lang),
+    }),
+    [tr, lang, jurisdictions],
+  );
   const person = (userId: string): string => {
     const known = people.find((p) => p.userId === userId);
     if (known) return nameIn(known.name, lang);

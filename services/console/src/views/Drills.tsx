@@ -227,6 +227,11 @@ function PlanDrillForm({ below, onSent }: { below: string[]; onSent(): void }) {
 }
 
 /** What an event of the drill feed says, in the console's language: the drill's own steps by name, incident events by the timeline's words. */
+/** A drill's own event by name (the review's timeline asks too), or null for any other event. */
+export function drillEventName(type: string, lang: I18n['lang']): string | null {
+  return DRILL_EVENT_WORDS[lang === 'en' ? 'en' : 'zh'][type] ?? null;
+}
+
 function feedEventLabel(type: string, tr: I18n['tr'], lang: I18n['lang']): string {
   const drillEvent = DRILL_EVENT_WORDS[lang === 'en' ? 'en' : 'zh'][type];
   if (drillEvent) return drillEvent;

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { Fragment, useMemo, useState } from 'react';
 import { drillDetails, useDrillWords, type DrillDetails } from '../lib/drill';
 import { download } from '../lib/download';
 import { useI18n } from '../lib/i18n';
@@ -101,14 +101,19 @@ export function DrillReviewPanel({ drill, revision }: { drill: DrillDetails; rev
               <dd data-testid="drill-state-at-state">
                 {then ? `${w(`state.${stateKey(then.state)}`)}${then.injectsPaused ? ` · ${w('paused')}` : ''} · ${w('reviewDelivered')} ${then.injects.filter((i) => i.status === 'delivered').length}` : '—'}
               </dd>
-              {stateAt.incidents.length === 0 ? <dd>{w('reviewNothingYet')}</dd> : null}
-              {stateAt.incidents.map((i) => (
-                <div key={i.incidentId} data-testid="drill-state-at-incident">
+              {stateAt.incidents.length === 0 ? (
+                <>
                   <dt>{w('reviewIncidentAt')}</dt>
-                  <dd>
+                  <dd>{w('reviewNothingYet')}</dd>
+                </>
+              ) : null}
+              {stateAt.incidents.map((i) => (
+                <Fragment key={i.incidentId}>
+                  <dt>{w('reviewIncidentAt')}</dt>
+                  <dd data-testid="drill-state-at-incident">
                     {i.incident ? `${i.incident.title} · ${tr('state', i.incident.state)} · ${t('lead')}：${jurisdictionName(jurisdictions, i.incident.leadJurisdiction, lang)}` : '—'}
                   </dd>
-                </div>
+                </Fragment>
               ))}
             </dl>
           ) : null}

@@ -77,12 +77,9 @@ export class PostgresEventStore implements EventStore {
     if (row) return row.drill_id;
     // An inject into a drill without incidents opens one, `dri-<deadline id>` (services/timers),
     // before the drill records the delivery that lists it: its deadline row names the drill.
-    const opened = await this.db
-      .selectFrom('deadline')
-      .select('drill_id')
-      .where('stream_type', '=', 'drill')
-      .where(sql<boolean>`'dri-' || deadline_id::text = ${incidentId}`)
-      .executeTakeFirst();
+    const deadlineId = /^dri-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.exec(incidentId)?.[1];
+    if (deadlineId === undefined) return null;
+    const opened = await this.db.selectFrom('deadline').select('drill_id').where('deadline_id', '=', deadlineId).where('stream_type', '=', 'drill').executeTakeFirst();
     return opened?.drill_id ?? null;
   }
 

@@ -149,6 +149,10 @@ describe('a tabletop drill in the console', () => {
     await city.page.getByTestId('end-drill').click();
     await expect.poll(() => city.page.getByTestId('drill-state').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('现场讲评');
 
+    // The participant's drill screen follows the drill's own events live (filed under the controller's
+    // room, they reach the players too): EndEx shows without a reload.
+    await expect.poll(() => dinghu.page.getByTestId('drill-state').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('现场讲评');
+
     // Hot wash by the participant; the AAR/IP with a rating and a corrective action Dinghu owes.
     await dinghu.page.reload();
     const wash = dinghu.page.getByTestId('record-hot-wash');
@@ -174,6 +178,22 @@ describe('a tabletop drill in the console', () => {
     await expect.poll(() => city.page.getByTestId('corrective-action').getAttribute('data-state'), { timeout: LIVE_WITHIN_MS }).toBe('closed');
     await city.page.screenshot({ path: join(SHOTS, 'drills-aar.png'), fullPage: true });
     await expectCleanPages('corrective action closed', pages);
+
+    // 演练复盘: the drill reviewed like an incident — its merged timeline (the drill's own events and its
+    // incident's), the state at a moment, metrics and exports; the participant's too, now it has ended.
+    const review = city.page.getByTestId('drill-review');
+    await review.waitFor({ timeout: LIVE_WITHIN_MS });
+    await expect.poll(() => review.getByTestId('timeline-entry').count(), { timeout: LIVE_WITHIN_MS }).toBeGreaterThan(5);
+    const reviewed = (await review.getByTestId('review-timeline').textContent()) ?? '';
+    expect(reviewed).toContain('注入送达');
+    expect(reviewed).toContain('开始核实');
+    await expect.poll(() => city.page.getByTestId('drill-metrics-injects').textContent(), { timeout: LIVE_WITHIN_MS }).toContain('已注入 2');
+    await city.page.getByTestId('drill-state-at-show').click();
+    await city.page.getByTestId('drill-state-at-result').waitFor({ timeout: LIVE_WITHIN_MS });
+    expect(await city.page.getByTestId('drill-state-at-state').textContent()).toContain('评估报告已起草');
+    await dinghu.page.getByTestId('drill-review').waitFor({ timeout: LIVE_WITHIN_MS });
+    await city.page.screenshot({ path: join(SHOTS, 'drills-review.png'), fullPage: true });
+    await expectCleanPages('drill review', pages);
 
     await city.context.close();
     await dinghu.context.close();

@@ -204,6 +204,8 @@ export interface MusterHttpClient {
   metrics(incidentId: string): Promise<Metrics>;
   /** The whole timeline as a file: JSON or CSV text. */
   exportTimeline(incidentId: string, format: 'json' | 'csv'): Promise<string>;
+  /** A drill's whole merged timeline as a file (演练复盘): JSON or CSV text. */
+  exportDrillTimeline(drillId: string, format: 'json' | 'csv'): Promise<string>;
   /** A printable ICS form (HTML). */
   form(incidentId: string, form: 'ics201' | 'ics209' | 'ics214'): Promise<string>;
   /** Depots with their stock: the caller's room and the rooms below it, or one of them. */
@@ -342,6 +344,7 @@ export function createHttpClient(options: HttpClientOptions): MusterHttpClient {
     stateAt: (incidentId, at, basis) => call('stateAt', { params: { incidentId }, query: { at, basis } }),
     metrics: (incidentId) => call('metrics', { params: { incidentId } }),
     exportTimeline: (incidentId, format) => text(pathOf('timelineExport', { params: { incidentId }, query: { format } })),
+    exportDrillTimeline: (drillId, format) => text(pathOf('drillTimelineExport', { params: { drillId }, query: { format } })),
     form: (incidentId, form) => text(pathOf('form', { params: { incidentId, form } })),
     exportRegistry: (query) => text(pathOf('exportEntries', { query: { ...query } })),
     warningXml: (warningId, form, message) => text(pathOf(form === 'cap' ? 'warningCap' : 'warningGb', { params: { warningId }, query: { message } })),

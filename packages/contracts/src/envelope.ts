@@ -27,6 +27,8 @@ export const EventEnvelopeSchema = z
       incidentId: z.string().optional(),
       /** The HTTP request that carried the command (x-request-id), when it came over HTTP. */
       requestId: z.string().optional(),
+      /** The drill (演练, issue 22) the event is part of: its own stream's, or one of its incidents' (and their streams'). */
+      drillId: z.string().optional(),
     }),
   })
   .meta({ id: 'EventEnvelope' });

@@ -77,6 +77,7 @@ import {
   SupervisionListSchema,
 } from './supervision.schemas';
 import { CreatePlanSchema, IncidentPlanSchema, ListPlansQuerySchema, PlanListSchema, PlanViewSchema, PublishPlanVersionSchema, RecordPlanDrillSchema, RequestPlanRevisionSchema } from './plan.schemas';
+import { DrillMetricsSchema, DrillStateAtViewSchema, DrillTimelineExportSchema } from './drill-review.schemas';
 import { DRILL_FILINGS, DrillCommandRequestSchema, DrillFeedQuerySchema, DrillFeedSchema, DrillListSchema, DrillViewSchema, PlanDrillRequestSchema, StartDrillAnswerSchema, StartDrillRequestSchema } from './drill.schemas';
 import {
   CreateHazardRequestSchema,
@@ -270,6 +271,11 @@ export const ROUTE_CATALOG = {
   startDrill: { method: 'POST', path: '/drills/:drillId/start', summary: 'StartEx: attach exercise incidents and/or open one in a participant’s room, then start the injects’ clock', access: { kind: 'command', streamType: 'drill' }, status: 200, body: StartDrillRequestSchema, answer: StartDrillAnswerSchema },
   drillCommand: { method: 'POST', path: '/drills/:drillId/commands', summary: 'Control or evaluate a drill: add, skip, pause or resume injects, end it, record observations and hot-wash notes, draft the AAR/IP, close it, close a corrective action', access: { kind: 'command', streamType: 'drill' }, status: 200, body: DrillCommandRequestSchema, answer: CommandResultSchema, commands: DRILL_FILINGS },
   drillFeed: { method: 'GET', path: '/drills/:drillId/feed', summary: 'The controller’s feed: every inject delivered and every participant response on the drill’s incidents, in commit order', access: { kind: 'keep', target: 'drill', param: 'drillId' }, status: 200, query: DrillFeedQuerySchema, answer: DrillFeedSchema },
+  // ---- Drill review (演练复盘, issue 22): the incident review tools over a drill's merged timeline; controller, participants after EndEx ----
+  drillTimeline: { method: 'GET', path: '/drills/:drillId/timeline', summary: 'The drill’s merged timeline: its own stream and every stream of its incidents, in commit order (participants after EndEx)', access: drillRead, status: 200, query: TimelineQuerySchema, answer: TimelinePageSchema },
+  drillStateAt: { method: 'GET', path: '/drills/:drillId/state', summary: 'The drill and each of its incidents at instant T by replay (participants after EndEx)', access: drillRead, status: 200, query: StateAtQuerySchema, answer: DrillStateAtViewSchema },
+  drillMetrics: { method: 'GET', path: '/drills/:drillId/metrics', summary: 'Drill metrics: injects, how soon the players answered each, and each incident’s after-action metrics (participants after EndEx)', access: drillRead, status: 200, answer: DrillMetricsSchema },
+  drillTimelineExport: { method: 'GET', path: '/drills/:drillId/timeline/export', summary: 'The drill’s whole merged timeline as JSON or CSV (participants after EndEx)', access: drillRead, status: 200, answer: DrillTimelineExportSchema, contentType: 'text/csv+json', query: TimelineExportQuerySchema },
   // ---- Hazards (风险隐患, issue 24): register, rectification, inspections, tip-offs ----
   reportHazard: { method: 'POST', path: '/hazards', summary: 'Report a hazard (风险隐患) found by an inspection or a self-check, in the caller’s room or one below it', access: { kind: 'command', streamType: 'hazard' }, status: 201, body: CreateHazardRequestSchema, answer: CommandResultSchema },
   hazardCommand: { method: 'POST', path: '/hazards/:hazardId/commands', summary: 'Verify, dismiss, grade, assign, report, accept or return a rectification, write off, list for supervision (the city), record a finding, a fine or a reward payment, or link to an incident', access: { kind: 'command', streamType: 'hazard' }, status: 200, body: HazardCommandRequestSchema, answer: CommandResultSchema, commands: HAZARD_FILINGS },

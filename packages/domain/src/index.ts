@@ -66,7 +66,7 @@ export type { SupervisionContext } from './supervision/supervision.types';
 export { warningAggregate, approvalBy, pendingWarningDeadlines } from './warning/warning.machine';
 export { CAP_LEVEL_MAPPING, capStatusOf, gbStatusOf, beijingStamp, nextBeijingSecond, senderCodeOf } from './warning/warning.rules';
 export { CAP_CATEGORIES, WARNING_CHANNELS, WARNING_LEVELS, WARNING_STATUSES, warningStreamId } from './warning/warning.types';
-export type { WarningMessage, WarningContent, WarningContext, WarningLevel } from './warning/warning.types';
+export type { WarningMessage, WarningContent, WarningContext, WarningLevel, WarningStatus } from './warning/warning.types';
 // The last mile of a warning (issue 21): contacts, recipients, delivery and acknowledgement.
 export { CONTACT_ROLES, DELIVERY_CHANNELS, WARNING_ACK_DEADLINE_EVENT } from './warning/warning.types';
 export type { ContactRole, DeliveryChannelName, WarningRecipient } from './warning/warning.types';

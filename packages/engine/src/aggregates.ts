@@ -97,6 +97,11 @@ interface OwnRoom {
   jurisdiction: string;
   exercise: boolean;
   members?: readonly string[];
+  /**
+   * The rooms whose feeds carry an event of the stream, by its type, when that is more than the
+   * room itself (a drill: the events its participants may see reach them live too).
+   */
+  roomsOf?(eventType: string): readonly string[];
 }
 
 /**
@@ -550,6 +555,29 @@ function warningEffects(event: EmittedEvent, warning: WarningContext): StoreEffe
 }
 
 /**
+ * Drill events the participants' feeds carry live (issue 22): the start, the incidents, the injects
+ * as delivered (as if from outside: never the MSEL, never an expected action), the end and the hot
+ * wash; once the drill has ended, everything (they then see the whole drill). The MSEL (planned,
+ * added or skipped injects), pauses and observations before the end stay the controller's.
+ */
+function playersSeeLive(drill: DrillContext, eventType: string): boolean {
+  if (drill.endedAt !== null) return true;
+  switch (eventType) {
+    case 'DrillStarted':
+    case 'DrillIncidentLinked':
+    case 'InjectDelivered':
+    case 'DrillEnded':
+    case 'HotWashRecorded':
+      return true;
+    // A drill not double-blind may be cancelled before it starts: its players knew of it.
+    case 'DrillCancelled':
+      return !drill.doubleBlind;
+    default:
+      return false;
+  }
+}
+
+/**
  * A drill names rooms the tree knows: its participants lie below its controlling room (the sender's,
  * which is filled in), so that the controller sees the drill's incidents as the rooms above see a
  * county's; a corrective action is owed by a room of the drill.
@@ -742,7 +770,8 @@ export const AGGREGATES: { readonly [K in StreamType]: AggregateRegistration<K> 
     ownRoom: (drill, actor) => {
       const controller = drill?.controller || actor.jurisdiction;
       const players = drill?.participants.filter((room) => drillViewerOf(drill, room) !== null) ?? [];
-      return { jurisdiction: controller, exercise: true, members: [controller, ...players] };
+      const members = [controller, ...players];
+      return { jurisdiction: controller, exercise: true, members, roomsOf: (type) => (drill && playersSeeLive(drill, type) ? members : [controller]) };
     },
     creationFields: (streamId) => ({ drillId: streamId.replace(/^drill:/, '') }),
     enrich: drillChecks,

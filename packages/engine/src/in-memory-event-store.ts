@@ -29,6 +29,14 @@ export class InMemoryEventStore implements EventStore {
     return this.streams.get(streamId)?.openedAt;
   }
 
+  async drillOfIncident(incidentId: string): Promise<string | null> {
+    for (const stream of this.streams.values()) {
+      const context = stream.state.context as { drillId?: unknown; incidents?: unknown };
+      if (stream.streamType === 'drill' && Array.isArray(context.incidents) && context.incidents.includes(incidentId) && typeof context.drillId === 'string') return context.drillId;
+    }
+    return null;
+  }
+
   async findCommand(commandKey: string): Promise<StoredCommand | null> {
     return this.commands.get(commandKey) ?? null;
   }

@@ -43,6 +43,8 @@ export interface DeadlineSpec {
   key: string;
   dueAt: string;
   command: { type: string; data: Record<string, unknown> };
+  /** The drill (演练, issue 22) whose deadline it is, when it is one's (filled in by the engine). */
+  drillId?: string | undefined;
 }
 
 /** Changes to reference data and deadlines that commit together with the event that causes them. */
@@ -129,6 +131,11 @@ export interface EventStore {
    * only for a command that states its own occurredAt, so other commands do not pay the lookup.
    */
   openingOf(streamId: string): Promise<string | undefined>;
+  /**
+   * The drill (演练, issue 22) that lists the incident among its own, if one does: every later event
+   * and deadline of the incident carries its id. Asked only for exercise incidents.
+   */
+  drillOfIncident(incidentId: string): Promise<string | null>;
   /** The command recorded under an idempotency key (see commandKey), if any. */
   findCommand(commandKey: string): Promise<StoredCommand | null>;
   /**

@@ -15,6 +15,7 @@ export async function scheduleDeadline(trx: Transaction<Database>, d: DeadlineSp
       command_type: d.command.type,
       command_data: JSON.stringify(d.command.data),
       due_at: d.dueAt,
+      drill_id: d.drillId ?? null,
     })
     .onConflict((oc) => oc.columns(['stream_id', 'key', 'due_at']).where('cancelled_at', 'is', null).doNothing())
     .execute();

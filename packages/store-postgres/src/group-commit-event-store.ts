@@ -153,6 +153,10 @@ export class GroupCommitEventStore implements EventStore {
     return this.solo.openingOf(streamId);
   }
 
+  drillOfIncident(incidentId: string): Promise<string | null> {
+    return this.solo.drillOfIncident(incidentId);
+  }
+
   findCommand(commandKey: string): Promise<StoredCommand | null> {
     return this.solo.findCommand(commandKey);
   }

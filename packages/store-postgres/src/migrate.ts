@@ -13,6 +13,7 @@ import * as renameCommandStreamsToScene from './migrations/2026_12_08_10_00_00_r
 import * as reportChain from './migrations/2026_12_09_10_00_00_report_chain';
 import * as createInterview from './migrations/2026_12_16_13_00_00_create_interview';
 import * as createHazardRecords from './migrations/2026_12_24_10_00_00_create_hazard_records';
+import * as deadlineDrill from './migrations/2026_12_26_10_00_00_deadline_drill';
 import * as notifyEvent from './migrations/2026_12_17_10_00_00_notify_event';
 import * as createContact from './migrations/2026_12_20_10_00_00_create_contact';
 import * as createWarningIdentifier from './migrations/2026_12_20_10_10_00_create_warning_identifier';
@@ -41,6 +42,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '2026_12_20_10_10_00_create_warning_identifier': createWarningIdentifier,
   '2026_12_21_10_00_00_watch_entry_exercise': watchEntryExercise,
   '2026_12_24_10_00_00_create_hazard_records': createHazardRecords,
+  '2026_12_26_10_00_00_deadline_drill': deadlineDrill,
   '2026_12_22_10_00_00_create_plan': createPlan,
   '2026_12_23_10_00_00_create_registries': createRegistries,
 };

@@ -65,6 +65,24 @@ export class PostgresEventStore implements EventStore {
     return { streamId: row.stream_id, streamType: row.stream_type, version: row.version, state: row.snapshot };
   }
 
+  async drillOfIncident(incidentId: string): Promise<string | null> {
+    // A drill lists its incidents in its snapshot (LinkDrillIncident); a handful of drill streams at most.
+    const row = await this.db
+      .selectFrom('stream')
+      .select(sql<string>`snapshot->'context'->>'drillId'`.as('drill_id'))
+      .where('stream_type', '=', 'drill')
+      .where(sql<boolean>`snapshot->'context'->'incidents' ? ${incidentId}`)
+      .orderBy('created_at')
+      .executeTakeFirst();
+    if (row) return row.drill_id;
+    // An inject into a drill without incidents opens one, `dri-<deadline id>` (services/timers),
+    // before the drill records the delivery that lists it: its deadline row names the drill.
+    const deadlineId = /^dri-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.exec(incidentId)?.[1];
+    if (deadlineId === undefined) return null;
+    const opened = await this.db.selectFrom('deadline').select('drill_id').where('deadline_id', '=', deadlineId).where('stream_type', '=', 'drill').executeTakeFirst();
+    return opened?.drill_id ?? null;
+  }
+
   async openingOf(streamId: string): Promise<string | undefined> {
     // The first event (unique index on stream and version) says when the stream's record opens.
     const row = await this.db

@@ -6,7 +6,8 @@ import { InvalidCursor } from './incident-queries';
 export const ENTRY_CORRECTED = 'EntryCorrected';
 
 export interface TimelineFilter {
-  incidentId: string;
+  /** The incident, or several (a drill's own stream and its incidents: one merged timeline). */
+  incidentId: string | readonly string[];
   /** Event types (`IncidentConfirmed`) or stream types (`command`, `resourceRequest`, `report`, `correction`). */
   kinds?: readonly string[] | undefined;
   /** User ids of the actors. */
@@ -65,6 +66,10 @@ interface Meta {
   recordedAt?: string;
 }
 
+function incidentIdsOf(incidentId: string | readonly string[]): string[] {
+  return typeof incidentId === 'string' ? [incidentId] : [...incidentId];
+}
+
 function encodeCursor(tx: string, seq: string): string {
   return Buffer.from(`${tx}.${seq}`).toString('base64url');
 }
@@ -89,12 +94,12 @@ const nonEmpty = (list: readonly string[]) => (list.length ? [...list] : ['']);
 const WARNING_TIMELINE_TYPES = ['WarningIssued', 'WarningUpdated', 'WarningLifted', 'WarningExpired', 'WarningAckDeadlinePassed'] as const;
 
 /** The streams of the warnings linked to an incident (CAP `incidents`, LinkWarningToIncident). */
-function linkedWarnings(db: Kysely<Database>, incidentId: string) {
+function linkedWarnings(db: Kysely<Database>, incidentIds: readonly string[]) {
   return db
     .selectFrom('stream')
     .select('stream_id')
     .where('stream_type', '=', 'warning')
-    .where(sql<boolean>`snapshot->'context'->'incidents' ? ${incidentId}`);
+    .where(sql<boolean>`snapshot->'context'->'incidents' ?| ${[...incidentIds]}::text[]`);
 }
 
 /** An issue's recipient list stays out of the incident's record: its size is told, not names and phones. */
@@ -122,9 +127,9 @@ export async function readTimeline(db: Kysely<Database>, filter: TimelineFilter)
     .select(['event_id', 'stream_id', 'stream_type', 'version', 'type', 'data', 'meta', 'jurisdiction', 'exercise', 'recorded_at', 'tx_id', 'seq'])
     .where((eb) =>
       eb.or([
-        eb('incident_id', '=', filter.incidentId),
+        eb('incident_id', 'in', incidentIdsOf(filter.incidentId)),
         // Warnings linked to the incident (issue 21): their releases and acknowledgement summary.
-        eb.and([eb('stream_id', 'in', linkedWarnings(db, filter.incidentId)), eb('type', 'in', [...WARNING_TIMELINE_TYPES])]),
+        eb.and([eb('stream_id', 'in', linkedWarnings(db, incidentIdsOf(filter.incidentId))), eb('type', 'in', [...WARNING_TIMELINE_TYPES])]),
       ]),
     );
   const { kinds, actors, roles, jurisdictions } = filter;
@@ -167,7 +172,7 @@ export async function readTimeline(db: Kysely<Database>, filter: TimelineFilter)
 }
 
 /** The corrections recorded against the given entries of an incident, by corrected event id. */
-async function correctionsOf(db: Kysely<Database>, incidentId: string, eventIds: readonly string[]): Promise<Map<string, TimelineCorrection[]>> {
+async function correctionsOf(db: Kysely<Database>, incidentId: string | readonly string[], eventIds: readonly string[]): Promise<Map<string, TimelineCorrection[]>> {
   const found = new Map<string, TimelineCorrection[]>();
   if (eventIds.length === 0) return found;
   const rows = await db
@@ -175,7 +180,7 @@ async function correctionsOf(db: Kysely<Database>, incidentId: string, eventIds:
     .select(['data', 'meta', 'recorded_at'])
     .where('type', '=', ENTRY_CORRECTED)
     .where(sql<boolean>`data->>'eventId' = any(${[...eventIds]}::text[])`)
-    .where('incident_id', '=', incidentId)
+    .where('incident_id', 'in', incidentIdsOf(incidentId))
     .orderBy('tx_id')
     .orderBy('seq')
     .execute();

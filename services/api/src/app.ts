@@ -29,6 +29,7 @@ import { registerSceneRoutes } from './routes/scene';
 import { registerSupervisionRoutes } from './routes/supervision';
 import { registerWarningRoutes } from './routes/warnings';
 import { registerDrillRoutes } from './routes/drills';
+import { registerDrillReviewRoutes } from './routes/drill-review';
 import { registerHazardRoutes } from './routes/hazards';
 import type { TipOffLimitOptions } from './tip-off-throttle';
 import type { LoginLimitOptions } from './login-throttle';
@@ -162,6 +163,7 @@ export function buildApi(deps: ApiDependencies): FastifyInstance {
   registerWarningRoutes(context);
   registerContactRoutes(context);
   registerDrillRoutes(context);
+  registerDrillReviewRoutes(context);
   registerHazardRoutes(app, context, deps.tipOffLimits);
   registerRegistryRoutes(context);
 

@@ -171,4 +171,30 @@ describe('the console routes through @muster/client', () => {
     const view = await city.call('availability', { query: { kind: 'bottled-water', lat: 23.05, lon: 112.47 } });
     expect(view.stock).toEqual([expect.objectContaining({ depotName: '四会库', quantity: 300, unit: '箱', ownerType: 'social_group', band: 'within60km' })]);
   });
+
+  it('a drill’s review reads through the client: merged timeline, state at T, metrics and the export the console saves', async () => {
+    const city = await as('city-duty');
+    const dueAt = new Date(Date.now() + 3600_000).toISOString();
+    await city.call('planDrill', {
+      body: {
+        drillId: 'client-d1',
+        data: { title: '鼎湖区桌面推演', kind: 'tabletop', doubleBlind: false, participants: ['441203'], objectives: ['核实'], scenario: '堤防管涌', injects: [{ injectId: 'i-1', kind: 'sceneReport', dueAt, content: '现场报告' }] },
+      },
+    });
+    const started = await city.call('startDrill', { params: { drillId: 'client-d1' }, body: { open: { title: '演练：堤防管涌', leadJurisdiction: '441203' } } });
+    const timeline = await city.call('drillTimeline', { params: { drillId: 'client-d1' }, query: { limit: 100 } });
+    expect(timeline.items.map((e) => e.type)).toEqual(expect.arrayContaining(['DrillPlanned', 'DrillStarted', 'DrillIncidentLinked', 'IncidentReported']));
+    const state = await city.call('drillStateAt', { params: { drillId: 'client-d1' }, query: { at: new Date(Date.now() + 1000).toISOString() } });
+    expect(state.incidents.map((i) => i.incidentId)).toEqual(started.incidents);
+    expect((await city.call('drillMetrics', { params: { drillId: 'client-d1' } })).injects).toMatchObject({ planned: 1, scheduled: 1 });
+    const csv = await city.exportDrillTimeline('client-d1', 'csv');
+    expect(csv.split('\n')[0]).toContain('recordedAt');
+    expect(csv).toContain('DrillStarted');
+    const json = JSON.parse(await city.exportDrillTimeline('client-d1', 'json')) as { items: unknown[] };
+    expect(json.items).toHaveLength(timeline.items.length);
+    // The participant's review waits for the end of the drill.
+    const dinghu = await as('dinghu-duty');
+    const early = await dinghu.exportDrillTimeline('client-d1', 'csv').catch((e: unknown) => e);
+    expect((early as MusterApiError).status).toBe(403);
+  });
 });

@@ -1,5 +1,6 @@
 import type { Actor } from '@muster/domain';
 import type { TestDatabase } from '@muster/testkit';
+import { verifyHashChains } from '@muster/store-postgres';
 import { startTimers } from '@muster/timers';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
@@ -167,6 +168,10 @@ describe('a double-blind functional drill beside a real incident (issue 22)', ()
       expect(seen).toMatchObject({ role: 'participant', title: '', scenario: '', objectives: [], scheduledStart: null, injects: [] });
       expect(JSON.stringify(seen)).not.toMatch(/冷坑|后山|预期|expectedAction":"/);
       expect((await call(player, 'GET', '/drills/d1/feed')).statusCode).toBe(403);
+      // Its review holds the MSEL: the controller's until the drill ends.
+      for (const path of ['timeline', `state?at=${encodeURIComponent(at(6))}`, 'metrics', 'timeline/export?format=csv']) {
+        expect((await call(player, 'GET', `/drills/d1/${path}`)).statusCode, path).toBe(403);
+      }
       // Only the controller steers the drill.
       expect((await command(player, 'PauseInjects')).statusCode).toBe(403);
     }
@@ -266,8 +271,9 @@ describe('a double-blind functional drill beside a real incident (issue 22)', ()
     expect(items.filter((i) => i.kind === 'control').map((i) => i.type)).toStrictEqual([
       'DrillPlanned',
       'DrillStarted',
-      'IncidentReported',
+      // The drill lists the incident it opens before reporting it: its first event carries the drill's id.
       'DrillIncidentLinked',
+      'IncidentReported',
       'InjectsPaused',
       'InjectsResumed',
       'InjectAdded',
@@ -362,7 +368,8 @@ describe('a double-blind functional drill beside a real incident (issue 22)', ()
     const { rows } = await sql<{ data: Record<string, unknown>; rooms: string[]; exercise: boolean }>`
       select data, rooms, exercise from event where stream_id = 'drill:d1' and type = 'CorrectiveActionOverdue'`.execute(t.db);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ data: { actionId: 'ca-report', owner: HUAIJI, escalatedTo: CITY }, rooms: [CITY], exercise: true });
+    // After EndEx the players' feeds carry every event of the drill: the owner hears of it too.
+    expect(rows[0]).toMatchObject({ data: { actionId: 'ca-report', owner: HUAIJI, escalatedTo: CITY }, rooms: [CITY, HUAIJI, GUANGNING], exercise: true });
     expect((await feed()).filter((i) => i.type === 'CorrectiveActionOverdue')).toHaveLength(1);
 
     // Late, its owner closes it: who and when are kept.
@@ -372,5 +379,103 @@ describe('a double-blind functional drill beside a real incident (issue 22)', ()
       { actionId: 'ca-report', closedAt: at(2 * 24 * 60 + 30), closedBy: 'duty-huaiji', overdueAt: at(2 * 24 * 60 + 1) },
       { actionId: 'ca-radio', closedAt: at(2 * 24 * 60 - 60), closedBy: 'duty-guangning', overdueAt: null },
     ]);
+  });
+
+  it('every event and every deadline of the drill, its incident and the streams under it carries the drill’s id; nothing real does; the chains verify', async () => {
+    const { rows: events } = await sql<{ stream_id: string; type: string; incident_id: string | null; drill_id: string | null }>`
+      select stream_id, type, incident_id, meta->>'drillId' as drill_id from event`.execute(t.db);
+    const ofDrill = events.filter((e) => e.incident_id === 'drill:d1' || e.incident_id === drillIncident);
+    // The drill's stream, its incident, the incident's scene and its report obligation: all of them.
+    expect(new Set(ofDrill.map((e) => e.stream_id.split(':')[0]))).toStrictEqual(new Set(['drill', drillIncident, 'scene', 'report']));
+    expect(ofDrill.length).toBeGreaterThan(30);
+    for (const e of ofDrill) expect([e.stream_id, e.type, e.drill_id]).toStrictEqual([e.stream_id, e.type, 'd1']);
+    const real = events.filter((e) => e.incident_id !== 'drill:d1' && e.incident_id !== drillIncident);
+    expect(real.some((e) => e.incident_id === 'real-1')).toBe(true);
+    for (const e of real) expect([e.stream_id, e.type, e.drill_id]).toStrictEqual([e.stream_id, e.type, null]);
+
+    const { rows: deadlines } = await sql<{ incident_id: string; key: string; drill_id: string | null }>`select incident_id, key, drill_id from deadline`.execute(t.db);
+    const drillDeadlines = deadlines.filter((d) => d.incident_id === 'drill:d1' || d.incident_id === drillIncident);
+    // The injects and corrective actions on the drill's stream, the reporting deadlines of its incident.
+    expect(drillDeadlines.some((d) => d.incident_id === drillIncident)).toBe(true);
+    expect(drillDeadlines.some((d) => d.key.startsWith('inject:'))).toBe(true);
+    for (const d of drillDeadlines) expect([d.incident_id, d.key, d.drill_id]).toStrictEqual([d.incident_id, d.key, 'd1']);
+    const realDeadlines = deadlines.filter((d) => d.incident_id === 'real-1');
+    expect(realDeadlines.length).toBeGreaterThan(0);
+    for (const d of realDeadlines) expect(d.drill_id).toBeNull();
+
+    // The id is part of what each event's hash covers; events without it hash as before.
+    const verified = await verifyHashChains(t.db);
+    expect(verified.broken).toStrictEqual([]);
+    expect(verified.ok).toBe(true);
+  });
+
+  it('reviews the drill like an incident: its merged timeline, the state at T, metrics and exports; participants after the end, nobody else', async () => {
+    type Entry = { position: string; streamId: string; streamType: string; type: string };
+    const timeline = await ok<{ items: Entry[]; next: string | null }>(cityDuty, 'GET', '/drills/d1/timeline?limit=500');
+    expect(timeline.next).toBeNull();
+    // The drill's own stream and every stream of its incident, merged in commit order; nothing real.
+    expect(new Set(timeline.items.map((e) => e.streamType))).toStrictEqual(new Set(['drill', 'incident', 'scene', 'report']));
+    expect(timeline.items.some((e) => e.streamId === 'real-1')).toBe(false);
+    const positions = timeline.items.map((e) => e.position.split('.').map(BigInt));
+    for (let i = 1; i < positions.length; i++) {
+      const [a, b] = [positions[i - 1] ?? [], positions[i] ?? []];
+      expect((a[0] ?? 0n) < (b[0] ?? 0n) || ((a[0] ?? 0n) === (b[0] ?? 0n) && (a[1] ?? 0n) < (b[1] ?? 0n))).toBe(true);
+    }
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from event where incident_id in ('drill:d1', ${drillIncident})`.execute(t.db);
+    expect(timeline.items).toHaveLength(rows[0]?.n ?? -1);
+    expect((await ok<{ items: Entry[] }>(cityDuty, 'GET', '/drills/d1/timeline?kind=InjectDelivered')).items).toHaveLength(6);
+    expect((await call(cityDuty, 'GET', '/drills/d1/timeline?limit=0')).statusCode).toBe(400);
+
+    // State at T: paused after three injects, the incident under its first title; before StartEx, no incident yet.
+    interface StateAt {
+      drill: { state: string; injectsPaused: boolean; title: string; injects: { injectId: string; status: string; expectedAction: string | null }[] } | null;
+      incidents: { incidentId: string; incident: { title: string; state: string } }[];
+    }
+    const paused = await ok<StateAt>(cityDuty, 'GET', `/drills/d1/state?at=${encodeURIComponent(at(40))}`);
+    expect(paused.drill).toMatchObject({ state: 'running', injectsPaused: true, title: PLAN.title });
+    expect(paused.drill?.injects.filter((i) => i.status === 'delivered').map((i) => i.injectId)).toStrictEqual(['i-1', 'i-2', 'i-3']);
+    expect(paused.incidents).toMatchObject([{ incidentId: drillIncident, incident: { title: '演练：冷坑镇山体滑坡' } }]);
+    const later = await ok<StateAt>(cityDuty, 'GET', `/drills/d1/state?at=${encodeURIComponent(at(48))}`);
+    expect(later.drill?.injectsPaused).toBe(false);
+    expect(later.incidents[0]?.incident.title).toBe('演练：冷坑镇山体滑坡（已转移 30 人）');
+    const planned = await ok<StateAt>(cityDuty, 'GET', `/drills/d1/state?at=${encodeURIComponent(at(1))}`);
+    expect([planned.drill?.state, planned.incidents]).toStrictEqual(['planned', []]);
+    expect((await call(cityDuty, 'GET', '/drills/d1/state?at=soon')).statusCode).toBe(400);
+
+    // Metrics: the injects, how soon Huaiji acted on each, the incident's after-action metrics.
+    const metrics = await ok<{
+      injects: Record<string, number>;
+      responses: { injectId: string; firstResponseAt: string | null; minutes: number | null }[];
+      incidents: { incidentId: string }[];
+      minutesRunning: number | null;
+      observations: number;
+    }>(cityDuty, 'GET', '/drills/d1/metrics');
+    expect(metrics.injects).toStrictEqual({ planned: 7, delivered: 6, skipped: 1, scheduled: 0 });
+    expect(metrics.responses.map((r) => r.injectId)).toStrictEqual(INJECTS.map((i) => i.injectId));
+    // i-1 at minute 10, Huaiji began verifying at 12; i-4 (delivered at 46) was answered by the update at 47.
+    expect(metrics.responses[0]).toMatchObject({ firstResponseAt: at(12), minutes: 2 });
+    expect(metrics.responses[3]).toMatchObject({ firstResponseAt: at(47), minutes: 1 });
+    expect(metrics.incidents.map((m) => m.incidentId)).toStrictEqual([drillIncident]);
+    expect(metrics.observations).toBe(1);
+    expect(metrics.minutesRunning).toBe(24 * 60 - 25);
+
+    // Exports: the whole merged timeline as JSON and as CSV.
+    const json = await ok<{ drillId: string; items: Entry[] }>(cityDuty, 'GET', '/drills/d1/timeline/export?format=json');
+    expect([json.drillId, json.items.map((e) => e.position)]).toStrictEqual(['d1', timeline.items.map((e) => e.position)]);
+    const csv = await call(cityDuty, 'GET', '/drills/d1/timeline/export?format=csv');
+    expect(csv.headers['content-type']).toContain('text/csv');
+    expect(csv.body).toContain('InjectDelivered');
+    expect(csv.body).toContain('VerificationStarted');
+    expect(csv.body).not.toContain('real-1');
+
+    // After the end a participant reviews it too (the drill at T as its players saw it then); other rooms never.
+    const seen = await ok<StateAt>(huaiji, 'GET', `/drills/d1/state?at=${encodeURIComponent(at(40))}`);
+    expect(seen.drill).toMatchObject({ title: '', injects: [{ expectedAction: null }, { expectedAction: null }, { expectedAction: null }] });
+    expect((await ok<{ items: Entry[] }>(guangning, 'GET', '/drills/d1/timeline?limit=500')).items).toHaveLength(timeline.items.length);
+    for (const outsider of [dinghu, province]) {
+      for (const path of ['timeline', `state?at=${encodeURIComponent(at(40))}`, 'metrics', 'timeline/export']) {
+        expect((await call(outsider, 'GET', `/drills/d1/${path}`)).statusCode, path).toBe(404);
+      }
+    }
   });
 });

@@ -146,6 +146,36 @@ describe('warnings over HTTP', () => {
     expect(index.json<{ items: { identifier: string }[] }>().items.map((i) => i.identifier)).not.toContain(gbFieldsOf(gb.body).identifier);
   });
 
+  apiTest('a warning about a drill’s incident is drafted as exercise or refused: never issued as Actual (issue 22)', async () => {
+    moveTo(1);
+    await ok(dinghuDuty, 'POST', '/incidents', { incidentId: 'inc-drill', data: { title: '演练：沙浦镇内涝', leadJurisdiction: DINGHU, category: 'natural_disaster', exercise: true } });
+    const before = await stored();
+    // Drafted Actual (the default) about the drill's incident: a 400 naming the incident, nothing stored.
+    const actual = await call(dinghuDuty, 'POST', '/warnings', draftBody('w-drill-actual', { incidents: ['inc-drill'] }));
+    expect(actual.statusCode, actual.body).toBe(400);
+    expect(actual.json<{ error: { issues: { path: string }[] } }>().error.issues.map((i) => i.path)).toStrictEqual(['data.incidents.0']);
+    const explicit = await call(dinghuDuty, 'POST', '/warnings', draftBody('w-drill-actual', { status: 'actual', incidents: ['inc-drill'] }));
+    expect(explicit.statusCode).toBe(400);
+    expect(await stored()).toBe(before);
+    // An Actual warning is never linked to it later either.
+    await ok(dinghuDuty, 'POST', '/warnings', draftBody('w-real-rain'));
+    const linked = await stored();
+    const link = await call(dinghuDuty, 'POST', '/warnings/w-real-rain/commands', { type: 'LinkWarningToIncident', data: { incidentId: 'inc-drill' } });
+    expect(link.statusCode, link.body).toBe(400);
+    expect(link.json<{ error: { issues: { path: string }[] } }>().error.issues.map((i) => i.path)).toStrictEqual(['data.incidentId']);
+    expect(await stored()).toBe(linked);
+    expect((await ok<{ incidents: string[] }>(dinghuDuty, 'GET', '/warnings/w-real-rain')).incidents).toStrictEqual([]);
+    // Drafted as exercise it goes through, and every message of it says so: CAP Exercise, GB Test.
+    await ok(dinghuDuty, 'POST', '/warnings', draftBody('w-drill-linked', { status: 'exercise', incidents: ['inc-drill'] }));
+    await ok(dinghuLeader, 'POST', '/warnings/w-drill-linked/commands', { type: 'ApproveWarning' });
+    await ok(dinghuDuty, 'POST', '/warnings/w-drill-linked/commands', { type: 'IssueWarning' });
+    expect(await ok(dinghuDuty, 'GET', '/warnings/w-drill-linked')).toMatchObject({ status: 'exercise', incidents: ['inc-drill'] });
+    const cap = await call(dinghuDuty, 'GET', '/warnings/w-drill-linked/cap.xml');
+    expect(cap.body).toContain('<status>Exercise</status>');
+    expect(cap.body).not.toContain('Actual');
+    expect(gbFieldsOf((await call(dinghuDuty, 'GET', '/warnings/w-drill-linked/gb.xml')).body).status).toBe('Test');
+  });
+
   apiTest('who may: a duty officer or a leader of the city cannot approve (403), another county does not see it (404), a bad draft is a 400 naming the field', async () => {
     moveTo(1);
     await ok(dinghuDuty, 'POST', '/warnings', draftBody('w-who'));

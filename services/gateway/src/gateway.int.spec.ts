@@ -1,5 +1,6 @@
 import { START_POSITION, WS_CLOSE_CODE, WS_SESSION_CLOSE_CODE, comparePositions, type EventEnvelope } from '@muster/contracts';
-import type { Engine } from '@muster/engine';
+import type { Actor } from '@muster/domain';
+import { timersActor, type Engine } from '@muster/engine';
 import { testToken, type TestDatabase } from '@muster/testkit';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -132,6 +133,74 @@ describe('live delivery', () => {
     expect(real.events.some((e) => e.meta.exercise)).toBe(false);
     expect([of(withDrills, drillId), of(withDrills, realId)]).toStrictEqual([2, 1]);
     expect(watcher.events.every((e) => e.meta.exercise && e.streamId === drillId)).toBe(true);
+  });
+
+  it('gives a drill’s participants its events they may see live, never the MSEL or an expected action before the end; the controller everything', async () => {
+    const g = await gateway();
+    const controller = await open(g);
+    const player = await openConsole(g, await testToken(dutyOf(DINGHU)));
+    const outsider = await openConsole(g, await testToken(dutyOf(SIHUI)));
+    controller.send({ type: 'subscribe', rooms: [CITY], drills: true });
+    player.send({ type: 'subscribe', rooms: [DINGHU], drills: true });
+    outsider.send({ type: 'subscribe', rooms: [SIHUI], drills: true });
+    await Promise.all([controller, player, outsider].map((c) => c.waitFor((x) => x.of('caught_up').length === 1, 'caught_up')));
+
+    const streamId = `drill:gw-${++incidentCounter}`;
+    const dueAt = new Date(Date.now() + 10 * 60_000).toISOString();
+    const drill = async (type: string, data: Record<string, unknown> = {}, as: Actor = actor) => {
+      const system = as.userId === timersActor(CITY).userId ? { system: 'timers' as const } : {};
+      const result = await engine.handle({ streamType: 'drill', streamId, type, data, actor: as, ...system });
+      count(CITY, result.events.length);
+    };
+    // Double-blind: the MSEL and what the controller expects of the players are the controller's alone.
+    await drill('PlanDrill', {
+      title: '鼎湖区堤防管涌双盲演练',
+      kind: 'tabletop',
+      doubleBlind: true,
+      participants: [DINGHU],
+      objectives: ['30 分钟内初报'],
+      scenario: '西江水位上涨，堤防出现管涌',
+      injects: [{ injectId: 'i-1', kind: 'sceneReport', dueAt, content: '现场报告：堤脚冒水', expectedAction: '预期：任命现场指挥' }],
+    });
+    const incidentId = `drill-${++incidentCounter}`;
+    count(DINGHU, (await engine.handle({ streamType: 'incident', streamId: incidentId, type: 'ReportIncident', data: { title: '演练：堤防管涌', leadJurisdiction: DINGHU, exercise: true }, actor })).events.length);
+    await drill('StartDrill');
+    await drill('LinkDrillIncident', { incidentId });
+    await drill('AddInject', { inject: { injectId: 'i-2', kind: 'sensorAlarm', dueAt, content: '水位站报警', expectedAction: '预期：组织转移' } });
+    await drill('PauseInjects', { reason: '调整节奏' });
+    await drill('ResumeInjects');
+    await drill('DeadlinePassed', { key: 'inject:i-1', dueAt, incidentId }, timersActor(CITY));
+    await drill('EndDrill');
+    await drill('RecordHotWash', { note: '通信顺畅' }, dutyOf(DINGHU));
+
+    const types = (c: TestConsole) => c.events.filter((e) => e.streamId === streamId).map((e) => e.type);
+    await player.waitFor((c) => types(c).includes('HotWashRecorded'), 'the hot wash, live');
+    await controller.waitFor((c) => types(c).includes('HotWashRecorded'), 'the hot wash, live');
+    await Promise.all([player, outsider].map((c) => settle(c, c === player ? DINGHU : SIHUI)));
+    expect(types(player)).toStrictEqual(['DrillStarted', 'DrillIncidentLinked', 'InjectDelivered', 'DrillEnded', 'HotWashRecorded']);
+    expect(types(controller)).toStrictEqual([
+      'DrillPlanned',
+      'DrillStarted',
+      'DrillIncidentLinked',
+      'InjectAdded',
+      'InjectsPaused',
+      'InjectsResumed',
+      'InjectDelivered',
+      'DrillEnded',
+      'HotWashRecorded',
+    ]);
+    // What the players were sent holds nothing of the plan: no expected action, no scenario, no undelivered inject.
+    const sent = JSON.stringify(player.events.filter((e) => e.streamId === streamId));
+    for (const secret of ['预期', '西江水位', '水位站报警', 'i-2']) expect(sent).not.toContain(secret);
+    expect(player.events.find((e) => e.type === 'InjectDelivered')?.data).toMatchObject({ content: '现场报告：堤脚冒水', incidentId });
+    expect(player.events.filter((e) => e.streamId === streamId).every((e) => e.meta.exercise && e.meta.drillId === streamId.slice('drill:'.length))).toBe(true);
+    // A room outside the drill gets none of it, drills asked for or not.
+    expect(types(outsider)).toStrictEqual([]);
+    // A room feed without `drills` gets none of it either.
+    const real = await openConsole(g, await testToken(dutyOf(DINGHU)));
+    real.send({ type: 'subscribe', rooms: [DINGHU], after: START_POSITION });
+    await settle(real, DINGHU);
+    expect(types(real)).toStrictEqual([]);
   });
 
   it('sends an event that matches both a room and an incident of the subscription once', async () => {

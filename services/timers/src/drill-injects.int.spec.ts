@@ -174,5 +174,9 @@ describe('drill injects across a crash between delivering and recording', () => 
     expect(incident).toMatchObject({ exercise: true, leadJurisdiction: HUAIJI, source: 'sensor', description: '水位站报警：超警戒 0.5 米' });
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from event where stream_id = ${opened} and type = 'IncidentReported'`.execute(t.db);
     expect(rows[0]?.n).toBe(1);
+    // Opened before the drill lists it, it carries the drill's id from its first event on (its deadline row names the drill).
+    const { rows: ids } = await sql<{ type: string; drill_id: string | null }>`select type, meta->>'drillId' as drill_id from event where incident_id = ${opened} order by version`.execute(t.db);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(ids.filter((e) => e.drill_id !== drillId)).toStrictEqual([]);
   });
 });

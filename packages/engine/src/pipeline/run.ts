@@ -1,5 +1,5 @@
 import { IllegalTransitionError, type CommandResult } from '@muster/contracts';
-import type { StreamType } from '@muster/domain';
+import type { IncidentContext, StreamType } from '@muster/domain';
 import type { AggregateRegistration, Payload } from '../aggregates';
 import { authorize } from './authorize';
 import { decideOn } from './decide';
@@ -50,11 +50,15 @@ export async function attempt<K extends StreamType>(
   // Events are filed under the incident's lead jurisdiction as it stands after this command.
   const lead = (registration.ownIncident ? registration.ownIncident(decision.state.context) : incident) ?? null;
   const room = registration.ownRoom?.(decision.state.context, command.actor) ?? null;
-  const write = writeFor(ctx.ids, { registration, streamId: command.streamId, version: stream?.version ?? 0, decision, meta, incidentId, before: incident, lead, room });
+  // The drill (演练, issue 22) the events are part of rides in their meta, only when there is one:
+  // every other event hashes exactly as before.
+  const drillId = await drillOf(ctx, command.streamType, decision.state.context, incidentId, lead);
+  const recorded = drillId === null ? meta : { ...meta, drillId };
+  const write = writeFor(ctx.ids, { registration, streamId: command.streamId, version: stream?.version ?? 0, decision, meta: recorded, incidentId, before: incident, lead, room });
   const { fingerprint } = handled;
   write.commandKey = handled.key;
   write.fingerprint = fingerprint;
-  write.reactions = await reactionsOf(ctx, registration, decision, { meta, key: handled.key, fingerprint, incidentId, lead });
+  write.reactions = await reactionsOf(ctx, registration, decision, { meta: recorded, key: handled.key, fingerprint, incidentId, lead });
   let outcome: AppendOutcome;
   try {
     outcome = await ctx.store.append(write);
@@ -70,4 +74,16 @@ export async function attempt<K extends StreamType>(
   }
   ctx.streams?.written(write);
   return write.result;
+}
+
+/**
+ * The drill a command's events belong to: the drill's own stream, or an exercise incident (and the
+ * streams under it) that a drill lists among its incidents. Real incidents are never looked up.
+ */
+async function drillOf(ctx: PipelineContext, streamType: StreamType, context: unknown, incidentId: string, lead: IncidentContext | null): Promise<string | null> {
+  if (streamType === 'drill') {
+    const { drillId } = context as { drillId?: unknown };
+    return typeof drillId === 'string' && drillId !== '' ? drillId : null;
+  }
+  return lead?.exercise ? ctx.store.drillOfIncident(incidentId) : null;
 }

@@ -8,7 +8,7 @@ import type { Accepted } from './decide';
  * What the events of a command carry about it: the machine's CommandMeta and, for a command that came
  * in over HTTP, the request's id (so the relay's and the api's logs of one request can be joined).
  */
-export type RecordedMeta = CommandMeta & { requestId?: string | undefined };
+export type RecordedMeta = CommandMeta & { requestId?: string | undefined; drillId?: string | undefined };
 
 /** One accepted decision on one stream, with what filing its events needs. */
 export interface AcceptedOn<K extends StreamType> {
@@ -23,7 +23,7 @@ export interface AcceptedOn<K extends StreamType> {
   before: IncidentContext | null;
   lead: IncidentContext | null;
   /** For a stream that belongs to a room (see ownRoom): the room it is filed under and whether it is a drill's. */
-  room?: { jurisdiction: string; exercise: boolean } | null;
+  room?: { jurisdiction: string; exercise: boolean; roomsOf?(eventType: string): readonly string[] } | null;
 }
 
 /** The write of one accepted decision: its events with ids, versions and rooms, its effects and result. */
@@ -53,17 +53,21 @@ export function writeFor<K extends StreamType>(ids: Ids, accepted: AcceptedOn<K>
       occurredAt: meta.occurredAt,
       recordedAt: meta.now,
       jurisdiction,
-      rooms,
+      rooms: room?.roomsOf ? [...room.roomsOf(event.type)] : rooms,
       exercise,
       incidentId,
       ...(event.derived ? { derived: true } : {}),
       // Only when there is one: events without it hash exactly as before (store-postgres hash-chain.ts).
       ...(meta.requestId === undefined ? {} : { requestId: meta.requestId }),
+      ...(meta.drillId === undefined ? {} : { drillId: meta.drillId }),
     },
   }));
   const { context } = decision.state;
   const effects = decision.events.flatMap((event) => registration.effectsOf(event, context, lead));
   if (decision.ends) effects.push(...(registration.whenOver?.(context) ?? []));
+  // A drill's deadlines carry its id like its events (issue 22).
+  const { drillId } = meta;
+  const filed = drillId === undefined ? effects : effects.map((e) => (e.kind === 'scheduleDeadline' ? { ...e, deadline: { ...e.deadline, drillId } } : e));
   const result: CommandResult = {
     streamId,
     streamType,
@@ -71,5 +75,5 @@ export function writeFor<K extends StreamType>(ids: Ids, accepted: AcceptedOn<K>
     state: decision.state.value,
     events: events.map((e) => ({ eventId: e.eventId, type: e.type, version: e.version })),
   };
-  return { streamId, streamType, expectedVersion: version, state: decision.state, events, commandId: meta.commandId, result, effects };
+  return { streamId, streamType, expectedVersion: version, state: decision.state, events, commandId: meta.commandId, result, effects: filed };
 }

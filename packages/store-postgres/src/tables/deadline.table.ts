@@ -17,4 +17,6 @@ export interface DeadlineTable {
   outcome: 'fired' | 'obsolete' | 'cancelled' | null;
   attempts: ColumnType<number, number | undefined, number>;
   last_error: string | null;
+  /** The drill (演练, issue 22) whose deadline it is; null for every real one. */
+  drill_id: ColumnType<string | null, string | null | undefined, never>;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { IdSchema, DrillCommandRequestSchema, DrillFeedQuerySchema, ForbiddenError, NotFoundError, PlanDrillRequestSchema, StartDrillRequestSchema, ValidationError, parseOrThrow, type CommandResult } from '@muster/contracts';
 import { drillStreamId, drillViewerOf, drillViewFor, type Actor, type DrillContext, type PersistedState } from '@muster/domain';
 import { canReadIncident, canReadJurisdiction, TIMERS_USER_ID, type StoredStream } from '@muster/engine';
@@ -7,7 +8,7 @@ import { actorOf } from '../identity';
 import { pathParam, validId, type RouteContext } from './access';
 
 /** A drill as the caller's room may see it: the whole of it for the controller, the players' part for a participant. */
-function viewOf(stream: { streamId: string; version: number; state: PersistedState<DrillContext> }, role: 'controller' | 'participant') {
+export function viewOf(stream: { streamId: string; version: number; state: PersistedState<DrillContext> }, role: 'controller' | 'participant') {
   const { value, context } = stream.state;
   const { updatedAt: _updatedAt, ...seen } = drillViewFor(context, value as Parameters<typeof drillViewFor>[1], role);
   return { ...seen, state: value, version: stream.version, role };
@@ -86,17 +87,21 @@ export function registerDrillRoutes({ serve, engine, db, tree, clock, newId }: R
     // retry of the same start (same commandId): then every step answers as the first time.
     const step = (n: string) => (body.commandId === undefined ? undefined : `${body.commandId}-${n}`);
     let result: CommandResult = await engine.handle(commandOf(request, 'drill', stream.streamId, { type: 'StartDrill', commandId: step('start') }));
-    const incidents = [...attach];
+    const incidents: string[] = [];
     if (body.open) {
+      // The drill lists the incident it opens before the report, so every event of it, the first
+      // included, carries the drill's id. A retry (same commandId) names the same incident.
+      const openedId = body.commandId === undefined ? `dri-${newId()}` : `dri-${createHash('sha256').update(`${actor.userId}\n${stream.streamId}\n${body.commandId}`).digest('hex').slice(0, 32)}`;
+      result = await engine.handle(commandOf(request, 'drill', stream.streamId, { type: 'LinkDrillIncident', commandId: step('link-open'), data: { incidentId: openedId } }));
       const opened = await engine.handle(
-        commandOf(request, 'incident', `dri-${newId()}`, { type: 'ReportIncident', commandId: step('open'), data: { ...body.open, source: 'phone', exercise: true } }),
+        commandOf(request, 'incident', openedId, { type: 'ReportIncident', commandId: step('open'), data: { ...body.open, source: 'phone', exercise: true } }),
       );
       incidents.push(opened.streamId);
     }
-    for (const [i, incidentId] of incidents.entries()) {
+    for (const [i, incidentId] of attach.entries()) {
       result = await engine.handle(commandOf(request, 'drill', stream.streamId, { type: 'LinkDrillIncident', commandId: step(`link-${i}`), data: { incidentId } }));
     }
-    return { drill: result, incidents };
+    return { drill: result, incidents: [...attach, ...incidents] };
   });
 
   serve('drillCommand', async (request) => {

@@ -72,19 +72,6 @@ export function registerReviewRoutes(deps: RouteContext): void {
     };
   });
 
-  /** Everything the after-action views need, read once per request. */
-  async function review(stream: StoredStream<'incident'>) {
-    const incident = stream.state.context;
-    const scene = (await deps.engine.tryLoad('scene', sceneStreamId(stream.streamId)))?.state.context;
-    const requests: RequestFacts[] = (await listResourceRequests(deps.db, stream.streamId)).map((view) => ({
-      requestId: String(view['requestId']),
-      state: String(view['state']),
-      requestedAt: typeof view['requestedAt'] === 'string' ? view['requestedAt'] : null,
-      arrivedAt: typeof view['arrivedAt'] === 'string' ? view['arrivedAt'] : null,
-    }));
-    return { incidentId: stream.streamId, incident, scene: scene ?? null, requests };
-  }
-
   /** The whole timeline, page by page (exports and forms are of the whole record). */
   async function wholeTimeline(incidentId: string): Promise<TimelineEntry[]> {
     const all: TimelineEntry[] = [];
@@ -97,25 +84,7 @@ export function registerReviewRoutes(deps: RouteContext): void {
     }
   }
 
-  serve('metrics', async (_request, _reply, stream) => {
-    const { incidentId, incident, scene, requests } = await review(stream);
-    const reports = await deps.db
-      .selectFrom('report_item')
-      .select(['item_id', 'kind', 'jurisdiction', 'first_due_at', 'first_submitted_at'])
-      .where('incident_id', '=', incidentId)
-      .orderBy('first_due_at')
-      .orderBy('item_id')
-      .execute();
-    return afterActionMetrics(
-      incident,
-      scene,
-      requests,
-      // Timeliness against the first deadline and the first filing, charged to the room that owed it.
-      reports.map((r) => ({ key: r.item_id, kind: r.kind, owedBy: r.jurisdiction, dueAt: r.first_due_at, submittedAt: r.first_submitted_at })),
-      deps.clock.now(),
-      (await linkedWarningStreams(deps.db, incidentId)).map((w) => w.state.context),
-    );
-  });
+  serve('metrics', async (_request, _reply, stream) => metricsOf(deps, stream));
 
   serve('timelineExport', async (request, reply, stream) => {
     const { format } = parseOrThrow(TimelineExportQuerySchema, request.query, ['query']);
@@ -131,7 +100,7 @@ export function registerReviewRoutes(deps: RouteContext): void {
   serve('form', async (request, reply, stream) => {
     const { form } = parseOrThrow(z.strictObject({ form: z.enum(ICS_FORMS) }), { form: request.params['form'] }, ['params']);
     const { version } = parseOrThrow(FormQuerySchema, request.query, ['query']);
-    const { incidentId, incident, scene, requests } = await review(stream);
+    const { incidentId, incident, scene, requests } = await reviewFacts(deps, stream);
     let html: string;
     switch (form) {
       case 'ics201':
@@ -166,4 +135,38 @@ export async function incidentEvents(db: Kysely<Database>, incidentId: string): 
       meta: { ...meta, recordedAt: meta.recordedAt ?? row.recorded_at.toISOString(), occurredAt: meta.occurredAt ?? row.recorded_at.toISOString() },
     };
   });
+}
+
+/** Everything the after-action views need, read once per request. */
+async function reviewFacts(deps: Pick<RouteContext, 'db' | 'engine'>, stream: StoredStream<'incident'>) {
+  const incident = stream.state.context;
+  const scene = (await deps.engine.tryLoad('scene', sceneStreamId(stream.streamId)))?.state.context;
+  const requests: RequestFacts[] = (await listResourceRequests(deps.db, stream.streamId)).map((view) => ({
+    requestId: String(view['requestId']),
+    state: String(view['state']),
+    requestedAt: typeof view['requestedAt'] === 'string' ? view['requestedAt'] : null,
+    arrivedAt: typeof view['arrivedAt'] === 'string' ? view['arrivedAt'] : null,
+  }));
+  return { incidentId: stream.streamId, incident, scene: scene ?? null, requests };
+}
+
+/** The after-action metrics of an incident (also of each incident of a drill, routes/drill-review.ts). */
+export async function metricsOf(deps: Pick<RouteContext, 'db' | 'engine' | 'clock'>, stream: StoredStream<'incident'>) {
+  const { incidentId, incident, scene, requests } = await reviewFacts(deps, stream);
+  const reports = await deps.db
+    .selectFrom('report_item')
+    .select(['item_id', 'kind', 'jurisdiction', 'first_due_at', 'first_submitted_at'])
+    .where('incident_id', '=', incidentId)
+    .orderBy('first_due_at')
+    .orderBy('item_id')
+    .execute();
+  return afterActionMetrics(
+    incident,
+    scene,
+    requests,
+    // Timeliness against the first deadline and the first filing, charged to the room that owed it.
+    reports.map((r) => ({ key: r.item_id, kind: r.kind, owedBy: r.jurisdiction, dueAt: r.first_due_at, submittedAt: r.first_submitted_at })),
+    deps.clock.now(),
+    (await linkedWarningStreams(deps.db, incidentId)).map((w) => w.state.context),
+  );
 }

@@ -12,7 +12,7 @@ import {
   WarningMessageQuerySchema,
   parseOrThrow,
 } from '@muster/contracts';
-import { approvalBy, beijingStamp, boardOf, CONTACT_ROLES, nextBeijingSecond, senderCodeOf, WARNING_LEVELS, warningStreamId, type Actor, type ContactRole, type DeliveryChannelName, type WarningContext, type WarningMessage, type WarningRecipient } from '@muster/domain';
+import { approvalBy, beijingStamp, boardOf, CONTACT_ROLES, nextBeijingSecond, senderCodeOf, WARNING_LEVELS, warningStreamId, type Actor, type ContactRole, type DeliveryChannelName, type WarningContext, type WarningMessage, type WarningRecipient, type WarningStatus } from '@muster/domain';
 import { canReadJurisdiction, jurisdictionsWithin, lastMileActor } from '@muster/engine';
 import { verifyAckLink } from '@muster/identity';
 import { contactsCovering, listWarningStreams, reserveWarningIdentifier, warningReleaseEvents, type StoredWarning } from '@muster/store-postgres';
@@ -55,13 +55,19 @@ export function registerWarningRoutes({ serve, engine, db, tree, clock, newId, a
    * A warning is linked only to incidents the sender's room can see: any other id, existing or not,
    * is the same 400 naming the field (rooms stay in their lane; nothing about the incident is told).
    */
-  async function checkLinkable(request: RouteRequest, incidentIds: readonly unknown[], path: (i: number) => string): Promise<void> {
+  async function checkLinkable(request: RouteRequest, incidentIds: readonly unknown[], path: (i: number) => string, status: WarningStatus): Promise<void> {
     for (const [i, incidentId] of incidentIds.entries()) {
+      let incident: Awaited<ReturnType<typeof loadReadableIncident>>;
       try {
-        await loadReadableIncident({ engine, tree }, actorOf(request), String(incidentId));
+        incident = await loadReadableIncident({ engine, tree }, actorOf(request), String(incidentId));
       } catch (error) {
         if (error instanceof NotFoundError) throw new ValidationError([{ path: path(i), message: 'must be an incident your room can see' }]);
         throw error;
+      }
+      // A drill's warnings are never Actual (issue 22): one about a drill's incident is an exercise
+      // message (GB/T 35965.1 Test, CAP Exercise) from its draft on, and its status never changes.
+      if (incident.state.context.exercise && status === 'actual') {
+        throw new ValidationError([{ path: path(i), message: 'is a drill’s incident: only a warning drafted with status exercise may be linked to it' }]);
       }
     }
   }
@@ -81,7 +87,7 @@ export function registerWarningRoutes({ serve, engine, db, tree, clock, newId, a
 
   serve('draftWarning', async (request, reply) => {
     const body = parseOrThrow(CreateWarningRequestSchema, request.body);
-    await checkLinkable(request, body.data.incidents ?? [], (i) => `data.incidents.${i}`);
+    await checkLinkable(request, body.data.incidents ?? [], (i) => `data.incidents.${i}`, body.data.status);
     const streamId = warningStreamId(body.warningId ?? `w-${newId()}`);
     const result = await engine.handle(commandOf(request, 'warning', streamId, { ...body, type: 'DraftWarning', data: body.data }));
     return reply.status(201).send(result);
@@ -123,7 +129,11 @@ export function registerWarningRoutes({ serve, engine, db, tree, clock, newId, a
   serve('warningCommand', async (request) => {
     const body = parseOrThrow(WarningCommandRequestSchema, request.body);
     const streamId = warningStream(pathParam(request, 'warningId'));
-    if (body.type === 'LinkWarningToIncident') await checkLinkable(request, [body.data?.['incidentId']], () => 'data.incidentId');
+    if (body.type === 'LinkWarningToIncident') {
+      // A warning the caller cannot see is the engine's 404, before anything about the incident is told.
+      const warning = await engine.tryLoad('warning', streamId);
+      if (warning && canReadJurisdiction(tree, actorOf(request), warning.state.context.jurisdiction)) await checkLinkable(request, [body.data?.['incidentId']], () => 'data.incidentId', warning.state.context.status);
+    }
     if (body.type === 'IssueWarning' || body.type === 'UpdateWarning' || body.type === 'LiftWarning') {
       // What only the api fills in: never taken from the client.
       const { identifierSlot: _slot, recipients: _recipients, ...data } = body.data ?? {};

@@ -99,6 +99,22 @@ const zh = {
   planShort: '所依预案',
   planRevision: '预案修订建议（填写后，所依预案将标为修订到期）',
   planRevisionShort: '预案修订建议',
+  // 演练复盘: the incident review tools over the drill's merged record.
+  review: '演练复盘',
+  reviewHint: '演练全过程（导调与各演练事件）的时间线、某时刻的状态、指标与导出',
+  reviewDrillAt: '演练',
+  reviewIncidentAt: '演练事件',
+  reviewDelivered: '已注入',
+  reviewInjects: '注入情况',
+  reviewPlanned: '计划',
+  reviewSkipped: '跳过',
+  reviewScheduled: '待注入',
+  reviewResponses: '各注入的首次处置',
+  reviewNoResponse: '未见处置',
+  reviewMinutesAfter: '分钟后处置',
+  reviewRunning: '演练时长（分钟）',
+  reviewObservations: '评估记录条数',
+  reviewNothingYet: '该时刻尚无演练事件',
 } as const;
 
 type DrillKey = keyof typeof zh;
@@ -200,6 +216,21 @@ const en: Record<DrillKey, string> = {
   planShort: 'Plan exercised',
   planRevision: 'Plan revision needed (marks the plan due for revision)',
   planRevisionShort: 'Plan revision needed',
+  review: 'Drill review',
+  reviewHint: 'The whole drill (controller and every drill incident): timeline, state at a moment, metrics and exports',
+  reviewDrillAt: 'Drill',
+  reviewIncidentAt: 'Drill incident',
+  reviewDelivered: 'delivered',
+  reviewInjects: 'Injects',
+  reviewPlanned: 'planned',
+  reviewSkipped: 'skipped',
+  reviewScheduled: 'to come',
+  reviewResponses: 'First action on each inject',
+  reviewNoResponse: 'no action seen',
+  reviewMinutesAfter: 'minutes later',
+  reviewRunning: 'Drill length (minutes)',
+  reviewObservations: 'Observations recorded',
+  reviewNothingYet: 'No drill incident at that moment yet',
 };
 
 export function drillWord(lang: Lang, key: DrillKey): string {

@@ -7,6 +7,7 @@ import { jurisdictionName, useApp, useLiveFeed, useLoad } from '../lib/session';
 import { SimpleForm, type Values } from '../lib/simple-form';
 import { formatTime, fromLocalInput, toLocalInput } from '../lib/time';
 import { ConnectionBadge } from '../lib/widgets';
+import { DrillReviewPanel } from './DrillReview';
 
 type Words = ReturnType<typeof useDrillWords>;
 const INJECT_KINDS = ['watchLogCall', 'sceneReport', 'sensorAlarm', 'casualtyFigure'] as const;
@@ -226,6 +227,11 @@ function PlanDrillForm({ below, onSent }: { below: string[]; onSent(): void }) {
 }
 
 /** What an event of the drill feed says, in the console's language: the drill's own steps by name, incident events by the timeline's words. */
+/** A drill's own event by name (the review's timeline asks too), or null for any other event. */
+export function drillEventName(type: string, lang: I18n['lang']): string | null {
+  return DRILL_EVENT_WORDS[lang === 'en' ? 'en' : 'zh'][type] ?? null;
+}
+
 function feedEventLabel(type: string, tr: I18n['tr'], lang: I18n['lang']): string {
   const drillEvent = DRILL_EVENT_WORDS[lang === 'en' ? 'en' : 'zh'][type];
   if (drillEvent) return drillEvent;
@@ -490,6 +496,8 @@ export function DrillDetailView({ drillId }: { drillId: string }) {
           <Evaluation drill={drill} w={w} me={me} onSent={after} />
         </div>
       </div>
+      {/* 演练复盘: the controller's at any time, the participants' once the drill has ended. */}
+      {controller || ['hotWash', 'aarDrafted', 'closed'].includes(drill.state) ? <DrillReviewPanel drill={drill} revision={drill.version} /> : null}
     </section>
   );
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { integrationTest } from '@muster/testkit/fixtures';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startConsoleUnderTest, SHOTS, type ConsoleUnderTest } from '../support/console-under-test';
+import { loginAs, startConsoleUnderTest, SHOTS, type ConsoleUnderTest } from '../support/console-under-test';
 import { expectCleanPages } from '../support/dom-scan';
 
 /**
@@ -34,13 +34,7 @@ async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
   return { context, page };
 }
 
-async function loggedIn(username: string): Promise<Page> {
-  const { page } = await newPage();
-  await page.goto(`${base}/console/`);
-  await page.getByTestId(`demo-${username}`).click();
-  await page.getByTestId('who').waitFor();
-  return page;
-}
+const loggedIn = async (username: string): Promise<Page> => (await loginAs({ browser, base }, username)).page;
 
 /** Beijing time `seconds` from now, as a `datetime-local` input with seconds takes it. */
 const beijingIn = (seconds: number) => new Date(Date.now() + 8 * 3_600_000 + seconds * 1_000).toISOString().slice(0, 19);

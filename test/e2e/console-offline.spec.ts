@@ -1,13 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHttpClient, type MusterHttpClient } from '@muster/client';
 import type { Database } from '@muster/store-postgres';
 import { integrationTest } from '@muster/testkit/fixtures';
 import { sql, type Kysely } from 'kysely';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { browserWithProfile, startConsoleUnderTest, SHOTS, type ConsoleUnderTest } from '../support/console-under-test';
+import { browserWithProfile, loginAs, DESK, PHONE, apiFor, startConsoleUnderTest, SHOTS, type ConsoleUnderTest } from '../support/console-under-test';
 
 /**
  * Issue 20: the commander's phone keeps working when the network drops. A real chromium (390×844)
@@ -16,7 +15,6 @@ import { browserWithProfile, startConsoleUnderTest, SHOTS, type ConsoleUnderTest
  */
 
 const LIVE_WITHIN_MS = 15_000;
-const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 
 let browser: Browser;
 let base: string;
@@ -34,25 +32,13 @@ afterAll(async () => {
 });
 
 async function loggedIn(username: string, phone: boolean): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({
-    ...(phone ? PHONE : { viewport: { width: 1366, height: 900 } }),
-    locale: 'zh-CN',
-    // The phone app's shell comes from its service worker (http://127.0.0.1 is a secure context).
-    serviceWorkers: 'allow',
-  });
-  context.setDefaultTimeout(20_000);
-  const page = await context.newPage();
-  page.on('pageerror', (error) => console.error(`[${username}] page error:`, error.message));
-  await page.goto(`${base}/console/`);
-  await page.getByTestId(`demo-${username}`).click();
-  await page.getByTestId('who').waitFor();
-  return { context, page };
+  // The phone app's shell comes from its service worker (http://127.0.0.1 is a secure context).
+  const session = await loginAs({ browser, base }, username, { ...(phone ? PHONE : DESK), serviceWorkers: 'allow' });
+  session.context.setDefaultTimeout(20_000);
+  return session;
 }
 
-async function apiAs(username: string): Promise<MusterHttpClient> {
-  const answer = await createHttpClient({ baseUrl: base }).login(username, username);
-  return createHttpClient({ baseUrl: base, token: answer.token });
-}
+const apiAs = (username: string) => apiFor(base, username);
 
 /** The commander's phone on the incident's scene view, its service worker in control and the state stored on the device. */
 async function phoneOn(incidentId: string): Promise<{ context: BrowserContext; page: Page }> {

@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createHttpClient, type MusterHttpClient } from '@muster/client';
 import { integrationTest } from '@muster/testkit/fixtures';
-import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { startConsoleUnderTest, SHOTS, type ConsoleUnderTest } from '../support/console-under-test';
+import { type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
+import { apiFor, DESK, loginAs, PHONE, startConsoleUnderTest, SHOTS, type ConsoleUnderTest } from '../support/console-under-test';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /**
@@ -13,7 +12,6 @@ import { afterAll, describe, expect, it } from 'vitest';
  */
 
 const LIVE_WITHIN_MS = 5_000;
-const PHONE = { viewport: { width: 390, height: 844 }, mobile: true };
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
 let browser: Browser;
@@ -30,25 +28,10 @@ afterAll(async () => {
 });
 
 
-async function loggedIn(username: string, options: { viewport?: { width: number; height: number }; mobile?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({
-    viewport: options.viewport ?? { width: 1366, height: 900 },
-    ...(options.mobile ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
-    locale: 'zh-CN',
-    acceptDownloads: true,
-  });
-  const page = await context.newPage();
-  page.on('pageerror', (error) => console.error(`[${username}] page error:`, error.message));
-  await page.goto(`${base}/console/`);
-  await page.getByTestId(`demo-${username}`).click();
-  await page.getByTestId('who').waitFor();
-  return { context, page };
-}
+// Desk and phone alike take downloads (the review's exports).
+const loggedIn = (username: string, options: BrowserContextOptions = DESK) => loginAs({ browser, base }, username, { ...options, acceptDownloads: true });
 
-async function apiAs(username: string): Promise<MusterHttpClient> {
-  const answer = await createHttpClient({ baseUrl: base }).login(username, username);
-  return createHttpClient({ baseUrl: base, token: answer.token });
-}
+const apiAs = (username: string) => apiFor(base, username);
 
 async function live(page: Page): Promise<void> {
   await page.locator('[data-testid=connection][data-state=live]').first().waitFor({ timeout: 15_000 });

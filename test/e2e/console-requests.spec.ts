@@ -1,8 +1,7 @@
 import { join } from 'node:path';
-import { createHttpClient, type MusterHttpClient } from '@muster/client';
 import { integrationTest } from '@muster/testkit/fixtures';
-import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { startConsoleUnderTest, SHOTS, type ConsoleUnderTest } from '../support/console-under-test';
+import { type Browser, type Locator, type Page } from 'playwright-core';
+import { apiFor, DESK, loginAs, PHONE, startConsoleUnderTest, SHOTS, type ConsoleUnderTest } from '../support/console-under-test';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /**
@@ -30,24 +29,9 @@ afterAll(async () => {
 });
 
 
-async function loggedIn(username: string, options: { phone?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({
-    viewport: options.phone ? { width: 390, height: 844 } : { width: 1366, height: 900 },
-    ...(options.phone ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
-    locale: 'zh-CN',
-  });
-  const page = await context.newPage();
-  page.on('pageerror', (error) => console.error(`[${username}] page error:`, error.message));
-  await page.goto(`${base}/console/`);
-  await page.getByTestId(`demo-${username}`).click();
-  await page.getByTestId('who').waitFor();
-  return { context, page };
-}
+const loggedIn = (username: string, options: { phone?: boolean } = {}) => loginAs({ browser, base }, username, options.phone ? PHONE : DESK);
 
-async function apiAs(username: string): Promise<MusterHttpClient> {
-  const answer = await createHttpClient({ baseUrl: base }).login(username, username);
-  return createHttpClient({ baseUrl: base, token: answer.token });
-}
+const apiAs = (username: string) => apiFor(base, username);
 
 async function live(page: Page): Promise<void> {
   await page.locator('[data-testid=connection][data-state=live]').first().waitFor({ timeout: 15_000 });

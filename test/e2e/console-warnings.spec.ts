@@ -1,12 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createHttpClient, type MusterHttpClient } from '@muster/client';
 import type { Database } from '@muster/store-postgres';
 import { integrationTest } from '@muster/testkit/fixtures';
 import { sql, type Kysely } from 'kysely';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startConsoleUnderTest, SHOTS, type ConsoleUnderTest } from '../support/console-under-test';
+import { apiFor, DESK, loginAs, startConsoleUnderTest, SHOTS, type ConsoleUnderTest } from '../support/console-under-test';
 import { expectCleanPages } from '../support/dom-scan';
 import { ackLinkOf } from '../support/warning-links';
 
@@ -37,20 +36,9 @@ afterAll(async () => {
   await ui?.stop();
 });
 
-async function loggedIn(username: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'zh-CN', acceptDownloads: true });
-  const page = await context.newPage();
-  page.on('pageerror', (error) => console.error(`[${username}] page error:`, error.message));
-  await page.goto(`${base}/console/`);
-  await page.getByTestId(`demo-${username}`).click();
-  await page.getByTestId('who').waitFor();
-  return { context, page };
-}
+const loggedIn = (username: string) => loginAs({ browser, base }, username, { ...DESK, acceptDownloads: true });
 
-async function apiAs(username: string): Promise<MusterHttpClient> {
-  const answer = await createHttpClient({ baseUrl: base }).login(username, username);
-  return createHttpClient({ baseUrl: base, token: answer.token });
-}
+const apiAs = (username: string) => apiFor(base, username);
 
 async function live(page: Page): Promise<void> {
   await page.locator('[data-testid=connection][data-state=live]').first().waitFor({ timeout: LIVE_WITHIN_MS });

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { integrationTest } from '@muster/testkit/fixtures';
-import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { startConsoleUnderTest, SHOTS, type ConsoleUnderTest } from '../support/console-under-test';
+import { type Browser, type Locator, type Page } from 'playwright-core';
+import { DESK, loginAs, PHONE, startConsoleUnderTest, SHOTS, type ConsoleUnderTest } from '../support/console-under-test';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectCleanPages } from '../support/dom-scan';
 
@@ -32,18 +32,8 @@ afterAll(async () => {
 });
 
 
-const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 
-/** A browser context logged in through the login page's demo button of `username`. */
-async function loggedIn(username: string, phone = false): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ ...(phone ? PHONE : { viewport: { width: 1366, height: 900 } }), locale: 'zh-CN' });
-  const page = await context.newPage();
-  page.on('pageerror', (error) => console.error(`[${username}] page error:`, error.message));
-  await page.goto(`${base}/console/`);
-  await page.getByTestId(`demo-${username}`).click();
-  await page.getByTestId('who').waitFor();
-  return { context, page };
-}
+const loggedIn = (username: string, phone = false) => loginAs({ browser, base }, username, phone ? PHONE : DESK);
 
 async function live(page: Page): Promise<void> {
   await page.locator('[data-testid=connection][data-state=live]').first().waitFor({ timeout: 15_000 });

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { createHttpClient, type MusterHttpClient } from '@muster/client';
+import { createHttpClient } from '@muster/client';
 import { integrationTest } from '@muster/testkit/fixtures';
-import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startConsoleUnderTest, SHOTS, type ConsoleUnderTest } from '../support/console-under-test';
+import { type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { apiFor, loginAs, PHONE, startConsoleUnderTest, SHOTS, type ConsoleUnderTest } from '../support/console-under-test';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /**
@@ -27,25 +27,9 @@ afterAll(async () => {
 });
 
 
-/** A browser context logged in through the login page's demo button of `username`. */
-async function loggedIn(username: string, options: { viewport?: { width: number; height: number }; mobile?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({
-    viewport: options.viewport ?? { width: 1366, height: 900 },
-    ...(options.mobile ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
-    locale: 'zh-CN',
-  });
-  const page = await context.newPage();
-  page.on('pageerror', (error) => console.error(`[${username}] page error:`, error.message));
-  await page.goto(`${base}/console/`);
-  await page.getByTestId(`demo-${username}`).click();
-  await page.getByTestId('who').waitFor();
-  return { context, page };
-}
+const loggedIn = (username: string, options?: BrowserContextOptions) => loginAs({ browser, base }, username, options);
 
-async function apiAs(username: string): Promise<MusterHttpClient> {
-  const answer = await createHttpClient({ baseUrl: base }).login(username, username);
-  return createHttpClient({ baseUrl: base, token: answer.token });
-}
+const apiAs = (username: string) => apiFor(base, username);
 
 /** An instant as the console shows it without the zone: Beijing time, `YYYY-MM-DD HH:MM:SS`. */
 function beijing(iso: string): string {
@@ -147,7 +131,7 @@ describe('web console in chromium', () => {
     await live(roomView.page);
     expect(await roomView.page.getByTestId('figure-injured').count()).toBe(0);
 
-    const phone = await loggedIn('commander', { viewport: { width: 390, height: 844 }, mobile: true });
+    const phone = await loggedIn('commander', PHONE);
     await phone.page.goto(`${base}/console/#/incidents/${incidentId}/scene`);
     await phone.page.getByTestId('commander-view').waitFor();
     expect(await phone.page.getByTestId('command-role').textContent()).toContain('你是现场指挥官');
@@ -203,7 +187,7 @@ describe('web console in chromium', () => {
     await live(roomView.page);
     expect(await roomView.page.getByTestId('incident-commander').textContent()).toContain('李指挥');
 
-    const phone = { viewport: { width: 390, height: 844 }, mobile: true };
+    const phone = PHONE;
     const outgoing = await loggedIn('commander', phone);
     const incoming = await loggedIn('deputy', phone);
     for (const p of [outgoing.page, incoming.page]) await p.goto(`${base}/console/#/incidents/${incidentId}/scene`);
@@ -246,7 +230,7 @@ describe('web console in chromium', () => {
     const incidentId = created.streamId;
     await room.sendOnSceneCommand(incidentId, { type: 'AppointCommander', data: { commander: { userId: 'commander', name: '李指挥' } } });
 
-    const phone = { viewport: { width: 390, height: 844 }, mobile: true };
+    const phone = PHONE;
     const roomView = await loggedIn('dinghu-duty');
     const outgoing = await loggedIn('commander', phone);
     const incoming = await loggedIn('deputy', phone);
@@ -572,7 +556,7 @@ describe('web console in chromium', () => {
     const incidentId = created.streamId;
     await room.sendOnSceneCommand(incidentId, { type: 'AppointCommander', data: { commander: { userId: 'commander', name: '李指挥' } } });
 
-    const phone = await loggedIn('commander', { viewport: { width: 390, height: 844 }, mobile: true });
+    const phone = await loggedIn('commander', PHONE);
     const posts: string[] = [];
     phone.page.on('request', (request) => {
       if (request.method() !== 'GET') posts.push(`${request.method()} ${request.url()}`);
@@ -723,7 +707,7 @@ describe('web console in chromium', () => {
       await context.close();
     }
 
-    const phone = await loggedIn('commander', { viewport: { width: 390, height: 844 }, mobile: true });
+    const phone = await loggedIn('commander', PHONE);
     await phone.page.goto(`${base}/console/#/incidents/${incidentId}/scene`);
     await phone.page.getByTestId('commander-view').waitFor();
     await phone.page.getByTestId('incident-over').waitFor();

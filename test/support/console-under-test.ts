@@ -4,7 +4,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort, TEST_JWT_SECRET_TEXT } from '@muster/testkit';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { createHttpClient, type MusterHttpClient } from '@muster/client';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { REPO_ROOT, TSX, startProcess, waitForHttp } from './processes';
 
 const run = promisify(execFile);
@@ -21,6 +22,31 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-
  */
 export async function browserWithProfile(profileDir: string, options: Parameters<typeof chromium.launchPersistentContext>[1] = {}): Promise<BrowserContext> {
   return chromium.launchPersistentContext(profileDir, { ...options, executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/** A desk screen in the duty room. */
+export const DESK: BrowserContextOptions = { viewport: { width: 1366, height: 900 } };
+/** A commander's or a recipient's phone. */
+export const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+
+/**
+ * A new browser context in zh-CN (a DESK unless `options` say otherwise), logged in through the login
+ * page's demo button of `username`; the page's errors are printed under the user's name.
+ */
+export async function loginAs(ui: { browser: Browser; base: string }, username: string, options: BrowserContextOptions = DESK): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await ui.browser.newContext({ locale: 'zh-CN', ...options });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => console.error(`[${username}] page error:`, error.message));
+  await page.goto(`${ui.base}/console/`);
+  await page.getByTestId(`demo-${username}`).click();
+  await page.getByTestId('who').waitFor();
+  return { context, page };
+}
+
+/** The api as a demo user (whose password is its name), to set a scene up around the screens under test. */
+export async function apiFor(base: string, username: string): Promise<MusterHttpClient> {
+  const answer = await createHttpClient({ baseUrl: base }).login(username, username);
+  return createHttpClient({ baseUrl: base, token: answer.token });
 }
 
 export interface ConsoleUnderTest {

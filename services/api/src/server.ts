@@ -108,8 +108,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     app,
     url,
     close: async () => {
-      await delivery?.stop();
+      // No new request first; then the worker, which needs the database but not HTTP.
       await app.close();
+      await delivery?.stop();
     },
   };
 }

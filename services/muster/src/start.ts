@@ -102,10 +102,11 @@ export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logg
     gatewayUrl: gateway.url,
     commitStats: () => store.stats(),
     async stop() {
+      // Refuse new requests first: nothing answers from a process whose database is going away.
+      await api.close();
       await timers.stop();
       await gateway.close();
       await relay.stop();
-      await api.close();
       await bus.close();
       await db.destroy();
     },

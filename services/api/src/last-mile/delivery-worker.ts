@@ -137,6 +137,9 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
   }
 
   let loop: Promise<void> | null = null;
+  // The pause between ticks ends at once on stop: a process shutting down must not serve a second
+  // longer with its database already going (muster start stops the api's HTTP after the worker).
+  let wake: (() => void) | null = null;
   if (options.autoStart !== false) {
     loop = (async () => {
       while (!stopped) {
@@ -145,7 +148,15 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
         } catch (error) {
           logger?.error({ err: error }, 'warning delivery tick failed');
         }
-        await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
+        if (stopped) break;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, options.pollMs ?? 1000);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = null;
       }
     })();
   }
@@ -155,6 +166,7 @@ export function startDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWor
     receive,
     async stop() {
       stopped = true;
+      wake?.();
       await running?.catch(() => undefined);
       await loop;
     },

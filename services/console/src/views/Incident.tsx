@@ -126,7 +126,7 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
           <IncidentPlanPanel plan={plan} />
           <IncidentLifecycle incident={incident} forms={formsNow} levelOptions={levelOptions} send={send} plan={plan} />
 
-          <IncidentWarnings incidentId={incidentId} timelineLength={timeline.length} />
+          <IncidentWarnings incidentId={incidentId} warningEntries={timeline.filter((e) => e.streamType === 'warning').length} />
 
           <section className="panel" data-testid="timeline">
             <h2>

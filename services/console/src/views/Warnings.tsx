@@ -200,14 +200,15 @@ function DraftWarningForm({ onDrafted }: { onDrafted(): void }) {
 
 /**
  * The warnings linked to an incident, on the incident view: level, state, headline, each opening its
- * page. Read again when the incident's timeline grows (a linked warning's releases are in it), on
- * the incident view's own feed rather than a second socket.
+ * page. Read again only when the incident's timeline gains a warning's entry (a linked warning's
+ * releases are in it), on the incident view's own feed rather than a second socket: any other event
+ * on the incident costs no request here.
  */
-export function IncidentWarnings({ incidentId, timelineLength }: { incidentId: string; timelineLength: number }) {
+export function IncidentWarnings({ incidentId, warningEntries }: { incidentId: string; warningEntries: number }) {
   const { client } = useApp();
   const { lang } = useI18n();
   const { w, wr } = useWarningWords();
-  const list = useLoad(() => client.call('listWarnings', { query: { exercise: 'all' } }), [client, incidentId, timelineLength]);
+  const list = useLoad(() => client.call('listWarnings', { query: { exercise: 'all' } }), [client, incidentId, warningEntries]);
   const linked: WarningView[] = (list.value?.items ?? []).filter((warning) => warning.incidents.includes(incidentId));
   return (
     <section className="panel" data-testid="incident-warnings">

@@ -15,7 +15,8 @@ export async function scheduleDeadline(trx: Transaction<Database>, d: DeadlineSp
       command_type: d.command.type,
       command_data: JSON.stringify(d.command.data),
       due_at: d.dueAt,
-      drill_id: d.drillId ?? null,
+      // Only a drill's rows name it: a real row is written as before, also on a schema older than the column.
+      ...(d.drillId ? { drill_id: d.drillId } : {}),
     })
     .onConflict((oc) => oc.columns(['stream_id', 'key', 'due_at']).where('cancelled_at', 'is', null).doNothing())
     .execute();

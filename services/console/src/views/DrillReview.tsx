@@ -6,11 +6,12 @@ import { usePeople } from '../lib/people';
 import { nameIn } from '../lib/reports';
 import { metricLines, type ReviewWords } from '../lib/review-text';
 import { jurisdictionName, useApp, useLoad } from '../lib/session';
-import { formatTime, fromLocalInput, toLocalInput, zoneLabel } from '../lib/time';
+import { formatTime, fromLocalInput, toLocalInput } from '../lib/time';
 import { roomsIn } from '../lib/timeline-filter';
 import { actorLabel } from '../lib/timeline-text';
 import { drillEventName } from './Drills';
 import { ReviewTimeline } from './ReviewTimeline';
+import { StateAtPicker } from '../lib/state-at-picker';
 
 const stateKey = (state: DrillDetails['state']) => (state === 'none' ? 'planned' : state);
 
@@ -76,23 +77,7 @@ export function DrillReviewPanel({ drill, revision }: { drill: DrillDetails; rev
       <div className="columns">
         <section className="panel" data-testid="drill-state-at">
           <h3>{t('stateAt')}</h3>
-          <label className="field">
-            <span className="label">
-              {t('at')} {zoneLabel(lang)}
-            </span>
-            <input type="datetime-local" step={1} value={at} onChange={(e) => setAt(e.target.value)} data-testid="drill-state-at-input" />
-          </label>
-          <label className="field">
-            <span className="label">{t('basis')}</span>
-            <select value={basis} onChange={(e) => setBasis(e.target.value === 'occurred' ? 'occurred' : 'recorded')}>
-              <option value="recorded">{t('basis.recorded')}</option>
-              <option value="occurred">{t('basis.occurred')}</option>
-            </select>
-          </label>
-          <button type="button" onClick={() => void showState()} data-testid="drill-state-at-show">
-            {t('show')}
-          </button>
-          {stateError ? <p className="form-error">{stateError}</p> : null}
+          <StateAtPicker at={at} setAt={setAt} basis={basis} setBasis={setBasis} onShow={() => void showState()} error={stateError} testId="drill-state-at" />
           {stateAt ? (
             <dl className="facts" data-testid="drill-state-at-result">
               <dt>{t('at')}</dt>

@@ -502,19 +502,23 @@ export function DrillDetailView({ drillId }: { drillId: string }) {
   );
 }
 
+/** A form that sends one command to a drill: the schema, the route and the word for "sent" are the same for every one. */
+function DrillCommandForm({ drillId, w, ...form }: { drillId: string; w: Words } & Omit<Parameters<typeof SimpleForm<typeof DrillCommandRequestSchema>>[0], 'schema' | 'send' | 'sentLabel'>) {
+  const { client } = useApp();
+  return <SimpleForm {...form} schema={DrillCommandRequestSchema} send={(payload) => client.call('drillCommand', { params: { drillId }, body: payload })} sentLabel={w('sent')} />;
+}
+
 /** A drill command of plain text fields, checked with the api's drill command schema. */
 function CommandBox({ drillId, type, title, testId, fields, w, onSent }: { drillId: string; type: string; title: string; testId: string; fields: [string, string][]; w: Words; onSent(): void }) {
-  const { client } = useApp();
   return (
-    <SimpleForm
+    <DrillCommandForm
+      drillId={drillId}
+      w={w}
       title={title}
       testId={testId}
-      schema={DrillCommandRequestSchema}
       initial={{}}
       toPayload={(v) => ({ type, data: Object.fromEntries(fields.map(([name]) => [name, v[name] ?? ''])) })}
-      send={(payload) => client.call('drillCommand', { params: { drillId }, body: payload })}
       submitLabel={title}
-      sentLabel={w('sent')}
       onSent={onSent}
     >
       {(v, set, errors) =>
@@ -524,23 +528,21 @@ function CommandBox({ drillId, type, title, testId, fields, w, onSent }: { drill
           </Field>
         ))
       }
-    </SimpleForm>
+    </DrillCommandForm>
   );
 }
 
 /** An evaluator's observation against one of the drill's objectives. */
 function ObservationForm({ drill, w, onSent }: { drill: DrillDetails; w: Words; onSent(): void }) {
-  const { client } = useApp();
   return (
-    <SimpleForm
+    <DrillCommandForm
+      drillId={drill.drillId}
+      w={w}
       title={w('recordObservation')}
       testId="record-observation"
-      schema={DrillCommandRequestSchema}
       initial={{ objective: drill.objectives[0] ?? '' }}
       toPayload={(v) => ({ type: 'RecordObservation', data: { objective: v['objective'] ?? '', note: v['note'] ?? '' } })}
-      send={(payload) => client.call('drillCommand', { params: { drillId: drill.drillId }, body: payload })}
       submitLabel={w('recordObservation')}
-      sentLabel={w('sent')}
       onSent={onSent}
     >
       {(v, set, errors) => (
@@ -559,18 +561,18 @@ function ObservationForm({ drill, w, onSent }: { drill: DrillDetails; w: Words; 
           </Field>
         </>
       )}
-    </SimpleForm>
+    </DrillCommandForm>
   );
 }
 
 /** Adds an inject live: its kind, in how many minutes, what it says, what the controller expects. */
 function AddInjectForm({ drillId, w, onSent }: { drillId: string; w: Words; onSent(): void }) {
-  const { client } = useApp();
   return (
-    <SimpleForm
+    <DrillCommandForm
+      drillId={drillId}
+      w={w}
       title={w('addInject')}
       testId="add-inject"
-      schema={DrillCommandRequestSchema}
       initial={{ kind: 'watchLogCall', minutes: '0' }}
       toPayload={(v: Values) => {
         const minutes = Number(v['minutes'] ?? '0');
@@ -588,9 +590,7 @@ function AddInjectForm({ drillId, w, onSent }: { drillId: string; w: Words; onSe
           },
         };
       }}
-      send={(payload) => client.call('drillCommand', { params: { drillId }, body: payload })}
       submitLabel={w('addInject')}
-      sentLabel={w('sent')}
       onSent={onSent}
     >
       {(v, set, errors) => (
@@ -615,21 +615,22 @@ function AddInjectForm({ drillId, w, onSent }: { drillId: string; w: Words; onSe
           </Field>
         </>
       )}
-    </SimpleForm>
+    </DrillCommandForm>
   );
 }
 
 /** The AAR/IP editor: capabilities with P/S/M/U ratings, strengths and improvements, and corrective actions with owner and deadline. */
 function DraftAarForm({ drill, w, onSent }: { drill: DrillDetails; w: Words; onSent(): void }) {
-  const { client, jurisdictions } = useApp();
+  const { jurisdictions } = useApp();
   const { lang } = useI18n();
   const rooms = [drill.controller, ...drill.participants];
   const codeOf = (nameOrCode: string) => rooms.find((code) => code === nameOrCode || jurisdictionName(jurisdictions, code, lang) === nameOrCode) ?? nameOrCode;
   return (
-    <SimpleForm
+    <DrillCommandForm
+      drillId={drill.drillId}
+      w={w}
       title={w('draftAar')}
       testId="draft-aar"
-      schema={DrillCommandRequestSchema}
       initial={{}}
       toPayload={(v) => ({
         type: 'DraftAfterActionReport',
@@ -639,9 +640,7 @@ function DraftAarForm({ drill, w, onSent }: { drill: DrillDetails; w: Words; onS
           ...(v['planRevision']?.trim() ? { planRevision: v['planRevision'] } : {}),
         },
       })}
-      send={(payload) => client.call('drillCommand', { params: { drillId: drill.drillId }, body: payload })}
       submitLabel={w('draftAar')}
-      sentLabel={w('sent')}
       onSent={onSent}
     >
       {(v, set, errors) => (
@@ -660,7 +659,7 @@ function DraftAarForm({ drill, w, onSent }: { drill: DrillDetails; w: Words; onS
           ) : null}
         </>
       )}
-    </SimpleForm>
+    </DrillCommandForm>
   );
 }
 
@@ -742,17 +741,15 @@ function Evaluation({ drill, w, me, onSent }: { drill: DrillDetails; w: Words; m
 }
 
 function CloseActionForm({ drillId, actionId, w, onSent }: { drillId: string; actionId: string; w: Words; onSent(): void }) {
-  const { client } = useApp();
   return (
-    <SimpleForm
+    <DrillCommandForm
+      drillId={drillId}
+      w={w}
       title={w('closeAction')}
       testId={`close-action-${actionId}`}
-      schema={DrillCommandRequestSchema}
       initial={{}}
       toPayload={(v) => ({ type: 'CloseCorrectiveAction', data: { actionId, closure: v['closure'] ?? '' } })}
-      send={(payload) => client.call('drillCommand', { params: { drillId }, body: payload })}
       submitLabel={w('closeAction')}
-      sentLabel={w('sent')}
       onSent={onSent}
     >
       {(v, set, errors) => (
@@ -760,6 +757,6 @@ function CloseActionForm({ drillId, actionId, w, onSent }: { drillId: string; ac
           <input name="closure" value={v['closure'] ?? ''} onChange={(ev) => set('closure', ev.target.value)} />
         </Field>
       )}
-    </SimpleForm>
+    </DrillCommandForm>
   );
 }

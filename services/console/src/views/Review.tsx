@@ -1,4 +1,5 @@
 import { DrillBanner } from './Drills';
+import { StateAtPicker } from '../lib/state-at-picker';
 import type { StateAtView, TimelineEntry } from '@muster/client';
 import type { IncidentView as Incident } from '@muster/contracts';
 import { IncidentHazardsPanel } from './Inspections';
@@ -195,23 +196,7 @@ export function ReviewView({ incidentId }: { incidentId: string }) {
       <div className="columns">
         <section className="panel" data-testid="state-at">
           <h2>{t('stateAt')}</h2>
-          <label className="field">
-            <span className="label">
-              {t('at')} {zoneLabel(lang)}
-            </span>
-            <input type="datetime-local" step={1} value={at} onChange={(e) => setAt(e.target.value)} data-testid="state-at-input" />
-          </label>
-          <label className="field">
-            <span className="label">{t('basis')}</span>
-            <select value={basis} onChange={(e) => setBasis(e.target.value === 'occurred' ? 'occurred' : 'recorded')}>
-              <option value="recorded">{t('basis.recorded')}</option>
-              <option value="occurred">{t('basis.occurred')}</option>
-            </select>
-          </label>
-          <button type="button" onClick={() => void showState()} data-testid="state-at-show">
-            {t('show')}
-          </button>
-          {stateError ? <p className="form-error">{stateError}</p> : null}
+          <StateAtPicker at={at} setAt={setAt} basis={basis} setBasis={setBasis} onShow={() => void showState()} error={stateError} testId="state-at" />
           {stateAt ? (
             <dl className="facts" data-testid="state-at-result">
               <dt>{t('at')}</dt>

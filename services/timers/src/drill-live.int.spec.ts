@@ -52,6 +52,9 @@ async function live(as: Actor, options: { rooms: string[]; incidents?: string[] 
 
 describe('the controller’s live feed of a drill', () => {
   it('shows the inject delivered and the player’s response in order; the player gets only what it may see of the drill, the province nothing', async () => {
+    // A probe opened first: once it has the incident's report, the relay has published everything
+    // committed before the feeds under test open, so none of them can get an earlier event late.
+    const probe = await live(province, { rooms: [PROVINCE, CITY, HUAIJI] });
     const drill = drillStreamId('live-d');
     const send = (type: string, data: Record<string, unknown> = {}) => engine.handle({ streamType: 'drill', streamId: drill, type, data, actor: controller });
     await send('PlanDrill', {
@@ -65,6 +68,8 @@ describe('the controller’s live feed of a drill', () => {
     });
     const incidentId = 'live-d-inc';
     await engine.handle({ streamType: 'incident', streamId: incidentId, type: 'ReportIncident', data: { title: '演练：山体滑坡', leadJurisdiction: HUAIJI, exercise: true }, actor: controller });
+
+    await until('the relay to publish the report', async () => (probe.some((e) => e.streamId === incidentId && e.type === 'IncidentReported') ? true : undefined));
 
     const controllerSeen = await live(controller, { rooms: [CITY], incidents: [incidentId] });
     const playerSeen = await live(player, { rooms: [HUAIJI] });

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type CompiledQuery } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database';
 
@@ -26,6 +26,21 @@ export function poolUsage(db: Kysely<Database>): { inUse: number; waiting: numbe
 
 export function poolOf(db: Kysely<Database>): pg.Pool | undefined {
   return pools.get(db);
+}
+
+/**
+ * Runs `query` as a named prepared statement on a connection of `db`'s pool: each connection parses
+ * and plans its text once, and every later run sends only the parameters (issue 18: the command
+ * write's text is long, and parsing and planning it took 0.85 ms of the server's 1.8 ms per command).
+ * The text must not vary between runs under one name; only the parameters may. A handle `connect`
+ * did not make (a transaction) runs it as an ordinary query.
+ */
+export async function runPrepared<R>(db: Kysely<Database>, name: string, query: { compile(db: Kysely<Database>): CompiledQuery<R> }): Promise<R[]> {
+  const compiled = query.compile(db);
+  const pool = pools.get(db);
+  if (!pool) return (await db.executeQuery(compiled)).rows;
+  const result = await pool.query<R & pg.QueryResultRow>({ name, text: compiled.sql, values: [...compiled.parameters] });
+  return result.rows;
 }
 
 export function connect(options: ConnectOptions): Kysely<Database> {

@@ -1,8 +1,7 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database';
 import { poolOf } from './connect';
-import { parsePosition } from '@muster/contracts';
 
 /** The channel the `event_notify` trigger notifies on each commit that added events. */
 const EVENT_CHANNEL = 'muster_event';
@@ -89,21 +88,4 @@ export async function listenForEvents(options: ListenOptions): Promise<EventList
       await end(lost ? new Error('lost') : undefined);
     },
   };
-}
-
-/**
- * Whether committed events after `after` exist that readGlobalLog does not return yet, because a
- * transaction that began before they committed is still in flight (the snapshot horizon). Their
- * NOTIFY has already been delivered, so a reader woken by it must look again shortly.
- */
-export async function eventsBehindHorizon(db: Kysely<Database>, after: string): Promise<boolean> {
-  const { tx, seq } = parsePosition(after);
-  const row = await db
-    .selectFrom('event')
-    .select(sql<number>`1`.as('one'))
-    .where(sql<boolean>`tx_id >= pg_snapshot_xmin(pg_current_snapshot())`)
-    .where(sql<boolean>`(tx_id, seq) > (${tx.toString()}::xid8, ${seq.toString()}::bigint)`)
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
 }

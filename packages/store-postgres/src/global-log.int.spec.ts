@@ -4,7 +4,7 @@ import { type TestDatabase } from '@muster/testkit';
 import { integrationTest } from '@muster/testkit/fixtures';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { readGlobalLog } from './global-log';
+import { readGlobalLog, readGlobalLogAhead } from './global-log';
 import { PostgresEventStore } from './postgres-event-store';
 
 function reportedState(now: string): PersistedState {
@@ -99,6 +99,8 @@ describe('global log reader', () => {
     // While the slow transaction is open, a reader must not move past it: it sees neither fast event.
     const whileOpen = await readGlobalLog(t.db, start, 1000);
     expect(whileOpen.map((e) => e.streamId)).toEqual([]);
+    // The relay's read says so in the same round trip: nothing to publish, but events held back.
+    expect(await readGlobalLogAhead(t.db, start, 1000)).toEqual({ events: [], heldBack: true });
     } finally {
       // Never leave the transaction open: it holds back the horizon of every reader on the server.
       release();
@@ -115,6 +117,9 @@ describe('global log reader', () => {
     const positions = after.map((e) => e.position);
     const again = await readGlobalLog(t.db, start, 1000);
     expect(again.map((e) => e.position)).toEqual(positions);
+    // The relay's read returns the same envelopes, and nothing is held back any more.
+    expect(await readGlobalLogAhead(t.db, start, 1000)).toEqual({ events: after, heldBack: false });
+    expect(await readGlobalLogAhead(t.db, start, 2)).toEqual({ events: after.slice(0, 2), heldBack: false });
 
     // Reading page by page from each returned position yields the same sequence, nothing skipped.
     const paged: string[] = [];

@@ -1,7 +1,7 @@
 import { START_POSITION, parsePosition, type EventEnvelope } from '@muster/contracts';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './database';
-import { LOG_SELECTION, logRowToEnvelope } from './event-mapping';
+import { LOG_SELECTION, logRowToEnvelope, type LogRow } from './event-mapping';
 
 export interface LogFilter {
   /** Only events whose lead jurisdiction is one of these. */
@@ -67,4 +67,30 @@ export async function readHeadPosition(db: Kysely<Database>): Promise<string> {
     .limit(1)
     .executeTakeFirst();
   return row ? `${row.tx_id}.${row.seq}` : START_POSITION;
+}
+
+/**
+ * The relay's read (issue 18): what readGlobalLog returns, and in the same round trip whether
+ * committed events after `after` are held behind the horizon (an older transaction is still in
+ * flight), whose notification is already spent. The relay then knows, after a batch that was not
+ * full, whether to look again soon or to wait for the next commit: before, it read once more (empty)
+ * and then asked whether anything was held, three round trips per wake-up where one does.
+ */
+export async function readGlobalLogAhead(db: Kysely<Database>, after: string, limit: number): Promise<{ events: EventEnvelope[]; heldBack: boolean }> {
+  const { tx, seq } = parsePosition(after);
+  const from = sql`(${tx.toString()}::xid8, ${seq.toString()}::bigint)`;
+  // Both in the index's order with a limit, so each is a range scan of (tx_id, seq) from `after`.
+  const { rows } = await sql<{ held: boolean } & Partial<LogRow>>`
+    select h.held, b.*
+    from (select (select true from event where tx_id >= pg_snapshot_xmin(pg_current_snapshot()) and (tx_id, seq) > ${from}
+                  order by tx_id, seq limit 1) is not null as held) h
+      left join lateral (
+        select event_id, stream_id, stream_type, version, tx_id::text || '.' || seq::text as position, type, data, meta
+        from event
+        where tx_id < pg_snapshot_xmin(pg_current_snapshot()) and (tx_id, seq) > ${from}
+        order by tx_id, seq
+        limit ${limit}) b on true`.execute(db);
+  const events: EventEnvelope[] = [];
+  for (const row of rows) if (row.event_id !== undefined && row.event_id !== null) events.push(logRowToEnvelope(row as LogRow));
+  return { events, heldBack: rows[0]?.held === true };
 }

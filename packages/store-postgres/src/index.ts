@@ -3,7 +3,7 @@ export { connect, databaseProbe, poolUsage } from './connect';
 export type { Database } from './database';
 export { migrateToLatest, pendingMigrations } from './migrate';
 export { PostgresEventStore } from './postgres-event-store';
-export { readGlobalLog, readHeadPosition } from './global-log';
+export { readGlobalLog, readGlobalLogAhead, readHeadPosition } from './global-log';
 
 export { listIncidents, InvalidCursor } from './incident-queries';
 
@@ -41,7 +41,7 @@ export { readTimeline, readIncidentEvents, readStreamsWithEvents, ENTRY_CORRECTE
 export type { TimelineEntry, StreamWithEvents } from './timeline';
 export { GroupCommitEventStore } from './group-commit-event-store';
 export type { GroupCommitStats } from './group-commit-event-store';
-export { listenForEvents, eventsBehindHorizon } from './event-notifications';
+export { listenForEvents } from './event-notifications';
 export type { EventListener } from './event-notifications';
 export { findTipOffReporter, hazardEvents, hazardsLinkedTo, listHazardStreams, listInspections, removeTipOffReporter, saveInspection, saveTipOffReporter } from './hazards';
 export type { StoredHazard } from './hazards';

@@ -1,6 +1,7 @@
 import { isStreamOf } from '@muster/domain';
 import { keyOf, type StreamWrite } from '@muster/engine';
 import { sql, type Kysely } from 'kysely';
+import { runPrepared } from './connect';
 import type { Database } from './database';
 import { incidentRow } from './incident-projection';
 import { chainRows, commandRow, lastHash } from './postgres-event-store';
@@ -129,7 +130,7 @@ export async function writeInOneStatement(db: Kysely<Database>, writes: readonly
     if (isStreamOf(write, 'incident')) boards.push(incidentRow(write.streamId, version, write.state));
   }
   try {
-    const { rows: won } = await sql<{ stream_id: string; written: boolean; found_version: number | null; key_found: boolean }>`
+    const won = await runPrepared(db, 'muster_write_in_one_statement', sql<{ stream_id: string; written: boolean; found_version: number | null; key_found: boolean }>`
       with input as (
         select * from jsonb_to_recordset(${`[${streams.join(',')}]`}::jsonb) as v(
           stream_id text, stream_type text, expected_version integer, version integer, snapshot jsonb, updated_at timestamptz, prev_hash text, last_hash text,
@@ -144,7 +145,10 @@ export async function writeInOneStatement(db: Kysely<Database>, writes: readonly
       updated as (
         update stream set version = v.version, snapshot = v.snapshot, updated_at = v.updated_at, last_hash = v.last_hash
         from input v
-        where v.expected_version > 0 and stream.stream_id = v.stream_id and stream.version = v.expected_version
+        -- The ids again as an array: the planner then finds the rows by the primary key. By the join
+        -- alone it guessed 100 input rows (jsonb_to_recordset's default) and scanned the whole table.
+        where stream.stream_id = any(array(select stream_id from input where expected_version > 0))
+          and v.expected_version > 0 and stream.stream_id = v.stream_id and stream.version = v.expected_version
           and stream.last_hash is not distinct from v.prev_hash
         returning stream.stream_id
       ),
@@ -178,10 +182,13 @@ export async function writeInOneStatement(db: Kysely<Database>, writes: readonly
           supporting_jurisdictions = excluded.supporting_jurisdictions, rooms = excluded.rooms, exercise = excluded.exercise,
           version = excluded.version, updated_at = excluded.updated_at, view = excluded.view
       )
-      -- The stream rows as the statement found them (its snapshot: not its own changes).
-      select v.stream_id, w.stream_id is not null as written, s.version as found_version, k.command_key is not null as key_found
-      from input v left join won w on w.stream_id = v.stream_id left join stream s on s.stream_id = v.stream_id
-        left join command k on k.command_key = v.command_key`.execute(db);
+      -- The stream rows as the statement found them (its snapshot: not its own changes). Subqueries,
+      -- not joins: one index probe per write whatever the planner guesses of the input's size.
+      select v.stream_id,
+        exists (select 1 from won w where w.stream_id = v.stream_id) as written,
+        (select s.version from stream s where s.stream_id = v.stream_id) as found_version,
+        (select true from command k where k.command_key = v.command_key) is not null as key_found
+      from input v`);
     const found = new Map(won.map((r) => [r.stream_id, r]));
     const results = writes.map(({ write }, i): WriteResult => {
       const row = found.get(write.streamId);

@@ -1,6 +1,6 @@
 import { START_POSITION, type EventEnvelope } from '@muster/contracts';
 import type { EventBus } from '@muster/engine';
-import { eventsBehindHorizon, listenForEvents, loadCheckpoint, readGlobalLog, saveCheckpoint, type Database, type EventListener } from '@muster/store-postgres';
+import { listenForEvents, loadCheckpoint, readGlobalLogAhead, saveCheckpoint, type Database, type EventListener } from '@muster/store-postgres';
 import { sql, type Kysely } from 'kysely';
 import pino, { type Logger } from 'pino';
 
@@ -21,6 +21,13 @@ export interface RelayOptions {
   listen?: 'pool' | { connectionString: string };
   /** Pause between reads when the log has nothing new and no notification came (default 25 ms, 1 s with `listen`). */
   idlePollMs?: number;
+  /**
+   * Most time between checkpoint saves while events flow (default 200 ms). Saving after every batch
+   * cost the database a write and a WAL flush per event for a client alone, as much as the command
+   * that made it (issue 18). A takeover re-publishes at most this much; the bus drops what it holds
+   * already (Nats-Msg-Id). Stopping, and a failing bus, save at once.
+   */
+  checkpointEveryMs?: number;
   /** Pause between attempts to become the leader while another relay is. */
   lockRetryMs?: number;
   /** A publish that has not resolved by then counts as failed and is retried. */
@@ -150,6 +157,7 @@ export function startRelay(options: RelayOptions): Relay {
   const batchSize = options.batchSize ?? 256;
   const idlePollMs = options.idlePollMs ?? (options.listen ? 1_000 : 25);
   const lockRetryMs = options.lockRetryMs ?? 250;
+  const checkpointEveryMs = options.checkpointEveryMs ?? 200;
   const publishTimeoutMs = options.publishTimeoutMs ?? 10_000;
   const backoff = options.retryBackoff ?? { initialMs: 50, maxMs: 2_000 };
   const sleeper = new Sleeper();
@@ -177,12 +185,16 @@ export function startRelay(options: RelayOptions): Relay {
     checkpoint = saved;
     log.info({ checkpoint: position }, 'relay leads; publishing from its checkpoint');
 
+    let savedAt = performance.now();
     const save = async () => {
       if (position === saved) return;
       if (!(await saveCheckpoint(conn, name, position))) throw new LeadershipLost(name, position);
       saved = position;
       checkpoint = saved;
+      savedAt = performance.now();
     };
+    /** How long until the checkpoint is due (Infinity when it is saved already). */
+    const untilSaveDue = () => (position === saved ? Number.POSITIVE_INFINITY : Math.max(0, checkpointEveryMs - (performance.now() - savedAt)));
 
     /** Publishes until the bus acknowledges; false when asked to stop first. Never skips the event. */
     const publish = async (event: EventEnvelope): Promise<boolean> => {
@@ -257,23 +269,30 @@ export function startRelay(options: RelayOptions): Relay {
     // Events committed but held behind an older transaction still in flight: their notification is
     // spent, so look again after a short pause that doubles while they stay held.
     let heldBackMs = 1;
+    let readNow = true;
     while (!stopping) {
-      bell.clear();
-      const batch = await readGlobalLog(conn, position, batchSize);
-      if (batch.length === 0) {
-        if (options.listen && (await eventsBehindHorizon(conn, position))) {
-          await sleeper.sleep(heldBackMs);
-          heldBackMs = Math.min(heldBackMs * 2, 50);
-        } else {
-          heldBackMs = 1;
-          await bell.wait(idlePollMs);
-        }
-        continue;
+      if (!readNow) {
+        // Nothing known to be waiting: until a commit rings (at once if one rang since the last
+        // read began), the idle poll, or the checkpoint is due.
+        await bell.wait(Math.min(idlePollMs, untilSaveDue()));
+        if (untilSaveDue() === 0) await save();
       }
-      heldBackMs = 1;
-      await publishBatch(batch);
-      await save();
-      log.debug({ checkpoint: position, events: batch.length }, 'published a batch');
+      bell.clear();
+      const { events: batch, heldBack } = await readGlobalLogAhead(conn, position, batchSize);
+      readNow = false;
+      if (batch.length > 0) {
+        // A batch that did not all go is retried from where the bus stopped.
+        readNow = !(await publishBatch(batch)) || batch.length === batchSize;
+        if (untilSaveDue() === 0) await save();
+        log.debug({ checkpoint: position, events: batch.length }, 'published a batch');
+      }
+      if (!readNow && heldBack && options.listen) {
+        await sleeper.sleep(heldBackMs);
+        heldBackMs = Math.min(heldBackMs * 2, 50);
+        readNow = true;
+      } else {
+        heldBackMs = 1;
+      }
     }
     await save();
   }

@@ -1,5 +1,6 @@
 import { START_POSITION, parsePosition, type EventEnvelope } from '@muster/contracts';
 import { sql, type Kysely } from 'kysely';
+import { runPrepared } from './connect';
 import type { Database } from './database';
 import { LOG_SELECTION, logRowToEnvelope, type LogRow } from './event-mapping';
 
@@ -80,7 +81,9 @@ export async function readGlobalLogAhead(db: Kysely<Database>, after: string, li
   const { tx, seq } = parsePosition(after);
   const from = sql`(${tx.toString()}::xid8, ${seq.toString()}::bigint)`;
   // Both in the index's order with a limit, so each is a range scan of (tx_id, seq) from `after`.
-  const { rows } = await sql<{ held: boolean } & Partial<LogRow>>`
+  // Prepared (on a connection of the pool): the relay reads once per wake-up, and parsing and
+  // planning the text cost more than running it.
+  const rows = await runPrepared(db, 'muster_read_global_log_ahead', sql<{ held: boolean } & Partial<LogRow>>`
     select h.held, b.*
     from (select (select true from event where tx_id >= pg_snapshot_xmin(pg_current_snapshot()) and (tx_id, seq) > ${from}
                   order by tx_id, seq limit 1) is not null as held) h
@@ -89,7 +92,7 @@ export async function readGlobalLogAhead(db: Kysely<Database>, after: string, li
         from event
         where tx_id < pg_snapshot_xmin(pg_current_snapshot()) and (tx_id, seq) > ${from}
         order by tx_id, seq
-        limit ${limit}) b on true`.execute(db);
+        limit ${limit}) b on true`);
   const events: EventEnvelope[] = [];
   for (const row of rows) if (row.event_id !== undefined && row.event_id !== null) events.push(logRowToEnvelope(row as LogRow));
   return { events, heldBack: rows[0]?.held === true };

@@ -278,7 +278,8 @@ export function startRelay(options: RelayOptions): Relay {
         if (untilSaveDue() === 0) await save();
       }
       bell.clear();
-      const { events: batch, heldBack } = await readGlobalLogAhead(conn, position, batchSize);
+      // On the pool, not the lock's session: reading needs no leadership, only the checkpoint does.
+      const { events: batch, heldBack } = await readGlobalLogAhead(db, position, batchSize);
       readNow = false;
       if (batch.length > 0) {
         // A batch that did not all go is retried from where the bus stopped.

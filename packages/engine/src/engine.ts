@@ -31,6 +31,13 @@ export interface EngineOptions {
   maxReportBackdateMs?: number;
   /** Streams kept to decide the next command on without reading them again (see StreamCache); default 10,000, 0 for none. */
   streamCacheSize?: number;
+  /**
+   * Other processes write the same streams as often as this one (the api's cluster workers share
+   * its clients): a kept copy is then as likely stale as not, and deciding on a stale one costs a
+   * failed write, a peek, a read and a second write. With this set the engine peeks first (one round
+   * trip, shared by concurrent commands) and decides on the copy only when it is at the stored version.
+   */
+  checkKeptStreams?: boolean;
   /** Told of every command's end (metrics: muster_commands_total, muster_command_duration_seconds). */
   observer?: CommandObserver;
 }
@@ -94,6 +101,7 @@ export function createEngine(options: EngineOptions): Engine {
     streams: (options.streamCacheSize ?? DEFAULT_STREAM_CACHE_SIZE) > 0 ? new StreamCache(options.streamCacheSize ?? DEFAULT_STREAM_CACHE_SIZE) : null,
   };
   const maxRetries = options.maxConflictRetries ?? 12;
+  const checkKeptStreams = options.checkKeptStreams ?? false;
   const streamTurns = new KeyedTurns();
 
   async function handleOf<K extends StreamType>(streamType: K, command: CommandEnvelope, seen: { duplicate: boolean }): Promise<CommandResult> {
@@ -122,8 +130,7 @@ export function createEngine(options: EngineOptions): Engine {
     return streamTurns.run(command.streamId, async () => {
       // Inside the turn, so an earlier command to the stream from this process has left its state in the cache already.
       const cached = ctx.streams?.get(command.streamId);
-      let stream: StreamRecord | null | undefined;
-      if (cached) {
+      if (cached && !checkKeptStreams) {
         // Decided on the copy this engine holds without asking the store first (issue 18: for a
         // client alone the question was one of two round trips). The write checks the copy's version,
         // so a copy another process made stale is never written from: it fails with a lost race. Any
@@ -140,23 +147,31 @@ export function createEngine(options: EngineOptions): Engine {
           }
           if (peeked.version === cached.version && !(error instanceof StreamVersionConflict)) throw error;
           ctx.streams?.forget({ streamId: command.streamId });
+          return withRetries(command, maxRetries, attemptOn(undefined));
         }
-      } else if (command.commandId !== undefined) {
-        // One round trip answers both the idempotency lookup and whether the stream exists.
-        const peeked = await ctx.store.peek(key, command.streamId);
-        if (peeked.command) {
-          seen.duplicate = true;
-          return answerFor(peeked.command, key, fingerprint);
-        }
-        if (peeked.version === null) stream = null;
       }
-      return withRetries(command, maxRetries, () => {
-        // Only the first attempt may use what was peeked: a retry follows a lost race, so it reads the stream.
-        const first = stream;
-        stream = undefined;
-        return attempt(ctx, registration, known, handled, payload, first, seen);
-      });
+      if (!cached && command.commandId === undefined) return withRetries(command, maxRetries, attemptOn(undefined));
+      // One round trip answers both the idempotency lookup and whether the stream exists (and, with
+      // checkKeptStreams, whether the kept copy is the stored stream).
+      const peeked = await ctx.store.peek(command.commandId === undefined ? undefined : key, command.streamId);
+      if (peeked.command) {
+        seen.duplicate = true;
+        return answerFor(peeked.command, key, fingerprint);
+      }
+      if (cached && peeked.version === cached.version) return withRetries(command, maxRetries, attemptOn(cached));
+      if (cached) ctx.streams?.forget({ streamId: command.streamId });
+      return withRetries(command, maxRetries, attemptOn(peeked.version === null ? null : undefined));
     });
+
+    /** Attempts that decide on `first` (peeked or kept) only the first time: a retry follows a lost race, so it reads the stream. */
+    function attemptOn(first: StreamRecord | null | undefined): () => Promise<CommandResult> {
+      let unused = first;
+      return () => {
+        const stream = unused;
+        unused = undefined;
+        return attempt(ctx, registration, known, handled, payload, stream, seen);
+      };
+    }
   }
 
   const observer = options.observer;

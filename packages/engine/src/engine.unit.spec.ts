@@ -652,6 +652,32 @@ describe('engine: the streams it keeps (stream cache)', () => {
     expect((await w.engine.load('incident', INC)).version).toBe(first.version);
   });
 
+  it('with checkKeptStreams (api workers), a kept copy is checked by a peek first: a stale one is never written from, a current one is not read again', async () => {
+    const store = new InMemoryEventStore();
+    let n = 0;
+    const worker = createEngine({ store, checkKeptStreams: true, ids: { newId: () => `w-${++n}` } });
+    const other = createEngine({ store, ids: { newId: () => `o-${++n}` } });
+    await worker.handle({ ...incident('ReportIncident', { title: 'Landslide', leadJurisdiction: '441203' }), actor: COUNTY_DUTY });
+    await worker.handle({ ...incident('UpdateIncidentDetails', { description: 'first' }), actor: COUNTY_DUTY });
+    // The other worker moves the incident on: this one's copy (version 2) is stale now.
+    await other.handle({ ...incident('UpdateIncidentDetails', { description: 'second' }), actor: COUNTY_DUTY });
+    const calls: string[] = [];
+    const [peek, load, append] = [store.peek.bind(store), store.loadStream.bind(store), store.append.bind(store)];
+    store.peek = (key, streamId) => (calls.push(`peek ${streamId}`), peek(key, streamId));
+    store.loadStream = (streamId) => (calls.push(`load ${streamId}`), load(streamId));
+    store.append = (write) => (calls.push(`append ${write.streamId}@${write.expectedVersion}`), append(write));
+    await worker.handle({ ...incident('UpdateIncidentDetails', { title: 'renamed' }), actor: COUNTY_DUTY });
+    // Peeked, found stale, read once and written once: no write from the stale copy was tried.
+    expect(calls).toEqual([`peek ${INC}`, `load ${INC}`, `append ${INC}@3`]);
+    calls.length = 0;
+    await worker.handle({ ...incident('UpdateIncidentDetails', { description: 'third' }), actor: COUNTY_DUTY });
+    // The copy it wrote is the stored stream: peeked, not read.
+    expect(calls).toEqual([`peek ${INC}`, `append ${INC}@4`]);
+    const stored = await worker.load('incident', INC);
+    expect(stored.version).toBe(5);
+    expect(stored.state.context).toMatchObject({ title: 'renamed', description: 'third' });
+  });
+
   it('with the cache off, every command reads its stream', async () => {
     const store = new InMemoryEventStore();
     const engine = createEngine({ store, streamCacheSize: 0 });

@@ -41,7 +41,14 @@ await runService('api', apiEnv, async ({ env, logger, hold }) => {
   const metrics = createMetricsRegistry({ clusterWorker: !cluster.isPrimary });
   poolMetrics(metrics, 'api', () => poolUsage(db));
   // Commands of concurrent requests share transactions (group commit); each is acknowledged after its COMMIT.
-  const engine = createEngine({ store: new GroupCommitEventStore(db, { onBatch: groupCommitMetrics(metrics) }), ...settings, observer: commandMetrics(metrics) });
+  // A cluster worker shares its clients, so every stream, with the other workers: it checks a kept
+  // stream's version before deciding on it (a stale copy cost a refused write and three round trips).
+  const engine = createEngine({
+    store: new GroupCommitEventStore(db, { onBatch: groupCommitMetrics(metrics) }),
+    ...settings,
+    observer: commandMetrics(metrics),
+    checkKeptStreams: !cluster.isPrimary,
+  });
   const auth = {
     secret: env.MUSTER_JWT_SECRET ? new TextEncoder().encode(env.MUSTER_JWT_SECRET) : undefined,
     jwksUrl: env.MUSTER_JWKS_URL,

@@ -8,6 +8,8 @@
 import { informational, judged, type Figure } from './figures';
 import { histogramMax, histogramPct } from './histogram';
 import { wallClock, type ConsoleKind, type ConsoleStats } from './console-process';
+import { coresBetween, cpuByRole, describeCores } from './cpu-by-role';
+import { cpus } from 'node:os';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const CONSOLES = num('BENCH_LATENCY_CONSOLES', 200);
@@ -102,7 +104,12 @@ export async function latencyFigures(ctx: LatencyContext): Promise<Figure[]> {
 
   // The paced load, on fresh consoles and histograms.
   await openFresh();
+  const cpuBefore = await cpuByRole();
+  const pacedStart = performance.now();
   const { ackedCount, achieved, total } = await paced(RATE, SECONDS, 'room');
+  const machine = coresBetween(cpuBefore, await cpuByRole(), (performance.now() - pacedStart) / 1000);
+  const machineCores = machine.reduce((sum, r) => sum + r.cores, 0);
+  ctx.log(`latency: the machine during the paced load: ${describeCores(machine, cpus().length)}`);
   const drained = await ctx
     .waitFor('paced events on every console', async () => ((await fleet.stats()).every((c) => c.unique >= ackedCount) ? true : undefined), 120_000)
     .catch(() => false);
@@ -141,6 +148,9 @@ export async function latencyFigures(ctx: LatencyContext): Promise<Figure[]> {
     }),
     informational('latency.recorded_to_stored_p99', `recorded → stored in JetStream p99 (${load})`, storedPct(99), 'ms', {
       note: `p50 ${storedPct(50)} ms, ${toStored.length} events: the api's commit, NOTIFY, the relay's read and publish; the rest of recorded → console is JetStream → gateway → console (both clocks ms resolution)`,
+    }),
+    informational('latency.machine_cores', `cores busy during the paced load (${load})`, round(machineCores, 2), 'cores', {
+      note: `by process: ${describeCores(machine, cpus().length)}; everything, the consoles and the load generator included, shares these cores`,
     }),
     informational('latency.gaps', `events missing on a console after the run (${load})`, gaps, 'events'),
     informational('latency.duplicates', `frames received twice (${load})`, duplicates, 'frames'),

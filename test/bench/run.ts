@@ -38,6 +38,7 @@ import { latencyChartSvg } from './chart';
 import { profilesIn, summarise, type ProfileWindow } from './profile-summary';
 import { figuresTable, informational, judged, unmetSection, type Figure } from './figures';
 import { histogramPct } from './histogram';
+import { coresBetween, cpuByRole, describeCores } from './cpu-by-role';
 import { latencyFigures } from './phase-latency';
 import { startFigures } from './phase-start';
 import { wallClock, type ConsoleKind, type ConsoleStats, type FleetReply, type FleetRequest, type LatencyHistogram } from './console-process';
@@ -291,15 +292,19 @@ async function main(): Promise<void> {
   const profileWindows: { dir: string; workers: number; ops: number; window: ProfileWindow }[] = [];
   /** API CPU ms per acknowledged command at 64 clients, by the number of api processes. */
   const cpuPerAck = new Map<number, number>();
+  /** The whole machine's CPU by process over the 64-client loop of 1 api process. */
+  let machineAt64: { used: { role: string; cores: number }[]; seconds: number; ops: number } | undefined;
   /** API CPU ms per acknowledged command with one client alone (1 process): what batching cannot share. */
   let cpuPerAckAlone = Number.NaN;
   const measuredCommands = async (concurrency: number, seconds: number, workers: number) => {
     const pid = services.get('api')?.child.pid ?? 0;
     const cpuBefore = await cpuMsOfTree(pid);
     const fromUs = Number(process.hrtime.bigint() / 1000n);
+    const machineBefore = await cpuByRole();
     const run = await closedLoop(concurrency, seconds, command);
     const toUs = Number(process.hrtime.bigint() / 1000n);
     const cpu = (await cpuMsOfTree(pid)) - cpuBefore;
+    if (concurrency === 64 && workers === 1) machineAt64 = { used: coresBetween(machineBefore, await cpuByRole(), (toUs - fromUs) / 1e6), seconds: (toUs - fromUs) / 1e6, ops: run.ops };
     if (concurrency === 1 && workers === 1) cpuPerAckAlone = cpu / run.ops;
     if (concurrency === 64) {
       cpuPerAck.set(workers, cpu / run.ops);
@@ -424,6 +429,14 @@ async function main(): Promise<void> {
           figures.push(informational('commands.ack_p99_64', 'ack latency p99 (64 clients)', at64.p99, 'ms'));
           const cpu1 = cpuPerAck.get(1) ?? Number.NaN;
           figures.push(judged('commands.api_cpu_per_ack_64', 'api CPU per acknowledged command (64 clients, 1 api process)', round(cpu1, 3), 'ms', { atMost: 0.3 }, { note: 'user + system time of the api process (/proc/<pid>/stat) over the 64-client loop, divided by the commands it acknowledged' }));
+          if (machineAt64) {
+            const { used, seconds, ops } = machineAt64;
+            const totalMs = used.reduce((sum, r) => sum + r.cores, 0) * seconds * 1000;
+            log(`  the machine during the 64-client loop: ${describeCores(used, cpus().length)}`);
+            figures.push(informational('commands.machine_cpu_per_ack_64', 'CPU of every process on the machine per acknowledged command (64 clients, 1 api process)', round(totalMs / ops, 3), 'ms', {
+              note: `by process, in cores: ${describeCores(used, cpus().length)}; the rate is bounded by the cores ÷ this`,
+            }));
+          }
           // The same 64 clients against API_WORKERS processes on the same port (node:cluster).
           if (API_WORKERS > 1) {
             await restartApi(API_WORKERS);

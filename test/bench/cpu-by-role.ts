@@ -1,0 +1,58 @@
+/**
+ * CPU time by role on this machine (issue 18): every process's user + system time from /proc, grouped
+ * by what it is (a Muster service, PostgreSQL, NATS, the bench's console processes, the bench itself).
+ * Two readings around a loop say where the machine's cores went during it; on a shared 2-core machine
+ * that is what explains a rate or a tail the api alone does not.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+export type CpuReading = Map<string, number>;
+
+function roleOf(commandLine: string): string {
+  const service = /services\/(\w+)\/src\/main\.ts/.exec(commandLine);
+  if (service?.[1]) return service[1];
+  if (commandLine.includes('console-process.ts')) return 'consoles';
+  if (commandLine.includes('test/bench/run.ts')) return 'bench';
+  if (/^postgres(:|\s|$)|\/postgres\s/.test(commandLine)) return 'postgres';
+  if (commandLine.includes('nats-server')) return 'nats';
+  return 'other';
+}
+
+/** CPU ms used so far by every process now alive, summed by role. */
+export async function cpuByRole(): Promise<CpuReading> {
+  const reading: CpuReading = new Map();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const [stat, commandLine] = await Promise.all([
+      readFile(`/proc/${entry}/stat`, 'utf8').catch(() => ''),
+      readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => ''),
+    ]);
+    if (!stat) continue;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    const role = roleOf(commandLine.replace(/\0/g, ' ').trim());
+    reading.set(role, (reading.get(role) ?? 0) + ms);
+  }
+  return reading;
+}
+
+/**
+ * What each role used between two readings, in cores (CPU seconds per second of `seconds`), largest
+ * first; a process that ended between the readings is missing from the second and is left out.
+ */
+export function coresBetween(before: CpuReading, after: CpuReading, seconds: number): { role: string; cores: number }[] {
+  return [...after]
+    .map(([role, ms]) => ({ role, cores: Math.max(0, ms - (before.get(role) ?? 0)) / 1000 / seconds }))
+    .filter((r) => r.cores >= 0.005)
+    .sort((a, b) => b.cores - a.cores);
+}
+
+/** `api 0.62, postgres 0.41, … (1.85 of 2 cores)`. */
+export function describeCores(used: { role: string; cores: number }[], cpus: number): string {
+  const total = used.reduce((sum, r) => sum + r.cores, 0);
+  return `${used.map((r) => `${r.role} ${r.cores.toFixed(2)}`).join(', ')} (${total.toFixed(2)} of ${cpus} cores)`;
+}

@@ -476,7 +476,7 @@ async function main(): Promise<void> {
           // Its own embedded PostgreSQL and ports: the benchmark's services are stopped first.
           await closeConsoles();
           await stopServices();
-          figures.push(...(await startFigures()));
+          figures.push(...(await startFigures(log)));
           break;
         }
         case 'console': {

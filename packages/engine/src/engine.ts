@@ -2,7 +2,7 @@ import { HTTP_STATUS, MusterError, NotFoundError, ValidationError, parseOrThrow,
 import { DEFAULT_RULE_BOOK, isStreamType, JurisdictionTree, ZHAOQING_JURISDICTIONS, type Actor, type RuleBook, type StreamType } from '@muster/domain';
 import { AGGREGATES, isCommandOf } from './aggregates';
 import { commandPolicy, type Policy } from './authorization';
-import { answerFor, commandKey, fingerprintOf, scopeOf } from './command-key';
+import { answerFor, commandKey, fingerprintOf, pureSha256Hex, scopeOf } from './command-key';
 import { loadStream } from './pipeline/load';
 import { offeredCommands, type StreamRef } from './pipeline/offer';
 import { attempt } from './pipeline/run';
@@ -38,6 +38,8 @@ export interface EngineOptions {
    * trip, shared by concurrent commands) and decides on the copy only when it is at the stored version.
    */
   checkKeptStreams?: boolean;
+  /** SHA-256 of a text as lowercase hex, for command fingerprints; default a pure-JS one (the engine imports no runtime modules). */
+  sha256Hex?: (text: string) => string;
   /** Told of every command's end (metrics: muster_commands_total, muster_command_duration_seconds). */
   observer?: CommandObserver;
 }
@@ -102,6 +104,7 @@ export function createEngine(options: EngineOptions): Engine {
   };
   const maxRetries = options.maxConflictRetries ?? 12;
   const checkKeptStreams = options.checkKeptStreams ?? false;
+  const sha256Hex = options.sha256Hex ?? pureSha256Hex;
   const streamTurns = new KeyedTurns();
 
   async function handleOf<K extends StreamType>(streamType: K, command: CommandEnvelope, seen: { duplicate: boolean }): Promise<CommandResult> {
@@ -116,13 +119,8 @@ export function createEngine(options: EngineOptions): Engine {
     // earlier answer, so it may run before anything else is checked.
     const scope = scopeOf(streamType, command.streamId, registration.opensOnly.includes(type));
     const key = commandKey({ system: command.system, userId: command.actor.userId }, scope, commandId);
-    const fingerprint = fingerprintOf({
-      streamType,
-      type,
-      data: payload,
-      expectedVersion: command.expectedVersion,
-      occurredAt: command.occurredAt,
-    });
+    const asked = { streamType, type, data: payload, expectedVersion: command.expectedVersion, occurredAt: command.occurredAt };
+    const fingerprint = fingerprintOf(asked, sha256Hex);
     const known = { ...command, streamType, type };
     // Commands to one stream from this process take turns: racing them would only make all but
     // one lose and retry. Writers in other processes still race, and the retry handles it.

@@ -149,7 +149,10 @@ const reportingEntry = (over: Record<string, unknown> = {}) => ({ ...DEFAULT_PLA
 describe('plan rules files (MUSTER_RULES_FILES): refused at start, naming the entry', () => {
   it('without files, the built-in rule book', async () => {
     expect(await loadRuleBook([], zhaoqing)).toBe(DEFAULT_RULE_BOOK);
-    expect(await engineSettingsFromEnv({}, zhaoqing)).toStrictEqual({ jurisdictions: zhaoqing, rules: DEFAULT_RULE_BOOK });
+    const settings = await engineSettingsFromEnv({}, zhaoqing);
+    expect(settings).toStrictEqual({ jurisdictions: zhaoqing, rules: DEFAULT_RULE_BOOK, sha256Hex: settings.sha256Hex });
+    // Node's SHA-256 for the fingerprints (known answer of "abc").
+    expect(settings.sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 
   it('an unknown severity ("V") names the file, the entry and the field', async () => {

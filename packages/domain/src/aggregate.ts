@@ -112,7 +112,10 @@ export function decide<M extends AnyStateMachine>(def: AggregateDefinition<M>, s
   // A throw part-way (a guard's or an action's bug) may leave events of the failed command here: cleared first.
   emitted.length = 0;
   const next = machine.transition(snapshot, command, inertScopeOf(machine));
-  return { ok: true, state: persist<ContextFrom<M>>(next), events: emitted.splice(0) };
+  // Not cloned again: the new context shares objects only with `snapshot`'s, which resolve() cloned
+  // for this decision alone (issue 18: the second clone was 2 % of a command's CPU).
+  const decided: PersistedState<ContextFrom<M>> = { value: String(next.value), context: next.context as ContextFrom<M> };
+  return { ok: true, state: decided, events: emitted.splice(0) };
 }
 
 /** What the decider's inert scope collects while one transition runs (decide is synchronous: one at a time). */

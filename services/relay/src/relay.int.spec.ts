@@ -120,6 +120,29 @@ describe('relay', () => {
     expect(r.status()).toEqual({ leader: true, checkpoint: last });
   });
 
+  isolatedTest('saves its checkpoint at most every checkpointEveryMs while events flow, not per batch, and at once on stop', async () => {
+    await writeIncidents(engine, 'first', 5, 1);
+    const r = relay({ bus: await natsBus(), batchSize: 2, checkpointEveryMs: 60_000 });
+    await eventually(async () => (await storedCount()) === 10, 15_000, '10 events on the bus');
+    // Five batches went out and the relay fell idle: none of that was a save (the minute is not up).
+    expect(await loadCheckpoint(t.db, 'main')).toBeNull();
+    await writeIncidents(engine, 'second', 3, 1);
+    await eventually(async () => (await storedCount()) === 16, 15_000, '16 events on the bus');
+    expect(await loadCheckpoint(t.db, 'main')).toBeNull();
+    expect(r.status()).toEqual({ leader: true, checkpoint: '0.0' });
+    // Stopping saves where the bus stands, so a restart re-publishes nothing.
+    relays.splice(relays.indexOf(r), 1);
+    await r.stop();
+    expect(await loadCheckpoint(t.db, 'main')).toBe((await logEvents(t.db)).at(-1)?.position);
+  });
+
+  isolatedTest('with a short checkpointEveryMs the checkpoint follows the published events without a stop', async () => {
+    await writeIncidents(engine, 'steady', 4, 2);
+    relay({ bus: await natsBus(), batchSize: 3, checkpointEveryMs: 50 });
+    const last = (await logEvents(t.db)).at(-1)?.position;
+    await eventually(async () => (await loadCheckpoint(t.db, 'main')) === last, 5_000, 'the checkpoint at the last event');
+  });
+
   isolatedTest('with two relays running, exactly one leads and each event reaches the bus once, per-stream in order', async () => {
     const a = relay({ bus: await natsBus(), batchSize: 8 });
     const b = relay({ bus: await natsBus(), batchSize: 8 });

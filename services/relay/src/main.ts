@@ -3,13 +3,15 @@ import { runService, startOpsServer } from '@muster/service-runtime';
 import { createMetricsRegistry, poolMetrics, relayMetrics } from '@muster/service-runtime/metrics';
 import { connect, databaseProbe, migrateToLatest, poolUsage, relayLag } from '@muster/store-postgres';
 import { relayEnv } from './config';
-import { startRelay } from './relay';
+import { startRelay, type Relay } from './relay';
 
 await runService('relay', relayEnv, async ({ env, logger, stopping, hold }) => {
   const db = hold(connect({ connectionString: env.DATABASE_URL, maxConnections: env.DB_POOL_SIZE, applicationName: `muster-relay:${env.RELAY_NAME}` }), (pool) => pool.destroy());
   const metrics = createMetricsRegistry();
   poolMetrics(metrics, 'relay', () => poolUsage(db));
-  const observer = relayMetrics(metrics, () => relayLag(db, env.RELAY_NAME));
+  // The lag counts from what this relay has published while it leads (its checkpoint trails by up to 200 ms).
+  const started: { relay?: Relay } = {};
+  const observer = relayMetrics(metrics, () => relayLag(db, env.RELAY_NAME, { from: started.relay?.published() }));
   let connected: NatsEventBus | null = null;
   // Metrics and health first: a relay waiting for its database or for NATS is seen waiting.
   if (env.METRICS_PORT !== undefined) {
@@ -21,6 +23,6 @@ await runService('relay', relayEnv, async ({ env, logger, stopping, hold }) => {
   if (!bus) return;
   connected = bus;
   hold(bus, (b) => b.close());
-  hold(startRelay({ db, bus, name: env.RELAY_NAME, logger, batchSize: env.RELAY_BATCH_SIZE, idlePollMs: env.RELAY_POLL_MS, listen: 'pool', observer }), (relay) => relay.stop());
+  started.relay = hold(startRelay({ db, bus, name: env.RELAY_NAME, logger, batchSize: env.RELAY_BATCH_SIZE, idlePollMs: env.RELAY_POLL_MS, listen: 'pool', observer }), (r) => r.stop());
   logger.info({ stream: env.NATS_STREAM, subjectPrefix: env.NATS_SUBJECT_PREFIX, name: env.RELAY_NAME }, 'relay started');
 });

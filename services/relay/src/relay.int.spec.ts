@@ -130,6 +130,8 @@ describe('relay', () => {
     await eventually(async () => (await storedCount()) === 16, 15_000, '16 events on the bus');
     expect(await loadCheckpoint(t.db, 'main')).toBeNull();
     expect(r.status()).toEqual({ leader: true, checkpoint: '0.0' });
+    // What it has published is known to its process (its lag metric counts from there).
+    expect(r.published()).toBe((await logEvents(t.db)).at(-1)?.position);
     // Stopping saves where the bus stands, so a restart re-publishes nothing.
     relays.splice(relays.indexOf(r), 1);
     await r.stop();

@@ -48,6 +48,11 @@ export interface Relay {
   /** Stops reading and publishing, saves what the bus acknowledged, releases leadership. */
   stop(): Promise<void>;
   status(): RelayStatus;
+  /**
+   * The last event the bus acknowledged while this relay leads (null when it does not): ahead of the
+   * saved checkpoint by at most checkpointEveryMs. What its own lag metric counts from.
+   */
+  published(): string | null;
 }
 
 // First half of the advisory lock key: a namespace so that relay locks never collide with the
@@ -167,6 +172,8 @@ export function startRelay(options: RelayOptions): Relay {
   let stopping = false;
   let leader = false;
   let checkpoint: string | null = null;
+  /** Where publishing stands while leading: lead()'s position, kept here for published(). */
+  let publishedAt: string | null = null;
   const bell = new Doorbell();
 
   async function tryLock(conn: Kysely<Database>): Promise<boolean> {
@@ -181,6 +188,7 @@ export function startRelay(options: RelayOptions): Relay {
   /** Publishing while this relay holds the lock on `conn`; returns when stopping, throws when the session fails. */
   async function lead(conn: Kysely<Database>): Promise<void> {
     let position = (await loadCheckpoint(conn, name)) ?? START_POSITION;
+    publishedAt = position;
     let saved = position;
     checkpoint = saved;
     log.info({ checkpoint: position }, 'relay leads; publishing from its checkpoint');
@@ -251,6 +259,7 @@ export function startRelay(options: RelayOptions): Relay {
       if (!first) return true;
       if (!(await publish(first))) return false;
       position = first.position;
+      publishedAt = position;
       let previous = first;
       const inFlight = rest.map((event) => {
         const acknowledged = publishBehind(event, previous);
@@ -260,7 +269,10 @@ export function startRelay(options: RelayOptions): Relay {
       // Every attempt is awaited, even after a failure: none is left running behind the next round.
       let whole = true;
       for (const { event, acknowledged } of inFlight) {
-        if ((await acknowledged) && whole) position = event.position;
+        if ((await acknowledged) && whole) {
+          position = event.position;
+          publishedAt = position;
+        }
         else whole = false;
       }
       return whole;
@@ -310,6 +322,7 @@ export function startRelay(options: RelayOptions): Relay {
             await lead(conn);
           } finally {
             leader = false;
+            publishedAt = null;
             // If the session is gone, so is the lock; otherwise release it before the connection
             // goes back to the pool, where it would keep the lock and block every other relay.
             await unlock(conn).catch((error: unknown) => log.warn({ err: error }, 'could not release the relay lock; the session is probably gone'));
@@ -374,5 +387,6 @@ export function startRelay(options: RelayOptions): Relay {
       await Promise.all([running, listening]);
     },
     status: () => ({ leader, checkpoint }),
+    published: () => publishedAt,
   };
 }

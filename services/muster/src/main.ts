@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { Logger } from 'pino';
 import type { MusterEnv } from './config';
+import { exitOnInvalidConfiguration, tokenCommand } from './token-command';
 
 // Each command imports what it needs when it runs (issue 18): `muster token` must answer within a
 // second, and loading the api, the gateway, the store and the embedded database for it took most of
@@ -63,19 +64,7 @@ program
     process.once('SIGTERM', () => void stop('SIGTERM'));
   });
 
-program
-  .command('token')
-  .description('print a signed token for development (uses MUSTER_JWT_SECRET or the data directory\'s secret)')
-  .requiredOption('--user <id>', 'user id')
-  .option('--roles <roles>', 'comma-separated roles', 'duty_officer')
-  .requiredOption('--jurisdiction <code>', 'jurisdiction code of the served tree (6 digits, 9 for a township)')
-  .option('--name <name>', 'display name')
-  .option('--ttl <seconds>', 'validity in seconds', '3600')
-  .option('--create-secret', "create the data directory's secret when it has none (otherwise: an error saying where it looked)")
-  .action(async (options: { user: string; roles: string; jurisdiction: string; name?: string; ttl: string; createSecret?: boolean }) => {
-    const { developmentToken } = await import('./token');
-    process.stdout.write(`${await developmentToken(options)}\n`);
-  });
+program.addCommand(tokenCommand());
 
 program
   .command('migrate')
@@ -244,9 +233,5 @@ try {
     process.stderr.write(`muster: ${error.message}\n`);
     process.exit(2);
   }
-  // A bad variable, option or configuration file (jurisdictions, rules, users): its path and what is wrong, no stack.
-  const { ValidationError } = await import('@muster/contracts');
-  if (!(error instanceof ValidationError)) throw error;
-  process.stderr.write(`muster: invalid configuration\n${error.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}\n`);
-  process.exit(2);
+  await exitOnInvalidConfiguration(error);
 }

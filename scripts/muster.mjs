@@ -5,27 +5,18 @@
 // of services/muster/src/token-main.ts, made by esbuild into node_modules/.cache/muster-cli/ and
 // made again only when one of the files it was made from changed (their SHA-256 is kept beside it).
 // Every other command runs through tsx as before.
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { sha256OfFiles } from './content-hash.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cacheDir = join(root, 'node_modules/.cache/muster-cli');
 const bundle = join(cacheDir, 'token.mjs');
 const stampFile = join(cacheDir, 'token.inputs.json');
 
-/** SHA-256 over the files a bundle was made from (and the lockfile: a dependency's new version is a change too). */
-function hashOf(files) {
-  const hash = createHash('sha256');
-  for (const file of ['pnpm-lock.yaml', ...files]) {
-    const path = resolve(root, file);
-    hash.update(`${file}\0`);
-    hash.update(existsSync(path) ? readFileSync(path) : 'missing');
-    hash.update('\0');
-  }
-  return hash.digest('hex');
-}
+/** The bundle's stamp: its input files and the lockfile (a dependency's new version is a change too). */
+const hashOf = (files) => sha256OfFiles(root, ['pnpm-lock.yaml', ...files]);
 
 function upToDate() {
   if (!existsSync(bundle) || !existsSync(stampFile)) return false;

@@ -6,25 +6,15 @@
 // workspace file and the root package.json, kept in node_modules/.cache/muster-start/install.sha256
 // (so deleting node_modules forgets it too). An unchanged checkout skips pnpm entirely.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sha256OfFiles } from './content-hash.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stampFile = join(root, 'node_modules/.cache/muster-start/install.sha256');
 
-function installHash() {
-  const hash = createHash('sha256');
-  for (const file of ['pnpm-lock.yaml', 'pnpm-workspace.yaml', 'package.json']) {
-    hash.update(`${file}\0`);
-    hash.update(readFileSync(join(root, file)));
-    hash.update('\0');
-  }
-  return hash.digest('hex');
-}
-
-const wanted = installHash();
+const wanted = sha256OfFiles(root, ['pnpm-lock.yaml', 'pnpm-workspace.yaml', 'package.json']);
 const installed = existsSync(join(root, 'node_modules/.modules.yaml')) && existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : '';
 if (installed !== wanted) {
   const result = spawnSync('pnpm', ['install', '--frozen-lockfile', '--prefer-offline', '--reporter=silent'], { cwd: root, stdio: 'inherit' });

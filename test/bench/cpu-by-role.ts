@@ -21,20 +21,29 @@ function roleOf(commandLine: string): string {
   return 'other';
 }
 
-/** CPU ms used so far by every process now alive, summed by role. */
-export async function cpuByRole(): Promise<CpuReading> {
-  const reading: CpuReading = new Map();
+/** Every process now alive: its parent, the CPU it has used so far (user + system, ms) and its command line. */
+export async function processCpu(): Promise<{ pid: number; ppid: number; ms: number; commandLine: string }[]> {
+  const processes: { pid: number; ppid: number; ms: number; commandLine: string }[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const [stat, commandLine] = await Promise.all([
       readFile(`/proc/${entry}/stat`, 'utf8').catch(() => ''),
       readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => ''),
     ]);
-    if (!stat) continue;
     // Fields after the command name, which is in parentheses and may hold spaces.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields.length < 13) continue;
     const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-    const role = roleOf(commandLine.replace(/\0/g, ' ').trim());
+    processes.push({ pid: Number(entry), ppid: Number(fields[1]), ms, commandLine: commandLine.replace(/\0/g, ' ').trim() });
+  }
+  return processes;
+}
+
+/** CPU ms used so far by every process now alive, summed by role. */
+export async function cpuByRole(): Promise<CpuReading> {
+  const reading: CpuReading = new Map();
+  for (const { ms, commandLine } of await processCpu()) {
+    const role = roleOf(commandLine);
     reading.set(role, (reading.get(role) ?? 0) + ms);
   }
   return reading;

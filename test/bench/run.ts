@@ -21,7 +21,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { START_POSITION, type CommandResult, type EventEnvelope } from '@muster/contracts';
@@ -38,7 +38,7 @@ import { latencyChartSvg } from './chart';
 import { profilesIn, summarise, type ProfileWindow } from './profile-summary';
 import { figuresTable, informational, judged, unmetSection, type Figure } from './figures';
 import { histogramPct } from './histogram';
-import { coresBetween, cpuByRole, describeCores } from './cpu-by-role';
+import { coresBetween, cpuByRole, describeCores, processCpu } from './cpu-by-role';
 import { latencyFigures } from './phase-latency';
 import { startFigures } from './phase-start';
 import { wallClock, type ConsoleKind, type ConsoleStats, type FleetReply, type FleetRequest, type LatencyHistogram } from './console-process';
@@ -195,31 +195,20 @@ function postJson(base: string, token: string, path: string, value: Record<strin
   });
 }
 
-/** clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
-const CLOCK_TICKS = 100;
-
 /**
  * CPU time (user + system, ms) used so far by process `pid` and every process below it (the api's
  * cluster workers), read from /proc: the bench reads it, so the api needs no hook of its own.
  */
 async function cpuMsOfTree(pid: number): Promise<number> {
-  const stats: { pid: number; ppid: number; ticks: number }[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const text = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    if (fields.length < 13) continue;
-    stats.push({ pid: Number(entry), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
-  }
-  let ticks = 0;
+  const stats = await processCpu();
+  let ms = 0;
   let frontier = [pid];
   while (frontier.length) {
     const level = stats.filter((s) => frontier.includes(s.pid));
-    ticks += level.reduce((sum, s) => sum + s.ticks, 0);
+    ms += level.reduce((sum, s) => sum + s.ms, 0);
     frontier = stats.filter((s) => frontier.includes(s.ppid)).map((s) => s.pid);
   }
-  return (ticks * 1000) / CLOCK_TICKS;
+  return ms;
 }
 
 /** The gateway's counters; it gives them only for a valid token (issue 14). */

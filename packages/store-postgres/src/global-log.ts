@@ -30,7 +30,12 @@ export interface LogFilter {
  * that never changes behind the reader.
  */
 export async function readGlobalLog(db: Kysely<Database>, after: string, limit: number, filter: LogFilter = {}): Promise<EventEnvelope[]> {
-  let query = committedAfter(db, after);
+  const { tx, seq } = parsePosition(after);
+  let query = db
+    .selectFrom('event')
+    .select([...LOG_SELECTION])
+    .where(sql<boolean>`tx_id < pg_snapshot_xmin(pg_current_snapshot())`)
+    .where(sql<boolean>`(tx_id, seq) > (${tx.toString()}::xid8, ${seq.toString()}::bigint)`);
   // `in ('')` says "nothing" without an invalid empty `in ()`; `rooms && '{}'` is simply false.
   const nonEmpty = (list: readonly string[]) => (list.length ? [...list] : ['']);
   const { jurisdictions, streamIds, rooms, incidentIds } = filter;
@@ -73,36 +78,22 @@ export async function readHeadPosition(db: Kysely<Database>): Promise<string> {
  * and then asked whether anything was held, three round trips per wake-up where one does.
  */
 export async function readGlobalLogAhead(db: Kysely<Database>, after: string, limit: number): Promise<{ events: EventEnvelope[]; heldBack: boolean }> {
-  // In the index's order with a limit, so it is a range scan of (tx_id, seq) from `after`.
-  const held = sql<boolean>`(select true from event where tx_id >= pg_snapshot_xmin(pg_current_snapshot()) and (tx_id, seq) > ${afterPosition(after)}
-    order by tx_id, seq limit 1) is not null`;
+  const { tx, seq } = parsePosition(after);
+  const from = sql`(${tx.toString()}::xid8, ${seq.toString()}::bigint)`;
+  // Both in the index's order with a limit, so each is a range scan of (tx_id, seq) from `after`.
   // Prepared (on a connection of the pool): the relay reads once per wake-up, and parsing and
   // planning the text cost more than running it.
-  const rows = await runPrepared(
-    db,
-    'muster_read_global_log_ahead',
-    db
-      .selectFrom(sql<{ held: boolean }>`(select ${held} as held)`.as('h'))
-      .leftJoinLateral(() => committedAfter(db, after).orderBy('tx_id').orderBy('seq').limit(limit).as('b'), (join) => join.onTrue())
-      .select('h.held')
-      .selectAll('b'),
-  );
+  const rows = await runPrepared(db, 'muster_read_global_log_ahead', sql<{ held: boolean } & Partial<LogRow>>`
+    select h.held, b.*
+    from (select (select true from event where tx_id >= pg_snapshot_xmin(pg_current_snapshot()) and (tx_id, seq) > ${from}
+                  order by tx_id, seq limit 1) is not null as held) h
+      left join lateral (
+        select event_id, stream_id, stream_type, version, tx_id::text || '.' || seq::text as position, type, data, meta
+        from event
+        where tx_id < pg_snapshot_xmin(pg_current_snapshot()) and (tx_id, seq) > ${from}
+        order by tx_id, seq
+        limit ${limit}) b on true`);
   const events: EventEnvelope[] = [];
-  for (const row of rows) if (row.event_id !== null) events.push(logRowToEnvelope(row as LogRow));
+  for (const row of rows) if (row.event_id !== undefined && row.event_id !== null) events.push(logRowToEnvelope(row as LogRow));
   return { events, heldBack: rows[0]?.held === true };
-}
-
-/** `(tx_id, seq)` of `after`, to compare rows with. */
-function afterPosition(after: string) {
-  const { tx, seq } = parsePosition(after);
-  return sql`(${tx.toString()}::xid8, ${seq.toString()}::bigint)`;
-}
-
-/** The log's events after `after` that a reader may take now (below its snapshot's horizon), as LOG_SELECTION. */
-function committedAfter(db: Kysely<Database>, after: string) {
-  return db
-    .selectFrom('event')
-    .select([...LOG_SELECTION])
-    .where(sql<boolean>`tx_id < pg_snapshot_xmin(pg_current_snapshot())`)
-    .where(sql<boolean>`(tx_id, seq) > ${afterPosition(after)}`);
 }

@@ -172,8 +172,8 @@ export function startRelay(options: RelayOptions): Relay {
   let stopping = false;
   let leader = false;
   let checkpoint: string | null = null;
-  /** Where publishing stands: lead()'s own position while it leads, null otherwise. */
-  let publishedNow: () => string | null = () => null;
+  /** Where publishing stands while leading: lead()'s position, kept here for published(). */
+  let publishedAt: string | null = null;
   const bell = new Doorbell();
 
   async function tryLock(conn: Kysely<Database>): Promise<boolean> {
@@ -188,7 +188,7 @@ export function startRelay(options: RelayOptions): Relay {
   /** Publishing while this relay holds the lock on `conn`; returns when stopping, throws when the session fails. */
   async function lead(conn: Kysely<Database>): Promise<void> {
     let position = (await loadCheckpoint(conn, name)) ?? START_POSITION;
-    publishedNow = () => position;
+    publishedAt = position;
     let saved = position;
     checkpoint = saved;
     log.info({ checkpoint: position }, 'relay leads; publishing from its checkpoint');
@@ -203,9 +203,6 @@ export function startRelay(options: RelayOptions): Relay {
     };
     /** How long until the checkpoint is due (Infinity when it is saved already). */
     const untilSaveDue = () => (position === saved ? Number.POSITIVE_INFINITY : Math.max(0, checkpointEveryMs - (performance.now() - savedAt)));
-    const saveIfDue = async () => {
-      if (untilSaveDue() === 0) await save();
-    };
 
     /** Publishes until the bus acknowledges; false when asked to stop first. Never skips the event. */
     const publish = async (event: EventEnvelope): Promise<boolean> => {
@@ -262,6 +259,7 @@ export function startRelay(options: RelayOptions): Relay {
       if (!first) return true;
       if (!(await publish(first))) return false;
       position = first.position;
+      publishedAt = position;
       let previous = first;
       const inFlight = rest.map((event) => {
         const acknowledged = publishBehind(event, previous);
@@ -271,7 +269,10 @@ export function startRelay(options: RelayOptions): Relay {
       // Every attempt is awaited, even after a failure: none is left running behind the next round.
       let whole = true;
       for (const { event, acknowledged } of inFlight) {
-        if ((await acknowledged) && whole) position = event.position;
+        if ((await acknowledged) && whole) {
+          position = event.position;
+          publishedAt = position;
+        }
         else whole = false;
       }
       return whole;
@@ -286,7 +287,7 @@ export function startRelay(options: RelayOptions): Relay {
         // Nothing known to be waiting: until a commit rings (at once if one rang since the last
         // read began), the idle poll, or the checkpoint is due.
         await bell.wait(Math.min(idlePollMs, untilSaveDue()));
-        await saveIfDue();
+        if (untilSaveDue() === 0) await save();
       }
       bell.clear();
       // On the pool, not the lock's session: reading needs no leadership, only the checkpoint does.
@@ -295,7 +296,7 @@ export function startRelay(options: RelayOptions): Relay {
       if (batch.length > 0) {
         // A batch that did not all go is retried from where the bus stopped.
         readNow = !(await publishBatch(batch)) || batch.length === batchSize;
-        await saveIfDue();
+        if (untilSaveDue() === 0) await save();
         log.debug({ checkpoint: position, events: batch.length }, 'published a batch');
       }
       if (!readNow && heldBack && options.listen) {
@@ -321,7 +322,7 @@ export function startRelay(options: RelayOptions): Relay {
             await lead(conn);
           } finally {
             leader = false;
-            publishedNow = () => null;
+            publishedAt = null;
             // If the session is gone, so is the lock; otherwise release it before the connection
             // goes back to the pool, where it would keep the lock and block every other relay.
             await unlock(conn).catch((error: unknown) => log.warn({ err: error }, 'could not release the relay lock; the session is probably gone'));
@@ -386,6 +387,6 @@ export function startRelay(options: RelayOptions): Relay {
       await Promise.all([running, listening]);
     },
     status: () => ({ leader, checkpoint }),
-    published: () => publishedNow(),
+    published: () => publishedAt,
   };
 }

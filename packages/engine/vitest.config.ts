@@ -1,5 +1,5 @@
 import { defineProject } from 'vitest/config';
 
 export default defineProject({
-  test: { name: 'engine', include: ['src/**/*.spec.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
+  test: { name: 'engine', include: ['src/**/*.spec.ts'], testTimeout: 60_000, hookTimeout: 60_000, isolate: false },
 });

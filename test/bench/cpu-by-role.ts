@@ -39,13 +39,20 @@ export async function processCpu(): Promise<{ pid: number; ppid: number; ms: num
   return processes;
 }
 
-/** CPU ms used so far by every process now alive, summed by role. */
+/**
+ * Not a process: the time the hypervisor gave other guests while this machine wanted the cores
+ * (steal). Kept beside the roles, left out of their sum.
+ */
+const STEAL = 'steal';
+
+/** CPU ms used so far by every process now alive, summed by role, and the machine's steal so far. */
 export async function cpuByRole(): Promise<CpuReading> {
   const reading: CpuReading = new Map();
   for (const { ms, commandLine } of await processCpu()) {
     const role = roleOf(commandLine);
     reading.set(role, (reading.get(role) ?? 0) + ms);
   }
+  reading.set(STEAL, ((await machineTicks()).steal * 1000) / CLOCK_TICKS);
   return reading;
 }
 
@@ -55,13 +62,39 @@ export async function cpuByRole(): Promise<CpuReading> {
  */
 export function coresBetween(before: CpuReading, after: CpuReading, seconds: number): { role: string; cores: number }[] {
   return [...after]
+    .filter(([role]) => role !== STEAL)
     .map(([role, ms]) => ({ role, cores: Math.max(0, ms - (before.get(role) ?? 0)) / 1000 / seconds }))
     .filter((r) => r.cores >= 0.005)
     .sort((a, b) => b.cores - a.cores);
 }
 
-/** `api 0.62, postgres 0.41, … (1.85 of 2 cores)`. */
-export function describeCores(used: { role: string; cores: number }[], cpus: number): string {
+/** Cores' worth of time the hypervisor took between two readings (steal). */
+export function stolenBetween(before: CpuReading, after: CpuReading, seconds: number): number {
+  return Math.max(0, (after.get(STEAL) ?? 0) - (before.get(STEAL) ?? 0)) / 1000 / seconds;
+}
+
+/** `api 0.62, postgres 0.41, … (1.85 of 2 cores; the hypervisor took 0.10 more)`. */
+export function describeCores(used: { role: string; cores: number }[], cpus: number, stolen?: number): string {
   const total = used.reduce((sum, r) => sum + r.cores, 0);
-  return `${used.map((r) => `${r.role} ${r.cores.toFixed(2)}`).join(', ')} (${total.toFixed(2)} of ${cpus} cores)`;
+  const steal = stolen === undefined ? '' : `; the hypervisor took ${stolen.toFixed(2)} more (steal)`;
+  return `${used.map((r) => `${r.role} ${r.cores.toFixed(2)}`).join(', ')} (${total.toFixed(2)} of ${cpus} cores${steal})`;
+}
+
+/** The machine's CPU time so far (/proc/stat, all cores, ticks): all of it, and what the hypervisor gave other guests (steal). */
+export async function machineTicks(): Promise<{ total: number; steal: number }> {
+  const line = (await readFile('/proc/stat', 'utf8').catch(() => '')).split('\n', 1)[0] ?? '';
+  // cpu user nice system idle iowait irq softirq steal guest guest_nice; guest time is inside user already.
+  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  if (ticks.length < 8 || ticks.some((n) => !Number.isFinite(n))) return { total: 0, steal: 0 };
+  return { total: ticks.reduce((a, b) => a + b, 0), steal: ticks[7] ?? 0 };
+}
+
+/**
+ * The share of the machine's time between two readings that the hypervisor took for other guests.
+ * On a shared virtual machine this moves every figure of a run at once (a raw transaction as much
+ * as a command), so the report gives it beside the load average. NaN without /proc/stat.
+ */
+export function stealShare(before: { total: number; steal: number }, after: { total: number; steal: number }): number {
+  const total = after.total - before.total;
+  return total > 0 ? (after.steal - before.steal) / total : Number.NaN;
 }

@@ -8,7 +8,7 @@
 import { informational, judged, type Figure } from './figures';
 import { histogramMax, histogramPct } from './histogram';
 import { wallClock, type ConsoleKind, type ConsoleStats } from './console-process';
-import { coresBetween, cpuByRole, describeCores } from './cpu-by-role';
+import { coresBetween, cpuByRole, describeCores, stolenBetween } from './cpu-by-role';
 import { cpus } from 'node:os';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -110,9 +110,11 @@ export async function latencyFigures(ctx: LatencyContext): Promise<Figure[]> {
   const cpuBefore = await cpuByRole();
   const pacedStart = performance.now();
   const { ackedCount, achieved, total } = await paced(RATE, SECONDS, 'room');
-  const machine = coresBetween(cpuBefore, await cpuByRole(), (performance.now() - pacedStart) / 1000);
+  const cpuAfter = await cpuByRole();
+  const machine = coresBetween(cpuBefore, cpuAfter, (performance.now() - pacedStart) / 1000);
+  const stolen = stolenBetween(cpuBefore, cpuAfter, (performance.now() - pacedStart) / 1000);
   const machineCores = machine.reduce((sum, r) => sum + r.cores, 0);
-  ctx.log(`latency: the machine during the paced load: ${describeCores(machine, cpus().length)}`);
+  ctx.log(`latency: the machine during the paced load: ${describeCores(machine, cpus().length, stolen)}`);
   const drained = await ctx
     .waitFor('paced events on every console', async () => ((await fleet.stats()).every((c) => c.unique >= ackedCount) ? true : undefined), 120_000)
     .catch(() => false);
@@ -153,7 +155,7 @@ export async function latencyFigures(ctx: LatencyContext): Promise<Figure[]> {
       note: `p50 ${storedPct(50)} ms, ${toStored.length} events: the api's commit, NOTIFY, the relay's read and publish; the rest of recorded → console is JetStream → gateway → console (both clocks ms resolution)`,
     }),
     informational('latency.machine_cores', `cores busy during the paced load (${load})`, round(machineCores, 2), 'cores', {
-      note: `by process: ${describeCores(machine, cpus().length)}; everything, the consoles and the load generator included, shares these cores`,
+      note: `by process: ${describeCores(machine, cpus().length, stolen)}; everything, the consoles and the load generator included, shares these cores`,
     }),
     informational('latency.gaps', `events missing on a console after the run (${load})`, gaps, 'events'),
     informational('latency.duplicates', `frames received twice (${load})`, duplicates, 'frames'),

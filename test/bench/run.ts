@@ -38,7 +38,7 @@ import { latencyChartSvg } from './chart';
 import { profilesIn, summarise, type ProfileWindow } from './profile-summary';
 import { figuresTable, informational, judged, unmetSection, type Figure } from './figures';
 import { histogramPct } from './histogram';
-import { coresBetween, cpuByRole, describeCores, processCpu } from './cpu-by-role';
+import { coresBetween, cpuByRole, describeCores, machineTicks, processCpu, stealShare, stolenBetween } from './cpu-by-role';
 import { latencyFigures } from './phase-latency';
 import { startFigures } from './phase-start';
 import { wallClock, type ConsoleKind, type ConsoleStats, type FleetReply, type FleetRequest, type LatencyHistogram } from './console-process';
@@ -223,7 +223,8 @@ async function main(): Promise<void> {
   const names = natsTestNames('bench');
   const services = new Map<string, RunningProcess>();
   const fleet = new ConsoleFleet(CONSOLE_PROCESSES);
-  const machine = { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', loadAtStart: loadavg().map((l) => round(l, 2)), loadAtEnd: [] as number[] };
+  const ticksAtStart = await machineTicks();
+  const machine = { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', loadAtStart: loadavg().map((l) => round(l, 2)), loadAtEnd: [] as number[], stealPercent: Number.NaN };
   log(`bench: phases ${SELECTED.join(',')}; ${machine.cpus} cpus, load ${machine.loadAtStart.join(' ')}; ${SECONDS}s phases, ${CONSOLES} consoles in ${CONSOLE_PROCESSES} processes (${CONSOLE_CLIENT}), ${CONSOLE_RATE} commands/s offered`);
   const store = new PostgresEventStore(t.db);
   const token = await issueToken(room, { secret: new TextEncoder().encode(SECRET), ttlSeconds: 24 * 3600 });
@@ -282,7 +283,7 @@ async function main(): Promise<void> {
   /** API CPU ms per acknowledged command at 64 clients, by the number of api processes. */
   const cpuPerAck = new Map<number, number>();
   /** The whole machine's CPU by process over the 64-client loop of 1 api process. */
-  let machineAt64: { used: { role: string; cores: number }[]; seconds: number; ops: number } | undefined;
+  let machineAt64: { used: { role: string; cores: number }[]; stolen: number; seconds: number; ops: number } | undefined;
   /** API CPU ms per acknowledged command with one client alone (1 process): what batching cannot share. */
   let cpuPerAckAlone = Number.NaN;
   const measuredCommands = async (concurrency: number, seconds: number, workers: number) => {
@@ -293,7 +294,11 @@ async function main(): Promise<void> {
     const run = await closedLoop(concurrency, seconds, command);
     const toUs = Number(process.hrtime.bigint() / 1000n);
     const cpu = (await cpuMsOfTree(pid)) - cpuBefore;
-    if (concurrency === 64 && workers === 1) machineAt64 = { used: coresBetween(machineBefore, await cpuByRole(), (toUs - fromUs) / 1e6), seconds: (toUs - fromUs) / 1e6, ops: run.ops };
+    if (concurrency === 64 && workers === 1) {
+      const machineAfter = await cpuByRole();
+      const seconds = (toUs - fromUs) / 1e6;
+      machineAt64 = { used: coresBetween(machineBefore, machineAfter, seconds), stolen: stolenBetween(machineBefore, machineAfter, seconds), seconds, ops: run.ops };
+    }
     if (concurrency === 1 && workers === 1) cpuPerAckAlone = cpu / run.ops;
     if (concurrency === 64) {
       cpuPerAck.set(workers, cpu / run.ops);
@@ -419,11 +424,11 @@ async function main(): Promise<void> {
           const cpu1 = cpuPerAck.get(1) ?? Number.NaN;
           figures.push(judged('commands.api_cpu_per_ack_64', 'api CPU per acknowledged command (64 clients, 1 api process)', round(cpu1, 3), 'ms', { atMost: 0.3 }, { note: 'user + system time of the api process (/proc/<pid>/stat) over the 64-client loop, divided by the commands it acknowledged' }));
           if (machineAt64) {
-            const { used, seconds, ops } = machineAt64;
+            const { used, stolen, seconds, ops } = machineAt64;
             const totalMs = used.reduce((sum, r) => sum + r.cores, 0) * seconds * 1000;
-            log(`  the machine during the 64-client loop: ${describeCores(used, cpus().length)}`);
+            log(`  the machine during the 64-client loop: ${describeCores(used, cpus().length, stolen)}`);
             figures.push(informational('commands.machine_cpu_per_ack_64', 'CPU of every process on the machine per acknowledged command (64 clients, 1 api process)', round(totalMs / ops, 3), 'ms', {
-              note: `by process, in cores: ${describeCores(used, cpus().length)}; the rate is bounded by the cores ÷ this`,
+              note: `by process, in cores: ${describeCores(used, cpus().length, stolen)}; the rate is bounded by the cores ÷ this`,
             }));
           }
           // The same 64 clients against API_WORKERS processes on the same port (node:cluster).
@@ -667,6 +672,7 @@ async function main(): Promise<void> {
     await t.drop();
   }
   machine.loadAtEnd = loadavg().map((l) => round(l, 2));
+  machine.stealPercent = round(stealShare(ticksAtStart, await machineTicks()) * 100, 1);
   // The profiles are written when the services exit, so they are read only now.
   const profiles: string[] = [];
   for (const { dir, workers, ops, window } of PROFILE_DIR ? profileWindows : []) {
@@ -717,7 +723,7 @@ function asciiChart(chart: ChartRow[]): string {
   return ['```', 'ack latency against load (█ p50, ░ up to p99)', ...lines, '```'].join('\n');
 }
 
-async function writeResults(figures: Figure[], chart: ChartRow[], machine: { cpus: number; model: string; loadAtStart: number[]; loadAtEnd: number[] }, profiles: string[]): Promise<void> {
+async function writeResults(figures: Figure[], chart: ChartRow[], machine: { cpus: number; model: string; loadAtStart: number[]; loadAtEnd: number[]; stealPercent: number }, profiles: string[]): Promise<void> {
   await mkdir(OUT_DIR, { recursive: true });
   const at = new Date().toISOString();
   const settings = { PHASES: SELECTED, SECONDS, CONSOLES, CONSOLE_PROCESSES, CONSOLE_CLIENT, BIG_EVENTS, CONSOLE_RATE, INCIDENTS };
@@ -727,7 +733,7 @@ async function writeResults(figures: Figure[], chart: ChartRow[], machine: { cpu
   const report = [
     '# Muster benchmark report',
     '',
-    `Generated by \`pnpm bench\` (test/bench/run.ts) at ${at} on ${machine.cpus} × ${machine.model}; load average at start ${machine.loadAtStart.join(' ')}, at end ${machine.loadAtEnd.join(' ')}.`,
+    `Generated by \`pnpm bench\` (test/bench/run.ts) at ${at} on ${machine.cpus} × ${machine.model}; load average at start ${machine.loadAtStart.join(' ')}, at end ${machine.loadAtEnd.join(' ')}; the hypervisor took ${machine.stealPercent} % of the cores' time during the run (steal, /proc/stat: time this virtual machine wanted and was not given; at a few percent or more, every figure of the run, the raw baselines included, moves with it).`,
     `Settings: phases ${SELECTED.join(', ')}; ${SECONDS} s phases, ${CONSOLES} consoles in ${CONSOLE_PROCESSES} load-generator processes (${CONSOLE_CLIENT} consoles), ${CONSOLE_RATE} commands/s offered for console latency, ${BIG_EVENTS}-event incident, ${INCIDENTS} incidents.`,
     'Everything (PostgreSQL, NATS, api, relay, gateway, the consoles and the load generator) shares the same cores.',
     '',

@@ -223,15 +223,20 @@ describe('readiness of the relay and the timers', () => {
     expect((await fetch(url(relayPort, '/health/live'))).status).toBe(200);
 
     await own.drop();
-    for (const port of [relayPort, timersPort]) {
-      const answer = await waitFor(`503 from ${port}`, async () => {
-        const response = await fetch(url(port, '/health/ready'));
+    for (const [name, child, port] of [['relay', relay, relayPort], ['timers', timers, timersPort]] as const) {
+      // A process that exits instead of answering fails here with its own output, not a bare "fetch failed".
+      const ask = async (path: string) => {
+        if (child.child.exitCode !== null) throw new Error(`${name} exited with ${child.child.exitCode} once its database was gone:\n${child.output()}`);
+        return fetch(url(port, path));
+      };
+      const answer = await waitFor(`503 from the ${name}`, async () => {
+        const response = await ask('/health/ready');
         return response.status === 503 ? ((await response.json()) as { status: string; reasons: string[] }) : undefined;
       });
       expect(answer.status).toBe('unavailable');
       expect(answer.reasons.some((r) => r.startsWith('database: '))).toBe(true);
       // Alive all the same: a supervisor restarts what is dead, not what waits for its database.
-      expect((await fetch(url(port, '/health/live'))).status).toBe(200);
+      expect((await ask('/health/live')).status).toBe(200);
     }
   });
 });

@@ -177,6 +177,20 @@ class ConsoleFleet {
 
 /** HTTP to the api over a bounded keep-alive pool: an open-loop burst queues here, not in 5,000 sockets. */
 const agent = new Agent({ keepAlive: true, maxSockets: 128 });
+/** Best of three runs of the same pure CPU loop, ms. */
+function fixedCpuWorkMs(): number {
+  let best = Number.POSITIVE_INFINITY;
+  for (let run = 0; run < 3; run++) {
+    const start = performance.now();
+    let sum = 0;
+    for (let i = 0; i < 3e8; i++) sum += i % 7;
+    // Using the sum keeps the loop from being optimised away.
+    if (sum < 0) throw new Error('unreachable');
+    best = Math.min(best, performance.now() - start);
+  }
+  return best;
+}
+
 function postJson(base: string, token: string, path: string, value: Record<string, unknown>): Promise<CommandResult> {
   const body = JSON.stringify(value);
   return new Promise((resolve, reject) => {
@@ -398,6 +412,10 @@ async function main(): Promise<void> {
           });
           const rawOneP50 = round(pct(rawOne.latencies, 50), 2);
           figures.push(informational('raw.pg_tx_p50_1', 'raw PostgreSQL BEGIN; INSERT; COMMIT p50 (1 client)', rawOneP50, 'ms', { note: 'baseline' }));
+          // The machine's own speed, to compare runs of different days: the raw baselines above also
+          // move with the disk's flush time, this one only with the core (and steal).
+          const cpuLoop = fixedCpuWorkMs();
+          figures.push(informational('raw.cpu_fixed_work', 'a fixed piece of pure CPU work in the bench process (best of 3)', round(cpuLoop, 1), 'ms', { note: 'baseline for comparing runs: 3 × 10⁸ additions and remainders in one JavaScript loop' }));
           // Warm-up, not measured: a freshly started api runs its first thousand commands cold (V8 has
           // not optimised the hot path yet, pools and caches are empty), which cost 2.5 ms of CPU each
           // against 0.4 ms warm; every figure below is of a warm api, as a server that has been up is.

@@ -74,6 +74,23 @@ async function settled(r: Relay, count: number): Promise<void> {
   await new Promise((res) => setTimeout(res, 300));
 }
 
+/**
+ * An open transaction with a transaction id, then one event committed after it began: readers may
+ * not pass the older transaction yet, so the event is held. Waits long enough for the relay to have
+ * read, found it held and begun its pause; returns the older transaction's client, still open.
+ */
+async function eventHeldBehindOlderTransaction(): Promise<pg.Client> {
+  const blocker = new pg.Client({ connectionString: t.url });
+  clients.push(blocker);
+  await blocker.connect();
+  await blocker.query('begin');
+  await blocker.query('select pg_current_xact_id()');
+  await oneEvent('held');
+  await new Promise((res) => setTimeout(res, 300));
+  expect(await storedCount(), 'not readable while the older transaction is open').toBe(0);
+  return blocker;
+}
+
 async function oneEvent(tag: string): Promise<number> {
   const start = performance.now();
   await writeIncidents(engine, tag, 1, 0);
@@ -128,34 +145,19 @@ describe('relay on LISTEN/NOTIFY', () => {
     const r = await relay({ listen: { connectionString: t.url }, idlePollMs: SLOW_POLL_MS });
     await eventually(async () => (await listenerPid()) !== undefined, 10_000, 'the LISTEN session');
     await settled(r, 0);
-    // A transaction with a transaction id, begun before the event's: readers may not pass it yet.
-    const blocker = new pg.Client({ connectionString: t.url });
-    clients.push(blocker);
-    await blocker.connect();
-    await blocker.query('begin');
-    await blocker.query('select pg_current_xact_id()');
-    await oneEvent('held');
-    await new Promise((res) => setTimeout(res, 300));
-    expect(await storedCount(), 'not readable while the older transaction is open').toBe(0);
+    const blocker = await eventHeldBehindOlderTransaction();
     await blocker.query('commit');
     await eventually(async () => (await storedCount()) === 1, WOKEN_WITHIN_MS, 'the held event once the horizon moved');
   });
 
   isolatedTest('an event held behind an older transaction that adds events is relayed on that transaction\'s commit, not after the held-back pause', async () => {
     // The pause is set far beyond the bound: only the older transaction's own notification can
-    // explain a delivery within it. Under steady load this is the common case (concurrent commands).
+    // explain a delivery within it. With writers in several processes (api workers, the timers)
+    // this is the common case: their transactions overlap.
     const r = await relay({ listen: { connectionString: t.url }, idlePollMs: SLOW_POLL_MS, heldBackPause: { initialMs: SLOW_POLL_MS, maxMs: SLOW_POLL_MS } });
     await eventually(async () => (await listenerPid()) !== undefined, 10_000, 'the LISTEN session');
     await settled(r, 0);
-    const blocker = new pg.Client({ connectionString: t.url });
-    clients.push(blocker);
-    await blocker.connect();
-    await blocker.query('begin');
-    await blocker.query('select pg_current_xact_id()');
-    await oneEvent('held');
-    // Long enough for the relay to have read, found the event held and begun its pause.
-    await new Promise((res) => setTimeout(res, 300));
-    expect(await storedCount(), 'not readable while the older transaction is open').toBe(0);
+    const blocker = await eventHeldBehindOlderTransaction();
     // What the event_notify trigger does in a transaction that added events.
     await blocker.query("select pg_notify('muster_event', '')");
     await blocker.query('commit');

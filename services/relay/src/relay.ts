@@ -179,8 +179,8 @@ export function startRelay(options: RelayOptions): Relay {
   let stopping = false;
   let leader = false;
   let checkpoint: string | null = null;
-  /** Where publishing stands while leading: lead()'s position, kept here for published(). */
-  let publishedAt: string | null = null;
+  /** Reads lead()'s own position while it leads (null otherwise): what published() answers. */
+  let leadPosition: (() => string) | null = null;
   const bell = new Doorbell();
 
   async function tryLock(conn: Kysely<Database>): Promise<boolean> {
@@ -195,7 +195,7 @@ export function startRelay(options: RelayOptions): Relay {
   /** Publishing while this relay holds the lock on `conn`; returns when stopping, throws when the session fails. */
   async function lead(conn: Kysely<Database>): Promise<void> {
     let position = (await loadCheckpoint(conn, name)) ?? START_POSITION;
-    publishedAt = position;
+    leadPosition = () => position;
     let saved = position;
     checkpoint = saved;
     log.info({ checkpoint: position }, 'relay leads; publishing from its checkpoint');
@@ -266,7 +266,6 @@ export function startRelay(options: RelayOptions): Relay {
       if (!first) return true;
       if (!(await publish(first))) return false;
       position = first.position;
-      publishedAt = position;
       let previous = first;
       const inFlight = rest.map((event) => {
         const acknowledged = publishBehind(event, previous);
@@ -276,19 +275,16 @@ export function startRelay(options: RelayOptions): Relay {
       // Every attempt is awaited, even after a failure: none is left running behind the next round.
       let whole = true;
       for (const { event, acknowledged } of inFlight) {
-        if ((await acknowledged) && whole) {
-          position = event.position;
-          publishedAt = position;
-        }
+        if ((await acknowledged) && whole) position = event.position;
         else whole = false;
       }
       return whole;
     };
 
     // Events committed but held behind an older transaction still in flight: their notification is
-    // spent. Look again when the next commit rings (the older transaction's own, if it writes events:
-    // the common case, concurrent commands), or after a short pause that doubles while they stay held
-    // (an older transaction that writes no events never rings).
+    // spent. Look again when the next commit rings (the older transaction's own, if it writes events),
+    // or after a short pause that doubles while they stay held (an older transaction that writes no
+    // events never rings).
     let heldBackMs = heldBackPause.initialMs;
     let readNow = true;
     while (!stopping) {
@@ -335,7 +331,7 @@ export function startRelay(options: RelayOptions): Relay {
             await lead(conn);
           } finally {
             leader = false;
-            publishedAt = null;
+            leadPosition = null;
             // If the session is gone, so is the lock; otherwise release it before the connection
             // goes back to the pool, where it would keep the lock and block every other relay.
             await unlock(conn).catch((error: unknown) => log.warn({ err: error }, 'could not release the relay lock; the session is probably gone'));
@@ -400,6 +396,6 @@ export function startRelay(options: RelayOptions): Relay {
       await Promise.all([running, listening]);
     },
     status: () => ({ leader, checkpoint }),
-    published: () => publishedAt,
+    published: () => leadPosition?.() ?? null,
   };
 }

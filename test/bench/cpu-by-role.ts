@@ -52,7 +52,7 @@ export async function cpuByRole(): Promise<CpuReading> {
     const role = roleOf(commandLine);
     reading.set(role, (reading.get(role) ?? 0) + ms);
   }
-  reading.set(STEAL, ((await machineTicks()).steal * 1000) / CLOCK_TICKS);
+  reading.set(STEAL, ((await stealTicks()) * 1000) / CLOCK_TICKS);
   return reading;
 }
 
@@ -80,21 +80,10 @@ export function describeCores(used: { role: string; cores: number }[], cpus: num
   return `${used.map((r) => `${r.role} ${r.cores.toFixed(2)}`).join(', ')} (${total.toFixed(2)} of ${cpus} cores${steal})`;
 }
 
-/** The machine's CPU time so far (/proc/stat, all cores, ticks): all of it, and what the hypervisor gave other guests (steal). */
-export async function machineTicks(): Promise<{ total: number; steal: number }> {
+/** The machine's steal so far (/proc/stat, all cores, ticks): time the hypervisor gave other guests while this machine wanted its cores. */
+async function stealTicks(): Promise<number> {
   const line = (await readFile('/proc/stat', 'utf8').catch(() => '')).split('\n', 1)[0] ?? '';
-  // cpu user nice system idle iowait irq softirq steal guest guest_nice; guest time is inside user already.
-  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
-  if (ticks.length < 8 || ticks.some((n) => !Number.isFinite(n))) return { total: 0, steal: 0 };
-  return { total: ticks.reduce((a, b) => a + b, 0), steal: ticks[7] ?? 0 };
-}
-
-/**
- * The share of the machine's time between two readings that the hypervisor took for other guests.
- * On a shared virtual machine this moves every figure of a run at once (a raw transaction as much
- * as a command), so the report gives it beside the load average. NaN without /proc/stat.
- */
-export function stealShare(before: { total: number; steal: number }, after: { total: number; steal: number }): number {
-  const total = after.total - before.total;
-  return total > 0 ? (after.steal - before.steal) / total : Number.NaN;
+  // cpu user nice system idle iowait irq softirq steal ...
+  const steal = Number(line.trim().split(/\s+/)[8]);
+  return Number.isFinite(steal) ? steal : 0;
 }

@@ -38,7 +38,7 @@ import { latencyChartSvg } from './chart';
 import { profilesIn, summarise, type ProfileWindow } from './profile-summary';
 import { figuresTable, informational, judged, unmetSection, type Figure } from './figures';
 import { histogramPct } from './histogram';
-import { coresBetween, cpuByRole, describeCores, machineTicks, processCpu, stealShare, stolenBetween } from './cpu-by-role';
+import { coresBetween, cpuByRole, describeCores, processCpu, stolenBetween } from './cpu-by-role';
 import { latencyFigures } from './phase-latency';
 import { startFigures } from './phase-start';
 import { wallClock, type ConsoleKind, type ConsoleStats, type FleetReply, type FleetRequest, type LatencyHistogram } from './console-process';
@@ -237,7 +237,8 @@ async function main(): Promise<void> {
   const names = natsTestNames('bench');
   const services = new Map<string, RunningProcess>();
   const fleet = new ConsoleFleet(CONSOLE_PROCESSES);
-  const ticksAtStart = await machineTicks();
+  const cpuAtStart = await cpuByRole();
+  const runStart = performance.now();
   const machine = { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', loadAtStart: loadavg().map((l) => round(l, 2)), loadAtEnd: [] as number[], stealPercent: Number.NaN };
   log(`bench: phases ${SELECTED.join(',')}; ${machine.cpus} cpus, load ${machine.loadAtStart.join(' ')}; ${SECONDS}s phases, ${CONSOLES} consoles in ${CONSOLE_PROCESSES} processes (${CONSOLE_CLIENT}), ${CONSOLE_RATE} commands/s offered`);
   const store = new PostgresEventStore(t.db);
@@ -690,7 +691,7 @@ async function main(): Promise<void> {
     await t.drop();
   }
   machine.loadAtEnd = loadavg().map((l) => round(l, 2));
-  machine.stealPercent = round(stealShare(ticksAtStart, await machineTicks()) * 100, 1);
+  machine.stealPercent = round((stolenBetween(cpuAtStart, await cpuByRole(), (performance.now() - runStart) / 1000) / machine.cpus) * 100, 1);
   // The profiles are written when the services exit, so they are read only now.
   const profiles: string[] = [];
   for (const { dir, workers, ops, window } of PROFILE_DIR ? profileWindows : []) {

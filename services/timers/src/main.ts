@@ -13,13 +13,19 @@ await runService('timers', timersEnv, async ({ env, logger, hold }) => {
   const metrics = createMetricsRegistry();
   poolMetrics(metrics, 'timers', () => poolUsage(db));
   const observer = deadlineMetrics(metrics, () => countDueDeadlines(db, new Date()));
-  // Metrics and health first: timers waiting for their database are seen waiting.
+  // Metrics and health first: timers waiting for their database are seen waiting. Not ready until
+  // started: a database that answers while the migration still runs is not yet a service (a
+  // supervisor or a test that took that for ready saw the timers exit when the database went away
+  // mid-migration).
+  let started = false;
+  const startedProbe = { name: 'started', check: async () => ({ ok: started, detail: started ? 'started' : 'starting: migrating the database' }) };
   if (env.METRICS_PORT !== undefined) {
-    const ops = hold(await startOpsServer({ metrics, probes: [databaseProbe(db)] }, { host: env.METRICS_HOST, port: env.METRICS_PORT }), (server) => server.close());
+    const ops = hold(await startOpsServer({ metrics, probes: [databaseProbe(db), startedProbe] }, { host: env.METRICS_HOST, port: env.METRICS_PORT }), (server) => server.close());
     logger.info({ url: `${ops.url}/metrics` }, 'timers serve metrics and health');
   }
   await migrateToLatest(db);
   const engine = createEngine({ store: new GroupCommitEventStore(db, { onBatch: groupCommitMetrics(metrics) }), ...settings, observer: commandMetrics(metrics) });
   hold(startTimers({ db, engine, logger, pollMs: env.TIMERS_POLL_MS, batchSize: env.TIMERS_BATCH_SIZE, observer }), (timers) => timers.stop());
+  started = true;
   logger.info({ pollMs: env.TIMERS_POLL_MS, batchSize: env.TIMERS_BATCH_SIZE }, 'timers started');
 });

@@ -149,18 +149,4 @@ describe('relay on LISTEN/NOTIFY', () => {
     await blocker.query('commit');
     await eventually(async () => (await storedCount()) === 1, WOKEN_WITHIN_MS, 'the held event once the horizon moved');
   });
-
-  isolatedTest('an event held behind an older transaction that adds events is relayed on that transaction\'s commit, not after the held-back pause', async () => {
-    // The pause is set far beyond the bound: only the older transaction's own notification can
-    // explain a delivery within it. With writers in several processes (api workers, the timers)
-    // this is the common case: their transactions overlap.
-    const r = await relay({ listen: { connectionString: t.url }, idlePollMs: SLOW_POLL_MS, heldBackPause: { initialMs: SLOW_POLL_MS, maxMs: SLOW_POLL_MS } });
-    await eventually(async () => (await listenerPid()) !== undefined, 10_000, 'the LISTEN session');
-    await settled(r, 0);
-    const blocker = await eventHeldBehindOlderTransaction();
-    // What the event_notify trigger does in a transaction that added events.
-    await blocker.query("select pg_notify('muster_event', '')");
-    await blocker.query('commit');
-    await eventually(async () => (await storedCount()) === 1, WOKEN_WITHIN_MS, 'the held event on the older commit\'s notification');
-  });
 });

@@ -11,7 +11,7 @@ import { connect } from '@muster/store-postgres';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postCommand, sleep, startApiFor } from '../support/api-process';
-import { startPrivatePostgres, type PrivatePostgres } from '../support/private-postgres';
+import { startPrivatePostgres, type PrivatePostgres } from '@muster/testkit';
 import type { RunningProcess } from '../support/processes';
 
 const ROOM = '441203';

@@ -8,6 +8,8 @@ export { eventBusContract, contractEvent, waitUntil } from './event-bus-contract
 
 export { TEST_NATS_URL, natsTestNames, startPrivateNatsServer } from './nats';
 export type { PrivateNatsServer } from './nats';
+export { startPrivatePostgres } from './private-postgres';
+export type { PrivatePostgres } from './private-postgres';
 export { TEST_JWT_SECRET, TEST_JWT_SECRET_TEXT, authHeader, testToken } from './tokens';
 export { closingSteps } from './scenarios';
 export { maskedTextFrame, openRawWebSocket, readServerFrames } from './raw-websocket';

@@ -5,8 +5,9 @@
  * behaviour check (woken, not polled), not a speed benchmark.
  */
 import { connectEventBus, ensureEventStream } from '@muster/bus-nats';
-import type { Engine, EventBus } from '@muster/engine';
-import { TEST_NATS_URL, freePort, natsTestNames, type TestDatabase } from '@muster/testkit';
+import { createEngine, type Engine, type EventBus } from '@muster/engine';
+import { PostgresEventStore } from '@muster/store-postgres';
+import { TEST_JURISDICTIONS, TEST_NATS_URL, createTestDatabase, freePort, natsTestNames, startPrivatePostgres, type PrivatePostgres, type TestDatabase } from '@muster/testkit';
 import { isolatedTest } from '@muster/testkit/fixtures';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -148,5 +149,40 @@ describe('relay on LISTEN/NOTIFY', () => {
     const blocker = await eventHeldBehindOlderTransaction();
     await blocker.query('commit');
     await eventually(async () => (await storedCount()) === 1, WOKEN_WITHIN_MS, 'the held event once the horizon moved');
+  });
+
+  describe('on a PostgreSQL server of its own', () => {
+    // The relay's horizon is the server's: pg_snapshot_xmin counts the open transactions of every
+    // database on it. On the shared server another test file's transaction can still hold the event
+    // after the older one commits, and the relay then rightly sleeps out its pause (the 10 s set
+    // below); that is how this test once failed in CI. Here nothing but this test's transactions runs.
+    let server: PrivatePostgres | undefined;
+    let own: TestDatabase | undefined;
+    beforeAll(async () => {
+      server = await startPrivatePostgres();
+    }, 120_000);
+    // After every test's afterEach has stopped the relay, which reads this database.
+    afterAll(async () => {
+      await own?.drop();
+      await server?.dispose();
+    });
+
+    isolatedTest('an event held behind an older transaction that adds events is relayed on that transaction\'s commit, not after the held-back pause', async () => {
+      if (!server) throw new Error('the private PostgreSQL did not start');
+      own = await createTestDatabase('relay_held', { serverUrl: server.url() });
+      // The helpers above read these: from here on they work on the private server.
+      [t, engine] = [own, createEngine({ store: new PostgresEventStore(own.db), jurisdictions: TEST_JURISDICTIONS })];
+      // The pause is set far beyond the bound: only the older transaction's own notification can
+      // explain a delivery within it. With writers in several processes (api workers, the timers)
+      // this is the common case: their transactions overlap.
+      const r = await relay({ listen: { connectionString: t.url }, idlePollMs: SLOW_POLL_MS, heldBackPause: { initialMs: SLOW_POLL_MS, maxMs: SLOW_POLL_MS } });
+      await eventually(async () => (await listenerPid()) !== undefined, 10_000, 'the LISTEN session');
+      await settled(r, 0);
+      const blocker = await eventHeldBehindOlderTransaction();
+      // What the event_notify trigger does in a transaction that added events.
+      await blocker.query("select pg_notify('muster_event', '')");
+      await blocker.query('commit');
+      await eventually(async () => (await storedCount()) === 1, WOKEN_WITHIN_MS, 'the held event on the older commit\'s notification');
+    });
   });
 });

@@ -191,6 +191,27 @@ function fixedCpuWorkMs(): number {
   return best;
 }
 
+/**
+ * CPU (user + system, this process) per `select $1` round trip through the same driver, back to
+ * back and 5 ms apart. On this VM a process that sleeps between requests pays several times the CPU
+ * for each one (measured 60 µs back to back against 250 µs paced): the floor under every figure of a
+ * paced load, where each command wakes the api, PostgreSQL, the relay and the gateway in turn.
+ */
+async function rawQueryCpu(db: TestDatabase['db']): Promise<{ backToBackUs: number; pacedUs: number }> {
+  const query = (i: number) => sql`select ${i}::int as x`.execute(db);
+  for (let i = 0; i < 2000; i++) await query(i);
+  const measure = async (count: number, gapMs: number) => {
+    const before = process.cpuUsage();
+    for (let i = 0; i < count; i++) {
+      await query(i);
+      if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+    }
+    const used = process.cpuUsage(before);
+    return (used.user + used.system) / count;
+  };
+  return { backToBackUs: await measure(5000, 0), pacedUs: await measure(1000, 5) };
+}
+
 function postJson(base: string, token: string, path: string, value: Record<string, unknown>): Promise<CommandResult> {
   const body = JSON.stringify(value);
   return new Promise((resolve, reject) => {
@@ -400,6 +421,12 @@ async function main(): Promise<void> {
           await nc.close();
           figures.push(informational('raw.jetstream_publish_rate_64', 'raw JetStream publish (64 in flight)', round(jsRun.perSecond), '/s', { note: 'baseline' }));
           log(`raw jetstream: ${round(jsRun.perSecond)} publishes/s (64 in flight)`);
+          const wakeUp = await rawQueryCpu(t.db);
+          figures.push(informational('raw.pg_query_cpu_back_to_back', 'CPU of the bench process per raw `select $1` round trip, one after another (1 client)', round(wakeUp.backToBackUs), 'µs', { note: 'baseline' }));
+          figures.push(informational('raw.pg_query_cpu_paced', 'CPU of the bench process per raw `select $1` round trip, 5 ms apart (1 client)', round(wakeUp.pacedUs), 'µs', {
+            note: `baseline: the same query costs ${round(wakeUp.pacedUs / Math.max(wakeUp.backToBackUs, 1e-9), 1)} × as much when the process sleeps between queries (its wake-ups on this virtual machine); a paced command pays it too (latency.machine_cores)`,
+          }));
+          log(`raw pg query CPU: ${round(wakeUp.backToBackUs)} µs back to back, ${round(wakeUp.pacedUs)} µs 5 ms apart`);
           break;
         }
         case 'commands': {

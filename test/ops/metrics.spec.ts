@@ -112,6 +112,7 @@ describe('every service serves /metrics showing its own work', () => {
     expect(sampleOf(text, 'muster_jetstream_publish_errors_total')).toBe(0);
     expect(text).toMatch(/^muster_relay_lag_positions 0$/m);
     expect(text).toMatch(/^muster_relay_lag_seconds 0$/m);
+    expect(text).toMatch(/^muster_relay_held_back_seconds 0$/m);
     expect(text).toMatch(/^muster_db_pool_in_use\{pool="relay"\} \d+$/m);
     expect(text).toContain('nodejs_eventloop_lag_seconds');
   });

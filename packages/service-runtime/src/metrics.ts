@@ -123,9 +123,9 @@ export interface RelayLag {
 /**
  * The relay's counters (`muster_relay_published_total`, `muster_jetstream_publish_errors_total`) and
  * its lag gauges (`muster_relay_lag_positions`, `muster_relay_lag_seconds`), read from the database
- * when scraped.
+ * when scraped; `muster_relay_held_back_seconds` from the relay itself.
  */
-export function relayMetrics(metrics: MetricsRegistry, lag: () => Promise<RelayLag>): { published(): void; publishFailed(): void } {
+export function relayMetrics(metrics: MetricsRegistry, lag: () => Promise<RelayLag>, heldBackMs: () => number = () => 0): { published(): void; publishFailed(): void } {
   const { registry } = metrics;
   const published = once(registry, 'muster_relay_published_total', () => new Counter({ name: 'muster_relay_published_total', help: 'Events the relay published and the bus acknowledged', registers: [registry] }));
   const errors = once(registry, 'muster_jetstream_publish_errors_total', () => new Counter({ name: 'muster_jetstream_publish_errors_total', help: 'Publishes to JetStream that failed or were not acknowledged in time (each is retried)', registers: [registry] }));
@@ -153,6 +153,16 @@ export function relayMetrics(metrics: MetricsRegistry, lag: () => Promise<RelayL
     registers: [registry],
     async collect() {
       this.set((await current()).ms / 1000);
+    },
+  }));
+  // The lag counts only events the relay may publish: events held behind an older open transaction
+  // are not in it, and a transaction left open stops every console while the lag reads 0.
+  once(registry, 'muster_relay_held_back_seconds', () => new Gauge({
+    name: 'muster_relay_held_back_seconds',
+    help: 'How long committed events have been held behind an older open transaction on the PostgreSQL server (0 when none are); the relay logs the session holding them after 5 s',
+    registers: [registry],
+    collect() {
+      this.set(heldBackMs() / 1000);
     },
   }));
   return { published: () => published.inc(), publishFailed: () => errors.inc() };

@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { commandMetrics, createMetricsRegistry, deadlineMetrics, gatewayMetrics, groupCommitMetrics, poolMetrics, relayMetrics } from './metrics';
 
 /** A registry with every Muster metric, fed by the values given. */
-function everyMetric(values = { sockets: 3, framesSent: 40, slowConsumersClosed: 1, lag: { events: 7, ms: 2500 }, due: 2 }) {
+function everyMetric(values = { sockets: 3, framesSent: 40, slowConsumersClosed: 1, lag: { events: 7, ms: 2500 }, heldBackMs: 7250, due: 2 }) {
   const metrics = createMetricsRegistry();
   const commands = commandMetrics(metrics);
   const batch = groupCommitMetrics(metrics);
-  const relay = relayMetrics(metrics, async () => values.lag);
+  const relay = relayMetrics(metrics, async () => values.lag, () => values.heldBackMs);
   gatewayMetrics(metrics, () => values);
   const deadlines = deadlineMetrics(metrics, async () => values.due);
   poolMetrics(metrics, 'api', () => ({ inUse: 4, waiting: 1 }));
@@ -36,6 +36,7 @@ describe('the metrics of Muster’s processes', () => {
     expect(line(text, 'muster_jetstream_publish_errors_total')).toMatch(/ 1$/);
     expect(line(text, 'muster_relay_lag_positions')).toMatch(/ 7$/);
     expect(line(text, 'muster_relay_lag_seconds')).toMatch(/ 2.5$/);
+    expect(line(text, 'muster_relay_held_back_seconds')).toMatch(/ 7.25$/);
     expect(line(text, 'muster_gateway_sockets')).toMatch(/ 3$/);
     expect(line(text, 'muster_gateway_frames_sent_total')).toMatch(/ 40$/);
     expect(line(text, 'muster_gateway_slow_consumers_closed_total')).toMatch(/ 1$/);

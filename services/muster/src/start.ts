@@ -61,7 +61,7 @@ export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logg
   const verifier = verifierFor(auth, jurisdictions);
   // The relay reads the log on each commit's NOTIFY (its own LISTEN session) and polls only as a fallback.
   // Its lag metric counts from what it has published (its checkpoint trails by up to 200 ms).
-  const relay: Relay = startRelay({ db, bus, name: RELAY_NAME, listen: 'pool', logger: logger.child({ service: 'relay' }), observer: relayMetrics(metrics, () => relayLag(db, RELAY_NAME, { from: relay.published() })) });
+  const relay: Relay = startRelay({ db, bus, name: RELAY_NAME, listen: 'pool', logger: logger.child({ service: 'relay' }), observer: relayMetrics(metrics, () => relayLag(db, RELAY_NAME, { from: relay.published() }), () => relay.heldBackFor()) });
   const gateway = await startGateway({
     db,
     bus,

@@ -11,7 +11,7 @@ await runService('relay', relayEnv, async ({ env, logger, stopping, hold }) => {
   poolMetrics(metrics, 'relay', () => poolUsage(db));
   // The lag counts from what this relay has published while it leads (its checkpoint trails by up to 200 ms).
   const started: { relay?: Relay } = {};
-  const observer = relayMetrics(metrics, () => relayLag(db, env.RELAY_NAME, { from: started.relay?.published() }));
+  const observer = relayMetrics(metrics, () => relayLag(db, env.RELAY_NAME, { from: started.relay?.published() }), () => started.relay?.heldBackFor() ?? 0);
   let connected: NatsEventBus | null = null;
   // Metrics and health first: a relay waiting for its database or for NATS is seen waiting.
   if (env.METRICS_PORT !== undefined) {

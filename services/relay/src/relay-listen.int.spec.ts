@@ -157,21 +157,27 @@ describe('relay on LISTEN/NOTIFY', () => {
     // after the older one commits, and the relay then rightly sleeps out its pause (the 10 s set
     // below); that is how this test once failed in CI. Here nothing but this test's transactions runs.
     let server: PrivatePostgres | undefined;
-    let own: TestDatabase | undefined;
+    const owned: TestDatabase[] = [];
     beforeAll(async () => {
       server = await startPrivatePostgres();
     }, 120_000);
-    // After every test's afterEach has stopped the relay, which reads this database.
+    // After every test's afterEach has stopped the relay, which reads these databases.
     afterAll(async () => {
-      await own?.drop();
+      for (const own of owned.splice(0)) await own.drop();
       await server?.dispose();
     });
 
-    isolatedTest('an event held behind an older transaction that adds events is relayed on that transaction\'s commit, not after the held-back pause', async () => {
+    /** A database of the test's own on the private server; the helpers above work on it from here on. */
+    async function onPrivateServer(): Promise<PrivatePostgres> {
       if (!server) throw new Error('the private PostgreSQL did not start');
-      own = await createTestDatabase('relay_held', { serverUrl: server.url() });
-      // The helpers above read these: from here on they work on the private server.
+      const own = await createTestDatabase('relay_held', { serverUrl: server.url() });
+      owned.push(own);
       [t, engine] = [own, createEngine({ store: new PostgresEventStore(own.db), jurisdictions: TEST_JURISDICTIONS })];
+      return server;
+    }
+
+    isolatedTest('an event held behind an older transaction that adds events is relayed on that transaction\'s commit, not after the held-back pause', async () => {
+      await onPrivateServer();
       // The pause is set far beyond the bound: only the older transaction's own notification can
       // explain a delivery within it. With writers in several processes (api workers, the timers)
       // this is the common case: their transactions overlap.
@@ -183,6 +189,36 @@ describe('relay on LISTEN/NOTIFY', () => {
       await blocker.query("select pg_notify('muster_event', '')");
       await blocker.query('commit');
       await eventually(async () => (await storedCount()) === 1, WOKEN_WITHIN_MS, 'the held event on the older commit\'s notification');
+    });
+
+    isolatedTest('a transaction left open in another database of the server holds the events; the relay names its session in a warning, counts the hold, and says when it ends', async () => {
+      const privateServer = await onPrivateServer();
+      const lines: { level: number; msg: string; heldForMs?: number; blocker?: Record<string, unknown> }[] = [];
+      const captured = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as (typeof lines)[number]) });
+      const r = await relay({ listen: { connectionString: t.url }, idlePollMs: SLOW_POLL_MS, heldBackWarnAfterMs: 300, logger: captured });
+      await eventually(async () => (await listenerPid()) !== undefined, 10_000, 'the LISTEN session');
+      await settled(r, 0);
+      expect(r.heldBackFor()).toBe(0);
+      // A forgotten BEGIN in psql, in another database: the horizon is the server's.
+      const forgotten = new pg.Client({ connectionString: privateServer.url('postgres'), application_name: 'forgotten-begin' });
+      clients.push(forgotten);
+      await forgotten.connect();
+      const pid = (await forgotten.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid;
+      await forgotten.query('begin');
+      await forgotten.query('select pg_current_xact_id()');
+      await oneEvent('held-by-another-database');
+      const warned = () => lines.find((l) => l.msg.startsWith('events held back behind an open transaction'));
+      await eventually(() => warned() !== undefined, 10_000, 'the warning naming the session');
+      expect(warned()?.blocker).toMatchObject({ pid, database: 'postgres', application: 'forgotten-begin', state: 'idle in transaction' });
+      expect(warned()?.heldForMs).toBeGreaterThanOrEqual(300);
+      expect(warned()?.level, 'warn').toBe(40);
+      expect(r.heldBackFor()).toBeGreaterThanOrEqual(300);
+      expect(await storedCount(), 'nothing passes the open transaction').toBe(0);
+      await forgotten.query('commit');
+      await eventually(async () => (await storedCount()) === 1, WOKEN_WITHIN_MS, 'the event once the transaction ended');
+      await eventually(() => lines.some((l) => l.msg.startsWith('held-back events released')), WOKEN_WITHIN_MS, 'the release logged');
+      expect(r.heldBackFor()).toBe(0);
+      expect(lines.filter((l) => l.msg.startsWith('events held back')), 'one warning per hold within a minute').toHaveLength(1);
     });
   });
 });

@@ -1,6 +1,6 @@
 import { START_POSITION, type EventEnvelope } from '@muster/contracts';
 import type { EventBus } from '@muster/engine';
-import { listenForEvents, loadCheckpoint, readGlobalLogAhead, saveCheckpoint, type Database, type EventListener } from '@muster/store-postgres';
+import { listenForEvents, loadCheckpoint, oldestOpenTransaction, readGlobalLogAhead, saveCheckpoint, type Database, type EventListener } from '@muster/store-postgres';
 import { sql, type Kysely } from 'kysely';
 import pino, { type Logger } from 'pino';
 
@@ -34,6 +34,13 @@ export interface RelayOptions {
    * ends it sooner.
    */
   heldBackPause?: { initialMs: number; maxMs: number };
+  /**
+   * How long events may stay held behind an older open transaction before the relay logs a warning
+   * naming the session that holds them (default 5 s; again every minute while they stay held). Any
+   * transaction with an id on the same PostgreSQL server holds them, in any database: a forgotten
+   * `BEGIN` in psql stops every console's live feed until it ends.
+   */
+  heldBackWarnAfterMs?: number;
   /** Pause between attempts to become the leader while another relay is. */
   lockRetryMs?: number;
   /** A publish that has not resolved by then counts as failed and is retried. */
@@ -59,11 +66,16 @@ export interface Relay {
    * saved checkpoint by at most checkpointEveryMs. What its own lag metric counts from.
    */
   published(): string | null;
+  /** How long committed events have been held behind an older open transaction, ms (0 when none are): muster_relay_held_back_seconds. */
+  heldBackFor(): number;
 }
 
 // First half of the advisory lock key: a namespace so that relay locks never collide with the
 // locks of other services (timers, migrations); the second half is a hash of the relay name.
 const RELAY_LOCK_NAMESPACE = 0x4d_52_4c_59; // "MRLY"
+
+/** How often a hold that goes on is reported again. */
+const HELD_BACK_REPEAT_MS = 60_000;
 
 /** Interruptible sleeps, so stop() does not wait out a poll interval or a backoff. */
 class Sleeper {
@@ -170,6 +182,7 @@ export function startRelay(options: RelayOptions): Relay {
   const lockRetryMs = options.lockRetryMs ?? 250;
   const checkpointEveryMs = options.checkpointEveryMs ?? 200;
   const heldBackPause = options.heldBackPause ?? { initialMs: 1, maxMs: 50 };
+  const heldBackWarnAfterMs = options.heldBackWarnAfterMs ?? 5_000;
   const publishTimeoutMs = options.publishTimeoutMs ?? 10_000;
   const backoff = options.retryBackoff ?? { initialMs: 50, maxMs: 2_000 };
   const sleeper = new Sleeper();
@@ -182,6 +195,31 @@ export function startRelay(options: RelayOptions): Relay {
   /** Reads lead()'s own position while it leads (null otherwise): what published() answers. */
   let leadPosition: (() => string) | null = null;
   const bell = new Doorbell();
+  /** Since when the log has had events held behind an older open transaction (null: none are), and when that was last reported. */
+  let heldSince: number | null = null;
+  let heldReportedAt: number | null = null;
+
+  /**
+   * Concurrent writers hold each other's events for milliseconds all the time; a hold that lasts is
+   * a transaction left open somewhere on the server, and the lag metric cannot show it (it counts
+   * only events below the horizon). Named in the log, so that an operator can end it.
+   */
+  async function noteHeldBack(heldBack: boolean): Promise<void> {
+    const now = performance.now();
+    if (!heldBack) {
+      if (heldSince !== null && heldReportedAt !== null) log.info({ heldForMs: Math.round(now - heldSince) }, 'held-back events released: the transaction that held them ended');
+      heldSince = null;
+      heldReportedAt = null;
+      return;
+    }
+    heldSince ??= now;
+    if (now - heldSince < heldBackWarnAfterMs || (heldReportedAt !== null && now - heldReportedAt < HELD_BACK_REPEAT_MS)) return;
+    heldReportedAt = now;
+    const blocker = await oldestOpenTransaction(db).catch(() => null);
+    const heldForMs = Math.round(now - heldSince);
+    if (blocker) log.warn({ heldForMs, blocker }, 'events held back behind an open transaction on the PostgreSQL server: no console gets newer events until it ends');
+    else log.warn({ heldForMs }, 'events held back behind an open transaction this role cannot see (grant pg_read_all_stats to name it, or look for prepared transactions): no console gets newer events until it ends');
+  }
 
   async function tryLock(conn: Kysely<Database>): Promise<boolean> {
     const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${RELAY_LOCK_NAMESPACE}::int4, hashtext(${name})) as locked`.execute(conn);
@@ -297,6 +335,7 @@ export function startRelay(options: RelayOptions): Relay {
       bell.clear();
       // On the pool, not the lock's session: reading needs no leadership, only the checkpoint does.
       const { events: batch, heldBack } = await readGlobalLogAhead(db, position, batchSize);
+      await noteHeldBack(heldBack);
       readNow = false;
       if (batch.length > 0) {
         // A batch that did not all go is retried from where the bus stopped.
@@ -332,6 +371,8 @@ export function startRelay(options: RelayOptions): Relay {
           } finally {
             leader = false;
             leadPosition = null;
+            heldSince = null;
+            heldReportedAt = null;
             // If the session is gone, so is the lock; otherwise release it before the connection
             // goes back to the pool, where it would keep the lock and block every other relay.
             await unlock(conn).catch((error: unknown) => log.warn({ err: error }, 'could not release the relay lock; the session is probably gone'));
@@ -397,5 +438,6 @@ export function startRelay(options: RelayOptions): Relay {
     },
     status: () => ({ leader, checkpoint }),
     published: () => leadPosition?.() ?? null,
+    heldBackFor: () => (heldSince === null ? 0 : performance.now() - heldSince),
   };
 }

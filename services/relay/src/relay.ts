@@ -215,8 +215,14 @@ export function startRelay(options: RelayOptions): Relay {
     heldSince ??= now;
     if (now - heldSince < heldBackWarnAfterMs || (heldReportedAt !== null && now - heldReportedAt < HELD_BACK_REPEAT_MS)) return;
     heldReportedAt = now;
-    const blocker = await oldestOpenTransaction(db).catch(() => null);
     const heldForMs = Math.round(now - heldSince);
+    let blocker: Awaited<ReturnType<typeof oldestOpenTransaction>>;
+    try {
+      blocker = await oldestOpenTransaction(db);
+    } catch (error) {
+      log.warn({ heldForMs, err: error }, 'events held back behind an open transaction on the PostgreSQL server; looking up its session failed: no console gets newer events until it ends');
+      return;
+    }
     if (blocker) log.warn({ heldForMs, blocker }, 'events held back behind an open transaction on the PostgreSQL server: no console gets newer events until it ends');
     else log.warn({ heldForMs }, 'events held back behind an open transaction this role cannot see (grant pg_read_all_stats to name it, or look for prepared transactions): no console gets newer events until it ends');
   }

@@ -159,7 +159,7 @@ export function relayMetrics(metrics: MetricsRegistry, lag: () => Promise<RelayL
   // are not in it, and a transaction left open stops every console while the lag reads 0.
   once(registry, 'muster_relay_held_back_seconds', () => new Gauge({
     name: 'muster_relay_held_back_seconds',
-    help: 'How long committed events have been held behind an older open transaction on the PostgreSQL server (0 when none are); the relay logs the session holding them after 5 s',
+    help: 'How long one open transaction on the PostgreSQL server has held committed events (0 when none does); the relay logs its session after 5 s',
     registers: [registry],
     collect() {
       this.set(heldBackMs() / 1000);

@@ -76,17 +76,21 @@ export async function readHeadPosition(db: Kysely<Database>): Promise<string> {
  * flight), whose notification is already spent. The relay then knows, after a batch that was not
  * full, whether to look again soon or to wait for the next commit: before, it read once more (empty)
  * and then asked whether anything was held, three round trips per wake-up where one does.
+ *
+ * `horizon` is the snapshot's xmin, the id of the oldest transaction still open on the server: while
+ * events are held and it stays the same, one transaction holds them (not a stream of short ones).
  */
-export async function readGlobalLogAhead(db: Kysely<Database>, after: string, limit: number): Promise<{ events: EventEnvelope[]; heldBack: boolean }> {
+export async function readGlobalLogAhead(db: Kysely<Database>, after: string, limit: number): Promise<{ events: EventEnvelope[]; heldBack: boolean; horizon: string }> {
   const { tx, seq } = parsePosition(after);
   const from = sql`(${tx.toString()}::xid8, ${seq.toString()}::bigint)`;
   // Both in the index's order with a limit, so each is a range scan of (tx_id, seq) from `after`.
   // Prepared (on a connection of the pool): the relay reads once per wake-up, and parsing and
   // planning the text cost more than running it.
-  const rows = await runPrepared(db, 'muster_read_global_log_ahead', sql<{ held: boolean } & Partial<LogRow>>`
-    select h.held, b.*
+  const rows = await runPrepared(db, 'muster_read_global_log_ahead', sql<{ held: boolean; horizon: string } & Partial<LogRow>>`
+    select h.held, h.horizon, b.*
     from (select (select true from event where tx_id >= pg_snapshot_xmin(pg_current_snapshot()) and (tx_id, seq) > ${from}
-                  order by tx_id, seq limit 1) is not null as held) h
+                  order by tx_id, seq limit 1) is not null as held,
+                 pg_snapshot_xmin(pg_current_snapshot())::text as horizon) h
       left join lateral (
         select event_id, stream_id, stream_type, version, tx_id::text || '.' || seq::text as position, type, data, meta
         from event
@@ -95,5 +99,5 @@ export async function readGlobalLogAhead(db: Kysely<Database>, after: string, li
         limit ${limit}) b on true`);
   const events: EventEnvelope[] = [];
   for (const row of rows) if (row.event_id !== undefined && row.event_id !== null) events.push(logRowToEnvelope(row as LogRow));
-  return { events, heldBack: rows[0]?.held === true };
+  return { events, heldBack: rows[0]?.held === true, horizon: rows[0]?.horizon ?? '' };
 }

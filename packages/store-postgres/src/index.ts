@@ -5,6 +5,7 @@ export { migrateToLatest, pendingMigrations } from './migrate';
 export { PostgresEventStore } from './postgres-event-store';
 export { readGlobalLog, readGlobalLogAhead, readHeadPosition } from './global-log';
 export { oldestOpenTransaction } from './open-transactions';
+export type { OpenTransaction } from './open-transactions';
 
 export { listIncidents, InvalidCursor } from './incident-queries';
 

@@ -220,5 +220,42 @@ describe('relay on LISTEN/NOTIFY', () => {
       expect(r.heldBackFor()).toBe(0);
       expect(lines.filter((l) => l.msg.startsWith('events held back')), 'one warning per hold within a minute').toHaveLength(1);
     });
+
+    isolatedTest('events held by one short transaction after another (writers in several processes under load) are no hold to warn of: the horizon moves on', async () => {
+      await onPrivateServer();
+      const lines: { msg: string }[] = [];
+      const captured = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as (typeof lines)[number]) });
+      const warnAfterMs = 2_000;
+      const r = await relay({ listen: { connectionString: t.url }, idlePollMs: SLOW_POLL_MS, heldBackWarnAfterMs: warnAfterMs, logger: captured });
+      await eventually(async () => (await listenerPid()) !== undefined, 10_000, 'the LISTEN session');
+      await settled(r, 0);
+      // For twice the warning's delay, some event is always held, each time behind a younger
+      // transaction: each opens before the next event commits and ends after it.
+      const openTransaction = async () => {
+        const c = new pg.Client({ connectionString: t.url });
+        clients.push(c);
+        await c.connect();
+        await c.query('begin');
+        await c.query('select pg_current_xact_id()');
+        return c;
+      };
+      let older = await openTransaction();
+      let written = 0;
+      const longest: number[] = [];
+      const until = performance.now() + 2 * warnAfterMs;
+      while (performance.now() < until) {
+        const younger = await openTransaction();
+        await oneEvent(`churn-${written++}`);
+        await older.query('commit');
+        older = younger;
+        longest.push(r.heldBackFor());
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      await older.query('commit');
+      await eventually(async () => (await storedCount()) === written, WOKEN_WITHIN_MS, 'every event once the last transaction ended');
+      expect(written, 'events written while the horizon moved').toBeGreaterThan(5);
+      expect(lines.filter((l) => l.msg.startsWith('events held back')), 'no warning').toEqual([]);
+      expect(Math.max(...longest), 'no hold as long as the warning delay').toBeLessThan(warnAfterMs);
+    });
   });
 });

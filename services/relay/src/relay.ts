@@ -1,6 +1,6 @@
 import { START_POSITION, type EventEnvelope } from '@muster/contracts';
 import type { EventBus } from '@muster/engine';
-import { listenForEvents, loadCheckpoint, oldestOpenTransaction, readGlobalLogAhead, saveCheckpoint, type Database, type EventListener } from '@muster/store-postgres';
+import { listenForEvents, loadCheckpoint, oldestOpenTransaction, readGlobalLogAhead, saveCheckpoint, type Database, type EventListener, type OpenTransaction } from '@muster/store-postgres';
 import { sql, type Kysely } from 'kysely';
 import pino, { type Logger } from 'pino';
 
@@ -66,7 +66,7 @@ export interface Relay {
    * saved checkpoint by at most checkpointEveryMs. What its own lag metric counts from.
    */
   published(): string | null;
-  /** How long committed events have been held behind an older open transaction, ms (0 when none are): muster_relay_held_back_seconds. */
+  /** How long one open transaction has held committed events, ms (0 when none is): muster_relay_held_back_seconds. */
   heldBackFor(): number;
 }
 
@@ -195,28 +195,32 @@ export function startRelay(options: RelayOptions): Relay {
   /** Reads lead()'s own position while it leads (null otherwise): what published() answers. */
   let leadPosition: (() => string) | null = null;
   const bell = new Doorbell();
-  /** Since when the log has had events held behind an older open transaction (null: none are), and when that was last reported. */
-  let heldSince: number | null = null;
-  let heldReportedAt: number | null = null;
+  /**
+   * The hold under way: since when events have been held behind the transaction at `horizon` (the
+   * oldest open on the server), and when that was last reported. Null: no events are held.
+   */
+  let hold: { since: number; horizon: string; reportedAt: number | null } | null = null;
 
   /**
-   * Concurrent writers hold each other's events for milliseconds all the time; a hold that lasts is
-   * a transaction left open somewhere on the server, and the lag metric cannot show it (it counts
-   * only events below the horizon). Named in the log, so that an operator can end it.
+   * Concurrent writers hold each other's events for milliseconds all the time, each hold behind
+   * another transaction: under steady load from several processes some event is held at almost every
+   * read, while the horizon moves on. A hold that lasts is one transaction left open somewhere on the
+   * server (the horizon does not move), and the lag metric cannot show it (it counts only events
+   * below the horizon). Named in the log, so that an operator can end it.
    */
-  async function noteHeldBack(heldBack: boolean): Promise<void> {
+  async function noteHeldBack(heldBack: boolean, horizon: string): Promise<void> {
     const now = performance.now();
-    if (!heldBack) {
-      if (heldSince !== null && heldReportedAt !== null) log.info({ heldForMs: Math.round(now - heldSince) }, 'held-back events released: the transaction that held them ended');
-      heldSince = null;
-      heldReportedAt = null;
-      return;
+    if (hold && (!heldBack || horizon !== hold.horizon)) {
+      // That transaction ended (events may still be held, by a younger one: a hold of its own).
+      if (hold.reportedAt !== null) log.info({ heldForMs: Math.round(now - hold.since) }, 'held-back events released: the transaction that held them ended');
+      hold = null;
     }
-    heldSince ??= now;
-    if (now - heldSince < heldBackWarnAfterMs || (heldReportedAt !== null && now - heldReportedAt < HELD_BACK_REPEAT_MS)) return;
-    heldReportedAt = now;
-    const heldForMs = Math.round(now - heldSince);
-    let blocker: Awaited<ReturnType<typeof oldestOpenTransaction>>;
+    if (!heldBack) return;
+    hold ??= { since: now, horizon, reportedAt: null };
+    if (now - hold.since < heldBackWarnAfterMs || (hold.reportedAt !== null && now - hold.reportedAt < HELD_BACK_REPEAT_MS)) return;
+    hold.reportedAt = now;
+    const heldForMs = Math.round(now - hold.since);
+    let blocker: OpenTransaction | null;
     try {
       blocker = await oldestOpenTransaction(db);
     } catch (error) {
@@ -340,8 +344,8 @@ export function startRelay(options: RelayOptions): Relay {
       }
       bell.clear();
       // On the pool, not the lock's session: reading needs no leadership, only the checkpoint does.
-      const { events: batch, heldBack } = await readGlobalLogAhead(db, position, batchSize);
-      await noteHeldBack(heldBack);
+      const { events: batch, heldBack, horizon } = await readGlobalLogAhead(db, position, batchSize);
+      await noteHeldBack(heldBack, horizon);
       readNow = false;
       if (batch.length > 0) {
         // A batch that did not all go is retried from where the bus stopped.
@@ -377,8 +381,7 @@ export function startRelay(options: RelayOptions): Relay {
           } finally {
             leader = false;
             leadPosition = null;
-            heldSince = null;
-            heldReportedAt = null;
+            hold = null;
             // If the session is gone, so is the lock; otherwise release it before the connection
             // goes back to the pool, where it would keep the lock and block every other relay.
             await unlock(conn).catch((error: unknown) => log.warn({ err: error }, 'could not release the relay lock; the session is probably gone'));
@@ -444,6 +447,6 @@ export function startRelay(options: RelayOptions): Relay {
     },
     status: () => ({ leader, checkpoint }),
     published: () => leadPosition?.() ?? null,
-    heldBackFor: () => (heldSince === null ? 0 : performance.now() - heldSince),
+    heldBackFor: () => (hold === null ? 0 : performance.now() - hold.since),
   };
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { commandMetrics, createMetricsRegistry, deadlineMetrics, gatewayMetrics, groupCommitMetrics, poolMetrics, relayMetrics } from './metrics';
 
@@ -83,5 +84,25 @@ describe('the metrics of Muster’s processes', () => {
     charted.delete('muster_ops'); // the dashboard's uid
     expect([...charted].sort()).toStrictEqual([...registered].sort());
     expect(dashboard).toContain('nodejs_eventloop_lag');
+  });
+
+  it('the alerting rules (infra/prometheus/alerts.yml) are loaded by the scrape configuration, name only metrics that exist, and each says how bad and what happened', async () => {
+    const { metrics } = everyMetric();
+    const registered = new Set((await metrics.registry.getMetricsAsJSON()).map((m) => m.name));
+    const file = (name: string) => readFileSync(new URL(`../../../infra/prometheus/${name}`, import.meta.url), 'utf8');
+    expect((parseYaml(file('prometheus.yml')) as { rule_files?: string[] }).rule_files).toContain('alerts.yml');
+    const { groups } = parseYaml(file('alerts.yml')) as { groups: { name: string; rules: { alert: string; expr: string; for?: string; labels?: { severity?: string }; annotations?: { summary?: string; description?: string } }[] }[] };
+    const rules = groups.flatMap((g) => g.rules);
+    expect(rules.map((r) => r.alert)).toEqual(expect.arrayContaining(['MusterLiveFeedHeldByOpenTransaction', 'MusterRelayBehind', 'MusterProcessDown', 'MusterDeadlinesFiredLate']));
+    for (const rule of rules) {
+      const named = [...rule.expr.matchAll(/\bmuster_[a-z_]+/g)].map((m) => m[0]);
+      for (const name of named) expect(registered, `${rule.alert} names ${name}`).toContain(name);
+      expect(rule.labels?.severity, rule.alert).toMatch(/^(critical|warning)$/);
+      expect(rule.annotations?.summary, rule.alert).toBeTruthy();
+      expect(rule.annotations?.description, rule.alert).toBeTruthy();
+      if (rule.for !== undefined) expect(rule.for, rule.alert).toMatch(/^\d+[smh]$/);
+    }
+    // The relay's hold, which the lag does not show, has its own alert.
+    expect(rules.find((r) => r.alert === 'MusterLiveFeedHeldByOpenTransaction')?.expr).toContain('muster_relay_held_back_seconds');
   });
 });

@@ -59,6 +59,7 @@ async function setup(options: { after?: string } = {}) {
   const events: EventEnvelope[] = [];
   const states: StateChange[] = [];
   const errors: Error[] = [];
+  const held: (string | null)[] = [];
   const feed: LiveFeed = subscribe({
     url: server.url,
     rooms: ['441203'],
@@ -66,10 +67,11 @@ async function setup(options: { after?: string } = {}) {
     onEvent: (e) => events.push(e),
     onStateChange: (s) => states.push(s),
     onError: (e) => errors.push(e),
+    onFeedHeld: (since) => held.push(since),
     backoff: { initialMs: 5, maxMs: 20 },
   });
   cleanups.push(() => server.close(), () => feed.close());
-  return { server, feed, events, states, errors };
+  return { server, feed, events, states, errors, held };
 }
 
 describe('live subscription', () => {
@@ -108,6 +110,27 @@ describe('live subscription', () => {
     await until(() => feed.state() === 'live' && events.length === 3, 'live again');
     expect(events.map((e) => e.position)).toEqual(['7.1', '7.2', '7.10']);
     expect(states.find((s) => s.state === 'disconnected')).toMatchObject({ position: '7.2', code: 1006 });
+  });
+
+  it('passes on the gateway\'s notice that the feed is held and its end, and forgets it when the connection drops', async () => {
+    const { server, feed, held, errors } = await setup();
+    await until(() => server.connections[0]?.frames.length === 1, 'subscribe');
+    const first = server.connections[0];
+    first?.send({ type: 'caught_up', position: '5.0' });
+    await until(() => feed.state() === 'live', 'live');
+    first?.send({ type: 'feed_held', since: '2026-12-07T11:20:05.123Z' });
+    // Told again (a console that reconnects is told at connection): passed on once.
+    first?.send({ type: 'feed_held', since: '2026-12-07T11:20:05.123Z' });
+    first?.send({ type: 'feed_resumed' });
+    await until(() => held.length === 2, 'held and resumed');
+    expect(held).toEqual(['2026-12-07T11:20:05.123Z', null]);
+    first?.send({ type: 'feed_held', since: '2026-12-07T11:30:00.000Z' });
+    await until(() => held.length === 3, 'held again');
+    first?.socket.terminate();
+    await until(() => held.length === 4, 'forgotten on the drop');
+    expect(held).toEqual(['2026-12-07T11:20:05.123Z', null, '2026-12-07T11:30:00.000Z', null]);
+    expect(feed.state()).not.toBe('live');
+    expect(errors).toEqual([]);
   });
 
   it('on a closing frame leaves at once and resumes from its own last position', async () => {

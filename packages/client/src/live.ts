@@ -72,6 +72,12 @@ export interface SubscribeOptions {
   /** Each event of the subscription once, in log order, across reconnects. */
   onEvent(event: EventEnvelope): void;
   onStateChange?(change: StateChange): void;
+  /**
+   * The gateway's notice that the live feed is held (`since`: ISO time from which committed events
+   * wait behind an open transaction on the database server), and `null` once it ends or the
+   * connection is lost (a new connection is told again while the hold lasts).
+   */
+  onFeedHeld?(since: string | null): void;
   /** Error frames, unreadable frames and exceptions thrown by `onEvent`. Without it they are rethrown asynchronously. */
   onError?(error: Error): void;
   /** Defaults to the `ws` package in Node and to the global WebSocket elsewhere. */
@@ -129,8 +135,18 @@ export function subscribe(options: SubscribeOptions): LiveFeed {
   let resolveClosed: (() => void) | null = null;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
 
+  /** The gateway's hold notice as last told (null: none), passed on only when it changes. */
+  let heldSince: string | null = null;
+  function feedHeld(since: string | null): void {
+    if (since === heldSince) return;
+    heldSince = since;
+    options.onFeedHeld?.(since);
+  }
+
   function setState(next: LiveState, extra: Partial<StateChange> = {}): void {
     state = next;
+    // Off the gateway, its notice no longer holds; the next connection is told again while it lasts.
+    if (next !== 'live' && next !== 'catching_up') feedHeld(null);
     options.onStateChange?.({ state: next, position, attempt, ...extra });
   }
 
@@ -260,6 +276,12 @@ export function subscribe(options: SubscribeOptions): LiveFeed {
         ws.close(1000, 'closing acknowledged');
         return;
       case 'pong':
+        return;
+      case 'feed_held':
+        feedHeld(frame.since);
+        return;
+      case 'feed_resumed':
+        feedHeld(null);
         return;
       default: {
         const unreachable: never = frame;

@@ -102,12 +102,28 @@ const ClosingFrameSchema = z.strictObject({
 
 const PongFrameSchema = z.strictObject({ type: z.literal('pong') });
 
+/**
+ * The live feed is held: events committed since `since` (ISO time) cannot be delivered yet, because
+ * a transaction older than them is still open on the PostgreSQL server (any database of it) and the
+ * log is read in commit-safe order. Commands are still accepted and stored. Sent to every console
+ * once a hold has lasted the gateway's threshold, and at connection while one lasts; `feed_resumed`
+ * when it ends, after which the held events arrive as usual.
+ */
+const FeedHeldFrameSchema = z.strictObject({
+  type: z.literal('feed_held'),
+  since: z.iso.datetime(),
+});
+
+const FeedResumedFrameSchema = z.strictObject({ type: z.literal('feed_resumed') });
+
 export const ServerFrameSchema = z.discriminatedUnion('type', [
   EventFrameSchema,
   CaughtUpFrameSchema,
   ErrorFrameSchema,
   ClosingFrameSchema,
   PongFrameSchema,
+  FeedHeldFrameSchema,
+  FeedResumedFrameSchema,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrameSchema>;
 

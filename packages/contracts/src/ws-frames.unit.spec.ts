@@ -87,6 +87,8 @@ describe('server frames', () => {
       { type: 'error', code: 'malformed', message: 'not JSON' },
       { type: 'closing', code: 4408, reason: 'slow_consumer', resumeFrom: '812.44' },
       { type: 'pong' },
+      { type: 'feed_held', since: '2026-12-07T11:20:05.123Z' },
+      { type: 'feed_resumed' },
     ];
     for (const frame of frames) expect(ServerFrameSchema.parse(frame)).toEqual(frame);
   });
@@ -97,6 +99,9 @@ describe('server frames', () => {
     expect(ServerFrameSchema.safeParse({ type: 'error', code: 'oops', message: '' }).success).toBe(false);
     expect(ServerFrameSchema.safeParse({ type: 'closing', code: 4408, reason: 'slow_consumer' }).success).toBe(false);
     expect(ServerFrameSchema.safeParse({ type: 'closing', code: 999, reason: 'x', resumeFrom: '0.0' }).success).toBe(false);
+    expect(ServerFrameSchema.safeParse({ type: 'feed_held' }).success).toBe(false);
+    expect(ServerFrameSchema.safeParse({ type: 'feed_held', since: 'yesterday' }).success).toBe(false);
+    expect(ServerFrameSchema.safeParse({ type: 'feed_resumed', since: '2026-12-07T11:20:05.123Z' }).success).toBe(false);
   });
 });
 

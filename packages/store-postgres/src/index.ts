@@ -4,7 +4,7 @@ export type { Database } from './database';
 export { migrateToLatest, pendingMigrations } from './migrate';
 export { PostgresEventStore } from './postgres-event-store';
 export { readGlobalLog, readGlobalLogAhead, readHeadPosition } from './global-log';
-export { oldestOpenTransaction } from './open-transactions';
+export { logHorizon, oldestOpenTransaction, TransactionHold } from './open-transactions';
 export type { OpenTransaction } from './open-transactions';
 
 export { listIncidents, InvalidCursor } from './incident-queries';

@@ -4,7 +4,7 @@ import { MusterError, UnauthorizedError, WS_SESSION_CLOSE_CODE, type EventEnvelo
 import type { JurisdictionTree } from '@muster/domain';
 import { bearerToken, type Identity, type TokenVerifier } from '@muster/identity';
 import { canReadIncident, canReadJurisdiction, canSeeEvent, incidentContextOf, type EventBus, type LiveSubscription } from '@muster/engine';
-import { readGlobalLog, readHeadPosition, type Database } from '@muster/store-postgres';
+import { logHorizon, readGlobalLog, readHeadPosition, TransactionHold, type Database } from '@muster/store-postgres';
 import type { Kysely } from 'kysely';
 import pino, { type Logger } from 'pino';
 import { handleOpsRequest, type OpsEndpoints } from '@muster/service-runtime';
@@ -31,6 +31,13 @@ interface GatewayLimits extends SessionLimits {
    * position and subscription) are answered by one query. Keep it below the database pool size.
    */
   maxConcurrentReads: number;
+  /**
+   * How long one open transaction may hold the log (events committed after it began wait behind it)
+   * before every console is told that its live feed is held (`feed_held`), and how often the gateway
+   * looks while consoles are connected. The relay logs the session that holds it.
+   */
+  feedHeldAfterMs: number;
+  feedHoldCheckMs: number;
 }
 
 const DEFAULT_LIMITS: GatewayLimits = {
@@ -47,6 +54,8 @@ const DEFAULT_LIMITS: GatewayLimits = {
   maxConnections: 10_000,
   maxSocketsPerUser: 8,
   maxConcurrentReads: 4,
+  feedHeldAfterMs: 5_000,
+  feedHoldCheckMs: 1_000,
 };
 
 export interface GatewayOptions extends Partial<GatewayLimits> {
@@ -221,6 +230,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       },
     });
     sessions.set(session.id, session);
+    if (feedHeldSince !== null) session.notify({ type: 'feed_held', since: feedHeldSince });
     sockets.add(socket);
     stats.connectionsAccepted++;
     socket.on('message', (data, isBinary) => {
@@ -311,6 +321,44 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     })();
   });
 
+  // A transaction left open anywhere on the database server holds every newer event (the log is read
+  // in commit-safe order): the consoles would show 实时 and receive nothing. The gateway looks for
+  // such a hold itself, while consoles are connected, and tells them when it starts and ends.
+  const feedHold = new TransactionHold();
+  let feedHeldSince: string | null = null;
+  let lookingForHold = false;
+  const lookForHold = async (): Promise<void> => {
+    if (lookingForHold || stopping) return;
+    if (sessions.size === 0) {
+      // Nobody to tell: the next console starts from what the log is then.
+      feedHold.reset();
+      feedHeldSince = null;
+      return;
+    }
+    lookingForHold = true;
+    try {
+      const { held, horizon } = await logHorizon(db);
+      const now = performance.now();
+      if (feedHold.note(held, horizon, now) !== null && feedHeldSince !== null) {
+        logger.info({ since: feedHeldSince }, 'live feed no longer held; consoles told');
+        feedHeldSince = null;
+        for (const session of sessions.values()) session.notify({ type: 'feed_resumed' });
+      }
+      const heldFor = feedHold.heldFor(now);
+      if (feedHeldSince === null && heldFor > 0 && heldFor >= limits.feedHeldAfterMs) {
+        feedHeldSince = new Date(Date.now() - heldFor).toISOString();
+        logger.warn({ since: feedHeldSince }, 'live feed held behind an open transaction on the database server; consoles told');
+        for (const session of sessions.values()) session.notify({ type: 'feed_held', since: feedHeldSince });
+      }
+    } catch (error) {
+      logger.debug({ err: error }, 'could not look at the log horizon');
+    } finally {
+      lookingForHold = false;
+    }
+  };
+  const holdWatch = setInterval(() => void lookForHold(), limits.feedHoldCheckMs);
+  holdWatch.unref();
+
   const heartbeat = setInterval(() => {
     for (const session of sessions.values()) session.beat();
   }, limits.heartbeatIntervalMs);
@@ -327,6 +375,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   } catch (error) {
     // Port taken or not allowed: leave nothing running behind the failed start.
     clearInterval(heartbeat);
+    clearInterval(holdWatch);
     await subscription.unsubscribe();
     throw error;
   }
@@ -347,6 +396,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       if (stopping) return;
       stopping = true;
       clearInterval(heartbeat);
+      clearInterval(holdWatch);
       await subscription.unsubscribe();
       const closed = [...sockets].map((socket) => new Promise<void>((resolve) => (socket.readyState === socket.CLOSED ? resolve() : socket.once('close', () => resolve()))));
       if (closeOptions.abrupt) for (const socket of sockets) socket.terminate();

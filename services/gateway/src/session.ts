@@ -552,6 +552,11 @@ export class Session {
     await flushed;
   }
 
+  /** The gateway's notice that the live feed is held, or that the hold ended: to every console, whatever it watches. */
+  notify(frame: Extract<ServerFrame, { type: 'feed_held' | 'feed_resumed' }>): void {
+    this.sendFrame(frame);
+  }
+
   private sendFrame(frame: ServerFrame): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
     this.hold();

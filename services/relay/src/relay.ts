@@ -1,6 +1,6 @@
 import { START_POSITION, type EventEnvelope } from '@muster/contracts';
 import type { EventBus } from '@muster/engine';
-import { listenForEvents, loadCheckpoint, oldestOpenTransaction, readGlobalLogAhead, saveCheckpoint, type Database, type EventListener, type OpenTransaction } from '@muster/store-postgres';
+import { listenForEvents, loadCheckpoint, oldestOpenTransaction, readGlobalLogAhead, saveCheckpoint, TransactionHold, type Database, type EventListener, type OpenTransaction } from '@muster/store-postgres';
 import { sql, type Kysely } from 'kysely';
 import pino, { type Logger } from 'pino';
 
@@ -195,31 +195,25 @@ export function startRelay(options: RelayOptions): Relay {
   /** Reads lead()'s own position while it leads (null otherwise): what published() answers. */
   let leadPosition: (() => string) | null = null;
   const bell = new Doorbell();
-  /**
-   * The hold under way: since when events have been held behind the transaction at `horizon` (the
-   * oldest open on the server), and when that was last reported. Null: no events are held.
-   */
-  let hold: { since: number; horizon: string; reportedAt: number | null } | null = null;
+  /** One transaction's hold on the log (TransactionHold: short holds one after another are none), and when it was last reported. */
+  const hold = new TransactionHold();
+  let holdReportedAt: number | null = null;
 
   /**
-   * Concurrent writers hold each other's events for milliseconds all the time, each hold behind
-   * another transaction: under steady load from several processes some event is held at almost every
-   * read, while the horizon moves on. A hold that lasts is one transaction left open somewhere on the
-   * server (the horizon does not move), and the lag metric cannot show it (it counts only events
-   * below the horizon). Named in the log, so that an operator can end it.
+   * A hold that lasts is one transaction left open somewhere on the server, and the lag metric
+   * cannot show it (it counts only events below the horizon). Named in the log, so that an operator
+   * can end it.
    */
   async function noteHeldBack(heldBack: boolean, horizon: string): Promise<void> {
     const now = performance.now();
-    if (hold && (!heldBack || horizon !== hold.horizon)) {
-      // That transaction ended (events may still be held, by a younger one: a hold of its own).
-      if (hold.reportedAt !== null) log.info({ heldForMs: Math.round(now - hold.since) }, 'held-back events released: the transaction that held them ended');
-      hold = null;
+    const ended = hold.note(heldBack, horizon, now);
+    if (ended !== null) {
+      if (holdReportedAt !== null) log.info({ heldForMs: Math.round(ended) }, 'held-back events released: the transaction that held them ended');
+      holdReportedAt = null;
     }
-    if (!heldBack) return;
-    hold ??= { since: now, horizon, reportedAt: null };
-    if (now - hold.since < heldBackWarnAfterMs || (hold.reportedAt !== null && now - hold.reportedAt < HELD_BACK_REPEAT_MS)) return;
-    hold.reportedAt = now;
-    const heldForMs = Math.round(now - hold.since);
+    const heldForMs = Math.round(hold.heldFor(now));
+    if (heldForMs === 0 || heldForMs < heldBackWarnAfterMs || (holdReportedAt !== null && now - holdReportedAt < HELD_BACK_REPEAT_MS)) return;
+    holdReportedAt = now;
     let blocker: OpenTransaction | null;
     try {
       blocker = await oldestOpenTransaction(db);
@@ -381,7 +375,8 @@ export function startRelay(options: RelayOptions): Relay {
           } finally {
             leader = false;
             leadPosition = null;
-            hold = null;
+            hold.reset();
+            holdReportedAt = null;
             // If the session is gone, so is the lock; otherwise release it before the connection
             // goes back to the pool, where it would keep the lock and block every other relay.
             await unlock(conn).catch((error: unknown) => log.warn({ err: error }, 'could not release the relay lock; the session is probably gone'));
@@ -447,6 +442,6 @@ export function startRelay(options: RelayOptions): Relay {
     },
     status: () => ({ leader, checkpoint }),
     published: () => leadPosition?.() ?? null,
-    heldBackFor: () => (hold === null ? 0 : performance.now() - hold.since),
+    heldBackFor: () => hold.heldFor(performance.now()),
   };
 }

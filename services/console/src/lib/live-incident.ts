@@ -94,13 +94,13 @@ export function useIncident(incidentId: string) {
   // Live again (first connection or after a drop): read the whole, for what passed in between.
   const wasLive = useRef(false);
   useEffect(() => {
-    if (connection === 'live' && wasLive.current === false) {
+    if (connection.state === 'live' && wasLive.current === false) {
       wasLive.current = true;
       void load();
-    } else if (connection !== 'live') {
+    } else if (connection.state !== 'live') {
       wasLive.current = false;
     }
-  }, [connection, load]);
+  }, [connection.state, load]);
 
   // The last known state, kept on the device for the phone with no network (issue 20): each state the
   // server confirmed (a read, or the live feed's events), never the device's own copy shown offline.

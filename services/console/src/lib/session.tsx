@@ -67,13 +67,20 @@ function gatewayUrl(config: ConsoleConfig): string {
   return `${scheme}://${window.location.hostname}:${config.gateway.port}${config.gateway.path}`;
 }
 
+/** The live feed as the header shows it: its state, and since when the gateway says it is held (null: it is not). */
+export interface LiveConnection {
+  state: LiveState;
+  heldSince: string | null;
+}
+
 /**
  * A live subscription for as long as the component is mounted. It resumes by itself after a drop
- * (the client reconnects with its last position); the returned state is what the header shows.
+ * (the client reconnects with its last position); the returned connection is what the header shows.
  */
-export function useLiveFeed(target: { rooms?: string[]; incidents?: string[]; drills?: boolean }, onEvent: (event: EventEnvelope) => void): LiveState {
+export function useLiveFeed(target: { rooms?: string[]; incidents?: string[]; drills?: boolean }, onEvent: (event: EventEnvelope) => void): LiveConnection {
   const { config, session, logout } = useApp();
   const [state, setState] = useState<LiveState>('connecting');
+  const [heldSince, setHeldSince] = useState<string | null>(null);
   const handler = useRef(onEvent);
   handler.current = onEvent;
   const endSession = useRef(logout);
@@ -93,13 +100,14 @@ export function useLiveFeed(target: { rooms?: string[]; incidents?: string[]; dr
         // The gateway closes a socket whose token expired (4401); this console's login is over.
         if (change.code === 4401 && Date.parse(session.expiresAt) <= Date.now()) endSession.current();
       },
+      onFeedHeld: (since) => setHeldSince(since),
       onError: (error) => console.warn('live feed', error),
     });
     return () => void feed.close();
     // `key` stands for `target`: resubscribe only when what we follow changes.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, config, session.token, session.expiresAt]);
-  return state;
+  return useMemo(() => ({ state, heldSince }), [state, heldSince]);
 }
 
 /** Calls `load` now and again whenever `bump` changes; keeps the last good value while reloading. */

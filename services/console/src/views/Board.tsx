@@ -93,8 +93,8 @@ export function Board() {
 
   const connection = useLiveFeed({ rooms: area ? [...area].sort() : [room], drills: true }, (event) => refresh(event.meta.incidentId ?? event.streamId));
   useEffect(() => {
-    if (connection === 'live') setListedAt((n) => n + 1);
-  }, [connection]);
+    if (connection.state === 'live') setListedAt((n) => n + 1);
+  }, [connection.state]);
 
   // Drills (演练) apart from real incidents, so that nobody mistakes one for the other (the board asks
   // for them with `exercise=all`: by default GET /board leaves them out).
@@ -107,7 +107,7 @@ export function Board() {
         <h1>
           {t('board')} · {jurisdictionName(jurisdictions, room, lang)}
         </h1>
-        <ConnectionBadge state={connection} />
+        <ConnectionBadge connection={connection} />
         {offlineSince ? (
           <span className="banner offline" data-testid="offline-snapshot">
             {offlineWord(lang, 'offlineSnapshot', { time: formatTime(offlineSince, lang, { date: false }) })}

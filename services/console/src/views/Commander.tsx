@@ -98,7 +98,7 @@ export function CommanderView({ incidentId }: { incidentId: string }) {
       <div className="incident-head">
         <SeverityBadge severity={incident.severity} />
         <h1>{incident.title}</h1>
-        <ConnectionBadge state={connection} />
+        <ConnectionBadge connection={connection} />
       </div>
       <NetworkBar />
       {offlineSince ? (

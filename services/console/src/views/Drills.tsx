@@ -316,7 +316,7 @@ export function DrillDetailView({ drillId }: { drillId: string }) {
       <DrillBanner />
       <div className="incident-head">
         <h1 data-testid="drill-title">{drill.title || w('hiddenUntilEnd')}</h1>
-        <ConnectionBadge state={connection} />
+        <ConnectionBadge connection={connection} />
       </div>
       <nav className="tabs">
         <a href={href({ view: 'drills' })}>← {w('backToDrills')}</a>

@@ -50,7 +50,7 @@ export function IncidentView({ incidentId }: { incidentId: string }) {
       <div className="incident-head">
         <SeverityBadge severity={incident.severity} />
         <h1 data-testid="incident-title">{incident.title}</h1>
-        <ConnectionBadge state={connection} />
+        <ConnectionBadge connection={connection} />
       </div>
       <nav className="tabs">
         <a href={href({ view: 'board' })}>← {t('board')}</a>

@@ -48,11 +48,11 @@ export function WarningPage({ warningId }: { warningId: string }) {
   });
   // Live again (first connection or after a drop): read again, for what passed in between.
   useEffect(() => {
-    if (connection === 'live') setTick((n) => n + 1);
-  }, [connection]);
+    if (connection.state === 'live') setTick((n) => n + 1);
+  }, [connection.state]);
   useEffect(() => () => clearTimeout(timer.current), []);
   if (!warning.value) return <p className={warning.error ? 'form-error' : 'loading'}>{warning.error?.message ?? t('loading')}</p>;
-  return <WarningDetails warning={warning.value} connection={<ConnectionBadge state={connection} />} tick={tick} onChanged={warning.reload} />;
+  return <WarningDetails warning={warning.value} connection={<ConnectionBadge connection={connection} />} tick={tick} onChanged={warning.reload} />;
 }
 
 function WarningDetails({ warning, connection, tick, onChanged }: { warning: WarningView; connection: ReactNode; tick: number; onChanged(): void }) {

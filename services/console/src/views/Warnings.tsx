@@ -76,7 +76,7 @@ export function WarningsView() {
     <section className="warnings" data-testid="warnings-view">
       <div className="incident-head">
         <h1>{w('warnings')}</h1>
-        <ConnectionBadge state={connection} />
+        <ConnectionBadge connection={connection} />
         <a href={href({ view: 'contacts' })} data-testid="contacts-link">
           {w('contacts')}
         </a>

@@ -167,6 +167,12 @@ describe('relay on LISTEN/NOTIFY', () => {
       await server?.dispose();
     });
 
+    /** A logger whose lines the test reads. */
+    function capturedLog() {
+      const lines: { level: number; msg: string; heldForMs?: number; blocker?: Record<string, unknown> }[] = [];
+      return { lines, captured: pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as (typeof lines)[number]) }) };
+    }
+
     /** A database of the test's own on the private server; the helpers above work on it from here on. */
     async function onPrivateServer(): Promise<PrivatePostgres> {
       if (!server) throw new Error('the private PostgreSQL did not start');
@@ -193,8 +199,7 @@ describe('relay on LISTEN/NOTIFY', () => {
 
     isolatedTest('a transaction left open in another database of the server holds the events; the relay names its session in a warning, counts the hold, and says when it ends', async () => {
       const privateServer = await onPrivateServer();
-      const lines: { level: number; msg: string; heldForMs?: number; blocker?: Record<string, unknown> }[] = [];
-      const captured = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as (typeof lines)[number]) });
+      const { lines, captured } = capturedLog();
       const r = await relay({ listen: { connectionString: t.url }, idlePollMs: SLOW_POLL_MS, heldBackWarnAfterMs: 300, logger: captured });
       await eventually(async () => (await listenerPid()) !== undefined, 10_000, 'the LISTEN session');
       await settled(r, 0);
@@ -223,8 +228,7 @@ describe('relay on LISTEN/NOTIFY', () => {
 
     isolatedTest('events held by one short transaction after another (writers in several processes under load) are no hold to warn of: the horizon moves on', async () => {
       await onPrivateServer();
-      const lines: { msg: string }[] = [];
-      const captured = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as (typeof lines)[number]) });
+      const { lines, captured } = capturedLog();
       const warnAfterMs = 2_000;
       const r = await relay({ listen: { connectionString: t.url }, idlePollMs: SLOW_POLL_MS, heldBackWarnAfterMs: warnAfterMs, logger: captured });
       await eventually(async () => (await listenerPid()) !== undefined, 10_000, 'the LISTEN session');

@@ -214,15 +214,12 @@ export function startRelay(options: RelayOptions): Relay {
     const heldForMs = Math.round(hold.heldFor(now));
     if (heldForMs === 0 || heldForMs < heldBackWarnAfterMs || (holdReportedAt !== null && now - holdReportedAt < HELD_BACK_REPEAT_MS)) return;
     holdReportedAt = now;
-    let blocker: OpenTransaction | null;
-    try {
-      blocker = await oldestOpenTransaction(db);
-    } catch (error) {
-      log.warn({ heldForMs, err: error }, 'events held back behind an open transaction on the PostgreSQL server; looking up its session failed: no console gets newer events until it ends');
-      return;
-    }
-    if (blocker) log.warn({ heldForMs, blocker }, 'events held back behind an open transaction on the PostgreSQL server: no console gets newer events until it ends');
-    else log.warn({ heldForMs }, 'events held back behind an open transaction this role cannot see (grant pg_read_all_stats to name it, or look for prepared transactions): no console gets newer events until it ends');
+    // `blocker` names the session; without it, `hint` says why it could not be named.
+    const found: { blocker: OpenTransaction } | { hint: string; err?: unknown } = await oldestOpenTransaction(db).then(
+      (blocker) => (blocker ? { blocker } : { hint: 'a session this role cannot see: grant pg_read_all_stats to name it, or look for prepared transactions' }),
+      (error: unknown) => ({ hint: 'looking up its session failed', err: error }),
+    );
+    log.warn({ heldForMs, ...found }, 'events held back behind an open transaction on the PostgreSQL server: no console gets newer events until it ends');
   }
 
   async function tryLock(conn: Kysely<Database>): Promise<boolean> {

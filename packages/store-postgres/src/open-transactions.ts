@@ -76,6 +76,11 @@ export class TransactionHold {
     return this.current ? now - this.current.since : 0;
   }
 
+  /** Whether a hold is under way and has lasted at least `ms` at `now`. */
+  lasted(ms: number, now: number): boolean {
+    return this.current !== null && now - this.current.since >= ms;
+  }
+
   reset(): void {
     this.current = null;
   }

@@ -9,8 +9,11 @@ describe('TransactionHold: one transaction\'s hold on the log', () => {
     expect(hold.note(true, '100', 10)).toBeNull();
     expect(hold.note(true, '100', 4_010)).toBeNull();
     expect(hold.heldFor(5_010)).toBe(5_000);
+    expect(hold.lasted(5_000, 5_010)).toBe(true);
+    expect(hold.lasted(5_001, 5_010)).toBe(false);
     expect(hold.note(false, '120', 6_010)).toBe(6_000);
     expect(hold.heldFor(6_010)).toBe(0);
+    expect(hold.lasted(0, 6_010), 'no hold lasts').toBe(false);
   });
 
   it('events held at every read behind a horizon that moves on (short transactions one after another) are short holds, each ended by the next', () => {

@@ -344,9 +344,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         feedHeldSince = null;
         for (const session of sessions.values()) session.notify({ type: 'feed_resumed' });
       }
-      const heldFor = feedHold.heldFor(now);
-      if (feedHeldSince === null && heldFor > 0 && heldFor >= limits.feedHeldAfterMs) {
-        feedHeldSince = new Date(Date.now() - heldFor).toISOString();
+      if (feedHeldSince === null && feedHold.lasted(limits.feedHeldAfterMs, now)) {
+        feedHeldSince = new Date(Date.now() - feedHold.heldFor(now)).toISOString();
         logger.warn({ since: feedHeldSince }, 'live feed held behind an open transaction on the database server; consoles told');
         for (const session of sessions.values()) session.notify({ type: 'feed_held', since: feedHeldSince });
       }

@@ -211,9 +211,9 @@ export function startRelay(options: RelayOptions): Relay {
       if (holdReportedAt !== null) log.info({ heldForMs: Math.round(ended) }, 'held-back events released: the transaction that held them ended');
       holdReportedAt = null;
     }
-    const heldForMs = Math.round(hold.heldFor(now));
-    if (heldForMs === 0 || heldForMs < heldBackWarnAfterMs || (holdReportedAt !== null && now - holdReportedAt < HELD_BACK_REPEAT_MS)) return;
+    if (!hold.lasted(heldBackWarnAfterMs, now) || (holdReportedAt !== null && now - holdReportedAt < HELD_BACK_REPEAT_MS)) return;
     holdReportedAt = now;
+    const heldForMs = Math.round(hold.heldFor(now));
     // `blocker` names the session; without it, `hint` says why it could not be named.
     const found: { blocker: OpenTransaction } | { hint: string; err?: unknown } = await oldestOpenTransaction(db).then(
       (blocker) => (blocker ? { blocker } : { hint: 'a session this role cannot see: grant pg_read_all_stats to name it, or look for prepared transactions' }),

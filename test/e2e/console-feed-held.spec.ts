@@ -1,10 +1,11 @@
+import { join } from 'node:path';
 import { connect } from '@muster/store-postgres';
 import { createTestDatabase, startPrivatePostgres, type PrivatePostgres, type TestDatabase } from '@muster/testkit';
 import { sql } from 'kysely';
 import { type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectCleanPages } from '../support/dom-scan';
-import { apiFor, DESK, loginAs, startConsoleUnderTest, type ConsoleUnderTest } from '../support/console-under-test';
+import { apiFor, DESK, loginAs, SHOTS, startConsoleUnderTest, type ConsoleUnderTest } from '../support/console-under-test';
 
 /**
  * A live feed held by a transaction left open on the database server, as the duty officer sees it:
@@ -54,6 +55,7 @@ describe('web console in chromium: the live feed held by an open transaction', (
         expect(incident.version).toBe(1);
         expect(await page.locator(`[data-testid=incident-card][data-incident-id="${incident.streamId}"]`).count()).toBe(0);
         await expectCleanPages('feed held', [{ name: 'board', page }]);
+        await page.screenshot({ path: join(SHOTS, 'feed-held-board.png'), fullPage: true });
       } finally {
         await forgotten.commit().execute();
         await other.destroy();

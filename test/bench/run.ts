@@ -20,10 +20,10 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { Agent, request as httpRequest } from 'node:http';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { cpus, loadavg, tmpdir } from 'node:os';
+import { Pool } from 'undici';
 import { START_POSITION, type CommandResult, type EventEnvelope } from '@muster/contracts';
 import type { Actor } from '@muster/domain';
 import { issueToken } from '@muster/identity';
@@ -175,8 +175,21 @@ class ConsoleFleet {
   }
 }
 
-/** HTTP to the api over a bounded keep-alive pool: an open-loop burst queues here, not in 5,000 sockets. */
-const agent = new Agent({ keepAlive: true, maxSockets: 128 });
+/**
+ * HTTP to the api over a bounded keep-alive pool: an open-loop burst queues here, not in 5,000
+ * sockets. undici, not node:http: the load generator shares the machine's two cores with what it
+ * measures, and node:http's client took 1.6 × undici's CPU per request (170 against 105 µs, 64 in
+ * flight against a bare server on this machine), CPU the api and PostgreSQL then did not get.
+ */
+const pools = new Map<string, Pool>();
+function poolFor(origin: string): Pool {
+  let pool = pools.get(origin);
+  if (!pool) {
+    pool = new Pool(origin, { connections: 128 });
+    pools.set(origin, pool);
+  }
+  return pool;
+}
 /** Best of three runs of the same pure CPU loop, ms. */
 function fixedCpuWorkMs(): number {
   let best = Number.POSITIVE_INFINITY;
@@ -212,22 +225,11 @@ async function rawQueryCpu(db: TestDatabase['db']): Promise<{ backToBackUs: numb
   return { backToBackUs: await measure(5000, 0), pacedUs: await measure(1000, 5) };
 }
 
-function postJson(base: string, token: string, path: string, value: Record<string, unknown>): Promise<CommandResult> {
-  const body = JSON.stringify(value);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(`${base}${path}`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        if ((res.statusCode ?? 500) >= 300) reject(new Error(`${path}: ${res.statusCode} ${text}`));
-        else resolve(JSON.parse(text) as CommandResult);
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+async function postJson(base: string, token: string, path: string, value: Record<string, unknown>): Promise<CommandResult> {
+  const { statusCode, body } = await poolFor(base).request({ path, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(value) });
+  const text = await body.text();
+  if (statusCode >= 300) throw new Error(`${path}: ${statusCode} ${text}`);
+  return JSON.parse(text) as CommandResult;
 }
 
 /**
@@ -314,8 +316,8 @@ async function main(): Promise<void> {
     await post(`/incidents/${incidents[i % INCIDENTS] ?? ''}/commands`, { type: 'UpdateIncidentDetails', commandId: `bench-${i}`, data: { description: `update ${i}` } });
   };
 
-  /** The 64-client runs, for the api's profile: which directory, how many commands, when. */
-  const profileWindows: { dir: string; workers: number; ops: number; window: ProfileWindow }[] = [];
+  /** The 1- and 64-client runs, for the api's profile: which directory, how many commands, when. */
+  const profileWindows: { dir: string; concurrency: number; workers: number; ops: number; window: ProfileWindow }[] = [];
   /** API CPU ms per acknowledged command at 64 clients, by the number of api processes. */
   const cpuPerAck = new Map<number, number>();
   /** The whole machine's CPU by process over the 64-client loop of 1 api process. */
@@ -336,9 +338,9 @@ async function main(): Promise<void> {
       machineAt64 = { used: coresBetween(machineBefore, machineAfter, seconds), stolen: stolenBetween(machineBefore, machineAfter, seconds), seconds, ops: run.ops };
     }
     if (concurrency === 1 && workers === 1) cpuPerAckAlone = cpu / run.ops;
-    if (concurrency === 64) {
-      cpuPerAck.set(workers, cpu / run.ops);
-      profileWindows.push({ dir: workers > 1 ? `api-${workers}-workers` : 'api', workers, ops: run.ops, window: { fromUs, toUs } });
+    if (concurrency === 64) cpuPerAck.set(workers, cpu / run.ops);
+    if (concurrency === 64 || (concurrency === 1 && workers === 1)) {
+      profileWindows.push({ dir: workers > 1 ? `api-${workers}-workers` : 'api', concurrency, workers, ops: run.ops, window: { fromUs, toUs } });
     }
     log(`  api CPU ${round(cpu)} ms for ${run.ops} commands (${round(cpu / run.ops, 3)} ms each, ${workers} process${workers > 1 ? 'es' : ''})`);
     return run;
@@ -714,16 +716,22 @@ async function main(): Promise<void> {
     await fleet.closeAll().catch(() => undefined);
     fleet.stop();
     await stopServices();
-    agent.destroy();
+    await Promise.all([...pools.values()].map((pool) => pool.destroy()));
     await t.drop();
   }
   machine.loadAtEnd = loadavg().map((l) => round(l, 2));
   machine.stealPercent = round((stolenBetween(cpuAtStart, await cpuByRole(), (performance.now() - runStart) / 1000) / machine.cpus) * 100, 1);
   // The profiles are written when the services exit, so they are read only now.
   const profiles: string[] = [];
-  for (const { dir, workers, ops, window } of PROFILE_DIR ? profileWindows : []) {
+  for (const { dir, concurrency, workers, ops, window } of PROFILE_DIR ? profileWindows : []) {
     const summary = summarise(await profilesIn(join(PROFILE_DIR ?? '', dir)), 25, window);
-    profiles.push(`### The api's CPU profile, 64-client commands phase, ${workers} process${workers > 1 ? 'es' : ''} (${ops} commands acknowledged)\n\n${summary}`);
+    profiles.push(`### The api's CPU profile, ${concurrency}-client commands phase, ${workers} process${workers > 1 ? 'es' : ''} (${ops} commands acknowledged)\n\n${summary}`);
+    if (workers > 1 || concurrency !== 64) continue;
+    // The relay and the gateway carry every acknowledged command's event too, over the same window.
+    for (const service of ['relay', 'gateway']) {
+      const theirs = summarise(await profilesIn(join(PROFILE_DIR ?? '', service)), 15, window);
+      profiles.push(`### The ${service}'s CPU profile over the same loop (${ops} events)\n\n${theirs}`);
+    }
   }
   await writeResults(figures, chart, machine, profiles);
 }

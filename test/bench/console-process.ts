@@ -49,6 +49,9 @@ export interface LatencyHistogram {
   fromRecorded: [number, number][];
 }
 
+/** The id of the one reply a console process sends unasked: it is listening. */
+export const READY_ID = 0;
+
 export type FleetReply = { id: number; ok: true; stats?: ConsoleStats[]; latencies?: LatencyHistogram } | { id: number; ok: false; error: string };
 
 interface BenchConsole {
@@ -257,3 +260,5 @@ process.on('message', (message: { id: number; request: FleetRequest }) => {
   );
 });
 process.on('disconnect', () => process.exit(0));
+// Listening now: the parent sends nothing before this, since a message that arrives before the listener is lost.
+process.send?.({ id: READY_ID, ok: true } satisfies FleetReply);

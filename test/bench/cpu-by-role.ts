@@ -68,6 +68,17 @@ export function coresBetween(before: CpuReading, after: CpuReading, seconds: num
     .sort((a, b) => b.cores - a.cores);
 }
 
+/** Several measured stretches as one: each role's cores and the steal weighted by the stretch's length; seconds and ops summed. */
+export function combinedCores(stretches: readonly { used: { role: string; cores: number }[]; stolen: number; seconds: number; ops: number }[]): { used: { role: string; cores: number }[]; stolen: number; seconds: number; ops: number } {
+  const seconds = stretches.reduce((sum, s) => sum + s.seconds, 0);
+  const ops = stretches.reduce((sum, s) => sum + s.ops, 0);
+  const byRole = new Map<string, number>();
+  for (const s of stretches) for (const { role, cores } of s.used) byRole.set(role, (byRole.get(role) ?? 0) + cores * s.seconds);
+  const used = [...byRole].map(([role, coreSeconds]) => ({ role, cores: seconds > 0 ? coreSeconds / seconds : 0 })).sort((a, b) => b.cores - a.cores);
+  const stolen = seconds > 0 ? stretches.reduce((sum, s) => sum + s.stolen * s.seconds, 0) / seconds : 0;
+  return { used, stolen, seconds, ops };
+}
+
 /** Cores' worth of time the hypervisor took between two readings (steal). */
 export function stolenBetween(before: CpuReading, after: CpuReading, seconds: number): number {
   return Math.max(0, (after.get(STEAL) ?? 0) - (before.get(STEAL) ?? 0)) / 1000 / seconds;

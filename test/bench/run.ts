@@ -281,6 +281,8 @@ async function main(): Promise<void> {
   const figures: Figure[] = [];
   const chart: ChartRow[] = [];
   const t: TestDatabase = await createTestDatabase('bench');
+  // The raw baselines' table: BEGIN; INSERT (one jsonb row); COMMIT.
+  await sql`create table bench_raw (id bigserial primary key, payload jsonb not null)`.execute(t.db);
   const names = natsTestNames('bench');
   const services = new Map<string, RunningProcess>();
   const fleet = new ConsoleFleet(CONSOLE_PROCESSES);
@@ -402,7 +404,6 @@ async function main(): Promise<void> {
 
   /** One loop of the raw baseline: 8 clients, BEGIN; INSERT; COMMIT, for one phase's seconds; tx/s. */
   const rawPgLoop = async (): Promise<number> => {
-    await sql`create table if not exists bench_raw (id bigserial primary key, payload jsonb not null)`.execute(t.db);
     const payload = JSON.stringify({ description: 'x'.repeat(200) });
     const run = await closedLoop(8, SECONDS, async () => {
       await t.db.transaction().execute(async (trx) => {

@@ -1,5 +1,13 @@
 import { defineProject } from 'vitest/config';
 
 export default defineProject({
-  test: { name: 'e2e', include: ['**/*.spec.ts'], exclude: ['**/node_modules/**'], testTimeout: 120_000, hookTimeout: 120_000 },
+  test: {
+    name: 'e2e',
+    include: ['**/*.spec.ts'],
+    exclude: ['**/node_modules/**'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // The console, built once for every browser test file.
+    globalSetup: ['./support/console-build.ts'],
+  },
 });

@@ -1,14 +1,12 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { freePort, TEST_JWT_SECRET_TEXT } from '@muster/testkit';
 import { createHttpClient, type MusterHttpClient } from '@muster/client';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { CONSOLE_DIST } from './console-build';
 import { REPO_ROOT, TSX, startProcess, waitForHttp } from './processes';
 
-const run = promisify(execFile);
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 /** Screenshots of the console's views, for people to look at (CI keeps test-results/). */
 export const SHOTS = join(REPO_ROOT, 'test-results/console');
@@ -59,18 +57,15 @@ export interface ConsoleUnderTest {
 }
 
 /**
- * The web console as the browser tests use it: its own Vite build, `muster start` as a process of
- * its own on the test database (demo users, no NATS), and Debian's chromium driven by playwright-core.
- * `name` keeps each spec file's build and data folders apart, so files running side by side cannot
- * empty each other's.
+ * The web console as the browser tests use it: the e2e project's one Vite build (console-build.ts),
+ * `muster start` as a process of its own on the test database (demo users, no NATS), and Debian's
+ * chromium driven by playwright-core. `name` keeps each spec file's data folder apart, so files
+ * running side by side cannot empty each other's.
  */
 export async function startConsoleUnderTest(databaseUrl: string, name: string): Promise<ConsoleUnderTest> {
   if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: .ci/run installs Debian's chromium (apt-get install chromium)`);
   await mkdir(SHOTS, { recursive: true });
-  const consoleDir = join(REPO_ROOT, `test-results/console-dist-${name}`);
-  await run(join(REPO_ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'warn', '--outDir', consoleDir, '--emptyOutDir'], {
-    cwd: join(REPO_ROOT, 'services/console'),
-  });
+  if (!existsSync(join(CONSOLE_DIST, 'index.html'))) throw new Error(`no console build at ${CONSOLE_DIST}: the e2e project's global setup (support/console-build.ts) makes it`);
   const [port, gatewayPort] = [await freePort(), await freePort()];
   const dataDir = join(REPO_ROOT, `test-results/console-data-${name}`);
   const base = `http://127.0.0.1:${port}`;
@@ -81,7 +76,7 @@ export async function startConsoleUnderTest(databaseUrl: string, name: string): 
     GATEWAY_PORT: String(gatewayPort),
     MUSTER_DEMO_USERS: 'true',
     MUSTER_JWT_SECRET: TEST_JWT_SECRET_TEXT,
-    MUSTER_CONSOLE_DIR: consoleDir,
+    MUSTER_CONSOLE_DIR: CONSOLE_DIST,
     MUSTER_DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
   });

@@ -96,6 +96,17 @@ describe('hazards in the console', () => {
       await assign.locator(`textarea[name="plan.${part}"]`).fill(text);
     }
     await assign.locator('textarea[name=interimControls]').fill('储罐区停用\n设置警戒区');
+
+    // 3. The city's supervision list, open before the deadline is even set: the hazard is not on it.
+    // (Opened only after the county's screenshots, it met a deadline that had already passed on a slow machine.)
+    const city = await loggedIn('city-duty');
+    await city.getByTestId('menu-hazards').click();
+    await city.getByTestId('hazards-tab-supervision').click();
+    const escalated = city.locator(`[data-testid=hazard-row][data-title="${TITLE}"]`);
+    // The list has loaded (empty, or other rows) before it is read.
+    await city.locator('[data-testid=hazards-view] p.empty, [data-testid=hazard-row]').first().waitFor({ timeout: 15_000 });
+    expect(await escalated.count()).toBe(0);
+
     const deadline = beijingIn(40);
     await assign.locator('input[name=deadline]').fill(deadline);
     await assign.locator('button[type=submit]').click();
@@ -103,12 +114,7 @@ describe('hazards in the console', () => {
     await county.screenshot({ path: join(SHOTS, 'hazards-county.png'), fullPage: true });
     await expectCleanPages('the county’s hazard', [{ name: 'county', page: county }]);
 
-    // 3. The city's supervision list, already open: the hazard appears once its deadline passes and the timers escalate it.
-    const city = await loggedIn('city-duty');
-    await city.getByTestId('menu-hazards').click();
-    await city.getByTestId('hazards-tab-supervision').click();
-    const escalated = city.locator(`[data-testid=hazard-row][data-title="${TITLE}"]`);
-    expect(await escalated.count()).toBe(0);
+    // The city's list, open all along: the hazard appears once its deadline passes and the timers escalate it.
     await escalated.locator('[data-testid=hazard-escalated]').waitFor({ timeout: 120_000 });
     await expect(escalated.locator('[data-testid=hazard-overdue]').textContent()).resolves.toContain('已逾期');
     expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(`${deadline}+08:00`));

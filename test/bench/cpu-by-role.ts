@@ -60,7 +60,7 @@ export async function cpuByRole(): Promise<CpuReading> {
  * What each role used between two readings, in cores (CPU seconds per second of `seconds`), largest
  * first; a process that ended between the readings is missing from the second and is left out.
  */
-export function coresBetween(before: CpuReading, after: CpuReading, seconds: number): { role: string; cores: number }[] {
+function coresBetween(before: CpuReading, after: CpuReading, seconds: number): { role: string; cores: number }[] {
   return [...after]
     .filter(([role]) => role !== STEAL)
     .map(([role, ms]) => ({ role, cores: Math.max(0, ms - (before.get(role) ?? 0)) / 1000 / seconds }))
@@ -68,8 +68,25 @@ export function coresBetween(before: CpuReading, after: CpuReading, seconds: num
     .sort((a, b) => b.cores - a.cores);
 }
 
+/** What the machine did while some work ran: each role's cores, the hypervisor's steal, how long. */
+export interface MachineStretch {
+  used: { role: string; cores: number }[];
+  stolen: number;
+  seconds: number;
+}
+
+/** Runs `work` between two readings of every process's CPU: its result and the machine's stretch. */
+export async function machineDuring<T>(work: () => Promise<T>): Promise<{ result: T; machine: MachineStretch }> {
+  const before = await cpuByRole();
+  const start = performance.now();
+  const result = await work();
+  const seconds = (performance.now() - start) / 1000;
+  const after = await cpuByRole();
+  return { result, machine: { used: coresBetween(before, after, seconds), stolen: stolenBetween(before, after, seconds), seconds } };
+}
+
 /** Several measured stretches as one: each role's cores and the steal weighted by the stretch's length; seconds and ops summed. */
-export function combinedCores(stretches: readonly { used: { role: string; cores: number }[]; stolen: number; seconds: number; ops: number }[]): { used: { role: string; cores: number }[]; stolen: number; seconds: number; ops: number } {
+export function combinedCores(stretches: readonly (MachineStretch & { ops: number })[]): MachineStretch & { ops: number } {
   const seconds = stretches.reduce((sum, s) => sum + s.seconds, 0);
   const ops = stretches.reduce((sum, s) => sum + s.ops, 0);
   const byRole = new Map<string, number>();

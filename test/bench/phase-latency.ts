@@ -8,7 +8,7 @@
 import { informational, judged, type Figure } from './figures';
 import { histogramMax, histogramPct } from './histogram';
 import { wallClock, type ConsoleKind, type ConsoleStats } from './console-process';
-import { coresBetween, cpuByRole, describeCores, stolenBetween } from './cpu-by-role';
+import { describeCores, machineDuring } from './cpu-by-role';
 import { cpus } from 'node:os';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -107,12 +107,10 @@ export async function latencyFigures(ctx: LatencyContext): Promise<Figure[]> {
 
   // The paced load, on fresh consoles and histograms.
   await openFresh();
-  const cpuBefore = await cpuByRole();
-  const pacedStart = performance.now();
-  const { ackedCount, achieved, total } = await paced(RATE, SECONDS, 'room');
-  const cpuAfter = await cpuByRole();
-  const machine = coresBetween(cpuBefore, cpuAfter, (performance.now() - pacedStart) / 1000);
-  const stolen = stolenBetween(cpuBefore, cpuAfter, (performance.now() - pacedStart) / 1000);
+  const {
+    result: { ackedCount, achieved, total },
+    machine: { used: machine, stolen },
+  } = await machineDuring(() => paced(RATE, SECONDS, 'room'));
   const machineCores = machine.reduce((sum, r) => sum + r.cores, 0);
   ctx.log(`latency: the machine during the paced load: ${describeCores(machine, cpus().length, stolen)}`);
   const drained = await ctx

@@ -39,7 +39,7 @@ import { latencyChartSvg } from './chart';
 import { profilesIn, summarise, type ProfileWindow } from './profile-summary';
 import { figuresTable, informational, judged, unmetSection, type Figure } from './figures';
 import { histogramPct } from './histogram';
-import { combinedCores, coresBetween, cpuByRole, describeCores, processCpu, stolenBetween } from './cpu-by-role';
+import { combinedCores, cpuByRole, describeCores, machineDuring, processCpu, stolenBetween, type MachineStretch } from './cpu-by-role';
 import { latencyFigures } from './phase-latency';
 import { startFigures } from './phase-start';
 import { READY_ID, wallClock, type ConsoleKind, type ConsoleStats, type FleetReply, type FleetRequest, type LatencyHistogram } from './console-process';
@@ -346,22 +346,17 @@ async function main(): Promise<void> {
   /** API CPU ms per acknowledged command at 64 clients, by the number of api processes. */
   const cpuAt64 = new Map<number, { cpuMs: number; ops: number }>();
   /** The whole machine's CPU by process over the 64-client loops of 1 api process, each round's. */
-  const machineAt64: { used: { role: string; cores: number }[]; stolen: number; seconds: number; ops: number }[] = [];
+  const machineAt64: (MachineStretch & { ops: number })[] = [];
   /** API CPU ms per acknowledged command with one client alone (1 process): what batching cannot share. */
   let cpuPerAckAlone = Number.NaN;
   const measuredCommands = async (concurrency: number, seconds: number, workers: number) => {
     const pid = services.get('api')?.child.pid ?? 0;
     const cpuBefore = await cpuMsOfTree(pid);
     const fromUs = Number(process.hrtime.bigint() / 1000n);
-    const machineBefore = await cpuByRole();
-    const run = await closedLoop(concurrency, seconds, command);
+    const { result: run, machine } = await machineDuring(() => closedLoop(concurrency, seconds, command));
     const toUs = Number(process.hrtime.bigint() / 1000n);
     const cpu = (await cpuMsOfTree(pid)) - cpuBefore;
-    if (concurrency === 64 && workers === 1) {
-      const machineAfter = await cpuByRole();
-      const seconds = (toUs - fromUs) / 1e6;
-      machineAt64.push({ used: coresBetween(machineBefore, machineAfter, seconds), stolen: stolenBetween(machineBefore, machineAfter, seconds), seconds, ops: run.ops });
-    }
+    if (concurrency === 64 && workers === 1) machineAt64.push({ ...machine, ops: run.ops });
     if (concurrency === 1 && workers === 1) cpuPerAckAlone = cpu / run.ops;
     if (concurrency === 64) {
       const sum = cpuAt64.get(workers) ?? { cpuMs: 0, ops: 0 };
@@ -434,18 +429,13 @@ async function main(): Promise<void> {
       log(`---- ${phase} (load ${loadavg().map((l) => round(l, 2)).join(' ')})`);
       switch (phase) {
         case 'raw': {
-          const machineBefore = await cpuByRole();
-          const rawStart = performance.now();
-          const pg = await rawPgLoop();
-          const rawSeconds = (performance.now() - rawStart) / 1000;
-          const machineAfter = await cpuByRole();
+          const { result: pg, machine: rawMachine } = await machineDuring(rawPgLoop);
           figures.push(informational('raw.pg_tx_rate_8', 'raw PostgreSQL BEGIN; INSERT; COMMIT (8 clients)', round(pg), 'tx/s', { note: 'baseline' }));
           // What one raw transaction costs the whole machine: beside commands.machine_cpu_per_ack_64, the
           // budget a command has if the rate is to match the raw one while both are bound by the cores.
-          const rawUsed = coresBetween(machineBefore, machineAfter, rawSeconds);
-          const rawCores = rawUsed.reduce((sum, r) => sum + r.cores, 0);
+          const rawCores = rawMachine.used.reduce((sum, r) => sum + r.cores, 0);
           figures.push(informational('raw.machine_cpu_per_tx_8', 'CPU of every process on the machine per raw transaction (8 clients)', round((rawCores * 1000) / Math.max(pg, 1e-9), 3), 'ms', {
-            note: `baseline: by process, in cores: ${describeCores(rawUsed, cpus().length, stolenBetween(machineBefore, machineAfter, rawSeconds))}`,
+            note: `baseline: by process, in cores: ${describeCores(rawMachine.used, cpus().length, rawMachine.stolen)}`,
           }));
           const nc = await natsConnect({ servers: TEST_NATS_URL });
           const jsm = await jetstreamManager(nc);

@@ -1,6 +1,6 @@
 // `pnpm start` (issue 18, fast start). Plain JavaScript on purpose: it must run before dependencies
-// are installed, so it cannot rely on tsx; once they are, it loads tsx in this same process (no
-// second Node process for the tsx command line) and hands over to services/muster/src/fast-start.ts.
+// are installed, so it cannot rely on tsx; once they are, it hands over in this same process to
+// services/muster/src/fast-start.ts, from the server's bundle (scripts/bundle.mjs).
 //
 // The install check runs only when what it depends on changed: a SHA-256 of the lockfile, the
 // workspace file and the root package.json, kept in node_modules/.cache/muster-start/install.sha256
@@ -23,6 +23,5 @@ if (installed !== wanted) {
   writeFileSync(stampFile, `${wanted}\n`);
 }
 
-const { register } = await import('tsx/esm/api');
-register();
-await import('../services/muster/src/fast-start.ts');
+const { runServerModule } = await import('./server-entry.mjs');
+await runServerModule(root, 'fast-start', 'services/muster/src/fast-start.ts');

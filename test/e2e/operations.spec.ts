@@ -15,7 +15,7 @@ import { connect } from '@muster/store-postgres';
 import { freePort } from '@muster/testkit';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, startProcess, TSX, waitFor, waitForHttp, type RunningProcess } from '../support/processes';
+import { MUSTER_CLI, REPO_ROOT, startProcess, waitFor, waitForHttp, type RunningProcess } from '../support/processes';
 
 const run = promisify(execFile);
 
@@ -32,7 +32,7 @@ async function postmasterPid(): Promise<number> {
 /** A muster command on the same data directory, as an operator types it beside the server. */
 async function tool(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(TSX, [join(REPO_ROOT, 'services/muster/src/main.ts'), ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env } });
+    const { stdout, stderr } = await run(process.execPath, [MUSTER_CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env } });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
@@ -63,7 +63,7 @@ beforeAll(async () => {
   });
   base = `http://127.0.0.1:${port}`;
   // `muster start` itself (what `pnpm start` runs after building the console, which these tests do not need).
-  muster = startProcess(TSX, ['services/muster/src/main.ts', 'start'], env);
+  muster = startProcess(process.execPath, [MUSTER_CLI, 'start'], env);
   try {
     await waitForHttp(`${base}/health/ready`, 90_000);
   } catch (error) {

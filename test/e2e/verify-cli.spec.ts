@@ -1,12 +1,11 @@
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PostgresEventStore } from '@muster/store-postgres';
 import { type TestDatabase } from '@muster/testkit';
 import { integrationTest } from '@muster/testkit/fixtures';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../support/processes';
+import { MUSTER_CLI, REPO_ROOT } from '../support/processes';
 
 const run = promisify(execFile);
 
@@ -44,7 +43,7 @@ integrationTest.beforeAll(async ({ database }) => {
 
 async function verify(): Promise<{ code: number; stdout: string }> {
   try {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'services/muster/src/main.ts'), 'verify'], {
+    const { stdout } = await run(process.execPath, [MUSTER_CLI, 'verify'], {
       cwd: REPO_ROOT,
       env: { ...process.env, DATABASE_URL: t.url, LOG_LEVEL: 'warn' },
     });

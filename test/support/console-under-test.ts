@@ -5,7 +5,7 @@ import { freePort, TEST_JWT_SECRET_TEXT } from '@muster/testkit';
 import { createHttpClient, type MusterHttpClient } from '@muster/client';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { CONSOLE_DIST } from './console-build';
-import { REPO_ROOT, TSX, startProcess, waitForHttp } from './processes';
+import { MUSTER_CLI, REPO_ROOT, startProcess, waitForHttp } from './processes';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 /** Screenshots of the console's views, for people to look at (CI keeps test-results/). */
@@ -69,7 +69,7 @@ export async function startConsoleUnderTest(databaseUrl: string, name: string): 
   const [port, gatewayPort] = [await freePort(), await freePort()];
   const dataDir = join(REPO_ROOT, `test-results/console-data-${name}`);
   const base = `http://127.0.0.1:${port}`;
-  const muster = startProcess(TSX, [join(REPO_ROOT, 'services/muster/src/main.ts'), 'start'], {
+  const muster = startProcess(process.execPath, [MUSTER_CLI, 'start'], {
     DATABASE_URL: databaseUrl,
     NATS_URL: undefined,
     PORT: String(port),

@@ -3,7 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const TSX = resolve(REPO_ROOT, 'node_modules/.bin/tsx');
+/** `pnpm muster` without pnpm (run it with `process.execPath`): the command line people run, from the server's bundle (scripts/bundle.mjs). */
+export const MUSTER_CLI = resolve(REPO_ROOT, 'scripts/muster.mjs');
 
 export interface RunningProcess {
   child: ChildProcess;

@@ -3,9 +3,9 @@
  * only when its sources changed, then runs `muster start` in this same process.
  */
 import { spawn } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ensureConsoleBuilt, type ConsoleBuildPlan } from './console-build';
+import { repoRoot } from './repo-root';
 
 function run(command: string, args: readonly string[], cwd: string): Promise<void> {
   return new Promise((done, fail) => {
@@ -15,7 +15,7 @@ function run(command: string, args: readonly string[], cwd: string): Promise<voi
   });
 }
 
-const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+const root = repoRoot();
 
 /** The real console: its own files, the workspace packages it bundles, and the lockfile (its dependencies). */
 function consolePlan(): ConsoleBuildPlan {

@@ -8,11 +8,11 @@ import { commandMetrics, createMetricsRegistry, deadlineMetrics, gatewayMetrics,
 import { connect, countDueDeadlines, GroupCommitEventStore, migrateToLatest, poolUsage, relayLag, type GroupCommitStats } from '@muster/store-postgres';
 import { startTimers } from '@muster/timers';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { authOptions } from './auth';
 import { seedDemoContacts } from './demo-contacts';
+import { repoRoot } from './repo-root';
 import type { MusterEnv } from './config';
 
 /** The relay of `muster start` (the relay's default name): its checkpoint is what /health/ready measures lag from. */
@@ -74,7 +74,7 @@ export async function startAll(env: MusterEnv, databaseUrl: string, logger: Logg
   });
   gatewayMetrics(metrics, () => ({ sockets: gateway.openSockets(), framesSent: gateway.stats().framesSent, slowConsumersClosed: gateway.stats().slowConsumersClosed }));
   // The console learns the gateway's port from the api, so the gateway listens first.
-  const consoleDir = resolve(env.MUSTER_CONSOLE_DIR ?? fileURLToPath(new URL('../../console/dist', import.meta.url)));
+  const consoleDir = resolve(env.MUSTER_CONSOLE_DIR ?? join(repoRoot(), 'services/console/dist'));
   const hasConsole = existsSync(resolve(consoleDir, 'index.html'));
   if (!hasConsole) logger.warn({ consoleDir }, 'the web console is not built (pnpm --filter @muster/console build); serving the api only');
   const api = await startApiServer({

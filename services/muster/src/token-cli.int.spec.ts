@@ -7,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /**
- * `pnpm muster token` (scripts/muster.mjs): run from a bundle made by esbuild (issue 18), with the
- * same answers as the whole command line. The bundle is made in the checkout's node_modules/.cache
- * on first use, and again whenever one of the files it was made from changes.
+ * `pnpm muster token` (scripts/muster.mjs): run from the server's bundle made by esbuild (issue 18,
+ * scripts/bundle.mjs), in services/muster/dist, made on first use and again whenever one of the
+ * files it was made from changes (scripts/bundle.int.spec.ts shows when).
  */
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const secret = 'token-cli-secret-0123456789abcdefghij';
@@ -26,7 +26,7 @@ function muster(args: string[], env: Record<string, string | undefined>) {
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
-describe('pnpm muster token, from its bundle', () => {
+describe('pnpm muster token, from the server bundle', () => {
   it('prints a token the server with that secret accepts, for the asked user, roles and room', async () => {
     const run = muster(['token', '--user', 'zhao', '--roles', 'duty_officer,leader', '--jurisdiction', '441203', '--name', '赵值班'], { MUSTER_JWT_SECRET: secret });
     expect(run.stderr).toBe('');
@@ -35,8 +35,8 @@ describe('pnpm muster token, from its bundle', () => {
     expect(identity.actor).toMatchObject({ userId: 'zhao', roles: ['duty_officer', 'leader'], jurisdiction: '441203' });
     expect(identity.name).toBe('赵值班');
     // Made from the command's own sources: a change to any of them makes the bundle again.
-    const { inputs } = JSON.parse(readFileSync(join(root, 'node_modules/.cache/muster-cli/token.inputs.json'), 'utf8')) as { inputs: string[] };
-    expect(inputs).toEqual(expect.arrayContaining(['services/muster/src/token-main.ts', 'services/muster/src/token.ts', 'packages/identity/src/tokens.ts']));
+    const { inputs } = JSON.parse(readFileSync(join(root, 'services/muster/dist/bundle.json'), 'utf8')) as { inputs: string[] };
+    expect(inputs).toEqual(expect.arrayContaining(['services/muster/src/main.ts', 'services/muster/src/token.ts', 'packages/identity/src/tokens.ts']));
   });
 
   it('refuses what the whole command line refuses, naming it, with exit code 2 and no token', () => {
@@ -49,7 +49,7 @@ describe('pnpm muster token, from its bundle', () => {
     expect(noSecret.stderr).toContain(`no token secret at ${join(dataDir, 'jwt-secret')}`);
   });
 
-  it('every other command still runs through the whole command line', () => {
+  it('is one command of the whole command line', () => {
     const help = muster(['--help'], {});
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('token [options]');

@@ -1,9 +1,6 @@
 import { Command } from 'commander';
 
-/**
- * `muster token`, defined once for both ways it runs: inside the whole command line (main.ts) and
- * alone from a bundle (token-main.ts, what `pnpm muster token` runs; scripts/muster.mjs).
- */
+/** `muster token` (main.ts): a signed token for development, from the running server's secret. */
 export function tokenCommand(): Command {
   return new Command('token')
     .description("print a signed token for development (uses MUSTER_JWT_SECRET or the data directory's secret)")

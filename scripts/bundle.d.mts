@@ -1,0 +1,15 @@
+// Types of scripts/bundle.mjs for the TypeScript that imports it (the tests' global setup and specs).
+export interface BundleOptions {
+  root: string;
+  entryPoints: string[];
+  outDir: string;
+  external?: string[];
+}
+export interface Bundle {
+  /** The folder holding `<entry name>.mjs` for each entry point. */
+  dir: string;
+  /** Whether this call made it (false: an up-to-date bundle was already there). */
+  built: boolean;
+}
+export function ensureBundle(options: BundleOptions): Promise<Bundle>;
+export function ensureServerBundle(root: string): Promise<Bundle>;

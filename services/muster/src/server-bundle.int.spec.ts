@@ -1,0 +1,127 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ensureBundle } from '../../../scripts/bundle.mjs';
+
+/**
+ * scripts/bundle.mjs, the esbuild bundle `pnpm start` and `pnpm muster` run the server from (issue
+ * 18): made again exactly when the content of a file it was made from changes, and safe to make from
+ * processes starting side by side (the test suite starts many `muster` processes at once).
+ */
+const repo = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+const bundleScript = pathToFileURL(join(repo, 'scripts/bundle.mjs')).href;
+const root = mkdtempSync(join(tmpdir(), 'muster-bundle-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const outDir = join(root, 'dist');
+const options = { root, entryPoints: ['src/main.ts'], outDir };
+const write = (path: string, text: string) => {
+  mkdirSync(dirname(join(root, path)), { recursive: true });
+  writeFileSync(join(root, path), text);
+};
+/** What the bundled program prints, run by Node alone. */
+const runBundle = (dir: string) => spawnSync(process.execPath, [join(dir, 'main.mjs')], { encoding: 'utf8' }).stdout.trim();
+const folders = () => readdirSync(outDir).filter((name) => name !== 'bundle.json').sort();
+
+write('src/main.ts', "import { answer } from './answer';\nconst late: string = await import('./late').then((m) => m.late);\nconsole.log(`${answer} ${late}`);\n");
+write('src/answer.ts', 'export const answer: number = 41;\n');
+write('src/late.ts', "export const late = 'loaded';\n");
+
+describe('the server bundle (scripts/bundle.mjs)', () => {
+  let first = '';
+
+  it('is made on first use from the TypeScript sources, with the lazily imported ones in chunks, and runs with Node alone', async () => {
+    const made = await ensureBundle(options);
+    expect(made.built).toBe(true);
+    expect(runBundle(made.dir)).toBe('41 loaded');
+    const stamp = JSON.parse(readFileSync(join(outDir, 'bundle.json'), 'utf8')) as { inputs: string[]; dir: string };
+    expect(stamp.inputs).toStrictEqual(['src/answer.ts', 'src/late.ts', 'src/main.ts']);
+    expect(join(outDir, stamp.dir)).toBe(made.dir);
+    expect(readdirSync(made.dir).filter((f) => f.startsWith('chunk-')).length).toBeGreaterThan(0);
+    first = made.dir;
+  });
+
+  it('is used as it is while no source changed, even when a source was touched without a change', async () => {
+    const again = await ensureBundle(options);
+    expect(again).toStrictEqual({ dir: first, built: false });
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(root, 'src/answer.ts'), later, later);
+    expect(await ensureBundle(options)).toStrictEqual({ dir: first, built: false });
+  });
+
+  it('is made again into a folder of its own when the content of any source changes, a lazily imported one too', async () => {
+    write('src/answer.ts', 'export const answer: number = 42;\n');
+    const changed = await ensureBundle(options);
+    expect(changed.built).toBe(true);
+    expect(changed.dir).not.toBe(first);
+    expect(runBundle(changed.dir)).toBe('42 loaded');
+    write('src/late.ts', "export const late = 'changed';\n");
+    const lateChanged = await ensureBundle(options);
+    expect(lateChanged.built).toBe(true);
+    expect(runBundle(lateChanged.dir)).toBe('42 changed');
+    // The older folders stay for a day: a server started from one may still load its chunks.
+    expect(folders()).toHaveLength(3);
+  });
+
+  it('made by four processes at once: all get the same complete bundle, and no half-made folder is left', async () => {
+    write('src/answer.ts', 'export const answer: number = 43;\n');
+    const script = `const { ensureBundle } = await import(${JSON.stringify(bundleScript)}); const b = await ensureBundle(${JSON.stringify(options)}); console.log(b.dir);`;
+    const dirs = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        new Promise<string>((resolve, reject) => {
+          const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: repo });
+          let out = '';
+          let err = '';
+          child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+          child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+          child.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`exit ${String(code)}: ${err}`))));
+        }),
+      ),
+    );
+    expect(new Set(dirs).size).toBe(1);
+    expect(runBundle(dirs[0] ?? '')).toBe('43 changed');
+    expect(folders().filter((name) => name.startsWith('.building-'))).toStrictEqual([]);
+  });
+
+  it('removes the folders of older sources once they are a day old, and keeps younger ones', async () => {
+    const before = folders();
+    const dayAgo = new Date(Date.now() - 25 * 60 * 60 * 1000);
+    const [oldest, ...rest] = before;
+    utimesSync(join(outDir, oldest ?? ''), dayAgo, dayAgo);
+    write('src/answer.ts', 'export const answer: number = 44;\n');
+    const made = await ensureBundle(options);
+    expect(folders()).not.toContain(oldest);
+    expect(folders()).toStrictEqual([...rest, made.dir.slice(outDir.length + 1)].sort());
+  });
+
+  it('refuses sources it cannot bundle with esbuild’s error, leaving no half-made folder and the stamp of the last bundle', async () => {
+    const good = readFileSync(join(outDir, 'bundle.json'), 'utf8');
+    write('src/answer.ts', "export const answer: number = await import('a-package-nobody-installed').then(() => 1);\n");
+    await expect(ensureBundle(options)).rejects.toThrow(/a-package-nobody-installed/);
+    expect(readFileSync(join(outDir, 'bundle.json'), 'utf8')).toBe(good);
+    expect(folders().filter((name) => name.startsWith('.building-'))).toStrictEqual([]);
+  });
+});
+
+describe('a server esbuild cannot bundle (scripts/server-entry.mjs)', () => {
+  it('still runs, through tsx, saying why', () => {
+    // tsx runs this: the import esbuild cannot resolve is never reached.
+    const server = mkdtempSync(join(tmpdir(), 'muster-unbundled-'));
+    try {
+      mkdirSync(join(server, 'services/muster/src'), { recursive: true });
+      writeFileSync(join(server, 'services/muster/package.json'), '{ "type": "module" }\n');
+      writeFileSync(join(server, 'services/muster/src/fast-start.ts'), "console.log('not this one');\n");
+      writeFileSync(join(server, 'services/muster/src/main.ts'), "const never = false as boolean;\nif (never) await import('a-package-nobody-installed');\nconsole.log('ran');\n");
+      const entry = pathToFileURL(join(repo, 'scripts/server-entry.mjs')).href;
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', `const { runServerModule } = await import(${JSON.stringify(entry)}); await runServerModule(${JSON.stringify(server)}, 'main', 'services/muster/src/main.ts');`], { encoding: 'utf8' });
+      expect(run.stdout.trim()).toBe('ran');
+      expect(run.stderr).toBe('muster: could not bundle the server (services/muster/src/main.ts:2: Could not resolve "a-package-nobody-installed"); running it through tsx\n');
+      expect(run.status).toBe(0);
+    } finally {
+      rmSync(server, { recursive: true, force: true });
+    }
+  });
+});

@@ -13,7 +13,8 @@
  *   @muster/client feed), BENCH_DRAIN_SECONDS (how long to wait for every console to get everything,
  *   default 180), BENCH_PROFILE_DIR (write a --cpu-prof of the api, gateway and relay there),
  *   BENCH_GATEWAY_ENTRY (another gateway main.ts, relative to the repository, for an A/B),
- *   BENCH_API_ENTRY (the same for the api, e.g. a worktree of main's services/api/src/main.ts),
+ *   BENCH_API_ENTRY (the same for the api, e.g. a worktree of main's services/api/src/main.ts; an
+ *   entry ending in .mjs, such as an esbuild bundle, runs with Node alone, without tsx),
  *   BENCH_API_WORKERS (api processes for a second 64-client run, default one per core; 1 skips it),
  *   BENCH_RATE_ROUNDS (64-client loops of 1 api process, each after its own raw baseline loop; default 3).
  * - latency phase (phase-latency.ts): BENCH_LATENCY_CONSOLES (200), BENCH_LATENCY_RATE (200/s), BENCH_LATENCY_SECONDS (30).
@@ -304,7 +305,9 @@ async function main(): Promise<void> {
     // BENCH_GATEWAY_ENTRY / BENCH_API_ENTRY run another build (e.g. a copy of the last commit's) for an A/B in the same conditions.
     const other = process.env[`BENCH_${name.toUpperCase()}_ENTRY`];
     const entry = (name === 'gateway' || name === 'api') && other ? resolvePath(REPO_ROOT, other) : join(REPO_ROOT, `services/${name}/src/main.ts`);
-    return startProcess(process.execPath, [...profile, '--import', 'tsx', entry], { LOG_LEVEL: 'warn', HOST: '127.0.0.1', MUSTER_JWT_SECRET: SECRET, ...common, ...env });
+    // A bundle (.mjs) runs with Node alone, as `pnpm start` runs the server's.
+    const loader = entry.endsWith('.mjs') ? [] : ['--import', 'tsx'];
+    return startProcess(process.execPath, [...profile, ...loader, entry], { LOG_LEVEL: 'warn', HOST: '127.0.0.1', MUSTER_JWT_SECRET: SECRET, ...common, ...env });
   };
   /** Starts the api, relay and gateway once, when the first phase needs them. */
   let incidentsCreated = false;

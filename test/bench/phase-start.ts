@@ -1,6 +1,6 @@
 /**
  * The start-up figures (issue 18, item 5), measured the way a person meets them: `pnpm start` on a
- * fresh data directory, then restarts of the same one (clean stop, start again) until GET /health
+ * fresh data directory right after an install (nothing built yet), then restarts of the same one (clean stop, start again) until GET /health
  * answers 200, and `pnpm muster token` for that data directory, each from the command to its answer.
  * The token is then used against the running server: it must be signed with the server's secret.
  *
@@ -72,6 +72,17 @@ async function untilIdle(): Promise<number> {
   return performance.now() - t0;
 }
 
+/**
+ * What a checkout holds right after `pnpm install`: no console build and no server bundle. Their
+ * stamps are removed, not the builds: `pnpm start` then makes both again as on a new clone (the
+ * same work; the console's build empties its folder first, the bundle goes to its own), and a
+ * server running from the old bundle keeps its folder.
+ */
+async function asAfterInstall(): Promise<void> {
+  await rm(join(REPO_ROOT, 'node_modules/.cache/muster-start/console.sha256'), { force: true });
+  await rm(join(REPO_ROOT, 'services/muster/dist/bundle.json'), { force: true });
+}
+
 export async function startFigures(log: (line: string) => void = () => undefined): Promise<Figure[]> {
   log(`start: the machine was idle after ${Math.round((await untilIdle()) / 1000)} s`);
   const dataDir = await mkdtemp(join(tmpdir(), 'muster-bench-start-'));
@@ -111,6 +122,7 @@ export async function startFigures(log: (line: string) => void = () => undefined
     throw new Error('the stopped server is still up after 60 s');
   };
   try {
+    await asAfterInstall();
     const first = await start();
     const restarts: number[] = [];
     for (let i = 0; i < RESTARTS; i++) {
@@ -126,7 +138,7 @@ export async function startFigures(log: (line: string) => void = () => undefined
     }
     const accepted = (await fetch(`http://127.0.0.1:${ports.api}/incidents`, { headers: { authorization: `Bearer ${token}` } })).status === 200;
     return [
-      judged('start.first_to_healthy', 'pnpm start on a new data directory → healthy (initdb included; install check and console build only if their sources changed)', round(first), 'ms', { atMost: 15_000 }),
+      judged('start.first_to_healthy', 'pnpm start right after install, on a new data directory → healthy (the console build, the server bundle and initdb included)', round(first), 'ms', { atMost: 15_000 }),
       judged('start.restart_to_healthy', `pnpm start again on the same data directory → healthy (median of ${RESTARTS})`, round(median(restarts)), 'ms', { atMost: 3_000 }, { note: `each: ${restarts.map(round).join(', ')} ms` }),
       judged('start.token', `pnpm muster token → printed (median of ${TOKENS})`, round(median(tokens)), 'ms', { atMost: 1_000 }, {
         note: `each: ${tokens.map(round).join(', ')} ms`,

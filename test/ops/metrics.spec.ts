@@ -5,7 +5,6 @@
  * when their database is gone.
  */
 import { request as httpRequest } from 'node:http';
-import { join } from 'node:path';
 import { subscribe, type LiveFeed } from '@muster/client';
 import type { EventEnvelope } from '@muster/contracts';
 import type { Actor } from '@muster/domain';
@@ -15,7 +14,7 @@ import { integrationTest } from '@muster/testkit/fixtures';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sampleOf, scrape } from '../support/metrics-text';
-import { REPO_ROOT, startProcess, waitFor, type RunningProcess } from '../support/processes';
+import { SERVICE_CLI, startProcess, waitFor, type RunningProcess } from '../support/processes';
 
 const SECRET = 'muster-ops-metrics-secret-0123456789abcdef';
 const ROOM = '441203';
@@ -30,7 +29,7 @@ const ports = { api: 0, gateway: 0, relay: 0, timers: 0 };
 const url = (port: number, path: string) => `http://127.0.0.1:${port}${path}`;
 
 function service(name: 'api' | 'relay' | 'gateway' | 'timers', databaseUrl: string, env: Record<string, string>): RunningProcess {
-  const child = startProcess(process.execPath, ['--import', 'tsx', join(REPO_ROOT, `services/${name}/src/main.ts`)], {
+  const child = startProcess(process.execPath, [SERVICE_CLI, name], {
     DATABASE_URL: databaseUrl,
     NATS_URL: nats.url,
     NATS_STREAM: names.stream,

@@ -1,15 +1,14 @@
-import { join } from 'node:path';
 import type { CommandResult } from '@muster/contracts';
 import type { Actor } from '@muster/domain';
 import { issueToken } from '@muster/identity';
 import { freePort } from '@muster/testkit';
-import { REPO_ROOT, startProcess, waitFor, type RunningProcess } from './processes';
+import { SERVICE_CLI, startProcess, waitFor, type RunningProcess } from './processes';
 
 const FAULT_SECRET = 'muster-fault-suite-secret-0123456789abcdef';
 
-/** The api as its own child process (`node --import tsx services/api/src/main.ts`), as in production. */
+/** The api as its own child process (`node scripts/service.mjs api`), as in production. */
 export async function startApiProcess(options: { databaseUrl: string; port: number; poolSize?: number; env?: Record<string, string> }): Promise<RunningProcess> {
-  const api = startProcess(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'services/api/src/main.ts')], {
+  const api = startProcess(process.execPath, [SERVICE_CLI, 'api'], {
     DATABASE_URL: options.databaseUrl,
     PORT: String(options.port),
     HOST: '127.0.0.1',

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 /** `pnpm muster` without pnpm (run it with `process.execPath`): the command line people run, from the server's bundle (scripts/bundle.mjs). */
 export const MUSTER_CLI = resolve(REPO_ROOT, 'scripts/muster.mjs');
+/** `pnpm service <name>` without pnpm: one service alone as the systemd units run it, from the same bundle. */
+export const SERVICE_CLI = resolve(REPO_ROOT, 'scripts/service.mjs');
 
 export interface RunningProcess {
   child: ChildProcess;

@@ -66,6 +66,16 @@ describe('the server bundle (scripts/bundle.mjs)', () => {
     expect(folders()).toHaveLength(3);
   });
 
+  it('is made again when it is asked for other entry points, its sources unchanged', async () => {
+    const stamp = JSON.parse(readFileSync(join(outDir, 'bundle.json'), 'utf8')) as { dir: string };
+    const renamed = await ensureBundle({ ...options, entryPoints: { renamed: 'src/main.ts' } });
+    expect(renamed.built).toBe(true);
+    expect(renamed.dir).not.toBe(join(outDir, stamp.dir));
+    expect(spawnSync(process.execPath, [join(renamed.dir, 'renamed.mjs')], { encoding: 'utf8' }).stdout.trim()).toBe('42 changed');
+    // And back: the first folder is still there, the same sources under the same settings.
+    expect(await ensureBundle(options)).toStrictEqual({ dir: join(outDir, stamp.dir), built: true });
+  });
+
   it('made by four processes at once: all get the same complete bundle, and no half-made folder is left', async () => {
     write('src/answer.ts', 'export const answer: number = 43;\n');
     const script = `const { ensureBundle } = await import(${JSON.stringify(bundleScript)}); const b = await ensureBundle(${JSON.stringify(options)}); console.log(b.dir);`;
@@ -114,6 +124,10 @@ describe('a server esbuild cannot bundle (scripts/server-entry.mjs)', () => {
       mkdirSync(join(server, 'services/muster/src'), { recursive: true });
       writeFileSync(join(server, 'services/muster/package.json'), '{ "type": "module" }\n');
       writeFileSync(join(server, 'services/muster/src/fast-start.ts'), "console.log('not this one');\n");
+      for (const service of ['api', 'relay', 'gateway', 'timers']) {
+        mkdirSync(join(server, `services/${service}/src`), { recursive: true });
+        writeFileSync(join(server, `services/${service}/src/main.ts`), "console.log('not this one');\n");
+      }
       writeFileSync(join(server, 'services/muster/src/main.ts'), "const never = false as boolean;\nif (never) await import('a-package-nobody-installed');\nconsole.log('ran');\n");
       const entry = pathToFileURL(join(repo, 'scripts/server-entry.mjs')).href;
       const run = spawnSync(process.execPath, ['--input-type=module', '-e', `const { runServerModule } = await import(${JSON.stringify(entry)}); await runServerModule(${JSON.stringify(server)}, 'main', 'services/muster/src/main.ts');`], { encoding: 'utf8' });

@@ -4,18 +4,19 @@
 //
 // Made again only when one of the files it was made from changed: the bundle's stamp lists its input
 // files (from esbuild's metafile) and the SHA-256 of their content, of the lockfile (a dependency's
-// new version is a change too) and of how it is made (entry points, externals, this file). Each bundle sits in a folder named by that hash, made under a
-// temporary name and renamed into place, so processes starting side by side (the test suite's) never
-// see a half-written bundle: the same sources give the same folder, and the first rename wins.
+// new version is a change too) and of how it is made (entry points, externals, this file). Each
+// bundle sits in a folder named by that hash, made under a temporary name and renamed into place, so
+// processes starting side by side (the test suite's) never see a half-written bundle: the same
+// sources give the same folder, and the first rename wins.
 //
 // Plain JavaScript like the scripts that call it: it runs with Node alone.
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sha256OfFiles } from './content-hash.mjs';
 
-/** A bundle left by an older checkout is removed this long after it was made (a server may still run from it). */
+/** A bundle of older sources is removed once it has not been used for this long (a server may still run from it). */
 const KEEP_OLD_MS = 24 * 60 * 60 * 1000;
 
 /** This file: how a bundle is made (esbuild's settings below) is part of what it was made from. */
@@ -39,7 +40,17 @@ function readStamp(stampFile) {
   }
 }
 
-/** Bundles of older sources and builds that never finished (a process killed while building), once they are old. */
+/** A folder's time is when it was last used: what pruning goes by. A checkout that cannot be written keeps its bundle as it is. */
+function markUsed(dir) {
+  try {
+    const now = new Date();
+    utimesSync(dir, now, now);
+  } catch {
+    // Read-only: nothing prunes there either.
+  }
+}
+
+/** Bundles of older sources and builds that never finished (a process killed while building), unused for a day. */
 function pruneOld(outDir, keep) {
   for (const name of readdirSync(outDir)) {
     if (name === keep || name === 'bundle.json') continue;
@@ -54,14 +65,19 @@ function pruneOld(outDir, keep) {
 
 /**
  * The folder of an up-to-date bundle of `entryPoints` (paths relative to `root`, or an object of
- * output names to paths), made when missing or stale. Each entry point is `<folder>/<its name>.mjs`; code they share is split into chunks, so a
- * command loads only the modules it imports. `external`: packages left to Node's own resolution from
- * `outDir` (those that find files beside their own module, such as the embedded PostgreSQL binaries).
+ * output names to paths), made when missing or stale. Each entry point is `<folder>/<its name>.mjs`;
+ * code they share is split into chunks, so a command loads only the modules it imports. `external`:
+ * packages left to Node's own resolution from `outDir` (those that find files beside their own
+ * module, such as the embedded PostgreSQL binaries).
  */
 export async function ensureBundle({ root, entryPoints, outDir, external = [] }) {
   const stampFile = join(outDir, 'bundle.json');
   const stamp = readStamp(stampFile);
-  if (stamp && existsSync(join(outDir, stamp.dir)) && hashOf(root, stamp.inputs, { entryPoints, external }) === stamp.sha256) return { dir: join(outDir, stamp.dir), built: false };
+  if (stamp && existsSync(join(outDir, stamp.dir)) && hashOf(root, stamp.inputs, { entryPoints, external }) === stamp.sha256) {
+    const dir = join(outDir, stamp.dir);
+    markUsed(dir);
+    return { dir, built: false };
+  }
 
   mkdirSync(outDir, { recursive: true });
   const building = join(outDir, `.building-${process.pid}-${randomUUID()}`);

@@ -1,5 +1,5 @@
-// Runs one entry of the server's bundle (scripts/bundle.mjs) in this process: scripts/start.mjs and
-// scripts/muster.mjs. Plain JavaScript: it runs with Node alone.
+// Runs one entry of the server's bundle (scripts/bundle.mjs) in this process: scripts/start.mjs,
+// scripts/muster.mjs and scripts/service.mjs. Plain JavaScript: it runs with Node alone.
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { ensureServerBundle } from './bundle.mjs';

@@ -117,24 +117,62 @@ describe('the server bundle (scripts/bundle.mjs)', () => {
   });
 });
 
-describe('a server esbuild cannot bundle (scripts/server-entry.mjs)', () => {
-  it('still runs, through tsx, saying why', () => {
+/** A checkout holding only the server's entry points, `main` as given; every other entry prints nothing of interest. */
+function checkoutWith(main: string): string {
+  const server = mkdtempSync(join(tmpdir(), 'muster-unbundled-'));
+  mkdirSync(join(server, 'services/muster/src'), { recursive: true });
+  writeFileSync(join(server, 'services/muster/package.json'), '{ "type": "module" }\n');
+  writeFileSync(join(server, 'services/muster/src/fast-start.ts'), "console.log('not this one');\n");
+  for (const service of ['api', 'relay', 'gateway', 'timers']) {
+    mkdirSync(join(server, `services/${service}/src`), { recursive: true });
+    writeFileSync(join(server, `services/${service}/src/main.ts`), "console.log('not this one');\n");
+  }
+  writeFileSync(join(server, 'services/muster/src/main.ts'), main);
+  return server;
+}
+
+/** scripts/server-entry.mjs's runServerModule on that checkout's `muster` entry, in a process of its own. */
+function runMuster(server: string) {
+  const entry = pathToFileURL(join(repo, 'scripts/server-entry.mjs')).href;
+  const script = `const { runServerModule } = await import(${JSON.stringify(entry)}); await runServerModule(${JSON.stringify(server)}, 'muster', 'services/muster/src/main.ts');`;
+  return spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+}
+
+describe('a server that cannot be bundled (scripts/server-entry.mjs)', () => {
+  it('still runs through tsx when esbuild refuses its sources, saying why', () => {
     // tsx runs this: the import esbuild cannot resolve is never reached.
-    const server = mkdtempSync(join(tmpdir(), 'muster-unbundled-'));
+    const server = checkoutWith("const never = false as boolean;\nif (never) await import('a-package-nobody-installed');\nconsole.log('ran');\n");
     try {
-      mkdirSync(join(server, 'services/muster/src'), { recursive: true });
-      writeFileSync(join(server, 'services/muster/package.json'), '{ "type": "module" }\n');
-      writeFileSync(join(server, 'services/muster/src/fast-start.ts'), "console.log('not this one');\n");
-      for (const service of ['api', 'relay', 'gateway', 'timers']) {
-        mkdirSync(join(server, `services/${service}/src`), { recursive: true });
-        writeFileSync(join(server, `services/${service}/src/main.ts`), "console.log('not this one');\n");
-      }
-      writeFileSync(join(server, 'services/muster/src/main.ts'), "const never = false as boolean;\nif (never) await import('a-package-nobody-installed');\nconsole.log('ran');\n");
-      const entry = pathToFileURL(join(repo, 'scripts/server-entry.mjs')).href;
-      const run = spawnSync(process.execPath, ['--input-type=module', '-e', `const { runServerModule } = await import(${JSON.stringify(entry)}); await runServerModule(${JSON.stringify(server)}, 'main', 'services/muster/src/main.ts');`], { encoding: 'utf8' });
+      const run = runMuster(server);
       expect(run.stdout.trim()).toBe('ran');
       expect(run.stderr).toBe('muster: could not bundle the server (services/muster/src/main.ts:2: Could not resolve "a-package-nobody-installed"); running it through tsx\n');
       expect(run.status).toBe(0);
+    } finally {
+      rmSync(server, { recursive: true, force: true });
+    }
+  });
+
+  it('still runs through tsx when the bundle’s folder cannot be written (a read-only checkout), saying why', () => {
+    const server = checkoutWith("console.log('ran');\n");
+    try {
+      // Where the folder should be, a file: no bundle can be made there, as in a checkout mounted read-only.
+      writeFileSync(join(server, 'services/muster/dist'), 'not a folder\n');
+      const run = runMuster(server);
+      expect(run.stdout.trim()).toBe('ran');
+      expect(run.stderr).toMatch(/^muster: could not bundle the server \(E[A-Z]+: .*services\/muster\/dist.*\); running it through tsx\n$/);
+      expect(run.status).toBe(0);
+    } finally {
+      rmSync(server, { recursive: true, force: true });
+    }
+  });
+
+  it('runs from the bundle when it can be made: nothing said, the same output', () => {
+    const server = checkoutWith("console.log('ran');\n");
+    try {
+      const run = runMuster(server);
+      expect(run.stderr).toBe('');
+      expect(run.stdout.trim()).toBe('ran');
+      expect(readdirSync(join(server, 'services/muster/dist')).some((name) => /^[0-9a-f]{16}$/.test(name))).toBe(true);
     } finally {
       rmSync(server, { recursive: true, force: true });
     }

@@ -1,7 +1,8 @@
 /**
  * The start-up figures (issue 18, item 5), measured the way a person meets them: `pnpm start` on a
- * fresh data directory right after an install (nothing built yet), then restarts of the same one (clean stop, start again) until GET /health
- * answers 200, and `pnpm muster token` for that data directory, each from the command to its answer.
+ * fresh data directory right after an install (nothing built yet), then restarts of the same one
+ * (clean stop, start again) until GET /health answers 200, and `pnpm muster token` for that data
+ * directory, each from the command to its answer.
  * The token is then used against the running server: it must be signed with the server's secret.
  *
  * Run by `pnpm bench` (phase `start`) or alone: `node --import tsx test/bench/phase-start.ts`.

@@ -117,9 +117,16 @@ describe('the server bundle (scripts/bundle.mjs)', () => {
   });
 });
 
+/** The checkouts made below, removed once the file is done. */
+const checkouts: string[] = [];
+afterAll(() => {
+  for (const dir of checkouts) rmSync(dir, { recursive: true, force: true });
+});
+
 /** A checkout holding only the server's entry points, `main` as given; every other entry prints nothing of interest. */
 function checkoutWith(main: string): string {
   const server = mkdtempSync(join(tmpdir(), 'muster-unbundled-'));
+  checkouts.push(server);
   mkdirSync(join(server, 'services/muster/src'), { recursive: true });
   writeFileSync(join(server, 'services/muster/package.json'), '{ "type": "module" }\n');
   writeFileSync(join(server, 'services/muster/src/fast-start.ts'), "console.log('not this one');\n");
@@ -141,40 +148,27 @@ function runMuster(server: string) {
 describe('a server that cannot be bundled (scripts/server-entry.mjs)', () => {
   it('still runs through tsx when esbuild refuses its sources, saying why', () => {
     // tsx runs this: the import esbuild cannot resolve is never reached.
-    const server = checkoutWith("const never = false as boolean;\nif (never) await import('a-package-nobody-installed');\nconsole.log('ran');\n");
-    try {
-      const run = runMuster(server);
-      expect(run.stdout.trim()).toBe('ran');
-      expect(run.stderr).toBe('muster: could not bundle the server (services/muster/src/main.ts:2: Could not resolve "a-package-nobody-installed"); running it through tsx\n');
-      expect(run.status).toBe(0);
-    } finally {
-      rmSync(server, { recursive: true, force: true });
-    }
+    const run = runMuster(checkoutWith("const never = false as boolean;\nif (never) await import('a-package-nobody-installed');\nconsole.log('ran');\n"));
+    expect(run.stdout.trim()).toBe('ran');
+    expect(run.stderr).toBe('muster: could not bundle the server (services/muster/src/main.ts:2: Could not resolve "a-package-nobody-installed"); running it through tsx\n');
+    expect(run.status).toBe(0);
   });
 
   it('still runs through tsx when the bundle’s folder cannot be written (a read-only checkout), saying why', () => {
     const server = checkoutWith("console.log('ran');\n");
-    try {
-      // Where the folder should be, a file: no bundle can be made there, as in a checkout mounted read-only.
-      writeFileSync(join(server, 'services/muster/dist'), 'not a folder\n');
-      const run = runMuster(server);
-      expect(run.stdout.trim()).toBe('ran');
-      expect(run.stderr).toMatch(/^muster: could not bundle the server \(E[A-Z]+: .*services\/muster\/dist.*\); running it through tsx\n$/);
-      expect(run.status).toBe(0);
-    } finally {
-      rmSync(server, { recursive: true, force: true });
-    }
+    // Where the folder should be, a file: no bundle can be made there, as in a checkout mounted read-only.
+    writeFileSync(join(server, 'services/muster/dist'), 'not a folder\n');
+    const run = runMuster(server);
+    expect(run.stdout.trim()).toBe('ran');
+    expect(run.stderr).toMatch(/^muster: could not bundle the server \(E[A-Z]+: .*services\/muster\/dist.*\); running it through tsx\n$/);
+    expect(run.status).toBe(0);
   });
 
   it('runs from the bundle when it can be made: nothing said, the same output', () => {
     const server = checkoutWith("console.log('ran');\n");
-    try {
-      const run = runMuster(server);
-      expect(run.stderr).toBe('');
-      expect(run.stdout.trim()).toBe('ran');
-      expect(readdirSync(join(server, 'services/muster/dist')).some((name) => /^[0-9a-f]{16}$/.test(name))).toBe(true);
-    } finally {
-      rmSync(server, { recursive: true, force: true });
-    }
+    const run = runMuster(server);
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('ran');
+    expect(readdirSync(join(server, 'services/muster/dist')).some((name) => /^[0-9a-f]{16}$/.test(name))).toBe(true);
   });
 });

@@ -10,7 +10,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
-interface CallFrame {
+export interface CallFrame {
   functionName: string;
   url: string;
   lineNumber: number;
@@ -18,8 +18,10 @@ interface CallFrame {
 interface ProfileNode {
   id: number;
   callFrame: CallFrame;
+  /** The ids of the frames this one called (what makes the nodes a call tree). */
+  children?: number[];
 }
-interface CpuProfile {
+export interface CpuProfile {
   startTime: number;
   nodes: ProfileNode[];
   samples: number[];
@@ -27,7 +29,7 @@ interface CpuProfile {
 }
 
 /** The package a frame belongs to, from its file: node_modules/<pkg>, packages|services/<name>, node: internals. */
-function packageOf(frame: CallFrame): string {
+export function packageOf(frame: CallFrame): string {
   const { url, functionName } = frame;
   if (!url) return functionName.startsWith('(') ? functionName : '(native)';
   if (url.startsWith('node:')) return 'node (internals)';
@@ -38,7 +40,7 @@ function packageOf(frame: CallFrame): string {
   return url;
 }
 
-const short = (url: string) => url.replace(/^file:\/\//, '').replace(/^.*?\/(node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?|packages\/|services\/)/, '');
+export const short = (url: string) => url.replace(/^file:\/\//, '').replace(/^.*?\/(node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?|packages\/|services\/)/, '');
 
 export async function profilesIn(path: string): Promise<CpuProfile[]> {
   if (!(await stat(path)).isDirectory()) return [JSON.parse(await readFile(path, 'utf8')) as CpuProfile];

@@ -12,6 +12,7 @@
  *   consoles, default 2), BENCH_CONSOLE_CLIENT (`protocol`, the default, or `client` for the real
  *   @muster/client feed), BENCH_DRAIN_SECONDS (how long to wait for every console to get everything,
  *   default 180), BENCH_PROFILE_DIR (write a --cpu-prof of the api, gateway and relay there),
+ *   BENCH_PROFILE_PASS=0 (skip the profile pass after the phases, which draws the api's flame graphs),
  *   BENCH_GATEWAY_ENTRY (another gateway main.ts, relative to the repository, for an A/B),
  *   BENCH_API_ENTRY (the same for the api, e.g. a worktree of main's services/api/src/main.ts; an
  *   entry ending in .mjs, such as an esbuild bundle, runs with Node alone, without tsx),
@@ -22,7 +23,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { Pool } from 'undici';
@@ -37,6 +38,7 @@ import { sql } from 'kysely';
 import { WebSocketServer } from 'ws';
 import { REPO_ROOT, startProcess, waitFor, type RunningProcess } from '../support/processes';
 import { latencyChartSvg } from './chart';
+import { flameGraphSvg, flameTree } from './flame-graph';
 import { profilesIn, summarise, type ProfileWindow } from './profile-summary';
 import { figuresTable, informational, judged, unmetSection, type Figure } from './figures';
 import { histogramPct } from './histogram';
@@ -58,6 +60,8 @@ const CONSOLE_PROCESSES = Math.max(1, num('BENCH_CONSOLE_PROCESSES', 2));
 const DRAIN_SECONDS = num('BENCH_DRAIN_SECONDS', 180);
 const CONSOLE_CLIENT: ConsoleKind = process.env['BENCH_CONSOLE_CLIENT'] === 'client' ? 'client' : 'protocol';
 const PROFILE_DIR = process.env['BENCH_PROFILE_DIR'];
+/** The profile pass after the phases, for the report's flame graphs (BENCH_PROFILE_PASS=0 skips it). */
+const PROFILE_PASS = process.env['BENCH_PROFILE_PASS'] !== '0';
 /** api processes for the second 64-client run (default: one per core; 1 skips it). */
 const API_WORKERS = Math.max(1, num('BENCH_API_WORKERS', cpus().length));
 const SELECTED = selectedPhases(process.env['BENCH_PHASES']);
@@ -299,9 +303,9 @@ async function main(): Promise<void> {
   const post = (path: string, value: Record<string, unknown>) => postJson(base, token, path, value);
   const incidents = Array.from({ length: INCIDENTS }, (_, i) => `b-${i}`);
 
-  const spawnService = (name: string, env: Record<string, string>, profileName = name): RunningProcess => {
+  const spawnService = (name: string, env: Record<string, string>, profileName = name, profileDir = PROFILE_DIR): RunningProcess => {
     // A cluster's workers inherit the flags and write a profile each into the same directory.
-    const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, profileName)}`] : [];
+    const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, profileName)}`] : [];
     // BENCH_GATEWAY_ENTRY / BENCH_API_ENTRY run another build (e.g. a copy of the last commit's) for an A/B in the same conditions.
     const other = process.env[`BENCH_${name.toUpperCase()}_ENTRY`];
     const entry = (name === 'gateway' || name === 'api') && other ? resolvePath(REPO_ROOT, other) : join(REPO_ROOT, `services/${name}/src/main.ts`);
@@ -346,6 +350,8 @@ async function main(): Promise<void> {
 
   /** The 1- and 64-client runs, for the api's profile: which directory, how many commands, when. */
   const profileWindows: { dir: string; concurrency: number; workers: number; ops: number; window: ProfileWindow }[] = [];
+  /** Where the profile pass's api writes its profile (removed once the report is written). */
+  const passDir = await mkdtemp(join(tmpdir(), 'muster-bench-profile-'));
   /** API CPU ms per acknowledged command at 64 clients, by the number of api processes. */
   const cpuAt64 = new Map<number, { cpuMs: number; ops: number }>();
   /** The whole machine's CPU by process over the 64-client loops of 1 api process, each round's. */
@@ -367,7 +373,7 @@ async function main(): Promise<void> {
     }
     // The first loop of each kind: the profile of one is enough, and the report stays readable.
     const profiled = profileWindows.some((w) => w.concurrency === concurrency && w.workers === workers);
-    if (!profiled && (concurrency === 64 || (concurrency === 1 && workers === 1))) {
+    if (PROFILE_DIR && !profiled && (concurrency === 64 || (concurrency === 1 && workers === 1))) {
       profileWindows.push({ dir: workers > 1 ? `api-${workers}-workers` : 'api', concurrency, workers, ops: run.ops, window: { fromUs, toUs } });
     }
     log(`  api CPU ${round(cpu)} ms for ${run.ops} commands (${round(cpu / run.ops, 3)} ms each, ${workers} process${workers > 1 ? 'es' : ''})`);
@@ -375,14 +381,14 @@ async function main(): Promise<void> {
   };
   /** Seconds of load the 1-process api had taken before its 64-client loop (the restarted api is warmed up as long). */
   let warmedSeconds = 0;
-  const restartApi = async (workers: number): Promise<void> => {
+  const restartApi = async (workers: number, profileDir?: string): Promise<void> => {
     const api = services.get('api');
     if (api) {
       const exited = await Promise.race([api.stop('SIGTERM'), sleep(10_000).then(() => 'timeout')]);
       if (exited === 'timeout') await api.stop('SIGKILL');
     }
     // One pool's worth of connections across the workers, so N processes do not get N times the database.
-    services.set('api', spawnService('api', { PORT: String(ports.api), DB_POOL_SIZE: String(Math.max(4, Math.ceil(20 / workers))), MUSTER_API_WORKERS: String(workers) }, workers > 1 ? `api-${workers}-workers` : 'api'));
+    services.set('api', spawnService('api', { PORT: String(ports.api), DB_POOL_SIZE: String(Math.max(4, Math.ceil(20 / workers))), MUSTER_API_WORKERS: String(workers) }, workers > 1 ? `api-${workers}-workers` : 'api', profileDir ?? PROFILE_DIR));
     await waitFor('api', async () => ((await fetch(`${base}/health`)).ok ? true : undefined), 120_000);
     // The first worker to listen answers /health while the others may still be compiling: wait until
     // the whole tree is idle, so neither their start-up nor a port held by one worker is measured.
@@ -767,6 +773,20 @@ async function main(): Promise<void> {
         }
       }
     }
+    // The report's flame graphs of the api (issue 18): a pass of their own after every phase, on an
+    // api restarted under the profiler and warmed up as the measured one was, so the profiler's cost
+    // is in none of the figures. BENCH_PROFILE_DIR profiles the measured loops themselves instead.
+    if (SELECTED.includes('commands') && !PROFILE_DIR && PROFILE_PASS) {
+      await ensureServices();
+      await restartApi(1, passDir);
+      for (const concurrency of [64, 1]) {
+        const fromUs = Number(process.hrtime.bigint() / 1000n);
+        const run = await closedLoop(concurrency, concurrency === 64 ? SECONDS : Math.max(2, SECONDS / 2), command);
+        const toUs = Number(process.hrtime.bigint() / 1000n);
+        profileWindows.push({ dir: 'api', concurrency, workers: 1, ops: run.ops, window: { fromUs, toUs } });
+        log(`profile pass, ${concurrency} client${concurrency > 1 ? 's' : ''}: ${run.ops} commands under the profiler (not a figure)`);
+      }
+    }
   } finally {
     await fleet.closeAll().catch(() => undefined);
     fleet.stop();
@@ -778,16 +798,26 @@ async function main(): Promise<void> {
   machine.stealPercent = round((stolenBetween(cpuAtStart, await cpuByRole(), (performance.now() - runStart) / 1000) / machine.cpus) * 100, 1);
   // The profiles are written when the services exit, so they are read only now.
   const profiles: string[] = [];
-  for (const { dir, concurrency, workers, ops, window } of PROFILE_DIR ? profileWindows : []) {
-    const summary = summarise(await profilesIn(join(PROFILE_DIR ?? '', dir)), 25, window);
-    profiles.push(`### The api's CPU profile, ${concurrency}-client commands phase, ${workers} process${workers > 1 ? 'es' : ''} (${ops} commands acknowledged)\n\n${summary}`);
-    if (workers > 1 || concurrency !== 64) continue;
+  const profileRoot = PROFILE_DIR ?? passDir;
+  for (const { dir, concurrency, workers, ops, window } of profileWindows) {
+    const apiProfiles = await profilesIn(join(profileRoot, dir));
+    const summary = summarise(apiProfiles, 25, window);
+    const loop = `${concurrency} client${concurrency > 1 ? 's' : ''}, ${workers} process${workers > 1 ? 'es' : ''}, ${ops} commands acknowledged`;
+    let flame = '';
+    if (workers === 1) {
+      const file = `flame-api-${concurrency}.svg`;
+      await writeFile(join(OUT_DIR, file), flameGraphSvg(flameTree(apiProfiles, window), `the api's CPU, ${loop}`));
+      flame = `![flame graph of the api, ${concurrency} client${concurrency > 1 ? 's' : ''}](${file})\n\n`;
+    }
+    profiles.push(`### The api's CPU profile, ${loop}${PROFILE_DIR ? ' (the measured loop)' : ' (the profile pass)'}\n\n${flame}${summary}`);
+    if (!PROFILE_DIR || workers > 1 || concurrency !== 64) continue;
     // The relay and the gateway carry every acknowledged command's event too, over the same window.
     for (const service of ['relay', 'gateway']) {
-      const theirs = summarise(await profilesIn(join(PROFILE_DIR ?? '', service)), 15, window);
+      const theirs = summarise(await profilesIn(join(PROFILE_DIR, service)), 15, window);
       profiles.push(`### The ${service}'s CPU profile over the same loop (${ops} events)\n\n${theirs}`);
     }
   }
+  await rm(passDir, { recursive: true, force: true });
   await writeResults(figures, chart, machine, profiles);
 }
 
@@ -865,7 +895,7 @@ async function writeResults(figures: Figure[], chart: ChartRow[], machine: { cpu
     '- reconnect storm: every console closes, 500 commands are committed, all reconnect at once with their last position; time until each has every room event after its position (read from PostgreSQL), with gaps and duplicates counted by position.',
     '- 100,000-event incident: filled through the store (batches of 2,000, same write path as commands) with the services stopped, then loaded 200 times; the store keeps the state as a snapshot on the stream row, so the load reads one row and no tail.',
     '- replay: the whole global log read with `readGlobalLog` in pages of 5,000 (the relay\'s and the gateway\'s catch-up read), three passes with the services stopped, the best reported.',
-    '- api CPU per acknowledged command: user + system time of the api process and its cluster workers (/proc/<pid>/stat, read by the bench before and after the 64-client loop) divided by the commands acknowledged in it. With BENCH_PROFILE_DIR the api runs under `--cpu-prof` and the profile\'s samples of the same loop are summarised below (test/bench/profile-summary.ts; sampled wall time on CPU, so on a loaded machine a frame also counts time the process waited for a core).',
+    '- api CPU per acknowledged command: user + system time of the api process and its cluster workers (/proc/<pid>/stat, read by the bench before and after the 64-client loop) divided by the commands acknowledged in it. Where the api spends it: after every phase, the api is restarted under `--cpu-prof`, warmed up as the measured one was, and loaded again by 64 clients and then by one (the profile pass: not a figure, so the profiler\'s own cost is in none); the samples of each loop are drawn as a flame graph (test/bench/flame-graph.ts) and summarised by package and function (test/bench/profile-summary.ts). Sampled wall time on CPU: on a loaded machine a frame also counts time the process waited for a core, which is why `writev` (each write wakes the reader, which may take the core) looks larger than the CPU it costs. With BENCH_PROFILE_DIR the measured loops themselves are profiled instead, the relay and the gateway too.',
     '',
     ...(profiles.length ? ['## Where the api spends its CPU', '', ...profiles.flatMap((p) => [p, ''])] : []),
   ].join('\n');

@@ -522,7 +522,7 @@ async function main(): Promise<void> {
           const machine64 = machineAt64.length ? combinedCores(machineAt64) : undefined;
           const machinePerAckMs = machine64 ? (machine64.used.reduce((sum, r) => sum + r.cores, 0) * machine64.seconds * 1000) / machine64.ops : Number.NaN;
           const most = (cpus().length * 1000) / machinePerAckMs;
-          const ceiling = machine64 ? `; the machine spends ${round(machinePerAckMs, 3)} ms of CPU per command over all its processes (commands.machine_cpu_per_ack_64), so its ${cpus().length} cores allow at most ${round(most)}/s with none ever idle, ${round(most / raw64, 2)} × the raw loop` : '';
+          const ceiling = machine64 ? `; the machine spends ${round(machinePerAckMs, 3)} ms of CPU per command over all its processes (commands.machine_cpu_per_ack_64), so its ${cpus().length} cores allow at most ${Math.round(most)}/s with none ever idle, ${round(most / raw64, 2)} × the raw loop` : '';
           const at1 = chart.find((c) => c.concurrency === 1) ?? { perSecond: 0, p50: Number.NaN, p99: 0 };
           figures.push(judged('commands.ack_p50_1', 'one client alone: ack p50', at1.p50, 'ms', { atMostTimesBaseline: 3 }, {
             baseline: { name: 'raw BEGIN; INSERT; COMMIT p50, 1 client', value: rawOneP50, unit: 'ms' },

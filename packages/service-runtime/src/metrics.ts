@@ -107,12 +107,22 @@ export function commandMetrics(metrics: MetricsRegistry): { commandHandled(type:
   };
 }
 
-/** `muster_group_commit_batch_size`: appends per group-commit transaction (1: nothing to share it with). */
-export function groupCommitMetrics(metrics: MetricsRegistry): (size: number) => void {
+/**
+ * `muster_group_commit_batch_size` (appends per group-commit transaction; 1: nothing to share it with)
+ * and `muster_group_commit_seconds` (each group's time in the database, until every member is answered).
+ */
+export function groupCommitMetrics(metrics: MetricsRegistry): (size: number, seconds: number) => void {
   const { registry } = metrics;
   const sizes = once(registry, 'muster_group_commit_batch_size', () => new Histogram({ name: 'muster_group_commit_batch_size', help: 'Commands written per group-commit transaction', buckets: [1, 2, 4, 8, 16, 32, 64], registers: [registry] }));
-  return (size) => sizes.observe(size);
+  const times = once(registry, 'muster_group_commit_seconds', () => new Histogram({ name: 'muster_group_commit_seconds', help: "Time each group-commit write took in PostgreSQL, from going out until every member had its answer (retries alone included): the database's share of muster_command_duration_seconds", buckets: GROUP_SECONDS_BUCKETS, registers: [registry] }));
+  return (size, seconds) => {
+    sizes.observe(size);
+    times.observe(seconds);
+  };
 }
+
+/** A lone command's write takes about a millisecond (a statement and its WAL flush); a busy group tens. */
+const GROUP_SECONDS_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 /** How far the relay is behind the log: events not yet published and the age of the oldest. */
 export interface RelayLag {

@@ -22,7 +22,8 @@ describe('the metrics of Muster’s processes', () => {
     const { metrics, commands, batch, relay, deadlines, values } = everyMetric();
     commands.commandHandled('ReportIncident', 'accepted', 0.004);
     commands.commandHandled('ReportIncident', 'duplicate', 0.001);
-    batch(3);
+    batch(3, 0.004);
+    batch(1, 0.0007);
     relay.published();
     relay.published();
     relay.publishFailed();
@@ -32,7 +33,13 @@ describe('the metrics of Muster’s processes', () => {
     expect(line(text, 'muster_commands_total{type="ReportIncident",outcome="accepted"}')).toMatch(/ 1$/);
     expect(line(text, 'muster_commands_total{type="ReportIncident",outcome="duplicate"}')).toMatch(/ 1$/);
     expect(line(text, 'muster_command_duration_seconds_count{type="ReportIncident"}')).toMatch(/ 2$/);
-    expect(line(text, 'muster_group_commit_batch_size_sum')).toMatch(/ 3$/);
+    expect(line(text, 'muster_group_commit_batch_size_sum')).toMatch(/ 4$/);
+    expect(line(text, 'muster_group_commit_seconds_count')).toMatch(/ 2$/);
+    expect(line(text, 'muster_group_commit_seconds_sum')).toMatch(/ 0\.0047$/);
+    // The lone write falls in the 1 ms bucket, the group of three only from 5 ms on.
+    expect(line(text, 'muster_group_commit_seconds_bucket{le="0.001"}')).toMatch(/ 1$/);
+    expect(line(text, 'muster_group_commit_seconds_bucket{le="0.002"}')).toMatch(/ 1$/);
+    expect(line(text, 'muster_group_commit_seconds_bucket{le="0.005"}')).toMatch(/ 2$/);
     expect(line(text, 'muster_relay_published_total')).toMatch(/ 2$/);
     expect(line(text, 'muster_jetstream_publish_errors_total')).toMatch(/ 1$/);
     expect(line(text, 'muster_relay_lag_positions')).toMatch(/ 7$/);

@@ -6,8 +6,13 @@ import { DuplicateCommand, PostgresEventStore, storedCommand, type StreamHead } 
 import { canWriteInSet, writeSet, type SetWriteResult } from './set-write';
 
 export interface GroupCommitOptions {
-  /** Told the size of every group as it goes to the database (metrics: muster_group_commit_batch_size). */
-  onBatch?: (size: number) => void;
+  /**
+   * Told the size of every group and the seconds it took in the database, from going out until every
+   * member has its answer, retries alone included (metrics: muster_group_commit_batch_size and
+   * muster_group_commit_seconds). Beside muster_command_duration_seconds it tells an operator how much
+   * of a command's time PostgreSQL took.
+   */
+  onBatch?: (size: number, seconds: number) => void;
   /**
    * Most writes in one transaction (default 32). A member written one by one runs in a savepoint and
    * takes a subtransaction id; past 64 of them in one transaction PostgreSQL's per-backend cache
@@ -126,7 +131,7 @@ export class GroupCommitEventStore implements EventStore {
   private readonly solo: PostgresEventStore;
   private readonly maxBatchSize: number;
   private readonly maxConcurrentBatches: number;
-  private readonly onBatch: ((size: number) => void) | undefined;
+  private readonly onBatch: ((size: number, seconds: number) => void) | undefined;
   private readonly queue: Member[] = [];
   private batchesInFlight = 0;
   private readonly peeks: WaitingPeek[] = [];
@@ -244,7 +249,15 @@ export class GroupCommitEventStore implements EventStore {
   }
 
   private async commit(members: Member[]): Promise<void> {
-    this.onBatch?.(members.length);
+    const started = performance.now();
+    try {
+      await this.commitGroup(members);
+    } finally {
+      this.onBatch?.(members.length, (performance.now() - started) / 1000);
+    }
+  }
+
+  private async commitGroup(members: Member[]): Promise<void> {
     const [only] = members;
     if (only && members.length === 1) {
       // Nothing to share the transaction with: no savepoint round trips.

@@ -77,6 +77,11 @@ describe('GET /metrics of the api', () => {
     // One append went to the database (the duplicate and the refusals wrote nothing).
     expect(sample(text, 'muster_group_commit_batch_size_count')).toBe(1);
     expect(sample(text, 'muster_group_commit_batch_size_sum')).toBe(1);
+    // Its time in PostgreSQL, a part of the command's own.
+    expect(sample(text, 'muster_group_commit_seconds_count')).toBe(1);
+    const inDatabase = sample(text, 'muster_group_commit_seconds_sum');
+    expect(inDatabase).toBeGreaterThan(0);
+    expect(inDatabase).toBeLessThan(sample(text, 'muster_command_duration_seconds_sum', { type: 'ReportIncident' }));
     // prom-client's default process metrics, event-loop lag among them.
     expect(text).toContain('nodejs_eventloop_lag_seconds');
     expect(text).toContain('process_cpu_user_seconds_total');

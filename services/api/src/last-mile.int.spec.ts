@@ -1,4 +1,5 @@
 import { connectEventBus, type NatsEventBus } from '@muster/bus-nats';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { subscribe } from '@muster/client';
 import type { EventEnvelope } from '@muster/contracts';
 import type { Actor } from '@muster/domain';
@@ -61,6 +62,8 @@ afterAll(async () => {
   await worker?.stop();
   await gateway?.close();
   await relay?.stop();
+  // The stream is this file's alone: a run leaves nothing on the shared NATS server.
+  if (bus) await (await jetstreamManager(bus.connection)).streams.delete(bus.stream).catch(() => false);
   await bus?.close();
 });
 const { call, ok } = actorRequests(() => app);

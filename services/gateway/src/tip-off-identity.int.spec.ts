@@ -17,6 +17,7 @@
 /* oxlint-disable no-empty-pattern */
 import { buildApi } from '@muster/api';
 import { connectEventBus } from '@muster/bus-nats';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { START_POSITION, type EventEnvelope } from '@muster/contracts';
 import { DEFAULT_RULE_BOOK, type Actor } from '@muster/domain';
 import type { InProcessEventBus } from '@muster/engine';
@@ -52,7 +53,11 @@ const published: EventEnvelope[] = [];
 gatewayTest.override('bus', { scope: 'file' }, async ({}, { onCleanup }) => {
   // Messages age out of the test stream; the stream itself is named for this run only.
   const bus = await connectEventBus({ servers: TEST_NATS_URL, stream, subjectPrefix, ensureStream: { maxAgeMs: 10 * 60 * 1000 } });
-  onCleanup(() => bus.close());
+  onCleanup(async () => {
+    // The stream is this file's alone: a run leaves nothing on the shared NATS server.
+    await (await jetstreamManager(bus.connection)).streams.delete(stream).catch(() => false);
+    await bus.close();
+  });
   // The fixture is typed as the in-process bus it defaults to; the relay and the gateway take any EventBus.
   return bus as unknown as InProcessEventBus;
 });

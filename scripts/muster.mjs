@@ -7,4 +7,4 @@ import { fileURLToPath } from 'node:url';
 import { runServerModule } from './server-entry.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-await runServerModule(root, 'muster', 'services/muster/src/main.ts');
+await runServerModule(root, 'muster');

@@ -2,7 +2,7 @@
 // scripts/muster.mjs and scripts/service.mjs. Plain JavaScript: it runs with Node alone.
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
-import { ensureServerBundle } from './bundle.mjs';
+import { ensureServerBundle, SERVER_ENTRY_POINTS } from './bundle.mjs';
 
 /** esbuild's own errors, each with its place (its message only counts them), or any other error's message. */
 function whyNot(error) {
@@ -13,11 +13,14 @@ function whyNot(error) {
 }
 
 /**
- * Imports `<bundle>/<entry>.mjs`. When the bundle cannot be made (esbuild refused a source), says so
- * and runs `source` through tsx instead, which reports the same error with its place in the source,
- * or runs: a server that could start is never kept down by its bundler.
+ * Imports `<bundle>/<entry>.mjs` (an entry of SERVER_ENTRY_POINTS). When the bundle cannot be made
+ * (esbuild refused a source), says so and runs that entry's source through tsx instead, which
+ * reports the same error with its place in the source, or runs: a server that could start is never
+ * kept down by its bundler.
  */
-export async function runServerModule(root, entry, source) {
+export async function runServerModule(root, entry) {
+  if (!Object.hasOwn(SERVER_ENTRY_POINTS, entry)) throw new Error(`not an entry of the server bundle: ${entry}`);
+  const source = SERVER_ENTRY_POINTS[entry];
   let dir;
   try {
     ({ dir } = await ensureServerBundle(root));

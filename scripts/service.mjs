@@ -11,4 +11,4 @@ if (!SERVICES.includes(name)) {
   process.exit(2);
 }
 // The api's cluster workers run this script again with the same arguments (node:cluster).
-await runServerModule(fileURLToPath(new URL('..', import.meta.url)), name, `services/${name}/src/main.ts`);
+await runServerModule(fileURLToPath(new URL('..', import.meta.url)), name);

@@ -24,4 +24,4 @@ if (installed !== wanted) {
 }
 
 const { runServerModule } = await import('./server-entry.mjs');
-await runServerModule(root, 'fast-start', 'services/muster/src/fast-start.ts');
+await runServerModule(root, 'fast-start');

@@ -141,7 +141,7 @@ function checkoutWith(main: string): string {
 /** scripts/server-entry.mjs's runServerModule on that checkout's `muster` entry, in a process of its own. */
 function runMuster(server: string) {
   const entry = pathToFileURL(join(repo, 'scripts/server-entry.mjs')).href;
-  const script = `const { runServerModule } = await import(${JSON.stringify(entry)}); await runServerModule(${JSON.stringify(server)}, 'muster', 'services/muster/src/main.ts');`;
+  const script = `const { runServerModule } = await import(${JSON.stringify(entry)}); await runServerModule(${JSON.stringify(server)}, 'muster');`;
   return spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
 }
 

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 /**
  * `pnpm muster token` (scripts/muster.mjs): run from the server's bundle made by esbuild (issue 18,
  * scripts/bundle.mjs), in services/muster/dist, made on first use and again whenever one of the
- * files it was made from changes (scripts/bundle.int.spec.ts shows when).
+ * files it was made from changes (server-bundle.int.spec.ts shows when).
  */
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const secret = 'token-cli-secret-0123456789abcdefghij';

@@ -6,7 +6,7 @@ export { freePort } from './free-port';
 export { TEST_JURISDICTIONS } from './jurisdictions';
 export { eventBusContract, contractEvent, waitUntil } from './event-bus-contract';
 
-export { TEST_NATS_URL, natsTestNames, startPrivateNatsServer } from './nats';
+export { TEST_NATS_URL, deleteTestStream, natsTestNames, startPrivateNatsServer } from './nats';
 export type { PrivateNatsServer } from './nats';
 export { startPrivatePostgres } from './private-postgres';
 export type { PrivatePostgres } from './private-postgres';

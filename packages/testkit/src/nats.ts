@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { freePort } from './free-port';
 
 /** The shared NATS server tests use unless TEST_NATS_URL says otherwise. Never stop it from a test. */
@@ -15,6 +16,14 @@ export function natsTestNames(label: string): { stream: string; subjectPrefix: s
   const safe = label.replace(/[^A-Za-z0-9]+/g, '_').slice(0, 24);
   const tag = `${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   return { stream: `T_${safe}_${tag}`.toUpperCase(), subjectPrefix: `t_${safe}_${tag}`.toLowerCase() };
+}
+
+/**
+ * Deletes a test file's own stream (natsTestNames) from the server its bus is connected to, when the
+ * file ends: a run leaves nothing on the shared NATS server. A stream already gone is no error.
+ */
+export async function deleteTestStream(bus: { connection: Parameters<typeof jetstreamManager>[0]; stream: string }): Promise<void> {
+  await (await jetstreamManager(bus.connection)).streams.delete(bus.stream).catch(() => false);
 }
 
 export interface PrivateNatsServer {

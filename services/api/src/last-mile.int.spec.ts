@@ -1,12 +1,11 @@
 import { connectEventBus, type NatsEventBus } from '@muster/bus-nats';
-import { jetstreamManager } from '@nats-io/jetstream';
 import { subscribe } from '@muster/client';
 import type { EventEnvelope } from '@muster/contracts';
 import type { Actor } from '@muster/domain';
 import { startGateway, type RunningGateway } from '@muster/gateway';
 import { createTokenVerifier, signAckLink } from '@muster/identity';
 import { startRelay, type Relay } from '@muster/relay';
-import { TEST_JURISDICTIONS, TEST_JWT_SECRET, TEST_NATS_URL, natsTestNames, testToken, type TestDatabase } from '@muster/testkit';
+import { deleteTestStream, TEST_JURISDICTIONS, TEST_JWT_SECRET, TEST_NATS_URL, natsTestNames, testToken, type TestDatabase } from '@muster/testkit';
 import { startTimers } from '@muster/timers';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect } from 'vitest';
@@ -62,8 +61,7 @@ afterAll(async () => {
   await worker?.stop();
   await gateway?.close();
   await relay?.stop();
-  // The stream is this file's alone: a run leaves nothing on the shared NATS server.
-  if (bus) await (await jetstreamManager(bus.connection)).streams.delete(bus.stream).catch(() => false);
+  if (bus) await deleteTestStream(bus);
   await bus?.close();
 });
 const { call, ok } = actorRequests(() => app);

@@ -17,11 +17,10 @@
 /* oxlint-disable no-empty-pattern */
 import { buildApi } from '@muster/api';
 import { connectEventBus } from '@muster/bus-nats';
-import { jetstreamManager } from '@nats-io/jetstream';
 import { START_POSITION, type EventEnvelope } from '@muster/contracts';
 import { DEFAULT_RULE_BOOK, type Actor } from '@muster/domain';
 import type { InProcessEventBus } from '@muster/engine';
-import { authHeader, natsTestNames, TEST_JURISDICTIONS, TEST_NATS_URL, testToken, type TestDatabase } from '@muster/testkit';
+import { authHeader, deleteTestStream, natsTestNames, TEST_JURISDICTIONS, TEST_NATS_URL, testToken, type TestDatabase } from '@muster/testkit';
 import { sql } from 'kysely';
 import { afterAll, describe, expect } from 'vitest';
 import type { RunningGateway } from './gateway';
@@ -54,8 +53,7 @@ gatewayTest.override('bus', { scope: 'file' }, async ({}, { onCleanup }) => {
   // Messages age out of the test stream; the stream itself is named for this run only.
   const bus = await connectEventBus({ servers: TEST_NATS_URL, stream, subjectPrefix, ensureStream: { maxAgeMs: 10 * 60 * 1000 } });
   onCleanup(async () => {
-    // The stream is this file's alone: a run leaves nothing on the shared NATS server.
-    await (await jetstreamManager(bus.connection)).streams.delete(stream).catch(() => false);
+    await deleteTestStream(bus);
     await bus.close();
   });
   // The fixture is typed as the in-process bus it defaults to; the relay and the gateway take any EventBus.

@@ -10,11 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { connectEventBus, decodeEvent, type NatsEventBus } from '@muster/bus-nats';
-import { jetstreamManager } from '@nats-io/jetstream';
 import { createEngine, type Engine } from '@muster/engine';
 import { startRelay } from '@muster/relay';
 import { connect, loadCheckpoint, PostgresEventStore, type Database } from '@muster/store-postgres';
-import { createTestDatabase, natsTestNames, TEST_JURISDICTIONS, TEST_NATS_URL, type TestDatabase } from '@muster/testkit';
+import { createTestDatabase, deleteTestStream, natsTestNames, TEST_JURISDICTIONS, TEST_NATS_URL, type TestDatabase } from '@muster/testkit';
 import { sql, type Kysely } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +27,6 @@ let restoredName = '';
 let restored: Kysely<Database> | undefined;
 let bus: NatsEventBus;
 let dir = '';
-let stream = '';
 /** Every event id NATS carried on the test's subjects, in the order published (core subscription: duplicates show). */
 const published: string[] = [];
 
@@ -76,7 +74,6 @@ beforeAll(async () => {
   restoredName = `${original.name}_restored`;
   dir = await mkdtemp(join(tmpdir(), 'muster-backup-'));
   const names = natsTestNames('backup_restore');
-  stream = names.stream;
   bus = await connectEventBus({ servers: [TEST_NATS_URL], stream: names.stream, subjectPrefix: names.subjectPrefix, ensureStream: true, name: 'backup-test' });
   const subscription = bus.connection.subscribe(`${names.subjectPrefix}.>`);
   void (async () => {
@@ -90,7 +87,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await restored?.destroy();
   if (restoredName) await sql`drop database if exists ${sql.id(restoredName)} with (force)`.execute(original.db).catch(() => undefined);
-  if (bus) await (await jetstreamManager(bus.connection)).streams.delete(stream).catch(() => false);
+  if (bus) await deleteTestStream(bus);
   // The bus owns its connection: closing it closes that too.
   await bus?.close();
   await original?.drop();

@@ -16,9 +16,7 @@ export interface FlameNode {
   where: string;
   /** The package it belongs to (profile-summary's packageOf), which gives its colour. */
   pkg: string;
-  /** Sampled ms in this frame itself. */
-  selfMs: number;
-  /** Sampled ms in this frame and every frame it called. */
+  /** Sampled ms in this frame and every frame it called (its own: this less its children's). */
   totalMs: number;
   children: FlameNode[];
 }
@@ -30,7 +28,6 @@ function nodeFor(frame: CallFrame): FlameNode {
     name: frame.functionName || '(anonymous)',
     where: frame.url ? `${short(frame.url)}:${frame.lineNumber + 1}` : '',
     pkg: packageOf(frame),
-    selfMs: 0,
     totalMs: 0,
     children: [],
   };
@@ -42,7 +39,7 @@ function nodeFor(frame: CallFrame): FlameNode {
  * is left out, so the root's total is the time on CPU.
  */
 export function flameTree(profiles: readonly CpuProfile[], window?: ProfileWindow): FlameNode {
-  const root: FlameNode = { name: 'all', where: '', pkg: '(root)', selfMs: 0, totalMs: 0, children: [] };
+  const root: FlameNode = { name: 'all', where: '', pkg: '(root)', totalMs: 0, children: [] };
   // Each node's children by frame key (names alone would merge two functions of one name).
   const childrenByKey = new Map<FlameNode, Map<string, FlameNode>>();
   for (const profile of profiles) {
@@ -80,7 +77,6 @@ export function flameTree(profiles: readonly CpuProfile[], window?: ProfileWindo
         child.totalMs += ms;
         node = child;
       }
-      node.selfMs += ms;
     }
   }
   sortTree(root);

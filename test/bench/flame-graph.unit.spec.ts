@@ -30,6 +30,8 @@ function profile(samples: number[], timeDeltas: number[], startTime = 1_000_000)
 }
 
 const child = (node: FlameNode | undefined, name: string) => node?.children.find((c) => c.name === name);
+/** A frame's own time: its total less its children's. */
+const selfOf = (node: FlameNode | undefined) => (node ? node.totalMs - node.children.reduce((sum, c) => sum + c.totalMs, 0) : Number.NaN);
 
 describe('flameTree', () => {
   it('adds each sample to its frame and to every frame below it, leaving the idle time out', () => {
@@ -38,10 +40,14 @@ describe('flameTree', () => {
     const tree = flameTree([profile(samples, samples.map(() => 1000))]);
     expect(tree.totalMs).toBe(9);
     const handle = child(tree, 'handle');
-    expect(handle).toMatchObject({ totalMs: 8, selfMs: 1, pkg: '@muster/api', where: 'api/src/app.ts:11' });
-    expect(child(handle, 'write')).toMatchObject({ totalMs: 5, selfMs: 1, pkg: '@muster/store-postgres' });
-    expect(child(child(handle, 'write'), 'writev')).toMatchObject({ totalMs: 4, selfMs: 4, pkg: '(native)' });
-    expect(child(handle, 'parse')).toMatchObject({ totalMs: 2, selfMs: 2 });
+    expect(handle).toMatchObject({ totalMs: 8, pkg: '@muster/api', where: 'api/src/app.ts:11' });
+    expect(selfOf(handle)).toBe(1);
+    expect(child(handle, 'write')).toMatchObject({ totalMs: 5, pkg: '@muster/store-postgres' });
+    expect(selfOf(child(handle, 'write'))).toBe(1);
+    expect(child(child(handle, 'write'), 'writev')).toMatchObject({ totalMs: 4, pkg: '(native)' });
+    expect(selfOf(child(child(handle, 'write'), 'writev'))).toBe(4);
+    expect(child(handle, 'parse')).toMatchObject({ totalMs: 2 });
+    expect(selfOf(child(handle, 'parse'))).toBe(2);
     expect(child(tree, '(garbage collector)')?.totalMs).toBe(1);
     expect(child(tree, '(idle)')).toBeUndefined();
     // Widest first: write (5) before parse (2), handle (8) before the collector (1).
